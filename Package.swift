@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds of the root package may use unchecked flags; the hot kernels are written with
+// unsafe buffers already, so these only drop the remaining exclusivity/overflow checks.
+let fast: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked", "-cross-module-optimization"],
+                 .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Plexus",
+    products: [
+        .library(name: "Plexus", targets: ["Plexus"]),
+        .executable(name: "plexus", targets: ["PlexusCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .target(name: "PlexusCore", swiftSettings: fast),
+        .target(name: "PlexusPoint", dependencies: ["PlexusCore"], swiftSettings: fast),
+        .target(name: "PlexusIO", dependencies: ["PlexusCore", "PlexusPoint", "Yams"], swiftSettings: fast),
+        .target(name: "Plexus", dependencies: ["PlexusCore", "PlexusPoint", "PlexusIO"], swiftSettings: fast),
+        .executableTarget(
+            name: "PlexusCLI",
+            dependencies: ["Plexus", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: fast),
+        .testTarget(name: "PlexusTests", dependencies: ["Plexus"], swiftSettings: fast),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,191 @@
+import PlexusCore
+
+// The seam between the point-neuron engine and its models. A model kind is a value type that
+// conforms to `PointNeuronModel`: it declares its parameters and state once (names, units,
+// defaults — NEST's), derives its constants (propagators) in `init`, and advances a range of
+// neurons by one step in `update`. The engine owns the state (structure of arrays), the input
+// ring buffers and the spike lists; a model never sees threads, connections or other models.
+// This is also where generated models will plug in later.
+
+/// One declared model parameter: the single source for defaults, units, validation and docs.
+public struct ParameterSpec: Sendable {
+    public let name: String
+    public let dimension: Dimension
+    public let defaultValue: Double
+    public let doc: String
+
+    public init(_ name: String, _ dimension: Dimension, _ defaultValue: Double, _ doc: String = "") {
+        self.name = name
+        self.dimension = dimension
+        self.defaultValue = defaultValue
+        self.doc = doc
+    }
+}
+
+/// One state variable (a column of the model's state). Recordable ones can be sampled by a
+/// multimeter; all can be given an initial value in a population's params (NEST's `V_m`).
+public struct StateSpec: Sendable {
+    public let name: String
+    public let dimension: Dimension
+    public let initialValue: Double
+    public let recordable: Bool
+
+    public init(_ name: String, _ dimension: Dimension, initial: Double, recordable: Bool = true) {
+        self.name = name
+        self.dimension = dimension
+        self.initialValue = initial
+        self.recordable = recordable
+    }
+}
+
+/// Resolved parameter values of one population, in the order of the model's `parameters`.
+public struct ParameterValues: Sendable {
+    public let specs: [ParameterSpec]
+    public var values: [Double]
+
+    public init(specs: [ParameterSpec], values: [Double]? = nil) {
+        self.specs = specs
+        self.values = values ?? specs.map(\.defaultValue)
+    }
+
+    /// Value by name; names are checked when the description is validated, so a miss here is a
+    /// programming error in a model.
+    public subscript(name: String) -> Double {
+        get {
+            guard let i = specs.firstIndex(where: { $0.name == name }) else {
+                preconditionFailure("model has no parameter \(name)")
+            }
+            return values[i]
+        }
+        set {
+            guard let i = specs.firstIndex(where: { $0.name == name }) else {
+                preconditionFailure("model has no parameter \(name)")
+            }
+            values[i] = newValue
+        }
+    }
+}
+
+/// State of a population as structure of arrays: variable `v` of neuron `i` is at `base[v*n + i]`.
+@frozen public struct StateColumns {
+    public let base: UnsafeMutablePointer<Double>
+    public let n: Int
+
+    @inlinable public init(base: UnsafeMutablePointer<Double>, n: Int) {
+        self.base = base
+        self.n = n
+    }
+
+    /// Pointer to the column of variable `v` (index as in the model's `state` list).
+    @inlinable @inline(__always) public func column(_ v: Int) -> UnsafeMutablePointer<Double> { base + v &* n }
+}
+
+/// Input that arrived for one step, for the neurons of one population (index = neuron index in
+/// the population). Spike input is split by the sign of the weight, as NEST does: `spikes[2i]`
+/// holds the sum of positive weights, `spikes[2i+1]` the sum of negative ones (still negative).
+/// `current[i]` is the summed current from current generators (pA) that arrived this step.
+/// The engine clears both after the step.
+@frozen public struct StepInput {
+    public let spikes: UnsafeMutablePointer<Double>
+    public let current: UnsafeMutablePointer<Double>
+    /// The step being computed: it covers (step·h, (step+1)·h].
+    public let step: Int64
+
+    @inlinable public init(spikes: UnsafeMutablePointer<Double>, current: UnsafeMutablePointer<Double>, step: Int64) {
+        self.spikes = spikes
+        self.current = current
+        self.step = step
+    }
+
+    @inlinable @inline(__always) public func excitatory(_ i: Int) -> Double { spikes[2 &* i] }
+    @inlinable @inline(__always) public func inhibitory(_ i: Int) -> Double { spikes[2 &* i &+ 1] }
+}
+
+/// A spike as it travels through the engine: the sender and a weight multiplier (1 for neurons;
+/// the spike weight of a spike_generator; the count of a parrot neuron).
+@frozen public struct Spike: Sendable {
+    public var gid: UInt32
+    public var multiplicity: Double
+
+    @inlinable public init(gid: UInt32, multiplicity: Double = 1) {
+        self.gid = gid
+        self.multiplicity = multiplicity
+    }
+}
+
+/// Where a model reports the neurons that fired in the current step.
+public struct SpikeOutput {
+    @usableFromInline var list: GrowableBuffer<Spike>
+    /// gid of neuron 0 of the population being updated.
+    @usableFromInline var gidBase: UInt32 = 0
+
+    public init(capacity: Int = 4096) { list = GrowableBuffer(capacity: capacity) }
+
+    /// Neuron `i` (index in its population) fired in this step.
+    @inlinable @inline(__always)
+    public mutating func emit(_ i: Int, multiplicity: Double = 1) {
+        list.append(Spike(gid: gidBase &+ UInt32(truncatingIfNeeded: i), multiplicity: multiplicity))
+    }
+
+    public var count: Int { list.count }
+}
+
+/// A point-neuron model kind. See the comment at the top of this file.
+public protocol PointNeuronModel: Sendable {
+    /// NEST's model name, e.g. `iaf_psc_alpha`.
+    static var name: String { get }
+    static var parameters: [ParameterSpec] { get }
+    /// State columns in storage order; hidden ones (refractory counters, solver step sizes) are
+    /// `recordable: false`.
+    static var state: [StateSpec] { get }
+    /// Unit of the weights this model receives: `.current` (pA), `.conductance` (nS) or
+    /// `.voltage` (mV jumps).
+    static var weightDimension: Dimension { get }
+    /// Whether incoming weights are ignored and each spike counts once (parrot_neuron).
+    static var countsSpikes: Bool { get }
+
+    /// Derives constants (propagators) for resolution `h` ms; throws on parameters out of range,
+    /// naming the parameter.
+    init(parameters: ParameterValues, resolution h: Double) throws
+
+    /// Advances neurons `range` by one step of the resolution.
+    func update(_ state: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput)
+
+    /// The recorded value of state column `v` of neuron `i` (models that keep a shifted variable
+    /// internally, such as V_m relative to E_L, convert here).
+    func recordedValue(_ state: StateColumns, variable v: Int, neuron i: Int) -> Double
+
+    /// Hook to put the initial state in shape after user values were written (e.g. to store V_m
+    /// relative to E_L). Default: nothing.
+    func prepareState(_ state: StateColumns, count: Int)
+}
+
+extension PointNeuronModel {
+    public static var countsSpikes: Bool { false }
+    public func recordedValue(_ state: StateColumns, variable v: Int, neuron i: Int) -> Double {
+        state.column(v)[i]
+    }
+    public func prepareState(_ state: StateColumns, count: Int) {}
+
+    /// Index of a state variable by name.
+    public static func stateIndex(_ name: String) -> Int? { state.firstIndex { $0.name == name } }
+}
+
+/// Checks shared by many models; they throw `PlexusError` naming the parameter.
+public enum Check {
+    public static func positive(_ p: ParameterValues, _ names: String...) throws {
+        for n in names where !(p[n] > 0) {
+            throw PlexusError.outOfRange(n, p[n], "must be > 0")
+        }
+    }
+    public static func nonNegative(_ p: ParameterValues, _ names: String...) throws {
+        for n in names where !(p[n] >= 0) {
+            throw PlexusError.outOfRange(n, p[n], "must be >= 0")
+        }
+    }
+    public static func less(_ p: ParameterValues, _ a: String, _ b: String) throws {
+        if !(p[a] < p[b]) {
+            throw PlexusError("\(a) = \(p[a]) must be below \(b) = \(p[b])", keyPath: a)
+        }
+    }
+}

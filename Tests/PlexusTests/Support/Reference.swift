@@ -1,0 +1,145 @@
+import Foundation
+import XCTest
+@testable import PlexusCore
+@testable import PlexusPoint
+
+/// Locates the peers' reference outputs (../shared/reference next to the repository, or
+/// $PLEXUS_REFERENCE). Tests that need them skip, naming what is missing, when absent.
+enum Reference {
+    static var root: URL? {
+        if let env = ProcessInfo.processInfo.environment["PLEXUS_REFERENCE"] {
+            return URL(fileURLWithPath: env)
+        }
+        var dir = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { dir.deleteLastPathComponent() }   // Support, PlexusTests, Tests, repo
+        let candidate = dir.deletingLastPathComponent().appendingPathComponent("shared/reference")
+        return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
+    }
+
+    static func url(_ relative: String) throws -> URL {
+        guard let root else {
+            throw XCTSkip("reference data missing: ../shared/reference (or set PLEXUS_REFERENCE)")
+        }
+        let u = root.appendingPathComponent(relative)
+        guard FileManager.default.fileExists(atPath: u.path) else {
+            throw XCTSkip("reference file missing: \(u.path)")
+        }
+        return u
+    }
+
+    static func json(_ relative: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: url(relative))
+        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    /// CSV with a header line: column name -> values.
+    static func csv(_ relative: String) throws -> [String: [Double]] {
+        let text = try String(contentsOf: url(relative), encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        guard !lines.isEmpty else { return [:] }
+        let header = lines.removeFirst().split(separator: ",").map(String.init)
+        var cols = Array(repeating: [Double](), count: header.count)
+        for line in lines {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            for (k, v) in f.enumerated() where k < cols.count { cols[k].append(Double(v) ?? .nan) }
+        }
+        return Dictionary(uniqueKeysWithValues: zip(header, cols))
+    }
+}
+
+/// Result of driving one model directly, step by step, with the engine's input semantics.
+struct SingleNeuronTrace {
+    var times: [Double] = []          // end time of each step (ms)
+    var values: [String: [Double]] = [:]
+    var spikes: [Double] = []
+}
+
+/// Runs one neuron of model `M` for a NEST single-neuron reference case (`<model>_<variant>`):
+/// parameters from the case's GetDefaults, I_e and spike input from its stimulus, the initial
+/// state from the neuron's status before Simulate. No engine involved: this checks the model.
+func runReferenceCase<M: PointNeuronModel>(_ model: M.Type, _ caseName: String) throws -> SingleNeuronTrace {
+    let info = try Reference.json("nest/single/\(caseName).json")
+    let defaults = info["model_defaults"] as! [String: Any]
+    let status = info["neuron_status_before_simulate"] as! [String: Any]
+    let stimulus = info["stimulus"] as! [String: Any]
+    let h = info["resolution_ms"] as! Double
+    let simtime = info["simtime_ms"] as! Double
+
+    func number(_ v: Any?) -> Double? {
+        if let d = v as? Double { return d }
+        if let i = v as? Int { return Double(i) }
+        if let b = v as? Bool { return b ? 1 : 0 }
+        return nil
+    }
+    var params = ParameterValues(specs: M.parameters)
+    for (k, spec) in M.parameters.enumerated() {
+        if let v = number(status[spec.name] ?? defaults[spec.name]) { params.values[k] = v }
+    }
+    let m = try M(parameters: params, resolution: h)
+    let n = 1
+    let nvars = M.state.count
+    let stateBuf = UnsafeMutablePointer<Double>.allocate(capacity: nvars * n)
+    defer { stateBuf.deallocate() }
+    for (v, spec) in M.state.enumerated() {
+        stateBuf[v] = number(status[spec.name]) ?? spec.initialValue
+    }
+    let state = StateColumns(base: stateBuf, n: n)
+    m.prepareState(state, count: n)
+
+    let steps = Int((simtime / h).rounded())
+    var arrivals = [Int: Double]()
+    if (stimulus["type"] as? String) == "spike_generator" {
+        let w = stimulus["weight"] as! Double
+        let d = stimulus["delay_ms"] as! Double
+        for t in stimulus["generator_spike_times_ms"] as! [Double] {
+            arrivals[Int(((t + d) / h).rounded()) - 1, default: 0] += w
+        }
+    }
+    let spikeIn = UnsafeMutablePointer<Double>.allocate(capacity: 2)
+    let current = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+    defer { spikeIn.deallocate(); current.deallocate() }
+    var out = SpikeOutput()
+    var trace = SingleNeuronTrace()
+    let recordables = M.state.enumerated().filter { $0.element.recordable }
+    for s in 0..<steps {
+        let w = arrivals[s] ?? 0
+        spikeIn[0] = w > 0 ? w : 0
+        spikeIn[1] = w < 0 ? w : 0
+        current[0] = 0
+        let before = out.count
+        m.update(state, 0..<1, StepInput(spikes: spikeIn, current: current, step: Int64(s)), &out)
+        if out.count > before { trace.spikes.append(Double(s + 1) * h) }
+        trace.times.append(Double(s + 1) * h)
+        for (v, spec) in recordables {
+            trace.values[spec.name, default: []].append(m.recordedValue(state, variable: v, neuron: 0))
+        }
+    }
+    return trace
+}
+
+/// Compares a trace with NEST's: spike times equal on the grid, every recorded variable that the
+/// reference has within `tolerance` (absolute) at every sample. Reports the worst sample.
+func assertMatchesReference(_ trace: SingleNeuronTrace, _ caseName: String, vmTolerance: Double,
+                            stateTolerance: [String: Double] = [:], file: StaticString = #filePath, line: UInt = #line) throws {
+    let vm = try Reference.csv("nest/single/\(caseName)_vm.csv")
+    let spikes = try Reference.csv("nest/single/\(caseName)_spikes.csv")["t_ms"] ?? []
+    XCTAssertEqual(trace.spikes.count, spikes.count, "\(caseName): spike count", file: file, line: line)
+    for (a, b) in zip(trace.spikes, spikes) where abs(a - b) > 1e-9 {
+        XCTFail("\(caseName): spike at \(a) ms, NEST \(b) ms", file: file, line: line)
+        break
+    }
+    var columns: [(String, [Double], Double)] = [("V_m", vm["V_m"]!, vmTolerance)]
+    if let st = try? Reference.csv("nest/single/\(caseName)_state.csv") {
+        for (name, tol) in stateTolerance { if let c = st[name] { columns.append((name, c, tol)) } }
+    }
+    for (name, ref, tol) in columns {
+        guard let mine = trace.values[name] else { XCTFail("\(caseName): model does not record \(name)"); continue }
+        XCTAssertEqual(mine.count, ref.count, "\(caseName): \(name) sample count", file: file, line: line)
+        var worst = 0.0, at = 0
+        for k in 0..<min(mine.count, ref.count) {
+            let e = abs(mine[k] - ref[k])
+            if !(e <= worst) { worst = e; at = k }
+        }
+        XCTAssertLessThanOrEqual(worst, tol, "\(caseName): \(name) max |error| \(worst) at t=\(Double(at + 1) * 0.1) ms (mine \(mine[at]), NEST \(ref[at]))", file: file, line: line)
+    }
+}
