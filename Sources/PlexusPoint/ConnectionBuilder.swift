@@ -1,0 +1,352 @@
+import PlexusCore
+
+/// One connection statement of the description, checked and resolved to engine terms.
+struct ConnectionStatement {
+    enum Route {
+        case synapse                              // through the CSR tables (neurons, spike_generator)
+        case poisson(lambda: Double, start: Int64, stop: Int64)
+        case current                              // dc_generator / noise_generator
+    }
+    let index: Int
+    let source: PopulationInfo
+    let target: PopulationInfo
+    let targetFirstNeuron: Int
+    let route: Route
+    let rule: ConnectionRule
+    let autapses: Bool
+    let multapses: Bool
+    let samePopulation: Bool
+    let weight: Sampler
+    let delay: Sampler
+    let unitWeight: Bool          // receiver counts spikes (parrot): weight fixed to 1
+    var totalCounts: [Int] = []   // fixed_total_number: synapses per target
+    var path: String { "connections[\(index)]" }
+}
+
+extension PointNetwork {
+    func resolveConnections(deviceParams: [Int: [String: Double]]) throws -> [ConnectionStatement] {
+        var statements: [ConnectionStatement] = []
+        // One current generator per dc/noise node.
+        var generatorOfNode: [Int: Int] = [:]
+        for (pi, info) in populations.enumerated() {
+            guard case .device(let kind) = info.kind, kind == .dcGenerator || kind == .noiseGenerator else { continue }
+            let p = deviceParams[pi]!
+            let origin = p["origin"]!
+            // noise_generator's dt defaults to 10 steps (NEST); it must lie on the grid.
+            let dt = p["dt"] ?? .nan
+            let dtSteps = dt.isNaN ? 10 : max(1, grid.steps(dt))
+            if !dt.isNaN && !(dt > 0 && grid.isOnGrid(dt)) {
+                throw PlexusError("dt \(dt) ms must be a positive multiple of the resolution \(grid.h) ms",
+                                  keyPath: "populations.\(info.name).params.dt")
+            }
+            for k in 0..<info.size {
+                generatorOfNode[info.firstNode + k] = currentGenerators.count
+                currentGenerators.append(CurrentGenerator(
+                    kind: kind, amplitude: p["amplitude"] ?? 0, mean: p["mean"] ?? 0, std: p["std"] ?? 0,
+                    stdMod: p["std_mod"] ?? 0, omega: 2 * Double.pi * (p["frequency"] ?? 0) / 1000,
+                    phase: (p["phase"] ?? 0) * Double.pi / 180, dtSteps: dtSteps,
+                    startStep: grid.steps(origin + p["start"]!), stopStep: stepsOrMax(origin + p["stop"]!)))
+            }
+        }
+        self.generatorOfNode = generatorOfNode
+
+        for (ci, c) in experiment.connections.enumerated() {
+            let path = "connections[\(ci)]"
+            guard let src = population(named: c.source) else {
+                throw PlexusError("no population named '\(c.source)'", keyPath: path + ".source")
+            }
+            guard let tgt = population(named: c.target) else {
+                throw PlexusError("no population named '\(c.target)'", keyPath: path + ".target")
+            }
+            guard case .neuron(let tni) = tgt.kind else {
+                throw PlexusError("'\(tgt.name)' is a \(tgt.model): devices cannot receive connections (use `record` for recorders)",
+                                  keyPath: path + ".target")
+            }
+            let targetPop = neuronPopulations[tni]
+            guard c.synapse.model == "static_synapse" else {
+                throw PlexusError("unknown synapse model '\(c.synapse.model)'; known: static_synapse", keyPath: path + ".synapse.model")
+            }
+            var route = ConnectionStatement.Route.synapse
+            var weightDimension = targetPop.weightDimension
+            if case .device(let kind) = src.kind {
+                switch kind {
+                case .spikeGenerator: route = .synapse
+                case .poissonGenerator:
+                    let p = deviceParams[populations.firstIndex { $0.name == src.name }!]!
+                    route = .poisson(lambda: p["rate"]! * grid.h / 1000,
+                                     start: grid.steps(p["origin"]! + p["start"]!), stop: stepsOrMax(p["origin"]! + p["stop"]!))
+                case .dcGenerator, .noiseGenerator:
+                    route = .current
+                    weightDimension = .dimensionless   // the weight scales the current
+                }
+            }
+            let weight = try wrap(path + ".synapse.weight") { try c.synapse.weight.sampler(weightDimension, name: "weight") }
+            let delay = try wrap(path + ".synapse.delay") { try c.synapse.delay.sampler(.time, name: "delay") }
+            if case .constant(let d) = delay {
+                guard d.isFinite, grid.steps(d) >= 1 else {
+                    throw PlexusError("delay \(d) ms is below the resolution \(grid.h) ms", keyPath: path + ".synapse.delay")
+                }
+            }
+            if case .constant(let w) = weight, !w.isFinite {
+                throw PlexusError("weight \(w) is not finite", keyPath: path + ".synapse.weight")
+            }
+            let same = src.name == tgt.name
+            let nSrc = src.size, nTgt = tgt.size
+            switch c.rule {
+            case .allToAll: break
+            case .oneToOne:
+                guard nSrc == nTgt else {
+                    throw PlexusError("one_to_one needs equal sizes; \(src.name) has \(nSrc), \(tgt.name) has \(nTgt)", keyPath: path + ".rule")
+                }
+            case .fixedIndegree(let k):
+                guard k >= 0 else { throw PlexusError.outOfRange("indegree", Double(k), "must be >= 0", keyPath: path + ".indegree") }
+                let avail = nSrc - (same && !c.allowAutapses ? 1 : 0)
+                if !c.allowMultapses && k > avail {
+                    throw PlexusError("indegree \(k) exceeds the \(avail) possible sources without multapses", keyPath: path + ".indegree")
+                }
+                if avail <= 0 && k > 0 { throw PlexusError("no possible source without autapses", keyPath: path + ".indegree") }
+            case .fixedOutdegree(let k):
+                guard k >= 0 else { throw PlexusError.outOfRange("outdegree", Double(k), "must be >= 0", keyPath: path + ".outdegree") }
+                let avail = nTgt - (same && !c.allowAutapses ? 1 : 0)
+                if !c.allowMultapses && k > avail {
+                    throw PlexusError("outdegree \(k) exceeds the \(avail) possible targets without multapses", keyPath: path + ".outdegree")
+                }
+                if avail <= 0 && k > 0 { throw PlexusError("no possible target without autapses", keyPath: path + ".outdegree") }
+            case .fixedTotalNumber(let n):
+                guard n >= 0 else { throw PlexusError.outOfRange("N", Double(n), "must be >= 0", keyPath: path + ".N") }
+                let perTarget = nSrc - (same && !c.allowAutapses ? 1 : 0)
+                if !c.allowMultapses && n > perTarget * nTgt {
+                    throw PlexusError("N = \(n) exceeds the \(perTarget * nTgt) possible pairs without multapses", keyPath: path + ".N")
+                }
+            case .pairwiseBernoulli(let p):
+                guard p >= 0, p <= 1 else { throw PlexusError.outOfRange("p", p, "must be in [0, 1]", keyPath: path + ".p") }
+            }
+            var st = ConnectionStatement(index: ci, source: src, target: tgt, targetFirstNeuron: targetPop.firstNeuron,
+                                         route: route, rule: c.rule, autapses: c.allowAutapses, multapses: c.allowMultapses,
+                                         samePopulation: same, weight: weight, delay: delay, unitWeight: targetPop.countsSpikes)
+            if case .fixedTotalNumber(let n) = c.rule {
+                // Multinomial split over targets by sequential binomials: one global stream, so
+                // every thread computes the same counts.
+                var rng = RandomStream(seed: seed, purpose: .connectionCount, index: UInt32(ci), id: 0)
+                var left = n
+                st.totalCounts = (0..<nTgt).map { j in
+                    let c = j == nTgt - 1 ? left : rng.nextBinomial(left, 1.0 / Double(nTgt - j))
+                    left -= c
+                    return c
+                }
+            }
+            statements.append(st)
+        }
+        return statements
+    }
+
+    func stepsOrMax(_ ms: Double) -> Int64 { ms.isFinite ? grid.steps(ms) : Int64.max / 4 }
+
+    /// Calls `body(sourceLocal, targetLocal, weight, delaySteps)` for every synapse of `st` whose
+    /// target lies in `targets` (population-local indices). With `draw == false` the weight and
+    /// delay are not drawn (counting pass). Draws are keyed by the target's gid (by the source's
+    /// for fixed_outdegree), so the result is independent of how targets are split over threads.
+    func enumerate(_ st: ConnectionStatement, targets: Range<Int>, draw: Bool,
+                   _ body: (Int, Int, Double, Int) -> Void) {
+        let nSrc = st.source.size
+        let sIdx = UInt32(st.index)
+        let h = grid.h
+        let noAutapse = st.samePopulation && !st.autapses
+        let constW: Double? = st.unitWeight ? 1 : { if case .constant(let w) = st.weight { return w } else { return nil } }()
+        let constD: Int? = { if case .constant(let d) = st.delay { return Int((d / h).rounded()) } else { return nil } }()
+
+        @inline(__always) func value(_ wr: inout RandomStream, _ dr: inout RandomStream) -> (Double, Int) {
+            guard draw else { return (0, 0) }
+            let w = constW ?? st.weight.draw(&wr)
+            let d = constD ?? Int((st.delay.draw(&dr) / h).rounded())
+            return (w, d)
+        }
+        func streams(_ keyNode: Int) -> (RandomStream, RandomStream) {
+            (RandomStream(seed: seed, purpose: .connectionWeights, index: sIdx, id: UInt64(keyNode)),
+             RandomStream(seed: seed, purpose: .connectionDelays, index: sIdx, id: UInt64(keyNode)))
+        }
+        // Draws `k` distinct-or-not sources for target j.
+        var chosen = Set<Int>()
+        func drawSources(_ k: Int, _ j: Int, _ rng: inout RandomStream, _ wr: inout RandomStream, _ dr: inout RandomStream) {
+            if st.multapses {
+                for _ in 0..<k {
+                    var i = rng.nextInt(below: nSrc)
+                    while noAutapse && i == j { i = rng.nextInt(below: nSrc) }
+                    let (w, d) = value(&wr, &dr)
+                    body(i, j, w, d)
+                }
+            } else {
+                chosen.removeAll(keepingCapacity: true)
+                for _ in 0..<k {
+                    var i = rng.nextInt(below: nSrc)
+                    while (noAutapse && i == j) || chosen.contains(i) { i = rng.nextInt(below: nSrc) }
+                    chosen.insert(i)
+                    let (w, d) = value(&wr, &dr)
+                    body(i, j, w, d)
+                }
+            }
+        }
+
+        switch st.rule {
+        case .allToAll:
+            for j in targets {
+                var (wr, dr) = streams(st.target.firstNode + j)
+                for i in 0..<nSrc where !(noAutapse && i == j) {
+                    let (w, d) = value(&wr, &dr)
+                    body(i, j, w, d)
+                }
+            }
+        case .oneToOne:
+            for j in targets where !noAutapse {
+                var (wr, dr) = streams(st.target.firstNode + j)
+                let (w, d) = value(&wr, &dr)
+                body(j, j, w, d)
+            }
+        case .fixedIndegree(let k):
+            for j in targets {
+                let gid = st.target.firstNode + j
+                var rng = RandomStream(seed: seed, purpose: .connectionSources, index: sIdx, id: UInt64(gid))
+                var (wr, dr) = streams(gid)
+                drawSources(k, j, &rng, &wr, &dr)
+            }
+        case .fixedTotalNumber:
+            for j in targets {
+                let gid = st.target.firstNode + j
+                var rng = RandomStream(seed: seed, purpose: .connectionSources, index: sIdx, id: UInt64(gid))
+                var (wr, dr) = streams(gid)
+                drawSources(st.totalCounts[j], j, &rng, &wr, &dr)
+            }
+        case .pairwiseBernoulli(let p):
+            guard p > 0 else { return }
+            let logq = _log1p(-p)
+            for j in targets {
+                let gid = st.target.firstNode + j
+                var rng = RandomStream(seed: seed, purpose: .connectionSources, index: sIdx, id: UInt64(gid))
+                var (wr, dr) = streams(gid)
+                var i = -1
+                while true {
+                    // Geometric skip to the next connected source: O(p·n) work per target.
+                    i += p >= 1 ? 1 : 1 + Int((_log(rng.nextOpenDouble()) / logq).rounded(.down))
+                    if i >= nSrc { break }
+                    if noAutapse && i == j { continue }
+                    let (w, d) = value(&wr, &dr)
+                    body(i, j, w, d)
+                }
+            }
+        case .fixedOutdegree(let k):
+            let nTgt = st.target.size
+            for i in 0..<nSrc {
+                let gid = st.source.firstNode + i
+                var rng = RandomStream(seed: seed, purpose: .connectionTargets, index: sIdx, id: UInt64(gid))
+                var (wr, dr) = streams(gid)
+                chosen.removeAll(keepingCapacity: true)
+                for _ in 0..<k {
+                    var j = rng.nextInt(below: nTgt)
+                    while (noAutapse && i == j) || (!st.multapses && chosen.contains(j)) { j = rng.nextInt(below: nTgt) }
+                    if !st.multapses { chosen.insert(j) }
+                    let (w, d) = value(&wr, &dr)
+                    if targets.contains(j) { body(i, j, w, d) }
+                }
+            }
+        }
+    }
+
+    /// Builds every thread's CSR table and device inputs, in parallel.
+    func build(_ statements: [ConnectionStatement]) throws {
+        let threads = team.count
+        connectivity = (0..<threads).map { ThreadConnectivity(nodes: nodeCount, localNeurons: partitions[$0].count) }
+        deviceInputs = (0..<threads).map { _ in DeviceInputs() }
+        var errors = [PlexusError?](repeating: nil, count: threads)
+        let h = grid.h
+        errors.withUnsafeMutableBufferPointer { errs in
+            let errs = errs
+            team.run { t in
+                let part = self.partitions[t]
+                let conn = self.connectivity[t]
+                let devices = self.deviceInputs[t]
+                // Targets of a statement inside this thread's neurons, as population-local indices.
+                func localTargets(_ st: ConnectionStatement) -> Range<Int> {
+                    let lo = max(part.lowerBound, st.targetFirstNeuron), hi = min(part.upperBound, st.targetFirstNeuron + st.target.size)
+                    return lo < hi ? (lo - st.targetFirstNeuron)..<(hi - st.targetFirstNeuron) : 0..<0
+                }
+                // Pass 1: count synapses per source row.
+                let offsets = conn.offsets.base
+                for st in statements {
+                    guard case .synapse = st.route else { continue }
+                    let first = st.source.firstNode
+                    self.enumerate(st, targets: localTargets(st), draw: false) { i, _, _, _ in offsets[first + i + 1] += 1 }
+                }
+                for n in 0..<self.nodeCount { offsets[n + 1] += offsets[n] }
+                let total = offsets[self.nodeCount]
+                conn.words = Storage(repeating: 0, count: total)
+                conn.weights = Storage(repeating: 0, count: total)
+                let cursor = Storage<Int>(Array(UnsafeBufferPointer(start: offsets, count: self.nodeCount)))
+                let cur = cursor.base, words = conn.words.base, weights = conn.weights.base
+                let shift = UInt32(conn.targetBits), capacity = conn.delayCapacity
+                var minD = Int.max, maxD = 0
+                var failure: PlexusError?
+                // Pass 2: the same enumeration, now with weights and delays.
+                for st in statements where failure == nil {
+                    let first = st.source.firstNode
+                    let tOffset = st.targetFirstNeuron - part.lowerBound
+                    func checkDelay(_ d: Int, _ j: Int) -> Bool {
+                        if d < 1 {
+                            failure = PlexusError("delay \(Double(d) * h) ms (drawn for target gid \(st.target.firstNode + j + 1)) is below the resolution \(h) ms",
+                                                  keyPath: st.path + ".synapse.delay")
+                            return false
+                        }
+                        return true
+                    }
+                    switch st.route {
+                    case .synapse:
+                        self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
+                            guard failure == nil, checkDelay(d, j) else { return }
+                            if d > capacity {
+                                failure = PlexusError("delay of \(d) steps exceeds this layout's limit of \(capacity) steps", keyPath: st.path + ".synapse.delay")
+                                return
+                            }
+                            if !w.isFinite {
+                                failure = PlexusError("weight \(w) is not finite", keyPath: st.path + ".synapse.weight")
+                                return
+                            }
+                            let k = cur[first + i]
+                            cur[first + i] = k + 1
+                            words[k] = UInt32(j + tOffset) | (UInt32(d - 1) << shift)
+                            weights[k] = Float(w)
+                            minD = min(minD, d)
+                            maxD = max(maxD, d)
+                        }
+                    case .poisson(let lambda, let start, let stop):
+                        var ordinal = [Int: Int]()
+                        self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
+                            guard failure == nil, checkDelay(d, j) else { return }
+                            let gid = st.target.firstNode + j
+                            let o = ordinal[gid, default: 0]
+                            ordinal[gid] = o + 1
+                            devices.poisson.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, lambda: lambda,
+                                                         startStep: start, stopStep: stop, stream: UInt32(st.index),
+                                                         id: UInt64(gid) | UInt64(o) << 32 | UInt64(i) << 48))
+                            maxD = max(maxD, d)
+                        }
+                    case .current:
+                        self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
+                            guard failure == nil, checkDelay(d, j) else { return }
+                            let gid = st.target.firstNode + j
+                            let g = self.generatorOfNode[first + i]!
+                            devices.currents.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, generator: Int32(g),
+                                                          stream: UInt32(st.index), id: UInt64(gid) | UInt64(i) << 40))
+                            maxD = max(maxD, d)
+                        }
+                    }
+                }
+                conn.minDelay = minD
+                conn.maxDelay = maxD
+                errs[t] = failure
+            }
+        }
+        if let e = errors.compactMap({ $0 }).first { throw e }
+        let minD = connectivity.map(\.minDelay).min() ?? Int.max
+        minDelay = minD == Int.max ? 10 : minD
+        maxDelay = max(connectivity.map(\.maxDelay).max() ?? 0, minDelay)
+    }
+}

@@ -1,0 +1,77 @@
+import PlexusCore
+
+/// Static synapses of the targets one thread owns, in compressed sparse rows by source node.
+///
+/// Layout, 8 bytes per synapse: one `UInt32` word holding the thread-local target index in its
+/// low `targetBits` bits and (delay − 1) in steps in the bits above, and one `Float` weight.
+/// The source's row is found through `offsets` (one entry per node). Rows are ordered by
+/// statement then target, so delivery walks memory forwards.
+public final class ThreadConnectivity: @unchecked Sendable {
+    public let targetBits: Int
+    public let targetMask: UInt32
+    public let offsets: Storage<Int>
+    public var words: Storage<UInt32>
+    public var weights: Storage<Float>
+    public internal(set) var minDelay: Int = Int.max
+    public internal(set) var maxDelay: Int = 0
+
+    init(nodes: Int, localNeurons: Int) {
+        var bits = 1
+        while (1 << bits) < max(localNeurons, 2) { bits += 1 }
+        targetBits = bits
+        targetMask = UInt32((1 << bits) - 1)
+        offsets = Storage(repeating: 0, count: nodes + 1)
+        words = Storage(repeating: 0, count: 0)
+        weights = Storage(repeating: 0, count: 0)
+    }
+
+    /// Largest delay (steps) the word layout can hold for this thread.
+    public var delayCapacity: Int { 1 << (32 - targetBits) }
+
+    public var synapseCount: Int { words.count }
+}
+
+/// Input from devices that act on each target separately (NEST's DS events): Poisson trains and
+/// currents. Stored by the thread that owns the targets, sorted by target.
+final class DeviceInputs {
+    struct PoissonInput {
+        var target: Int32        // thread-local neuron index
+        var delay: Int32         // steps
+        var weight: Double
+        var lambda: Double       // mean count per step
+        var startStep: Int64     // active for steps s with start < s <= stop (NEST's is_active)
+        var stopStep: Int64
+        var stream: UInt32       // statement index
+        var id: UInt64           // target gid | ordinal << 32
+    }
+    struct CurrentInput {
+        var target: Int32
+        var delay: Int32
+        var weight: Double
+        var generator: Int32     // index into `currentGenerators`
+        var stream: UInt32
+        var id: UInt64
+    }
+    var poisson: [PoissonInput] = []
+    var currents: [CurrentInput] = []
+}
+
+/// A dc_generator or noise_generator resolved to steps.
+struct CurrentGenerator {
+    var kind: DeviceKind
+    var amplitude: Double     // dc
+    var mean: Double, std: Double, stdMod: Double, omega: Double, phase: Double
+    var dtSteps: Int64
+    /// Active for generator steps s with start < s + 2 <= stop (NEST's rule for current
+    /// generators: their current reaches the neuron's dynamics two steps later).
+    var startStep: Int64, stopStep: Int64
+
+    @inline(__always) func isActive(_ s: Int64) -> Bool { startStep < s + 2 && s + 2 <= stopStep }
+}
+
+/// One spike_generator node: its spikes as (step in which it is emitted, multiplicity).
+struct SpikeGeneratorNode {
+    var node: Int
+    var steps: [Int64]
+    var multiplicities: [Double]
+}

@@ -1,0 +1,189 @@
+import PlexusCore
+
+// The description of a point-neuron experiment: plain values, built by the Swift API or decoded
+// from an experiment file (PlexusIO) — the same types either way. Nothing here runs; `PointNetwork`
+// compiles a validated description into engine state.
+
+/// A parameter value as written by the user: a number with an optional unit, a list (spike
+/// times), or a random distribution (initial states, weights, delays).
+public enum ParameterValue: Sendable, Equatable {
+    case quantity(Quantity)
+    case list([Quantity])
+    case distribution(Distribution)
+
+    public static func number(_ v: Double, _ unit: String? = nil) -> ParameterValue { .quantity(Quantity(v, unit)) }
+}
+
+/// Random distributions for weights, delays and initial values, with NEST's names and meanings.
+public enum Distribution: Sendable, Equatable {
+    case constant(Quantity)
+    case uniform(min: Quantity, max: Quantity)
+    case normal(mean: Quantity, std: Quantity)
+    /// Normal redrawn until it falls in [min, max] (NEST's `normal` with clipping is redraw-based
+    /// in `nest.math.redraw`; here: rejection).
+    case normalClipped(mean: Quantity, std: Quantity, min: Quantity, max: Quantity)
+    /// exp(N(mu, sigma)): mu and sigma of the underlying normal (NEST's `lognormal`).
+    case lognormal(mu: Double, sigma: Double)
+    /// Exponential with scale `beta` (mean), NEST's `exponential` takes beta.
+    case exponential(beta: Quantity)
+
+    /// Resolves units against `dimension`, checks parameters, returns a sampler.
+    public func sampler(_ dimension: Dimension, name: String) throws -> Sampler {
+        func c(_ q: Quantity) throws -> Double { try q.canonical(dimension, name: name) }
+        switch self {
+        case .constant(let q): return .constant(try c(q))
+        case .uniform(let a, let b):
+            let lo = try c(a), hi = try c(b)
+            guard lo <= hi else { throw PlexusError("\(name): uniform needs min <= max, got min \(lo) max \(hi)") }
+            return .uniform(lo, hi)
+        case .normal(let m, let s):
+            let sd = try c(s)
+            guard sd >= 0 else { throw PlexusError.outOfRange("\(name).std", sd, "must be >= 0") }
+            return .normal(try c(m), sd)
+        case .normalClipped(let m, let s, let a, let b):
+            let sd = try c(s), lo = try c(a), hi = try c(b)
+            guard sd >= 0 else { throw PlexusError.outOfRange("\(name).std", sd, "must be >= 0") }
+            guard lo < hi else { throw PlexusError("\(name): normal_clipped needs min < max, got \(lo), \(hi)") }
+            return .normalClipped(try c(m), sd, lo, hi)
+        case .lognormal(let mu, let sigma):
+            guard sigma >= 0 else { throw PlexusError.outOfRange("\(name).sigma", sigma, "must be >= 0") }
+            return .lognormal(mu, sigma)
+        case .exponential(let beta):
+            let b = try c(beta)
+            guard b > 0 else { throw PlexusError.outOfRange("\(name).beta", b, "must be > 0") }
+            return .exponential(b)
+        }
+    }
+}
+
+/// A distribution with units resolved: draws numbers in canonical units.
+public enum Sampler: Sendable, Equatable {
+    case constant(Double)
+    case uniform(Double, Double)
+    case normal(Double, Double)
+    case normalClipped(Double, Double, Double, Double)
+    case lognormal(Double, Double)
+    case exponential(Double)
+
+    @inlinable
+    public func draw(_ rng: inout RandomStream) -> Double {
+        switch self {
+        case .constant(let v): return v
+        case .uniform(let a, let b): return a + (b - a) * rng.nextDouble()
+        case .normal(let m, let s): return m + s * rng.nextNormal()
+        case .normalClipped(let m, let s, let lo, let hi):
+            for _ in 0..<1_000_000 {
+                let v = m + s * rng.nextNormal()
+                if v >= lo && v <= hi { return v }
+            }
+            return min(max(m, lo), hi)
+        case .lognormal(let mu, let sigma): return _exp(mu + sigma * rng.nextNormal())
+        case .exponential(let beta): return beta * rng.nextExponential()
+        }
+    }
+
+    public var isConstant: Bool { if case .constant = self { return true } else { return false } }
+}
+
+/// A group of identical nodes: neurons of one model or one stimulation device.
+public struct PopulationDescription: Sendable, Equatable {
+    public var name: String
+    public var model: String
+    public var size: Int
+    public var params: [String: ParameterValue]
+
+    public init(name: String, model: String, size: Int = 1, params: [String: ParameterValue] = [:]) {
+        self.name = name
+        self.model = model
+        self.size = size
+        self.params = params
+    }
+}
+
+/// NEST's connection rules.
+public enum ConnectionRule: Sendable, Equatable {
+    case allToAll
+    case oneToOne
+    case fixedIndegree(Int)
+    case fixedOutdegree(Int)
+    case fixedTotalNumber(Int)
+    case pairwiseBernoulli(Double)
+
+    public var name: String {
+        switch self {
+        case .allToAll: return "all_to_all"
+        case .oneToOne: return "one_to_one"
+        case .fixedIndegree: return "fixed_indegree"
+        case .fixedOutdegree: return "fixed_outdegree"
+        case .fixedTotalNumber: return "fixed_total_number"
+        case .pairwiseBernoulli: return "pairwise_bernoulli"
+        }
+    }
+}
+
+public struct SynapseDescription: Sendable, Equatable {
+    public var model: String
+    public var weight: Distribution
+    public var delay: Distribution
+
+    /// NEST's static_synapse defaults: weight 1, delay 1 ms.
+    public init(model: String = "static_synapse", weight: Distribution = .constant(Quantity(1)),
+                delay: Distribution = .constant(Quantity(1, "ms"))) {
+        self.model = model
+        self.weight = weight
+        self.delay = delay
+    }
+}
+
+public struct ConnectionDescription: Sendable, Equatable {
+    public var source: String
+    public var target: String
+    public var rule: ConnectionRule
+    /// NEST's defaults: autapses and multapses allowed.
+    public var allowAutapses: Bool
+    public var allowMultapses: Bool
+    public var synapse: SynapseDescription
+
+    public init(source: String, target: String, rule: ConnectionRule = .allToAll, allowAutapses: Bool = true,
+                allowMultapses: Bool = true, synapse: SynapseDescription = SynapseDescription()) {
+        self.source = source
+        self.target = target
+        self.rule = rule
+        self.allowAutapses = allowAutapses
+        self.allowMultapses = allowMultapses
+        self.synapse = synapse
+    }
+}
+
+public enum RecordingDescription: Sendable, Equatable {
+    case spikes(population: String)
+    /// Samples `variables` of every neuron of `population` every `interval` ms (NEST's multimeter:
+    /// rows at t = k·interval, the state at the end of the step ending at t).
+    case multimeter(population: String, variables: [String], interval: Quantity?)
+
+    public var population: String {
+        switch self {
+        case .spikes(let p), .multimeter(let p, _, _): return p
+        }
+    }
+}
+
+public struct PointExperiment: Sendable, Equatable {
+    public var resolution: Quantity
+    public var duration: Quantity
+    public var seed: UInt64
+    public var populations: [PopulationDescription]
+    public var connections: [ConnectionDescription]
+    public var recordings: [RecordingDescription]
+
+    public init(resolution: Quantity = Quantity(0.1, "ms"), duration: Quantity, seed: UInt64 = 1,
+                populations: [PopulationDescription], connections: [ConnectionDescription] = [],
+                recordings: [RecordingDescription] = []) {
+        self.resolution = resolution
+        self.duration = duration
+        self.seed = seed
+        self.populations = populations
+        self.connections = connections
+        self.recordings = recordings
+    }
+}

@@ -1,0 +1,272 @@
+import PlexusCore
+
+/// A population as placed in the network: its nodes are the 0-based node indices
+/// `firstNode ..< firstNode + size` (NEST's gids minus one, in creation order).
+public struct PopulationInfo: Sendable {
+    public enum Kind: Sendable {
+        case neuron(Int)            // index into `PointNetwork.neuronPopulations`
+        case device(DeviceKind)
+    }
+    public let name: String
+    public let model: String
+    public let size: Int
+    public let firstNode: Int
+    public let kind: Kind
+
+    public var nodes: Range<Int> { firstNode..<(firstNode + size) }
+    public var isNeuron: Bool { if case .neuron = kind { return true } else { return false } }
+}
+
+/// A point-neuron network compiled from a `PointExperiment`: state as structure of arrays per
+/// population, synapses in per-thread CSR tables, device inputs, all ready to run. Building is
+/// parallel and deterministic: every random number is keyed by (seed, purpose, statement, gid),
+/// so the same network comes out for any number of threads.
+public final class PointNetwork {
+    public let experiment: PointExperiment
+    public let grid: TimeGrid
+    public let totalSteps: Int64
+    public let seed: UInt64
+    public let populations: [PopulationInfo]
+    public let neuronPopulations: [NeuronPopulation]
+    public let neuronCount: Int
+    public let nodeCount: Int
+    public let team: ThreadTeam
+    /// Neuron indices owned by each thread (contiguous, in node order).
+    public let partitions: [Range<Int>]
+    public internal(set) var connectivity: [ThreadConnectivity] = []
+    var deviceInputs: [DeviceInputs] = []
+    var currentGenerators: [CurrentGenerator] = []
+    var spikeGenerators: [SpikeGeneratorNode] = []
+    /// Epoch length in steps: the smallest delay of any synapse (spikes need not be exchanged
+    /// more often).
+    public internal(set) var minDelay: Int = 0
+    public internal(set) var maxDelay: Int = 0
+    /// Number of static synapses (excluding device inputs).
+    public var synapseCount: Int { connectivity.reduce(0) { $0 + $1.synapseCount } }
+    /// Number of per-target device connections (Poisson trains, currents).
+    public var deviceConnectionCount: Int { deviceInputs.reduce(0) { $0 + $1.poisson.count + $1.currents.count } }
+    /// Bytes of static connectivity per synapse (words + weights + row offsets).
+    public var bytesPerSynapse: Double {
+        let n = synapseCount
+        guard n > 0 else { return 0 }
+        let bytes = connectivity.reduce(0) { $0 + $1.words.count * 4 + $1.weights.count * 4 + $1.offsets.count * 8 }
+        return Double(bytes) / Double(n)
+    }
+
+    let neuronOfNode: [Int32]
+    var generatorOfNode: [Int: Int] = [:]
+
+    public convenience init(_ experiment: PointExperiment, threads: Int = 1) throws {
+        try self.init(experiment, team: ThreadTeam(threads: threads))
+    }
+
+    public init(_ experiment: PointExperiment, team: ThreadTeam) throws {
+        self.experiment = experiment
+        self.team = team
+        let h = try experiment.resolution.canonical(.time, name: "resolution")
+        do { grid = try TimeGrid(resolution: h) } catch let e as PlexusError { throw e.under("") }
+        let duration = try experiment.duration.canonical(.time, name: "duration")
+        guard duration.isFinite, duration >= 0 else {
+            throw PlexusError.outOfRange("duration", duration, "must be a finite number of ms >= 0", keyPath: "duration")
+        }
+        guard grid.isOnGrid(duration) else {
+            throw PlexusError("duration \(duration) ms is not a multiple of the resolution \(h) ms", keyPath: "duration")
+        }
+        totalSteps = grid.steps(duration)
+        seed = experiment.seed
+
+        // Populations: nodes in creation order.
+        var infos: [PopulationInfo] = []
+        var neuronPops: [NeuronPopulation] = []
+        var node = 0, neuron = 0
+        var seen = Set<String>()
+        var neuronOfNode: [Int32] = []
+        var spikeGens: [SpikeGeneratorNode] = []
+        var deviceParams: [Int: [String: Double]] = [:]
+        for (pi, pop) in experiment.populations.enumerated() {
+            let path = "populations.\(pop.name)"
+            guard !pop.name.isEmpty else { throw PlexusError("population name is empty", keyPath: "populations[\(pi)]") }
+            guard seen.insert(pop.name).inserted else { throw PlexusError("population '\(pop.name)' is defined twice", keyPath: path) }
+            guard pop.size >= 1 else { throw PlexusError.outOfRange("size", Double(pop.size), "must be >= 1", keyPath: path + ".size") }
+            if let type = ModelCatalog.neuronModels[pop.model] {
+                let (params, initial) = try Self.resolveNeuronParameters(type, pop, path: path, seed: seed,
+                                                                         populationIndex: pi, firstNode: node)
+                do {
+                    let p = try type.makePopulation(name: pop.name, parameters: params, resolution: h, size: pop.size,
+                                                    firstNode: node, firstNeuron: neuron, initial: initial)
+                    infos.append(PopulationInfo(name: pop.name, model: pop.model, size: pop.size, firstNode: node,
+                                                kind: .neuron(neuronPops.count)))
+                    neuronPops.append(p)
+                } catch let e as PlexusError {
+                    throw e.under(path + ".params")
+                }
+                for k in 0..<pop.size { neuronOfNode.append(Int32(neuron + k)) }
+                neuron += pop.size
+            } else if let kind = ModelCatalog.deviceModels[pop.model] {
+                let values = try Self.resolveDeviceParameters(kind, pop, path: path)
+                infos.append(PopulationInfo(name: pop.name, model: pop.model, size: pop.size, firstNode: node, kind: .device(kind)))
+                deviceParams[infos.count - 1] = values.numbers
+                if kind == .spikeGenerator {
+                    let gens = try Self.spikeGeneratorNodes(values, grid: grid, firstNode: node, size: pop.size, path: path)
+                    spikeGens += gens
+                }
+                for _ in 0..<pop.size { neuronOfNode.append(-1) }
+            } else {
+                throw PlexusError("unknown model '\(pop.model)'; known models: \(ModelCatalog.allNames.joined(separator: ", "))",
+                                  keyPath: path + ".model")
+            }
+            node += pop.size
+        }
+        populations = infos
+        neuronPopulations = neuronPops
+        neuronCount = neuron
+        nodeCount = node
+        self.neuronOfNode = neuronOfNode
+        spikeGenerators = spikeGens
+        partitions = (0..<team.count).map { ThreadTeam.part($0, of: neuron, parts: team.count) }
+
+        try validateRecordings()
+        let statements = try resolveConnections(deviceParams: deviceParams)
+        try build(statements)
+    }
+
+    public func population(named name: String) -> PopulationInfo? { populations.first { $0.name == name } }
+
+    // MARK: parameters
+
+    static func resolveNeuronParameters(_ type: any PointNeuronModel.Type, _ pop: PopulationDescription, path: String,
+                                        seed: UInt64, populationIndex: Int, firstNode: Int) throws -> (ParameterValues, [[Double]]) {
+        var params = ParameterValues(specs: type.parameters)
+        var initial = type.state.map { Array(repeating: $0.initialValue, count: pop.size) }
+        for key in pop.params.keys.sorted() {
+            let value = pop.params[key]!
+            let kp = "\(path).params.\(key)"
+            if let k = type.parameters.firstIndex(where: { $0.name == key }) {
+                guard case .quantity(let q) = value else {
+                    throw PlexusError("parameter \(key) takes one number, not a list or distribution", keyPath: kp)
+                }
+                do { params.values[k] = try q.canonical(type.parameters[k].dimension, name: key) }
+                catch let e as PlexusError { throw PlexusError(e.message, keyPath: kp) }
+                guard !params.values[k].isNaN else { throw PlexusError("\(key) is NaN", keyPath: kp) }
+            } else if let v = type.state.firstIndex(where: { $0.name == key }) {
+                let dim = type.state[v].dimension
+                let sampler: Sampler
+                switch value {
+                case .quantity(let q): sampler = .constant(try wrap(kp) { try q.canonical(dim, name: key) })
+                case .distribution(let d): sampler = try wrap(kp) { try d.sampler(dim, name: key) }
+                case .list: throw PlexusError("initial value of \(key) takes a number or a distribution", keyPath: kp)
+                }
+                for i in 0..<pop.size {
+                    var rng = RandomStream(seed: seed, purpose: .initialState, index: UInt32(populationIndex << 8 | v),
+                                           id: UInt64(firstNode + i))
+                    initial[v][i] = sampler.draw(&rng)
+                }
+            } else {
+                let known = (type.parameters.map(\.name) + type.state.map(\.name)).joined(separator: ", ")
+                throw PlexusError("unknown parameter '\(key)' for model \(type.name); known: \(known)", keyPath: kp)
+            }
+        }
+        return (params, initial)
+    }
+
+    struct DeviceValues {
+        var numbers: [String: Double]
+        var lists: [String: [Double]]
+    }
+
+    static func resolveDeviceParameters(_ kind: DeviceKind, _ pop: PopulationDescription, path: String) throws -> DeviceValues {
+        var numbers = Dictionary(uniqueKeysWithValues: kind.parameters.map { ($0.name, $0.defaultValue) })
+        var lists: [String: [Double]] = [:]
+        for key in pop.params.keys.sorted() {
+            let kp = "\(path).params.\(key)"
+            if let spec = kind.parameters.first(where: { $0.name == key }) {
+                guard case .quantity(let q) = pop.params[key]! else {
+                    throw PlexusError("parameter \(key) takes one number", keyPath: kp)
+                }
+                let v = try wrap(kp) { try q.canonical(spec.dimension, name: key) }
+                guard !v.isNaN else { throw PlexusError("\(key) is NaN", keyPath: kp) }
+                numbers[key] = v
+            } else if let spec = kind.listParameters.first(where: { $0.name == key }) {
+                guard case .list(let qs) = pop.params[key]! else {
+                    throw PlexusError("parameter \(key) takes a list", keyPath: kp)
+                }
+                lists[key] = try qs.enumerated().map { k, q in try wrap("\(kp)[\(k)]") { try q.canonical(spec.dimension, name: key) } }
+            } else {
+                let known = (kind.parameters.map(\.name) + kind.listParameters.map(\.name)).joined(separator: ", ")
+                throw PlexusError("unknown parameter '\(key)' for \(kind.rawValue); known: \(known)", keyPath: kp)
+            }
+        }
+        for key in ["rate", "std", "dt"] where (numbers[key] ?? 0) < 0 {
+            throw PlexusError.outOfRange(key, numbers[key]!, "must be >= 0", keyPath: "\(path).params.\(key)")
+        }
+        if numbers["stop"]! < numbers["start"]! {
+            throw PlexusError("stop \(numbers["stop"]!) ms is before start \(numbers["start"]!) ms", keyPath: "\(path).params.stop")
+        }
+        return DeviceValues(numbers: numbers, lists: lists)
+    }
+
+    static func spikeGeneratorNodes(_ values: DeviceValues, grid: TimeGrid, firstNode: Int, size: Int,
+                                    path: String) throws -> [SpikeGeneratorNode] {
+        let times = values.lists["spike_times"] ?? []
+        let weights = values.lists["spike_weights"]
+        if let weights, weights.count != times.count {
+            throw PlexusError("spike_weights has \(weights.count) values but spike_times has \(times.count)",
+                              keyPath: path + ".params.spike_weights")
+        }
+        let origin = values.numbers["origin"]!, start = values.numbers["start"]!, stop = values.numbers["stop"]!
+        var steps: [Int64] = [], mult: [Double] = []
+        var last = -Double.infinity
+        for (k, t) in times.enumerated() {
+            let kp = "\(path).params.spike_times[\(k)]"
+            guard t.isFinite, t > 0 else { throw PlexusError.outOfRange("spike_times[\(k)]", t, "must be > 0 ms", keyPath: kp) }
+            guard grid.isOnGrid(t) else {
+                throw PlexusError("spike time \(t) ms is not on the \(grid.h) ms grid", keyPath: kp)
+            }
+            guard t >= last else { throw PlexusError("spike_times must be sorted; \(t) ms follows \(last) ms", keyPath: kp) }
+            last = t
+            let tt = t + origin
+            // Emitted in the step that ends at t (stamped t), if inside (start, stop].
+            if tt > origin + start && tt <= origin + stop {
+                steps.append(grid.steps(tt) - 1)
+                mult.append(weights?[k] ?? 1)
+            }
+        }
+        return (0..<size).map { SpikeGeneratorNode(node: firstNode + $0, steps: steps, multiplicities: mult) }
+    }
+
+    func validateRecordings() throws {
+        for (k, r) in experiment.recordings.enumerated() {
+            let kp = "record[\(k)]"
+            guard let pop = population(named: r.population) else {
+                throw PlexusError("no population named '\(r.population)'", keyPath: kp + ".population")
+            }
+            if case .multimeter(_, let vars, let interval) = r {
+                guard case .neuron(let ni) = pop.kind else {
+                    throw PlexusError("a multimeter records neurons; '\(pop.name)' is a \(pop.model)", keyPath: kp + ".population")
+                }
+                let names = neuronPopulations[ni].recordableNames
+                for v in vars where !names.contains(v) {
+                    throw PlexusError("\(pop.model) has no recordable '\(v)'; recordables: \(names.joined(separator: ", "))",
+                                      keyPath: kp + ".variables")
+                }
+                if let interval {
+                    let ms = try wrap(kp + ".interval") { try interval.canonical(.time, name: "interval") }
+                    guard ms > 0, grid.isOnGrid(ms) else {
+                        throw PlexusError("interval \(ms) ms must be a positive multiple of the resolution \(grid.h) ms",
+                                          keyPath: kp + ".interval")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs `body`, re-placing any PlexusError at key path `path`.
+@inline(__always)
+func wrap<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as PlexusError {
+        var e = e
+        e.keyPath = path
+        throw e
+    }
+}

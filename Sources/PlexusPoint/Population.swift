@@ -1,0 +1,79 @@
+import PlexusCore
+
+/// Engine-side handle of one population of neurons of one model: owns the state columns and
+/// calls the model's kernel. One dynamic call per population per step and thread, never per neuron.
+public protocol NeuronPopulation: AnyObject {
+    var name: String { get }
+    var modelName: String { get }
+    var size: Int { get }
+    /// Node index (0-based gid) of neuron 0.
+    var firstNode: Int { get }
+    /// Dense index of neuron 0 among all neurons (ring buffers, thread partition).
+    var firstNeuron: Int { get }
+    var stateNames: [String] { get }
+    var recordableNames: [String] { get }
+    var weightDimension: Dimension { get }
+    var countsSpikes: Bool { get }
+    func update(_ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput)
+    func recordedValue(variable: Int, neuron: Int) -> Double
+    /// First non-finite state value in `range`, as (neuron, variable name).
+    func firstNonFinite(in range: Range<Int>) -> (Int, String)?
+}
+
+final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
+    let name: String
+    let model: M
+    let size: Int
+    let firstNode: Int
+    let firstNeuron: Int
+    let state: Storage<Double>
+    let columns: StateColumns
+
+    init(name: String, model: M, size: Int, firstNode: Int, firstNeuron: Int, initial: [[Double]]) {
+        self.name = name
+        self.model = model
+        self.size = size
+        self.firstNode = firstNode
+        self.firstNeuron = firstNeuron
+        state = Storage(repeating: 0, count: max(1, M.state.count * size))
+        columns = StateColumns(base: state.base, n: size)
+        for (v, values) in initial.enumerated() {
+            let col = columns.column(v)
+            for i in 0..<size { col[i] = values[i] }
+        }
+        model.prepareState(columns, count: size)
+    }
+
+    var modelName: String { M.name }
+    var stateNames: [String] { M.state.map(\.name) }
+    var recordableNames: [String] { M.state.filter(\.recordable).map(\.name) }
+    var weightDimension: Dimension { M.weightDimension }
+    var countsSpikes: Bool { M.countsSpikes }
+
+    func update(_ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
+        spikes.gidBase = UInt32(firstNode)
+        model.update(columns, range, input, &spikes)
+    }
+
+    func recordedValue(variable: Int, neuron: Int) -> Double {
+        model.recordedValue(columns, variable: variable, neuron: neuron)
+    }
+
+    func firstNonFinite(in range: Range<Int>) -> (Int, String)? {
+        for v in 0..<M.state.count {
+            let c = columns.column(v)
+            for i in range where !c[i].isFinite && !(c[i] == -.infinity && !M.state[v].recordable) {
+                return (i, M.state[v].name)
+            }
+        }
+        return nil
+    }
+}
+
+extension PointNeuronModel {
+    static func makePopulation(name: String, parameters: ParameterValues, resolution: Double, size: Int,
+                               firstNode: Int, firstNeuron: Int, initial: [[Double]]) throws -> NeuronPopulation {
+        let m = try Self(parameters: parameters, resolution: resolution)
+        return ModelPopulation(name: name, model: m, size: size, firstNode: firstNode, firstNeuron: firstNeuron, initial: initial)
+    }
+}

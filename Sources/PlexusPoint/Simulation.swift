@@ -1,0 +1,329 @@
+import PlexusCore
+
+/// Spikes of one recorded population, in time order (then sender order).
+public struct RecordedSpikes: Sendable {
+    public let population: String
+    /// NEST-style gids: 1-based node numbers in creation order.
+    public var gids: [Int] = []
+    public var times: [Double] = []
+}
+
+/// Multimeter samples of one population: `values[v][row]`, rows ordered by time then gid.
+public struct RecordedStates: Sendable {
+    public let population: String
+    public let variables: [String]
+    public let intervalSteps: Int64
+    public var times: [Double] = []
+    public var gids: [Int] = []
+    public var values: [[Double]]
+}
+
+public struct PointResults: Sendable {
+    public var spikes: [RecordedSpikes]
+    public var states: [RecordedStates]
+    /// Spikes emitted by all neurons and generators, recorded or not.
+    public var totalSpikes: Int
+    public var simulatedSteps: Int64
+}
+
+/// Per-thread scratch of the run loop: input ring buffers and spike lists.
+final class ThreadState {
+    let nLocal: Int
+    let ringLength: Int
+    let spikeRing: Storage<Double>    // [slot][neuron][excitatory, inhibitory]
+    let currentRing: Storage<Double>  // [slot][neuron]
+    var outputs: [SpikeOutput]        // one per epoch parity
+    var stepOffsets: [[Int]]          // per parity: spike list offset at each step of the epoch
+    var samples: [GrowableBuffer<Double>]
+    var error: PlexusError?
+    var emitted = 0
+
+    init(nLocal: Int, ringLength: Int, epoch: Int, multimeters: Int) {
+        self.nLocal = nLocal
+        self.ringLength = ringLength
+        spikeRing = Storage(repeating: 0, count: max(1, ringLength * nLocal * 2))
+        currentRing = Storage(repeating: 0, count: max(1, ringLength * nLocal))
+        outputs = [SpikeOutput(capacity: 1024), SpikeOutput(capacity: 1024)]
+        stepOffsets = [Array(repeating: 0, count: epoch + 1), Array(repeating: 0, count: epoch + 1)]
+        samples = (0..<multimeters).map { _ in GrowableBuffer(capacity: 1024) }
+    }
+
+    deinit {
+        outputs[0].list.free()
+        outputs[1].list.free()
+        for k in samples.indices { samples[k].free() }
+    }
+}
+
+extension PointNetwork {
+    /// Simulates `totalSteps` steps. Threads update their own neurons for one epoch (min delay),
+    /// meet once, then each delivers every spike of the epoch to the targets it owns, in the
+    /// fixed order (step, generators, neurons by gid): sums are bit-identical for any thread count.
+    /// `progress` is called by one thread after each epoch with the fraction done.
+    public func run(progress: ((Double) -> Void)? = nil) throws -> PointResults {
+        let threads = team.count
+        let m = minDelay
+        let ringLength = maxDelay + m
+        let h = grid.h
+
+        struct Meter {
+            let population: NeuronPopulation
+            let variables: [Int]
+            let names: [String]
+            let interval: Int64
+        }
+        var meters: [Meter] = []
+        var spikeRecorders: [(name: String, nodes: Range<Int>)] = []
+        var recordedNode = [Int32](repeating: -1, count: nodeCount)
+        for r in experiment.recordings {
+            let info = population(named: r.population)!
+            switch r {
+            case .spikes:
+                for n in info.nodes where recordedNode[n] < 0 { recordedNode[n] = Int32(spikeRecorders.count) }
+                spikeRecorders.append((info.name, info.nodes))
+            case .multimeter(_, let vars, let interval):
+                guard case .neuron(let ni) = info.kind else { continue }
+                let pop = neuronPopulations[ni]
+                let ms = try interval.map { try $0.canonical(.time, name: "interval") } ?? 1.0
+                meters.append(Meter(population: pop, variables: vars.map { v in pop.stateNames.firstIndex(of: v)! },
+                                    names: vars, interval: max(1, grid.steps(ms))))
+            }
+        }
+
+        let states = (0..<threads).map { ThreadState(nLocal: partitions[$0].count, ringLength: ringLength, epoch: m, multimeters: meters.count) }
+        // Spikes of spike_generators, emitted by member 0, per epoch parity.
+        var generatorOut = [SpikeOutput(capacity: 256), SpikeOutput(capacity: 256)]
+        var generatorOffsets = [[Int]](repeating: Array(repeating: 0, count: m + 1), count: 2)
+        var generatorCursor = [Int](repeating: 0, count: spikeGenerators.count)
+        var recorded = GrowableBuffer<(Int64, UInt32)>(capacity: 4096)
+        defer {
+            generatorOut[0].list.free()
+            generatorOut[1].list.free()
+            recorded.free()
+        }
+        let epochs = totalSteps == 0 ? 0 : (totalSteps + Int64(m) - 1) / Int64(m)
+
+        withExtendedLifetime(states) {
+            generatorOut.withUnsafeMutableBufferPointer { genOut in
+            generatorOffsets.withUnsafeMutableBufferPointer { genOffsets in
+            generatorCursor.withUnsafeMutableBufferPointer { genCursor in
+            recordedNode.withUnsafeBufferPointer { recordedNode in
+            withUnsafeMutablePointer(to: &recorded) { recorded in
+                let genOut = genOut, genOffsets = genOffsets, genCursor = genCursor, recordedNode = recordedNode
+                team.run { t in
+                    let ts = states[t]
+                    let part = self.partitions[t]
+                    let nLocal = part.count
+                    let conn = self.connectivity[t]
+                    let devices = self.deviceInputs[t]
+                    let spikeRing = ts.spikeRing.base, currentRing = ts.currentRing.base
+                    // Populations overlapping this thread's neurons, with local ranges.
+                    let mine: [(NeuronPopulation, Range<Int>)] = self.neuronPopulations.compactMap { p in
+                        let lo = max(part.lowerBound, p.firstNeuron), hi = min(part.upperBound, p.firstNeuron + p.size)
+                        return lo < hi ? (p, (lo - p.firstNeuron)..<(hi - p.firstNeuron)) : nil
+                    }
+                    @inline(__always) func slot(_ step: Int64) -> Int { Int(step % Int64(ringLength)) }
+
+                    for epoch in 0..<epochs {
+                        let parity = Int(epoch & 1)
+                        let e0 = epoch * Int64(m)
+                        let e1 = min(e0 + Int64(m), self.totalSteps)
+                        ts.outputs[parity].list.removeAll()
+                        if t == 0 { genOut[parity].list.removeAll() }
+                        for s in e0..<e1 {
+                            let k = Int(s - e0)
+                            ts.stepOffsets[parity][k] = ts.outputs[parity].count
+                            // Device input for this step goes to the slot of its arrival.
+                            self.applyDeviceInputs(devices, step: s, nLocal: nLocal, ringLength: ringLength,
+                                                   spikeRing: spikeRing, currentRing: currentRing)
+                            if t == 0 {
+                                genOffsets[parity][k] = genOut[parity].count
+                                for g in 0..<self.spikeGenerators.count {
+                                    let gen = self.spikeGenerators[g]
+                                    var c = genCursor[g]
+                                    while c < gen.steps.count && gen.steps[c] <= s {
+                                        if gen.steps[c] == s {
+                                            genOut[parity].gidBase = UInt32(gen.node)
+                                            genOut[parity].emit(0, multiplicity: gen.multiplicities[c])
+                                        }
+                                        c += 1
+                                    }
+                                    genCursor[g] = c
+                                }
+                            }
+                            let row = slot(s) * nLocal
+                            for (pop, range) in mine {
+                                let offset = row + pop.firstNeuron - part.lowerBound
+                                let input = StepInput(spikes: spikeRing + 2 * offset, current: currentRing + offset, step: s)
+                                pop.update(range, input, &ts.outputs[parity])
+                            }
+                            (spikeRing + 2 * row).update(repeating: 0, count: 2 * nLocal)
+                            (currentRing + row).update(repeating: 0, count: nLocal)
+                            for (mi, meter) in meters.enumerated() where (s + 1) % meter.interval == 0 {
+                                let p = meter.population
+                                let lo = max(part.lowerBound, p.firstNeuron) - p.firstNeuron
+                                let hi = min(part.upperBound, p.firstNeuron + p.size) - p.firstNeuron
+                                if lo < hi {
+                                    for i in lo..<hi {
+                                        for v in meter.variables { ts.samples[mi].append(p.recordedValue(variable: v, neuron: i)) }
+                                    }
+                                }
+                            }
+                        }
+                        ts.stepOffsets[parity][Int(e1 - e0)] = ts.outputs[parity].count
+                        if t == 0 { genOffsets[parity][Int(e1 - e0)] = genOut[parity].count }
+                        ts.emitted += ts.outputs[parity].count
+                        // A NaN or infinity stops the run with the step, neuron and variable.
+                        for (pop, range) in mine {
+                            if let (i, v) = pop.firstNonFinite(in: range) {
+                                ts.error = PlexusError("\(v) of neuron gid \(pop.firstNode + i + 1) (\(pop.name), \(pop.modelName)) became non-finite in the epoch ending at t = \(Double(e1) * h) ms",
+                                                       keyPath: "populations.\(pop.name)")
+                                break
+                            }
+                        }
+
+                        self.team.barrier()
+                        if states.contains(where: { $0.error != nil }) { return }
+
+                        // Delivery: every spike of the epoch to the targets this thread owns.
+                        for s in e0..<e1 {
+                            let k = Int(s - e0)
+                            let base = slot(s)
+                            let g = genOut[parity]
+                            for q in genOffsets[parity][k]..<genOffsets[parity][k + 1] {
+                                Self.deliver(g.list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                            }
+                            for u in 0..<threads {
+                                let us = states[u]
+                                let list = us.outputs[parity].list
+                                let offs = us.stepOffsets[parity]
+                                for q in offs[k]..<offs[k + 1] {
+                                    Self.deliver(list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                                }
+                            }
+                        }
+                        if t == 0 {
+                            // Spike recorders, in delivery order.
+                            for s in e0..<e1 {
+                                let k = Int(s - e0)
+                                let g = genOut[parity]
+                                for q in genOffsets[parity][k]..<genOffsets[parity][k + 1] where recordedNode[Int(g.list[q].gid)] >= 0 {
+                                    recorded.pointee.append((s, g.list[q].gid))
+                                }
+                                for u in 0..<threads {
+                                    let us = states[u]
+                                    let offs = us.stepOffsets[parity]
+                                    for q in offs[k]..<offs[k + 1] {
+                                        let gid = us.outputs[parity].list[q].gid
+                                        if recordedNode[Int(gid)] >= 0 { recorded.pointee.append((s, gid)) }
+                                    }
+                                }
+                            }
+                            progress?(Double(e1) / Double(max(self.totalSteps, 1)))
+                        }
+                    }
+                }
+            }}}}}
+        }
+        if let e = states.compactMap(\.error).first { throw e }
+
+        // Collect recordings.
+        var spikes = spikeRecorders.map { RecordedSpikes(population: $0.name) }
+        for q in 0..<recorded.count {
+            let (s, node) = recorded[q]
+            for (ri, r) in spikeRecorders.enumerated() where r.nodes.contains(Int(node)) {
+                spikes[ri].gids.append(Int(node) + 1)
+                spikes[ri].times.append(grid.endTime(ofStep: s))
+            }
+        }
+        var sampled: [RecordedStates] = []
+        for (mi, meter) in meters.enumerated() {
+            let p = meter.population
+            var rec = RecordedStates(population: p.name, variables: meter.names, intervalSteps: meter.interval,
+                                     values: Array(repeating: [], count: meter.variables.count))
+            let nv = meter.variables.count
+            // Each thread holds, per sample time, its own neurons' rows; interleave by time.
+            var owned: [(Int, Int)] = []   // per thread: (first population index, count)
+            for t in 0..<threads {
+                let lo = max(partitions[t].lowerBound, p.firstNeuron) - p.firstNeuron
+                let hi = min(partitions[t].upperBound, p.firstNeuron + p.size) - p.firstNeuron
+                owned.append((lo, max(0, hi - lo)))
+            }
+            let samplesCount = Int(totalSteps / meter.interval)
+            for k in 0..<samplesCount {
+                let time = grid.time(Int64(k + 1) * meter.interval)
+                for t in 0..<threads {
+                    let (lo, cnt) = owned[t]
+                    let buf = states[t].samples[mi]
+                    for r in 0..<cnt {
+                        rec.times.append(time)
+                        rec.gids.append(p.firstNode + lo + r + 1)
+                        for v in 0..<nv { rec.values[v].append(buf[(k * cnt + r) * nv + v]) }
+                    }
+                }
+            }
+            sampled.append(rec)
+        }
+        let total = states.reduce(0) { $0 + $1.emitted }
+        return PointResults(spikes: spikes, states: sampled, totalSpikes: total, simulatedSteps: totalSteps)
+    }
+
+    /// Adds one spike's weights into the ring slots of its targets (the hot loop of the engine).
+    @inline(__always)
+    static func deliver(_ spike: Spike, from base: Int, conn: ThreadConnectivity, ringLength: Int, nLocal: Int,
+                        ring: UnsafeMutablePointer<Double>) {
+        let offsets = conn.offsets.base
+        let lo = offsets[Int(spike.gid)], hi = offsets[Int(spike.gid) &+ 1]
+        if lo == hi { return }
+        let words = conn.words.base, weights = conn.weights.base
+        let mask = conn.targetMask, shift = UInt32(conn.targetBits)
+        let mult = spike.multiplicity
+        var k = lo
+        while k < hi {
+            let word = words[k]
+            var s = base &+ Int(word >> shift) &+ 1
+            if s >= ringLength { s &-= ringLength }
+            let w = Double(weights[k]) * mult
+            let idx = (s &* nLocal &+ Int(word & mask)) &* 2 &+ (w < 0 ? 1 : 0)
+            ring[idx] += w
+            k &+= 1
+        }
+    }
+
+    func applyDeviceInputs(_ d: DeviceInputs, step s: Int64, nLocal: Int, ringLength: Int,
+                           spikeRing: UnsafeMutablePointer<Double>, currentRing: UnsafeMutablePointer<Double>) {
+        let base = Int(s % Int64(ringLength))
+        let time = UInt32(truncatingIfNeeded: s)
+        d.poisson.withUnsafeBufferPointer { list in
+            for p in list where p.startStep < s && s <= p.stopStep {
+                var rng = RandomStream(seed: seed, purpose: .poissonInput, index: p.stream, id: p.id, time: time)
+                let n = rng.nextPoisson(p.lambda)
+                if n == 0 { continue }
+                var slot = base + Int(p.delay)
+                if slot >= ringLength { slot -= ringLength }
+                let w = p.weight * Double(n)
+                spikeRing[(slot * nLocal + Int(p.target)) * 2 + (w < 0 ? 1 : 0)] += w
+            }
+        }
+        if d.currents.isEmpty { return }
+        d.currents.withUnsafeBufferPointer { list in
+            for c in list {
+                let g = currentGenerators[Int(c.generator)]
+                guard g.isActive(s) else { continue }
+                var amplitude = g.amplitude
+                if g.kind == .noiseGenerator {
+                    // A new value every dt steps, counted from the first active step (NEST).
+                    let first = max(0, g.startStep - 1)
+                    let draw = (s - first) / g.dtSteps
+                    var rng = RandomStream(seed: seed, purpose: .noiseInput, index: c.stream, id: c.id,
+                                           time: UInt32(truncatingIfNeeded: draw))
+                    let mod = g.stdMod == 0 ? 0 : _sin(g.omega * Double(s) * grid.h + g.phase) * g.stdMod * g.stdMod
+                    amplitude = g.mean + (g.std * g.std + mod).squareRoot() * rng.nextNormal()
+                }
+                var slot = base + Int(c.delay)
+                if slot >= ringLength { slot -= ringLength }
+                currentRing[slot * nLocal + Int(c.target)] += c.weight * amplitude
+            }
+        }
+    }
+}
