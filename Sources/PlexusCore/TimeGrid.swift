@@ -22,8 +22,19 @@ public struct TimeGrid: Sendable, Equatable, Codable {
     }
 
     /// Time in ms at the end of step `s` (the stamp of events that happened during it).
-    @inlinable public func endTime(ofStep s: Int64) -> Double { Double(s + 1) * h }
+    @inlinable public func endTime(ofStep s: Int64) -> Double { time(s + 1) }
 
-    /// Time in ms of a step boundary.
-    @inlinable public func time(_ steps: Int64) -> Double { Double(steps) * h }
+    /// Time in ms of a step boundary, rounded to 1e-9 ms so that 3 steps of 0.1 ms print as 0.3.
+    @inlinable public func time(_ steps: Int64) -> Double { (Double(steps) * h * 1e9).rounded() / 1e9 }
+}
+
+/// A duration in ms as a number of steps the way NEST converts refractory times,
+/// `Time(Time::ms(t)).get_steps()`: round to the nearest tic (1 µs, NEST's default 1000 tics per
+/// ms), then round UP to whole steps. On the grid this is t/h; off the grid it differs from
+/// rounding to nearest (t_ref = 0.12 ms at h = 0.1 ms is 2 steps in NEST, not 1).
+@inlinable public func nestDurationSteps(_ ms: Double, resolution h: Double) -> Int {
+    let ticsPerMs = 1000.0
+    let tics = Int64(ms * ticsPerMs + 0.5)
+    let ticsPerStep = max(1, Int64((h * ticsPerMs).rounded()))
+    return Int((tics + ticsPerStep - 1) / ticsPerStep)
 }

@@ -5,7 +5,7 @@ public enum ModelCatalog {
     /// Neuron models. Adding a model means adding its type here and nothing else.
     public static let neuronModels: [String: any PointNeuronModel.Type] = {
         let all: [any PointNeuronModel.Type] = [
-            IafPscDelta.self,
+            IafPscDelta.self, IafPscAlpha.self, IafPscExp.self, Mat2PscExp.self, Izhikevich.self, ParrotNeuron.self,
         ]
         return Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
     }()

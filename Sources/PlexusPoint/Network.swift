@@ -54,6 +54,8 @@ public final class PointNetwork {
     }
 
     let neuronOfNode: [Int32]
+    /// Resolved numeric parameters of each device population (defaults filled in), by name.
+    public private(set) var deviceParameters: [String: [String: Double]] = [:]
     var generatorOfNode: [Int: Int] = [:]
 
     public convenience init(_ experiment: PointExperiment, threads: Int = 1) throws {
@@ -122,6 +124,7 @@ public final class PointNetwork {
         neuronCount = neuron
         nodeCount = node
         self.neuronOfNode = neuronOfNode
+        for (pi, values) in deviceParams { deviceParameters[infos[pi].name] = values }
         spikeGenerators = spikeGens
         partitions = (0..<team.count).map { ThreadTeam.part($0, of: neuron, parts: team.count) }
 

@@ -14,6 +14,8 @@ public protocol NeuronPopulation: AnyObject {
     var recordableNames: [String] { get }
     var weightDimension: Dimension { get }
     var countsSpikes: Bool { get }
+    /// Every parameter with its value (defaults filled in), for provenance.
+    var parameters: ParameterValues { get }
     func update(_ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput)
     func recordedValue(variable: Int, neuron: Int) -> Double
     /// First non-finite state value in `range`, as (neuron, variable name).
@@ -23,15 +25,17 @@ public protocol NeuronPopulation: AnyObject {
 final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
     let name: String
     let model: M
+    let parameters: ParameterValues
     let size: Int
     let firstNode: Int
     let firstNeuron: Int
     let state: Storage<Double>
     let columns: StateColumns
 
-    init(name: String, model: M, size: Int, firstNode: Int, firstNeuron: Int, initial: [[Double]]) {
+    init(name: String, model: M, parameters: ParameterValues, size: Int, firstNode: Int, firstNeuron: Int, initial: [[Double]]) {
         self.name = name
         self.model = model
+        self.parameters = parameters
         self.size = size
         self.firstNode = firstNode
         self.firstNeuron = firstNeuron
@@ -74,6 +78,6 @@ extension PointNeuronModel {
     static func makePopulation(name: String, parameters: ParameterValues, resolution: Double, size: Int,
                                firstNode: Int, firstNeuron: Int, initial: [[Double]]) throws -> NeuronPopulation {
         let m = try Self(parameters: parameters, resolution: resolution)
-        return ModelPopulation(name: name, model: m, size: size, firstNode: firstNode, firstNeuron: firstNeuron, initial: initial)
+        return ModelPopulation(name: name, model: m, parameters: parameters, size: size, firstNode: firstNode, firstNeuron: firstNeuron, initial: initial)
     }
 }

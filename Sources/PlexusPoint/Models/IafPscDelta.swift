@@ -43,7 +43,7 @@ public struct IafPscDelta: PointNeuronModel {
         self.h = h
         P33 = _exp(-h / tauM)
         P30 = -tauM / p["C_m"] * _expm1(-h / tauM)
-        refractorySteps = Double((p["t_ref"] / h).rounded())
+        refractorySteps = Double(nestDurationSteps(p["t_ref"], resolution: h))
         withRefractoryInput = p["refractory_input"] != 0
     }
 

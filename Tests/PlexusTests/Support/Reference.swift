@@ -28,8 +28,10 @@ enum Reference {
     }
 
     static func json(_ relative: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: url(relative))
-        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        var text = try String(contentsOf: url(relative), encoding: .utf8)
+        // Python's json module writes non-finite floats as bare Infinity / NaN, which is not JSON.
+        for t in ["-Infinity", "Infinity", "NaN"] { text = text.replacingOccurrences(of: ": \(t)", with: ": \"\(t)\"") }
+        return try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
     }
 
     /// CSV with a header line: column name -> values.
@@ -69,6 +71,7 @@ func runReferenceCase<M: PointNeuronModel>(_ model: M.Type, _ caseName: String) 
         if let d = v as? Double { return d }
         if let i = v as? Int { return Double(i) }
         if let b = v as? Bool { return b ? 1 : 0 }
+        if let s = v as? String { return Double(s) }
         return nil
     }
     var params = ParameterValues(specs: M.parameters)

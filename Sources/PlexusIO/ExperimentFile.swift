@@ -1,0 +1,206 @@
+import Foundation
+import PlexusCore
+import PlexusPoint
+import Yams
+
+/// Experiment files (YAML) decoded into the same description types as the Swift API.
+public enum ExperimentFile {
+    /// Reads and decodes an experiment file; errors name the file, line and key path.
+    public static func load(_ path: String) throws -> PointExperiment {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PlexusError("cannot read the experiment file", file: path)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PlexusError("the experiment file is not UTF-8 text", file: path)
+        }
+        return try decode(text, file: path)
+    }
+
+    public static func decode(_ text: String, file: String = "<string>") throws -> PointExperiment {
+        let root: Node
+        do {
+            guard let n = try Yams.compose(yaml: text) else { throw PlexusError("the experiment file is empty", file: file) }
+            root = n
+        } catch let e as PlexusError {
+            throw e
+        } catch let e as YamlError {
+            throw PlexusError("not valid YAML: \(e)", file: file, line: yamlErrorLine(e))
+        } catch {
+            throw PlexusError("not valid YAML: \(error)", file: file)
+        }
+        let top = try YNode(node: root, file: file, path: "").mapping(
+            allowed: ["engine", "resolution", "duration", "seed", "populations", "connections", "record", "description"])
+        if let engine = top["engine"] {
+            let e = try engine.string()
+            guard e == "point" else {
+                throw engine.error("engine '\(e)' is not available in this version; available: point")
+            }
+        }
+        guard let durationNode = top["duration"] else { throw PlexusError("missing key 'duration'", file: file, keyPath: "duration") }
+        guard let popsNode = top["populations"] else { throw PlexusError("missing key 'populations'", file: file, keyPath: "populations") }
+        let resolution = try top["resolution"]?.quantity() ?? Quantity(0.1, "ms")
+        let duration = try durationNode.quantity()
+        var seed: UInt64 = 1
+        if let s = top["seed"] {
+            guard let v = UInt64(try s.string()) else { throw s.error("seed must be a whole number >= 0") }
+            seed = v
+        }
+        var populations: [PopulationDescription] = []
+        for (name, node) in try popsNode.mapping() {
+            populations.append(try population(name, node))
+        }
+        var connections: [ConnectionDescription] = []
+        if let c = top["connections"] {
+            for item in try c.sequence() { connections.append(try connection(item)) }
+        }
+        var recordings: [RecordingDescription] = []
+        if let r = top["record"] {
+            for item in try r.sequence() { recordings.append(try recording(item)) }
+        }
+        // Quantities are checked against their dimensions here already, so a unit error is
+        // reported with its line rather than later by key path only.
+        _ = try wrapLine(top["resolution"]) { try resolution.canonical(.time, name: "resolution") }
+        _ = try wrapLine(durationNode) { try duration.canonical(.time, name: "duration") }
+        return PointExperiment(resolution: resolution, duration: duration, seed: seed, populations: populations,
+                               connections: connections, recordings: recordings)
+    }
+
+    static func population(_ name: String, _ node: YNode) throws -> PopulationDescription {
+        let m = try node.mapping(allowed: ["model", "size", "params"])
+        guard let model = m["model"] else { throw node.error("population '\(name)' needs a model") }
+        var size = 1
+        if let s = m["size"] {
+            size = try s.int()
+            guard size >= 1 else { throw s.error("size must be >= 1, got \(size)") }
+        }
+        var params: [String: ParameterValue] = [:]
+        if let p = m["params"] {
+            for (key, v) in try p.mapping() { params[key] = try parameterValue(v) }
+        }
+        let modelName = try model.string()
+        guard ModelCatalog.neuronModels[modelName] != nil || ModelCatalog.deviceModels[modelName] != nil else {
+            throw model.error("unknown model '\(modelName)'; known models: \(ModelCatalog.allNames.joined(separator: ", "))")
+        }
+        return PopulationDescription(name: name, model: modelName, size: size, params: params)
+    }
+
+    static func parameterValue(_ node: YNode) throws -> ParameterValue {
+        if node.isSequence { return .list(try node.sequence().map { try $0.quantity() }) }
+        if node.isMapping { return .distribution(try distribution(node)) }
+        return .quantity(try node.quantity())
+    }
+
+    static func distribution(_ node: YNode) throws -> Distribution {
+        if !node.isMapping { return .constant(try node.quantity()) }
+        let m = try node.mapping(allowed: ["distribution", "mean", "std", "min", "max", "mu", "sigma", "beta", "low", "high"])
+        guard let kind = m["distribution"] else { throw node.error("a distribution needs `distribution: uniform|normal|normal_clipped|lognormal|exponential`") }
+        func need(_ k: String) throws -> Quantity {
+            guard let v = m[k] else { throw node.error("distribution '\(try kind.string())' needs '\(k)'") }
+            return try v.quantity()
+        }
+        switch try kind.string() {
+        case "uniform":
+            return .uniform(min: try m["low"] != nil ? need("low") : need("min"), max: try m["high"] != nil ? need("high") : need("max"))
+        case "normal":
+            if m["min"] != nil || m["max"] != nil {
+                return .normalClipped(mean: try need("mean"), std: try need("std"),
+                                      min: try m["min"]?.quantity() ?? Quantity(-.infinity), max: try m["max"]?.quantity() ?? Quantity(.infinity))
+            }
+            return .normal(mean: try need("mean"), std: try need("std"))
+        case "normal_clipped":
+            return .normalClipped(mean: try need("mean"), std: try need("std"),
+                                  min: try m["min"]?.quantity() ?? Quantity(-.infinity), max: try m["max"]?.quantity() ?? Quantity(.infinity))
+        case "lognormal":
+            return .lognormal(mu: try need("mu").value, sigma: try need("sigma").value)
+        case "exponential":
+            return .exponential(beta: try need("beta"))
+        case let other:
+            throw kind.error("unknown distribution '\(other)'; known: uniform, normal, normal_clipped, lognormal, exponential")
+        }
+    }
+
+    static let ruleKeys = ["indegree", "outdegree", "N", "p", "allow_autapses", "allow_multapses"]
+
+    static func connection(_ node: YNode) throws -> ConnectionDescription {
+        let m = try node.mapping(allowed: ["source", "target", "rule", "synapse"] + ruleKeys)
+        guard let src = m["source"] else { throw node.error("a connection needs a source") }
+        guard let tgt = m["target"] else { throw node.error("a connection needs a target") }
+        // The rule's arguments may sit next to `rule:` or inside a `rule:` mapping (NEST's conn_spec).
+        var ruleArgs = m
+        var ruleName = "all_to_all"
+        var ruleNode = node
+        if let r = m["rule"] {
+            ruleNode = r
+            if r.isMapping {
+                let rm = try r.mapping(allowed: ["name", "rule"] + ruleKeys)
+                guard let n = rm["name"] ?? rm["rule"] else { throw r.error("a rule mapping needs `name:`") }
+                ruleName = try n.string()
+                for (k, v) in rm where ruleKeys.contains(k) { ruleArgs[k] = v }
+            } else {
+                ruleName = try r.string()
+            }
+        }
+        func arg(_ k: String) throws -> YNode {
+            guard let v = ruleArgs[k] else { throw ruleNode.error("rule \(ruleName) needs '\(k)'") }
+            return v
+        }
+        let rule: ConnectionRule
+        switch ruleName {
+        case "all_to_all": rule = .allToAll
+        case "one_to_one": rule = .oneToOne
+        case "fixed_indegree": rule = .fixedIndegree(try arg("indegree").int())
+        case "fixed_outdegree": rule = .fixedOutdegree(try arg("outdegree").int())
+        case "fixed_total_number": rule = .fixedTotalNumber(try arg("N").int())
+        case "pairwise_bernoulli": rule = .pairwiseBernoulli(try arg("p").double())
+        default:
+            throw ruleNode.error("unknown rule '\(ruleName)'; known: all_to_all, one_to_one, fixed_indegree, fixed_outdegree, fixed_total_number, pairwise_bernoulli")
+        }
+        var synapse = SynapseDescription()
+        if let s = m["synapse"] {
+            let sm = try s.mapping(allowed: ["model", "synapse_model", "weight", "delay"])
+            if let model = sm["model"] ?? sm["synapse_model"] { synapse.model = try model.string() }
+            if let w = sm["weight"] { synapse.weight = try distribution(w) }
+            if let d = sm["delay"] {
+                synapse.delay = try distribution(d)
+                if case .constant(let q) = synapse.delay { _ = try wrapLine(d) { try q.canonical(.time, name: "delay") } }
+            }
+        }
+        return ConnectionDescription(source: try src.string(), target: try tgt.string(), rule: rule,
+                                     allowAutapses: try ruleArgs["allow_autapses"]?.bool() ?? true,
+                                     allowMultapses: try ruleArgs["allow_multapses"]?.bool() ?? true, synapse: synapse)
+    }
+
+    static func recording(_ node: YNode) throws -> RecordingDescription {
+        let m = try node.mapping(allowed: ["type", "population", "variables", "interval", "record_from"])
+        guard let type = m["type"] else { throw node.error("a recording needs `type: spike_recorder|multimeter`") }
+        guard let pop = m["population"] else { throw node.error("a recording needs a population") }
+        switch try type.string() {
+        case "spike_recorder", "spikes":
+            return .spikes(population: try pop.string())
+        case "multimeter":
+            guard let vars = m["variables"] ?? m["record_from"] else { throw node.error("a multimeter needs `variables: [V_m, ...]`") }
+            let names = vars.isSequence ? try vars.sequence().map { try $0.string() } : [try vars.string()]
+            let interval = try m["interval"]?.quantity()
+            if let i = interval { _ = try wrapLine(m["interval"]) { try i.canonical(.time, name: "interval") } }
+            return .multimeter(population: try pop.string(), variables: names, interval: interval)
+        case let other:
+            throw type.error("unknown recording type '\(other)'; known: spike_recorder, multimeter")
+        }
+    }
+
+    static func wrapLine<T>(_ node: YNode?, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as PlexusError {
+            guard let node else { throw e }
+            throw node.error(e.message)
+        }
+    }
+
+    static func yamlErrorLine(_ e: YamlError) -> Int? {
+        switch e {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+}

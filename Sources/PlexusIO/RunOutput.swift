@@ -1,0 +1,209 @@
+import Foundation
+import PlexusCore
+import PlexusPoint
+
+/// Writes a run's results into its folder. Every file is written under a temporary name and
+/// renamed when complete, so an interrupted run never leaves a file that looks finished.
+public struct RunOutput {
+    public let directory: URL
+    public private(set) var written: [URL] = []
+
+    public init(directory: String) throws {
+        self.directory = URL(fileURLWithPath: directory)
+        do {
+            try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        } catch {
+            throw PlexusError("cannot create the output folder: \(error.localizedDescription)", file: directory)
+        }
+    }
+
+    /// Writes `content` (built in pieces by `body`) to `name` atomically.
+    public mutating func write(_ name: String, _ body: (inout OutputText) -> Void) throws {
+        let final = directory.appendingPathComponent(name)
+        let temp = directory.appendingPathComponent(".\(name).partial")
+        FileManager.default.createFile(atPath: temp.path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: temp.path) else {
+            throw PlexusError("cannot write", file: temp.path)
+        }
+        var text = OutputText(handle: handle)
+        body(&text)
+        text.flush()
+        try handle.close()
+        _ = try? FileManager.default.removeItem(at: final)
+        try FileManager.default.moveItem(at: temp, to: final)
+        written.append(final)
+    }
+
+    /// spikes.csv: `population,gid,t_ms`, sorted by time then gid.
+    public mutating func writeSpikes(_ results: PointResults) throws {
+        var rows: [(Double, Int, String)] = []
+        for r in results.spikes { for (g, t) in zip(r.gids, r.times) { rows.append((t, g, r.population)) } }
+        rows.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        try write("spikes.csv") { out in
+            out.line("population,gid,t_ms")
+            for (t, g, p) in rows { out.line("\(p),\(g),\(OutputText.number(t))") }
+        }
+    }
+
+    /// multimeter_<population>.csv: `t_ms,gid,<variables>`.
+    public mutating func writeStates(_ results: PointResults) throws {
+        var used: [String: Int] = [:]
+        for s in results.states {
+            let k = used[s.population, default: 0]
+            used[s.population] = k + 1
+            let name = k == 0 ? "multimeter_\(s.population).csv" : "multimeter_\(s.population)_\(k + 1).csv"
+            try write(name) { out in
+                out.line((["t_ms", "gid"] + s.variables).joined(separator: ","))
+                for r in 0..<s.times.count {
+                    var line = OutputText.number(s.times[r]) + "," + String(s.gids[r])
+                    for v in s.values { line += "," + OutputText.number(v[r]) }
+                    out.line(line)
+                }
+            }
+        }
+    }
+
+    /// provenance.json, written last: it lists the other files with their SHA-256.
+    public mutating func writeProvenance(_ record: [String: Any]) throws {
+        var record = record
+        record["outputs"] = try written.map { url -> [String: Any] in
+            let data = try Data(contentsOf: url)
+            return ["file": url.lastPathComponent, "bytes": data.count, "sha256": SHA256.hex(data)]
+        }
+        let data = try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys])
+        try write("provenance.json") { out in out.raw(String(decoding: data, as: UTF8.self) + "\n") }
+    }
+}
+
+/// Buffered text output (one write per 1 MiB, not per line).
+public struct OutputText {
+    let handle: FileHandle
+    var buffer: [UInt8] = []
+
+    init(handle: FileHandle) {
+        self.handle = handle
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    public mutating func line(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        buffer.append(10)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    public mutating func raw(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    mutating func flush() {
+        if !buffer.isEmpty { handle.write(Data(buffer)); buffer.removeAll(keepingCapacity: true) }
+    }
+
+    /// Shortest text that reads back as the same Double ("0.1", "-70", "1.2345678901234567").
+    public static func number(_ v: Double) -> String {
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        return "\(v)"
+    }
+}
+
+/// Facts about the machine and the build, for provenance records.
+public enum Provenance {
+    public static let version = "0.1.0"
+
+    /// Commit of the source tree this binary was built from, read from its .git folder.
+    public static var gitCommit: String? {
+        var dir = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { dir.deleteLastPathComponent() }   // RunOutput.swift, PlexusIO, Sources
+        let git = dir.appendingPathComponent(".git")
+        guard let head = try? String(contentsOf: git.appendingPathComponent("HEAD"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
+        guard head.hasPrefix("ref: ") else { return head }
+        let ref = String(head.dropFirst(5))
+        if let c = try? String(contentsOf: git.appendingPathComponent(ref), encoding: .utf8) {
+            return c.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if let packed = try? String(contentsOf: git.appendingPathComponent("packed-refs"), encoding: .utf8) {
+            for line in packed.split(separator: "\n") where line.hasSuffix(" " + ref) {
+                return String(line.split(separator: " ")[0])
+            }
+        }
+        return nil
+    }
+
+    public static var machine: [String: Any] {
+        let info = ProcessInfo.processInfo
+        return ["hostname": info.hostName, "os": info.operatingSystemVersionString, "cpus": info.processorCount,
+                "memory_bytes": info.physicalMemory]
+    }
+
+    public static func isoNow() -> String {
+        let f = ISO8601DateFormatter()
+        return f.string(from: Date())
+    }
+
+    /// The fully resolved description of a point network: every parameter with its value.
+    public static func resolved(_ net: PointNetwork) -> [String: Any] {
+        let exp = net.experiment
+        func q(_ x: Quantity) -> String { x.description }
+        func dist(_ d: Distribution) -> Any {
+            switch d {
+            case .constant(let v): return q(v)
+            case .uniform(let a, let b): return ["distribution": "uniform", "min": q(a), "max": q(b)]
+            case .normal(let m, let s): return ["distribution": "normal", "mean": q(m), "std": q(s)]
+            case .normalClipped(let m, let s, let a, let b):
+                return ["distribution": "normal_clipped", "mean": q(m), "std": q(s), "min": q(a), "max": q(b)]
+            case .lognormal(let mu, let sigma): return ["distribution": "lognormal", "mu": mu, "sigma": sigma]
+            case .exponential(let b): return ["distribution": "exponential", "beta": q(b)]
+            }
+        }
+        func json(_ v: Double) -> Any { v.isFinite ? v : "\(v)" }
+        var pops: [[String: Any]] = []
+        for info in net.populations {
+            var entry: [String: Any] = ["name": info.name, "model": info.model, "size": info.size, "first_gid": info.firstNode + 1]
+            switch info.kind {
+            case .neuron(let i):
+                let p = net.neuronPopulations[i].parameters
+                var params: [String: Any] = [:]
+                for (k, s) in p.specs.enumerated() { params[s.name] = json(p.values[k]) }
+                entry["params"] = params
+                let given = exp.populations.first { $0.name == info.name }!.params
+                var initial: [String: Any] = [:]
+                for name in net.neuronPopulations[i].stateNames where given[name] != nil {
+                    switch given[name]! {
+                    case .quantity(let v): initial[name] = q(v)
+                    case .distribution(let d): initial[name] = dist(d)
+                    case .list(let l): initial[name] = l.map(q)
+                    }
+                }
+                if !initial.isEmpty { entry["initial_state"] = initial }
+            case .device:
+                entry["params"] = (net.deviceParameters[info.name] ?? [:]).mapValues(json)
+                let given = exp.populations.first { $0.name == info.name }!.params
+                for (k, v) in given { if case .list(let l) = v { entry[k] = l.map(q) } }
+            }
+            pops.append(entry)
+        }
+        let conns: [[String: Any]] = exp.connections.map { c in
+            var rule: [String: Any] = ["rule": c.rule.name, "allow_autapses": c.allowAutapses, "allow_multapses": c.allowMultapses]
+            switch c.rule {
+            case .fixedIndegree(let k): rule["indegree"] = k
+            case .fixedOutdegree(let k): rule["outdegree"] = k
+            case .fixedTotalNumber(let n): rule["N"] = n
+            case .pairwiseBernoulli(let p): rule["p"] = p
+            default: break
+            }
+            return ["source": c.source, "target": c.target, "rule": rule,
+                    "synapse": ["model": c.synapse.model, "weight": dist(c.synapse.weight), "delay": dist(c.synapse.delay)]]
+        }
+        let recs: [[String: Any]] = exp.recordings.map { r in
+            switch r {
+            case .spikes(let p): return ["type": "spike_recorder", "population": p]
+            case .multimeter(let p, let v, let i):
+                return ["type": "multimeter", "population": p, "variables": v, "interval": i.map(q) ?? "1.0 ms"]
+            }
+        }
+        return ["engine": "point", "resolution_ms": net.grid.h, "duration_ms": net.grid.time(net.totalSteps), "seed": exp.seed,
+                "populations": pops, "connections": conns, "record": recs]
+    }
+}
