@@ -1,0 +1,138 @@
+import PlexusCore
+
+/// Adaptive exponential integrate-and-fire neuron with exponential synaptic conductances (NEST
+/// `aeif_cond_exp`, Brette & Gerstner 2005). Integrated like NEST: GSL's adaptive RKF45 with the
+/// derivative-based control (gsl_odeiv_control_yp_new(gsl_error_tol, gsl_error_tol)); V_peak is
+/// checked after every internal solver step, and the reset (V = V_reset, w += b) happens there,
+/// inside the simulation step, so the recorded samples never show the peak.
+public struct AeifCondExp: PointNeuronModel {
+    public static let name = "aeif_cond_exp"
+    public static let parameters: [ParameterSpec] = [
+        .init("C_m", .capacitance, 281, "membrane capacitance"),
+        .init("V_th", .voltage, -50.4, "spike initiation threshold"),
+        .init("t_ref", .time, 0, "duration of the refractory period"),
+        .init("g_L", .conductance, 30, "leak conductance"),
+        .init("E_L", .voltage, -70.6, "leak reversal potential"),
+        .init("V_reset", .voltage, -60, "reset potential"),
+        .init("E_ex", .voltage, 0, "excitatory reversal potential"),
+        .init("E_in", .voltage, -85, "inhibitory reversal potential"),
+        .init("tau_syn_ex", .time, 0.2, "decay time of the excitatory conductance"),
+        .init("tau_syn_in", .time, 2, "decay time of the inhibitory conductance"),
+        .init("a", .conductance, 4, "subthreshold adaptation"),
+        .init("b", .current, 80.5, "spike-triggered adaptation"),
+        .init("Delta_T", .voltage, 2, "slope factor of the exponential"),
+        .init("tau_w", .time, 144, "adaptation time constant"),
+        .init("I_e", .current, 0, "constant input current"),
+        .init("V_peak", .voltage, 0, "spike detection threshold"),
+        .init("gsl_error_tol", .dimensionless, 1e-6, "error tolerance of the RKF45 solver"),
+    ]
+    public static let state: [StateSpec] = [
+        .init("V_m", .voltage, initial: -70.6),
+        .init("g_ex", .conductance, initial: 0),
+        .init("g_in", .conductance, initial: 0),
+        .init("w", .current, initial: 0),
+        .init("refractory_steps", .dimensionless, initial: 0, recordable: false),
+        // GSL's step size, kept per neuron between simulation steps (NEST's IntegrationStep_);
+        // 0 means "not started": the first step tries the resolution, as NEST's init does.
+        .init("integration_step", .time, initial: 0, recordable: false),
+        .init("I_stim", .current, initial: 0, recordable: false),
+    ]
+    public static let weightDimension = Dimension.conductance
+
+    static let dimension = 4   // V_m, g_ex, g_in, w: the ODE state, in NEST's order
+
+    let Cm, Vth, gL, EL, Vreset, Eex, Ein, tauEx, tauIn, a, b, DeltaT, tauW, Ie, Vpeak: Double
+    /// Where a spike is detected: V_peak, or V_th when Delta_T = 0 (plain IAF dynamics).
+    let spikeThreshold: Double
+    let refractorySteps: Double
+    let control: GSLStandardControl
+    let h: Double
+
+    public init(parameters p: ParameterValues, resolution h: Double) throws {
+        if !(p["V_peak"] >= p["V_th"]) {
+            throw PlexusError("V_peak = \(p["V_peak"]) must be >= V_th = \(p["V_th"])", keyPath: "V_peak")
+        }
+        try Check.nonNegative(p, "Delta_T")
+        if p["Delta_T"] > 0 {
+            // NEST's guard against overflow of the exponential at the peak (with a 1e20 margin)
+            let maxExpArg = _log(Double.greatestFiniteMagnitude / 1e20)
+            if (p["V_peak"] - p["V_th"]) / p["Delta_T"] >= maxExpArg {
+                throw PlexusError("Delta_T = \(p["Delta_T"]) is too small for V_peak - V_th: the exponential would overflow at the peak", keyPath: "Delta_T")
+            }
+        }
+        try Check.less(p, "V_reset", "V_peak")
+        try Check.positive(p, "C_m")
+        try Check.nonNegative(p, "t_ref")
+        try Check.positive(p, "tau_syn_ex", "tau_syn_in", "tau_w", "gsl_error_tol")
+        Cm = p["C_m"]; Vth = p["V_th"]; gL = p["g_L"]; EL = p["E_L"]; Vreset = p["V_reset"]
+        Eex = p["E_ex"]; Ein = p["E_in"]; tauEx = p["tau_syn_ex"]; tauIn = p["tau_syn_in"]
+        a = p["a"]; b = p["b"]; DeltaT = p["Delta_T"]; tauW = p["tau_w"]; Ie = p["I_e"]; Vpeak = p["V_peak"]
+        spikeThreshold = DeltaT > 0 ? Vpeak : Vth
+        refractorySteps = (p["t_ref"] / h).rounded()
+        control = .yp(epsAbs: p["gsl_error_tol"], epsRel: p["gsl_error_tol"])
+        self.h = h
+    }
+
+    /// NEST's aeif_cond_exp_dynamics. While refractory V is clamped to V_reset (dV/dt = 0);
+    /// otherwise the V used on the right-hand side is capped at V_peak (the parameter, even when
+    /// Delta_T = 0), which keeps the exponential finite when a trial step overshoots the peak.
+    struct RHS: ODERightHandSide {
+        let m: AeifCondExp
+        let iStim: Double
+        let refractory: Bool
+        var dimension: Int { AeifCondExp.dimension }
+
+        @inline(__always)
+        func callAsFunction(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) {
+            let V = refractory ? m.Vreset : min(y[0], m.Vpeak)
+            let gex = y[1], gin = y[2], w = y[3]
+            let Iex = gex * (V - m.Eex)
+            let Iin = gin * (V - m.Ein)
+            let Ispike = m.DeltaT == 0 ? 0.0 : (m.gL * m.DeltaT * _exp((V - m.Vth) / m.DeltaT))
+            f[0] = refractory ? 0.0 : (-m.gL * (V - m.EL) + Ispike - Iex - Iin - w + m.Ie + iStim) / m.Cm
+            f[1] = -gex / m.tauEx
+            f[2] = -gin / m.tauIn
+            f[3] = (m.a * (V - m.EL) - w) / m.tauW
+        }
+    }
+
+    public func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
+        let d = Self.dimension
+        let vm = s.column(0), gex = s.column(1), gin = s.column(2), wc = s.column(3)
+        let r = s.column(4), hstep = s.column(5), istim = s.column(6)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: d + RKF45Workspace.scratchCount(dimension: d)) { buf in
+            let y = buf.baseAddress!
+            let work = RKF45Workspace(y + d, dimension: d)
+            for i in range {
+                y[0] = vm[i]; y[1] = gex[i]; y[2] = gin[i]; y[3] = wc[i]
+                var ri = r[i]
+                var hs = hstep[i] > 0 ? hstep[i] : h
+                var t = 0.0
+                while t < h {
+                    // refractoriness can start inside the step, so the right-hand side is rebuilt
+                    let rhs = RHS(m: self, iStim: istim[i], refractory: ri > 0)
+                    RKF45.evolveApply(rhs, control: control, t: &t, t1: h, h: &hs, y: y, work: work)
+                    // (NEST throws NumericalInstability for V < -1e3 or |w| > 1e6 here)
+                    if ri > 0 {
+                        y[0] = Vreset
+                    } else if y[0] >= spikeThreshold {
+                        y[0] = Vreset
+                        y[3] += b   // spike-triggered adaptation, applied at the internal step
+                        // +1 because the count goes down once right after this loop; 0 stays 0 so
+                        // that a neuron without refractory time is not clamped for the rest of the step
+                        ri = refractorySteps > 0 ? refractorySteps + 1 : 0
+                        spikes.emit(i)
+                    }
+                }
+                if ri > 0 { ri -= 1 }
+                // input that arrived in this step acts after its integration (NEST's ring buffer)
+                y[1] += input.excitatory(i)
+                y[2] += -input.inhibitory(i)
+                vm[i] = y[0]; gex[i] = y[1]; gin[i] = y[2]; wc[i] = y[3]
+                r[i] = ri
+                hstep[i] = hs
+                istim[i] = input.current[i]
+            }
+        }
+    }
+}
