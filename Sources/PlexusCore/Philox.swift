@@ -67,6 +67,15 @@ public enum RandomPurpose: UInt32, Sendable {
         c3 = (purpose.rawValue << 24) ^ index ^ (UInt32(truncatingIfNeeded: id >> 32) << 12)
     }
 
+    /// One block of another stream that shares this stream's seed and purpose: for hot loops
+    /// that derive many short streams (one per neuron and step) without re-whitening the seed.
+    @inlinable @inline(__always)
+    public func block(counter: UInt32, time: UInt32, index: UInt32, id: UInt64) -> (UInt32, UInt32, UInt32, UInt32) {
+        let c2 = UInt32(truncatingIfNeeded: id) ^ (UInt32(truncatingIfNeeded: id >> 32) &* 0x85EB_CA6B)
+        let c3 = (c3 & 0xFF00_0000) ^ index ^ (UInt32(truncatingIfNeeded: id >> 32) << 12)
+        return Philox4x32.block(counter, time, c2, c3, key: k0, k1)
+    }
+
     @inlinable @inline(__always)
     public mutating func nextUInt32() -> UInt32 {
         if used == 4 {
@@ -207,4 +216,34 @@ public func logGamma(_ x: Double) -> Double {
     let t = xx + g + 0.5
     for i in 1..<9 { a += c[i] / (xx + Double(i)) }
     return 0.5 * _log(2 * Double.pi) + (xx + 0.5) * _log(t) - t + _log(a)
+}
+
+/// Poisson counts by inversion of a precomputed cumulative table: no exp or division per draw,
+/// which matters when every neuron draws its Poisson input every step. Means above 100 fall
+/// back to the rejection sampler of `RandomStream`.
+public struct PoissonTable: Sendable {
+    public let lambda: Double
+    /// cdf[k] = P(X <= k); the last entry is 1 so the search always ends.
+    public let cdf: [Double]
+
+    /// Largest mean served by a table.
+    public static let tableLimit = 100.0
+
+    public init(lambda: Double) {
+        self.lambda = lambda
+        guard lambda > 0, lambda <= Self.tableLimit else { cdf = [1]; return }
+        var c: [Double] = []
+        var p = _exp(-lambda), f = p
+        var k = 0
+        // Stop once the remaining tail is below 2^-53 (u cannot resolve it).
+        while 1 - f > 0x1p-53 && k < 10_000 {
+            c.append(f)
+            k += 1
+            p *= lambda / Double(k)
+            f += p
+        }
+        c.append(1)
+        cdf = c
+    }
+
 }

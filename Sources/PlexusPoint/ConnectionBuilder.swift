@@ -258,6 +258,35 @@ extension PointNetwork {
         deviceInputs = (0..<threads).map { _ in DeviceInputs() }
         var errors = [PlexusError?](repeating: nil, count: threads)
         let h = grid.h
+        // The compact layout applies when every synapse statement has a constant weight and delay.
+        var kinds: [(weight: Double, delay: Int)] = []
+        var kindOfStatement: [Int: Int] = [:]
+        var compact = true
+        for st in statements {
+            guard case .synapse = st.route else { continue }
+            guard case .constant(let d) = st.delay, st.unitWeight || st.weight.isConstant else { compact = false; break }
+            let w: Double
+            if st.unitWeight { w = 1 } else if case .constant(let v) = st.weight { w = v } else { w = 0 }
+            let pair = (weight: w, delay: Int((d / h).rounded()))
+            if let k = kinds.firstIndex(where: { $0.weight == pair.weight && $0.delay == pair.delay }) {
+                kindOfStatement[st.index] = k
+            } else {
+                kindOfStatement[st.index] = kinds.count
+                kinds.append(pair)
+            }
+        }
+        if compact {
+            var kindBits = 0
+            while (1 << kindBits) < kinds.count { kindBits += 1 }
+            compact = connectivity.allSatisfy { $0.targetBits + kindBits <= 32 }
+        }
+        if compact {
+            for conn in connectivity {
+                conn.kinds = kinds
+                conn.kindWeights = Storage(kinds.map(\.weight))
+                conn.kindDelays = Storage(kinds.map(\.delay))
+            }
+        }
         errors.withUnsafeMutableBufferPointer { errs in
             let errs = errs
             team.run { t in
@@ -279,14 +308,15 @@ extension PointNetwork {
                 for n in 0..<self.nodeCount { offsets[n + 1] += offsets[n] }
                 let total = offsets[self.nodeCount]
                 conn.words = Storage(repeating: 0, count: total)
-                conn.weights = Storage(repeating: 0, count: total)
+                conn.weights = Storage(repeating: 0, count: compact ? 0 : total)
                 let cursor = Storage<Int>(Array(UnsafeBufferPointer(start: offsets, count: self.nodeCount)))
                 let cur = cursor.base, words = conn.words.base, weights = conn.weights.base
                 let shift = UInt32(conn.targetBits), capacity = conn.delayCapacity
                 var minD = Int.max, maxD = 0
-                var failure: PlexusError?
+                var failure: PlexusError? { didSet { failed = failure != nil } }
+                var failed = false
                 // Pass 2: the same enumeration, now with weights and delays.
-                for st in statements where failure == nil {
+                for st in statements where !failed {
                     let first = st.source.firstNode
                     let tOffset = st.targetFirstNeuron - part.lowerBound
                     func checkDelay(_ d: Int, _ j: Int) -> Bool {
@@ -299,8 +329,9 @@ extension PointNetwork {
                     }
                     switch st.route {
                     case .synapse:
+                        let kindBitsHere = UInt32(kindOfStatement[st.index] ?? 0) << shift
                         self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard failure == nil, checkDelay(d, j) else { return }
+                            guard !failed, checkDelay(d, j) else { return }
                             if d > capacity {
                                 failure = PlexusError("delay of \(d) steps exceeds this layout's limit of \(capacity) steps", keyPath: st.path + ".synapse.delay")
                                 return
@@ -311,26 +342,36 @@ extension PointNetwork {
                             }
                             let k = cur[first + i]
                             cur[first + i] = k + 1
-                            words[k] = UInt32(j + tOffset) | (UInt32(d - 1) << shift)
-                            weights[k] = Float(w)
+                            if compact {
+                                words[k] = UInt32(j + tOffset) | kindBitsHere
+                            } else {
+                                words[k] = UInt32(j + tOffset) | (UInt32(d - 1) << shift)
+                                weights[k] = Float(w)
+                            }
                             minD = min(minD, d)
                             maxD = max(maxD, d)
                         }
                     case .poisson(let lambda, let start, let stop):
                         var ordinal = [Int: Int]()
                         self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard failure == nil, checkDelay(d, j) else { return }
+                            guard !failed, checkDelay(d, j) else { return }
                             let gid = st.target.firstNode + j
                             let o = ordinal[gid, default: 0]
                             ordinal[gid] = o + 1
+                            var table = devices.poissonTables.firstIndex { $0.lambda == lambda } ?? -1
+                            if table < 0 {
+                                table = devices.poissonTables.count
+                                devices.poissonTables.append(PoissonTable(lambda: lambda))
+                            }
                             devices.poisson.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, lambda: lambda,
+                                                         table: Int32(table),
                                                          startStep: start, stopStep: stop, stream: UInt32(st.index),
                                                          id: UInt64(gid) | UInt64(o) << 32 | UInt64(i) << 48))
                             maxD = max(maxD, d)
                         }
                     case .current:
                         self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard failure == nil, checkDelay(d, j) else { return }
+                            guard !failed, checkDelay(d, j) else { return }
                             let gid = st.target.firstNode + j
                             let g = self.generatorOfNode[first + i]!
                             devices.currents.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, generator: Int32(g),
@@ -339,6 +380,8 @@ extension PointNetwork {
                         }
                     }
                 }
+                devices.poissonWords = Array(repeating: 0, count: 2 * devices.poisson.count)
+                devices.poissonCDFs = devices.poissonTables.map { Storage($0.cdf) }
                 conn.minDelay = minD
                 conn.maxDelay = maxD
                 errs[t] = failure

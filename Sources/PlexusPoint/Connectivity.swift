@@ -2,8 +2,13 @@ import PlexusCore
 
 /// Static synapses of the targets one thread owns, in compressed sparse rows by source node.
 ///
-/// Layout, 8 bytes per synapse: one `UInt32` word holding the thread-local target index in its
-/// low `targetBits` bits and (delay − 1) in steps in the bits above, and one `Float` weight.
+/// Two layouts, chosen when the network is built:
+/// - compact, 4 bytes per synapse, when every statement has a constant weight and delay (Brunel,
+///   most hand-built networks): one `UInt32` word with the thread-local target index in its low
+///   `targetBits` bits and, above them, the index of the statement's (weight, delay) pair in
+///   `kinds` — weights stay in double precision;
+/// - general, 8 bytes per synapse: the word holds the target and (delay − 1) in steps, and a
+///   `Float` weight sits beside it.
 /// The source's row is found through `offsets` (one entry per node). Rows are ordered by
 /// statement then target, so delivery walks memory forwards.
 public final class ThreadConnectivity: @unchecked Sendable {
@@ -14,6 +19,10 @@ public final class ThreadConnectivity: @unchecked Sendable {
     public var weights: Storage<Float>
     public internal(set) var minDelay: Int = Int.max
     public internal(set) var maxDelay: Int = 0
+    /// Compact layout: (weight, delay in steps) of each synapse kind; nil in the general layout.
+    public internal(set) var kinds: [(weight: Double, delay: Int)]?
+    var kindWeights = Storage<Double>(repeating: 0, count: 0)
+    var kindDelays = Storage<Int>(repeating: 0, count: 0)
 
     init(nodes: Int, localNeurons: Int) {
         var bits = 1
@@ -39,6 +48,7 @@ final class DeviceInputs {
         var delay: Int32         // steps
         var weight: Double
         var lambda: Double       // mean count per step
+        var table: Int32         // index into `poissonTables`
         var startStep: Int64     // active for steps s with start < s <= stop (NEST's is_active)
         var stopStep: Int64
         var stream: UInt32       // statement index
@@ -53,6 +63,16 @@ final class DeviceInputs {
         var id: UInt64
     }
     var poisson: [PoissonInput] = []
+    /// One cumulative table per distinct mean (usually one per generator).
+    var poissonTables: [PoissonTable] = []
+    /// The tables' cumulative probabilities in stable storage, for the run loop.
+    var poissonCDFs: [Storage<Double>] = [] {
+        didSet { poissonCDFBases = poissonCDFs.map(\.base) }
+    }
+    var poissonCDFBases: [UnsafeMutablePointer<Double>] = []
+    /// Random words drawn for the current pair of steps, per Poisson input: one Philox block
+    /// gives two 53-bit uniforms, so it is computed every other step.
+    var poissonWords: [UInt64] = []
     var currents: [CurrentInput] = []
 }
 

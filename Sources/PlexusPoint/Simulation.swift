@@ -279,6 +279,20 @@ extension PointNetwork {
         let mask = conn.targetMask, shift = UInt32(conn.targetBits)
         let mult = spike.multiplicity
         var k = lo
+        if conn.kinds != nil {
+            let kw = conn.kindWeights.base, kd = conn.kindDelays.base
+            while k < hi {
+                let word = words[k]
+                let kind = Int(word >> shift)
+                var s = base &+ kd[kind]
+                if s >= ringLength { s &-= ringLength }
+                let w = kw[kind] * mult
+                let idx = (s &* nLocal &+ Int(word & mask)) &* 2 &+ (w < 0 ? 1 : 0)
+                ring[idx] += w
+                k &+= 1
+            }
+            return
+        }
         while k < hi {
             let word = words[k]
             var s = base &+ Int(word >> shift) &+ 1
@@ -295,15 +309,38 @@ extension PointNetwork {
         let base = Int(s % Int64(ringLength))
         let time = UInt32(truncatingIfNeeded: s)
         d.poisson.withUnsafeBufferPointer { list in
-            for p in list where p.startStep < s && s <= p.stopStep {
-                var rng = RandomStream(seed: seed, purpose: .poissonInput, index: p.stream, id: p.id, time: time)
-                let n = rng.nextPoisson(p.lambda)
+        d.poissonWords.withUnsafeMutableBufferPointer { words in
+        d.poissonCDFBases.withUnsafeBufferPointer { cdfs in
+            // Keys are whitened once per call, not per draw.
+            let key = RandomStream(seed: seed, purpose: .poissonInput, id: 0)
+            let pair = UInt32(truncatingIfNeeded: s >> 1), second = (s & 1) == 1
+            for q in 0..<list.count {
+                let p = list[q]
+                guard p.startStep < s && s <= p.stopStep else { continue }
+                var n = 0
+                if p.lambda <= PoissonTable.tableLimit {
+                    // Same numbers as a stream keyed (seed, poisson, statement, id, step pair):
+                    // independent of threads and of which steps were active before.
+                    if !second || p.startStep + 1 == s {
+                        let b = key.block(counter: 0, time: pair, index: p.stream, id: p.id)
+                        words[2 * q] = UInt64(b.0) << 32 | UInt64(b.1)
+                        words[2 * q + 1] = UInt64(b.2) << 32 | UInt64(b.3)
+                    }
+                    let u = Double(words[2 * q + (second ? 1 : 0)] >> 11) * 0x1p-53
+                    let cdf = cdfs[Int(p.table)]
+                    while u >= cdf[n] { n &+= 1 }
+                } else {
+                    var rng = RandomStream(seed: seed, purpose: .poissonInput, index: p.stream, id: p.id, time: time)
+                    n = rng.nextPoisson(p.lambda)
+                }
                 if n == 0 { continue }
                 var slot = base + Int(p.delay)
                 if slot >= ringLength { slot -= ringLength }
                 let w = p.weight * Double(n)
                 spikeRing[(slot * nLocal + Int(p.target)) * 2 + (w < 0 ? 1 : 0)] += w
             }
+        }
+        }
         }
         if d.currents.isEmpty { return }
         d.currents.withUnsafeBufferPointer { list in
