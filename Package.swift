@@ -22,7 +22,8 @@ let package = Package(
         .target(name: "PlexusCore", swiftSettings: fast),
         .target(name: "PlexusPoint", dependencies: ["PlexusCore"], swiftSettings: fast),
         .target(name: "PlexusIO", dependencies: ["PlexusCore", "PlexusPoint", "Yams"], swiftSettings: fast),
-        .target(name: "Plexus", dependencies: ["PlexusCore", "PlexusPoint", "PlexusIO"], swiftSettings: fast),
+        .target(name: "PlexusReport", dependencies: ["PlexusCore"], swiftSettings: fast),
+        .target(name: "Plexus", dependencies: ["PlexusCore", "PlexusPoint", "PlexusIO", "PlexusReport"], swiftSettings: fast),
         .executableTarget(
             name: "PlexusCLI",
             dependencies: ["Plexus", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -2,3 +2,4 @@
 @_exported import PlexusCore
 @_exported import PlexusPoint
 @_exported import PlexusIO
+@_exported import PlexusReport
