@@ -207,14 +207,19 @@ public enum RandomPurpose: UInt32, Sendable {
 @inlinable
 public func logGamma(_ x: Double) -> Double {
     let g = 7.0
-    let c: [Double] = [0.99999999999980993, 676.5203681218851, -1259.1392167224028,
-                       771.32342877765313, -176.61502916214059, 12.507343278686905,
-                       -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7]
     if x < 0.5 { return _log(Double.pi / _sin(Double.pi * x)) - logGamma(1 - x) }
     let xx = x - 1
-    var a = c[0]
     let t = xx + g + 0.5
-    for i in 1..<9 { a += c[i] / (xx + Double(i)) }
+    // Lanczos coefficients (g = 7, n = 9), summed without an array so nothing allocates.
+    var a = 0.99999999999980993
+    a += 676.5203681218851 / (xx + 1)
+    a += -1259.1392167224028 / (xx + 2)
+    a += 771.32342877765313 / (xx + 3)
+    a += -176.61502916214059 / (xx + 4)
+    a += 12.507343278686905 / (xx + 5)
+    a += -0.13857109526572012 / (xx + 6)
+    a += 9.9843695780195716e-6 / (xx + 7)
+    a += 1.5056327351493116e-7 / (xx + 8)
     return 0.5 * _log(2 * Double.pi) + (xx + 0.5) * _log(t) - t + _log(a)
 }
 

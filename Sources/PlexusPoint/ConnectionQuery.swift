@@ -1,0 +1,40 @@
+import PlexusCore
+
+/// One static synapse as a user sees it (NEST's GetConnections): 1-based gids, weight in the
+/// target's unit, delay in ms.
+public struct SynapseInfo: Sendable, Equatable {
+    public let source: Int
+    public let target: Int
+    public let weight: Double
+    public let delay: Double
+}
+
+extension PointNetwork {
+    /// Every static synapse, ordered by source gid, then thread, then statement and target.
+    /// Weights are as stored (Float in the general layout). For inspection and tests, not for
+    /// hot paths: it allocates one entry per synapse.
+    public func synapses() -> [SynapseInfo] {
+        var out: [SynapseInfo] = []
+        out.reserveCapacity(synapseCount)
+        var neuronNode = [Int](repeating: 0, count: neuronCount)
+        for p in neuronPopulations { for i in 0..<p.size { neuronNode[p.firstNeuron + i] = p.firstNode + i } }
+        for node in 0..<nodeCount {
+            for (t, conn) in connectivity.enumerated() {
+                let lo = conn.offsets[node], hi = conn.offsets[node + 1]
+                for k in lo..<hi {
+                    let word = conn.words[k]
+                    let target = neuronNode[partitions[t].lowerBound + Int(word & conn.targetMask)]
+                    let w: Double, d: Int
+                    if let kinds = conn.kinds {
+                        let kind = kinds[Int(word >> UInt32(conn.targetBits))]
+                        (w, d) = (kind.weight, kind.delay)
+                    } else {
+                        (w, d) = (Double(conn.weights[k]), Int(word >> UInt32(conn.targetBits)) + 1)
+                    }
+                    out.append(SynapseInfo(source: node + 1, target: target + 1, weight: w, delay: grid.time(Int64(d))))
+                }
+            }
+        }
+        return out
+    }
+}

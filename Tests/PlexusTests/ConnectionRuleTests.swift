@@ -1,0 +1,132 @@
+import XCTest
+@testable import PlexusCore
+@testable import PlexusPoint
+
+/// Connection rules produce what NEST's rules promise, and the same network for any thread count.
+final class ConnectionRuleTests: XCTestCase {
+    func network(_ rule: ConnectionRule, src: Int = 50, tgt: Int = 40, same: Bool = false, autapses: Bool = true,
+                 multapses: Bool = true, weight: Distribution = .constant(Quantity(1)),
+                 delay: Distribution = .constant(Quantity(1, "ms")), threads: Int = 1, seed: UInt64 = 3) throws -> PointNetwork {
+        var pops = [PopulationDescription(name: "A", model: "iaf_psc_delta", size: src)]
+        if !same { pops.append(PopulationDescription(name: "B", model: "iaf_psc_delta", size: tgt)) }
+        let exp = PointExperiment(duration: Quantity(1, "ms"), seed: seed, populations: pops, connections: [
+            ConnectionDescription(source: "A", target: same ? "A" : "B", rule: rule, allowAutapses: autapses,
+                                  allowMultapses: multapses, synapse: SynapseDescription(weight: weight, delay: delay))])
+        return try PointNetwork(exp, threads: threads)
+    }
+
+    func indegrees(_ s: [SynapseInfo]) -> [Int: Int] { s.reduce(into: [:]) { $0[$1.target, default: 0] += 1 } }
+    func outdegrees(_ s: [SynapseInfo]) -> [Int: Int] { s.reduce(into: [:]) { $0[$1.source, default: 0] += 1 } }
+
+    func testAllToAllAndOneToOne() throws {
+        XCTAssertEqual(try network(.allToAll).synapses().count, 50 * 40)
+        let a2a = try network(.allToAll, same: true, autapses: false).synapses()
+        XCTAssertEqual(a2a.count, 50 * 49)
+        XCTAssertFalse(a2a.contains { $0.source == $0.target })
+        let o2o = try network(.oneToOne, src: 30, tgt: 30).synapses()
+        XCTAssertEqual(o2o.map(\.target), o2o.map { $0.source + 30 })
+        XCTAssertThrowsError(try network(.oneToOne, src: 30, tgt: 31))
+    }
+
+    func testFixedIndegree() throws {
+        let s = try network(.fixedIndegree(20), same: true, autapses: false, multapses: false).synapses()
+        XCTAssertEqual(indegrees(s).count, 50)
+        XCTAssert(indegrees(s).values.allSatisfy { $0 == 20 })
+        XCTAssertFalse(s.contains { $0.source == $0.target }, "no autapses")
+        XCTAssertEqual(Set(s.map { [$0.source, $0.target] }).count, s.count, "no multapses")
+        XCTAssertThrowsError(try network(.fixedIndegree(50), same: true, autapses: false, multapses: false), "only 49 sources exist")
+    }
+
+    func testFixedOutdegree() throws {
+        let s = try network(.fixedOutdegree(15), multapses: false).synapses()
+        XCTAssertEqual(outdegrees(s).count, 50)
+        XCTAssert(outdegrees(s).values.allSatisfy { $0 == 15 })
+        XCTAssertEqual(Set(s.map { [$0.source, $0.target] }).count, s.count)
+    }
+
+    func testFixedTotalNumber() throws {
+        let s = try network(.fixedTotalNumber(777)).synapses()
+        XCTAssertEqual(s.count, 777)
+        // Targets are chosen uniformly: every one of the 40 should get some of ~19.
+        XCTAssertEqual(indegrees(s).count, 40)
+    }
+
+    func testPairwiseBernoulli() throws {
+        let s = try network(.pairwiseBernoulli(0.2), src: 200, tgt: 200).synapses()
+        // 40,000 pairs, p = 0.2: 8000 ± 80 (sd); 5 sd bounds.
+        XCTAssertEqual(Double(s.count), 8000, accuracy: 400)
+        XCTAssertEqual(try network(.pairwiseBernoulli(1), src: 10, tgt: 10).synapses().count, 100)
+        XCTAssertEqual(try network(.pairwiseBernoulli(0), src: 10, tgt: 10).synapses().count, 0)
+    }
+
+    func testWeightAndDelayDistributions() throws {
+        let s = try network(.allToAll, src: 100, tgt: 100,
+                            weight: .normalClipped(mean: Quantity(2), std: Quantity(1), min: Quantity(1.5), max: Quantity(3)),
+                            delay: .uniform(min: Quantity(1, "ms"), max: Quantity(3, "ms"))).synapses()
+        XCTAssert(s.allSatisfy { $0.weight >= 1.5 && $0.weight <= 3 })
+        XCTAssert(s.allSatisfy { $0.delay >= 1 && $0.delay <= 3 })
+        // Delays are whole steps of 0.1 ms.
+        XCTAssert(s.allSatisfy { abs($0.delay * 10 - ($0.delay * 10).rounded()) < 1e-9 })
+        let mean = s.map(\.delay).reduce(0, +) / Double(s.count)
+        XCTAssertEqual(mean, 2, accuracy: 0.05)
+        XCTAssertThrowsError(try network(.allToAll, delay: .uniform(min: Quantity(0, "ms"), max: Quantity(0.01, "ms")))) { e in
+            XCTAssert("\(e)".contains("below the resolution"), "\(e)")
+        }
+    }
+
+    /// The network does not depend on the number of threads (draws are keyed by gid).
+    func testSameNetworkForAnyThreadCount() throws {
+        for rule in [ConnectionRule.fixedIndegree(10), .fixedOutdegree(10), .pairwiseBernoulli(0.1), .fixedTotalNumber(500)] {
+            let key = { (s: SynapseInfo) in [s.source, s.target, Int(s.delay * 10)] }
+            let one = try network(rule, weight: .normal(mean: Quantity(1), std: Quantity(0.1)),
+                                  delay: .uniform(min: Quantity(1, "ms"), max: Quantity(2, "ms")), threads: 1).synapses()
+            let two = try network(rule, weight: .normal(mean: Quantity(1), std: Quantity(0.1)),
+                                  delay: .uniform(min: Quantity(1, "ms"), max: Quantity(2, "ms")), threads: 2).synapses()
+            XCTAssertEqual(one.map(key).sorted { $0.lexicographicallyPrecedes($1) }, two.map(key).sorted { $0.lexicographicallyPrecedes($1) }, "\(rule)")
+            XCTAssertEqual(one.map(\.weight).sorted(), two.map(\.weight).sorted(), "\(rule)")
+        }
+    }
+}
+
+/// The counter-based generator and the samplers built on it.
+final class RandomTests: XCTestCase {
+    func testStreamsAreReproducibleAndDistinct() {
+        var a = RandomStream(seed: 1, purpose: .user, id: 5), b = RandomStream(seed: 1, purpose: .user, id: 5)
+        var c = RandomStream(seed: 1, purpose: .user, id: 6), d = RandomStream(seed: 2, purpose: .user, id: 5)
+        let xa = (0..<8).map { _ in a.nextUInt32() }
+        XCTAssertEqual(xa, (0..<8).map { _ in b.nextUInt32() })
+        XCTAssertNotEqual(xa, (0..<8).map { _ in c.nextUInt32() })
+        XCTAssertNotEqual(xa, (0..<8).map { _ in d.nextUInt32() })
+    }
+
+    func testMomentsOfDistributions() {
+        var r = RandomStream(seed: 9, purpose: .user, id: 0)
+        let n = 100_000
+        func moments(_ f: () -> Double) -> (Double, Double) {
+            var s = 0.0, s2 = 0.0
+            for _ in 0..<n { let x = f(); s += x; s2 += x * x }
+            let m = s / Double(n)
+            return (m, s2 / Double(n) - m * m)
+        }
+        let u = moments { r.nextDouble() }
+        XCTAssertEqual(u.0, 0.5, accuracy: 0.005); XCTAssertEqual(u.1, 1.0 / 12, accuracy: 0.002)
+        let g = moments { r.nextNormal() }
+        XCTAssertEqual(g.0, 0, accuracy: 0.01); XCTAssertEqual(g.1, 1, accuracy: 0.02)
+        for lambda in [0.3, 2.0, 20.0, 150.0] {
+            let p = moments { Double(r.nextPoisson(lambda)) }
+            XCTAssertEqual(p.0, lambda, accuracy: 5 * (lambda / Double(n)).squareRoot() + 1e-3, "Poisson mean, lambda \(lambda)")
+            XCTAssertEqual(p.1, lambda, accuracy: 0.03 * lambda + 0.01, "Poisson variance, lambda \(lambda)")
+        }
+        let table = PoissonTable(lambda: 2)
+        let t = moments { () -> Double in
+            let u = r.nextDouble()
+            var k = 0
+            while u >= table.cdf[k] { k += 1 }
+            return Double(k)
+        }
+        XCTAssertEqual(t.0, 2, accuracy: 0.02); XCTAssertEqual(t.1, 2, accuracy: 0.05)
+        let b = moments { Double(r.nextBinomial(1000, 0.3)) }
+        XCTAssertEqual(b.0, 300, accuracy: 0.5); XCTAssertEqual(b.1, 210, accuracy: 6)
+        for k in [1, 7, 1000] { XCTAssert((0..<1000).allSatisfy { _ in (0..<k).contains(r.nextInt(below: k)) }) }
+    }
+}
