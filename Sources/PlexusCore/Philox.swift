@@ -230,13 +230,16 @@ public struct PoissonTable: Sendable {
     public let lambda: Double
     /// cdf[k] = P(X <= k); the last entry is 1 so the search always ends.
     public let cdf: [Double]
+    /// Guide table (Chen & Asau): guide[j] is the smallest k with cdf[k] > j/guide.count, so a
+    /// search that starts there takes about one comparison instead of lambda + 1.
+    public let guide: [Int32]
 
     /// Largest mean served by a table.
     public static let tableLimit = 100.0
 
     public init(lambda: Double) {
         self.lambda = lambda
-        guard lambda > 0, lambda <= Self.tableLimit else { cdf = [1]; return }
+        guard lambda > 0, lambda <= Self.tableLimit else { cdf = [1]; guide = [0]; return }
         var c: [Double] = []
         var p = _exp(-lambda), f = p
         var k = 0
@@ -249,6 +252,26 @@ public struct PoissonTable: Sendable {
         }
         c.append(1)
         cdf = c
+        let g = max(256, 8 * c.count)
+        var guide = [Int32](repeating: 0, count: g)
+        var first = 0
+        for j in 0..<g {
+            while Double(j) / Double(g) >= c[first] { first += 1 }
+            guide[j] = Int32(first)
+        }
+        self.guide = guide
+    }
+
+    /// The count for a uniform u in [0, 1) (tables passed as pointers for hot loops).
+    @inlinable @inline(__always)
+    public static func count(_ u: Double, cdf: UnsafePointer<Double>, guide: UnsafePointer<Int32>, guideCount: Int) -> Int {
+        var k = Int(guide[Int(u * Double(guideCount))])
+        // With 8 buckets per entry the answer is almost always k or k + 1: two branch-free
+        // steps, then a loop that is rarely entered (so its branch predicts well).
+        k &+= u >= cdf[k] ? 1 : 0
+        k &+= u >= cdf[k] ? 1 : 0
+        while u >= cdf[k] { k &+= 1 }
+        return k
     }
 
 }

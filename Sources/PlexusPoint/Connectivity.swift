@@ -66,10 +66,10 @@ final class DeviceInputs {
     /// One cumulative table per distinct mean (usually one per generator).
     var poissonTables: [PoissonTable] = []
     /// The tables' cumulative probabilities in stable storage, for the run loop.
-    var poissonCDFs: [Storage<Double>] = [] {
-        didSet { poissonCDFBases = poissonCDFs.map(\.base) }
+    var poissonTableStorage: [(cdf: Storage<Double>, guide: Storage<Int32>)] = [] {
+        didSet { poissonTablePointers = poissonTableStorage.map { ($0.cdf.base, $0.guide.base, $0.guide.count) } }
     }
-    var poissonCDFBases: [UnsafeMutablePointer<Double>] = []
+    var poissonTablePointers: [(cdf: UnsafeMutablePointer<Double>, guide: UnsafeMutablePointer<Int32>, count: Int)] = []
     /// Random words drawn for the current pair of steps, per Poisson input: one Philox block
     /// gives two 53-bit uniforms, so it is computed every other step.
     var poissonWords: [UInt64] = []

@@ -310,7 +310,7 @@ extension PointNetwork {
         let time = UInt32(truncatingIfNeeded: s)
         d.poisson.withUnsafeBufferPointer { list in
         d.poissonWords.withUnsafeMutableBufferPointer { words in
-        d.poissonCDFBases.withUnsafeBufferPointer { cdfs in
+        d.poissonTablePointers.withUnsafeBufferPointer { tables in
             // Keys are whitened once per call, not per draw.
             let key = RandomStream(seed: seed, purpose: .poissonInput, id: 0)
             let pair = UInt32(truncatingIfNeeded: s >> 1), second = (s & 1) == 1
@@ -327,8 +327,8 @@ extension PointNetwork {
                         words[2 * q + 1] = UInt64(b.2) << 32 | UInt64(b.3)
                     }
                     let u = Double(words[2 * q + (second ? 1 : 0)] >> 11) * 0x1p-53
-                    let cdf = cdfs[Int(p.table)]
-                    while u >= cdf[n] { n &+= 1 }
+                    let t = tables[Int(p.table)]
+                    n = PoissonTable.count(u, cdf: t.cdf, guide: t.guide, guideCount: t.count)
                 } else {
                     var rng = RandomStream(seed: seed, purpose: .poissonInput, index: p.stream, id: p.id, time: time)
                     n = rng.nextPoisson(p.lambda)
