@@ -44,7 +44,15 @@ public enum Distribution: Sendable, Equatable {
             let sd = try c(s), lo = try c(a), hi = try c(b)
             guard sd >= 0 else { throw PlexusError.outOfRange("\(name).std", sd, "must be >= 0") }
             guard lo < hi else { throw PlexusError("\(name): normal_clipped needs min < max, got \(lo), \(hi)") }
-            return .normalClipped(try c(m), sd, lo, hi)
+            let mean = try c(m)
+            // Values are redrawn until they fall inside (NEST's redraw); refuse intervals that
+            // the distribution almost never reaches instead of looping for ever.
+            let cdf = { (x: Double) in sd > 0 ? 0.5 * (1 + _erf((x - mean) / (sd * 2.0.squareRoot()))) : (x >= mean ? 1 : 0) }
+            let mass = cdf(hi) - cdf(lo)
+            guard mass >= 1e-4 else {
+                throw PlexusError("\(name): normal(mean \(mean), std \(sd)) falls in [\(lo), \(hi)] with probability \(mass); redrawing would not end")
+            }
+            return .normalClipped(mean, sd, lo, hi)
         case .lognormal(let mu, let sigma):
             guard sigma >= 0 else { throw PlexusError.outOfRange("\(name).sigma", sigma, "must be >= 0") }
             return .lognormal(mu, sigma)
@@ -72,11 +80,11 @@ public enum Sampler: Sendable, Equatable {
         case .uniform(let a, let b): return a + (b - a) * rng.nextDouble()
         case .normal(let m, let s): return m + s * rng.nextNormal()
         case .normalClipped(let m, let s, let lo, let hi):
-            for _ in 0..<1_000_000 {
+            // The interval holds at least 1e-4 of the mass (checked in `sampler`).
+            while true {
                 let v = m + s * rng.nextNormal()
                 if v >= lo && v <= hi { return v }
             }
-            return min(max(m, lo), hi)
         case .lognormal(let mu, let sigma): return _exp(mu + sigma * rng.nextNormal())
         case .exponential(let beta): return beta * rng.nextExponential()
         }
