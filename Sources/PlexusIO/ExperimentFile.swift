@@ -24,7 +24,7 @@ public enum ExperimentFile {
         } catch let e as PlexusError {
             throw e
         } catch let e as YamlError {
-            throw PlexusError("not valid YAML: \(e)", file: file, line: yamlErrorLine(e))
+            throw PlexusError(yamlErrorMessage(e), file: file, line: yamlErrorLine(e, text))
         } catch {
             throw PlexusError("not valid YAML: \(error)", file: file)
         }
@@ -195,12 +195,32 @@ public enum ExperimentFile {
         }
     }
 
-    static func yamlErrorLine(_ e: YamlError) -> Int? {
+    static func yamlErrorLine(_ e: YamlError, _ text: String) -> Int? {
         switch e {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
             return mark.line
+        case .reader(_, let offset?, _, _):
+            // The reader counts bytes (e.g. a control character); the line is one plus the
+            // newlines before it.
+            return text.utf8.prefix(offset).reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
         default:
             return nil
+        }
+    }
+
+    /// Yams' text repeats the location as "5:4: error: parser: ..."; the file and line already
+    /// lead the PlexusError, so this keeps the problem, the column, the context and the snippet.
+    static func yamlErrorMessage(_ e: YamlError) -> String {
+        switch e {
+        case .scanner(let context, let problem, let mark, let yaml), .parser(let context, let problem, let mark, let yaml),
+             .composer(let context, let problem, let mark, let yaml):
+            var m = "not valid YAML: \(problem) (column \(mark.column)"
+            if let context { m += "; \(context.text) that starts at line \(context.mark.line), column \(context.mark.column)" }
+            return m + "):\n" + mark.snippet(from: yaml)
+        case .reader(let problem, _, let value, _):
+            return "not valid YAML: \(problem) (character code \(value))"
+        default:
+            return "not valid YAML: \(e)"
         }
     }
 }

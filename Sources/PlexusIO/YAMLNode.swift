@@ -59,7 +59,14 @@ struct YNode {
 
     func int() throws -> Int {
         let s = try string()
-        guard let v = Int(s) else { throw error("'\(s)' is not a whole number") }
+        guard let v = Int(s) else {
+            // A whole number beyond Int's range is "too large", not "not a whole number".
+            let digits = s.first == "-" || s.first == "+" ? s.dropFirst() : Substring(s)
+            if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                throw error("'\(s)' is too large for a whole number (at most \(Int.max))")
+            }
+            throw error("'\(s)' is not a whole number")
+        }
         return v
     }
 
@@ -81,10 +88,13 @@ struct YNode {
     func quantity() throws -> Quantity {
         let s = try string()
         switch s.lowercased() {
+        case "", "~", "null": throw error("a value is missing here")
         case "true", "yes": return Quantity(1)
         case "false", "no": return Quantity(0)
         case "inf", ".inf", "infinity": return Quantity(.infinity)
         case "-inf", "-.inf", "-infinity": return Quantity(-.infinity)
+        // YAML's NaN; it is refused later with the parameter's name ("tau_m is NaN").
+        case ".nan": return Quantity(.nan)
         default: break
         }
         do { return try Quantity(parsing: s) } catch { throw self.error("'\(s)' is not a number with an optional unit") }
@@ -113,6 +123,21 @@ extension ExperimentFile {
             }
         }
         walk(root, "")
+        // The decoder files some values under another key path than the one written: rule
+        // arguments inside a `rule:` mapping, and the aliases `synapse_model` and `record_from`.
+        // Errors about them come by the decoded path, so that path must find their line too.
+        for (path, line) in index {
+            var alias: String?
+            if let r = path.range(of: ".rule."), path.hasPrefix("connections["),
+               ruleKeys.contains(String(path[r.upperBound...])) {
+                alias = String(path[..<r.lowerBound]) + "." + path[r.upperBound...]
+            } else if path.hasSuffix(".synapse.synapse_model") {
+                alias = String(path.dropLast("synapse_model".count)) + "model"
+            } else if path.hasPrefix("record["), path.hasSuffix(".record_from") {
+                alias = String(path.dropLast("record_from".count)) + "variables"
+            }
+            if let alias, index[alias] == nil { index[alias] = line }
+        }
         return index
     }
 

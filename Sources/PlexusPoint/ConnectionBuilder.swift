@@ -82,13 +82,28 @@ extension PointNetwork {
             }
             let weight = try wrap(path + ".synapse.weight") { try c.synapse.weight.sampler(weightDimension, name: "weight") }
             let delay = try wrap(path + ".synapse.delay") { try c.synapse.delay.sampler(.time, name: "delay") }
+            try Self.checkNotNaN(weight, "weight", keyPath: path + ".synapse.weight")
+            try Self.checkNotNaN(delay, "delay", keyPath: path + ".synapse.delay")
             if case .constant(let d) = delay {
-                guard d.isFinite, grid.steps(d) >= 1 else {
+                try Self.checkTime(d, "delay", grid: grid, keyPath: path + ".synapse.delay")
+                // NEST refuses a delay below the resolution as written, before rounding it to
+                // steps (0.05 ms at 0.1 ms would otherwise round up to one step).
+                guard d >= grid.h * (1 - 1e-9) else {
                     throw PlexusError("delay \(d) ms is below the resolution \(grid.h) ms", keyPath: path + ".synapse.delay")
                 }
+            } else {
+                // Drawn delays become whole steps in the build; beyond the time range that
+                // conversion would trap, so the distribution's reach is checked here.
+                let reach = Self.largestMagnitude(delay)
+                guard reach.isFinite, reach <= Self.maxTime, reach / grid.h <= Self.maxSteps else {
+                    throw PlexusError("delay: the distribution can draw delays of magnitude up to \(reach) ms; delays must stay within ±1e15 ms and 2^53 steps of \(grid.h) ms",
+                                      keyPath: path + ".synapse.delay")
+                }
             }
-            if case .constant(let w) = weight, !w.isFinite {
-                throw PlexusError("weight \(w) is not finite", keyPath: path + ".synapse.weight")
+            // Synapse tables keep weights as Float: beyond its range a finite weight becomes inf.
+            if case .constant(let w) = weight, !(abs(w) <= Self.maxWeight) {
+                throw PlexusError("weight \(w) is not finite or beyond ±3.4e38 (weights are stored as 32-bit floats)",
+                                  keyPath: path + ".synapse.weight")
             }
             let same = src.name == tgt.name
             let nSrc = src.size, nTgt = tgt.size
@@ -321,8 +336,18 @@ extension PointNetwork {
                     let tOffset = st.targetFirstNeuron - part.lowerBound
                     func checkDelay(_ d: Int, _ j: Int) -> Bool {
                         if d < 1 {
-                            failure = PlexusError("delay \(Double(d) * h) ms (drawn for target gid \(st.target.firstNode + j + 1)) is below the resolution \(h) ms",
+                            failure = PlexusError("a delay drawn for target gid \(st.target.firstNode + j + 1) rounds to \(d) steps (\(Double(d) * h) ms), below the resolution \(h) ms",
                                                   keyPath: st.path + ".synapse.delay")
+                            return false
+                        }
+                        return true
+                    }
+                    // Drawn weights (all routes): an infinity (e.g. lognormal) would only show up
+                    // as a NaN blow-up during the run.
+                    func checkWeight(_ w: Double, _ j: Int) -> Bool {
+                        if !(abs(w) <= Self.maxWeight) {
+                            failure = PlexusError("weight \(w) (drawn for target gid \(st.target.firstNode + j + 1)) is not finite or beyond ±3.4e38 (weights are stored as 32-bit floats)",
+                                                  keyPath: st.path + ".synapse.weight")
                             return false
                         }
                         return true
@@ -336,10 +361,7 @@ extension PointNetwork {
                                 failure = PlexusError("delay of \(d) steps exceeds this layout's limit of \(capacity) steps", keyPath: st.path + ".synapse.delay")
                                 return
                             }
-                            if !w.isFinite {
-                                failure = PlexusError("weight \(w) is not finite", keyPath: st.path + ".synapse.weight")
-                                return
-                            }
+                            guard checkWeight(w, j) else { return }
                             let k = cur[first + i]
                             cur[first + i] = k + 1
                             if compact {
@@ -354,7 +376,7 @@ extension PointNetwork {
                     case .poisson(let lambda, let start, let stop):
                         var ordinal = [Int: Int]()
                         self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard !failed, checkDelay(d, j) else { return }
+                            guard !failed, checkDelay(d, j), checkWeight(w, j) else { return }
                             let gid = st.target.firstNode + j
                             let o = ordinal[gid, default: 0]
                             ordinal[gid] = o + 1
@@ -371,7 +393,7 @@ extension PointNetwork {
                         }
                     case .current:
                         self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard !failed, checkDelay(d, j) else { return }
+                            guard !failed, checkDelay(d, j), checkWeight(w, j) else { return }
                             let gid = st.target.firstNode + j
                             let g = self.generatorOfNode[first + i]!
                             devices.currents.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, generator: Int32(g),
@@ -381,7 +403,7 @@ extension PointNetwork {
                     }
                 }
                 devices.poissonWords = Array(repeating: 0, count: 2 * devices.poisson.count)
-                devices.poissonCDFs = devices.poissonTables.map { Storage($0.cdf) }
+                devices.poissonTableStorage = devices.poissonTables.map { (Storage($0.cdf), Storage($0.guide)) }
                 conn.minDelay = minD
                 conn.maxDelay = maxD
                 errs[t] = failure

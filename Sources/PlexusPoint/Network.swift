@@ -65,12 +65,14 @@ public final class PointNetwork {
     public init(_ experiment: PointExperiment, team: ThreadTeam) throws {
         self.experiment = experiment
         self.team = team
-        let h = try experiment.resolution.canonical(.time, name: "resolution")
-        do { grid = try TimeGrid(resolution: h) } catch let e as PlexusError { throw e.under("") }
-        let duration = try experiment.duration.canonical(.time, name: "duration")
+        let h = try wrap("resolution") { try experiment.resolution.canonical(.time, name: "resolution") }
+        grid = try TimeGrid(resolution: h)
+        try Self.checkTime(h, "resolution", grid: grid, keyPath: "resolution")
+        let duration = try wrap("duration") { try experiment.duration.canonical(.time, name: "duration") }
         guard duration.isFinite, duration >= 0 else {
             throw PlexusError.outOfRange("duration", duration, "must be a finite number of ms >= 0", keyPath: "duration")
         }
+        try Self.checkTime(duration, "duration", grid: grid, keyPath: "duration")
         guard grid.isOnGrid(duration) else {
             throw PlexusError("duration \(duration) ms is not a multiple of the resolution \(h) ms", keyPath: "duration")
         }
@@ -90,8 +92,14 @@ public final class PointNetwork {
             guard !pop.name.isEmpty else { throw PlexusError("population name is empty", keyPath: "populations[\(pi)]") }
             guard seen.insert(pop.name).inserted else { throw PlexusError("population '\(pop.name)' is defined twice", keyPath: path) }
             guard pop.size >= 1 else { throw PlexusError.outOfRange("size", Double(pop.size), "must be >= 1", keyPath: path + ".size") }
+            // gids are 32-bit (spikes carry UInt32, neuron indices Int32); checked before the
+            // state is allocated, where a huge size would overflow.
+            guard pop.size <= Self.maxNodes - node else {
+                throw PlexusError("size \(pop.size) is too large: a network holds at most \(Self.maxNodes) nodes, and \(node) come before '\(pop.name)'",
+                                  keyPath: path + ".size")
+            }
             if let type = ModelCatalog.neuronModels[pop.model] {
-                let (params, initial) = try Self.resolveNeuronParameters(type, pop, path: path, seed: seed,
+                let (params, initial) = try Self.resolveNeuronParameters(type, pop, path: path, seed: seed, grid: grid,
                                                                          populationIndex: pi, firstNode: node)
                 do {
                     let p = try type.makePopulation(name: pop.name, parameters: params, resolution: h, size: pop.size,
@@ -105,7 +113,7 @@ public final class PointNetwork {
                 for k in 0..<pop.size { neuronOfNode.append(Int32(neuron + k)) }
                 neuron += pop.size
             } else if let kind = ModelCatalog.deviceModels[pop.model] {
-                let values = try Self.resolveDeviceParameters(kind, pop, path: path)
+                let values = try Self.resolveDeviceParameters(kind, pop, path: path, grid: grid)
                 infos.append(PopulationInfo(name: pop.name, model: pop.model, size: pop.size, firstNode: node, kind: .device(kind)))
                 deviceParams[infos.count - 1] = values.numbers
                 if kind == .spikeGenerator {
@@ -138,7 +146,8 @@ public final class PointNetwork {
     // MARK: parameters
 
     static func resolveNeuronParameters(_ type: any PointNeuronModel.Type, _ pop: PopulationDescription, path: String,
-                                        seed: UInt64, populationIndex: Int, firstNode: Int) throws -> (ParameterValues, [[Double]]) {
+                                        seed: UInt64, grid: TimeGrid, populationIndex: Int,
+                                        firstNode: Int) throws -> (ParameterValues, [[Double]]) {
         var params = ParameterValues(specs: type.parameters)
         var initial = type.state.map { Array(repeating: $0.initialValue, count: pop.size) }
         for key in pop.params.keys.sorted() {
@@ -151,6 +160,11 @@ public final class PointNetwork {
                 do { params.values[k] = try q.canonical(type.parameters[k].dimension, name: key) }
                 catch let e as PlexusError { throw PlexusError(e.message, keyPath: kp) }
                 guard !params.values[k].isNaN else { throw PlexusError("\(key) is NaN", keyPath: kp) }
+                // Models turn times into whole steps (t_ref) or propagators; infinity traps
+                // the one and gives NaN in the other.
+                if type.parameters[k].dimension == .time {
+                    try checkTime(params.values[k], key, grid: grid, keyPath: kp, stepLimit: false)
+                }
             } else if let v = type.state.firstIndex(where: { $0.name == key }) {
                 let dim = type.state[v].dimension
                 let sampler: Sampler
@@ -158,6 +172,13 @@ public final class PointNetwork {
                 case .quantity(let q): sampler = .constant(try wrap(kp) { try q.canonical(dim, name: key) })
                 case .distribution(let d): sampler = try wrap(kp) { try d.sampler(dim, name: key) }
                 case .list: throw PlexusError("initial value of \(key) takes a number or a distribution", keyPath: kp)
+                }
+                // A NaN start would only surface as a NaN blow-up during the run; an infinite
+                // one too, except for variables whose default is infinite.
+                try checkNotNaN(sampler, key, keyPath: kp)
+                if type.state[v].initialValue.isFinite, !largestMagnitude(sampler).isFinite {
+                    if case .constant(let x) = sampler { throw PlexusError("initial value of \(key) must be finite, got \(x)", keyPath: kp) }
+                    throw PlexusError("initial value of \(key): the distribution can draw infinite values", keyPath: kp)
                 }
                 for i in 0..<pop.size {
                     var rng = RandomStream(seed: seed, purpose: .initialState, index: UInt32(populationIndex << 8 | v),
@@ -177,7 +198,8 @@ public final class PointNetwork {
         var lists: [String: [Double]]
     }
 
-    static func resolveDeviceParameters(_ kind: DeviceKind, _ pop: PopulationDescription, path: String) throws -> DeviceValues {
+    static func resolveDeviceParameters(_ kind: DeviceKind, _ pop: PopulationDescription, path: String,
+                                        grid: TimeGrid) throws -> DeviceValues {
         var numbers = Dictionary(uniqueKeysWithValues: kind.parameters.map { ($0.name, $0.defaultValue) })
         var lists: [String: [Double]] = [:]
         for key in pop.params.keys.sorted() {
@@ -188,12 +210,25 @@ public final class PointNetwork {
                 }
                 let v = try wrap(kp) { try q.canonical(spec.dimension, name: key) }
                 guard !v.isNaN else { throw PlexusError("\(key) is NaN", keyPath: kp) }
+                // Only `stop` may be infinite (never stop); other infinities reach step
+                // conversions (which trap) or the neurons' input (NaN).
+                if spec.dimension == .time {
+                    if !(key == "stop" && v == .infinity) { try checkTime(v, key, grid: grid, keyPath: kp) }
+                } else if !v.isFinite {
+                    throw PlexusError("\(key) must be finite, got \(v)", keyPath: kp)
+                }
                 numbers[key] = v
             } else if let spec = kind.listParameters.first(where: { $0.name == key }) {
                 guard case .list(let qs) = pop.params[key]! else {
                     throw PlexusError("parameter \(key) takes a list", keyPath: kp)
                 }
-                lists[key] = try qs.enumerated().map { k, q in try wrap("\(kp)[\(k)]") { try q.canonical(spec.dimension, name: key) } }
+                lists[key] = try qs.enumerated().map { k, q in
+                    let v = try wrap("\(kp)[\(k)]") { try q.canonical(spec.dimension, name: key) }
+                    if spec.dimension != .time && !v.isFinite {
+                        throw PlexusError("\(key)[\(k)] must be finite, got \(v)", keyPath: "\(kp)[\(k)]")
+                    }
+                    return v
+                }
             } else {
                 let known = (kind.parameters.map(\.name) + kind.listParameters.map(\.name)).joined(separator: ", ")
                 throw PlexusError("unknown parameter '\(key)' for \(kind.rawValue); known: \(known)", keyPath: kp)
@@ -201,6 +236,11 @@ public final class PointNetwork {
         }
         for key in ["rate", "std", "dt"] where (numbers[key] ?? 0) < 0 {
             throw PlexusError.outOfRange(key, numbers[key]!, "must be >= 0", keyPath: "\(path).params.\(key)")
+        }
+        // The Poisson sampler returns counts as Int: its mean per step must stay far inside.
+        if let rate = numbers["rate"], rate * grid.h / 1000 > maxSteps {
+            throw PlexusError("rate \(rate) Hz is too high: the mean count per step (rate × \(grid.h) ms) must stay below 2^53",
+                              keyPath: "\(path).params.rate")
         }
         if numbers["stop"]! < numbers["start"]! {
             throw PlexusError("stop \(numbers["stop"]!) ms is before start \(numbers["start"]!) ms", keyPath: "\(path).params.stop")
@@ -222,6 +262,7 @@ public final class PointNetwork {
         for (k, t) in times.enumerated() {
             let kp = "\(path).params.spike_times[\(k)]"
             guard t.isFinite, t > 0 else { throw PlexusError.outOfRange("spike_times[\(k)]", t, "must be > 0 ms", keyPath: kp) }
+            try checkTime(t, "spike_times[\(k)]", grid: grid, keyPath: kp)
             guard grid.isOnGrid(t) else {
                 throw PlexusError("spike time \(t) ms is not on the \(grid.h) ms grid", keyPath: kp)
             }
@@ -258,8 +299,70 @@ public final class PointNetwork {
                         throw PlexusError("interval \(ms) ms must be a positive multiple of the resolution \(grid.h) ms",
                                           keyPath: kp + ".interval")
                     }
+                    try Self.checkTime(ms, "interval", grid: grid, keyPath: kp + ".interval")
                 }
             }
+        }
+    }
+}
+
+// MARK: limits of the input
+
+extension PointNetwork {
+    /// Most nodes in one network: gids travel as UInt32 and neuron indices as Int32.
+    static let maxNodes = Int(Int32.max)
+    /// Largest time in ms, about NEST's range (64-bit tics at 1000 per ms reach 9.2e15 ms); the
+    /// models' refractory tics (ms · 1000) stay inside Int64 too.
+    static let maxTime = 1e15
+    /// Most steps a time may span: whole step counts are exact in a Double up to 2^53, and
+    /// converting to Int64 cannot trap.
+    static let maxSteps = 0x1p53
+    /// Largest synaptic weight magnitude: synapse tables store weights as Float.
+    static let maxWeight = Double(Float.greatestFiniteMagnitude)
+
+    /// Refuses a time that cannot become a whole number of steps: infinite, NaN, beyond ±1e15 ms
+    /// or (with `stepLimit`) beyond 2^53 steps of the resolution.
+    static func checkTime(_ ms: Double, _ name: String, grid: TimeGrid, keyPath: String, stepLimit: Bool = true) throws {
+        guard ms.isFinite, abs(ms) <= maxTime, !stepLimit || abs(ms / grid.h) <= maxSteps else {
+            let steps = stepLimit ? " and 2^53 steps of \(grid.h) ms" : ""
+            throw PlexusError("\(name) = \(ms) ms is out of range: times must be finite and within ±1e15 ms\(steps)",
+                              keyPath: keyPath)
+        }
+    }
+
+    /// The parameters of a resolved distribution, by the names the file uses.
+    static func parameters(of s: Sampler) -> [(name: String, value: Double)] {
+        switch s {
+        case .constant(let v): return [("value", v)]
+        case .uniform(let a, let b): return [("min", a), ("max", b)]
+        case .normal(let m, let sd): return [("mean", m), ("std", sd)]
+        case .normalClipped(let m, let sd, let lo, let hi): return [("mean", m), ("std", sd), ("min", lo), ("max", hi)]
+        case .lognormal(let mu, let sigma): return [("mu", mu), ("sigma", sigma)]
+        case .exponential(let beta): return [("beta", beta)]
+        }
+    }
+
+    /// Refuses a distribution with a NaN parameter: it would draw NaN for every neuron or synapse.
+    static func checkNotNaN(_ s: Sampler, _ name: String, keyPath: String) throws {
+        for p in parameters(of: s) where p.value.isNaN {
+            if case .constant = s { throw PlexusError("\(name) is NaN", keyPath: keyPath) }
+            throw PlexusError("\(name): the distribution's \(p.name) is NaN", keyPath: keyPath)
+        }
+    }
+
+    /// Bound on the magnitude of any value `s` draws. RandomStream's uniforms are at least 2^-53,
+    /// so a standard normal (Box-Muller) stays within ±8.6 and a unit exponential below 36.8;
+    /// 10 and 40 leave a margin.
+    static func largestMagnitude(_ s: Sampler) -> Double {
+        switch s {
+        case .constant(let v): return abs(v)
+        case .uniform(let a, let b): return max(abs(a), abs(b))
+        case .normal(let m, let sd): return abs(m) + 10 * sd
+        case .normalClipped(let m, let sd, let lo, let hi):
+            // Draws lie in [lo, hi] and near m; when all are rejected, m clamped to [lo, hi].
+            return max(min(max(abs(lo), abs(hi)), abs(m) + 10 * sd), abs(min(max(m, lo), hi)))
+        case .lognormal(let mu, let sigma): return _exp(mu + 10 * sigma)
+        case .exponential(let beta): return 40 * beta
         }
     }
 }
