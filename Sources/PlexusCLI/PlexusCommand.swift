@@ -97,6 +97,7 @@ struct Run: ParsableCommand {
             "bytes_per_synapse": network.bytesPerSynapse,
         ]
         if let c = Provenance.gitCommit { record["git_commit"] = c }
+        if let d = Provenance.gitDirty { record["git_dirty"] = d }
         if let rss = ResourceUsage.peakRSSBytes() { record["peak_rss_bytes"] = rss }
         try output.writeProvenance(record)
         if !quiet {

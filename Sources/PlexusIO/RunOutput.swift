@@ -131,6 +131,24 @@ public enum Provenance {
         return nil
     }
 
+    /// Whether the source tree had uncommitted changes when this ran (nil when git or the tree
+    /// is not available): a commit alone does not identify a binary built from a dirty tree.
+    public static var gitDirty: Bool? {
+        var dir = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { dir.deleteLastPathComponent() }
+        guard FileManager.default.fileExists(atPath: dir.appendingPathComponent(".git").path) else { return nil }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "-C", dir.path, "status", "--porcelain", "--untracked-files=no"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return nil }
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? !out.isEmpty : nil
+    }
+
     public static var machine: [String: Any] {
         let info = ProcessInfo.processInfo
         return ["hostname": info.hostName, "os": info.operatingSystemVersionString, "cpus": info.processorCount,

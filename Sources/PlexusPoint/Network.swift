@@ -165,7 +165,7 @@ public final class PointNetwork {
                 if type.parameters[k].dimension == .time {
                     try checkTime(params.values[k], key, grid: grid, keyPath: kp, stepLimit: false)
                 }
-            } else if let v = type.state.firstIndex(where: { $0.name == key }) {
+            } else if let v = type.state.firstIndex(where: { $0.name == key && $0.recordable }) {
                 let dim = type.state[v].dimension
                 let sampler: Sampler
                 switch value {
@@ -186,7 +186,7 @@ public final class PointNetwork {
                     initial[v][i] = sampler.draw(&rng)
                 }
             } else {
-                let known = (type.parameters.map(\.name) + type.state.map(\.name)).joined(separator: ", ")
+                let known = (type.parameters.map(\.name) + type.state.filter(\.recordable).map(\.name)).joined(separator: ", ")
                 throw PlexusError("unknown parameter '\(key)' for model \(type.name); known: \(known)", keyPath: kp)
             }
         }

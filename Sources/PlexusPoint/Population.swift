@@ -20,6 +20,9 @@ public protocol NeuronPopulation: AnyObject {
     func recordedValue(variable: Int, neuron: Int) -> Double
     /// First non-finite state value in `range`, as (neuron, variable name).
     func firstNonFinite(in range: Range<Int>) -> (Int, String)?
+    /// Cheap per-step sentinel: false if the first state column (V_m) holds a NaN or infinity
+    /// in `range` (one vectorisable sum; NaN and inf survive it).
+    func firstColumnIsFinite(in range: Range<Int>) -> Bool
 }
 
 final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
@@ -61,6 +64,14 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
 
     func recordedValue(variable: Int, neuron: Int) -> Double {
         model.recordedValue(columns, variable: variable, neuron: neuron)
+    }
+
+    func firstColumnIsFinite(in range: Range<Int>) -> Bool {
+        guard M.state.count > 0 else { return true }
+        let c = columns.column(0)
+        var sum = 0.0
+        for i in range { sum += c[i] * 0 }
+        return !sum.isNaN
     }
 
     func firstNonFinite(in range: Range<Int>) -> (Int, String)? {

@@ -157,6 +157,14 @@ extension PointNetwork {
                                 let input = StepInput(spikes: spikeRing + 2 * offset, current: currentRing + offset, step: s)
                                 pop.update(range, input, &ts.outputs[parity])
                             }
+                            if ts.error == nil {
+                                // The step at which a value went bad, found by a cheap sentinel.
+                                for (pop, range) in mine where !pop.firstColumnIsFinite(in: range) {
+                                    let (i, v) = pop.firstNonFinite(in: range) ?? (range.lowerBound, pop.stateNames[0])
+                                    ts.error = Self.nonFinite(pop, neuron: i, variable: v, at: "in the step ending at t = \(self.grid.endTime(ofStep: s)) ms")
+                                    break
+                                }
+                            }
                             (spikeRing + 2 * row).update(repeating: 0, count: 2 * nLocal)
                             (currentRing + row).update(repeating: 0, count: nLocal)
                             for (mi, meter) in meters.enumerated() where (s + 1) % meter.interval == 0 {
@@ -173,12 +181,14 @@ extension PointNetwork {
                         ts.stepOffsets[parity][Int(e1 - e0)] = ts.outputs[parity].count
                         if t == 0 { genOffsets[parity][Int(e1 - e0)] = genOut[parity].count }
                         ts.emitted += ts.outputs[parity].count
-                        // A NaN or infinity stops the run with the step, neuron and variable.
-                        for (pop, range) in mine {
-                            if let (i, v) = pop.firstNonFinite(in: range) {
-                                ts.error = PlexusError("\(v) of neuron gid \(pop.firstNode + i + 1) (\(pop.name), \(pop.modelName)) became non-finite in the epoch ending at t = \(Double(e1) * h) ms",
-                                                       keyPath: "populations.\(pop.name)")
-                                break
+                        // Any other state variable that went bad stops the run at the epoch's end.
+                        if ts.error == nil {
+                            for (pop, range) in mine {
+                                if let (i, v) = pop.firstNonFinite(in: range) {
+                                    ts.error = Self.nonFinite(pop, neuron: i, variable: v,
+                                                              at: "between t = \(self.grid.time(e0)) and \(self.grid.time(e1)) ms")
+                                    break
+                                }
                             }
                         }
 
@@ -266,6 +276,11 @@ extension PointNetwork {
         }
         let total = states.reduce(0) { $0 + $1.emitted }
         return PointResults(spikes: spikes, states: sampled, totalSpikes: total, simulatedSteps: totalSteps)
+    }
+
+    static func nonFinite(_ pop: NeuronPopulation, neuron i: Int, variable v: String, at when: String) -> PlexusError {
+        PlexusError("numerical blow-up: \(v) of neuron gid \(pop.firstNode + i + 1) (\(pop.name), \(pop.modelName)) became non-finite \(when); a smaller resolution or other parameters may be needed",
+                    keyPath: "populations.\(pop.name)")
     }
 
     /// Adds one spike's weights into the ring slots of its targets (the hot loop of the engine).

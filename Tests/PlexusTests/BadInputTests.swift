@@ -520,7 +520,7 @@ final class BadInputTests: XCTestCase {
                 size: 2
                 params: {I_e: 1e9 pA}
             """)
-        let text = assertFails(yaml, at: "blowup:", mentions: ["V_m of neuron gid 4", "hh_psc_alpha", "non-finite", "t = 1.0 ms"], run: true)
+        let text = assertFails(yaml, at: "blowup:", mentions: ["V_m of neuron gid 4", "hh_psc_alpha", "non-finite", "in the step ending at t = 0.1 ms"], run: true)
         XCTAssertFalse(text.contains("gid 1 "), text)
     }
 
@@ -528,7 +528,7 @@ final class BadInputTests: XCTestCase {
     /// (valid parameters each, a non-finite product).
     func testOverflowDuringTheRun() {
         let yaml = experiment(populations: "  n:\n    model: iaf_psc_delta\n    params: {C_m: 1e-10 pF, I_e: -1e300 pA}")
-        assertFails(yaml, at: "  n:", mentions: ["V_m of neuron gid 1", "iaf_psc_delta", "non-finite", "t = 1.0 ms"], run: true)
+        assertFails(yaml, at: "  n:", mentions: ["V_m of neuron gid 1", "iaf_psc_delta", "non-finite", "in the step ending at t = 0.1 ms"], run: true)
     }
 
     /// Izhikevich's published two-half-step scheme under a strong current with an unreachable
@@ -536,6 +536,12 @@ final class BadInputTests: XCTestCase {
     func testIzhikevichBlowUp() {
         let yaml = experiment(populations: "  n:\n    model: izhikevich\n    params: {V_th: 1e300 mV, I_e: 1000 pA, consistent_integration: 0}")
         assertFails(yaml, at: "  n:", mentions: ["V_m of neuron gid 1", "izhikevich", "non-finite"], run: true)
+    }
+
+    /// aeif_cond_exp stops where NEST throws NumericalInstability (V_m below -1000 mV).
+    func testAdExNumericalInstability() {
+        let yaml = experiment(populations: "  n:\n    model: aeif_cond_exp\n    params: {I_e: -1e7 pA}")
+        assertFails(yaml, at: "  n:", mentions: ["V_m of neuron gid 1", "aeif_cond_exp", "non-finite", "in the step ending at t = 0.1 ms"], run: true)
     }
 
     // MARK: the command line

@@ -112,7 +112,12 @@ public struct AeifCondExp: PointNeuronModel {
                     // refractoriness can start inside the step, so the right-hand side is rebuilt
                     let rhs = RHS(m: self, iStim: istim[i], refractory: ri > 0)
                     RKF45.evolveApply(rhs, control: control, t: &t, t1: h, h: &hs, y: y, work: work)
-                    // (NEST throws NumericalInstability for V < -1e3 or |w| > 1e6 here)
+                    // NEST stops with NumericalInstability here; the engine stops on the NaN this
+                    // leaves in V_m, naming the neuron and the time.
+                    if y[0] < -1e3 || y[3] < -1e6 || y[3] > 1e6 || !y[0].isFinite {
+                        y[0] = .nan
+                        break
+                    }
                     if ri > 0 {
                         y[0] = Vreset
                     } else if y[0] >= spikeThreshold {
