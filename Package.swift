@@ -17,13 +17,25 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
+        // C libraries from Debian (scripts/bootstrap installs them).
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CBZip2", providers: [.apt(["libbz2-dev"])]),
+
         .target(name: "PlexusCore", swiftSettings: fast),
+        // Engines depend on Core only, never on each other, IO or Report.
         .target(name: "PlexusPoint", dependencies: ["PlexusCore"], swiftSettings: fast),
-        .target(name: "PlexusIO", dependencies: ["PlexusCore", "PlexusPoint", "Yams"], swiftSettings: fast),
-        .target(name: "PlexusReport", dependencies: ["PlexusCore"], swiftSettings: fast),
-        .target(name: "Plexus", dependencies: ["PlexusCore", "PlexusPoint", "PlexusIO", "PlexusReport"], swiftSettings: fast),
+        .target(name: "PlexusCable", dependencies: ["PlexusCore"], swiftSettings: fast),
+        .target(name: "PlexusMass", dependencies: ["PlexusCore"], swiftSettings: fast),
+        .target(name: "PlexusIO",
+                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "Yams", "ZIPFoundation", "CBZip2"],
+                swiftSettings: fast),
+        .target(name: "PlexusReport", dependencies: ["PlexusCore", "CFFTW"], swiftSettings: fast),
+        .target(name: "Plexus",
+                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "PlexusIO", "PlexusReport"],
+                swiftSettings: fast),
         .executableTarget(
             name: "PlexusCLI",
             dependencies: ["Plexus", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -1,5 +1,8 @@
-// `import Plexus` gives the whole public API: core types, the engines and the file readers.
+// `import Plexus` gives the whole public API: core types, the engines, the file readers and the
+// analysis and report tools.
 @_exported import PlexusCore
 @_exported import PlexusPoint
+@_exported import PlexusCable
+@_exported import PlexusMass
 @_exported import PlexusIO
 @_exported import PlexusReport

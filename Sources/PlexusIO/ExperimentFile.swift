@@ -16,11 +16,22 @@ public enum ExperimentFile {
         return try decode(text, file: path)
     }
 
-    public static func decode(_ text: String, file: String = "<string>") throws -> PointExperiment {
-        let root: Node
+    /// The engine an experiment file is for: its `engine:` key, `point` when absent.
+    public static func engine(_ text: String, file: String) throws -> String {
+        let top = try YNode(node: compose(text, file: file), file: file, path: "").mapping()
+        guard let e = top.first(where: { $0.0 == "engine" })?.1 else { return "point" }
+        let name = try e.string()
+        guard ["point", "cable", "mass"].contains(name) else {
+            throw e.error("unknown engine '\(name)'; known: point, cable, mass")
+        }
+        return name
+    }
+
+    /// The YAML tree of an experiment file; syntax errors name the line.
+    public static func compose(_ text: String, file: String) throws -> Node {
         do {
             guard let n = try Yams.compose(yaml: text) else { throw PlexusError("the experiment file is empty", file: file) }
-            root = n
+            return n
         } catch let e as PlexusError {
             throw e
         } catch let e as YamlError {
@@ -28,12 +39,16 @@ public enum ExperimentFile {
         } catch {
             throw PlexusError("not valid YAML: \(error)", file: file)
         }
+    }
+
+    public static func decode(_ text: String, file: String = "<string>") throws -> PointExperiment {
+        let root = try compose(text, file: file)
         let top = try YNode(node: root, file: file, path: "").mapping(
             allowed: ["engine", "resolution", "duration", "seed", "populations", "connections", "record", "description"])
         if let engine = top["engine"] {
             let e = try engine.string()
             guard e == "point" else {
-                throw engine.error("engine '\(e)' is not available in this version; available: point")
+                throw engine.error("engine '\(e)' is not a point-neuron experiment; run it with `plexus run`")
             }
         }
         guard let durationNode = top["duration"] else { throw PlexusError("missing key 'duration'", file: file, keyPath: "duration") }

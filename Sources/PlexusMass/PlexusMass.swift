@@ -1,0 +1,4 @@
+import PlexusCore
+
+/// The neural-mass engine (the job of The Virtual Brain): models on a connectome with delays.
+public enum PlexusMass {}
