@@ -20,6 +20,7 @@ enum PointRunner {
             try output.writeSpikes(results)
         }
         try output.writeStates(results)
+        try output.writeWeights(results)
         let t4 = ResourceUsage.now()
         let simulated = network.grid.time(network.totalSteps)
         var record = ctx.provenanceBase(seed: experiment.seed)

@@ -172,8 +172,19 @@ public enum ExperimentFile {
         }
         var synapse = SynapseDescription()
         if let s = m["synapse"] {
-            let sm = try s.mapping(allowed: ["model", "synapse_model", "weight", "delay"])
+            // Besides model, weight and delay, a synapse mapping holds the model's own
+            // parameters flat, as NEST's syn_spec does (checked against the model when built).
+            let entries = try s.mapping()
+            var sm: [String: YNode] = [:]
+            for (k, v) in entries { sm[k] = v }
             if let model = sm["model"] ?? sm["synapse_model"] { synapse.model = try model.string() }
+            if let r = sm["receptor_type"] { synapse.receptor = try r.int() }
+            if let r = sm["record_weights"] { synapse.recordWeights = try r.bool() }
+            let reserved: Set = ["model", "synapse_model", "weight", "delay", "receptor_type", "record_weights"]
+            for (k, v) in entries where !reserved.contains(k) {
+                if v.isMapping || v.isSequence { throw v.error("synapse parameter \(k) takes one number") }
+                synapse.parameters[k] = try v.quantity()
+            }
             if let w = sm["weight"] { synapse.weight = try distribution(w) }
             if let d = sm["delay"] {
                 synapse.delay = try distribution(d)

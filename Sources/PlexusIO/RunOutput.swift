@@ -63,6 +63,17 @@ public struct RunOutput {
         }
     }
 
+    /// weights.csv: `t_ms,source,target,weight` (weight recorders), when any were logged.
+    public mutating func writeWeights(_ results: PointResults) throws {
+        guard !results.weights.isEmpty else { return }
+        try write("weights.csv") { out in
+            out.line("t_ms,source,target,weight")
+            for e in results.weights {
+                out.line("\(OutputText.number(e.time)),\(e.source),\(e.target),\(OutputText.number(e.weight))")
+            }
+        }
+    }
+
     /// provenance.json, written last: it lists the other files with their SHA-256.
     public mutating func writeProvenance(_ record: [String: Any]) throws {
         var record = record

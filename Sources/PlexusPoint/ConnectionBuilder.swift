@@ -6,6 +6,7 @@ struct ConnectionStatement {
         case synapse                              // through the CSR tables (neurons, spike_generator)
         case poisson(lambda: Double, start: Int64, stop: Int64)
         case current                              // dc_generator / noise_generator
+        case plastic(Int)                         // plastic synapse of rule `plasticRules[i]`
     }
     let index: Int
     let source: PopulationInfo
@@ -63,8 +64,19 @@ extension PointNetwork {
                                   keyPath: path + ".target")
             }
             let targetPop = neuronPopulations[tni]
-            guard c.synapse.model == "static_synapse" else {
-                throw PlexusError("unknown synapse model '\(c.synapse.model)'; known: static_synapse", keyPath: path + ".synapse.model")
+            guard let synapseModel = SynapseModel(rawValue: c.synapse.model) else {
+                throw PlexusError("unknown synapse model '\(c.synapse.model)'; known: \(SynapseModel.allCases.map(\.rawValue).joined(separator: ", "))",
+                                  keyPath: path + ".synapse.model")
+            }
+            if synapseModel == .staticSynapse, let k = c.synapse.parameters.keys.sorted().first {
+                throw PlexusError("static_synapse has no parameter '\(k)'", keyPath: path + ".synapse.\(k)")
+            }
+            switch c.synapse.receptor {
+            case 0: break
+            case 1 where targetPop.countsSpikes: break
+            default:
+                throw PlexusError("receptor_type \(c.synapse.receptor) does not exist on \(targetPop.modelName) (0, and 1 on parrot_neuron)",
+                                  keyPath: path + ".synapse.receptor_type")
             }
             var route = ConnectionStatement.Route.synapse
             var weightDimension = targetPop.weightDimension
@@ -105,6 +117,33 @@ extension PointNetwork {
                 throw PlexusError("weight \(w) is not finite or beyond ±3.4e38 (weights are stored as 32-bit floats)",
                                   keyPath: path + ".synapse.weight")
             }
+            if synapseModel != .staticSynapse {
+                guard case .synapse = route else {
+                    throw PlexusError("\(synapseModel.rawValue) needs spiking sources; '\(src.name)' is a \(src.model)", keyPath: path + ".synapse.model")
+                }
+                var p = ParameterValues(specs: synapseModel.parameters)
+                for key in c.synapse.parameters.keys.sorted() {
+                    let kp = path + ".synapse.\(key)"
+                    guard let k = p.specs.firstIndex(where: { $0.name == key }) else {
+                        throw PlexusError("unknown parameter '\(key)' for \(synapseModel.rawValue); known: \(p.specs.map(\.name).joined(separator: ", "))", keyPath: kp)
+                    }
+                    let v = try wrap(kp) { try c.synapse.parameters[key]!.canonical(p.specs[k].dimension, name: key) }
+                    guard v.isFinite else { throw PlexusError("\(key) = \(v) must be finite", keyPath: kp) }
+                    p.values[k] = v
+                }
+                do { try synapseModel.validate(p, weight: weight) } catch let e as PlexusError { throw e.under(path + ".synapse") }
+                route = .plastic(plasticRules.count)
+                plasticRules.append(PlasticRule(model: synapseModel, p: p.values, silent: c.synapse.receptor == 1,
+                                                unitWeight: targetPop.countsSpikes, recordWeights: c.synapse.recordWeights, statement: ci))
+            } else if c.synapse.receptor == 1 || c.synapse.recordWeights {
+                // Static synapses with a silent receptor or a weight recorder need per-synapse
+                // handling: they go through the plastic tables as a rule that never changes.
+                if case .synapse = route {
+                    route = .plastic(plasticRules.count)
+                    plasticRules.append(PlasticRule(model: .staticSynapse, p: [], silent: c.synapse.receptor == 1,
+                                                    unitWeight: targetPop.countsSpikes, recordWeights: c.synapse.recordWeights, statement: ci))
+                }
+            }
             let same = src.name == tgt.name
             let nSrc = src.size, nTgt = tgt.size
             switch c.rule {
@@ -138,7 +177,7 @@ extension PointNetwork {
             }
             var st = ConnectionStatement(index: ci, source: src, target: tgt, targetFirstNeuron: targetPop.firstNeuron,
                                          route: route, rule: c.rule, autapses: c.allowAutapses, multapses: c.allowMultapses,
-                                         samePopulation: same, weight: weight, delay: delay, unitWeight: targetPop.countsSpikes)
+                                         samePopulation: same, weight: weight, delay: delay, unitWeight: targetPop.countsSpikes && !isPlastic(route))
             if case .fixedTotalNumber(let n) = c.rule {
                 // Multinomial split over targets by sequential binomials: one global stream, so
                 // every thread computes the same counts.
@@ -153,6 +192,12 @@ extension PointNetwork {
             statements.append(st)
         }
         return statements
+    }
+
+    /// Plastic synapses keep their real weight even onto a parrot (the rule needs it; the parrot
+    /// still counts the spike as one, see `PlasticRule.unitWeight`).
+    func isPlastic(_ route: ConnectionStatement.Route) -> Bool {
+        if case .plastic = route { return true } else { return false }
     }
 
     func stepsOrMax(_ ms: Double) -> Int64 { ms.isFinite ? grid.steps(ms) : Int64.max / 4 }
@@ -270,6 +315,7 @@ extension PointNetwork {
     func build(_ statements: [ConnectionStatement]) throws {
         let threads = team.count
         connectivity = (0..<threads).map { ThreadConnectivity(nodes: nodeCount, localNeurons: partitions[$0].count) }
+        plastic = (0..<threads).map { PlasticConnectivity(nodes: nodeCount, localNeurons: partitions[$0].count) }
         deviceInputs = (0..<threads).map { _ in DeviceInputs() }
         var errors = [PlexusError?](repeating: nil, count: threads)
         let h = grid.h
@@ -308,6 +354,7 @@ extension PointNetwork {
                 let part = self.partitions[t]
                 let conn = self.connectivity[t]
                 let devices = self.deviceInputs[t]
+                let plastic = self.plastic[t]
                 // Targets of a statement inside this thread's neurons, as population-local indices.
                 func localTargets(_ st: ConnectionStatement) -> Range<Int> {
                     let lo = max(part.lowerBound, st.targetFirstNeuron), hi = min(part.upperBound, st.targetFirstNeuron + st.target.size)
@@ -320,6 +367,18 @@ extension PointNetwork {
                     let first = st.source.firstNode
                     self.enumerate(st, targets: localTargets(st), draw: false) { i, _, _, _ in offsets[first + i + 1] += 1 }
                 }
+                for st in statements {
+                    guard case .plastic = st.route else { continue }
+                    let first = st.source.firstNode
+                    self.enumerate(st, targets: localTargets(st), draw: false) { i, _, _, _ in plastic.offsets[first + i + 1] += 1 }
+                }
+                for n in 0..<self.nodeCount { plastic.offsets[n + 1] += plastic.offsets[n] }
+                let plasticTotal = plastic.offsets[self.nodeCount]
+                plastic.targets = Array(repeating: 0, count: plasticTotal)
+                plastic.delays = Array(repeating: 0, count: plasticTotal)
+                plastic.rules = Array(repeating: 0, count: plasticTotal)
+                plastic.states = Array(repeating: PlasticState(weight: 0, a: 0, b: 0, c: 0, tLast: 0), count: plasticTotal)
+                var plasticCursor = Array(plastic.offsets.dropLast())
                 for n in 0..<self.nodeCount { offsets[n + 1] += offsets[n] }
                 let total = offsets[self.nodeCount]
                 conn.words = Storage(repeating: 0, count: total)
@@ -369,6 +428,37 @@ extension PointNetwork {
                             } else {
                                 words[k] = UInt32(j + tOffset) | (UInt32(d - 1) << shift)
                                 weights[k] = Float(w)
+                            }
+                            minD = min(minD, d)
+                            maxD = max(maxD, d)
+                        }
+                    case .plastic(let r):
+                        let rule = self.plasticRules[r]
+                        self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
+                            guard !failed, checkDelay(d, j), checkWeight(w, j) else { return }
+                            if rule.model == .stdp {
+                                let wmax = rule.p[5]
+                                guard (w >= 0) == (wmax >= 0), abs(w) <= abs(wmax) else {
+                                    failure = PlexusError("weight \(w) drawn for target gid \(st.target.firstNode + j + 1) is beyond Wmax \(wmax) or of the other sign",
+                                                          keyPath: st.path + ".synapse.weight")
+                                    return
+                                }
+                            }
+                            let k = plasticCursor[first + i]
+                            plasticCursor[first + i] = k + 1
+                            let local = j + tOffset
+                            plastic.targets[k] = UInt32(local)
+                            plastic.delays[k] = Int32(d)
+                            plastic.rules[k] = UInt16(r)
+                            plastic.states[k] = rule.initialState(weight: w)
+                            if rule.model == .stdp {
+                                if plastic.archiveOf[local] < 0 {
+                                    plastic.archiveOf[local] = Int32(plastic.archives.count)
+                                    var a = PostArchive()
+                                    a.tauMinus = self.tauMinus[st.targetFirstNeuron + j]
+                                    plastic.archives.append(a)
+                                }
+                                plastic.archives[Int(plastic.archiveOf[local])].incoming += 1
                             }
                             minD = min(minD, d)
                             maxD = max(maxD, d)

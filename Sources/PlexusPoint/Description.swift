@@ -130,16 +130,28 @@ public enum ConnectionRule: Sendable, Equatable {
 }
 
 public struct SynapseDescription: Sendable, Equatable {
+    /// NEST's synapse model name (`SynapseModel`): static_synapse, stdp_synapse, tsodyks_synapse ...
     public var model: String
     public var weight: Distribution
     public var delay: Distribution
+    /// The model's own parameters and initial state (tau_plus, Wmax, U, tau_rec ...).
+    public var parameters: [String: Quantity]
+    /// NEST's receptor_type: 0, or 1 on a parrot_neuron (the spike updates the synapse but is
+    /// not repeated by the parrot).
+    public var receptor: Int
+    /// Log the weight after every transmitted spike (NEST's weight_recorder) to weights.csv.
+    public var recordWeights: Bool
 
     /// NEST's static_synapse defaults: weight 1, delay 1 ms.
     public init(model: String = "static_synapse", weight: Distribution = .constant(Quantity(1)),
-                delay: Distribution = .constant(Quantity(1, "ms"))) {
+                delay: Distribution = .constant(Quantity(1, "ms")), parameters: [String: Quantity] = [:],
+                receptor: Int = 0, recordWeights: Bool = false) {
         self.model = model
         self.weight = weight
         self.delay = delay
+        self.parameters = parameters
+        self.receptor = receptor
+        self.recordWeights = recordWeights
     }
 }
 

@@ -34,6 +34,11 @@ public final class PointNetwork {
     /// Neuron indices owned by each thread (contiguous, in node order).
     public let partitions: [Range<Int>]
     public internal(set) var connectivity: [ThreadConnectivity] = []
+    /// Plastic synapses (and static ones that need per-synapse handling), per thread.
+    var plastic: [PlasticConnectivity] = []
+    var plasticRules: [PlasticRule] = []
+    /// tau_minus of every neuron (NEST keeps it on the postsynaptic neuron for STDP), by neuron index.
+    var tauMinus: [Double] = []
     var deviceInputs: [DeviceInputs] = []
     var currentGenerators: [CurrentGenerator] = []
     var spikeGenerators: [SpikeGeneratorNode] = []
@@ -41,8 +46,10 @@ public final class PointNetwork {
     /// more often).
     public internal(set) var minDelay: Int = 0
     public internal(set) var maxDelay: Int = 0
-    /// Number of static synapses (excluding device inputs).
+    /// Number of static synapses (excluding device inputs and plastic synapses).
     public var synapseCount: Int { connectivity.reduce(0) { $0 + $1.synapseCount } }
+    /// Number of plastic synapses (with per-synapse state).
+    public var plasticSynapseCount: Int { plastic.reduce(0) { $0 + $1.count } }
     /// Number of per-target device connections (Poisson trains, currents).
     public var deviceConnectionCount: Int { deviceInputs.reduce(0) { $0 + $1.poisson.count + $1.currents.count } }
     /// Bytes of static connectivity per synapse (words + weights + row offsets).
@@ -99,7 +106,18 @@ public final class PointNetwork {
                                   keyPath: path + ".size")
             }
             if let type = ModelCatalog.neuronModels[pop.model] {
-                let (params, initial) = try Self.resolveNeuronParameters(type, pop, path: path, seed: seed, grid: grid,
+                // tau_minus belongs to every neuron that can be the target of STDP (NEST's
+                // archiving node), not to a model's dynamics.
+                var own = pop
+                var tm = 20.0
+                if let v = own.params.removeValue(forKey: "tau_minus") {
+                    let kp = path + ".params.tau_minus"
+                    guard case .quantity(let q) = v else { throw PlexusError("tau_minus takes one number", keyPath: kp) }
+                    tm = try wrap(kp) { try q.canonical(.time, name: "tau_minus") }
+                    guard tm > 0, tm.isFinite else { throw PlexusError.outOfRange("tau_minus", tm, "must be > 0 ms", keyPath: kp) }
+                }
+                tauMinus += Array(repeating: tm, count: pop.size)
+                let (params, initial) = try Self.resolveNeuronParameters(type, own, path: path, seed: seed, grid: grid,
                                                                          populationIndex: pi, firstNode: node)
                 do {
                     let p = try type.makePopulation(name: pop.name, parameters: params, resolution: h, size: pop.size,

@@ -21,6 +21,8 @@ public struct RecordedStates: Sendable {
 public struct PointResults: Sendable {
     public var spikes: [RecordedSpikes]
     public var states: [RecordedStates]
+    /// Weights logged by weight recorders, by time, then source, then target.
+    public var weights: [WeightEvent] = []
     /// Spikes emitted by all neurons and generators, recorded or not.
     public var totalSpikes: Int
     public var simulatedSteps: Int64
@@ -37,6 +39,7 @@ final class ThreadState {
     var samples: [GrowableBuffer<Double>]
     var error: PlexusError?
     var emitted = 0
+    var weights: [WeightEvent] = []
 
     init(nLocal: Int, ringLength: Int, epoch: Int, multimeters: Int) {
         self.nLocal = nLocal
@@ -102,6 +105,10 @@ extension PointNetwork {
             recorded.free()
         }
         let epochs = totalSteps == 0 ? 0 : (totalSteps + Int64(m) - 1) / Int64(m)
+        // NEST keeps a post spike until every STDP synapse read it and it is older than this.
+        let pruneMargin = Double(maxDelay + minDelay) * h
+        var nodeOfNeuron = [Int](repeating: 0, count: neuronCount)
+        for p in neuronPopulations { for i in 0..<p.size { nodeOfNeuron[p.firstNeuron + i] = p.firstNode + i } }
 
         withExtendedLifetime(states) {
             generatorOut.withUnsafeMutableBufferPointer { genOut in
@@ -116,6 +123,8 @@ extension PointNetwork {
                     let nLocal = part.count
                     let conn = self.connectivity[t]
                     let devices = self.deviceInputs[t]
+                    let plastic = self.plastic[t]
+                    let hasPlastic = plastic.count > 0
                     let spikeRing = ts.spikeRing.base, currentRing = ts.currentRing.base
                     // Populations overlapping this thread's neurons, with local ranges.
                     let mine: [(NeuronPopulation, Range<Int>)] = self.neuronPopulations.compactMap { p in
@@ -192,6 +201,20 @@ extension PointNetwork {
                             }
                         }
 
+                        // Postsynaptic spike histories for STDP (only this thread's neurons).
+                        if !plastic.archives.isEmpty {
+                            let list = ts.outputs[parity].list
+                            for s in e0..<e1 {
+                                let k = Int(s - e0)
+                                let t = self.grid.endTime(ofStep: s)
+                                for q in ts.stepOffsets[parity][k]..<ts.stepOffsets[parity][k + 1] {
+                                    let n = Int(self.neuronOfNode[Int(list[q].gid)]) - part.lowerBound
+                                    let a = Int(plastic.archiveOf[n])
+                                    if a >= 0 { plastic.archives[a].record(t, pruneMargin: pruneMargin) }
+                                }
+                            }
+                        }
+
                         self.team.barrier()
                         if states.contains(where: { $0.error != nil }) { return }
 
@@ -202,6 +225,10 @@ extension PointNetwork {
                             let g = genOut[parity]
                             for q in genOffsets[parity][k]..<genOffsets[parity][k + 1] {
                                 Self.deliver(g.list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                                if hasPlastic {
+                                    self.deliverPlastic(g.list[q], step: s, plastic, ringLength: ringLength, nLocal: nLocal,
+                                                        ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
+                                }
                             }
                             for u in 0..<threads {
                                 let us = states[u]
@@ -209,6 +236,10 @@ extension PointNetwork {
                                 let offs = us.stepOffsets[parity]
                                 for q in offs[k]..<offs[k + 1] {
                                     Self.deliver(list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                                    if hasPlastic {
+                                        self.deliverPlastic(list[q], step: s, plastic, ringLength: ringLength, nLocal: nLocal,
+                                                            ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
+                                    }
                                 }
                             }
                         }
@@ -275,7 +306,9 @@ extension PointNetwork {
             sampled.append(rec)
         }
         let total = states.reduce(0) { $0 + $1.emitted }
-        return PointResults(spikes: spikes, states: sampled, totalSpikes: total, simulatedSteps: totalSteps)
+        var weights = states.flatMap(\.weights)
+        weights.sort { ($0.time, $0.source, $0.target) < ($1.time, $1.source, $1.target) }
+        return PointResults(spikes: spikes, states: sampled, weights: weights, totalSpikes: total, simulatedSteps: totalSteps)
     }
 
     static func nonFinite(_ pop: NeuronPopulation, neuron i: Int, variable v: String, at when: String) -> PlexusError {
@@ -316,6 +349,34 @@ extension PointNetwork {
             let idx = (s &* nLocal &+ Int(word & mask)) &* 2 &+ (w < 0 ? 1 : 0)
             ring[idx] += w
             k &+= 1
+        }
+    }
+
+    /// Delivers one spike through the plastic synapses of this thread: each synapse updates its
+    /// state as NEST's `send` does and passes on the weight it computed.
+    func deliverPlastic(_ spike: Spike, step s: Int64, _ pl: PlasticConnectivity, ringLength: Int, nLocal: Int,
+                        ring: UnsafeMutablePointer<Double>, nodeOfNeuron: [Int], first: Int, log: inout [WeightEvent]) {
+        let gid = Int(spike.gid)
+        let lo = pl.offsets[gid], hi = pl.offsets[gid + 1]
+        if lo == hi { return }
+        let t = grid.endTime(ofStep: s)
+        let base = Int(s % Int64(ringLength))
+        var none = PostArchive()
+        for k in lo..<hi {
+            let rule = plasticRules[Int(pl.rules[k])]
+            let d = Int(pl.delays[k]), target = Int(pl.targets[k])
+            let a = Int(pl.archiveOf[target])
+            let w = a >= 0 && rule.model == .stdp
+                ? rule.transmit(&pl.states[k], at: t, delay: grid.time(Int64(d)), archive: &pl.archives[a])
+                : rule.transmit(&pl.states[k], at: t, delay: grid.time(Int64(d)), archive: &none)
+            if rule.recordWeights {
+                log.append(WeightEvent(time: t, source: gid + 1, target: nodeOfNeuron[first + target] + 1, weight: w))
+            }
+            if rule.silent { continue }
+            var slot = base + d
+            if slot >= ringLength { slot -= ringLength }
+            let v = rule.unitWeight ? spike.multiplicity : w * spike.multiplicity
+            ring[(slot * nLocal + target) * 2 + (v < 0 ? 1 : 0)] += v
         }
     }
 

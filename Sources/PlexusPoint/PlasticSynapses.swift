@@ -1,0 +1,217 @@
+import PlexusCore
+
+/// Synapse models with NEST's names. `static_synapse` lives in the compact CSR tables; the plastic
+/// ones keep per-synapse state in `PlasticConnectivity` and update it when a presynaptic spike is
+/// delivered, exactly as NEST's `send` does.
+public enum SynapseModel: String, CaseIterable, Sendable {
+    case staticSynapse = "static_synapse"
+    case stdp = "stdp_synapse"
+    case tsodyks = "tsodyks_synapse"
+    case tsodyks2 = "tsodyks2_synapse"
+
+    /// Parameters and initial state with NEST's names and defaults (weight and delay are separate).
+    public var parameters: [ParameterSpec] {
+        switch self {
+        case .staticSynapse: return []
+        case .stdp:
+            return [
+                .init("tau_plus", .time, 20, "time constant of the presynaptic trace"),
+                .init("lambda", .dimensionless, 0.01, "step size"),
+                .init("alpha", .dimensionless, 1, "asymmetry between depression and potentiation"),
+                .init("mu_plus", .dimensionless, 1, "weight dependence exponent of potentiation"),
+                .init("mu_minus", .dimensionless, 1, "weight dependence exponent of depression"),
+                .init("Wmax", .weight, 100, "maximum weight (same sign as the weight)"),
+                .init("Kplus", .dimensionless, 0, "initial presynaptic trace"),
+            ]
+        case .tsodyks:
+            return [
+                .init("U", .dimensionless, 0.5, "utilisation increment"),
+                .init("tau_psc", .time, 3, "time constant of the synaptic current (set the neuron's tau_syn to it)"),
+                .init("tau_rec", .time, 800, "recovery time constant"),
+                .init("tau_fac", .time, 0, "facilitation time constant (0: none)"),
+                .init("x", .dimensionless, 1, "initial fraction of recovered resources"),
+                .init("y", .dimensionless, 0, "initial fraction of active resources"),
+                .init("u", .dimensionless, 0, "initial utilisation"),
+            ]
+        case .tsodyks2:
+            return [
+                .init("U", .dimensionless, 0.5, "utilisation increment"),
+                .init("u", .dimensionless, 0.5, "initial utilisation"),
+                .init("x", .dimensionless, 1, "initial fraction of available resources"),
+                .init("tau_rec", .time, 800, "recovery time constant"),
+                .init("tau_fac", .time, 0, "facilitation time constant (0: none)"),
+            ]
+        }
+    }
+
+    /// Checks the resolved parameters (NEST's rules, plus Wmax not below the weight for STDP).
+    func validate(_ p: ParameterValues, weight: Sampler) throws {
+        switch self {
+        case .staticSynapse: return
+        case .stdp:
+            try Check.positive(p, "tau_plus")
+            try Check.nonNegative(p, "lambda", "alpha", "Kplus")
+            let wmax = p["Wmax"]
+            if case .constant(let w) = weight {
+                guard (w >= 0) == (wmax >= 0) else {
+                    throw PlexusError("weight \(w) and Wmax \(wmax) must have the same sign", keyPath: "Wmax")
+                }
+                guard abs(w) <= abs(wmax) else {
+                    throw PlexusError("Wmax = \(wmax) is below the weight \(w)", keyPath: "Wmax")
+                }
+            }
+        case .tsodyks:
+            try Check.positive(p, "tau_psc", "tau_rec")
+            try Check.nonNegative(p, "tau_fac")
+            guard p["tau_psc"] != p["tau_rec"] else {
+                throw PlexusError("tau_psc and tau_rec must differ (the propagator divides by their difference)", keyPath: "tau_psc")
+            }
+            for k in ["U", "x", "y", "u"] where !(p[k] >= 0 && p[k] <= 1) {
+                throw PlexusError.outOfRange(k, p[k], "must be in [0, 1]")
+            }
+            guard p["x"] + p["y"] <= 1 else { throw PlexusError("x + y must not exceed 1", keyPath: "x") }
+        case .tsodyks2:
+            try Check.positive(p, "tau_rec")
+            try Check.nonNegative(p, "tau_fac")
+            for k in ["U", "u", "x"] where !(p[k] >= 0 && p[k] <= 1) {
+                throw PlexusError.outOfRange(k, p[k], "must be in [0, 1]")
+            }
+        }
+    }
+}
+
+/// Constants of one plastic connection statement, shared by its synapses.
+struct PlasticRule {
+    let model: SynapseModel
+    let p: [Double]                // parameters in `model.parameters` order
+    /// Receptor 1 of a parrot neuron: the spike updates the synapse but is not passed on.
+    let silent: Bool
+    /// The target counts spikes (parrot_neuron): it receives 1 per spike whatever the weight.
+    let unitWeight: Bool
+    let recordWeights: Bool
+    let statement: Int
+}
+
+/// State of one plastic synapse (NEST's per-connection members).
+struct PlasticState {
+    var weight: Double
+    var a: Double          // stdp: Kplus;  tsodyks: x;  tsodyks2: x
+    var b: Double          // tsodyks: y
+    var c: Double          // tsodyks, tsodyks2: u
+    var tLast: Double      // time of the last presynaptic spike (ms)
+}
+
+/// The postsynaptic spike history NEST's ArchivingNode keeps for neurons with STDP inputs:
+/// spike times with the trace K⁻ just after each, pruned once every incoming synapse read them.
+struct PostArchive {
+    var times: [Double] = []
+    var kminus: [Double] = []
+    var reads: [Int32] = []
+    var first = 0              // entries before `first` are pruned
+    var Kminus = 0.0
+    var lastSpike = -1.0
+    var incoming: Int32 = 0
+    var tauMinus = 20.0
+
+    static let eps = 1e-6      // NEST's stdp_eps
+
+    /// NEST's set_spiketime: prune what all synapses have read (keeping a margin of delays),
+    /// then append the spike with the updated trace.
+    mutating func record(_ t: Double, pruneMargin: Double) {
+        while times.count - first > 1 {
+            if reads[first] >= incoming && t - times[first + 1] > pruneMargin + Self.eps { first += 1 } else { break }
+        }
+        if first > 64 && first * 2 > times.count {
+            times.removeFirst(first); kminus.removeFirst(first); reads.removeFirst(first); first = 0
+        }
+        Kminus = Kminus * _exp((lastSpike - t) / tauMinus) + 1
+        lastSpike = t
+        times.append(t); kminus.append(Kminus); reads.append(0)
+    }
+
+    /// K⁻ at time t from the last spike strictly before t (NEST's get_K_value).
+    func trace(at t: Double) -> Double {
+        var i = times.count - 1
+        while i >= first {
+            if t - times[i] > Self.eps { return kminus[i] * _exp((times[i] - t) / tauMinus) }
+            i -= 1
+        }
+        return 0
+    }
+
+    /// Entries with t1 < t <= t2 (NEST's get_history, with its eps), marking them read.
+    mutating func history(_ t1: Double, _ t2: Double) -> Range<Int> {
+        var hi = times.count
+        while hi > first && times[hi - 1] >= t2 + Self.eps { hi -= 1 }
+        var lo = hi
+        while lo > first && times[lo - 1] >= t1 + Self.eps { lo -= 1; reads[lo] += 1 }
+        return lo..<hi
+    }
+}
+
+extension PlasticRule {
+    /// NEST's `send` for this synapse at presynaptic spike time `t` (ms, the stamp); returns the
+    /// weight the event carries.
+    @inline(__always)
+    func transmit(_ s: inout PlasticState, at t: Double, delay d: Double, archive: inout PostArchive) -> Double {
+        switch model {
+        case .staticSynapse:
+            return s.weight
+        case .stdp:
+            let tauPlus = p[0], lambda = p[1], alpha = p[2], muPlus = p[3], muMinus = p[4], wmax = p[5]
+            // Facilitation by postsynaptic spikes since the last presynaptic one; the whole delay
+            // is dendritic, so a post spike at t_post meets the synapse at t_post + d.
+            for k in archive.history(s.tLast - d, t - d) {
+                let minusDt = s.tLast - (archive.times[k] + d)
+                let kplus = s.a * _exp(minusDt / tauPlus)
+                let norm = s.weight / wmax + lambda * _pow(1 - s.weight / wmax, muPlus) * kplus
+                s.weight = norm < 1 ? norm * wmax : wmax
+            }
+            let kminus = archive.trace(at: t - d)
+            let norm = s.weight / wmax - alpha * lambda * _pow(s.weight / wmax, muMinus) * kminus
+            s.weight = norm > 0 ? norm * wmax : 0
+            s.a = s.a * _exp((s.tLast - t) / tauPlus) + 1
+            s.tLast = t
+            return s.weight
+        case .tsodyks:
+            let U = p[0], tauPsc = p[1], tauRec = p[2], tauFac = p[3]
+            let h = t - s.tLast
+            let puu = tauFac == 0 ? 0 : _exp(-h / tauFac)
+            let pyy = _exp(-h / tauPsc)
+            let pzz = _expm1(-h / tauRec)
+            let pxy = (pzz * tauRec - (pyy - 1) * tauPsc) / (tauPsc - tauRec)
+            let z = 1 - s.a - s.b
+            // NEST's order: propagate u, x, y to the spike, then the jumps.
+            s.c *= puu
+            s.a += pxy * s.b - pzz * z
+            s.b *= pyy
+            s.c += U * (1 - s.c)
+            let dy = s.c * s.a
+            s.a -= dy
+            s.b += dy
+            s.tLast = t
+            return dy * s.weight
+        case .tsodyks2:
+            let U = p[0], tauRec = p[3], tauFac = p[4]
+            if s.tLast >= 0 {
+                let h = t - s.tLast
+                let xDecay = _exp(-h / tauRec)
+                let uDecay = tauFac == 0 ? 0 : _exp(-h / tauFac)
+                s.a = 1 + (s.a - s.a * s.c - 1) * xDecay
+                s.c = U + s.c * (1 - U) * uDecay
+            }
+            s.tLast = t
+            return s.a * s.c * s.weight
+        }
+    }
+
+    /// Initial state of a synapse of this rule.
+    func initialState(weight: Double) -> PlasticState {
+        switch model {
+        case .staticSynapse: return PlasticState(weight: weight, a: 0, b: 0, c: 0, tLast: 0)
+        case .stdp: return PlasticState(weight: weight, a: p[6], b: 0, c: 0, tLast: 0)
+        case .tsodyks: return PlasticState(weight: weight, a: p[4], b: p[5], c: p[6], tLast: 0)
+        case .tsodyks2: return PlasticState(weight: weight, a: p[2], b: 0, c: p[1], tLast: -1)
+        }
+    }
+}
