@@ -451,11 +451,12 @@ extension PointNetwork {
                             plastic.delays[k] = Int32(d)
                             plastic.rules[k] = UInt16(r)
                             plastic.states[k] = rule.initialState(weight: w)
-                            if rule.model == .stdp {
+                            if rule.model.needsPostHistory {
                                 if plastic.archiveOf[local] < 0 {
                                     plastic.archiveOf[local] = Int32(plastic.archives.count)
                                     var a = PostArchive()
                                     a.tauMinus = self.tauMinus[st.targetFirstNeuron + j]
+                                    a.tauMinusTriplet = self.tauMinusTriplet[st.targetFirstNeuron + j]
                                     plastic.archives.append(a)
                                 }
                                 plastic.archives[Int(plastic.archiveOf[local])].incoming += 1

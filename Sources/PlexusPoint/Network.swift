@@ -39,6 +39,7 @@ public final class PointNetwork {
     var plasticRules: [PlasticRule] = []
     /// tau_minus of every neuron (NEST keeps it on the postsynaptic neuron for STDP), by neuron index.
     var tauMinus: [Double] = []
+    var tauMinusTriplet: [Double] = []
     var deviceInputs: [DeviceInputs] = []
     var currentGenerators: [CurrentGenerator] = []
     var spikeGenerators: [SpikeGeneratorNode] = []
@@ -109,14 +110,16 @@ public final class PointNetwork {
                 // tau_minus belongs to every neuron that can be the target of STDP (NEST's
                 // archiving node), not to a model's dynamics.
                 var own = pop
-                var tm = 20.0
-                if let v = own.params.removeValue(forKey: "tau_minus") {
-                    let kp = path + ".params.tau_minus"
-                    guard case .quantity(let q) = v else { throw PlexusError("tau_minus takes one number", keyPath: kp) }
-                    tm = try wrap(kp) { try q.canonical(.time, name: "tau_minus") }
-                    guard tm > 0, tm.isFinite else { throw PlexusError.outOfRange("tau_minus", tm, "must be > 0 ms", keyPath: kp) }
+                func archiveTime(_ key: String, _ value: Double) throws -> Double {
+                    guard let v = own.params.removeValue(forKey: key) else { return value }
+                    let kp = path + ".params.\(key)"
+                    guard case .quantity(let q) = v else { throw PlexusError("\(key) takes one number", keyPath: kp) }
+                    let t = try wrap(kp) { try q.canonical(.time, name: key) }
+                    guard t > 0, t.isFinite else { throw PlexusError.outOfRange(key, t, "must be > 0 ms", keyPath: kp) }
+                    return t
                 }
-                tauMinus += Array(repeating: tm, count: pop.size)
+                tauMinus += Array(repeating: try archiveTime("tau_minus", 20), count: pop.size)
+                tauMinusTriplet += Array(repeating: try archiveTime("tau_minus_triplet", 110), count: pop.size)
                 let (params, initial) = try Self.resolveNeuronParameters(type, own, path: path, seed: seed, grid: grid,
                                                                          populationIndex: pi, firstNode: node)
                 do {

@@ -6,6 +6,7 @@ import PlexusCore
 public enum SynapseModel: String, CaseIterable, Sendable {
     case staticSynapse = "static_synapse"
     case stdp = "stdp_synapse"
+    case stdpTriplet = "stdp_triplet_synapse"
     case tsodyks = "tsodyks_synapse"
     case tsodyks2 = "tsodyks2_synapse"
 
@@ -22,6 +23,18 @@ public enum SynapseModel: String, CaseIterable, Sendable {
                 .init("mu_minus", .dimensionless, 1, "weight dependence exponent of depression"),
                 .init("Wmax", .weight, 100, "maximum weight (same sign as the weight)"),
                 .init("Kplus", .dimensionless, 0, "initial presynaptic trace"),
+            ]
+        case .stdpTriplet:
+            return [
+                .init("tau_plus", .time, 16.8, "time constant of the presynaptic pair trace"),
+                .init("tau_plus_triplet", .time, 101, "time constant of the presynaptic triplet trace"),
+                .init("Aplus", .dimensionless, 5e-10, "weight of pair potentiation"),
+                .init("Aminus", .dimensionless, 7e-3, "weight of pair depression"),
+                .init("Aplus_triplet", .dimensionless, 6.2e-3, "weight of triplet potentiation"),
+                .init("Aminus_triplet", .dimensionless, 2.3e-4, "weight of triplet depression"),
+                .init("Wmax", .weight, 100, "maximum weight (same sign as the weight)"),
+                .init("Kplus", .dimensionless, 0, "initial presynaptic pair trace"),
+                .init("Kplus_triplet", .dimensionless, 0, "initial presynaptic triplet trace"),
             ]
         case .tsodyks:
             return [
@@ -44,6 +57,9 @@ public enum SynapseModel: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether the rule reads the postsynaptic spike history (NEST's archiving node).
+    var needsPostHistory: Bool { self == .stdp || self == .stdpTriplet }
+
     /// Checks the resolved parameters (NEST's rules, plus Wmax not below the weight for STDP).
     func validate(_ p: ParameterValues, weight: Sampler) throws {
         switch self {
@@ -59,6 +75,13 @@ public enum SynapseModel: String, CaseIterable, Sendable {
                 guard abs(w) <= abs(wmax) else {
                     throw PlexusError("Wmax = \(wmax) is below the weight \(w)", keyPath: "Wmax")
                 }
+            }
+        case .stdpTriplet:
+            try Check.positive(p, "tau_plus", "tau_plus_triplet")
+            try Check.nonNegative(p, "Aplus", "Aminus", "Aplus_triplet", "Aminus_triplet", "Kplus", "Kplus_triplet")
+            let wmax = p["Wmax"]
+            if case .constant(let w) = weight {
+                guard abs(w) <= abs(wmax) else { throw PlexusError("Wmax = \(wmax) is below the weight \(w)", keyPath: "Wmax") }
             }
         case .tsodyks:
             try Check.positive(p, "tau_psc", "tau_rec")
@@ -96,7 +119,7 @@ struct PlasticRule {
 struct PlasticState {
     var weight: Double
     var a: Double          // stdp: Kplus;  tsodyks: x;  tsodyks2: x
-    var b: Double          // tsodyks: y
+    var b: Double          // stdp_triplet: Kplus_triplet;  tsodyks: y
     var c: Double          // tsodyks, tsodyks2: u
     var tLast: Double      // time of the last presynaptic spike (ms)
 }
@@ -106,12 +129,15 @@ struct PlasticState {
 struct PostArchive {
     var times: [Double] = []
     var kminus: [Double] = []
+    var kminusTriplet: [Double] = []
     var reads: [Int32] = []
     var first = 0              // entries before `first` are pruned
     var Kminus = 0.0
+    var KminusTriplet = 0.0
     var lastSpike = -1.0
     var incoming: Int32 = 0
     var tauMinus = 20.0
+    var tauMinusTriplet = 110.0
 
     static let eps = 1e-6      // NEST's stdp_eps
 
@@ -122,11 +148,13 @@ struct PostArchive {
             if reads[first] >= incoming && t - times[first + 1] > pruneMargin + Self.eps { first += 1 } else { break }
         }
         if first > 64 && first * 2 > times.count {
-            times.removeFirst(first); kminus.removeFirst(first); reads.removeFirst(first); first = 0
+            times.removeFirst(first); kminus.removeFirst(first); kminusTriplet.removeFirst(first); reads.removeFirst(first)
+            first = 0
         }
         Kminus = Kminus * _exp((lastSpike - t) / tauMinus) + 1
+        KminusTriplet = KminusTriplet * _exp((lastSpike - t) / tauMinusTriplet) + 1
         lastSpike = t
-        times.append(t); kminus.append(Kminus); reads.append(0)
+        times.append(t); kminus.append(Kminus); kminusTriplet.append(KminusTriplet); reads.append(0)
     }
 
     /// K⁻ at time t from the last spike strictly before t (NEST's get_K_value).
@@ -173,6 +201,23 @@ extension PlasticRule {
             s.a = s.a * _exp((s.tLast - t) / tauPlus) + 1
             s.tLast = t
             return s.weight
+        case .stdpTriplet:
+            let tauPlus = p[0], tauPlusTriplet = p[1], aPlus = p[2], aMinus = p[3]
+            let aPlusTriplet = p[4], aMinusTriplet = p[5], wmax = p[6]
+            for k in archive.history(s.tLast - d, t - d) {
+                let minusDt = s.tLast - (archive.times[k] + d)
+                // The post triplet trace just before that post spike (Pfister & Gerstner's t - eps).
+                let ky = archive.kminusTriplet[k] - 1
+                let w = abs(s.weight) + s.a * _exp(minusDt / tauPlus) * (aPlus + aPlusTriplet * ky)
+                s.weight = (w < abs(wmax) ? w : wmax).magnitude * (wmax < 0 ? -1 : 1)
+            }
+            s.b *= _exp((s.tLast - t) / tauPlusTriplet)
+            let w = abs(s.weight) - archive.trace(at: t - d) * (aMinus + aMinusTriplet * s.b)
+            s.weight = (w > 0 ? w : 0) * (wmax < 0 ? -1 : 1)
+            s.b += 1
+            s.a = s.a * _exp((s.tLast - t) / tauPlus) + 1
+            s.tLast = t
+            return s.weight
         case .tsodyks:
             let U = p[0], tauPsc = p[1], tauRec = p[2], tauFac = p[3]
             let h = t - s.tLast
@@ -210,6 +255,7 @@ extension PlasticRule {
         switch model {
         case .staticSynapse: return PlasticState(weight: weight, a: 0, b: 0, c: 0, tLast: 0)
         case .stdp: return PlasticState(weight: weight, a: p[6], b: 0, c: 0, tLast: 0)
+        case .stdpTriplet: return PlasticState(weight: weight, a: p[7], b: p[8], c: 0, tLast: 0)
         case .tsodyks: return PlasticState(weight: weight, a: p[4], b: p[5], c: p[6], tLast: 0)
         case .tsodyks2: return PlasticState(weight: weight, a: p[2], b: 0, c: p[1], tLast: -1)
         }

@@ -366,7 +366,7 @@ extension PointNetwork {
             let rule = plasticRules[Int(pl.rules[k])]
             let d = Int(pl.delays[k]), target = Int(pl.targets[k])
             let a = Int(pl.archiveOf[target])
-            let w = a >= 0 && rule.model == .stdp
+            let w = a >= 0 && rule.model.needsPostHistory
                 ? rule.transmit(&pl.states[k], at: t, delay: grid.time(Int64(d)), archive: &pl.archives[a])
                 : rule.transmit(&pl.states[k], at: t, delay: grid.time(Int64(d)), archive: &none)
             if rule.recordWeights {

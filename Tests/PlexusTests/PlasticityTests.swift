@@ -106,6 +106,44 @@ final class PlasticityTests: XCTestCase {
         XCTAssertNotEqual(Set(a.weights.map(\.weight)).count, 1, "weights must have changed")
     }
 
+    /// stdp_triplet_synapse against a NEST 3.10 run of a triplet-rich protocol
+    /// (tools/nest_reference/stdp_triplet.py regenerates Tests/Fixtures/stdp_triplet_*).
+    func testSTDPTripletMatchesNEST() throws {
+        var dir = URL(fileURLWithPath: #filePath)
+        for _ in 0..<2 { dir.deleteLastPathComponent() }
+        let fixtures = dir.appendingPathComponent("Fixtures")
+        let proto = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("stdp_triplet_protocol.json"))) as! [String: Any]
+        let pre = proto["pre_ms"] as! [Double], post = proto["post_ms"] as! [Double]
+        let syn = (proto["synapse"] as! [String: Double]).mapValues { Quantity($0) }
+        let q = { (ts: [Double]) in ts.map { Quantity($0 - 1, "ms") } }
+        let exp = PointExperiment(
+            duration: Quantity(1000, "ms"),
+            populations: [
+                PopulationDescription(name: "sg_pre", model: "spike_generator", params: ["spike_times": .list(q(pre))]),
+                PopulationDescription(name: "sg_post", model: "spike_generator", params: ["spike_times": .list(q(post))]),
+                PopulationDescription(name: "pre", model: "parrot_neuron"),
+                PopulationDescription(name: "post", model: "parrot_neuron", params: [
+                    "tau_minus": .number(proto["tau_minus"] as! Double, "ms"),
+                    "tau_minus_triplet": .number(proto["tau_minus_triplet"] as! Double, "ms")]),
+            ],
+            connections: [
+                ConnectionDescription(source: "sg_pre", target: "pre"),
+                ConnectionDescription(source: "sg_post", target: "post"),
+                ConnectionDescription(source: "pre", target: "post", synapse: SynapseDescription(
+                    model: "stdp_triplet_synapse", weight: .constant(Quantity(proto["weight"] as! Double)),
+                    delay: .constant(Quantity(proto["delay"] as! Double, "ms")), parameters: syn, receptor: 1, recordWeights: true)),
+            ])
+        let res = try PointNetwork(exp).run()
+        let text = try String(contentsOf: fixtures.appendingPathComponent("stdp_triplet_weights.csv"), encoding: .utf8)
+        let ref = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+        XCTAssertEqual(res.weights.count, ref.count)
+        for (mine, nest) in zip(res.weights, ref) {
+            XCTAssertEqual(mine.time, nest[0], accuracy: 1e-9)
+            XCTAssertEqual(mine.weight, nest[1], accuracy: 1e-9, "t = \(nest[0]) ms")
+        }
+        XCTAssertNotEqual(ref.first![1], ref.last![1], "the protocol must change the weight")
+    }
+
     func testBadPlasticParameters() throws {
         func build(_ syn: SynapseDescription, target: String = "iaf_psc_alpha") -> PlexusError? {
             let exp = PointExperiment(duration: Quantity(1, "ms"), populations: [
