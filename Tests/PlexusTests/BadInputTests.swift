@@ -453,13 +453,23 @@ final class BadInputTests: XCTestCase {
     }
 
     func testUnknownSynapseModelByItsAlias() {
-        let yaml = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      weight: 2 pA\n      synapse_model: tsodyks_synapse")
-        assertFails(yaml, at: "tsodyks_synapse", mentions: ["unknown synapse model 'tsodyks_synapse'"])
+        let yaml = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      weight: 2 pA\n      synapse_model: stdp_dopamine_synapse")
+        assertFails(yaml, at: "stdp_dopamine_synapse", mentions: ["unknown synapse model 'stdp_dopamine_synapse'"])
     }
 
     func testUnknownSynapseModel() {
-        let yaml = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      model: stdp_synapse")
-        assertFails(yaml, at: "stdp_synapse", mentions: ["unknown synapse model 'stdp_synapse'"])
+        let yaml = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      model: stdp_synaps")
+        assertFails(yaml, at: "stdp_synaps", mentions: ["unknown synapse model 'stdp_synaps'", "stdp_synapse"])
+    }
+
+    /// A plastic synapse parameter that the model does not have, and one out of range.
+    func testPlasticSynapseParameters() {
+        let yaml = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      model: stdp_synapse\n      weight: 5\n      tau_plu: 20 ms")
+        assertFails(yaml, at: "tau_plu", mentions: ["unknown parameter 'tau_plu' for stdp_synapse"])
+        let yaml2 = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      model: stdp_synapse\n      weight: 5\n      tau_plus: -20 ms")
+        assertFails(yaml2, at: "tau_plus", mentions: ["tau_plus = -20.0 is out of range"])
+        let yaml3 = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      model: stdp_synapse\n      weight: 150\n      Wmax: 100")
+        assertFails(yaml3, at: "Wmax", mentions: ["Wmax = 100.0 is below the weight 150.0"])
     }
 
     func testUnknownDistribution() {
