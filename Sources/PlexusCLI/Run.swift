@@ -21,13 +21,16 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet = false
 
+    @Flag(name: .long, help: "Do not write report.html (`plexus report DIR` builds it later).")
+    var noReport = false
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
         do {
-            let context = try RunContext(file: file, out: out, threads: threads, seed: seed, quiet: quiet)
+            let context = try RunContext(file: file, out: out, threads: threads, seed: seed, quiet: quiet, noReport: noReport)
             switch try ExperimentFile.engine(context.text, file: file) {
             case "point": try PointRunner.run(context)
             case "cable": try CableRunner.run(context)
@@ -51,10 +54,12 @@ struct RunContext {
     let threads: Int
     let seed: UInt64?
     let quiet: Bool
+    /// Skip report.html.
+    let noReport: Bool
     let started = Provenance.isoNow()
     let t0 = ResourceUsage.now()
 
-    init(file: String, out: String?, threads: Int, seed: UInt64?, quiet: Bool) throws {
+    init(file: String, out: String?, threads: Int, seed: UInt64?, quiet: Bool, noReport: Bool = false) throws {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw PlexusError("cannot read the experiment file", file: file)
         }
@@ -69,6 +74,7 @@ struct RunContext {
         self.threads = threads
         self.seed = seed
         self.quiet = quiet
+        self.noReport = noReport
     }
 
     var name: String { URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent }
@@ -91,6 +97,8 @@ struct RunContext {
             "command": CommandLine.arguments,
             "experiment_file": file,
             "experiment_sha256": SHA256.hex(Array(text.utf8)),
+            "experiment_yaml": text,   // what `plexus rerun` repeats
+            "build": Provenance.build,
             "threads": threads,
             "machine": Provenance.machine,
             "started_utc": started,

@@ -1,6 +1,7 @@
 import Foundation
 import PlexusCore
 import PlexusPoint
+import Yams
 
 /// Writes a run's results into its folder. Every file is written under a temporary name and
 /// renamed when complete, so an interrupted run never leaves a file that looks finished.
@@ -17,8 +18,10 @@ public struct RunOutput {
         }
     }
 
-    /// Writes `content` (built in pieces by `body`) to `name` atomically.
-    public mutating func write(_ name: String, _ body: (inout OutputText) -> Void) throws {
+    /// Writes `content` (built in pieces by `body`) to `name` atomically. `listed` files are
+    /// the run's outputs, listed with their SHA-256 in provenance.json; files derived from the
+    /// outputs and the provenance (report.html) are not listed, so a rerun compares data only.
+    public mutating func write(_ name: String, listed: Bool = true, _ body: (inout OutputText) -> Void) throws {
         let final = directory.appendingPathComponent(name)
         let temp = directory.appendingPathComponent(".\(name).partial")
         FileManager.default.createFile(atPath: temp.path, contents: nil)
@@ -31,7 +34,7 @@ public struct RunOutput {
         try handle.close()
         _ = try? FileManager.default.removeItem(at: final)
         try FileManager.default.moveItem(at: temp, to: final)
-        written.append(final)
+        if listed { written.append(final) }
     }
 
     /// spikes.csv: `population,gid,t_ms`, sorted by time then gid.
@@ -74,15 +77,24 @@ public struct RunOutput {
         }
     }
 
-    /// provenance.json, written last: it lists the other files with their SHA-256.
-    public mutating func writeProvenance(_ record: [String: Any]) throws {
+    /// provenance.json, written after the outputs: it lists them with their SHA-256. Returns the
+    /// text written.
+    @discardableResult
+    public mutating func writeProvenance(_ record: [String: Any]) throws -> String {
         var record = record
         record["outputs"] = try written.map { url -> [String: Any] in
             let data = try Data(contentsOf: url)
             return ["file": url.lastPathComponent, "bytes": data.count, "sha256": SHA256.hex(data)]
         }
         let data = try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys])
-        try write("provenance.json") { out in out.raw(String(decoding: data, as: UTF8.self) + "\n") }
+        let text = String(decoding: data, as: UTF8.self) + "\n"
+        try write("provenance.json") { out in out.raw(text) }
+        return text
+    }
+
+    /// report.html (derived from the outputs and provenance.json; not listed among the outputs).
+    public mutating func writeReport(_ html: String, name: String = "report.html") throws {
+        try write(name, listed: false) { out in out.raw(html) }
     }
 }
 
@@ -115,6 +127,31 @@ public struct OutputText {
     public static func number(_ v: Double) -> String {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return "\(v)"
+    }
+}
+
+/// One output file of a run compared with the same file of a repeated run (SHA-256 in hex).
+public struct OutputComparison: Sendable, Equatable {
+    public let file: String
+    /// The checksum provenance.json recorded when the run wrote the file (nil: not listed).
+    public let recorded: String?
+    /// The file in the run folder now (nil: missing).
+    public let original: String?
+    /// The file the repeated run wrote (nil: not written).
+    public let rerun: String?
+
+    public var identical: Bool { original != nil && original == rerun && (recorded == nil || recorded == original) }
+    /// The run folder's file no longer matches the checksum recorded when it was written.
+    public var editedSinceRun: Bool { recorded != nil && original != nil && recorded != original }
+
+    /// "spikes.csv: differs (run folder 1a2b3c4d5e6f, rerun 9f8e7d6c5b4a; edited since the run: ...)".
+    public var summary: String {
+        func short(_ h: String?) -> String { h.map { String($0.prefix(12)) } ?? "missing" }
+        if identical { return "\(file): identical (\(short(original)))" }
+        var s = "\(file): differs (run folder \(short(original)), rerun \(short(rerun))"
+        if editedSinceRun { s += "; the run folder's copy no longer matches the SHA-256 recorded at the run, \(short(recorded))" }
+        if recorded == nil { s += "; not listed in the original provenance" }
+        return s + ")"
     }
 }
 
@@ -162,8 +199,70 @@ public enum Provenance {
 
     public static var machine: [String: Any] {
         let info = ProcessInfo.processInfo
-        return ["hostname": info.hostName, "os": info.operatingSystemVersionString, "cpus": info.processorCount,
-                "memory_bytes": info.physicalMemory]
+        var m: [String: Any] = ["hostname": info.hostName, "os": info.operatingSystemVersionString, "cpus": info.processorCount,
+                                "memory_bytes": info.physicalMemory]
+        if let cpu = cpuModel { m["cpu_model"] = cpu }
+        return m
+    }
+
+    /// The processor's name from /proc/cpuinfo (Linux), nil elsewhere.
+    public static var cpuModel: String? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
+    /// How this binary was compiled: "debug" or "release".
+    public static var build: String {
+        #if DEBUG
+        return "debug"
+        #else
+        return "release"
+        #endif
+    }
+
+    /// The experiment file's `description:` (nil when absent or not text).
+    public static func experimentDescription(_ text: String) -> String? {
+        guard let node = try? Yams.compose(yaml: text), case .mapping(let m) = node else { return nil }
+        for (k, v) in m {
+            if case .scalar(let key) = k, key.string == "description", case .scalar(let value) = v { return value.string }
+        }
+        return nil
+    }
+
+    /// Compares the outputs of a run folder with those of a repeated run: every file that
+    /// `provenance.json` of `original` lists is hashed in both folders, and also checked against
+    /// the SHA-256 recorded at the time. Files the repeat wrote that the original did not list
+    /// count as changed too.
+    public static func compareOutputs(original: String, rerun: String) throws -> [OutputComparison] {
+        func listed(_ dir: String) throws -> [(String, String)] {
+            let url = URL(fileURLWithPath: dir).appendingPathComponent("provenance.json")
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw PlexusError("no provenance.json: not a finished run folder", file: dir)
+            }
+            guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let outputs = json["outputs"] as? [[String: Any]] else {
+                throw PlexusError("provenance.json lists no outputs", file: url.path)
+            }
+            return outputs.compactMap { o in (o["file"] as? String).map { ($0, o["sha256"] as? String ?? "") } }
+        }
+        func hash(_ dir: String, _ file: String) -> String? {
+            FileManager.default.contents(atPath: URL(fileURLWithPath: dir).appendingPathComponent(file).path).map { SHA256.hex($0) }
+        }
+        let before = try listed(original)
+        let after = try listed(rerun)
+        var out: [OutputComparison] = []
+        for (file, recorded) in before {
+            out.append(OutputComparison(file: file, recorded: recorded, original: hash(original, file), rerun: hash(rerun, file)))
+        }
+        for (file, recorded) in after where !before.contains(where: { $0.0 == file }) {
+            out.append(OutputComparison(file: file, recorded: nil, original: hash(original, file), rerun: hash(rerun, file) ?? recorded))
+        }
+        return out
     }
 
     public static func isoNow() -> String {

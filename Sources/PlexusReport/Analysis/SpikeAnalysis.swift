@@ -10,19 +10,11 @@ public enum SpikeAnalysis {
     }
 
     /// Mean over neurons with at least 3 spikes at t >= t0 of std(ISI)/mean(ISI) (population
-    /// standard deviation, as numpy's default).
+    /// standard deviation, as numpy's default). Neurons are visited in gid order.
     public static func meanCV(gids: [Int], times: [Double], from t0: Double) -> Double {
-        var trains: [Int: [Double]] = [:]
-        for (g, t) in zip(gids, times) where t >= t0 { trains[g, default: []].append(t) }
-        var cvs: [Double] = []
-        for (_, var ts) in trains where ts.count >= 3 {
-            ts.sort()
-            let isi = zip(ts.dropFirst(), ts).map { $0 - $1 }
-            let m = isi.reduce(0, +) / Double(isi.count)
-            guard m > 0 else { continue }
-            let v = isi.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(isi.count)
-            cvs.append(v.squareRoot() / m)
-        }
+        guard let lo = gids.min(), let hi = gids.max() else { return .nan }
+        let trains = SpikeTrains(gids: gids, times: times, firstGid: lo, count: hi - lo + 1)
+        let cvs = trains.cvs(from: t0)
         return cvs.isEmpty ? .nan : cvs.reduce(0, +) / Double(cvs.count)
     }
 
@@ -40,23 +32,27 @@ public enum SpikeAnalysis {
     }
 
     /// Power spectrum |DFT(x − mean)|² at frequencies k/(n·dt) for k = 0 ... n/2 (dt in ms;
-    /// frequencies in Hz).
+    /// frequencies in Hz). The DFT is FFTW's real-to-complex transform.
     public static func powerSpectrum(_ x: [Double], dt: Double) -> (frequencies: [Double], power: [Double]) {
         let n = x.count
-        let mean = x.reduce(0, +) / Double(max(n, 1))
-        let y = x.map { $0 - mean }
-        var f: [Double] = [], p: [Double] = []
-        for k in 0...(n / 2) {
-            var re = 0.0, im = 0.0
-            let w = -2 * Double.pi * Double(k) / Double(n)
-            for (j, v) in y.enumerated() {
-                re += v * _cos(w * Double(j))
-                im += v * _sin(w * Double(j))
-            }
-            f.append(Double(k) / (Double(n) * dt / 1000))
-            p.append(re * re + im * im)
+        guard n > 0 else { return ([], []) }
+        let mean = x.reduce(0, +) / Double(n)
+        let spectrum = FFT.real(x.map { $0 - mean })
+        let f = (0...(n / 2)).map { Double($0) / (Double(n) * dt / 1000) }
+        return (f, spectrum.map { $0.re * $0.re + $0.im * $0.im })
+    }
+
+    /// One-sided power spectral density of x (sampled every dt ms) in units of x² per Hz:
+    /// |DFT(x − mean)|² · Δt / n, doubled for 0 < f < Nyquist, so that its integral over f is the
+    /// variance of x (Parseval).
+    public static func powerSpectralDensity(_ x: [Double], dt: Double) -> (frequencies: [Double], density: [Double]) {
+        let (f, p) = powerSpectrum(x, dt: dt)
+        let n = Double(x.count), seconds = dt / 1000
+        let density = p.enumerated().map { k, v in
+            let twice = k > 0 && !(x.count % 2 == 0 && k == x.count / 2)
+            return v * seconds / n * (twice ? 2 : 1)
         }
-        return (f, p)
+        return (f, density)
     }
 
     /// Frequency of the largest power at f >= fmin after Gaussian smoothing of the spectrum
@@ -66,19 +62,7 @@ public enum SpikeAnalysis {
     public static func spectralPeak(_ spectrum: (frequencies: [Double], power: [Double]), fmin: Double,
                                     sigma: Double) -> (peak: Double, centroid: Double) {
         let (f, p) = spectrum
-        var smooth = p
-        if sigma > 0 {
-            for i in f.indices {
-                var num = 0.0, den = 0.0
-                for j in f.indices {
-                    let d = (f[i] - f[j]) / sigma
-                    let w = _exp(-0.5 * d * d)
-                    num += w * p[j]
-                    den += w
-                }
-                smooth[i] = num / den
-            }
-        }
+        let smooth = sigma > 0 ? gaussianSmooth(f, p, sigma: sigma) : p
         var best = -1.0, peak = Double.nan, num = 0.0, den = 0.0
         for i in f.indices where f[i] >= fmin {
             if smooth[i] > best { best = smooth[i]; peak = f[i] }
@@ -86,5 +70,28 @@ public enum SpikeAnalysis {
             den += smooth[i]
         }
         return (peak, den > 0 ? num / den : .nan)
+    }
+
+    /// p smoothed along f by a Gaussian kernel of width sigma (in f's units), normalised per point.
+    /// Only neighbours within 8 sigma contribute (f ascending; the weights left out are below
+    /// e^-32 of the centre's).
+    public static func gaussianSmooth(_ f: [Double], _ p: [Double], sigma: Double) -> [Double] {
+        guard sigma > 0 else { return p }
+        var out = p
+        var lo = 0
+        for i in f.indices {
+            while lo < i && f[i] - f[lo] > 8 * sigma { lo += 1 }
+            var num = 0.0, den = 0.0
+            var j = lo
+            while j < f.count && f[j] - f[i] <= 8 * sigma {
+                let d = (f[i] - f[j]) / sigma
+                let w = _exp(-0.5 * d * d)
+                num += w * p[j]
+                den += w
+                j += 1
+            }
+            out[i] = num / den
+        }
+        return out
     }
 }

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Plexus
+
+/// `plexus report DIR`: rebuilds DIR/report.html from the run's data files and provenance.json.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Rebuild a run folder's report.html from its data files and provenance.json.")
+
+    @Argument(help: "Run folder (written by `plexus run`).")
+    var dir: String
+
+    @Option(name: .long, help: "File name of the report inside the folder.")
+    var name: String = "report.html"
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        do {
+            let t0 = ResourceUsage.now()
+            let provenanceText = try RunReports.readProvenance(dir)
+            let provenance = try RunReports.parse(provenanceText, file: dir + "/provenance.json")
+            let sections: [ReportSection]
+            switch provenance["engine"]?.string ?? "point" {
+            case "point":
+                let data = try PointReportData.read(directory: dir, provenance: provenance, unitOf: RunReports.unitOf)
+                sections = PointReport.sections(data)
+            case let engine:
+                throw PlexusError("no report for the \(engine) engine yet", file: dir)
+            }
+            let body = RenderedSections(sections)
+            let seconds = ResourceUsage.now() - t0
+            let html = RunReports.html(body: body, provenanceText: provenanceText, provenance: provenance,
+                                       extraTimings: [("report (rebuilt by plexus report)", seconds)])
+            var output = try RunOutput(directory: dir)
+            try output.writeReport(html, name: name)
+            if !quiet {
+                print("\(dir)/\(name): \(body.figures.count) figures, \(RunReport.bytes(Double(html.utf8.count))), built in \(String(format: "%.2f", ResourceUsage.now() - t0)) s")
+            }
+        } catch let e as PlexusError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(1)
+        } catch let e as ReportError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Report pieces shared by `plexus run` (report from memory) and `plexus report` (from files).
+enum RunReports {
+    static func readProvenance(_ dir: String) throws -> String {
+        let path = URL(fileURLWithPath: dir).appendingPathComponent("provenance.json").path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PlexusError("no provenance.json: not a finished run folder", file: dir)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func parse(_ text: String, file: String) throws -> JSONValue {
+        do { return try JSONValue(parsing: text) } catch { throw PlexusError("\(error)", file: file) }
+    }
+
+    /// The unit of a point model's state variable ("mV"), or of its synaptic weights for
+    /// `variable` "weight"; nil when unknown.
+    static func unitOf(model: String, variable: String) -> String? {
+        guard let type = ModelCatalog.neuronModels[model] else { return nil }
+        if variable == "weight" {
+            switch type.weightDimension {
+            case .conductance: return "nS"
+            case .voltage: return "mV"
+            default: return "pA"
+            }
+        }
+        return type.state.first { $0.name == variable }?.dimension.canonicalUnit
+    }
+
+    /// The report of a point run, from the simulation's results in memory.
+    static func pointData(_ results: PointResults, _ network: PointNetwork) -> PointReportData {
+        var seen = Set<String>()
+        let spikes: [PointReportData.Spikes] = results.spikes.compactMap { r in
+            guard seen.insert(r.population).inserted, let info = network.population(named: r.population) else { return nil }
+            return PointReportData.Spikes(population: r.population, firstGid: info.firstNode + 1, size: info.size, gids: r.gids, times: r.times)
+        }
+        let traces = results.states.map { s in
+            let model = network.population(named: s.population)?.model ?? ""
+            return PointReportData.Traces(population: s.population, variables: s.variables,
+                                          units: s.variables.map { unitOf(model: model, variable: $0) ?? "" },
+                                          times: s.times, gids: s.gids, values: s.values)
+        }
+        var weights: PointReportData.Weights?
+        if !results.weights.isEmpty {
+            let target = results.weights[0].target
+            let model = network.populations.first { $0.nodes.contains(target - 1) }?.model ?? ""
+            weights = PointReportData.Weights(times: results.weights.map(\.time), sources: results.weights.map(\.source),
+                                              targets: results.weights.map(\.target), weights: results.weights.map(\.weight),
+                                              unit: unitOf(model: model, variable: "weight") ?? "")
+        }
+        return PointReportData(durationMs: network.grid.time(network.totalSteps), resolutionMs: network.grid.h,
+                               spikes: spikes, traces: traces, weights: weights)
+    }
+
+    /// report.html: summary and timings from the provenance record, the engine's sections.
+    static func html(body: RenderedSections, provenanceText: String, provenance p: JSONValue,
+                     extraTimings: [(String, Double)] = []) -> String {
+        let file = p["experiment_file"]?.string ?? "experiment"
+        let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let description = p["description"]?.string
+        let commit = p["git_commit"]?.string.map { " (commit \($0.prefix(12))\(p["git_dirty"]?.bool == true ? ", uncommitted changes" : ""))" } ?? ""
+        let footer = "Written by Plexus \(p["plexus_version"]?.text ?? Provenance.version)\(commit). Rebuild with `plexus report DIR`; repeat the run and compare its outputs with `plexus rerun DIR`."
+        return RunReport(title: "Plexus run: \(name)", subtitle: description, summary: RunReport.commonSummary(p), body: body,
+                         timings: RunReport.timings(p) + extraTimings, provenanceText: provenanceText, provenance: p,
+                         footer: footer).html()
+    }
+}
