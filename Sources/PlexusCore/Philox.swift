@@ -236,6 +236,8 @@ public struct PoissonTable: Sendable {
 
     /// Largest mean served by a table.
     public static let tableLimit = 100.0
+    /// Below this mean per step, trains are drawn event by event (gaps, then counts >= 1).
+    public static let sparseLimit = 0.3
 
     public init(lambda: Double) {
         self.lambda = lambda

@@ -494,6 +494,8 @@ extension PointNetwork {
                     }
                 }
                 devices.poissonWords = Array(repeating: 0, count: 2 * devices.poisson.count)
+                devices.poissonNext = Array(repeating: -1, count: devices.poisson.count)
+                devices.poissonEvents = Array(repeating: 0, count: devices.poisson.count)
                 devices.poissonTableStorage = devices.poissonTables.map { (Storage($0.cdf), Storage($0.guide)) }
                 conn.minDelay = minD
                 conn.maxDelay = maxD

@@ -73,6 +73,11 @@ final class DeviceInputs {
     /// Random words drawn for the current pair of steps, per Poisson input: one Philox block
     /// gives two 53-bit uniforms, so it is computed every other step.
     var poissonWords: [UInt64] = []
+    /// Sparse inputs (mean count per step below `PoissonTable.sparseLimit`): the step of the next
+    /// non-empty step (-1 before the first draw) and the number of events so far. Drawing the
+    /// gaps between events costs one random block per event instead of one per step.
+    var poissonNext: [Int64] = []
+    var poissonEvents: [UInt32] = []
     var currents: [CurrentInput] = []
 }
 
