@@ -1,0 +1,454 @@
+import PlexusCore
+
+/// A connection as the engine stores it, in the table of the thread that owns the target:
+/// 12 bytes (synapse instance with its kind in the top bit, weight and delay as Float, as Arbor).
+struct ConnectionEntry {
+    var target: UInt32
+    var weight: Float
+    var delay: Float
+}
+
+/// The cells one thread owns, packed into contiguous structure-of-arrays buffers. Cells are
+/// grouped in blocks of `lanes` (by CV count, to waste little padding) and a block's CVs are
+/// interleaved, slot = block base + CV · lanes + lane: the Hines sweeps then advance `lanes`
+/// independent cells at once (SIMD over cells) instead of waiting on one cell's chain of
+/// divisions. Padding slots are isolated CVs that never change. A cell's own arithmetic is the
+/// same in any block or lane, so results do not depend on the thread count.
+final class CableGroup: @unchecked Sendable {
+    static let lanes = 8
+    let gids: Range<Int>
+    /// Slots (CVs plus padding).
+    let slotCount: Int
+    /// Real CVs.
+    let cvCount: Int
+    // Cable state and matrix (per slot).
+    let v: Storage<Double>, d: Storage<Double>, u: Storage<Double>, invD: Storage<Double>
+    let cdt: Storage<Double>, current: Storage<Double>, conductance: Storage<Double>
+    /// Passive leak folded into per-slot arrays: conductance (µS) and conductance · e.
+    let gPas: Storage<Double>, gePas: Storage<Double>
+    /// The (first) expsyn instance of each CV, dense per slot: conductance (µS), reversal
+    /// potential and decay factor per step (0 where there is none). Further expsyn instances of a
+    /// CV (other parameters) live in the sparse `exp*` arrays.
+    let synG: Storage<Double>, synE: Storage<Double>, synDecay: Storage<Double>
+    /// Target code of each cell's merged expsyn instances (offset by `expOffsetOfCell`).
+    let expCode: [UInt32]
+    let parent: Storage<Int32>
+    /// Blocks: first slot and number of CV rows.
+    let blockBase: [Int], blockRows: [Int]
+    /// Slot of CV 0 of each local cell (CV c is at slotBase + c · lanes).
+    let slotBase: [Int]
+    // Mechanisms.
+    let hhCV: Storage<Int32>, hhGna: Storage<Double>, hhGk: Storage<Double>, hhGl: Storage<Double>
+    let hhEl: Storage<Double>, hhEna: Storage<Double>, hhEk: Storage<Double>, hhQ10: Storage<Double>
+    let hhM: Storage<Double>, hhH: Storage<Double>, hhN: Storage<Double>
+    let expCV: Storage<Int32>, expE: Storage<Double>, expDecay: Storage<Double>, expG: Storage<Double>
+    let e2CV: Storage<Int32>, e2E: Storage<Double>, e2Factor: Storage<Double>, e2DecayA: Storage<Double>, e2DecayB: Storage<Double>
+    let e2A: Storage<Double>, e2B: Storage<Double>
+    let clampCV: [Int32], clampStart: [Double], clampStop: [Double], clampAmp: [Double]
+    // Detectors.
+    let detCV: Storage<Int32>, detThreshold: Storage<Double>, detCrossed: Storage<UInt8>, detVPrev: Storage<Double>
+    let detSource: Storage<UInt32>
+    // Targets of each local cell: offset into `targets`; code = kind << 30 | index, kind 0 dense
+    // expsyn (slot), 1 exp2syn, 2 sparse expsyn.
+    let targetStart: [Int]
+    let targets: Storage<UInt32>
+    let targetLabels: [[String: Range<Int>]]
+    let probes: [(gid: Int, probe: CompiledProbe)]
+    let hhOffsetOfCell: [Int], expOffsetOfCell: [Int], e2OffsetOfCell: [Int]
+    let cellCVCounts: [Int]
+
+    init(cells: [CompiledCell], gids: Range<Int>, dt: Double) {
+        self.gids = gids
+        let W = CableGroup.lanes
+        // Blocks of `lanes` cells of similar size.
+        let order = cells.indices.sorted { cells[$0].geometry.count != cells[$1].geometry.count ? cells[$0].geometry.count > cells[$1].geometry.count : $0 < $1 }
+        var slotBase = [Int](repeating: 0, count: cells.count)
+        var blockBase: [Int] = [], blockRows: [Int] = []
+        var slots = 0
+        var k = 0
+        while k < order.count {
+            let members = order[k..<min(k + W, order.count)]
+            let rows = members.map { cells[$0].geometry.count }.max()!
+            blockBase.append(slots); blockRows.append(rows)
+            for (lane, j) in members.enumerated() { slotBase[j] = slots + lane }
+            slots += rows * W
+            k += W
+        }
+        slotCount = slots
+        var parent = (0..<slots).map { Int32($0) }      // padding: its own parent, u = 0
+        var cdt = [Double](repeating: 1, count: slots), invD = [Double](repeating: 0, count: slots)
+        var u = [Double](repeating: 0, count: slots), v = [Double](repeating: 0, count: slots)
+        var gPas = [Double](repeating: 0, count: slots), gePas = [Double](repeating: 0, count: slots)
+        var synE = [Double](repeating: 0, count: slots), synDecay = [Double](repeating: 0, count: slots)
+        var synUsed = [Bool](repeating: false, count: slots)
+        var expCode: [UInt32] = []
+        var hhCV: [Int32] = [], gna: [Double] = [], gk: [Double] = [], gl: [Double] = [], el: [Double] = [], ena: [Double] = [], ek: [Double] = []
+        var q10: [Double] = [], mm: [Double] = [], hh_: [Double] = [], nn: [Double] = []
+        var expCV: [Int32] = [], expE: [Double] = [], expDecay: [Double] = []
+        var e2CV: [Int32] = [], e2E: [Double] = [], e2F: [Double] = [], e2DA: [Double] = [], e2DB: [Double] = []
+        var cCV: [Int32] = [], cStart: [Double] = [], cStop: [Double] = [], cAmp: [Double] = []
+        var detCV: [Int32] = [], detThr: [Double] = [], detVPrev: [Double] = [], detCrossed: [UInt8] = []
+        var targetStart = [0]
+        var targets: [UInt32] = []
+        var labels: [[String: Range<Int>]] = []
+        var probes: [(Int, CompiledProbe)] = []
+        var hhOff: [Int] = [], expOff: [Int] = [], e2Off: [Int] = [], cvCounts: [Int] = []
+        var nCV = 0
+        for (j, c) in cells.enumerated() {
+            let g = c.geometry
+            let slot = { (cv: Int) -> Int in slotBase[j] + cv * W }
+            nCV += g.count
+            hhOff.append(hhCV.count); expOff.append(expCode.count); e2Off.append(e2CV.count); cvCounts.append(g.count)
+            for i in 0..<g.count {
+                let si = slot(i)
+                cdt[si] = 1e-3 / dt * c.capacitance[i]
+                v[si] = c.initialVoltage
+                if g.parent[i] >= 0 {
+                    let sp = slot(g.parent[i])
+                    parent[si] = Int32(sp)
+                    u[si] = -g.faceConductance[i]
+                    invD[si] += g.faceConductance[i]
+                    invD[sp] += g.faceConductance[i]
+                }
+            }
+            for p in c.pas { gPas[slot(p.cv)] += p.g; gePas[slot(p.cv)] += p.g * p.e }
+            let q = _pow(3, 0.1 * c.temperature - 0.63)
+            for h in c.hh {
+                hhCV.append(Int32(slot(h.cv))); gna.append(h.gna); gk.append(h.gk); gl.append(h.gl)
+                el.append(h.el); ena.append(h.ena); ek.append(h.ek); q10.append(q)
+                let vi = c.initialVoltage
+                let (ma, mb) = HH.m(vi), (ha, hb) = HH.h(vi), (na, nb) = HH.n(vi)
+                mm.append(ma / (ma + mb)); hh_.append(ha / (ha + hb)); nn.append(na / (na + nb))
+            }
+            for s in c.expsyn {
+                let si = slot(s.cv)
+                if !synUsed[si] {
+                    synUsed[si] = true
+                    synE[si] = s.e
+                    synDecay[si] = padeExp(-1 / s.tau * dt)
+                    expCode.append(UInt32(si))
+                } else {
+                    expCode.append((2 << 30) | UInt32(expCV.count))
+                    expCV.append(Int32(si)); expE.append(s.e)
+                    expDecay.append(padeExp(-1 / s.tau * dt))
+                }
+            }
+            for s in c.exp2syn {
+                e2CV.append(Int32(slot(s.cv))); e2E.append(s.e)
+                let tp = (s.tau1 * s.tau2) / (s.tau2 - s.tau1) * _log(s.tau2 / s.tau1)
+                e2F.append(1 / (-_exp(-tp / s.tau1) + _exp(-tp / s.tau2)))
+                e2DA.append(padeExp(-1 / s.tau1 * dt)); e2DB.append(padeExp(-1 / s.tau2 * dt))
+            }
+            for k in c.iclamps { cCV.append(Int32(slot(k.cv))); cStart.append(k.start); cStop.append(k.stop); cAmp.append(k.amplitude) }
+            for d in c.detectors {
+                detCV.append(Int32(slot(d.cv))); detThr.append(d.threshold)
+                detVPrev.append(c.initialVoltage); detCrossed.append(c.initialVoltage >= d.threshold ? 1 : 0)
+            }
+            let eo = expOff.last!, e2o = UInt32(e2Off.last!)
+            for t in c.targets { targets.append(t.kind == 0 ? expCode[eo + t.instance] : (1 << 30) | (e2o + UInt32(t.instance))) }
+            targetStart.append(targets.count)
+            labels.append(c.targetLabels)
+            for p in c.probes { probes.append((c.gid, p)) }
+        }
+        cvCount = nCV
+        self.parent = Storage(parent); self.cdt = Storage(cdt); self.invD = Storage(invD); self.u = Storage(u); self.v = Storage(v)
+        self.gPas = Storage(gPas); self.gePas = Storage(gePas)
+        synG = Storage(repeating: 0, count: slots); self.synE = Storage(synE); self.synDecay = Storage(synDecay)
+        self.expCode = expCode
+        d = Storage(repeating: 0, count: slots)
+        current = Storage(repeating: 0, count: slots)
+        conductance = Storage(repeating: 0, count: slots)
+        self.blockBase = blockBase; self.blockRows = blockRows; self.slotBase = slotBase
+        self.hhCV = Storage(hhCV); hhGna = Storage(gna); hhGk = Storage(gk); hhGl = Storage(gl)
+        hhEl = Storage(el); hhEna = Storage(ena); hhEk = Storage(ek); hhQ10 = Storage(q10)
+        hhM = Storage(mm); hhH = Storage(hh_); hhN = Storage(nn)
+        self.expCV = Storage(expCV); self.expE = Storage(expE); self.expDecay = Storage(expDecay)
+        expG = Storage(repeating: 0, count: expCV.count)
+        self.e2CV = Storage(e2CV); self.e2E = Storage(e2E); e2Factor = Storage(e2F); e2DecayA = Storage(e2DA); e2DecayB = Storage(e2DB)
+        e2A = Storage(repeating: 0, count: e2CV.count); e2B = Storage(repeating: 0, count: e2CV.count)
+        clampCV = cCV; clampStart = cStart; clampStop = cStop; clampAmp = cAmp
+        self.detCV = Storage(detCV); detThreshold = Storage(detThr); self.detCrossed = Storage(detCrossed); self.detVPrev = Storage(detVPrev)
+        detSource = Storage(repeating: 0, count: detCV.count)
+        self.targetStart = targetStart
+        self.targets = Storage(targets)
+        targetLabels = labels
+        self.probes = probes
+        hhOffsetOfCell = hhOff; expOffsetOfCell = expOff; e2OffsetOfCell = e2Off
+        cellCVCounts = cvCounts
+    }
+
+    /// Slot of CV `cv` of local cell `j`.
+    @inline(__always) func slot(cell j: Int, cv: Int) -> Int { slotBase[j] + cv * CableGroup.lanes }
+
+    var bytes: Int {
+        slotCount * (8 * 12 + 4) + hhCV.count * 84 + expCV.count * 28 + e2CV.count * 52 + targets.count * 4
+    }
+}
+
+/// exp(x) as Arbor's cnexp integrates it: the (1,1) Padé approximant (2 + x)/(2 - x).
+@inline(__always) func padeExp(_ x: Double) -> Double { (2 + x) / (2 - x) }
+
+/// Rate functions of hh (Arbor's hh.mod, NEURON's units): (alpha, beta) in 1/ms at v mV.
+enum HH {
+    @inline(__always) static func exprelr(_ x: Double) -> Double { 1.0 + x == 1.0 ? 1.0 : x / _expm1(x) }
+    @inline(__always) static func m(_ v: Double) -> (Double, Double) { (exprelr(-0.1 * v - 4.0), 4.0 * _exp(-(v + 65.0) / 18.0)) }
+    @inline(__always) static func h(_ v: Double) -> (Double, Double) { (0.07 * _exp(-0.05 * v - 3.25), 1.0 / (_exp(-0.1 * v - 3.5) + 1.0)) }
+    @inline(__always) static func n(_ v: Double) -> (Double, Double) { (0.1 * exprelr(-0.1 * v - 5.5), 0.125 * _exp(-0.0125 * v - 0.8125)) }
+}
+
+/// A cable network built for simulation: per-thread cell groups, connection tables keyed by
+/// source, event generators. Build is a measured phase; `run` simulates.
+public final class CableNetwork: @unchecked Sendable {
+    public let description: CableNetworkDescription
+    public let grid: TimeGrid
+    public let totalSteps: Int64
+    public let cellCount: Int
+    let team: ThreadTeam
+    let groups: [CableGroup]
+    /// Global source id range of each gid (one source per detector location).
+    let sourceStart: [Int]
+    let connOffsets: [Storage<Int>]
+    let connEntries: [Storage<ConnectionEntry>]
+    let generatorEvents: [[(step: Int64, target: UInt32, weight: Float)]]
+    let poisson: [[PoissonSource]]
+    /// Epoch length in steps (the minimum delay).
+    public let epochSteps: Int
+    let ringLength: Int
+    public let connectionCount: Int
+    public let cvCount: Int
+    /// CVs plus the padding of the interleaved blocks.
+    public let slotCount: Int
+    public let synapseInstanceCount: Int
+    public let targetCount: Int
+
+    struct PoissonSource {
+        var target: UInt32, weight: Float, rate: Double, start: Double, stop: Double, seed: UInt64, id: UInt64
+    }
+
+    public init(_ desc: CableNetworkDescription, threads: Int = 1) throws {
+        description = desc
+        guard threads >= 1 else { throw PlexusError("threads must be at least 1") }
+        grid = try TimeGrid(resolution: desc.resolution)
+        guard desc.duration.isFinite, desc.duration >= 0 else {
+            throw PlexusError.outOfRange("duration", desc.duration, "must be a time >= 0 ms", keyPath: "duration")
+        }
+        totalSteps = grid.steps(desc.duration)
+        let dt = grid.h
+        // Populations -> gids.
+        var kindOfGid: [Int] = []
+        var seen = Set<String>()
+        for (k, p) in desc.populations.enumerated() {
+            guard seen.insert(p.name).inserted else { throw PlexusError("population '\(p.name)' appears twice", keyPath: "populations.\(p.name)") }
+            guard let ki = desc.cells.firstIndex(where: { $0.0 == p.cell }) else {
+                throw PlexusError("population '\(p.name)' uses cell '\(p.cell)', which is not defined; cells: \(desc.cells.map(\.0).joined(separator: ", "))", keyPath: "populations.\(p.name).cell")
+            }
+            guard p.size >= 1 else { throw PlexusError("size must be >= 1", keyPath: "populations.\(p.name).size") }
+            _ = k
+            kindOfGid += Array(repeating: ki, count: p.size)
+        }
+        let nCells = kindOfGid.count
+        cellCount = nCells
+        let nThreads = min(threads, max(1, nCells))
+        let teamL = ThreadTeam(threads: nThreads)
+        team = teamL
+
+        // Compile cells, each thread its own contiguous part of gids (in parallel).
+        var compiled = [[CompiledCell]](repeating: [], count: nThreads)
+        var errors = [PlexusError?](repeating: nil, count: nThreads)
+        let parts = (0..<nThreads).map { ThreadTeam.part($0, of: nCells, parts: nThreads) }
+        compiled.withUnsafeMutableBufferPointer { out in
+        errors.withUnsafeMutableBufferPointer { errs in
+            let out = out, errs = errs
+            teamL.run { t in
+                var list: [CompiledCell] = []
+                for gid in parts[t] {
+                    let (name, kind) = desc.cells[kindOfGid[gid]]
+                    do { list.append(try kind.compile(gid: gid, dt: dt)) } catch let e as PlexusError {
+                        errs[t] = e.under("cells.\(name)")
+                        return
+                    } catch { errs[t] = PlexusError("\(error)"); return }
+                }
+                out[t] = list
+            }
+        }}
+        if let e = errors.compactMap({ $0 }).first { throw e }
+        let groups = (0..<nThreads).map { CableGroup(cells: compiled[$0], gids: parts[$0], dt: dt) }
+        self.groups = groups
+
+        // Sources: detectors in gid order.
+        var sStart = [0]
+        for t in 0..<nThreads { for c in compiled[t] { sStart.append(sStart.last! + c.detectors.count) } }
+        sourceStart = sStart
+        for t in 0..<nThreads {
+            let g = groups[t]
+            var k = 0
+            for (j, gid) in g.gids.enumerated() {
+                for q in 0..<compiled[t][j].detectors.count { g.detSource[k] = UInt32(sStart[gid] + q); k += 1 }
+            }
+        }
+        compiled = []
+
+        // Connections: expanded straight into per-thread CSR tables keyed by source.
+        let nSources = sStart.last!
+        var minDelay = Double.infinity, maxDelay = 0.0
+        var groupOfGid = [Int](repeating: 0, count: nCells)
+        for (t, r) in parts.enumerated() { for gid in r { groupOfGid[gid] = t } }
+        func groupOf(_ gid: Int) -> Int { groupOfGid[gid] }
+        func resolve(_ gid: Int, _ ref: TargetRef, path: String) throws -> UInt32 {
+            let t = groupOf(gid), g = groups[t], j = gid - g.gids.lowerBound
+            guard let r = g.targetLabels[j][ref.label] else {
+                throw PlexusError("cell \(gid) has no synapse label '\(ref.label)'; its labels: \(g.targetLabels[j].keys.sorted().joined(separator: ", "))", keyPath: path)
+            }
+            guard ref.index >= 0, ref.index < r.count else {
+                throw PlexusError("synapse '\(ref.label)' of cell \(gid) has \(r.count) locations; index \(ref.index) is out of range", keyPath: path)
+            }
+            return g.targets[g.targetStart[j] + r.lowerBound + ref.index]
+        }
+        func source(_ gid: Int, _ det: Int, path: String) throws -> Int {
+            guard gid >= 0, gid < nCells else { throw PlexusError("source gid \(gid) does not exist (there are \(nCells) cells)", keyPath: path) }
+            guard det >= 0, det < sStart[gid + 1] - sStart[gid] else {
+                throw PlexusError("cell \(gid) has \(sStart[gid + 1] - sStart[gid]) detector locations; detector \(det) does not exist", keyPath: path)
+            }
+            return sStart[gid] + det
+        }
+        func checkDelay(_ d: Double, path: String) throws {
+            guard d.isFinite, d > 0 else { throw PlexusError.outOfRange("delay", d, "must be a positive time in ms", keyPath: path) }
+            minDelay = min(minDelay, Double(Float(d))); maxDelay = max(maxDelay, Double(Float(d)))
+        }
+        // Counting pass then fill pass, per target thread.
+        var counts = (0..<nThreads).map { _ in [Int](repeating: 0, count: nSources + 1) }
+        var total = 0
+        func visit(_ body: (_ src: Int, _ tgtGid: Int, _ entry: () throws -> ConnectionEntry) throws -> Void) throws {
+            for (ci, set) in desc.connections.enumerated() {
+                let path = "connections[\(ci)]"
+                switch set {
+                case .list(let list):
+                    for (k, c) in list.enumerated() {
+                        let p = "\(path)[\(k)]"
+                        let s = try source(c.source, c.detector, path: p + ".source")
+                        guard c.target >= 0, c.target < nCells else { throw PlexusError("target gid \(c.target) does not exist", keyPath: p + ".target") }
+                        try checkDelay(c.delay, path: p + ".delay")
+                        guard c.weight.isFinite else { throw PlexusError("weight must be finite", keyPath: p + ".weight") }
+                        try body(s, c.target) { ConnectionEntry(target: try resolve(c.target, c.synapse, path: p + ".synapse"), weight: Float(c.weight), delay: Float(c.delay)) }
+                    }
+                case .ring(let pop, let size, let syn, let w, let d):
+                    guard let r = desc.gids(of: pop) else { throw PlexusError("unknown population '\(pop)'", keyPath: path + ".population") }
+                    guard size >= 1 else { throw PlexusError("group size must be >= 1", keyPath: path + ".group_size") }
+                    try checkDelay(d, path: path + ".delay")
+                    for gid in r {
+                        let i = gid - r.lowerBound
+                        let start = size * (i / size), end = min(start + size, r.count)
+                        let src = r.lowerBound + (i == start ? end - 1 : i - 1)
+                        let s = try source(src, 0, path: path)
+                        try body(s, gid) { ConnectionEntry(target: try resolve(gid, syn, path: path + ".synapse"), weight: Float(w), delay: Float(d)) }
+                    }
+                case .busyringExtra(let pop, let count, let label, let w, let md):
+                    guard let r = desc.gids(of: pop) else { throw PlexusError("unknown population '\(pop)'", keyPath: path + ".population") }
+                    guard r.count >= 2 else { throw PlexusError("busyring needs at least two cells for the extra connections", keyPath: path) }
+                    try checkDelay(md, path: path + ".min_delay")
+                    for gid in r {
+                        let t = groupOf(gid), g = groups[t], j = gid - g.gids.lowerBound
+                        guard let lr = g.targetLabels[j][label] else {
+                            throw PlexusError("cell \(gid) has no synapse label '\(label)'", keyPath: path + ".synapse")
+                        }
+                        guard lr.count >= count else { throw PlexusError("synapse '\(label)' has \(lr.count) locations, fewer than \(count) connections", keyPath: path + ".synapse") }
+                        let tbase = g.targetStart[j] + lr.lowerBound
+                        var err: PlexusError?
+                        busyringExtraConnections(gid: gid - r.lowerBound, cells: r.count, count: count, minDelay: md) { i, src, delay in
+                            guard err == nil else { return }
+                            maxDelay = max(maxDelay, Double(delay))
+                            do {
+                                try body(sStart[r.lowerBound + src], gid) { ConnectionEntry(target: g.targets[tbase + i], weight: Float(w), delay: delay) }
+                            } catch let e as PlexusError { err = e } catch {}
+                        }
+                        if let err { throw err }
+                    }
+                }
+            }
+        }
+        try visit { s, tgt, _ in counts[groupOf(tgt)][s + 1] += 1; total += 1 }
+        connectionCount = total
+        var offsets: [Storage<Int>] = []
+        var entries: [Storage<ConnectionEntry>] = []
+        var cursor: [[Int]] = []
+        for t in 0..<nThreads {
+            for s in 0..<nSources { counts[t][s + 1] += counts[t][s] }
+            offsets.append(Storage(counts[t]))
+            entries.append(Storage(repeating: ConnectionEntry(target: 0, weight: 0, delay: 0), count: max(1, counts[t][nSources])))
+            cursor.append(Array(counts[t].dropLast()))
+        }
+        counts = []
+        // Fill: the group of each target found by a running cache (targets come gid by gid).
+        try visit { s, tgt, entry in
+            let t = groupOf(tgt)
+            entries[t][cursor[t][s]] = try entry()
+            cursor[t][s] += 1
+        }
+        connOffsets = offsets
+        connEntries = entries
+
+        // Generators.
+        var gen = [[(step: Int64, target: UInt32, weight: Float)]](repeating: [], count: nThreads)
+        var pois = [[PoissonSource]](repeating: [], count: nThreads)
+        for (k, g) in desc.generators.enumerated() {
+            let path = "generators[\(k)]"
+            guard let r = desc.gids(of: g.population) else { throw PlexusError("unknown population '\(g.population)'", keyPath: path + ".population") }
+            let idx = g.cells ?? Array(0..<r.count)
+            guard g.weight.isFinite else { throw PlexusError("weight must be finite", keyPath: path + ".weight") }
+            for i in idx {
+                guard i >= 0, i < r.count else { throw PlexusError("cell index \(i) is outside population '\(g.population)' (size \(r.count))", keyPath: path + ".cells") }
+                let gid = r.lowerBound + i
+                let t = groupOf(gid)
+                let target = try resolve(gid, g.synapse, path: path + ".synapse")
+                switch g.schedule {
+                case .explicit(let times):
+                    for x in times {
+                        guard x.isFinite, x >= 0 else { throw PlexusError.outOfRange("time", x, "event times must be >= 0 ms", keyPath: path + ".times") }
+                        gen[t].append((CableNetwork.step(of: x, dt: dt), target, Float(g.weight)))
+                    }
+                case .regular(let start, let interval, let stop):
+                    guard interval > 0, start >= 0 else { throw PlexusError("regular schedule needs start >= 0 and interval > 0", keyPath: path + ".regular") }
+                    var n = 0
+                    while true {
+                        let x = start + Double(n) * interval
+                        if x >= stop || x >= desc.duration + interval { break }
+                        gen[t].append((CableNetwork.step(of: x, dt: dt), target, Float(g.weight)))
+                        n += 1
+                    }
+                case .poisson(let rate, let start, let stop, let seed):
+                    guard rate >= 0, rate.isFinite, start >= 0 else { throw PlexusError("poisson schedule needs rate >= 0 Hz and start >= 0", keyPath: path + ".poisson") }
+                    pois[t].append(PoissonSource(target: target, weight: Float(g.weight), rate: rate, start: start, stop: stop,
+                                                 seed: seed &+ desc.seed, id: UInt64(k) << 32 | UInt64(gid)))
+                }
+            }
+        }
+        for t in 0..<nThreads { gen[t].sort { $0.step < $1.step } }   // stable order per step: file order
+        generatorEvents = gen
+        poisson = pois
+
+        // Epochs of the minimum delay.
+        if minDelay.isFinite {
+            epochSteps = max(1, Int((minDelay / dt) * (1 + 1e-12)))
+        } else {
+            epochSteps = max(1, Int(min(Double(totalSteps), 1000)))
+        }
+        ringLength = Int((maxDelay / dt).rounded(.up)) + epochSteps + 2
+        cvCount = groups.reduce(0) { $0 + $1.cvCount }
+        slotCount = groups.reduce(0) { $0 + $1.slotCount }
+        synapseInstanceCount = groups.reduce(0) { $0 + $1.expCV.count + $1.e2CV.count }
+        targetCount = groups.reduce(0) { $0 + $1.targets.count }
+    }
+
+    /// The step in which an event at `t` ms is delivered: the first whose end is after t (Arbor
+    /// delivers events due before the end of a step at the step's start).
+    @inline(__always) static func step(of t: Double, dt: Double) -> Int64 {
+        var k = Int64((t / dt).rounded(.down))
+        if k < 0 { return 0 }
+        while Double(k + 1) * dt <= t { k += 1 }
+        while k > 0 && Double(k) * dt > t { k -= 1 }
+        return k
+    }
+
+    public var threads: Int { team.count }
+    public var bytesPerConnection: Int { MemoryLayout<ConnectionEntry>.stride }
+}

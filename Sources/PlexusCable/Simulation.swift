@@ -1,0 +1,360 @@
+import PlexusCore
+
+/// A sampled probe: one value per sample time.
+public struct ProbeTrace: Sendable {
+    public let gid: Int
+    public let name: String
+    public let location: MLocation
+    public var times: [Double] = []
+    public var values: [Double] = []
+}
+
+public struct CableResults: Sendable {
+    /// Spikes sorted by time then gid: (gid, detector index on the cell, time in ms).
+    public var spikes: [(gid: Int, detector: Int, time: Double)]
+    public var probes: [ProbeTrace]
+    public var simulatedSteps: Int64
+    public var events: Int
+}
+
+/// An event waiting for its step: synapse instance (kind in the top bit) and weight.
+struct PendingEvent { var target: UInt32; var weight: Float }
+
+/// Per-thread scratch of the run: event buckets per step (a ring over the maximum delay) and
+/// this epoch's spikes.
+final class CableThreadState {
+    var buckets: [GrowableBuffer<PendingEvent>]
+    var spikes: [GrowableBuffer<(UInt32, Double)>]   // per epoch parity: (source, time)
+    var samples: [GrowableBuffer<Double>]            // per probe
+    var error: PlexusError?
+    var events = 0
+    var poissonNext: [Double]
+    var poissonRNG: [RandomStream]
+
+    init(ring: Int, probes: Int, poisson: [CableNetwork.PoissonSource]) {
+        buckets = (0..<ring).map { _ in GrowableBuffer(capacity: 16) }
+        spikes = [GrowableBuffer(capacity: 64), GrowableBuffer(capacity: 64)]
+        samples = (0..<probes).map { _ in GrowableBuffer(capacity: 256) }
+        poissonRNG = poisson.map { RandomStream(seed: $0.seed, purpose: .user, index: 2, id: $0.id) }
+        poissonNext = []
+        for (k, p) in poisson.enumerated() {
+            poissonNext.append(p.rate > 0 ? p.start + poissonRNG[k].nextExponential() / (p.rate / 1000) : .infinity)
+        }
+    }
+
+    deinit {
+        for k in buckets.indices { buckets[k].free() }
+        spikes[0].free(); spikes[1].free()
+        for k in samples.indices { samples[k].free() }
+    }
+}
+
+extension CableNetwork {
+    /// Simulates the whole duration. Threads advance their own cells for one epoch (the minimum
+    /// delay), meet once, then each turns every spike of the epoch, in (time, source) order, into
+    /// events for the synapses it owns. Results are bit-identical for any number of threads.
+    public func run(progress: ((Double) -> Void)? = nil) throws -> CableResults {
+        let dt = grid.h
+        let nThreads = team.count
+        let states = (0..<nThreads).map { CableThreadState(ring: ringLength, probes: groups[$0].probes.count, poisson: poisson[$0]) }
+        let epochs = totalSteps == 0 ? 0 : (totalSteps + Int64(epochSteps) - 1) / Int64(epochSteps)
+        var recorded: [(UInt32, Double)] = []
+        let ring = ringLength
+        let total = totalSteps
+        let m = Int64(epochSteps)
+
+        withExtendedLifetime(states) {
+            withUnsafeMutablePointer(to: &recorded) { recorded in
+            team.run { t in
+                let st = states[t]
+                let g = self.groups[t]
+                let offsets = self.connOffsets[t].base, entries = self.connEntries[t].base
+                let gens = self.generatorEvents[t]
+                var genCursor = 0
+                var merged: [(UInt32, Double)] = []
+                for epoch in 0..<epochs {
+                    let parity = Int(epoch & 1)
+                    let e0 = epoch * m, e1 = min(e0 + m, total)
+                    st.spikes[parity].removeAll()
+                    // Events of generators due in this epoch.
+                    while genCursor < gens.count && gens[genCursor].step < e1 {
+                        let e = gens[genCursor]
+                        st.buckets[Int(max(e.step, e0) % Int64(ring))].append(PendingEvent(target: e.target, weight: e.weight))
+                        genCursor += 1
+                    }
+                    let tEnd = Double(e1) * dt
+                    for (k, p) in self.poisson[t].enumerated() {
+                        while st.poissonNext[k] < tEnd && st.poissonNext[k] < p.stop {
+                            let s = max(CableNetwork.step(of: st.poissonNext[k], dt: dt), e0)
+                            st.buckets[Int(s % Int64(ring))].append(PendingEvent(target: p.target, weight: p.weight))
+                            st.poissonNext[k] += st.poissonRNG[k].nextExponential() / (p.rate / 1000)
+                        }
+                    }
+                    for s in e0..<e1 {
+                        self.sample(g, st, step: s)
+                        let slot = Int(s % Int64(ring))
+                        st.events += st.buckets[slot].count
+                        CableNetwork.step(g, bucket: &st.buckets[slot], time: Double(s) * dt, dt: dt, spikes: &st.spikes[parity])
+                    }
+                    if e1 == total { self.sample(g, st, step: e1) }
+                    if st.error == nil, let (i, cell) = CableNetwork.firstNonFinite(g) {
+                        st.error = PlexusError("numerical blow-up: the membrane voltage of cell gid \(cell) (CV \(i)) became non-finite between t = \(self.grid.time(e0)) and \(self.grid.time(e1)) ms; a smaller resolution may be needed", keyPath: "cells")
+                    }
+
+                    self.team.barrier()
+                    if states.contains(where: { $0.error != nil }) { return }
+
+                    // Spikes of all threads in (time, source) order, then delivery to own synapses.
+                    merged.removeAll(keepingCapacity: true)
+                    for u in 0..<nThreads {
+                        let list = states[u].spikes[parity]
+                        for q in 0..<list.count { merged.append(list[q]) }
+                    }
+                    merged.sort { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
+                    for (src, time) in merged {
+                        let lo = offsets[Int(src)], hi = offsets[Int(src) + 1]
+                        var k = lo
+                        while k < hi {
+                            let c = entries[k]
+                            var s = CableNetwork.step(of: time + Double(c.delay), dt: dt)
+                            if s < e1 { s = e1 }
+                            st.buckets[Int(s % Int64(ring))].append(PendingEvent(target: c.target, weight: c.weight))
+                            k += 1
+                        }
+                    }
+                    if t == 0 {
+                        recorded.pointee += merged
+                        progress?(Double(e1) / Double(max(total, 1)))
+                    }
+                }
+            }
+            }
+        }
+        if let e = states.compactMap(\.error).first { throw e }
+
+        // Spikes: source id -> (gid, detector).
+        var spikes: [(gid: Int, detector: Int, time: Double)] = []
+        spikes.reserveCapacity(recorded.count)
+        for (src, time) in recorded {
+            var lo = 0, hi = cellCount - 1
+            while lo < hi { let mid = (lo + hi + 1) / 2; if sourceStart[mid] <= Int(src) { lo = mid } else { hi = mid - 1 } }
+            spikes.append((lo, Int(src) - sourceStart[lo], time))
+        }
+        spikes.sort { $0.time != $1.time ? $0.time < $1.time : ($0.gid != $1.gid ? $0.gid < $1.gid : $0.detector < $1.detector) }
+        var traces: [ProbeTrace] = []
+        for t in 0..<nThreads {
+            for (k, p) in groups[t].probes.enumerated() {
+                var tr = ProbeTrace(gid: p.gid, name: p.probe.name, location: p.probe.location)
+                let buf = states[t].samples[k]
+                for q in 0..<buf.count {
+                    tr.times.append(grid.time(Int64(q) * Int64(p.probe.intervalSteps)))
+                    tr.values.append(buf[q])
+                }
+                traces.append(tr)
+            }
+        }
+        return CableResults(spikes: spikes, probes: traces, simulatedSteps: totalSteps, events: states.reduce(0) { $0 + $1.events })
+    }
+
+    func sample(_ g: CableGroup, _ st: CableThreadState, step s: Int64) {
+        for (k, p) in g.probes.enumerated() where s % Int64(p.probe.intervalSteps) == 0 {
+            let j = p.gid - g.gids.lowerBound
+            let value: Double
+            switch p.probe.source {
+            case .voltage(let a, let wa, let b, let wb):
+                value = wa * g.v[g.slot(cell: j, cv: a)] + wb * g.v[g.slot(cell: j, cv: b)]
+            case .hh(let i, let variable):
+                let o = g.hhOffsetOfCell[j] + i
+                value = variable == 0 ? g.hhM[o] : variable == 1 ? g.hhH[o] : g.hhN[o]
+            case .expsyn(let i):
+                let code = g.expCode[g.expOffsetOfCell[j] + i]
+                value = code >> 30 == 0 ? g.synG[Int(code)] : g.expG[Int(code & 0x3fff_ffff)]
+            case .exp2syn(let i, let variable):
+                let o = g.e2OffsetOfCell[j] + i
+                value = variable == 0 ? g.e2A[o] : g.e2B[o]
+            }
+            st.samples[k].append(value)
+        }
+    }
+
+    static func firstNonFinite(_ g: CableGroup) -> (Int, Int)? {
+        let v = g.v.base
+        var bad = false
+        for i in 0..<g.slotCount where !v[i].isFinite { bad = true; break }
+        guard bad else { return nil }
+        for (j, gid) in g.gids.enumerated() {
+            for c in 0..<g.cellCVCounts[j] where !v[g.slot(cell: j, cv: c)].isFinite { return (c, gid) }
+        }
+        return nil
+    }
+
+    /// One time step of all cells of a group (Arbor's order): deliver the step's events, sum
+    /// mechanism currents and conductances at the old voltage, add stimuli, solve the implicit
+    /// Euler cable equation (Hines), advance mechanism states with the new voltage (cnexp with
+    /// Arbor's Padé exponential), test thresholds.
+    @inline(__always)
+    static func step(_ g: CableGroup, bucket: inout GrowableBuffer<PendingEvent>, time t: Double, dt: Double,
+                     spikes: inout GrowableBuffer<(UInt32, Double)>) {
+        let n = g.slotCount
+        let v = g.v.base, d = g.d.base, u = g.u.base, invD = g.invD.base, cdt = g.cdt.base
+        let I = g.current.base, G = g.conductance.base, parent = g.parent.base
+
+        // Events.
+        let expG = g.expG.base, e2A = g.e2A.base, e2B = g.e2B.base, e2F = g.e2Factor.base
+        let synG = g.synG.base, synE = g.synE.base
+        let ev = bucket.base
+        for q in 0..<bucket.count {
+            let e = ev[q]
+            let i = Int(e.target & 0x3fff_ffff)
+            switch e.target >> 30 {
+            case 0: synG[i] += Double(e.weight)
+            case 1:
+                let w = Double(e.weight) * e2F[i]
+                e2A[i] += w
+                e2B[i] += w
+            default: expG[i] += Double(e.weight)
+            }
+        }
+        bucket.removeAll()
+
+        I.update(repeating: 0, count: n)
+        G.update(repeating: 0, count: n)
+
+        // hh
+        let nhh = g.hhCV.count
+        if nhh > 0 {
+            let cv = g.hhCV.base, gna = g.hhGna.base, gk = g.hhGk.base, gl = g.hhGl.base
+            let el = g.hhEl.base, ena = g.hhEna.base, ek = g.hhEk.base
+            let mm = g.hhM.base, hh = g.hhH.base, nn = g.hhN.base
+            for k in 0..<nhh {
+                let c = Int(cv[k]), vv = v[c]
+                let m = mm[k], h = hh[k], nv = nn[k]
+                let n2 = nv * nv
+                let gK = gk[k] * n2 * n2
+                let gNa = gna[k] * m * m * m * h
+                I[c] += gNa * (vv - ena[k]) + gK * (vv - ek[k]) + gl[k] * (vv - el[k])
+                G[c] += gNa + gK + gl[k]
+            }
+        }
+        // expsyn beyond the first of a CV (the first is dense, folded into the assembly)
+        do {
+            let cv = g.expCV.base, ee = g.expE.base
+            for k in 0..<g.expCV.count {
+                let c = Int(cv[k])
+                I[c] += expG[k] * (v[c] - ee[k])
+                G[c] += expG[k]
+            }
+        }
+        // exp2syn
+        do {
+            let cv = g.e2CV.base, ee = g.e2E.base
+            for k in 0..<g.e2CV.count {
+                let c = Int(cv[k]), gg = e2B[k] - e2A[k]
+                I[c] += gg * (v[c] - ee[k])
+                G[c] += gg
+            }
+        }
+        // Current clamps, on from `start` (inclusive) to `stop`, evaluated at the step's start.
+        for k in 0..<g.clampCV.count where t >= g.clampStart[k] && t < g.clampStop[k] {
+            I[Int(g.clampCV[k])] -= g.clampAmp[k]
+        }
+
+        // Assemble: (C/dt + G + Σg_axial) v' - Σ g_axial v'_neighbour = (C/dt + G) v - I, with the
+        // passive leak (g, g·e per slot) folded in.
+        let gPas = g.gPas.base, gePas = g.gePas.base
+        for i in 0..<n {
+            let gs = synG[i]
+            let gi = cdt[i] + G[i] + gPas[i] + gs
+            d[i] = gi + invD[i]
+            v[i] = (cdt[i] + G[i]) * v[i] - I[i] + (gePas[i] + gs * synE[i])
+        }
+        CableNetwork.hines(g, v: v, d: d, u: u, parent: parent)
+
+        // States with the new voltage.
+        if nhh > 0 {
+            let cv = g.hhCV.base, q10 = g.hhQ10.base
+            let mm = g.hhM.base, hh = g.hhH.base, nn = g.hhN.base
+            for k in 0..<nhh {
+                let vv = v[Int(cv[k])], q = q10[k]
+                mm[k] = cnexp(mm[k], HH.m(vv), q, dt)
+                hh[k] = cnexp(hh[k], HH.h(vv), q, dt)
+                nn[k] = cnexp(nn[k], HH.n(vv), q, dt)
+            }
+        }
+        do {
+            let decay = g.expDecay.base, synDecay = g.synDecay.base
+            for k in 0..<g.expCV.count { expG[k] *= decay[k] }
+            for i in 0..<n { synG[i] *= synDecay[i] }
+        }
+        do {
+            let da = g.e2DecayA.base, db = g.e2DecayB.base
+            for k in 0..<g.e2CV.count { e2A[k] *= da[k]; e2B[k] *= db[k] }
+        }
+
+        // Threshold crossings, time interpolated linearly inside the step.
+        let det = g.detCV.base, thr = g.detThreshold.base, crossed = g.detCrossed.base, vprev = g.detVPrev.base
+        for k in 0..<g.detCV.count {
+            let vv = v[Int(det[k])], th = thr[k]
+            if crossed[k] == 0 {
+                if vv >= th {
+                    let pos = (th - vprev[k]) / (vv - vprev[k])
+                    spikes.append((g.detSource[k], t + pos * dt))
+                    crossed[k] = 1
+                }
+            } else if vv < th {
+                crossed[k] = 0
+            }
+            vprev[k] = vv
+        }
+    }
+
+    /// Hines elimination on the interleaved blocks: from the leaves to the root, then back,
+    /// `lanes` (8) cells at a time, so that eight independent chains of divisions are in flight
+    /// (each cell's operations in the same order as a scalar solve). Each diagonal is replaced by
+    /// its reciprocal once it is final: one division per CV.
+    @inline(__always)
+    static func hines(_ g: CableGroup, v: UnsafeMutablePointer<Double>, d: UnsafeMutablePointer<Double>,
+                      u: UnsafeMutablePointer<Double>, parent: UnsafeMutablePointer<Int32>) {
+        typealias V = SIMD8<Double>
+        @inline(__always) func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> V {
+            UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+        }
+        @inline(__always) func store(_ x: V, _ p: UnsafeMutablePointer<Double>, _ i: Int) {
+            UnsafeMutableRawPointer(p + i).storeBytes(of: x, as: V.self)
+        }
+        let one = V(repeating: 1)
+        for b in 0..<g.blockBase.count {
+            let base = g.blockBase[b], rows = g.blockRows[b]
+            var r = rows - 1
+            while r > 0 {
+                let i = base &+ r &* 8
+                let uu = load(u, i), rd = one / load(d, i), vv = load(v, i)
+                store(rd, d, i)
+                let f = uu * rd
+                let fu = f * uu, fv = f * vv
+                for l in 0..<8 {
+                    let p = Int(parent[i &+ l])
+                    d[p] -= fu[l]
+                    v[p] -= fv[l]
+                }
+                r &-= 1
+            }
+            store(load(v, base) / load(d, base), v, base)
+            for r in 1..<max(rows, 1) {
+                let i = base &+ r &* 8
+                var vp = V()
+                for l in 0..<8 { vp[l] = v[Int(parent[i &+ l])] }
+                store((load(v, i) - load(u, i) * vp) * load(d, i), v, i)
+            }
+        }
+    }
+
+    /// x' = (α - x(α+β))·q10 advanced by dt as Arbor's cnexp does: x = -b/a + (x + b/a)·pade(a dt).
+    @inline(__always)
+    static func cnexp(_ x: Double, _ rates: (Double, Double), _ q10: Double, _ dt: Double) -> Double {
+        let (alpha, beta) = rates
+        let a = -(alpha + beta) * q10
+        let ba = alpha * q10 / a
+        return -ba + (x + ba) * padeExp(a * dt)
+    }
+}
