@@ -15,3 +15,4 @@ import Darwin
 @inlinable @inline(__always) public func _sin(_ x: Double) -> Double { sin(x) }
 @inlinable @inline(__always) public func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 @inlinable @inline(__always) public func _erf(_ x: Double) -> Double { erf(x) }
+@inlinable @inline(__always) public func _sincos(_ x: Double) -> (Double, Double) { (sin(x), cos(x)) }

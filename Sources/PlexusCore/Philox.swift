@@ -52,6 +52,8 @@ public enum RandomPurpose: UInt32, Sendable {
     @usableFromInline var counter: UInt32 = 0
     @usableFromInline var buffer: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
     @usableFromInline var used: Int = 4
+    /// Box-Muller makes normals in pairs; the second waits here for the next call.
+    @usableFromInline var spare: Double = .nan
 
     @inlinable
     public init(seed: UInt64, purpose: RandomPurpose, index: UInt32 = 0, id: UInt64, time: UInt32 = 0) {
@@ -126,11 +128,19 @@ public enum RandomPurpose: UInt32, Sendable {
         }
     }
 
-    /// Standard normal (Box-Muller; one value per call, deterministic).
+    /// Standard normal (Box-Muller, both values of a pair used in turn; deterministic).
     @inlinable
     public mutating func nextNormal() -> Double {
+        if !spare.isNaN {
+            let v = spare
+            spare = .nan
+            return v
+        }
         let u1 = nextOpenDouble(), u2 = nextDouble()
-        return (-2.0 * _log(u1)).squareRoot() * _cos(2.0 * Double.pi * u2)
+        let r = (-2.0 * _log(u1)).squareRoot()
+        let (s, c) = _sincos(2.0 * Double.pi * u2)
+        spare = r * s
+        return r * c
     }
 
     /// Exponential with rate 1.
