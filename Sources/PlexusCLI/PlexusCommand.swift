@@ -8,7 +8,7 @@ struct PlexusCommand: ParsableCommand {
         commandName: "plexus",
         abstract: "Brain simulation at every scale: point-neuron networks (NEST's job) and more to come.",
         version: Provenance.version,
-        subcommands: [Run.self, Models.self, ReportCommand.self, RerunCommand.self],
+        subcommands: [Run.self, Models.self, ReportCommand.self, RerunCommand.self, Sweep.self],
         defaultSubcommand: nil)
 }
 

@@ -1,0 +1,272 @@
+import CBZip2
+import Foundation
+import PlexusCore
+import PlexusMass
+import ZIPFoundation
+
+/// Reads TVB connectivity zips as tvb-data ships them, the way TVB's `ZipReader` does: for each
+/// key (`weights`, `tract_lengths`, `centres` or `centers`, `cortical`, `hemispheres`, `areas`,
+/// `average_orientations`) the FIRST member whose path contains the key (any folder, `__MACOSX`
+/// skipped), bz2-decompressed when its name ends in `.bz2`, parsed as whitespace-separated
+/// numbers (centres: label then x y z; extra columns ignored). Row i is region i everywhere.
+/// Missing tract lengths are Euclidean distances between centres (TVB's fallback); missing
+/// hemispheres come from the labels. Every error names the zip, the member and the line.
+public enum ConnectomeZip {
+    public static func read(_ path: String) throws -> Connectome {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw PlexusError("connectivity zip not found", file: path)
+        }
+        let archive: Archive
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw PlexusError("not a readable zip archive (\(error))", file: path)
+        }
+        let entries = Array(archive).filter { $0.type == .file && !$0.path.hasPrefix("__MACOSX") && !$0.path.contains("/__MACOSX") }
+        func member(_ keys: String...) throws -> (name: String, text: String)? {
+            for key in keys {
+                guard let e = entries.first(where: { $0.path.contains(key) }) else { continue }
+                var data = Data()
+                let crc: CRC32
+                do {
+                    crc = try archive.extract(e, skipCRC32: false) { data.append($0) }
+                } catch {
+                    throw PlexusError("cannot extract the member (\(error))", file: "\(path):\(e.path)")
+                }
+                if crc != e.checksum {
+                    throw PlexusError("the member is corrupt (CRC-32 mismatch)", file: "\(path):\(e.path)")
+                }
+                if e.path.hasSuffix(".bz2") { data = try bunzip2(data, where: "\(path):\(e.path)") }
+                guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
+                    throw PlexusError("the member is not text", file: "\(path):\(e.path)")
+                }
+                return (e.path, text)
+            }
+            return nil
+        }
+        guard let w = try member("weights") else {
+            throw PlexusError("no member named like 'weights' (members: \(entries.map(\.path).joined(separator: ", ")))", file: path)
+        }
+        let wt = try parseTable(w.text, where: "\(path):\(w.name)")
+        let n = wt.rows.count
+        guard n >= 1 else { throw PlexusError("no numbers in the member", file: "\(path):\(w.name)") }
+        try checkSquare(wt, n: n, where: "\(path):\(w.name)", what: "weights", reference: nil)
+        var weights = [Double](repeating: 0, count: n * n)
+        for (i, row) in wt.rows.enumerated() {
+            for (j, v) in row.values.enumerated() {
+                guard v.isFinite else {
+                    throw PlexusError("weight in column \(j + 1) is \(v); weights must be finite numbers", file: "\(path):\(w.name)", line: row.line)
+                }
+                weights[i * n + j] = v
+            }
+        }
+        // centres: label x y z
+        var labels: [String] = [], centres: [Double] = []
+        if let c = try member("centres", "centers") {
+            let where_ = "\(path):\(c.name)"
+            var lineNo = 0
+            for raw in c.text.split(separator: "\n", omittingEmptySubsequences: false) {
+                lineNo += 1
+                let fields = raw.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+                if fields.isEmpty || fields[0].hasPrefix("#") { continue }
+                guard fields.count >= 4 else {
+                    throw PlexusError("expected 'label x y z', got \(fields.count) field(s)", file: where_, line: lineNo)
+                }
+                var xyz: [Double] = []
+                for k in 1...3 {
+                    guard let v = Double(fields[k]), v.isFinite else {
+                        throw PlexusError("'\(fields[k])' (column \(k + 1)) is not a number", file: where_, line: lineNo)
+                    }
+                    xyz.append(v)
+                }
+                labels.append(String(fields[0]))
+                centres += xyz
+            }
+            guard labels.count == n else {
+                throw PlexusError("\(labels.count) regions here but \(n) in \(w.name)", file: where_, line: lineNo)
+            }
+        } else {
+            labels = (0..<n).map { "region\($0)" }
+            centres = [Double](repeating: 0, count: 3 * n)
+        }
+        var lengths = [Double](repeating: 0, count: n * n)
+        if let t = try member("tract_lengths") {
+            let where_ = "\(path):\(t.name)"
+            let tt = try parseTable(t.text, where: where_)
+            try checkSquare(tt, n: n, where: where_, what: "tract lengths", reference: w.name)
+            for (i, row) in tt.rows.enumerated() {
+                for (j, v) in row.values.enumerated() {
+                    guard v.isFinite, v >= 0 else {
+                        throw PlexusError("tract length in column \(j + 1) is \(v); lengths must be finite and >= 0", file: where_, line: row.line)
+                    }
+                    lengths[i * n + j] = v
+                }
+            }
+        } else {
+            for i in 0..<n {
+                for j in 0..<n {
+                    var s = 0.0
+                    for k in 0..<3 { let d = centres[3 * i + k] - centres[3 * j + k]; s += d * d }
+                    lengths[i * n + j] = s.squareRoot()
+                }
+            }
+        }
+        func vector(_ key: String, columns: Int = 1) throws -> [Double] {
+            guard let m = try member(key) else { return [] }
+            let where_ = "\(path):\(m.name)"
+            let t = try parseTable(m.text, where: where_)
+            guard t.rows.count == n else {
+                throw PlexusError("\(t.rows.count) rows here but \(n) regions in \(w.name)", file: where_, line: t.rows.last?.line ?? 1)
+            }
+            var out: [Double] = []
+            for row in t.rows {
+                guard row.values.count == columns else {
+                    throw PlexusError("expected \(columns) value(s) per line, got \(row.values.count)", file: where_, line: row.line)
+                }
+                for v in row.values where !v.isFinite {
+                    throw PlexusError("value \(v) is not finite", file: where_, line: row.line)
+                }
+                out += row.values
+            }
+            return out
+        }
+        let cortical = try vector("cortical").map { $0 != 0 }
+        let hemispheres = try vector("hemispheres").map { $0 != 0 }
+        let areas = try vector("areas")
+        let orientations = try vector("average_orientations", columns: 3)
+        let conn = Connectome(labels: labels, weights: weights, tractLengths: lengths, centres: centres, cortical: cortical,
+                              hemispheres: hemispheres, areas: areas, orientations: orientations,
+                              source: URL(fileURLWithPath: path).lastPathComponent)
+        try conn.validate()
+        return conn
+    }
+
+    struct Table {
+        struct Row { let line: Int; let values: [Double] }
+        var rows: [Row] = []
+    }
+
+    /// Whitespace-separated numbers, one row per non-empty line; `#` starts a comment (numpy.loadtxt).
+    static func parseTable(_ text: String, where place: String) throws -> Table {
+        var table = Table()
+        var lineNo = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNo += 1
+            let content = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let fields = content.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "," })
+            if fields.isEmpty { continue }
+            var values: [Double] = []
+            values.reserveCapacity(fields.count)
+            for (k, f) in fields.enumerated() {
+                if let v = Double(f) {
+                    values.append(v)
+                } else if let b = ["true": 1.0, "false": 0.0, "True": 1.0, "False": 0.0][String(f)] {
+                    values.append(b)
+                } else {
+                    throw PlexusError("'\(f)' (column \(k + 1)) is not a number", file: place, line: lineNo)
+                }
+            }
+            if let first = table.rows.first, first.values.count != values.count {
+                throw PlexusError("ragged matrix: \(values.count) values on this line, \(first.values.count) on line \(first.line)",
+                                  file: place, line: lineNo)
+            }
+            table.rows.append(Table.Row(line: lineNo, values: values))
+        }
+        return table
+    }
+
+    static func checkSquare(_ t: Table, n: Int, where place: String, what: String, reference: String?) throws {
+        let cols = t.rows.first?.values.count ?? 0
+        if let reference {
+            guard t.rows.count == n, cols == n else {
+                throw PlexusError("\(what) are \(t.rows.count) x \(cols); \(reference) has \(n) regions",
+                                  file: place, line: t.rows.count != n ? (t.rows.last?.line ?? 1) : (t.rows.first?.line ?? 1))
+            }
+        } else {
+            guard cols == n else {
+                throw PlexusError("\(what) must be square: \(n) rows of \(cols) values", file: place, line: t.rows.last?.line ?? 1)
+            }
+        }
+    }
+
+    /// Decompresses a whole bzip2 stream with libbz2.
+    static func bunzip2(_ data: Data, where place: String) throws -> Data {
+        var capacity = max(1 << 16, data.count * 8)
+        while capacity < 1 << 31 {
+            var out = [UInt8](repeating: 0, count: capacity)
+            var outLen = UInt32(capacity)
+            var input = [UInt8](data)
+            let rc = input.withUnsafeMutableBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    dst.baseAddress!.withMemoryRebound(to: CChar.self, capacity: capacity) { d in
+                        src.baseAddress!.withMemoryRebound(to: CChar.self, capacity: src.count) { s in
+                            BZ2_bzBuffToBuffDecompress(d, &outLen, s, UInt32(src.count), 0, 0)
+                        }
+                    }
+                }
+            }
+            if rc == BZ_OK { return Data(out.prefix(Int(outLen))) }
+            if rc == BZ_OUTBUFF_FULL { capacity *= 4; continue }
+            throw PlexusError("corrupt bzip2 data (libbz2 error \(rc))", file: place)
+        }
+        throw PlexusError("bzip2 member too large", file: place)
+    }
+
+    // MARK: - tvb-data
+
+    /// Folder of the `tvb_data` Python package: `$PLEXUS_TVB_DATA` (that folder, or one holding
+    /// `connectivity/`), else what `python3 -c 'import tvb_data'` says (also tried with
+    /// bench/.venv-tvb/bin/python of this repository). nil when none is found.
+    public static func tvbDataDirectory() -> String? {
+        let fm = FileManager.default
+        if let env = ProcessInfo.processInfo.environment["PLEXUS_TVB_DATA"], !env.isEmpty {
+            for cand in [env, env + "/tvb_data"] where fm.fileExists(atPath: cand + "/connectivity") { return cand }
+        }
+        var pythons = ["python3"]
+        var dir = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { dir.deleteLastPathComponent() }
+        pythons.append(dir.appendingPathComponent("bench/.venv-tvb/bin/python").path)
+        pythons.append(fm.currentDirectoryPath + "/bench/.venv-tvb/bin/python")
+        for py in pythons {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = [py, "-c", "import tvb_data, os; print(os.path.dirname(tvb_data.__file__))"]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = FileHandle.nullDevice
+            do { try p.run() } catch { continue }
+            let out = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { continue }
+            let d = String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if fm.fileExists(atPath: d + "/connectivity") { return d }
+        }
+        return nil
+    }
+
+    /// Path of `<name>.zip` in tvb-data's connectivity folder.
+    public static func tvbDataZip(_ name: String) throws -> String {
+        guard let dir = tvbDataDirectory() else {
+            throw PlexusError("tvb-data is not installed (pip install tvb-data==3.0.0, or set PLEXUS_TVB_DATA to its folder)",
+                              keyPath: "connectivity.tvb_data")
+        }
+        let file = name.hasSuffix(".zip") ? name : name + ".zip"
+        let path = dir + "/connectivity/" + file
+        guard FileManager.default.fileExists(atPath: path) else {
+            let known = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/connectivity"))?
+                .filter { $0.hasSuffix(".zip") }.map { String($0.dropLast(4)) }.sorted() ?? []
+            throw PlexusError("tvb-data has no connectivity '\(name)'; known: \(known.joined(separator: ", "))", keyPath: "connectivity.tvb_data")
+        }
+        return path
+    }
+
+    /// The connectome of a description's source (zip paths relative to `baseDirectory`).
+    public static func load(_ source: ConnectivitySource, baseDirectory: String = ".") throws -> Connectome {
+        switch source {
+        case .tvbData(let name): return try read(tvbDataZip(name))
+        case .zip(let p): return try read(p.hasPrefix("/") ? p : baseDirectory + "/" + p)
+        case .synthetic(let n, let density, let seed): return try Connectome.synthetic(regions: n, density: density, seed: seed)
+        case .given(let c): return c
+        }
+    }
+}

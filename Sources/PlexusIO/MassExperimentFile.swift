@@ -1,0 +1,318 @@
+import Foundation
+import PlexusCore
+import PlexusMass
+
+/// Experiment files for the neural-mass engine (`engine: mass`), decoded into `MassExperiment`,
+/// the type the Swift API builds too. Shape:
+/// ```yaml
+/// engine: mass
+/// connectivity: {tvb_data: connectivity_76}     # or {zip: my.zip} or {synthetic: {regions: 700, density: 0.27, seed: 1}}
+/// speed: 3.0 mm/ms
+/// model: {name: Generic2dOscillator, params: {a: -0.5}}
+/// coupling: {name: Linear, params: {a: 0.0152}}
+/// integrator: {name: HeunDeterministic, dt: 0.0625 ms}   # HeunStochastic: noise: {nsig: 1e-6}
+/// initial_history: {V: initial_V.csv, W: 0.0}            # constant history: per region (file or list) or one value
+/// duration: 500 ms
+/// monitors: [{type: raw}, {type: temporal_average, period: 1 ms}, {type: bold, period: 720 ms}]
+/// precision: float64                                      # or float32 (TVB's arithmetic)
+/// fc: {monitor: 2, discard: 20 s, compare: empirical_fc.csv}
+/// sweep: {coupling.a: {from: 0.005, to: 0.02, count: 8}, speed: [1, 2, 4] mm/ms}
+/// ```
+/// Relative file names are relative to the experiment file's folder.
+public enum MassExperimentFile {
+    static let topKeys = ["engine", "description", "seed", "connectivity", "speed", "model", "coupling", "integrator",
+                          "initial_history", "duration", "monitors", "precision", "fc", "sweep"]
+
+    public static func load(_ path: String) throws -> MassExperiment {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw PlexusError("cannot read the experiment file", file: path)
+        }
+        return try decode(text, file: path)
+    }
+
+    public static func decode(_ text: String, file: String = "<string>") throws -> MassExperiment {
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        let root = try ExperimentFile.compose(text, file: file)
+        let top = try YNode(node: root, file: file, path: "").mapping(allowed: topKeys)
+        if let e = top["engine"] {
+            guard try e.string() == "mass" else { throw e.error("engine '\(try e.string())' is not a neural-mass experiment") }
+        }
+        func need(_ k: String) throws -> YNode {
+            guard let v = top[k] else { throw PlexusError("missing key '\(k)'", file: file, keyPath: k) }
+            return v
+        }
+        // connectivity
+        let connNode = try need("connectivity")
+        let cm = try connNode.mapping(allowed: ["tvb_data", "zip", "synthetic"])
+        guard cm.count == 1 else { throw connNode.error("give exactly one of tvb_data, zip, synthetic") }
+        let connectivity: ConnectivitySource
+        if let t = cm["tvb_data"] {
+            connectivity = .tvbData(try t.string())
+        } else if let z = cm["zip"] {
+            let p = try z.string()
+            connectivity = .zip(p.hasPrefix("/") ? p : base + "/" + p)
+        } else {
+            let s = try cm["synthetic"]!.mapping(allowed: ["regions", "density", "seed"])
+            guard let r = s["regions"], let d = s["density"] else { throw cm["synthetic"]!.error("synthetic needs regions and density") }
+            var seed: UInt64 = 1
+            if let sn = s["seed"] {
+                guard let v = UInt64(try sn.string()) else { throw sn.error("seed must be a whole number >= 0") }
+                seed = v
+            }
+            let n = try r.int()
+            guard n >= 2 else { throw r.error("regions must be >= 2, got \(n)") }
+            let dens = try d.double()
+            guard dens > 0, dens <= 1 else { throw d.error("density must be in (0, 1], got \(dens)") }
+            connectivity = .synthetic(regions: n, density: dens, seed: seed)
+        }
+        let speed = try top["speed"].map { try speedValue($0) } ?? 3.0
+        // model
+        let model = try named(try need("model"), defaultName: nil, allowed: ["name", "params"]) { MassModelDescription(name: $0, params: $1) }
+        let coupling = try top["coupling"].map { try named($0, defaultName: "Linear", allowed: ["name", "params"]) { CouplingDescription(name: $0, params: $1) } }
+            ?? CouplingDescription()
+        // integrator
+        let inode = try need("integrator")
+        let im = try inode.mapping(allowed: ["name", "dt", "noise", "nsig"])
+        let iname = try im["name"]?.string() ?? "HeunDeterministic"
+        guard let (scheme, stochastic) = IntegratorDescription.names[iname] else {
+            throw (im["name"] ?? inode).error("unknown integrator '\(iname)'; known: \(IntegratorDescription.names.keys.sorted().joined(separator: ", "))")
+        }
+        guard let dtNode = im["dt"] else { throw inode.error("the integrator needs dt (e.g. dt: 0.1 ms)") }
+        let dt = try time(dtNode)
+        guard dt > 0 else { throw dtNode.error("dt must be > 0, got \(dt) ms") }
+        var nsig = [1.0]
+        var nsigNode = im["nsig"]
+        var numpySeed: UInt32?
+        var numpySkip = 0
+        if let nz = im["noise"] {
+            let nm = try nz.mapping(allowed: ["nsig", "type", "numpy_seed", "numpy_skip"])
+            if let t = nm["type"], try t.string() != "additive" { throw t.error("only additive noise is supported") }
+            nsigNode = nm["nsig"] ?? nsigNode
+            if let s = nm["numpy_seed"] {
+                guard let v = UInt32(try s.string()) else { throw s.error("numpy_seed must be a whole number in 0...4294967295") }
+                numpySeed = v
+            }
+            if let s = nm["numpy_skip"] {
+                numpySkip = try s.int()
+                guard numpySkip >= 0 else { throw s.error("numpy_skip must be >= 0") }
+            }
+        }
+        if let ns = nsigNode {
+            nsig = ns.isSequence ? try ns.sequence().map { try $0.double() } : [try ns.double()]
+            for v in nsig where !(v >= 0) { throw ns.error("nsig must be >= 0 (TVB's D), got \(v)") }
+        }
+        if stochastic, nsigNode == nil { throw inode.error("\(iname) needs noise: {nsig: D} (TVB's additive noise D: dW = sqrt(2 D dt) z)") }
+        if !stochastic, nsigNode != nil { throw nsigNode!.error("\(iname) is deterministic: use \(iname.replacingOccurrences(of: "Deterministic", with: "Stochastic")) for noise") }
+        var integrator = IntegratorDescription(scheme: scheme, stochastic: stochastic, dt: dt, nsig: nsig)
+        integrator.numpySeed = numpySeed
+        integrator.numpySkip = numpySkip
+        // initial history
+        var initial: [String: InitialValue] = [:]
+        if let ih = top["initial_history"] {
+            for (k, v) in try ih.mapping() {
+                if v.isSequence {
+                    initial[k] = .perRegion(try v.sequence().map { try $0.double() })
+                } else if let x = try? v.double() {
+                    guard x.isFinite else { throw v.error("initial value is \(x)") }
+                    initial[k] = .constant(x)
+                } else {
+                    let p = try v.string()
+                    initial[k] = .perRegion(try readValues(p.hasPrefix("/") ? p : base + "/" + p, node: v))
+                }
+            }
+        }
+        let durNode = try need("duration")
+        let duration = try time(durNode)
+        guard duration > 0 else { throw durNode.error("duration must be > 0, got \(duration) ms") }
+        // monitors
+        var monitors: [MonitorDescription] = []
+        if let ms = top["monitors"] {
+            for item in try ms.sequence() { monitors.append(try monitor(item)) }
+        } else {
+            monitors = [MonitorDescription(.raw)]
+        }
+        var precision = MassPrecision.float64
+        if let p = top["precision"] {
+            guard let v = MassPrecision(rawValue: try p.string()) else { throw p.error("precision must be float64 or float32") }
+            precision = v
+        }
+        var seed: UInt64 = 42
+        if let s = top["seed"] {
+            guard let v = UInt64(try s.string()) else { throw s.error("seed must be a whole number >= 0") }
+            seed = v
+        }
+        var fc: FCDescription?
+        if let f = top["fc"] {
+            let fm = try f.mapping(allowed: ["monitor", "discard", "compare"])
+            var d = FCDescription()
+            if let m = fm["monitor"] {
+                if let k = try? m.int() {
+                    guard k >= 0, k < monitors.count else { throw m.error("monitor \(k) is not an index of monitors (0..<\(monitors.count))") }
+                    d.monitor = k
+                } else {
+                    let name = try m.string()
+                    guard let k = monitors.lastIndex(where: { $0.stem == name || $0.kind.rawValue == name }) else {
+                        throw m.error("no monitor of type '\(name)'")
+                    }
+                    d.monitor = k
+                }
+            }
+            if let dn = fm["discard"] { d.discard = try time(dn) }
+            if let c = fm["compare"] {
+                let p = try c.string()
+                d.empirical = try readValues(p.hasPrefix("/") ? p : base + "/" + p, node: c)
+            }
+            fc = d
+        }
+        var sweep: [SweepAxis] = []
+        if let s = top["sweep"] {
+            let entries = try s.mapping()
+            guard (1...2).contains(entries.count) else { throw s.error("a sweep takes one or two parameters, got \(entries.count)") }
+            for (param, v) in entries { sweep.append(SweepAxis(param, try sweepValues(param, v))) }
+        }
+        return MassExperiment(connectivity: connectivity, speed: speed, model: model, coupling: coupling, integrator: integrator,
+                              initialHistory: initial, duration: duration, monitors: monitors, precision: precision, seed: seed,
+                              fc: fc, sweep: sweep)
+    }
+
+    static func named<T>(_ node: YNode, defaultName: String?, allowed: [String], _ make: (String, [String: Double]) -> T) throws -> T {
+        if !node.isMapping { return make(try node.string(), [:]) }
+        let m = try node.mapping(allowed: allowed)
+        guard let name = try m["name"]?.string() ?? defaultName else { throw node.error("needs name:") }
+        var params: [String: Double] = [:]
+        if let p = m["params"] {
+            for (k, v) in try p.mapping() {
+                let x = try v.double()
+                guard x.isFinite else { throw v.error("\(k) is \(x)") }
+                params[k] = x
+            }
+        }
+        return make(name, params)
+    }
+
+    static func time(_ node: YNode) throws -> Double {
+        let q = try node.quantity()
+        do { return try q.canonical(.time, name: node.path) } catch let e as PlexusError { throw node.error(e.message) }
+    }
+
+    /// mm/ms (= m/s), or a plain number of mm/ms.
+    static func speedValue(_ node: YNode) throws -> Double {
+        let q = try node.quantity()
+        let v: Double
+        switch q.unit ?? "mm/ms" {
+        case "mm/ms", "m/s": v = q.value
+        case "mm/s": v = q.value / 1000
+        case "cm/s": v = q.value / 100
+        default: throw node.error("unit '\(q.unit!)' does not fit a speed; use mm/ms (or m/s)")
+        }
+        guard v.isFinite, v > 0 else { throw node.error("speed must be a positive number of mm/ms, got \(v)") }
+        return v
+    }
+
+    static func monitor(_ node: YNode) throws -> MonitorDescription {
+        let m = try node.mapping(allowed: ["type", "period", "variables", "sample", "kernel", "params"])
+        guard let t = m["type"] else { throw node.error("a monitor needs type: raw|sub_sample|temporal_average|bold|balloon") }
+        let kinds: [String: MonitorKind] = ["raw": .raw, "sub_sample": .subSample, "subsample": .subSample,
+                                            "temporal_average": .temporalAverage, "tavg": .temporalAverage,
+                                            "bold": .bold, "balloon": .balloon]
+        guard let kind = kinds[try t.string()] else {
+            throw t.error("unknown monitor type '\(try t.string())'; known: raw, sub_sample, temporal_average, bold, balloon")
+        }
+        var d = MonitorDescription(kind)
+        if let p = m["period"] {
+            d.period = try time(p)
+            guard d.period > 0 else { throw p.error("period must be > 0") }
+        } else {
+            switch kind {
+            case .raw: break
+            case .bold, .balloon: d.period = 2000
+            default: throw node.error("a \(try t.string()) monitor needs a period")
+            }
+        }
+        if let v = m["variables"] { d.variables = v.isSequence ? try v.sequence().map { try $0.string() } : [try v.string()] }
+        if let s = m["sample"] {
+            guard kind == .balloon else { throw s.error("sample is a balloon monitor setting") }
+            d.sample = try time(s)
+            guard d.sample > 0 else { throw s.error("sample must be > 0") }
+        }
+        if let k = m["kernel"] {
+            guard kind == .bold else { throw k.error("kernel is a bold monitor setting") }
+            for (name, v) in try k.mapping() {
+                let x = try v.double()
+                switch name {
+                case "tau_s": d.volterra.tau_s = x
+                case "tau_f": d.volterra.tau_f = x
+                case "k_1": d.volterra.k_1 = x
+                case "V_0": d.volterra.V_0 = x
+                case "length": d.volterra.length = try time(v)
+                default: throw v.error("unknown kernel parameter '\(name)'; known: tau_s, tau_f, k_1, V_0, length")
+                }
+            }
+        }
+        if let p = m["params"] {
+            guard kind == .balloon else { throw p.error("params is a balloon monitor setting") }
+            for (name, v) in try p.mapping() {
+                let x = try v.double()
+                switch name {
+                case "tau_s": d.balloon.tau_s = x
+                case "tau_f": d.balloon.tau_f = x
+                case "tau_o": d.balloon.tau_o = x
+                case "alpha": d.balloon.alpha = x
+                case "TE": d.balloon.TE = x
+                case "V0": d.balloon.V0 = x
+                case "E0": d.balloon.E0 = x
+                case "epsilon": d.balloon.epsilon = x
+                case "nu_0": d.balloon.nu_0 = x
+                case "r_0": d.balloon.r_0 = x
+                case "RBM": d.balloon.RBM = x != 0
+                case "nonlinear": d.balloon.nonlinear = x != 0
+                default: throw v.error("unknown balloon parameter '\(name)'")
+                }
+            }
+        }
+        return d
+    }
+
+    /// `[v1, v2, ...]` (units allowed), `{values: [...]}`, `{from: a, to: b, count: k}` (inclusive grid).
+    static func sweepValues(_ param: String, _ node: YNode) throws -> [Double] {
+        func number(_ n: YNode) throws -> Double {
+            if param == "speed" { return try speedValue(n) }
+            let q = try n.quantity()
+            return q.value
+        }
+        if node.isSequence { return try node.sequence().map(number) }
+        let m = try node.mapping(allowed: ["values", "from", "to", "count"])
+        if let v = m["values"] { return try v.sequence().map(number) }
+        guard let a = m["from"], let b = m["to"], let c = m["count"] else { throw node.error("give values: [...] or from/to/count") }
+        let lo = try number(a), hi = try number(b), k = try c.int()
+        guard k >= 1 else { throw c.error("count must be >= 1") }
+        if k == 1 { return [lo] }
+        return (0..<k).map { lo + (hi - lo) * Double($0) / Double(k - 1) }
+    }
+
+    /// Numbers from a CSV/text file: one value per region (a column, a row, or `label,value` lines),
+    /// or a matrix (read row by row). A header line without numbers is skipped.
+    static func readValues(_ path: String, node: YNode) throws -> [Double] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw node.error("cannot read '\(path)'")
+        }
+        var out: [Double] = []
+        var lineNo = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNo += 1
+            let fields = raw.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\r" || $0 == ";" })
+            if fields.isEmpty || fields[0].hasPrefix("#") { continue }
+            let nums = fields.map { Double($0) }
+            if nums.allSatisfy({ $0 == nil }) && out.isEmpty { continue }   // header
+            if fields.count >= 2 && nums[0] == nil && nums.dropFirst().allSatisfy({ $0 != nil }) {
+                out += nums.dropFirst().map { $0! }                          // label,value...
+                continue
+            }
+            for (k, v) in nums.enumerated() {
+                guard let v, v.isFinite else { throw PlexusError("'\(fields[k])' (column \(k + 1)) is not a finite number", file: path, line: lineNo) }
+                out.append(v)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import PlexusCore
+
+/// A minimal reader for numpy's .npy files (format 1.0-3.0): little-endian float32/float64/int
+/// arrays in C order, as TVB's reference scripts write them.
+public struct NpyArray: Sendable {
+    public let shape: [Int]
+    /// Values in C order, converted to Double.
+    public let values: [Double]
+
+    public init(contentsOf path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { throw PlexusError("cannot read the file", file: path) }
+        try self.init(data: data, name: path)
+    }
+
+    public init(data: Data, name: String = "<npy>") throws {
+        let bytes = [UInt8](data)
+        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else {
+            throw PlexusError("not a .npy file (bad magic)", file: name)
+        }
+        let major = bytes[6]
+        var offset: Int, headerLength: Int
+        if major == 1 {
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            offset = 10
+        } else {
+            guard bytes.count >= 12 else { throw PlexusError("truncated .npy header", file: name) }
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            offset = 12
+        }
+        guard bytes.count >= offset + headerLength else { throw PlexusError("truncated .npy header", file: name) }
+        let header = String(decoding: bytes[offset..<(offset + headerLength)], as: UTF8.self)
+        offset += headerLength
+        func field(_ key: String) -> String? {
+            guard let r = header.range(of: "'\(key)':") else { return nil }
+            return String(header[r.upperBound...]).trimmingCharacters(in: .whitespaces)
+        }
+        guard let descrField = field("descr"), let q1 = descrField.firstIndex(of: "'") else {
+            throw PlexusError("no dtype in the .npy header", file: name)
+        }
+        let rest = descrField[descrField.index(after: q1)...]
+        guard let q2 = rest.firstIndex(of: "'") else { throw PlexusError("bad dtype in the .npy header", file: name) }
+        let descr = String(rest[..<q2])
+        if let f = field("fortran_order"), f.hasPrefix("True") { throw PlexusError("Fortran-ordered .npy files are not supported", file: name) }
+        guard let s = field("shape"), let open = s.firstIndex(of: "("), let close = s.firstIndex(of: ")") else {
+            throw PlexusError("no shape in the .npy header", file: name)
+        }
+        shape = s[s.index(after: open)..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let count = shape.reduce(1, *)
+        let size: Int
+        switch descr {
+        case "<f8", "<i8", "<u8": size = 8
+        case "<f4", "<i4", "<u4": size = 4
+        default: throw PlexusError("unsupported .npy dtype '\(descr)' (little-endian float/int 4 or 8 bytes only)", file: name)
+        }
+        guard bytes.count >= offset + count * size else { throw PlexusError("truncated .npy data", file: name) }
+        var out = [Double](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            let p = raw.baseAddress! + offset
+            for k in 0..<count {
+                switch descr {
+                case "<f8": out[k] = p.loadUnaligned(fromByteOffset: 8 * k, as: Double.self)
+                case "<f4": out[k] = Double(p.loadUnaligned(fromByteOffset: 4 * k, as: Float.self))
+                case "<i8": out[k] = Double(p.loadUnaligned(fromByteOffset: 8 * k, as: Int64.self))
+                case "<u8": out[k] = Double(p.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self))
+                case "<i4": out[k] = Double(p.loadUnaligned(fromByteOffset: 4 * k, as: Int32.self))
+                default: out[k] = Double(p.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self))
+                }
+            }
+        }
+        values = out
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import PlexusCore
+import PlexusMass
+
+extension RunOutput {
+    /// One CSV per monitor: `t_ms`, then one column per region label (per variable when the
+    /// monitor records several: `<variable>.<label>`). Returns the file name.
+    @discardableResult
+    public mutating func writeMonitor(_ m: MonitorResult, labels: [String], name: String) throws -> String {
+        let header: [String]
+        if m.variables.count == 1 {
+            header = ["t_ms"] + labels
+        } else {
+            header = ["t_ms"] + m.variables.flatMap { v in labels.map { "\(v).\($0)" } }
+        }
+        let nv = m.variables.count, n = m.regions
+        try write(name) { out in
+            out.line(header.joined(separator: ","))
+            var line = ""
+            for k in 0..<m.samples {
+                line.removeAll(keepingCapacity: true)
+                line += OutputText.number(m.times[k])
+                for v in 0..<nv {
+                    for i in 0..<n { line += ","; line += OutputText.number(m.values[(k * nv + v) * n + i]) }
+                }
+                out.line(line)
+            }
+        }
+        return name
+    }
+
+    /// fc.csv: `region,<labels>` then one row per region.
+    public mutating func writeFC(_ fc: [Double], labels: [String], name: String = "fc.csv") throws {
+        let n = labels.count
+        try write(name) { out in
+            out.line((["region"] + labels).joined(separator: ","))
+            for i in 0..<n {
+                out.line(([labels[i]] + (0..<n).map { OutputText.number(fc[i * n + $0]) }).joined(separator: ","))
+            }
+        }
+    }
+
+    /// sweep.csv: the swept parameters, fc_sc, fc_fc (when compared), mean/std of the first
+    /// monitor's first variable, seconds per point, status.
+    public mutating func writeSweep(_ sweep: MassSweep, _ points: [SweepPoint], variable: String, name: String = "sweep.csv") throws {
+        let hasFCFC = points.contains { $0.fcFC != nil }
+        try write(name) { out in
+            var header = sweep.axes.map(\.parameter) + ["fc_sc"]
+            if hasFCFC { header.append("fc_fc") }
+            header += ["mean_\(variable)", "std_\(variable)", "seconds", "status"]
+            out.line(header.joined(separator: ","))
+            for p in points {
+                var cols = p.values.map(OutputText.number)
+                cols.append(p.fcSC.map(OutputText.number) ?? "nan")
+                if hasFCFC { cols.append(p.fcFC.map(OutputText.number) ?? "nan") }
+                cols += [OutputText.number(p.mean), OutputText.number(p.std), String(format: "%.3f", p.seconds)]
+                cols.append(p.error.map { "\"\($0.replacingOccurrences(of: "\"", with: "'"))\"" } ?? "ok")
+                out.line(cols.joined(separator: ","))
+            }
+        }
+    }
+}
+
+extension Provenance {
+    /// The fully resolved neural-mass experiment: every parameter with its value.
+    public static func resolved(_ sim: MassSimulation) -> [String: Any] {
+        let e = sim.experiment
+        func json(_ v: Double) -> Any { v.isFinite ? v : "\(v)" }
+        var conn: [String: Any] = ["regions": sim.regions, "nonzero_weights": sim.couplingTerms, "source": sim.connectome.source,
+                                   "undirected": sim.connectome.isUndirected]
+        switch e.connectivity {
+        case .tvbData(let n): conn["tvb_data"] = n
+        case .zip(let p): conn["zip"] = p
+        case .synthetic(let r, let d, let s): conn["synthetic"] = ["regions": r, "density": d, "seed": s]
+        case .given: conn["given"] = true
+        }
+        var integ: [String: Any] = ["name": e.integrator.name, "dt_ms": e.integrator.dt]
+        if e.integrator.stochastic {
+            var noise: [String: Any] = ["type": "additive", "nsig": e.integrator.nsig,
+                                        "stream": e.integrator.numpySeed == nil ? "Philox4x32-10 keyed by (seed, step), ziggurat normals" : "numpy RandomState (TVB)"]
+            if let s = e.integrator.numpySeed { noise["numpy_seed"] = s; noise["numpy_skip"] = e.integrator.numpySkip }
+            integ["noise"] = noise
+        }
+        var initial: [String: Any] = [:]
+        for (k, v) in e.initialHistory {
+            switch v {
+            case .constant(let c): initial[k] = c
+            case .perRegion(let l): initial[k] = l
+            }
+        }
+        let monitors: [[String: Any]] = e.monitors.map { m in
+            var d: [String: Any] = ["type": m.kind.rawValue, "variables": m.variables ?? []]
+            if m.kind != .raw { d["period_ms"] = m.period }
+            if m.kind == .bold {
+                d["kernel"] = ["name": "FirstOrderVolterra", "tau_s": m.volterra.tau_s, "tau_f": m.volterra.tau_f,
+                               "k_1": m.volterra.k_1, "V_0": m.volterra.V_0, "length_ms": m.volterra.length]
+            }
+            if m.kind == .balloon {
+                let b = m.balloon
+                d["sample_ms"] = m.sample
+                d["params"] = ["tau_s": b.tau_s, "tau_f": b.tau_f, "tau_o": b.tau_o, "alpha": b.alpha, "TE": b.TE, "V0": b.V0,
+                               "E0": b.E0, "epsilon": b.epsilon, "nu_0": b.nu_0, "r_0": b.r_0, "RBM": b.RBM, "nonlinear": b.nonlinear]
+            }
+            return d
+        }
+        var out: [String: Any] = [
+            "engine": "mass",
+            "connectivity": conn,
+            "speed_mm_per_ms": e.speed,
+            "model": ["name": sim.modelName, "params": Dictionary(uniqueKeysWithValues: sim.modelParameters.map { ($0.0, json($0.1)) })],
+            "coupling": ["name": e.coupling.name, "params": Dictionary(uniqueKeysWithValues: sim.couplingParameters.map { ($0.0, json($0.1)) })],
+            "integrator": integ,
+            "initial_history": initial,
+            "duration_ms": e.duration,
+            "steps": sim.steps,
+            "monitors": monitors,
+            "precision": e.precision.rawValue,
+            "seed": e.seed,
+            "delays": ["rule": "rint(tract_length / speed / dt), round half to even", "horizon_steps": sim.horizon,
+                       "max_delay_ms": Double(sim.horizon - 1) * e.integrator.dt],
+        ]
+        if let fc = e.fc {
+            out["fc"] = ["monitor": fc.monitor.map { $0 as Any } ?? "default", "discard_ms": fc.discard, "compare": fc.empirical != nil]
+        }
+        if !e.sweep.isEmpty { out["sweep"] = e.sweep.map { ["parameter": $0.parameter, "values": $0.values] } }
+        return out
+    }
+}

@@ -1,0 +1,230 @@
+import PlexusCore
+
+// The description of a neural-mass experiment: plain values, built by the Swift API or decoded
+// from an experiment file (PlexusIO) -- the same types either way. Times are in ms, speeds in
+// mm/ms, lengths in mm. `MassSimulation` compiles a validated description into engine state.
+
+/// Where the connectome comes from. Files are read by PlexusIO, which turns every source into a
+/// `Connectome` before the build.
+public enum ConnectivitySource: Sendable, Equatable {
+    /// A connectivity of the `tvb_data` Python package, e.g. `connectivity_76`.
+    case tvbData(String)
+    /// A TVB connectivity zip file.
+    case zip(String)
+    /// `Connectome.synthetic(regions:density:seed:)`.
+    case synthetic(regions: Int, density: Double, seed: UInt64)
+    /// A connectome built in code.
+    case given(Connectome)
+}
+
+/// Arithmetic of the delayed coupling.
+public enum MassPrecision: String, Sendable, CaseIterable {
+    /// Everything in float64 (the fast engine: time-blocked delayed reads).
+    case float64
+    /// TVB's arithmetic: history and weights in float32, float32 products and TVB's summation
+    /// order (numpy reduceat / pairwise sums), then post-functions in float64. Reproduces TVB's
+    /// output to rounding; slower (one gather per nonzero weight per step).
+    case float32
+}
+
+public struct MassModelDescription: Sendable, Equatable {
+    public var name: String
+    public var params: [String: Double]
+
+    public init(name: String, params: [String: Double] = [:]) {
+        self.name = name
+        self.params = params
+    }
+}
+
+public struct CouplingDescription: Sendable, Equatable {
+    public var name: String
+    public var params: [String: Double]
+
+    public init(name: String = "Linear", params: [String: Double] = [:]) {
+        self.name = name
+        self.params = params
+    }
+}
+
+public enum IntegrationScheme: String, Sendable, CaseIterable {
+    case euler, heun, rk4
+}
+
+/// TVB's integrators: `EulerDeterministic`, `EulerStochastic`, `HeunDeterministic`,
+/// `HeunStochastic`, `RungeKutta4thOrderDeterministic` (and `RungeKutta4thOrderStochastic`, a Plexus
+/// addition: the RK4 step plus the same additive increment). Additive noise follows TVB:
+/// `dW = sqrt(2*nsig) * sqrt(dt) * z`, z ~ N(0,1): nsig is a diffusion coefficient D, not a
+/// standard deviation.
+public struct IntegratorDescription: Sendable, Equatable {
+    public var scheme: IntegrationScheme
+    public var stochastic: Bool
+    /// Step in ms.
+    public var dt: Double
+    /// D per state variable (one value = the same for all). Used when `stochastic`.
+    public var nsig: [Double]
+    /// Draw the noise from numpy's legacy RandomState(seed) as TVB's `noise.Additive(noise_seed:)`
+    /// does (one `normal(size=(nsv, n, 1))` per step), instead of Plexus' counter-based stream.
+    /// Runs on one thread.
+    public var numpySeed: UInt32?
+    /// Uniform doubles drawn from that stream before the run: TVB's `Simulator.configure()` without
+    /// initial conditions draws a random history (horizon x nsv x n values) from it.
+    public var numpySkip: Int = 0
+
+    public init(scheme: IntegrationScheme = .heun, stochastic: Bool = false, dt: Double, nsig: [Double] = [1.0]) {
+        self.scheme = scheme
+        self.stochastic = stochastic
+        self.dt = dt
+        self.nsig = nsig
+    }
+
+    public static let names: [String: (IntegrationScheme, Bool)] = [
+        "EulerDeterministic": (.euler, false), "EulerStochastic": (.euler, true),
+        "HeunDeterministic": (.heun, false), "HeunStochastic": (.heun, true),
+        "RungeKutta4thOrderDeterministic": (.rk4, false), "RungeKutta4thOrderStochastic": (.rk4, true),
+    ]
+
+    public var name: String {
+        let s = stochastic ? "Stochastic" : "Deterministic"
+        switch scheme {
+        case .euler: return "Euler" + s
+        case .heun: return "Heun" + s
+        case .rk4: return "RungeKutta4thOrder" + s
+        }
+    }
+}
+
+/// Initial history of one state variable, constant in time (t <= 0).
+public enum InitialValue: Sendable, Equatable {
+    case constant(Double)
+    case perRegion([Double])
+}
+
+public enum MonitorKind: String, Sendable, CaseIterable {
+    /// Every step, time `k*dt`.
+    case raw
+    /// Every `period`, the state at that step.
+    case subSample = "sub_sample"
+    /// Mean over each `period` window, stamped at the window centre.
+    case temporalAverage = "temporal_average"
+    /// TVB's Bold monitor: first-order Volterra kernel on 4-ms averages (exact semantics).
+    case bold
+    /// Balloon-Windkessel ODE (Stephan et al. 2007, TVB's `BalloonModel` analyser) driven by
+    /// `sample`-ms averages of the input, sampled every `period`.
+    case balloon
+}
+
+/// Parameters of TVB's default hemodynamic kernel (`FirstOrderVolterra`).
+public struct VolterraParameters: Sendable, Equatable {
+    public var tau_s = 0.8, tau_f = 0.4, k_1 = 5.6, V_0 = 0.02
+    /// Kernel length in ms (TVB's `hrf_length`).
+    public var length = 20000.0
+    public init() {}
+}
+
+/// Parameters of the Balloon-Windkessel model (TVB's `BalloonModel` defaults; times in s).
+public struct BalloonParameters: Sendable, Equatable {
+    public var tau_s = 1.54, tau_f = 1.44, tau_o = 0.98, alpha = 0.32, TE = 0.04, V0 = 4.0, E0 = 0.4
+    public var epsilon = 0.5, nu_0 = 40.3, r_0 = 25.0
+    /// Revised coefficients (Stephan 2007 eq. 12) instead of the classical ones (Obata 2004).
+    public var RBM = true
+    /// Nonlinear BOLD equation (eq. 13 top) instead of the linear one.
+    public var nonlinear = true
+    public init() {}
+}
+
+public struct MonitorDescription: Sendable, Equatable {
+    public var kind: MonitorKind
+    /// Sampling period in ms (ignored by raw).
+    public var period: Double
+    /// State variables to record; nil = the model's variables of interest.
+    public var variables: [String]?
+    public var volterra = VolterraParameters()
+    public var balloon = BalloonParameters()
+    /// Balloon: averaging interval of its input and ODE step (ms).
+    public var sample = 4.0
+
+    public init(_ kind: MonitorKind, period: Double = 0, variables: [String]? = nil) {
+        self.kind = kind
+        self.period = period
+        self.variables = variables
+    }
+
+    /// Output name (file stem): `raw`, `tavg`, `subsample`, `bold`, `balloon`.
+    public var stem: String {
+        switch kind {
+        case .raw: return "raw"
+        case .subSample: return "subsample"
+        case .temporalAverage: return "tavg"
+        case .bold: return "bold"
+        case .balloon: return "balloon"
+        }
+    }
+}
+
+/// Functional connectivity: Pearson correlation between regions of one monitor's first recorded
+/// variable, over samples with t > `discard`.
+public struct FCDescription: Sendable, Equatable {
+    /// Index into `monitors`; nil = the last bold/balloon monitor, else the last monitor.
+    public var monitor: Int?
+    /// Samples with t <= discard (ms) are left out (TVB's Bold stock is zero for the first 20 s).
+    public var discard: Double
+    /// An empirical FC (n x n, row-major) to compare with (FC-vs-FC correlation).
+    public var empirical: [Double]?
+
+    public init(monitor: Int? = nil, discard: Double = 0, empirical: [Double]? = nil) {
+        self.monitor = monitor
+        self.discard = discard
+        self.empirical = empirical
+    }
+}
+
+/// One swept parameter: `coupling.a`, `model.<name>`, `speed`, `noise.nsig`.
+public struct SweepAxis: Sendable, Equatable {
+    public var parameter: String
+    public var values: [Double]
+
+    public init(_ parameter: String, _ values: [Double]) {
+        self.parameter = parameter
+        self.values = values
+    }
+}
+
+public struct MassExperiment: Sendable, Equatable {
+    public var connectivity: ConnectivitySource
+    /// Conduction speed in mm/ms (TVB's default 3).
+    public var speed: Double
+    public var model: MassModelDescription
+    public var coupling: CouplingDescription
+    public var integrator: IntegratorDescription
+    /// Constant initial history per state variable; variables left out start from seeded uniform
+    /// values in the model's state-variable range (constant in time).
+    public var initialHistory: [String: InitialValue]
+    /// Simulated time in ms (steps = ceil(duration/dt), as TVB).
+    public var duration: Double
+    public var monitors: [MonitorDescription]
+    public var precision: MassPrecision
+    public var seed: UInt64
+    public var fc: FCDescription?
+    /// One or two swept parameters (`plexus sweep`).
+    public var sweep: [SweepAxis]
+
+    public init(connectivity: ConnectivitySource, speed: Double = 3.0, model: MassModelDescription,
+                coupling: CouplingDescription = CouplingDescription(), integrator: IntegratorDescription,
+                initialHistory: [String: InitialValue] = [:], duration: Double,
+                monitors: [MonitorDescription] = [MonitorDescription(.raw)], precision: MassPrecision = .float64,
+                seed: UInt64 = 42, fc: FCDescription? = nil, sweep: [SweepAxis] = []) {
+        self.connectivity = connectivity
+        self.speed = speed
+        self.model = model
+        self.coupling = coupling
+        self.integrator = integrator
+        self.initialHistory = initialHistory
+        self.duration = duration
+        self.monitors = monitors
+        self.precision = precision
+        self.seed = seed
+        self.fc = fc
+        self.sweep = sweep
+    }
+}

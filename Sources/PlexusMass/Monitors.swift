@@ -1,0 +1,285 @@
+import PlexusCore
+
+// Monitors observe the state after every step, as TVB's do. Step k (k = 1...) ends at t = k*dt
+// (TVB's time stamps for a simulation whose step counter starts at 0). Outputs are preallocated
+// (the number of samples is known from the duration), so threads that own different regions write
+// different parts of the same arrays and nothing allocates per step.
+
+/// What one monitor recorded: `values[(sample * variables.count + v) * regions + i]`.
+public struct MonitorResult: Sendable {
+    public let description: MonitorDescription
+    public let variables: [String]
+    public let regions: Int
+    public let times: [Double]
+    public let values: [Double]
+
+    public var samples: Int { times.count }
+
+    @inlinable public func value(sample: Int, variable v: Int, region i: Int) -> Double {
+        values[(sample * variables.count + v) * regions + i]
+    }
+
+    /// One variable as a samples x regions matrix (row-major).
+    public func series(variable v: Int = 0) -> [Double] {
+        var out = [Double](repeating: 0, count: samples * regions)
+        for k in 0..<samples { for i in 0..<regions { out[k * regions + i] = value(sample: k, variable: v, region: i) } }
+        return out
+    }
+}
+
+/// TVB's Bold monitor arithmetic on the 4-ms averaged input: a ring of `stockSteps` samples
+/// (zero-filled) convolved with the first-order Volterra kernel. For the newest sample s_m,
+/// `BOLD = k_1*V_0*(sum_L g_L*s_{m-L} - 1)` with `g_0 = G(t_last)` and `g_L = G(t_{L-1})` (TVB's
+/// ring-buffer roll is one sample off), t in seconds, no multiplication by the sample interval.
+public struct VolterraKernel: Sendable {
+    public let parameters: VolterraParameters
+    /// Samples in the stock (hrf_length / 4 ms).
+    public let stockSteps: Int
+    /// g_L by lag L.
+    public let g: [Double]
+
+    public init(_ p: VolterraParameters = VolterraParameters()) {
+        parameters = p
+        let rate = 0.25   // TVB's _stock_sample_rate: samples per ms
+        stockSteps = Int((rate * p.length).rounded(.up))
+        let tmax = p.length / 1000.0
+        let tstep = tmax / Double(stockSteps)
+        let om = (1.0 / p.tau_f - 1.0 / (4.0 * p.tau_s * p.tau_s)).squareRoot()
+        let G = (0..<stockSteps).map { k -> Double in
+            let t = Double(k) * tstep
+            return 1.0 / 3.0 * _exp(-0.5 * (t / p.tau_s)) * _sin(om * t) / om
+        }
+        var g = [Double](repeating: 0, count: stockSteps)
+        g[0] = G[stockSteps - 1]
+        for L in 1..<stockSteps { g[L] = G[L - 1] }
+        self.g = g
+    }
+
+    /// BOLD of one region from its stock ring: `stock[(m - 1 - L) mod stockSteps]` is s_{m-L}.
+    @inlinable
+    public func bold(stock: UnsafePointer<Double>, newest m: Int) -> Double {
+        var acc = 0.0
+        let ns = stockSteps
+        var q = ((m - 1) % ns + ns) % ns
+        g.withUnsafeBufferPointer { gp in
+            for L in 0..<ns {
+                acc += gp[L] * stock[q]
+                q = q == 0 ? ns - 1 : q - 1
+            }
+        }
+        return (acc - 1.0) * (parameters.k_1 * parameters.V_0)
+    }
+}
+
+/// TVB's Bold monitor fed directly with 4-ms samples (one value per region each call): the same
+/// arithmetic the simulation monitor uses, for checking against TVB's recorded stock.
+public struct BoldFromSamples {
+    public let kernel: VolterraKernel
+    public let regions: Int
+    var stock: [Double]
+    public private(set) var count = 0
+
+    public init(regions: Int, kernel: VolterraKernel = VolterraKernel()) {
+        self.kernel = kernel
+        self.regions = regions
+        stock = [Double](repeating: 0, count: regions * kernel.stockSteps)
+    }
+
+    /// Adds the next 4-ms sample (sample number count+1).
+    public mutating func push(_ values: [Double]) {
+        count += 1
+        let slot = (count - 1) % kernel.stockSteps
+        for i in 0..<regions { stock[i * kernel.stockSteps + slot] = values[i] }
+    }
+
+    /// BOLD of every region for the newest sample.
+    public func bold() -> [Double] {
+        stock.withUnsafeBufferPointer { s in
+            (0..<regions).map { kernel.bold(stock: s.baseAddress! + $0 * kernel.stockSteps, newest: count) }
+        }
+    }
+}
+
+final class MonitorRecorder: @unchecked Sendable {
+    let description: MonitorDescription
+    let variables: [String]
+    let voi: [Int]
+    let n: Int
+    let dt: Double
+    /// Steps per output sample (1 for raw).
+    let istep: Int
+    let samples: Int
+    let data: Storage<Double>
+    /// Running sums per (variable, region): temporal average windows, Bold/Balloon inputs.
+    let acc: Storage<Double>
+    // Bold / Balloon input averaging
+    let interimIstep: Int
+    let kernel: VolterraKernel?
+    let stock: Storage<Double>
+    // Balloon state s, f, v, q per (variable, region)
+    let balloon: Storage<Double>
+    let bk: (Double, Double, Double)
+
+    init(_ d: MonitorDescription, variables: [String], voi: [Int], regions n: Int, dt: Double, steps: Int) throws {
+        description = d
+        self.variables = variables
+        self.voi = voi
+        self.n = n
+        self.dt = dt
+        let nv = voi.count
+        if d.kind == .raw {
+            istep = 1
+        } else {
+            let s = (d.period / dt).rounded(.toNearestOrEven)
+            guard d.period.isFinite, s >= 1, s < 1e12 else {
+                throw PlexusError("period \(d.period) ms is shorter than the step dt = \(dt) ms", keyPath: "period")
+            }
+            istep = Int(s)
+        }
+        samples = steps / istep
+        data = Storage(repeating: 0, count: max(1, samples * nv * n))
+        acc = Storage(repeating: 0, count: nv * n)
+        switch d.kind {
+        case .bold:
+            interimIstep = Int((4.0 / dt).rounded(.toNearestOrEven))
+            guard interimIstep >= 1 else { throw PlexusError("the Bold monitor needs dt <= 4 ms", keyPath: "period") }
+            let k = VolterraKernel(d.volterra)
+            kernel = k
+            stock = Storage(repeating: 0, count: nv * n * k.stockSteps)
+            balloon = Storage(repeating: 0, count: 1)
+            bk = (0, 0, 0)
+        case .balloon:
+            interimIstep = Int((d.sample / dt).rounded(.toNearestOrEven))
+            guard interimIstep >= 1 else { throw PlexusError("sample \(d.sample) ms is shorter than dt", keyPath: "sample") }
+            kernel = nil
+            stock = Storage(repeating: 0, count: 1)
+            balloon = Storage(repeating: 0, count: 4 * nv * n)
+            for q in 0..<(nv * n) {
+                balloon[4 * q + 1] = 1; balloon[4 * q + 2] = 1; balloon[4 * q + 3] = 1
+            }
+            let b = d.balloon
+            bk = b.RBM ? (4.3 * b.nu_0 * b.E0 * b.TE, b.epsilon * b.r_0 * b.E0 * b.TE, 1 - b.epsilon)
+                       : (7.0 * b.E0, 2.0 * b.E0, 1.0 - b.epsilon)
+        default:
+            interimIstep = 1
+            kernel = nil
+            stock = Storage(repeating: 0, count: 1)
+            balloon = Storage(repeating: 0, count: 1)
+            bk = (0, 0, 0)
+        }
+    }
+
+    func time(ofSample k: Int) -> Double {
+        let step = (k + 1) * istep
+        switch description.kind {
+        case .temporalAverage: return (Double(step) - Double(istep) / 2.0) * dt
+        default: return Double(step) * dt
+        }
+    }
+
+    var result: MonitorResult {
+        MonitorResult(description: description, variables: variables, regions: n,
+                      times: (0..<samples).map(time(ofSample:)), values: Array(data.buffer.prefix(samples * voi.count * n)))
+    }
+
+    /// Observes the state after step `step` (>= 1) for regions `range`.
+    func record(step: Int, _ x: UnsafePointer<Double>, range: Range<Int>) {
+        let nv = voi.count
+        switch description.kind {
+        case .raw:
+            guard step <= samples else { return }
+            let out = data.base + (step - 1) * nv * n
+            for (v, sv) in voi.enumerated() { for i in range { out[v * n + i] = x[sv * n + i] } }
+        case .subSample:
+            guard step % istep == 0, step / istep <= samples else { return }
+            let out = data.base + (step / istep - 1) * nv * n
+            for (v, sv) in voi.enumerated() { for i in range { out[v * n + i] = x[sv * n + i] } }
+        case .temporalAverage:
+            let a = acc.base
+            for (v, sv) in voi.enumerated() { for i in range { a[v * n + i] += x[sv * n + i] } }
+            if step % istep == 0 {
+                let k = step / istep
+                let div = Double(istep)
+                if k <= samples {
+                    let out = data.base + (k - 1) * nv * n
+                    for v in 0..<nv { for i in range { out[v * n + i] = a[v * n + i] / div } }
+                }
+                for v in 0..<nv { for i in range { a[v * n + i] = 0 } }
+            }
+        case .bold:
+            let a = acc.base
+            for (v, sv) in voi.enumerated() { for i in range { a[v * n + i] += x[sv * n + i] } }
+            let kernel = kernel!
+            let ns = kernel.stockSteps
+            if step % interimIstep == 0 {
+                let m = step / interimIstep
+                let slot = (m - 1) % ns
+                let div = Double(interimIstep)
+                for v in 0..<nv {
+                    for i in range {
+                        stock.base[(v * n + i) * ns + slot] = a[v * n + i] / div
+                        a[v * n + i] = 0
+                    }
+                }
+            }
+            if step % istep == 0, step / istep <= samples {
+                let m = step / interimIstep
+                let out = data.base + (step / istep - 1) * nv * n
+                for v in 0..<nv {
+                    for i in range { out[v * n + i] = kernel.bold(stock: stock.base + (v * n + i) * ns, newest: m) }
+                }
+            }
+        case .balloon:
+            let a = acc.base
+            for (v, sv) in voi.enumerated() { for i in range { a[v * n + i] += x[sv * n + i] } }
+            if step % interimIstep == 0 {
+                let m = step / interimIstep
+                let div = Double(interimIstep)
+                for v in 0..<nv {
+                    for i in range {
+                        let input = a[v * n + i] / div
+                        a[v * n + i] = 0
+                        // TVB's analyser keeps the first sample's state at rest and integrates from
+                        // the second sample on, each step driven by the newer sample.
+                        if m >= 2 { balloonStep(balloon.base + 4 * (v * n + i), input) }
+                    }
+                }
+            }
+            if step % istep == 0, step / istep <= samples {
+                let out = data.base + (step / istep - 1) * nv * n
+                let b = description.balloon
+                for v in 0..<nv {
+                    for i in range {
+                        let st = balloon.base + 4 * (v * n + i)
+                        let vv = st[2], q = st[3]
+                        out[v * n + i] = b.nonlinear
+                            ? b.V0 * (bk.0 * (1.0 - q) + bk.1 * (1.0 - q / vv) + bk.2 * (1.0 - vv))
+                            : b.V0 * ((bk.0 + bk.1) * (1.0 - q) + (bk.2 - bk.1) * (1.0 - vv))
+                    }
+                }
+            }
+        }
+    }
+
+    /// One Heun step (TVB's HeunDeterministic) of the Balloon-Windkessel equations, dt in s.
+    @inline(__always)
+    private func balloonStep(_ st: UnsafeMutablePointer<Double>, _ x: Double) {
+        let b = description.balloon
+        let h = description.sample / 1000.0
+        func f(_ s: Double, _ fl: Double, _ v: Double, _ q: Double) -> (Double, Double, Double, Double) {
+            let va = _pow(v, 1.0 / b.alpha)
+            let ds = x - (1.0 / b.tau_s) * s - (1.0 / b.tau_f) * (fl - 1)
+            let dv = (1.0 / b.tau_o) * (fl - va)
+            let dq = (1.0 / b.tau_o) * ((fl * (1.0 - _pow(1.0 - b.E0, 1.0 / fl)) / b.E0) - va * (q / v))
+            return (ds, s, dv, dq)
+        }
+        let s = st[0], fl = st[1], v = st[2], q = st[3]
+        let k1 = f(s, fl, v, q)
+        let i0 = s + h * k1.0, i1 = fl + h * k1.1, i2 = v + h * k1.2, i3 = q + h * k1.3
+        let k2 = f(i0, i1, i2, i3)
+        st[0] = s + (k1.0 + k2.0) * h / 2.0
+        st[1] = fl + (k1.1 + k2.1) * h / 2.0
+        st[2] = v + (k1.2 + k2.2) * h / 2.0
+        st[3] = q + (k1.3 + k2.3) * h / 2.0
+    }
+}

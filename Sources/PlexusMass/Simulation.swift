@@ -1,0 +1,493 @@
+import PlexusCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything a neural-mass run produced.
+public struct MassResult: Sendable {
+    public let monitors: [MonitorResult]
+    public let steps: Int
+    public let simulateSeconds: Double
+    /// CPU time of the whole process during the run (all threads), for timing on a busy machine.
+    public let simulateCPUSeconds: Double
+}
+
+/// CPU seconds used by this process so far (all threads).
+public func massProcessCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// A compiled neural-mass experiment: validate and build once, then `run`.
+///
+/// Build resolves the model, coupling and integrator by TVB name, checks every parameter (errors
+/// name the key path, e.g. `model.params.tau_s`), converts tract lengths to whole-step delays
+/// (`rint(length/speed/dt)`, TVB's rule) and lays out the state (structure of arrays) and the
+/// delay history. Run advances `ceil(duration/dt)` steps; a NaN or infinity stops it with the step,
+/// time, region and state variable.
+public final class MassSimulation {
+    public let experiment: MassExperiment
+    public let connectome: Connectome
+    /// Integer delays in steps, n x n, row = target (TVB's `idelays`).
+    public let delays: [Int32]
+    /// Slots in TVB's history ring (max delay + 1).
+    public let horizon: Int
+    public let steps: Int
+    public let threads: Int
+    public let modelName: String
+    /// Resolved parameter values (name, value) of the model and of the coupling.
+    public let modelParameters: [(String, Double)]
+    public let couplingParameters: [(String, Double)]
+    public let stateVariables: [String]
+    /// Notes for the user (values outside TVB's suggested ranges, forced single thread...).
+    public private(set) var warnings: [String] = []
+    let core: MassCore
+
+    public var regions: Int { connectome.count }
+    /// Coupling terms evaluated per step (nonzero weights).
+    public var couplingTerms: Int { connectome.nonzeroCount }
+    public var blockedEdges: Int { core.blockedEdges }
+    public var perStepEdges: Int { core.perStepEdges }
+    public var historyBytes: Int { core.historyBytes }
+    /// Steps between the meetings of threads (the block length unless short delays link parts).
+    public var barrierInterval: Int { core.barrierInterval }
+
+    public init(_ e: MassExperiment, connectome: Connectome, threads: Int = 1) throws {
+        experiment = e
+        self.connectome = connectome
+        try connectome.validate()
+        let n = connectome.count
+        guard e.speed.isFinite, e.speed > 0 else {
+            throw PlexusError.outOfRange("speed", e.speed, "must be a positive number of mm/ms", keyPath: "speed")
+        }
+        let dt = e.integrator.dt
+        guard dt.isFinite, dt > 0 else {
+            throw PlexusError.outOfRange("dt", dt, "must be a positive number of ms", keyPath: "integrator.dt")
+        }
+        guard e.duration.isFinite, e.duration > 0 else {
+            throw PlexusError.outOfRange("duration", e.duration, "must be a positive number of ms", keyPath: "duration")
+        }
+        let stepsD = (e.duration / dt).rounded(.up)
+        guard stepsD < 1e11 else { throw PlexusError("duration / dt = \(stepsD) steps is too many", keyPath: "duration") }
+        steps = Int(stepsD)
+        guard let M = MassModels.named(e.model.name) else {
+            throw PlexusError("unknown model '\(e.model.name)'; known: \(MassModels.names.joined(separator: ", "))", keyPath: "model.name")
+        }
+        modelName = M.name
+        stateVariables = M.stateVariables.map(\.name)
+        var notes: [String] = []
+        func resolve(_ specs: [MassParameter], _ given: [String: Double], _ path: String, _ owner: String) throws -> [Double] {
+            var values = specs.map(\.defaultValue)
+            for (k, v) in given.sorted(by: { $0.key < $1.key }) {
+                guard let idx = specs.firstIndex(where: { $0.name == k }) else {
+                    throw PlexusError("\(owner) has no parameter '\(k)'; known: \(specs.map(\.name).joined(separator: ", "))", keyPath: "\(path).\(k)")
+                }
+                guard v.isFinite else { throw PlexusError("\(k) is \(v)", keyPath: "\(path).\(k)") }
+                let s = specs[idx]
+                if v < s.lo || v > s.hi {
+                    notes.append("\(path).\(k) = \(v) is outside TVB's range [\(s.lo), \(s.hi)] for \(owner)")
+                }
+                values[idx] = v
+            }
+            return values
+        }
+        let mvalues = try resolve(M.parameters, e.model.params, "model.params", M.name)
+        modelParameters = Array(zip(M.parameters.map(\.name), mvalues))
+        guard let ck = CouplingKind(rawValue: e.coupling.name) else {
+            throw PlexusError("unknown coupling '\(e.coupling.name)'; known: \(CouplingKind.allCases.map(\.rawValue).joined(separator: ", "))",
+                              keyPath: "coupling.name")
+        }
+        let cvalues = try resolve(ck.parameters, e.coupling.params, "coupling.params", ck.rawValue)
+        couplingParameters = Array(zip(ck.parameters.map(\.name), cvalues))
+        let cvars = M.couplingVariables
+        if ck == .sigmoidalJansenRit && cvars.count != 2 {
+            throw PlexusError("SigmoidalJansenRit needs a model with two coupling variables (y1, y2); \(M.name) has \(cvars.count)", keyPath: "coupling.name")
+        }
+        if ck.outputs(ncvar: cvars.count) < M.couplingTerms {
+            throw PlexusError("\(M.name) reads \(M.couplingTerms) coupling terms; \(ck.rawValue) gives \(ck.outputs(ncvar: cvars.count))", keyPath: "coupling.name")
+        }
+        let nsv = M.stateVariables.count
+        if e.integrator.stochastic {
+            guard e.integrator.nsig.count == 1 || e.integrator.nsig.count == nsv else {
+                throw PlexusError("nsig has \(e.integrator.nsig.count) values; give one or one per state variable (\(nsv))", keyPath: "integrator.noise.nsig")
+            }
+            for v in e.integrator.nsig where !(v >= 0 && v.isFinite) {
+                throw PlexusError.outOfRange("nsig", v, "must be >= 0 (TVB's D: dW = sqrt(2 D dt) z)", keyPath: "integrator.noise.nsig")
+            }
+        }
+        for k in e.initialHistory.keys.sorted() where M.stateIndex(k) == nil {
+            throw PlexusError("\(M.name) has no state variable '\(k)'; known: \(stateVariables.joined(separator: ", "))", keyPath: "initial_history.\(k)")
+        }
+        let idelays = connectome.integerDelays(speed: e.speed, dt: dt)
+        delays = idelays
+        let maxDelay = Int(idelays.max() ?? 0)
+        guard maxDelay < 50_000_000 / max(1, n) else {
+            throw PlexusError("the longest delay is \(maxDelay) steps (tract length / speed / dt); the history would not fit in memory", keyPath: "speed")
+        }
+        horizon = maxDelay + 1
+        var t = max(1, min(threads, n))
+        if e.precision == .float32 && t > 1 {
+            notes.append("precision float32 (TVB's arithmetic) runs on one thread")
+            t = 1
+        }
+        if e.integrator.stochastic && e.integrator.numpySeed != nil && t > 1 {
+            notes.append("numpy's noise stream is sequential: the run uses one thread")
+            t = 1
+        }
+        guard e.integrator.numpySkip >= 0 else {
+            throw PlexusError.outOfRange("numpy_skip", Double(e.integrator.numpySkip), "must be >= 0", keyPath: "integrator.noise.numpy_skip")
+        }
+        self.threads = t
+        // Monitors
+        var recorders: [MonitorRecorder] = []
+        for (k, m) in e.monitors.enumerated() {
+            let names = m.variables ?? M.variablesOfInterest
+            var voi: [Int] = []
+            for name in names {
+                guard let v = M.stateIndex(name) else {
+                    throw PlexusError("\(M.name) has no state variable '\(name)'; known: \(stateVariables.joined(separator: ", "))",
+                                      keyPath: "monitors[\(k)].variables")
+                }
+                voi.append(v)
+            }
+            guard !voi.isEmpty else { throw PlexusError("a monitor needs at least one variable", keyPath: "monitors[\(k)].variables") }
+            do {
+                recorders.append(try MonitorRecorder(m, variables: names, voi: voi, regions: n, dt: dt, steps: steps))
+            } catch let err as PlexusError {
+                throw err.under("monitors[\(k)]")
+            }
+        }
+        // Initial state (constant history)
+        var x0 = [Double](repeating: 0, count: nsv * n)
+        let rng = RandomStream(seed: e.seed, purpose: .initialState, id: 0)
+        for (v, sv) in M.stateVariables.enumerated() {
+            switch e.initialHistory[sv.name] {
+            case .constant(let c)?:
+                guard c.isFinite else { throw PlexusError("initial value is \(c)", keyPath: "initial_history.\(sv.name)") }
+                for i in 0..<n { x0[v * n + i] = c }
+            case .perRegion(let vals)?:
+                guard vals.count == n else {
+                    throw PlexusError("\(vals.count) initial values for \(n) regions", keyPath: "initial_history.\(sv.name)")
+                }
+                for (i, c) in vals.enumerated() {
+                    guard c.isFinite else { throw PlexusError("initial value of region \(i) is \(c)", keyPath: "initial_history.\(sv.name)[\(i)]") }
+                    x0[v * n + i] = c
+                }
+            case nil:
+                for i in 0..<n {
+                    let b = rng.block(counter: UInt32(v), time: 0, index: 0, id: UInt64(i))
+                    let u = Double(UInt64(b.0) << 21 | UInt64(b.1 >> 11)) * 0x1p-53
+                    x0[v * n + i] = sv.rangeLo + (sv.rangeHi - sv.rangeLo) * u
+                }
+            }
+        }
+        let function = CouplingFunction(ck, cvalues)
+        let parts = (0..<t).map { ThreadTeam.part($0, of: n, parts: t) }
+        // Concrete types at the call site let the compiler specialise the engine per model (the
+        // model's kernel inlines into the integrator loops).
+        let args = (mvalues, e, connectome, idelays, function, x0, recorders, parts, Int(stepsD))
+        switch M.name {
+        case Generic2dOscillator.name: core = makeCore(Generic2dOscillator.self, args)
+        case ReducedWongWang.name: core = makeCore(ReducedWongWang.self, args)
+        case JansenRit.name: core = makeCore(JansenRit.self, args)
+        case Kuramoto.name: core = makeCore(Kuramoto.self, args)
+        case WilsonCowan.name: core = makeCore(WilsonCowan.self, args)
+        case MontbrioPazoRoxin.name: core = makeCore(MontbrioPazoRoxin.self, args)
+        default: core = makeCore(M, args)
+        }
+        warnings = notes
+    }
+
+    /// Runs the simulation; `progress` gets the fraction done now and then (from one thread).
+    public func run(progress: ((Double) -> Void)? = nil) throws -> MassResult {
+        let t0 = ResourceUsage.now(), c0 = massProcessCPUSeconds()
+        let team = threads > 1 ? ThreadTeam(threads: threads) : nil
+        if let bad = core.run(team: team, progress: progress) {
+            let t = Double(bad.step) * experiment.integrator.dt
+            throw PlexusError("the integration became unstable: \(stateVariables[bad.variable]) of region \(bad.region) (\(connectome.labels[bad.region])) is \(bad.value) after step \(bad.step) (t = \(t) ms); reduce dt or the coupling",
+                              keyPath: "integrator.dt")
+        }
+        return MassResult(monitors: core.results, steps: steps, simulateSeconds: ResourceUsage.now() - t0,
+                          simulateCPUSeconds: massProcessCPUSeconds() - c0)
+    }
+}
+
+func makeCore<Model: MassModel>(_ type: Model.Type,
+                                 _ a: ([Double], MassExperiment, Connectome, [Int32], CouplingFunction, [Double], [MonitorRecorder], [Range<Int>], Int)) -> MassCore {
+    MassCoreImpl<Model>(model: Model(a.0), experiment: a.1, connectome: a.2, delays: a.3, function: a.4,
+                        x0: a.5, monitors: a.6, parts: a.7, steps: a.8)
+}
+
+struct BadValue {
+    let step: Int
+    let region: Int
+    let variable: Int
+    let value: Double
+}
+
+protocol MassCore: AnyObject {
+    func run(team: ThreadTeam?, progress: ((Double) -> Void)?) -> BadValue?
+    var results: [MonitorResult] { get }
+    var blockedEdges: Int { get }
+    var perStepEdges: Int { get }
+    var historyBytes: Int { get }
+    var barrierInterval: Int { get }
+}
+
+final class MassCoreImpl<M: MassModel>: MassCore, @unchecked Sendable {
+    let model: M
+    let n: Int
+    let nsv: Int
+    let dt: Double
+    let scheme: IntegrationScheme
+    let stochastic: Bool
+    let noiseScale: [Double]
+    let lower: [Double]
+    let upper: [Double]
+    let bounded: [Int]
+    let X, Xt, k1, k2, k3, k4, noise: Storage<Double>
+    let c: Storage<Double>
+    let fast: BlockedCoupling?
+    let exact: TVBCoupling?
+    let monitors: [MonitorRecorder]
+    let parts: [Range<Int>]
+    let steps: Int
+    let seed: UInt64
+    let noiseKey: RandomStream
+    var numpy: NumpyRandomState?
+    /// Per part: the first non-finite value it found (each thread writes only its own entry).
+    let badFound: Storage<BadValue?>
+
+    init(model: M, experiment e: MassExperiment, connectome: Connectome, delays: [Int32], function: CouplingFunction,
+         x0: [Double], monitors: [MonitorRecorder], parts: [Range<Int>], steps: Int) {
+        self.model = model
+        n = connectome.count
+        nsv = M.stateVariables.count
+        dt = e.integrator.dt
+        scheme = e.integrator.scheme
+        stochastic = e.integrator.stochastic
+        noiseScale = (0..<nsv).map { v in (2.0 * (e.integrator.nsig.count == 1 ? e.integrator.nsig[0] : e.integrator.nsig[v])).squareRoot() }
+        lower = M.stateVariables.map { $0.lower ?? -.infinity }
+        upper = M.stateVariables.map { $0.upper ?? .infinity }
+        bounded = M.stateVariables.indices.filter { M.stateVariables[$0].lower != nil || M.stateVariables[$0].upper != nil }
+        X = Storage(x0)
+        Xt = Storage(repeating: 0, count: nsv * n)
+        k1 = Storage(repeating: 0, count: nsv * n)
+        k2 = Storage(repeating: 0, count: nsv * n)
+        k3 = Storage(repeating: 0, count: scheme == .rk4 ? nsv * n : 1)
+        k4 = Storage(repeating: 0, count: scheme == .rk4 ? nsv * n : 1)
+        noise = Storage(repeating: 0, count: stochastic ? nsv * n : 1)
+        let ncv = M.couplingVariables.count
+        c = Storage(repeating: 0, count: max(1, function.kind.outputs(ncvar: ncv)) * n)
+        self.monitors = monitors
+        self.parts = parts
+        self.steps = steps
+        seed = e.seed
+        noiseKey = RandomStream(seed: e.seed, purpose: .noiseInput, id: 0)
+        if let s = e.integrator.numpySeed, e.integrator.stochastic {
+            var np = NumpyRandomState(seed: s)
+            for _ in 0..<e.integrator.numpySkip { _ = np.nextDouble() }
+            numpy = np
+        }
+        badFound = Storage(repeating: nil, count: parts.count)
+        if e.precision == .float32 {
+            exact = TVBCoupling(weights: connectome.weights, delays: delays, n: n, function: function, cvars: M.couplingVariables)
+            fast = nil
+        } else {
+            fast = BlockedCoupling(weights: connectome.weights, delays: delays, n: n, function: function,
+                                   cvars: M.couplingVariables, parts: parts)
+            exact = nil
+        }
+        clamp(X.base, 0..<n)
+        fast?.fill(X.base)
+        exact?.fill(X.base)
+    }
+
+    var results: [MonitorResult] { monitors.map(\.result) }
+    var blockedEdges: Int { fast?.longEdgeCount ?? 0 }
+    var perStepEdges: Int { fast?.shortEdgeCount ?? exact?.weight32.count ?? 0 }
+    var historyBytes: Int { fast?.historyBytes ?? (exact.map { $0.hist.count * 4 } ?? 0) }
+    var barrierInterval: Int { fast?.barrierInterval ?? 1 }
+
+    func run(team: ThreadTeam?, progress: ((Double) -> Void)?) -> BadValue? {
+        if let team {
+            team.run { member in self.loop(member: member, team: team, progress: member == 0 ? progress : nil) }
+        } else {
+            loop(member: 0, team: nil, progress: progress)
+        }
+        var first: BadValue?
+        for b in badFound.array.compactMap({ $0 }) where first == nil || (b.step, b.region) < (first!.step, first!.region) { first = b }
+        return first
+    }
+
+    /// The time loop of one thread (member) for its regions `parts[member]`.
+    func loop(member p: Int, team: ThreadTeam?, progress: ((Double) -> Void)?) {
+        let r = parts[p]
+        let x = X.base
+        let interval = fast?.barrierInterval ?? 1
+        let every = max(1, steps / 200)
+        var step = 0
+        while step < steps {
+            if let fast {
+                let k = step % massBlock
+                if k == 0 { fast.accumulate(part: p, blockStart: step) }
+                fast.coupling(part: p, step: step, offset: k, x, c.base)
+            } else {
+                exact!.coupling(step: step, c.base, range: r)
+            }
+            integrate(step: step, range: r)
+            step += 1
+            if badFound[p] == nil, let bad = check(step: step, range: r) { badFound[p] = bad }
+            if let fast { fast.write(step: step, x, range: r) } else { exact!.write(step: step, x, range: r) }
+            for m in monitors { m.record(step: step, x, range: r) }
+            if let team {
+                if step % interval == 0 || step == steps {
+                    team.barrier()
+                    // Only reports from steps up to this barrier count, so every member decides alike.
+                    if badFound.buffer.contains(where: { $0 != nil && $0!.step <= step }) { break }
+                }
+            } else if badFound[0] != nil {
+                break
+            }
+            if let progress, step % every == 0 { progress(Double(step) / Double(steps)) }
+        }
+    }
+
+    @inline(__always)
+    func clamp(_ s: UnsafeMutablePointer<Double>, _ r: Range<Int>) {
+        for v in bounded {
+            let lo = lower[v], hi = upper[v]
+            let col = s + v * n
+            for i in r {
+                if col[i] < lo { col[i] = lo }
+                if col[i] > hi { col[i] = hi }
+            }
+        }
+    }
+
+    func check(step: Int, range r: Range<Int>) -> BadValue? {
+        let x = X.base
+        // Exponent all ones = NaN or infinity; integer ops so the loop vectorises.
+        var flag: UInt64 = 0
+        for v in 0..<nsv {
+            let col = UnsafeRawPointer(x + v * n).assumingMemoryBound(to: UInt64.self)
+            for i in r { flag |= ((col[i] >> 52) & 0x7FF) &+ 1 }
+        }
+        if flag & 0x800 == 0 { return nil }
+        for i in r {
+            for v in 0..<nsv where !x[v * n + i].isFinite {
+                return BadValue(step: step, region: i, variable: v, value: x[v * n + i])
+            }
+        }
+        return nil
+    }
+
+    /// Gaussian increments sqrt(dt)*z*sqrt(2 nsig) for step `step`: z from a counter-based stream
+    /// keyed by (seed, step, region), variables in order, so independent of threads and order.
+    @inline(__always)
+    func fillNoise(step: Int, range r: Range<Int>) {
+        let sdt = dt.squareRoot()
+        let z = noise.base
+        if numpy != nil {
+            // numpy's normal(size=(nsv, n, 1)): variable-major, then regions (one thread).
+            for v in 0..<nsv { for i in 0..<n { z[v * n + i] = (sdt * numpy!.nextGauss()) * noiseScale[v] } }
+            return
+        }
+        // Draw k = v*n + i of a step is word k mod 4 of Philox block k / 4 keyed by (seed, step):
+        // four normals per block; threads whose ranges share a block both compute it.
+        let lo = UInt32(truncatingIfNeeded: step), hi = UInt32(truncatingIfNeeded: step >> 32)
+        let rng = noiseKey
+        let seed = self.seed
+        Ziggurat.x.withUnsafeBufferPointer { xsb in
+            Ziggurat.ratio.withUnsafeBufferPointer { rsb in
+                let xs = xsb.baseAddress!, rs = rsb.baseAddress!
+                for v in 0..<nsv {
+                    let scale = noiseScale[v]
+                    var cached = -1
+                    var block: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+                    for i in r {
+                        let k = v * n + i
+                        let b = k >> 2
+                        if b != cached {
+                            block = rng.block(counter: UInt32(truncatingIfNeeded: b), time: lo, index: hi, id: 0)
+                            cached = b
+                        }
+                        let w: UInt32
+                        switch k & 3 {
+                        case 0: w = block.0
+                        case 1: w = block.1
+                        case 2: w = block.2
+                        default: w = block.3
+                        }
+                        let g = Ziggurat.normal(w, { RandomStream(seed: seed, purpose: .noiseInput, index: hi, id: UInt64(k) + 1, time: lo) }, xs, rs)
+                        z[k] = (sdt * g) * scale
+                    }
+                }
+            }
+        }
+    }
+
+    /// One step of TVB's integration schemes for regions r (coupling already in c).
+    @inline(__always)
+    func integrate(step: Int, range r: Range<Int>) {
+        let x = X.base, xt = Xt.base, a = k1.base, b = k2.base, cp = UnsafePointer(c.base), z = noise.base
+        let h = dt
+        if stochastic { fillNoise(step: step, range: r) }
+        switch scheme {
+        case .euler:
+            model.dfun(x, cp, a, stride: n, range: r)
+            for v in 0..<nsv {
+                let o = v * n
+                if stochastic {
+                    for i in r { x[o + i] = x[o + i] + a[o + i] * h + z[o + i] }
+                } else {
+                    for i in r { x[o + i] = x[o + i] + h * a[o + i] }
+                }
+            }
+            clamp(x, r)
+        case .heun:
+            model.dfun(x, cp, a, stride: n, range: r)
+            for v in 0..<nsv {
+                let o = v * n
+                if stochastic {
+                    for i in r { xt[o + i] = x[o + i] + h * a[o + i] + z[o + i] }
+                } else {
+                    for i in r { xt[o + i] = x[o + i] + h * a[o + i] }
+                }
+            }
+            clamp(xt, r)
+            model.dfun(xt, cp, b, stride: n, range: r)
+            for v in 0..<nsv {
+                let o = v * n
+                if stochastic {
+                    for i in r { x[o + i] = x[o + i] + (a[o + i] + b[o + i]) * h / 2.0 + z[o + i] }
+                } else {
+                    for i in r { x[o + i] = x[o + i] + (a[o + i] + b[o + i]) * h / 2.0 }
+                }
+            }
+            clamp(x, r)
+        case .rk4:
+            let c3 = k3.base, c4 = k4.base
+            let h2 = h / 2.0, h6 = h / 6.0
+            model.dfun(x, cp, a, stride: n, range: r)
+            for v in 0..<nsv { let o = v * n; for i in r { xt[o + i] = x[o + i] + h2 * a[o + i] } }
+            clamp(xt, r)
+            model.dfun(xt, cp, b, stride: n, range: r)
+            for v in 0..<nsv { let o = v * n; for i in r { xt[o + i] = x[o + i] + h2 * b[o + i] } }
+            clamp(xt, r)
+            model.dfun(xt, cp, c3, stride: n, range: r)
+            for v in 0..<nsv { let o = v * n; for i in r { xt[o + i] = x[o + i] + h * c3[o + i] } }
+            clamp(xt, r)
+            model.dfun(xt, cp, c4, stride: n, range: r)
+            for v in 0..<nsv {
+                let o = v * n
+                for i in r {
+                    let dX = h6 * (a[o + i] + 2.0 * b[o + i] + 2.0 * c3[o + i] + c4[o + i])
+                    x[o + i] = stochastic ? x[o + i] + dX + z[o + i] : x[o + i] + dX
+                }
+            }
+            clamp(x, r)
+        }
+    }
+}

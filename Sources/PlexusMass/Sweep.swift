@@ -1,0 +1,133 @@
+import PlexusCore
+import Synchronization
+
+/// One point of a parameter sweep and what it measured.
+public struct SweepPoint: Sendable {
+    /// Values of the swept parameters, in the order of the axes.
+    public let values: [Double]
+    /// FC-vs-SC correlation (nil when FC could not be computed).
+    public let fcSC: Double?
+    /// FC-vs-FC correlation with the empirical FC, when one is given.
+    public let fcFC: Double?
+    /// Mean and standard deviation over samples (after `fc.discard`) and regions of the first
+    /// variable of the first monitor.
+    public let mean: Double
+    public let std: Double
+    public let seconds: Double
+    /// nil when the point ran; otherwise why it failed (e.g. the step where it blew up).
+    public let error: String?
+}
+
+/// Runs one experiment over a grid of one or two parameters, points on all threads.
+///
+/// Parameters: `coupling.<name>`, `model.<name>`, `speed` (mm/ms), `noise.nsig`. Every point uses
+/// the experiment's seed (common random numbers across the grid). Points run independently, one
+/// per thread at a time, so results do not depend on the number of threads. A point that blows up
+/// is reported in the table, it does not stop the sweep.
+public final class MassSweep {
+    public let experiment: MassExperiment
+    public let connectome: Connectome
+    public let axes: [SweepAxis]
+    public let threads: Int
+    /// Cartesian grid: the first axis varies slowest.
+    public let points: [[Double]]
+
+    public init(_ e: MassExperiment, connectome: Connectome, threads: Int = 1) throws {
+        experiment = e
+        self.connectome = connectome
+        let axes = e.sweep
+        self.axes = axes
+        guard (1...2).contains(axes.count) else {
+            throw PlexusError("a sweep takes one or two parameters, got \(axes.count)", keyPath: "sweep")
+        }
+        for a in axes {
+            guard !a.values.isEmpty else { throw PlexusError("no values for \(a.parameter)", keyPath: "sweep.\(a.parameter)") }
+            for v in a.values where !v.isFinite { throw PlexusError("\(a.parameter) value \(v)", keyPath: "sweep.\(a.parameter)") }
+            _ = try MassSweep.apply(a.parameter, a.values[0], to: e, keyPath: "sweep.\(a.parameter)")
+        }
+        if axes.count == 1 {
+            points = axes[0].values.map { [$0] }
+        } else {
+            points = axes[0].values.flatMap { a in axes[1].values.map { [a, $0] } }
+        }
+        self.threads = max(1, threads)
+        // Build the first point once so that errors in the base experiment surface now, by key path.
+        var first = e
+        for (k, a) in axes.enumerated() { first = try MassSweep.apply(a.parameter, points[0][k], to: first, keyPath: "sweep.\(a.parameter)") }
+        _ = try MassSimulation(first, connectome: connectome, threads: 1)
+    }
+
+    /// The experiment with one parameter set.
+    public static func apply(_ parameter: String, _ value: Double, to e: MassExperiment, keyPath: String) throws -> MassExperiment {
+        var e = e
+        let parts = parameter.split(separator: ".", maxSplits: 1).map(String.init)
+        switch (parts.first ?? "", parts.count) {
+        case ("speed", 1): e.speed = value
+        case ("coupling", 2): e.coupling.params[parts[1]] = value
+        case ("model", 2): e.model.params[parts[1]] = value
+        case ("noise", 2) where parts[1] == "nsig":
+            guard e.integrator.stochastic else {
+                throw PlexusError("noise.nsig needs a stochastic integrator (e.g. HeunStochastic)", keyPath: keyPath)
+            }
+            e.integrator.nsig = [value]
+        default:
+            throw PlexusError("cannot sweep '\(parameter)'; use coupling.<param>, model.<param>, speed or noise.nsig", keyPath: keyPath)
+        }
+        return e
+    }
+
+    public func run(progress: ((Int, Int) -> Void)? = nil) -> [SweepPoint] {
+        let count = points.count
+        let out = Storage<SweepPoint?>(repeating: nil, count: count)
+        let next = Atomic<Int>(0)
+        let done = Atomic<Int>(0)
+        let body = { (member: Int) in
+            while true {
+                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if k >= count { break }
+                out[k] = self.runPoint(self.points[k])
+                let d = done.wrappingAdd(1, ordering: .relaxed).newValue
+                if member == 0, let progress { progress(d, count) }
+            }
+        }
+        let t = min(threads, count)
+        if t > 1 {
+            let team = ThreadTeam(threads: t)
+            team.run(body)
+        } else {
+            body(0)
+        }
+        return out.array.map { $0! }
+    }
+
+    func runPoint(_ values: [Double]) -> SweepPoint {
+        let t0 = ResourceUsage.now()
+        do {
+            var e = experiment
+            for (k, a) in axes.enumerated() { e = try MassSweep.apply(a.parameter, values[k], to: e, keyPath: "sweep.\(a.parameter)") }
+            let sim = try MassSimulation(e, connectome: connectome, threads: 1)
+            let result = try sim.run()
+            var fcSC: Double?, fcFC: Double?
+            if let fc = try? FCResult(result, connectome: connectome, description: e.fc) {
+                fcSC = fc.fcSC
+                fcFC = fc.fcFC
+            }
+            let m = result.monitors[0]
+            let discard = e.fc?.discard ?? 0
+            var s = 0.0, s2 = 0.0, cnt = 0.0
+            for k in 0..<m.samples where m.times[k] > discard {
+                for i in 0..<m.regions {
+                    let v = m.value(sample: k, variable: 0, region: i)
+                    s += v; s2 += v * v; cnt += 1
+                }
+            }
+            let mean = cnt > 0 ? s / cnt : .nan
+            let std = cnt > 1 ? max(0, (s2 - s * s / cnt) / (cnt - 1)).squareRoot() : .nan
+            return SweepPoint(values: values, fcSC: fcSC, fcFC: fcFC, mean: mean, std: std,
+                              seconds: ResourceUsage.now() - t0, error: nil)
+        } catch {
+            return SweepPoint(values: values, fcSC: nil, fcFC: nil, mean: .nan, std: .nan,
+                              seconds: ResourceUsage.now() - t0, error: "\(error)")
+        }
+    }
+}
