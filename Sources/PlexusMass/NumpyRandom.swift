@@ -5,38 +5,13 @@ import PlexusCore
 /// can use exactly the noise TVB drew (`noise.Additive(noise_seed=...)`). Sequential by nature:
 /// runs that use it run on one thread.
 public struct NumpyRandomState: Sendable {
-    var mt = [UInt32](repeating: 0, count: 624)
-    var pos = 624
+    var mt: MT19937
     var hasGauss = false
     var gauss = 0.0
 
-    public init(seed: UInt32) {
-        var s = seed
-        for i in 0..<624 {
-            mt[i] = s
-            s = 1_812_433_253 &* (s ^ (s >> 30)) &+ UInt32(i + 1)
-        }
-    }
+    public init(seed: UInt32) { mt = MT19937(seed: seed) }
 
-    mutating func generate() {
-        let upper: UInt32 = 0x8000_0000, lower: UInt32 = 0x7FFF_FFFF, matrix: UInt32 = 0x9908_B0DF
-        for i in 0..<624 {
-            let y = (mt[i] & upper) | (mt[(i + 1) % 624] & lower)
-            mt[i] = mt[(i + 397) % 624] ^ (y >> 1) ^ (y & 1 == 0 ? 0 : matrix)
-        }
-        pos = 0
-    }
-
-    public mutating func nextUInt32() -> UInt32 {
-        if pos == 624 { generate() }
-        var y = mt[pos]
-        pos += 1
-        y ^= y >> 11
-        y ^= (y << 7) & 0x9D2C_5680
-        y ^= (y << 15) & 0xEFC6_0000
-        y ^= y >> 18
-        return y
-    }
+    public mutating func nextUInt32() -> UInt32 { mt.next() }
 
     /// `random_sample()`: 53-bit double in [0, 1).
     public mutating func nextDouble() -> Double {
