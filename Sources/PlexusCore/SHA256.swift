@@ -16,11 +16,33 @@ public struct SHA256 {
     public init() {}
 
     public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+        // Contiguous input (Data, [UInt8]) is hashed block by block straight from its buffer;
+        // other sequences byte by byte.
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buf in update(buffer: UnsafeRawBufferPointer(buf)) }
+        if done != nil { return }
         for b in bytes {
             pending.append(b)
             length &+= 1
             if pending.count == 64 { block(pending); pending.removeAll(keepingCapacity: true) }
         }
+    }
+
+    public mutating func update(buffer: UnsafeRawBufferPointer) {
+        var i = 0
+        length &+= UInt64(buffer.count)
+        // Top up a partial block first.
+        while !pending.isEmpty && i < buffer.count {
+            pending.append(buffer[i])
+            i += 1
+            if pending.count == 64 { block(pending); pending.removeAll(keepingCapacity: true) }
+        }
+        var chunk = [UInt8](repeating: 0, count: 64)
+        while buffer.count - i >= 64 {
+            chunk.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[i..<i + 64])) }
+            block(chunk)
+            i += 64
+        }
+        pending.append(contentsOf: buffer[i...])
     }
 
     public mutating func finalize() -> String {
@@ -34,6 +56,12 @@ public struct SHA256 {
             let s = String(v, radix: 16)
             return String(repeating: "0", count: 8 - s.count) + s
         }.joined()
+    }
+
+    public static func hex(buffer: UnsafeRawBufferPointer) -> String {
+        var s = SHA256()
+        s.update(buffer: buffer)
+        return s.finalize()
     }
 
     public static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {

@@ -84,7 +84,7 @@ public struct RunOutput {
         var record = record
         record["outputs"] = try written.map { url -> [String: Any] in
             let data = try Data(contentsOf: url)
-            return ["file": url.lastPathComponent, "bytes": data.count, "sha256": SHA256.hex(data)]
+            return ["file": url.lastPathComponent, "bytes": data.count, "sha256": data.withUnsafeBytes { SHA256.hex(buffer: $0) }]
         }
         let data = try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys])
         let text = String(decoding: data, as: UTF8.self) + "\n"
@@ -251,7 +251,7 @@ public enum Provenance {
             return outputs.compactMap { o in (o["file"] as? String).map { ($0, o["sha256"] as? String ?? "") } }
         }
         func hash(_ dir: String, _ file: String) -> String? {
-            FileManager.default.contents(atPath: URL(fileURLWithPath: dir).appendingPathComponent(file).path).map { SHA256.hex($0) }
+            FileManager.default.contents(atPath: URL(fileURLWithPath: dir).appendingPathComponent(file).path).map { d in d.withUnsafeBytes { SHA256.hex(buffer: $0) } }
         }
         let before = try listed(original)
         let after = try listed(rerun)

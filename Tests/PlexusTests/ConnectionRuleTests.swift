@@ -132,3 +132,21 @@ final class RandomTests: XCTestCase {
         for k in [1, 7, 1000] { XCTAssert((0..<1000).allSatisfy { _ in (0..<k).contains(r.nextInt(below: k)) }) }
     }
 }
+
+/// SHA-256 of provenance records against known digests (FIPS 180-4 vector, and a long input
+/// whose digest Python's hashlib gives), through both the buffer and the sequence paths.
+final class SHA256Tests: XCTestCase {
+    func testKnownDigests() {
+        XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let long = (0..<1000).flatMap { _ in (0..<256).map { UInt8($0) } }
+        let digest = "b57b64b198d5d59ce5a22a9b9f25e72a7d081476d432051aa923f3dbebb90934"
+        XCTAssertEqual(SHA256.hex(long), digest)
+        XCTAssertEqual(long.withUnsafeBytes { SHA256.hex(buffer: $0) }, digest)
+        var split = SHA256()
+        long.withUnsafeBytes { all in
+            split.update(buffer: UnsafeRawBufferPointer(rebasing: all[0..<100]))
+            split.update(buffer: UnsafeRawBufferPointer(rebasing: all[100...]))
+        }
+        XCTAssertEqual(split.finalize(), digest)
+    }
+}
