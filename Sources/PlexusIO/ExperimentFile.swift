@@ -180,7 +180,8 @@ public enum ExperimentFile {
             if let model = sm["model"] ?? sm["synapse_model"] { synapse.model = try model.string() }
             if let r = sm["receptor_type"] { synapse.receptor = try r.int() }
             if let r = sm["record_weights"] { synapse.recordWeights = try r.bool() }
-            let reserved: Set = ["model", "synapse_model", "weight", "delay", "receptor_type", "record_weights"]
+            if let v = sm["volume_transmitter"] { synapse.volumeTransmitter = try v.string() }
+            let reserved: Set = ["model", "synapse_model", "weight", "delay", "receptor_type", "record_weights", "volume_transmitter"]
             for (k, v) in entries where !reserved.contains(k) {
                 if v.isMapping || v.isSequence { throw v.error("synapse parameter \(k) takes one number") }
                 synapse.parameters[k] = try v.quantity()

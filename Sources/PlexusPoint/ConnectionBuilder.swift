@@ -50,6 +50,17 @@ extension PointNetwork {
             }
         }
         self.generatorOfNode = generatorOfNode
+        var transmitterOfNode: [Int: Int] = [:]
+        for (pi, info) in populations.enumerated() {
+            guard case .device(.volumeTransmitter) = info.kind else { continue }
+            for k in 0..<info.size {
+                transmitterOfNode[info.firstNode + k] = volumeTransmitters.count
+                // The period becomes deliver_interval × min delay once the delays are known.
+                volumeTransmitters.append(VolumeTransmitterNode(node: info.firstNode + k,
+                                                                periodSteps: Int64(deviceParams[pi]!["deliver_interval"]!)))
+            }
+        }
+        var transmitterEdges: [(source: Int, transmitter: Int32, delay: Int32)] = []
 
         for (ci, c) in experiment.connections.enumerated() {
             let path = "connections[\(ci)]"
@@ -59,6 +70,10 @@ extension PointNetwork {
             guard let tgt = population(named: c.target) else {
                 throw PlexusError("no population named '\(c.target)'", keyPath: path + ".target")
             }
+            if case .device(.volumeTransmitter) = tgt.kind {
+                transmitterEdges += try transmitterInputEdges(c, index: ci, source: src, target: tgt, transmitterOfNode: transmitterOfNode)
+                continue
+            }
             guard case .neuron(let tni) = tgt.kind else {
                 throw PlexusError("'\(tgt.name)' is a \(tgt.model): devices cannot receive connections (use `record` for recorders)",
                                   keyPath: path + ".target")
@@ -67,6 +82,10 @@ extension PointNetwork {
             guard let synapseModel = SynapseModel(rawValue: c.synapse.model) else {
                 throw PlexusError("unknown synapse model '\(c.synapse.model)'; known: \(SynapseModel.allCases.map(\.rawValue).joined(separator: ", "))",
                                   keyPath: path + ".synapse.model")
+            }
+            if c.synapse.volumeTransmitter != nil && !synapseModel.needsVolumeTransmitter {
+                throw PlexusError("\(synapseModel.rawValue) takes no volume_transmitter (stdp_dopamine_synapse does)",
+                                  keyPath: path + ".synapse.volume_transmitter")
             }
             if synapseModel == .staticSynapse, let k = c.synapse.parameters.keys.sorted().first {
                 throw PlexusError("static_synapse has no parameter '\(k)'", keyPath: path + ".synapse.\(k)")
@@ -90,6 +109,9 @@ extension PointNetwork {
                 case .dcGenerator, .noiseGenerator:
                     route = .current
                     weightDimension = .dimensionless   // the weight scales the current
+                case .volumeTransmitter:
+                    throw PlexusError("'\(src.name)' is a volume_transmitter: it sends no spikes (name it as a dopamine synapse's volume_transmitter)",
+                                      keyPath: path + ".source")
                 }
             }
             let weight = try wrap(path + ".synapse.weight") { try c.synapse.weight.sampler(weightDimension, name: "weight") }
@@ -132,9 +154,26 @@ extension PointNetwork {
                     p.values[k] = v
                 }
                 do { try synapseModel.validate(p, weight: weight) } catch let e as PlexusError { throw e.under(path + ".synapse") }
+                var transmitter = -1
+                if synapseModel.needsVolumeTransmitter {
+                    guard let name = c.synapse.volumeTransmitter else {
+                        throw PlexusError("No volume transmitter has been assigned to the dopamine synapse: give `volume_transmitter:` the name of a volume_transmitter population",
+                                          keyPath: path + ".synapse.volume_transmitter")
+                    }
+                    guard let vt = population(named: name), case .device(.volumeTransmitter) = vt.kind else {
+                        throw PlexusError("volume_transmitter '\(name)' is not a population of model volume_transmitter",
+                                          keyPath: path + ".synapse.volume_transmitter")
+                    }
+                    guard vt.size == 1 else {
+                        throw PlexusError("volume_transmitter '\(name)' has \(vt.size) nodes; a dopamine synapse takes one",
+                                          keyPath: path + ".synapse.volume_transmitter")
+                    }
+                    transmitter = transmitterOfNode[vt.firstNode]!
+                }
                 route = .plastic(plasticRules.count)
                 plasticRules.append(PlasticRule(model: synapseModel, p: p.values, silent: c.synapse.receptor == 1,
-                                                unitWeight: targetPop.countsSpikes, recordWeights: c.synapse.recordWeights, statement: ci))
+                                                unitWeight: targetPop.countsSpikes, recordWeights: c.synapse.recordWeights, statement: ci,
+                                                volumeTransmitter: transmitter))
             } else if c.synapse.receptor == 1 || c.synapse.recordWeights {
                 // Static synapses with a silent receptor or a weight recorder need per-synapse
                 // handling: they go through the plastic tables as a rule that never changes.
@@ -191,7 +230,54 @@ extension PointNetwork {
             }
             statements.append(st)
         }
+        var inputs = VolumeTransmitterInputs(nodes: nodeCount)
+        transmitterEdges.sort { $0.source < $1.source }   // stable: statement order per source
+        for e in transmitterEdges {
+            inputs.offsets[e.source + 1] += 1
+            inputs.transmitters.append(e.transmitter)
+            inputs.delays.append(e.delay)
+        }
+        for n in 0..<nodeCount { inputs.offsets[n + 1] += inputs.offsets[n] }
+        transmitterInputs = inputs
         return statements
+    }
+
+    /// The edges of a connection onto volume transmitters: spiking sources, a static synapse
+    /// (its weight is ignored: a transmitter counts spikes), all_to_all or one_to_one.
+    func transmitterInputEdges(_ c: ConnectionDescription, index ci: Int, source src: PopulationInfo, target tgt: PopulationInfo,
+                               transmitterOfNode: [Int: Int]) throws -> [(source: Int, transmitter: Int32, delay: Int32)] {
+        let path = "connections[\(ci)]"
+        switch src.kind {
+        case .neuron, .device(.spikeGenerator): break
+        case .device:
+            throw PlexusError("a volume_transmitter takes spikes from neurons or spike generators; '\(src.name)' is a \(src.model) (relay it through a parrot_neuron)",
+                              keyPath: path + ".source")
+        }
+        guard c.synapse.model == "static_synapse" else {
+            throw PlexusError("connections onto a volume_transmitter use static_synapse, not \(c.synapse.model)", keyPath: path + ".synapse.model")
+        }
+        let delay = try wrap(path + ".synapse.delay") { try c.synapse.delay.sampler(.time, name: "delay") }
+        guard case .constant(let d) = delay else {
+            throw PlexusError("connections onto a volume_transmitter take one delay, not a distribution", keyPath: path + ".synapse.delay")
+        }
+        try Self.checkTime(d, "delay", grid: grid, keyPath: path + ".synapse.delay")
+        guard d >= grid.h * (1 - 1e-9) else {
+            throw PlexusError("delay \(d) ms is below the resolution \(grid.h) ms", keyPath: path + ".synapse.delay")
+        }
+        let steps = Int32(clamping: grid.steps(d))
+        var edges: [(source: Int, transmitter: Int32, delay: Int32)] = []
+        switch c.rule {
+        case .allToAll:
+            for i in src.nodes { for j in tgt.nodes { edges.append((i, Int32(transmitterOfNode[j]!), steps)) } }
+        case .oneToOne:
+            guard src.size == tgt.size else {
+                throw PlexusError("one_to_one needs equal sizes; \(src.name) has \(src.size), \(tgt.name) has \(tgt.size)", keyPath: path + ".rule")
+            }
+            for k in 0..<src.size { edges.append((src.firstNode + k, Int32(transmitterOfNode[tgt.firstNode + k]!), steps)) }
+        default:
+            throw PlexusError("connect to a volume_transmitter with all_to_all or one_to_one, not \(c.rule.name)", keyPath: path + ".rule")
+        }
+        return edges
     }
 
     /// Plastic synapses keep their real weight even onto a parrot (the rule needs it; the parrot
@@ -436,6 +522,11 @@ extension PointNetwork {
                         let rule = self.plasticRules[r]
                         self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
                             guard !failed, checkDelay(d, j), checkWeight(w, j) else { return }
+                            if rule.model == .stdpDopamine, !(w >= rule.p[6] && w <= rule.p[7]) {
+                                failure = PlexusError("weight \(w) drawn for target gid \(st.target.firstNode + j + 1) is outside [Wmin, Wmax] = [\(rule.p[6]), \(rule.p[7])]",
+                                                      keyPath: st.path + ".synapse.weight")
+                                return
+                            }
                             if rule.model == .stdp {
                                 let wmax = rule.p[5]
                                 guard (w >= 0) == (wmax >= 0), abs(w) <= abs(wmax) else {
@@ -503,8 +594,26 @@ extension PointNetwork {
             }
         }
         if let e = errors.compactMap({ $0 }).first { throw e }
-        let minD = connectivity.map(\.minDelay).min() ?? Int.max
+        var minD = connectivity.map(\.minDelay).min() ?? Int.max
+        var maxD = connectivity.map(\.maxDelay).max() ?? 0
+        if !volumeTransmitters.isEmpty {
+            // A volume transmitter triggers every deliver_interval min delays, where NEST's min
+            // delay counts every connection, device ones and those onto transmitters too.
+            for d in transmitterInputs.delays { minD = min(minD, Int(d)); maxD = max(maxD, Int(d)) }
+            for dev in deviceInputs {
+                for p in dev.poisson { minD = min(minD, Int(p.delay)) }
+                for c in dev.currents { minD = min(minD, Int(c.delay)) }
+            }
+        }
         minDelay = minD == Int.max ? 10 : minD
-        maxDelay = max(connectivity.map(\.maxDelay).max() ?? 0, minDelay)
+        maxDelay = max(maxD, minDelay)
+        for v in volumeTransmitters.indices { volumeTransmitters[v].periodSteps *= Int64(minDelay) }
+        for pl in plastic {
+            pl.transmitters = Array(repeating: VolumeTransmitterState(), count: volumeTransmitters.count)
+            for k in 0..<pl.count {
+                let v = plasticRules[Int(pl.rules[k])].volumeTransmitter
+                if v >= 0 { pl.transmitters[v].synapses.append(k) }
+            }
+        }
     }
 }

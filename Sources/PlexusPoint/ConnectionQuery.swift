@@ -38,3 +38,45 @@ extension PointNetwork {
         return out
     }
 }
+
+/// One plastic synapse as a user sees it (NEST's GetStatus of the connection): weight and the
+/// model's state variables by NEST's names, as they stand after the last run.
+public struct PlasticSynapseInfo: Sendable, Equatable {
+    public let source: Int
+    public let target: Int
+    public let model: String
+    public let weight: Double
+    public let delay: Double
+    public let state: [String: Double]
+}
+
+extension PointNetwork {
+    /// Every plastic synapse (and static synapse kept in the plastic tables), ordered by source
+    /// gid, then thread, then statement and target.
+    public func plasticSynapses() -> [PlasticSynapseInfo] {
+        var neuronNode = [Int](repeating: 0, count: neuronCount)
+        for p in neuronPopulations { for i in 0..<p.size { neuronNode[p.firstNeuron + i] = p.firstNode + i } }
+        var out: [PlasticSynapseInfo] = []
+        for node in 0..<nodeCount {
+            for (t, pl) in plastic.enumerated() {
+                for k in pl.offsets[node]..<pl.offsets[node + 1] {
+                    let rule = plasticRules[Int(pl.rules[k])]
+                    let s = pl.states[k]
+                    let state: [String: Double]
+                    switch rule.model {
+                    case .staticSynapse: state = [:]
+                    case .stdp: state = ["Kplus": s.a]
+                    case .stdpTriplet: state = ["Kplus": s.a, "Kplus_triplet": s.b]
+                    case .tsodyks: state = ["x": s.a, "y": s.b, "u": s.c]
+                    case .tsodyks2: state = ["x": s.a, "u": s.c]
+                    case .stdpDopamine: state = ["Kplus": s.a, "c": s.b, "n": s.c]
+                    }
+                    out.append(PlasticSynapseInfo(source: node + 1, target: neuronNode[partitions[t].lowerBound + Int(pl.targets[k])] + 1,
+                                                  model: rule.model.rawValue, weight: s.weight,
+                                                  delay: grid.time(Int64(pl.delays[k])), state: state))
+                }
+            }
+        }
+        return out
+    }
+}

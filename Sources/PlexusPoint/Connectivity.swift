@@ -113,6 +113,8 @@ final class PlasticConnectivity {
     var archives: [PostArchive] = []
     /// Thread-local neuron index -> index into `archives`, or -1.
     var archiveOf: [Int32]
+    /// This thread's copy of every volume transmitter (by index in `PointNetwork.volumeTransmitters`).
+    var transmitters: [VolumeTransmitterState] = []
 
     init(nodes: Int, localNeurons: Int) {
         offsets = Array(repeating: 0, count: nodes + 1)

@@ -141,17 +141,21 @@ public struct SynapseDescription: Sendable, Equatable {
     public var receptor: Int
     /// Log the weight after every transmitted spike (NEST's weight_recorder) to weights.csv.
     public var recordWeights: Bool
+    /// stdp_dopamine_synapse: the population (one volume_transmitter node) whose dopamine
+    /// spikes modulate the synapse (NEST's common property `volume_transmitter`).
+    public var volumeTransmitter: String?
 
     /// NEST's static_synapse defaults: weight 1, delay 1 ms.
     public init(model: String = "static_synapse", weight: Distribution = .constant(Quantity(1)),
                 delay: Distribution = .constant(Quantity(1, "ms")), parameters: [String: Quantity] = [:],
-                receptor: Int = 0, recordWeights: Bool = false) {
+                receptor: Int = 0, recordWeights: Bool = false, volumeTransmitter: String? = nil) {
         self.model = model
         self.weight = weight
         self.delay = delay
         self.parameters = parameters
         self.receptor = receptor
         self.recordWeights = recordWeights
+        self.volumeTransmitter = volumeTransmitter
     }
 }
 

@@ -23,6 +23,7 @@ public enum DeviceKind: String, CaseIterable, Sendable {
     case dcGenerator = "dc_generator"
     case noiseGenerator = "noise_generator"
     case spikeGenerator = "spike_generator"
+    case volumeTransmitter = "volume_transmitter"
 
     /// Parameters with NEST's names, units and defaults.
     public var parameters: [ParameterSpec] {
@@ -47,6 +48,8 @@ public enum DeviceKind: String, CaseIterable, Sendable {
             ] + window
         case .spikeGenerator:
             return window
+        case .volumeTransmitter:
+            return [.init("deliver_interval", .dimensionless, 1, "triggers of its dopamine synapses, every this many min delays")]
         }
     }
 
@@ -58,4 +61,7 @@ public enum DeviceKind: String, CaseIterable, Sendable {
     /// Whether the device's output goes through spike delivery (synapses) rather than straight
     /// into the target's input buffers.
     var emitsSharedSpikes: Bool { self == .spikeGenerator }
+
+    /// Whether the device receives spikes (from neurons or spike generators) instead of sending.
+    var receivesSpikes: Bool { self == .volumeTransmitter }
 }

@@ -37,6 +37,9 @@ public final class PointNetwork {
     /// Plastic synapses (and static ones that need per-synapse handling), per thread.
     var plastic: [PlasticConnectivity] = []
     var plasticRules: [PlasticRule] = []
+    /// volume_transmitter nodes and the connections that feed them.
+    var volumeTransmitters: [VolumeTransmitterNode] = []
+    var transmitterInputs = VolumeTransmitterInputs(nodes: 0)
     /// tau_minus of every neuron (NEST keeps it on the postsynaptic neuron for STDP), by neuron index.
     var tauMinus: [Double] = []
     var tauMinusTriplet: [Double] = []
@@ -255,6 +258,9 @@ public final class PointNetwork {
                 throw PlexusError("unknown parameter '\(key)' for \(kind.rawValue); known: \(known)", keyPath: kp)
             }
         }
+        if let d = numbers["deliver_interval"], !(d >= 1 && d == d.rounded() && d <= 1e9) {
+            throw PlexusError.outOfRange("deliver_interval", d, "must be a whole number >= 1", keyPath: "\(path).params.deliver_interval")
+        }
         for key in ["rate", "std", "dt"] where (numbers[key] ?? 0) < 0 {
             throw PlexusError.outOfRange(key, numbers[key]!, "must be >= 0", keyPath: "\(path).params.\(key)")
         }
@@ -263,7 +269,7 @@ public final class PointNetwork {
             throw PlexusError("rate \(rate) Hz is too high: the mean count per step (rate × \(grid.h) ms) must stay below 2^53",
                               keyPath: "\(path).params.rate")
         }
-        if numbers["stop"]! < numbers["start"]! {
+        if let stop = numbers["stop"], let start = numbers["start"], stop < start {
             throw PlexusError("stop \(numbers["stop"]!) ms is before start \(numbers["start"]!) ms", keyPath: "\(path).params.stop")
         }
         return DeviceValues(numbers: numbers, lists: lists)

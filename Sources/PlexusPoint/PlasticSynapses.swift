@@ -9,6 +9,7 @@ public enum SynapseModel: String, CaseIterable, Sendable {
     case stdpTriplet = "stdp_triplet_synapse"
     case tsodyks = "tsodyks_synapse"
     case tsodyks2 = "tsodyks2_synapse"
+    case stdpDopamine = "stdp_dopamine_synapse"
 
     /// Parameters and initial state with NEST's names and defaults (weight and delay are separate).
     public var parameters: [ParameterSpec] {
@@ -54,11 +55,30 @@ public enum SynapseModel: String, CaseIterable, Sendable {
                 .init("tau_rec", .time, 800, "recovery time constant"),
                 .init("tau_fac", .time, 0, "facilitation time constant (0: none)"),
             ]
+        case .stdpDopamine:
+            // NEST keeps the first eight as common properties of the synapse model (set by
+            // CopyModel); here each connection statement is its own copy.
+            return [
+                .init("A_plus", .dimensionless, 1, "amplitude of the eligibility increase by a pre-post pair"),
+                .init("A_minus", .dimensionless, 1.5, "amplitude of the eligibility decrease by a post-pre pair"),
+                .init("tau_plus", .time, 20, "time constant of the presynaptic trace"),
+                .init("tau_c", .time, 1000, "time constant of the eligibility trace"),
+                .init("tau_n", .time, 200, "time constant of the dopamine trace"),
+                .init("b", .dimensionless, 0, "dopaminergic baseline concentration"),
+                .init("Wmin", .weight, 0, "minimum weight"),
+                .init("Wmax", .weight, 200, "maximum weight"),
+                .init("Kplus", .dimensionless, 0, "initial presynaptic trace"),
+                .init("c", .dimensionless, 0, "initial eligibility trace"),
+                .init("n", .dimensionless, 0, "initial dopamine trace"),
+            ]
         }
     }
 
+    /// Whether the synapse needs a `volume_transmitter` (the dopamine signal).
+    public var needsVolumeTransmitter: Bool { self == .stdpDopamine }
+
     /// Whether the rule reads the postsynaptic spike history (NEST's archiving node).
-    var needsPostHistory: Bool { self == .stdp || self == .stdpTriplet }
+    var needsPostHistory: Bool { self == .stdp || self == .stdpTriplet || self == .stdpDopamine }
 
     /// Checks the resolved parameters (NEST's rules, plus Wmax not below the weight for STDP).
     func validate(_ p: ParameterValues, weight: Sampler) throws {
@@ -99,6 +119,15 @@ public enum SynapseModel: String, CaseIterable, Sendable {
             for k in ["U", "u", "x"] where !(p[k] >= 0 && p[k] <= 1) {
                 throw PlexusError.outOfRange(k, p[k], "must be in [0, 1]")
             }
+        case .stdpDopamine:
+            try Check.positive(p, "tau_plus", "tau_c", "tau_n")
+            try Check.nonNegative(p, "Kplus")
+            let wmin = p["Wmin"], wmax = p["Wmax"]
+            guard wmin <= wmax else { throw PlexusError("Wmax = \(wmax) is below Wmin = \(wmin)", keyPath: "Wmax") }
+            if case .constant(let w) = weight {
+                guard w <= wmax else { throw PlexusError("Wmax = \(wmax) is below the weight \(w)", keyPath: "Wmax") }
+                guard w >= wmin else { throw PlexusError("Wmin = \(wmin) is above the weight \(w)", keyPath: "Wmin") }
+            }
         }
     }
 }
@@ -113,15 +142,18 @@ struct PlasticRule {
     let unitWeight: Bool
     let recordWeights: Bool
     let statement: Int
+    /// Index of the volume transmitter (stdp_dopamine_synapse), or -1.
+    var volumeTransmitter: Int = -1
 }
 
 /// State of one plastic synapse (NEST's per-connection members).
 struct PlasticState {
     var weight: Double
-    var a: Double          // stdp: Kplus;  tsodyks: x;  tsodyks2: x
-    var b: Double          // stdp_triplet: Kplus_triplet;  tsodyks: y
-    var c: Double          // tsodyks, tsodyks2: u
-    var tLast: Double      // time of the last presynaptic spike (ms)
+    var a: Double          // stdp, stdp_dopamine: Kplus;  tsodyks: x;  tsodyks2: x
+    var b: Double          // stdp_triplet: Kplus_triplet;  tsodyks: y;  stdp_dopamine: c
+    var c: Double          // tsodyks, tsodyks2: u;  stdp_dopamine: n
+    var tLast: Double      // time of the last presynaptic spike (ms); stdp_dopamine: of the last update
+    var index: Int32 = 0   // stdp_dopamine: the last dopamine spike it has taken in (dopa_spikes_idx_)
 }
 
 /// The postsynaptic spike history NEST's ArchivingNode keeps for neurons with STDP inputs:
@@ -247,6 +279,9 @@ extension PlasticRule {
             }
             s.tLast = t
             return s.a * s.c * s.weight
+        case .stdpDopamine:
+            // Needs the volume transmitter's spikes: see `transmitDopamine`.
+            return s.weight
         }
     }
 
@@ -258,6 +293,7 @@ extension PlasticRule {
         case .stdpTriplet: return PlasticState(weight: weight, a: p[7], b: p[8], c: 0, tLast: 0)
         case .tsodyks: return PlasticState(weight: weight, a: p[4], b: p[5], c: p[6], tLast: 0)
         case .tsodyks2: return PlasticState(weight: weight, a: p[2], b: 0, c: p[1], tLast: -1)
+        case .stdpDopamine: return PlasticState(weight: weight, a: p[8], b: p[9], c: p[10], tLast: 0)
         }
     }
 }

@@ -126,6 +126,7 @@ extension PointNetwork {
                     let devices = self.deviceInputs[t]
                     let plastic = self.plastic[t]
                     let hasPlastic = plastic.count > 0
+                    let hasTransmitters = !self.volumeTransmitters.isEmpty
                     let spikeRing = ts.spikeRing.base, currentRing = ts.currentRing.base
                     // Populations overlapping this thread's neurons, with local ranges.
                     let mine: [(NeuronPopulation, Range<Int>)] = self.neuronPopulations.compactMap { p in
@@ -220,6 +221,8 @@ extension PointNetwork {
                         self.team.barrier()
                         if states.contains(where: { $0.error != nil }) { return }
 
+                        // Volume transmitters trigger before the epoch's spikes arrive (NEST's order).
+                        if hasTransmitters { self.volumeTransmitterEpoch(plastic, from: e0, to: e1) }
                         // Delivery: every spike of the epoch to the targets this thread owns.
                         for s in e0..<e1 {
                             let k = Int(s - e0)
@@ -227,6 +230,7 @@ extension PointNetwork {
                             let g = genOut[parity]
                             for q in genOffsets[parity][k]..<genOffsets[parity][k + 1] {
                                 Self.deliver(g.list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                                if hasTransmitters { self.feedVolumeTransmitters(g.list[q], step: s, plastic) }
                                 if hasPlastic {
                                     self.deliverPlastic(g.list[q], step: s, plastic, ringLength: ringLength, nLocal: nLocal,
                                                         ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
@@ -238,6 +242,7 @@ extension PointNetwork {
                                 let offs = us.stepOffsets[parity]
                                 for q in offs[k]..<offs[k + 1] {
                                     Self.deliver(list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                                    if hasTransmitters { self.feedVolumeTransmitters(list[q], step: s, plastic) }
                                     if hasPlastic {
                                         self.deliverPlastic(list[q], step: s, plastic, ringLength: ringLength, nLocal: nLocal,
                                                             ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
@@ -368,9 +373,16 @@ extension PointNetwork {
             let rule = plasticRules[Int(pl.rules[k])]
             let d = Int(pl.delays[k]), target = Int(pl.targets[k])
             let a = Int(pl.archiveOf[target])
-            let w = a >= 0 && rule.model.needsPostHistory
-                ? rule.transmit(&pl.states[k], at: t, delay: grid.time(Int64(d)), archive: &pl.archives[a])
-                : rule.transmit(&pl.states[k], at: t, delay: grid.time(Int64(d)), archive: &none)
+            let w: Double
+            if rule.volumeTransmitter >= 0 {
+                w = pl.transmitters[rule.volumeTransmitter].spikes.withUnsafeBufferPointer {
+                    rule.transmitDopamine(&pl.states[k], at: t, delay: grid.time(Int64(d)), archive: &pl.archives[a], spikes: $0)
+                }
+            } else if a >= 0 && rule.model.needsPostHistory {
+                w = rule.transmit(&pl.states[k], at: t, delay: grid.time(Int64(d)), archive: &pl.archives[a])
+            } else {
+                w = rule.transmit(&pl.states[k], at: t, delay: grid.time(Int64(d)), archive: &none)
+            }
             if rule.recordWeights {
                 log.append(WeightEvent(time: t, source: gid + 1, target: nodeOfNeuron[first + target] + 1, weight: w))
             }

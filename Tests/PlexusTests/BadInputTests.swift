@@ -453,8 +453,8 @@ final class BadInputTests: XCTestCase {
     }
 
     func testUnknownSynapseModelByItsAlias() {
-        let yaml = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      weight: 2 pA\n      synapse_model: stdp_dopamine_synapse")
-        assertFails(yaml, at: "stdp_dopamine_synapse", mentions: ["unknown synapse model 'stdp_dopamine_synapse'"])
+        let yaml = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      weight: 2 pA\n      synapse_model: stdp_facetshw_synapse_hom")
+        assertFails(yaml, at: "stdp_facetshw_synapse_hom", mentions: ["unknown synapse model 'stdp_facetshw_synapse_hom'"])
     }
 
     func testUnknownSynapseModel() {
