@@ -132,10 +132,11 @@ public enum SynapseModel: String, CaseIterable, Sendable {
     }
 }
 
-/// Constants of one plastic connection statement, shared by its synapses.
+/// Constants of one plastic connection statement, shared by its synapses. A plain value (no
+/// reference inside): delivery copies it per synapse without reference counting.
 struct PlasticRule {
     let model: SynapseModel
-    let p: [Double]                // parameters in `model.parameters` order
+    let p: SIMD16<Double>          // parameters in `model.parameters` order
     /// Receptor 1 of a parrot neuron: the spike updates the synapse but is not passed on.
     let silent: Bool
     /// The target counts spikes (parrot_neuron): it receives 1 per spike whatever the weight.
@@ -144,6 +145,20 @@ struct PlasticRule {
     let statement: Int
     /// Index of the volume transmitter (stdp_dopamine_synapse), or -1.
     var volumeTransmitter: Int = -1
+
+    init(model: SynapseModel, p: [Double], silent: Bool, unitWeight: Bool, recordWeights: Bool, statement: Int,
+         volumeTransmitter: Int = -1) {
+        precondition(p.count <= 16, "a synapse model has at most 16 parameters")
+        var v = SIMD16<Double>()
+        for (k, x) in p.enumerated() { v[k] = x }
+        self.model = model
+        self.p = v
+        self.silent = silent
+        self.unitWeight = unitWeight
+        self.recordWeights = recordWeights
+        self.statement = statement
+        self.volumeTransmitter = volumeTransmitter
+    }
 }
 
 /// State of one plastic synapse (NEST's per-connection members).
