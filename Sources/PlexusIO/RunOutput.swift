@@ -312,7 +312,7 @@ public enum Provenance {
             }
             pops.append(entry)
         }
-        let conns: [[String: Any]] = exp.connections.map { c in
+        let conns: [[String: Any]] = exp.connections.enumerated().map { ci, c in
             var rule: [String: Any] = ["rule": c.rule.name, "allow_autapses": c.allowAutapses, "allow_multapses": c.allowMultapses]
             switch c.rule {
             case .fixedIndegree(let k): rule["indegree"] = k
@@ -321,8 +321,11 @@ public enum Provenance {
             case .pairwiseBernoulli(let p): rule["p"] = p
             default: break
             }
-            return ["source": c.source, "target": c.target, "rule": rule,
-                    "synapse": ["model": c.synapse.model, "weight": dist(c.synapse.weight), "delay": dist(c.synapse.delay)]]
+            var synapse: [String: Any] = ["model": c.synapse.model, "weight": dist(c.synapse.weight), "delay": dist(c.synapse.delay),
+                                          "receptor_type": c.synapse.receptor, "record_weights": c.synapse.recordWeights]
+            if let p = net.synapseParameters(ofStatement: ci) { synapse["params"] = p.mapValues(json) }
+            if let vt = c.synapse.volumeTransmitter { synapse["volume_transmitter"] = vt }
+            return ["source": c.source, "target": c.target, "rule": rule, "synapse": synapse]
         }
         let recs: [[String: Any]] = exp.recordings.map { r in
             switch r {

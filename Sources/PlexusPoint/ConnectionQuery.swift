@@ -80,3 +80,14 @@ extension PointNetwork {
         return out
     }
 }
+
+extension PointNetwork {
+    /// The synapse model's parameters of connection statement `index`, defaults filled in, in
+    /// canonical units (for the provenance record); nil for a static synapse.
+    public func synapseParameters(ofStatement index: Int) -> [String: Double]? {
+        guard let rule = plasticRules.first(where: { $0.statement == index }), rule.model != .staticSynapse else { return nil }
+        var out: [String: Double] = [:]
+        for (k, spec) in rule.model.parameters.enumerated() { out[spec.name] = rule.p[k] }
+        return out
+    }
+}

@@ -122,6 +122,23 @@ final class DopamineTests: XCTestCase {
         XCTAssertEqual(a.states[0].values, b.states[0].values)
     }
 
+    /// The provenance record's resolved experiment holds the synapse model's parameters, the
+    /// given ones and the defaults, and the volume transmitter.
+    func testResolvedExperimentHasSynapseParameters() throws {
+        let net = try PointNetwork(try experiment("parrot", duration: 10))
+        let resolved = Provenance.resolved(net)
+        let conns = try XCTUnwrap(resolved["connections"] as? [[String: Any]])
+        let syn = try XCTUnwrap(conns[4]["synapse"] as? [String: Any])
+        XCTAssertEqual(syn["volume_transmitter"] as? String, "vt")
+        XCTAssertEqual(syn["receptor_type"] as? Int, 1)
+        XCTAssertEqual(syn["record_weights"] as? Bool, true)
+        let params = try XCTUnwrap(syn["params"] as? [String: Any])
+        XCTAssertEqual(params["tau_c"] as? Double, 150)      // given
+        XCTAssertEqual(params["Kplus"] as? Double, 0)        // default
+        XCTAssertEqual(Set(params.keys), Set(SynapseModel.stdpDopamine.parameters.map(\.name)))
+        XCTAssertNil((conns[0]["synapse"] as? [String: Any])?["params"], "a static synapse has no model parameters")
+    }
+
     // MARK: bad input
 
     func yamlError(_ yaml: String) -> PlexusError? {
