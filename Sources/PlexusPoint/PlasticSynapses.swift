@@ -206,6 +206,9 @@ struct PostArchive {
 
     /// K⁻ at time t from the last spike strictly before t (NEST's get_K_value).
     func trace(at t: Double) -> Double {
+        // Usually the last spike is already before t: its time and trace are kept in the
+        // struct (the last entry is never pruned), so the history arrays are not touched.
+        if lastSpike >= 0 && t - lastSpike > Self.eps { return Kminus * _exp((lastSpike - t) / tauMinus) }
         var i = times.count - 1
         while i >= first {
             if t - times[i] > Self.eps { return kminus[i] * _exp((times[i] - t) / tauMinus) }
@@ -216,15 +219,30 @@ struct PostArchive {
 
     /// Entries with t1 < t <= t2 (NEST's get_history, with its eps), marking them read.
     mutating func history(_ t1: Double, _ t2: Double) -> Range<Int> {
-        var hi = times.count
-        while hi > first && times[hi - 1] >= t2 + Self.eps { hi -= 1 }
-        var lo = hi
-        while lo > first && times[lo - 1] >= t1 + Self.eps { lo -= 1; reads[lo] += 1 }
-        return lo..<hi
+        // No entry lies above t1 when the last one does not: answer without touching the arrays
+        // (for most synapse events; each touch of another neuron's history is a cache miss).
+        if lastSpike < t1 + Self.eps { return 0..<0 }
+        let first = first
+        return times.withUnsafeBufferPointer { times in
+            reads.withUnsafeMutableBufferPointer { reads in
+                var hi = times.count
+                while hi > first && times[hi - 1] >= t2 + Self.eps { hi -= 1 }
+                var lo = hi
+                while lo > first && times[lo - 1] >= t1 + Self.eps { lo -= 1; reads[lo] += 1 }
+                return lo..<hi
+            }
+        }
     }
 }
 
 extension PlasticRule {
+    /// x^mu, without the call for the usual exponents: pow(x, 1) is x and pow(x, 0) is 1
+    /// exactly (IEEE 754), so the result is the same bit for bit.
+    @inline(__always)
+    static func power(_ x: Double, _ mu: Double) -> Double {
+        mu == 1 ? x : mu == 0 ? 1 : _pow(x, mu)
+    }
+
     /// NEST's `send` for this synapse at presynaptic spike time `t` (ms, the stamp); returns the
     /// weight the event carries.
     @inline(__always)
@@ -239,11 +257,11 @@ extension PlasticRule {
             for k in archive.history(s.tLast - d, t - d) {
                 let minusDt = s.tLast - (archive.times[k] + d)
                 let kplus = s.a * _exp(minusDt / tauPlus)
-                let norm = s.weight / wmax + lambda * _pow(1 - s.weight / wmax, muPlus) * kplus
+                let norm = s.weight / wmax + lambda * Self.power(1 - s.weight / wmax, muPlus) * kplus
                 s.weight = norm < 1 ? norm * wmax : wmax
             }
             let kminus = archive.trace(at: t - d)
-            let norm = s.weight / wmax - alpha * lambda * _pow(s.weight / wmax, muMinus) * kminus
+            let norm = s.weight / wmax - alpha * lambda * Self.power(s.weight / wmax, muMinus) * kminus
             s.weight = norm > 0 ? norm * wmax : 0
             s.a = s.a * _exp((s.tLast - t) / tauPlus) + 1
             s.tLast = t
