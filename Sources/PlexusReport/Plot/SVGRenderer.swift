@@ -90,7 +90,8 @@ public enum SVGRenderer {
             if let cats = axis.categories {
                 lo = -0.5
                 hi = Double(max(cats.count, 1)) - 0.5
-                let every = max(1, Int((Double(cats.count) / Double(max(target * 2, 1))).rounded(.up)))
+                // A label at least every 15 pixels (row labels of a region plot fit one per row).
+                let every = max(1, Int((Double(cats.count) * 15 / max(pixels, 1)).rounded(.up)))
                 let idx = Array(stride(from: 0, to: cats.count, by: every))
                 ticks = idx.map(Double.init)
                 labels = idx.map { cats[$0] }
