@@ -180,11 +180,12 @@ public enum CableReport {
             lo = (min(lo.x, xmin + dx), min(lo.y, ymin + dy)); hi = (max(hi.x, xmax + dx), max(hi.y, ymax + dy + label))
         }
         marks.append(.text(TextMark(xs: tx, ys: ty, texts: texts)))
-        // Keep the height (equal scales) within 0.15 ... 1.4 of the width.
+        // Keep the height (equal scales) within 0.3 ... 1.4 of the width (a flat cell still gets
+        // a colour bar tall enough to read).
         var xr = lo.x...hi.x, yr = lo.y...hi.y
         let ratio = (yr.upperBound - yr.lowerBound) / (xr.upperBound - xr.lowerBound)
-        if ratio < 0.15 {
-            let pad = (0.15 * (xr.upperBound - xr.lowerBound) - (yr.upperBound - yr.lowerBound)) / 2
+        if ratio < 0.3 {
+            let pad = (0.3 * (xr.upperBound - xr.lowerBound) - (yr.upperBound - yr.lowerBound)) / 2
             yr = (yr.lowerBound - pad)...(yr.upperBound + pad)
         } else if ratio > 1.4 {
             let pad = ((yr.upperBound - yr.lowerBound) / 1.4 - (xr.upperBound - xr.lowerBound)) / 2
@@ -194,10 +195,11 @@ public enum CableReport {
         let y = Axis(v.name, unit: "µm", range: yr, hidden: !sideBySide && snaps.count > 1)
         let pop = d.populations.first { s.gid >= $0.firstGid && s.gid < $0.firstGid + $0.size }?.name
         let cvs = Set(s.cv).count
+        let pointCVs = max(0, (snaps.map(\.voltage.count).max() ?? 0) - cvs)
         let panel = Panel(x: x, y: y, marks: marks, colorBar: ColorBar("membrane voltage", unit: "mV", colorMap: .viridis, range: range),
                           equalAspect: true)
         return Figure(id: "morphology-\(s.gid)", title: "Voltage on cell \(s.gid)\(pop.map { " (\($0))" } ?? "") at \(snaps.count) time\(snaps.count == 1 ? "" : "s")",
-                      caption: "Cell \(s.gid): \(s.cv.count) pieces in \(cvs) CVs, \(h.name)-\(v.name) projection\(h.name == "x" && v.name == "y" ? "" : " (the cell hardly extends in x-y; branches laid out along one line overlap)"), \(snaps.count == 1 ? "" : sideBySide ? "copies side by side (the \(h.name) offsets are not positions; the \(v.name) axis gives the size), " : "copies stacked (the \(v.name) offsets are not positions; the \(h.name) axis gives the size), ")coloured by the CV's membrane voltage from \(Ticks.short(range.lowerBound, digits: 4)) to \(Ticks.short(range.upperBound, digits: 4)) mV.",
+                      caption: "Cell \(s.gid): \(s.cv.count) pieces in \(cvs) CVs\(pointCVs > 0 ? " (its other \(pointCVs) CVs have no length: points at forks)" : ""), \(h.name)-\(v.name) projection\(h.name == "x" && v.name == "y" ? "" : " (the cell hardly extends in x-y; branches laid out along one line overlap)"), \(snaps.count == 1 ? "" : sideBySide ? "copies side by side (the \(h.name) offsets are not positions; the \(v.name) axis gives the size), " : "copies stacked (the \(v.name) offsets are not positions; the \(h.name) axis gives the size), ")coloured by the CV's membrane voltage from \(Ticks.short(range.lowerBound, digits: 4)) to \(Ticks.short(range.upperBound, digits: 4)) mV.",
                       panels: [panel])
     }
 }
