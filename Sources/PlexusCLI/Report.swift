@@ -27,6 +27,12 @@ struct ReportCommand: ParsableCommand {
             case "point":
                 let data = try PointReportData.read(directory: dir, provenance: provenance, unitOf: RunReports.unitOf)
                 sections = PointReport.sections(data)
+            case "cable":
+                sections = CableReport.sections(try CableReportData.read(directory: dir, provenance: provenance))
+            case "mass" where provenance["command_kind"]?.string == "sweep":
+                sections = MassReport.sweepSections(try MassSweepData.read(directory: dir, provenance: provenance))
+            case "mass":
+                sections = MassReport.sections(try MassReportData.read(directory: dir, provenance: provenance))
             case let engine:
                 throw PlexusError("no report for the \(engine) engine yet", file: dir)
             }
@@ -100,6 +106,52 @@ enum RunReports {
         }
         return PointReportData(durationMs: network.grid.time(network.totalSteps), resolutionMs: network.grid.h,
                                spikes: spikes, traces: traces, weights: weights)
+    }
+
+    /// The report of a cable run, from the simulation's results in memory.
+    static func cableData(_ desc: CableNetworkDescription, _ results: CableResults, _ shapes: [CVShape]) -> CableReportData {
+        var populations: [CableReportData.Population] = []
+        for p in desc.populations { if let r = desc.gids(of: p.name) { populations.append(.init(name: p.name, firstGid: r.lowerBound, size: r.count)) } }
+        func probesOf(gid: Int) -> [(label: String?, variable: String)] {
+            guard let pop = desc.populations.first(where: { desc.gids(of: $0.name)?.contains(gid) == true }),
+                  let cell = desc.cell(named: pop.cell) else { return [] }
+            return cell.probes.map { ($0.label, $0.variable) }
+        }
+        let probes = results.probes.map { tr in
+            let variable = CableReportData.variable(ofProbe: tr.name, probes: probesOf(gid: tr.gid))
+            return CableReportData.Probe(gid: tr.gid, label: tr.name, variable: variable, unit: CableReportData.unit(of: variable),
+                                         times: tr.times, values: tr.values)
+        }
+        let drawn = shapes.map { s in
+            CableReportData.Shape(gid: s.gid, cv: s.cv, x0: s.x0, y0: s.y0, z0: s.z0, x1: s.x1, y1: s.y1, z1: s.z1, r0: s.r0, r1: s.r1)
+        }
+        return CableReportData(durationMs: desc.duration, resolutionMs: desc.resolution, populations: populations,
+                               spikesRecorded: desc.recordSpikes, spikeGids: results.spikes.map(\.gid), spikeTimes: results.spikes.map(\.time),
+                               probes: probes, shapes: drawn,
+                               snapshots: results.snapshots.map { .init(time: $0.time, gid: $0.gid, voltage: $0.voltage) })
+    }
+
+    /// The report of a mass run, from the simulation's results in memory.
+    static func massData(_ e: MassExperiment, _ sim: MassSimulation, _ result: MassResult, _ connectome: Connectome, _ fc: FCResult?,
+                         files: [String]) -> MassReportData {
+        let monitors = zip(files, result.monitors).map { file, m in
+            MassReportData.Monitor(kind: m.description.kind.rawValue, file: file, periodMs: m.description.period, variables: m.variables,
+                                   times: m.times, series: (0..<(m.variables.count * m.regions)).map { c in
+                                       (0..<m.samples).map { k in m.values[k * m.variables.count * m.regions + c] }
+                                   })
+        }
+        return MassReportData(durationMs: e.duration, model: sim.modelName, labels: connectome.labels, monitors: monitors,
+                              fc: fc.map { .init(matrix: $0.matrix, monitor: $0.monitor, variable: $0.variable, samples: $0.samplesUsed) },
+                              weights: fc != nil ? connectome.weights : nil)
+    }
+
+    /// The report of a sweep, from its points in memory.
+    static func sweepData(_ sweep: MassSweep, _ points: [SweepPoint], variable: String) -> MassSweepData {
+        let hasFCFC = points.contains { $0.fcFC != nil }
+        return MassSweepData(axes: sweep.axes.map { .init(parameter: $0.parameter, values: $0.values) }, values: points.map(\.values),
+                             fcSC: points.map { $0.fcSC ?? .nan }, fcFC: hasFCFC ? points.map { $0.fcFC ?? .nan } : nil,
+                             variable: variable, mean: points.map(\.mean), std: points.map(\.std), seconds: points.map(\.seconds),
+                             status: points.map { $0.error ?? "ok" })
     }
 
     /// report.html: summary and timings from the provenance record, the engine's sections.

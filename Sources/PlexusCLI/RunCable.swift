@@ -1,7 +1,9 @@
 import Foundation
 import Plexus
 
-/// Runs a multi-compartment experiment (engine: cable): spikes.csv, probes*.csv, provenance.json.
+/// Runs a multi-compartment experiment (engine: cable): spikes.csv, probes*.csv,
+/// morphology.csv and cv_voltage.csv (the shape and CV voltages report.html draws),
+/// provenance.json and report.html.
 enum CableRunner {
     static func run(_ ctx: RunContext) throws {
         var desc = try CableExperimentFile.decode(ctx.text, file: ctx.file)
@@ -12,9 +14,10 @@ enum CableRunner {
         let t2 = ResourceUsage.now()
         let c2 = clock()
         ctx.say("\(ctx.name): \(network.cellCount) cells, \(network.cvCount) CVs, \(network.targetCount) synapses in \(network.synapseInstanceCount) merged instances, \(network.connectionCount) connections; built in \(String(format: "%.2f", t2 - t1)) s")
+        let request = try snapshotRequest(ctx, desc)
         let progress = Progress(enabled: !ctx.quiet && isatty(2) != 0, start: t2, duration: desc.duration)
         defer { progress.finish() }
-        let results = try ctx.located { try network.run(progress: progress.update) }
+        let results = try ctx.located { try network.run(progress: progress.update, snapshots: request) }
         let t3 = ResourceUsage.now()
         let c3 = clock()
 
@@ -49,16 +52,24 @@ enum CableRunner {
                 }
             }
         }
+        let shapes = try ctx.located { try request.gids.map { gid in try cellDescription(desc, gid: gid).cvShape(gid: gid) } }
+        try writeShapes(&output, shapes, results.snapshots)
         let t4 = ResourceUsage.now()
+        // The report's figures, timed before provenance.json is written.
+        let report = ctx.noReport ? nil : RenderedSections(CableReport.sections(RunReports.cableData(desc, results, shapes)))
+        let t5 = ResourceUsage.now()
         var record = ctx.provenanceBase(seed: desc.seed)
         record["engine"] = "cable"
+        if let d = Provenance.experimentDescription(ctx.text) { record["description"] = d }
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         if let data = try? encoder.encode(desc), let json = try? JSONSerialization.jsonObject(with: data) {
             record["experiment"] = json
         }
         record["units"] = "mV, ms, um, nA, uS, S/cm2, ohm*cm, uF/cm2, degC; gids start at 0"
-        record["timings_s"] = ["read": t1 - ctx.t0, "build": t2 - t1, "simulate": t3 - t2, "write": t4 - t3, "total": t4 - ctx.t0]
+        var timings = ["read": t1 - ctx.t0, "build": t2 - t1, "simulate": t3 - t2, "write": t4 - t3, "total": t5 - ctx.t0]
+        if report != nil { timings["report"] = t5 - t4 }
+        record["timings_s"] = timings
         // CPU seconds of the process, all threads (less sensitive than wall time to other jobs).
         record["cpu_s"] = ["build": Double(c2 - c1) / Double(CLOCKS_PER_SEC), "simulate": Double(c3 - c2) / Double(CLOCKS_PER_SEC)]
         record["realtime_factor"] = desc.duration > 0 ? (t3 - t2) / (desc.duration / 1000) : 0
@@ -68,7 +79,58 @@ enum CableRunner {
                             "threads": network.threads]
         record["bytes_per_connection"] = network.bytesPerConnection
         record["probe_files"] = probeFiles
-        try output.writeProvenance(record)
+        record["report"] = ["times_ms": request.times, "cells": request.gids]
+        let provenanceText = try output.writeProvenance(record)
+        if let report {
+            let provenance = try RunReports.parse(provenanceText, file: ctx.outDir + "/provenance.json")
+            try output.writeReport(RunReports.html(body: report, provenanceText: provenanceText, provenance: provenance))
+        }
         ctx.say("simulated \(OutputText.number(desc.duration)) ms in \(String(format: "%.2f", t3 - t2)) s; \(results.spikes.count) spikes; results in \(ctx.outDir)/")
+    }
+
+    /// The cells drawn coloured by voltage (the file's `report.cells`, or the first cell of each
+    /// population, at most four) and when (`report.times`, or four times spread over the run).
+    static func snapshotRequest(_ ctx: RunContext, _ desc: CableNetworkDescription) throws -> SnapshotRequest {
+        let options = try ctx.located { try CableExperimentFile.reportOptions(ctx.text, file: ctx.file) }
+        var gids = desc.populations.prefix(4).compactMap { desc.gids(of: $0.name)?.lowerBound }
+        if let cells = options.cells {
+            if let bad = cells.first(where: { $0 >= desc.cellCount }) {
+                throw ctx.locate(PlexusError("report.cells: gid \(bad) does not exist (there are \(desc.cellCount) cells, gids from 0)", file: ctx.file, keyPath: "report.cells"))
+            }
+            gids = cells
+        }
+        let times = options.times ?? (1...4).map { (Double($0) - 0.5) * desc.duration / 4 }
+        return SnapshotRequest(times: times.map { ($0 / desc.resolution).rounded() * desc.resolution }, gids: gids)
+    }
+
+    /// The kind of cell `gid` is.
+    static func cellDescription(_ desc: CableNetworkDescription, gid: Int) throws -> CableCellDescription {
+        guard let pop = desc.populations.first(where: { desc.gids(of: $0.name)?.contains(gid) == true }),
+              let cell = desc.cell(named: pop.cell) else {
+            throw PlexusError("gid \(gid) does not exist", keyPath: "report.cells")
+        }
+        return cell
+    }
+
+    /// morphology.csv (`gid,cv,x0_um,y0_um,z0_um,r0_um,x1_um,y1_um,z1_um,r1_um`: the pieces of
+    /// each drawn cell, cut at CV boundaries) and cv_voltage.csv (`t_ms,gid,cv,v_mV`: every CV's
+    /// voltage at the report times).
+    static func writeShapes(_ output: inout RunOutput, _ shapes: [CVShape], _ snapshots: [CVSnapshot]) throws {
+        guard !shapes.isEmpty else { return }
+        try output.write("morphology.csv") { out in
+            out.line("gid,cv,x0_um,y0_um,z0_um,r0_um,x1_um,y1_um,z1_um,r1_um")
+            for s in shapes {
+                for k in 0..<s.count {
+                    out.line([s.x0[k], s.y0[k], s.z0[k], s.r0[k], s.x1[k], s.y1[k], s.z1[k], s.r1[k]].reduce("\(s.gid),\(s.cv[k])") { $0 + "," + OutputText.number($1) })
+                }
+            }
+        }
+        try output.write("cv_voltage.csv") { out in
+            out.line("t_ms,gid,cv,v_mV")
+            for s in snapshots {
+                let t = OutputText.number(s.time)
+                for (cv, v) in s.voltage.enumerated() { out.line("\(t),\(s.gid),\(cv),\(OutputText.number(v))") }
+            }
+        }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Plexus
 
-/// Runs a neural-mass experiment (engine: mass): one CSV per monitor, fc.csv when FC is asked
-/// for (or a bold/balloon monitor is present), provenance.json.
+/// Runs a neural-mass experiment (engine: mass): one CSV per monitor, fc.csv and sc.csv (the
+/// structural weights FC is compared with) when FC is asked for (or a bold/balloon monitor is
+/// present), provenance.json, report.html.
 enum MassRunner {
     static func run(_ ctx: RunContext) throws {
         var experiment = try MassExperimentFile.decode(ctx.text, file: ctx.file)
@@ -39,12 +40,25 @@ enum MassRunner {
             used[stem] = k
             files.append(try output.writeMonitor(m, labels: connectome.labels, name: k == 1 ? "\(stem).csv" : "\(stem)_\(k).csv"))
         }
-        if let fc { try output.writeFC(fc.matrix, labels: connectome.labels) }
+        if let fc {
+            try output.writeFC(fc.matrix, labels: connectome.labels)
+            try output.writeFC(connectome.weights, labels: connectome.labels, name: "sc.csv")
+        }
         let t4 = ResourceUsage.now()
+        // The report's figures, timed before provenance.json is written.
+        let report = ctx.noReport ? nil : RenderedSections(MassReport.sections(RunReports.massData(experiment, sim, result, connectome, fc, files: files)))
+        let t5 = ResourceUsage.now()
         var record = ctx.provenanceBase(seed: experiment.seed)
         record["engine"] = "mass"
         record["experiment"] = Provenance.resolved(sim)
-        record["timings_s"] = ["read_and_build": t2 - ctx.t0, "simulate": t3 - t2, "write": t4 - t3, "total": t4 - ctx.t0]
+        if let d = Provenance.experimentDescription(ctx.text) { record["description"] = d }
+        var timings = ["read_and_build": t2 - ctx.t0, "simulate": t3 - t2, "write": t4 - t3, "total": t5 - ctx.t0]
+        if report != nil { timings["report"] = t5 - t4 }
+        record["timings_s"] = timings
+        // Which file holds which monitor, with the variables it recorded (the report reads them).
+        record["monitor_files"] = zip(files, result.monitors).map { f, m -> [String: Any] in
+            ["file": f, "type": m.description.kind.rawValue, "period_ms": m.description.period, "variables": m.variables]
+        }
         record["realtime_factor"] = (t3 - t2) / (experiment.duration / 1000)
         record["us_per_step"] = (t3 - t2) / Double(sim.steps) * 1e6
         record["simulate_cpu_s"] = result.simulateCPUSeconds
@@ -60,9 +74,13 @@ enum MassRunner {
             if let x = fc.fcFC { f["fc_vs_fc"] = x.isFinite ? x : "nan" }
             record["fc"] = f
         }
-        try output.writeProvenance(record)
+        let provenanceText = try output.writeProvenance(record)
+        if let report {
+            let provenance = try RunReports.parse(provenanceText, file: ctx.outDir + "/provenance.json")
+            try output.writeReport(RunReports.html(body: report, provenanceText: provenanceText, provenance: provenance))
+        }
         var summary = "simulated \(OutputText.number(experiment.duration)) ms in \(String(format: "%.2f", t3 - t2)) s (\(String(format: "%.2f", (t3 - t2) / Double(sim.steps) * 1e6)) us/step)"
         if let fc { summary += "; FC-SC r = \(String(format: "%.3f", fc.fcSC))" + (fc.fcFC.map { String(format: ", FC-FC r = %.3f", $0) } ?? "") }
-        ctx.say(summary + "; results in \(ctx.outDir)/ (\(files.joined(separator: ", "))\(fc != nil ? ", fc.csv" : ""))")
+        ctx.say(summary + "; results in \(ctx.outDir)/ (\(files.joined(separator: ", "))\(fc != nil ? ", fc.csv, sc.csv" : "")\(report != nil ? ", report.html" : ""))")
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 import Plexus
 
 /// `plexus sweep FILE`: runs a neural-mass experiment over its `sweep:` grid (one or two
-/// parameters), points on all threads, and writes one table (sweep.csv) plus provenance.json.
+/// parameters), points on all threads, and writes one table (sweep.csv), provenance.json and
+/// report.html (heatmaps over the two parameters).
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a neural-mass experiment over a grid of one or two parameters.")
 
@@ -21,6 +22,9 @@ struct Sweep: ParsableCommand {
 
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet = false
+
+    @Flag(name: .long, help: "Do not write report.html (`plexus report DIR` builds it later).")
+    var noReport = false
 
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
@@ -53,6 +57,9 @@ struct Sweep: ParsableCommand {
             let variable = experiment.monitors.first?.variables?.first ?? model.variablesOfInterest[0]
             var output = try RunOutput(directory: ctx.outDir)
             try output.writeSweep(sweep, points, variable: variable)
+            let t3 = ResourceUsage.now()
+            let report = noReport ? nil : RenderedSections(MassReport.sweepSections(RunReports.sweepData(sweep, points, variable: variable)))
+            let t4 = ResourceUsage.now()
             var record = ctx.provenanceBase(seed: experiment.seed)
             record["engine"] = "mass"
             record["command_kind"] = "sweep"
@@ -60,14 +67,21 @@ struct Sweep: ParsableCommand {
             record["sweep"] = sweep.axes.map { ["parameter": $0.parameter, "values": $0.values] }
             record["points"] = points.count
             record["failed_points"] = points.filter { $0.error != nil }.count
-            record["timings_s"] = ["sweep": t2 - t1, "total": ResourceUsage.now() - ctx.t0, "mean_point": points.map(\.seconds).reduce(0, +) / Double(points.count)]
-            try output.writeProvenance(record)
+            if let d = Provenance.experimentDescription(ctx.text) { record["description"] = d }
+            var timings = ["sweep": t2 - t1, "total": ResourceUsage.now() - ctx.t0, "mean_point": points.map(\.seconds).reduce(0, +) / Double(points.count)]
+            if report != nil { timings["report"] = t4 - t3 }
+            record["timings_s"] = timings
+            let provenanceText = try output.writeProvenance(record)
+            if let report {
+                let provenance = try RunReports.parse(provenanceText, file: ctx.outDir + "/provenance.json")
+                try output.writeReport(RunReports.html(body: report, provenanceText: provenanceText, provenance: provenance))
+            }
             let best = points.filter { $0.fcSC != nil && $0.fcSC!.isFinite }.max { $0.fcSC! < $1.fcSC! }
             var msg = "\(points.count) points in \(String(format: "%.2f", t2 - t1)) s"
             if let best { msg += "; best FC-SC r = \(String(format: "%.3f", best.fcSC!)) at " + zip(sweep.axes, best.values).map { "\($0.parameter) = \(OutputText.number($1))" }.joined(separator: ", ") }
             let failed = points.filter { $0.error != nil }.count
             if failed > 0 { msg += "; \(failed) point(s) failed (see status)" }
-            ctx.say(msg + "; table in \(ctx.outDir)/sweep.csv")
+            ctx.say(msg + "; table in \(ctx.outDir)/sweep.csv\(report != nil ? " and report.html" : "")")
         } catch let e as PlexusError {
             FileHandle.standardError.write(Data("error: \(e)\n".utf8))
             throw ExitCode(1)

@@ -15,6 +15,24 @@ public struct CableResults: Sendable {
     public var probes: [ProbeTrace]
     public var simulatedSteps: Int64
     public var events: Int
+    /// Membrane voltage of every CV of the asked cells at the asked times (`run(snapshots:)`),
+    /// ordered by time then gid.
+    public var snapshots: [CVSnapshot] = []
+}
+
+/// The voltage of each CV of one cell at one time (CVs in the order of `CVShape.cv`).
+public struct CVSnapshot: Sendable {
+    public let time: Double
+    public let gid: Int
+    public let voltage: [Double]
+}
+
+/// Which cells' CV voltages `run` keeps, and when (times are rounded to the nearest step and
+/// clamped to the run; a report draws the morphology coloured by them).
+public struct SnapshotRequest: Sendable {
+    public var times: [Double]
+    public var gids: [Int]
+    public init(times: [Double], gids: [Int]) { self.times = times; self.gids = gids }
 }
 
 /// An event waiting for its step: synapse instance (kind in the top bit) and weight.
@@ -28,6 +46,7 @@ final class CableThreadState {
     var samples: [GrowableBuffer<Double>]            // per probe
     var error: PlexusError?
     var events = 0
+    var snapshots: [CVSnapshot] = []
     var poissonNext: [Double]
     var poissonRNG: [RandomStream]
 
@@ -53,8 +72,10 @@ extension CableNetwork {
     /// Simulates the whole duration. Threads advance their own cells for one epoch (the minimum
     /// delay), meet once, then each turns every spike of the epoch, in (time, source) order, into
     /// events for the synapses it owns. Results are bit-identical for any number of threads.
-    public func run(progress: ((Double) -> Void)? = nil) throws -> CableResults {
+    public func run(progress: ((Double) -> Void)? = nil, snapshots request: SnapshotRequest? = nil) throws -> CableResults {
         let dt = grid.h
+        let snapSteps = Array(Set((request?.times ?? []).filter(\.isFinite).map { min(max(Int64(($0 / dt).rounded()), 0), totalSteps) })).sorted()
+        let snapGids = Set(request?.gids ?? [])
         let nThreads = team.count
         let states = (0..<nThreads).map { CableThreadState(ring: ringLength, probes: groups[$0].probes.count, poisson: poisson[$0]) }
         let epochs = totalSteps == 0 ? 0 : (totalSteps + Int64(epochSteps) - 1) / Int64(epochSteps)
@@ -71,6 +92,7 @@ extension CableNetwork {
                 let offsets = self.connOffsets[t].base, entries = self.connEntries[t].base
                 let gens = self.generatorEvents[t]
                 var genCursor = 0
+                var snapCursor = 0
                 var merged: [(UInt32, Double)] = []
                 for epoch in 0..<epochs {
                     let parity = Int(epoch & 1)
@@ -92,11 +114,17 @@ extension CableNetwork {
                     }
                     for s in e0..<e1 {
                         self.sample(g, st, step: s)
+                        if snapCursor < snapSteps.count && snapSteps[snapCursor] == s {
+                            self.snapshot(g, st, step: s, gids: snapGids); snapCursor += 1
+                        }
                         let slot = Int(s % Int64(ring))
                         st.events += st.buckets[slot].count
                         CableNetwork.step(g, bucket: &st.buckets[slot], time: Double(s) * dt, dt: dt, spikes: &st.spikes[parity])
                     }
-                    if e1 == total { self.sample(g, st, step: e1) }
+                    if e1 == total {
+                        self.sample(g, st, step: e1)
+                        if snapCursor < snapSteps.count && snapSteps[snapCursor] == e1 { self.snapshot(g, st, step: e1, gids: snapGids) }
+                    }
                     if st.error == nil, let (i, cell) = CableNetwork.firstNonFinite(g) {
                         st.error = PlexusError("numerical blow-up: the membrane voltage of cell gid \(cell) (CV \(i)) became non-finite between t = \(self.grid.time(e0)) and \(self.grid.time(e1)) ms; a smaller resolution may be needed", keyPath: "cells")
                     }
@@ -153,7 +181,18 @@ extension CableNetwork {
                 traces.append(tr)
             }
         }
-        return CableResults(spikes: spikes, probes: traces, simulatedSteps: totalSteps, events: states.reduce(0) { $0 + $1.events })
+        var results = CableResults(spikes: spikes, probes: traces, simulatedSteps: totalSteps, events: states.reduce(0) { $0 + $1.events })
+        results.snapshots = states.flatMap(\.snapshots).sorted { $0.time != $1.time ? $0.time < $1.time : $0.gid < $1.gid }
+        return results
+    }
+
+    /// Keeps the voltage of every CV of the group's asked cells at step s.
+    func snapshot(_ g: CableGroup, _ st: CableThreadState, step s: Int64, gids: Set<Int>) {
+        for gid in g.gids where gids.contains(gid) {
+            let j = gid - g.gids.lowerBound
+            let v = (0..<g.cellCVCounts[j]).map { g.v[g.slot(cell: j, cv: $0)] }
+            st.snapshots.append(CVSnapshot(time: grid.time(s), gid: gid, voltage: v))
+        }
     }
 
     func sample(_ g: CableGroup, _ st: CableThreadState, step s: Int64) {

@@ -24,6 +24,7 @@ import PlexusCable
 /// connections: [{source: "c[0]", target: "c[1]", synapse: syn, weight: 0.01 uS, delay: 5 ms},
 ///               {rule: ring, population: c, synapse: syn, weight: 0.01 uS, delay: 5 ms, group_size: 10}]
 /// generators: [{population: c, cells: [0], synapse: syn, weight: 0.01 uS, times: [1 ms]}]   # or regular: / poisson:
+/// report: {times: [12 ms, 30 ms], cells: [0]}   # optional: when and which cells report.html draws coloured by voltage
 /// ```
 public enum CableExperimentFile {
     public static func load(_ path: String) throws -> CableNetworkDescription {
@@ -36,7 +37,7 @@ public enum CableExperimentFile {
     public static func decode(_ text: String, file: String = "<string>") throws -> CableNetworkDescription {
         let root = try ExperimentFile.compose(text, file: file)
         let top = try YNode(node: root, file: file, path: "").mapping(
-            allowed: ["engine", "resolution", "duration", "seed", "cells", "populations", "connections", "generators", "record", "description"])
+            allowed: ["engine", "resolution", "duration", "seed", "cells", "populations", "connections", "generators", "record", "description", "report"])
         if let e = top["engine"], try e.string() != "cable" {
             throw e.error("engine '\(try e.string())' is not a cable experiment")
         }
@@ -73,11 +74,47 @@ public enum CableExperimentFile {
         if let g = top["generators"] {
             for item in try g.sequence() { net.generators.append(try generator(item, net)) }
         }
+        if let r = top["report"] { _ = try reportOptions(r, duration: duration) }
         if let r = top["record"] {
             let m = try r.mapping(allowed: ["spikes"])
             if let s = m["spikes"] { net.recordSpikes = try s.bool() }
         }
         return net
+    }
+
+    /// The optional `report:` section: times at which report.html draws the morphology coloured
+    /// by voltage, and the gids of the cells drawn (nil = the report's choice).
+    public struct ReportOptions: Sendable, Equatable {
+        public var times: [Double]?
+        public var cells: [Int]?
+    }
+
+    public static func reportOptions(_ text: String, file: String = "<string>") throws -> ReportOptions {
+        let root = try ExperimentFile.compose(text, file: file)
+        let top = Dictionary(try YNode(node: root, file: file, path: "").mapping(), uniquingKeysWith: { a, _ in a })
+        guard let r = top["report"] else { return ReportOptions() }
+        let duration = try top["duration"].map { try value($0, .time, "duration") } ?? .infinity
+        return try reportOptions(r, duration: duration)
+    }
+
+    static func reportOptions(_ node: YNode, duration: Double) throws -> ReportOptions {
+        let m = try node.mapping(allowed: ["times", "cells"])
+        var o = ReportOptions()
+        if let t = m["times"] {
+            o.times = try t.sequence().map { n in
+                let x = try value(n, .time, "time")
+                guard x >= 0, x <= duration else { throw n.error("report times must lie in 0 ... \(duration) ms (the run)") }
+                return x
+            }
+        }
+        if let c = m["cells"] {
+            o.cells = try c.sequence().map { n in
+                let g = try n.int()
+                guard g >= 0 else { throw n.error("cells are gids >= 0") }
+                return g
+            }
+        }
+        return o
     }
 
     static func value(_ node: YNode, _ dim: CableDimension, _ name: String) throws -> Double {

@@ -150,7 +150,7 @@ final class ReportCLITests: XCTestCase {
         var checked: [String] = []
         for name in examples {
             let text = try String(contentsOf: Self.repo.appendingPathComponent("examples/\(name)"), encoding: .utf8)
-            guard (try? ExperimentFile.engine(text, file: name)) == "point" else { continue }   // other engines: no report yet
+            guard (try? ExperimentFile.engine(text, file: name)) == "point" else { continue }   // other engines: tests below
             let exp = try ExperimentFile.decode(text, file: name)
             let neurons = exp.populations.reduce(0) { $0 + $1.size }
             let k = max(1, (neurons + 799) / 800)
@@ -172,19 +172,140 @@ final class ReportCLITests: XCTestCase {
                 if case .multimeter(let p, let vars, _) = r { expected += vars.map { "trace-\(p)-\($0)" } }
             }
 
-            let (brc, dom, log) = try sh(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-                                                   "--dump-dom", out.appendingPathComponent("report.html").absoluteString], timeout: 90)
-            XCTAssertEqual(brc, 0, "\(name): chromium failed: \(log.suffix(2000))")
-            // The report writes nothing to the console unless a figure failed; page errors land there too.
-            let console = log.split(separator: "\n").filter { $0.contains(":CONSOLE") || $0.contains("Uncaught") }
-            XCTAssertEqual(console, [], "\(name): console messages")
-            let figures = dom.components(separatedBy: "<figure class=\"plot-figure\"").count - 1
-            XCTAssertTrue(dom.contains("data-figures-rendered=\"\(figures)/\(figures)\""), "\(name): not every figure rendered")
-            for id in expected { XCTAssertTrue(dom.contains("id=\"fig-\(id)\""), "\(name): figure \(id) missing") }
-            XCTAssertGreaterThanOrEqual(figures, expected.count)
+            let figures = try assertRendersInChromium(browser, out.appendingPathComponent("report.html"), name: name, expected: expected)
             checked.append("\(name) (\(figures) figures)")
         }
         XCTAssertFalse(checked.isEmpty)
         print("reports checked in \(browser.lastPathComponent): \(checked.joined(separator: ", "))")
+    }
+
+    /// Loads a report in headless Chromium: no console message, every figure rendered, every
+    /// expected figure id present. Returns the number of figures.
+    @discardableResult
+    func assertRendersInChromium(_ browser: URL, _ report: URL, name: String, expected: [String]) throws -> Int {
+        let (brc, dom, log) = try sh(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                                               "--dump-dom", report.absoluteString], timeout: 90)
+        XCTAssertEqual(brc, 0, "\(name): chromium failed: \(log.suffix(2000))")
+        // The report writes nothing to the console unless a figure failed; page errors land there too.
+        let console = log.split(separator: "\n").filter { $0.contains(":CONSOLE") || $0.contains("Uncaught") }
+        XCTAssertEqual(console, [], "\(name): console messages")
+        let figures = dom.components(separatedBy: "<figure class=\"plot-figure\"").count - 1
+        XCTAssertTrue(dom.contains("data-figures-rendered=\"\(figures)/\(figures)\""), "\(name): not every figure rendered")
+        for id in expected { XCTAssertTrue(dom.contains("id=\"fig-\(id)\""), "\(name): figure \(id) missing") }
+        XCTAssertGreaterThanOrEqual(figures, expected.count)
+        return figures
+    }
+
+    /// `text` with each (from, to) replaced; fails when `from` is not in the text (the example changed).
+    func edited(_ text: String, _ edits: [(String, String)], name: String) -> String {
+        var s = text
+        for (from, to) in edits {
+            XCTAssertTrue(s.contains(from), "\(name) no longer contains '\(from)'")
+            s = s.replacingOccurrences(of: from, with: to)
+        }
+        return s
+    }
+
+    /// Every cable example (busyring with 10 cells) writes a report that headless Chromium loads
+    /// with no console message, with the probe figures of its probed variables, the raster of a
+    /// network and the morphology of each population's first cell.
+    func testCableExampleReportsLoadInChromium() throws {
+        let browser = try chromium()
+        let bin = try plexus()
+        let work = try tempDir()
+        let examples = try FileManager.default.contentsOfDirectory(atPath: Self.repo.appendingPathComponent("examples").path)
+            .filter { $0.hasSuffix(".yaml") }.sorted()
+        var checked: [String] = []
+        for name in examples {
+            let path = Self.repo.appendingPathComponent("examples/\(name)")
+            var text = try String(contentsOf: path, encoding: .utf8)
+            guard (try? ExperimentFile.engine(text, file: name)) == "cable" else { continue }
+            if name == "busyring.yaml" { text = edited(text, [("ring: {cell: busyring, size: 64}", "ring: {cell: busyring, size: 10}")], name: name) }
+            text = text.replacingOccurrences(of: "swc: data/", with: "swc: \(path.deletingLastPathComponent().path)/data/")
+            let file = work.appendingPathComponent(name)
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            let desc = try CableExperimentFile.decode(text, file: path.path)
+            let out = work.appendingPathComponent(name + ".run")
+            let (rc, _, err) = try sh(bin, ["run", file.path, "--out", out.path, "--quiet", "--threads", "2"], timeout: 300)
+            XCTAssertEqual(rc, 0, "\(name): \(err)")
+
+            var expected: [String] = []
+            var variables: [String] = []
+            for (_, cell) in desc.cells { for p in cell.probes where !variables.contains(p.variable) { variables.append(p.variable) } }
+            expected += variables.map { "probe-" + $0.replacingOccurrences(of: ".", with: "_") }
+            let cells = try CableExperimentFile.reportOptions(text).cells ?? desc.populations.prefix(4).map { desc.gids(of: $0.name)!.lowerBound }
+            expected += cells.map { "morphology-\($0)" }
+            let spikeLines = try String(contentsOf: out.appendingPathComponent("spikes.csv"), encoding: .utf8).split(separator: "\n").count - 1
+            if desc.cellCount > 2 && spikeLines > 0 { expected.append("raster") }
+            let figures = try assertRendersInChromium(browser, out.appendingPathComponent("report.html"), name: name, expected: expected)
+            checked.append("\(name) (\(figures) figures)")
+        }
+        XCTAssertEqual(checked.count, 3, "ball_and_stick, busyring, pyramidal")
+        print("cable reports checked in \(browser.lastPathComponent): \(checked.joined(separator: ", "))")
+    }
+
+    /// Small variants of the mass examples (tvb-data's connectivity_76): every monitor's time
+    /// series, BOLD, FC and FC-SC, and the sweep's heatmaps load in headless Chromium.
+    func testMassExampleReportsLoadInChromium() throws {
+        guard ConnectomeZip.tvbDataDirectory() != nil else {
+            throw XCTSkip("tvb-data missing: pip install tvb-data==3.0.0 (or set PLEXUS_TVB_DATA) to run the mass examples")
+        }
+        let browser = try chromium()
+        let bin = try plexus()
+        let work = try tempDir()
+        let data = Self.repo.appendingPathComponent("examples/data").path + "/"
+        let variants: [(String, [(String, String)], [String])] = [
+            ("tvb76.yaml", [("duration: 500 ms", "duration: 100 ms"), ("data/", data)], ["series-0-raw", "series-1-temporal_average"]),
+            ("tvb76_rww_bold.yaml", [("duration: 60 s", "duration: 3 s"), ("fc: {monitor: 2, discard: 20 s}", "fc: {monitor: 0, discard: 0.5 s}")],
+             ["series-0-temporal_average", "series-1-bold", "series-2-bold", "series-3-balloon", "fc", "fc-sc"]),
+            ("tvb76_sweep.yaml", [("duration: 10 s", "duration: 200 ms"), ("discard: 1 s", "discard: 50 ms"), ("count: 8}", "count: 3}"),
+                                  ("speed: [1, 2, 3, 4, 6, 8, 10, 15]", "speed: [2, 8]")], ["sweep-fc-sc", "sweep-std"]),
+        ]
+        for (name, edits, expected) in variants {
+            let text = edited(try String(contentsOf: Self.repo.appendingPathComponent("examples/\(name)"), encoding: .utf8), edits, name: name)
+            let file = work.appendingPathComponent(name)
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            let out = work.appendingPathComponent(name + ".run")
+            let command = name.contains("sweep") ? "sweep" : "run"
+            let (rc, _, err) = try sh(bin, [command, file.path, "--out", out.path, "--quiet", "--threads", "2"], timeout: 300)
+            XCTAssertEqual(rc, 0, "\(name): \(err)")
+            try assertRendersInChromium(browser, out.appendingPathComponent("report.html"), name: name, expected: expected)
+        }
+    }
+
+    /// `plexus report DIR` on a cable run, a mass run and a sweep written with --no-report
+    /// builds the same figures as the run's own report.
+    func testReportCommandRebuildsCableAndMassReports() throws {
+        let bin = try plexus()
+        let work = try tempDir()
+        var runs: [(name: String, command: String, file: String)] = [("ball_and_stick", "run", "examples/ball_and_stick.yaml")]
+        if ConnectomeZip.tvbDataDirectory() != nil {
+            let text = try String(contentsOf: Self.repo.appendingPathComponent("examples/tvb76_rww_bold.yaml"), encoding: .utf8)
+            let mass = work.appendingPathComponent("rww.yaml")
+            try edited(text, [("duration: 60 s", "duration: 2 s"), ("fc: {monitor: 2, discard: 20 s}", "fc: {monitor: 0, discard: 0.5 s}")], name: "tvb76_rww_bold.yaml")
+                .write(to: mass, atomically: true, encoding: .utf8)
+            let sweepText = try String(contentsOf: Self.repo.appendingPathComponent("examples/tvb76_sweep.yaml"), encoding: .utf8)
+            let sweep = work.appendingPathComponent("sweep.yaml")
+            try edited(sweepText, [("duration: 10 s", "duration: 100 ms"), ("discard: 1 s", "discard: 20 ms"), ("count: 8}", "count: 2}"),
+                                   ("speed: [1, 2, 3, 4, 6, 8, 10, 15]", "speed: [2, 8]")], name: "tvb76_sweep.yaml")
+                .write(to: sweep, atomically: true, encoding: .utf8)
+            runs += [("rww", "run", mass.path), ("sweep", "sweep", sweep.path)]
+        } else {
+            print("tvb-data missing: only the cable report is rebuilt")
+        }
+        for r in runs {
+            let plain = work.appendingPathComponent(r.name + ".plain"), with = work.appendingPathComponent(r.name + ".with")
+            XCTAssertEqual(try sh(bin, [r.command, r.file, "--out", plain.path, "--quiet", "--no-report", "--threads", "2"], cwd: Self.repo, timeout: 300).0, 0)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: plain.appendingPathComponent("report.html").path), "--no-report")
+            XCTAssertEqual(try sh(bin, [r.command, r.file, "--out", with.path, "--quiet", "--threads", "2"], cwd: Self.repo, timeout: 300).0, 0)
+            let (rc, out, err) = try sh(bin, ["report", plain.path], cwd: Self.repo)
+            XCTAssertEqual(rc, 0, "\(r.name): \(err)")
+            let rebuilt = try String(contentsOf: plain.appendingPathComponent("report.html"), encoding: .utf8)
+            let written = try String(contentsOf: with.appendingPathComponent("report.html"), encoding: .utf8)
+            XCTAssertFalse(svgs(rebuilt).isEmpty, r.name)
+            XCTAssertTrue(out.contains("\(svgs(rebuilt).count) figures"), out)
+            XCTAssertEqual(svgs(rebuilt), svgs(written), "\(r.name): the rebuilt figures differ from the run's")
+            XCTAssertTrue(rebuilt.contains("report (rebuilt by plexus report)"))
+        }
     }
 }

@@ -149,6 +149,35 @@ public struct RuleMark: Sendable, Equatable {
     }
 }
 
+/// Straight pieces from (x0, y0) to (x1, y1), each coloured by its value on a colour map and
+/// drawn as wide as its diameter (2 · radius, in x units) but within `minWidth ... maxWidth`
+/// pixels: a neuron's morphology coloured by membrane voltage.
+public struct SegmentMark: Sendable, Equatable {
+    public var x0: [Double], y0: [Double], x1: [Double], y1: [Double]
+    public var radii: [Double]
+    public var values: [Double]
+    public var colorMap: ColorMap
+    public var range: ClosedRange<Double>
+    public var minWidth: Double
+    public var maxWidth: Double
+
+    public init(x0: [Double], y0: [Double], x1: [Double], y1: [Double], radii: [Double], values: [Double],
+                colorMap: ColorMap = .viridis, range: ClosedRange<Double>, minWidth: Double = 1.2, maxWidth: Double = 9) {
+        self.x0 = x0; self.y0 = y0; self.x1 = x1; self.y1 = y1; self.radii = radii; self.values = values
+        self.colorMap = colorMap; self.range = range; self.minWidth = minWidth; self.maxWidth = maxWidth
+    }
+
+    public var count: Int { min(x0.count, y0.count, x1.count, y1.count, values.count) }
+}
+
+/// Text at data positions, centred (labels of the copies of a morphology, a scale bar).
+public struct TextMark: Sendable, Equatable {
+    public var xs: [Double]
+    public var ys: [Double]
+    public var texts: [String]
+    public init(xs: [Double], ys: [Double], texts: [String]) { self.xs = xs; self.ys = ys; self.texts = texts }
+}
+
 public enum Mark: Sendable, Equatable {
     case line(LineMark)
     case bars(BarMark)
@@ -156,6 +185,8 @@ public enum Mark: Sendable, Equatable {
     case ticks(TickMark)
     case heatmap(HeatmapMark)
     case rule(RuleMark)
+    case segments(SegmentMark)
+    case text(TextMark)
 
     /// Legend entry: the label and colour, when the mark has a label.
     var legend: (label: String, color: Color, kind: LegendKind)? {
@@ -165,7 +196,7 @@ public enum Mark: Sendable, Equatable {
         case .points(let m): return m.label.map { ($0, m.color, .dot) }
         case .ticks(let m): return m.label.map { ($0, m.color, .box) }
         case .rule(let m): return m.label.map { ($0, m.color, .dashedLine) }
-        case .heatmap: return nil
+        case .heatmap, .segments, .text: return nil
         }
     }
 
@@ -197,11 +228,14 @@ public struct Panel: Sendable, Equatable {
     public var note: String?
     /// Legend position inside the plotting area.
     public var legendAtLeft: Bool
+    /// One data unit is as long on y as on x (a morphology): the height follows from the width
+    /// and the two axis ranges (within 80 ... 900 pixels), and `height` is ignored.
+    public var equalAspect: Bool
 
     public init(x: Axis, y: Axis, marks: [Mark] = [], height: Double = 220, colorBar: ColorBar? = nil, note: String? = nil,
-                legendAtLeft: Bool = false) {
+                legendAtLeft: Bool = false, equalAspect: Bool = false) {
         self.x = x; self.y = y; self.marks = marks; self.height = height; self.colorBar = colorBar; self.note = note
-        self.legendAtLeft = legendAtLeft
+        self.legendAtLeft = legendAtLeft; self.equalAspect = equalAspect
     }
 }
 

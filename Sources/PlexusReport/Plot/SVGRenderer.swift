@@ -14,16 +14,19 @@ public enum SVGRenderer {
 
     public static func render(_ figure: Figure) -> String {
         var svg = SVGText()
-        let panels = figure.panels
-        let layouts = panels.enumerated().map { k, p in
-            PanelLayout(p, hideX: figure.sharedX && k < panels.count - 1)
+        let layouts = figure.panels.enumerated().map { k, p in
+            PanelLayout(p, hideX: figure.sharedX && k < figure.panels.count - 1)
         }
         let left = (layouts.map(\.leftNeed).max() ?? 40).rounded(.up)
         let right = (layouts.map(\.rightNeed).max() ?? 16).rounded(.up)
         let plotWidth = max(figure.width - left - right, 40)
         var y = 10.0
         var tops: [Double] = []
+        var panels = figure.panels
         for (k, l) in layouts.enumerated() {
+            if panels[k].equalAspect, l.x.hi > l.x.lo {
+                panels[k].height = min(max(plotWidth * (l.y.hi - l.y.lo) / (l.x.hi - l.x.lo), 80), 900).rounded()
+            }
             tops.append(y)
             y += panels[k].height + (l.hideX ? 12 : 44)
         }
@@ -87,7 +90,8 @@ public enum SVGRenderer {
             if let cats = axis.categories {
                 lo = -0.5
                 hi = Double(max(cats.count, 1)) - 0.5
-                let every = max(1, Int((Double(cats.count) / Double(max(target * 2, 1))).rounded(.up)))
+                // A label at least every 15 pixels (row labels of a region plot fit one per row).
+                let every = max(1, Int((Double(cats.count) * 15 / max(pixels, 1)).rounded(.up)))
                 let idx = Array(stride(from: 0, to: cats.count, by: every))
                 ticks = idx.map(Double.init)
                 labels = idx.map { cats[$0] }
@@ -170,6 +174,10 @@ public enum SVGRenderer {
                 out += h ? [hm.x0, hm.x0 + Double(hm.columns) * hm.dx] : [hm.y0, hm.y0 + Double(hm.rows) * hm.dy]
             case .rule(let r):
                 if (r.orientation == .vertical) == h { out.append(r.value) }
+            case .segments(let s):
+                add(h ? s.x0 + s.x1 : s.y0 + s.y1)
+            case .text(let t):
+                add(h ? t.xs : t.ys)
             }
         }
         return out
@@ -198,6 +206,15 @@ public enum SVGRenderer {
             case .ticks(let t): drawTicks(t, sx: sx, sy: sy, into: &svg)
             case .line(let line): drawLine(line, sx: sx, sy: sy, into: &svg)
             case .points(let pts): drawPoints(pts, sx: sx, sy: sy, into: &svg)
+            case .segments(let m): drawSegments(m, sx: sx, sy: sy, into: &svg)
+            case .text(let t):
+                svg.raw("<g class=\"labels\" fill=\"#222222\" text-anchor=\"middle\" font-size=\"\(n(titleFont))\">")
+                for i in 0..<min(t.xs.count, t.ys.count, t.texts.count) {
+                    let x = sx(t.xs[i]), y = sy(t.ys[i])
+                    guard x.isFinite, y.isFinite else { continue }
+                    svg.raw("<text x=\"\(n(x))\" y=\"\(n(y + 4))\">\(SVGText.escape(t.texts[i]))</text>")
+                }
+                svg.raw("</g>")
             case .rule(let r):
                 let dash = r.dashed ? " stroke-dasharray=\"5 3\"" : ""
                 if r.orientation == .horizontal {
@@ -309,6 +326,35 @@ public enum SVGRenderer {
             svg.raw("M"); svg.num(x); svg.raw(" "); svg.num(y); svg.raw("h0")
         }
         svg.raw("\"/>")
+    }
+
+    /// Pieces grouped by colour (64 levels) and width (half pixels): one path per group, so a
+    /// cell of thousands of pieces stays small.
+    static func drawSegments(_ m: SegmentMark, sx: Scale, sy: Scale, into svg: inout SVGText) {
+        let levels = 64
+        let pxPerUnit = abs(sx(1) - sx(0))
+        var groups: [Int: [Int]] = [:]
+        for i in 0..<m.count {
+            let t = m.range.upperBound > m.range.lowerBound ? (m.values[i] - m.range.lowerBound) / (m.range.upperBound - m.range.lowerBound) : 0.5
+            let level = t.isFinite ? min(max(Int((t * Double(levels - 1)).rounded()), 0), levels - 1) : levels
+            let r = i < m.radii.count && m.radii[i].isFinite ? m.radii[i] : 0
+            let w = min(max(2 * r * pxPerUnit, m.minWidth), m.maxWidth)
+            groups[Int((w * 2).rounded()) * (levels + 1) + level, default: []].append(i)
+        }
+        svg.raw("<g class=\"segments\" fill=\"none\" stroke-linecap=\"round\">")
+        // Wide pieces first, so thin neurites stay visible on top of a soma.
+        for key in groups.keys.sorted(by: >) {
+            let level = key % (levels + 1), width = Double(key / (levels + 1)) / 2
+            let color = level == levels ? Color.lightGrey : m.colorMap.color(Double(level) / Double(levels - 1))
+            svg.raw("<path class=\"segment\" stroke=\"\(color.hex)\" stroke-width=\"\(SVGText.num(width))\" d=\"")
+            for i in groups[key]! {
+                let a = sx(m.x0[i]), b = sy(m.y0[i]), c = sx(m.x1[i]), d = sy(m.y1[i])
+                guard a.isFinite, b.isFinite, c.isFinite, d.isFinite else { continue }
+                svg.raw("M"); svg.num(a); svg.raw(" "); svg.num(b); svg.raw("L"); svg.num(c); svg.raw(" "); svg.num(d)
+            }
+            svg.raw("\"/>")
+        }
+        svg.raw("</g>")
     }
 
     static func drawHeatmap(_ m: HeatmapMark, sx: Scale, sy: Scale, into svg: inout SVGText) {

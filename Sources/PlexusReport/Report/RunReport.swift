@@ -94,9 +94,10 @@ public struct RunReport: Sendable {
     public static func timings(_ p: JSONValue) -> [(String, Double)] {
         guard let t = p["timings_s"]?.object else { return [] }
         // Phases in the order they run (the record's keys are sorted), others after them.
-        let order = ["read", "build", "simulate", "write", "report"]
+        let order = ["read", "read_and_build", "build", "sweep", "simulate", "write", "report"]
         let known = order.compactMap { k in t.first { $0.0 == k } }
-        let phases = (known + t.filter { !order.contains($0.0) && $0.0 != "total" }).compactMap { k, v in v.double.map { (k, $0) } }
+        // Means (a sweep's mean_point) are no phases of the run.
+        let phases = (known + t.filter { !order.contains($0.0) && $0.0 != "total" && !$0.0.hasPrefix("mean_") }).compactMap { k, v in v.double.map { (k, $0) } }
         let total = t.first { $0.0 == "total" }?.1.double
         return phases + (total.map { [("total", $0)] } ?? [])
     }

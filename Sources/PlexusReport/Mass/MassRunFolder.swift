@@ -1,0 +1,126 @@
+import Foundation
+
+extension MassReportData {
+    /// Reads a mass run's folder: the monitor files named by provenance.json's `monitor_files`
+    /// (`t_ms,<labels>` or `t_ms,<variable>.<label>,...`), fc.csv and sc.csv (`region,<labels>`,
+    /// one row per region) when present.
+    public static func read(directory: String, provenance p: JSONValue) throws -> MassReportData {
+        let dir = URL(fileURLWithPath: directory)
+        guard let exp = p["experiment"] else { throw ReportError("provenance.json has no resolved experiment", file: directory) }
+        var monitors: [Monitor] = []
+        var labels: [String] = []
+        let resolved = exp["monitors"]?.array ?? []
+        for (k, m) in (p["monitor_files"]?.array ?? []).enumerated() {
+            guard let file = m["file"]?.string else { continue }
+            let path = dir.appendingPathComponent(file).path
+            let (header, columns) = try CSVFile.readNumeric(path)
+            let variables = m["variables"]?.array?.compactMap(\.string) ?? []
+            guard header.first == "t_ms", !variables.isEmpty, (header.count - 1) % variables.count == 0 else {
+                throw ReportError("expected t_ms and one column per variable and region in the first line", file: path)
+            }
+            let n = (header.count - 1) / variables.count
+            let names = header[1...n].map { h in variables.count > 1 ? String(h.dropFirst(variables[0].count + 1)) : h }
+            if labels.isEmpty { labels = names }
+            guard names == labels else { throw ReportError("the region columns differ from those of the first monitor file", file: path) }
+            let kind = m["type"]?.string ?? (k < resolved.count ? resolved[k]["type"]?.string : nil) ?? "raw"
+            let period = m["period_ms"]?.double ?? (k < resolved.count ? resolved[k]["period_ms"]?.double : nil) ?? 0
+            monitors.append(Monitor(kind: kind, file: file, periodMs: period, variables: variables, times: columns[0],
+                                    series: Array(columns.dropFirst())))
+        }
+        var fc: FC?
+        let fcFile = dir.appendingPathComponent("fc.csv").path
+        if FileManager.default.fileExists(atPath: fcFile) {
+            let (fcLabels, matrix) = try CSVFile.readLabelledMatrix(fcFile)
+            if labels.isEmpty { labels = fcLabels }
+            guard fcLabels == labels else { throw ReportError("the regions differ from the monitor files'", file: fcFile) }
+            fc = FC(matrix: matrix, monitor: p["fc"]?["monitor"]?.int ?? 0, variable: p["fc"]?["variable"]?.string ?? "",
+                    samples: p["fc"]?["samples"]?.int ?? 0)
+        }
+        var weights: [Double]?
+        let scFile = dir.appendingPathComponent("sc.csv").path
+        if FileManager.default.fileExists(atPath: scFile) {
+            let (scLabels, matrix) = try CSVFile.readLabelledMatrix(scFile)
+            guard scLabels == labels else { throw ReportError("the regions differ from the monitor files'", file: scFile) }
+            weights = matrix
+        }
+        return MassReportData(durationMs: exp["duration_ms"]?.double ?? 0, model: exp["model"]?["name"]?.string ?? "",
+                              labels: labels, monitors: monitors, fc: fc, weights: weights)
+    }
+}
+
+extension MassSweepData {
+    /// Reads sweep.csv (the swept parameters, fc_sc, [fc_fc], mean_<v>, std_<v>, seconds, status)
+    /// and the axes from provenance.json's `sweep`.
+    public static func read(directory: String, provenance p: JSONValue) throws -> MassSweepData {
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("sweep.csv").path
+        let axes = (p["sweep"]?.array ?? []).compactMap { a -> Axis? in
+            guard let name = a["parameter"]?.string else { return nil }
+            return Axis(parameter: name, values: a["values"]?.array?.compactMap(\.double) ?? [])
+        }
+        guard !axes.isEmpty else { throw ReportError("provenance.json has no sweep axes", file: directory) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ReportError("cannot read the file", file: path) }
+        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+        guard let head = lines.first else { throw ReportError("empty file", file: path) }
+        let header = head.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let a = axes.count
+        guard header.count >= a + 5, Array(header.prefix(a)) == axes.map(\.parameter), header[a] == "fc_sc",
+              let meanColumn = header.firstIndex(where: { $0.hasPrefix("mean_") }), header.last == "status" else {
+            throw ReportError("expected the columns \(axes.map(\.parameter).joined(separator: ",")),fc_sc,[fc_fc,]mean_<v>,std_<v>,seconds,status", file: path)
+        }
+        let hasFCFC = header[a + 1] == "fc_fc"
+        var d = MassSweepData(axes: axes, values: [], fcSC: [], fcFC: hasFCFC ? [] : nil, variable: String(header[meanColumn].dropFirst(5)),
+                              mean: [], std: [], seconds: [], status: [])
+        for (k, line) in lines.dropFirst().enumerated() {
+            // The status is last and may hold commas (quoted).
+            var fields = line.split(separator: ",", maxSplits: header.count - 1, omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == header.count else { throw ReportError("line \(k + 2): expected \(header.count) columns", file: path) }
+            let status = fields.removeLast().trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            let numbers = try fields.enumerated().map { c, f -> Double in
+                guard let v = Double(f) else { throw ReportError("line \(k + 2), column \(header[c]): not a number", file: path) }
+                return v
+            }
+            d.values.append(Array(numbers.prefix(a)))
+            d.fcSC.append(numbers[a])
+            if hasFCFC { d.fcFC?.append(numbers[a + 1]) }
+            d.mean.append(numbers[meanColumn]); d.std.append(numbers[meanColumn + 1]); d.seconds.append(numbers[meanColumn + 2])
+            d.status.append(status)
+        }
+        return d
+    }
+}
+
+extension CSVFile {
+    /// A square matrix with region labels (`region,<labels>` then `<label>,<values>` per row):
+    /// the labels and the values row by row.
+    public static func readLabelledMatrix(_ path: String) throws -> ([String], [Double]) {
+        let bytes = try load(path)
+        var labels: [String] = []
+        var values: [Double] = []
+        try bytes.withUnsafeBufferPointer { buf in
+            let n = buf.count - 1
+            var i = 0
+            while i < n && buf[i] != 10 { i += 1 }
+            labels = String(decoding: buf[0..<i], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                .split(separator: ",", omittingEmptySubsequences: false).dropFirst().map(String.init)
+            values.reserveCapacity(labels.count * labels.count)
+            i += 1
+            var row = 0
+            while i < n {
+                if buf[i] == 10 || buf[i] == 13 { i += 1; continue }
+                while i < n && buf[i] != 44 && buf[i] != 10 { i += 1 }   // the row's label
+                for c in 0..<labels.count {
+                    guard i < n, buf[i] == 44 else { throw ReportError("line \(row + 2): expected \(labels.count + 1) columns", file: path) }
+                    i += 1
+                    let (v, used) = number(buf.baseAddress! + i)
+                    guard used > 0 else { throw ReportError("line \(row + 2), column \(labels[c]): not a number", file: path) }
+                    values.append(v)
+                    i += used
+                }
+                while i < n && buf[i] != 10 { i += 1 }
+                row += 1
+            }
+            guard row == labels.count else { throw ReportError("\(row) rows for \(labels.count) regions", file: path) }
+        }
+        return (labels, values)
+    }
+}
