@@ -27,11 +27,19 @@ NEST runs with OMP_WAIT_POLICY=PASSIVE (unless the caller sets it), otherwise li
 at its barriers and its wall times on a shared 2-core machine mean little. The load average is
 recorded before and after every run.
 
+`--stdp` makes the E->E connections stdp_synapse (NEST's defaults, lambda 0.001, Wmax 0.3 mV,
+weight 0.1 mV) on both sides, E->I and I->* stay static (NEST gets E->E and E->I as two Connect
+calls, Plexus's file already has them apart): the cost of 10 M plastic synapses with their
+postsynaptic spike histories. `--duration MS` shortens the run (the rates then use 100..MS ms).
+
 Run (from the repository root):
   python3 bench/brunel_bench.py                       # creates bench/.venv with nest-simulator 3.10.0
   python3 bench/brunel_bench.py --nest-python /opt/nestvenv/bin/python
   python3 bench/brunel_bench.py --plexus-only --scale 10 --threads 2 --json bench/results/brunel_10x.json
-Options: --threads N [N ...], --scale K, --plexus-only, --no-build, --nest-python PATH, --json PATH.
+  python3 bench/brunel_bench.py --nest-python /opt/nestvenv/bin/python --stdp --duration 300 --threads 1 \
+      --json bench/results/brunel_stdp_bench.json
+Options: --threads N [N ...], --scale K, --stdp, --duration MS, --plexus-only, --no-build, --nest-python PATH,
+--json PATH.
 """
 import argparse
 import json
@@ -64,6 +72,8 @@ CE = 1000
 CI = 250
 TRANSIENT = 100.0  # ms excluded from the steady rate
 MIB = 1024.0 * 1024.0
+# --stdp: E->E stdp_synapse parameters (the rest NEST's defaults)
+STDP = {"lambda": 0.001, "Wmax": 0.3}
 
 
 # ---------------------------------------------------------------- NEST child process
@@ -81,7 +91,17 @@ def current_rss_bytes():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def nest_child(n_e, n_i, threads, out_path):
+def stdp_yaml(yaml_text):
+    """The experiment file with E->E as stdp_synapse (see --stdp)."""
+    old = "  - {source: E, target: E, rule: fixed_indegree, indegree: 1000, synapse: {weight: 0.1 mV, delay: 1.5 ms}}"
+    if old not in yaml_text:
+        sys.exit("--stdp: the E->E line of examples/brunel_delta.yaml changed; update stdp_yaml")
+    params = ", ".join(f"{k}: {v}" for k, v in STDP.items())
+    return yaml_text.replace(old, "  - {source: E, target: E, rule: fixed_indegree, indegree: 1000, "
+                             f"synapse: {{model: stdp_synapse, weight: 0.1, delay: 1.5 ms, {params}}}}}")
+
+
+def nest_child(n_e, n_i, threads, out_path, stdp=False):
     """Build and simulate the network in NEST; write timings, memory and spike counts to out_path."""
     import resource
 
@@ -109,7 +129,12 @@ def nest_child(n_e, n_i, threads, out_path):
     nest.Connect(noise, nodes_i, syn_spec="excitatory")
     nest.Connect(nodes_e, rec_e, syn_spec="excitatory")
     nest.Connect(nodes_i, rec_i, syn_spec="excitatory")
-    nest.Connect(nodes_e, nodes_e + nodes_i, {"rule": "fixed_indegree", "indegree": CE}, "excitatory")
+    if stdp:
+        nest.CopyModel("stdp_synapse", "plastic", dict(weight=J, delay=DELAY, **STDP))
+        nest.Connect(nodes_e, nodes_e, {"rule": "fixed_indegree", "indegree": CE}, "plastic")
+        nest.Connect(nodes_e, nodes_i, {"rule": "fixed_indegree", "indegree": CE}, "excitatory")
+    else:
+        nest.Connect(nodes_e, nodes_e + nodes_i, {"rule": "fixed_indegree", "indegree": CE}, "excitatory")
     nest.Connect(nodes_i, nodes_e + nodes_i, {"rule": "fixed_indegree", "indegree": CI}, "inhibitory")
     t2 = time.perf_counter()
     rss_after_connect = current_rss_bytes()
@@ -123,7 +148,8 @@ def nest_child(n_e, n_i, threads, out_path):
 
     # "excitatory" also counts the Poisson->neuron and neuron->recorder connections
     synapses = (nest.GetDefaults("excitatory")["num_connections"] - 2 * (n_e + n_i)
-                + nest.GetDefaults("inhibitory")["num_connections"])
+                + nest.GetDefaults("inhibitory")["num_connections"]
+                + (nest.GetDefaults("plastic")["num_connections"] if stdp else 0))
     t_e = rec_e.get("events")["times"]
     t_i = rec_i.get("events")["times"]
     result = {
@@ -216,12 +242,13 @@ def build_plexus():
     print(f"  built in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
-def run_nest(python, n_e, n_i, threads, work):
+def run_nest(python, n_e, n_i, threads, work, stdp=False):
     out = os.path.join(work, f"nest_t{threads}.json")
     log = os.path.join(work, f"nest_t{threads}.log")
     env = dict(os.environ)
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    argv = [python, os.path.abspath(__file__), "--nest-child", str(n_e), str(n_i), str(threads), out]
+    argv = [python, os.path.abspath(__file__), "--nest-child", str(n_e), str(n_i), str(threads), out,
+            str(SIMTIME), "stdp" if stdp else "static"]
     load_before = os.getloadavg()
     code, process = run_measured(argv, env, log)
     load_after = os.getloadavg()
@@ -289,7 +316,8 @@ def ratios(results):
 
 
 def print_table(results, ratio_rows, n_e, n_i):
-    print(f"\nBrunel delta network, {n_e} E + {n_i} I neurons, {results[0]['synapses']:,} synapses, {SIMTIME:.0f} ms")
+    print(f"\nBrunel delta network, {n_e} E + {n_i} I neurons, {results[0]['synapses']:,} synapses, {SIMTIME:.0f} ms"
+          + (" (E->E stdp_synapse)" if "stdp" in results[0].get("variant", "") else ""))
     print(f"{'engine':8s} {'threads':>7s} {'build s':>8s} {'simulate s':>10s} {'peak RSS MiB':>12s} "
           f"{'B/synapse':>16s} {'rate E Hz':>9s}")
     for r in results:
@@ -304,11 +332,12 @@ def print_table(results, ratio_rows, n_e, n_i):
         print(f"{'threads':>7s} {'build':>7s} {'simulate':>9s} {'peak RSS':>9s}")
         for q in ratio_rows:
             print(f"{q['threads']:7d} {q['build']:7.3f} {q['simulate']:9.3f} {q['peak_rss']:9.3f}")
-    print("\nrate E over 100..1000 ms. NEST B/synapse: RSS growth during Connect / synapses (estimate); "
-          "Plexus B/synapse: its connectivity arrays / synapses.")
+    print(f"\nrate E over {TRANSIENT:.0f}..{SIMTIME:.0f} ms. NEST B/synapse: RSS growth during Connect / synapses (estimate); "
+          "Plexus B/synapse: its static connectivity arrays / static synapses (plastic synapses not included).")
 
 
 def main():
+    global SIMTIME
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--scale", type=int, default=1, help="multiply both population sizes (indegrees stay)")
@@ -316,7 +345,10 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="use the existing .build/release/plexus")
     ap.add_argument("--nest-python", help="Python with nest-simulator 3.10 (default: bench/.venv, created if missing)")
     ap.add_argument("--json", default=DEFAULT_JSON, help="results file (default bench/results/brunel_bench.json)")
+    ap.add_argument("--stdp", action="store_true", help="E->E connections as stdp_synapse on both sides")
+    ap.add_argument("--duration", type=float, default=SIMTIME, help="simulated ms (default 1000)")
     args = ap.parse_args()
+    SIMTIME = args.duration
 
     nest_python = None if args.plexus_only else ensure_nest_python(args.nest_python)
     if not args.no_build:
@@ -329,16 +361,22 @@ def main():
     results = []
     with tempfile.TemporaryDirectory(prefix="brunel_bench_") as work:
         yaml_path = EXAMPLE
-        if args.scale != 1:
+        if args.scale != 1 or args.stdp or SIMTIME != 1000.0:
+            text = scaled_yaml(base, args.scale) if args.scale != 1 else base
+            if args.stdp:
+                text = stdp_yaml(text)
+            text = re.sub(r"^duration: .*$", f"duration: {SIMTIME} ms", text, flags=re.M)
             yaml_path = os.path.join(work, f"brunel_delta_x{args.scale}.yaml")
             with open(yaml_path, "w") as f:
-                f.write(scaled_yaml(base, args.scale))
+                f.write(text)
         for threads in args.threads:
             if nest_python:
                 print(f"NEST, {threads} thread(s) ...", flush=True)
-                results.append(run_nest(nest_python, n_e, n_i, threads, work))
+                results.append(run_nest(nest_python, n_e, n_i, threads, work, stdp=args.stdp))
             print(f"Plexus, {threads} thread(s) ...", flush=True)
             results.append(run_plexus(yaml_path, n_e, n_i, threads, work))
+        for r in results:
+            r["variant"] = "stdp" if args.stdp else "static"
 
     ratio_rows = ratios(results)
     print_table(results, ratio_rows, n_e, n_i)
@@ -346,6 +384,7 @@ def main():
     record = {
         "description": __doc__,
         "network": {"N_E": n_e, "N_I": n_i, "CE": CE, "CI": CI, "scale": args.scale, "simtime_ms": SIMTIME,
+                    "stdp_E_to_E": STDP if args.stdp else None,
                     "resolution_ms": DT, "experiment_file": os.path.relpath(EXAMPLE, REPO)},
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -359,7 +398,8 @@ def main():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "--nest-child":
-        nest_child(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    if len(sys.argv) == 8 and sys.argv[1] == "--nest-child":
+        SIMTIME = float(sys.argv[6])
+        nest_child(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], stdp=sys.argv[7] == "stdp")
     else:
         main()
