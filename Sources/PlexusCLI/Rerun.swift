@@ -44,8 +44,17 @@ struct RerunCommand: ParsableCommand {
             let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-rerun-\(ProcessInfo.processInfo.processIdentifier)-\(UInt64(Date().timeIntervalSince1970 * 1000))")
             try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
             defer { if !keep { try? FileManager.default.removeItem(at: tmp) } }
-            let experiment = tmp.appendingPathComponent(URL(fileURLWithPath: file).lastPathComponent)
-            try Data(yaml!.utf8).write(to: experiment)
+            // The copy sits next to the original file when that folder is still there, so the
+            // paths it names relative to itself (SWC files, connectomes, initial states) resolve
+            // as they did; hidden, and removed afterwards.
+            let original = URL(fileURLWithPath: file)
+            let home = original.deletingLastPathComponent()
+            var experiment = home.appendingPathComponent(".plexus-rerun-\(ProcessInfo.processInfo.processIdentifier)-\(original.lastPathComponent)")
+            if (try? Data(yaml!.utf8).write(to: experiment)) == nil {
+                experiment = tmp.appendingPathComponent(original.lastPathComponent)
+                try Data(yaml!.utf8).write(to: experiment)
+            }
+            defer { if experiment.path.hasPrefix(home.path) { try? FileManager.default.removeItem(at: experiment) } }
             let out = tmp.appendingPathComponent("run").path
             var args = [experiment.path, "--out", out, "--quiet", "--no-report",
                         "--threads", String(threads ?? p["threads"]?.int ?? 1)]

@@ -81,6 +81,21 @@ final class ReportCLITests: XCTestCase {
         XCTAssertTrue(out2.contains("multimeter_n.csv: identical"), out2)
     }
 
+    /// An experiment that names files relative to itself (an SWC morphology) reruns: the copy
+    /// of its text is placed where the original was, and removed afterwards.
+    func testRerunOfAnExperimentWithRelativeFiles() throws {
+        let bin = try plexus()
+        let dir = try tempDir().appendingPathComponent("run")
+        let (rc, _, err) = try sh(bin, ["run", "examples/pyramidal.yaml", "--out", dir.path, "--quiet", "--no-report"], cwd: Self.repo)
+        XCTAssertEqual(rc, 0, err)
+        let (rc1, out1, err1) = try sh(bin, ["rerun", dir.path], cwd: Self.repo)
+        XCTAssertEqual(rc1, 0, out1 + err1)
+        XCTAssertTrue(out1.contains("identical: all"), out1 + err1)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: Self.repo.appendingPathComponent("examples").path)
+            .filter { $0.hasPrefix(".plexus-rerun") }
+        XCTAssertEqual(leftovers, [], "the rerun's copy of the experiment is removed")
+    }
+
     func testReportCommandRebuildsTheReport() throws {
         let bin = try plexus()
         let dir = try tempDir().appendingPathComponent("run")
