@@ -173,4 +173,16 @@ public struct MechanismDescription: Sendable, Equatable, Codable {
     public func value(_ p: String) -> Double {
         params[p] ?? MechanismCatalog.all[name]!.parameters.first { $0.name == p }!.defaultValue
     }
+
+    enum CodingKeys: String, CodingKey { case name, params }
+
+    /// Written with every parameter, defaults filled in (the provenance record's resolved
+    /// experiment); reading it back gives the same mechanism.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        var all = params
+        for spec in MechanismCatalog.all[name]?.parameters ?? [] where all[spec.name] == nil { all[spec.name] = spec.defaultValue }
+        try c.encode(all, forKey: .params)
+    }
 }
