@@ -52,6 +52,7 @@ extension PointNetwork {
         self.generatorOfNode = generatorOfNode
 
         for (ci, c) in experiment.connections.enumerated() {
+            if try resolveGapJunction(ci, c) { continue }   // gap_junction: GapJunctions.swift
             let path = "connections[\(ci)]"
             guard let src = population(named: c.source) else {
                 throw PlexusError("no population named '\(c.source)'", keyPath: path + ".source")

@@ -65,6 +65,8 @@ public final class PointNetwork {
     /// Resolved numeric parameters of each device population (defaults filled in), by name.
     public private(set) var deviceParameters: [String: [String: Double]] = [:]
     var generatorOfNode: [Int: Int] = [:]
+    /// Gap junctions and their waveform relaxation (GapJunctions.swift); nil without junctions.
+    var gapLayer: GapJunctionLayer?
 
     public convenience init(_ experiment: PointExperiment, threads: Int = 1) throws {
         try self.init(experiment, team: ThreadTeam(threads: threads))
@@ -160,6 +162,7 @@ public final class PointNetwork {
         try validateRecordings()
         let statements = try resolveConnections(deviceParams: deviceParams)
         try build(statements)
+        try buildGapJunctions()
     }
 
     public func population(named name: String) -> PopulationInfo? { populations.first { $0.name == name } }

@@ -1,0 +1,131 @@
+"""NEST 3.10 references for gap junctions (hh_psc_alpha_gap + gap_junction, waveform relaxation).
+
+Scenarios, all at resolution 0.1 ms, one thread:
+  two neurons, symmetric gap junction g = 20 nS, neuron 1 driven by I_e = 300 pA (fires), neuron 2
+  by I_e = 20 pA (below threshold alone, fires through the junction); V_m every step for 100 ms, spike times of both, under
+    o3      use_wfr, wfr_interpolation_order 3, wfr_comm_interval 1 ms (NEST's defaults)
+    o0, o1  interpolation orders 0 and 1
+    c05     order 3 with wfr_comm_interval 0.5 ms
+    nowfr   use_wfr False (partner V_m of the previous step, constant)
+    single  one uncoupled neuron, I_e = 300 pA
+  network: 30 hh_psc_alpha_gap neurons, heterogeneous I_e, 45 random symmetric gap junctions and
+  90 static chemical synapses from fixed lists (written to the fixture so both sides build the
+  same graph), 200 ms, spike times.
+
+Run: /opt/nestvenv/bin/python tools/nest_reference/gap_junctions.py
+Output: Tests/Fixtures/gap_two_neurons_vm.csv (time_ms, then V_m of neuron 1 and 2 per scenario),
+Tests/Fixtures/gap_two_neurons.json (settings, spike times, min_delay per scenario),
+Tests/Fixtures/gap_network.json (the graph, drive and spike times).
+"""
+import json
+import os
+import random
+
+import nest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.normpath(os.path.join(HERE, "..", "..", "Tests", "Fixtures"))
+T_SIM = 100.0
+G = 20.0
+I_E = (300.0, 20.0)
+
+SCENARIOS = {
+    "o3": dict(use_wfr=True, wfr_interpolation_order=3, wfr_comm_interval=1.0),
+    "o0": dict(use_wfr=True, wfr_interpolation_order=0, wfr_comm_interval=1.0),
+    "o1": dict(use_wfr=True, wfr_interpolation_order=1, wfr_comm_interval=1.0),
+    "c05": dict(use_wfr=True, wfr_interpolation_order=3, wfr_comm_interval=0.5),
+    "nowfr": dict(use_wfr=False),
+}
+
+
+def reset(kernel):
+    nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    nest.SetKernelStatus({"resolution": 0.1, "local_num_threads": 1})
+    nest.SetKernelStatus(kernel)
+
+
+def two_neurons(kernel, coupled=True):
+    reset(kernel)
+    n = nest.Create("hh_psc_alpha_gap", 2 if coupled else 1)
+    for k in range(len(n)):
+        n[k].I_e = I_E[k]
+    if coupled:
+        nest.Connect(n[0], n[1], {"rule": "one_to_one", "make_symmetric": True},
+                     {"synapse_model": "gap_junction", "weight": G})
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.1})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(mm, n)
+    nest.Connect(n, sr)
+    # The multimeter's samples reach it one min_delay late: run 1 ms longer, keep t <= T_SIM.
+    nest.Simulate(T_SIM + 1.0)
+    ev = mm.get("events")
+    vm = {}
+    for s, t, v in zip(ev["senders"], ev["times"], ev["V_m"]):
+        if t <= T_SIM + 1e-9:
+            vm.setdefault(int(s), []).append((float(t), float(v)))
+    sp = sr.get("events")
+    spikes = {str(int(g)): sorted(float(t) for s, t in zip(sp["senders"], sp["times"]) if s == g and t <= T_SIM + 1e-9)
+              for g in n.tolist()}
+    return vm, spikes, nest.GetKernelStatus("min_delay")
+
+
+def network():
+    rng = random.Random(20261125)
+    N = 30
+    ie = [round(rng.uniform(40.0, 140.0), 3) for _ in range(N)]
+    pairs = set()
+    while len(pairs) < 45:
+        a, b = rng.sample(range(N), 2)
+        pairs.add((min(a, b), max(a, b)))
+    gaps = [[a, b, round(rng.uniform(2.0, 12.0), 3)] for a, b in sorted(pairs)]
+    chem = []
+    for _ in range(90):
+        a, b = rng.sample(range(N), 2)
+        w = round(rng.uniform(20.0, 80.0), 3) * (1 if rng.random() < 0.75 else -3)
+        chem.append([a, b, w, round(rng.choice([1.0, 1.5, 2.0, 3.2]), 1)])
+    reset(SCENARIOS["o3"])
+    n = nest.Create("hh_psc_alpha_gap", N)
+    for k in range(N):
+        n[k].I_e = ie[k]
+    for a, b, g in gaps:
+        nest.Connect(n[a], n[b], {"rule": "one_to_one", "make_symmetric": True},
+                     {"synapse_model": "gap_junction", "weight": g})
+    for a, b, w, d in chem:
+        nest.Connect(n[a], n[b], "one_to_one", {"synapse_model": "static_synapse", "weight": w, "delay": d})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    T = 200.0
+    nest.Simulate(T)
+    sp = sr.get("events")
+    events = sorted((float(t), int(s)) for s, t in zip(sp["senders"], sp["times"]))
+    return dict(neurons=N, duration_ms=T, I_e=ie, gap_junctions=gaps, chemical=chem,
+                min_delay_ms=nest.GetKernelStatus("min_delay"),
+                spikes=[[t, s] for t, s in events], nest_version=nest.__version__)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    columns, meta = [], {"g_nS": G, "I_e": list(I_E), "duration_ms": T_SIM, "scenarios": {},
+                         "nest_version": nest.__version__}
+    times = None
+    for name, kernel in SCENARIOS.items():
+        vm, spikes, md = two_neurons(kernel)
+        times = [t for t, _ in vm[1]]
+        columns += [(f"{name}_n1", [v for _, v in vm[1]]), (f"{name}_n2", [v for _, v in vm[2]])]
+        meta["scenarios"][name] = dict(kernel=kernel, spikes=spikes, min_delay_ms=md)
+    vm, spikes, md = two_neurons(SCENARIOS["o3"], coupled=False)
+    columns.append(("single", [v for _, v in vm[1]]))
+    meta["scenarios"]["single"] = dict(kernel={}, spikes=spikes, min_delay_ms=md)
+    with open(os.path.join(OUT, "gap_two_neurons_vm.csv"), "w") as f:
+        f.write("time_ms," + ",".join(c for c, _ in columns) + "\n")
+        for r, t in enumerate(times):
+            f.write(f"{t!r}," + ",".join(repr(v[r]) for _, v in columns) + "\n")
+    with open(os.path.join(OUT, "gap_two_neurons.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    with open(os.path.join(OUT, "gap_network.json"), "w") as f:
+        json.dump(network(), f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
