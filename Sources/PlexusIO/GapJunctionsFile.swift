@@ -51,3 +51,26 @@ extension ExperimentFile {
         if let d = sm["delay"] { throw d.error("gap_junction connection has no delay") }
     }
 }
+
+extension Provenance {
+    /// The waveform-relaxation settings, when the network has gap junctions: NEST's names, the
+    /// defaults filled in, and the communication interval actually used (NEST's min_delay).
+    static func resolvedKernel(_ net: PointNetwork) -> [String: Any]? {
+        guard net.gapJunctionCount > 0 else { return nil }
+        let w = net.experiment.waveformRelaxation
+        let its = net.waveformRelaxationIterations
+        var k: [String: Any] = ["use_wfr": w.useWFR, "wfr_tol": w.tolerance, "wfr_max_iterations": w.maxIterations,
+                                "wfr_interpolation_order": w.interpolationOrder,
+                                "communication_interval_ms": Double(net.minDelay) * net.grid.h,
+                                "gap_junctions": net.gapJunctionCount]
+        if w.useWFR {
+            k["wfr_comm_interval"] = w.commInterval?.description ?? "1.0 ms"
+            if !its.isEmpty {
+                k["wfr_iterations_mean"] = Double(its.reduce(0, +)) / Double(its.count)
+                k["wfr_iterations_max"] = its.max()!
+                k["wfr_intervals_at_max_iterations"] = its.filter { $0 >= w.maxIterations }.count
+            }
+        }
+        return k
+    }
+}

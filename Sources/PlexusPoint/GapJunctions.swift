@@ -24,7 +24,8 @@ import PlexusCore
 // interval is one step and each step sees the partners' V_m at the end of the previous step.
 //
 // Gap junctions shorten the epoch to the interval: NEST counts them as connections with delay
-// wfr_comm_interval, and counts device connections (generators) too when computing min_delay.
+// wfr_comm_interval, and counts device connections (generators, and recorders with their default
+// delay of 1 ms) too when computing min_delay.
 
 /// NEST's waveform-relaxation kernel settings, with its names and defaults.
 public struct WaveformRelaxation: Sendable, Equatable {
@@ -273,6 +274,9 @@ extension PointNetwork {
             throw PlexusError("Interpolation order must be 0, 1, or 3 (got \(s.interpolationOrder))", keyPath: kp + ".wfr_interpolation_order")
         }
         guard let layer = gapLayer else { return }
+        // A statement may create no junction (one_to_one within a population without autapses):
+        // as in NEST, no secondary connections then means no waveform relaxation.
+        if layer.junctions.isEmpty { gapLayer = nil; return }
 
         // min_delay as NEST computes it with secondary connections: every delay, device
         // connections included, and the gap junctions' wfr_comm_interval.
@@ -282,6 +286,9 @@ extension PointNetwork {
             for p in d.poisson { m = min(m, Int(p.delay)) }
             for c in d.currents { m = min(m, Int(c.delay)) }
         }
+        // NEST connects spike recorders and multimeters with the default delay, 1 ms, which
+        // enters min_delay like any other: with recordings the interval is at most 1 ms.
+        if !experiment.recordings.isEmpty { m = min(m, max(1, Int(grid.steps(1.0)))) }
         minDelay = m
         maxDelay = max(maxDelay, intervalSteps, m)
 

@@ -89,6 +89,35 @@ final class GapJunctionTests: XCTestCase {
         return worst
     }
 
+    /// The interval NEST derives for wfr_comm_interval 2 ms: 2 ms with only gap junctions, 1 ms
+    /// once a recorder or a generator is connected (their default delay).
+    func testCommunicationIntervalIsNESTsMinDelay() throws {
+        let probe = try Self.json("gap_two_neurons.json")["min_delay_with_comm_interval_2ms"] as! [String: Double]
+        func interval(_ extra: String) throws -> Double {
+            var pops = [PopulationDescription(name: "a", model: "hh_psc_alpha_gap", size: 2)]
+            var conns = [ConnectionDescription(source: "a", target: "a", rule: .allToAll, allowAutapses: false,
+                                               synapse: SynapseDescription(model: "gap_junction", weight: .constant(Quantity(5, "nS"))))]
+            var rec: [RecordingDescription] = []
+            switch extra {
+            case "spike_recorder": rec = [.spikes(population: "a")]
+            case "multimeter": rec = [.multimeter(population: "a", variables: ["V_m"], interval: nil)]
+            case "dc_generator":
+                pops.append(PopulationDescription(name: "dc", model: "dc_generator"))
+                conns.append(ConnectionDescription(source: "dc", target: "a"))
+            default: break
+            }
+            let exp = PointExperiment(duration: Quantity(5, "ms"), populations: pops, connections: conns, recordings: rec,
+                                      waveformRelaxation: WaveformRelaxation(commInterval: Quantity(2, "ms")))
+            let net = try PointNetwork(exp)
+            _ = try net.run()
+            return Double(net.minDelay) * net.grid.h
+        }
+        for (extra, nest) in probe {
+            XCTAssertEqual(try interval(extra), nest, accuracy: 1e-12, extra)
+        }
+        XCTAssertEqual(probe["none"], 2.0)
+    }
+
     func testUncoupledNeuronMatchesNEST() throws {
         let meta = try Self.json("gap_two_neurons.json")
         let sc = (meta["scenarios"] as! [String: Any])["single"] as! [String: Any]

@@ -14,7 +14,8 @@ Scenarios, all at resolution 0.1 ms, one thread:
 
 Run: /opt/nestvenv/bin/python tools/nest_reference/gap_junctions.py
 Output: Tests/Fixtures/gap_two_neurons_vm.csv (time_ms, then V_m of neuron 1 and 2 per scenario),
-Tests/Fixtures/gap_two_neurons.json (settings, spike times, min_delay per scenario),
+Tests/Fixtures/gap_two_neurons.json (settings, spike times, min_delay per scenario, and the
+min_delay NEST derives from wfr_comm_interval 2 ms with and without recorders/generators),
 Tests/Fixtures/gap_network.json (the graph, drive and spike times).
 """
 import json
@@ -104,6 +105,26 @@ def network():
                 spikes=[[t, s] for t, s in events], nest_version=nest.__version__)
 
 
+def min_delay_probe():
+    """NEST's min_delay with wfr_comm_interval 2 ms: the gap junctions alone, and with a recorder
+    or a dc_generator connected (their connections' default delay, 1 ms, counts too)."""
+    out = {}
+    for extra in ["none", "spike_recorder", "multimeter", "dc_generator"]:
+        reset({"wfr_comm_interval": 2.0})
+        n = nest.Create("hh_psc_alpha_gap", 2)
+        nest.Connect(n[0], n[1], {"rule": "one_to_one", "make_symmetric": True},
+                     {"synapse_model": "gap_junction", "weight": 5.0})
+        if extra == "spike_recorder":
+            nest.Connect(n, nest.Create("spike_recorder"))
+        elif extra == "multimeter":
+            nest.Connect(nest.Create("multimeter", params={"record_from": ["V_m"]}), n)
+        elif extra == "dc_generator":
+            nest.Connect(nest.Create("dc_generator"), n)
+        nest.Simulate(5.0)
+        out[extra] = nest.GetKernelStatus("min_delay")
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     columns, meta = [], {"g_nS": G, "I_e": list(I_E), "duration_ms": T_SIM, "scenarios": {},
@@ -117,6 +138,7 @@ def main():
     vm, spikes, md = two_neurons(SCENARIOS["o3"], coupled=False)
     columns.append(("single", [v for _, v in vm[1]]))
     meta["scenarios"]["single"] = dict(kernel={}, spikes=spikes, min_delay_ms=md)
+    meta["min_delay_with_comm_interval_2ms"] = min_delay_probe()
     with open(os.path.join(OUT, "gap_two_neurons_vm.csv"), "w") as f:
         f.write("time_ms," + ",".join(c for c, _ in columns) + "\n")
         for r, t in enumerate(times):
