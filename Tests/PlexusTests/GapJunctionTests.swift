@@ -154,6 +154,16 @@ final class GapJunctionTests: XCTestCase {
         try checkScenario("nowfr", WaveformRelaxation(useWFR: false), vmTolerance: 1e-6)
     }
 
+    /// With at most 3 iterations most intervals stop unconverged (V_m then differs from the
+    /// converged run by up to 7 mV): equal traces mean equal iteration counts per interval.
+    func testTwoNeuronsThreeIterationsMatchNEST() throws {
+        try checkScenario("it3", WaveformRelaxation(maxIterations: 3), vmTolerance: 1e-6)
+    }
+
+    func testTwoNeuronsTightToleranceMatchesNEST() throws {
+        try checkScenario("tol8", WaveformRelaxation(tolerance: 1e-8), vmTolerance: 1e-6)
+    }
+
     // MARK: network
 
     static func network(threads: Int, recordV: Bool = false, duration: Double? = nil) throws -> (PointNetwork, PointResults, [String: Any]) {

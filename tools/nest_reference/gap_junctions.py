@@ -7,6 +7,8 @@ Scenarios, all at resolution 0.1 ms, one thread:
     o0, o1  interpolation orders 0 and 1
     c05     order 3 with wfr_comm_interval 0.5 ms
     nowfr   use_wfr False (partner V_m of the previous step, constant)
+    it3     wfr_max_iterations 3 (most intervals stop unconverged: tests the iteration count)
+    tol8    wfr_tol 1e-8 (more iterations per interval)
     single  one uncoupled neuron, I_e = 300 pA
   network: 30 hh_psc_alpha_gap neurons, heterogeneous I_e, 45 random symmetric gap junctions and
   90 static chemical synapses from fixed lists (written to the fixture so both sides build the
@@ -36,6 +38,8 @@ SCENARIOS = {
     "o1": dict(use_wfr=True, wfr_interpolation_order=1, wfr_comm_interval=1.0),
     "c05": dict(use_wfr=True, wfr_interpolation_order=3, wfr_comm_interval=0.5),
     "nowfr": dict(use_wfr=False),
+    "it3": dict(use_wfr=True, wfr_interpolation_order=3, wfr_max_iterations=3),
+    "tol8": dict(use_wfr=True, wfr_interpolation_order=3, wfr_tol=1e-8),
 }
 
 
