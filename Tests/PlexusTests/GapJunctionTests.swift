@@ -39,11 +39,11 @@ final class GapJunctionTests: XCTestCase {
         var epoch: Int
     }
 
-    static func twoNeurons(_ w: WaveformRelaxation, coupled: Bool = true, threads: Int = 1,
+    static func twoNeurons(_ w: WaveformRelaxation, coupled: Bool = true, inputs: Bool = false, threads: Int = 1,
                            duration: Double = 100) throws -> TwoNeurons {
         let meta = try json("gap_two_neurons.json")
         let ie = meta["I_e"] as! [Double], g = meta["g_nS"] as! Double
-        var pops = [PopulationDescription(name: "a", model: "hh_psc_alpha_gap", params: ["I_e": .number(ie[0], "pA")])]
+        var pops = [PopulationDescription(name: "a", model: "hh_psc_alpha_gap", params: ["I_e": .number(inputs ? 0 : ie[0], "pA")])]
         var conns: [ConnectionDescription] = []
         if coupled {
             pops.append(PopulationDescription(name: "b", model: "hh_psc_alpha_gap", params: ["I_e": .number(ie[1], "pA")]))
@@ -51,8 +51,21 @@ final class GapJunctionTests: XCTestCase {
                                                synapse: SynapseDescription(model: "gap_junction", weight: .constant(Quantity(g, "nS"))),
                                                makeSymmetric: true))
         }
+        let neurons = pops
+        if inputs {
+            // as NEST's scenario: dc_generator into a, excitatory and inhibitory spikes into b
+            let inp = meta["inputs"] as! [String: Any]
+            let dc = inp["dc"] as! [String: Double]
+            let times = { (k: String) in .list((inp[k] as! [Double]).map { Quantity($0, "ms") }) as ParameterValue }
+            pops += [PopulationDescription(name: "dc", model: "dc_generator", params: dc.mapValues { .number($0) }),
+                     PopulationDescription(name: "sg_ex", model: "spike_generator", params: ["spike_times": times("spikes_ex")]),
+                     PopulationDescription(name: "sg_in", model: "spike_generator", params: ["spike_times": times("spikes_in")])]
+            conns += [ConnectionDescription(source: "dc", target: "a"),
+                      ConnectionDescription(source: "sg_ex", target: "b", synapse: SynapseDescription(weight: .constant(Quantity(inp["w_ex"] as! Double)))),
+                      ConnectionDescription(source: "sg_in", target: "b", synapse: SynapseDescription(weight: .constant(Quantity(inp["w_in"] as! Double))))]
+        }
         let exp = PointExperiment(duration: Quantity(duration, "ms"), populations: pops, connections: conns,
-                                  recordings: pops.flatMap { [.multimeter(population: $0.name, variables: ["V_m"], interval: Quantity(0.1, "ms")),
+                                  recordings: neurons.flatMap { [.multimeter(population: $0.name, variables: ["V_m"], interval: Quantity(0.1, "ms")),
                                                                .spikes(population: $0.name)] },
                                   waveformRelaxation: w)
         let net = try PointNetwork(exp, threads: threads)
@@ -63,12 +76,12 @@ final class GapJunctionTests: XCTestCase {
 
     /// Compares a two-neuron run with NEST's scenario `name`; returns the largest |ΔV_m|.
     @discardableResult
-    func checkScenario(_ name: String, _ w: WaveformRelaxation, vmTolerance: Double,
+    func checkScenario(_ name: String, _ w: WaveformRelaxation, vmTolerance: Double, inputs: Bool = false,
                        file: StaticString = #filePath, line: UInt = #line) throws -> Double {
         let meta = try Self.json("gap_two_neurons.json")
         let sc = (meta["scenarios"] as! [String: Any])[name] as! [String: Any]
         let nestSpikes = sc["spikes"] as! [String: [Double]]
-        let run = try Self.twoNeurons(w)
+        let run = try Self.twoNeurons(w, inputs: inputs)
         XCTAssertEqual(Double(run.epoch) * 0.1, sc["min_delay_ms"] as! Double, accuracy: 1e-12,
                        "communication interval (NEST's min_delay)", file: file, line: line)
         var worst = 0.0, worstAt = 0
@@ -162,6 +175,12 @@ final class GapJunctionTests: XCTestCase {
 
     func testTwoNeuronsTightToleranceMatchesNEST() throws {
         try checkScenario("tol8", WaveformRelaxation(tolerance: 1e-8), vmTolerance: 1e-6)
+    }
+
+    /// dc_generator and spike input: the WFR iterations hold the I_stim of the last real step
+    /// and see the interval's buffered spikes, as NEST's.
+    func testTwoNeuronsWithGeneratorsMatchNEST() throws {
+        try checkScenario("inputs", WaveformRelaxation(), vmTolerance: 1e-6, inputs: true)
     }
 
     // MARK: network

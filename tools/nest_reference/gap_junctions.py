@@ -9,6 +9,7 @@ Scenarios, all at resolution 0.1 ms, one thread:
     nowfr   use_wfr False (partner V_m of the previous step, constant)
     it3     wfr_max_iterations 3 (most intervals stop unconverged: tests the iteration count)
     tol8    wfr_tol 1e-8 (more iterations per interval)
+    inputs  order 3; neuron 1 driven by a dc_generator (5-70 ms), neuron 2 gets exc./inh. spikes
     single  one uncoupled neuron, I_e = 300 pA
   network: 30 hh_psc_alpha_gap neurons, heterogeneous I_e, 45 random symmetric gap junctions and
   90 static chemical synapses from fixed lists (written to the fixture so both sides build the
@@ -50,11 +51,26 @@ def reset(kernel):
     nest.SetKernelStatus(kernel)
 
 
-def two_neurons(kernel, coupled=True):
+# scenario "inputs": neuron 1 driven by a dc_generator instead of I_e, neuron 2 receives
+# excitatory and inhibitory spikes (WFR iterations see I_stim of the last real step and the
+# spikes already buffered for the interval)
+DC = dict(amplitude=300.0, start=5.0, stop=70.0)
+SPIKES_EX, W_EX = [15.0, 15.5, 42.3, 80.0], 400.0
+SPIKES_IN, W_IN = [30.0, 55.7], -600.0
+
+
+def two_neurons(kernel, coupled=True, inputs=False):
     reset(kernel)
     n = nest.Create("hh_psc_alpha_gap", 2 if coupled else 1)
     for k in range(len(n)):
         n[k].I_e = I_E[k]
+    if inputs:
+        n[0].I_e = 0.0
+        nest.Connect(nest.Create("dc_generator", params=DC), n[0], syn_spec={"delay": 1.0})
+        sg_ex = nest.Create("spike_generator", params={"spike_times": SPIKES_EX})
+        sg_in = nest.Create("spike_generator", params={"spike_times": SPIKES_IN})
+        nest.Connect(sg_ex, n[1], syn_spec={"weight": W_EX, "delay": 1.0})
+        nest.Connect(sg_in, n[1], syn_spec={"weight": W_IN, "delay": 1.0})
     if coupled:
         nest.Connect(n[0], n[1], {"rule": "one_to_one", "make_symmetric": True},
                      {"synapse_model": "gap_junction", "weight": G})
@@ -139,6 +155,10 @@ def main():
         times = [t for t, _ in vm[1]]
         columns += [(f"{name}_n1", [v for _, v in vm[1]]), (f"{name}_n2", [v for _, v in vm[2]])]
         meta["scenarios"][name] = dict(kernel=kernel, spikes=spikes, min_delay_ms=md)
+    vm, spikes, md = two_neurons(SCENARIOS["o3"], inputs=True)
+    columns += [("inputs_n1", [v for _, v in vm[1]]), ("inputs_n2", [v for _, v in vm[2]])]
+    meta["scenarios"]["inputs"] = dict(kernel=SCENARIOS["o3"], spikes=spikes, min_delay_ms=md)
+    meta["inputs"] = dict(dc=DC, spikes_ex=SPIKES_EX, w_ex=W_EX, spikes_in=SPIKES_IN, w_in=W_IN)
     vm, spikes, md = two_neurons(SCENARIOS["o3"], coupled=False)
     columns.append(("single", [v for _, v in vm[1]]))
     meta["scenarios"]["single"] = dict(kernel={}, spikes=spikes, min_delay_ms=md)
