@@ -13,7 +13,7 @@ Scenarios, all at resolution 0.1 ms, one thread:
     single  one uncoupled neuron, I_e = 300 pA
   network: 30 hh_psc_alpha_gap neurons, heterogeneous I_e, 45 random symmetric gap junctions and
   90 static chemical synapses from fixed lists (written to the fixture so both sides build the
-  same graph), 200 ms, spike times.
+  same graph), 200 ms, spike times and V_m of every neuron every 1 ms.
 
 Run: /opt/nestvenv/bin/python tools/nest_reference/gap_junctions.py
 Output: Tests/Fixtures/gap_two_neurons_vm.csv (time_ms, then V_m of neuron 1 and 2 per scenario),
@@ -116,13 +116,21 @@ def network():
         nest.Connect(n[a], n[b], "one_to_one", {"synapse_model": "static_synapse", "weight": w, "delay": d})
     sr = nest.Create("spike_recorder")
     nest.Connect(n, sr)
+    # V_m of every neuron every 1 ms (run 1 ms longer: the samples arrive one min_delay late)
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 1.0})
+    nest.Connect(mm, n)
     T = 200.0
-    nest.Simulate(T)
+    nest.Simulate(T + 1.0)
     sp = sr.get("events")
-    events = sorted((float(t), int(s)) for s, t in zip(sp["senders"], sp["times"]))
+    events = sorted((float(t), int(s)) for s, t in zip(sp["senders"], sp["times"]) if t <= T + 1e-9)
+    ev = mm.get("events")
+    vm = [[] for _ in range(N)]
+    for s, t, v in sorted(zip(ev["senders"], ev["times"], ev["V_m"]), key=lambda x: (x[1], x[0])):
+        if t <= T + 1e-9:
+            vm[int(s) - 1].append(float(v))
     return dict(neurons=N, duration_ms=T, I_e=ie, gap_junctions=gaps, chemical=chem,
                 min_delay_ms=nest.GetKernelStatus("min_delay"),
-                spikes=[[t, s] for t, s in events], nest_version=nest.__version__)
+                spikes=[[t, s] for t, s in events], vm_every_1ms=vm, nest_version=nest.__version__)
 
 
 def min_delay_probe():
