@@ -62,6 +62,8 @@ public protocol GapJunctionModel: PointNeuronModel {
     /// by more than `tol` from `lastV`.
     func relax(_ state: StateColumns, _ range: Range<Int>, _ ring: GapRingView, firstStep: Int64,
                out: UnsafeMutablePointer<Double>, lastV: UnsafeMutablePointer<Double>, tol: Double) -> Bool
+    /// State columns that must start non-negative (NEST refuses negative (in)activation variables).
+    static var gatingVariables: [Int] { get }
 }
 
 /// Per-population coupling input of a gap model, indexed by population-local neuron:
@@ -94,6 +96,8 @@ protocol GapPopulation: AnyObject {
     func relax(_ range: Range<Int>, _ ring: GapRingView, firstStep: Int64, out: UnsafeMutablePointer<Double>,
                lastV: UnsafeMutablePointer<Double>, tol: Double) -> Bool
     func membraneVoltage(_ i: Int) -> Double
+    /// First initial value that the model refuses, as (neuron, variable, value).
+    func invalidInitialState() -> (Int, String, Double)?
 }
 
 extension ModelPopulation: GapPopulation where M: GapJunctionModel {
@@ -103,6 +107,13 @@ extension ModelPopulation: GapPopulation where M: GapJunctionModel {
         model.relax(columns, range, ring, firstStep: firstStep, out: out, lastV: lastV, tol: tol)
     }
     func membraneVoltage(_ i: Int) -> Double { columns.column(0)[i] }
+    func invalidInitialState() -> (Int, String, Double)? {
+        for v in M.gatingVariables {
+            let c = columns.column(v)
+            for i in 0..<size where !(c[i] >= 0) { return (i, M.state[v].name, c[i]) }
+        }
+        return nil
+    }
 }
 
 /// Gap junctions of a network: the junction list while building, then the WFR buffers.
@@ -272,6 +283,11 @@ extension PointNetwork {
         }
         guard [0, 1, 3].contains(s.interpolationOrder) else {
             throw PlexusError("Interpolation order must be 0, 1, or 3 (got \(s.interpolationOrder))", keyPath: kp + ".wfr_interpolation_order")
+        }
+        for p in neuronPopulations {
+            guard let gp = p as? GapPopulation, let (i, name, v) = gp.invalidInitialState() else { continue }
+            throw PlexusError("initial \(name) = \(v) of neuron gid \(p.firstNode + i + 1): all (in)activation variables must be non-negative",
+                              keyPath: "populations.\(p.name).params.\(name)")
         }
         guard let layer = gapLayer else { return }
         // A statement may create no junction (one_to_one within a population without autapses):

@@ -394,6 +394,11 @@ final class GapJunctionTests: XCTestCase {
         assertFails(gapFile(synapse: "{model: gap_junction, weight: 5 nS, tau: 3 ms}"), at: "tau: 3", mentions: ["tau"])
     }
 
+    func testNegativeGateIsRefused() {
+        assertFails(gapFile(populations: "  a:\n    model: hh_psc_alpha_gap\n    size: 2\n    params: {Inact_p: -0.1}\n  b: {model: hh_psc_alpha_gap, size: 2}"),
+                    at: "Inact_p", mentions: ["Inact_p", "-0.1", "non-negative"])
+    }
+
     func testBadKernelSettingsAreRefused() {
         assertFails(gapFile(kernel: "  wfr_interpolation_order: 2"), at: "wfr_interpolation_order", mentions: ["0, 1, or 3"])
         assertFails(gapFile(kernel: "  wfr_tol: -1"), at: "wfr_tol", mentions: ["wfr_tol", "zero or positive"])

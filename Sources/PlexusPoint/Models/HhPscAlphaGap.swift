@@ -47,6 +47,7 @@ public struct HhPscAlphaGap: GapJunctionModel {
     static let dimension = 9   // V_m, m, h, n, p, dI_ex, I_ex, dI_in, I_in: NEST's order
     static let control = GSLStandardControl.y(epsAbs: 1e-6, epsRel: 0)
     static let columnRefractory = 9, columnStep = 10, columnStim = 11
+    public static let gatingVariables = [1, 2, 3, 4]   // Act_m, Inact_h, Act_n, Inact_p
 
     /// The rate functions of NEST's hh_psc_alpha_gap (V in mV, rates in 1/ms), written with the
     /// same operations (divisions by exp where NEST divides).
