@@ -44,7 +44,7 @@ public enum ExperimentFile {
     public static func decode(_ text: String, file: String = "<string>") throws -> PointExperiment {
         let root = try compose(text, file: file)
         let top = try YNode(node: root, file: file, path: "").mapping(
-            allowed: ["engine", "resolution", "duration", "seed", "populations", "connections", "record", "description"])
+            allowed: ["engine", "resolution", "duration", "seed", "populations", "connections", "record", "description", "kernel"])
         if let engine = top["engine"] {
             let e = try engine.string()
             guard e == "point" else {
@@ -77,7 +77,8 @@ public enum ExperimentFile {
         _ = try wrapLine(top["resolution"]) { try resolution.canonical(.time, name: "resolution") }
         _ = try wrapLine(durationNode) { try duration.canonical(.time, name: "duration") }
         return PointExperiment(resolution: resolution, duration: duration, seed: seed, populations: populations,
-                               connections: connections, recordings: recordings)
+                               connections: connections, recordings: recordings,
+                               waveformRelaxation: try waveformRelaxation(top["kernel"]))
     }
 
     static func population(_ name: String, _ node: YNode) throws -> PopulationDescription {
@@ -134,7 +135,7 @@ public enum ExperimentFile {
         }
     }
 
-    static let ruleKeys = ["indegree", "outdegree", "N", "p", "allow_autapses", "allow_multapses"]
+    static let ruleKeys = ["indegree", "outdegree", "N", "p", "allow_autapses", "allow_multapses", "make_symmetric"]
 
     static func connection(_ node: YNode) throws -> ConnectionDescription {
         let m = try node.mapping(allowed: ["source", "target", "rule", "synapse"] + ruleKeys)
@@ -181,6 +182,7 @@ public enum ExperimentFile {
             if let r = sm["receptor_type"] { synapse.receptor = try r.int() }
             if let r = sm["record_weights"] { synapse.recordWeights = try r.bool() }
             if let v = sm["volume_transmitter"] { synapse.volumeTransmitter = try v.string() }
+            try checkGapJunctionSynapse(sm)
             let reserved: Set = ["model", "synapse_model", "weight", "delay", "receptor_type", "record_weights", "volume_transmitter"]
             for (k, v) in entries where !reserved.contains(k) {
                 if v.isMapping || v.isSequence { throw v.error("synapse parameter \(k) takes one number") }
@@ -194,7 +196,8 @@ public enum ExperimentFile {
         }
         return ConnectionDescription(source: try src.string(), target: try tgt.string(), rule: rule,
                                      allowAutapses: try ruleArgs["allow_autapses"]?.bool() ?? true,
-                                     allowMultapses: try ruleArgs["allow_multapses"]?.bool() ?? true, synapse: synapse)
+                                     allowMultapses: try ruleArgs["allow_multapses"]?.bool() ?? true, synapse: synapse,
+                                     makeSymmetric: try ruleArgs["make_symmetric"]?.bool() ?? false)
     }
 
     static func recording(_ node: YNode) throws -> RecordingDescription {

@@ -321,6 +321,10 @@ public enum Provenance {
             case .pairwiseBernoulli(let p): rule["p"] = p
             default: break
             }
+            if c.makeSymmetric { rule["make_symmetric"] = true }
+            if c.synapse.model == WaveformRelaxation.synapseModel {   // no delay
+                return ["source": c.source, "target": c.target, "rule": rule, "synapse": ["model": c.synapse.model, "weight": dist(c.synapse.weight)]]
+            }
             var synapse: [String: Any] = ["model": c.synapse.model, "weight": dist(c.synapse.weight), "delay": dist(c.synapse.delay),
                                           "receptor_type": c.synapse.receptor, "record_weights": c.synapse.recordWeights]
             if let p = net.synapseParameters(ofStatement: ci) { synapse["params"] = p.mapValues(json) }
@@ -334,7 +338,9 @@ public enum Provenance {
                 return ["type": "multimeter", "population": p, "variables": v, "interval": i.map(q) ?? "1.0 ms"]
             }
         }
-        return ["engine": "point", "resolution_ms": net.grid.h, "duration_ms": net.grid.time(net.totalSteps), "seed": exp.seed,
-                "populations": pops, "connections": conns, "record": recs]
+        var out: [String: Any] = ["engine": "point", "resolution_ms": net.grid.h, "duration_ms": net.grid.time(net.totalSteps), "seed": exp.seed,
+                                  "populations": pops, "connections": conns, "record": recs]
+        if let k = resolvedKernel(net) { out["kernel"] = k }
+        return out
     }
 }

@@ -63,6 +63,7 @@ extension PointNetwork {
         var transmitterEdges: [(source: Int, transmitter: Int32, delay: Int32)] = []
 
         for (ci, c) in experiment.connections.enumerated() {
+            if try resolveGapJunction(ci, c) { continue }   // gap_junction: GapJunctions.swift
             let path = "connections[\(ci)]"
             guard let src = population(named: c.source) else {
                 throw PlexusError("no population named '\(c.source)'", keyPath: path + ".source")
@@ -598,16 +599,17 @@ extension PointNetwork {
         var maxD = connectivity.map(\.maxDelay).max() ?? 0
         if !volumeTransmitters.isEmpty {
             // A volume transmitter triggers every deliver_interval min delays, where NEST's min
-            // delay counts every connection, device ones and those onto transmitters too.
+            // delay counts every connection: device ones, those onto transmitters, and those of
+            // recorders (NEST connects them with the default 1 ms delay).
             for d in transmitterInputs.delays { minD = min(minD, Int(d)); maxD = max(maxD, Int(d)) }
             for dev in deviceInputs {
                 for p in dev.poisson { minD = min(minD, Int(p.delay)) }
                 for c in dev.currents { minD = min(minD, Int(c.delay)) }
             }
+            if !experiment.recordings.isEmpty { minD = min(minD, max(1, Int(grid.steps(1.0)))) }
         }
         minDelay = minD == Int.max ? 10 : minD
         maxDelay = max(maxD, minDelay)
-        for v in volumeTransmitters.indices { volumeTransmitters[v].periodSteps *= Int64(minDelay) }
         for pl in plastic {
             pl.transmitters = Array(repeating: VolumeTransmitterState(), count: volumeTransmitters.count)
             for k in 0..<pl.count {

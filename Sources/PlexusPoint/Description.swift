@@ -167,15 +167,18 @@ public struct ConnectionDescription: Sendable, Equatable {
     public var allowAutapses: Bool
     public var allowMultapses: Bool
     public var synapse: SynapseDescription
+    /// NEST's make_symmetric: also create the reverse connection (gap junctions, one_to_one).
+    public var makeSymmetric: Bool
 
     public init(source: String, target: String, rule: ConnectionRule = .allToAll, allowAutapses: Bool = true,
-                allowMultapses: Bool = true, synapse: SynapseDescription = SynapseDescription()) {
+                allowMultapses: Bool = true, synapse: SynapseDescription = SynapseDescription(), makeSymmetric: Bool = false) {
         self.source = source
         self.target = target
         self.rule = rule
         self.allowAutapses = allowAutapses
         self.allowMultapses = allowMultapses
         self.synapse = synapse
+        self.makeSymmetric = makeSymmetric
     }
 }
 
@@ -199,10 +202,13 @@ public struct PointExperiment: Sendable, Equatable {
     public var populations: [PopulationDescription]
     public var connections: [ConnectionDescription]
     public var recordings: [RecordingDescription]
+    /// NEST's waveform-relaxation kernel settings (gap junctions; GapJunctions.swift).
+    public var waveformRelaxation: WaveformRelaxation
 
     public init(resolution: Quantity = Quantity(0.1, "ms"), duration: Quantity, seed: UInt64 = 1,
                 populations: [PopulationDescription], connections: [ConnectionDescription] = [],
-                recordings: [RecordingDescription] = []) {
+                recordings: [RecordingDescription] = [], waveformRelaxation: WaveformRelaxation = WaveformRelaxation()) {
+        self.waveformRelaxation = waveformRelaxation
         self.resolution = resolution
         self.duration = duration
         self.seed = seed

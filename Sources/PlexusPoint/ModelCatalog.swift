@@ -6,7 +6,7 @@ public enum ModelCatalog {
     public static let neuronModels: [String: any PointNeuronModel.Type] = {
         let all: [any PointNeuronModel.Type] = [
             IafPscDelta.self, IafPscAlpha.self, IafPscExp.self, Mat2PscExp.self, Izhikevich.self, ParrotNeuron.self,
-            IafCondExp.self, IafCondAlpha.self, AeifCondExp.self, HhPscAlpha.self,
+            IafCondExp.self, IafCondAlpha.self, AeifCondExp.self, HhPscAlpha.self, HhPscAlphaGap.self,
         ]
         return Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
     }()

@@ -68,6 +68,8 @@ public final class PointNetwork {
     /// Resolved numeric parameters of each device population (defaults filled in), by name.
     public private(set) var deviceParameters: [String: [String: Double]] = [:]
     var generatorOfNode: [Int: Int] = [:]
+    /// Gap junctions and their waveform relaxation (GapJunctions.swift); nil without junctions.
+    var gapLayer: GapJunctionLayer?
 
     public convenience init(_ experiment: PointExperiment, threads: Int = 1) throws {
         try self.init(experiment, team: ThreadTeam(threads: threads))
@@ -163,6 +165,9 @@ public final class PointNetwork {
         try validateRecordings()
         let statements = try resolveConnections(deviceParams: deviceParams)
         try build(statements)
+        try buildGapJunctions()
+        // Volume transmitters trigger every deliver_interval min delays, the final min delay.
+        for v in volumeTransmitters.indices { volumeTransmitters[v].periodSteps *= Int64(minDelay) }
     }
 
     public func population(named name: String) -> PopulationInfo? { populations.first { $0.name == name } }

@@ -134,6 +134,7 @@ extension PointNetwork {
                         return lo < hi ? (p, (lo - p.firstNeuron)..<(hi - p.firstNeuron)) : nil
                     }
                     @inline(__always) func slot(_ step: Int64) -> Int { Int(step % Int64(ringLength)) }
+                    let gapSegments = self.gapSegments(t)
 
                     for epoch in 0..<epochs {
                         let parity = Int(epoch & 1)
@@ -141,6 +142,10 @@ extension PointNetwork {
                         let e1 = min(e0 + Int64(m), self.totalSteps)
                         ts.outputs[parity].list.removeAll()
                         if t == 0 { genOut[parity].list.removeAll() }
+                        if self.gapLayer != nil {   // waveform relaxation (GapJunctions.swift)
+                            self.gapRelax(thread: t, epoch: epoch, firstStep: e0, segments: gapSegments,
+                                          spikeRing: spikeRing, ringLength: ringLength, nLocal: nLocal)
+                        }
                         for s in e0..<e1 {
                             let k = Int(s - e0)
                             ts.stepOffsets[parity][k] = ts.outputs[parity].count
@@ -190,6 +195,7 @@ extension PointNetwork {
                             }
                         }
                         ts.stepOffsets[parity][Int(e1 - e0)] = ts.outputs[parity].count
+                        if self.gapLayer != nil { self.gapFinishEpoch(epoch: epoch, segments: gapSegments) }
                         if t == 0 { genOffsets[parity][Int(e1 - e0)] = genOut[parity].count }
                         ts.emitted += ts.outputs[parity].count
                         // Any other state variable that went bad stops the run too: a full scan

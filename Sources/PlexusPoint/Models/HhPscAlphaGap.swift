@@ -1,0 +1,230 @@
+import PlexusCore
+
+/// Hodgkin-Huxley neuron with gap-junction support (NEST `hh_psc_alpha_gap`, after Mancilla et al.
+/// 2007): Na, Kv1 and Kv3 channels, alpha-shaped synaptic currents, and a gap current
+/// Σ_j g_ij (V_j - V_i) whose partner voltages V_j are the interpolation polynomials of the
+/// waveform relaxation (GapJunctions.swift). Integrated like NEST: GSL's adaptive RKF45 with an
+/// absolute tolerance of 1e-6 on the values (not hh_psc_alpha's 1e-3), the step size carried over.
+/// Spikes as in hh_psc_alpha: the first step end with V >= 0 mV just past the peak, outside t_ref.
+public struct HhPscAlphaGap: GapJunctionModel {
+    public static let name = "hh_psc_alpha_gap"
+    public static let parameters: [ParameterSpec] = [
+        .init("t_ref", .time, 2, "minimal time between reported spikes"),
+        .init("g_Na", .conductance, 4500, "sodium peak conductance"),
+        .init("g_Kv1", .conductance, 9, "Kv1 potassium peak conductance"),
+        .init("g_Kv3", .conductance, 9000, "Kv3 potassium peak conductance"),
+        .init("g_L", .conductance, 10, "leak conductance"),
+        .init("C_m", .capacitance, 40, "membrane capacitance"),
+        .init("E_Na", .voltage, 74, "sodium reversal potential"),
+        .init("E_K", .voltage, -90, "potassium reversal potential"),
+        .init("E_L", .voltage, -70, "leak reversal potential"),
+        .init("tau_syn_ex", .time, 0.2, "rise time of the excitatory synaptic current"),
+        .init("tau_syn_in", .time, 2, "rise time of the inhibitory synaptic current"),
+        .init("I_e", .current, 0, "constant input current"),
+    ]
+
+    /// NEST starts at this V_m (near rest, not E_L) with every gate at its steady state there.
+    static let restingV = -69.60401191631222
+    static let restingGates = gatesSteadyState(restingV)
+
+    public static let state: [StateSpec] = [
+        .init("V_m", .voltage, initial: restingV),
+        .init("Act_m", .dimensionless, initial: restingGates.m),
+        .init("Inact_h", .dimensionless, initial: restingGates.h),
+        .init("Act_n", .dimensionless, initial: restingGates.n),
+        .init("Inact_p", .dimensionless, initial: restingGates.p),
+        .init("dI_ex", .current, initial: 0, recordable: false),
+        .init("I_syn_ex", .current, initial: 0),
+        .init("dI_in", .current, initial: 0, recordable: false),
+        .init("I_syn_in", .current, initial: 0),
+        .init("refractory_steps", .dimensionless, initial: 0, recordable: false),
+        // GSL's step size per neuron (NEST's IntegrationStep_); 0: not started, try the resolution
+        .init("integration_step", .time, initial: 0, recordable: false),
+        .init("I_stim", .current, initial: 0, recordable: false),
+    ]
+    public static let weightDimension = Dimension.current
+
+    static let dimension = 9   // V_m, m, h, n, p, dI_ex, I_ex, dI_in, I_in: NEST's order
+    static let control = GSLStandardControl.y(epsAbs: 1e-6, epsRel: 0)
+    static let columnRefractory = 9, columnStep = 10, columnStim = 11
+    public static let gatingVariables = [1, 2, 3, 4]   // Act_m, Inact_h, Act_n, Inact_p
+
+    /// The rate functions of NEST's hh_psc_alpha_gap (V in mV, rates in 1/ms), written with the
+    /// same operations (divisions by exp where NEST divides).
+    @inline(__always)
+    static func rates(_ V: Double) -> (am: Double, bm: Double, ah: Double, bh: Double, ap: Double, bp: Double,
+                                       an: Double, bn: Double) {
+        let am = 40.0 * (V - 75.5) / (1.0 - _exp(-(V - 75.5) / 13.5))
+        let bm = 1.2262 / _exp(V / 42.248)
+        let ah = 0.0035 / _exp(V / 24.186)
+        let bh = 0.017 * (51.25 + V) / (1.0 - _exp(-(51.25 + V) / 5.2))
+        let ap = (V - 95.0) / (1.0 - _exp(-(V - 95.0) / 11.8))
+        let bp = 0.025 / _exp(V / 22.222)
+        let an = 0.014 * (V + 44.0) / (1.0 - _exp(-(V + 44.0) / 2.3))
+        let bn = 0.0043 / _exp((V + 44.0) / 34.0)
+        return (am, bm, ah, bh, ap, bp, an, bn)
+    }
+
+    static func gatesSteadyState(_ V: Double) -> (m: Double, h: Double, n: Double, p: Double) {
+        let k = rates(V)
+        return (k.am / (k.am + k.bm), k.ah / (k.ah + k.bh), k.an / (k.an + k.bn), k.ap / (k.ap + k.bp))
+    }
+
+    let gNa, gKv1, gKv3, gL, Cm, ENa, EK, EL, tauEx, tauIn, Ie: Double
+    let psCurrInitEx, psCurrInitIn: Double
+    let refractorySteps: Double
+    let h: Double
+    public let coupling = GapCoupling()
+
+    public init(parameters p: ParameterValues, resolution h: Double) throws {
+        // NEST's checks, in its order
+        try Check.positive(p, "C_m")
+        try Check.nonNegative(p, "t_ref")
+        try Check.positive(p, "tau_syn_ex", "tau_syn_in")
+        try Check.nonNegative(p, "g_Kv1", "g_Kv3", "g_Na", "g_L")
+        gNa = p["g_Na"]; gKv1 = p["g_Kv1"]; gKv3 = p["g_Kv3"]; gL = p["g_L"]; Cm = p["C_m"]
+        ENa = p["E_Na"]; EK = p["E_K"]; EL = p["E_L"]
+        tauEx = p["tau_syn_ex"]; tauIn = p["tau_syn_in"]; Ie = p["I_e"]
+        psCurrInitEx = 1.0 * HhPscAlpha.eulerE / tauEx
+        psCurrInitIn = 1.0 * HhPscAlpha.eulerE / tauIn
+        refractorySteps = (p["t_ref"] / h).rounded()
+        self.h = h
+    }
+
+    public func prepareState(_ state: StateColumns, count: Int) {}
+
+    /// NEST's hh_psc_alpha_gap_dynamics. The gap current is -Σg·V + the summed partner
+    /// polynomial of this step, evaluated at t/h in [0, 1].
+    struct RHS: ODERightHandSide {
+        let m: HhPscAlphaGap
+        let iStim: Double
+        let sumG: Double
+        let c: UnsafePointer<Double>?
+        let order: Int
+        var dimension: Int { HhPscAlphaGap.dimension }
+
+        @inline(__always)
+        func callAsFunction(_ time: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) {
+            let V = y[0], gm = y[1], gh = y[2], gn = y[3], gp = y[4]
+            let dIex = y[5], Iex = y[6], dIin = y[7], Iin = y[8]
+            let k = HhPscAlphaGap.rates(V)
+            let INa = m.gNa * gm * gm * gm * gh * (V - m.ENa)
+            let IK = (m.gKv1 * gn * gn * gn * gn + m.gKv3 * gp * gp) * (V - m.EK)
+            let IL = m.gL * (V - m.EL)
+            var gap = 0.0
+            if let c {
+                let t = time / m.h
+                switch order {
+                case 0: gap = -sumG * V + c[0]
+                case 1: gap = -sumG * V + c[0] + c[1] * t
+                default: gap = -sumG * V + c[0] + c[1] * t + c[2] * t * t + c[3] * t * t * t
+                }
+            }
+            f[0] = (-(INa + IK + IL) + iStim + m.Ie + Iex + Iin + gap) / m.Cm
+            f[1] = k.am * (1 - gm) - k.bm * gm
+            f[2] = k.ah * (1 - gh) - k.bh * gh
+            f[3] = k.an * (1 - gn) - k.bn * gn
+            f[4] = k.ap * (1 - gp) - k.bp * gp
+            f[5] = -dIex / m.tauEx
+            f[6] = dIex - (Iex / m.tauEx)
+            f[7] = -dIin / m.tauIn
+            f[8] = dIin - (Iin / m.tauIn)
+        }
+    }
+
+    @inline(__always)
+    func integrate(_ rhs: RHS, _ y: UnsafeMutablePointer<Double>, _ hs: inout Double, _ work: RKF45Workspace) {
+        var t = 0.0
+        while t < h {
+            RKF45.evolveApply(rhs, control: Self.control, t: &t, t1: h, h: &hs, y: y, work: work)
+        }
+    }
+
+    /// The real update (NEST's update_ with called_from_wfr_update false).
+    public func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
+        let d = Self.dimension
+        let r = s.column(Self.columnRefractory), hstep = s.column(Self.columnStep), istim = s.column(Self.columnStim)
+        let cp = coupling
+        let k = cp.order + 1
+        let lag = cp.interval > 0 ? Int(input.step % Int64(cp.interval)) : 0
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: d + RKF45Workspace.scratchCount(dimension: d)) { buf in
+            let y = buf.baseAddress!
+            let work = RKF45Workspace(y + d, dimension: d)
+            for i in range {
+                for v in 0..<d { y[v] = s.column(v)[i] }
+                let vOld = y[0]
+                let c = cp.coefficients.map { UnsafePointer($0 + (i &* cp.interval &+ lag) &* k) }
+                let rhs = RHS(m: self, iStim: istim[i], sumG: cp.sumG?[i] ?? 0, c: c, order: cp.order)
+                var hs = hstep[i] > 0 ? hstep[i] : h
+                integrate(rhs, y, &hs, work)
+                y[5] += input.excitatory(i) * psCurrInitEx
+                y[7] += input.inhibitory(i) * psCurrInitIn
+                if r[i] > 0 {
+                    r[i] -= 1
+                } else if y[0] >= 0 && vOld > y[0] {
+                    r[i] = refractorySteps
+                    spikes.emit(i)
+                }
+                for v in 0..<d { s.column(v)[i] = y[v] }
+                hstep[i] = hs
+                istim[i] = input.current[i]
+            }
+        }
+    }
+
+    /// One waveform-relaxation iteration over an interval (NEST's wfr_update): from the saved
+    /// state, with the partners' polynomials of the previous iteration, the I_stim of the last
+    /// real step held constant and the spike input already in the ring buffer (not consumed).
+    /// Writes this neuron's own interpolation coefficients per step to `out`, compares V_m at
+    /// each step end with the previous iteration's (`lastV`), and leaves the state as it was —
+    /// except GSL's step size, which NEST does not restore either.
+    public func relax(_ s: StateColumns, _ range: Range<Int>, _ ring: GapRingView, firstStep: Int64,
+                      out: UnsafeMutablePointer<Double>, lastV: UnsafeMutablePointer<Double>, tol: Double) -> Bool {
+        let d = Self.dimension
+        let hstep = s.column(Self.columnStep), istim = s.column(Self.columnStim)
+        let cp = coupling
+        let m = cp.interval, order = cp.order, k = order + 1
+        var exceeded = false
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * d + RKF45Workspace.scratchCount(dimension: d)) { buf in
+            let y = buf.baseAddress!, f = y + d
+            let work = RKF45Workspace(y + 2 * d, dimension: d)
+            for i in range {
+                for v in 0..<d { y[v] = s.column(v)[i] }
+                var hs = hstep[i] > 0 ? hstep[i] : h
+                let sumG = cp.sumG?[i] ?? 0
+                let o = out + i &* m &* k, last = lastV + i &* m
+                for lag in 0..<m {
+                    let c = cp.coefficients.map { UnsafePointer($0 + (i &* m &+ lag) &* k) }
+                    let rhs = RHS(m: self, iStim: istim[i], sumG: sumG, c: c, order: order)
+                    let yi = y[0]
+                    var hfi = 0.0
+                    if order == 3 {
+                        rhs(0, y, f)
+                        hfi = h * f[0]
+                    }
+                    integrate(rhs, y, &hs, work)
+                    let row = ring.row(firstStep + Int64(lag))
+                    y[5] += row[2 &* i] * psCurrInitEx
+                    y[7] += row[2 &* i &+ 1] * psCurrInitIn
+                    exceeded = exceeded || abs(y[0] - last[lag]) > tol
+                    last[lag] = y[0]
+                    let ol = o + lag &* k
+                    ol[0] = yi
+                    switch order {
+                    case 0: break
+                    case 1: ol[1] = y[0] - yi
+                    default:
+                        let yip1 = y[0]
+                        rhs(h, y, f)
+                        let hfip1 = h * f[0]
+                        ol[1] = hfi
+                        ol[2] = -3 * yi + 3 * yip1 - 2 * hfi - hfip1
+                        ol[3] = 2 * yi - 2 * yip1 + hfi + hfip1
+                    }
+                }
+                hstep[i] = hs
+            }
+        }
+        return exceeded
+    }
+}
