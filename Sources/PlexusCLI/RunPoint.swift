@@ -21,6 +21,7 @@ enum PointRunner {
         }
         try output.writeStates(results)
         try output.writeWeights(results)
+        try output.writeStructural(results)
         let t4 = ResourceUsage.now()
         // The report's analysis and figures, timed before provenance.json is written.
         let report = ctx.noReport ? nil : RenderedSections(PointReport.sections(RunReports.pointData(results, network)))

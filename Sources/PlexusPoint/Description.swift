@@ -195,6 +195,8 @@ public struct PointExperiment: Sendable, Equatable {
     public var populations: [PopulationDescription]
     public var connections: [ConnectionDescription]
     public var recordings: [RecordingDescription]
+    /// Structural plasticity (NEST's structural_plasticity_synapses and synaptic_elements), if any.
+    public var structuralPlasticity: StructuralPlasticityDescription? = nil
 
     public init(resolution: Quantity = Quantity(0.1, "ms"), duration: Quantity, seed: UInt64 = 1,
                 populations: [PopulationDescription], connections: [ConnectionDescription] = [],

@@ -40,6 +40,8 @@ public final class PointNetwork {
     /// tau_minus of every neuron (NEST keeps it on the postsynaptic neuron for STDP), by neuron index.
     var tauMinus: [Double] = []
     var tauMinusTriplet: [Double] = []
+    /// Calcium parameters and, when declared, the structural plasticity engine.
+    let structural = StructuralHook()
     var deviceInputs: [DeviceInputs] = []
     var currentGenerators: [CurrentGenerator] = []
     var spikeGenerators: [SpikeGeneratorNode] = []
@@ -120,6 +122,7 @@ public final class PointNetwork {
                 }
                 tauMinus += Array(repeating: try archiveTime("tau_minus", 20), count: pop.size)
                 tauMinusTriplet += Array(repeating: try archiveTime("tau_minus_triplet", 110), count: pop.size)
+                structural.calcium.append(try Self.takeCalcium(&own, path: path))
                 let (params, initial) = try Self.resolveNeuronParameters(type, own, path: path, seed: seed, grid: grid,
                                                                          populationIndex: pi, firstNode: node)
                 do {
@@ -160,6 +163,7 @@ public final class PointNetwork {
         try validateRecordings()
         let statements = try resolveConnections(deviceParams: deviceParams)
         try build(statements)
+        try setUpStructuralPlasticity()
     }
 
     public func population(named name: String) -> PopulationInfo? { populations.first { $0.name == name } }
