@@ -39,6 +39,7 @@ enum PointRunner {
                             "device_connections": network.deviceConnectionCount, "spikes": results.totalSpikes,
                             "min_delay_steps": network.minDelay, "max_delay_steps": network.maxDelay]
         record["bytes_per_synapse"] = network.bytesPerSynapse
+        Provenance.addStructural(&record, network)
         let provenanceText = try output.writeProvenance(record)
         if let report {
             let provenance = try RunReports.parse(provenanceText, file: ctx.outDir + "/provenance.json")

@@ -720,3 +720,38 @@ extension PointNetwork {
         structural.engine = engine
     }
 }
+
+extension PointNetwork {
+    /// The resolved structural plasticity (defaults filled in), for provenance: update interval,
+    /// calcium parameters and elements per population, synapses; nil without one.
+    public func structuralPlasticityResolved() -> [String: Any]? {
+        guard let sp = experiment.structuralPlasticity, let engine = structural.engine else { return nil }
+        var pops: [String: Any] = [:]
+        for (i, p) in neuronPopulations.enumerated() {
+            let c = structural.calcium[i]
+            var entry: [String: Any] = ["tau_Ca_ms": c.tau, "beta_Ca": c.beta, "Ca": c.initial]
+            var els: [String: Any] = [:]
+            for (name, d) in sp.elements[p.name] ?? [:] {
+                var e: [String: Any] = ["growth_curve": d.growthCurve, "growth_rate": d.growthRate, "z": d.z,
+                                        "tau_vacant": d.tauVacant, "continuous": d.continuous, "eps": d.eps ?? 0.7]
+                if d.growthCurve == "gaussian" { e["eta"] = d.eta ?? 0.1 }
+                if d.growthCurve == "sigmoid" { e["psi"] = d.psi ?? 0.1 }
+                els[name] = e
+            }
+            if !els.isEmpty { entry["synaptic_elements"] = els }
+            pops[p.name] = entry
+        }
+        var syns: [String: Any] = [:]
+        for s in engine.synapses {
+            var weights: [String: Any] = [:]
+            for (i, p) in neuronPopulations.enumerated() { weights[p.name] = s.weights[i] }
+            syns[s.name] = ["synapse_model": "static_synapse", "pre_synaptic_element": engine.elementNames[s.pre],
+                            "post_synaptic_element": engine.elementNames[s.post], "delay_ms": Double(s.delay) * grid.h,
+                            "weight_by_target_population": weights, "allow_autapses": s.autapses]
+        }
+        var out: [String: Any] = ["update_interval_ms": Double(engine.updateSteps) * grid.h, "populations": pops,
+                                  "synapses": syns, "structural_synapses_now": engine.synapseCount]
+        if let r = engine.recordSteps { out["record_interval_ms"] = Double(r) * grid.h }
+        return out
+    }
+}

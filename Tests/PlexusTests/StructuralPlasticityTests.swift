@@ -146,9 +146,15 @@ final class StructuralPlasticityTests: XCTestCase {
 
     /// Elements that start at z = 3 pair up at t = 0, so synapses appear, are deleted and
     /// re-created from the first update on.
-    static func busy(seed: UInt64 = 5, duration: Double = 600) throws -> PointExperiment {
+    /// With `strong`, 30 pA drive then pushes Ca far above eps: elements retract and synapses are
+    /// deleted from both sides.
+    static func busy(seed: UInt64 = 5, duration: Double = 600, strong: Bool = false) throws -> PointExperiment {
         var e = try example(duration: "\(duration) ms")
         e.seed = seed
+        if strong {
+            e.connections[0].synapse.weight = .constant(Quantity(30, "pA"))
+            e.connections[1].synapse.weight = .constant(Quantity(30, "pA"))
+        }
         for (p, var els) in e.structuralPlasticity!.elements {
             for k in els.keys { els[k]!.z = 3; els[k]!.growthRate *= 5 }
             e.structuralPlasticity!.elements[p] = els
@@ -163,10 +169,13 @@ final class StructuralPlasticityTests: XCTestCase {
     }
 
     func testSameConnectivityAndSpikesForAnyThreadCount() throws {
-        let exp = try Self.busy()
+        for strong in [false, true] {
+        let exp = try Self.busy(duration: strong ? 1000 : 600, strong: strong)
         let one = try PointNetwork(exp, threads: 1)
         let a = try one.run()
-        XCTAssertGreaterThan(one.structuralSynapseCount, 100)
+        let grown = a.structural!.column("E.Axon_ex.connected")!   // all synapse_ex synapses
+        XCTAssertGreaterThan(grown.max()!, 100)
+        if strong { XCTAssertLessThan(grown.last!, grown.max()! - 50, "synapses must have been deleted") }
         for threads in [2, 3] {
             let net = try PointNetwork(exp, threads: threads)
             let b = try net.run()
@@ -174,8 +183,11 @@ final class StructuralPlasticityTests: XCTestCase {
             XCTAssertEqual(a.spikes.map(\.gids), b.spikes.map(\.gids))
             XCTAssertEqual(a.spikes.map(\.times), b.spikes.map(\.times))
             XCTAssertEqual(a.totalSpikes, b.totalSpikes)
+            XCTAssertEqual(a.structural!.values, b.structural!.values)
             let ca1 = one.structuralPlasticity!.ca.array, ca2 = net.structuralPlasticity!.ca.array
             XCTAssertEqual(ca1, ca2)
+            XCTAssertEqual(one.structuralPlasticity!.z.map(\.array), net.structuralPlasticity!.z.map(\.array))
+        }
         }
     }
 
@@ -200,10 +212,8 @@ final class StructuralPlasticityTests: XCTestCase {
     /// Deleting: a neuron whose elements shrink below its bound ones loses synapses until both
     /// sides match again (Ca far above eps retracts every element).
     func testRetractionDeletesSynapses() throws {
-        var e = try Self.busy(duration: 1000)
         // Everything grows first (z = 3), then heavy drive pushes Ca far above eps.
-        e.connections[0].synapse.weight = .constant(Quantity(30, "pA"))
-        e.connections[1].synapse.weight = .constant(Quantity(30, "pA"))
+        var e = try Self.busy(duration: 1000, strong: true)
         e.structuralPlasticity!.recordInterval = Quantity(100, "ms")
         let net = try PointNetwork(e, threads: 2)
         let r = try net.run().structural!
