@@ -14,6 +14,8 @@ import PlexusPoint
 //       params: {tau_Ca: 1000 ms, beta_Ca: 0.01}
 //       synaptic_elements:
 //         Den_ex: {growth_curve: gaussian, growth_rate: 0.001, eta: 0.0, eps: 0.05, z: 0, tau_vacant: 0.1, continuous: false}
+//   connections:                         # optional initial structural synapses (their weight and
+//     - {source: E, target: E, rule: fixed_indegree, indegree: 5, synapse: {model: synapse_ex}}   # delay)
 //   record:
 //     - type: structural                 # structural.csv: mean Ca, element and connection totals
 //       interval: 100 ms                 # default: the update interval

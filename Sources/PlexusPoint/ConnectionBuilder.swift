@@ -64,7 +64,8 @@ extension PointNetwork {
                                   keyPath: path + ".target")
             }
             let targetPop = neuronPopulations[tni]
-            guard let synapseModel = SynapseModel(rawValue: c.synapse.model) else {
+            let structuralModel = isStructuralSynapse(c.synapse.model)   // initial synapses of structural plasticity
+            guard let synapseModel = structuralModel ? .staticSynapse : SynapseModel(rawValue: c.synapse.model) else {
                 throw PlexusError("unknown synapse model '\(c.synapse.model)'; known: \(SynapseModel.allCases.map(\.rawValue).joined(separator: ", "))",
                                   keyPath: path + ".synapse.model")
             }
@@ -189,6 +190,7 @@ extension PointNetwork {
                     return c
                 }
             }
+            if structuralModel { try addInitialStructural(st, c); continue }
             statements.append(st)
         }
         return statements

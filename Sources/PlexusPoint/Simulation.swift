@@ -195,8 +195,8 @@ extension PointNetwork {
                         ts.stepOffsets[parity][Int(e1 - e0)] = ts.outputs[parity].count
                         if t == 0 { genOffsets[parity][Int(e1 - e0)] = genOut[parity].count }
                         ts.emitted += ts.outputs[parity].count
-                        sp?.endEpoch(spikes: ts.outputs[parity].list, stepOffsets: ts.stepOffsets[parity], from: e0, to: e1,
-                                     neurons: part, neuronOfNode: self.neuronOfNode)
+                        sp?.endEpoch(spikes: ts.outputs[parity].list, stepOffsets: ts.stepOffsets[parity], from: e0,
+                                     to: e1, neuronOfNode: self.neuronOfNode)
                         // Any other state variable that went bad stops the run too: a full scan
                         // every ~16 steps (every epoch when delays are long), not every step.
                         if ts.error == nil && (epoch % fullCheckEvery == 0 || epoch == epochs - 1) {

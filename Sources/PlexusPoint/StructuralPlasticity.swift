@@ -18,6 +18,9 @@ import PlexusCore
 //   at random (the longer list shuffled and cut to the shorter); afterwards every vacant element
 //   count decays by tau_vacant.
 //
+// Connection statements whose synapse model names a structural synapse make its initial synapses
+// (both ends bind an element, as NEST's Connect with pre/post_synaptic_element in syn_spec).
+//
 // The deletions and pairings are drawn by thread 0 from Philox streams keyed by (seed, synapse,
 // update number, neuron), over lists in gid order: the same connectivity for any thread count.
 // Structural synapses live in their own per-thread tables, rebuilt at each update (compact
@@ -125,6 +128,9 @@ struct CalciumParameters {
 final class StructuralHook {
     var calcium: [CalciumParameters] = []   // per neuron population
     var engine: StructuralPlasticity?
+    /// Connection statements whose synapse model is a structural synapse: their synapses start
+    /// the structural edge lists (NEST's Connect with pre/post_synaptic_element in syn_spec).
+    var initial: [(statement: ConnectionStatement, synapse: String)] = []
 }
 
 struct GrowthCurveSpec {
@@ -308,7 +314,7 @@ final class StructuralPlasticity: @unchecked Sendable {
     /// brings every neuron up to date only at its structural updates and at the end of each
     /// Simulate call, which a NEST script ends to read Ca or z — our record times.
     func endEpoch(spikes: GrowableBuffer<Spike>, stepOffsets: [Int], from e0: Int64, to e1: Int64,
-                  neurons: Range<Int>, neuronOfNode: [Int32]) {
+                  neuronOfNode: [Int32]) {
         for k in 0..<Int(e1 - e0) {
             for q in stepOffsets[k]..<stepOffsets[k + 1] {
                 let n = Int(neuronOfNode[Int(spikes[q].gid)])
@@ -551,6 +557,28 @@ extension PointNetwork {
     /// Number of synapses that structural plasticity created and that exist now.
     public var structuralSynapseCount: Int { structural.engine?.synapseCount ?? 0 }
 
+    func isStructuralSynapse(_ model: String) -> Bool {
+        experiment.structuralPlasticity?.synapses.contains { $0.name == model } ?? false
+    }
+
+    /// A connection statement whose synapse model names a structural synapse: checked here, its
+    /// synapses are made when structural plasticity is set up (with that synapse's weight and
+    /// delay; both ends bind an element, as NEST's Connect with the element names in syn_spec).
+    func addInitialStructural(_ st: ConnectionStatement, _ c: ConnectionDescription) throws {
+        let kp = st.path + ".synapse"
+        guard st.source.isNeuron else {
+            throw PlexusError("'\(st.source.name)' is a \(st.source.model): structural synapses connect neurons", keyPath: st.path + ".source")
+        }
+        guard c.synapse.receptor == 0, !c.synapse.recordWeights, c.synapse.parameters.isEmpty else {
+            throw PlexusError("a structural synapse (\(c.synapse.model)) takes no receptor_type, record_weights or parameters", keyPath: kp)
+        }
+        guard c.synapse.weight == .constant(Quantity(1)), c.synapse.delay == .constant(Quantity(1, "ms")) else {
+            throw PlexusError("synapses of \(c.synapse.model) take the weight and delay of structural_plasticity.synapses.\(c.synapse.model); leave them out here",
+                              keyPath: kp)
+        }
+        structural.initial.append((st, c.synapse.model))
+    }
+
     /// Takes tau_Ca, beta_Ca and Ca out of a neuron population's params (they belong to every
     /// neuron, NEST's StructuralPlasticityNode, not to the model's dynamics).
     static func takeCalcium(_ pop: inout PopulationDescription, path: String) throws -> CalciumParameters {
@@ -717,6 +745,25 @@ extension PointNetwork {
         guard engine.tables.allSatisfy({ $0.conn.targetBits + kindBits <= 32 }) else {
             throw PlexusError("too many structural synapse kinds for the synapse table layout", keyPath: "\(root).synapses")
         }
+        // Initial synapses of structural synapse models, in statement then rule order.
+        for (st, name) in structural.initial {
+            let si = synapses.firstIndex { $0.name == name }!
+            let s = synapses[si]
+            guard case .neuron(let a) = st.source.kind, case .neuron(let b) = st.target.kind else { continue }
+            let srcFirst = neuronPops[a].firstNeuron, tgtFirst = neuronPops[b].firstNeuron
+            for (pop, e, side) in [(a, s.pre, "pre"), (b, s.post, "post")] where !slotsByPop[pop].contains(where: { $0.element == e }) {
+                throw PlexusError("\(name) binds \(side)-synaptic element '\(elementNames[e])', which '\(neuronPops[pop].name)' does not have",
+                                  keyPath: st.path + (side == "pre" ? ".source" : ".target"))
+            }
+            enumerate(st, targets: 0..<st.target.size, draw: false) { i, j, _, _ in
+                let src = srcFirst + i, tgt = tgtFirst + j
+                engine.bind(s.pre, src)
+                engine.bind(s.post, tgt)
+                engine.sources[si].append(Int32(src))
+                engine.targets[si].append(Int32(tgt))
+            }
+        }
+        for t in partitions.indices { engine.tables[t].conn = engine.makeTable(t) }
         structural.engine = engine
     }
 }

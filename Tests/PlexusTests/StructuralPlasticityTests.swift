@@ -233,6 +233,88 @@ final class StructuralPlasticityTests: XCTestCase {
         XCTAssertEqual(bound, 2 * sp.synapseCount)
     }
 
+    // MARK: initial structural synapses and delivery
+
+    static func withInitial(structural: Bool) throws -> PointExperiment {
+        let syn = structural ? "{model: syn}" : "{weight: 100 pA, delay: 1.5 ms}"
+        let sp = structural ? """
+        structural_plasticity:
+          update_interval: 150 ms
+          synapses:
+            syn: {pre_synaptic_element: Axon, post_synaptic_element: Den, weight: 100 pA, delay: 1.5 ms}
+        """ : ""
+        let elements = structural ? """
+            synaptic_elements:
+              Axon: {growth_curve: gaussian, growth_rate: 0, eta: 0.0, eps: 0.05}
+              Den: {growth_curve: linear, growth_rate: 0, eps: 0.05}
+        """ : ""
+        let text = """
+        duration: 500 ms
+        seed: 7
+        \(sp)
+        populations:
+          E:
+            model: iaf_psc_alpha
+            size: 60
+        \(elements)
+          noise: {model: poisson_generator, params: {rate: 18000 Hz}}
+        connections:
+          - {source: noise, target: E, synapse: {weight: 20 pA, delay: 1 ms}}
+          - {source: E, target: E, rule: fixed_indegree, indegree: 6, synapse: \(syn)}
+        record:
+          - {type: spike_recorder, population: E}
+        """
+        return try ExperimentFile.decode(text, file: "initial.yaml")
+    }
+
+    /// Connections made with a structural synapse model start the structural synapses (both ends
+    /// bind an element, as NEST's Connect with the element names in syn_spec). With growth rate 0
+    /// nothing changes at the updates, and the network spikes exactly as with the same static
+    /// connections: structural tables deliver like static ones.
+    func testInitialStructuralSynapsesDeliverLikeStaticOnes() throws {
+        let staticNet = try PointNetwork(try Self.withInitial(structural: false), threads: 2)
+        let a = try staticNet.run()
+        var unconnected = try Self.withInitial(structural: false)
+        unconnected.connections.removeLast()
+        XCTAssertNotEqual(try PointNetwork(unconnected, threads: 2).run().spikes[0].times, a.spikes[0].times,
+                          "the E→E synapses must matter")
+        for threads in [1, 2] {
+            let net = try PointNetwork(try Self.withInitial(structural: true), threads: threads)
+            XCTAssertEqual(net.structuralSynapseCount, 360)
+            XCTAssertEqual(net.minDelay, staticNet.minDelay)
+            let b = try net.run()
+            XCTAssertGreaterThan(a.totalSpikes, 100)
+            XCTAssertEqual(a.spikes[0].gids, b.spikes[0].gids)
+            XCTAssertEqual(a.spikes[0].times, b.spikes[0].times)
+            XCTAssertEqual(net.structuralSynapseCount, 360)
+            let sp = net.structuralPlasticity!
+            let axon = sp.elementNames.firstIndex(of: "Axon")!, den = sp.elementNames.firstIndex(of: "Den")!
+            XCTAssertEqual((0..<60).map { Int(sp.connected[den][$0]) }, Array(repeating: 6, count: 60))
+            XCTAssertEqual((0..<60).reduce(0) { $0 + Int(sp.connected[axon][$1]) }, 360)
+            XCTAssertEqual((0..<60).map { sp.z[den][$0] }, Array(repeating: 6.0, count: 60))
+        }
+    }
+
+    func testInitialStructuralSynapsesNeedTheElements() {
+        let yaml = base().replacingOccurrences(of: "record:\n", with: """
+        connections:
+          - {source: n, target: m, synapse: {model: syn}}
+        record:
+
+        """).replacingOccurrences(of: "populations:\n", with: "populations:\n  m: {model: iaf_psc_alpha, size: 2}\n")
+        assertFails(yaml, at: "- {source: n, target: m", mentions: ["syn binds post-synaptic element 'Den', which 'm' does not have"])
+    }
+
+    func testInitialStructuralSynapsesTakeNoWeight() {
+        let yaml = base().replacingOccurrences(of: "record:\n", with: """
+        connections:
+          - {source: n, target: n, synapse: {model: syn, weight: 3 pA}}
+        record:
+
+        """)
+        assertFails(yaml, at: "- {source: n, target: n", mentions: ["take the weight and delay of structural_plasticity.synapses.syn"])
+    }
+
     // MARK: bad input
 
     private func userError(_ yaml: String) -> PlexusError? {
