@@ -233,6 +233,48 @@ final class StructuralPlasticityTests: XCTestCase {
         XCTAssertEqual(bound, 2 * sp.synapseCount)
     }
 
+    // MARK: NEST's update rules, step by step
+
+    /// Four neurons; neuron 0 has 3 synapses onto 1, 2, 3 but floor(z) = 1 axonal elements.
+    /// NEST deletes from the pre side only towards targets whose post element count is not 0
+    /// (floor(z) with continuous: false): 0→1 and 0→3; then neuron 2, short of a dendritic
+    /// element, loses 0→2 from the post side. The freed elements pair again: neuron 0's one vacant
+    /// axonal element with one of 1 and 3; the dendritic element left vacant decays by tau_vacant.
+    func testDeletionAndCreationFollowNEST() throws {
+        var exp = PointExperiment(duration: Quantity(0, "ms"),
+                                  populations: [PopulationDescription(name: "n", model: "iaf_psc_alpha", size: 4)])
+        let el = SynapticElementDescription(growthCurve: "linear", growthRate: 0, eps: 0.05, tauVacant: 0.1, continuous: false)
+        exp.structuralPlasticity = StructuralPlasticityDescription(
+            updateInterval: Quantity(100, "ms"),
+            synapses: [StructuralSynapseDescription(name: "syn", preSynapticElement: "Axon", postSynapticElement: "Den", allowAutapses: false)],
+            elements: ["n": ["Axon": el, "Den": el]])
+        var chosen = Set<Int>()
+        for seed: UInt64 in 1...20 {
+            exp.seed = seed
+            let net = try PointNetwork(exp, threads: 2)
+            let sp = net.structuralPlasticity!
+            let axon = sp.elementNames.firstIndex(of: "Axon")!, den = sp.elementNames.firstIndex(of: "Den")!
+            sp.sources[0] = [0, 0, 0]
+            sp.targets[0] = [1, 2, 3]
+            sp.z[axon][0] = 1.5; sp.connected[axon][0] = 3
+            for (n, z) in [(1, 1.0), (2, 0.5), (3, 1.0)] { sp.z[den][n] = z; sp.connected[den][n] = 1 }
+            sp.update()
+            for t in 0..<2 { sp.finishUpdate(thread: t) }
+            XCTAssertEqual(sp.sources[0], [0])
+            let target = Int(sp.targets[0][0])
+            XCTAssertTrue(target == 1 || target == 3)
+            chosen.insert(target)
+            XCTAssertEqual(sp.connected[axon][0], 1)
+            XCTAssertEqual(sp.z[axon][0], 1.5)              // no vacant element left to decay
+            XCTAssertEqual(sp.connected[den][target], 1)
+            XCTAssertEqual(sp.z[den][4 - target], 0.9)      // the other one: 1 vacant, −0.1
+            XCTAssertEqual(sp.z[den][2], 0.5)
+            XCTAssertEqual((0..<4).map { Int(sp.connected[den][$0]) }.reduce(0, +), 1)
+            XCTAssertEqual(net.structuralSynapseCount, 1)
+        }
+        XCTAssertEqual(chosen, [1, 3], "the pairing is random")
+    }
+
     // MARK: initial structural synapses and delivery
 
     static func withInitial(structural: Bool) throws -> PointExperiment {
