@@ -328,9 +328,13 @@ final class StructuralPlasticity: @unchecked Sendable {
 
     @inline(__always) func vacant(_ e: Int, _ n: Int) -> Int { Int(z[e][n].rounded(.down)) - Int(connected[e][n]) }
 
-    /// NEST's connect_synaptic_element(name, +1): a bound element beyond floor(z) raises z.
-    @inline(__always) func bind(_ e: Int, _ n: Int) {
-        let c = connected[e][n] + 1
+    /// NEST's connect_synaptic_element(name, ±1): more bound elements than floor(z) raise z to
+    /// their number (keeping its fraction). This holds for deletions too: the first synapse
+    /// deleted from a neuron whose z fell two or more below its bound elements lifts z back to
+    /// bound − 1, so the rest of the deleted synapses' elements are vacant again and may be
+    /// paired anew in the same update (NEST 3.10 does this; see testDeletionAndCreationMatchNEST).
+    @inline(__always) func bind(_ e: Int, _ n: Int, _ by: Int32 = 1) {
+        let c = connected[e][n] + by
         connected[e][n] = c
         let zz = z[e][n], f = zz.rounded(.down)
         if Double(c) > f { z[e][n] = Double(c) + (zz - f) }
@@ -389,8 +393,8 @@ final class StructuralPlasticity: @unchecked Sendable {
                 for i in idx {
                     let q = candidates[i]
                     alive[q] = false
-                    connected[s.pre][n] -= 1
-                    connected[s.post][Int(tgt[q])] -= 1
+                    bind(s.pre, n, -1)
+                    bind(s.post, Int(tgt[q]), -1)
                 }
             }
             // 2. Too few post elements: delete incoming synapses.
@@ -406,8 +410,8 @@ final class StructuralPlasticity: @unchecked Sendable {
                 for i in idx {
                     let q = candidates[i]
                     alive[q] = false
-                    connected[s.pre][Int(src[q])] -= 1
-                    connected[s.post][n] -= 1
+                    bind(s.pre, Int(src[q]), -1)
+                    bind(s.post, n, -1)
                 }
             }
             if alive.contains(false) {

@@ -235,44 +235,60 @@ final class StructuralPlasticityTests: XCTestCase {
 
     // MARK: NEST's update rules, step by step
 
-    /// Four neurons; neuron 0 has 3 synapses onto 1, 2, 3 but floor(z) = 1 axonal elements.
-    /// NEST deletes from the pre side only towards targets whose post element count is not 0
-    /// (floor(z) with continuous: false): 0→1 and 0→3; then neuron 2, short of a dendritic
-    /// element, loses 0→2 from the post side. The freed elements pair again: neuron 0's one vacant
-    /// axonal element with one of 1 and 3; the dendritic element left vacant decays by tau_vacant.
-    func testDeletionAndCreationFollowNEST() throws {
-        var exp = PointExperiment(duration: Quantity(0, "ms"),
-                                  populations: [PopulationDescription(name: "n", model: "iaf_psc_alpha", size: 4)])
-        let el = SynapticElementDescription(growthCurve: "linear", growthRate: 0, eps: 0.05, tauVacant: 0.1, continuous: false)
-        exp.structuralPlasticity = StructuralPlasticityDescription(
-            updateInterval: Quantity(100, "ms"),
-            synapses: [StructuralSynapseDescription(name: "syn", preSynapticElement: "Axon", postSynapticElement: "Den", allowAutapses: false)],
-            elements: ["n": ["Axon": el, "Den": el]])
-        var chosen = Set<Int>()
-        for seed: UInt64 in 1...20 {
-            exp.seed = seed
-            let net = try PointNetwork(exp, threads: 2)
-            let sp = net.structuralPlasticity!
-            let axon = sp.elementNames.firstIndex(of: "Axon")!, den = sp.elementNames.firstIndex(of: "Den")!
-            sp.sources[0] = [0, 0, 0]
-            sp.targets[0] = [1, 2, 3]
-            sp.z[axon][0] = 1.5; sp.connected[axon][0] = 3
-            for (n, z) in [(1, 1.0), (2, 0.5), (3, 1.0)] { sp.z[den][n] = z; sp.connected[den][n] = 1 }
-            sp.update()
-            for t in 0..<2 { sp.finishUpdate(thread: t) }
-            XCTAssertEqual(sp.sources[0], [0])
-            let target = Int(sp.targets[0][0])
-            XCTAssertTrue(target == 1 || target == 3)
-            chosen.insert(target)
-            XCTAssertEqual(sp.connected[axon][0], 1)
-            XCTAssertEqual(sp.z[axon][0], 1.5)              // no vacant element left to decay
-            XCTAssertEqual(sp.connected[den][target], 1)
-            XCTAssertEqual(sp.z[den][4 - target], 0.9)      // the other one: 1 vacant, −0.1
-            XCTAssertEqual(sp.z[den][2], 0.5)
-            XCTAssertEqual((0..<4).map { Int(sp.connected[den][$0]) }.reduce(0, +), 1)
-            XCTAssertEqual(net.structuralSynapseCount, 1)
+    /// NEST's deletion and pairing rules on four neurons (the fixture's "rules" cases): neuron 0
+    /// has synapses onto 1, 2 and 3, then its axonal z is set to 1.5 and the dendritic z of 1, 2,
+    /// 3 per case, and one update runs. Every outcome we produce over 20 seeds (remaining synapses,
+    /// z and bound counts of every element) must be one NEST produced over its 20; the cases
+    /// whose outcome does not depend on the random draws must match exactly. This pins down
+    /// NEST's ordering (pre-side deletions towards targets whose element count is not 0, then
+    /// post-side, then pairing, then tau_vacant decay) and its quirk that a deletion raises z
+    /// back to bound − 1 when z fell two or more below the bound elements (z = 2.5 below), so
+    /// freed elements are paired again at once.
+    func testDeletionAndCreationMatchNEST() throws {
+        let rules = try Self.fixture()["rules"] as! [String: Any]
+        let params = rules["parameters"] as! [String: Any]
+        let element = params["element"] as! [String: Any]
+        struct Outcome: Hashable { var synapses: [[Int]]; var axon: [[Double]]; var den: [[Double]] }
+        for c in rules["cases"] as! [[String: Any]] {
+            let spec = c["case"] as! [String: Any]
+            let denZ = spec["den_z"] as! [Double], continuous = spec["continuous"] as! Bool
+            var nest = Set<Outcome>()
+            for o in c["outcomes"] as! [[String: Any]] {
+                let pairs = (o["synapses"] as! [[Int]])
+                func els(_ k: String) -> [[Double]] { (o[k] as! [[Any]]).map { [($0[0] as! NSNumber).doubleValue, ($0[1] as! NSNumber).doubleValue] } }
+                nest.insert(Outcome(synapses: pairs, axon: els("axon"), den: els("den")))
+            }
+            var exp = PointExperiment(duration: Quantity(0, "ms"),
+                                      populations: [PopulationDescription(name: "n", model: "iaf_psc_alpha", size: 4)])
+            let el = SynapticElementDescription(growthCurve: element["growth_curve"] as! String, growthRate: element["growth_rate"] as! Double,
+                                                eps: element["eps"] as? Double, tauVacant: element["tau_vacant"] as! Double,
+                                                continuous: continuous)
+            exp.structuralPlasticity = StructuralPlasticityDescription(
+                updateInterval: Quantity(100, "ms"),
+                synapses: [StructuralSynapseDescription(name: "syn", preSynapticElement: "Axon", postSynapticElement: "Den", allowAutapses: false)],
+                elements: ["n": ["Axon": el, "Den": el]])
+            var ours = Set<Outcome>()
+            for seed: UInt64 in 1...20 {
+                exp.seed = seed
+                let net = try PointNetwork(exp, threads: 2)
+                let sp = net.structuralPlasticity!
+                let axon = sp.elementNames.firstIndex(of: "Axon")!, den = sp.elementNames.firstIndex(of: "Den")!
+                sp.sources[0] = [0, 0, 0]
+                sp.targets[0] = [1, 2, 3]
+                sp.z[axon][0] = params["axon_z"] as! Double
+                sp.connected[axon][0] = 3
+                for n in 1...3 { sp.z[den][n] = denZ[n - 1]; sp.connected[den][n] = 1 }
+                sp.update()
+                for t in 0..<2 { sp.finishUpdate(thread: t) }
+                let pairs = zip(sp.sources[0], sp.targets[0]).map { [Int($0), Int($1)] }.sorted { $0.lexicographicallyPrecedes($1) }
+                ours.insert(Outcome(synapses: pairs, axon: (0..<4).map { [sp.z[axon][$0], Double(sp.connected[axon][$0])] },
+                                    den: (0..<4).map { [sp.z[den][$0], Double(sp.connected[den][$0])] }))
+            }
+            XCTAssertTrue(ours.isSubset(of: nest), "\(spec): ours \(ours.subtracting(nest)) not among NEST's \(nest)")
+            if nest.count == 1 { XCTAssertEqual(ours, nest, "\(spec)") }
+            else { XCTAssertGreaterThan(ours.count, 1, "\(spec): the choice is random") }
+            print("rules \(spec): NEST \(nest.count) outcome(s), ours \(ours.count), all among NEST's")
         }
-        XCTAssertEqual(chosen, [1, 3], "the pairing is random")
     }
 
     // MARK: initial structural synapses and delivery

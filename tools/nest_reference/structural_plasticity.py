@@ -7,6 +7,10 @@ Two parts, both into Tests/Fixtures/structural_plasticity_nest.json:
   two of them that forbids autapses (so vacant elements only decay by tau_vacant). Ca and every z
   and z_connected are read with GetStatus every 10 ms. Deterministic: the Swift test compares
   within 1e-9.
+- "rules": NEST's deletion and pairing rules on four neurons: neuron 0 has synapses onto 1, 2, 3
+  (Connect with the element names, so they bind elements), then z is set below the bound counts
+  (axonal z of neuron 0 to 1.5, dendritic z of 1, 2, 3 per case) and one update runs. Per case
+  and seed: the remaining synapses, z and z_connected of every element.
 - "network": a smaller, faster version of pynest/examples/structural_plasticity.py: E (160) and
   I (40) iaf_psc_alpha neurons with the example's parameters and 10 kHz Poisson drive, no initial
   connections, gaussian growth curves (the example's, growth rates x10), tau_Ca 1 s and beta_Ca
@@ -77,6 +81,53 @@ def run_single():
             row[name] = {"z": se["z"], "z_connected": se["z_connected"]}
         rows.append(row)
     return {"parameters": p, "samples": rows}
+
+
+# ---------------------------------------------------------------- rules
+
+RULES = {
+    "element": {"growth_curve": "linear", "growth_rate": 0.0, "eps": 0.05, "tau_vacant": 0.1},
+    "axon_z": 1.5,
+    "cases": [
+        {"den_z": [1.0, 0.5, 1.0], "continuous": False},
+        {"den_z": [1.0, 1.0, 1.0], "continuous": True},
+        {"den_z": [1.0, 0.5, 1.0], "continuous": True},
+        {"den_z": [0.0, 0.0, 1.0], "continuous": True},
+    ],
+    "seeds": 20,
+}
+
+
+def run_rules():
+    out = []
+    for case in RULES["cases"]:
+        outcomes = []
+        for seed in range(1, RULES["seeds"] + 1):
+            nest.ResetKernel()
+            nest.set_verbosity("M_ERROR")
+            nest.rng_seed = seed
+            nest.structural_plasticity_update_interval = 100.0
+            nest.CopyModel("static_synapse", "syn")
+            nest.structural_plasticity_synapses = {"syn": {"synapse_model": "syn", "pre_synaptic_element": "Axon",
+                                                           "post_synaptic_element": "Den", "allow_autapses": False}}
+            el = {**RULES["element"], "continuous": case["continuous"]}
+            n = nest.Create("iaf_psc_alpha", 4)
+            n.synaptic_elements = {"Axon": el, "Den": el}
+            nest.Connect(n[0], n[1:4], "all_to_all",
+                         {"synapse_model": "syn", "pre_synaptic_element": "Axon", "post_synaptic_element": "Den"})
+            for i, zd in enumerate([0.0] + case["den_z"]):
+                n[i].synaptic_elements_param = {"Axon": {"z": RULES["axon_z"] if i == 0 else 0.0}, "Den": {"z": zd}}
+            nest.EnableStructuralPlasticity()
+            nest.Simulate(1.0)   # the update at t = 0
+            c = nest.GetConnections(synapse_model="syn")
+            first = n[0].global_id
+            pairs = sorted((int(a) - first, int(b) - first) for a, b in zip(np.atleast_1d(c.source), np.atleast_1d(c.target))) if len(c) else []
+            se = n.synaptic_elements
+            outcomes.append({"synapses": pairs,
+                             "axon": [[x["Axon"]["z"], x["Axon"]["z_connected"]] for x in se],
+                             "den": [[x["Den"]["z"], x["Den"]["z_connected"]] for x in se]})
+        out.append({"case": case, "outcomes": outcomes})
+    return {"parameters": {k: v for k, v in RULES.items() if k != "cases"}, "cases": out}
 
 
 # ---------------------------------------------------------------- network
@@ -156,6 +207,7 @@ def main():
     ap.add_argument("--seeds", type=int, default=10)
     args = ap.parse_args()
     single = run_single()
+    rules = run_rules()
     runs = []
     for s in range(1, args.seeds + 1):
         runs.append(run_network(s))
@@ -169,7 +221,7 @@ def main():
         stats[k] = {"mean": a.mean(axis=0).tolist(), "std": a.std(axis=0, ddof=1).tolist()}
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "structural_plasticity_nest.json"), "w") as f:
-        json.dump({"nest_version": nest.__version__, "single": single,
+        json.dump({"nest_version": nest.__version__, "single": single, "rules": rules,
                    "network": {"parameters": NET, "seeds": args.seeds, "stats": stats}}, f, indent=1)
     print("written", os.path.join(OUT, "structural_plasticity_nest.json"))
 
