@@ -133,7 +133,7 @@ final class StructuralHook {
     var initial: [(statement: ConnectionStatement, synapse: String)] = []
 }
 
-struct GrowthCurveSpec {
+struct GrowthCurveSpec: Equatable {
     enum Kind { case gaussian, linear, sigmoid }
     var kind: Kind
     var eps: Double
@@ -184,6 +184,12 @@ final class StructuralPlasticity: @unchecked Sendable {
     // Element slots of each population: slots[slotStart[p] ..< slotStart[p + 1]].
     let slots: Storage<ElementSlot>
     let slotStart: [Int]
+    // Runs of slots with the same growth curve (rates may differ): the Euler loop computes the
+    // curve once per step for the whole run. runSlot[runStart[r] ..< runStart[r + 1]] are the
+    // slots of run r; the runs of population p are popRunStart[p] ..< popRunStart[p + 1].
+    let runSlot: Storage<Int32>
+    let runStart: [Int]
+    let popRunStart: [Int]
 
     /// Structural synapses, per synapse: (source, target) neuron indices.
     var sources: [[Int32]]
@@ -240,6 +246,20 @@ final class StructuralPlasticity: @unchecked Sendable {
         }
         slots = Storage(flat)
         slotStart = start
+        var rs: [Int32] = [], rStart = [0], pStart = [0]
+        for p in populationRanges.indices {
+            var left = Array(start[p]..<start[p + 1])
+            while let k = left.first {
+                let same = left.filter { flat[$0].curve == flat[k].curve }
+                rs += same.map { Int32($0) }
+                rStart.append(rs.count)
+                left.removeAll { flat[$0].curve == flat[k].curve }
+            }
+            pStart.append(rStart.count - 1)
+        }
+        runSlot = Storage(rs.isEmpty ? [0] : rs)
+        runStart = rStart
+        popRunStart = pStart
         sources = synapses.map { _ in [] }
         targets = synapses.map { _ in [] }
         var ks: [(weight: Double, delay: Int)] = []
@@ -277,33 +297,47 @@ final class StructuralPlasticity: @unchecked Sendable {
         let p = Int(population[n])
         let steps = Int(t - t0)
         let dtMs = Double(t - t0) * h
-        let slots = self.slots.base
-        for k in slotStart[p]..<slotStart[p + 1] {
-            let s = slots[k]
-            let zp = z[s.element].base + n
-            var zz = zp.pointee
-            switch s.curve.kind {
-            case .linear:
-                let caT = ca0 * _exp(-dtMs / tau)
-                zz = s.growthRate * tau * (caT - ca0) / s.curve.eps + s.growthRate * dtMs + zz
-            case .gaussian:
-                let invTau = 1.0 / tau
-                let xi = s.curve.xi, iz = s.curve.invZeta
-                var c = ca0
-                for _ in 0..<steps {
-                    c = c - ((c * invTau) * h)
-                    let a = (c - xi) * iz
-                    zz += h * s.growthRate * (2.0 * _exp(-(a * a)) - 1.0)
+        let slots = self.slots.base, runSlot = self.runSlot.base
+        for r in popRunStart[p]..<popRunStart[p + 1] {
+            let a = runStart[r], count = runStart[r + 1] - a
+            let curve = slots[Int(runSlot[a])].curve
+            if curve.kind == .linear {
+                for q in a..<(a + count) {
+                    let s = slots[Int(runSlot[q])]
+                    let zp = z[s.element].base + n
+                    let caT = ca0 * _exp(-dtMs / tau)
+                    zp.pointee = max(s.growthRate * tau * (caT - ca0) / s.curve.eps + s.growthRate * dtMs + zp.pointee, 0)
                 }
-            case .sigmoid:
-                let eps = s.curve.eps, psi = s.curve.psi
-                var c = ca0
-                for _ in 0..<steps {
-                    c = c - ((c / tau) * h)
-                    zz = zz + h * s.growthRate * ((2.0 / (1.0 + _exp((c - eps) / psi))) - 1.0)
-                }
+                continue
             }
-            zp.pointee = max(zz, 0)
+            // Forward Euler from the exact Ca at the last update, as NEST: per step
+            // z += (h · growth_rate) · shape(Ca), the shape shared by the run.
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * count) { buf in
+                let acc = buf.baseAddress!, hr = acc + count
+                for q in 0..<count {
+                    let s = slots[Int(runSlot[a + q])]
+                    acc[q] = z[s.element][n]
+                    hr[q] = h * s.growthRate
+                }
+                var c = ca0
+                if curve.kind == .gaussian {
+                    let invTau = 1.0 / tau, xi = curve.xi, iz = curve.invZeta
+                    for _ in 0..<steps {
+                        c = c - ((c * invTau) * h)
+                        let x = (c - xi) * iz
+                        let shape = 2.0 * _exp(-(x * x)) - 1.0
+                        for q in 0..<count { acc[q] += hr[q] * shape }
+                    }
+                } else {
+                    let eps = curve.eps, psi = curve.psi
+                    for _ in 0..<steps {
+                        c = c - ((c / tau) * h)
+                        let shape = (2.0 / (1.0 + _exp((c - eps) / psi))) - 1.0
+                        for q in 0..<count { acc[q] = acc[q] + hr[q] * shape }
+                    }
+                }
+                for q in 0..<count { z[slots[Int(runSlot[a + q])].element][n] = max(acc[q], 0) }
+            }
         }
         ca[n] = ca0 * _exp(-dtMs / tau)
         caTime[n] = t
