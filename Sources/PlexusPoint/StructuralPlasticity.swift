@@ -22,7 +22,8 @@ import PlexusCore
 // (both ends bind an element, as NEST's Connect with pre/post_synaptic_element in syn_spec).
 //
 // The deletions and pairings are drawn by thread 0 from Philox streams keyed by (seed, synapse,
-// update number, neuron), over lists in gid order: the same connectivity for any thread count.
+// update number, neuron), over lists in gid order: the same connectivity for any thread count
+// (NEST 3.10 refuses structural plasticity with more than one thread).
 // Structural synapses live in their own per-thread tables, rebuilt at each update (compact
 // layout, one (weight, delay) kind per synapse and target population), delivered after the
 // static ones. Static connections of the experiment are never touched.
