@@ -21,6 +21,7 @@ enum PointRunner {
         }
         try output.writeStates(results)
         try output.writeWeights(results)
+        try output.writeStructural(results)
         let t4 = ResourceUsage.now()
         // The report's analysis and figures, timed before provenance.json is written.
         let report = ctx.noReport ? nil : RenderedSections(PointReport.sections(RunReports.pointData(results, network)))
@@ -38,6 +39,7 @@ enum PointRunner {
                             "device_connections": network.deviceConnectionCount, "spikes": results.totalSpikes,
                             "min_delay_steps": network.minDelay, "max_delay_steps": network.maxDelay]
         record["bytes_per_synapse"] = network.bytesPerSynapse
+        Provenance.addStructural(&record, network)
         let provenanceText = try output.writeProvenance(record)
         if let report {
             let provenance = try RunReports.parse(provenanceText, file: ctx.outDir + "/provenance.json")

@@ -41,6 +41,7 @@ public enum RandomPurpose: UInt32, Sendable {
     case poissonInput = 6
     case noiseInput = 7
     case initialState = 8
+    case structuralPlasticity = 9
     case user = 15
 }
 

@@ -44,7 +44,8 @@ public enum ExperimentFile {
     public static func decode(_ text: String, file: String = "<string>") throws -> PointExperiment {
         let root = try compose(text, file: file)
         let top = try YNode(node: root, file: file, path: "").mapping(
-            allowed: ["engine", "resolution", "duration", "seed", "populations", "connections", "record", "description", "kernel"])
+            allowed: ["engine", "resolution", "duration", "seed", "populations", "connections", "record", "description", "kernel",
+                      "structural_plasticity"])
         if let engine = top["engine"] {
             let e = try engine.string()
             guard e == "point" else {
@@ -69,20 +70,27 @@ public enum ExperimentFile {
             for item in try c.sequence() { connections.append(try connection(item)) }
         }
         var recordings: [RecordingDescription] = []
+        var structuralRecordings: [YNode] = []
         if let r = top["record"] {
-            for item in try r.sequence() { recordings.append(try recording(item)) }
+            for item in try r.sequence() {
+                if try isStructuralRecording(item) { structuralRecordings.append(item); continue }
+                recordings.append(try recording(item))
+            }
         }
         // Quantities are checked against their dimensions here already, so a unit error is
         // reported with its line rather than later by key path only.
         _ = try wrapLine(top["resolution"]) { try resolution.canonical(.time, name: "resolution") }
         _ = try wrapLine(durationNode) { try duration.canonical(.time, name: "duration") }
-        return PointExperiment(resolution: resolution, duration: duration, seed: seed, populations: populations,
-                               connections: connections, recordings: recordings,
-                               waveformRelaxation: try waveformRelaxation(top["kernel"]))
+        var experiment = PointExperiment(resolution: resolution, duration: duration, seed: seed, populations: populations,
+                                         connections: connections, recordings: recordings,
+                                         waveformRelaxation: try waveformRelaxation(top["kernel"]))
+        experiment.structuralPlasticity = try structuralPlasticity(top["structural_plasticity"], populations: popsNode,
+                                                                   recordings: structuralRecordings)
+        return experiment
     }
 
     static func population(_ name: String, _ node: YNode) throws -> PopulationDescription {
-        let m = try node.mapping(allowed: ["model", "size", "params"])
+        let m = try node.mapping(allowed: ["model", "size", "params", "synaptic_elements"])
         guard let model = m["model"] else { throw node.error("population '\(name)' needs a model") }
         var size = 1
         if let s = m["size"] {
@@ -202,7 +210,7 @@ public enum ExperimentFile {
 
     static func recording(_ node: YNode) throws -> RecordingDescription {
         let m = try node.mapping(allowed: ["type", "population", "variables", "interval", "record_from"])
-        guard let type = m["type"] else { throw node.error("a recording needs `type: spike_recorder|multimeter`") }
+        guard let type = m["type"] else { throw node.error("a recording needs `type: spike_recorder|multimeter|structural`") }
         guard let pop = m["population"] else { throw node.error("a recording needs a population") }
         switch try type.string() {
         case "spike_recorder", "spikes":
@@ -214,7 +222,7 @@ public enum ExperimentFile {
             if let i = interval { _ = try wrapLine(m["interval"]) { try i.canonical(.time, name: "interval") } }
             return .multimeter(population: try pop.string(), variables: names, interval: interval)
         case let other:
-            throw type.error("unknown recording type '\(other)'; known: spike_recorder, multimeter")
+            throw type.error("unknown recording type '\(other)'; known: spike_recorder, multimeter, structural")
         }
     }
 

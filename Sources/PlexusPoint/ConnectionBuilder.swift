@@ -80,7 +80,8 @@ extension PointNetwork {
                                   keyPath: path + ".target")
             }
             let targetPop = neuronPopulations[tni]
-            guard let synapseModel = SynapseModel(rawValue: c.synapse.model) else {
+            let structuralModel = isStructuralSynapse(c.synapse.model)   // initial synapses of structural plasticity
+            guard let synapseModel = structuralModel ? .staticSynapse : SynapseModel(rawValue: c.synapse.model) else {
                 throw PlexusError("unknown synapse model '\(c.synapse.model)'; known: \(SynapseModel.allCases.map(\.rawValue).joined(separator: ", "))",
                                   keyPath: path + ".synapse.model")
             }
@@ -229,6 +230,7 @@ extension PointNetwork {
                     return c
                 }
             }
+            if structuralModel { try addInitialStructural(st, c); continue }
             statements.append(st)
         }
         var inputs = VolumeTransmitterInputs(nodes: nodeCount)
@@ -609,6 +611,7 @@ extension PointNetwork {
             if !experiment.recordings.isEmpty { minD = min(minD, max(1, Int(grid.steps(1.0)))) }
         }
         minDelay = minD == Int.max ? 10 : minD
+        minDelayIsDefault = minD == Int.max
         maxDelay = max(maxD, minDelay)
         for pl in plastic {
             pl.transmitters = Array(repeating: VolumeTransmitterState(), count: volumeTransmitters.count)

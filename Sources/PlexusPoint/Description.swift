@@ -204,6 +204,8 @@ public struct PointExperiment: Sendable, Equatable {
     public var recordings: [RecordingDescription]
     /// NEST's waveform-relaxation kernel settings (gap junctions; GapJunctions.swift).
     public var waveformRelaxation: WaveformRelaxation
+    /// Structural plasticity (NEST's structural_plasticity_synapses and synaptic_elements), if any.
+    public var structuralPlasticity: StructuralPlasticityDescription? = nil
 
     public init(resolution: Quantity = Quantity(0.1, "ms"), duration: Quantity, seed: UInt64 = 1,
                 populations: [PopulationDescription], connections: [ConnectionDescription] = [],

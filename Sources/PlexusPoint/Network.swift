@@ -43,6 +43,8 @@ public final class PointNetwork {
     /// tau_minus of every neuron (NEST keeps it on the postsynaptic neuron for STDP), by neuron index.
     var tauMinus: [Double] = []
     var tauMinusTriplet: [Double] = []
+    /// Calcium parameters and, when declared, the structural plasticity engine.
+    let structural = StructuralHook()
     var deviceInputs: [DeviceInputs] = []
     var currentGenerators: [CurrentGenerator] = []
     var spikeGenerators: [SpikeGeneratorNode] = []
@@ -50,6 +52,8 @@ public final class PointNetwork {
     /// more often).
     public internal(set) var minDelay: Int = 0
     public internal(set) var maxDelay: Int = 0
+    /// No synapse set `minDelay`: it is a default epoch length, not a delay of the network.
+    var minDelayIsDefault = false
     /// Number of static synapses (excluding device inputs and plastic synapses).
     public var synapseCount: Int { connectivity.reduce(0) { $0 + $1.synapseCount } }
     /// Number of plastic synapses (with per-synapse state).
@@ -125,6 +129,7 @@ public final class PointNetwork {
                 }
                 tauMinus += Array(repeating: try archiveTime("tau_minus", 20), count: pop.size)
                 tauMinusTriplet += Array(repeating: try archiveTime("tau_minus_triplet", 110), count: pop.size)
+                structural.calcium.append(try Self.takeCalcium(&own, path: path))
                 let (params, initial) = try Self.resolveNeuronParameters(type, own, path: path, seed: seed, grid: grid,
                                                                          populationIndex: pi, firstNode: node)
                 do {
@@ -166,6 +171,7 @@ public final class PointNetwork {
         let statements = try resolveConnections(deviceParams: deviceParams)
         try build(statements)
         try buildGapJunctions()
+        try setUpStructuralPlasticity()
         // Volume transmitters trigger every deliver_interval min delays, the final min delay.
         for v in volumeTransmitters.indices { volumeTransmitters[v].periodSteps *= Int64(minDelay) }
     }

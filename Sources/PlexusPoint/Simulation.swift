@@ -23,6 +23,8 @@ public struct PointResults: Sendable {
     public var states: [RecordedStates]
     /// Weights logged by weight recorders, by time, then source, then target.
     public var weights: [WeightEvent] = []
+    /// Totals of the structural recording, when the experiment asks for one.
+    public var structural: StructuralRecording? = nil
     /// Spikes emitted by all neurons and generators, recorded or not.
     public var totalSpikes: Int
     public var simulatedSteps: Int64
@@ -110,6 +112,7 @@ extension PointNetwork {
         let fullCheckEvery = Int64(max(1, 16 / m))
         var nodeOfNeuron = [Int](repeating: 0, count: neuronCount)
         for p in neuronPopulations { for i in 0..<p.size { nodeOfNeuron[p.firstNeuron + i] = p.firstNode + i } }
+        let sp = structuralPlasticity
 
         withExtendedLifetime(states) {
             generatorOut.withUnsafeMutableBufferPointer { genOut in
@@ -140,6 +143,7 @@ extension PointNetwork {
                         let parity = Int(epoch & 1)
                         let e0 = epoch * Int64(m)
                         let e1 = min(e0 + Int64(m), self.totalSteps)
+                        sp?.epochStart(thread: t, step: e0, team: self.team)
                         ts.outputs[parity].list.removeAll()
                         if t == 0 { genOut[parity].list.removeAll() }
                         if self.gapLayer != nil {   // waveform relaxation (GapJunctions.swift)
@@ -198,6 +202,8 @@ extension PointNetwork {
                         if self.gapLayer != nil { self.gapFinishEpoch(epoch: epoch, segments: gapSegments) }
                         if t == 0 { genOffsets[parity][Int(e1 - e0)] = genOut[parity].count }
                         ts.emitted += ts.outputs[parity].count
+                        sp?.endEpoch(spikes: ts.outputs[parity].list, stepOffsets: ts.stepOffsets[parity], from: e0,
+                                     to: e1, neuronOfNode: self.neuronOfNode)
                         // Any other state variable that went bad stops the run too: a full scan
                         // every ~16 steps (every epoch when delays are long), not every step.
                         if ts.error == nil && (epoch % fullCheckEvery == 0 || epoch == epochs - 1) {
@@ -230,6 +236,7 @@ extension PointNetwork {
                         // Volume transmitters trigger before the epoch's spikes arrive (NEST's order).
                         if hasTransmitters { self.volumeTransmitterEpoch(plastic, from: e0, to: e1) }
                         // Delivery: every spike of the epoch to the targets this thread owns.
+                        let structuralConn = sp?.tables[t].conn
                         for s in e0..<e1 {
                             let k = Int(s - e0)
                             let base = slot(s)
@@ -249,6 +256,9 @@ extension PointNetwork {
                                 for q in offs[k]..<offs[k + 1] {
                                     Self.deliver(list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
                                     if hasTransmitters { self.feedVolumeTransmitters(list[q], step: s, plastic) }
+                                    if let structuralConn {
+                                        Self.deliver(list[q], from: base, conn: structuralConn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                                    }
                                     if hasPlastic {
                                         self.deliverPlastic(list[q], step: s, plastic, ringLength: ringLength, nLocal: nLocal,
                                                             ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
@@ -321,7 +331,9 @@ extension PointNetwork {
         let total = states.reduce(0) { $0 + $1.emitted }
         var weights = states.flatMap(\.weights)
         weights.sort { ($0.time, $0.source, $0.target) < ($1.time, $1.source, $1.target) }
-        return PointResults(spikes: spikes, states: sampled, weights: weights, totalSpikes: total, simulatedSteps: totalSteps)
+        var results = PointResults(spikes: spikes, states: sampled, weights: weights, totalSpikes: total, simulatedSteps: totalSteps)
+        results.structural = sp?.finish(totalSteps: totalSteps)
+        return results
     }
 
     static func nonFinite(_ pop: NeuronPopulation, neuron i: Int, variable v: String, at when: String) -> PlexusError {
