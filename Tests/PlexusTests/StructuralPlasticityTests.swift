@@ -431,6 +431,19 @@ final class StructuralPlasticityTests: XCTestCase {
         XCTAssertNil(userError(base()))
     }
 
+    /// Gap junctions fix the epoch to their communication interval; the two are not combined.
+    func testStructuralPlasticityWithGapJunctionsIsRefused() {
+        var yaml = base()
+        yaml = yaml.replacingOccurrences(of: "record:\n", with: """
+              g: {model: hh_psc_alpha_gap, size: 2}
+            connections:
+              - {source: g, target: g, rule: {name: one_to_one, make_symmetric: true}, synapse: {model: gap_junction, weight: 5 nS}}
+            record:
+
+            """)
+        assertFails(yaml, at: "structural_plasticity:", mentions: ["structural plasticity and gap junctions"])
+    }
+
     func testUnknownGrowthCurve() {
         assertFails(base(element: "{growth_curve: cubic, growth_rate: 0.001}"), at: "Axon: {growth_curve: cubic",
                     mentions: ["unknown growth curve 'cubic'", "gaussian, linear, sigmoid"])
