@@ -104,8 +104,11 @@ enum RunReports {
                                               targets: results.weights.map(\.target), weights: results.weights.map(\.weight),
                                               unit: unitOf(model: model, variable: "weight") ?? "")
         }
+        let structural = results.structural.map {
+            PointReportData.Structural(columns: $0.columns, times: $0.times, values: $0.values)
+        }
         return PointReportData(durationMs: network.grid.time(network.totalSteps), resolutionMs: network.grid.h,
-                               spikes: spikes, traces: traces, weights: weights)
+                               spikes: spikes, traces: traces, weights: weights, structural: structural)
     }
 
     /// The report of a cable run, from the simulation's results in memory.

@@ -186,6 +186,8 @@ final class ReportCLITests: XCTestCase {
             for r in small.recordings {
                 if case .multimeter(let p, let vars, _) = r { expected += vars.map { "trace-\(p)-\($0)" } }
             }
+            if small.structuralPlasticity?.recordInterval != nil { expected += ["structural-calcium", "structural-elements"] }
+            if small.connections.contains(where: \.synapse.recordWeights) { expected.append("weights") }
 
             let figures = try assertRendersInChromium(browser, out.appendingPathComponent("report.html"), name: name, expected: expected)
             checked.append("\(name) (\(figures) figures)")

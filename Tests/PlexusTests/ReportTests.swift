@@ -165,6 +165,33 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, a.figures.count)
     }
 
+    /// The structural-plasticity section: calcium per population, elements (z solid, bound
+    /// dashed, one colour per element) and synapse counts of the pairs that ever had synapses.
+    func testStructuralSection() throws {
+        let times = [0.0, 100, 200, 300]
+        let st = PointReportData.Structural(
+            columns: ["E.Ca", "E.Axon.z", "E.Axon.connected", "syn.E.E", "syn.E.I"],
+            times: times, values: [[0, 0.01, 0.02, 0.025], [0, 1.5, 3.2, 4.0], [0, 1, 3, 4], [0, 1, 3, 4], [0, 0, 0, 0]])
+        let d = PointReportData(durationMs: 300, resolutionMs: 0.1, spikes: [], traces: [], structural: st)
+        let section = try XCTUnwrap(PointReport.sections(d).first { $0.id == "structural" })
+        XCTAssertEqual(section.figures.map(\.id), ["structural-calcium", "structural-elements", "structural-synapses"])
+        func lines(_ f: Figure) -> [LineMark] { f.panels[0].marks.compactMap { if case .line(let l) = $0 { return l } else { return nil } } }
+        let ca = lines(section.figures[0])
+        XCTAssertEqual(ca.map(\.label), ["E"])
+        XCTAssertEqual(ca[0].ys, st.values[0])
+        let elements = lines(section.figures[1])
+        XCTAssertEqual(elements.map(\.label), ["E.Axon (z)", "E.Axon (bound)"])
+        XCTAssertEqual(elements.map(\.dashed), [false, true])
+        XCTAssertEqual(elements[0].color, elements[1].color, "an element's z and bound share a colour")
+        let synapses = lines(section.figures[2])
+        XCTAssertEqual(synapses.map(\.label), ["syn: E → E"], "the pair without synapses is left out")
+        XCTAssertEqual(synapses[0].ys, [0, 1, 3, 4])
+        XCTAssertTrue(synapses[0].steps, "counts change at updates: drawn as steps")
+        // The rendered calcium axis reaches the largest value.
+        let svg = SVGRenderer.render(section.figures[0])
+        XCTAssertTrue(svg.contains(">0.025<") || svg.contains(">0.03<"), "y ticks cover the calcium range")
+    }
+
     /// A big network's report stays small: the raster draws a bounded number of spikes.
     func testBigNetworkReportIsBounded() {
         let n = 20_000, duration = 500.0

@@ -114,7 +114,62 @@ public enum PointReport {
         if let w = d.weights, !w.times.isEmpty {
             sections.append(ReportSection(id: "plasticity", title: "Plastic synapses", figures: [weights(w, d, limits: limits)]))
         }
+        if let st = d.structural, !st.times.isEmpty {
+            sections.append(ReportSection(
+                id: "structural", title: "Structural plasticity",
+                paragraphs: ["Each neuron's calcium trace drives the growth of its synaptic elements (growth curves); at every structural update, synapses whose elements retracted are deleted and vacant pre- and postsynaptic elements are paired into new synapses (Butz & van Ooyen 2013, as NEST). Values at the recording times of structural.csv."],
+                figures: structuralFigures(st, d)))
+        }
         return sections
+    }
+
+    /// Mean calcium per population, synaptic elements (total z and bound) and synapse counts per
+    /// synapse and population pair over time.
+    static func structuralFigures(_ st: PointReportData.Structural, _ d: PointReportData) -> [Figure] {
+        let x = Axis("time", unit: "ms", range: 0...max(d.durationMs, st.times.last ?? 0))
+        // One colour per quantity (an element's z and bound share it; bound is dashed).
+        func lines(_ pick: (String) -> Bool, label: (String) -> String, dashed: (String) -> Bool = { _ in false },
+                   base: (String) -> String = { $0 }, steps: Bool = false) -> [Mark] {
+            var marks: [Mark] = []
+            var colour: [String: Int] = [:]
+            for (k, name) in st.columns.enumerated() where pick(name) {
+                let c = colour[base(name)] ?? colour.count
+                colour[base(name)] = c
+                marks.append(.line(LineMark(xs: st.times, ys: st.values[k], color: Color.series(c), width: 1.6,
+                                            dashed: dashed(name), steps: steps, label: label(name))))
+            }
+            return marks
+        }
+        var figures: [Figure] = []
+        let ca = lines({ $0.hasSuffix(".Ca") }, label: { String($0.dropLast(3)) })
+        if !ca.isEmpty {
+            figures.append(Figure(id: "structural-calcium", title: "Calcium",
+                                  caption: "Mean calcium concentration of each population's neurons.",
+                                  panels: [Panel(x: x, y: Axis("mean Ca", includeZero: true), marks: ca, height: 200)]))
+        }
+        let elements = lines({ $0.hasSuffix(".z") || $0.hasSuffix(".connected") },
+                             label: { $0.hasSuffix(".z") ? String($0.dropLast(2)) + " (z)" : String($0.dropLast(10)) + " (bound)" },
+                             dashed: { $0.hasSuffix(".connected") },
+                             base: { $0.hasSuffix(".z") ? String($0.dropLast(2)) : String($0.dropLast(10)) })
+        if !elements.isEmpty {
+            figures.append(Figure(id: "structural-elements", title: "Synaptic elements",
+                                  caption: "Sum over each population of every synaptic element's number z (solid) and of its elements bound in synapses (dashed).",
+                                  panels: [Panel(x: x, y: Axis("elements", includeZero: true), marks: elements, height: 220)]))
+        }
+        // Synapse counts: the columns of three dot-separated names (synapse.pre.post) that are
+        // not all zero.
+        let counts = lines({ name in
+            name.split(separator: ".").count == 3 && !name.hasSuffix(".z") && !name.hasSuffix(".connected")
+                && (st.values[st.columns.firstIndex(of: name)!].contains { $0 != 0 })
+        }, label: { name in
+            let p = name.split(separator: "."); return "\(p[0]): \(p[1]) → \(p[2])"
+        }, steps: true)
+        if !counts.isEmpty {
+            figures.append(Figure(id: "structural-synapses", title: "Synapses",
+                                  caption: "Number of structural synapses per synapse type and population pair (pairs that never had one are left out).",
+                                  panels: [Panel(x: x, y: Axis("synapses", includeZero: true), marks: counts, height: 220)]))
+        }
+        return figures
     }
 
     // MARK: figures

@@ -42,14 +42,28 @@ public struct PointReportData: Sendable {
         }
     }
 
+    /// Structural plasticity totals over time (structural.csv): columns `<population>.Ca`,
+    /// `<population>.<element>.z`, `<population>.<element>.connected` and
+    /// `<synapse>.<pre population>.<post population>` (synapse counts).
+    public struct Structural: Sendable {
+        public var columns: [String]
+        public var times: [Double]
+        public var values: [[Double]]
+        public init(columns: [String], times: [Double], values: [[Double]]) {
+            self.columns = columns; self.times = times; self.values = values
+        }
+    }
+
     public var durationMs: Double
     public var resolutionMs: Double
     public var spikes: [Spikes]
     public var traces: [Traces]
     public var weights: Weights?
+    public var structural: Structural?
 
-    public init(durationMs: Double, resolutionMs: Double, spikes: [Spikes], traces: [Traces], weights: Weights? = nil) {
+    public init(durationMs: Double, resolutionMs: Double, spikes: [Spikes], traces: [Traces], weights: Weights? = nil,
+                structural: Structural? = nil) {
         self.durationMs = durationMs; self.resolutionMs = resolutionMs; self.spikes = spikes; self.traces = traces
-        self.weights = weights
+        self.weights = weights; self.structural = structural
     }
 }

@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 extension PointReportData {
-    /// Reads a point run's folder: spikes.csv, multimeter_<population>[_k].csv, weights.csv and
+    /// Reads a point run's folder: spikes.csv, multimeter_<population>[_k].csv, weights.csv,
+    /// structural.csv and
     /// the sizes, duration and recordings from provenance.json's resolved experiment.
     /// `unitOf(model, variable)` names a state variable's unit (variable "weight": the unit of
     /// the model's synaptic weights).
@@ -67,7 +68,15 @@ extension PointReportData {
             let model = targets.first.flatMap { t in info.values.first { t >= $0.first && t < $0.first + $0.size }?.model } ?? ""
             weights = Weights(times: c[0], sources: c[1].map { Int($0) }, targets: targets, weights: c[3], unit: unitOf(model, "weight") ?? "")
         }
-        return PointReportData(durationMs: duration, resolutionMs: resolution, spikes: spikes, traces: traces, weights: weights)
+        var structural: Structural?
+        let structuralFile = dir.appendingPathComponent("structural.csv")
+        if files.contains("structural.csv") || FileManager.default.fileExists(atPath: structuralFile.path) {
+            let (header, c) = try CSVFile.readNumeric(structuralFile.path)
+            guard header.first == "t_ms" else { throw ReportError("expected t_ms as the first column", file: structuralFile.path) }
+            structural = Structural(columns: Array(header.dropFirst()), times: c[0], values: Array(c.dropFirst()))
+        }
+        return PointReportData(durationMs: duration, resolutionMs: resolution, spikes: spikes, traces: traces, weights: weights,
+                               structural: structural)
     }
 }
 
