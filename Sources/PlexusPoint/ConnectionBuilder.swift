@@ -72,7 +72,8 @@ extension PointNetwork {
                 throw PlexusError("no population named '\(c.target)'", keyPath: path + ".target")
             }
             if case .device(.volumeTransmitter) = tgt.kind {
-                transmitterEdges += try transmitterInputEdges(c, index: ci, source: src, target: tgt, transmitterOfNode: transmitterOfNode)
+                transmitterEdges += try transmitterInputEdges(c, index: ci, source: src, target: tgt, transmitterOfNode: transmitterOfNode,
+                                                              deviceParams: deviceParams)
                 continue
             }
             guard case .neuron(let tni) = tgt.kind else {
@@ -245,15 +246,17 @@ extension PointNetwork {
         return statements
     }
 
-    /// The edges of a connection onto volume transmitters: spiking sources, a static synapse
-    /// (its weight is ignored: a transmitter counts spikes), all_to_all or one_to_one.
+    /// The edges of a connection onto volume transmitters: spiking sources (a poisson_generator's
+    /// trains go to `transmitterPoisson` instead), a static synapse (its weight is ignored: a
+    /// transmitter counts spikes), all_to_all or one_to_one.
     func transmitterInputEdges(_ c: ConnectionDescription, index ci: Int, source src: PopulationInfo, target tgt: PopulationInfo,
-                               transmitterOfNode: [Int: Int]) throws -> [(source: Int, transmitter: Int32, delay: Int32)] {
+                               transmitterOfNode: [Int: Int],
+                               deviceParams: [Int: [String: Double]]) throws -> [(source: Int, transmitter: Int32, delay: Int32)] {
         let path = "connections[\(ci)]"
         switch src.kind {
-        case .neuron, .device(.spikeGenerator): break
+        case .neuron, .device(.spikeGenerator), .device(.poissonGenerator): break
         case .device:
-            throw PlexusError("a volume_transmitter takes spikes from neurons or spike generators; '\(src.name)' is a \(src.model) (relay it through a parrot_neuron)",
+            throw PlexusError("a volume_transmitter takes spikes from neurons, spike generators or Poisson generators; '\(src.name)' is a \(src.model)",
                               keyPath: path + ".source")
         }
         guard c.synapse.model == "static_synapse" else {
@@ -268,6 +271,30 @@ extension PointNetwork {
             throw PlexusError("delay \(d) ms is below the resolution \(grid.h) ms", keyPath: path + ".synapse.delay")
         }
         let steps = Int32(clamping: grid.steps(d))
+        if case .device(.poissonGenerator) = src.kind {
+            guard src.size == 1 || c.rule == .oneToOne else {
+                throw PlexusError("connect a population of Poisson generators to volume transmitters one_to_one", keyPath: path + ".rule")
+            }
+            let p = deviceParams[populations.firstIndex { $0.name == src.name }!]!
+            let pairs: [(Int, Int)]
+            switch c.rule {
+            case .allToAll: pairs = tgt.nodes.map { (src.firstNode, $0) }
+            case .oneToOne:
+                guard src.size == tgt.size else {
+                    throw PlexusError("one_to_one needs equal sizes; \(src.name) has \(src.size), \(tgt.name) has \(tgt.size)", keyPath: path + ".rule")
+                }
+                pairs = (0..<src.size).map { (src.firstNode + $0, tgt.firstNode + $0) }
+            default:
+                throw PlexusError("connect to a volume_transmitter with all_to_all or one_to_one, not \(c.rule.name)", keyPath: path + ".rule")
+            }
+            for (_, node) in pairs {
+                transmitterPoisson.append(TransmitterPoisson(
+                    transmitter: transmitterOfNode[node]!, lambda: p["rate"]! * grid.h / 1000, delay: Int64(steps),
+                    startStep: grid.steps(p["origin"]! + p["start"]!), stopStep: stepsOrMax(p["origin"]! + p["stop"]!),
+                    stream: UInt32(ci), id: UInt64(node)))
+            }
+            return []
+        }
         var edges: [(source: Int, transmitter: Int32, delay: Int32)] = []
         switch c.rule {
         case .allToAll:
@@ -604,6 +631,7 @@ extension PointNetwork {
             // delay counts every connection: device ones, those onto transmitters, and those of
             // recorders (NEST connects them with the default 1 ms delay).
             for d in transmitterInputs.delays { minD = min(minD, Int(d)); maxD = max(maxD, Int(d)) }
+            for p in transmitterPoisson { minD = min(minD, Int(p.delay)); maxD = max(maxD, Int(p.delay)) }
             for dev in deviceInputs {
                 for p in dev.poisson { minD = min(minD, Int(p.delay)) }
                 for c in dev.currents { minD = min(minD, Int(c.delay)) }

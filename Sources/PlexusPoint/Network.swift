@@ -40,6 +40,7 @@ public final class PointNetwork {
     /// volume_transmitter nodes and the connections that feed them.
     var volumeTransmitters: [VolumeTransmitterNode] = []
     var transmitterInputs = VolumeTransmitterInputs(nodes: 0)
+    var transmitterPoisson: [TransmitterPoisson] = []
     /// tau_minus of every neuron (NEST keeps it on the postsynaptic neuron for STDP), by neuron index.
     var tauMinus: [Double] = []
     var tauMinusTriplet: [Double] = []

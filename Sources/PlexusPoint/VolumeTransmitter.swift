@@ -35,6 +35,19 @@ struct VolumeTransmitterState {
     var synapses: [Int] = []
 }
 
+/// A poisson_generator's train onto one volume transmitter (each transmitter its own train, as
+/// NEST's generator sends each target its own): counts drawn per emission step from a keyed
+/// stream, so every thread's copy of the transmitter sees the same spikes.
+struct TransmitterPoisson {
+    let transmitter: Int
+    let lambda: Double          // mean count per step
+    let delay: Int64            // steps
+    let startStep: Int64        // active for emission steps e with start < e <= stop
+    let stopStep: Int64
+    let stream: UInt32          // statement index
+    let id: UInt64              // transmitter node
+}
+
 /// Sources that project onto volume transmitters, by source node (CSR).
 struct VolumeTransmitterInputs {
     var offsets: [Int]
@@ -154,6 +167,15 @@ extension PointNetwork {
     /// brought up to date and the list starts again.
     func volumeTransmitterEpoch(_ pl: PlasticConnectivity, from e0: Int64, to e1: Int64) {
         for v in pl.transmitters.indices {
+            // Poisson trains: what was emitted `delay` steps before each step of this epoch.
+            for p in transmitterPoisson where p.transmitter == v {
+                for e in (e0 - p.delay)..<(e1 - p.delay) where p.startStep < e && e <= p.stopStep {
+                    var rng = RandomStream(seed: seed, purpose: .poissonInput, index: p.stream, id: p.id,
+                                           time: UInt32(truncatingIfNeeded: e))
+                    let n = rng.nextPoisson(p.lambda)
+                    if n > 0 { pl.transmitters[v].pending.append((e + p.delay, Double(n))) }
+                }
+            }
             if !pl.transmitters[v].pending.isEmpty {
                 var arriving = pl.transmitters[v].pending.filter { $0.step < e1 }
                 if !arriving.isEmpty {

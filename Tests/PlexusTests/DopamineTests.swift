@@ -139,6 +139,38 @@ final class DopamineTests: XCTestCase {
         XCTAssertNil((conns[0]["synapse"] as? [String: Any])?["params"], "a static synapse has no model parameters")
     }
 
+    /// A poisson_generator straight onto volume transmitters: each gets its own train (NEST's
+    /// generator draws per target), so the dopamine trace n of a synapse averages the rate
+    /// (n jumps by 1/tau_n per spike and decays with tau_n: mean n = rate in spikes per ms).
+    func testPoissonGeneratorOntoVolumeTransmitters() throws {
+        let k = 20, rate = 50.0
+        var pops = [PopulationDescription(name: "pg", model: "poisson_generator", params: ["rate": .number(rate, "Hz")]),
+                    PopulationDescription(name: "pre", model: "parrot_neuron"),
+                    PopulationDescription(name: "post", model: "parrot_neuron", size: k)]
+        var conns: [ConnectionDescription] = []
+        for i in 0..<k {
+            pops.append(PopulationDescription(name: "vt\(i)", model: "volume_transmitter"))
+            conns.append(ConnectionDescription(source: "pg", target: "vt\(i)", synapse: SynapseDescription(delay: .constant(Quantity(1, "ms")))))
+            conns.append(ConnectionDescription(source: "pre", target: "post", rule: .fixedTotalNumber(1), synapse: SynapseDescription(
+                model: "stdp_dopamine_synapse", weight: .constant(Quantity(10)), delay: .constant(Quantity(1, "ms")),
+                parameters: ["tau_n": Quantity(200, "ms")], receptor: 1, volumeTransmitter: "vt\(i)")))
+        }
+        let exp = PointExperiment(duration: Quantity(2000, "ms"), seed: 9, populations: pops, connections: conns)
+        let a = try PointNetwork(exp, threads: 1)
+        _ = try a.run()
+        let n = a.plasticSynapses().map { $0.state["n"]! }
+        XCTAssertEqual(n.count, k)
+        let mean = n.reduce(0, +) / Double(k)
+        // Shot noise: sd of n = sqrt(rate / (2 tau_n)) = 0.011 per ms; of the mean of 20, 0.0025.
+        print("dopamine n from Poisson trains: mean \(mean) (expected \(rate / 1000)), values \(n.prefix(5))")
+        XCTAssertEqual(mean, rate / 1000, accuracy: 0.0125)
+        XCTAssertGreaterThan(Set(n).count, k / 2, "independent trains per transmitter")
+        let b = try PointNetwork(exp, threads: 2)
+        _ = try b.run()
+        // (listed by thread, so compared as sets of values)
+        XCTAssertEqual(b.plasticSynapses().map { $0.state["n"]! }.sorted(), n.sorted(), "the same trains for any thread count")
+    }
+
     // MARK: bad input
 
     func yamlError(_ yaml: String) -> PlexusError? {
