@@ -146,16 +146,25 @@ extension PointNetwork {
                         sp?.epochStart(thread: t, step: e0, team: self.team)
                         ts.outputs[parity].list.removeAll()
                         if t == 0 { genOut[parity].list.removeAll() }
-                        if self.gapLayer != nil {   // waveform relaxation (GapJunctions.swift)
+                        let relax = self.gapLayer != nil
+                        if relax {   // waveform relaxation (GapJunctions.swift)
+                            // The iterations read the whole interval's input, as NEST's ring
+                            // buffers hold it: device input of every step first.
+                            for s in e0..<e1 {
+                                self.applyDeviceInputs(devices, step: s, nLocal: nLocal, ringLength: ringLength,
+                                                       spikeRing: spikeRing, currentRing: currentRing)
+                            }
                             self.gapRelax(thread: t, epoch: epoch, firstStep: e0, segments: gapSegments,
                                           spikeRing: spikeRing, ringLength: ringLength, nLocal: nLocal)
                         }
                         for s in e0..<e1 {
                             let k = Int(s - e0)
                             ts.stepOffsets[parity][k] = ts.outputs[parity].count
-                            // Device input for this step goes to the slot of its arrival.
-                            self.applyDeviceInputs(devices, step: s, nLocal: nLocal, ringLength: ringLength,
-                                                   spikeRing: spikeRing, currentRing: currentRing)
+                            // Device input arriving in this step (drawn for its emission step).
+                            if !relax {
+                                self.applyDeviceInputs(devices, step: s, nLocal: nLocal, ringLength: ringLength,
+                                                       spikeRing: spikeRing, currentRing: currentRing)
+                            }
                             if t == 0 {
                                 genOffsets[parity][k] = genOut[parity].count
                                 for g in 0..<self.spikeGenerators.count {
