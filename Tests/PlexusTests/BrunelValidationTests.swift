@@ -52,6 +52,8 @@ final class BrunelValidationTests: XCTestCase {
         let rateI = runs.map { $0["rate_I_hz_100_1000"] as! Double }.reduce(0, +) / Double(runs.count)
         let cvE = runs.map { $0["cv_isi_E_100_1000"] as! Double }.reduce(0, +) / Double(runs.count)
         let cvI = runs.map { $0["cv_isi_I_100_1000"] as! Double }.reduce(0, +) / Double(runs.count)
+        let nestCentroid = try tags.map(nestSpectrum).map(\.centroid)
+        print("Brunel \(tags): rate E/I \(mine.rateE)/\(mine.rateI) Hz vs NEST \(rateE)/\(rateI); CV E/I \(mine.cvE)/\(mine.cvI) vs \(cvE)/\(cvI); smoothed peak \(mine.peak) Hz, centroid \(mine.centroid) Hz vs NEST \(nestCentroid)")
         XCTAssertEqual(mine.rateE, rateE, accuracy: 0.05 * rateE, "E rate", file: file, line: line)
         XCTAssertEqual(mine.rateI, rateI, accuracy: 0.05 * rateI, "I rate", file: file, line: line)
         XCTAssertEqual(mine.cvE, cvE, accuracy: cvTolerance, "E CV(ISI)", file: file, line: line)
