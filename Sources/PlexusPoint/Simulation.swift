@@ -459,8 +459,8 @@ extension PointNetwork {
             let row = spikeRing + 2 * base * nLocal
             for q in 0..<list.count {
                 let p = list[q]
-                let e = s &- Int64(p.delay)            // emission step
-                guard p.startStep < e && e <= p.stopStep else { continue }
+                let e = s &- Int64(p.delay)            // emission step (none before the first)
+                guard e >= 0 && p.startStep < e && e <= p.stopStep else { continue }
                 var n = 0
                 if p.lambda < PoissonTable.sparseLimit {
                     // Sparse train: the number of empty steps before the next non-empty one is
@@ -469,7 +469,9 @@ extension PointNetwork {
                     // block per event; keyed by the event number, so thread-independent.
                     if next[q] < 0 {
                         let b = key.block(counter: 0, time: 0, index: p.stream, id: p.id | 1 << 63)
-                        next[q] = Self.poissonGap(b.0, b.1, p.lambda, from: p.startStep + 1)
+                        // The first step that can emit: after the start, and not before step 0
+                        // (a generator switched on before t = 0; the gaps are memoryless).
+                        next[q] = Self.poissonGap(b.0, b.1, p.lambda, from: max(p.startStep + 1, 0))
                     }
                     guard next[q] == e else { continue }
                     let k = events[q] &+ 1
@@ -514,8 +516,8 @@ extension PointNetwork {
         d.currents.withUnsafeBufferPointer { list in
             for c in list {
                 let g = currentGenerators[Int(c.generator)]
-                let e = s &- Int64(c.delay)            // emission step
-                guard g.isActive(e) else { continue }
+                let e = s &- Int64(c.delay)            // emission step (none before the first)
+                guard e >= 0 && g.isActive(e) else { continue }
                 var amplitude = g.amplitude
                 if g.kind == .noiseGenerator {
                     // A new value every dt steps, counted from the first active step (NEST).

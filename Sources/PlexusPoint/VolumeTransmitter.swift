@@ -169,7 +169,7 @@ extension PointNetwork {
         for v in pl.transmitters.indices {
             // Poisson trains: what was emitted `delay` steps before each step of this epoch.
             for p in transmitterPoisson where p.transmitter == v {
-                for e in (e0 - p.delay)..<(e1 - p.delay) where p.startStep < e && e <= p.stopStep {
+                for e in max(0, e0 - p.delay)..<max(0, e1 - p.delay) where p.startStep < e && e <= p.stopStep {
                     var rng = RandomStream(seed: seed, purpose: .poissonInput, index: p.stream, id: p.id,
                                            time: UInt32(truncatingIfNeeded: e))
                     let n = rng.nextPoisson(p.lambda)

@@ -7,14 +7,15 @@ import XCTest
 /// to step change of V_m is the count. Both drawing paths are checked against Poisson(lambda):
 /// the table path (lambda >= 0.3 per step) and the event-by-event sparse path (lambda < 0.3).
 final class PoissonInputTests: XCTestCase {
-    func counts(rateHz: Double, neurons: Int, steps: Int, seed: UInt64 = 5) throws -> [[Int]] {
+    func counts(rateHz: Double, neurons: Int, steps: Int, seed: UInt64 = 5, origin: Double = 0) throws -> [[Int]] {
         let exp = PointExperiment(
             duration: Quantity(Double(steps) * 0.1, "ms"), seed: seed,
             populations: [
                 PopulationDescription(name: "n", model: "iaf_psc_delta", size: neurons, params: [
                     "tau_m": .number(1e12, "ms"), "V_th": .number(1e9, "mV"), "E_L": .number(0, "mV"),
                     "V_m": .number(0, "mV"), "V_reset": .number(0, "mV")]),
-                PopulationDescription(name: "pg", model: "poisson_generator", params: ["rate": .number(rateHz, "Hz")]),
+                PopulationDescription(name: "pg", model: "poisson_generator", params: ["rate": .number(rateHz, "Hz"),
+                                                                                       "origin": .number(origin, "ms")]),
             ],
             connections: [ConnectionDescription(source: "pg", target: "n", synapse: SynapseDescription(
                 weight: .constant(Quantity(1, "mV")), delay: .constant(Quantity(0.1, "ms"))))],
@@ -87,6 +88,21 @@ final class PoissonInputTests: XCTestCase {
     }
 
     func testTablePathCountsArePoisson() throws { try check(rateHz: 15_000) }
+
+    /// A generator active since before t = 0 (negative origin) emits from the first step on,
+    /// never before: nothing arrives in step 0, and step 1 gets the first step's count.
+    func testNothingArrivesFromBeforeTheStart() throws {
+        // The three drawing paths: means of 150, 30 and 0.15 per step.
+        for (rate, neurons) in [(1_500_000.0, 4), (300_000, 4), (1_500, 400)] {
+            let c = try counts(rateHz: rate, neurons: neurons, steps: 20, origin: -50)
+            XCTAssertTrue(c.allSatisfy { $0[0] == 0 }, "\(rate) Hz, step 0: nothing emitted before t = 0 arrives")
+            if rate > 100_000 {
+                XCTAssertTrue(c.allSatisfy { $0[1] > 0 }, "\(rate) Hz, step 1: the count emitted in step 0")
+            } else {
+                XCTAssertGreaterThan(c.filter { $0[1] > 0 }.count, 20, "\(rate) Hz, step 1: about 14 % of the trains")
+            }
+        }
+    }
 
     func testSparsePathCountsArePoisson() throws { try check(rateHz: 1_500) }
 
