@@ -60,6 +60,12 @@ struct Models: ParsableCommand {
             print("\(synapse.rawValue)  (synapse; weight and delay as for every synapse\(extra))")
             for p in synapse.parameters { row(p.name, p.defaultValue, p.dimension.canonicalUnit, p.doc) }
         }
+        if wanted(WaveformRelaxation.synapseModel, "point") {
+            print("\(WaveformRelaxation.synapseModel)  (synapse; electrical coupling of hh_psc_alpha_gap neurons)")
+            print("  weight             conductance g in nS; no delay; rule one_to_one with make_symmetric: true, or all_to_all within a population")
+            let w = WaveformRelaxation()
+            print("  kernel settings    use_wfr \(w.useWFR), wfr_comm_interval 1 ms, wfr_tol \(OutputText.number(w.tolerance)), wfr_max_iterations \(w.maxIterations), wfr_interpolation_order \(w.interpolationOrder)")
+        }
         for (mech, info) in MechanismCatalog.all.sorted(by: { $0.key < $1.key }) where wanted(mech, "cable") {
             print("\(mech)  (cable \(info.kind == .density ? "density" : "point") mechanism) \(info.doc)")
             for p in info.parameters { row(p.name, p.defaultValue, p.dimension.unit, p.doc) }
@@ -75,7 +81,7 @@ struct Models: ParsableCommand {
             for p in coupling.parameters { row(p.name, p.defaultValue, "", p.doc) }
         }
         if let name, shown == 0 {
-            let all = ModelCatalog.allNames + SynapseModel.allCases.map(\.rawValue) + MechanismCatalog.all.keys.sorted()
+            let all = ModelCatalog.allNames + SynapseModel.allCases.map(\.rawValue) + [WaveformRelaxation.synapseModel] + MechanismCatalog.all.keys.sorted()
                 + MassModels.names + CouplingKind.allCases.map(\.rawValue)
             throw ValidationError("unknown model '\(name)'\(engine.map { " in the \($0) engine" } ?? ""); known: \(all.joined(separator: ", "))")
         }

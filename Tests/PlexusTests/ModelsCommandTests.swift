@@ -28,7 +28,7 @@ final class ModelsCommandTests: XCTestCase {
     func testEveryEngineIsListed() throws {
         let (rc, out, _) = try plexus(["models"])
         XCTAssertEqual(rc, 0)
-        for name in ModelCatalog.allNames + SynapseModel.allCases.map(\.rawValue) + MechanismCatalog.all.keys.sorted()
+        for name in ModelCatalog.allNames + SynapseModel.allCases.map(\.rawValue) + [WaveformRelaxation.synapseModel] + MechanismCatalog.all.keys.sorted()
             + MassModels.names + CouplingKind.allCases.map(\.rawValue) {
             XCTAssertTrue(out.contains("\n\(name)  (") || out.hasPrefix("\(name)  ("), "\(name) missing from plexus models")
         }
