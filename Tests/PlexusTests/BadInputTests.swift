@@ -556,32 +556,8 @@ final class BadInputTests: XCTestCase {
 
     // MARK: the command line
 
-    /// Finds the `plexus` executable built next to the test bundle.
-    private func plexusExecutable() throws -> URL {
-        var candidates: [URL] = []
-        let bundle = Bundle(for: Self.self).bundleURL
-        candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("plexus"))
-        candidates.append(Bundle.main.bundleURL.appendingPathComponent("plexus"))
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("plexus"))
-        if let first = CommandLine.arguments.first {
-            candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("plexus"))
-        }
-        for c in candidates where FileManager.default.isExecutableFile(atPath: c.path) { return c }
-        throw XCTSkip("plexus executable not found next to the tests (build it with `swift build` in the same scratch path): \(candidates.map(\.path))")
-    }
-
     private func runPlexus(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try plexusExecutable()
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try CLI.plexus(arguments)
     }
 
     func testCommandLineRejectsABadFile() throws {

@@ -184,26 +184,10 @@ final class CableInputTests: XCTestCase {
     func testCommandLineExitsNonZeroOnABadFile() throws {
         let yaml = experiment(paint: "      - {region: soma, mechanism: hhh}")
         let path = write(yaml, "cli.yaml")
-        var exe: URL?
-        var candidates = [Bundle(for: Self.self).bundleURL.deletingLastPathComponent().appendingPathComponent("plexus"),
-                          Bundle.main.bundleURL.appendingPathComponent("plexus"),
-                          Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("plexus")]
-        if let first = CommandLine.arguments.first {
-            candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("plexus"))
-        }
-        for c in candidates where exe == nil && FileManager.default.isExecutableFile(atPath: c.path) { exe = c }
-        guard let exe else { throw XCTSkip("plexus executable not built next to the tests") }
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = ["run", path, "--out", folder.appendingPathComponent("out").path, "--quiet"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        print("CLI: \(p.terminationStatus) \(text)")
-        XCTAssertNotEqual(p.terminationStatus, 0)
+        let r = try CLI.plexus(["run", path, "--out", folder.appendingPathComponent("out").path, "--quiet"])
+        let text = r.stderr
+        print("CLI: \(r.status) \(text)")
+        XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(text.hasPrefix("error: \(path):\(line(of: "hhh", in: yaml))"), text)
     }
 

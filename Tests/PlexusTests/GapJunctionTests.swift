@@ -450,26 +450,10 @@ final class GapJunctionTests: XCTestCase {
     func testCommandLineRejectsGapJunctionOnIaf() throws {
         let yaml = gapFile(populations: "  a: {model: hh_psc_alpha_gap, size: 2}\n  b: {model: iaf_psc_alpha, size: 2}")
         let path = write(yaml)
-        var candidates: [URL] = []
-        let bundle = Bundle(for: Self.self).bundleURL
-        candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("plexus"))
-        if let first = CommandLine.arguments.first {
-            candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("plexus"))
-        }
-        guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("plexus executable not found next to the tests")
-        }
-        let process = Process()
-        process.executableURL = exe
-        process.arguments = ["run", path, "--out", folder.appendingPathComponent("out").path, "--quiet"]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = Pipe()
-        try process.run()
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        print("CLI: status \(process.terminationStatus), stderr: \(e)")
-        XCTAssertNotEqual(process.terminationStatus, 0)
+        let r = try CLI.plexus(["run", path, "--out", folder.appendingPathComponent("out").path, "--quiet"])
+        let e = r.stderr
+        print("CLI: status \(r.status), stderr: \(e)")
+        XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(e.contains("does not support gap junction input"), e)
         let line = yaml.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("target: b") }! + 1
         XCTAssertTrue(e.hasPrefix("error: \(path):\(line)"), e)

@@ -200,11 +200,7 @@ final class MassBadInputTests: XCTestCase {
 
     /// `plexus run` exits non-zero and prints the member and line.
     func testCLIExitsNonZero() throws {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0])
-        let folders = [exe.deletingLastPathComponent(), Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-            + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
-        let bin = folders.map { $0.appendingPathComponent("plexus") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-        guard let bin else { throw XCTSkip("the plexus executable is not built next to the tests") }
+        let bin = try CLI.plexus()
         _ = try zip("bad.zip") { $0["weights.txt"] = "0 1 0\n2 0\n0 1 3\n" }
         let f = dir.write("cli.yaml", """
         engine: mass
@@ -213,17 +209,10 @@ final class MassBadInputTests: XCTestCase {
         integrator: {name: HeunDeterministic, dt: 0.1 ms}
         duration: 10 ms
         """)
-        let p = Process()
-        p.executableURL = bin
-        p.arguments = ["run", f, "--out", dir.path("out"), "--quiet"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let r = try CLI.run(bin, ["run", f, "--out", dir.path("out"), "--quiet"])
+        let text = r.stderr
         print("BAD MASS INPUT (CLI): \(text)")
-        XCTAssertNotEqual(p.terminationStatus, 0)
+        XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(text.contains("bad.zip:weights.txt:2"), text)
         XCTAssertTrue(text.contains("ragged"), text)
     }

@@ -5,24 +5,9 @@ import XCTest
 /// `plexus models` lists every engine's catalogue from the same declarations the engines check
 /// input against, so what it prints is what a file may use.
 final class ModelsCommandTests: XCTestCase {
-    /// Runs the built `plexus` with `args`; returns (status, stdout, stderr).
     func plexus(_ args: [String]) throws -> (Int32, String, String) {
-        let dirs = [Bundle.main.executableURL, URL(fileURLWithPath: CommandLine.arguments[0]), Bundle(for: Self.self).bundleURL]
-            .compactMap { $0?.deletingLastPathComponent() }
-        guard let exe = dirs.map({ $0.appendingPathComponent("plexus") }).first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("the plexus executable is not built next to the tests (looked in \(dirs.map(\.path)))")
-        }
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // The listing is a few KB: read both pipes to the end, then reap.
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try CLI.plexus(args)
+        return (r.status, r.stdout, r.stderr)
     }
 
     func testEveryEngineIsListed() throws {

@@ -12,42 +12,13 @@ final class ReportCLITests: XCTestCase {
     }()
 
     /// The `plexus` executable built next to this test bundle.
-    func plexus() throws -> URL {
-        var candidates: [URL] = []
-        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent()) }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-        candidates.append(Bundle(for: ReportCLITests.self).bundleURL.deletingLastPathComponent())
-        for dir in candidates {
-            let p = dir.appendingPathComponent("plexus")
-            if FileManager.default.isExecutableFile(atPath: p.path) { return p }
-        }
-        throw XCTSkip("the plexus executable is not built next to the tests (looked in \(candidates.map(\.path)))")
-    }
+    func plexus() throws -> URL { try CLI.plexus() }
 
     /// Runs a program; returns (status, stdout, stderr).
     @discardableResult
     func sh(_ exe: URL, _ args: [String], cwd: URL? = nil, timeout: Double = 120) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = args
-        if let cwd { p.currentDirectoryURL = cwd }
-        // Output goes to files (a full pipe would block the program while nobody reads it).
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-sh-\(UUID().uuidString)")
-        let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if p.isRunning { p.terminate(); XCTFail("\(exe.lastPathComponent) \(args.joined(separator: " ")) ran past \(timeout) s") }
-        p.waitUntilExit()
-        try out.close(); try err.close()
-        let o = (try? Data(contentsOf: outURL)) ?? Data(), e = (try? Data(contentsOf: errURL)) ?? Data()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try CLI.run(exe, args, cwd: cwd, timeout: timeout)
+        return (r.status, r.stdout, r.stderr)
     }
 
     func tempDir() throws -> URL {
