@@ -2,16 +2,8 @@ import ArgumentParser
 import Foundation
 import Plexus
 
-/// `plexus run FILE`: reads the file's `engine:` and hands the run to that engine's runner.
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Simulate an experiment file and write its results.")
-
-    @Argument(help: "Experiment file (YAML).")
-    var file: String
-
-    @Option(name: .long, help: "Worker threads (results are identical for any number).")
-    var threads: Int = 1
-
+/// Where results go and how a run speaks: shared by `plexus run` and `plexus sweep`.
+struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Output folder (default: runs/<file name>/).")
     var out: String?
 
@@ -23,6 +15,19 @@ struct Run: ParsableCommand {
 
     @Flag(name: .long, help: "Do not write report.html (`plexus report DIR` builds it later).")
     var noReport = false
+}
+
+/// `plexus run FILE`: reads the file's `engine:` and hands the run to that engine's runner.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Simulate an experiment file and write its results.")
+
+    @Argument(help: "Experiment file (YAML).")
+    var file: String
+
+    @Option(name: .long, help: "Worker threads (results are identical for any number).")
+    var threads: Int = 1
+
+    @OptionGroup var options: OutputOptions
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -30,7 +35,8 @@ struct Run: ParsableCommand {
 
     func run() throws {
         do {
-            let context = try RunContext(file: file, out: out, threads: threads, seed: seed, quiet: quiet, noReport: noReport)
+            let context = try RunContext(file: file, out: options.out, threads: threads, seed: options.seed, quiet: options.quiet,
+                                         noReport: options.noReport)
             switch try ExperimentFile.engine(context.text, file: file) {
             case "point": try PointRunner.run(context)
             case "cable": try CableRunner.run(context)

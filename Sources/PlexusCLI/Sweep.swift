@@ -14,17 +14,7 @@ struct Sweep: ParsableCommand {
     @Option(name: .long, help: "Worker threads (default: all cores); each runs whole points.")
     var threads: Int?
 
-    @Option(name: .long, help: "Output folder (default: runs/<file name>/).")
-    var out: String?
-
-    @Option(name: .long, help: "Random seed (overrides the file's `seed`).")
-    var seed: UInt64?
-
-    @Flag(name: .long, help: "Print nothing but errors.")
-    var quiet = false
-
-    @Flag(name: .long, help: "Do not write report.html (`plexus report DIR` builds it later).")
-    var noReport = false
+    @OptionGroup var options: OutputOptions
 
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
@@ -33,12 +23,12 @@ struct Sweep: ParsableCommand {
     func run() throws {
         do {
             let t = threads ?? ProcessInfo.processInfo.activeProcessorCount
-            let ctx = try RunContext(file: file, out: out, threads: t, seed: seed, quiet: quiet)
+            let ctx = try RunContext(file: file, out: options.out, threads: t, seed: options.seed, quiet: options.quiet)
             guard try ExperimentFile.engine(ctx.text, file: file) == "mass" else {
                 throw PlexusError("plexus sweep runs neural-mass experiments (engine: mass)", file: file)
             }
             var experiment = try MassExperimentFile.decode(ctx.text, file: file)
-            if let seed { experiment.seed = seed }
+            if let seed = options.seed { experiment.seed = seed }
             guard !experiment.sweep.isEmpty else {
                 throw PlexusError("no `sweep:` section (e.g. sweep: {coupling.a: {from: 0.005, to: 0.02, count: 8}})", file: file, keyPath: "sweep")
             }
@@ -47,7 +37,7 @@ struct Sweep: ParsableCommand {
             let sweep = try ctx.located { try MassSweep(experiment, connectome: connectome, threads: t) }
             let t1 = ResourceUsage.now()
             ctx.say("\(ctx.name): \(sweep.points.count) points (\(sweep.axes.map { "\($0.parameter) x \($0.values.count)" }.joined(separator: ", "))) on \(min(t, sweep.points.count)) threads, \(connectome.count) regions, \(OutputText.number(experiment.duration)) ms each")
-            let tty = !quiet && isatty(2) != 0
+            let tty = !options.quiet && isatty(2) != 0
             let points = sweep.run { done, total in
                 if tty { FileHandle.standardError.write(Data("\r\(done)/\(total) points".utf8)) }
             }
@@ -58,7 +48,7 @@ struct Sweep: ParsableCommand {
             var output = try RunOutput(directory: ctx.outDir)
             try output.writeSweep(sweep, points, variable: variable)
             let t3 = ResourceUsage.now()
-            let report = noReport ? nil : RenderedSections(MassReport.sweepSections(RunReports.sweepData(sweep, points, variable: variable)))
+            let report = options.noReport ? nil : RenderedSections(MassReport.sweepSections(RunReports.sweepData(sweep, points, variable: variable)))
             let t4 = ResourceUsage.now()
             var record = ctx.provenanceBase(seed: experiment.seed)
             record["engine"] = "mass"
