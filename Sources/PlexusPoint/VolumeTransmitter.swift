@@ -177,18 +177,20 @@ extension PointNetwork {
                 }
             }
             if !pl.transmitters[v].pending.isEmpty {
-                var arriving = pl.transmitters[v].pending.filter { $0.step < e1 }
-                if !arriving.isEmpty {
-                    pl.transmitters[v].pending.removeAll { $0.step < e1 }
-                    arriving.sort { $0.step < $1.step }   // stable: delivery order within a step
-                    var q = 0
-                    while q < arriving.count {
-                        let step = arriving[q].step
-                        var m = 0.0
-                        while q < arriving.count && arriving[q].step == step { m += arriving[q].multiplicity; q += 1 }
-                        pl.transmitters[v].spikes.append(DopaSpike(time: grid.endTime(ofStep: step), multiplicity: m))
+                // In place, no allocation: by arrival step, then the epoch's arrivals off the front,
+                // one list entry per step (multiplicities are counts: their sum is exact).
+                pl.transmitters[v].pending.sort { $0.step < $1.step }
+                var q = 0
+                while q < pl.transmitters[v].pending.count && pl.transmitters[v].pending[q].step < e1 {
+                    let step = pl.transmitters[v].pending[q].step
+                    var m = 0.0
+                    while q < pl.transmitters[v].pending.count && pl.transmitters[v].pending[q].step == step {
+                        m += pl.transmitters[v].pending[q].multiplicity
+                        q += 1
                     }
+                    pl.transmitters[v].spikes.append(DopaSpike(time: grid.endTime(ofStep: step), multiplicity: m))
                 }
+                pl.transmitters[v].pending.removeFirst(q)
             }
             guard e1 % volumeTransmitters[v].periodSteps == 0 else { continue }
             let tTrig = grid.time(e1)
