@@ -3,9 +3,17 @@ import XCTest
 @testable import PlexusCore
 @testable import PlexusPoint
 
-/// Locates the peers' reference outputs (../shared/reference next to the repository, or
-/// $PLEXUS_REFERENCE). Tests that need them skip, naming what is missing, when absent.
+/// Locates the peers' reference outputs: first the repository's own copy (Tests/Fixtures, the
+/// same layout as ../shared/reference: nest/, tvb/, arbor/, neuron/), then $PLEXUS_REFERENCE, then
+/// ../shared/reference next to the repository. Tests that need a missing file skip, naming it.
 enum Reference {
+    /// Tests/Fixtures in this repository.
+    static var fixtures: URL {
+        var dir = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { dir.deleteLastPathComponent() }   // Reference.swift, Support, PlexusTests
+        return dir.appendingPathComponent("Fixtures")
+    }
+
     static var root: URL? {
         if let env = ProcessInfo.processInfo.environment["PLEXUS_REFERENCE"] {
             return URL(fileURLWithPath: env)
@@ -17,6 +25,8 @@ enum Reference {
     }
 
     static func url(_ relative: String) throws -> URL {
+        let own = fixtures.appendingPathComponent(relative)
+        if FileManager.default.fileExists(atPath: own.path) { return own }
         guard let root else {
             throw XCTSkip("reference data missing: ../shared/reference (or set PLEXUS_REFERENCE)")
         }
