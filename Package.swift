@@ -24,11 +24,16 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CBZip2", providers: [.apt(["libbz2-dev"])]),
 
+        // Lists every model kind of a target (neurons, synapses, devices, mechanisms, couplings...)
+        // from its sources, so a new kind is one new file (Sources/KindRegistryTool/main.swift).
+        .executableTarget(name: "KindRegistryTool"),
+        .plugin(name: "KindRegistry", capability: .buildTool(), dependencies: ["KindRegistryTool"]),
+
         .target(name: "PlexusCore", swiftSettings: fast),
         // Engines depend on Core only, never on each other, IO or Report.
-        .target(name: "PlexusPoint", dependencies: ["PlexusCore"], swiftSettings: fast),
-        .target(name: "PlexusCable", dependencies: ["PlexusCore"], swiftSettings: fast),
-        .target(name: "PlexusMass", dependencies: ["PlexusCore"], swiftSettings: fast),
+        .target(name: "PlexusPoint", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
+        .target(name: "PlexusCable", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
+        .target(name: "PlexusMass", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
         .target(name: "PlexusIO",
                 dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "Yams", "ZIPFoundation", "CBZip2"],
                 swiftSettings: fast),

@@ -43,7 +43,8 @@ public struct MassStateVariable: Sendable {
     }
 }
 
-/// A neural-mass model kind.
+/// A neural-mass model kind. Every conformance in this module is listed in `MassModels.all`.
+// @registry(MassModels.all)
 public protocol MassModel: Sendable {
     /// TVB's class name, e.g. `Generic2dOscillator`.
     static var name: String { get }
@@ -73,13 +74,8 @@ extension MassModel {
     public static var defaults: [Double] { parameters.map(\.defaultValue) }
 }
 
-/// Every model the engine knows, by TVB class name.
+/// Every model the engine knows, by TVB class name (`all` is generated from the conformances).
 public enum MassModels {
-    public static let all: [any MassModel.Type] = [
-        Generic2dOscillator.self, ReducedWongWang.self, JansenRit.self, Kuramoto.self,
-        WilsonCowan.self, MontbrioPazoRoxin.self,
-    ]
-
     public static func named(_ name: String) -> (any MassModel.Type)? { all.first { $0.name == name } }
 
     public static var names: [String] { all.map { $0.name } }

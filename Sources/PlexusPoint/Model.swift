@@ -130,7 +130,9 @@ public struct SpikeOutput {
     public var count: Int { list.count }
 }
 
-/// A point-neuron model kind. See the comment at the top of this file.
+/// A point-neuron model kind. See the comment at the top of this file. Every conformance in this
+/// module is listed in `ModelCatalog.neuronTypes`.
+// @registry(ModelCatalog.neuronTypes)
 public protocol PointNeuronModel: Sendable {
     /// NEST's model name, e.g. `iaf_psc_alpha`.
     static var name: String { get }

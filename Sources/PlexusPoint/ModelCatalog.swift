@@ -2,14 +2,10 @@ import PlexusCore
 
 /// The models and devices Plexus knows, by NEST's names.
 public enum ModelCatalog {
-    /// Neuron models. Adding a model means adding its type here and nothing else.
-    public static let neuronModels: [String: any PointNeuronModel.Type] = {
-        let all: [any PointNeuronModel.Type] = [
-            IafPscDelta.self, IafPscAlpha.self, IafPscExp.self, Mat2PscExp.self, Izhikevich.self, ParrotNeuron.self,
-            IafCondExp.self, IafCondAlpha.self, AeifCondExp.self, HhPscAlpha.self, HhPscAlphaGap.self,
-        ]
-        return Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
-    }()
+    /// Neuron models by NEST name. `neuronTypes` is generated from the conformances to
+    /// `PointNeuronModel`: adding a model is adding its file.
+    public static let neuronModels: [String: any PointNeuronModel.Type] =
+        Dictionary(uniqueKeysWithValues: neuronTypes.map { ($0.name, $0) })
 
     /// Stimulation devices (not neurons: they have no state columns and are not updated).
     public static let deviceModels: [String: DeviceKind] = Dictionary(
