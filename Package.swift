@@ -38,12 +38,18 @@ let package = Package(
                 dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "Yams", "ZIPFoundation", "CBZip2"],
                 swiftSettings: fast),
         .target(name: "PlexusReport", dependencies: ["PlexusCore", "CFFTW"], swiftSettings: fast),
-        .target(name: "Plexus",
+        // One runner per engine: load -> build -> run -> write -> report -> record; sweeps and
+        // reruns. What the command line (and later the Python binding and MPI launches) call.
+        .target(name: "PlexusSession",
                 dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "PlexusIO", "PlexusReport"],
                 swiftSettings: fast),
+        .target(name: "Plexus",
+                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "PlexusIO", "PlexusReport", "PlexusSession"],
+                swiftSettings: fast),
+        // Argument parsing only.
         .executableTarget(
             name: "PlexusCLI",
-            dependencies: ["Plexus", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["PlexusCore", "PlexusSession", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fast),
         .testTarget(name: "PlexusTests", dependencies: ["Plexus"], swiftSettings: fast),
     ],

@@ -1,15 +1,88 @@
 import ArgumentParser
 import Foundation
-import Plexus
+import PlexusCore
+import PlexusSession
+
+// The command line: arguments in, PlexusSession called, errors out. Nothing else lives here.
 
 @main
 struct PlexusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plexus",
         abstract: "Brain simulation at every scale: point-neuron networks (NEST's job), detailed cells (Arbor's and NEURON's), whole-brain neural masses (TVB's).",
-        version: Provenance.version,
-        subcommands: [Run.self, Models.self, ReportCommand.self, RerunCommand.self, Sweep.self],
-        defaultSubcommand: nil)
+        version: RunRecord.version,
+        subcommands: [Run.self, Sweep.self, Models.self, ReportCommand.self, RerunCommand.self])
+}
+
+/// A Plexus error as a message on standard error and exit status 1.
+func reporting(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as PlexusError {
+        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+/// Where results go and how a run speaks: shared by `plexus run` and `plexus sweep`.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Output folder (default: runs/<file name>/).")
+    var out: String?
+
+    @Option(name: .long, help: "Random seed (overrides the file's `seed`).")
+    var seed: UInt64?
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet = false
+
+    @Flag(name: .long, help: "Do not write report.html (`plexus report DIR` builds it later).")
+    var noReport = false
+
+    func request(_ file: String, threads: Int) -> RunRequest {
+        RunRequest(file: file, out: out, threads: threads, seed: seed, quiet: quiet, noReport: noReport,
+                   progressBar: isatty(2) != 0)
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Simulate an experiment file and write its results.")
+
+    @Argument(help: "Experiment file (YAML).")
+    var file: String
+
+    @Option(name: .long, help: "Worker threads (results are identical for any number).")
+    var threads: Int = 1
+
+    @OptionGroup var options: OutputOptions
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() throws { try reporting { try Session.run(options.request(file, threads: threads)) } }
+}
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a neural-mass experiment over a grid of one or two parameters.")
+
+    @Argument(help: "Experiment file (YAML) with a `sweep:` section.")
+    var file: String
+
+    @Option(name: .long, help: "Worker threads (default: all cores); each runs whole points.")
+    var threads: Int?
+
+    @OptionGroup var options: OutputOptions
+
+    func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+    }
+
+    func run() throws {
+        let tty = !options.quiet && isatty(2) != 0
+        try reporting {
+            try Session.sweep(options.request(file, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)) { done, total in
+                if tty { FileHandle.standardError.write(Data("\r\(done)/\(total) points\(done == total ? "\n" : "")".utf8)) }
+            }
+        }
+    }
 }
 
 struct Models: ParsableCommand {
@@ -24,66 +97,69 @@ struct Models: ParsableCommand {
     @Argument(help: "Show only this model, device, synapse, mechanism or coupling.")
     var name: String?
 
-    @Option(help: "Show only one engine: point, cable or mass.")
+    @Option(help: "Show only one engine: \(RunRecord.Engine.allCases.map(\.rawValue).joined(separator: ", ")).")
     var engine: String?
 
-    func validate() throws {
-        if let engine, !["point", "cable", "mass"].contains(engine) {
-            throw ValidationError("unknown engine '\(engine)'; engines: point, cable, mass")
+    func run() throws {
+        let kind = try engine.map { e in
+            guard let k = RunRecord.Engine(rawValue: e) else {
+                throw ValidationError("unknown engine '\(e)'; engines: \(RunRecord.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return k
         }
+        do { print(try Catalogue.listing(name: name, engine: kind)) } catch let e as PlexusError { throw ValidationError(e.message) }
     }
+}
 
-    private func row(_ name: String, _ value: Double, _ unit: String, _ doc: String) {
-        let v = unit.isEmpty ? OutputText.number(value) : "\(OutputText.number(value)) \(unit)"
-        print("  \(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(v.padding(toLength: 14, withPad: " ", startingAt: 0)) \(doc)")
-    }
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Rebuild a run folder's report.html from its data files and provenance.json.")
+
+    @Argument(help: "Run folder (written by `plexus run`).")
+    var dir: String
+
+    @Option(name: .long, help: "File name of the report inside the folder.")
+    var name: String = "report.html"
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet = false
 
     func run() throws {
-        var shown = 0
-        func wanted(_ n: String, _ e: String) -> Bool {
-            let ok = (name == nil || name == n) && (engine == nil || engine == e)
-            if ok { shown += 1 }
-            return ok
+        try reporting {
+            let r = try Session.report(directory: dir, name: name)
+            if !quiet { print(r.summary) }
         }
-        for (model, type) in ModelCatalog.neuronModels.sorted(by: { $0.key < $1.key }) where wanted(model, "point") {
-            print("\(model)  (point neuron; weights in \(type.weightDimension == .conductance ? "nS" : type.weightDimension == .voltage ? "mV" : "pA"))")
-            for p in type.parameters { row(p.name, p.defaultValue, p.dimension.canonicalUnit, p.doc) }
-            print("  recordables: \(type.state.filter(\.recordable).map(\.name).joined(separator: ", "))")
-        }
-        for (device, kind) in ModelCatalog.deviceModels.sorted(by: { $0.key < $1.key }) where wanted(device, "point") {
-            print("\(device)  (device)")
-            for p in kind.parameters { row(p.name, p.defaultValue, p.dimension.canonicalUnit, p.doc) }
-            for l in kind.listParameters { print("  \(l.name.padding(toLength: 18, withPad: " ", startingAt: 0)) [list]") }
-        }
-        for synapse in SynapseModel.allCases where wanted(synapse.rawValue, "point") {
-            let extra = synapse.needsVolumeTransmitter ? "; needs volume_transmitter" : ""
-            print("\(synapse.rawValue)  (synapse; weight and delay as for every synapse\(extra))")
-            for p in synapse.parameters { row(p.name, p.defaultValue, p.dimension.canonicalUnit, p.doc) }
-        }
-        if wanted(WaveformRelaxation.synapseModel, "point") {
-            print("\(WaveformRelaxation.synapseModel)  (synapse; electrical coupling of hh_psc_alpha_gap neurons)")
-            print("  weight             conductance g in nS; no delay; rule one_to_one with make_symmetric: true, or all_to_all within a population")
-            let w = WaveformRelaxation()
-            print("  kernel settings    use_wfr \(w.useWFR), wfr_comm_interval 1 ms, wfr_tol \(OutputText.number(w.tolerance)), wfr_max_iterations \(w.maxIterations), wfr_interpolation_order \(w.interpolationOrder)")
-        }
-        for (mech, info) in MechanismCatalog.all.sorted(by: { $0.key < $1.key }) where wanted(mech, "cable") {
-            print("\(mech)  (cable \(info.kind == .density ? "density" : "point") mechanism) \(info.doc)")
-            for p in info.parameters { row(p.name, p.defaultValue, p.dimension.unit, p.doc) }
-            if !info.state.isEmpty { print("  state: \(info.state.joined(separator: ", "))") }
-        }
-        for model in MassModels.all where wanted(model.name, "mass") {
-            print("\(model.name)  (neural mass) \(model.doc)")
-            for p in model.parameters { row(p.name, p.defaultValue, "", "\(p.doc) [range \(OutputText.number(p.lo)) .. \(OutputText.number(p.hi))]") }
-            print("  state variables: \(model.stateVariables.map(\.name).joined(separator: ", ")); variables of interest: \(model.variablesOfInterest.joined(separator: ", "))")
-        }
-        for coupling in CouplingKind.allCases where wanted(coupling.rawValue, "mass") {
-            print("\(coupling.rawValue)  (neural-mass coupling)")
-            for p in coupling.parameters { row(p.name, p.defaultValue, "", p.doc) }
-        }
-        if let name, shown == 0 {
-            let all = ModelCatalog.allNames + SynapseModel.allCases.map(\.rawValue) + [WaveformRelaxation.synapseModel] + MechanismCatalog.all.keys.sorted()
-                + MassModels.names + CouplingKind.allCases.map(\.rawValue)
-            throw ValidationError("unknown model '\(name)'\(engine.map { " in the \($0) engine" } ?? ""); known: \(all.joined(separator: ", "))")
+    }
+}
+
+struct RerunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rerun",
+        abstract: "Repeat a finished run from its provenance.json and say whether its outputs are identical.",
+        discussion: "Exit status 0 when every output is identical, 1 when a file differs (each is named).")
+
+    @Argument(help: "Run folder (written by `plexus run`).")
+    var dir: String
+
+    @Option(name: .long, help: "Worker threads (default: the run's; results are identical for any number).")
+    var threads: Int?
+
+    @Flag(name: .long, help: "Keep the repeated run's folder (printed) instead of deleting it.")
+    var keep = false
+
+    func run() throws {
+        try reporting {
+            let r = try Session.rerun(directory: dir, threads: threads, keep: keep) { print($0) }
+            for note in r.notes { print("note: \(note)") }
+            for c in r.comparisons { print("  " + c.summary) }
+            if keep { print("repeated run kept in \(r.directory)") }
+            if r.identical {
+                print("identical: all \(r.comparisons.count) output files have the same SHA-256 (rerun took \(String(format: "%.1f", r.seconds)) s)")
+            } else {
+                print("changed: \(r.comparisons.filter { !$0.identical }.map(\.file).joined(separator: ", "))")
+                throw ExitCode(1)
+            }
         }
     }
 }

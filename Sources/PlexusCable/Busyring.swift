@@ -93,8 +93,8 @@ public struct BusyringParameters: Sendable {
         return c
     }
 
-    public var network: CableNetworkDescription {
-        var n = CableNetworkDescription(resolution: dt, duration: duration, cells: [("busyring", cell)],
+    public var network: CableExperiment {
+        var n = CableExperiment(resolution: dt, duration: duration, cells: [("busyring", cell)],
                                         populations: [CablePopulation(name: "ring", cell: "busyring", size: cells)])
         n.connections = [.ring(population: "ring", groupSize: ringSize, synapse: TargetRef("p_syn"), weight: weight, delay: minDelay)]
         if synapses > 1 {

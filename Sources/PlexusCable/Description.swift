@@ -145,7 +145,7 @@ public struct EventGenerator: Sendable, Equatable, Codable {
 }
 
 /// A whole cable experiment: what `engine: cable` files decode into.
-public struct CableNetworkDescription: Sendable, Equatable, Codable {
+public struct CableExperiment: Sendable, Equatable, Codable {
     public var resolution: Double = 0.025
     public var duration: Double
     public var seed: UInt64 = 1
@@ -161,7 +161,7 @@ public struct CableNetworkDescription: Sendable, Equatable, Codable {
         self.resolution = resolution; self.duration = duration; self.cells = cells; self.populations = populations
     }
 
-    public static func == (a: CableNetworkDescription, b: CableNetworkDescription) -> Bool {
+    public static func == (a: CableExperiment, b: CableExperiment) -> Bool {
         a.resolution == b.resolution && a.duration == b.duration && a.seed == b.seed && a.cells.map(\.0) == b.cells.map(\.0)
             && a.cells.map(\.1) == b.cells.map(\.1) && a.populations == b.populations && a.connections == b.connections
             && a.generators == b.generators && a.recordSpikes == b.recordSpikes

@@ -199,7 +199,7 @@ enum HH {
 /// A cable network built for simulation: per-thread cell groups, connection tables keyed by
 /// source, event generators. Build is a measured phase; `run` simulates.
 public final class CableNetwork: @unchecked Sendable {
-    public let description: CableNetworkDescription
+    public let description: CableExperiment
     public let grid: TimeGrid
     public let totalSteps: Int64
     public let cellCount: Int
@@ -225,7 +225,7 @@ public final class CableNetwork: @unchecked Sendable {
         var target: UInt32, weight: Float, rate: Double, start: Double, stop: Double, seed: UInt64, id: UInt64
     }
 
-    public init(_ desc: CableNetworkDescription, threads: Int = 1) throws {
+    public init(_ desc: CableExperiment, threads: Int = 1) throws {
         description = desc
         guard threads >= 1 else { throw PlexusError("threads must be at least 1") }
         grid = try TimeGrid(resolution: desc.resolution)

@@ -27,14 +27,14 @@ import PlexusCable
 /// report: {times: [12 ms, 30 ms], cells: [0]}   # optional: when and which cells report.html draws coloured by voltage
 /// ```
 public enum CableExperimentFile {
-    public static func load(_ path: String) throws -> CableNetworkDescription {
+    public static func load(_ path: String) throws -> CableExperiment {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw PlexusError("cannot read the experiment file", file: path)
         }
         return try decode(text, file: path)
     }
 
-    public static func decode(_ text: String, file: String = "<string>") throws -> CableNetworkDescription {
+    public static func decode(_ text: String, file: String = "<string>") throws -> CableExperiment {
         let root = try ExperimentFile.compose(text, file: file)
         let top = try YNode(node: root, file: file, path: "").mapping(
             allowed: ["engine", "resolution", "duration", "seed", "cells", "populations", "connections", "generators", "record", "description", "report"])
@@ -63,7 +63,7 @@ public enum CableExperimentFile {
             guard size >= 1 else { throw m["size"]!.error("size must be >= 1, got \(size)") }
             pops.append(CablePopulation(name: name, cell: cname, size: size))
         }
-        var net = CableNetworkDescription(resolution: resolution, duration: duration, cells: cells, populations: pops)
+        var net = CableExperiment(resolution: resolution, duration: duration, cells: cells, populations: pops)
         if let s = top["seed"] {
             guard let v = UInt64(try s.string()) else { throw s.error("seed must be a whole number >= 0") }
             net.seed = v
@@ -269,7 +269,7 @@ public enum CableExperimentFile {
     }
 
     /// "pop[3]" or "pop" (index 0 when `single`).
-    static func cellRef(_ node: YNode, _ net: CableNetworkDescription) throws -> Int {
+    static func cellRef(_ node: YNode, _ net: CableExperiment) throws -> Int {
         let s = try node.string()
         var name = s, index = 0
         if let open = s.firstIndex(of: "["), s.hasSuffix("]") {
@@ -289,7 +289,7 @@ public enum CableExperimentFile {
         return TargetRef(try s.string(), try m["index"]?.int() ?? 0)
     }
 
-    static func connection(_ node: YNode, _ net: CableNetworkDescription) throws -> CableConnectionSet {
+    static func connection(_ node: YNode, _ net: CableExperiment) throws -> CableConnectionSet {
         let m = try node.mapping(allowed: ["source", "detector", "target", "synapse", "index", "weight", "delay", "rule", "population",
                                            "group_size", "count", "min_delay"])
         let rule = try m["rule"]?.string() ?? "one"
@@ -326,7 +326,7 @@ public enum CableExperimentFile {
         }
     }
 
-    static func generator(_ node: YNode, _ net: CableNetworkDescription) throws -> EventGenerator {
+    static func generator(_ node: YNode, _ net: CableExperiment) throws -> EventGenerator {
         let m = try node.mapping(allowed: ["population", "cells", "every", "synapse", "index", "weight", "times", "regular", "poisson"])
         guard let p = m["population"] else { throw node.error("a generator needs `population:`") }
         let pop = try p.string()

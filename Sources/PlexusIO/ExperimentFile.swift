@@ -17,14 +17,14 @@ public enum ExperimentFile {
     }
 
     /// The engine an experiment file is for: its `engine:` key, `point` when absent.
-    public static func engine(_ text: String, file: String) throws -> String {
+    public static func engine(_ text: String, file: String) throws -> RunRecord.Engine {
         let top = try YNode(node: compose(text, file: file), file: file, path: "").mapping()
-        guard let e = top.first(where: { $0.0 == "engine" })?.1 else { return "point" }
+        guard let e = top.first(where: { $0.0 == "engine" })?.1 else { return .point }
         let name = try e.string()
-        guard ["point", "cable", "mass"].contains(name) else {
-            throw e.error("unknown engine '\(name)'; known: point, cable, mass")
+        guard let engine = RunRecord.Engine(rawValue: name) else {
+            throw e.error("unknown engine '\(name)'; known: \(RunRecord.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        return name
+        return engine
     }
 
     /// The YAML tree of an experiment file; syntax errors name the line.

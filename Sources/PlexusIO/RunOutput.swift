@@ -77,24 +77,38 @@ public struct RunOutput {
         }
     }
 
-    /// provenance.json, written after the outputs: it lists them with their SHA-256. Returns the
-    /// text written.
+    /// provenance.json, written after the outputs: the record with every output listed with its
+    /// SHA-256. Returns the text written.
     @discardableResult
-    public mutating func writeProvenance(_ record: [String: Any]) throws -> String {
+    public mutating func writeRecord(_ record: RunRecord) throws -> (RunRecord, String) {
         var record = record
-        record["outputs"] = try written.map { url -> [String: Any] in
+        record.outputs = try written.map { url in
             let data = try Data(contentsOf: url)
-            return ["file": url.lastPathComponent, "bytes": data.count, "sha256": data.withUnsafeBytes { SHA256.hex(buffer: $0) }]
+            return RunRecord.Output(file: url.lastPathComponent, bytes: data.count, sha256: data.withUnsafeBytes { SHA256.hex(buffer: $0) })
         }
-        let data = try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys])
-        let text = String(decoding: data, as: UTF8.self) + "\n"
-        try write("provenance.json") { out in out.raw(text) }
-        return text
+        let text = try record.json()
+        try write(RunFolder.recordFile) { out in out.raw(text) }
+        return (record, text)
     }
 
-    /// report.html (derived from the outputs and provenance.json; not listed among the outputs).
+    /// report.html (not listed: it is derived from the outputs and provenance.json).
     public mutating func writeReport(_ html: String, name: String = "report.html") throws {
         try write(name, listed: false) { out in out.raw(html) }
+    }
+}
+
+/// A finished run folder, read back.
+public enum RunFolder {
+    public static let recordFile = "provenance.json"
+
+    /// provenance.json's text and the record it holds.
+    public static func readRecord(_ directory: String) throws -> (RunRecord, String) {
+        let path = URL(fileURLWithPath: directory).appendingPathComponent(recordFile).path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PlexusError("no \(recordFile): not a finished run folder", file: directory)
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        return (try RunRecord(json: text, file: path), text)
     }
 }
 
@@ -155,10 +169,9 @@ public struct OutputComparison: Sendable, Equatable {
     }
 }
 
-/// Facts about the machine and the build, for provenance records.
+/// Facts for run records that only IO can find out (the source tree, the experiment text), and
+/// the resolved experiment of each engine.
 public enum Provenance {
-    public static let version = "0.1.0"
-
     /// Commit of the source tree this binary was built from, read from its .git folder.
     public static var gitCommit: String? {
         var dir = URL(fileURLWithPath: #filePath)
@@ -197,34 +210,6 @@ public enum Provenance {
         return p.terminationStatus == 0 ? !out.isEmpty : nil
     }
 
-    public static var machine: [String: Any] {
-        let info = ProcessInfo.processInfo
-        var m: [String: Any] = ["hostname": info.hostName, "os": info.operatingSystemVersionString, "cpus": info.processorCount,
-                                "memory_bytes": info.physicalMemory]
-        if let cpu = cpuModel { m["cpu_model"] = cpu }
-        return m
-    }
-
-    /// The processor's name from /proc/cpuinfo (Linux), nil elsewhere.
-    public static var cpuModel: String? {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-            if let colon = line.firstIndex(of: ":") {
-                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return nil
-    }
-
-    /// How this binary was compiled: "debug" or "release".
-    public static var build: String {
-        #if DEBUG
-        return "debug"
-        #else
-        return "release"
-        #endif
-    }
-
     /// The experiment file's `description:` (nil when absent or not text).
     public static func experimentDescription(_ text: String) -> String? {
         guard let node = try? Yams.compose(yaml: text), case .mapping(let m) = node else { return nil }
@@ -239,35 +224,31 @@ public enum Provenance {
     /// the SHA-256 recorded at the time. Files the repeat wrote that the original did not list
     /// count as changed too.
     public static func compareOutputs(original: String, rerun: String) throws -> [OutputComparison] {
-        func listed(_ dir: String) throws -> [(String, String)] {
-            let url = URL(fileURLWithPath: dir).appendingPathComponent("provenance.json")
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw PlexusError("no provenance.json: not a finished run folder", file: dir)
-            }
-            guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let outputs = json["outputs"] as? [[String: Any]] else {
-                throw PlexusError("provenance.json lists no outputs", file: url.path)
-            }
-            return outputs.compactMap { o in (o["file"] as? String).map { ($0, o["sha256"] as? String ?? "") } }
-        }
         func hash(_ dir: String, _ file: String) -> String? {
             FileManager.default.contents(atPath: URL(fileURLWithPath: dir).appendingPathComponent(file).path).map { d in d.withUnsafeBytes { SHA256.hex(buffer: $0) } }
         }
-        let before = try listed(original)
-        let after = try listed(rerun)
+        let before = try RunFolder.readRecord(original).0.outputs
+        let after = try RunFolder.readRecord(rerun).0.outputs
         var out: [OutputComparison] = []
-        for (file, recorded) in before {
-            out.append(OutputComparison(file: file, recorded: recorded, original: hash(original, file), rerun: hash(rerun, file)))
+        for o in before {
+            out.append(OutputComparison(file: o.file, recorded: o.sha256, original: hash(original, o.file), rerun: hash(rerun, o.file)))
         }
-        for (file, recorded) in after where !before.contains(where: { $0.0 == file }) {
-            out.append(OutputComparison(file: file, recorded: nil, original: hash(original, file), rerun: hash(rerun, file) ?? recorded))
+        for o in after where !before.contains(where: { $0.file == o.file }) {
+            out.append(OutputComparison(file: o.file, recorded: nil, original: hash(original, o.file), rerun: hash(rerun, o.file) ?? o.sha256))
         }
         return out
     }
 
-    public static func isoNow() -> String {
-        let f = ISO8601DateFormatter()
-        return f.string(from: Date())
+    /// A point network's populations as a run record lists them (gids 1-based, as NEST).
+    public static func populations(_ net: PointNetwork) -> [RunRecord.Population] {
+        net.populations.map { .init(name: $0.name, model: $0.model, firstGid: $0.firstNode + 1, size: $0.size) }
+    }
+
+    /// The populations whose spikes a point experiment records, in the order asked for.
+    public static func spikesRecorded(_ exp: PointExperiment) -> [String] {
+        var recorded: [String] = []
+        for r in exp.recordings { if case .spikes(let p) = r, !recorded.contains(p) { recorded.append(p) } }
+        return recorded
     }
 
     /// The fully resolved description of a point network: every parameter with its value.
@@ -341,6 +322,16 @@ public enum Provenance {
         var out: [String: Any] = ["engine": "point", "resolution_ms": net.grid.h, "duration_ms": net.grid.time(net.totalSteps), "seed": exp.seed,
                                   "populations": pops, "connections": conns, "record": recs]
         if let k = resolvedKernel(net) { out["kernel"] = k }
+        if let sp = net.structuralPlasticityResolved() { out["structural_plasticity"] = sp }
         return out
+    }
+}
+
+extension JSONValue {
+    /// A JSONSerialization-style tree (dictionaries, arrays, strings, numbers, booleans), as the
+    /// engines' resolved descriptions are still built, as a JSON value.
+    public init(foundation object: Any) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        self = try JSONValue(parsing: String(decoding: data, as: UTF8.self))
     }
 }

@@ -120,18 +120,3 @@ extension RunOutput {
         }
     }
 }
-
-extension Provenance {
-    /// Adds the resolved structural plasticity to a point run's provenance record.
-    public static func addStructural(_ record: inout [String: Any], _ net: PointNetwork) {
-        guard let sp = net.structuralPlasticityResolved() else { return }
-        if var exp = record["experiment"] as? [String: Any] {
-            exp["structural_plasticity"] = sp
-            record["experiment"] = exp
-        }
-        if var counts = record["counts"] as? [String: Any] {
-            counts["structural_synapses"] = net.structuralSynapseCount
-            record["counts"] = counts
-        }
-    }
-}

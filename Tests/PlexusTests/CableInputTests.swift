@@ -211,7 +211,7 @@ final class CableInputTests: XCTestCase {
         cell.paints = [Paint(.all, MechanismDescription("pas", ["e": -65]))]
         cell.places = [.synapse(.somaCenter, MechanismDescription("exp2syn"), label: "syn")]
         cell.probes = [Probe(.somaCenter, variable: "exp2syn.B"), Probe(.somaCenter)]
-        var net = CableNetworkDescription(duration: 20, cells: [("c", cell)], populations: [CablePopulation(name: "p", cell: "c", size: 2)])
+        var net = CableExperiment(duration: 20, cells: [("c", cell)], populations: [CablePopulation(name: "p", cell: "c", size: 2)])
         net.generators = [EventGenerator(population: "p", cells: [0], synapse: TargetRef("syn"), weight: 0.01, schedule: .regular(start: 2, interval: 5, stop: 20)),
                           EventGenerator(population: "p", cells: [1], synapse: TargetRef("syn"), weight: 0.01, schedule: .poisson(rate: 200, start: 0, stop: 20, seed: 4))]
         let r1 = try CableNetwork(net, threads: 1).run(), r2 = try CableNetwork(net, threads: 2).run()

@@ -20,7 +20,7 @@ final class CableNumericsTests: XCTestCase {
         cell.places = [.iclamp(.location(MLocation(branch: 0, pos: 0)), delay: 0, duration: .infinity, amplitude: 0.01)]
         let xs = (0..<cvs).map { (Double($0) + 0.5) / Double(cvs) }
         cell.probes = [Probe(.sum(xs.map { .location(MLocation(branch: 0, pos: $0)) }), variable: "v", interval: duration)]
-        let net = CableNetworkDescription(resolution: dt, duration: duration, cells: [("cable", cell)],
+        let net = CableExperiment(resolution: dt, duration: duration, cells: [("cable", cell)],
                                           populations: [CablePopulation(name: "c", cell: "cable", size: 1)])
         let results = try CableNetwork(net).run()
         return (xs.map { $0 * 1000 }, results.probes.map { $0.values.last! })
@@ -75,7 +75,7 @@ final class CableNumericsTests: XCTestCase {
         cell.probes = [Probe(.somaCenter, label: "soma"),
                        Probe(.onComponents(1 - 0.5 / Double(n), .dend), label: "dend_lastcv"),
                        Probe(.somaCenter, variable: "hh.m", label: "m")]
-        let net = CableNetworkDescription(resolution: 0.025, duration: 60, cells: [("bas", cell)],
+        let net = CableExperiment(resolution: 0.025, duration: 60, cells: [("bas", cell)],
                                           populations: [CablePopulation(name: "c", cell: "bas", size: 1)])
         return try CableNetwork(net).run()
     }

@@ -10,7 +10,7 @@ import XCTest
 final class CableReportTests: XCTestCase {
     /// Soma (one CV) and a 200-µm dendrite in 10 CVs along x; hh soma, passive dendrite, a
     /// current step into the soma from 2 ms, a voltage probe at the soma centre every step.
-    static func ballAndStick(duration: Double = 20) throws -> CableNetworkDescription {
+    static func ballAndStick(duration: Double = 20) throws -> CableExperiment {
         var tree = SegmentTree()
         let soma = try tree.append(parent: -1, prox: MPoint(0, 0, 0, 6.3), dist: MPoint(12.6, 0, 0, 6.3), tag: 1)
         _ = try tree.append(parent: soma, prox: MPoint(12.6, 0, 0, 0.5), dist: MPoint(212.6, 0, 0, 0.5), tag: 3)
@@ -19,7 +19,7 @@ final class CableReportTests: XCTestCase {
         cell.paints = [Paint(.soma, MechanismDescription("hh")), Paint(.dend, MechanismDescription("pas", ["g": 0.001, "e": -65]))]
         cell.places = [.iclamp(.somaCenter, delay: 2, duration: 30, amplitude: 0.1)]
         cell.probes = [Probe(.somaCenter, variable: "v", label: "soma")]
-        return CableNetworkDescription(resolution: 0.025, duration: duration, cells: [("bas", cell)],
+        return CableExperiment(resolution: 0.025, duration: duration, cells: [("bas", cell)],
                                        populations: [CablePopulation(name: "c", cell: "bas", size: 1)])
     }
 

@@ -149,20 +149,19 @@ final class MassReportTests: XCTestCase {
         try csv(d.monitors[1]).write(to: dir.appendingPathComponent("bold.csv"), atomically: true, encoding: .utf8)
         try matrix(d.fc!.matrix).write(to: dir.appendingPathComponent("fc.csv"), atomically: true, encoding: .utf8)
         try matrix(d.weights!).write(to: dir.appendingPathComponent("sc.csv"), atomically: true, encoding: .utf8)
-        let provenance = """
-        {"engine": "mass", "experiment": {"duration_ms": 1500, "model": {"name": "Generic2dOscillator"}},
-         "monitor_files": [{"file": "tavg.csv", "type": "temporal_average", "period_ms": 1, "variables": ["V"]},
-                           {"file": "bold.csv", "type": "bold", "period_ms": 720, "variables": ["V"]}],
-         "fc": {"monitor": 0, "variable": "V", "samples": 1500}}
-        """
-        let read = try MassReportData.read(directory: dir.path, provenance: JSONValue(parsing: provenance))
+        var provenance = RunRecord(engine: .mass, experimentFile: "mass.yaml", experimentText: "", durationMs: 1500, resolutionMs: 0.1)
+        provenance.model = "Generic2dOscillator"
+        provenance.monitors = [.init(file: "tavg.csv", type: "temporal_average", periodMs: 1, variables: ["V"]),
+                               .init(file: "bold.csv", type: "bold", periodMs: 720, variables: ["V"])]
+        provenance.fc = .init(monitor: 0, variable: "V", samples: 1500, fcVsSC: nil, fcVsFC: nil)
+        let read = try MassReportData.read(directory: dir.path, record: provenance)
         XCTAssertEqual(read.labels, d.labels)
         XCTAssertEqual(read.monitors, d.monitors)
         XCTAssertEqual(read.weights, d.weights)
         XCTAssertEqual(RenderedSections(MassReport.sections(read)).svgs, RenderedSections(MassReport.sections(d)).svgs)
         // A broken matrix file is named in the error.
         try "region,R0,R1\nR0,1,x\n".write(to: dir.appendingPathComponent("sc.csv"), atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try MassReportData.read(directory: dir.path, provenance: JSONValue(parsing: provenance))) { e in
+        XCTAssertThrowsError(try MassReportData.read(directory: dir.path, record: provenance)) { e in
             XCTAssertTrue("\(e)".contains("sc.csv"), "\(e)")
         }
     }

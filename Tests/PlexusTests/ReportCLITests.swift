@@ -136,7 +136,7 @@ final class ReportCLITests: XCTestCase {
         var checked: [String] = []
         for name in examples {
             let text = try String(contentsOf: Self.repo.appendingPathComponent("examples/\(name)"), encoding: .utf8)
-            guard (try? ExperimentFile.engine(text, file: name)) == "point" else { continue }   // other engines: tests below
+            guard (try? ExperimentFile.engine(text, file: name)) == .point else { continue }   // other engines: tests below
             let exp = try ExperimentFile.decode(text, file: name)
             let neurons = exp.populations.reduce(0) { $0 + $1.size }
             let k = max(1, (neurons + 799) / 800)
@@ -207,7 +207,7 @@ final class ReportCLITests: XCTestCase {
         for name in examples {
             let path = Self.repo.appendingPathComponent("examples/\(name)")
             var text = try String(contentsOf: path, encoding: .utf8)
-            guard (try? ExperimentFile.engine(text, file: name)) == "cable" else { continue }
+            guard (try? ExperimentFile.engine(text, file: name)) == .cable else { continue }
             if name == "busyring.yaml" { text = edited(text, [("ring: {cell: busyring, size: 64}", "ring: {cell: busyring, size: 10}")], name: name) }
             text = text.replacingOccurrences(of: "swc: data/", with: "swc: \(path.deletingLastPathComponent().path)/data/")
             let file = work.appendingPathComponent(name)

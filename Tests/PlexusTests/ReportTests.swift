@@ -116,9 +116,13 @@ final class ReportTests: XCTestCase {
         try out.writeSpikes(results)
         try out.writeStates(results)
         try out.writeWeights(results)
-        let text = try out.writeProvenance(["engine": "point", "experiment": Provenance.resolved(net), "seed": 1,
-                                            "timings_s": ["read": 0.1, "build": 0.2, "simulate": 0.3, "write": 0.05, "total": 0.65]])
-        let provenance = try JSONValue(parsing: text)
+        var record = RunRecord(engine: .point, experimentFile: "report.yaml", experimentText: "", durationMs: 300, resolutionMs: 0.1,
+                               experiment: try JSONValue(foundation: Provenance.resolved(net)))
+        record.seed = 1
+        record.timings = [.init("read", 0.1), .init("build", 0.2), .init("simulate", 0.3), .init("write", 0.05), .init("total", 0.65)]
+        record.populations = Provenance.populations(net)
+        record.spikesRecorded = Provenance.spikesRecorded(exp)
+        let (provenance, text) = try out.writeRecord(record)
 
         let memory = PointReportData(
             durationMs: 300, resolutionMs: 0.1,
@@ -129,7 +133,7 @@ final class ReportTests: XCTestCase {
             traces: results.states.map { .init(population: $0.population, variables: $0.variables, units: ["mV"], times: $0.times, gids: $0.gids, values: $0.values) },
             weights: .init(times: results.weights.map(\.time), sources: results.weights.map(\.source), targets: results.weights.map(\.target),
                            weights: results.weights.map(\.weight), unit: "mV"))
-        let files = try PointReportData.read(directory: dir.path, provenance: provenance,
+        let files = try PointReportData.read(directory: dir.path, record: provenance,
                                              unitOf: { _, v in v == "V_m" || v == "weight" ? "mV" : nil })
         XCTAssertGreaterThan(results.weights.count, 10, "the plastic synapses logged their weights")
         XCTAssertEqual(files.weights?.weights, memory.weights?.weights)

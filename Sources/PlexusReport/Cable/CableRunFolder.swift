@@ -1,35 +1,25 @@
 import Foundation
+import PlexusCore
 
 extension CableReportData {
     /// Reads a cable run's folder: spikes.csv (`population,gid,detector,t_ms`), the probe files
     /// named by provenance.json's `probe_files` (`t_ms,gid:label,...`), morphology.csv and
     /// cv_voltage.csv, with populations, duration and probe variables from the resolved experiment.
-    public static func read(directory: String, provenance p: JSONValue) throws -> CableReportData {
+    public static func read(directory: String, record: RunRecord) throws -> CableReportData {
         let dir = URL(fileURLWithPath: directory)
-        guard let exp = p["experiment"] else { throw ReportError("provenance.json has no resolved experiment", file: directory) }
-        let duration = exp["duration"]?.double ?? 0
-        let resolution = exp["resolution"]?.double ?? 0.025
-        var populations: [Population] = []
+        let duration = record.durationMs
+        let resolution = record.resolutionMs
+        let populations = (record.populations ?? []).map { Population(name: $0.name, firstGid: $0.firstGid, size: $0.size) }
         var cellOfPopulation: [String: String] = [:]
-        var first = 0
-        for pop in exp["populations"]?.array ?? [] {
-            guard let name = pop["name"]?.string else { continue }
-            let size = pop["size"]?.int ?? 1
-            populations.append(Population(name: name, firstGid: first, size: size))
-            cellOfPopulation[name] = pop["cell"]?.string
-            first += size
-        }
+        for pop in record.populations ?? [] { cellOfPopulation[pop.name] = pop.model }
         // Probes of each cell kind: (label, variable), for the variable of each probe column.
         var probesOfCell: [String: [(label: String?, variable: String)]] = [:]
-        let names = exp["cellNames"]?.array?.compactMap(\.string) ?? []
-        for (name, kind) in zip(names, exp["cellKinds"]?.array ?? []) {
-            probesOfCell[name] = (kind["probes"]?.array ?? []).map { ($0["label"]?.string, $0["variable"]?.string ?? "v") }
-        }
+        for p in record.probes ?? [] { probesOfCell[p.cell, default: []].append((p.label, p.variable)) }
         func cellKind(ofGid gid: Int) -> String? {
             populations.first { gid >= $0.firstGid && gid < $0.firstGid + $0.size }.flatMap { cellOfPopulation[$0.name] }
         }
 
-        let recorded = exp["recordSpikes"]?.bool ?? true
+        let recorded = !(record.spikesRecorded ?? []).isEmpty
         var gids: [Int] = [], times: [Double] = []
         let spikeFile = dir.appendingPathComponent("spikes.csv").path
         if recorded, FileManager.default.fileExists(atPath: spikeFile) {
@@ -37,7 +27,7 @@ extension CableReportData {
         }
 
         var probes: [Probe] = []
-        for file in p["probe_files"]?.array?.compactMap(\.string) ?? [] {
+        for file in record.probeFiles ?? [] {
             let path = dir.appendingPathComponent(file).path
             let (header, columns) = try CSVFile.readNumeric(path)
             guard header.first == "t_ms" else { throw ReportError("expected the columns t_ms,gid:label,... in the first line", file: path) }

@@ -1,20 +1,19 @@
 import Foundation
+import PlexusCore
 
 extension MassReportData {
     /// Reads a mass run's folder: the monitor files named by provenance.json's `monitor_files`
     /// (`t_ms,<labels>` or `t_ms,<variable>.<label>,...`), fc.csv and sc.csv (`region,<labels>`,
     /// one row per region) when present.
-    public static func read(directory: String, provenance p: JSONValue) throws -> MassReportData {
+    public static func read(directory: String, record: RunRecord) throws -> MassReportData {
         let dir = URL(fileURLWithPath: directory)
-        guard let exp = p["experiment"] else { throw ReportError("provenance.json has no resolved experiment", file: directory) }
         var monitors: [Monitor] = []
         var labels: [String] = []
-        let resolved = exp["monitors"]?.array ?? []
-        for (k, m) in (p["monitor_files"]?.array ?? []).enumerated() {
-            guard let file = m["file"]?.string else { continue }
+        for m in record.monitors ?? [] {
+            let file = m.file
             let path = dir.appendingPathComponent(file).path
             let (header, columns) = try CSVFile.readNumeric(path)
-            let variables = m["variables"]?.array?.compactMap(\.string) ?? []
+            let variables = m.variables
             guard header.first == "t_ms", !variables.isEmpty, (header.count - 1) % variables.count == 0 else {
                 throw ReportError("expected t_ms and one column per variable and region in the first line", file: path)
             }
@@ -22,9 +21,7 @@ extension MassReportData {
             let names = header[1...n].map { h in variables.count > 1 ? String(h.dropFirst(variables[0].count + 1)) : h }
             if labels.isEmpty { labels = names }
             guard names == labels else { throw ReportError("the region columns differ from those of the first monitor file", file: path) }
-            let kind = m["type"]?.string ?? (k < resolved.count ? resolved[k]["type"]?.string : nil) ?? "raw"
-            let period = m["period_ms"]?.double ?? (k < resolved.count ? resolved[k]["period_ms"]?.double : nil) ?? 0
-            monitors.append(Monitor(kind: kind, file: file, periodMs: period, variables: variables, times: columns[0],
+            monitors.append(Monitor(kind: m.type, file: file, periodMs: m.periodMs, variables: variables, times: columns[0],
                                     series: Array(columns.dropFirst())))
         }
         var fc: FC?
@@ -33,8 +30,7 @@ extension MassReportData {
             let (fcLabels, matrix) = try CSVFile.readLabelledMatrix(fcFile)
             if labels.isEmpty { labels = fcLabels }
             guard fcLabels == labels else { throw ReportError("the regions differ from the monitor files'", file: fcFile) }
-            fc = FC(matrix: matrix, monitor: p["fc"]?["monitor"]?.int ?? 0, variable: p["fc"]?["variable"]?.string ?? "",
-                    samples: p["fc"]?["samples"]?.int ?? 0)
+            fc = FC(matrix: matrix, monitor: record.fc?.monitor ?? 0, variable: record.fc?.variable ?? "", samples: record.fc?.samples ?? 0)
         }
         var weights: [Double]?
         let scFile = dir.appendingPathComponent("sc.csv").path
@@ -43,7 +39,7 @@ extension MassReportData {
             guard scLabels == labels else { throw ReportError("the regions differ from the monitor files'", file: scFile) }
             weights = matrix
         }
-        return MassReportData(durationMs: exp["duration_ms"]?.double ?? 0, model: exp["model"]?["name"]?.string ?? "",
+        return MassReportData(durationMs: record.durationMs, model: record.model ?? "",
                               labels: labels, monitors: monitors, fc: fc, weights: weights)
     }
 }
@@ -51,12 +47,9 @@ extension MassReportData {
 extension MassSweepData {
     /// Reads sweep.csv (the swept parameters, fc_sc, [fc_fc], mean_<v>, std_<v>, seconds, status)
     /// and the axes from provenance.json's `sweep`.
-    public static func read(directory: String, provenance p: JSONValue) throws -> MassSweepData {
+    public static func read(directory: String, record: RunRecord) throws -> MassSweepData {
         let path = URL(fileURLWithPath: directory).appendingPathComponent("sweep.csv").path
-        let axes = (p["sweep"]?.array ?? []).compactMap { a -> Axis? in
-            guard let name = a["parameter"]?.string else { return nil }
-            return Axis(parameter: name, values: a["values"]?.array?.compactMap(\.double) ?? [])
-        }
+        let axes = (record.sweep ?? []).map { Axis(parameter: $0.parameter, values: $0.values) }
         guard !axes.isEmpty else { throw ReportError("provenance.json has no sweep axes", file: directory) }
         guard let data = FileManager.default.contents(atPath: path) else { throw ReportError("cannot read the file", file: path) }
         let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)

@@ -1,4 +1,5 @@
 import Foundation
+import PlexusCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,21 +10,14 @@ extension PointReportData {
     /// the sizes, duration and recordings from provenance.json's resolved experiment.
     /// `unitOf(model, variable)` names a state variable's unit (variable "weight": the unit of
     /// the model's synaptic weights).
-    public static func read(directory: String, provenance p: JSONValue,
+    public static func read(directory: String, record: RunRecord,
                             unitOf: (String, String) -> String? = { _, _ in nil }) throws -> PointReportData {
         let dir = URL(fileURLWithPath: directory)
-        guard let exp = p["experiment"] else { throw ReportError("provenance.json has no resolved experiment", file: directory) }
-        let duration = exp["duration_ms"]?.double ?? 0
-        let resolution = exp["resolution_ms"]?.double ?? 0.1
+        let duration = record.durationMs
+        let resolution = record.resolutionMs
         var info: [String: (first: Int, size: Int, model: String)] = [:]
-        for pop in exp["populations"]?.array ?? [] {
-            guard let name = pop["name"]?.string else { continue }
-            info[name] = (pop["first_gid"]?.int ?? 1, pop["size"]?.int ?? 0, pop["model"]?.string ?? "")
-        }
-        var recorded: [String] = []
-        for r in exp["record"]?.array ?? [] where r["type"]?.string == "spike_recorder" {
-            if let pop = r["population"]?.string, !recorded.contains(pop) { recorded.append(pop) }
-        }
+        for pop in record.populations ?? [] { info[pop.name] = (pop.firstGid, pop.size, pop.model) }
+        let recorded = record.spikesRecorded ?? []
         var spikes: [Spikes] = []
         let spikeFile = dir.appendingPathComponent("spikes.csv")
         if !recorded.isEmpty, FileManager.default.fileExists(atPath: spikeFile.path) {
@@ -37,7 +31,7 @@ extension PointReportData {
             }
         }
         // Multimeter files in the order the provenance lists them (the order they were written).
-        var files = (p["outputs"]?.array ?? []).compactMap { $0["file"]?.string }
+        var files = record.outputs.map(\.file)
         if files.isEmpty {
             files = (try? FileManager.default.contentsOfDirectory(atPath: directory).sorted()) ?? []
         }

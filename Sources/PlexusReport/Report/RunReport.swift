@@ -1,4 +1,5 @@
 import Foundation
+import PlexusCore
 
 /// A table in a report: header cells and rows of text cells (numbers right-aligned).
 public struct ReportTable: Sendable, Equatable {
@@ -48,16 +49,16 @@ public struct RunReport: Sendable {
     /// Key facts at the top (experiment, duration, seed, threads, counts ...).
     public var summary: [(String, String)]
     public var body: RenderedSections
-    /// Wall time of each phase in seconds, in order (from the provenance's `timings_s`, plus
-    /// the report itself).
+    /// Wall time of each phase in seconds, in order (from the record's timings, plus the report
+    /// itself).
     public var timings: [(String, Double)]
-    /// provenance.json as written (shown in full) and parsed (shown as tables).
+    /// provenance.json as written (shown in full) and read (shown as tables).
     public var provenanceText: String
-    public var provenance: JSONValue
+    public var provenance: RunRecord
     public var footer: String
 
     public init(title: String, subtitle: String? = nil, summary: [(String, String)], body: RenderedSections,
-                timings: [(String, Double)], provenanceText: String, provenance: JSONValue, footer: String = "") {
+                timings: [(String, Double)], provenanceText: String, provenance: RunRecord, footer: String = "") {
         self.title = title; self.subtitle = subtitle; self.summary = summary; self.body = body
         self.timings = timings; self.provenanceText = provenanceText; self.provenance = provenance; self.footer = footer
     }
@@ -65,41 +66,25 @@ public struct RunReport: Sendable {
     /// All figures in order, numbered from 1.
     public var figures: [Figure] { body.figures }
 
-    /// The summary rows every engine shares, read from a provenance record.
-    public static func commonSummary(_ p: JSONValue) -> [(String, String)] {
-        var rows: [(String, String)] = []
-        func add(_ label: String, _ v: JSONValue?, _ suffix: String = "") {
-            if let v, v != .null { rows.append((label, v.text + suffix)) }
-        }
-        add("experiment file", p["experiment_file"])
-        add("engine", p["engine"])
-        add("duration", p[path: "experiment.duration_ms"], " ms")
-        add("resolution", p[path: "experiment.resolution_ms"], " ms")
-        add("seed", p["seed"])
-        add("threads", p["threads"])
-        if let counts = p["counts"]?.object {
-            // The counts a reader looks for first, then the rest in file order.
-            let first = ["neurons", "synapses", "spikes", "regions", "cells", "compartments"]
-            let ordered = first.compactMap { k in counts.first { $0.0 == k } } + counts.filter { !first.contains($0.0) }
-            for (k, v) in ordered { rows.append((k.replacingOccurrences(of: "_", with: " "), v.text)) }
-        }
-        if let b = p["bytes_per_synapse"]?.double { rows.append(("bytes per synapse", Ticks.short(b))) }
-        if let r = p["realtime_factor"]?.double { rows.append(("wall time / simulated time", Ticks.short(r))) }
-        if let s = p["timings_s"]?["total"]?.double { rows.append(("wall time of the run", Ticks.short(s) + " s")) }
-        add("started (UTC)", p["started_utc"])
+    /// The summary rows every engine shares, read from a run record.
+    public static func commonSummary(_ p: RunRecord) -> [(String, String)] {
+        var rows: [(String, String)] = [("experiment file", p.experimentFile), ("engine", p.engine.rawValue),
+                                        ("duration", Ticks.short(p.durationMs) + " ms")]
+        if p.resolutionMs > 0 { rows.append(("resolution", Ticks.short(p.resolutionMs) + " ms")) }
+        if let seed = p.seed { rows.append(("seed", String(seed))) }
+        rows.append(("threads", String(p.threads)))
+        if p.ranks > 1 { rows.append(("ranks", String(p.ranks))) }
+        for c in p.counts { rows.append((c.name.replacingOccurrences(of: "_", with: " "), String(c.value))) }
+        if let b = p.bytesPerSynapse { rows.append(("bytes per synapse", Ticks.short(b))) }
+        if let r = p.realtimeFactor { rows.append(("wall time / simulated time", Ticks.short(r))) }
+        if let s = p.seconds("total") { rows.append(("wall time of the run", Ticks.short(s) + " s")) }
+        rows.append(("started (UTC)", p.startedUTC))
         return rows
     }
 
-    /// `timings_s` of a provenance record in file order, `total` last.
-    public static func timings(_ p: JSONValue) -> [(String, Double)] {
-        guard let t = p["timings_s"]?.object else { return [] }
-        // Phases in the order they run (the record's keys are sorted), others after them.
-        let order = ["read", "read_and_build", "build", "sweep", "simulate", "write", "report"]
-        let known = order.compactMap { k in t.first { $0.0 == k } }
-        // Means (a sweep's mean_point) are no phases of the run.
-        let phases = (known + t.filter { !order.contains($0.0) && $0.0 != "total" && !$0.0.hasPrefix("mean_") }).compactMap { k, v in v.double.map { (k, $0) } }
-        let total = t.first { $0.0 == "total" }?.1.double
-        return phases + (total.map { [("total", $0)] } ?? [])
+    /// The record's phases in the order they ran, `total` last.
+    public static func timings(_ p: RunRecord) -> [(String, Double)] {
+        p.timings.filter { $0.phase != "total" }.map { ($0.phase, $0.seconds) } + p.timings.filter { $0.phase == "total" }.map { ($0.phase, $0.seconds) }
     }
 
     public func html() -> String {
@@ -165,8 +150,8 @@ public struct RunReport: Sendable {
 
         h.raw("<section id=\"provenance\"><h2>Provenance</h2>\n")
         h.keyValue(RunReport.provenanceRows(provenance))
-        if let outputs = provenance["outputs"]?.array, !outputs.isEmpty {
-            let rows = outputs.map { o in [o["file"]?.text ?? "", o["bytes"]?.text ?? "", o["sha256"]?.text ?? ""] }
+        if !provenance.outputs.isEmpty {
+            let rows = provenance.outputs.map { o in [o.file, String(o.bytes), o.sha256] }
             h.table(ReportTable(caption: "Output files (report.html is derived from them and not listed)",
                                 columns: ["file", "bytes", "SHA-256"], rows: rows))
         }
@@ -178,26 +163,22 @@ public struct RunReport: Sendable {
         return h.string
     }
 
-    static func provenanceRows(_ p: JSONValue) -> [(String, String)] {
-        var rows: [(String, String)] = []
-        if let v = p["plexus_version"] { rows.append(("Plexus version", v.text)) }
-        if let c = p["git_commit"] {
-            let dirty = p["git_dirty"]?.bool == true ? " (uncommitted changes in the tree)" : ""
-            rows.append(("git commit", c.text + dirty))
-        }
-        if let b = p["build"] { rows.append(("build", b.text)) }
-        if let c = p["command"]?.array { rows.append(("command", c.map(\.text).joined(separator: " "))) }
-        if let f = p["experiment_file"] { rows.append(("experiment file", f.text)) }
-        if let s = p["experiment_sha256"] { rows.append(("experiment SHA-256", s.text)) }
-        if let s = p["seed"] { rows.append(("seed", s.text)) }
-        if let t = p["threads"] { rows.append(("threads", t.text)) }
-        if let m = p["machine"]?.object {
-            rows.append(("machine", m.map { "\($0.0.replacingOccurrences(of: "_", with: " ")): \($0.0 == "memory_bytes" ? RunReport.bytes($0.1.double ?? 0) : $0.1.text)" }
-                .joined(separator: "; ")))
-        }
-        if let r = p["peak_rss_bytes"]?.double { rows.append(("peak memory (RSS)", RunReport.bytes(r))) }
-        if let s = p["started_utc"] { rows.append(("started (UTC)", s.text)) }
-        if let s = p["finished_utc"] { rows.append(("finished (UTC)", s.text)) }
+    static func provenanceRows(_ p: RunRecord) -> [(String, String)] {
+        var rows: [(String, String)] = [("Plexus version", p.plexusVersion)]
+        if let c = p.gitCommit { rows.append(("git commit", c + (p.gitDirty == true ? " (uncommitted changes in the tree)" : ""))) }
+        rows.append(("build", p.build))
+        rows.append(("command", p.commandLine.joined(separator: " ")))
+        rows.append(("experiment file", p.experimentFile))
+        rows.append(("experiment SHA-256", p.experimentSHA256))
+        if let s = p.seed { rows.append(("seed", String(s))) }
+        rows.append(("threads", String(p.threads)))
+        if p.ranks > 1 { rows.append(("ranks", String(p.ranks))) }
+        let m = p.machine
+        rows.append(("machine", "hostname: \(m.hostname); os: \(m.os); cpus: \(m.cpus); memory: \(RunReport.bytes(Double(m.memoryBytes)))"
+            + (m.cpuModel.map { "; cpu model: \($0)" } ?? "")))
+        if let r = p.peakRSSBytes { rows.append(("peak memory (RSS)", RunReport.bytes(Double(r)))) }
+        rows.append(("started (UTC)", p.startedUTC))
+        rows.append(("finished (UTC)", p.finishedUTC))
         return rows
     }
 

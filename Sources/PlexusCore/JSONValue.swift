@@ -168,3 +168,61 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 }
+
+extension JSONValue: Codable {
+    /// Decodes any JSON value (object keys in the decoder's order).
+    public init(from decoder: Decoder) throws {
+        if let keyed = try? decoder.container(keyedBy: AnyKey.self) {
+            self = .object(try keyed.allKeys.map { ($0.stringValue, try keyed.decode(JSONValue.self, forKey: $0)) })
+        } else if var list = try? decoder.unkeyedContainer() {
+            var a: [JSONValue] = []
+            while !list.isAtEnd { a.append(try list.decode(JSONValue.self)) }
+            self = .array(a)
+        } else {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { self = .null }
+            else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+            else if let d = try? c.decode(Double.self) { self = .number(d) }
+            else { self = .string(try c.decode(String.self)) }
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .null: var c = encoder.singleValueContainer(); try c.encodeNil()
+        case .bool(let b): var c = encoder.singleValueContainer(); try c.encode(b)
+        // Non-finite numbers are not JSON: written as text ("nan", "inf"), as the records always did.
+        case .number(let d): var c = encoder.singleValueContainer(); if d.isFinite { try c.encode(d) } else { try c.encode("\(d)") }
+        case .string(let s): var c = encoder.singleValueContainer(); try c.encode(s)
+        case .array(let a): var c = encoder.unkeyedContainer(); for v in a { try c.encode(v) }
+        case .object(let o):
+            var c = encoder.container(keyedBy: AnyKey.self)
+            for (k, v) in o { try c.encode(v, forKey: AnyKey(k)) }
+        }
+    }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { return nil }
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral,
+                     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+    public init(stringLiteral s: String) { self = .string(s) }
+    public init(floatLiteral d: Double) { self = .number(d) }
+    public init(integerLiteral i: Int) { self = .number(Double(i)) }
+    public init(booleanLiteral b: Bool) { self = .bool(b) }
+    public init(arrayLiteral a: JSONValue...) { self = .array(a) }
+    public init(dictionaryLiteral o: (String, JSONValue)...) { self = .object(o) }
+
+    public init(_ s: String) { self = .string(s) }
+    public init(_ d: Double) { self = .number(d) }
+    public init(_ i: Int) { self = .number(Double(i)) }
+    public init(_ b: Bool) { self = .bool(b) }
+    public init(_ list: [Double]) { self = .array(list.map(JSONValue.number)) }
+    public init(_ list: [String]) { self = .array(list.map(JSONValue.string)) }
+}

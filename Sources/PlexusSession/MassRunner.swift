@@ -1,21 +1,26 @@
 import Foundation
-import Plexus
+import PlexusCore
+import PlexusIO
+import PlexusMass
+import PlexusReport
 
 /// Runs a neural-mass experiment (engine: mass): one CSV per monitor, fc.csv and sc.csv (the
 /// structural weights FC is compared with) when FC is asked for (or a bold/balloon monitor is
 /// present), provenance.json, report.html.
-enum MassRunner {
-    static func run(_ ctx: RunContext) throws {
+enum MassRunner: EngineRunner {
+    static let engine = RunRecord.Engine.mass
+
+    static func run(_ ctx: RunContext) throws -> RunRecord {
         var experiment = try MassExperimentFile.decode(ctx.text, file: ctx.file)
-        if let seed = ctx.seed { experiment.seed = seed }
-        let base = URL(fileURLWithPath: ctx.file).deletingLastPathComponent().path
+        if let seed = ctx.request.seed { experiment.seed = seed }
+        if !experiment.sweep.isEmpty { ctx.say("note: the file has a `sweep:` section; `plexus run` simulates its base point (`plexus sweep` runs the grid)") }
         let t1 = ResourceUsage.now()
-        let connectome = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: base) }
+        let connectome = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
         let sim = try ctx.located { try MassSimulation(experiment, connectome: connectome, threads: ctx.threads) }
         let t2 = ResourceUsage.now()
         for w in sim.warnings { ctx.say("note: \(w)") }
         ctx.say("\(ctx.name): \(sim.modelName) on \(sim.regions) regions (\(sim.couplingTerms) coupling terms, \(sim.blockedEdges) time-blocked), history \(sim.horizon) steps, \(sim.steps) steps of \(OutputText.number(experiment.integrator.dt)) ms; built in \(String(format: "%.2f", t2 - t1)) s")
-        let progress = Progress(enabled: !ctx.quiet && isatty(2) != 0, start: t2, duration: experiment.duration)
+        let progress = ctx.progress(start: t2, duration: experiment.duration)
         let result: MassResult
         do {
             defer { progress.finish() }
@@ -46,41 +51,36 @@ enum MassRunner {
         }
         let t4 = ResourceUsage.now()
         // The report's figures, timed before provenance.json is written.
-        let report = ctx.noReport ? nil : RenderedSections(MassReport.sections(RunReports.massData(experiment, sim, result, connectome, fc, files: files)))
+        let report = ctx.request.noReport ? nil : RenderedSections(MassReport.sections(Reports.massData(experiment, sim, result, connectome, fc, files: files)))
         let t5 = ResourceUsage.now()
-        var record = ctx.provenanceBase(seed: experiment.seed)
-        record["engine"] = "mass"
-        record["experiment"] = Provenance.resolved(sim)
-        if let d = Provenance.experimentDescription(ctx.text) { record["description"] = d }
-        var timings = ["read_and_build": t2 - ctx.t0, "simulate": t3 - t2, "write": t4 - t3, "total": t5 - ctx.t0]
-        if report != nil { timings["report"] = t5 - t4 }
-        record["timings_s"] = timings
+        var record = ctx.record(durationMs: experiment.duration, resolutionMs: experiment.integrator.dt, seed: experiment.seed,
+                                experiment: try JSONValue(foundation: Provenance.resolved(sim)))
+        record.timings = [.init("read_and_build", t2 - ctx.t0), .init("simulate", t3 - t2), .init("write", t4 - t3)]
+        if report != nil { record.timings.append(.init("report", t5 - t4)) }
+        record.timings.append(.init("total", t5 - ctx.t0))
+        record.cpuSeconds = [.init("simulate", result.simulateCPUSeconds)]
+        record.realtimeFactor = (t3 - t2) / (experiment.duration / 1000)
+        record.counts = [.init("regions", sim.regions), .init("steps", sim.steps), .init("coupling_terms", sim.couplingTerms),
+                         .init("time_blocked_terms", sim.blockedEdges), .init("per_step_terms", sim.perStepEdges),
+                         .init("history_bytes", sim.historyBytes), .init("thread_barrier_interval_steps", sim.barrierInterval),
+                         .init("threads_used", sim.threads)]
+        if !sim.warnings.isEmpty { record.warnings = sim.warnings }
+        record.model = sim.modelName
         // Which file holds which monitor, with the variables it recorded (the report reads them).
-        record["monitor_files"] = zip(files, result.monitors).map { f, m -> [String: Any] in
-            ["file": f, "type": m.description.kind.rawValue, "period_ms": m.description.period, "variables": m.variables]
+        record.monitors = zip(files, result.monitors).map { f, m in
+            RunRecord.Monitor(file: f, type: m.description.kind.rawValue, periodMs: m.description.period, variables: m.variables)
         }
-        record["realtime_factor"] = (t3 - t2) / (experiment.duration / 1000)
-        record["us_per_step"] = (t3 - t2) / Double(sim.steps) * 1e6
-        record["simulate_cpu_s"] = result.simulateCPUSeconds
-        record["cpu_us_per_step"] = result.simulateCPUSeconds / Double(sim.steps) * 1e6
-        record["counts"] = ["regions": sim.regions, "coupling_terms": sim.couplingTerms, "time_blocked_terms": sim.blockedEdges,
-                            "per_step_terms": sim.perStepEdges, "history_bytes": sim.historyBytes, "steps": sim.steps,
-                            "thread_barrier_interval_steps": sim.barrierInterval]
-        record["threads_used"] = sim.threads
-        if !sim.warnings.isEmpty { record["warnings"] = sim.warnings }
         if let fc {
-            var f: [String: Any] = ["monitor": fc.monitor, "variable": fc.variable, "samples": fc.samplesUsed,
-                                    "fc_vs_sc": fc.fcSC.isFinite ? fc.fcSC : "nan"]
-            if let x = fc.fcFC { f["fc_vs_fc"] = x.isFinite ? x : "nan" }
-            record["fc"] = f
+            record.fc = .init(monitor: fc.monitor, variable: fc.variable, samples: fc.samplesUsed, fcVsSC: fc.fcSC, fcVsFC: fc.fcFC)
         }
-        let provenanceText = try output.writeProvenance(record)
-        if let report {
-            let provenance = try RunReports.parse(provenanceText, file: ctx.outDir + "/provenance.json")
-            try output.writeReport(RunReports.html(body: report, provenanceText: provenanceText, provenance: provenance))
-        }
+        record = try ctx.finish(record, &output, report: report)
         var summary = "simulated \(OutputText.number(experiment.duration)) ms in \(String(format: "%.2f", t3 - t2)) s (\(String(format: "%.2f", (t3 - t2) / Double(sim.steps) * 1e6)) us/step)"
         if let fc { summary += "; FC-SC r = \(String(format: "%.3f", fc.fcSC))" + (fc.fcFC.map { String(format: ", FC-FC r = %.3f", $0) } ?? "") }
         ctx.say(summary + "; results in \(ctx.outDir)/ (\(files.joined(separator: ", "))\(fc != nil ? ", fc.csv, sc.csv" : "")\(report != nil ? ", report.html" : ""))")
+        return record
+    }
+
+    static func sections(directory: String, record: RunRecord) throws -> [ReportSection] {
+        MassReport.sections(try MassReportData.read(directory: directory, record: record))
     }
 }

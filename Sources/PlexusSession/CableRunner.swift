@@ -1,13 +1,18 @@
 import Foundation
-import Plexus
+import PlexusCable
+import PlexusCore
+import PlexusIO
+import PlexusReport
 
 /// Runs a multi-compartment experiment (engine: cable): spikes.csv, probes*.csv,
 /// morphology.csv and cv_voltage.csv (the shape and CV voltages report.html draws),
 /// provenance.json and report.html.
-enum CableRunner {
-    static func run(_ ctx: RunContext) throws {
+enum CableRunner: EngineRunner {
+    static let engine = RunRecord.Engine.cable
+
+    static func run(_ ctx: RunContext) throws -> RunRecord {
         var desc = try CableExperimentFile.decode(ctx.text, file: ctx.file)
-        if let seed = ctx.seed { desc.seed = seed }
+        if let seed = ctx.request.seed { desc.seed = seed }
         let t1 = ResourceUsage.now()
         let c1 = clock()
         let network = try ctx.located { try CableNetwork(desc, threads: ctx.threads) }
@@ -15,7 +20,7 @@ enum CableRunner {
         let c2 = clock()
         ctx.say("\(ctx.name): \(network.cellCount) cells, \(network.cvCount) CVs, \(network.targetCount) synapses in \(network.synapseInstanceCount) merged instances, \(network.connectionCount) connections; built in \(String(format: "%.2f", t2 - t1)) s")
         let request = try snapshotRequest(ctx, desc)
-        let progress = Progress(enabled: !ctx.quiet && isatty(2) != 0, start: t2, duration: desc.duration)
+        let progress = ctx.progress(start: t2, duration: desc.duration)
         defer { progress.finish() }
         let results = try ctx.located { try network.run(progress: progress.update, snapshots: request) }
         let t3 = ResourceUsage.now()
@@ -56,41 +61,42 @@ enum CableRunner {
         try writeShapes(&output, shapes, results.snapshots)
         let t4 = ResourceUsage.now()
         // The report's figures, timed before provenance.json is written.
-        let report = ctx.noReport ? nil : RenderedSections(CableReport.sections(RunReports.cableData(desc, results, shapes)))
+        let report = ctx.request.noReport ? nil : RenderedSections(CableReport.sections(Reports.cableData(desc, results, shapes)))
         let t5 = ResourceUsage.now()
-        var record = ctx.provenanceBase(seed: desc.seed)
-        record["engine"] = "cable"
-        if let d = Provenance.experimentDescription(ctx.text) { record["description"] = d }
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        if let data = try? encoder.encode(desc), let json = try? JSONSerialization.jsonObject(with: data) {
-            record["experiment"] = json
-        }
-        record["units"] = "mV, ms, um, nA, uS, S/cm2, ohm*cm, uF/cm2, degC; gids start at 0"
-        var timings = ["read": t1 - ctx.t0, "build": t2 - t1, "simulate": t3 - t2, "write": t4 - t3, "total": t5 - ctx.t0]
-        if report != nil { timings["report"] = t5 - t4 }
-        record["timings_s"] = timings
+        var record = ctx.record(durationMs: desc.duration, resolutionMs: desc.resolution, seed: desc.seed,
+                                experiment: try JSONDecoder().decode(JSONValue.self, from: encoder.encode(desc)))
+        record.timings = [.init("read", t1 - ctx.t0), .init("build", t2 - t1), .init("simulate", t3 - t2), .init("write", t4 - t3)]
+        if report != nil { record.timings.append(.init("report", t5 - t4)) }
+        record.timings.append(.init("total", t5 - ctx.t0))
         // CPU seconds of the process, all threads (less sensitive than wall time to other jobs).
-        record["cpu_s"] = ["build": Double(c2 - c1) / Double(CLOCKS_PER_SEC), "simulate": Double(c3 - c2) / Double(CLOCKS_PER_SEC)]
-        record["realtime_factor"] = desc.duration > 0 ? (t3 - t2) / (desc.duration / 1000) : 0
-        record["counts"] = ["cells": network.cellCount, "cvs": network.cvCount, "synapses": network.targetCount,
-                            "synapse_instances": network.synapseInstanceCount, "connections": network.connectionCount,
-                            "spikes": results.spikes.count, "events": results.events, "epoch_steps": network.epochSteps,
-                            "threads": network.threads]
-        record["bytes_per_connection"] = network.bytesPerConnection
-        record["probe_files"] = probeFiles
-        record["report"] = ["times_ms": request.times, "cells": request.gids]
-        let provenanceText = try output.writeProvenance(record)
-        if let report {
-            let provenance = try RunReports.parse(provenanceText, file: ctx.outDir + "/provenance.json")
-            try output.writeReport(RunReports.html(body: report, provenanceText: provenanceText, provenance: provenance))
+        record.cpuSeconds = [.init("build", Double(c2 - c1) / Double(CLOCKS_PER_SEC)), .init("simulate", Double(c3 - c2) / Double(CLOCKS_PER_SEC))]
+        record.realtimeFactor = desc.duration > 0 ? (t3 - t2) / (desc.duration / 1000) : 0
+        record.counts = [.init("cells", network.cellCount), .init("cvs", network.cvCount), .init("synapses", network.targetCount),
+                         .init("spikes", results.spikes.count), .init("synapse_instances", network.synapseInstanceCount),
+                         .init("connections", network.connectionCount), .init("events", results.events),
+                         .init("epoch_steps", network.epochSteps)]
+        record.bytesPerConnection = Double(network.bytesPerConnection)
+        record.populations = desc.populations.compactMap { p in
+            desc.gids(of: p.name).map { RunRecord.Population(name: p.name, model: p.cell, firstGid: $0.lowerBound, size: $0.count) }
         }
+        record.spikesRecorded = desc.recordSpikes ? desc.populations.map(\.name) : []
+        record.probes = desc.cells.flatMap { name, cell in cell.probes.map { RunRecord.Probe(cell: name, label: $0.label, variable: $0.variable) } }
+        record.probeFiles = probeFiles
+        record.snapshots = .init(timesMs: request.times, cells: request.gids)
+        record = try ctx.finish(record, &output, report: report)
         ctx.say("simulated \(OutputText.number(desc.duration)) ms in \(String(format: "%.2f", t3 - t2)) s; \(results.spikes.count) spikes; results in \(ctx.outDir)/")
+        return record
+    }
+
+    static func sections(directory: String, record: RunRecord) throws -> [ReportSection] {
+        CableReport.sections(try CableReportData.read(directory: directory, record: record))
     }
 
     /// The cells drawn coloured by voltage (the file's `report.cells`, or the first cell of each
     /// population, at most four) and when (`report.times`, or four times spread over the run).
-    static func snapshotRequest(_ ctx: RunContext, _ desc: CableNetworkDescription) throws -> SnapshotRequest {
+    static func snapshotRequest(_ ctx: RunContext, _ desc: CableExperiment) throws -> SnapshotRequest {
         let options = try ctx.located { try CableExperimentFile.reportOptions(ctx.text, file: ctx.file) }
         var gids = desc.populations.prefix(4).compactMap { desc.gids(of: $0.name)?.lowerBound }
         if let cells = options.cells {
@@ -104,7 +110,7 @@ enum CableRunner {
     }
 
     /// The kind of cell `gid` is.
-    static func cellDescription(_ desc: CableNetworkDescription, gid: Int) throws -> CableCellDescription {
+    static func cellDescription(_ desc: CableExperiment, gid: Int) throws -> CableCellDescription {
         guard let pop = desc.populations.first(where: { desc.gids(of: $0.name)?.contains(gid) == true }),
               let cell = desc.cell(named: pop.cell) else {
             throw PlexusError("gid \(gid) does not exist", keyPath: "report.cells")

@@ -1,74 +1,13 @@
-import ArgumentParser
 import Foundation
-import Plexus
-
-/// `plexus report DIR`: rebuilds DIR/report.html from the run's data files and provenance.json.
-struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "report",
-        abstract: "Rebuild a run folder's report.html from its data files and provenance.json.")
-
-    @Argument(help: "Run folder (written by `plexus run`).")
-    var dir: String
-
-    @Option(name: .long, help: "File name of the report inside the folder.")
-    var name: String = "report.html"
-
-    @Flag(name: .long, help: "Print nothing but errors.")
-    var quiet = false
-
-    func run() throws {
-        do {
-            let t0 = ResourceUsage.now()
-            let provenanceText = try RunReports.readProvenance(dir)
-            let provenance = try RunReports.parse(provenanceText, file: dir + "/provenance.json")
-            let sections: [ReportSection]
-            switch provenance["engine"]?.string ?? "point" {
-            case "point":
-                let data = try PointReportData.read(directory: dir, provenance: provenance, unitOf: RunReports.unitOf)
-                sections = PointReport.sections(data)
-            case "cable":
-                sections = CableReport.sections(try CableReportData.read(directory: dir, provenance: provenance))
-            case "mass" where provenance["command_kind"]?.string == "sweep":
-                sections = MassReport.sweepSections(try MassSweepData.read(directory: dir, provenance: provenance))
-            case "mass":
-                sections = MassReport.sections(try MassReportData.read(directory: dir, provenance: provenance))
-            case let engine:
-                throw PlexusError("no report for the \(engine) engine yet", file: dir)
-            }
-            let body = RenderedSections(sections)
-            let seconds = ResourceUsage.now() - t0
-            let html = RunReports.html(body: body, provenanceText: provenanceText, provenance: provenance,
-                                       extraTimings: [("report (rebuilt by plexus report)", seconds)])
-            var output = try RunOutput(directory: dir)
-            try output.writeReport(html, name: name)
-            if !quiet {
-                print("\(dir)/\(name): \(body.figures.count) figures, \(RunReport.bytes(Double(html.utf8.count))), built in \(String(format: "%.2f", ResourceUsage.now() - t0)) s")
-            }
-        } catch let e as PlexusError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            throw ExitCode(1)
-        } catch let e as ReportError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            throw ExitCode(1)
-        }
-    }
-}
+import PlexusCable
+import PlexusCore
+import PlexusIO
+import PlexusMass
+import PlexusPoint
+import PlexusReport
 
 /// Report pieces shared by `plexus run` (report from memory) and `plexus report` (from files).
-enum RunReports {
-    static func readProvenance(_ dir: String) throws -> String {
-        let path = URL(fileURLWithPath: dir).appendingPathComponent("provenance.json").path
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PlexusError("no provenance.json: not a finished run folder", file: dir)
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    static func parse(_ text: String, file: String) throws -> JSONValue {
-        do { return try JSONValue(parsing: text) } catch { throw PlexusError("\(error)", file: file) }
-    }
-
+enum Reports {
     /// The unit of a point model's state variable ("mV"), or of its synaptic weights for
     /// `variable` "weight"; nil when unknown.
     static func unitOf(model: String, variable: String) -> String? {
@@ -112,7 +51,7 @@ enum RunReports {
     }
 
     /// The report of a cable run, from the simulation's results in memory.
-    static func cableData(_ desc: CableNetworkDescription, _ results: CableResults, _ shapes: [CVShape]) -> CableReportData {
+    static func cableData(_ desc: CableExperiment, _ results: CableResults, _ shapes: [CVShape]) -> CableReportData {
         var populations: [CableReportData.Population] = []
         for p in desc.populations { if let r = desc.gids(of: p.name) { populations.append(.init(name: p.name, firstGid: r.lowerBound, size: r.count)) } }
         func probesOf(gid: Int) -> [(label: String?, variable: String)] {
@@ -157,16 +96,14 @@ enum RunReports {
                              status: points.map { $0.error ?? "ok" })
     }
 
-    /// report.html: summary and timings from the provenance record, the engine's sections.
-    static func html(body: RenderedSections, provenanceText: String, provenance p: JSONValue,
+    /// report.html: summary and timings from the run record, the engine's sections.
+    static func html(body: RenderedSections, record p: RunRecord, recordText: String,
                      extraTimings: [(String, Double)] = []) -> String {
-        let file = p["experiment_file"]?.string ?? "experiment"
-        let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        let description = p["description"]?.string
-        let commit = p["git_commit"]?.string.map { " (commit \($0.prefix(12))\(p["git_dirty"]?.bool == true ? ", uncommitted changes" : ""))" } ?? ""
-        let footer = "Written by Plexus \(p["plexus_version"]?.text ?? Provenance.version)\(commit). Rebuild with `plexus report DIR`; repeat the run and compare its outputs with `plexus rerun DIR`."
-        return RunReport(title: "Plexus run: \(name)", subtitle: description, summary: RunReport.commonSummary(p), body: body,
-                         timings: RunReport.timings(p) + extraTimings, provenanceText: provenanceText, provenance: p,
+        let name = URL(fileURLWithPath: p.experimentFile).deletingPathExtension().lastPathComponent
+        let commit = p.gitCommit.map { " (commit \($0.prefix(12))\(p.gitDirty == true ? ", uncommitted changes" : ""))" } ?? ""
+        let footer = "Written by Plexus \(p.plexusVersion)\(commit). Rebuild with `plexus report DIR`; repeat the run and compare its outputs with `plexus rerun DIR`."
+        return RunReport(title: "Plexus run: \(name)", subtitle: p.description, summary: RunReport.commonSummary(p), body: body,
+                         timings: RunReport.timings(p) + extraTimings, provenanceText: recordText, provenance: p,
                          footer: footer).html()
     }
 }

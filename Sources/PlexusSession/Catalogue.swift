@@ -1,0 +1,65 @@
+import PlexusCable
+import PlexusCore
+import PlexusIO
+import PlexusMass
+import PlexusPoint
+
+/// Every model kind of every engine with its parameters, defaults and units: `plexus models`.
+public enum Catalogue {
+    /// The listing, one kind after another; only `name` and only `engine` when given. Throws
+    /// when `name` matches nothing, listing the known names.
+    public static func listing(name: String? = nil, engine: RunRecord.Engine? = nil) throws -> String {
+        var lines: [String] = []
+        var shown = 0
+        func wanted(_ n: String, _ e: RunRecord.Engine) -> Bool {
+            let ok = (name == nil || name == n) && (engine == nil || engine == e)
+            if ok { shown += 1 }
+            return ok
+        }
+        func row(_ name: String, _ value: Double, _ unit: String, _ doc: String) {
+            let v = unit.isEmpty ? OutputText.number(value) : "\(OutputText.number(value)) \(unit)"
+            lines.append("  \(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(v.padding(toLength: 14, withPad: " ", startingAt: 0)) \(doc)")
+        }
+        for (model, type) in ModelCatalog.neuronModels.sorted(by: { $0.key < $1.key }) where wanted(model, .point) {
+            lines.append("\(model)  (point neuron; weights in \(type.weightDimension == .conductance ? "nS" : type.weightDimension == .voltage ? "mV" : "pA"))")
+            for p in type.parameters { row(p.name, p.defaultValue, p.dimension.canonicalUnit, p.doc) }
+            lines.append("  recordables: \(type.state.filter(\.recordable).map(\.name).joined(separator: ", "))")
+        }
+        for (device, kind) in ModelCatalog.deviceModels.sorted(by: { $0.key < $1.key }) where wanted(device, .point) {
+            lines.append("\(device)  (device)")
+            for p in kind.parameters { row(p.name, p.defaultValue, p.dimension.canonicalUnit, p.doc) }
+            for l in kind.listParameters { lines.append("  \(l.name.padding(toLength: 18, withPad: " ", startingAt: 0)) [list]") }
+        }
+        for synapse in SynapseModel.allCases where wanted(synapse.rawValue, .point) {
+            let extra = synapse.needsVolumeTransmitter ? "; needs volume_transmitter" : ""
+            lines.append("\(synapse.rawValue)  (synapse; weight and delay as for every synapse\(extra))")
+            for p in synapse.parameters { row(p.name, p.defaultValue, p.dimension.canonicalUnit, p.doc) }
+        }
+        if wanted(WaveformRelaxation.synapseModel, .point) {
+            lines.append("\(WaveformRelaxation.synapseModel)  (synapse; electrical coupling of hh_psc_alpha_gap neurons)")
+            lines.append("  weight             conductance g in nS; no delay; rule one_to_one with make_symmetric: true, or all_to_all within a population")
+            let w = WaveformRelaxation()
+            lines.append("  kernel settings    use_wfr \(w.useWFR), wfr_comm_interval 1 ms, wfr_tol \(OutputText.number(w.tolerance)), wfr_max_iterations \(w.maxIterations), wfr_interpolation_order \(w.interpolationOrder)")
+        }
+        for (mech, info) in MechanismCatalog.all.sorted(by: { $0.key < $1.key }) where wanted(mech, .cable) {
+            lines.append("\(mech)  (cable \(info.kind == .density ? "density" : "point") mechanism) \(info.doc)")
+            for p in info.parameters { row(p.name, p.defaultValue, p.dimension.unit, p.doc) }
+            if !info.state.isEmpty { lines.append("  state: \(info.state.joined(separator: ", "))") }
+        }
+        for model in MassModels.all.sorted(by: { $0.name < $1.name }) where wanted(model.name, .mass) {
+            lines.append("\(model.name)  (neural mass) \(model.doc)")
+            for p in model.parameters { row(p.name, p.defaultValue, "", "\(p.doc) [range \(OutputText.number(p.lo)) .. \(OutputText.number(p.hi))]") }
+            lines.append("  state variables: \(model.stateVariables.map(\.name).joined(separator: ", ")); variables of interest: \(model.variablesOfInterest.joined(separator: ", "))")
+        }
+        for coupling in CouplingKind.allCases where wanted(coupling.rawValue, .mass) {
+            lines.append("\(coupling.rawValue)  (neural-mass coupling)")
+            for p in coupling.parameters { row(p.name, p.defaultValue, "", p.doc) }
+        }
+        if let name, shown == 0 {
+            let all = ModelCatalog.allNames + SynapseModel.allCases.map(\.rawValue) + [WaveformRelaxation.synapseModel] + MechanismCatalog.all.keys.sorted()
+                + MassModels.names + CouplingKind.allCases.map(\.rawValue)
+            throw PlexusError("unknown model '\(name)'\(engine.map { " in the \($0.rawValue) engine" } ?? ""); known: \(all.joined(separator: ", "))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

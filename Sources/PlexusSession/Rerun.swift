@@ -1,0 +1,57 @@
+import Foundation
+import PlexusCore
+import PlexusIO
+
+/// A repeated run compared with the original, file by file.
+public struct RerunOutcome: Sendable {
+    /// What the repeat could not make identical by construction (another version or commit).
+    public let notes: [String]
+    public let comparisons: [OutputComparison]
+    /// The repeated run's folder (deleted unless kept).
+    public let directory: String
+    public let seconds: Double
+
+    public var identical: Bool { comparisons.allSatisfy(\.identical) }
+}
+
+extension Session {
+    /// `plexus rerun`: repeats a finished run from its record (the experiment's text, seed and
+    /// threads, or `threads`) into a temporary folder and compares every output file by SHA-256.
+    /// `started` is told what is repeated before it runs.
+    public static func rerun(directory: String, threads: Int? = nil, keep: Bool = false,
+                             started: (String) -> Void = { _ in }) throws -> RerunOutcome {
+        let (record, _) = try RunFolder.readRecord(directory)
+        let file = record.experimentFile
+        // The experiment as it was: its text from the record, else the file if unchanged.
+        var text = record.experimentYAML
+        if text == nil {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw PlexusError("provenance.json has no experiment text and the experiment file is gone", file: file)
+            }
+            guard SHA256.hex(data) == record.experimentSHA256 else {
+                throw PlexusError("the experiment file changed since the run (SHA-256 differs) and provenance.json has no copy of it", file: file)
+            }
+            text = String(decoding: data, as: UTF8.self)
+        }
+        var notes: [String] = []
+        if record.plexusVersion != RunRecord.version {
+            notes.append("the run was made by Plexus \(record.plexusVersion); this is \(RunRecord.version)")
+        }
+        if let c = record.gitCommit, let now = Provenance.gitCommit, c != now {
+            notes.append("the run was made at commit \(c.prefix(12)); the source tree is now at \(now.prefix(12))")
+        }
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-rerun-\(ProcessInfo.processInfo.processIdentifier)-\(UInt64(Date().timeIntervalSince1970 * 1000))")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { if !keep { try? FileManager.default.removeItem(at: tmp) } }
+        let out = tmp.appendingPathComponent("run").path
+        let n = threads ?? record.threads
+        started("repeating \(file) (seed \(record.seed.map(String.init) ?? "default"), \(n) threads) ...")
+        let t0 = ResourceUsage.now()
+        // The recorded text, read as if it were the file: paths it names relative to itself
+        // (SWC files, connectomes) resolve as they did.
+        let request = RunRequest(file: file, text: text, out: out, threads: n, seed: record.seed, quiet: true, noReport: true)
+        if record.command == .sweep { try sweep(request) } else { try run(request) }
+        return RerunOutcome(notes: notes, comparisons: try Provenance.compareOutputs(original: directory, rerun: out),
+                            directory: out, seconds: ResourceUsage.now() - t0)
+    }
+}

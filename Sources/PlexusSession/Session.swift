@@ -1,0 +1,207 @@
+import Foundation
+import PlexusCore
+import PlexusIO
+import PlexusReport
+
+/// What to run and how: the same for the command line, the Python binding and tests.
+public struct RunRequest: Sendable {
+    /// The experiment file (YAML); paths it names are relative to its folder.
+    public var file: String
+    /// Its text when it is not read from `file` (a rerun's recorded copy).
+    public var text: String?
+    /// Output folder (default `runs/<file name>`).
+    public var out: String?
+    public var threads: Int
+    /// Overrides the file's `seed`.
+    public var seed: UInt64?
+    /// No messages but errors.
+    public var quiet: Bool
+    /// Skip report.html.
+    public var noReport: Bool
+    /// Draw a progress bar on standard error (a terminal).
+    public var progressBar: Bool
+
+    public init(file: String, text: String? = nil, out: String? = nil, threads: Int = 1, seed: UInt64? = nil,
+                quiet: Bool = false, noReport: Bool = false, progressBar: Bool = false) {
+        self.file = file; self.text = text; self.out = out; self.threads = threads; self.seed = seed
+        self.quiet = quiet; self.noReport = noReport; self.progressBar = progressBar
+    }
+}
+
+/// A finished run: where it wrote and its record (provenance.json).
+public struct RunOutcome: Sendable {
+    public let directory: String
+    public let record: RunRecord
+}
+
+/// A rebuilt report.
+public struct ReportOutcome: Sendable {
+    public let path: String
+    public let figures: Int
+    public let bytes: Int
+    public let seconds: Double
+
+    /// "runs/x/report.html: 7 figures, 310.2 kB, built in 0.42 s".
+    public var summary: String {
+        "\(path): \(figures) figures, \(RunReport.bytes(Double(bytes))), built in \(String(format: "%.2f", seconds)) s"
+    }
+}
+
+/// The shape every engine's runner has: load, build, run, write, report, record. The one place
+/// an engine is chosen by name is `Session.runner(for:)`.
+protocol EngineRunner {
+    static var engine: RunRecord.Engine { get }
+    /// Loads, builds and runs the experiment, writes the run folder, its report and record.
+    static func run(_ ctx: RunContext) throws -> RunRecord
+    /// The report's sections rebuilt from a finished run folder.
+    static func sections(directory: String, record: RunRecord) throws -> [ReportSection]
+}
+
+/// Running experiments, sweeps, reports and reruns: what `plexus`, the Python binding and an
+/// MPI launch all call.
+public enum Session {
+    static let runners: [any EngineRunner.Type] = [PointRunner.self, CableRunner.self, MassRunner.self]
+
+    static func runner(for engine: RunRecord.Engine) -> any EngineRunner.Type {
+        runners.first { $0.engine == engine }!
+    }
+
+    /// `plexus run`: simulates the experiment and writes its run folder.
+    @discardableResult
+    public static func run(_ request: RunRequest) throws -> RunOutcome {
+        let ctx = try RunContext(request)
+        let record = try runner(for: ctx.engine).run(ctx)
+        return RunOutcome(directory: ctx.outDir, record: record)
+    }
+
+    /// `plexus report`: rebuilds a run folder's report.html from its data files and record.
+    @discardableResult
+    public static func report(directory: String, name: String = "report.html") throws -> ReportOutcome {
+        let t0 = ResourceUsage.now()
+        let (record, text) = try RunFolder.readRecord(directory)
+        let sections: [ReportSection]
+        do {
+            sections = record.command == .sweep
+                ? MassReport.sweepSections(try MassSweepData.read(directory: directory, record: record))
+                : try runner(for: record.engine).sections(directory: directory, record: record)
+        } catch let e as ReportError {
+            throw PlexusError(e.message, file: e.file)
+        }
+        let body = RenderedSections(sections)
+        let html = Reports.html(body: body, record: record, recordText: text,
+                                extraTimings: [("report (rebuilt by plexus report)", ResourceUsage.now() - t0)])
+        var output = try RunOutput(directory: directory)
+        try output.writeReport(html, name: name)
+        return ReportOutcome(path: directory + "/" + name, figures: body.figures.count, bytes: html.utf8.count,
+                             seconds: ResourceUsage.now() - t0)
+    }
+}
+
+/// One run in progress: the request, the experiment's text and engine, and shared helpers for
+/// messages, errors located by line, timing and the common part of the record.
+struct RunContext {
+    let request: RunRequest
+    let file: String
+    let text: String
+    let engine: RunRecord.Engine
+    let lines: [String: Int]
+    let outDir: String
+    let t0 = ResourceUsage.now()
+    let started = RunRecord.isoNow()
+
+    init(_ request: RunRequest) throws {
+        self.request = request
+        file = request.file
+        if let given = request.text {
+            text = given
+        } else {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw PlexusError("cannot read the experiment file", file: file)
+            }
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw PlexusError("the experiment file is not UTF-8 text", file: file)
+            }
+            text = decoded
+        }
+        engine = try ExperimentFile.engine(text, file: file)
+        lines = ExperimentFile.lineIndex(text)
+        outDir = request.out ?? "runs/\(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)"
+    }
+
+    var name: String { URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent }
+    var threads: Int { request.threads }
+    /// The folder paths in the experiment are relative to.
+    var baseDirectory: String { URL(fileURLWithPath: file).deletingLastPathComponent().path }
+
+    func say(_ s: String) { if !request.quiet { print(s) } }
+
+    /// The error with the line of its key path filled in.
+    func locate(_ e: PlexusError) -> PlexusError { ExperimentFile.locate(e, file: file, index: lines) }
+
+    /// Runs `body`, locating any PlexusError it throws in the experiment file.
+    func located<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as PlexusError { throw locate(e) }
+    }
+
+    func progress(start: Double, duration: Double) -> ProgressBar {
+        ProgressBar(enabled: request.progressBar && !request.quiet, start: start, duration: duration)
+    }
+
+    /// The record's common part; the runner adds its engine's facts.
+    func record(durationMs: Double, resolutionMs: Double, seed: UInt64?, experiment: JSONValue,
+                command: RunRecord.Command = .run) -> RunRecord {
+        var r = RunRecord(engine: engine, command: command, experimentFile: file, experimentText: text,
+                          durationMs: durationMs, resolutionMs: resolutionMs, experiment: experiment)
+        r.description = Provenance.experimentDescription(text)
+        r.seed = seed
+        r.threads = threads
+        r.startedUTC = started
+        r.gitCommit = Provenance.gitCommit
+        r.gitDirty = Provenance.gitDirty
+        return r
+    }
+
+    /// Stamps the end of the run, writes provenance.json and, unless asked not to, report.html.
+    func finish(_ record: RunRecord, _ output: inout RunOutput, report: RenderedSections?) throws -> RunRecord {
+        var record = record
+        record.finishedUTC = RunRecord.isoNow()
+        record.peakRSSBytes = ResourceUsage.peakRSSBytes()
+        let (written, text) = try output.writeRecord(record)
+        if let report {
+            try output.writeReport(Reports.html(body: report, record: written, recordText: text))
+        }
+        return written
+    }
+}
+
+/// Progress on a terminal for runs longer than a second.
+final class ProgressBar {
+    let enabled: Bool
+    let start: Double
+    let duration: Double
+    var lastDraw = 0.0
+    var drawn = false
+
+    init(enabled: Bool, start: Double, duration: Double) {
+        self.enabled = enabled
+        self.start = start
+        self.duration = duration
+    }
+
+    func update(_ fraction: Double) {
+        guard enabled else { return }
+        let now = ResourceUsage.now()
+        guard now - start > 1, now - lastDraw > 0.2 || fraction >= 1 else { return }
+        lastDraw = now
+        drawn = true
+        let width = 30
+        let filled = Int(Double(width) * fraction)
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+        let eta = fraction > 0 ? (now - start) * (1 - fraction) / fraction : 0
+        FileHandle.standardError.write(Data(String(format: "\r[%@] %3.0f%%  t = %.0f ms  eta %.0f s ", bar, fraction * 100, fraction * duration, eta).utf8))
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
