@@ -163,7 +163,7 @@ public struct MechanismDescription: Sendable, Equatable, Codable {
         }
         for (k, v) in params {
             guard info.parameters.contains(where: { $0.name == k }) else {
-                throw PlexusError("mechanism '\(name)' has no parameter '\(k)'; its parameters: \(info.parameters.map(\.name).joined(separator: ", "))", keyPath: "params.\(k)")
+                throw PlexusError("mechanism '\(name)' has no parameter '\(k)'\(PlexusError.didYouMean(k, info.parameters.map(\.name))); its parameters: \(info.parameters.map(\.name).joined(separator: ", "))", keyPath: "params.\(k)")
             }
             guard v.isFinite else { throw PlexusError("\(name).\(k) must be a finite number, got \(v)", keyPath: "params.\(k)") }
         }

@@ -51,3 +51,53 @@ extension PlexusError {
         PlexusError("\(name) = \(value) is out of range: \(rule)", keyPath: keyPath ?? name)
     }
 }
+
+extension PlexusError {
+    /// "unknown key 'tau_mm' (did you mean 'tau_m'?); allowed here: ..." — the nearest known name
+    /// suggested when it is close enough to be a typo.
+    public static func unknown(_ what: String, _ name: String, known: [String], listedAs: String = "known",
+                               keyPath: String? = nil) -> PlexusError {
+        PlexusError(unknownMessage(what, name, known: known, listedAs: listedAs), keyPath: keyPath)
+    }
+
+    public static func unknownMessage(_ what: String, _ name: String, known: [String], listedAs: String = "known") -> String {
+        "unknown \(what) '\(name)'\(didYouMean(name, known)); \(listedAs): \(known.joined(separator: ", "))"
+    }
+
+    /// " (did you mean 'tau_m'?)" when a known name is close to `name`, else "".
+    public static func didYouMean(_ name: String, _ known: [String]) -> String {
+        nearest(name, in: known).map { " (did you mean '\($0)'?)" } ?? ""
+    }
+
+    /// The known name closest to `name` (edit distance, ignoring case), when the distance is at
+    /// most a third of the name's length (at least 1) — nil when nothing is that close.
+    public static func nearest(_ name: String, in known: [String]) -> String? {
+        let a = Array(name.lowercased().utf8)
+        var best: (String, Int)?
+        for k in known {
+            let d = editDistance(a, Array(k.lowercased().utf8))
+            if d < (best?.1 ?? .max) { best = (k, d) }
+        }
+        guard let (k, d) = best, d <= max(1, a.count / 3) else { return nil }
+        return k
+    }
+
+    /// Levenshtein distance with transpositions counted as one edit (`popluations`).
+    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var prev2 = [Int](repeating: 0, count: b.count + 1)
+        var prev = Array(0...b.count)
+        var cur = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            cur[0] = i
+            for j in 1...b.count {
+                var d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d = min(d, prev2[j - 2] + 1) }
+                cur[j] = d
+            }
+            (prev2, prev, cur) = (prev, cur, prev2)
+        }
+        return prev[b.count]
+    }
+}

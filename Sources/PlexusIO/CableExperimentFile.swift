@@ -249,7 +249,7 @@ public enum CableExperimentFile {
     static func mechanism(_ node: YNode, _ params: YNode?, kind: MechanismInfo.Kind) throws -> MechanismDescription {
         let name = try node.string()
         guard let info = MechanismCatalog.all[name] else {
-            throw node.error("unknown mechanism '\(name)'; known: \(MechanismCatalog.names)")
+            throw node.error(PlexusError.unknownMessage("mechanism", name, known: MechanismCatalog.all.keys.sorted()))
         }
         guard info.kind == kind else {
             throw node.error(kind == .density ? "'\(name)' is a point mechanism: place it with `synapse:` at a locset" : "'\(name)' is a density mechanism: paint it on a region")
@@ -258,7 +258,7 @@ public enum CableExperimentFile {
         if let p = params {
             for (k, v) in try p.mapping() {
                 guard let spec = info.parameters.first(where: { $0.name == k }) else {
-                    throw v.error("mechanism '\(name)' has no parameter '\(k)'; its parameters: \(info.parameters.map(\.name).joined(separator: ", "))")
+                    throw v.error("mechanism '\(name)' has no parameter '\(k)'\(PlexusError.didYouMean(k, info.parameters.map(\.name))); its parameters: \(info.parameters.map(\.name).joined(separator: ", "))")
                 }
                 let x = try value(v, spec.dimension, "\(name).\(k)")
                 guard x.isFinite else { throw v.error("\(name).\(k) must be finite") }

@@ -103,7 +103,7 @@ public enum ExperimentFile {
         }
         let modelName = try model.string()
         guard ModelCatalog.neuronModels[modelName] != nil || ModelCatalog.deviceModels[modelName] != nil else {
-            throw model.error("unknown model '\(modelName)'; known models: \(ModelCatalog.allNames.joined(separator: ", "))")
+            throw model.error(PlexusError.unknownMessage("model", modelName, known: ModelCatalog.allNames, listedAs: "known models"))
         }
         return PopulationDescription(name: name, model: modelName, size: size, params: params)
     }
@@ -139,7 +139,7 @@ public enum ExperimentFile {
         case "exponential":
             return .exponential(beta: try need("beta"))
         case let other:
-            throw kind.error("unknown distribution '\(other)'; known: uniform, normal, normal_clipped, lognormal, exponential")
+            throw kind.error(PlexusError.unknownMessage("distribution", other, known: ["uniform", "normal", "normal_clipped", "lognormal", "exponential"]))
         }
     }
 
@@ -177,7 +177,7 @@ public enum ExperimentFile {
         case "fixed_total_number": rule = .fixedTotalNumber(try arg("N").int())
         case "pairwise_bernoulli": rule = .pairwiseBernoulli(try arg("p").double())
         default:
-            throw ruleNode.error("unknown rule '\(ruleName)'; known: all_to_all, one_to_one, fixed_indegree, fixed_outdegree, fixed_total_number, pairwise_bernoulli")
+            throw ruleNode.error(PlexusError.unknownMessage("rule", ruleName, known: ["all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree", "fixed_total_number", "pairwise_bernoulli"]))
         }
         var synapse = SynapseDescription()
         if let s = m["synapse"] {
@@ -222,7 +222,7 @@ public enum ExperimentFile {
             if let i = interval { _ = try wrapLine(m["interval"]) { try i.canonical(.time, name: "interval") } }
             return .multimeter(population: try pop.string(), variables: names, interval: interval)
         case let other:
-            throw type.error("unknown recording type '\(other)'; known: spike_recorder, multimeter, structural")
+            throw type.error(PlexusError.unknownMessage("recording type", other, known: ["spike_recorder", "multimeter", "structural"]))
         }
     }
 

@@ -75,7 +75,7 @@ public enum MassExperimentFile {
         let im = try inode.mapping(allowed: ["name", "dt", "noise", "nsig"])
         let iname = try im["name"]?.string() ?? "HeunDeterministic"
         guard let (scheme, stochastic) = IntegratorDescription.names[iname] else {
-            throw (im["name"] ?? inode).error("unknown integrator '\(iname)'; known: \(IntegratorDescription.names.keys.sorted().joined(separator: ", "))")
+            throw (im["name"] ?? inode).error(PlexusError.unknownMessage("integrator", iname, known: IntegratorDescription.names.keys.sorted()))
         }
         guard let dtNode = im["dt"] else { throw inode.error("the integrator needs dt (e.g. dt: 0.1 ms)") }
         let dt = try time(dtNode)
@@ -216,7 +216,7 @@ public enum MassExperimentFile {
                                             "temporal_average": .temporalAverage, "tavg": .temporalAverage,
                                             "bold": .bold, "balloon": .balloon]
         guard let kind = kinds[try t.string()] else {
-            throw t.error("unknown monitor type '\(try t.string())'; known: raw, sub_sample, temporal_average, bold, balloon")
+            throw t.error(PlexusError.unknownMessage("monitor type", try t.string(), known: ["raw", "sub_sample", "temporal_average", "bold", "balloon"]))
         }
         var d = MonitorDescription(kind)
         if let p = m["period"] {
@@ -245,7 +245,7 @@ public enum MassExperimentFile {
                 case "k_1": d.volterra.k_1 = x
                 case "V_0": d.volterra.V_0 = x
                 case "length": d.volterra.length = try time(v)
-                default: throw v.error("unknown kernel parameter '\(name)'; known: tau_s, tau_f, k_1, V_0, length")
+                default: throw v.error(PlexusError.unknownMessage("kernel parameter", name, known: ["tau_s", "tau_f", "k_1", "V_0", "length"]))
                 }
             }
         }
@@ -266,7 +266,7 @@ public enum MassExperimentFile {
                 case "r_0": d.balloon.r_0 = x
                 case "RBM": d.balloon.RBM = x != 0
                 case "nonlinear": d.balloon.nonlinear = x != 0
-                default: throw v.error("unknown balloon parameter '\(name)'")
+                default: throw v.error(PlexusError.unknownMessage("balloon parameter", name, known: ["tau_s", "tau_f", "tau_o", "alpha", "TE", "V0", "E0", "epsilon", "nu_0", "r_0", "RBM", "nonlinear"]))
                 }
             }
         }

@@ -37,7 +37,9 @@ struct YNode {
         var d: [String: YNode] = [:]
         for (k, v) in try mapping() {
             guard allowed.contains(k) else {
-                throw v.error("unknown key '\(k)'; allowed here: \(allowed.joined(separator: ", "))")
+                // Located at the key itself (a block value starts on a later line).
+                let key = (node.mapping?.first { $0.key.string == k }?.key).map { child(k, $0) } ?? v
+                throw key.error(PlexusError.unknownMessage("key", k, known: allowed, listedAs: "allowed here"))
             }
             d[k] = v
         }

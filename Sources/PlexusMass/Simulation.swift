@@ -81,7 +81,7 @@ public final class MassSimulation {
             var values = specs.map(\.defaultValue)
             for (k, v) in given.sorted(by: { $0.key < $1.key }) {
                 guard let idx = specs.firstIndex(where: { $0.name == k }) else {
-                    throw PlexusError("\(owner) has no parameter '\(k)'; known: \(specs.map(\.name).joined(separator: ", "))", keyPath: "\(path).\(k)")
+                    throw PlexusError("\(owner) has no parameter '\(k)'\(PlexusError.didYouMean(k, specs.map(\.name))); known: \(specs.map(\.name).joined(separator: ", "))", keyPath: "\(path).\(k)")
                 }
                 guard v.isFinite else { throw PlexusError("\(k) is \(v)", keyPath: "\(path).\(k)") }
                 let s = specs[idx]

@@ -222,8 +222,8 @@ public final class PointNetwork {
                     initial[v][i] = sampler.draw(&rng)
                 }
             } else {
-                let known = (type.parameters.map(\.name) + type.state.filter(\.recordable).map(\.name)).joined(separator: ", ")
-                throw PlexusError("unknown parameter '\(key)' for model \(type.name); known: \(known)", keyPath: kp)
+                let known = type.parameters.map(\.name) + type.state.filter(\.recordable).map(\.name)
+                throw PlexusError("unknown parameter '\(key)'\(PlexusError.didYouMean(key, known)) for model \(type.name); known: \(known.joined(separator: ", "))", keyPath: kp)
             }
         }
         return (params, initial)
