@@ -58,7 +58,7 @@ public enum Catalogue {
         if let name, shown == 0 {
             let all = ModelCatalog.allNames + SynapseModel.allCases.map(\.rawValue) + [WaveformRelaxation.synapseModel] + MechanismCatalog.all.keys.sorted()
                 + MassModels.names + CouplingKind.allCases.map(\.rawValue)
-            throw PlexusError("unknown model '\(name)'\(engine.map { " in the \($0.rawValue) engine" } ?? ""); known: \(all.joined(separator: ", "))")
+            throw PlexusError("unknown model '\(name)'\(engine.map { " in the \($0.rawValue) engine" } ?? "")\(PlexusError.didYouMean(name, all)); known: \(all.joined(separator: ", "))")
         }
         return lines.joined(separator: "\n")
     }
