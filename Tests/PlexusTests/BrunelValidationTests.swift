@@ -8,14 +8,8 @@ import XCTest
 final class BrunelValidationTests: XCTestCase {
     struct Stats { var rateE, rateI, cvE, cvI, peak, centroid: Double }
 
-    static var examples: URL {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }
-        return dir.appendingPathComponent("examples")
-    }
-
     func simulate(vReset: Double, g: Double, eta: Double) throws -> Stats {
-        var exp = try ExperimentFile.load(Self.examples.appendingPathComponent("brunel_delta.yaml").path)
+        var exp = try ExperimentFile.load(Repo.file("examples/brunel_delta.yaml").path)
         for k in exp.populations.indices where exp.populations[k].model == "iaf_psc_delta" {
             exp.populations[k].params["V_reset"] = .number(vReset, "mV")
         }

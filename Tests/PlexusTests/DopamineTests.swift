@@ -8,9 +8,7 @@ import XCTest
 /// (tools/nest_reference/stdp_dopamine.py regenerates Tests/Fixtures/stdp_dopamine.json).
 final class DopamineTests: XCTestCase {
     static let fixture: [String: Any] = {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<2 { dir.deleteLastPathComponent() }
-        let url = dir.appendingPathComponent("Fixtures/stdp_dopamine.json")
+        let url = Repo.fixtures.appendingPathComponent("stdp_dopamine.json")
         return (try? JSONSerialization.jsonObject(with: Data(contentsOf: url))) as? [String: Any] ?? [:]
     }()
 
@@ -174,9 +172,7 @@ final class DopamineTests: XCTestCase {
     // MARK: bad input
 
     func yamlError(_ yaml: String) -> PlexusError? {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-dopamine-\(UUID().uuidString).yaml")
-        _ = FileManager.default.createFile(atPath: url.path, contents: Data(yaml.utf8))
-        defer { try? FileManager.default.removeItem(at: url) }
+        let url = URL(fileURLWithPath: temporaryFolder("plexus-dopamine").write("experiment.yaml", yaml))
         do {
             _ = try PointNetwork(try ExperimentFile.load(url.path))
             return nil

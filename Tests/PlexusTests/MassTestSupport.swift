@@ -86,20 +86,3 @@ struct MaxError: CustomStringConvertible {
 
     var description: String { "\(value) (sample \(sample), region \(region), reference \(reference))" }
 }
-
-/// Temporary folder for a test's files.
-final class MassTempDir {
-    let url: URL
-    init() {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-mass-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    @discardableResult
-    func write(_ name: String, _ text: String) -> String {
-        let p = path(name)
-        _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
-        return p
-    }
-}

@@ -109,9 +109,7 @@ final class PlasticityTests: XCTestCase {
     /// stdp_triplet_synapse against a NEST 3.10 run of a triplet-rich protocol
     /// (tools/nest_reference/stdp_triplet.py regenerates Tests/Fixtures/stdp_triplet_*).
     func testSTDPTripletMatchesNEST() throws {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<2 { dir.deleteLastPathComponent() }
-        let fixtures = dir.appendingPathComponent("Fixtures")
+        let fixtures = Repo.fixtures
         let proto = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("stdp_triplet_protocol.json"))) as! [String: Any]
         let pre = proto["pre_ms"] as! [Double], post = proto["post_ms"] as! [Double]
         let syn = (proto["synapse"] as! [String: Double]).mapValues { Quantity($0) }
