@@ -13,7 +13,7 @@ final class MassBoldTests: XCTestCase {
     /// within k_1 V_0 sum_L |g_L| ulp32(s_{m-L})/2 (+ the CSV's print precision) of TVB's, and the
     /// arithmetic itself is checked to 1e-10 in `testBoldArithmeticOnExactInput`.
     func testBoldFromTVBStockMatchesTVB() throws {
-        let npy = try NpyArray(contentsOf: Reference.url("tvb/rww_bold_tavg_S_4ms.npy").path)
+        let npy = try NpyArray(data: Reference.data("tvb/rww_bold_tavg_S_4ms.npy"))
         XCTAssertEqual(npy.shape, [15000, 76])
         let n = 76
         let kernel = VolterraKernel()
@@ -93,7 +93,7 @@ final class MassBoldTests: XCTestCase {
     /// history) gives exactly the Bold monitor's recorded input. First 400 ms here (debug builds
     /// are slow); PLEXUS_MASS_LONG=1 runs the whole 60 s and compares the BOLD signals too.
     func testStochasticRunReproducesTVBsBoldInput() throws {
-        let npy = try NpyArray(contentsOf: Reference.url("tvb/rww_bold_tavg_S_4ms.npy").path)
+        let npy = try NpyArray(data: Reference.data("tvb/rww_bold_tavg_S_4ms.npy"))
         let conn = try MassData.connectome()
         let long = ProcessInfo.processInfo.environment["PLEXUS_MASS_LONG"] == "1"
         var e = MassData.rww(76, precision: .float32, duration: long ? 60000 : 400)

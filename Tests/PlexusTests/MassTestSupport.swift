@@ -20,7 +20,7 @@ enum MassData {
 
     /// A TVB reference CSV (`time_ms,<labels>`) as (times, rows of values in label order).
     static func timeSeries(_ relative: String) throws -> (header: [String], times: [Double], rows: [[Double]]) {
-        let text = try String(contentsOf: Reference.url(relative), encoding: .utf8)
+        let text = try Reference.text(relative)
         var lines = text.split(separator: "\n")
         let header = lines.removeFirst().split(separator: ",").map(String.init)
         var times: [Double] = [], rows: [[Double]] = []
@@ -34,7 +34,7 @@ enum MassData {
 
     /// A numeric CSV without header (TVB's idelays).
     static func matrix(_ relative: String) throws -> [[Double]] {
-        let text = try String(contentsOf: Reference.url(relative), encoding: .utf8)
+        let text = try Reference.text(relative)
         return text.split(separator: "\n").map { $0.split(separator: ",").map { Double($0)! } }
     }
 
