@@ -90,9 +90,12 @@ final class DopamineTests: XCTestCase {
     /// run, where only the volume transmitter's triggers have moved it: NEST's GetStatus after
     /// Simulate in 10 ms pieces.
     func testSynapseStateBetweenSpikesMatchesNEST() throws {
-        for name in ["parrot", "neuron"] {
+        let cases = try ["parrot", "neuron"].map { name -> (String, [[Double]]) in
             let c = (Self.fixture["cases"] as? [String: Any])?[name] as? [String: Any] ?? [:]
             guard let states = c["states"] as? [[Double]] else { throw XCTSkip("no states in the fixture") }
+            return (name, states)
+        }
+        for (name, states) in cases {
             var worst = [0.0, 0.0, 0.0, 0.0]
             for row in states.enumerated().filter({ $0.offset % 7 == 3 || $0.offset == states.count - 1 }).map(\.element) {
                 let net = try PointNetwork(try experiment(name, duration: row[0]))

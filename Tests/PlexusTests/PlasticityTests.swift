@@ -65,8 +65,8 @@ final class PlasticityTests: XCTestCase {
                     model: "tsodyks_synapse", weight: .constant(Quantity(500, "pA")), delay: .constant(Quantity(1, "ms")), parameters: params)),
             ],
             recordings: [.multimeter(population: "n", variables: ["V_m", "I_syn_ex"], interval: Quantity(0.1, "ms"))])
-        let res = try PointNetwork(exp).run().states[0]
         let ref = try Reference.csv("nest/plasticity/tsodyks_\(variant)_vm.csv")
+        let res = try PointNetwork(exp).run().states[0]
         XCTAssertEqual(res.times.count, ref["t_ms"]!.count)
         let dv = zip(res.values[0], ref["V_m"]!).map { abs($0 - $1) }.max()!
         let di = zip(res.values[1], ref["I_syn_ex"]!).map { abs($0 - $1) }.max()!

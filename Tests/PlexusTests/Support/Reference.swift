@@ -115,6 +115,7 @@ struct SingleNeuronTrace {
 /// state from the neuron's status before Simulate. No engine involved: this checks the model.
 func runReferenceCase<M: PointNeuronModel>(_ model: M.Type, _ caseName: String) throws -> SingleNeuronTrace {
     let info = try Reference.json("nest/single/\(caseName).json")
+    try Reference.require("nest/single/\(caseName)_vm.csv", "nest/single/\(caseName)_spikes.csv")   // compared with afterwards
     let defaults = info["model_defaults"] as! [String: Any]
     let status = info["neuron_status_before_simulate"] as! [String: Any]
     let stimulus = info["stimulus"] as! [String: Any]
