@@ -11,21 +11,11 @@ final class BadInputTests: XCTestCase {
     // MARK: helpers
 
     /// A temporary folder for this test's files.
-    private lazy var folder: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-bad-input-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(at: folder)
-        super.tearDown()
-    }
+    private lazy var tmp = temporaryFolder("plexus-bad-input")
+    private var folder: URL { tmp.url }
 
     private func write(_ text: String, name: String = "experiment.yaml") -> String {
-        let url = folder.appendingPathComponent(name)
-        _ = FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
-        return url.path
+        tmp.write(name, text)
     }
 
     /// Loads, compiles and (with `run`) simulates `yaml` as `plexus run` does; returns the error

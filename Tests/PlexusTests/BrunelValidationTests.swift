@@ -8,14 +8,8 @@ import XCTest
 final class BrunelValidationTests: XCTestCase {
     struct Stats { var rateE, rateI, cvE, cvI, peak, centroid: Double }
 
-    static var examples: URL {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }
-        return dir.appendingPathComponent("examples")
-    }
-
     func simulate(vReset: Double, g: Double, eta: Double) throws -> Stats {
-        var exp = try ExperimentFile.load(Self.examples.appendingPathComponent("brunel_delta.yaml").path)
+        var exp = try ExperimentFile.load(Repo.file("examples/brunel_delta.yaml").path)
         for k in exp.populations.indices where exp.populations[k].model == "iaf_psc_delta" {
             exp.populations[k].params["V_reset"] = .number(vReset, "mV")
         }
@@ -44,15 +38,23 @@ final class BrunelValidationTests: XCTestCase {
         return SpikeAnalysis.spectralPeak(SpikeAnalysis.powerSpectrum(Array(pop[100...]), dt: 1), fmin: 10, sigma: 15)
     }
 
-    func check(_ mine: Stats, tags: [String], cvTolerance: Double = 0.03, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// NEST's figures for the runs `tags`: its summary entries and spectra. Read before simulating,
+    /// so that missing reference files skip the test at once.
+    struct NESTRuns { var runs: [[String: Any]]; var spectra: [(peak: Double, centroid: Double)] }
+
+    func nestRuns(_ tags: [String]) throws -> NESTRuns {
         let summary = try Reference.json("nest/brunel_summary.json")["runs"] as! [[String: Any]]
-        let runs = summary.filter { tags.contains($0["tag"] as! String) }
+        return NESTRuns(runs: summary.filter { tags.contains($0["tag"] as! String) }, spectra: try tags.map(nestSpectrum))
+    }
+
+    func check(_ mine: Stats, _ reference: NESTRuns, tags: [String], cvTolerance: Double = 0.03, file: StaticString = #filePath, line: UInt = #line) {
+        let runs = reference.runs
         XCTAssertEqual(runs.count, tags.count)
         let rateE = runs.map { $0["rate_E_hz_100_1000"] as! Double }.reduce(0, +) / Double(runs.count)
         let rateI = runs.map { $0["rate_I_hz_100_1000"] as! Double }.reduce(0, +) / Double(runs.count)
         let cvE = runs.map { $0["cv_isi_E_100_1000"] as! Double }.reduce(0, +) / Double(runs.count)
         let cvI = runs.map { $0["cv_isi_I_100_1000"] as! Double }.reduce(0, +) / Double(runs.count)
-        let nestCentroid = try tags.map(nestSpectrum).map(\.centroid)
+        let nestCentroid = reference.spectra.map(\.centroid)
         print("Brunel \(tags): rate E/I \(mine.rateE)/\(mine.rateI) Hz vs NEST \(rateE)/\(rateI); CV E/I \(mine.cvE)/\(mine.cvI) vs \(cvE)/\(cvI); smoothed peak \(mine.peak) Hz, centroid \(mine.centroid) Hz vs NEST \(nestCentroid)")
         XCTAssertEqual(mine.rateE, rateE, accuracy: 0.05 * rateE, "E rate", file: file, line: line)
         XCTAssertEqual(mine.rateI, rateI, accuracy: 0.05 * rateI, "I rate", file: file, line: line)
@@ -60,7 +62,7 @@ final class BrunelValidationTests: XCTestCase {
         XCTAssertEqual(mine.cvI, cvI, accuracy: cvTolerance, "I CV(ISI)", file: file, line: line)
         // The smoothed peak must lie within NEST's own run-to-run spread, widened by the smoothing
         // width; the centroid within 5 % of NEST's.
-        let nest = try tags.map(nestSpectrum)
+        let nest = reference.spectra
         let lo = nest.map(\.peak).min()! - 15, hi = nest.map(\.peak).max()! + 15
         XCTAssert(mine.peak >= lo && mine.peak <= hi, "spectral peak \(mine.peak) Hz outside NEST's \(lo)...\(hi) Hz", file: file, line: line)
         let c = nest.map(\.centroid).reduce(0, +) / Double(nest.count)
@@ -68,8 +70,10 @@ final class BrunelValidationTests: XCTestCase {
     }
 
     func testNESTExamplePoint() throws {
+        let tags = ["NE10000_t1", "NE10000_t2"]
+        let nest = try nestRuns(tags)
         let s = try simulate(vReset: 0, g: 5, eta: 2)
-        try check(s, tags: ["NE10000_t1", "NE10000_t2"])
+        check(s, nest, tags: tags)
     }
 
     /// Brunel's Fig. 8B parameters (g = 6, eta = 4, V_reset = 10 mV): another regime, 58 Hz, CV 0.8.
@@ -77,7 +81,9 @@ final class BrunelValidationTests: XCTestCase {
     /// gives 0.74, 0.71, 0.81 for seeds 1, 2, 3 (rates 58.3, 58.2, 59.2 Hz), and NEST's file is
     /// one run; the CV check here is one run-to-run spread (0.1), the rate check stays at 5 %.
     func testBurstingRegime() throws {
+        let tags = ["NE10000_t2_g6_eta4_Vreset10"]
+        let nest = try nestRuns(tags)
         let s = try simulate(vReset: 10, g: 6, eta: 4)
-        try check(s, tags: ["NE10000_t2_g6_eta4_Vreset10"], cvTolerance: 0.1)
+        check(s, nest, tags: tags, cvTolerance: 0.1)
     }
 }

@@ -15,6 +15,7 @@ final class CableBusyringTests: XCTestCase {
 
     func testBusyringCellsAreNsuiteCells() throws {
         // CV counts per cell as Arbor reports them for 8 cells (ring_timings.json: mean 115.125, min 101).
+        let timings = try Reference.json("arbor/ring_timings.json")["runs"] as! [[String: Any]]
         let p = BusyringParameters(cells: 8)
         var counts: [Int] = []
         for gid in 0..<8 {
@@ -23,7 +24,6 @@ final class CableBusyringTests: XCTestCase {
         }
         let mean = Double(counts.reduce(0, +)) / 8
         print("busyring CVs per cell (8 cells): \(counts), mean \(mean)")
-        let timings = try Reference.json("arbor/ring_timings.json")["runs"] as! [[String: Any]]
         let arbor8 = timings.first { ($0["simulator"] as? String) == "arbor" && ($0["cells"] as? Int) == 8 }!
         XCTAssertEqual(mean, arbor8["cvs_per_cell_mean"] as! Double)
         XCTAssertEqual(counts.min(), arbor8["cvs_per_cell_min"] as? Int)

@@ -7,21 +7,11 @@ import XCTest
 /// SWC reading (both interpretations), the `engine: cable` file, and bad input: every fault names
 /// its file and line (or key path).
 final class CableInputTests: XCTestCase {
-    private lazy var folder: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-cable-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(at: folder)
-        super.tearDown()
-    }
+    private lazy var tmp = temporaryFolder("plexus-cable")
+    private var folder: URL { tmp.url }
 
     private func write(_ text: String, _ name: String) -> String {
-        let url = folder.appendingPathComponent(name)
-        _ = FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
-        return url.path
+        tmp.write(name, text)
     }
 
     private func line(of needle: String, in text: String) -> Int {
@@ -69,9 +59,7 @@ final class CableInputTests: XCTestCase {
     }
 
     func testShippedRealisticCellLoadsAndRuns() throws {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }
-        let file = dir.appendingPathComponent("examples/pyramidal.yaml").path
+        let file = Repo.file("examples/pyramidal.yaml").path
         guard FileManager.default.fileExists(atPath: file) else { throw XCTSkip("examples/pyramidal.yaml missing") }
         var desc = try CableExperimentFile.load(file)
         desc.duration = 20

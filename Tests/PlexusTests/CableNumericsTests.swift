@@ -90,6 +90,7 @@ final class CableNumericsTests: XCTestCase {
 
     func testBallAndStickMatchesArbor() throws {
         let validation = try Reference.json("arbor/cable_validation.json")["runs"] as! [String: Any]
+        try Reference.require([10, 50, 200].map { "arbor/cable_bas_\($0)cv.csv" })
         for n in [10, 50, 200] {
             let ref = try Reference.csv("arbor/cable_bas_\(n)cv.csv")
             let res = try Self.ballAndStick(dendCVs: n)

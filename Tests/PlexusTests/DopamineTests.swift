@@ -8,9 +8,7 @@ import XCTest
 /// (tools/nest_reference/stdp_dopamine.py regenerates Tests/Fixtures/stdp_dopamine.json).
 final class DopamineTests: XCTestCase {
     static let fixture: [String: Any] = {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<2 { dir.deleteLastPathComponent() }
-        let url = dir.appendingPathComponent("Fixtures/stdp_dopamine.json")
+        let url = Repo.fixtures.appendingPathComponent("stdp_dopamine.json")
         return (try? JSONSerialization.jsonObject(with: Data(contentsOf: url))) as? [String: Any] ?? [:]
     }()
 
@@ -92,9 +90,12 @@ final class DopamineTests: XCTestCase {
     /// run, where only the volume transmitter's triggers have moved it: NEST's GetStatus after
     /// Simulate in 10 ms pieces.
     func testSynapseStateBetweenSpikesMatchesNEST() throws {
-        for name in ["parrot", "neuron"] {
+        let cases = try ["parrot", "neuron"].map { name -> (String, [[Double]]) in
             let c = (Self.fixture["cases"] as? [String: Any])?[name] as? [String: Any] ?? [:]
             guard let states = c["states"] as? [[Double]] else { throw XCTSkip("no states in the fixture") }
+            return (name, states)
+        }
+        for (name, states) in cases {
             var worst = [0.0, 0.0, 0.0, 0.0]
             for row in states.enumerated().filter({ $0.offset % 7 == 3 || $0.offset == states.count - 1 }).map(\.element) {
                 let net = try PointNetwork(try experiment(name, duration: row[0]))
@@ -174,9 +175,7 @@ final class DopamineTests: XCTestCase {
     // MARK: bad input
 
     func yamlError(_ yaml: String) -> PlexusError? {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-dopamine-\(UUID().uuidString).yaml")
-        _ = FileManager.default.createFile(atPath: url.path, contents: Data(yaml.utf8))
-        defer { try? FileManager.default.removeItem(at: url) }
+        let url = URL(fileURLWithPath: temporaryFolder("plexus-dopamine").write("experiment.yaml", yaml))
         do {
             _ = try PointNetwork(try ExperimentFile.load(url.path))
             return nil

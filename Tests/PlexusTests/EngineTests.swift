@@ -19,11 +19,11 @@ final class EngineReferenceTests: XCTestCase {
             connections: [ConnectionDescription(source: "sg", target: "n", synapse: SynapseDescription(
                 weight: .constant(Quantity(stim["weight"] as! Double, "mV")), delay: .constant(Quantity(1, "ms"))))],
             recordings: [.spikes(population: "n"), .multimeter(population: "n", variables: ["V_m"], interval: Quantity(0.1, "ms"))])
+        let ref = try Reference.csv("nest/single/iaf_psc_delta_spikes_vm.csv")
+        let refSpikes = try Reference.csv("nest/single/iaf_psc_delta_spikes_spikes.csv")["t_ms"]!
         for threads in [1, 2] {
             let net = try PointNetwork(exp, threads: threads)
             let res = try net.run()
-            let ref = try Reference.csv("nest/single/iaf_psc_delta_spikes_vm.csv")
-            let refSpikes = try Reference.csv("nest/single/iaf_psc_delta_spikes_spikes.csv")["t_ms"]!
             XCTAssertEqual(res.spikes[0].times.count, refSpikes.count)
             for (a, b) in zip(res.spikes[0].times, refSpikes) { XCTAssertEqual(a, b, accuracy: 1e-9) }
             let vm = res.states[0].values[0]

@@ -8,11 +8,7 @@ import XCTest
 /// (tools/nest_reference/gap_junctions.py regenerates Tests/Fixtures/gap_*), thread-count
 /// independence, and the refusals of bad gap-junction input.
 final class GapJunctionTests: XCTestCase {
-    static var fixtures: URL {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<2 { dir.deleteLastPathComponent() }
-        return dir.appendingPathComponent("Fixtures")
-    }
+    static var fixtures: URL { Repo.fixtures }
 
     // The fixtures are read with JSONDecoder: JSONSerialization (swift-corelibs-foundation)
     // misreads some decimals by one ulp (-68.13968332788612 becomes ...613), which moved the
@@ -336,9 +332,7 @@ final class GapJunctionTests: XCTestCase {
     // MARK: example and bad input
 
     func testExampleFileRuns() throws {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }
-        let exp = try ExperimentFile.load(dir.appendingPathComponent("examples/gap_junctions.yaml").path)
+        let exp = try ExperimentFile.load(Repo.file("examples/gap_junctions.yaml").path)
         let w = exp.waveformRelaxation
         XCTAssertEqual(w, WaveformRelaxation(commInterval: Quantity(1, "ms")), "the example spells out NEST's defaults")
         let net = try PointNetwork(exp, threads: 2)
@@ -347,21 +341,11 @@ final class GapJunctionTests: XCTestCase {
         XCTAssertGreaterThan(net.gapJunctionCount, 0)
     }
 
-    private lazy var folder: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-gap-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(at: folder)
-        super.tearDown()
-    }
+    private lazy var tmp = temporaryFolder("plexus-gap")
+    private var folder: URL { tmp.url }
 
     private func write(_ text: String) -> String {
-        let url = folder.appendingPathComponent("experiment-\(UUID().uuidString).yaml")
-        _ = FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
-        return url.path
+        tmp.write("experiment-\(UUID().uuidString).yaml", text)
     }
 
     /// Asserts that `yaml` fails as `plexus run` reports it: at the line holding `at`, naming

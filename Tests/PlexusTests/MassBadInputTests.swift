@@ -7,7 +7,7 @@ import XCTest
 /// Bad neural-mass input: every case fails with a PlexusError that names the zip member and line
 /// (or the experiment file's line and key path, or the step and region), never a trap.
 final class MassBadInputTests: XCTestCase {
-    let dir = MassTempDir()
+    lazy var dir = temporaryFolder("plexus-mass")
 
     /// A small valid connectome's members (3 regions); `edit` changes them before zipping.
     func zip(_ name: String = "conn.zip", bz2: Bool = false, folder: String = "", _ edit: (inout [String: String]) -> Void = { _ in }) throws -> String {

@@ -13,7 +13,8 @@ final class MassBoldTests: XCTestCase {
     /// within k_1 V_0 sum_L |g_L| ulp32(s_{m-L})/2 (+ the CSV's print precision) of TVB's, and the
     /// arithmetic itself is checked to 1e-10 in `testBoldArithmeticOnExactInput`.
     func testBoldFromTVBStockMatchesTVB() throws {
-        let npy = try NpyArray(contentsOf: Reference.url("tvb/rww_bold_tavg_S_4ms.npy").path)
+        try Reference.require("tvb/rww_bold_tr720.csv", "tvb/rww_bold_tr2000.csv")
+        let npy = try NpyArray(data: Reference.data("tvb/rww_bold_tavg_S_4ms.npy"))
         XCTAssertEqual(npy.shape, [15000, 76])
         let n = 76
         let kernel = VolterraKernel()
@@ -93,9 +94,10 @@ final class MassBoldTests: XCTestCase {
     /// history) gives exactly the Bold monitor's recorded input. First 400 ms here (debug builds
     /// are slow); PLEXUS_MASS_LONG=1 runs the whole 60 s and compares the BOLD signals too.
     func testStochasticRunReproducesTVBsBoldInput() throws {
-        let npy = try NpyArray(contentsOf: Reference.url("tvb/rww_bold_tavg_S_4ms.npy").path)
-        let conn = try MassData.connectome()
         let long = ProcessInfo.processInfo.environment["PLEXUS_MASS_LONG"] == "1"
+        if long { try Reference.require("tvb/rww_bold_tr720.csv", "tvb/rww_bold_tr2000.csv") }
+        let npy = try NpyArray(data: Reference.data("tvb/rww_bold_tavg_S_4ms.npy"))
+        let conn = try MassData.connectome()
         var e = MassData.rww(76, precision: .float32, duration: long ? 60000 : 400)
         e.coupling.params = ["a": 0.015]
         e.integrator = IntegratorDescription(scheme: .heun, stochastic: true, dt: 0.1, nsig: [1e-6])
@@ -128,6 +130,7 @@ final class MassBoldTests: XCTestCase {
 
     /// FC of TVB's BOLD (t > 20 s) equals TVB's FC; FC-vs-SC equals the reference script's number.
     func testFCOfTVBBoldMatchesTVB() throws {
+        try Reference.require(["tr720", "tr2000"].flatMap { ["tvb/rww_bold_\($0).csv", "tvb/rww_bold_fc_\($0).csv"] })
         let conn = try MassData.connectome()
         let info = try Reference.json("tvb/rww_bold_params.json")
         let results = ((info["fc"] as! [String: Any])["results"] as! [String: Any])

@@ -211,10 +211,8 @@ final class MassEngineTests: XCTestCase {
 
     /// The example experiment files decode into the descriptions they describe.
     func testExampleFilesDecode() throws {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }
         for name in ["tvb76.yaml", "tvb76_rww_bold.yaml", "tvb76_sweep.yaml"] {
-            let path = dir.appendingPathComponent("examples/\(name)").path
+            let path = Repo.file("examples/\(name)").path
             let e = try MassExperimentFile.load(path)
             XCTAssertEqual(e.connectivity, .tvbData("connectivity_76"), name)
             XCTAssertGreaterThan(e.duration, 0)

@@ -41,6 +41,7 @@ final class MassReferenceTests: XCTestCase {
     }
 
     func testG2DMatchesTVB() throws {
+        try Reference.require("tvb/g2d_raw_V_first100ms.csv")
         let conn = try MassData.connectome()
         for p in MassPrecision.allCases {
             let sim = try MassSimulation(MassData.g2d(conn.count, precision: p), connectome: conn)
@@ -51,6 +52,7 @@ final class MassReferenceTests: XCTestCase {
     }
 
     func testReducedWongWangMatchesTVB() throws {
+        try Reference.require("tvb/rww_raw_S_first100ms.csv")
         let conn = try MassData.connectome()
         for p in MassPrecision.allCases {
             let sim = try MassSimulation(MassData.rww(conn.count, precision: p), connectome: conn)
@@ -61,6 +63,7 @@ final class MassReferenceTests: XCTestCase {
     }
 
     func testJansenRitMatchesTVB() throws {
+        try Reference.require("tvb/jr_y1my2_first100ms.csv")
         let conn = try MassData.connectome()
         for p in MassPrecision.allCases {
             let sim = try MassSimulation(MassData.jr(conn.count, precision: p), connectome: conn)
@@ -72,6 +75,7 @@ final class MassReferenceTests: XCTestCase {
 
     /// Delays are TVB's `rint(tract/speed/dt)` exactly, for both reference step sizes.
     func testDelayMatricesEqualTVB() throws {
+        try Reference.require("tvb/conn76_idelays_dt0.0625_speed3.csv", "tvb/conn76_idelays_dt0.1_speed3.csv")
         let conn = try MassData.connectome()
         for (dt, file) in [(0.0625, "tvb/conn76_idelays_dt0.0625_speed3.csv"), (0.1, "tvb/conn76_idelays_dt0.1_speed3.csv")] {
             let ref = try MassData.matrix(file)

@@ -130,9 +130,7 @@ final class MassReportTests: XCTestCase {
     }
 
     func testRunFolderReadsBackToTheSameReport() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-mass-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = temporaryFolder("plexus-mass").url
         let d = Self.data(regions: 8, samples: 1500)
         func csv(_ m: MassReportData.Monitor) -> String {
             var lines = [(["t_ms"] + d.labels).joined(separator: ",")]

@@ -20,7 +20,7 @@ enum MassData {
 
     /// A TVB reference CSV (`time_ms,<labels>`) as (times, rows of values in label order).
     static func timeSeries(_ relative: String) throws -> (header: [String], times: [Double], rows: [[Double]]) {
-        let text = try String(contentsOf: Reference.url(relative), encoding: .utf8)
+        let text = try Reference.text(relative)
         var lines = text.split(separator: "\n")
         let header = lines.removeFirst().split(separator: ",").map(String.init)
         var times: [Double] = [], rows: [[Double]] = []
@@ -34,7 +34,7 @@ enum MassData {
 
     /// A numeric CSV without header (TVB's idelays).
     static func matrix(_ relative: String) throws -> [[Double]] {
-        let text = try String(contentsOf: Reference.url(relative), encoding: .utf8)
+        let text = try Reference.text(relative)
         return text.split(separator: "\n").map { $0.split(separator: ",").map { Double($0)! } }
     }
 
@@ -85,21 +85,4 @@ struct MaxError: CustomStringConvertible {
     }
 
     var description: String { "\(value) (sample \(sample), region \(region), reference \(reference))" }
-}
-
-/// Temporary folder for a test's files.
-final class MassTempDir {
-    let url: URL
-    init() {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-mass-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    @discardableResult
-    func write(_ name: String, _ text: String) -> String {
-        let p = path(name)
-        _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
-        return p
-    }
 }

@@ -8,9 +8,7 @@ final class MicrocircuitTests: XCTestCase {
     func testRatesMatchNEST() throws {
         let reference = try Reference.json("nest/microcircuit_rates.json")
         let runs = reference["runs"] as! [[String: Any]]
-        var file = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { file.deleteLastPathComponent() }
-        let exp = try ExperimentFile.load(file.appendingPathComponent("examples/microcircuit.yaml").path)
+        let exp = try ExperimentFile.load(Repo.file("examples/microcircuit.yaml").path)
         let res = try PointNetwork(exp, threads: 2).run()
         for pop in ["L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"] {
             let size = exp.populations.first { $0.name == pop }!.size

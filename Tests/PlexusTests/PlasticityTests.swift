@@ -65,8 +65,8 @@ final class PlasticityTests: XCTestCase {
                     model: "tsodyks_synapse", weight: .constant(Quantity(500, "pA")), delay: .constant(Quantity(1, "ms")), parameters: params)),
             ],
             recordings: [.multimeter(population: "n", variables: ["V_m", "I_syn_ex"], interval: Quantity(0.1, "ms"))])
-        let res = try PointNetwork(exp).run().states[0]
         let ref = try Reference.csv("nest/plasticity/tsodyks_\(variant)_vm.csv")
+        let res = try PointNetwork(exp).run().states[0]
         XCTAssertEqual(res.times.count, ref["t_ms"]!.count)
         let dv = zip(res.values[0], ref["V_m"]!).map { abs($0 - $1) }.max()!
         let di = zip(res.values[1], ref["I_syn_ex"]!).map { abs($0 - $1) }.max()!
@@ -109,9 +109,7 @@ final class PlasticityTests: XCTestCase {
     /// stdp_triplet_synapse against a NEST 3.10 run of a triplet-rich protocol
     /// (tools/nest_reference/stdp_triplet.py regenerates Tests/Fixtures/stdp_triplet_*).
     func testSTDPTripletMatchesNEST() throws {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<2 { dir.deleteLastPathComponent() }
-        let fixtures = dir.appendingPathComponent("Fixtures")
+        let fixtures = Repo.fixtures
         let proto = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("stdp_triplet_protocol.json"))) as! [String: Any]
         let pre = proto["pre_ms"] as! [Double], post = proto["post_ms"] as! [Double]
         let syn = (proto["synapse"] as! [String: Double]).mapValues { Quantity($0) }

@@ -5,11 +5,7 @@ import XCTest
 /// The `plexus` command's report and rerun, end to end through the built binary, and every
 /// bundled example's report loaded in headless Chromium.
 final class ReportCLITests: XCTestCase {
-    static let repo: URL = {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }   // ReportCLITests.swift, PlexusTests, Tests
-        return dir
-    }()
+    static var repo: URL { Repo.root }
 
     /// The `plexus` executable built next to this test bundle.
     func plexus() throws -> URL { try CLI.plexus() }
@@ -21,12 +17,7 @@ final class ReportCLITests: XCTestCase {
         return (r.status, r.stdout, r.stderr)
     }
 
-    func tempDir() throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: d) }
-        return d
-    }
+    func tempDir() throws -> URL { temporaryFolder("plexus-cli").url }
 
     func testRerunSaysIdenticalThenNamesTheEditedFile() throws {
         let bin = try plexus()

@@ -110,8 +110,7 @@ final class ReportTests: XCTestCase {
                          .multimeter(population: "E", variables: ["V_m"], interval: Quantity(0.5, "ms"))])
         let net = try PointNetwork(exp)
         let results = try net.run()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-report-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = temporaryFolder("plexus-report").url
         var out = try RunOutput(directory: dir.path)
         try out.writeSpikes(results)
         try out.writeStates(results)

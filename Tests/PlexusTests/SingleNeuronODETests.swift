@@ -39,10 +39,10 @@ final class SingleNeuronODETests: XCTestCase {
     /// Runs a case, prints the measured errors of every recordable, then asserts.
     private func check<M: PointNeuronModel>(_ model: M.Type, _ caseName: String, _ states: [String: Double],
                                             file: StaticString = #filePath, line: UInt = #line) throws {
-        let trace = try runReferenceCase(model, caseName)
         let vm = try Reference.csv("nest/single/\(caseName)_vm.csv")
         let st = try Reference.csv("nest/single/\(caseName)_state.csv")
         let nestSpikes = try Reference.csv("nest/single/\(caseName)_spikes.csv")["t_ms"] ?? []
+        let trace = try runReferenceCase(model, caseName)
         var line1 = "\(caseName): spikes \(trace.spikes.count) (NEST \(nestSpikes.count))"
         for (name, ref) in [("V_m", vm["V_m"]!)] + st.filter({ $0.key != "t_ms" }).sorted(by: { $0.key < $1.key }) {
             guard let mine = trace.values[name] else { line1 += ", \(name) not recorded"; continue }

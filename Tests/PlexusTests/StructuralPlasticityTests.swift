@@ -9,19 +9,13 @@ import XCTest
 /// thread-count independence, seeds, and bad input. Tests/Fixtures/structural_plasticity_nest.json
 /// comes from tools/nest_reference/structural_plasticity.py.
 final class StructuralPlasticityTests: XCTestCase {
-    static var repo: URL {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }
-        return dir
-    }
-
     static func fixture() throws -> [String: Any] {
-        let url = repo.appendingPathComponent("Tests/Fixtures/structural_plasticity_nest.json")
+        let url = Repo.fixtures.appendingPathComponent("structural_plasticity_nest.json")
         return try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
     }
 
     static func example(duration: String? = nil, seed: Int? = nil) throws -> PointExperiment {
-        var text = try String(contentsOf: repo.appendingPathComponent("examples/structural_plasticity.yaml"), encoding: .utf8)
+        var text = try String(contentsOf: Repo.file("examples/structural_plasticity.yaml"), encoding: .utf8)
         if let duration { text = text.replacingOccurrences(of: "duration: 10000 ms", with: "duration: \(duration)") }
         if let seed { text = text.replacingOccurrences(of: "seed: 1\n", with: "seed: \(seed)\n") }
         return try ExperimentFile.decode(text, file: "structural_plasticity.yaml")
@@ -376,9 +370,7 @@ final class StructuralPlasticityTests: XCTestCase {
     // MARK: bad input
 
     private func userError(_ yaml: String) -> PlexusError? {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-sp-\(UUID().uuidString).yaml").path
-        _ = FileManager.default.createFile(atPath: path, contents: Data(yaml.utf8))
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = temporaryFolder("plexus-sp").write("experiment.yaml", yaml)
         do {
             let exp = try ExperimentFile.load(path)
             _ = try PointNetwork(exp, threads: 2)

@@ -2,43 +2,87 @@ import Foundation
 import XCTest
 @testable import PlexusCore
 @testable import PlexusPoint
+@testable import PlexusIO
 
 /// Locates the peers' reference outputs: first the repository's own copy (Tests/Fixtures, the
-/// same layout as ../shared/reference: nest/, tvb/, arbor/, neuron/), then $PLEXUS_REFERENCE, then
-/// ../shared/reference next to the repository. Tests that need a missing file skip, naming it.
+/// same layout as ../shared/reference: nest/, tvb/, arbor/; large files stored as `<name>.bz2`,
+/// which every reader here decompresses transparently), then $PLEXUS_REFERENCE, then
+/// ../shared/reference next to the repository. Tests that need a missing file skip, naming it;
+/// they call `require` (or read their data) before any costly work, so the skip comes first.
+/// tools/copy_reference_fixtures.py copies the files the tests read into Tests/Fixtures.
 enum Reference {
     /// Tests/Fixtures in this repository.
-    static var fixtures: URL {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }   // Reference.swift, Support, PlexusTests
-        return dir.appendingPathComponent("Fixtures")
-    }
+    static var fixtures: URL { Repo.fixtures }
 
     static var root: URL? {
         if let env = ProcessInfo.processInfo.environment["PLEXUS_REFERENCE"] {
             return URL(fileURLWithPath: env)
         }
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { dir.deleteLastPathComponent() }   // Support, PlexusTests, Tests, repo
-        let candidate = dir.deletingLastPathComponent().appendingPathComponent("shared/reference")
+        let candidate = Repo.root.deletingLastPathComponent().appendingPathComponent("shared/reference")
         return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
     }
 
-    static func url(_ relative: String) throws -> URL {
+    /// Where `relative` is stored and whether that copy is bzip2-compressed; a skip naming the
+    /// file when no copy exists.
+    static func locate(_ relative: String) throws -> (url: URL, compressed: Bool) {
         let own = fixtures.appendingPathComponent(relative)
-        if FileManager.default.fileExists(atPath: own.path) { return own }
+        if FileManager.default.fileExists(atPath: own.path) { return (own, false) }
+        let packed = fixtures.appendingPathComponent(relative + ".bz2")
+        if FileManager.default.fileExists(atPath: packed.path) { return (packed, true) }
         guard let root else {
-            throw XCTSkip("reference data missing: ../shared/reference (or set PLEXUS_REFERENCE)")
+            throw XCTSkip("reference file missing: \(relative) is neither in Tests/Fixtures (tools/copy_reference_fixtures.py) nor in ../shared/reference (or set PLEXUS_REFERENCE)")
         }
         let u = root.appendingPathComponent(relative)
         guard FileManager.default.fileExists(atPath: u.path) else {
-            throw XCTSkip("reference file missing: \(u.path)")
+            throw XCTSkip("reference file missing: \(relative) is neither in Tests/Fixtures nor at \(u.path)")
         }
-        return u
+        return (u, false)
     }
 
+    /// Skips (naming the first missing file) unless every one of `relatives` can be read: for
+    /// tests to call before they simulate.
+    static func require(_ relatives: String...) throws { try require(relatives) }
+
+    static func require(_ relatives: [String]) throws {
+        for r in relatives { _ = try locate(r) }
+    }
+
+    /// The file's bytes (decompressed when the fixture is stored as .bz2).
+    static func data(_ relative: String) throws -> Data {
+        let (u, compressed) = try locate(relative)
+        let raw = try Data(contentsOf: u)
+        return compressed ? try ConnectomeZip.bunzip2(raw, where: u.path) : raw
+    }
+
+    /// The file as UTF-8 text.
+    static func text(_ relative: String) throws -> String {
+        guard let s = String(data: try data(relative), encoding: .utf8) else {
+            throw PlexusError("not UTF-8 text", file: relative)
+        }
+        return s
+    }
+
+    /// A plain file holding `relative`: the stored one, or for a compressed fixture a
+    /// decompressed copy in a temporary folder (removed when the tests exit).
+    static func url(_ relative: String) throws -> URL {
+        let (u, compressed) = try locate(relative)
+        guard compressed else { return u }
+        let copy = unpacked.file(relative)
+        if !FileManager.default.fileExists(atPath: copy.path) {
+            try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data(relative).write(to: copy, options: .atomic)
+        }
+        return copy
+    }
+
+    private static let unpacked: TemporaryFolder = {
+        let folder = TemporaryFolder("plexus-fixtures")
+        atexit { Reference.unpacked.remove() }
+        return folder
+    }()
+
     static func json(_ relative: String) throws -> [String: Any] {
-        var text = try String(contentsOf: url(relative), encoding: .utf8)
+        var text = try self.text(relative)
         // Python's json module writes non-finite floats as bare Infinity / NaN, which is not JSON.
         for t in ["-Infinity", "Infinity", "NaN"] { text = text.replacingOccurrences(of: ": \(t)", with: ": \"\(t)\"") }
         return try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
@@ -46,7 +90,7 @@ enum Reference {
 
     /// CSV with a header line: column name -> values.
     static func csv(_ relative: String) throws -> [String: [Double]] {
-        let text = try String(contentsOf: url(relative), encoding: .utf8)
+        let text = try self.text(relative)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         guard !lines.isEmpty else { return [:] }
         let header = lines.removeFirst().split(separator: ",").map(String.init)
@@ -71,6 +115,7 @@ struct SingleNeuronTrace {
 /// state from the neuron's status before Simulate. No engine involved: this checks the model.
 func runReferenceCase<M: PointNeuronModel>(_ model: M.Type, _ caseName: String) throws -> SingleNeuronTrace {
     let info = try Reference.json("nest/single/\(caseName).json")
+    try Reference.require("nest/single/\(caseName)_vm.csv", "nest/single/\(caseName)_spikes.csv")   // compared with afterwards
     let defaults = info["model_defaults"] as! [String: Any]
     let status = info["neuron_status_before_simulate"] as! [String: Any]
     let stimulus = info["stimulus"] as! [String: Any]
