@@ -9,10 +9,8 @@ import XCTest
 final class MisspeltKeyTests: XCTestCase {
     /// Runs `yaml` (as `examples/<name>.yaml`, so paths it names resolve) and returns the error.
     private func error(_ yaml: String, file: StaticString = #filePath, line: UInt = #line) -> PlexusError? {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let path = repo.appendingPathComponent("examples/misspelt.yaml").path
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-misspelt-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        let path = Repo.file("examples/misspelt.yaml").path
+        let out = temporaryFolder().file("run").path
         do {
             try Session.run(RunRequest(file: path, text: yaml, out: out, quiet: true, noReport: true))
             XCTFail("no error", file: file, line: line)
@@ -81,8 +79,7 @@ final class MisspeltKeyTests: XCTestCase {
     }
 
     func testCableMechanismParameter() throws {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let text = try String(contentsOf: repo.appendingPathComponent("examples/ball_and_stick.yaml"), encoding: .utf8)
+        let text = try String(contentsOf: Repo.file("examples/ball_and_stick.yaml"), encoding: .utf8)
         let bad = text.replacingOccurrences(of: "{g: 0.001 S/cm2", with: "{gg: 0.001 S/cm2")
         let line = bad.components(separatedBy: "\n").firstIndex { $0.contains("gg: 0.001") }! + 1
         check(bad, line: line, mentions: ["mechanism 'pas' has no parameter 'gg'", "did you mean 'g'?"])
