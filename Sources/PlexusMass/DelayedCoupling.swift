@@ -43,7 +43,80 @@ import PlexusCore
     }
 }
 
-@usableFromInline final class BlockedCoupling: @unchecked Sendable {
+/// What the delayed-coupling engine of one run is built from.
+public struct DelayedCouplingSetup {
+    /// n x n, row = target (TVB's convention), and the delays in steps.
+    let weights: [Double]
+    let delays: [Int32]
+    let n: Int
+    /// Coupling parameter values in the order of the coupling's `parameters`.
+    let values: [Double]
+    /// The model's coupling variables (state variable indices).
+    let cvars: [Int]
+    /// The regions of each thread.
+    let parts: [Range<Int>]
+    let precision: MassPrecision
+}
+
+/// The delayed coupling of one run: its entry points are closures made where the coupling type
+/// is concrete (`makeDelayedCouplingRun`), so each runs code specialised for that coupling.
+public final class DelayedCouplingRun: @unchecked Sendable {
+    /// Coupling terms `c[m*n + i]` of step `step` for the targets of part `part`, from the history
+    /// and the state x at t_n.
+    let evaluate: (_ part: Int, _ step: Int, _ x: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>) -> Void
+    /// Enters the state after step `step` of the regions of part `part` into the history.
+    let write: (_ part: Int, _ step: Int, _ x: UnsafePointer<Double>) -> Void
+    /// Fills the whole history with the state x (TVB's constant initial history).
+    let fill: (_ x: UnsafePointer<Double>) -> Void
+    /// Coupling terms per region.
+    let outputs: Int
+    let blockedEdges: Int
+    let perStepEdges: Int
+    let historyBytes: Int
+    /// Steps between the meetings of threads.
+    let barrierInterval: Int
+
+    init(evaluate: @escaping (Int, Int, UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void,
+         write: @escaping (Int, Int, UnsafePointer<Double>) -> Void,
+         fill: @escaping (UnsafePointer<Double>) -> Void,
+         outputs: Int, blockedEdges: Int, perStepEdges: Int, historyBytes: Int, barrierInterval: Int) {
+        self.evaluate = evaluate
+        self.write = write
+        self.fill = fill
+        self.outputs = outputs
+        self.blockedEdges = blockedEdges
+        self.perStepEdges = perStepEdges
+        self.historyBytes = historyBytes
+        self.barrierInterval = barrierInterval
+    }
+}
+
+/// Builds the engine of coupling type C: float64 and time-blocked, or TVB's float32 arithmetic.
+func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplingSetup) -> DelayedCouplingRun {
+    let coupling = C(s.values, couplingVariables: s.cvars.count)
+    let outputs = C.outputs(ncvar: s.cvars.count)
+    let parts = s.parts
+    if s.precision == .float32 {
+        let h = TVBCoupling<C>(coupling, weights: s.weights, delays: s.delays, n: s.n, cvars: s.cvars)
+        return DelayedCouplingRun(evaluate: { p, step, _, c in h.coupling(step: step, c, range: parts[p]) },
+                                  write: { p, step, x in h.write(step: step, x, range: parts[p]) },
+                                  fill: { h.fill($0) },
+                                  outputs: outputs, blockedEdges: 0, perStepEdges: h.weight32.count,
+                                  historyBytes: h.hist.count * 4, barrierInterval: 1)
+    }
+    let b = BlockedCoupling<C>(coupling, weights: s.weights, delays: s.delays, n: s.n, cvars: s.cvars, parts: parts)
+    return DelayedCouplingRun(evaluate: { p, step, x, c in
+                                  let k = step % massBlock
+                                  if k == 0 { b.accumulate(part: p, blockStart: step) }
+                                  b.coupling(part: p, step: step, offset: k, x, c)
+                              },
+                              write: { p, step, x in b.write(step: step, x, range: parts[p]) },
+                              fill: { b.fill($0) },
+                              outputs: outputs, blockedEdges: b.longEdgeCount, perStepEdges: b.shortEdgeCount,
+                              historyBytes: b.historyBytes, barrierInterval: b.barrierInterval)
+}
+
+@usableFromInline final class BlockedCoupling<C: MassCoupling>: @unchecked Sendable {
     let n: Int
     let channels: Int
     let capacity: Int
@@ -63,16 +136,22 @@ import PlexusCore
     /// from the current state (w_ii * x_i) instead of through the history.
     let selfWeight: Storage<Double>
     let hasSelf: Bool
-    let function: CouplingFunction
+    let coupling: C
     let cvars: [Int]
+    /// cvars[k] * n: where coupling variable k of a region lies in the state.
+    let cvarOffset: Storage<Int>
+    /// k * n: channel k of an output in `sums`.
+    let channelOffset: Storage<Int>
     /// Channel sums of the current step: channels x n.
     let sums: Storage<Double>
 
-    init(weights: [Double], delays: [Int32], n: Int, function: CouplingFunction, cvars: [Int], parts partRanges: [Range<Int>]) {
+    init(_ coupling: C, weights: [Double], delays: [Int32], n: Int, cvars: [Int], parts partRanges: [Range<Int>]) {
         self.n = n
-        self.function = function
+        self.coupling = coupling
         self.cvars = cvars
-        channels = function.kind.channels(ncvar: cvars.count)
+        cvarOffset = Storage(cvars.map { $0 * n })
+        channelOffset = Storage((0..<C.historyChannelsPerOutput).map { $0 * n })
+        channels = C.historyChannels(ncvar: cvars.count)
         let horizon = Int(delays.max() ?? 0) + 1
         // Room for one block beyond the horizon: a thread that runs ahead within a block never
         // overwrites a slot another thread still reads for its long edges.
@@ -106,7 +185,7 @@ import PlexusCore
         var ss = [Int32](repeating: 0, count: n + 1), src: [Int32] = [], sd: [Int32] = [], sw: [Double] = []
         var minCross = Int.max
         var rs = [Double](repeating: 0, count: n)
-        let identity = function.kind != .sigmoidalJansenRit && function.kind != .kuramoto
+        let identity = C.historyHoldsState
         var sw0 = [Double](repeating: 0, count: n)
         for i in 0..<n {
             for j in 0..<n {
@@ -140,46 +219,13 @@ import PlexusCore
     var shortEdgeCount: Int { shortWeight.count + selfWeight.buffer.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } }
     var historyBytes: Int { hist.count * 8 }
 
-    /// Values that enter the history for region j from state x (stride n).
-    @inline(__always)
-    func channelValues(_ x: UnsafePointer<Double>, _ j: Int, _ out: UnsafeMutablePointer<Double>) {
-        let v = function.values
-        switch function.kind {
-        case .sigmoidalJansenRit:
-            let d = x[cvars[0] * n + j] - x[cvars[1] * n + j]
-            out[0] = v[0] + (v[1] - v[0]) / (1.0 + _exp(v[3] * (v[2] - d)))
-        case .kuramoto:
-            for m in 0..<cvars.count {
-                let t = x[cvars[m] * n + j]
-                out[2 * m] = _sin(t)
-                out[2 * m + 1] = _cos(t)
-            }
-        default:
-            for m in 0..<cvars.count { out[m] = x[cvars[m] * n + j] }
-        }
-    }
-
-    /// Writes the state after step `s` of regions `range` into the history (both copies).
+    /// Writes the state after step `s` of regions `range` into the history (both copies): the
+    /// coupling variables themselves, or the coupling's source terms of them.
     func write(step s: Int, _ x: UnsafePointer<Double>, range: Range<Int>) {
         let p = s % capacity
         let h = hist.base
         let rl = rowLength, cap = capacity
-        switch function.kind {
-        case .sigmoidalJansenRit, .kuramoto:
-            var tmp = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-            precondition(channels <= 8)
-            withUnsafeMutableBytes(of: &tmp) { raw in
-                let out = raw.baseAddress!.assumingMemoryBound(to: Double.self)
-                for j in range {
-                    channelValues(x, j, out)
-                    for k in 0..<channels {
-                        let row = h + (k * n + j) * rl
-                        row[p] = out[k]
-                        row[cap + p] = out[k]
-                    }
-                }
-            }
-        default:
+        if C.historyHoldsState {
             for k in 0..<channels {
                 let src = x + cvars[k] * n
                 let rows = h + k * n * rl + p
@@ -187,6 +233,24 @@ import PlexusCore
                     let v = src[j]
                     rows[j &* rl] = v
                     rows[j &* rl &+ cap] = v
+                }
+            }
+            return
+        }
+        let f = coupling
+        let cpo = C.historyChannelsPerOutput, ipo = C.inputsPerOutput
+        let outputs = channels / cpo
+        let offsets = UnsafePointer(cvarOffset.base)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: cpo) { buffer in
+            let out = buffer.baseAddress!
+            for j in range {
+                for m in 0..<outputs {
+                    f.history(CouplingValues(x + j, offsets + m * ipo), out)
+                    for k in 0..<cpo {
+                        let row = h + ((m * cpo + k) * n + j) * rl
+                        row[p] = out[k]
+                        row[cap + p] = out[k]
+                    }
                 }
             }
         }
@@ -246,12 +310,10 @@ import PlexusCore
         let ssb = shortStart.base, src = shortSource.base, sd = shortDelay.base, sw = shortWeight.base
         let base = step % capacity + capacity, rl = rowLength
         let sw0 = selfWeight.base
-        let v = function.values
-        let ncv = cvars.count
-        // Linear and Scaling: post-function applied in the same pass.
-        let fused = function.kind == .linear || function.kind == .scaling
+        let f = coupling
+        // Channel m is output m and gx its sum: the post-function is applied in the same pass.
+        let fused = !C.preReadsTarget && C.historyChannelsPerOutput == 1
         let anyShort = shortWeight.count > 0
-        let pa = v[0], pb = function.kind == .linear ? v[1] : 0
         for ch in 0..<channels {
             let a = acc + ch * len + k - r.lowerBound * massBlock
             let rows = h + ch * n * rl
@@ -267,35 +329,17 @@ import PlexusCore
                         e &+= 1
                     }
                 }
-                if fused { c[ch * n + i] = pa * s + pb } else { S[ch * n + i] = s }
+                if fused { c[ch * n + i] = f.post(s) } else { S[ch * n + i] = s }
             }
         }
         if fused { return }
-        switch function.kind {
-        case .linear:
-            let a = v[0], b = v[1]
-            for m in 0..<ncv { for i in r { c[m * n + i] = a * S[m * n + i] + b } }
-        case .scaling:
-            let a = v[0]
-            for m in 0..<ncv { for i in r { c[m * n + i] = a * S[m * n + i] } }
-        case .sigmoidal:
-            let cmin = v[0], cmax = v[1], mid = v[2], a = v[3], sigma = v[4]
-            for m in 0..<ncv {
-                for i in r { c[m * n + i] = cmin + ((cmax - cmin) / (1.0 + _exp(-a * ((S[m * n + i] - mid) / sigma)))) }
-            }
-        case .sigmoidalJansenRit:
-            let a = v[4]
-            for i in r { c[i] = a * S[i] }
-        case .difference:
-            let a = v[0], rs = rowSum.base
-            for m in 0..<ncv { for i in r { c[m * n + i] = a * (S[m * n + i] - x[cvars[m] * n + i] * rs[i]) } }
-        case .kuramoto:
-            let a = v[0] / Double(ncv)
-            for m in 0..<ncv {
-                for i in r {
-                    let t = x[cvars[m] * n + i]
-                    c[m * n + i] = a * (_cos(t) * S[2 * m * n + i] - _sin(t) * S[(2 * m + 1) * n + i])
-                }
+        let cpo = C.historyChannelsPerOutput, ipo = C.inputsPerOutput
+        let rs = rowSum.base
+        let xo = UnsafePointer(cvarOffset.base), so = UnsafePointer(channelOffset.base)
+        for m in 0..<(channels / cpo) {
+            let sm = UnsafePointer(S + m * cpo * n), xm = xo + m * ipo
+            for i in r {
+                c[m * n + i] = f.post(f.gather(CouplingValues(sm + i, so), CouplingValues(x + i, xm), rowSum: rs[i]))
             }
         }
     }
@@ -304,28 +348,33 @@ import PlexusCore
 // MARK: - TVB's float32 arithmetic
 
 /// TVB's SparseHistory + coupling, operation by operation: the history ring (`horizon` slots of the
-/// coupling variables) and the weights in float32; sparse couplings (Linear, Scaling, Difference,
-/// Kuramoto) form float32 products over the nonzero weights of each row in column order and sum
-/// them like `numpy.add.reduceat`; dense couplings (Sigmoidal, SigmoidalJansenRit) evaluate every
-/// column (zeros where the weight is zero) and sum like `ndarray.sum(axis)`; post-functions run in
-/// float64.
-@usableFromInline final class TVBCoupling: @unchecked Sendable {
+/// coupling variables) and the weights in float32, the coupling's `pre` evaluated with float32
+/// history values and `C.TVBPre` arithmetic. Sparse couplings form the products over the nonzero
+/// weights of each row in column order and sum them like `numpy.add.reduceat` into float32; dense
+/// couplings evaluate every column (delayed state 0 where the weight is zero) and sum like
+/// `ndarray.sum(axis)`; post-functions run in float64.
+@usableFromInline final class TVBCoupling<C: MassCoupling>: @unchecked Sendable {
+    typealias P = C.TVBPre
     let n: Int
     let horizon: Int
     let ncvar: Int
     let cvars: [Int]
-    let function: CouplingFunction
+    let coupling: C
     let hist: Storage<Float>          // [slot][cvar][region]
     let rowStart: Storage<Int32>
     let col: Storage<Int32>
     let delay: Storage<Int32>
     let weight32: Storage<Float>
-    let scratch32: Storage<Float>
-    let scratch64: Storage<Double>
+    let scratch: Storage<P>
+    /// k * n: coupling variable k of a region within a history slot.
+    let cvarOffset: Storage<Int>
+    /// The delayed state of a zero weight in TVB's dense history: 0 for every variable.
+    let zero: Storage<Float>
+    let zeroOffset: Storage<Int>
 
-    init(weights: [Double], delays: [Int32], n: Int, function: CouplingFunction, cvars: [Int]) {
+    init(_ coupling: C, weights: [Double], delays: [Int32], n: Int, cvars: [Int]) {
         self.n = n
-        self.function = function
+        self.coupling = coupling
         self.cvars = cvars
         ncvar = cvars.count
         horizon = Int(delays.max() ?? 0) + 1
@@ -341,8 +390,10 @@ import PlexusCore
         col = Storage(c)
         delay = Storage(d)
         weight32 = Storage(w)
-        scratch32 = Storage(repeating: 0, count: max(1, n))
-        scratch64 = Storage(repeating: 0, count: max(1, n))
+        scratch = Storage(repeating: 0, count: max(1, n))
+        cvarOffset = Storage((0..<max(1, ncvar)).map { $0 * n })
+        zero = Storage(repeating: 0, count: 1)
+        zeroOffset = Storage(repeating: 0, count: max(1, ncvar))
     }
 
     func write(step s: Int, _ x: UnsafePointer<Double>, range: Range<Int>) {
@@ -354,82 +405,55 @@ import PlexusCore
         for s in 0..<horizon { write(step: s, x, range: 0..<n) }
     }
 
-    @inline(__always) func delayed(_ step: Int, _ d: Int32, _ m: Int, _ j: Int) -> Float {
+    /// The history slot of x(step - d) (step already taken modulo the horizon).
+    @inline(__always) func slot(_ step: Int, _ d: Int32) -> UnsafePointer<Float> {
         var slot = step &- Int(d)
         slot &+= (slot >> 63) & horizon
-        return hist.base[slot * ncvar * n + m * n + j]
+        return UnsafePointer(hist.base + slot * ncvar * n)
     }
 
     func coupling(step stepIndex: Int, _ c: UnsafeMutablePointer<Double>, range: Range<Int>) {
-        // Slots are taken modulo the horizon once; `delayed` wraps the difference.
+        // Slots are taken modulo the horizon once; `slot` wraps the difference.
         let step = stepIndex % horizon
-        let v = function.values
         let rs = rowStart.base, cl = col.base, dl = delay.base, w = weight32.base
-        let t32 = scratch32.base, t64 = scratch64.base
-        let current = hist.base + (step % horizon) * ncvar * n
-        switch function.kind {
-        case .linear, .scaling, .difference, .kuramoto:
-            for m in 0..<ncvar {
-                for i in range {
-                    let e0 = Int(rs[i]), e1 = Int(rs[i + 1])
+        let t = scratch.base
+        let current = UnsafePointer(hist.base + step * ncvar * n)
+        let f = coupling
+        let ipo = C.inputsPerOutput
+        let offsets = UnsafePointer(cvarOffset.base)
+        let zeros = CouplingValues(UnsafePointer(zero.base), UnsafePointer(zeroOffset.base))
+        for m in 0..<C.outputs(ncvar: ncvar) {
+            let om = offsets + m * ipo
+            for i in range {
+                let e0 = Int(rs[i]), e1 = Int(rs[i + 1])
+                let xi = CouplingValues(current + i, om)
+                switch C.tvbForm {
+                case .sparse:
+                    // The sum array has the history's type (numpy.zeros_like(x_i)).
                     var g: Float = 0
                     if e1 > e0 {
-                        let xi = current[m * n + i]
                         for e in e0..<e1 {
-                            let xj = delayed(step, dl[e], m, Int(cl[e]))
-                            let pre: Float
-                            switch function.kind {
-                            case .difference: pre = xj - xi
-                            case .kuramoto: pre = sinf(xj - xi)
-                            default: pre = xj
-                            }
-                            t32[e - e0] = w[e] * pre
+                            let pre: P = f.pre(xi, CouplingValues(slot(step, dl[e]) + Int(cl[e]), om))
+                            t[e - e0] = P(w[e]) * pre
                         }
-                        g = numpyReduceatSum(t32, e1 - e0)
+                        g = Float(numpyReduceatSum(t, e1 - e0))
                     }
-                    let gx = Double(g)
-                    switch function.kind {
-                    case .linear: c[m * n + i] = v[0] * gx + v[1]
-                    case .kuramoto: c[m * n + i] = v[0] / Double(ncvar) * gx
-                    default: c[m * n + i] = v[0] * gx
-                    }
-                }
-            }
-        case .sigmoidal:
-            let cmin = v[0], cmax = v[1], mid = v[2], a = v[3], sigma = v[4]
-            for m in 0..<ncvar {
-                for i in range {
-                    let e0 = Int(rs[i]), e1 = Int(rs[i + 1])
+                    c[m * n + i] = f.post(Double(g))
+                case .dense:
+                    let zeroPre: P = f.pre(xi, zeros)
+                    let zeroTerm = P(Float(0)) * zeroPre
                     var e = e0
                     for j in 0..<n {
                         if e < e1 && Int(cl[e]) == j {
-                            t32[j] = w[e] * delayed(step, dl[e], m, j)
+                            let pre: P = f.pre(xi, CouplingValues(slot(step, dl[e]) + j, om))
+                            t[j] = P(w[e]) * pre
                             e += 1
                         } else {
-                            t32[j] = 0
+                            t[j] = zeroTerm
                         }
                     }
-                    let gx = Double(numpySum(t32, n))
-                    c[m * n + i] = cmin + ((cmax - cmin) / (1.0 + _exp(-a * ((gx - mid) / sigma))))
+                    c[m * n + i] = f.post(Double(numpySum(t, n)))
                 }
-            }
-        case .sigmoidalJansenRit:
-            let cmin = v[0], cmax = v[1], mid = v[2], r = v[3], a = v[4]
-            let pre0 = cmin + (cmax - cmin) / (1.0 + _exp(r * (mid - 0)))
-            for i in range {
-                let e0 = Int(rs[i]), e1 = Int(rs[i + 1])
-                var e = e0
-                for j in 0..<n {
-                    if e < e1 && Int(cl[e]) == j {
-                        let d = delayed(step, dl[e], 0, j) - delayed(step, dl[e], 1, j)
-                        let pre = cmin + (cmax - cmin) / (1.0 + _exp(r * (mid - Double(d))))
-                        t64[j] = Double(w[e]) * pre
-                        e += 1
-                    } else {
-                        t64[j] = 0 * pre0
-                    }
-                }
-                c[i] = a * numpySum(t64, n)
             }
         }
     }

@@ -94,18 +94,18 @@ public final class MassSimulation {
         }
         let mvalues = try resolve(M.parameters, e.model.params, "model.params", M.name)
         modelParameters = Array(zip(M.parameters.map(\.name), mvalues))
-        guard let ck = CouplingKind(rawValue: e.coupling.name) else {
-            throw PlexusError("unknown coupling '\(e.coupling.name)'; known: \(CouplingKind.allCases.map(\.rawValue).joined(separator: ", "))",
+        guard let C = MassCouplings.named(e.coupling.name) else {
+            throw PlexusError("unknown coupling '\(e.coupling.name)'; known: \(MassCouplings.names.joined(separator: ", "))",
                               keyPath: "coupling.name")
         }
-        let cvalues = try resolve(ck.parameters, e.coupling.params, "coupling.params", ck.rawValue)
-        couplingParameters = Array(zip(ck.parameters.map(\.name), cvalues))
+        let cvalues = try resolve(C.parameters, e.coupling.params, "coupling.params", C.name)
+        couplingParameters = Array(zip(C.parameters.map(\.name), cvalues))
         let cvars = M.couplingVariables
-        if ck == .sigmoidalJansenRit && cvars.count != 2 {
-            throw PlexusError("SigmoidalJansenRit needs a model with two coupling variables (y1, y2); \(M.name) has \(cvars.count)", keyPath: "coupling.name")
+        if let reason = C.unsupported(couplingVariables: cvars.count) {
+            throw PlexusError("\(C.name) \(reason); \(M.name) has \(cvars.count)", keyPath: "coupling.name")
         }
-        if ck.outputs(ncvar: cvars.count) < M.couplingTerms {
-            throw PlexusError("\(M.name) reads \(M.couplingTerms) coupling terms; \(ck.rawValue) gives \(ck.outputs(ncvar: cvars.count))", keyPath: "coupling.name")
+        if C.outputs(ncvar: cvars.count) < M.couplingTerms {
+            throw PlexusError("\(M.name) reads \(M.couplingTerms) coupling terms; \(C.name) gives \(C.outputs(ncvar: cvars.count))", keyPath: "coupling.name")
         }
         let nsv = M.stateVariables.count
         if e.integrator.stochastic {
@@ -182,7 +182,7 @@ public final class MassSimulation {
                 }
             }
         }
-        let function = CouplingFunction(ck, cvalues)
+        let function: MassCouplingValues = (C, cvalues)
         let parts = (0..<t).map { ThreadTeam.part($0, of: n, parts: t) }
         // Concrete types at the call site let the compiler specialise the engine per model (the
         // model's kernel inlines into the integrator loops).
@@ -214,10 +214,13 @@ public final class MassSimulation {
 }
 
 func makeCore<Model: MassModel>(_ type: Model.Type,
-                                 _ a: ([Double], MassExperiment, Connectome, [Int32], CouplingFunction, [Double], [MonitorRecorder], [Range<Int>], Int)) -> MassCore {
+                                 _ a: ([Double], MassExperiment, Connectome, [Int32], MassCouplingValues, [Double], [MonitorRecorder], [Range<Int>], Int)) -> MassCore {
     MassCoreImpl<Model>(model: Model(a.0), experiment: a.1, connectome: a.2, delays: a.3, function: a.4,
                         x0: a.5, monitors: a.6, parts: a.7, steps: a.8)
 }
+
+/// A coupling type and its parameter values.
+typealias MassCouplingValues = (type: any MassCoupling.Type, values: [Double])
 
 struct BadValue {
     let step: Int
@@ -248,8 +251,8 @@ final class MassCoreImpl<M: MassModel>: MassCore, @unchecked Sendable {
     let bounded: [Int]
     let X, Xt, k1, k2, k3, k4, noise: Storage<Double>
     let c: Storage<Double>
-    let fast: BlockedCoupling?
-    let exact: TVBCoupling?
+    /// The delayed coupling, specialised for the run's coupling type.
+    let delayed: DelayedCouplingRun
     let monitors: [MonitorRecorder]
     let parts: [Range<Int>]
     let steps: Int
@@ -259,7 +262,7 @@ final class MassCoreImpl<M: MassModel>: MassCore, @unchecked Sendable {
     /// Per part: the first non-finite value it found (each thread writes only its own entry).
     let badFound: Storage<BadValue?>
 
-    init(model: M, experiment e: MassExperiment, connectome: Connectome, delays: [Int32], function: CouplingFunction,
+    init(model: M, experiment e: MassExperiment, connectome: Connectome, delays: [Int32], function: MassCouplingValues,
          x0: [Double], monitors: [MonitorRecorder], parts: [Range<Int>], steps: Int) {
         self.model = model
         n = connectome.count
@@ -279,7 +282,7 @@ final class MassCoreImpl<M: MassModel>: MassCore, @unchecked Sendable {
         k4 = Storage(repeating: 0, count: scheme == .rk4 ? nsv * n : 1)
         noise = Storage(repeating: 0, count: stochastic ? nsv * n : 1)
         let ncv = M.couplingVariables.count
-        c = Storage(repeating: 0, count: max(1, function.kind.outputs(ncvar: ncv)) * n)
+        c = Storage(repeating: 0, count: max(1, function.type.outputs(ncvar: ncv)) * n)
         self.monitors = monitors
         self.parts = parts
         self.steps = steps
@@ -291,24 +294,18 @@ final class MassCoreImpl<M: MassModel>: MassCore, @unchecked Sendable {
             numpy = np
         }
         badFound = Storage(repeating: nil, count: parts.count)
-        if e.precision == .float32 {
-            exact = TVBCoupling(weights: connectome.weights, delays: delays, n: n, function: function, cvars: M.couplingVariables)
-            fast = nil
-        } else {
-            fast = BlockedCoupling(weights: connectome.weights, delays: delays, n: n, function: function,
-                                   cvars: M.couplingVariables, parts: parts)
-            exact = nil
-        }
+        delayed = function.type.makeDelayedCoupling(
+            DelayedCouplingSetup(weights: connectome.weights, delays: delays, n: n, values: function.values,
+                                 cvars: M.couplingVariables, parts: parts, precision: e.precision))
         clamp(X.base, 0..<n)
-        fast?.fill(X.base)
-        exact?.fill(X.base)
+        delayed.fill(X.base)
     }
 
     var results: [MonitorResult] { monitors.map(\.result) }
-    var blockedEdges: Int { fast?.longEdgeCount ?? 0 }
-    var perStepEdges: Int { fast?.shortEdgeCount ?? exact?.weight32.count ?? 0 }
-    var historyBytes: Int { fast?.historyBytes ?? (exact.map { $0.hist.count * 4 } ?? 0) }
-    var barrierInterval: Int { fast?.barrierInterval ?? 1 }
+    var blockedEdges: Int { delayed.blockedEdges }
+    var perStepEdges: Int { delayed.perStepEdges }
+    var historyBytes: Int { delayed.historyBytes }
+    var barrierInterval: Int { delayed.barrierInterval }
 
     func run(team: ThreadTeam?, progress: ((Double) -> Void)?) -> BadValue? {
         if let team {
@@ -325,21 +322,16 @@ final class MassCoreImpl<M: MassModel>: MassCore, @unchecked Sendable {
     func loop(member p: Int, team: ThreadTeam?, progress: ((Double) -> Void)?) {
         let r = parts[p]
         let x = X.base
-        let interval = fast?.barrierInterval ?? 1
+        let delayed = self.delayed
+        let interval = delayed.barrierInterval
         let every = max(1, steps / 200)
         var step = 0
         while step < steps {
-            if let fast {
-                let k = step % massBlock
-                if k == 0 { fast.accumulate(part: p, blockStart: step) }
-                fast.coupling(part: p, step: step, offset: k, x, c.base)
-            } else {
-                exact!.coupling(step: step, c.base, range: r)
-            }
+            delayed.evaluate(p, step, x, c.base)
             integrate(step: step, range: r)
             step += 1
             if badFound[p] == nil, let bad = check(step: step, range: r) { badFound[p] = bad }
-            if let fast { fast.write(step: step, x, range: r) } else { exact!.write(step: step, x, range: r) }
+            delayed.write(p, step, x)
             for m in monitors { m.record(step: step, x, range: r) }
             if let team {
                 if step % interval == 0 || step == steps {
