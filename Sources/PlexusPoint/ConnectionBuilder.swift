@@ -156,7 +156,11 @@ extension PointNetwork {
                     guard v.isFinite else { throw PlexusError("\(key) = \(v) must be finite", keyPath: kp) }
                     p.values[k] = v
                 }
-                do { try synapseModel.validate(p, weight: weight) } catch let e as PlexusError { throw e.under(path + ".synapse") }
+                let model: any PointSynapseModel
+                do {
+                    model = try synapseModel.kind.init(parameters: p)
+                    try model.validate(weight: weight)
+                } catch let e as PlexusError { throw e.under(path + ".synapse") }
                 var transmitter = -1
                 if synapseModel.needsVolumeTransmitter {
                     guard let name = c.synapse.volumeTransmitter else {
@@ -174,16 +178,17 @@ extension PointNetwork {
                     transmitter = transmitterOfNode[vt.firstNode]!
                 }
                 route = .plastic(plasticRules.count)
-                plasticRules.append(PlasticRule(model: synapseModel, p: p.values, silent: c.synapse.receptor == 1,
+                plasticRules.append(PlasticRule(model: model, parameters: p, silent: c.synapse.receptor == 1,
                                                 unitWeight: targetPop.countsSpikes, recordWeights: c.synapse.recordWeights, statement: ci,
-                                                volumeTransmitter: transmitter))
+                                                volumeTransmitter: transmitter, sources: src.nodes))
             } else if c.synapse.receptor == 1 || c.synapse.recordWeights {
                 // Static synapses with a silent receptor or a weight recorder need per-synapse
                 // handling: they go through the plastic tables as a rule that never changes.
                 if case .synapse = route {
                     route = .plastic(plasticRules.count)
-                    plasticRules.append(PlasticRule(model: .staticSynapse, p: [], silent: c.synapse.receptor == 1,
-                                                    unitWeight: targetPop.countsSpikes, recordWeights: c.synapse.recordWeights, statement: ci))
+                    plasticRules.append(PlasticRule(model: StaticSynapse(), parameters: ParameterValues(specs: []), silent: c.synapse.receptor == 1,
+                                                    unitWeight: targetPop.countsSpikes, recordWeights: c.synapse.recordWeights, statement: ci,
+                                                    volumeTransmitter: -1, sources: src.nodes))
                 }
             }
             let same = src.name == tgt.name
@@ -431,7 +436,7 @@ extension PointNetwork {
     func build(_ statements: [ConnectionStatement]) throws {
         let threads = team.count
         connectivity = (0..<threads).map { ThreadConnectivity(nodes: nodeCount, localNeurons: partitions[$0].count) }
-        plastic = (0..<threads).map { PlasticConnectivity(nodes: nodeCount, localNeurons: partitions[$0].count) }
+        plastic = (0..<threads).map { PlasticConnectivity(localNeurons: partitions[$0].count) }
         deviceInputs = (0..<threads).map { _ in DeviceInputs() }
         var errors = [PlexusError?](repeating: nil, count: threads)
         let h = grid.h
@@ -483,18 +488,13 @@ extension PointNetwork {
                     let first = st.source.firstNode
                     self.enumerate(st, targets: localTargets(st), draw: false) { i, _, _, _ in offsets[first + i + 1] += 1 }
                 }
+                plastic.tables = self.plasticRules.enumerated().map { $0.element.model.makeTable(rule: $0.element, index: $0.offset) }
                 for st in statements {
-                    guard case .plastic = st.route else { continue }
-                    let first = st.source.firstNode
-                    self.enumerate(st, targets: localTargets(st), draw: false) { i, _, _, _ in plastic.offsets[first + i + 1] += 1 }
+                    guard case .plastic(let r) = st.route else { continue }
+                    let table = plastic.tables[r]
+                    self.enumerate(st, targets: localTargets(st), draw: false) { i, _, _, _ in table.count(row: i) }
                 }
-                for n in 0..<self.nodeCount { plastic.offsets[n + 1] += plastic.offsets[n] }
-                let plasticTotal = plastic.offsets[self.nodeCount]
-                plastic.targets = Array(repeating: 0, count: plasticTotal)
-                plastic.delays = Array(repeating: 0, count: plasticTotal)
-                plastic.rules = Array(repeating: 0, count: plasticTotal)
-                plastic.states = Array(repeating: PlasticState(weight: 0, a: 0, b: 0, c: 0, tLast: 0), count: plasticTotal)
-                var plasticCursor = Array(plastic.offsets.dropLast())
+                for table in plastic.tables { table.allocate() }
                 for n in 0..<self.nodeCount { offsets[n + 1] += offsets[n] }
                 let total = offsets[self.nodeCount]
                 conn.words = Storage(repeating: 0, count: total)
@@ -550,29 +550,18 @@ extension PointNetwork {
                         }
                     case .plastic(let r):
                         let rule = self.plasticRules[r]
+                        let table = plastic.tables[r]
+                        let readsPostHistory = rule.kind.readsPostHistory
                         self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
                             guard !failed, checkDelay(d, j), checkWeight(w, j) else { return }
-                            if rule.model == .stdpDopamine, !(w >= rule.p[6] && w <= rule.p[7]) {
-                                failure = PlexusError("weight \(w) drawn for target gid \(st.target.firstNode + j + 1) is outside [Wmin, Wmax] = [\(rule.p[6]), \(rule.p[7])]",
+                            if let why = rule.model.rejection(ofDrawnWeight: w) {
+                                failure = PlexusError("weight \(w) drawn for target gid \(st.target.firstNode + j + 1) \(why)",
                                                       keyPath: st.path + ".synapse.weight")
                                 return
                             }
-                            if rule.model == .stdp {
-                                let wmax = rule.p[5]
-                                guard (w >= 0) == (wmax >= 0), abs(w) <= abs(wmax) else {
-                                    failure = PlexusError("weight \(w) drawn for target gid \(st.target.firstNode + j + 1) is beyond Wmax \(wmax) or of the other sign",
-                                                          keyPath: st.path + ".synapse.weight")
-                                    return
-                                }
-                            }
-                            let k = plasticCursor[first + i]
-                            plasticCursor[first + i] = k + 1
                             let local = j + tOffset
-                            plastic.targets[k] = UInt32(local)
-                            plastic.delays[k] = Int32(d)
-                            plastic.rules[k] = UInt16(r)
-                            plastic.states[k] = rule.initialState(weight: w)
-                            if rule.model.needsPostHistory {
+                            table.add(row: i, target: local, delay: d, weight: w)
+                            if readsPostHistory {
                                 if plastic.archiveOf[local] < 0 {
                                     plastic.archiveOf[local] = Int32(plastic.archives.count)
                                     var a = PostArchive()
@@ -643,10 +632,8 @@ extension PointNetwork {
         maxDelay = max(maxD, minDelay)
         for pl in plastic {
             pl.transmitters = Array(repeating: VolumeTransmitterState(), count: volumeTransmitters.count)
-            for k in 0..<pl.count {
-                let v = plasticRules[Int(pl.rules[k])].volumeTransmitter
-                if v >= 0 { pl.transmitters[v].synapses.append(k) }
-            }
+            for table in pl.tables { table.cursor = [] }
+            pl.tables.removeAll { $0.count == 0 }
         }
     }
 }

@@ -59,21 +59,14 @@ extension PointNetwork {
         var out: [PlasticSynapseInfo] = []
         for node in 0..<nodeCount {
             for (t, pl) in plastic.enumerated() {
-                for k in pl.offsets[node]..<pl.offsets[node + 1] {
-                    let rule = plasticRules[Int(pl.rules[k])]
-                    let s = pl.states[k]
-                    let state: [String: Double]
-                    switch rule.model {
-                    case .staticSynapse: state = [:]
-                    case .stdp: state = ["Kplus": s.a]
-                    case .stdpTriplet: state = ["Kplus": s.a, "Kplus_triplet": s.b]
-                    case .tsodyks: state = ["x": s.a, "y": s.b, "u": s.c]
-                    case .tsodyks2: state = ["x": s.a, "u": s.c]
-                    case .stdpDopamine: state = ["Kplus": s.a, "c": s.b, "n": s.c]
+                for table in pl.tables {
+                    guard let i = table.row(of: node) else { continue }
+                    for k in table.offsets[i]..<table.offsets[i + 1] {
+                        let s = table.kind.synapse(table, k)
+                        out.append(PlasticSynapseInfo(source: node + 1, target: neuronNode[partitions[t].lowerBound + s.target] + 1,
+                                                      model: table.kind.name, weight: s.weight,
+                                                      delay: grid.time(Int64(s.delay)), state: s.variables))
                     }
-                    out.append(PlasticSynapseInfo(source: node + 1, target: neuronNode[partitions[t].lowerBound + Int(pl.targets[k])] + 1,
-                                                  model: rule.model.rawValue, weight: s.weight,
-                                                  delay: grid.time(Int64(pl.delays[k])), state: state))
                 }
             }
         }
@@ -85,9 +78,9 @@ extension PointNetwork {
     /// The synapse model's parameters of connection statement `index`, defaults filled in, in
     /// canonical units (for the provenance record); nil for a static synapse.
     public func synapseParameters(ofStatement index: Int) -> [String: Double]? {
-        guard let rule = plasticRules.first(where: { $0.statement == index }), rule.model != .staticSynapse else { return nil }
+        guard let rule = plasticRules.first(where: { $0.statement == index }), !(rule.model is StaticSynapse) else { return nil }
         var out: [String: Double] = [:]
-        for (k, spec) in rule.model.parameters.enumerated() { out[spec.name] = rule.p[k] }
+        for (spec, value) in zip(rule.parameters.specs, rule.parameters.values) { out[spec.name] = value }
         return out
     }
 }

@@ -101,29 +101,6 @@ struct SpikeGeneratorNode {
     var multiplicities: [Double]
 }
 
-/// Plastic synapses of the targets one thread owns, by source row like the static tables, with
-/// their state (weight and the model's variables) per synapse.
-final class PlasticConnectivity {
-    var offsets: [Int]
-    var targets: [UInt32] = []      // thread-local neuron index
-    var delays: [Int32] = []        // steps
-    var rules: [UInt16] = []        // index into PointNetwork.plasticRules
-    var states: [PlasticState] = []
-    /// Postsynaptic histories of this thread's neurons that have STDP inputs.
-    var archives: [PostArchive] = []
-    /// Thread-local neuron index -> index into `archives`, or -1.
-    var archiveOf: [Int32]
-    /// This thread's copy of every volume transmitter (by index in `PointNetwork.volumeTransmitters`).
-    var transmitters: [VolumeTransmitterState] = []
-
-    init(nodes: Int, localNeurons: Int) {
-        offsets = Array(repeating: 0, count: nodes + 1)
-        archiveOf = Array(repeating: -1, count: localNeurons)
-    }
-
-    var count: Int { targets.count }
-}
-
 /// A weight logged by a weight recorder: after the synapse transmitted the spike at `time`.
 public struct WeightEvent: Sendable, Equatable {
     public let time: Double

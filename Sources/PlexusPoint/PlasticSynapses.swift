@@ -1,142 +1,15 @@
 import PlexusCore
 
-/// Synapse models with NEST's names. `static_synapse` lives in the compact CSR tables; the plastic
-/// ones keep per-synapse state in `PlasticConnectivity` and update it when a presynaptic spike is
-/// delivered, exactly as NEST's `send` does.
-public enum SynapseModel: String, CaseIterable, Sendable {
-    case staticSynapse = "static_synapse"
-    case stdp = "stdp_synapse"
-    case stdpTriplet = "stdp_triplet_synapse"
-    case tsodyks = "tsodyks_synapse"
-    case tsodyks2 = "tsodyks2_synapse"
-    case stdpDopamine = "stdp_dopamine_synapse"
+// Plastic synapses in the engine: the tables that hold them (one per connection statement and
+// thread, typed by the statement's synapse model), their delivery, and the postsynaptic spike
+// histories STDP models read. The models themselves are in Synapses/.
 
-    /// Parameters and initial state with NEST's names and defaults (weight and delay are separate).
-    public var parameters: [ParameterSpec] {
-        switch self {
-        case .staticSynapse: return []
-        case .stdp:
-            return [
-                .init("tau_plus", .time, 20, "time constant of the presynaptic trace"),
-                .init("lambda", .dimensionless, 0.01, "step size"),
-                .init("alpha", .dimensionless, 1, "asymmetry between depression and potentiation"),
-                .init("mu_plus", .dimensionless, 1, "weight dependence exponent of potentiation"),
-                .init("mu_minus", .dimensionless, 1, "weight dependence exponent of depression"),
-                .init("Wmax", .weight, 100, "maximum weight (same sign as the weight)"),
-                .init("Kplus", .dimensionless, 0, "initial presynaptic trace"),
-            ]
-        case .stdpTriplet:
-            return [
-                .init("tau_plus", .time, 16.8, "time constant of the presynaptic pair trace"),
-                .init("tau_plus_triplet", .time, 101, "time constant of the presynaptic triplet trace"),
-                .init("Aplus", .dimensionless, 5e-10, "weight of pair potentiation"),
-                .init("Aminus", .dimensionless, 7e-3, "weight of pair depression"),
-                .init("Aplus_triplet", .dimensionless, 6.2e-3, "weight of triplet potentiation"),
-                .init("Aminus_triplet", .dimensionless, 2.3e-4, "weight of triplet depression"),
-                .init("Wmax", .weight, 100, "maximum weight (same sign as the weight)"),
-                .init("Kplus", .dimensionless, 0, "initial presynaptic pair trace"),
-                .init("Kplus_triplet", .dimensionless, 0, "initial presynaptic triplet trace"),
-            ]
-        case .tsodyks:
-            return [
-                .init("U", .dimensionless, 0.5, "utilisation increment"),
-                .init("tau_psc", .time, 3, "time constant of the synaptic current (set the neuron's tau_syn to it)"),
-                .init("tau_rec", .time, 800, "recovery time constant"),
-                .init("tau_fac", .time, 0, "facilitation time constant (0: none)"),
-                .init("x", .dimensionless, 1, "initial fraction of recovered resources"),
-                .init("y", .dimensionless, 0, "initial fraction of active resources"),
-                .init("u", .dimensionless, 0, "initial utilisation"),
-            ]
-        case .tsodyks2:
-            return [
-                .init("U", .dimensionless, 0.5, "utilisation increment"),
-                .init("u", .dimensionless, 0.5, "initial utilisation"),
-                .init("x", .dimensionless, 1, "initial fraction of available resources"),
-                .init("tau_rec", .time, 800, "recovery time constant"),
-                .init("tau_fac", .time, 0, "facilitation time constant (0: none)"),
-            ]
-        case .stdpDopamine:
-            // NEST keeps the first eight as common properties of the synapse model (set by
-            // CopyModel); here each connection statement is its own copy.
-            return [
-                .init("A_plus", .dimensionless, 1, "amplitude of the eligibility increase by a pre-post pair"),
-                .init("A_minus", .dimensionless, 1.5, "amplitude of the eligibility decrease by a post-pre pair"),
-                .init("tau_plus", .time, 20, "time constant of the presynaptic trace"),
-                .init("tau_c", .time, 1000, "time constant of the eligibility trace"),
-                .init("tau_n", .time, 200, "time constant of the dopamine trace"),
-                .init("b", .dimensionless, 0, "dopaminergic baseline concentration"),
-                .init("Wmin", .weight, 0, "minimum weight"),
-                .init("Wmax", .weight, 200, "maximum weight"),
-                .init("Kplus", .dimensionless, 0, "initial presynaptic trace"),
-                .init("c", .dimensionless, 0, "initial eligibility trace"),
-                .init("n", .dimensionless, 0, "initial dopamine trace"),
-            ]
-        }
-    }
-
-    /// Whether the synapse needs a `volume_transmitter` (the dopamine signal).
-    public var needsVolumeTransmitter: Bool { self == .stdpDopamine }
-
-    /// Whether the rule reads the postsynaptic spike history (NEST's archiving node).
-    var needsPostHistory: Bool { self == .stdp || self == .stdpTriplet || self == .stdpDopamine }
-
-    /// Checks the resolved parameters (NEST's rules, plus Wmax not below the weight for STDP).
-    func validate(_ p: ParameterValues, weight: Sampler) throws {
-        switch self {
-        case .staticSynapse: return
-        case .stdp:
-            try Check.positive(p, "tau_plus")
-            try Check.nonNegative(p, "lambda", "alpha", "Kplus")
-            let wmax = p["Wmax"]
-            if case .constant(let w) = weight {
-                guard (w >= 0) == (wmax >= 0) else {
-                    throw PlexusError("weight \(w) and Wmax \(wmax) must have the same sign", keyPath: "Wmax")
-                }
-                guard abs(w) <= abs(wmax) else {
-                    throw PlexusError("Wmax = \(wmax) is below the weight \(w)", keyPath: "Wmax")
-                }
-            }
-        case .stdpTriplet:
-            try Check.positive(p, "tau_plus", "tau_plus_triplet")
-            try Check.nonNegative(p, "Aplus", "Aminus", "Aplus_triplet", "Aminus_triplet", "Kplus", "Kplus_triplet")
-            let wmax = p["Wmax"]
-            if case .constant(let w) = weight {
-                guard abs(w) <= abs(wmax) else { throw PlexusError("Wmax = \(wmax) is below the weight \(w)", keyPath: "Wmax") }
-            }
-        case .tsodyks:
-            try Check.positive(p, "tau_psc", "tau_rec")
-            try Check.nonNegative(p, "tau_fac")
-            guard p["tau_psc"] != p["tau_rec"] else {
-                throw PlexusError("tau_psc and tau_rec must differ (the propagator divides by their difference)", keyPath: "tau_psc")
-            }
-            for k in ["U", "x", "y", "u"] where !(p[k] >= 0 && p[k] <= 1) {
-                throw PlexusError.outOfRange(k, p[k], "must be in [0, 1]")
-            }
-            guard p["x"] + p["y"] <= 1 else { throw PlexusError("x + y must not exceed 1", keyPath: "x") }
-        case .tsodyks2:
-            try Check.positive(p, "tau_rec")
-            try Check.nonNegative(p, "tau_fac")
-            for k in ["U", "u", "x"] where !(p[k] >= 0 && p[k] <= 1) {
-                throw PlexusError.outOfRange(k, p[k], "must be in [0, 1]")
-            }
-        case .stdpDopamine:
-            try Check.positive(p, "tau_plus", "tau_c", "tau_n")
-            try Check.nonNegative(p, "Kplus")
-            let wmin = p["Wmin"], wmax = p["Wmax"]
-            guard wmin <= wmax else { throw PlexusError("Wmax = \(wmax) is below Wmin = \(wmin)", keyPath: "Wmax") }
-            if case .constant(let w) = weight {
-                guard w <= wmax else { throw PlexusError("Wmax = \(wmax) is below the weight \(w)", keyPath: "Wmax") }
-                guard w >= wmin else { throw PlexusError("Wmin = \(wmin) is above the weight \(w)", keyPath: "Wmin") }
-            }
-        }
-    }
-}
-
-/// Constants of one plastic connection statement, shared by its synapses. A plain value (no
-/// reference inside): delivery copies it per synapse without reference counting.
+/// A connection statement whose synapses go through the plastic tables: its model with the
+/// statement's parameters, and how its spikes are passed on.
 struct PlasticRule {
-    let model: SynapseModel
-    let p: SIMD16<Double>          // parameters in `model.parameters` order
+    let model: any PointSynapseModel
+    /// The resolved parameters in the model's order (for the run record).
+    let parameters: ParameterValues
     /// Receptor 1 of a parrot neuron: the spike updates the synapse but is not passed on.
     let silent: Bool
     /// The target counts spikes (parrot_neuron): it receives 1 per spike whatever the weight.
@@ -144,31 +17,255 @@ struct PlasticRule {
     let recordWeights: Bool
     let statement: Int
     /// Index of the volume transmitter (stdp_dopamine_synapse), or -1.
-    var volumeTransmitter: Int = -1
+    let volumeTransmitter: Int
+    /// Source nodes of the statement.
+    let sources: Range<Int>
 
-    init(model: SynapseModel, p: [Double], silent: Bool, unitWeight: Bool, recordWeights: Bool, statement: Int,
-         volumeTransmitter: Int = -1) {
-        precondition(p.count <= 16, "a synapse model has at most 16 parameters")
-        var v = SIMD16<Double>()
-        for (k, x) in p.enumerated() { v[k] = x }
-        self.model = model
-        self.p = v
-        self.silent = silent
-        self.unitWeight = unitWeight
-        self.recordWeights = recordWeights
-        self.statement = statement
-        self.volumeTransmitter = volumeTransmitter
+    var kind: any PointSynapseModel.Type { type(of: model) }
+}
+
+/// Plastic synapses of the targets one thread owns: a table per plastic statement, in statement
+/// order (so one spike updates and delivers in the order of the statements, then of targets),
+/// and the postsynaptic spike histories of this thread's neurons.
+final class PlasticConnectivity {
+    /// Tables with synapses on this thread, by rule (statement) order.
+    var tables: [PlasticTable] = []
+    /// Postsynaptic histories of this thread's neurons that have STDP inputs.
+    var archives: [PostArchive] = []
+    /// Thread-local neuron index -> index into `archives`, or -1.
+    var archiveOf: [Int32]
+    /// This thread's copy of every volume transmitter (by index in `PointNetwork.volumeTransmitters`).
+    var transmitters: [VolumeTransmitterState] = []
+
+    init(localNeurons: Int) {
+        archiveOf = Array(repeating: -1, count: localNeurons)
+    }
+
+    var count: Int { tables.reduce(0) { $0 + $1.count } }
+}
+
+/// One synapse in a table: its target (thread-local neuron index), delay (steps) and the model's
+/// state, side by side so delivery walks one array.
+struct PlasticSynapse<State> {
+    var target: UInt32
+    var delay: Int32
+    var state: State
+}
+
+/// The synapses of one plastic statement on one thread, in rows by source node (within a row, in
+/// the order the statement enumerates its targets). The synapses themselves are typed by the model
+/// (`ModelTable<M>`); the engine reaches them through `kind`, whose entry points run in code
+/// specialised for the model.
+class PlasticTable {
+    let kind: any PointSynapseModel.Type
+    /// Index of the rule in `PointNetwork.plasticRules`.
+    let rule: Int
+    let firstSource: Int
+    let sourceCount: Int
+    let silent: Bool
+    let unitWeight: Bool
+    let recordWeights: Bool
+    let volumeTransmitter: Int
+    /// Row offsets: the synapses of source node `firstSource + i` are `offsets[i] ..< offsets[i + 1]`.
+    let offsets: Storage<Int>
+    /// Next free place per row while the table is filled.
+    var cursor: [Int] = []
+
+    init(kind: any PointSynapseModel.Type, rule r: PlasticRule, index: Int) {
+        self.kind = kind
+        rule = index
+        firstSource = r.sources.lowerBound
+        sourceCount = r.sources.count
+        silent = r.silent
+        unitWeight = r.unitWeight
+        recordWeights = r.recordWeights
+        volumeTransmitter = r.volumeTransmitter
+        offsets = Storage(repeating: 0, count: r.sources.count + 1)
+    }
+
+    var count: Int { offsets[sourceCount] }
+
+    /// Row of source node `node`, if the statement has such a source.
+    @inline(__always)
+    func row(of node: Int) -> Int? {
+        let i = node &- firstSource
+        return UInt(bitPattern: i) < UInt(bitPattern: sourceCount) ? i : nil
+    }
+
+    /// Building, first pass: one more synapse in row `i`.
+    @inline(__always)
+    func count(row i: Int) { offsets[i + 1] += 1 }
+
+    /// Building, after the count: room for the synapses.
+    func allocate() {
+        for i in 0..<sourceCount { offsets[i + 1] += offsets[i] }
+        cursor = Array(offsets.buffer.prefix(sourceCount))
+        kind.allocate(self)
+    }
+
+    /// Building, second pass: the next synapse of row `i` (same order as the count).
+    @inline(__always)
+    func add(row i: Int, target: Int, delay: Int, weight: Double) {
+        kind.place(self, row: i, target: target, delay: delay, weight: weight)
     }
 }
 
-/// State of one plastic synapse (NEST's per-connection members).
-struct PlasticState {
-    var weight: Double
-    var a: Double          // stdp, stdp_dopamine: Kplus;  tsodyks: x;  tsodyks2: x
-    var b: Double          // stdp_triplet: Kplus_triplet;  tsodyks: y;  stdp_dopamine: c
-    var c: Double          // tsodyks, tsodyks2: u;  stdp_dopamine: n
-    var tLast: Double      // time of the last presynaptic spike (ms); stdp_dopamine: of the last update
-    var index: Int32 = 0   // stdp_dopamine: the last dopamine spike it has taken in (dopa_spikes_idx_)
+/// A table of the synapses of model `M`.
+final class ModelTable<M: PointSynapseModel>: PlasticTable {
+    let model: M
+    var synapses: Storage<PlasticSynapse<M.State>>
+
+    init(model: M, rule r: PlasticRule, index: Int) {
+        self.model = model
+        synapses = Storage(repeating: PlasticSynapse(target: 0, delay: 0, state: model.initialState(weight: 0)), count: 0)
+        super.init(kind: M.self, rule: r, index: index)
+    }
+}
+
+/// What delivery of one spike needs from its thread.
+struct DeliveryContext {
+    /// The spike's stamp (ms).
+    let time: Double
+    /// Ring slot of the spike's step; the spike lands `delay` slots on.
+    let slot: Int
+    let ringLength: Int
+    let nLocal: Int
+    let ring: UnsafeMutablePointer<Double>
+    let archives: UnsafeMutableBufferPointer<PostArchive>
+    let archiveOf: UnsafeBufferPointer<Int32>
+    let nodeOfNeuron: UnsafeBufferPointer<Int>
+    /// Neuron index of the thread's first neuron.
+    let firstNeuron: Int
+    let grid: TimeGrid
+    let plastic: PlasticConnectivity
+}
+
+/// The engine's entry points into code specialised for one synapse model. They are implemented
+/// once, below, for every `PointSynapseModel` (a model does not implement them): called through
+/// the model kind, they run the loops over a table's synapses compiled for that model, so a
+/// model costs one dynamic call per row, not one per synapse.
+protocol SpecialisedSynapseCode {
+    /// An empty table for the synapses of `rule` (rule number `index`).
+    func makeTable(rule: PlasticRule, index: Int) -> PlasticTable
+    static func allocate(_ table: PlasticTable)
+    static func place(_ table: PlasticTable, row i: Int, target: Int, delay: Int, weight: Double)
+    /// Delivers `spike` through row `i` of the table.
+    static func deliver(_ table: PlasticTable, row i: Int, _ spike: Spike, _ c: DeliveryContext, log: inout [WeightEvent])
+    /// The volume transmitter's trigger at `time` for every synapse of the table.
+    static func trigger(_ table: PlasticTable, at time: Double, _ pl: PlasticConnectivity, grid: TimeGrid)
+    /// Synapse `k` of the table as a user sees it.
+    static func synapse(_ table: PlasticTable, _ k: Int) -> (target: Int, delay: Int, weight: Double, variables: [String: Double])
+}
+
+extension PointSynapseModel {
+    func makeTable(rule: PlasticRule, index: Int) -> PlasticTable { ModelTable(model: self, rule: rule, index: index) }
+
+    static func allocate(_ table: PlasticTable) {
+        let table = unsafeDowncast(table, to: ModelTable<Self>.self)
+        table.synapses = Storage(repeating: PlasticSynapse(target: 0, delay: 0, state: table.model.initialState(weight: 0)),
+                                 count: table.count)
+    }
+
+    static func place(_ table: PlasticTable, row i: Int, target: Int, delay: Int, weight: Double) {
+        let table = unsafeDowncast(table, to: ModelTable<Self>.self)
+        let k = table.cursor[i]
+        table.cursor[i] = k + 1
+        table.synapses[k] = PlasticSynapse(target: UInt32(target), delay: Int32(delay), state: table.model.initialState(weight: weight))
+    }
+
+    static func deliver(_ table: PlasticTable, row i: Int, _ spike: Spike, _ c: DeliveryContext, log: inout [WeightEvent]) {
+        let table = unsafeDowncast(table, to: ModelTable<Self>.self)
+        if needsVolumeTransmitter {
+            c.plastic.transmitters[table.volumeTransmitter].spikes.withUnsafeBufferPointer {
+                table.deliver(row: i, spike, c, dopamine: $0, log: &log)
+            }
+        } else {
+            table.deliver(row: i, spike, c, dopamine: UnsafeBufferPointer(start: nil, count: 0), log: &log)
+        }
+    }
+
+    static func trigger(_ table: PlasticTable, at time: Double, _ pl: PlasticConnectivity, grid: TimeGrid) {
+        let table = unsafeDowncast(table, to: ModelTable<Self>.self)
+        let syn = table.synapses.base, model = table.model
+        pl.transmitters[table.volumeTransmitter].spikes.withUnsafeBufferPointer { spikes in
+            pl.archiveOf.withUnsafeBufferPointer { archiveOf in
+                pl.archives.withUnsafeMutableBufferPointer { archives in
+                    for k in 0..<table.count {
+                        let a = Int(archiveOf[Int(syn[k].target)])
+                        model.dopamineTrigger(&syn[k].state, at: time, delay: grid.time(Int64(syn[k].delay)),
+                                              post: &archives[a], dopamine: spikes)
+                    }
+                }
+            }
+        }
+    }
+
+    static func synapse(_ table: PlasticTable, _ k: Int) -> (target: Int, delay: Int, weight: Double, variables: [String: Double]) {
+        let s = unsafeDowncast(table, to: ModelTable<Self>.self).synapses[k]
+        return (Int(s.target), Int(s.delay), s.state.weight, s.state.variables)
+    }
+}
+
+extension ModelTable {
+    /// The hot loop: every synapse of row `i` updates its state as NEST's `send` does and passes
+    /// on the weight it computed.
+    @inline(__always)
+    func deliver(row i: Int, _ spike: Spike, _ c: DeliveryContext, dopamine: UnsafeBufferPointer<DopaSpike>,
+                 log: inout [WeightEvent]) {
+        let lo = offsets[i], hi = offsets[i + 1]
+        let syn = synapses.base, model = model
+        let silent = silent, unitWeight = unitWeight, recordWeights = recordWeights
+        let t = c.time, ring = c.ring, ringLength = c.ringLength, nLocal = c.nLocal
+        var none = PostArchive()
+        for k in lo..<hi {
+            let d = Int(syn[k].delay), target = Int(syn[k].target)
+            let event = PreSynapticSpike(time: t, delay: c.grid.time(Int64(d)), dopamine: dopamine)
+            let w: Double
+            if M.readsPostHistory {
+                w = model.preSpike(&syn[k].state, event, post: &c.archives[Int(c.archiveOf[target])])
+            } else {
+                w = model.preSpike(&syn[k].state, event, post: &none)
+            }
+            if recordWeights {
+                log.append(WeightEvent(time: t, source: Int(spike.gid) + 1,
+                                       target: c.nodeOfNeuron[c.firstNeuron + target] + 1, weight: w))
+            }
+            if silent { continue }
+            var slot = c.slot + d
+            if slot >= ringLength { slot -= ringLength }
+            let v = unitWeight ? spike.multiplicity : w * spike.multiplicity
+            ring[(slot * nLocal + target) * 2 + (v < 0 ? 1 : 0)] += v
+        }
+    }
+}
+
+extension PointNetwork {
+    /// Delivers one spike through the plastic synapses of this thread: each synapse updates its
+    /// state as NEST's `send` does and passes on the weight it computed.
+    func deliverPlastic(_ spike: Spike, step s: Int64, _ pl: PlasticConnectivity, ringLength: Int, nLocal: Int,
+                        ring: UnsafeMutablePointer<Double>, nodeOfNeuron: [Int], first: Int, log: inout [WeightEvent]) {
+        let gid = Int(spike.gid)
+        pl.tables.withUnsafeBufferPointer { tables in
+            var any = false
+            for table in tables {
+                if let i = table.row(of: gid), table.offsets[i] < table.offsets[i + 1] { any = true; break }
+            }
+            if !any { return }
+            // The thread's tables as raw buffers for the loops: no uniqueness or exclusivity
+            // check per synapse (they belong to this thread alone while it delivers).
+            pl.archives.withUnsafeMutableBufferPointer { archives in
+            pl.archiveOf.withUnsafeBufferPointer { archiveOf in
+            nodeOfNeuron.withUnsafeBufferPointer { nodeOfNeuron in
+                let c = DeliveryContext(time: grid.endTime(ofStep: s), slot: Int(s % Int64(ringLength)), ringLength: ringLength,
+                                        nLocal: nLocal, ring: ring, archives: archives, archiveOf: archiveOf,
+                                        nodeOfNeuron: nodeOfNeuron, firstNeuron: first, grid: grid, plastic: pl)
+                for table in tables {
+                    guard let i = table.row(of: gid), table.offsets[i] < table.offsets[i + 1] else { continue }
+                    table.kind.deliver(table, row: i, spike, c, log: &log)
+                }
+            }}}
+        }
+    }
 }
 
 /// The postsynaptic spike history NEST's ArchivingNode keeps for neurons with STDP inputs:
@@ -217,6 +314,18 @@ struct PostArchive {
         return 0
     }
 
+    /// The last spike strictly before t, with the traces just after it (the search of NEST's
+    /// get_K_values); nil when there is none.
+    func latest(before t: Double) -> (time: Double, kminus: Double, kminusTriplet: Double)? {
+        if lastSpike >= 0 && t - lastSpike > Self.eps { return (lastSpike, Kminus, KminusTriplet) }
+        var i = times.count - 1
+        while i >= first {
+            if t - times[i] > Self.eps { return (times[i], kminus[i], kminusTriplet[i]) }
+            i -= 1
+        }
+        return nil
+    }
+
     /// Entries with t1 < t <= t2 (NEST's get_history, with its eps), marking them read.
     mutating func history(_ t1: Double, _ t2: Double) -> Range<Int> {
         // No entry lies above t1 when the last one does not: answer without touching the arrays
@@ -231,102 +340,6 @@ struct PostArchive {
                 while lo > first && times[lo - 1] >= t1 + Self.eps { lo -= 1; reads[lo] += 1 }
                 return lo..<hi
             }
-        }
-    }
-}
-
-extension PlasticRule {
-    /// x^mu, without the call for the usual exponents: pow(x, 1) is x and pow(x, 0) is 1
-    /// exactly (IEEE 754), so the result is the same bit for bit.
-    @inline(__always)
-    static func power(_ x: Double, _ mu: Double) -> Double {
-        mu == 1 ? x : mu == 0 ? 1 : _pow(x, mu)
-    }
-
-    /// NEST's `send` for this synapse at presynaptic spike time `t` (ms, the stamp); returns the
-    /// weight the event carries.
-    @inline(__always)
-    func transmit(_ s: inout PlasticState, at t: Double, delay d: Double, archive: inout PostArchive) -> Double {
-        switch model {
-        case .staticSynapse:
-            return s.weight
-        case .stdp:
-            let tauPlus = p[0], lambda = p[1], alpha = p[2], muPlus = p[3], muMinus = p[4], wmax = p[5]
-            // Facilitation by postsynaptic spikes since the last presynaptic one; the whole delay
-            // is dendritic, so a post spike at t_post meets the synapse at t_post + d.
-            for k in archive.history(s.tLast - d, t - d) {
-                let minusDt = s.tLast - (archive.times[k] + d)
-                let kplus = s.a * _exp(minusDt / tauPlus)
-                let norm = s.weight / wmax + lambda * Self.power(1 - s.weight / wmax, muPlus) * kplus
-                s.weight = norm < 1 ? norm * wmax : wmax
-            }
-            let kminus = archive.trace(at: t - d)
-            let norm = s.weight / wmax - alpha * lambda * Self.power(s.weight / wmax, muMinus) * kminus
-            s.weight = norm > 0 ? norm * wmax : 0
-            s.a = s.a * _exp((s.tLast - t) / tauPlus) + 1
-            s.tLast = t
-            return s.weight
-        case .stdpTriplet:
-            let tauPlus = p[0], tauPlusTriplet = p[1], aPlus = p[2], aMinus = p[3]
-            let aPlusTriplet = p[4], aMinusTriplet = p[5], wmax = p[6]
-            for k in archive.history(s.tLast - d, t - d) {
-                let minusDt = s.tLast - (archive.times[k] + d)
-                // The post triplet trace just before that post spike (Pfister & Gerstner's t - eps).
-                let ky = archive.kminusTriplet[k] - 1
-                let w = abs(s.weight) + s.a * _exp(minusDt / tauPlus) * (aPlus + aPlusTriplet * ky)
-                s.weight = (w < abs(wmax) ? w : wmax).magnitude * (wmax < 0 ? -1 : 1)
-            }
-            s.b *= _exp((s.tLast - t) / tauPlusTriplet)
-            let w = abs(s.weight) - archive.trace(at: t - d) * (aMinus + aMinusTriplet * s.b)
-            s.weight = (w > 0 ? w : 0) * (wmax < 0 ? -1 : 1)
-            s.b += 1
-            s.a = s.a * _exp((s.tLast - t) / tauPlus) + 1
-            s.tLast = t
-            return s.weight
-        case .tsodyks:
-            let U = p[0], tauPsc = p[1], tauRec = p[2], tauFac = p[3]
-            let h = t - s.tLast
-            let puu = tauFac == 0 ? 0 : _exp(-h / tauFac)
-            let pyy = _exp(-h / tauPsc)
-            let pzz = _expm1(-h / tauRec)
-            let pxy = (pzz * tauRec - (pyy - 1) * tauPsc) / (tauPsc - tauRec)
-            let z = 1 - s.a - s.b
-            // NEST's order: propagate u, x, y to the spike, then the jumps.
-            s.c *= puu
-            s.a += pxy * s.b - pzz * z
-            s.b *= pyy
-            s.c += U * (1 - s.c)
-            let dy = s.c * s.a
-            s.a -= dy
-            s.b += dy
-            s.tLast = t
-            return dy * s.weight
-        case .tsodyks2:
-            let U = p[0], tauRec = p[3], tauFac = p[4]
-            if s.tLast >= 0 {
-                let h = t - s.tLast
-                let xDecay = _exp(-h / tauRec)
-                let uDecay = tauFac == 0 ? 0 : _exp(-h / tauFac)
-                s.a = 1 + (s.a - s.a * s.c - 1) * xDecay
-                s.c = U + s.c * (1 - U) * uDecay
-            }
-            s.tLast = t
-            return s.a * s.c * s.weight
-        case .stdpDopamine:
-            // Needs the volume transmitter's spikes: see `transmitDopamine`.
-            return s.weight
-        }
-    }
-
-    /// Initial state of a synapse of this rule.
-    func initialState(weight: Double) -> PlasticState {
-        switch model {
-        case .staticSynapse: return PlasticState(weight: weight, a: 0, b: 0, c: 0, tLast: 0)
-        case .stdp: return PlasticState(weight: weight, a: p[6], b: 0, c: 0, tLast: 0)
-        case .stdpTriplet: return PlasticState(weight: weight, a: p[7], b: p[8], c: 0, tLast: 0)
-        case .tsodyks: return PlasticState(weight: weight, a: p[4], b: p[5], c: p[6], tLast: 0)
-        case .tsodyks2: return PlasticState(weight: weight, a: p[2], b: 0, c: p[1], tLast: -1)
-        case .stdpDopamine: return PlasticState(weight: weight, a: p[8], b: p[9], c: p[10], tLast: 0)
         }
     }
 }

@@ -386,52 +386,6 @@ extension PointNetwork {
         }
     }
 
-    /// Delivers one spike through the plastic synapses of this thread: each synapse updates its
-    /// state as NEST's `send` does and passes on the weight it computed.
-    func deliverPlastic(_ spike: Spike, step s: Int64, _ pl: PlasticConnectivity, ringLength: Int, nLocal: Int,
-                        ring: UnsafeMutablePointer<Double>, nodeOfNeuron: [Int], first: Int, log: inout [WeightEvent]) {
-        let gid = Int(spike.gid)
-        let lo = pl.offsets[gid], hi = pl.offsets[gid + 1]
-        if lo == hi { return }
-        let t = grid.endTime(ofStep: s)
-        let base = Int(s % Int64(ringLength))
-        var none = PostArchive()
-        // The synapse tables as raw buffers for the loop: no uniqueness or exclusivity check per
-        // synapse (the tables belong to this thread alone while it delivers).
-        pl.states.withUnsafeMutableBufferPointer { states in
-        pl.archives.withUnsafeMutableBufferPointer { archives in
-        pl.targets.withUnsafeBufferPointer { targets in
-        pl.delays.withUnsafeBufferPointer { delays in
-        pl.rules.withUnsafeBufferPointer { ruleOf in
-        pl.archiveOf.withUnsafeBufferPointer { archiveOf in
-        plasticRules.withUnsafeBufferPointer { rules in
-            for k in lo..<hi {
-                let rule = rules[Int(ruleOf[k])]
-                let d = Int(delays[k]), target = Int(targets[k])
-                let a = Int(archiveOf[target])
-                let delay = grid.time(Int64(d))
-                let w: Double
-                if rule.volumeTransmitter >= 0 {
-                    w = pl.transmitters[rule.volumeTransmitter].spikes.withUnsafeBufferPointer {
-                        rule.transmitDopamine(&states[k], at: t, delay: delay, archive: &archives[a], spikes: $0)
-                    }
-                } else if a >= 0 && rule.model.needsPostHistory {
-                    w = rule.transmit(&states[k], at: t, delay: delay, archive: &archives[a])
-                } else {
-                    w = rule.transmit(&states[k], at: t, delay: delay, archive: &none)
-                }
-                if rule.recordWeights {
-                    log.append(WeightEvent(time: t, source: gid + 1, target: nodeOfNeuron[first + target] + 1, weight: w))
-                }
-                if rule.silent { continue }
-                var slot = base + d
-                if slot >= ringLength { slot -= ringLength }
-                let v = rule.unitWeight ? spike.multiplicity : w * spike.multiplicity
-                ring[(slot * nLocal + target) * 2 + (v < 0 ? 1 : 0)] += v
-            }
-        }}}}}}}
-    }
-
     /// First step >= `from` with a non-empty Poisson count: from + floor(E / lambda).
     @inline(__always)
     static func poissonGap(_ hi: UInt32, _ lo: UInt32, _ lambda: Double, from: Int64) -> Int64 {

@@ -31,8 +31,6 @@ struct VolumeTransmitterState {
     var pending: [(step: Int64, multiplicity: Double)] = []
     /// Spikes since the last trigger, after the trigger's own entry.
     var spikes: [DopaSpike] = [DopaSpike(time: 0, multiplicity: 0)]
-    /// This thread's dopamine synapses bound to the transmitter (indices into the plastic tables).
-    var synapses: [Int] = []
 }
 
 /// A poisson_generator's train onto one volume transmitter (each transmitter its own train, as
@@ -57,95 +55,6 @@ struct VolumeTransmitterInputs {
     init(nodes: Int) { offsets = Array(repeating: 0, count: nodes + 1) }
 
     var isEmpty: Bool { transmitters.isEmpty }
-}
-
-extension PlasticRule {
-    // Parameter order of `SynapseModel.stdpDopamine.parameters`.
-    @inline(__always) var aPlus: Double { p[0] }
-    @inline(__always) var aMinus: Double { p[1] }
-    @inline(__always) var tauPlus: Double { p[2] }
-    @inline(__always) var tauC: Double { p[3] }
-    @inline(__always) var tauN: Double { p[4] }
-
-    /// Integrates the weight over a span of length -minusDt in which c decays from c0 and n from n0.
-    @inline(__always)
-    func dopamineWeightUpdate(_ s: inout PlasticState, c0: Double, n0: Double, minusDt: Double) {
-        let taus = (tauC + tauN) / (tauC * tauN)
-        var w = s.weight - c0 * (n0 / taus * _expm1(taus * minusDt) - p[5] * tauC * _expm1(minusDt / tauC))
-        if w < p[6] { w = p[6] }
-        if w > p[7] { w = p[7] }
-        s.weight = w
-    }
-
-    /// Takes in the next dopamine spike: n decays to it and jumps by multiplicity / tau_n.
-    @inline(__always)
-    func takeDopamineSpike(_ s: inout PlasticState, _ spikes: UnsafeBufferPointer<DopaSpike>) {
-        let i = Int(s.index)
-        let minusDt = spikes[i].time - spikes[i + 1].time
-        s.index += 1
-        s.c = s.c * _exp(minusDt / tauN) + spikes[i + 1].multiplicity / tauN
-    }
-
-    /// Brings the weight and the traces from t0 to t1 through the dopamine spikes in between.
-    func processDopamine(_ s: inout PlasticState, _ spikes: UnsafeBufferPointer<DopaSpike>, _ t0: Double, _ t1: Double) {
-        let eps = PostArchive.eps
-        @inline(__always) func nextArrives() -> Bool {
-            spikes.count > Int(s.index) + 1 && t1 - spikes[Int(s.index) + 1].time > -eps
-        }
-        if nextArrives() {
-            let n0 = s.c * _exp((spikes[Int(s.index)].time - t0) / tauN)
-            dopamineWeightUpdate(&s, c0: s.b, n0: n0, minusDt: t0 - spikes[Int(s.index) + 1].time)
-            takeDopamineSpike(&s, spikes)
-            while nextArrives() {
-                let cd = s.b * _exp((t0 - spikes[Int(s.index)].time) / tauC)
-                dopamineWeightUpdate(&s, c0: cd, n0: s.c, minusDt: spikes[Int(s.index)].time - spikes[Int(s.index) + 1].time)
-                takeDopamineSpike(&s, spikes)
-            }
-            let cd = s.b * _exp((t0 - spikes[Int(s.index)].time) / tauC)
-            dopamineWeightUpdate(&s, c0: cd, n0: s.c, minusDt: spikes[Int(s.index)].time - t1)
-        } else {
-            let n0 = s.c * _exp((spikes[Int(s.index)].time - t0) / tauN)
-            dopamineWeightUpdate(&s, c0: s.b, n0: n0, minusDt: t0 - t1)
-        }
-        s.b *= _exp((t0 - t1) / tauC)
-    }
-
-    /// NEST's `send`: the presynaptic spike at `t` (delay `d`, all dendritic) passes; returns the
-    /// weight it carries.
-    func transmitDopamine(_ s: inout PlasticState, at t: Double, delay d: Double, archive: inout PostArchive,
-                          spikes: UnsafeBufferPointer<DopaSpike>) -> Double {
-        var t0 = s.tLast
-        for k in archive.history(s.tLast - d, t - d) {
-            let tPost = archive.times[k] + d
-            processDopamine(&s, spikes, t0, tPost)
-            t0 = tPost
-            // Eligibility from the pair (earlier pre, this post).
-            if t - archive.times[k] > PostArchive.eps { s.b += aPlus * s.a * _exp((s.tLast - t0) / tauPlus) }
-        }
-        processDopamine(&s, spikes, t0, t)
-        s.b -= aMinus * archive.trace(at: t - d)
-        let w = s.weight
-        s.a = s.a * _exp((s.tLast - t) / tauPlus) + 1
-        s.tLast = t
-        return w
-    }
-
-    /// NEST's `trigger_update_weight`: brings the synapse to the trigger time `tTrig`.
-    func triggerDopamine(_ s: inout PlasticState, at tTrig: Double, delay d: Double, archive: inout PostArchive,
-                         spikes: UnsafeBufferPointer<DopaSpike>) {
-        var t0 = s.tLast
-        for k in archive.history(s.tLast - d, tTrig - d) {
-            let tPost = archive.times[k] + d
-            processDopamine(&s, spikes, t0, tPost)
-            t0 = tPost
-            s.b += aPlus * s.a * _exp((s.tLast - t0) / tauPlus)
-        }
-        processDopamine(&s, spikes, t0, tTrig)
-        s.c *= _exp((spikes[Int(s.index)].time - tTrig) / tauN)
-        s.a *= _exp((s.tLast - tTrig) / tauPlus)
-        s.tLast = tTrig
-        s.index = 0
-    }
 }
 
 extension PointNetwork {
@@ -194,13 +103,8 @@ extension PointNetwork {
             }
             guard e1 % volumeTransmitters[v].periodSteps == 0 else { continue }
             let tTrig = grid.time(e1)
-            pl.transmitters[v].spikes.withUnsafeBufferPointer { spikes in
-                for k in pl.transmitters[v].synapses {
-                    let rule = plasticRules[Int(pl.rules[k])]
-                    let a = Int(pl.archiveOf[Int(pl.targets[k])])
-                    rule.triggerDopamine(&pl.states[k], at: tTrig, delay: grid.time(Int64(pl.delays[k])),
-                                         archive: &pl.archives[a], spikes: spikes)
-                }
+            for table in pl.tables where table.volumeTransmitter == v {
+                table.kind.trigger(table, at: tTrig, pl, grid: grid)
             }
             pl.transmitters[v].spikes.removeAll(keepingCapacity: true)
             pl.transmitters[v].spikes.append(DopaSpike(time: tTrig, multiplicity: 0))

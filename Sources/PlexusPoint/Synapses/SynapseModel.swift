@@ -1,0 +1,123 @@
+import PlexusCore
+
+// The seam between the point engine and its synapse models. A synapse model kind is a value type
+// that conforms to `PointSynapseModel`, one file per kind in this folder: it declares its NEST
+// name and parameters (names, units, defaults), keeps the parameters of one connection statement
+// as named constants (checked in `init`), declares the state each synapse carries (NEST's
+// per-connection members) and the update rules: what a presynaptic spike does (NEST's `send`,
+// which also takes in the postsynaptic spikes since the last one from the target's archive) and,
+// for dopamine-modulated models, what a volume transmitter's trigger does.
+//
+// The engine owns the tables (PlasticSynapses.swift): one per statement and thread, with the
+// synapses of that model stored inline (`State` unboxed), and it runs each table's rows in code
+// specialised for its model (one dynamic dispatch per row, none per synapse). A model never sees
+// threads, rows or ring buffers.
+
+/// The state of one synapse of a model.
+protocol SynapseState {
+    /// The weight as it stands (NEST's `weight`).
+    var weight: Double { get }
+    /// The model's other state variables by NEST's names (for inspection, not for hot paths).
+    var variables: [String: Double] { get }
+}
+
+/// A presynaptic spike reaching one synapse.
+struct PreSynapticSpike {
+    /// The spike's stamp (ms): the end of the step in which the source fired.
+    let time: Double
+    /// The synapse's delay (ms). As in NEST's STDP models all of it is dendritic: a postsynaptic
+    /// spike at t_post reaches the synapse at t_post + delay.
+    let delay: Double
+    /// The volume transmitter's dopamine spikes since its last trigger (entry 0: that trigger),
+    /// for models with `needsVolumeTransmitter`; empty otherwise.
+    let dopamine: UnsafeBufferPointer<DopaSpike>
+}
+
+/// A synapse model kind. See the comment at the top of this file. Every conformance in this module
+/// is listed in `SynapseModel.kinds`.
+// @registry(SynapseModel.kinds)
+protocol PointSynapseModel: SpecialisedSynapseCode, Sendable {
+    associatedtype State: SynapseState
+
+    /// NEST's model name, e.g. `stdp_synapse`.
+    static var name: String { get }
+    /// Parameters and initial values of the state with NEST's names and defaults (weight and
+    /// delay are separate).
+    static var parameters: [ParameterSpec] { get }
+    /// Whether the rule reads the postsynaptic spike history (NEST's archiving node): the target
+    /// then records its spikes with the traces K⁻.
+    static var readsPostHistory: Bool { get }
+    /// Whether the synapse needs a `volume_transmitter` (the dopamine signal).
+    static var needsVolumeTransmitter: Bool { get }
+
+    /// Checks the resolved parameters (NEST's rules), throwing `PlexusError` naming the parameter,
+    /// and keeps them.
+    init(parameters p: ParameterValues) throws
+    /// Checks the statement's weight against the parameters (a constant one; drawn ones are checked
+    /// one by one with `rejection(ofDrawnWeight:)`). Default: any weight.
+    func validate(weight: Sampler) throws
+    /// Why a weight drawn for one synapse is not allowed ("is beyond ..."), or nil.
+    func rejection(ofDrawnWeight w: Double) -> String?
+
+    /// The state of a new synapse with weight `weight`.
+    func initialState(weight: Double) -> State
+    /// A presynaptic spike passes the synapse (NEST's `send`): updates the state, taking in the
+    /// target's spikes since the last presynaptic one from `post` (models with
+    /// `readsPostHistory`), and returns the weight the spike carries.
+    func preSpike(_ s: inout State, _ spike: PreSynapticSpike, post: inout PostArchive) -> Double
+    /// The volume transmitter's trigger at `time` (NEST's `trigger_update_weight`): brings the
+    /// synapse (delay `delay` ms) up to that time through the dopamine spikes in `dopamine`.
+    /// Default: nothing.
+    func dopamineTrigger(_ s: inout State, at time: Double, delay: Double, post: inout PostArchive,
+                         dopamine: UnsafeBufferPointer<DopaSpike>)
+}
+
+extension PointSynapseModel {
+    static var readsPostHistory: Bool { false }
+    static var needsVolumeTransmitter: Bool { false }
+    func validate(weight: Sampler) throws {}
+    func rejection(ofDrawnWeight w: Double) -> String? { nil }
+    func dopamineTrigger(_ s: inout State, at time: Double, delay: Double, post: inout PostArchive,
+                         dopamine: UnsafeBufferPointer<DopaSpike>) {}
+
+    /// x^mu, without the call for the usual exponents: pow(x, 1) is x and pow(x, 0) is 1
+    /// exactly (IEEE 754), so the result is the same bit for bit.
+    @inline(__always)
+    static func power(_ x: Double, _ mu: Double) -> Double {
+        mu == 1 ? x : mu == 0 ? 1 : _pow(x, mu)
+    }
+}
+
+/// A synapse model by NEST name, as the rest of Plexus names it (`plexus models`, the run
+/// record): `allCases`, `rawValue`, `parameters`, `needsVolumeTransmitter`. It was an enum of the
+/// built-in models; the old case names remain as static members.
+public struct SynapseModel: Hashable, Sendable, CaseIterable, RawRepresentable {
+    let kind: any PointSynapseModel.Type
+
+    init(_ kind: any PointSynapseModel.Type) { self.kind = kind }
+
+    public init?(rawValue: String) {
+        guard let kind = Self.kinds.first(where: { $0.name == rawValue }) else { return nil }
+        self.kind = kind
+    }
+
+    /// NEST's name.
+    public var rawValue: String { kind.name }
+    /// Every synapse model, by name.
+    public static var allCases: [SynapseModel] { kinds.map(SynapseModel.init).sorted { $0.rawValue < $1.rawValue } }
+    /// Parameters and initial state with NEST's names and defaults (weight and delay are separate).
+    public var parameters: [ParameterSpec] { kind.parameters }
+    /// Whether the synapse needs a `volume_transmitter` (the dopamine signal).
+    public var needsVolumeTransmitter: Bool { kind.needsVolumeTransmitter }
+
+    public static func == (a: SynapseModel, b: SynapseModel) -> Bool { a.rawValue == b.rawValue }
+    public func hash(into h: inout Hasher) { h.combine(rawValue) }
+
+    // The enum's cases, kept for callers.
+    public static var staticSynapse: SynapseModel { SynapseModel(StaticSynapse.self) }
+    public static var stdp: SynapseModel { SynapseModel(STDPSynapse.self) }
+    public static var stdpTriplet: SynapseModel { SynapseModel(STDPTripletSynapse.self) }
+    public static var tsodyks: SynapseModel { SynapseModel(TsodyksSynapse.self) }
+    public static var tsodyks2: SynapseModel { SynapseModel(Tsodyks2Synapse.self) }
+    public static var stdpDopamine: SynapseModel { SynapseModel(STDPDopamineSynapse.self) }
+}
