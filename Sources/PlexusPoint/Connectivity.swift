@@ -58,7 +58,7 @@ final class DeviceInputs {
         var target: Int32
         var delay: Int32
         var weight: Double
-        var generator: Int32     // index into `currentGenerators`
+        var generator: Int32     // index into `currentGenerators.list`
         var stream: UInt32
         var id: UInt64
     }
@@ -81,17 +81,33 @@ final class DeviceInputs {
     var currents: [CurrentInput] = []
 }
 
-/// A dc_generator or noise_generator resolved to steps.
+/// One node of a current-emitting device (`DeviceOutput.current`) as the run loop reads it: no
+/// references, so reading it per connection and step costs no reference counting.
 struct CurrentGenerator {
-    var kind: DeviceKind
-    var amplitude: Double     // dc
-    var mean: Double, std: Double, stdMod: Double, omega: Double, phase: Double
+    /// dc_generator's amplitude, noise_generator's mean.
+    var amplitude: Double
+    var noise: Bool
+    var std: Double, stdMod: Double, omega: Double, phase: Double
     var dtSteps: Int64
     /// Active for generator steps s with start < s + 2 <= stop (NEST's rule for current
     /// generators: their current reaches the neuron's dynamics two steps later).
     var startStep: Int64, stopStep: Int64
 
     @inline(__always) func isActive(_ s: Int64) -> Bool { startStep < s + 2 && s + 2 <= stopStep }
+}
+
+/// Every current generator node of the network.
+struct CurrentGenerators {
+    var list: [CurrentGenerator] = []
+
+    var count: Int { list.count }
+
+    mutating func append(_ w: CurrentWaveform) {
+        let noise = w.noise ?? GaussianNoise(std: 0, stdMod: 0, omega: 0, phase: 0, dtSteps: 10)
+        list.append(CurrentGenerator(amplitude: w.amplitude,
+                                     noise: w.noise != nil, std: noise.std, stdMod: noise.stdMod, omega: noise.omega,
+                                     phase: noise.phase, dtSteps: noise.dtSteps, startStep: w.startStep, stopStep: w.stopStep))
+    }
 }
 
 /// One spike_generator node: its spikes as (step in which it is emitted, multiplicity).
