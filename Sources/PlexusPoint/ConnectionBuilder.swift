@@ -599,6 +599,7 @@ extension PointNetwork {
                 devices.poissonNext = Array(repeating: -1, count: devices.poisson.count)
                 devices.poissonEvents = Array(repeating: 0, count: devices.poisson.count)
                 devices.poissonTableStorage = devices.poissonTables.map { (Storage($0.cdf), Storage($0.guide)) }
+                devices.currentCursors = devices.currents.map { self.currentGenerators.list[Int($0.generator)].firstChange }
                 conn.minDelay = minD
                 conn.maxDelay = maxD
                 errs[t] = failure

@@ -37,6 +37,7 @@ final class DeviceSeamTests: XCTestCase {
         let dc = try resolve(DcGenerator.self, ["amplitude": .number(0.25, "nA")])
         guard case .current(let w) = dc.output else { return XCTFail("dc_generator: \(dc.output)") }
         XCTAssertEqual(w.amplitude, 250)
+        XCTAssertTrue(w.changes.isEmpty)
         XCTAssertNil(w.noise)
         XCTAssertEqual(w.startStep, 0)
         XCTAssertGreaterThan(w.stopStep, Int64(1) << 60, "no stop: never inactive")
@@ -80,5 +81,44 @@ final class DeviceSeamTests: XCTestCase {
             XCTAssertEqual(e.keyPath, path, "\(kind.name): \(e)")
             XCTAssertTrue(e.message.contains(text), "\(kind.name): \(e.message)")
         }
+    }
+
+    /// The engine's piecewise-constant currents (what a step current resolves to): a waveform
+    /// changing at emission steps 99, 249 and 399 gives, bit for bit, what dc_generators
+    /// switched on at 10, 25 and 40 ms and off at the next give (a change at step c is a dc_generator
+    /// starting at (c + 1)·h), with delays, weights and two threads.
+    func testPiecewiseCurrentEqualsWindowedDCGenerators() throws {
+        let pieces: [(amplitude: Double, start: Double, stop: Double?)] = [(100, 10, 25), (300, 25, 40), (-50, 40, nil)]
+        func experiment(_ dcs: [(amplitude: Double, start: Double, stop: Double?)]) -> PointExperiment {
+            var pops = [PopulationDescription(name: "n", model: "iaf_psc_alpha", size: 3)]
+            var conns: [ConnectionDescription] = []
+            for (k, d) in dcs.enumerated() {
+                var params: [String: ParameterValue] = ["amplitude": .number(d.amplitude, "pA"), "start": .number(d.start, "ms")]
+                if let stop = d.stop { params["stop"] = .number(stop, "ms") }
+                pops.append(PopulationDescription(name: "dc\(k)", model: "dc_generator", params: params))
+                conns.append(ConnectionDescription(source: "dc\(k)", target: "n",
+                                                   synapse: SynapseDescription(weight: .constant(Quantity(0.8)), delay: .constant(Quantity(1.5, "ms")))))
+            }
+            return PointExperiment(duration: Quantity(60, "ms"), populations: pops, connections: conns,
+                                   recordings: [.multimeter(population: "n", variables: ["V_m", "I_syn_ex"], interval: Quantity(0.1, "ms"))])
+        }
+        let reference = try PointNetwork(experiment(pieces), threads: 2).run().states[0]
+
+        // One dc_generator, its current replaced after the build by the piecewise waveform.
+        let net = try PointNetwork(experiment([(0, 0, nil)]), threads: 2)
+        net.currentGenerators = CurrentGenerators()
+        net.currentGenerators.append(CurrentWaveform(
+            amplitude: 0, changes: pieces.map { CurrentWaveform.Change(step: net.grid.steps($0.start) - 1, amplitude: $0.amplitude) },
+            startStep: 0, stopStep: Int64.max / 4))
+        for d in net.deviceInputs { d.currentCursors = d.currents.map { _ in 0 } }
+        let piecewise = try net.run().states[0]
+
+        XCTAssertEqual(piecewise.times, reference.times)
+        XCTAssertEqual(piecewise.values, reference.values, "V_m and I_syn_ex bit for bit")
+        // At rest until the first change arrives (10 ms + 1.5 ms delay), moved by the current after.
+        let early = reference.times.indices.filter { reference.times[$0] <= 11.5 }
+        XCTAssertTrue(early.allSatisfy { reference.values[0][$0] == -70 })
+        XCTAssertGreaterThan(reference.values[0].max()!, -69)
+        XCTAssertLessThan(reference.values[0].last!, -70, "the last piece is negative")
     }
 }

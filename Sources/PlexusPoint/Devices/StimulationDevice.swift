@@ -90,16 +90,29 @@ public struct SpikeTrain: Sendable {
 
 /// A current (pA) as a function of the emission step `e`, sent while the generator is active:
 /// `startStep < e + 2 <= stopStep` (NEST's rule for current generators, whose current reaches the
-/// neuron's dynamics two steps later): `amplitude`, with optional Gaussian noise on top, drawn
-/// for every target separately.
+/// neuron's dynamics two steps later).
+/// - deterministic part: `amplitude`, then `changes[k].amplitude` from emission step
+///   `changes[k].step` on (steps strictly increasing);
+/// - optional Gaussian noise on top, drawn for every target separately.
 public struct CurrentWaveform: Sendable {
+    public struct Change: Sendable, Equatable {
+        public var step: Int64
+        public var amplitude: Double
+        public init(step: Int64, amplitude: Double) {
+            self.step = step
+            self.amplitude = amplitude
+        }
+    }
     public var amplitude: Double
+    public var changes: [Change]
     public var noise: GaussianNoise?
     public var startStep: Int64
     public var stopStep: Int64
 
-    public init(amplitude: Double, noise: GaussianNoise? = nil, startStep: Int64, stopStep: Int64) {
+    public init(amplitude: Double, changes: [Change] = [], noise: GaussianNoise? = nil, startStep: Int64, stopStep: Int64) {
+        precondition(zip(changes, changes.dropFirst()).allSatisfy { $0.step < $1.step }, "changes strictly increasing")
         self.amplitude = amplitude
+        self.changes = changes
         self.noise = noise
         self.startStep = startStep
         self.stopStep = stopStep
