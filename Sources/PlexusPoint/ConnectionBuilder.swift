@@ -5,7 +5,7 @@ struct ConnectionStatement {
     enum Route {
         case synapse                              // through the CSR tables (neurons, spike_generator)
         case poisson(lambda: Double, start: Int64, stop: Int64)
-        case current                              // dc_generator / noise_generator
+        case current                              // current generators (dc, noise, ...)
         case plastic(Int)                         // plastic synapse of rule `plasticRules[i]`
     }
     let index: Int
@@ -25,39 +25,25 @@ struct ConnectionStatement {
 }
 
 extension PointNetwork {
-    func resolveConnections(deviceParams: [Int: [String: Double]]) throws -> [ConnectionStatement] {
+    func resolveConnections(devices: [String: DevicePopulation]) throws -> [ConnectionStatement] {
         var statements: [ConnectionStatement] = []
-        // One current generator per dc/noise node.
+        // One current generator per node of a current-emitting device.
         var generatorOfNode: [Int: Int] = [:]
-        for (pi, info) in populations.enumerated() {
-            guard case .device(let kind) = info.kind, kind == .dcGenerator || kind == .noiseGenerator else { continue }
-            let p = deviceParams[pi]!
-            let origin = p["origin"]!
-            // noise_generator's dt defaults to 10 steps (NEST); it must lie on the grid.
-            let dt = p["dt"] ?? .nan
-            let dtSteps = dt.isNaN ? 10 : max(1, grid.steps(dt))
-            if !dt.isNaN && !(dt > 0 && grid.isOnGrid(dt)) {
-                throw PlexusError("dt \(dt) ms must be a positive multiple of the resolution \(grid.h) ms",
-                                  keyPath: "populations.\(info.name).params.dt")
-            }
+        for info in populations {
+            guard case .current(let waveform)? = devices[info.name]?.output else { continue }
             for k in 0..<info.size {
                 generatorOfNode[info.firstNode + k] = currentGenerators.count
-                currentGenerators.append(CurrentGenerator(
-                    kind: kind, amplitude: p["amplitude"] ?? 0, mean: p["mean"] ?? 0, std: p["std"] ?? 0,
-                    stdMod: p["std_mod"] ?? 0, omega: 2 * Double.pi * (p["frequency"] ?? 0) / 1000,
-                    phase: (p["phase"] ?? 0) * Double.pi / 180, dtSteps: dtSteps,
-                    startStep: grid.steps(origin + p["start"]!), stopStep: stepsOrMax(origin + p["stop"]!)))
+                currentGenerators.append(waveform)
             }
         }
         self.generatorOfNode = generatorOfNode
         var transmitterOfNode: [Int: Int] = [:]
-        for (pi, info) in populations.enumerated() {
-            guard case .device(.volumeTransmitter) = info.kind else { continue }
+        for info in populations {
+            guard case .volumeTransmitter(let deliverInterval)? = devices[info.name]?.output else { continue }
             for k in 0..<info.size {
                 transmitterOfNode[info.firstNode + k] = volumeTransmitters.count
                 // The period becomes deliver_interval × min delay once the delays are known.
-                volumeTransmitters.append(VolumeTransmitterNode(node: info.firstNode + k,
-                                                                periodSteps: Int64(deviceParams[pi]!["deliver_interval"]!)))
+                volumeTransmitters.append(VolumeTransmitterNode(node: info.firstNode + k, periodSteps: deliverInterval))
             }
         }
         var transmitterEdges: [(source: Int, transmitter: Int32, delay: Int32)] = []
@@ -71,9 +57,9 @@ extension PointNetwork {
             guard let tgt = population(named: c.target) else {
                 throw PlexusError("no population named '\(c.target)'", keyPath: path + ".target")
             }
-            if case .device(.volumeTransmitter) = tgt.kind {
+            if case .volumeTransmitter? = devices[tgt.name]?.output {
                 transmitterEdges += try transmitterInputEdges(c, index: ci, source: src, target: tgt, transmitterOfNode: transmitterOfNode,
-                                                              deviceParams: deviceParams)
+                                                              sourceOutput: devices[src.name]?.output)
                 continue
             }
             guard case .neuron(let tni) = tgt.kind else {
@@ -102,18 +88,16 @@ extension PointNetwork {
             }
             var route = ConnectionStatement.Route.synapse
             var weightDimension = targetPop.weightDimension
-            if case .device(let kind) = src.kind {
-                switch kind {
-                case .spikeGenerator: route = .synapse
-                case .poissonGenerator:
-                    let p = deviceParams[populations.firstIndex { $0.name == src.name }!]!
-                    route = .poisson(lambda: p["rate"]! * grid.h / 1000,
-                                     start: grid.steps(p["origin"]! + p["start"]!), stop: stepsOrMax(p["origin"]! + p["stop"]!))
-                case .dcGenerator, .noiseGenerator:
+            if let output = devices[src.name]?.output {
+                switch output {
+                case .spikes: route = .synapse
+                case .poisson(let train):
+                    route = .poisson(lambda: train.lambda, start: train.startStep, stop: train.stopStep)
+                case .current:
                     route = .current
                     weightDimension = .dimensionless   // the weight scales the current
                 case .volumeTransmitter:
-                    throw PlexusError("'\(src.name)' is a volume_transmitter: it sends no spikes (name it as a dopamine synapse's volume_transmitter)",
+                    throw PlexusError("'\(src.name)' is a \(src.model): it sends no spikes (name it as a dopamine synapse's volume_transmitter)",
                                       keyPath: path + ".source")
                 }
             }
@@ -167,7 +151,7 @@ extension PointNetwork {
                         throw PlexusError("No volume transmitter has been assigned to the dopamine synapse: give `volume_transmitter:` the name of a volume_transmitter population",
                                           keyPath: path + ".synapse.volume_transmitter")
                     }
-                    guard let vt = population(named: name), case .device(.volumeTransmitter) = vt.kind else {
+                    guard let vt = population(named: name), case .volumeTransmitter? = devices[name]?.output else {
                         throw PlexusError("volume_transmitter '\(name)' is not a population of model volume_transmitter",
                                           keyPath: path + ".synapse.volume_transmitter")
                     }
@@ -256,11 +240,11 @@ extension PointNetwork {
     /// transmitter counts spikes), all_to_all or one_to_one.
     func transmitterInputEdges(_ c: ConnectionDescription, index ci: Int, source src: PopulationInfo, target tgt: PopulationInfo,
                                transmitterOfNode: [Int: Int],
-                               deviceParams: [Int: [String: Double]]) throws -> [(source: Int, transmitter: Int32, delay: Int32)] {
+                               sourceOutput: DeviceOutput?) throws -> [(source: Int, transmitter: Int32, delay: Int32)] {
         let path = "connections[\(ci)]"
-        switch src.kind {
-        case .neuron, .device(.spikeGenerator), .device(.poissonGenerator): break
-        case .device:
+        switch sourceOutput {
+        case nil, .spikes?, .poisson?: break   // neurons, spike generators, Poisson generators
+        case .current?, .volumeTransmitter?:
             throw PlexusError("a volume_transmitter takes spikes from neurons, spike generators or Poisson generators; '\(src.name)' is a \(src.model)",
                               keyPath: path + ".source")
         }
@@ -276,11 +260,10 @@ extension PointNetwork {
             throw PlexusError("delay \(d) ms is below the resolution \(grid.h) ms", keyPath: path + ".synapse.delay")
         }
         let steps = Int32(clamping: grid.steps(d))
-        if case .device(.poissonGenerator) = src.kind {
+        if case .poisson(let train)? = sourceOutput {
             guard src.size == 1 || c.rule == .oneToOne else {
                 throw PlexusError("connect a population of Poisson generators to volume transmitters one_to_one", keyPath: path + ".rule")
             }
-            let p = deviceParams[populations.firstIndex { $0.name == src.name }!]!
             let pairs: [(Int, Int)]
             switch c.rule {
             case .allToAll: pairs = tgt.nodes.map { (src.firstNode, $0) }
@@ -294,8 +277,8 @@ extension PointNetwork {
             }
             for (_, node) in pairs {
                 transmitterPoisson.append(TransmitterPoisson(
-                    transmitter: transmitterOfNode[node]!, lambda: p["rate"]! * grid.h / 1000, delay: Int64(steps),
-                    startStep: grid.steps(p["origin"]! + p["start"]!), stopStep: stepsOrMax(p["origin"]! + p["stop"]!),
+                    transmitter: transmitterOfNode[node]!, lambda: train.lambda, delay: Int64(steps),
+                    startStep: train.startStep, stopStep: train.stopStep,
                     stream: UInt32(ci), id: UInt64(node)))
             }
             return []
@@ -320,8 +303,6 @@ extension PointNetwork {
     func isPlastic(_ route: ConnectionStatement.Route) -> Bool {
         if case .plastic = route { return true } else { return false }
     }
-
-    func stepsOrMax(_ ms: Double) -> Int64 { ms.isFinite ? grid.steps(ms) : Int64.max / 4 }
 
     /// Calls `body(sourceLocal, targetLocal, weight, delaySteps)` for every synapse of `st` whose
     /// target lies in `targets` (population-local indices). With `draw == false` the weight and
@@ -607,6 +588,7 @@ extension PointNetwork {
                 devices.poissonNext = Array(repeating: -1, count: devices.poisson.count)
                 devices.poissonEvents = Array(repeating: 0, count: devices.poisson.count)
                 devices.poissonTableStorage = devices.poissonTables.map { (Storage($0.cdf), Storage($0.guide)) }
+                devices.currentCursors = devices.currents.map { self.currentGenerators.list[Int($0.generator)].firstChange }
                 conn.minDelay = minD
                 conn.maxDelay = maxD
                 errs[t] = failure

@@ -58,7 +58,7 @@ final class DeviceInputs {
         var target: Int32
         var delay: Int32
         var weight: Double
-        var generator: Int32     // index into `currentGenerators`
+        var generator: Int32     // index into `currentGenerators.list`
         var stream: UInt32
         var id: UInt64
     }
@@ -79,19 +79,43 @@ final class DeviceInputs {
     var poissonNext: [Int64] = []
     var poissonEvents: [UInt32] = []
     var currents: [CurrentInput] = []
+    /// Per current input: the index into `CurrentGenerators.changes` of its generator's next
+    /// amplitude change (emission steps only grow, so each input walks the changes once).
+    var currentCursors: [Int32] = []
 }
 
-/// A dc_generator or noise_generator resolved to steps.
+/// One node of a current-emitting device (`DeviceOutput.current`) as the run loop reads it: no
+/// references, so reading it per connection and step costs no reference counting.
 struct CurrentGenerator {
-    var kind: DeviceKind
-    var amplitude: Double     // dc
-    var mean: Double, std: Double, stdMod: Double, omega: Double, phase: Double
+    /// Amplitude before the first change (dc_generator's amplitude, noise_generator's mean).
+    var amplitude: Double
+    /// Its amplitude changes: `CurrentGenerators.changes[firstChange..<changeEnd]`.
+    var firstChange: Int32, changeEnd: Int32
+    var noise: Bool
+    var std: Double, stdMod: Double, omega: Double, phase: Double
     var dtSteps: Int64
     /// Active for generator steps s with start < s + 2 <= stop (NEST's rule for current
     /// generators: their current reaches the neuron's dynamics two steps later).
     var startStep: Int64, stopStep: Int64
 
     @inline(__always) func isActive(_ s: Int64) -> Bool { startStep < s + 2 && s + 2 <= stopStep }
+}
+
+/// Every current generator node of the network and their amplitude changes, in one array.
+struct CurrentGenerators {
+    var list: [CurrentGenerator] = []
+    var changes: [CurrentWaveform.Change] = []
+
+    var count: Int { list.count }
+
+    mutating func append(_ w: CurrentWaveform) {
+        let first = Int32(changes.count)
+        changes += w.changes
+        let noise = w.noise ?? GaussianNoise(std: 0, stdMod: 0, omega: 0, phase: 0, dtSteps: 10)
+        list.append(CurrentGenerator(amplitude: w.amplitude, firstChange: first, changeEnd: Int32(changes.count),
+                                     noise: w.noise != nil, std: noise.std, stdMod: noise.stdMod, omega: noise.omega,
+                                     phase: noise.phase, dtSteps: noise.dtSteps, startStep: w.startStep, stopStep: w.stopStep))
+    }
 }
 
 /// One spike_generator node: its spikes as (step in which it is emitted, multiplicity).

@@ -47,7 +47,7 @@ public final class PointNetwork {
     /// Calcium parameters and, when declared, the structural plasticity engine.
     let structural = StructuralHook()
     var deviceInputs: [DeviceInputs] = []
-    var currentGenerators: [CurrentGenerator] = []
+    var currentGenerators = CurrentGenerators()
     var spikeGenerators: [SpikeGeneratorNode] = []
     /// Epoch length in steps: the smallest delay of any synapse (spikes need not be exchanged
     /// more often).
@@ -104,7 +104,7 @@ public final class PointNetwork {
         var seen = Set<String>()
         var neuronOfNode: [Int32] = []
         var spikeGens: [SpikeGeneratorNode] = []
-        var deviceParams: [Int: [String: Double]] = [:]
+        var devices: [String: DevicePopulation] = [:]
         for (pi, pop) in experiment.populations.enumerated() {
             let path = "populations.\(pop.name)"
             guard !pop.name.isEmpty else { throw PlexusError("population name is empty", keyPath: "populations[\(pi)]") }
@@ -145,12 +145,11 @@ public final class PointNetwork {
                 for k in 0..<pop.size { neuronOfNode.append(Int32(neuron + k)) }
                 neuron += pop.size
             } else if let kind = ModelCatalog.deviceModels[pop.model] {
-                let values = try Self.resolveDeviceParameters(kind, pop, path: path, grid: grid)
+                let device = try DevicePopulation(kind, pop, path: path, grid: grid)
                 infos.append(PopulationInfo(name: pop.name, model: pop.model, size: pop.size, firstNode: node, kind: .device(kind)))
-                deviceParams[infos.count - 1] = values.numbers
-                if kind == .spikeGenerator {
-                    let gens = try Self.spikeGeneratorNodes(values, grid: grid, firstNode: node, size: pop.size, path: path)
-                    spikeGens += gens
+                devices[pop.name] = device
+                if case .spikes(let train) = device.output {
+                    spikeGens += (0..<pop.size).map { SpikeGeneratorNode(node: node + $0, steps: train.steps, multiplicities: train.multiplicities) }
                 }
                 for _ in 0..<pop.size { neuronOfNode.append(-1) }
             } else {
@@ -164,12 +163,12 @@ public final class PointNetwork {
         neuronCount = neuron
         nodeCount = node
         self.neuronOfNode = neuronOfNode
-        for (pi, values) in deviceParams { deviceParameters[infos[pi].name] = values }
+        for (name, device) in devices { deviceParameters[name] = device.parameters.dictionary }
         spikeGenerators = spikeGens
         partitions = (0..<team.count).map { ThreadTeam.part($0, of: neuron, parts: team.count) }
 
         try validateRecordings()
-        let statements = try resolveConnections(deviceParams: deviceParams)
+        let statements = try resolveConnections(devices: devices)
         try build(statements)
         try buildGapJunctions()
         try setUpStructuralPlasticity()
@@ -227,94 +226,6 @@ public final class PointNetwork {
             }
         }
         return (params, initial)
-    }
-
-    struct DeviceValues {
-        var numbers: [String: Double]
-        var lists: [String: [Double]]
-    }
-
-    static func resolveDeviceParameters(_ kind: DeviceKind, _ pop: PopulationDescription, path: String,
-                                        grid: TimeGrid) throws -> DeviceValues {
-        var numbers = Dictionary(uniqueKeysWithValues: kind.parameters.map { ($0.name, $0.defaultValue) })
-        var lists: [String: [Double]] = [:]
-        for key in pop.params.keys.sorted() {
-            let kp = "\(path).params.\(key)"
-            if let spec = kind.parameters.first(where: { $0.name == key }) {
-                guard case .quantity(let q) = pop.params[key]! else {
-                    throw PlexusError("parameter \(key) takes one number", keyPath: kp)
-                }
-                let v = try wrap(kp) { try q.canonical(spec.dimension, name: key) }
-                guard !v.isNaN else { throw PlexusError("\(key) is NaN", keyPath: kp) }
-                // Only `stop` may be infinite (never stop); other infinities reach step
-                // conversions (which trap) or the neurons' input (NaN).
-                if spec.dimension == .time {
-                    if !(key == "stop" && v == .infinity) { try checkTime(v, key, grid: grid, keyPath: kp) }
-                } else if !v.isFinite {
-                    throw PlexusError("\(key) must be finite, got \(v)", keyPath: kp)
-                }
-                numbers[key] = v
-            } else if let spec = kind.listParameters.first(where: { $0.name == key }) {
-                guard case .list(let qs) = pop.params[key]! else {
-                    throw PlexusError("parameter \(key) takes a list", keyPath: kp)
-                }
-                lists[key] = try qs.enumerated().map { k, q in
-                    let v = try wrap("\(kp)[\(k)]") { try q.canonical(spec.dimension, name: key) }
-                    if spec.dimension != .time && !v.isFinite {
-                        throw PlexusError("\(key)[\(k)] must be finite, got \(v)", keyPath: "\(kp)[\(k)]")
-                    }
-                    return v
-                }
-            } else {
-                let known = (kind.parameters.map(\.name) + kind.listParameters.map(\.name)).joined(separator: ", ")
-                throw PlexusError("unknown parameter '\(key)' for \(kind.rawValue); known: \(known)", keyPath: kp)
-            }
-        }
-        if let d = numbers["deliver_interval"], !(d >= 1 && d == d.rounded() && d <= 1e9) {
-            throw PlexusError.outOfRange("deliver_interval", d, "must be a whole number >= 1", keyPath: "\(path).params.deliver_interval")
-        }
-        for key in ["rate", "std", "dt"] where (numbers[key] ?? 0) < 0 {
-            throw PlexusError.outOfRange(key, numbers[key]!, "must be >= 0", keyPath: "\(path).params.\(key)")
-        }
-        // The Poisson sampler returns counts as Int: its mean per step must stay far inside.
-        if let rate = numbers["rate"], rate * grid.h / 1000 > maxSteps {
-            throw PlexusError("rate \(rate) Hz is too high: the mean count per step (rate × \(grid.h) ms) must stay below 2^53",
-                              keyPath: "\(path).params.rate")
-        }
-        if let stop = numbers["stop"], let start = numbers["start"], stop < start {
-            throw PlexusError("stop \(numbers["stop"]!) ms is before start \(numbers["start"]!) ms", keyPath: "\(path).params.stop")
-        }
-        return DeviceValues(numbers: numbers, lists: lists)
-    }
-
-    static func spikeGeneratorNodes(_ values: DeviceValues, grid: TimeGrid, firstNode: Int, size: Int,
-                                    path: String) throws -> [SpikeGeneratorNode] {
-        let times = values.lists["spike_times"] ?? []
-        let weights = values.lists["spike_weights"]
-        if let weights, weights.count != times.count {
-            throw PlexusError("spike_weights has \(weights.count) values but spike_times has \(times.count)",
-                              keyPath: path + ".params.spike_weights")
-        }
-        let origin = values.numbers["origin"]!, start = values.numbers["start"]!, stop = values.numbers["stop"]!
-        var steps: [Int64] = [], mult: [Double] = []
-        var last = -Double.infinity
-        for (k, t) in times.enumerated() {
-            let kp = "\(path).params.spike_times[\(k)]"
-            guard t.isFinite, t > 0 else { throw PlexusError.outOfRange("spike_times[\(k)]", t, "must be > 0 ms", keyPath: kp) }
-            try checkTime(t, "spike_times[\(k)]", grid: grid, keyPath: kp)
-            guard grid.isOnGrid(t) else {
-                throw PlexusError("spike time \(t) ms is not on the \(grid.h) ms grid", keyPath: kp)
-            }
-            guard t >= last else { throw PlexusError("spike_times must be sorted; \(t) ms follows \(last) ms", keyPath: kp) }
-            last = t
-            let tt = t + origin
-            // Emitted in the step that ends at t (stamped t), if inside (start, stop].
-            if tt > origin + start && tt <= origin + stop {
-                steps.append(grid.steps(tt) - 1)
-                mult.append(weights?[k] ?? 1)
-            }
-        }
-        return (0..<size).map { SpikeGeneratorNode(node: firstNode + $0, steps: steps, multiplicities: mult) }
     }
 
     func validateRecordings() throws {

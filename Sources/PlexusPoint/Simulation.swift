@@ -468,22 +468,36 @@ extension PointNetwork {
         }
         if d.currents.isEmpty { return }
         d.currents.withUnsafeBufferPointer { list in
-            for c in list {
-                let g = currentGenerators[Int(c.generator)]
+        d.currentCursors.withUnsafeMutableBufferPointer { cursors in
+        currentGenerators.list.withUnsafeBufferPointer { generators in
+        currentGenerators.changes.withUnsafeBufferPointer { changes in
+            for q in 0..<list.count {
+                let c = list[q]
+                let g = generators[Int(c.generator)]
                 let e = s &- Int64(c.delay)            // emission step (none before the first)
                 guard e >= 0 && g.isActive(e) else { continue }
                 var amplitude = g.amplitude
-                if g.kind == .noiseGenerator {
+                if g.changeEnd > g.firstChange {
+                    // Piecewise constant: the last change at or before e (the cursor only moves on).
+                    var k = Int(cursors[q])
+                    while k < Int(g.changeEnd) && changes[k].step <= e { k += 1 }
+                    cursors[q] = Int32(k)
+                    if k > Int(g.firstChange) { amplitude = changes[k - 1].amplitude }
+                }
+                if g.noise {
                     // A new value every dt steps, counted from the first active step (NEST).
                     let first = max(0, g.startStep - 1)
                     let draw = (e - first) / g.dtSteps
                     var rng = RandomStream(seed: seed, purpose: .noiseInput, index: c.stream, id: c.id,
                                            time: UInt32(truncatingIfNeeded: draw))
                     let mod = g.stdMod == 0 ? 0 : _sin(g.omega * Double(e) * grid.h + g.phase) * g.stdMod * g.stdMod
-                    amplitude = g.mean + (g.std * g.std + mod).squareRoot() * rng.nextNormal()
+                    amplitude = amplitude + (g.std * g.std + mod).squareRoot() * rng.nextNormal()
                 }
                 currentRing[base * nLocal + Int(c.target)] += c.weight * amplitude
             }
+        }
+        }
+        }
         }
     }
 }

@@ -1,0 +1,265 @@
+import PlexusCore
+
+// The seam between the point-neuron engine and its stimulation devices. A device kind is a value
+// type that conforms to `StimulationDevice`: it declares its parameters once (NEST's names, units,
+// defaults), checks and resolves them in `init` into typed fields, and says in `output` what the
+// engine does with it, in steps: an independent Poisson train to every target, a current, one
+// spike train shared by all targets through their synapses, or a volume transmitter's trigger.
+// The engine compiles these outputs into its fast structures when the network is built (device
+// inputs sorted by target, current generators, spike generator nodes); nothing of the device is
+// called while the network runs. Adding a device kind that fits one of these outputs is one new
+// file in this folder.
+
+/// One list-valued device parameter (spike_generator's `spike_times`): the values' dimension and
+/// what they mean.
+public struct ListParameterSpec: Sendable {
+    public let name: String
+    public let dimension: Dimension
+    public let doc: String
+
+    public init(_ name: String, _ dimension: Dimension, _ doc: String = "") {
+        self.name = name
+        self.dimension = dimension
+        self.doc = doc
+    }
+}
+
+/// A stimulation device kind. See the comment at the top of this file. Every conformance in this
+/// module is listed in `ModelCatalog.deviceTypes`.
+// @registry(ModelCatalog.deviceTypes)
+public protocol StimulationDevice: Sendable {
+    /// NEST's model name, e.g. `poisson_generator`.
+    static var name: String { get }
+    /// Numeric parameters with NEST's names, units and defaults.
+    static var parameters: [ParameterSpec] { get }
+    /// Parameters that are lists rather than numbers. Default: none.
+    static var listParameters: [ListParameterSpec] { get }
+
+    /// Checks the values beyond their units (ranges, the time grid, lists that go together) and
+    /// resolves them for resolution `grid`. Throws `PlexusError` with the parameter's key path
+    /// relative to the population's `params` (`rate`, `spike_times[2]`).
+    init(_ parameters: DeviceParameters, grid: TimeGrid) throws
+
+    /// What the engine does with this device, resolved to steps.
+    var output: DeviceOutput { get }
+}
+
+extension StimulationDevice {
+    public static var listParameters: [ListParameterSpec] { [] }
+}
+
+/// What a device gives the engine. Times are emission steps: step `e` covers (e·h, (e+1)·h], and
+/// what a device emits in it reaches a target `delay` steps later.
+public enum DeviceOutput: Sendable {
+    /// Every target its own Poisson train (NEST's poisson_generator, DS events).
+    case poisson(PoissonTrain)
+    /// A current into every target, scaled by the connection's (dimensionless) weight.
+    case current(CurrentWaveform)
+    /// The same spikes to every target, through its synapses (spike_generator).
+    case spikes(SpikeTrain)
+    /// Receives spikes and hands them to its dopamine synapses every `deliverInterval` min delays.
+    case volumeTransmitter(deliverInterval: Int64)
+}
+
+/// Independent Poisson trains, one per target: `lambda` events expected per step, emitted in the
+/// steps `e` with `startStep < e <= stopStep` (NEST's `is_active` for spike-emitting devices).
+public struct PoissonTrain: Sendable {
+    public var lambda: Double
+    public var startStep: Int64
+    public var stopStep: Int64
+
+    public init(lambda: Double, startStep: Int64, stopStep: Int64) {
+        self.lambda = lambda
+        self.startStep = startStep
+        self.stopStep = stopStep
+    }
+}
+
+/// Spikes emitted in the given steps (the step that ends at the spike's time stamp), each with a
+/// multiplicity that scales the synaptic weight.
+public struct SpikeTrain: Sendable {
+    public var steps: [Int64]
+    public var multiplicities: [Double]
+
+    public init(steps: [Int64], multiplicities: [Double]) {
+        precondition(steps.count == multiplicities.count, "one multiplicity per spike")
+        self.steps = steps
+        self.multiplicities = multiplicities
+    }
+}
+
+/// A current (pA) as a function of the emission step `e`, sent while the generator is active:
+/// `startStep < e + 2 <= stopStep` (NEST's rule for current generators, whose current reaches the
+/// neuron's dynamics two steps later).
+/// - deterministic part: `amplitude`, then `changes[k].amplitude` from emission step
+///   `changes[k].step` on (steps strictly increasing);
+/// - optional Gaussian noise on top, drawn for every target separately.
+public struct CurrentWaveform: Sendable {
+    public struct Change: Sendable, Equatable {
+        public var step: Int64
+        public var amplitude: Double
+        public init(step: Int64, amplitude: Double) {
+            self.step = step
+            self.amplitude = amplitude
+        }
+    }
+    public var amplitude: Double
+    public var changes: [Change]
+    public var noise: GaussianNoise?
+    public var startStep: Int64
+    public var stopStep: Int64
+
+    public init(amplitude: Double, changes: [Change] = [], noise: GaussianNoise? = nil, startStep: Int64, stopStep: Int64) {
+        precondition(zip(changes, changes.dropFirst()).allSatisfy { $0.step < $1.step }, "changes strictly increasing")
+        self.amplitude = amplitude
+        self.changes = changes
+        self.noise = noise
+        self.startStep = startStep
+        self.stopStep = stopStep
+    }
+}
+
+/// NEST's noise_generator on top of a current: a new value every `dtSteps` steps (counted from
+/// the first active step), `amplitude + sqrt(std² + stdMod²·sin(omega·t + phase))·N(0, 1)`, for
+/// every target its own draw.
+public struct GaussianNoise: Sendable {
+    public var std: Double
+    public var stdMod: Double
+    /// rad/ms
+    public var omega: Double
+    /// rad
+    public var phase: Double
+    public var dtSteps: Int64
+
+    public init(std: Double, stdMod: Double, omega: Double, phase: Double, dtSteps: Int64) {
+        self.std = std
+        self.stdMod = stdMod
+        self.omega = omega
+        self.phase = phase
+        self.dtSteps = dtSteps
+    }
+}
+
+/// NEST's activity window of a stimulation device: active between `origin + start` and
+/// `origin + stop` (ms); `stop` may be infinite.
+public struct ActivityWindow: Sendable {
+    public static let parameters: [ParameterSpec] = [
+        .init("start", .time, 0, "activation time, relative to origin"),
+        .init("stop", .time, .infinity, "deactivation time, relative to origin"),
+        .init("origin", .time, 0, "time origin of start and stop"),
+    ]
+
+    public let start: Double
+    public let stop: Double
+    public let origin: Double
+    /// `origin + start` and `origin + stop` in steps (a step count far beyond any run for an
+    /// infinite stop).
+    public let startStep: Int64
+    public let stopStep: Int64
+
+    public init(_ p: DeviceParameters, grid: TimeGrid) throws {
+        start = p["start"]
+        stop = p["stop"]
+        origin = p["origin"]
+        if stop < start {
+            throw PlexusError("stop \(stop) ms is before start \(start) ms", keyPath: "stop")
+        }
+        startStep = grid.steps(origin + start)
+        let end = origin + stop
+        stopStep = end.isFinite ? grid.steps(end) : Int64.max / 4
+    }
+}
+
+/// The parameters given to one device population, checked against its kind's declarations
+/// (units, NaN, finite values, times within range), with defaults filled in.
+public struct DeviceParameters: Sendable {
+    /// Every numeric parameter, in the order of the kind's `parameters`.
+    public let numbers: ParameterValues
+    /// The list parameters that were given.
+    public let lists: [String: [Double]]
+
+    /// A numeric parameter by name; the names are the device's own declarations, so a miss is a
+    /// programming error in the device.
+    public subscript(name: String) -> Double { numbers[name] }
+
+    /// A list parameter, nil when not given.
+    public func list(_ name: String) -> [Double]? { lists[name] }
+
+    /// The numeric parameters by name (provenance).
+    public var dictionary: [String: Double] {
+        Dictionary(uniqueKeysWithValues: zip(numbers.specs.map(\.name), numbers.values))
+    }
+
+    public init(numbers: ParameterValues, lists: [String: [Double]] = [:]) {
+        self.numbers = numbers
+        self.lists = lists
+    }
+
+    /// Reads `given` (a population's params) for device kind `type`; key paths of errors start
+    /// at `path` (`populations.<name>`).
+    public init(_ type: any StimulationDevice.Type, given: [String: ParameterValue], path: String, grid: TimeGrid) throws {
+        var numbers = ParameterValues(specs: type.parameters)
+        var lists: [String: [Double]] = [:]
+        for key in given.keys.sorted() {
+            let kp = "\(path).params.\(key)"
+            if let k = type.parameters.firstIndex(where: { $0.name == key }) {
+                let spec = type.parameters[k]
+                guard case .quantity(let q) = given[key]! else {
+                    throw PlexusError("parameter \(key) takes one number", keyPath: kp)
+                }
+                let v = try wrap(kp) { try q.canonical(spec.dimension, name: key) }
+                guard !v.isNaN else { throw PlexusError("\(key) is NaN", keyPath: kp) }
+                // Only `stop` may be infinite (never stop); other infinities reach step
+                // conversions (which trap) or the neurons' input (NaN).
+                if spec.dimension == .time {
+                    if !(key == "stop" && v == .infinity) { try PointNetwork.checkTime(v, key, grid: grid, keyPath: kp) }
+                } else if !v.isFinite {
+                    throw PlexusError("\(key) must be finite, got \(v)", keyPath: kp)
+                }
+                numbers.values[k] = v
+            } else if let spec = type.listParameters.first(where: { $0.name == key }) {
+                guard case .list(let qs) = given[key]! else {
+                    throw PlexusError("parameter \(key) takes a list", keyPath: kp)
+                }
+                lists[key] = try qs.enumerated().map { k, q in
+                    let v = try wrap("\(kp)[\(k)]") { try q.canonical(spec.dimension, name: key) }
+                    if spec.dimension != .time && !v.isFinite {
+                        throw PlexusError("\(key)[\(k)] must be finite, got \(v)", keyPath: "\(kp)[\(k)]")
+                    }
+                    return v
+                }
+            } else {
+                let known = (type.parameters.map(\.name) + type.listParameters.map(\.name)).joined(separator: ", ")
+                throw PlexusError("unknown parameter '\(key)' for \(type.name); known: \(known)", keyPath: kp)
+            }
+        }
+        self.init(numbers: numbers, lists: lists)
+    }
+}
+
+/// Shared checks of device parameters; they throw `PlexusError` naming the parameter.
+enum DeviceCheck {
+    static func nonNegative(_ p: DeviceParameters, _ names: String...) throws {
+        for n in names where p[n] < 0 {
+            throw PlexusError.outOfRange(n, p[n], "must be >= 0")
+        }
+    }
+}
+
+/// A device population once resolved: its typed device, the values it was given (defaults filled
+/// in) and its output.
+struct DevicePopulation {
+    let device: any StimulationDevice
+    let parameters: DeviceParameters
+    let output: DeviceOutput
+
+    init(_ type: any StimulationDevice.Type, _ pop: PopulationDescription, path: String, grid: TimeGrid) throws {
+        parameters = try DeviceParameters(type, given: pop.params, path: path, grid: grid)
+        do {
+            device = try type.init(parameters, grid: grid)
+        } catch let e as PlexusError {
+            throw e.under(path + ".params")
+        }
+        output = device.output
+    }
+}
