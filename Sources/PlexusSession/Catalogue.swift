@@ -18,7 +18,7 @@ public enum Catalogue {
         }
         func row(_ name: String, _ value: Double, _ unit: String, _ doc: String) {
             let v = unit.isEmpty ? OutputText.number(value) : "\(OutputText.number(value)) \(unit)"
-            lines.append("  \(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(v.padding(toLength: 14, withPad: " ", startingAt: 0)) \(doc)")
+            lines.append("  \(name.padding(toLength: max(18, name.count), withPad: " ", startingAt: 0)) \(v.padding(toLength: max(14, v.count), withPad: " ", startingAt: 0)) \(doc)")
         }
         for (model, type) in ModelCatalog.neuronModels.sorted(by: { $0.key < $1.key }) where wanted(model, .point) {
             lines.append("\(model)  (point neuron; weights in \(type.weightDimension == .conductance ? "nS" : type.weightDimension == .voltage ? "mV" : "pA"))")
@@ -28,7 +28,7 @@ public enum Catalogue {
         for (device, kind) in ModelCatalog.deviceModels.sorted(by: { $0.key < $1.key }) where wanted(device, .point) {
             lines.append("\(device)  (device)")
             for p in kind.parameters { row(p.name, p.defaultValue, p.dimension.canonicalUnit, p.doc) }
-            for l in kind.listParameters { lines.append("  \(l.name.padding(toLength: 18, withPad: " ", startingAt: 0)) [list]") }
+            for l in kind.listParameters { lines.append("  \(l.name.padding(toLength: max(18, l.name.count), withPad: " ", startingAt: 0)) [list]") }
         }
         for synapse in SynapseModel.allCases where wanted(synapse.rawValue, .point) {
             let extra = synapse.needsVolumeTransmitter ? "; needs volume_transmitter" : ""

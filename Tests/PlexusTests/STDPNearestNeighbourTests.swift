@@ -2,11 +2,11 @@ import XCTest
 @testable import Plexus
 
 /// stdp_nn_symm_synapse against NEST 3.10 (tools/nest_reference/stdp_nn_symm.py regenerates
-/// Tests/Fixtures/nest/plasticity/stdp_nn_symm_*): the weight after every pre spike within 1e-12.
+/// Tests/Fixtures/stdp_nn_symm_*): the weight after every pre spike within 1e-12.
 final class STDPNearestNeighbourTests: XCTestCase {
     func testSymmetricNearestNeighbourMatchesNEST() throws {
-        let proto = try Reference.json("nest/plasticity/stdp_nn_symm_protocol.json")
-        let ref = try Reference.csv("nest/plasticity/stdp_nn_symm_weights.csv")
+        let proto = try Reference.json("stdp_nn_symm_protocol.json")
+        let ref = try Reference.csv("stdp_nn_symm_weights.csv")
         let pre = proto["pre_ms"] as! [Double], post = proto["post_ms"] as! [Double]
         let cases = proto["cases"] as! [[String: Any]]
         // Parrots fire at the listed times: their generators are 1 ms ahead, with 1 ms delays.

@@ -16,8 +16,8 @@ which NEST leaves out of the depression (the pre spike pairs with the post spike
 A weight_recorder per connection logs the weight after each transmitted pre spike.
 
 Run: OMP_WAIT_POLICY=PASSIVE /path/to/venv-with-nest-simulator-3.10.0/bin/python tools/nest_reference/stdp_nn_symm.py
-Output: Tests/Fixtures/nest/plasticity/stdp_nn_symm_weights.csv (case, t_pre_ms, weight; case 0, 1,
-2 = A, B, C) and the protocol in Tests/Fixtures/nest/plasticity/stdp_nn_symm_protocol.json.
+Output: Tests/Fixtures/stdp_nn_symm_weights.csv (case, t_pre_ms, weight; case 0, 1,
+2 = A, B, C) and the protocol in Tests/Fixtures/stdp_nn_symm_protocol.json.
 """
 import json
 import os

@@ -6,7 +6,7 @@ history V = 0.1 sin(i), W = 0, 500 ms), with the coupling replaced by
 HyperbolicTangent(a=0.0152, b=0.8, midpoint=0.1, sigma=1.5):
     c_i = sum_j W[i,j] * a * (1 + tanh((b * V_j(t - tau_ij) - midpoint) / sigma)).
 
-Writes ../../Tests/Fixtures/tvb/hyperbolic_tangent_g2d_V_5ms.csv: time_ms + V of the 76 regions
+Writes ../../Tests/Fixtures/hyperbolic_tangent_g2d_V_5ms.csv: time_ms + V of the 76 regions
 (region labels as header), every 80th step (t = 5, 10, ..., 500 ms), %.17e.
 
 Run: /opt/tvbvenv/bin/python tools/tvb_reference/hyperbolic_tangent.py   (~2 s; deterministic)
@@ -22,7 +22,7 @@ for name in ("tvb", "tvb.simulator", "tvb.basic", "tvb.datatypes"):
     logging.getLogger(name).setLevel(logging.ERROR)
 from tvb.simulator.lab import connectivity, coupling, integrators, models, monitors, simulator  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / ".." / ".." / "Tests" / "Fixtures" / "tvb"
+OUT = Path(__file__).resolve().parent / ".." / ".." / "Tests" / "Fixtures"
 DT = 2.0 ** -4
 SPEED = 3.0
 T_END = 500.0

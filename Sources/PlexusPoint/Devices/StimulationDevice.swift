@@ -229,8 +229,8 @@ public struct DeviceParameters: Sendable {
                     return v
                 }
             } else {
-                let known = (type.parameters.map(\.name) + type.listParameters.map(\.name)).joined(separator: ", ")
-                throw PlexusError("unknown parameter '\(key)' for \(type.name); known: \(known)", keyPath: kp)
+                let known = type.parameters.map(\.name) + type.listParameters.map(\.name)
+                throw PlexusError("unknown parameter '\(key)'\(PlexusError.didYouMean(key, known)) for \(type.name); known: \(known.joined(separator: ", "))", keyPath: kp)
             }
         }
         self.init(numbers: numbers, lists: lists)
