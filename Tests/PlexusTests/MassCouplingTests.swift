@@ -38,7 +38,7 @@ final class MassCouplingTests: XCTestCase {
         let ipo = C.inputsPerOutput, cpo = C.historyChannelsPerOutput
         let f = C(C.defaults, couplingVariables: ipo)
         let offsets = (0..<max(ipo, cpo)).map { $0 }
-        var rng = SplitMix(seed: 3)
+        var rng = CouplingTestRandom(seed: 3)
         var worst = 0.0
         for _ in 0..<1000 {
             let xi = (0..<ipo).map { _ in rng.uniform(-3, 3) }, xj = (0..<ipo).map { _ in rng.uniform(-3, 3) }
@@ -122,7 +122,7 @@ extension MassData {
 }
 
 /// A small deterministic generator for test inputs.
-struct SplitMix {
+struct CouplingTestRandom {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
