@@ -30,6 +30,14 @@ public struct PointResults: Sendable {
     public var simulatedSteps: Int64
 }
 
+/// A multimeter of the run loop: which state columns of which population, how often.
+struct Meter {
+    let population: NeuronPopulation
+    let variables: [Int]
+    let names: [String]
+    let interval: Int64
+}
+
 /// Per-thread scratch of the run loop: input ring buffers and spike lists.
 final class ThreadState {
     let nLocal: Int
@@ -37,7 +45,7 @@ final class ThreadState {
     let spikeRing: Storage<Double>    // [slot][neuron][excitatory, inhibitory]
     let currentRing: Storage<Double>  // [slot][neuron]
     var outputs: [SpikeOutput]        // one per epoch parity
-    var stepOffsets: [[Int]]          // per parity: spike list offset at each step of the epoch
+    let stepOffsets: [Storage<Int>]   // per parity: spike list offset at each step of the epoch
     var samples: [GrowableBuffer<Double>]
     var error: PlexusError?
     var emitted = 0
@@ -49,7 +57,7 @@ final class ThreadState {
         spikeRing = Storage(repeating: 0, count: max(1, ringLength * nLocal * 2))
         currentRing = Storage(repeating: 0, count: max(1, ringLength * nLocal))
         outputs = [SpikeOutput(capacity: 1024), SpikeOutput(capacity: 1024)]
-        stepOffsets = [Array(repeating: 0, count: epoch + 1), Array(repeating: 0, count: epoch + 1)]
+        stepOffsets = [Storage(repeating: 0, count: epoch + 1), Storage(repeating: 0, count: epoch + 1)]
         samples = (0..<multimeters).map { _ in GrowableBuffer(capacity: 1024) }
     }
 
@@ -62,21 +70,20 @@ final class ThreadState {
 
 extension PointNetwork {
     /// Simulates `totalSteps` steps. Threads update their own neurons for one epoch (min delay),
-    /// meet once, then each delivers every spike of the epoch to the targets it owns, in the
-    /// fixed order (step, generators, neurons by gid): sums are bit-identical for any thread count.
-    /// `progress` is called by one thread after each epoch with the fraction done.
+    /// exchange the epoch's spikes once (a `SpikeExchange`: between threads, the team's barrier),
+    /// then each delivers every spike of the epoch to the targets it owns, in the fixed order
+    /// (step, generators, parts in order, neurons by gid): sums are bit-identical for any thread
+    /// count. `progress` is called by one thread after each epoch with the fraction done.
     public func run(progress: ((Double) -> Void)? = nil) throws -> PointResults {
+        try run(exchange: ThreadSpikeExchange<Spike>(team: team), progress: progress)
+    }
+
+    func run<Exchange: SpikeExchange<Spike>>(exchange: Exchange, progress: ((Double) -> Void)?) throws -> PointResults {
         let threads = team.count
         let m = minDelay
         let ringLength = maxDelay + m
         let h = grid.h
 
-        struct Meter {
-            let population: NeuronPopulation
-            let variables: [Int]
-            let names: [String]
-            let interval: Int64
-        }
         var meters: [Meter] = []
         var spikeRecorders: [(name: String, nodes: Range<Int>)] = []
         var recordedNode = [Int32](repeating: -1, count: nodeCount)
@@ -211,7 +218,7 @@ extension PointNetwork {
                         if self.gapLayer != nil { self.gapFinishEpoch(epoch: epoch, segments: gapSegments) }
                         if t == 0 { genOffsets[parity][Int(e1 - e0)] = genOut[parity].count }
                         ts.emitted += ts.outputs[parity].count
-                        sp?.endEpoch(spikes: ts.outputs[parity].list, stepOffsets: ts.stepOffsets[parity], from: e0,
+                        sp?.endEpoch(spikes: ts.outputs[parity].list, stepOffsets: ts.stepOffsets[parity].base, from: e0,
                                      to: e1, neuronOfNode: self.neuronOfNode)
                         // Any other state variable that went bad stops the run too: a full scan
                         // every ~16 steps (every epoch when delays are long), not every step.
@@ -239,7 +246,9 @@ extension PointNetwork {
                             }
                         }
 
-                        self.team.barrier()
+                        exchange.publish(part: t, epoch: epoch, spikes: ts.outputs[parity].list.base,
+                                         stepOffsets: ts.stepOffsets[parity].base)
+                        exchange.exchange(part: t, epoch: epoch)
                         if states.contains(where: { $0.error != nil }) { return }
 
                         // Volume transmitters trigger before the epoch's spikes arrive (NEST's order).
@@ -258,18 +267,15 @@ extension PointNetwork {
                                                         ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
                                 }
                             }
-                            for u in 0..<threads {
-                                let us = states[u]
-                                let list = us.outputs[parity].list
-                                let offs = us.stepOffsets[parity]
-                                for q in offs[k]..<offs[k + 1] {
-                                    Self.deliver(list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
-                                    if hasTransmitters { self.feedVolumeTransmitters(list[q], step: s, plastic) }
+                            for u in 0..<exchange.parts {
+                                for spike in exchange.spikes(of: u, step: k, epoch: epoch) {
+                                    Self.deliver(spike, from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                                    if hasTransmitters { self.feedVolumeTransmitters(spike, step: s, plastic) }
                                     if let structuralConn {
-                                        Self.deliver(list[q], from: base, conn: structuralConn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                                        Self.deliver(spike, from: base, conn: structuralConn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
                                     }
                                     if hasPlastic {
-                                        self.deliverPlastic(list[q], step: s, plastic, ringLength: ringLength, nLocal: nLocal,
+                                        self.deliverPlastic(spike, step: s, plastic, ringLength: ringLength, nLocal: nLocal,
                                                             ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
                                     }
                                 }
@@ -283,12 +289,9 @@ extension PointNetwork {
                                 for q in genOffsets[parity][k]..<genOffsets[parity][k + 1] where recordedNode[Int(g.list[q].gid)] >= 0 {
                                     recorded.pointee.append((s, g.list[q].gid))
                                 }
-                                for u in 0..<threads {
-                                    let us = states[u]
-                                    let offs = us.stepOffsets[parity]
-                                    for q in offs[k]..<offs[k + 1] {
-                                        let gid = us.outputs[parity].list[q].gid
-                                        if recordedNode[Int(gid)] >= 0 { recorded.pointee.append((s, gid)) }
+                                for u in 0..<exchange.parts {
+                                    for spike in exchange.spikes(of: u, step: k, epoch: epoch) where recordedNode[Int(spike.gid)] >= 0 {
+                                        recorded.pointee.append((s, spike.gid))
                                     }
                                 }
                             }

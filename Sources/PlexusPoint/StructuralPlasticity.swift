@@ -348,7 +348,7 @@ final class StructuralPlasticity: @unchecked Sendable {
     /// spike (then Ca += beta_Ca). Other neurons wait for the next update or record time: NEST
     /// brings every neuron up to date only at its structural updates and at the end of each
     /// Simulate call, which a NEST script ends to read Ca or z — our record times.
-    func endEpoch(spikes: GrowableBuffer<Spike>, stepOffsets: [Int], from e0: Int64, to e1: Int64,
+    func endEpoch(spikes: GrowableBuffer<Spike>, stepOffsets: UnsafePointer<Int>, from e0: Int64, to e1: Int64,
                   neuronOfNode: [Int32]) {
         for k in 0..<Int(e1 - e0) {
             for q in stepOffsets[k]..<stepOffsets[k + 1] {
