@@ -12,13 +12,6 @@ public struct MassResult: Sendable {
     public let simulateCPUSeconds: Double
 }
 
-/// CPU seconds used by this process so far (all threads).
-public func massProcessCPUSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 /// A compiled neural-mass experiment: validate and build once, then `run`.
 ///
 /// Build resolves the model, coupling and integrator by TVB name, checks every parameter (errors
@@ -201,7 +194,7 @@ public final class MassSimulation {
 
     /// Runs the simulation; `progress` gets the fraction done now and then (from one thread).
     public func run(progress: ((Double) -> Void)? = nil) throws -> MassResult {
-        let t0 = ResourceUsage.now(), c0 = massProcessCPUSeconds()
+        let t0 = ResourceUsage.now(), c0 = ResourceUsage.cpuSeconds()
         let team = threads > 1 ? ThreadTeam(threads: threads) : nil
         if let bad = core.run(team: team, progress: progress) {
             let t = Double(bad.step) * experiment.integrator.dt
@@ -209,7 +202,7 @@ public final class MassSimulation {
                               keyPath: "integrator.dt")
         }
         return MassResult(monitors: core.results, steps: steps, simulateSeconds: ResourceUsage.now() - t0,
-                          simulateCPUSeconds: massProcessCPUSeconds() - c0)
+                          simulateCPUSeconds: ResourceUsage.cpuSeconds() - c0)
     }
 }
 

@@ -13,18 +13,15 @@ enum CableRunner: EngineRunner {
     static func run(_ ctx: RunContext) throws -> RunRecord {
         var desc = try CableExperimentFile.decode(ctx.text, file: ctx.file)
         if let seed = ctx.request.seed { desc.seed = seed }
-        let t1 = ResourceUsage.now()
-        let c1 = clock()
+        let t1 = ResourceUsage.now(), c1 = ResourceUsage.cpuSeconds()
         let network = try ctx.located { try CableNetwork(desc, threads: ctx.threads) }
-        let t2 = ResourceUsage.now()
-        let c2 = clock()
+        let t2 = ResourceUsage.now(), c2 = ResourceUsage.cpuSeconds()
         ctx.say("\(ctx.name): \(network.cellCount) cells, \(network.cvCount) CVs, \(network.targetCount) synapses in \(network.synapseInstanceCount) merged instances, \(network.connectionCount) connections; built in \(String(format: "%.2f", t2 - t1)) s")
         let request = try snapshotRequest(ctx, desc)
         let progress = ctx.progress(start: t2, duration: desc.duration)
         defer { progress.finish() }
         let results = try ctx.located { try network.run(progress: progress.update, snapshots: request) }
-        let t3 = ResourceUsage.now()
-        let c3 = clock()
+        let t3 = ResourceUsage.now(), c3 = ResourceUsage.cpuSeconds()
 
         var output = try RunOutput(directory: ctx.outDir)
         if desc.recordSpikes {
@@ -70,8 +67,7 @@ enum CableRunner: EngineRunner {
         record.timings = [.init("read", t1 - ctx.t0), .init("build", t2 - t1), .init("simulate", t3 - t2), .init("write", t4 - t3)]
         if report != nil { record.timings.append(.init("report", t5 - t4)) }
         record.timings.append(.init("total", t5 - ctx.t0))
-        // CPU seconds of the process, all threads (less sensitive than wall time to other jobs).
-        record.cpuSeconds = [.init("build", Double(c2 - c1) / Double(CLOCKS_PER_SEC)), .init("simulate", Double(c3 - c2) / Double(CLOCKS_PER_SEC))]
+        record.cpuSeconds = [.init("build", c2 - c1), .init("simulate", c3 - c2)]
         record.realtimeFactor = desc.duration > 0 ? (t3 - t2) / (desc.duration / 1000) : 0
         record.counts = [.init("cells", network.cellCount), .init("cvs", network.cvCount), .init("synapses", network.targetCount),
                          .init("spikes", results.spikes.count), .init("synapse_instances", network.synapseInstanceCount),

@@ -12,14 +12,14 @@ enum PointRunner: EngineRunner {
     static func run(_ ctx: RunContext) throws -> RunRecord {
         var experiment = try ExperimentFile.decode(ctx.text, file: ctx.file)
         if let seed = ctx.request.seed { experiment.seed = seed }
-        let t1 = ResourceUsage.now()
+        let t1 = ResourceUsage.now(), c1 = ResourceUsage.cpuSeconds()
         let network = try ctx.located { try PointNetwork(experiment, threads: ctx.threads) }
-        let t2 = ResourceUsage.now()
+        let t2 = ResourceUsage.now(), c2 = ResourceUsage.cpuSeconds()
         ctx.say("\(ctx.name): \(network.neuronCount) neurons, \(network.synapseCount) synapses (\(String(format: "%.2f", network.bytesPerSynapse)) bytes each), \(network.deviceConnectionCount) device connections; built in \(String(format: "%.2f", t2 - t1)) s")
         let progress = ctx.progress(start: t2, duration: network.grid.time(network.totalSteps))
         defer { progress.finish() }
         let results = try ctx.located { try network.run(progress: progress.update) }
-        let t3 = ResourceUsage.now()
+        let t3 = ResourceUsage.now(), c3 = ResourceUsage.cpuSeconds()
 
         var output = try RunOutput(directory: ctx.outDir)
         if experiment.recordings.contains(where: { if case .spikes = $0 { return true } else { return false } }) {
@@ -39,6 +39,7 @@ enum PointRunner: EngineRunner {
         record.timings = [.init("read", t1 - ctx.t0), .init("build", t2 - t1), .init("simulate", t3 - t2), .init("write", t4 - t3)]
         if report != nil { record.timings.append(.init("report", t5 - t4)) }
         record.timings.append(.init("total", t5 - ctx.t0))
+        record.cpuSeconds = [.init("build", c2 - c1), .init("simulate", c3 - c2)]
         record.realtimeFactor = simulated > 0 ? (t3 - t2) / (simulated / 1000) : 0
         record.counts = [.init("neurons", network.neuronCount), .init("synapses", network.synapseCount), .init("spikes", results.totalSpikes),
                          .init("nodes", network.nodeCount), .init("device_connections", network.deviceConnectionCount),
