@@ -35,7 +35,11 @@ public enum CableExperimentFile {
     }
 
     public static func decode(_ text: String, file: String = "<string>") throws -> CableExperiment {
-        let root = try ExperimentFile.compose(text, file: file)
+        try decode(ExperimentSource(text, file: file))
+    }
+
+    public static func decode(_ source: ExperimentSource) throws -> CableExperiment {
+        let root = source.root, file = source.file
         let top = try YNode(node: root, file: file, path: "").mapping(
             allowed: ["engine", "resolution", "duration", "seed", "cells", "populations", "connections", "generators", "record", "description", "report"])
         if let e = top["engine"], try e.string() != "cable" {
@@ -90,7 +94,11 @@ public enum CableExperimentFile {
     }
 
     public static func reportOptions(_ text: String, file: String = "<string>") throws -> ReportOptions {
-        let root = try ExperimentFile.compose(text, file: file)
+        try reportOptions(ExperimentSource(text, file: file))
+    }
+
+    public static func reportOptions(_ source: ExperimentSource) throws -> ReportOptions {
+        let root = source.root, file = source.file
         let top = Dictionary(try YNode(node: root, file: file, path: "").mapping(), uniquingKeysWith: { a, _ in a })
         guard let r = top["report"] else { return ReportOptions() }
         let duration = try top["duration"].map { try value($0, .time, "duration") } ?? .infinity

@@ -18,13 +18,7 @@ public enum ExperimentFile {
 
     /// The engine an experiment file is for: its `engine:` key, `point` when absent.
     public static func engine(_ text: String, file: String) throws -> RunRecord.Engine {
-        let top = try YNode(node: compose(text, file: file), file: file, path: "").mapping()
-        guard let e = top.first(where: { $0.0 == "engine" })?.1 else { return .point }
-        let name = try e.string()
-        guard let engine = RunRecord.Engine(rawValue: name) else {
-            throw e.error("unknown engine '\(name)'; known: \(RunRecord.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return engine
+        try ExperimentSource(text, file: file).engine
     }
 
     /// The YAML tree of an experiment file; syntax errors name the line.
@@ -42,7 +36,11 @@ public enum ExperimentFile {
     }
 
     public static func decode(_ text: String, file: String = "<string>") throws -> PointExperiment {
-        let root = try compose(text, file: file)
+        try decode(ExperimentSource(text, file: file))
+    }
+
+    public static func decode(_ source: ExperimentSource) throws -> PointExperiment {
+        let root = source.root, file = source.file
         let top = try YNode(node: root, file: file, path: "").mapping(
             allowed: ["engine", "resolution", "duration", "seed", "populations", "connections", "record", "description", "kernel",
                       "structural_plasticity"])

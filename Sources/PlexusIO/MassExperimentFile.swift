@@ -31,8 +31,12 @@ public enum MassExperimentFile {
     }
 
     public static func decode(_ text: String, file: String = "<string>") throws -> MassExperiment {
+        try decode(ExperimentSource(text, file: file))
+    }
+
+    public static func decode(_ source: ExperimentSource) throws -> MassExperiment {
+        let root = source.root, file = source.file
         let base = URL(fileURLWithPath: file).deletingLastPathComponent().path
-        let root = try ExperimentFile.compose(text, file: file)
         let top = try YNode(node: root, file: file, path: "").mapping(allowed: topKeys)
         if let e = top["engine"] {
             guard try e.string() == "mass" else { throw e.error("engine '\(try e.string())' is not a neural-mass experiment") }

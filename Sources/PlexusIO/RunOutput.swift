@@ -210,15 +210,6 @@ public enum Provenance {
         return p.terminationStatus == 0 ? !out.isEmpty : nil
     }
 
-    /// The experiment file's `description:` (nil when absent or not text).
-    public static func experimentDescription(_ text: String) -> String? {
-        guard let node = try? Yams.compose(yaml: text), case .mapping(let m) = node else { return nil }
-        for (k, v) in m {
-            if case .scalar(let key) = k, key.string == "description", case .scalar(let value) = v { return value.string }
-        }
-        return nil
-    }
-
     /// Compares the outputs of a run folder with those of a repeated run: every file that
     /// `provenance.json` of `original` lists is hashed in both folders, and also checked against
     /// the SHA-256 recorded at the time. Files the repeat wrote that the original did not list

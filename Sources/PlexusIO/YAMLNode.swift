@@ -108,6 +108,10 @@ extension ExperimentFile {
     /// found after decoding (by key path) can still name the line.
     public static func lineIndex(_ text: String) -> [String: Int] {
         guard let root = try? Yams.compose(yaml: text) else { return [:] }
+        return lineIndex(root)
+    }
+
+    static func lineIndex(_ root: Node) -> [String: Int] {
         var index: [String: Int] = [:]
         func walk(_ n: Node, _ path: String) {
             if let m = n.mark { index[path] = m.line }

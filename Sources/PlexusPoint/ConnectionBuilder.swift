@@ -134,7 +134,7 @@ extension PointNetwork {
                 for key in c.synapse.parameters.keys.sorted() {
                     let kp = path + ".synapse.\(key)"
                     guard let k = p.specs.firstIndex(where: { $0.name == key }) else {
-                        throw PlexusError("unknown parameter '\(key)'\(PlexusError.didYouMean(key, p.specs.map(\.name))) for \(synapseModel.rawValue); known: \(p.specs.map(\.name).joined(separator: ", "))", keyPath: kp)
+                        throw PlexusError("unknown parameter '\(key)' for \(synapseModel.rawValue)\(PlexusError.didYouMean(key, p.specs.map(\.name))); known: \(p.specs.map(\.name).joined(separator: ", "))", keyPath: kp)
                     }
                     let v = try wrap(kp) { try c.synapse.parameters[key]!.canonical(p.specs[k].dimension, name: key) }
                     guard v.isFinite else { throw PlexusError("\(key) = \(v) must be finite", keyPath: kp) }

@@ -222,7 +222,7 @@ public final class PointNetwork {
                 }
             } else {
                 let known = type.parameters.map(\.name) + type.state.filter(\.recordable).map(\.name)
-                throw PlexusError("unknown parameter '\(key)'\(PlexusError.didYouMean(key, known)) for model \(type.name); known: \(known.joined(separator: ", "))", keyPath: kp)
+                throw PlexusError("unknown parameter '\(key)' for model \(type.name)\(PlexusError.didYouMean(key, known)); known: \(known.joined(separator: ", "))", keyPath: kp)
             }
         }
         return (params, initial)

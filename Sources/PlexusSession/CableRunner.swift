@@ -11,7 +11,7 @@ enum CableRunner: EngineRunner {
     static let engine = RunRecord.Engine.cable
 
     static func run(_ ctx: RunContext) throws -> RunRecord {
-        var desc = try CableExperimentFile.decode(ctx.text, file: ctx.file)
+        var desc = try CableExperimentFile.decode(ctx.source)
         if let seed = ctx.request.seed { desc.seed = seed }
         let t1 = ResourceUsage.now(), c1 = ResourceUsage.cpuSeconds()
         let network = try ctx.located { try CableNetwork(desc, threads: ctx.threads) }
@@ -93,7 +93,7 @@ enum CableRunner: EngineRunner {
     /// The cells drawn coloured by voltage (the file's `report.cells`, or the first cell of each
     /// population, at most four) and when (`report.times`, or four times spread over the run).
     static func snapshotRequest(_ ctx: RunContext, _ desc: CableExperiment) throws -> SnapshotRequest {
-        let options = try ctx.located { try CableExperimentFile.reportOptions(ctx.text, file: ctx.file) }
+        let options = try ctx.located { try CableExperimentFile.reportOptions(ctx.source) }
         var gids = desc.populations.prefix(4).compactMap { desc.gids(of: $0.name)?.lowerBound }
         if let cells = options.cells {
             if let bad = cells.first(where: { $0 >= desc.cellCount }) {

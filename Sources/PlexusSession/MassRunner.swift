@@ -11,7 +11,7 @@ enum MassRunner: EngineRunner {
     static let engine = RunRecord.Engine.mass
 
     static func run(_ ctx: RunContext) throws -> RunRecord {
-        var experiment = try MassExperimentFile.decode(ctx.text, file: ctx.file)
+        var experiment = try MassExperimentFile.decode(ctx.source)
         if let seed = ctx.request.seed { experiment.seed = seed }
         if !experiment.sweep.isEmpty { ctx.say("note: the file has a `sweep:` section; `plexus run` simulates its base point (`plexus sweep` runs the grid)") }
         let t1 = ResourceUsage.now()

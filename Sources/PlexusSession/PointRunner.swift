@@ -10,7 +10,7 @@ enum PointRunner: EngineRunner {
     static let engine = RunRecord.Engine.point
 
     static func run(_ ctx: RunContext) throws -> RunRecord {
-        var experiment = try ExperimentFile.decode(ctx.text, file: ctx.file)
+        var experiment = try ExperimentFile.decode(ctx.source)
         if let seed = ctx.request.seed { experiment.seed = seed }
         let t1 = ResourceUsage.now(), c1 = ResourceUsage.cpuSeconds()
         let network = try ctx.located { try PointNetwork(experiment, threads: ctx.threads) }

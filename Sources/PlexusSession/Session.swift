@@ -101,17 +101,15 @@ public enum Session {
 /// messages, errors located by line, timing and the common part of the record.
 struct RunContext {
     let request: RunRequest
-    let file: String
-    let text: String
-    let engine: RunRecord.Engine
-    let lines: [String: Int]
+    /// The experiment, read and composed once.
+    let source: ExperimentSource
     let outDir: String
     let t0 = ResourceUsage.now()
     let started = RunRecord.isoNow()
 
     init(_ request: RunRequest) throws {
         self.request = request
-        file = request.file
+        let file = request.file, text: String
         if let given = request.text {
             text = given
         } else {
@@ -123,11 +121,13 @@ struct RunContext {
             }
             text = decoded
         }
-        engine = try ExperimentFile.engine(text, file: file)
-        lines = ExperimentFile.lineIndex(text)
+        source = try ExperimentSource(text, file: file)
         outDir = request.out ?? "runs/\(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)"
     }
 
+    var file: String { source.file }
+    var text: String { source.text }
+    var engine: RunRecord.Engine { source.engine }
     var name: String { URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent }
     var threads: Int { request.threads }
     /// The folder paths in the experiment are relative to.
@@ -136,7 +136,7 @@ struct RunContext {
     func say(_ s: String) { if !request.quiet { print(s) } }
 
     /// The error with the line of its key path filled in.
-    func locate(_ e: PlexusError) -> PlexusError { ExperimentFile.locate(e, file: file, index: lines) }
+    func locate(_ e: PlexusError) -> PlexusError { source.locate(e) }
 
     /// Runs `body`, locating any PlexusError it throws in the experiment file.
     func located<T>(_ body: () throws -> T) throws -> T {
@@ -152,7 +152,7 @@ struct RunContext {
                 command: RunRecord.Command = .run) -> RunRecord {
         var r = RunRecord(engine: engine, command: command, experimentFile: file, experimentText: text,
                           durationMs: durationMs, resolutionMs: resolutionMs, experiment: experiment)
-        r.description = Provenance.experimentDescription(text)
+        r.description = source.description
         r.seed = seed
         r.threads = threads
         r.startedUTC = started

@@ -15,7 +15,7 @@ extension Session {
         guard ctx.engine == .mass else {
             throw PlexusError("plexus sweep runs neural-mass experiments (engine: mass)", file: ctx.file)
         }
-        var experiment = try MassExperimentFile.decode(ctx.text, file: ctx.file)
+        var experiment = try MassExperimentFile.decode(ctx.source)
         if let seed = request.seed { experiment.seed = seed }
         guard !experiment.sweep.isEmpty else {
             throw PlexusError("no `sweep:` section (e.g. sweep: {coupling.a: {from: 0.005, to: 0.02, count: 8}})", file: ctx.file, keyPath: "sweep")

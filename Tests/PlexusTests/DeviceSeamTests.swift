@@ -74,7 +74,7 @@ final class DeviceSeamTests: XCTestCase {
             (NoiseGenerator.self, ["dt": .number(0.25, "ms")], "populations.d.params.dt", "multiple of the resolution"),
             (SpikeGenerator.self, ["spike_times": .list([Quantity(2, "ms"), Quantity(1, "ms")])], "populations.d.params.spike_times[1]", "sorted"),
             (VolumeTransmitterDevice.self, ["deliver_interval": .number(1.5)], "populations.d.params.deliver_interval", "whole number"),
-            (DcGenerator.self, ["amplitud": .number(1, "pA")], "populations.d.params.amplitud", "unknown parameter 'amplitud' (did you mean 'amplitude'?) for dc_generator"),
+            (DcGenerator.self, ["amplitud": .number(1, "pA")], "populations.d.params.amplitud", "unknown parameter 'amplitud' for dc_generator"),
         ]
         for (kind, params, path, text) in cases {
             guard let e = failure(kind, params) else { XCTFail("\(kind.name) \(params) accepted"); continue }

@@ -230,7 +230,7 @@ public struct DeviceParameters: Sendable {
                 }
             } else {
                 let known = type.parameters.map(\.name) + type.listParameters.map(\.name)
-                throw PlexusError("unknown parameter '\(key)'\(PlexusError.didYouMean(key, known)) for \(type.name); known: \(known.joined(separator: ", "))", keyPath: kp)
+                throw PlexusError("unknown parameter '\(key)' for \(type.name)\(PlexusError.didYouMean(key, known)); known: \(known.joined(separator: ", "))", keyPath: kp)
             }
         }
         self.init(numbers: numbers, lists: lists)

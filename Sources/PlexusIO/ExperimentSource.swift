@@ -1,0 +1,38 @@
+import PlexusCore
+import Yams
+
+/// An experiment file read and composed once: its text, YAML tree, engine, the line of every key
+/// path and its `description:`. Every decoder and the session read this one tree.
+public struct ExperimentSource {
+    public let text: String
+    public let file: String
+    let root: Node
+    public let engine: RunRecord.Engine
+    /// Line of every key path (`populations.E.params.tau_m` -> 12), for errors found after decoding.
+    public let lines: [String: Int]
+    /// The file's `description:`, when it is text.
+    public let description: String?
+
+    /// Composes `text` (syntax errors name the line); `file` names it in errors and is where paths
+    /// in it are relative to.
+    public init(_ text: String, file: String) throws {
+        self.text = text
+        self.file = file
+        root = try ExperimentFile.compose(text, file: file)
+        let top = try YNode(node: root, file: file, path: "").mapping()
+        if let e = top.first(where: { $0.0 == "engine" })?.1 {
+            let name = try e.string()
+            guard let engine = RunRecord.Engine(rawValue: name) else {
+                throw e.error(PlexusError.unknownMessage("engine", name, known: RunRecord.Engine.allCases.map(\.rawValue)))
+            }
+            self.engine = engine
+        } else {
+            engine = .point
+        }
+        description = top.first { $0.0 == "description" }.flatMap { if case .scalar(let s) = $0.1.node { return s.string } else { return nil } }
+        lines = ExperimentFile.lineIndex(root)
+    }
+
+    /// The error with the line of its key path filled in.
+    public func locate(_ e: PlexusError) -> PlexusError { ExperimentFile.locate(e, file: file, index: lines) }
+}
