@@ -10,25 +10,37 @@ struct CompiledCell {
     var capacitance: [Double]
     var initialVoltage: Double
     var temperature: Double
-    var pas: [(cv: Int, g: Double, e: Double)] = []                       // g in µS
-    var hh: [(cv: Int, gna: Double, gk: Double, gl: Double, el: Double, ena: Double, ek: Double)] = []
-    var expsyn: [(cv: Int, tau: Double, e: Double)] = []                  // merged instances
-    var exp2syn: [(cv: Int, tau1: Double, tau2: Double, e: Double)] = []
-    /// Target index -> (0 expsyn / 1 exp2syn, instance).
-    var targets: [(kind: Int, instance: Int)] = []
+    /// The instances of each mechanism (index in `MechanismCatalog.ordered`), in placement order.
+    var mechanisms = [CompiledInstances](repeating: CompiledInstances(), count: MechanismCatalog.ordered.count)
+    /// Target index -> (mechanism, instance).
+    var targets: [(mechanism: Int, instance: Int)] = []
     var targetLabels: [String: Range<Int>] = [:]
-    var iclamps: [(cv: Int, start: Double, stop: Double, amplitude: Double)] = []
     var detectors: [(cv: Int, threshold: Double)] = []
     var probes: [CompiledProbe] = []
 }
 
-/// Where a probe reads: v interpolated between two CVs, or one mechanism state of one instance.
+/// The instances of one mechanism on one cell: CV and constants (row-major, the mechanism's
+/// `constants` per instance).
+struct CompiledInstances {
+    var cv: [Int] = []
+    var constants: [Double] = []
+
+    /// Appends an instance of `m` (which has `n` constants).
+    mutating func append(_ m: any CableMechanism.Type, _ n: Int, cv: Int, _ values: [Double], _ context: InstanceContext) {
+        self.cv.append(cv)
+        let base = constants.count
+        guard n > 0 else { return }
+        constants.append(contentsOf: repeatElement(0, count: n))
+        constants.withUnsafeMutableBufferPointer { m.prepare(values, context, into: $0.baseAddress! + base) }
+    }
+}
+
+/// Where a probe reads: v interpolated between two CVs, or one field (a declared state) of one
+/// instance of a mechanism.
 struct CompiledProbe {
     enum Source {
         case voltage(cvA: Int, wA: Double, cvB: Int, wB: Double)
-        case hh(instance: Int, variable: Int)        // m, h, n
-        case expsyn(instance: Int)
-        case exp2syn(instance: Int, variable: Int)   // A, B
+        case state(mechanism: Int, instance: Int, field: Int)
     }
     var source: Source
     var name: String
@@ -59,12 +71,16 @@ extension CableCellDescription {
                                 capacitance: geo.area.map { $0 * membraneCapacitance * 0.01 },
                                 initialVoltage: initialVoltage, temperature: temperature)
 
-        // Density mechanisms: conductances scaled by the membrane area each paint covers per CV.
+        // Density mechanisms: one instance per CV a paint covers, with the membrane area covered.
         var painted: [String: [MCable]] = [:]
         for (k, p) in paints.enumerated() {
             let path = "paint[\(k)]"
-            let info: MechanismInfo
-            do { info = try p.mechanism.validated(kind: .density) } catch let e as PlexusError { throw e.under(path) }
+            let (mi, mech, values): (Int, any CableMechanism.Type, [Double])
+            do {
+                (mi, mech, values) = try p.mechanism.resolved(kind: .density)
+                do { try mech.validate(values) } catch let e as PlexusError { throw e.under("params") }
+            } catch let e as PlexusError { throw e.under(path) }
+            let nConstants = mech.constants.count
             let cables: [MCable]
             do { cables = try p.region.cables(on: m) } catch let e as PlexusError { throw e.under(path + ".region") }
             if let before = painted[p.mechanism.name] {
@@ -82,72 +98,57 @@ extension CableCellDescription {
                     }
                 }
                 guard covered > 0 else { continue }
-                let s = covered * 0.01   // S/cm² · µm² -> µS
-                switch info.name {
-                case "pas":
-                    cell.pas.append((cv, p.mechanism.value("g") * s, p.mechanism.value("e")))
-                case "hh":
-                    let d = p.mechanism
-                    cell.hh.append((cv, d.value("gnabar") * s, d.value("gkbar") * s, d.value("gl") * s, d.value("el"), d.value("ena"), d.value("ek")))
-                default: break
-                }
+                cell.mechanisms[mi].append(mech, nConstants, cv: cv, values, InstanceContext(area: covered, temperature: temperature, dt: dt))
             }
         }
 
-        // Synapses: identical ones in one CV are one instance (Arbor's coalescing).
-        struct SynKey: Hashable { var kind: Int, cv: Int, a: Double, b: Double, c: Double }
+        // Point mechanisms placed as synapses: each location is one target; identical instances
+        // of a coalescable mechanism in one CV are one instance (Arbor's coalescing).
+        struct SynKey: Hashable { var mechanism: Int, cv: Int, values: [Double] }
         var instanceOf: [SynKey: Int] = [:]
         for (k, place) in places.enumerated() {
             let path = "place[\(k)]"
-            guard case .synapse(let mech, let label) = place.item else { continue }
-            let sp = (locset: place.locset, mechanism: mech, label: label)
-            do { _ = try sp.mechanism.validated(kind: .point) } catch let e as PlexusError { throw e.under(path) }
-            guard cell.targetLabels[sp.label] == nil else { throw PlexusError("synapse label '\(sp.label)' is used twice", keyPath: path + ".label") }
+            guard case .synapse(let mechanism, let label) = place.item else { continue }
+            let (mi, mech, values): (Int, any CableMechanism.Type, [Double])
+            do { (mi, mech, values) = try mechanism.resolved(kind: .point) } catch let e as PlexusError { throw e.under(path) }
+            guard cell.targetLabels[label] == nil else { throw PlexusError("synapse label '\(label)' is used twice", keyPath: path + ".label") }
             let locs: [MLocation]
-            do { locs = try sp.locset.locations(on: m, gid: gid) } catch let e as PlexusError { throw e.under(path + ".locset") }
-            let kind = sp.mechanism.name == "expsyn" ? 0 : 1
-            var a = 0.0, b = 0.0, c = 0.0
-            if kind == 0 {
-                a = sp.mechanism.value("tau"); c = sp.mechanism.value("e")
-                guard a > 0 else { throw PlexusError.outOfRange("tau", a, "must be > 0 ms", keyPath: path + ".params.tau") }
-            } else {
-                a = sp.mechanism.value("tau1"); b = sp.mechanism.value("tau2"); c = sp.mechanism.value("e")
-                guard a > 0, b > 0, a != b else {
-                    throw PlexusError("exp2syn needs tau1 > 0, tau2 > 0 and tau1 != tau2 (got \(a), \(b) ms)", keyPath: path + ".params")
-                }
-            }
+            do { locs = try place.locset.locations(on: m, gid: gid) } catch let e as PlexusError { throw e.under(path + ".locset") }
+            do { try mech.validate(values) } catch let e as PlexusError { throw e.under(path + ".params") }
+            let context = InstanceContext(area: 0, temperature: temperature, dt: dt)
+            let coalescable = mech.coalescable, nConstants = mech.constants.count
             var cache = [Int](repeating: -1, count: geo.count)
             let first = cell.targets.count
             cell.targets.reserveCapacity(first + locs.count)
             for l in locs {
                 let cv = geo.cv(at: l, prefer: .nonEmpty)
                 var inst = cache[cv]
-                if inst < 0 {
-                    let key = SynKey(kind: kind, cv: cv, a: a, b: b, c: c)
-                    if let i = instanceOf[key] {
+                if inst < 0 || !coalescable {
+                    let key = SynKey(mechanism: mi, cv: cv, values: values)
+                    if coalescable, let i = instanceOf[key] {
                         inst = i
-                    } else if kind == 0 {
-                        cell.expsyn.append((cv, a, c)); inst = cell.expsyn.count - 1
                     } else {
-                        cell.exp2syn.append((cv, a, b, c)); inst = cell.exp2syn.count - 1
+                        cell.mechanisms[mi].append(mech, nConstants, cv: cv, values, context)
+                        inst = cell.mechanisms[mi].cv.count - 1
                     }
-                    instanceOf[key] = inst
-                    cache[cv] = inst
+                    if coalescable { instanceOf[key] = inst; cache[cv] = inst }
                 }
-                cell.targets.append((kind, inst))
+                cell.targets.append((mi, inst))
             }
-            cell.targetLabels[sp.label] = first..<cell.targets.count
+            cell.targetLabels[label] = first..<cell.targets.count
         }
 
+        // Current clamps: the iclamp mechanism at each location.
         for (k, place) in places.enumerated() {
             let path = "place[\(k)]"
             guard case .iclamp(let delay, let duration, let amplitude) = place.item else { continue }
-            guard delay.isFinite, duration >= 0, amplitude.isFinite else {
-                throw PlexusError("iclamp needs a finite delay, a duration >= 0 and a finite amplitude", keyPath: path + ".iclamp")
-            }
+            let values = [delay, duration, amplitude]
+            do { try IClamp.validate(values) } catch let e as PlexusError { throw e.under(path + ".iclamp") }
             let locs: [MLocation]
             do { locs = try place.locset.locations(on: m, gid: gid) } catch let e as PlexusError { throw e.under(path + ".locset") }
-            for l in locs { cell.iclamps.append((geo.cv(at: l, prefer: .nonEmpty), delay, delay + duration, amplitude)) }
+            let mi = MechanismCatalog.index[IClamp.name]!
+            let context = InstanceContext(area: 0, temperature: temperature, dt: dt)
+            for l in locs { cell.mechanisms[mi].append(IClamp.self, IClamp.constants.count, cv: geo.cv(at: l, prefer: .nonEmpty), values, context) }
         }
         for (k, d) in detectors.enumerated() {
             let locs: [MLocation]
@@ -168,27 +169,15 @@ extension CableCellDescription {
                 if p.variable == "v" {
                     let (a, wa, b, wb) = geo.voltageInterpolant(m, at: l, ra: axialResistivity)
                     source = .voltage(cvA: a, wA: wa, cvB: b, wB: wb)
-                } else if parts.count == 2, let info = MechanismCatalog.all[parts[0]], let vi = info.state.firstIndex(of: parts[1]) {
+                } else if parts.count == 2, let mi = MechanismCatalog.index[parts[0]],
+                          case let mech = MechanismCatalog.ordered[mi], let vi = mech.state.firstIndex(where: { $0.name == parts[1] }) {
                     let cvDensity = geo.cv(at: l, prefer: .nonEmpty)
-                    switch info.name {
-                    case "hh":
-                        guard let i = cell.hh.firstIndex(where: { $0.cv == cvDensity }) else {
-                            throw PlexusError("no hh at \(l): probe '\(p.variable)' needs the mechanism there", keyPath: path + ".variable")
-                        }
-                        source = .hh(instance: i, variable: vi)
-                    case "expsyn":
-                        guard let i = cell.expsyn.firstIndex(where: { $0.cv == cvDensity }) else {
-                            throw PlexusError("no expsyn at \(l): probe '\(p.variable)' needs a synapse there", keyPath: path + ".variable")
-                        }
-                        source = .expsyn(instance: i)
-                    default:
-                        guard let i = cell.exp2syn.firstIndex(where: { $0.cv == cvDensity }) else {
-                            throw PlexusError("no exp2syn at \(l): probe '\(p.variable)' needs a synapse there", keyPath: path + ".variable")
-                        }
-                        source = .exp2syn(instance: i, variable: vi)
+                    guard let i = cell.mechanisms[mi].cv.firstIndex(of: cvDensity) else {
+                        throw PlexusError("no \(mech.name) at \(l): probe '\(p.variable)' needs \(mech.kind == .density ? "the mechanism" : "a synapse") there", keyPath: path + ".variable")
                     }
+                    source = .state(mechanism: mi, instance: i, field: mech.constants.count + vi)
                 } else {
-                    throw PlexusError("unknown probe variable '\(p.variable)'; use v or mechanism.state: hh.m, hh.h, hh.n, expsyn.g, exp2syn.A, exp2syn.B", keyPath: path + ".variable")
+                    throw PlexusError(MechanismCatalog.unknownProbeVariable(p.variable), keyPath: path + ".variable")
                 }
                 cell.probes.append(CompiledProbe(source: source, name: name, location: l, intervalSteps: every))
             }

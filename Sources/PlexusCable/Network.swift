@@ -1,7 +1,8 @@
 import PlexusCore
 
 /// A connection as the engine stores it, in the table of the thread that owns the target:
-/// 12 bytes (synapse instance with its kind in the top bit, weight and delay as Float, as Arbor).
+/// 12 bytes (synapse instance with its store tag in the top bits, weight and delay as Float, as
+/// Arbor).
 struct ConnectionEntry {
     var target: UInt32
     var weight: Float
@@ -24,40 +25,47 @@ final class CableGroup: @unchecked Sendable {
     // Cable state and matrix (per slot).
     let v: Storage<Double>, d: Storage<Double>, u: Storage<Double>, invD: Storage<Double>
     let cdt: Storage<Double>, current: Storage<Double>, conductance: Storage<Double>
-    /// Passive leak folded into per-slot arrays: conductance (µS) and conductance · e.
-    let gPas: Storage<Double>, gePas: Storage<Double>
-    /// The (first) expsyn instance of each CV, dense per slot: conductance (µS), reversal
-    /// potential and decay factor per step (0 where there is none). Further expsyn instances of a
-    /// CV (other parameters) live in the sparse `exp*` arrays.
-    let synG: Storage<Double>, synE: Storage<Double>, synDecay: Storage<Double>
-    /// Target code of each cell's merged expsyn instances (offset by `expOffsetOfCell`).
-    let expCode: [UInt32]
+    /// Constant conductances folded into per-slot arrays (`ConductanceFolding.constant`, e.g.
+    /// pas): conductance (µS) and conductance · reversal potential.
+    let gFixed: Storage<Double>, geFixed: Storage<Double>
+    /// The per-CV folded conductance and its reversal potential (`ConductanceFolding.perCV`, e.g.
+    /// the first expsyn of each CV): columns of that store, or zeros.
+    let gFolded: UnsafeMutablePointer<Double>, eFolded: UnsafeMutablePointer<Double>
+    let zeros: Storage<Double>
     let parent: Storage<Int32>
     /// Blocks: first slot and number of CV rows.
     let blockBase: [Int], blockRows: [Int]
     /// Slot of CV 0 of each local cell (CV c is at slotBase + c · lanes).
     let slotBase: [Int]
-    // Mechanisms.
-    let hhCV: Storage<Int32>, hhGna: Storage<Double>, hhGk: Storage<Double>, hhGl: Storage<Double>
-    let hhEl: Storage<Double>, hhEna: Storage<Double>, hhEk: Storage<Double>, hhQ10: Storage<Double>
-    let hhM: Storage<Double>, hhH: Storage<Double>, hhN: Storage<Double>
-    let expCV: Storage<Int32>, expE: Storage<Double>, expDecay: Storage<Double>, expG: Storage<Double>
-    let e2CV: Storage<Int32>, e2E: Storage<Double>, e2Factor: Storage<Double>, e2DecayA: Storage<Double>, e2DecayB: Storage<Double>
-    let e2A: Storage<Double>, e2B: Storage<Double>
-    let clampCV: [Int32], clampStart: [Double], clampStop: [Double], clampAmp: [Double]
+    // Mechanisms: a store per mechanism (two for a `perCV` one with extra instances).
+    let stores: [MechanismStore]
+    /// What the step runs: events for stores that receive them (with their tag), currents for
+    /// stores not folded, state for all.
+    let eventKernels: [MechanismKernel], currentKernels: [MechanismKernel], stateKernels: [MechanismKernel]
+    /// Event targets: tag in the top `32 - eventShift` bits, row below.
+    let eventShift: UInt32
     // Detectors.
     let detCV: Storage<Int32>, detThreshold: Storage<Double>, detCrossed: Storage<UInt8>, detVPrev: Storage<Double>
     let detSource: Storage<UInt32>
-    // Targets of each local cell: offset into `targets`; code = kind << 30 | index, kind 0 dense
-    // expsyn (slot), 1 exp2syn, 2 sparse expsyn.
+    // Targets of each local cell: offset into `targets`; the code of an event (tag << shift |
+    // row), `CableGroup.noEvents` for an instance that receives none.
     let targetStart: [Int]
     let targets: Storage<UInt32>
+    static let noEvents = UInt32.max
     let targetLabels: [[String: Range<Int>]]
     let probes: [(gid: Int, probe: CompiledProbe)]
-    let hhOffsetOfCell: [Int], expOffsetOfCell: [Int], e2OffsetOfCell: [Int]
+    /// Where each probe reads: slots and weights of the voltage, or a field of an instance.
+    let probeReads: [ProbeRead]
     let cellCVCounts: [Int]
+    /// Instances of mechanisms that receive events (merged synapses).
+    let synapseInstanceCount: Int
 
-    init(cells: [CompiledCell], gids: Range<Int>, dt: Double) {
+    enum ProbeRead {
+        case voltage(Int, Double, Int, Double)
+        case field(UnsafeMutablePointer<Double>)
+    }
+
+    init(cells: [CompiledCell], gids: Range<Int>, dt: Double) throws {
         self.gids = gids
         let W = CableGroup.lanes
         // Blocks of `lanes` cells of similar size.
@@ -78,27 +86,16 @@ final class CableGroup: @unchecked Sendable {
         var parent = (0..<slots).map { Int32($0) }      // padding: its own parent, u = 0
         var cdt = [Double](repeating: 1, count: slots), invD = [Double](repeating: 0, count: slots)
         var u = [Double](repeating: 0, count: slots), v = [Double](repeating: 0, count: slots)
-        var gPas = [Double](repeating: 0, count: slots), gePas = [Double](repeating: 0, count: slots)
-        var synE = [Double](repeating: 0, count: slots), synDecay = [Double](repeating: 0, count: slots)
-        var synUsed = [Bool](repeating: false, count: slots)
-        var expCode: [UInt32] = []
-        var hhCV: [Int32] = [], gna: [Double] = [], gk: [Double] = [], gl: [Double] = [], el: [Double] = [], ena: [Double] = [], ek: [Double] = []
-        var q10: [Double] = [], mm: [Double] = [], hh_: [Double] = [], nn: [Double] = []
-        var expCV: [Int32] = [], expE: [Double] = [], expDecay: [Double] = []
-        var e2CV: [Int32] = [], e2E: [Double] = [], e2F: [Double] = [], e2DA: [Double] = [], e2DB: [Double] = []
-        var cCV: [Int32] = [], cStart: [Double] = [], cStop: [Double] = [], cAmp: [Double] = []
         var detCV: [Int32] = [], detThr: [Double] = [], detVPrev: [Double] = [], detCrossed: [UInt8] = []
-        var targetStart = [0]
-        var targets: [UInt32] = []
         var labels: [[String: Range<Int>]] = []
         var probes: [(Int, CompiledProbe)] = []
-        var hhOff: [Int] = [], expOff: [Int] = [], e2Off: [Int] = [], cvCounts: [Int] = []
+        var cvCounts: [Int] = []
         var nCV = 0
         for (j, c) in cells.enumerated() {
             let g = c.geometry
             let slot = { (cv: Int) -> Int in slotBase[j] + cv * W }
             nCV += g.count
-            hhOff.append(hhCV.count); expOff.append(expCode.count); e2Off.append(e2CV.count); cvCounts.append(g.count)
+            cvCounts.append(g.count)
             for i in 0..<g.count {
                 let si = slot(i)
                 cdt[si] = 1e-3 / dt * c.capacitance[i]
@@ -111,89 +108,91 @@ final class CableGroup: @unchecked Sendable {
                     invD[sp] += g.faceConductance[i]
                 }
             }
-            for p in c.pas { gPas[slot(p.cv)] += p.g; gePas[slot(p.cv)] += p.g * p.e }
-            let q = _pow(3, 0.1 * c.temperature - 0.63)
-            for h in c.hh {
-                hhCV.append(Int32(slot(h.cv))); gna.append(h.gna); gk.append(h.gk); gl.append(h.gl)
-                el.append(h.el); ena.append(h.ena); ek.append(h.ek); q10.append(q)
-                let vi = c.initialVoltage
-                let (ma, mb) = HH.m(vi), (ha, hb) = HH.h(vi), (na, nb) = HH.n(vi)
-                mm.append(ma / (ma + mb)); hh_.append(ha / (ha + hb)); nn.append(na / (na + nb))
-            }
-            for s in c.expsyn {
-                let si = slot(s.cv)
-                if !synUsed[si] {
-                    synUsed[si] = true
-                    synE[si] = s.e
-                    synDecay[si] = padeExp(-1 / s.tau * dt)
-                    expCode.append(UInt32(si))
-                } else {
-                    expCode.append((2 << 30) | UInt32(expCV.count))
-                    expCV.append(Int32(si)); expE.append(s.e)
-                    expDecay.append(padeExp(-1 / s.tau * dt))
-                }
-            }
-            for s in c.exp2syn {
-                e2CV.append(Int32(slot(s.cv))); e2E.append(s.e)
-                let tp = (s.tau1 * s.tau2) / (s.tau2 - s.tau1) * _log(s.tau2 / s.tau1)
-                e2F.append(1 / (-_exp(-tp / s.tau1) + _exp(-tp / s.tau2)))
-                e2DA.append(padeExp(-1 / s.tau1 * dt)); e2DB.append(padeExp(-1 / s.tau2 * dt))
-            }
-            for k in c.iclamps { cCV.append(Int32(slot(k.cv))); cStart.append(k.start); cStop.append(k.stop); cAmp.append(k.amplitude) }
             for d in c.detectors {
                 detCV.append(Int32(slot(d.cv))); detThr.append(d.threshold)
                 detVPrev.append(c.initialVoltage); detCrossed.append(c.initialVoltage >= d.threshold ? 1 : 0)
             }
-            let eo = expOff.last!, e2o = UInt32(e2Off.last!)
-            for t in c.targets { targets.append(t.kind == 0 ? expCode[eo + t.instance] : (1 << 30) | (e2o + UInt32(t.instance))) }
-            targetStart.append(targets.count)
             labels.append(c.targetLabels)
             for p in c.probes { probes.append((c.gid, p)) }
         }
+        let vS = Storage(v), currentS = Storage(repeating: 0.0, count: slots), conductanceS = Storage(repeating: 0.0, count: slots)
+
+        // Mechanisms: stores, folded conductances, instance codes; then their initial state.
+        let layout = MechanismLayout(cells: cells, slotBase: slotBase, slotCount: slots, lanes: W,
+                                     voltage: vS.base, current: currentS.base, conductance: conductanceS.base)
+        let stores = layout.stores
+        let zeros = Storage(repeating: 0.0, count: max(1, slots))
+        if let f = layout.folded {
+            gFolded = stores[f.store].pack.field(f.g); eFolded = stores[f.store].pack.field(f.e)
+        } else {
+            gFolded = zeros.base; eFolded = zeros.base
+        }
+        for s in stores { s.mechanism.initialize(s.pack, 0..<s.pack.count) }
+        // Event tags: the stores that receive events, numbered in order.
+        let receiving = stores.indices.filter { stores[$0].mechanism.receivesEvents }
+        var tagBits: UInt32 = 1
+        while (1 << tagBits) < receiving.count { tagBits += 1 }
+        let shift = 32 - tagBits
+        var tagOf = [UInt32?](repeating: nil, count: stores.count)
+        for (t, s) in receiving.enumerated() {
+            tagOf[s] = UInt32(t)
+            guard stores[s].pack.count < 1 << shift else {
+                throw PlexusError("a thread holds \(stores[s].pack.count) \(stores[s].mechanism.name) rows, more than the \(1 << shift) an event target can address; use more threads", keyPath: "cells")
+            }
+        }
+        // Event code of every instance, then of every target.
+        let tagCode = tagOf.map { $0.map { $0 << shift } }
+        let eventCode = layout.instanceCode.map { code -> UInt32 in
+            guard code >= 0, let t = tagCode[code >> 32] else { return CableGroup.noEvents }
+            return t | UInt32(truncatingIfNeeded: code)
+        }
+        var targetStart = [0]
+        var targets: [UInt32] = []
+        targets.reserveCapacity(cells.reduce(0) { $0 + $1.targets.count })
+        let nMechanisms = MechanismCatalog.ordered.count
+        var start = [Int](repeating: 0, count: nMechanisms)
+        for (j, c) in cells.enumerated() {
+            for m in 0..<nMechanisms { start[m] = layout.instanceStart[m * cells.count + j] }
+            for t in c.targets { targets.append(eventCode[start[t.mechanism] + t.instance]) }
+            targetStart.append(targets.count)
+        }
+        var reads: [ProbeRead] = []
+        for (gid, p) in probes {
+            let j = gid - gids.lowerBound
+            switch p.source {
+            case .voltage(let a, let wa, let b, let wb):
+                reads.append(.voltage(slotBase[j] + a * W, wa, slotBase[j] + b * W, wb))
+            case .state(let mi, let i, let f):
+                reads.append(.field(layout.field(code: layout.code(mi, cell: j, cells: cells.count, i), f)))
+            }
+        }
+
         cvCount = nCV
-        self.parent = Storage(parent); self.cdt = Storage(cdt); self.invD = Storage(invD); self.u = Storage(u); self.v = Storage(v)
-        self.gPas = Storage(gPas); self.gePas = Storage(gePas)
-        synG = Storage(repeating: 0, count: slots); self.synE = Storage(synE); self.synDecay = Storage(synDecay)
-        self.expCode = expCode
+        self.parent = Storage(parent); self.cdt = Storage(cdt); self.invD = Storage(invD); self.u = Storage(u); self.v = vS
         d = Storage(repeating: 0, count: slots)
-        current = Storage(repeating: 0, count: slots)
-        conductance = Storage(repeating: 0, count: slots)
+        current = currentS
+        conductance = conductanceS
         self.blockBase = blockBase; self.blockRows = blockRows; self.slotBase = slotBase
-        self.hhCV = Storage(hhCV); hhGna = Storage(gna); hhGk = Storage(gk); hhGl = Storage(gl)
-        hhEl = Storage(el); hhEna = Storage(ena); hhEk = Storage(ek); hhQ10 = Storage(q10)
-        hhM = Storage(mm); hhH = Storage(hh_); hhN = Storage(nn)
-        self.expCV = Storage(expCV); self.expE = Storage(expE); self.expDecay = Storage(expDecay)
-        expG = Storage(repeating: 0, count: expCV.count)
-        self.e2CV = Storage(e2CV); self.e2E = Storage(e2E); e2Factor = Storage(e2F); e2DecayA = Storage(e2DA); e2DecayB = Storage(e2DB)
-        e2A = Storage(repeating: 0, count: e2CV.count); e2B = Storage(repeating: 0, count: e2CV.count)
-        clampCV = cCV; clampStart = cStart; clampStop = cStop; clampAmp = cAmp
+        self.stores = stores
+        self.zeros = zeros
+        gFixed = Storage(layout.gFixed); geFixed = Storage(layout.geFixed)
+        eventShift = shift
+        eventKernels = receiving.map { MechanismKernel(mechanism: stores[$0].mechanism, pack: stores[$0].pack, tag: tagOf[$0]!) }
+        currentKernels = stores.filter { !$0.perCV }.map { MechanismKernel(mechanism: $0.mechanism, pack: $0.pack, tag: 0) }
+        stateKernels = stores.map { MechanismKernel(mechanism: $0.mechanism, pack: $0.pack, tag: 0) }
+        synapseInstanceCount = receiving.reduce(0) { $0 + stores[$1].instanceCount }
+        probeReads = reads
         self.detCV = Storage(detCV); detThreshold = Storage(detThr); self.detCrossed = Storage(detCrossed); self.detVPrev = Storage(detVPrev)
         detSource = Storage(repeating: 0, count: detCV.count)
         self.targetStart = targetStart
         self.targets = Storage(targets)
         targetLabels = labels
         self.probes = probes
-        hhOffsetOfCell = hhOff; expOffsetOfCell = expOff; e2OffsetOfCell = e2Off
         cellCVCounts = cvCounts
     }
 
     /// Slot of CV `cv` of local cell `j`.
     @inline(__always) func slot(cell j: Int, cv: Int) -> Int { slotBase[j] + cv * CableGroup.lanes }
-
-    var bytes: Int {
-        slotCount * (8 * 12 + 4) + hhCV.count * 84 + expCV.count * 28 + e2CV.count * 52 + targets.count * 4
-    }
-}
-
-/// exp(x) as Arbor's cnexp integrates it: the (1,1) Padé approximant (2 + x)/(2 - x).
-@inline(__always) func padeExp(_ x: Double) -> Double { (2 + x) / (2 - x) }
-
-/// Rate functions of hh (Arbor's hh.mod, NEURON's units): (alpha, beta) in 1/ms at v mV.
-enum HH {
-    @inline(__always) static func exprelr(_ x: Double) -> Double { 1.0 + x == 1.0 ? 1.0 : x / _expm1(x) }
-    @inline(__always) static func m(_ v: Double) -> (Double, Double) { (exprelr(-0.1 * v - 4.0), 4.0 * _exp(-(v + 65.0) / 18.0)) }
-    @inline(__always) static func h(_ v: Double) -> (Double, Double) { (0.07 * _exp(-0.05 * v - 3.25), 1.0 / (_exp(-0.1 * v - 3.5) + 1.0)) }
-    @inline(__always) static func n(_ v: Double) -> (Double, Double) { (0.1 * exprelr(-0.1 * v - 5.5), 0.125 * _exp(-0.0125 * v - 0.8125)) }
 }
 
 /// A cable network built for simulation: per-thread cell groups, connection tables keyed by
@@ -272,7 +271,7 @@ public final class CableNetwork: @unchecked Sendable {
             }
         }}
         if let e = errors.compactMap({ $0 }).first { throw e }
-        let groups = (0..<nThreads).map { CableGroup(cells: compiled[$0], gids: parts[$0], dt: dt) }
+        let groups = try (0..<nThreads).map { try CableGroup(cells: compiled[$0], gids: parts[$0], dt: dt) }
         self.groups = groups
 
         // Sources: detectors in gid order.
@@ -302,7 +301,11 @@ public final class CableNetwork: @unchecked Sendable {
             guard ref.index >= 0, ref.index < r.count else {
                 throw PlexusError("synapse '\(ref.label)' of cell \(gid) has \(r.count) locations; index \(ref.index) is out of range", keyPath: path)
             }
-            return g.targets[g.targetStart[j] + r.lowerBound + ref.index]
+            let code = g.targets[g.targetStart[j] + r.lowerBound + ref.index]
+            guard code != CableGroup.noEvents else {
+                throw PlexusError("'\(ref.label)' of cell \(gid) is a point mechanism that receives no events, not a synapse", keyPath: path)
+            }
+            return code
         }
         func source(_ gid: Int, _ det: Int, path: String) throws -> Int {
             guard gid >= 0, gid < nCells else { throw PlexusError("source gid \(gid) does not exist (there are \(nCells) cells)", keyPath: path) }
@@ -353,6 +356,9 @@ public final class CableNetwork: @unchecked Sendable {
                         }
                         guard lr.count >= count else { throw PlexusError("synapse '\(label)' has \(lr.count) locations, fewer than \(count) connections", keyPath: path + ".synapse") }
                         let tbase = g.targetStart[j] + lr.lowerBound
+                        guard count == 0 || g.targets[tbase] != CableGroup.noEvents else {
+                            throw PlexusError("'\(label)' of cell \(gid) is a point mechanism that receives no events, not a synapse", keyPath: path + ".synapse")
+                        }
                         var err: PlexusError?
                         busyringExtraConnections(gid: gid - r.lowerBound, cells: r.count, count: count, minDelay: md) { i, src, delay in
                             guard err == nil else { return }
@@ -435,7 +441,7 @@ public final class CableNetwork: @unchecked Sendable {
         ringLength = Int((maxDelay / dt).rounded(.up)) + epochSteps + 2
         cvCount = groups.reduce(0) { $0 + $1.cvCount }
         slotCount = groups.reduce(0) { $0 + $1.slotCount }
-        synapseInstanceCount = groups.reduce(0) { $0 + $1.expCV.count + $1.e2CV.count }
+        synapseInstanceCount = groups.reduce(0) { $0 + $1.synapseInstanceCount }
         targetCount = groups.reduce(0) { $0 + $1.targets.count }
     }
 

@@ -35,8 +35,8 @@ public struct SnapshotRequest: Sendable {
     public init(times: [Double], gids: [Int]) { self.times = times; self.gids = gids }
 }
 
-/// An event waiting for its step: synapse instance (kind in the top bit) and weight.
-struct PendingEvent { var target: UInt32; var weight: Float }
+/// An event waiting for its step: synapse instance (store tag in the top bits) and weight.
+typealias PendingEvent = MechanismEvent
 
 /// Per-thread scratch of the run: event buckets per step (a ring over the maximum delay) and
 /// this epoch's spikes.
@@ -197,20 +197,10 @@ extension CableNetwork {
 
     func sample(_ g: CableGroup, _ st: CableThreadState, step s: Int64) {
         for (k, p) in g.probes.enumerated() where s % Int64(p.probe.intervalSteps) == 0 {
-            let j = p.gid - g.gids.lowerBound
             let value: Double
-            switch p.probe.source {
-            case .voltage(let a, let wa, let b, let wb):
-                value = wa * g.v[g.slot(cell: j, cv: a)] + wb * g.v[g.slot(cell: j, cv: b)]
-            case .hh(let i, let variable):
-                let o = g.hhOffsetOfCell[j] + i
-                value = variable == 0 ? g.hhM[o] : variable == 1 ? g.hhH[o] : g.hhN[o]
-            case .expsyn(let i):
-                let code = g.expCode[g.expOffsetOfCell[j] + i]
-                value = code >> 30 == 0 ? g.synG[Int(code)] : g.expG[Int(code & 0x3fff_ffff)]
-            case .exp2syn(let i, let variable):
-                let o = g.e2OffsetOfCell[j] + i
-                value = variable == 0 ? g.e2A[o] : g.e2B[o]
+            switch g.probeReads[k] {
+            case .voltage(let a, let wa, let b, let wb): value = wa * g.v[a] + wb * g.v[b]
+            case .field(let x): value = x.pointee
             }
             st.samples[k].append(value)
         }
@@ -228,107 +218,42 @@ extension CableNetwork {
     }
 
     /// One time step of all cells of a group (Arbor's order): deliver the step's events, sum
-    /// mechanism currents and conductances at the old voltage, add stimuli, solve the implicit
-    /// Euler cable equation (Hines), advance mechanism states with the new voltage (cnexp with
-    /// Arbor's Padé exponential), test thresholds.
+    /// mechanism currents and conductances at the old voltage, solve the implicit Euler cable
+    /// equation (Hines) with the folded conductances in the assembly, advance mechanism states
+    /// with the new voltage, test thresholds. Each mechanism runs once per phase over all its
+    /// instances of the group.
     @inline(__always)
     static func step(_ g: CableGroup, bucket: inout GrowableBuffer<PendingEvent>, time t: Double, dt: Double,
                      spikes: inout GrowableBuffer<(UInt32, Double)>) {
         let n = g.slotCount
         let v = g.v.base, d = g.d.base, u = g.u.base, invD = g.invD.base, cdt = g.cdt.base
         let I = g.current.base, G = g.conductance.base, parent = g.parent.base
+        let time = StepTime(time: t, dt: dt)
 
         // Events.
-        let expG = g.expG.base, e2A = g.e2A.base, e2B = g.e2B.base, e2F = g.e2Factor.base
-        let synG = g.synG.base, synE = g.synE.base
-        let ev = bucket.base
-        for q in 0..<bucket.count {
-            let e = ev[q]
-            let i = Int(e.target & 0x3fff_ffff)
-            switch e.target >> 30 {
-            case 0: synG[i] += Double(e.weight)
-            case 1:
-                let w = Double(e.weight) * e2F[i]
-                e2A[i] += w
-                e2B[i] += w
-            default: expG[i] += Double(e.weight)
-            }
+        if bucket.count > 0 {
+            let list = UnsafeBufferPointer(start: bucket.base, count: bucket.count)
+            for k in g.eventKernels { k.mechanism.applyEvents(k.pack, MechanismEvents(list: list, tag: k.tag, shift: g.eventShift)) }
         }
         bucket.removeAll()
 
         I.update(repeating: 0, count: n)
         G.update(repeating: 0, count: n)
-
-        // hh
-        let nhh = g.hhCV.count
-        if nhh > 0 {
-            let cv = g.hhCV.base, gna = g.hhGna.base, gk = g.hhGk.base, gl = g.hhGl.base
-            let el = g.hhEl.base, ena = g.hhEna.base, ek = g.hhEk.base
-            let mm = g.hhM.base, hh = g.hhH.base, nn = g.hhN.base
-            for k in 0..<nhh {
-                let c = Int(cv[k]), vv = v[c]
-                let m = mm[k], h = hh[k], nv = nn[k]
-                let n2 = nv * nv
-                let gK = gk[k] * n2 * n2
-                let gNa = gna[k] * m * m * m * h
-                I[c] += gNa * (vv - ena[k]) + gK * (vv - ek[k]) + gl[k] * (vv - el[k])
-                G[c] += gNa + gK + gl[k]
-            }
-        }
-        // expsyn beyond the first of a CV (the first is dense, folded into the assembly)
-        do {
-            let cv = g.expCV.base, ee = g.expE.base
-            for k in 0..<g.expCV.count {
-                let c = Int(cv[k])
-                I[c] += expG[k] * (v[c] - ee[k])
-                G[c] += expG[k]
-            }
-        }
-        // exp2syn
-        do {
-            let cv = g.e2CV.base, ee = g.e2E.base
-            for k in 0..<g.e2CV.count {
-                let c = Int(cv[k]), gg = e2B[k] - e2A[k]
-                I[c] += gg * (v[c] - ee[k])
-                G[c] += gg
-            }
-        }
-        // Current clamps, on from `start` (inclusive) to `stop`, evaluated at the step's start.
-        for k in 0..<g.clampCV.count where t >= g.clampStart[k] && t < g.clampStop[k] {
-            I[Int(g.clampCV[k])] -= g.clampAmp[k]
-        }
+        for k in g.currentKernels { k.mechanism.computeCurrents(k.pack, 0..<k.pack.count, time) }
 
         // Assemble: (C/dt + G + Σg_axial) v' - Σ g_axial v'_neighbour = (C/dt + G) v - I, with the
-        // passive leak (g, g·e per slot) folded in.
-        let gPas = g.gPas.base, gePas = g.gePas.base
+        // folded conductances (constant g, g·e per slot; the per-CV g with its e) added here.
+        let gFixed = g.gFixed.base, geFixed = g.geFixed.base, gFolded = g.gFolded, eFolded = g.eFolded
         for i in 0..<n {
-            let gs = synG[i]
-            let gi = cdt[i] + G[i] + gPas[i] + gs
+            let gs = gFolded[i]
+            let gi = cdt[i] + G[i] + gFixed[i] + gs
             d[i] = gi + invD[i]
-            v[i] = (cdt[i] + G[i]) * v[i] - I[i] + (gePas[i] + gs * synE[i])
+            v[i] = (cdt[i] + G[i]) * v[i] - I[i] + (geFixed[i] + gs * eFolded[i])
         }
         CableNetwork.hines(g, v: v, d: d, u: u, parent: parent)
 
         // States with the new voltage.
-        if nhh > 0 {
-            let cv = g.hhCV.base, q10 = g.hhQ10.base
-            let mm = g.hhM.base, hh = g.hhH.base, nn = g.hhN.base
-            for k in 0..<nhh {
-                let vv = v[Int(cv[k])], q = q10[k]
-                mm[k] = cnexp(mm[k], HH.m(vv), q, dt)
-                hh[k] = cnexp(hh[k], HH.h(vv), q, dt)
-                nn[k] = cnexp(nn[k], HH.n(vv), q, dt)
-            }
-        }
-        do {
-            let decay = g.expDecay.base, synDecay = g.synDecay.base
-            for k in 0..<g.expCV.count { expG[k] *= decay[k] }
-            for i in 0..<n { synG[i] *= synDecay[i] }
-        }
-        do {
-            let da = g.e2DecayA.base, db = g.e2DecayB.base
-            for k in 0..<g.e2CV.count { e2A[k] *= da[k]; e2B[k] *= db[k] }
-        }
+        for k in g.stateKernels { k.mechanism.advanceState(k.pack, 0..<k.pack.count, time) }
 
         // Threshold crossings, time interpolated linearly inside the step.
         let det = g.detCV.base, thr = g.detThreshold.base, crossed = g.detCrossed.base, vprev = g.detVPrev.base
@@ -386,14 +311,5 @@ extension CableNetwork {
                 store((load(v, i) - load(u, i) * vp) * load(d, i), v, i)
             }
         }
-    }
-
-    /// x' = (α - x(α+β))·q10 advanced by dt as Arbor's cnexp does: x = -b/a + (x + b/a)·pade(a dt).
-    @inline(__always)
-    static func cnexp(_ x: Double, _ rates: (Double, Double), _ q10: Double, _ dt: Double) -> Double {
-        let (alpha, beta) = rates
-        let a = -(alpha + beta) * q10
-        let ba = alpha * q10 / a
-        return -ba + (x + ba) * padeExp(a * dt)
     }
 }

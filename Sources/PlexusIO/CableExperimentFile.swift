@@ -188,7 +188,7 @@ public enum CableExperimentFile {
                 if variable != "v" {
                     let parts = variable.split(separator: ".").map(String.init)
                     guard parts.count == 2, let info = MechanismCatalog.all[parts[0]], info.state.contains(parts[1]) else {
-                        throw pm["variable"]!.error("unknown probe variable '\(variable)'; use v or mechanism.state: hh.m, hh.h, hh.n, expsyn.g, exp2syn.A, exp2syn.B")
+                        throw pm["variable"]!.error(MechanismCatalog.unknownProbeVariable(variable))
                     }
                 }
                 var interval: Double?

@@ -1,0 +1,34 @@
+import PlexusCore
+
+/// Current clamp (NEURON's IClamp): `amplitude` nA injected from `delay` for `duration` ms, on
+/// while delay <= t < delay + duration at the step's start. Placed with `iclamp:` (or as any point
+/// mechanism); it receives no events.
+public enum IClamp: CableMechanism {
+    public static let name = "iclamp"
+    public static let kind = MechanismInfo.Kind.point
+    public static let doc = "current clamp: amplitude (nA) from delay for duration ms"
+    public static let parameters: [CableParameterSpec] = [
+        .init("delay", 0, .time, "onset"),
+        .init("duration", .infinity, .time, "how long it stays on"),
+        .init("amplitude", 0, .current, "injected current (positive depolarises)"),
+    ]
+    public static let constants: [CableField] = [
+        .init("start", .time), .init("stop", .time), .init("amplitude", .current),
+    ]
+
+    public static func validate(_ p: [Double]) throws {
+        guard p[0].isFinite, p[1] >= 0, p[2].isFinite else {
+            throw PlexusError("iclamp needs a finite delay, a duration >= 0 and a finite amplitude")
+        }
+    }
+
+    public static func prepare(_ p: [Double], _ c: InstanceContext, into out: UnsafeMutablePointer<Double>) {
+        out[0] = p[0]; out[1] = p[0] + p[1]; out[2] = p[2]
+    }
+
+    public static func computeCurrents(_ p: MechanismPack, _ range: Range<Int>, _ step: StepTime) {
+        let cv = p.node, I = p.current, start = p.field(0), stop = p.field(1), amp = p.field(2)
+        let t = step.time
+        for k in range where t >= start[k] && t < stop[k] { I[Int(cv[k])] -= amp[k] }
+    }
+}
