@@ -38,7 +38,7 @@ final class CableIhTests: XCTestCase {
     }
 
     func testSagAndReboundMatchNEURON() throws {
-        let ref = try Reference.csv("neuron/ih_soma.csv")
+        let ref = try Reference.csv("ih_soma.csv")
         let mine = try Self.soma([Paint(.all, MechanismDescription("pas", ["g": 5e-5, "e": -70])),
                                   Paint(.all, MechanismDescription("Ih", ["gIhbar": 2e-4, "ehcn": -45]))],
                                  clamp: (50, 200, -0.05), duration: 400)
@@ -55,7 +55,7 @@ final class CableIhTests: XCTestCase {
     }
 
     func testReboundSpikeMatchesNEURON() throws {
-        let ref = try Reference.csv("neuron/ih_soma.csv")
+        let ref = try Reference.csv("ih_soma.csv")
         let mine = try Self.soma([Paint(.all, MechanismDescription("hh")),
                                   Paint(.all, MechanismDescription("Ih", ["gIhbar": 1e-3]))],
                                  clamp: (20, 100, -0.1), duration: 200)

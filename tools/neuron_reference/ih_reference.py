@@ -10,7 +10,7 @@ V_init -70 mV; written every 0.1 ms (every fourth step):
   hh_ih   hh (NEURON's defaults, usetable_hh 0) + Ih (gIhbar 1e-3 S/cm2); IClamp -0.1 nA from 20 ms for
           100 ms; 200 ms. Ih depolarises the cell past rest and it fires after the release.
 
-Writes Tests/Fixtures/neuron/ih_soma.csv: t_ms, then v (mV) and Ih's m of each case.
+Writes Tests/Fixtures/ih_soma.csv: t_ms, then v (mV) and Ih's m of each case.
 Run from the repository root with a Python that has neuron==9.0.2 (pip install neuron==9.0.2):
   python3 tools/neuron_reference/ih_reference.py
 It compiles Ih.mod with nrnivmodl in a temporary folder.
@@ -24,7 +24,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-OUT = os.path.join(REPO, "Tests", "Fixtures", "neuron", "ih_soma.csv")
+OUT = os.path.join(REPO, "Tests", "Fixtures", "ih_soma.csv")
 
 
 def compile_mechanism():
