@@ -43,6 +43,8 @@ typealias PendingEvent = MechanismEvent
 final class CableThreadState {
     var buckets: [GrowableBuffer<PendingEvent>]
     var spikes: [GrowableBuffer<(UInt32, Double)>]   // per epoch parity: (source, time)
+    /// Per epoch parity: [0, spike count], the whole epoch as the exchange's one "step".
+    let published = [Storage<Int>(repeating: 0, count: 2), Storage<Int>(repeating: 0, count: 2)]
     var samples: [GrowableBuffer<Double>]            // per probe
     var error: PlexusError?
     var events = 0
@@ -70,9 +72,15 @@ final class CableThreadState {
 
 extension CableNetwork {
     /// Simulates the whole duration. Threads advance their own cells for one epoch (the minimum
-    /// delay), meet once, then each turns every spike of the epoch, in (time, source) order, into
-    /// events for the synapses it owns. Results are bit-identical for any number of threads.
+    /// delay), exchange the epoch's spikes once (a `SpikeExchange`: between threads, the team's
+    /// barrier), then each turns every spike of the epoch, in (time, source) order, into events
+    /// for the synapses it owns. Results are bit-identical for any number of threads.
     public func run(progress: ((Double) -> Void)? = nil, snapshots request: SnapshotRequest? = nil) throws -> CableResults {
+        try run(exchange: ThreadSpikeExchange<(UInt32, Double)>(team: team), progress: progress, snapshots: request)
+    }
+
+    func run<Exchange: SpikeExchange<(UInt32, Double)>>(exchange: Exchange, progress: ((Double) -> Void)?,
+                                                       snapshots request: SnapshotRequest?) throws -> CableResults {
         let dt = grid.h
         let snapSteps = Array(Set((request?.times ?? []).filter(\.isFinite).map { min(max(Int64(($0 / dt).rounded()), 0), totalSteps) })).sorted()
         let snapGids = Set(request?.gids ?? [])
@@ -129,15 +137,14 @@ extension CableNetwork {
                         st.error = PlexusError("numerical blow-up: the membrane voltage of cell gid \(cell) (CV \(i)) became non-finite between t = \(self.grid.time(e0)) and \(self.grid.time(e1)) ms; a smaller resolution may be needed", keyPath: "cells")
                     }
 
-                    self.team.barrier()
+                    st.published[parity][1] = st.spikes[parity].count
+                    exchange.publish(part: t, epoch: epoch, spikes: st.spikes[parity].base, stepOffsets: st.published[parity].base)
+                    exchange.exchange(part: t, epoch: epoch)
                     if states.contains(where: { $0.error != nil }) { return }
 
-                    // Spikes of all threads in (time, source) order, then delivery to own synapses.
+                    // Spikes of all parts in (time, source) order, then delivery to own synapses.
                     merged.removeAll(keepingCapacity: true)
-                    for u in 0..<nThreads {
-                        let list = states[u].spikes[parity]
-                        for q in 0..<list.count { merged.append(list[q]) }
-                    }
+                    for u in 0..<exchange.parts { merged.append(contentsOf: exchange.spikes(of: u, step: 0, epoch: epoch)) }
                     merged.sort { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
                     for (src, time) in merged {
                         let lo = offsets[Int(src)], hi = offsets[Int(src) + 1]
