@@ -31,7 +31,7 @@ def main():
     ap.add_argument("examples", nargs="*", default=DEFAULT)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
-    a = ap.parse_args()
+    a = ap.parse_intermixed_args()
     print(f"load average before: {os.getloadavg()}")
     print(f"{'example':32} {'old cpu s':>10} {'new cpu s':>10} {'cpu new/old':>11} {'old wall':>9} {'new wall':>9} {'wall new/old':>12}")
     with tempfile.TemporaryDirectory() as tmp:
