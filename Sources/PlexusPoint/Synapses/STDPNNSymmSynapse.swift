@@ -34,13 +34,15 @@ struct STDPNNSymmSynapse: PointSynapseModel {
     ]
     static var readsPostHistory: Bool { true }
 
-    let tauPlus, lambda, alpha, muPlus, muMinus, wmax: Double
+    let tauPlus: Double
+    let rule: PowerLawWeight
+    var wmax: Double { rule.wmax }
 
     init(parameters p: ParameterValues) throws {
         try Check.positive(p, "tau_plus")
         try Check.nonNegative(p, "lambda", "alpha")
-        (tauPlus, lambda, alpha, muPlus, muMinus, wmax) =
-            (p["tau_plus"], p["lambda"], p["alpha"], p["mu_plus"], p["mu_minus"], p["Wmax"])
+        tauPlus = p["tau_plus"]
+        rule = PowerLawWeight(p)
     }
 
     /// NEST compares the sign bits: a weight of -0 has the sign of a negative Wmax.
@@ -62,15 +64,13 @@ struct STDPNNSymmSynapse: PointSynapseModel {
     /// Potentiation by a post spike met `minusDt` ms after the last pre spike (negative).
     @inline(__always)
     func facilitate(_ s: inout State, minusDt: Double) {
-        let norm = s.weight / wmax + lambda * Self.power(1 - s.weight / wmax, muPlus) * _exp(minusDt / tauPlus)
-        s.weight = norm < 1 ? norm * wmax : wmax
+        s.weight = rule.potentiate(s.weight, by: _exp(minusDt / tauPlus))
     }
 
     /// Depression by the pre spike, meeting the nearest post spike's trace `kminus`.
     @inline(__always)
     func depress(_ s: inout State, kminus: Double) {
-        let norm = s.weight / wmax - alpha * lambda * Self.power(s.weight / wmax, muMinus) * kminus
-        s.weight = norm > 0 ? norm * wmax : 0
+        s.weight = rule.depress(s.weight, by: kminus)
     }
 
     @inline(__always)

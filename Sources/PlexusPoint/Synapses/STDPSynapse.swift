@@ -28,13 +28,15 @@ struct STDPSynapse: PointSynapseModel {
     ]
     static var readsPostHistory: Bool { true }
 
-    let tauPlus, lambda, alpha, muPlus, muMinus, wmax, kplus0: Double
+    let tauPlus, kplus0: Double
+    let rule: PowerLawWeight
+    var wmax: Double { rule.wmax }
 
     init(parameters p: ParameterValues) throws {
         try Check.positive(p, "tau_plus")
         try Check.nonNegative(p, "lambda", "alpha", "Kplus")
-        (tauPlus, lambda, alpha, muPlus, muMinus, wmax, kplus0) =
-            (p["tau_plus"], p["lambda"], p["alpha"], p["mu_plus"], p["mu_minus"], p["Wmax"], p["Kplus"])
+        (tauPlus, kplus0) = (p["tau_plus"], p["Kplus"])
+        rule = PowerLawWeight(p)
     }
 
     func validate(weight: Sampler) throws {
@@ -54,16 +56,13 @@ struct STDPSynapse: PointSynapseModel {
     /// A post spike `minusDt` ms after the last pre spike (negative) potentiates.
     @inline(__always)
     func facilitate(_ s: inout State, minusDt: Double) {
-        let kplus = s.kplus * _exp(minusDt / tauPlus)
-        let norm = s.weight / wmax + lambda * Self.power(1 - s.weight / wmax, muPlus) * kplus
-        s.weight = norm < 1 ? norm * wmax : wmax
+        s.weight = rule.potentiate(s.weight, by: s.kplus * _exp(minusDt / tauPlus))
     }
 
     /// The pre spike meets the postsynaptic trace `kminus` and depresses.
     @inline(__always)
     func depress(_ s: inout State, kminus: Double) {
-        let norm = s.weight / wmax - alpha * lambda * Self.power(s.weight / wmax, muMinus) * kminus
-        s.weight = norm > 0 ? norm * wmax : 0
+        s.weight = rule.depress(s.weight, by: kminus)
     }
 
     @inline(__always)

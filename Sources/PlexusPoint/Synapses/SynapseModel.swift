@@ -79,13 +79,6 @@ extension PointSynapseModel {
     func rejection(ofDrawnWeight w: Double) -> String? { nil }
     func dopamineTrigger(_ s: inout State, at time: Double, delay: Double, post: inout PostArchive,
                          dopamine: UnsafeBufferPointer<DopaSpike>) {}
-
-    /// x^mu, without the call for the usual exponents: pow(x, 1) is x and pow(x, 0) is 1
-    /// exactly (IEEE 754), so the result is the same bit for bit.
-    @inline(__always)
-    static func power(_ x: Double, _ mu: Double) -> Double {
-        mu == 1 ? x : mu == 0 ? 1 : _pow(x, mu)
-    }
 }
 
 /// A synapse model by NEST name, as the rest of Plexus names it (`plexus models`, the run
