@@ -63,7 +63,7 @@ extension RunOutput {
 
 extension Provenance {
     /// The fully resolved neural-mass experiment: every parameter with its value.
-    public static func resolved(_ sim: MassSimulation) -> [String: Any] {
+    public static func resolved(_ sim: MassNetwork) -> [String: Any] {
         let e = sim.experiment
         func json(_ v: Double) -> Any { v.isFinite ? v : "\(v)" }
         var conn: [String: Any] = ["regions": sim.regions, "nonzero_weights": sim.couplingTerms, "source": sim.connectome.source,

@@ -90,7 +90,7 @@ public struct FCResult: Sendable {
 
     /// Computes FC from `result` according to `d` (nil = defaults: the last bold/balloon monitor,
     /// or the last monitor, all samples).
-    public init(_ result: MassResult, connectome: Connectome, description d: FCDescription?) throws {
+    public init(_ result: MassResults, connectome: Connectome, description d: FCDescription?) throws {
         let d = d ?? FCDescription()
         let ms = result.monitors
         guard !ms.isEmpty else { throw PlexusError("FC needs a monitor", keyPath: "fc") }

@@ -2,7 +2,7 @@ import PlexusCore
 
 // The description of a neural-mass experiment: plain values, built by the Swift API or decoded
 // from an experiment file (PlexusIO) -- the same types either way. Times are in ms, speeds in
-// mm/ms, lengths in mm. `MassSimulation` compiles a validated description into engine state.
+// mm/ms, lengths in mm. `MassNetwork` compiles a validated description into engine state.
 
 /// Where the connectome comes from. Files are read by PlexusIO, which turns every source into a
 /// `Connectome` before the build.

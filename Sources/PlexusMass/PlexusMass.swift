@@ -1,6 +1,6 @@
 import PlexusCore
 
 /// The neural-mass engine (the job of The Virtual Brain): models on a connectome with delays.
-/// See `MassSimulation` (build and run), `MassModels` (the model catalogue), `Connectome`,
+/// See `MassNetwork` (build and run), `MassModels` (the model catalogue), `Connectome`,
 /// `MassSweep` and `FunctionalConnectivity`.
 public enum PlexusMass {}

@@ -54,7 +54,7 @@ public final class MassSweep {
         // Build the first point once so that errors in the base experiment surface now, by key path.
         var first = e
         for (k, a) in axes.enumerated() { first = try MassSweep.apply(a.parameter, points[0][k], to: first, keyPath: "sweep.\(a.parameter)") }
-        _ = try MassSimulation(first, connectome: connectome, threads: 1)
+        _ = try MassNetwork(first, connectome: connectome, threads: 1)
     }
 
     /// The experiment with one parameter set.
@@ -105,7 +105,7 @@ public final class MassSweep {
         do {
             var e = experiment
             for (k, a) in axes.enumerated() { e = try MassSweep.apply(a.parameter, values[k], to: e, keyPath: "sweep.\(a.parameter)") }
-            let sim = try MassSimulation(e, connectome: connectome, threads: 1)
+            let sim = try MassNetwork(e, connectome: connectome, threads: 1)
             let result = try sim.run()
             var fcSC: Double?, fcFC: Double?
             if let fc = try? FCResult(result, connectome: connectome, description: e.fc) {

@@ -16,12 +16,12 @@ enum MassRunner: EngineRunner {
         if !experiment.sweep.isEmpty { ctx.say("note: the file has a `sweep:` section; `plexus run` simulates its base point (`plexus sweep` runs the grid)") }
         let t1 = ResourceUsage.now()
         let connectome = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
-        let sim = try ctx.located { try MassSimulation(experiment, connectome: connectome, threads: ctx.threads) }
+        let sim = try ctx.located { try MassNetwork(experiment, connectome: connectome, threads: ctx.threads) }
         let t2 = ResourceUsage.now()
         for w in sim.warnings { ctx.say("note: \(w)") }
         ctx.say("\(ctx.name): \(sim.modelName) on \(sim.regions) regions (\(sim.couplingTerms) coupling terms, \(sim.blockedEdges) time-blocked), history \(sim.horizon) steps, \(sim.steps) steps of \(OutputText.number(experiment.integrator.dt)) ms; built in \(String(format: "%.2f", t2 - t1)) s")
         let progress = ctx.progress(start: t2, duration: experiment.duration)
-        let result: MassResult
+        let result: MassResults
         do {
             defer { progress.finish() }
             result = try ctx.located { try sim.run(progress: progress.update) }

@@ -74,7 +74,7 @@ enum Reports {
     }
 
     /// The report of a mass run, from the simulation's results in memory.
-    static func massData(_ e: MassExperiment, _ sim: MassSimulation, _ result: MassResult, _ connectome: Connectome, _ fc: FCResult?,
+    static func massData(_ e: MassExperiment, _ sim: MassNetwork, _ result: MassResults, _ connectome: Connectome, _ fc: FCResult?,
                          files: [String]) -> MassReportData {
         let monitors = zip(files, result.monitors).map { file, m in
             MassReportData.Monitor(kind: m.description.kind.rawValue, file: file, periodMs: m.description.period, variables: m.variables,

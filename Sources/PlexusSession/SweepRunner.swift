@@ -35,7 +35,7 @@ extension Session {
         let t4 = ResourceUsage.now()
 
         // The base point, resolved (every default filled in) for the record.
-        let sim = try? MassSimulation(experiment, connectome: connectome)
+        let sim = try? MassNetwork(experiment, connectome: connectome)
         var record = ctx.record(durationMs: experiment.duration, resolutionMs: experiment.integrator.dt, seed: experiment.seed,
                                 experiment: try sim.map { try JSONValue(foundation: Provenance.resolved($0)) } ?? .null, command: .sweep)
         record.timings = [.init("sweep", t2 - t1)]

@@ -127,7 +127,7 @@ final class MassBadInputTests: XCTestCase {
         var e = MassExperiment(connectivity: .given(c), model: MassModelDescription(name: "Generic2dOscillator"),
                                integrator: IntegratorDescription(dt: 0.1), duration: 10)
         e.speed = -3
-        expectError({ _ = try MassSimulation(e, connectome: c) }, mentions: ["speed", "-3"])
+        expectError({ _ = try MassNetwork(e, connectome: c) }, mentions: ["speed", "-3"])
     }
 
     func testNaNWeights() throws {
@@ -149,7 +149,7 @@ final class MassBadInputTests: XCTestCase {
                                    integrator: IntegratorDescription(scheme: .euler, dt: 40),
                                    initialHistory: ["V": .constant(2), "W": .constant(0)], duration: 4000,
                                    monitors: [MonitorDescription(.temporalAverage, period: 80)])
-            let sim = try MassSimulation(e, connectome: conn, threads: threads)
+            let sim = try MassNetwork(e, connectome: conn, threads: threads)
             do {
                 _ = try sim.run()
                 XCTFail("no error")
@@ -190,7 +190,7 @@ final class MassBadInputTests: XCTestCase {
                 do {
                     let e = try MassExperimentFile.load(f)
                     let c = try ConnectomeZip.load(e.connectivity)
-                    _ = try MassSimulation(e, connectome: c)
+                    _ = try MassNetwork(e, connectome: c)
                 } catch let err as PlexusError {
                     throw ExperimentFile.locate(err, file: f, index: index)
                 }

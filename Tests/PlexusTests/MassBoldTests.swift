@@ -106,7 +106,7 @@ final class MassBoldTests: XCTestCase {
         e.initialHistory = ["S": .constant(0.044)]
         e.monitors = [MonitorDescription(.temporalAverage, period: 4)]
         if long { e.monitors += [MonitorDescription(.bold, period: 720), MonitorDescription(.bold, period: 2000)] }
-        let r = try MassSimulation(e, connectome: conn).run()
+        let r = try MassNetwork(e, connectome: conn).run()
         let tavg = r.monitors[0]
         var mismatches = 0, worst = 0.0
         for k in 0..<tavg.samples {
@@ -160,7 +160,7 @@ final class MassBoldTests: XCTestCase {
                                initialHistory: ["S": .constant(0.1)], duration: 2500,
                                monitors: [MonitorDescription(.temporalAverage, period: 4), MonitorDescription(.bold, period: 500)])
         e.seed = 7
-        let r = try MassSimulation(e, connectome: conn).run()
+        let r = try MassNetwork(e, connectome: conn).run()
         let tavg = r.monitors[0], bold = r.monitors[1]
         XCTAssertEqual(bold.times, [500, 1000, 1500, 2000, 2500])
         XCTAssertEqual(tavg.times[0], 2.0)
@@ -186,7 +186,7 @@ final class MassBoldTests: XCTestCase {
                                coupling: CouplingDescription(name: "Kuramoto", params: ["a": 0]),
                                integrator: IntegratorDescription(scheme: .euler, dt: 1),
                                initialHistory: ["theta": .perRegion([0, 1])], duration: 20000, monitors: [m])
-        let r = try MassSimulation(e, connectome: conn).run()
+        let r = try MassNetwork(e, connectome: conn).run()
         let b = r.monitors[0]
         let rest = (0..<b.samples).map { b.value(sample: $0, variable: 0, region: 0) }
         let driven = (0..<b.samples).map { b.value(sample: $0, variable: 0, region: 1) }

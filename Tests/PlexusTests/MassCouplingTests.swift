@@ -85,7 +85,7 @@ final class MassCouplingTests: XCTestCase {
                                        coupling: CouplingDescription(name: C.name),
                                        integrator: IntegratorDescription(scheme: .heun, dt: 0.05),
                                        duration: 20, monitors: [MonitorDescription(.raw)], precision: p, seed: 11)
-                out.append(try MassSimulation(e, connectome: c).run().monitors[0].values)
+                out.append(try MassNetwork(e, connectome: c).run().monitors[0].values)
             }
             var worst = 0.0, scale = 0.0
             for k in out[0].indices { worst = max(worst, abs(out[0][k] - out[1][k])); scale = max(scale, abs(out[1][k])) }
@@ -109,7 +109,7 @@ extension MassData {
         let dt = 0.0625
         var e = g2d(conn.count, precision: precision, duration: ref.times.last!)
         e.coupling = CouplingDescription(name: coupling, params: params)
-        let m = try MassSimulation(e, connectome: conn).run().monitors[0]
+        let m = try MassNetwork(e, connectome: conn).run().monitors[0]
         var err = MaxError()
         for (k, t) in ref.times.enumerated() {
             let s = Int((t / dt).rounded()) - 1

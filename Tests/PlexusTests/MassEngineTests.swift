@@ -31,7 +31,7 @@ final class MassEngineTests: XCTestCase {
         for threads in [1, 2, 3] {
             let e = experiment(c, model: "Generic2dOscillator", coupling: "Linear", params: ["a": 0.0152], stochastic: true, dt: 0.0625,
                                duration: 60, monitors: [MonitorDescription(.raw), MonitorDescription(.temporalAverage, period: 1)])
-            let sim = try MassSimulation(e, connectome: c, threads: threads)
+            let sim = try MassNetwork(e, connectome: c, threads: threads)
             XCTAssertEqual(sim.threads, threads)
             let r = try sim.run()
             outs.append(r.monitors[0].values + r.monitors[1].values)
@@ -59,12 +59,12 @@ final class MassEngineTests: XCTestCase {
             ("MontbrioPazoRoxin", "Difference", ["a": 0.1]),
         ]
         for (model, coupling, params) in cases {
-            var results: [MassResult] = []
+            var results: [MassResults] = []
             for p in MassPrecision.allCases {
                 var e = experiment(c, model: model, coupling: coupling, params: params, dt: 0.05, duration: 20)
                 e.precision = p
                 if model == "MontbrioPazoRoxin" { e.model.params = ["eta": -4.6, "J": 14.5, "Delta": 0.7] }
-                let sim = try MassSimulation(e, connectome: c)
+                let sim = try MassNetwork(e, connectome: c)
                 if p == .float64 {
                     XCTAssertGreaterThan(sim.perStepEdges, (c.count + 2) / 3, "off-diagonal short edges too")
                     XCTAssertGreaterThan(sim.blockedEdges, 0)
@@ -84,8 +84,8 @@ final class MassEngineTests: XCTestCase {
     /// Coupling makes a difference (the engine really delays and sums): an uncoupled run differs.
     func testCouplingActsWithDelays() throws {
         let c = try smallConnectome()
-        let coupled = try MassSimulation(experiment(c, model: "Generic2dOscillator", coupling: "Linear", params: ["a": 0.1]), connectome: c).run()
-        let uncoupled = try MassSimulation(experiment(c, model: "Generic2dOscillator", coupling: "Linear", params: ["a": 0]), connectome: c).run()
+        let coupled = try MassNetwork(experiment(c, model: "Generic2dOscillator", coupling: "Linear", params: ["a": 0.1]), connectome: c).run()
+        let uncoupled = try MassNetwork(experiment(c, model: "Generic2dOscillator", coupling: "Linear", params: ["a": 0]), connectome: c).run()
         XCTAssertNotEqual(coupled.monitors[0].values, uncoupled.monitors[0].values)
     }
 
@@ -96,7 +96,7 @@ final class MassEngineTests: XCTestCase {
             var e = experiment(c, model: "Kuramoto", coupling: "Kuramoto", params: ["a": 0], scheme: scheme, dt: 0.25, duration: 10)
             e.model.params = ["omega": 0.5]
             e.initialHistory = ["theta": .constant(1)]
-            let r = try MassSimulation(e, connectome: c).run().monitors[0]
+            let r = try MassNetwork(e, connectome: c).run().monitors[0]
             XCTAssertEqual(r.value(sample: r.samples - 1, variable: 0, region: 3), 1 + 0.5 * 10, accuracy: 1e-12, "\(scheme)")
         }
         // Convergence order on an uncoupled WilsonCowan node: errors at dt and dt/2 vs a fine RK4.
@@ -104,7 +104,7 @@ final class MassEngineTests: XCTestCase {
             var e = experiment(c, model: "WilsonCowan", coupling: "Linear", params: ["a": 0], scheme: scheme, dt: dt, duration: 20)
             e.model.params = ["P": 1.5]
             e.initialHistory = ["E": .constant(0.3), "I": .constant(0.1)]
-            let r = try MassSimulation(e, connectome: c).run().monitors[0]
+            let r = try MassNetwork(e, connectome: c).run().monitors[0]
             return r.value(sample: r.samples - 1, variable: 0, region: 0)
         }
         let exact = try final(.rk4, 0.01)
@@ -128,16 +128,16 @@ final class MassEngineTests: XCTestCase {
         e.integrator.nsig = [D]
         e.initialHistory = ["theta": .constant(0)]
         e.monitors = [MonitorDescription(.subSample, period: 100)]
-        let r = try MassSimulation(e, connectome: c).run().monitors[0]
+        let r = try MassNetwork(e, connectome: c).run().monitors[0]
         var v = 0.0
         for i in 0..<n { let x = r.value(sample: 0, variable: 0, region: i); v += x * x }
         v /= Double(n)
         print("MASS NOISE: variance \(v), expected \(2 * D * 100)")
         XCTAssertEqual(v, 2 * D * 100, accuracy: 0.2 * 2 * D * 100)
-        let again = try MassSimulation(e, connectome: c).run().monitors[0]
+        let again = try MassNetwork(e, connectome: c).run().monitors[0]
         XCTAssertEqual(again.values, r.values)
         e.seed = 12
-        XCTAssertNotEqual(try MassSimulation(e, connectome: c).run().monitors[0].values, r.values)
+        XCTAssertNotEqual(try MassNetwork(e, connectome: c).run().monitors[0].values, r.values)
     }
 
     /// Monitors: time stamps and values follow TVB (raw k*dt; sub-sample every istep; temporal
@@ -147,7 +147,7 @@ final class MassEngineTests: XCTestCase {
         let e = experiment(c, model: "Generic2dOscillator", coupling: "Linear", params: ["a": 0.05], dt: 0.1, duration: 3,
                            monitors: [MonitorDescription(.raw), MonitorDescription(.subSample, period: 0.5),
                                       MonitorDescription(.temporalAverage, period: 1), MonitorDescription(.raw, variables: ["V", "W"])])
-        let r = try MassSimulation(e, connectome: c).run()
+        let r = try MassNetwork(e, connectome: c).run()
         let raw = r.monitors[0], sub = r.monitors[1], tavg = r.monitors[2], both = r.monitors[3]
         XCTAssertEqual(raw.samples, 30)
         XCTAssertEqual(raw.times[0], 0.1, accuracy: 1e-12)
@@ -203,7 +203,7 @@ final class MassEngineTests: XCTestCase {
         p.coupling.params["a"] = 0.05
         p.speed = 6
         p.sweep = []
-        let r = try MassSimulation(p, connectome: c).run()
+        let r = try MassNetwork(p, connectome: c).run()
         let fc = try FCResult(r, connectome: c, description: p.fc)
         XCTAssertEqual(one[3].fcSC, fc.fcSC)
         XCTAssertThrowsError(try MassSweep({ var x = e; x.sweep = [SweepAxis("model.nope", [1])]; return x }(), connectome: c))

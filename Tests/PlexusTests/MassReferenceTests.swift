@@ -15,7 +15,7 @@ final class MassReferenceTests: XCTestCase {
         v == 0 ? 0 : 0.5e-12 * _pow(10, v.exponentBase10)
     }
 
-    func compare(_ result: MassResult, reference: String, labels: [String], tolerance: Double, precision: MassPrecision,
+    func compare(_ result: MassResults, reference: String, labels: [String], tolerance: Double, precision: MassPrecision,
                  transform: (MonitorResult, Int, Int) -> Double, file: StaticString = #filePath, line: UInt = #line) throws -> MaxError {
         let ref = try MassData.timeSeries(reference)
         XCTAssertEqual(ref.header, labels, "region order", file: file, line: line)
@@ -44,7 +44,7 @@ final class MassReferenceTests: XCTestCase {
         try Reference.require("tvb/g2d_raw_V_first100ms.csv")
         let conn = try MassData.connectome()
         for p in MassPrecision.allCases {
-            let sim = try MassSimulation(MassData.g2d(conn.count, precision: p), connectome: conn)
+            let sim = try MassNetwork(MassData.g2d(conn.count, precision: p), connectome: conn)
             let r = try sim.run()
             _ = try compare(r, reference: "tvb/g2d_raw_V_first100ms.csv", labels: conn.labels, tolerance: p == .float32 ? 1e-12 : 1e-7,
                             precision: p) { m, k, i in m.value(sample: k, variable: 0, region: i) }
@@ -55,7 +55,7 @@ final class MassReferenceTests: XCTestCase {
         try Reference.require("tvb/rww_raw_S_first100ms.csv")
         let conn = try MassData.connectome()
         for p in MassPrecision.allCases {
-            let sim = try MassSimulation(MassData.rww(conn.count, precision: p), connectome: conn)
+            let sim = try MassNetwork(MassData.rww(conn.count, precision: p), connectome: conn)
             let r = try sim.run()
             _ = try compare(r, reference: "tvb/rww_raw_S_first100ms.csv", labels: conn.labels, tolerance: p == .float32 ? 1e-12 : 1e-7,
                             precision: p) { m, k, i in m.value(sample: k, variable: 0, region: i) }
@@ -66,7 +66,7 @@ final class MassReferenceTests: XCTestCase {
         try Reference.require("tvb/jr_y1my2_first100ms.csv")
         let conn = try MassData.connectome()
         for p in MassPrecision.allCases {
-            let sim = try MassSimulation(MassData.jr(conn.count, precision: p), connectome: conn)
+            let sim = try MassNetwork(MassData.jr(conn.count, precision: p), connectome: conn)
             let r = try sim.run()
             _ = try compare(r, reference: "tvb/jr_y1my2_first100ms.csv", labels: conn.labels, tolerance: p == .float32 ? 1e-12 : 1e-5,
                             precision: p) { m, k, i in m.value(sample: k, variable: 0, region: i) - m.value(sample: k, variable: 1, region: i) }
@@ -86,7 +86,7 @@ final class MassReferenceTests: XCTestCase {
             XCTAssertEqual(mismatches, 0, "\(file)")
             var e = MassData.g2d(conn.count, precision: .float64, duration: dt)
             e.integrator.dt = dt
-            let sim = try MassSimulation(e, connectome: conn)
+            let sim = try MassNetwork(e, connectome: conn)
             XCTAssertEqual(sim.delays, d)
             XCTAssertEqual(sim.horizon, Int(d.max()!) + 1)
         }

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// Everything a neural-mass run produced.
-public struct MassResult: Sendable {
+public struct MassResults: Sendable {
     public let monitors: [MonitorResult]
     public let steps: Int
     public let simulateSeconds: Double
@@ -19,7 +19,7 @@ public struct MassResult: Sendable {
 /// (`rint(length/speed/dt)`, TVB's rule) and lays out the state (structure of arrays) and the
 /// delay history. Run advances `ceil(duration/dt)` steps; a NaN or infinity stops it with the step,
 /// time, region and state variable.
-public final class MassSimulation {
+public final class MassNetwork {
     public let experiment: MassExperiment
     public let connectome: Connectome
     /// Integer delays in steps, n x n, row = target (TVB's `idelays`).
@@ -193,7 +193,7 @@ public final class MassSimulation {
     }
 
     /// Runs the simulation; `progress` gets the fraction done now and then (from one thread).
-    public func run(progress: ((Double) -> Void)? = nil) throws -> MassResult {
+    public func run(progress: ((Double) -> Void)? = nil) throws -> MassResults {
         let t0 = ResourceUsage.now(), c0 = ResourceUsage.cpuSeconds()
         let team = threads > 1 ? ThreadTeam(threads: threads) : nil
         if let bad = core.run(team: team, progress: progress) {
@@ -201,7 +201,7 @@ public final class MassSimulation {
             throw PlexusError("the integration became unstable: \(stateVariables[bad.variable]) of region \(bad.region) (\(connectome.labels[bad.region])) is \(bad.value) after step \(bad.step) (t = \(t) ms); reduce dt or the coupling",
                               keyPath: "integrator.dt")
         }
-        return MassResult(monitors: core.results, steps: steps, simulateSeconds: ResourceUsage.now() - t0,
+        return MassResults(monitors: core.results, steps: steps, simulateSeconds: ResourceUsage.now() - t0,
                           simulateCPUSeconds: ResourceUsage.cpuSeconds() - c0)
     }
 }
