@@ -180,17 +180,3 @@ public struct CouplingKind: RawRepresentable, CaseIterable, Hashable, Sendable {
     public var parameters: [MassParameter] { type.parameters }
     public func outputs(ncvar: Int) -> Int { type.outputs(ncvar: ncvar) }
 }
-
-/// Resolved coupling: kind plus parameter values (in the order of `kind.parameters`).
-public struct CouplingFunction: Sendable {
-    public let kind: CouplingKind
-    public let values: [Double]
-
-    public init(_ kind: CouplingKind, _ values: [Double]) {
-        self.kind = kind
-        self.values = values
-    }
-
-    @inlinable public var p0: Double { values[0] }
-    public func value(_ name: String) -> Double { values[kind.parameters.firstIndex { $0.name == name }!] }
-}

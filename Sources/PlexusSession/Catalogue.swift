@@ -51,13 +51,13 @@ public enum Catalogue {
             for p in model.parameters { row(p.name, p.defaultValue, "", "\(p.doc) [range \(OutputText.number(p.lo)) .. \(OutputText.number(p.hi))]") }
             lines.append("  state variables: \(model.stateVariables.map(\.name).joined(separator: ", ")); variables of interest: \(model.variablesOfInterest.joined(separator: ", "))")
         }
-        for coupling in CouplingKind.allCases where wanted(coupling.rawValue, .mass) {
-            lines.append("\(coupling.rawValue)  (neural-mass coupling)")
+        for coupling in MassCouplings.all where wanted(coupling.name, .mass) {
+            lines.append("\(coupling.name)  (neural-mass coupling) c_i = \(coupling.doc)")
             for p in coupling.parameters { row(p.name, p.defaultValue, "", p.doc) }
         }
         if let name, shown == 0 {
             let all = ModelCatalog.allNames + SynapseModel.allCases.map(\.rawValue) + [WaveformRelaxation.synapseModel] + MechanismCatalog.all.keys.sorted()
-                + MassModels.names + CouplingKind.allCases.map(\.rawValue)
+                + MassModels.names + MassCouplings.names
             throw PlexusError("unknown model '\(name)'\(engine.map { " in the \($0.rawValue) engine" } ?? "")\(PlexusError.didYouMean(name, all)); known: \(all.joined(separator: ", "))")
         }
         return lines.joined(separator: "\n")
