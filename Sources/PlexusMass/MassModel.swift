@@ -6,24 +6,9 @@ import PlexusCore
 // feeds validation, sweeps, `plexus models` and the provenance record. The engine owns the
 // state (structure of arrays, `x[v*stride + i]`) and calls `dfun` over ranges of regions.
 
-/// One model (or coupling) parameter as TVB declares it.
-public struct MassParameter: Sendable {
-    public let name: String
-    public let defaultValue: Double
-    /// TVB's `domain` (the range its GUI and parameter explorations offer); values outside are
-    /// allowed but reported.
-    public let lo: Double
-    public let hi: Double
-    public let doc: String
-
-    public init(_ name: String, _ defaultValue: Double, _ lo: Double, _ hi: Double, _ doc: String) {
-        self.name = name
-        self.defaultValue = defaultValue
-        self.lo = lo
-        self.hi = hi
-        self.doc = doc
-    }
-}
+/// One model (or coupling) parameter as TVB declares it: dimensionless, with TVB's `domain` as
+/// its range (Core's `ParameterSpec`, the one declaration type of every engine).
+public typealias MassParameter = ParameterSpec
 
 /// One state variable: TVB's `state_variable_range` (where random initial conditions are drawn)
 /// and `state_variable_boundaries` (hard bounds the integrator clamps to after every stage).

@@ -7,21 +7,6 @@ import PlexusCore
 // ring buffers and the spike lists; a model never sees threads, connections or other models.
 // This is also where generated models will plug in later.
 
-/// One declared model parameter: the single source for defaults, units, validation and docs.
-public struct ParameterSpec: Sendable {
-    public let name: String
-    public let dimension: Dimension
-    public let defaultValue: Double
-    public let doc: String
-
-    public init(_ name: String, _ dimension: Dimension, _ defaultValue: Double, _ doc: String = "") {
-        self.name = name
-        self.dimension = dimension
-        self.defaultValue = defaultValue
-        self.doc = doc
-    }
-}
-
 /// One state variable (a column of the model's state). Recordable ones can be sampled by a
 /// multimeter; all can be given an initial value in a population's params (NEST's `V_m`).
 public struct StateSpec: Sendable {
