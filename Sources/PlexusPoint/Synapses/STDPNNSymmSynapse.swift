@@ -24,14 +24,8 @@ struct STDPNNSymmSynapse: PointSynapseModel {
     }
 
     static let name = "stdp_nn_symm_synapse"
-    static let parameters: [ParameterSpec] = [
-        .init("tau_plus", .time, 20, "time constant of the potentiation window"),
-        .init("lambda", .dimensionless, 0.01, "step size"),
-        .init("alpha", .dimensionless, 1, "asymmetry: depression steps are alpha × lambda"),
-        .init("mu_plus", .dimensionless, 1, "weight dependence exponent of potentiation"),
-        .init("mu_minus", .dimensionless, 1, "weight dependence exponent of depression"),
-        .init("Wmax", .weight, 100, "maximum weight (same sign as the weight)"),
-    ]
+    static let parameters: [ParameterSpec] =
+        [.init("tau_plus", .time, 20, "time constant of the potentiation window")] + PowerLawWeight.parameters
     static var readsPostHistory: Bool { true }
 
     let tauPlus: Double

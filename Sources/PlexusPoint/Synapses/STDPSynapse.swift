@@ -17,15 +17,9 @@ struct STDPSynapse: PointSynapseModel {
     }
 
     static let name = "stdp_synapse"
-    static let parameters: [ParameterSpec] = [
-        .init("tau_plus", .time, 20, "time constant of the presynaptic trace"),
-        .init("lambda", .dimensionless, 0.01, "step size"),
-        .init("alpha", .dimensionless, 1, "asymmetry between depression and potentiation"),
-        .init("mu_plus", .dimensionless, 1, "weight dependence exponent of potentiation"),
-        .init("mu_minus", .dimensionless, 1, "weight dependence exponent of depression"),
-        .init("Wmax", .weight, 100, "maximum weight (same sign as the weight)"),
-        .init("Kplus", .dimensionless, 0, "initial presynaptic trace"),
-    ]
+    static let parameters: [ParameterSpec] =
+        [.init("tau_plus", .time, 20, "time constant of the presynaptic trace")] + PowerLawWeight.parameters
+        + [.init("Kplus", .dimensionless, 0, "initial presynaptic trace")]
     static var readsPostHistory: Bool { true }
 
     let tauPlus, kplus0: Double
