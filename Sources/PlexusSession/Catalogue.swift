@@ -21,7 +21,7 @@ public enum Catalogue {
             lines.append("  \(name.padding(toLength: max(18, name.count), withPad: " ", startingAt: 0)) \(v.padding(toLength: max(14, v.count), withPad: " ", startingAt: 0)) \(doc)")
         }
         for (model, type) in ModelCatalog.neuronModels.sorted(by: { $0.key < $1.key }) where wanted(model, .point) {
-            lines.append("\(model)  (point neuron; weights in \(type.weightDimension == .conductance ? "nS" : type.weightDimension == .voltage ? "mV" : "pA"))")
+            lines.append("\(model)  (point neuron; weights in \(Reports.unitOf(model: model, variable: "weight") ?? "pA"))")
             for p in type.parameters { row(p.name, p.defaultValue, p.dimension.canonicalUnit, p.doc) }
             lines.append("  recordables: \(type.state.filter(\.recordable).map(\.name).joined(separator: ", "))")
         }
