@@ -27,10 +27,10 @@ import PlexusCore
 /// state variable.
 public struct CableField: Sendable {
     public let name: String
-    public let dimension: CableDimension
+    public let unit: PhysicalUnit
     public let doc: String
-    public init(_ name: String, _ dimension: CableDimension, _ doc: String = "") {
-        self.name = name; self.dimension = dimension; self.doc = doc
+    public init(_ name: String, _ unit: PhysicalUnit, _ doc: String = "") {
+        self.name = name; self.unit = unit; self.doc = doc
     }
 }
 
@@ -113,7 +113,7 @@ public protocol CableMechanism {
     static var kind: MechanismInfo.Kind { get }
     static var doc: String { get }
     /// What a file may set, in the engine's units, with defaults.
-    static var parameters: [CableParameterSpec] { get }
+    static var parameters: [ParameterSpec] { get }
     /// Per-instance constants the kernels read, derived at build by `prepare`.
     static var constants: [CableField] { get }
     /// State variables (probes read them as `name.state`).
@@ -187,7 +187,7 @@ public struct MechanismInfo: Sendable {
     public enum Kind: Sendable { case density, point }
     public let name: String
     public let kind: Kind
-    public let parameters: [CableParameterSpec]
+    public let parameters: [ParameterSpec]
     public let state: [String]
     public let doc: String
     /// Whether connections and generators may target it (synapses).

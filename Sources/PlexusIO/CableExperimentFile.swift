@@ -49,9 +49,9 @@ public enum CableExperimentFile {
         guard let cellsNode = top["cells"] else { throw PlexusError("missing key 'cells'", file: file, keyPath: "cells") }
         guard let popsNode = top["populations"] else { throw PlexusError("missing key 'populations'", file: file, keyPath: "populations") }
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
-        let resolution = try top["resolution"].map { try value($0, .time, "resolution") } ?? 0.025
+        let resolution = try top["resolution"].map { try value($0, .ms, "resolution") } ?? 0.025
         guard resolution > 0 else { throw top["resolution"]!.error("resolution must be a positive time") }
-        let duration = try value(durationNode, .time, "duration")
+        let duration = try value(durationNode, .ms, "duration")
         guard duration >= 0 else { throw durationNode.error("duration must be >= 0 ms") }
         var cells: [(String, CableCellDescription)] = []
         for (name, node) in try cellsNode.mapping() { cells.append((name, try cell(node, base: base))) }
@@ -101,7 +101,7 @@ public enum CableExperimentFile {
         let root = source.root, file = source.file
         let top = Dictionary(try YNode(node: root, file: file, path: "").mapping(), uniquingKeysWith: { a, _ in a })
         guard let r = top["report"] else { return ReportOptions() }
-        let duration = try top["duration"].map { try value($0, .time, "duration") } ?? .infinity
+        let duration = try top["duration"].map { try value($0, .ms, "duration") } ?? .infinity
         return try reportOptions(r, duration: duration)
     }
 
@@ -110,7 +110,7 @@ public enum CableExperimentFile {
         var o = ReportOptions()
         if let t = m["times"] {
             o.times = try t.sequence().map { n in
-                let x = try value(n, .time, "time")
+                let x = try value(n, .ms, "time")
                 guard x >= 0, x <= duration else { throw n.error("report times must lie in 0 ... \(duration) ms (the run)") }
                 return x
             }
@@ -125,9 +125,9 @@ public enum CableExperimentFile {
         return o
     }
 
-    static func value(_ node: YNode, _ dim: CableDimension, _ name: String) throws -> Double {
+    static func value(_ node: YNode, _ unit: PhysicalUnit, _ name: String) throws -> Double {
         let q = try node.quantity()
-        do { return try dim.value(q, name: name) } catch let e as PlexusError { throw node.error(e.message) }
+        do { return try q.value(in: unit, name: name) } catch let e as PlexusError { throw node.error(e.message) }
     }
 
     static func cell(_ node: YNode, base: URL) throws -> CableCellDescription {
@@ -135,12 +135,12 @@ public enum CableExperimentFile {
         guard let morph = m["morphology"] else { throw node.error("a cell needs `morphology:`") }
         var c = CableCellDescription(morphology: try morphology(morph, base: base))
         if let d = m["discretization"] { c.discretization = try discretization(d) }
-        if let t = m["temperature"] { c.temperature = try value(t, .temperature, "temperature") }
+        if let t = m["temperature"] { c.temperature = try value(t, .degC, "temperature") }
         if let d = m["defaults"] {
             let dm = try d.mapping(allowed: ["Ra", "cm", "V_init", "Vm"])
-            if let v = dm["Ra"] { c.axialResistivity = try value(v, .resistivity, "Ra"); guard c.axialResistivity > 0 else { throw v.error("Ra must be > 0") } }
-            if let v = dm["cm"] { c.membraneCapacitance = try value(v, .specificCapacitance, "cm"); guard c.membraneCapacitance > 0 else { throw v.error("cm must be > 0") } }
-            if let v = dm["V_init"] ?? dm["Vm"] { c.initialVoltage = try value(v, .voltage, "V_init") }
+            if let v = dm["Ra"] { c.axialResistivity = try value(v, .ohm_cm, "Ra"); guard c.axialResistivity > 0 else { throw v.error("Ra must be > 0") } }
+            if let v = dm["cm"] { c.membraneCapacitance = try value(v, .uF_per_cm2, "cm"); guard c.membraneCapacitance > 0 else { throw v.error("cm must be > 0") } }
+            if let v = dm["V_init"] ?? dm["Vm"] { c.initialVoltage = try value(v, .mV, "V_init") }
         }
         if let p = m["paint"] {
             for item in try p.sequence() {
@@ -158,11 +158,11 @@ public enum CableExperimentFile {
                 let ls = try locset(l)
                 if let ic = pm["iclamp"] {
                     let im = try ic.mapping(allowed: ["delay", "duration", "amplitude"])
-                    let delay = try im["delay"].map { try value($0, .time, "delay") } ?? 0
-                    let dur = try im["duration"].map { try value($0, .time, "duration") } ?? .infinity
+                    let delay = try im["delay"].map { try value($0, .ms, "delay") } ?? 0
+                    let dur = try im["duration"].map { try value($0, .ms, "duration") } ?? .infinity
                     guard let a = im["amplitude"] else { throw ic.error("an iclamp needs `amplitude:`") }
                     guard dur >= 0 else { throw im["duration"]!.error("duration must be >= 0 ms") }
-                    c.places.append(.iclamp(ls, delay: delay, duration: dur, amplitude: try value(a, .current, "amplitude")))
+                    c.places.append(.iclamp(ls, delay: delay, duration: dur, amplitude: try value(a, .nA, "amplitude")))
                 } else if let s = pm["synapse"] {
                     let desc = try mechanism(s, pm["params"], kind: .point)
                     guard let label = pm["label"] else { throw item.error("a synapse needs `label:` (connections name it)") }
@@ -176,7 +176,7 @@ public enum CableExperimentFile {
             for item in try d.sequence() {
                 let dm = try item.mapping(allowed: ["locset", "threshold", "label"])
                 guard let l = dm["locset"] else { throw item.error("a detector needs `locset:`") }
-                let thr = try dm["threshold"].map { try value($0, .voltage, "threshold") } ?? -10
+                let thr = try dm["threshold"].map { try value($0, .mV, "threshold") } ?? -10
                 c.detectors.append(Detector(try locset(l), threshold: thr, label: try dm["label"]?.string() ?? "detector"))
             }
         }
@@ -193,7 +193,7 @@ public enum CableExperimentFile {
                 }
                 var interval: Double?
                 if let i = pm["interval"] {
-                    interval = try value(i, .time, "interval")
+                    interval = try value(i, .ms, "interval")
                     guard interval! > 0 else { throw i.error("interval must be > 0 ms") }
                 }
                 c.probes.append(Probe(try locset(l), variable: variable, label: try pm["label"]?.string(), interval: interval))
@@ -236,7 +236,7 @@ public enum CableExperimentFile {
             parts.append(.init(.perBranch(v), region: reg))
         }
         if let e = m["max_extent"] {
-            let v = try value(e, .length, "max_extent")
+            let v = try value(e, .um, "max_extent")
             guard v > 0 else { throw e.error("max_extent must be a positive length") }
             parts.append(.init(.maxExtent(v), region: reg))
         }
@@ -268,7 +268,7 @@ public enum CableExperimentFile {
                 guard let spec = info.parameters.first(where: { $0.name == k }) else {
                     throw v.error("mechanism '\(name)' has no parameter '\(k)'\(PlexusError.didYouMean(k, info.parameters.map(\.name))); its parameters: \(info.parameters.map(\.name).joined(separator: ", "))")
                 }
-                let x = try value(v, spec.dimension, "\(name).\(k)")
+                let x = try value(v, spec.unit, "\(name).\(k)")
                 guard x.isFinite else { throw v.error("\(name).\(k) must be finite") }
                 desc.params[k] = x
             }
@@ -314,21 +314,21 @@ public enum CableExperimentFile {
         switch rule {
         case "one":
             let src = try cellRef(try need("source"), net), tgt = try cellRef(try need("target"), net)
-            let delay = try value(try need("delay"), .time, "delay")
+            let delay = try value(try need("delay"), .ms, "delay")
             guard delay > 0 else { throw m["delay"]!.error("delay must be > 0 ms") }
             return .list([CableConnection(source: src, detector: try m["detector"]?.int() ?? 0, target: tgt, synapse: try target(m, node),
-                                          weight: try value(try need("weight"), .conductance, "weight"), delay: delay)])
+                                          weight: try value(try need("weight"), .uS, "weight"), delay: delay)])
         case "ring":
-            let delay = try value(try need("delay"), .time, "delay")
+            let delay = try value(try need("delay"), .ms, "delay")
             guard delay > 0 else { throw m["delay"]!.error("delay must be > 0 ms") }
             let p = try pop()
             return .ring(population: p, groupSize: try m["group_size"]?.int() ?? net.gids(of: p)!.count, synapse: try target(m, node),
-                         weight: try value(try need("weight"), .conductance, "weight"), delay: delay)
+                         weight: try value(try need("weight"), .uS, "weight"), delay: delay)
         case "busyring_extra":
-            let md = try value(try need("min_delay"), .time, "min_delay")
+            let md = try value(try need("min_delay"), .ms, "min_delay")
             guard md > 0 else { throw m["min_delay"]!.error("min_delay must be > 0 ms") }
             return .busyringExtra(population: try pop(), count: try need("count").int(), label: try target(m, node).label,
-                                  weight: try m["weight"].map { try value($0, .conductance, "weight") } ?? 0, minDelay: md)
+                                  weight: try m["weight"].map { try value($0, .uS, "weight") } ?? 0, minDelay: md)
         default:
             throw m["rule"]!.error("unknown connection rule '\(rule)'; known: ring, busyring_extra (or none for one connection)")
         }
@@ -353,30 +353,30 @@ public enum CableExperimentFile {
             cells = Array(stride(from: 0, to: r.count, by: k))
         }
         guard let w = m["weight"] else { throw node.error("a generator needs `weight:`") }
-        let weight = try value(w, .conductance, "weight")
+        let weight = try value(w, .uS, "weight")
         let schedule: EventGenerator.Schedule
         if let t = m["times"] {
             schedule = .explicit(try t.sequence().map { n in
-                let x = try value(n, .time, "time")
+                let x = try value(n, .ms, "time")
                 guard x >= 0 else { throw n.error("event times must be >= 0 ms") }
                 return x
             })
         } else if let reg = m["regular"] {
             let rm = try reg.mapping(allowed: ["start", "interval", "stop"])
             guard let i = rm["interval"] else { throw reg.error("a regular schedule needs `interval:`") }
-            let interval = try value(i, .time, "interval")
+            let interval = try value(i, .ms, "interval")
             guard interval > 0 else { throw i.error("interval must be > 0 ms") }
-            schedule = .regular(start: try rm["start"].map { try value($0, .time, "start") } ?? 0, interval: interval,
-                                stop: try rm["stop"].map { try value($0, .time, "stop") } ?? .infinity)
+            schedule = .regular(start: try rm["start"].map { try value($0, .ms, "start") } ?? 0, interval: interval,
+                                stop: try rm["stop"].map { try value($0, .ms, "stop") } ?? .infinity)
         } else if let po = m["poisson"] {
             let pm = try po.mapping(allowed: ["rate", "start", "stop", "seed"])
             guard let rn = pm["rate"] else { throw po.error("a poisson schedule needs `rate:`") }
-            let rate = try value(rn, .rate, "rate")
+            let rate = try value(rn, .Hz, "rate")
             guard rate >= 0 else { throw rn.error("rate must be >= 0 Hz") }
             var seed: UInt64 = 0
             if let s = pm["seed"] { guard let v = UInt64(try s.string()) else { throw s.error("seed must be a whole number >= 0") }; seed = v }
-            schedule = .poisson(rate: rate, start: try pm["start"].map { try value($0, .time, "start") } ?? 0,
-                                stop: try pm["stop"].map { try value($0, .time, "stop") } ?? .infinity, seed: seed)
+            schedule = .poisson(rate: rate, start: try pm["start"].map { try value($0, .ms, "start") } ?? 0,
+                                stop: try pm["stop"].map { try value($0, .ms, "stop") } ?? .infinity, seed: seed)
         } else {
             throw node.error("a generator needs `times:`, `regular:` or `poisson:`")
         }

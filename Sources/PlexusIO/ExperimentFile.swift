@@ -77,8 +77,8 @@ public enum ExperimentFile {
         }
         // Quantities are checked against their dimensions here already, so a unit error is
         // reported with its line rather than later by key path only.
-        _ = try wrapLine(top["resolution"]) { try resolution.canonical(.time, name: "resolution") }
-        _ = try wrapLine(durationNode) { try duration.canonical(.time, name: "duration") }
+        _ = try wrapLine(top["resolution"]) { try resolution.value(in: .ms, name: "resolution") }
+        _ = try wrapLine(durationNode) { try duration.value(in: .ms, name: "duration") }
         var experiment = PointExperiment(resolution: resolution, duration: duration, seed: seed, populations: populations,
                                          connections: connections, recordings: recordings,
                                          waveformRelaxation: try waveformRelaxation(top["kernel"]))
@@ -197,7 +197,7 @@ public enum ExperimentFile {
             if let w = sm["weight"] { synapse.weight = try distribution(w) }
             if let d = sm["delay"] {
                 synapse.delay = try distribution(d)
-                if case .constant(let q) = synapse.delay { _ = try wrapLine(d) { try q.canonical(.time, name: "delay") } }
+                if case .constant(let q) = synapse.delay { _ = try wrapLine(d) { try q.value(in: .ms, name: "delay") } }
             }
         }
         return ConnectionDescription(source: try src.string(), target: try tgt.string(), rule: rule,
@@ -217,7 +217,7 @@ public enum ExperimentFile {
             guard let vars = m["variables"] ?? m["record_from"] else { throw node.error("a multimeter needs `variables: [V_m, ...]`") }
             let names = vars.isSequence ? try vars.sequence().map { try $0.string() } : [try vars.string()]
             let interval = try m["interval"]?.quantity()
-            if let i = interval { _ = try wrapLine(m["interval"]) { try i.canonical(.time, name: "interval") } }
+            if let i = interval { _ = try wrapLine(m["interval"]) { try i.value(in: .ms, name: "interval") } }
             return .multimeter(population: try pop.string(), variables: names, interval: interval)
         case let other:
             throw type.error(PlexusError.unknownMessage("recording type", other, known: ["spike_recorder", "multimeter", "structural"]))

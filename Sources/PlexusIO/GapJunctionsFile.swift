@@ -23,7 +23,7 @@ extension ExperimentFile {
                 throw v.error("Cannot set waveform communication interval when usage of waveform relaxation is disabled. Set use_wfr to true first.")
             }
             let q = try v.quantity()
-            _ = try wrapLine(v) { try q.canonical(.time, name: "wfr_comm_interval") }
+            _ = try wrapLine(v) { try q.value(in: .ms, name: "wfr_comm_interval") }
             w.commInterval = q
         }
         if let v = m["wfr_tol"] {

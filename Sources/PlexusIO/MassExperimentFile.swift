@@ -196,7 +196,7 @@ public enum MassExperimentFile {
 
     static func time(_ node: YNode) throws -> Double {
         let q = try node.quantity()
-        do { return try q.canonical(.time, name: node.path) } catch let e as PlexusError { throw node.error(e.message) }
+        do { return try q.value(in: .ms, name: node.path) } catch let e as PlexusError { throw node.error(e.message) }
     }
 
     /// mm/ms (= m/s), or a plain number of mm/ms.

@@ -40,7 +40,7 @@ extension ExperimentFile {
             let m = try block.mapping(allowed: ["update_interval", "synapses"])
             if let u = m["update_interval"] {
                 sp.updateInterval = try u.quantity()
-                _ = try wrapLine(u) { try sp.updateInterval.canonical(.time, name: "update_interval") }
+                _ = try wrapLine(u) { try sp.updateInterval.value(in: .ms, name: "update_interval") }
             }
             if let syns = m["synapses"] {
                 for (name, node) in try syns.mapping() {
@@ -57,7 +57,7 @@ extension ExperimentFile {
                     if let dl = s["delay"] {
                         guard !dl.isMapping, !dl.isSequence else { throw dl.error("delay of a structural synapse takes one number") }
                         d.delay = try dl.quantity()
-                        _ = try wrapLine(dl) { try d.delay.canonical(.time, name: "delay") }
+                        _ = try wrapLine(dl) { try d.delay.value(in: .ms, name: "delay") }
                     }
                     if let a = s["allow_autapses"] { d.allowAutapses = try a.bool() }
                     sp.synapses.append(d)
@@ -93,7 +93,7 @@ extension ExperimentFile {
             let m = try r.mapping(allowed: ["type", "interval"])
             if let i = m["interval"] {
                 let q = try i.quantity()
-                _ = try wrapLine(i) { try q.canonical(.time, name: "interval") }
+                _ = try wrapLine(i) { try q.value(in: .ms, name: "interval") }
                 sp.recordInterval = q
             } else {
                 sp.recordInterval = sp.updateInterval

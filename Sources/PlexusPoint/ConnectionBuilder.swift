@@ -87,7 +87,7 @@ extension PointNetwork {
                                   keyPath: path + ".synapse.receptor_type")
             }
             var route = ConnectionStatement.Route.synapse
-            var weightDimension = targetPop.weightDimension
+            var weightUnit = targetPop.weightUnit
             if let output = devices[src.name]?.output {
                 switch output {
                 case .spikes: route = .synapse
@@ -95,14 +95,14 @@ extension PointNetwork {
                     route = .poisson(lambda: train.lambda, start: train.startStep, stop: train.stopStep)
                 case .current:
                     route = .current
-                    weightDimension = .dimensionless   // the weight scales the current
+                    weightUnit = .one   // the weight scales the current
                 case .volumeTransmitter:
                     throw PlexusError("'\(src.name)' is a \(src.model): it sends no spikes (name it as a dopamine synapse's volume_transmitter)",
                                       keyPath: path + ".source")
                 }
             }
-            let weight = try wrap(path + ".synapse.weight") { try c.synapse.weight.sampler(weightDimension, name: "weight") }
-            let delay = try wrap(path + ".synapse.delay") { try c.synapse.delay.sampler(.time, name: "delay") }
+            let weight = try wrap(path + ".synapse.weight") { try c.synapse.weight.sampler(weightUnit, name: "weight") }
+            let delay = try wrap(path + ".synapse.delay") { try c.synapse.delay.sampler(.ms, name: "delay") }
             try Self.checkNotNaN(weight, "weight", keyPath: path + ".synapse.weight")
             try Self.checkNotNaN(delay, "delay", keyPath: path + ".synapse.delay")
             if case .constant(let d) = delay {
@@ -136,7 +136,7 @@ extension PointNetwork {
                     guard let k = p.specs.firstIndex(where: { $0.name == key }) else {
                         throw PlexusError("unknown parameter '\(key)' for \(synapseModel.rawValue)\(PlexusError.didYouMean(key, p.specs.map(\.name))); known: \(p.specs.map(\.name).joined(separator: ", "))", keyPath: kp)
                     }
-                    let v = try wrap(kp) { try c.synapse.parameters[key]!.canonical(p.specs[k].dimension, name: key) }
+                    let v = try wrap(kp) { try c.synapse.parameters[key]!.value(in: p.specs[k].unit, name: key) }
                     guard v.isFinite else { throw PlexusError("\(key) = \(v) must be finite", keyPath: kp) }
                     p.values[k] = v
                 }
@@ -251,7 +251,7 @@ extension PointNetwork {
         guard c.synapse.model == "static_synapse" else {
             throw PlexusError("connections onto a volume_transmitter use static_synapse, not \(c.synapse.model)", keyPath: path + ".synapse.model")
         }
-        let delay = try wrap(path + ".synapse.delay") { try c.synapse.delay.sampler(.time, name: "delay") }
+        let delay = try wrap(path + ".synapse.delay") { try c.synapse.delay.sampler(.ms, name: "delay") }
         guard case .constant(let d) = delay else {
             throw PlexusError("connections onto a volume_transmitter take one delay, not a distribution", keyPath: path + ".synapse.delay")
         }

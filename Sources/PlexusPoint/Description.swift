@@ -27,9 +27,9 @@ public enum Distribution: Sendable, Equatable {
     /// Exponential with scale `beta` (mean), NEST's `exponential` takes beta.
     case exponential(beta: Quantity)
 
-    /// Resolves units against `dimension`, checks parameters, returns a sampler.
-    public func sampler(_ dimension: Dimension, name: String) throws -> Sampler {
-        func c(_ q: Quantity) throws -> Double { try q.canonical(dimension, name: name) }
+    /// Resolves units into `unit`, checks parameters, returns a sampler.
+    public func sampler(_ unit: PhysicalUnit, name: String) throws -> Sampler {
+        func c(_ q: Quantity) throws -> Double { try q.value(in: unit, name: name) }
         switch self {
         case .constant(let q): return .constant(try c(q))
         case .uniform(let a, let b):

@@ -198,7 +198,7 @@ extension PointNetwork {
             throw PlexusError("gap_junction weights must be one number (both directions of a junction carry the same g)",
                               keyPath: path + ".synapse.weight")
         }
-        let g = try wrap(path + ".synapse.weight") { try q.canonical(.conductance, name: "weight") }
+        let g = try wrap(path + ".synapse.weight") { try q.value(in: .nS, name: "weight") }
         guard g.isFinite, g >= 0 else {
             throw PlexusError.outOfRange("weight", g, "a gap junction's conductance must be finite and >= 0 nS",
                                          keyPath: path + ".synapse.weight")
@@ -261,7 +261,7 @@ extension PointNetwork {
         if s.useWFR {
             var ms = 1.0
             if let q = s.commInterval {
-                ms = try wrap(kp + ".wfr_comm_interval") { try q.canonical(.time, name: "wfr_comm_interval") }
+                ms = try wrap(kp + ".wfr_comm_interval") { try q.value(in: .ms, name: "wfr_comm_interval") }
             }
             try Self.checkTime(ms, "wfr_comm_interval", grid: grid, keyPath: kp + ".wfr_comm_interval")
             guard ms >= grid.h * (1 - 1e-9) else {

@@ -11,13 +11,14 @@ import PlexusCore
 /// multimeter; all can be given an initial value in a population's params (NEST's `V_m`).
 public struct StateSpec: Sendable {
     public let name: String
-    public let dimension: Dimension
+    public let unit: PhysicalUnit
     public let initialValue: Double
     public let recordable: Bool
+    public var dimension: Dimension { unit.dimension }
 
-    public init(_ name: String, _ dimension: Dimension, initial: Double, recordable: Bool = true) {
+    public init(_ name: String, _ unit: PhysicalUnit, initial: Double, recordable: Bool = true) {
         self.name = name
-        self.dimension = dimension
+        self.unit = unit
         self.initialValue = initial
         self.recordable = recordable
     }
@@ -125,9 +126,9 @@ public protocol PointNeuronModel: Sendable {
     /// State columns in storage order; hidden ones (refractory counters, solver step sizes) are
     /// `recordable: false`.
     static var state: [StateSpec] { get }
-    /// Unit of the weights this model receives: `.current` (pA), `.conductance` (nS) or
-    /// `.voltage` (mV jumps).
-    static var weightDimension: Dimension { get }
+    /// Unit of the weights this model receives: `.pA` (currents), `.nS` (conductances) or `.mV`
+    /// (voltage jumps); `.weight` where the weight is ignored.
+    static var weightUnit: PhysicalUnit { get }
     /// Whether incoming weights are ignored and each spike counts once (parrot_neuron).
     static var countsSpikes: Bool { get }
 

@@ -83,10 +83,10 @@ public final class PointNetwork {
     public init(_ experiment: PointExperiment, team: ThreadTeam) throws {
         self.experiment = experiment
         self.team = team
-        let h = try wrap("resolution") { try experiment.resolution.canonical(.time, name: "resolution") }
+        let h = try wrap("resolution") { try experiment.resolution.value(in: .ms, name: "resolution") }
         grid = try TimeGrid(resolution: h)
         try Self.checkTime(h, "resolution", grid: grid, keyPath: "resolution")
-        let duration = try wrap("duration") { try experiment.duration.canonical(.time, name: "duration") }
+        let duration = try wrap("duration") { try experiment.duration.value(in: .ms, name: "duration") }
         guard duration.isFinite, duration >= 0 else {
             throw PlexusError.outOfRange("duration", duration, "must be a finite number of ms >= 0", keyPath: "duration")
         }
@@ -124,7 +124,7 @@ public final class PointNetwork {
                     guard let v = own.params.removeValue(forKey: key) else { return value }
                     let kp = path + ".params.\(key)"
                     guard case .quantity(let q) = v else { throw PlexusError("\(key) takes one number", keyPath: kp) }
-                    let t = try wrap(kp) { try q.canonical(.time, name: key) }
+                    let t = try wrap(kp) { try q.value(in: .ms, name: key) }
                     guard t > 0, t.isFinite else { throw PlexusError.outOfRange(key, t, "must be > 0 ms", keyPath: kp) }
                     return t
                 }
@@ -192,7 +192,7 @@ public final class PointNetwork {
                 guard case .quantity(let q) = value else {
                     throw PlexusError("parameter \(key) takes one number, not a list or distribution", keyPath: kp)
                 }
-                do { params.values[k] = try q.canonical(type.parameters[k].dimension, name: key) }
+                do { params.values[k] = try q.value(in: type.parameters[k].unit, name: key) }
                 catch let e as PlexusError { throw PlexusError(e.message, keyPath: kp) }
                 guard !params.values[k].isNaN else { throw PlexusError("\(key) is NaN", keyPath: kp) }
                 // Models turn times into whole steps (t_ref) or propagators; infinity traps
@@ -201,10 +201,10 @@ public final class PointNetwork {
                     try checkTime(params.values[k], key, grid: grid, keyPath: kp, stepLimit: false)
                 }
             } else if let v = type.state.firstIndex(where: { $0.name == key && $0.recordable }) {
-                let dim = type.state[v].dimension
+                let dim = type.state[v].unit
                 let sampler: Sampler
                 switch value {
-                case .quantity(let q): sampler = .constant(try wrap(kp) { try q.canonical(dim, name: key) })
+                case .quantity(let q): sampler = .constant(try wrap(kp) { try q.value(in: dim, name: key) })
                 case .distribution(let d): sampler = try wrap(kp) { try d.sampler(dim, name: key) }
                 case .list: throw PlexusError("initial value of \(key) takes a number or a distribution", keyPath: kp)
                 }
@@ -244,7 +244,7 @@ public final class PointNetwork {
                                       keyPath: kp + ".variables")
                 }
                 if let interval {
-                    let ms = try wrap(kp + ".interval") { try interval.canonical(.time, name: "interval") }
+                    let ms = try wrap(kp + ".interval") { try interval.value(in: .ms, name: "interval") }
                     guard ms > 0, grid.isOnGrid(ms) else {
                         throw PlexusError("interval \(ms) ms must be a positive multiple of the resolution \(grid.h) ms",
                                           keyPath: kp + ".interval")

@@ -12,7 +12,7 @@ public protocol NeuronPopulation: AnyObject {
     var firstNeuron: Int { get }
     var stateNames: [String] { get }
     var recordableNames: [String] { get }
-    var weightDimension: Dimension { get }
+    var weightUnit: PhysicalUnit { get }
     var countsSpikes: Bool { get }
     /// Every parameter with its value (defaults filled in), for provenance.
     var parameters: ParameterValues { get }
@@ -54,7 +54,7 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
     var modelName: String { M.name }
     var stateNames: [String] { M.state.map(\.name) }
     var recordableNames: [String] { M.state.filter(\.recordable).map(\.name) }
-    var weightDimension: Dimension { M.weightDimension }
+    var weightUnit: PhysicalUnit { M.weightUnit }
     var countsSpikes: Bool { M.countsSpikes }
 
     func update(_ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {

@@ -96,7 +96,7 @@ extension PointNetwork {
             case .multimeter(_, let vars, let interval):
                 guard case .neuron(let ni) = info.kind else { continue }
                 let pop = neuronPopulations[ni]
-                let ms = try interval.map { try $0.canonical(.time, name: "interval") } ?? 1.0
+                let ms = try interval.map { try $0.value(in: .ms, name: "interval") } ?? 1.0
                 meters.append(Meter(population: pop, variables: vars.map { v in pop.stateNames.firstIndex(of: v)! },
                                     names: vars, interval: max(1, grid.steps(ms))))
             }

@@ -622,23 +622,23 @@ extension PointNetwork {
     /// neuron, NEST's StructuralPlasticityNode, not to the model's dynamics).
     static func takeCalcium(_ pop: inout PopulationDescription, path: String) throws -> CalciumParameters {
         var c = CalciumParameters()
-        func take(_ key: String, _ dim: Dimension) throws -> Double? {
+        func take(_ key: String, _ unit: PhysicalUnit) throws -> Double? {
             guard let v = pop.params.removeValue(forKey: key) else { return nil }
             let kp = path + ".params.\(key)"
             guard case .quantity(let q) = v else { throw PlexusError("\(key) takes one number", keyPath: kp) }
-            let x = try wrap(kp) { try q.canonical(dim, name: key) }
+            let x = try wrap(kp) { try q.value(in: unit, name: key) }
             guard x.isFinite else { throw PlexusError("\(key) = \(x) must be finite", keyPath: kp) }
             return x
         }
-        if let t = try take("tau_Ca", .time) {
+        if let t = try take("tau_Ca", .ms) {
             guard t > 0 else { throw PlexusError.outOfRange("tau_Ca", t, "must be > 0 ms", keyPath: path + ".params.tau_Ca") }
             c.tau = t
         }
-        if let b = try take("beta_Ca", .dimensionless) {
+        if let b = try take("beta_Ca", .one) {
             guard b > 0 else { throw PlexusError.outOfRange("beta_Ca", b, "must be > 0 (Ca integrates activity)", keyPath: path + ".params.beta_Ca") }
             c.beta = b
         }
-        if let a = try take("Ca", .dimensionless) {
+        if let a = try take("Ca", .one) {
             guard a >= 0 else { throw PlexusError.outOfRange("Ca", a, "must be >= 0", keyPath: path + ".params.Ca") }
             c.initial = a
         }
@@ -734,7 +734,7 @@ extension PointNetwork {
                 throw PlexusError("synaptic element '\(s.postSynapticElement)' is not defined on any population (populations.<name>.synaptic_elements)",
                                   keyPath: kp + ".post_synaptic_element")
             }
-            let d = try wrap(kp + ".delay") { try s.delay.canonical(.time, name: "delay") }
+            let d = try wrap(kp + ".delay") { try s.delay.value(in: .ms, name: "delay") }
             try Self.checkTime(d, "delay", grid: grid, keyPath: kp + ".delay")
             guard d >= grid.h * (1 - 1e-9) else {
                 throw PlexusError("delay \(d) ms is below the resolution \(grid.h) ms", keyPath: kp + ".delay")
@@ -743,7 +743,7 @@ extension PointNetwork {
             var weights: [Double] = []
             for p in neuronPops {
                 if p.countsSpikes { weights.append(1); continue }
-                let w = try wrap(kp + ".weight") { try s.weight.canonical(p.weightDimension, name: "weight") }
+                let w = try wrap(kp + ".weight") { try s.weight.value(in: p.weightUnit, name: "weight") }
                 guard w.isFinite else { throw PlexusError("weight \(w) must be finite", keyPath: kp + ".weight") }
                 weights.append(w)
             }
@@ -759,7 +759,7 @@ extension PointNetwork {
             minDelay = min(known, minD)
             maxDelay = max(maxDelay, maxD, minDelay)
         }
-        let interval = try wrap("\(root).update_interval") { try sp.updateInterval.canonical(.time, name: "update_interval") }
+        let interval = try wrap("\(root).update_interval") { try sp.updateInterval.value(in: .ms, name: "update_interval") }
         try Self.checkTime(interval, "update_interval", grid: grid, keyPath: "\(root).update_interval")
         let epochMs = Double(minDelay) * grid.h
         func checkInterval(_ ms: Double, _ key: String, _ kp: String) throws -> Int64 {
@@ -773,7 +773,7 @@ extension PointNetwork {
         let updateSteps = try checkInterval(interval, "update_interval", "\(root).update_interval")
         var recordSteps: Int64?
         if let r = sp.recordInterval {
-            let ms = try wrap("record") { try r.canonical(.time, name: "interval") }
+            let ms = try wrap("record") { try r.value(in: .ms, name: "interval") }
             try Self.checkTime(ms, "interval", grid: grid, keyPath: "record")
             recordSteps = try checkInterval(ms, "the structural recording's interval", "record")
         }

@@ -22,18 +22,18 @@ public enum Catalogue {
         }
         for (model, type) in ModelCatalog.neuronModels.sorted(by: { $0.key < $1.key }) where wanted(model, .point) {
             lines.append("\(model)  (point neuron; weights in \(Reports.unitOf(model: model, variable: "weight") ?? "pA"))")
-            for p in type.parameters { row(p.name, p.defaultValue, p.dimension.canonicalUnit, p.doc) }
+            for p in type.parameters { row(p.name, p.defaultValue, p.unit.symbol, p.doc) }
             lines.append("  recordables: \(type.state.filter(\.recordable).map(\.name).joined(separator: ", "))")
         }
         for (device, kind) in ModelCatalog.deviceModels.sorted(by: { $0.key < $1.key }) where wanted(device, .point) {
             lines.append("\(device)  (device)")
-            for p in kind.parameters { row(p.name, p.defaultValue, p.dimension.canonicalUnit, p.doc) }
+            for p in kind.parameters { row(p.name, p.defaultValue, p.unit.symbol, p.doc) }
             for l in kind.listParameters { lines.append("  \(l.name.padding(toLength: max(18, l.name.count), withPad: " ", startingAt: 0)) [list]") }
         }
         for synapse in SynapseModel.allCases where wanted(synapse.rawValue, .point) {
             let extra = synapse.needsVolumeTransmitter ? "; needs volume_transmitter" : ""
             lines.append("\(synapse.rawValue)  (synapse; weight and delay as for every synapse\(extra))")
-            for p in synapse.parameters { row(p.name, p.defaultValue, p.dimension.canonicalUnit, p.doc) }
+            for p in synapse.parameters { row(p.name, p.defaultValue, p.unit.symbol, p.doc) }
         }
         if wanted(WaveformRelaxation.synapseModel, .point) {
             lines.append("\(WaveformRelaxation.synapseModel)  (synapse; electrical coupling of hh_psc_alpha_gap neurons)")
@@ -43,17 +43,17 @@ public enum Catalogue {
         }
         for (mech, info) in MechanismCatalog.all.sorted(by: { $0.key < $1.key }) where wanted(mech, .cable) {
             lines.append("\(mech)  (cable \(info.kind == .density ? "density" : "point") mechanism) \(info.doc)")
-            for p in info.parameters { row(p.name, p.defaultValue, p.dimension.unit, p.doc) }
+            for p in info.parameters { row(p.name, p.defaultValue, p.unit.symbol, p.doc) }
             if !info.state.isEmpty { lines.append("  state: \(info.state.joined(separator: ", "))") }
         }
         for model in MassModels.all.sorted(by: { $0.name < $1.name }) where wanted(model.name, .mass) {
             lines.append("\(model.name)  (neural mass) \(model.doc)")
-            for p in model.parameters { row(p.name, p.defaultValue, "", "\(p.doc) [range \(OutputText.number(p.lo)) .. \(OutputText.number(p.hi))]") }
+            for p in model.parameters { row(p.name, p.defaultValue, p.unit.symbol, "\(p.doc) [range \(OutputText.number(p.lo)) .. \(OutputText.number(p.hi))]") }
             lines.append("  state variables: \(model.stateVariables.map(\.name).joined(separator: ", ")); variables of interest: \(model.variablesOfInterest.joined(separator: ", "))")
         }
         for coupling in MassCouplings.all where wanted(coupling.name, .mass) {
             lines.append("\(coupling.name)  (neural-mass coupling) c_i = \(coupling.doc)")
-            for p in coupling.parameters { row(p.name, p.defaultValue, "", p.doc) }
+            for p in coupling.parameters { row(p.name, p.defaultValue, p.unit.symbol, p.doc) }
         }
         if let name, shown == 0 {
             let all = ModelCatalog.allNames + SynapseModel.allCases.map(\.rawValue) + [WaveformRelaxation.synapseModel] + MechanismCatalog.all.keys.sorted()

@@ -13,13 +13,10 @@ enum Reports {
     static func unitOf(model: String, variable: String) -> String? {
         guard let type = ModelCatalog.neuronModels[model] else { return nil }
         if variable == "weight" {
-            switch type.weightDimension {
-            case .conductance: return "nS"
-            case .voltage: return "mV"
-            default: return "pA"
-            }
+            // A parrot ignores weights; they are counted as NEST's currents would be.
+            return type.weightUnit.dimension == .weight ? PhysicalUnit.pA.symbol : type.weightUnit.symbol
         }
-        return type.state.first { $0.name == variable }?.dimension.canonicalUnit
+        return type.state.first { $0.name == variable }?.unit.symbol
     }
 
     /// The report of a point run, from the simulation's results in memory.

@@ -7,18 +7,18 @@ public enum Exp2Syn: CableMechanism {
     public static let name = "exp2syn"
     public static let kind = MechanismInfo.Kind.point
     public static let doc = "two-exponential conductance synapse, g = B - A, peak = weight (µS)"
-    public static let parameters: [CableParameterSpec] = [
-        .init("tau1", 0.5, .time, "rise time constant"),
-        .init("tau2", 2, .time, "decay time constant"),
-        .init("e", 0, .voltage, "reversal potential"),
+    public static let parameters: [ParameterSpec] = [
+        .init("tau1", .ms, 0.5, "rise time constant"),
+        .init("tau2", .ms, 2, "decay time constant"),
+        .init("e", .mV, 0, "reversal potential"),
     ]
     public static let constants: [CableField] = [
-        .init("e", .voltage),
-        .init("factor", .dimensionless, "normalisation: g peaks at the weight"),
-        .init("decayA", .dimensionless, "factor of A per step"),
-        .init("decayB", .dimensionless, "factor of B per step"),
+        .init("e", .mV),
+        .init("factor", .one, "normalisation: g peaks at the weight"),
+        .init("decayA", .one, "factor of A per step"),
+        .init("decayB", .one, "factor of B per step"),
     ]
-    public static let state: [CableField] = [.init("A", .conductance), .init("B", .conductance)]
+    public static let state: [CableField] = [.init("A", .uS), .init("B", .uS)]
     public static let receivesEvents = true
     public static let coalescable = true
     /// Field indices: the constants, then the state.

@@ -10,15 +10,15 @@ public enum ExpSyn: CableMechanism {
     public static let name = "expsyn"
     public static let kind = MechanismInfo.Kind.point
     public static let doc = "conductance synapse with exponential decay; an event adds its weight (µS) to g"
-    public static let parameters: [CableParameterSpec] = [
-        .init("tau", 2, .time, "decay time constant"),
-        .init("e", 0, .voltage, "reversal potential"),
+    public static let parameters: [ParameterSpec] = [
+        .init("tau", .ms, 2, "decay time constant"),
+        .init("e", .mV, 0, "reversal potential"),
     ]
     public static let constants: [CableField] = [
-        .init("e", .voltage),
-        .init("decay", .dimensionless, "factor of g per step"),
+        .init("e", .mV),
+        .init("decay", .one, "factor of g per step"),
     ]
-    public static let state: [CableField] = [.init("g", .conductance, "conductance")]
+    public static let state: [CableField] = [.init("g", .uS, "conductance")]
     public static let receivesEvents = true
     public static let coalescable = true
     public static let folding = ConductanceFolding.perCV(g: "g", e: "e")

@@ -7,25 +7,25 @@ public enum HH: CableMechanism {
     public static let name = "hh"
     public static let kind = MechanismInfo.Kind.density
     public static let doc = "Hodgkin-Huxley squid axon channels; rates scaled by q10 = 3^((celsius - 6.3)/10)"
-    public static let parameters: [CableParameterSpec] = [
-        .init("gnabar", 0.12, .specificConductance, "maximal sodium conductance"),
-        .init("gkbar", 0.036, .specificConductance, "maximal potassium conductance"),
-        .init("gl", 0.0003, .specificConductance, "leak conductance"),
-        .init("el", -54.3, .voltage, "leak reversal potential"),
-        .init("ena", 50, .voltage, "sodium reversal potential (an ion property in NEURON and Arbor)"),
-        .init("ek", -77, .voltage, "potassium reversal potential (an ion property in NEURON and Arbor)"),
+    public static let parameters: [ParameterSpec] = [
+        .init("gnabar", .S_per_cm2, 0.12, "maximal sodium conductance"),
+        .init("gkbar", .S_per_cm2, 0.036, "maximal potassium conductance"),
+        .init("gl", .S_per_cm2, 0.0003, "leak conductance"),
+        .init("el", .mV, -54.3, "leak reversal potential"),
+        .init("ena", .mV, 50, "sodium reversal potential (an ion property in NEURON and Arbor)"),
+        .init("ek", .mV, -77, "potassium reversal potential (an ion property in NEURON and Arbor)"),
     ]
     public static let constants: [CableField] = [
-        .init("gna", .conductance, "gnabar over the instance's membrane area"),
-        .init("gk", .conductance, "gkbar over the instance's membrane area"),
-        .init("gl", .conductance, "gl over the instance's membrane area"),
-        .init("el", .voltage), .init("ena", .voltage), .init("ek", .voltage),
-        .init("q10", .dimensionless, "rate factor at the cell's temperature"),
+        .init("gna", .uS, "gnabar over the instance's membrane area"),
+        .init("gk", .uS, "gkbar over the instance's membrane area"),
+        .init("gl", .uS, "gl over the instance's membrane area"),
+        .init("el", .mV), .init("ena", .mV), .init("ek", .mV),
+        .init("q10", .one, "rate factor at the cell's temperature"),
     ]
     public static let state: [CableField] = [
-        .init("m", .dimensionless, "sodium activation"),
-        .init("h", .dimensionless, "sodium inactivation"),
-        .init("n", .dimensionless, "potassium activation"),
+        .init("m", .one, "sodium activation"),
+        .init("h", .one, "sodium inactivation"),
+        .init("n", .one, "potassium activation"),
     ]
     /// Field indices: the constants, then the state.
     enum F { static let gna = 0, gk = 1, gl = 2, el = 3, ena = 4, ek = 5, q10 = 6, m = 7, h = 8, n = 9 }

@@ -7,13 +7,13 @@ public enum IClamp: CableMechanism {
     public static let name = "iclamp"
     public static let kind = MechanismInfo.Kind.point
     public static let doc = "current clamp: amplitude (nA) from delay for duration ms"
-    public static let parameters: [CableParameterSpec] = [
-        .init("delay", 0, .time, "onset"),
-        .init("duration", .infinity, .time, "how long it stays on"),
-        .init("amplitude", 0, .current, "injected current (positive depolarises)"),
+    public static let parameters: [ParameterSpec] = [
+        .init("delay", .ms, 0, "onset"),
+        .init("duration", .ms, .infinity, "how long it stays on"),
+        .init("amplitude", .nA, 0, "injected current (positive depolarises)"),
     ]
     public static let constants: [CableField] = [
-        .init("start", .time), .init("stop", .time), .init("amplitude", .current),
+        .init("start", .ms), .init("stop", .ms), .init("amplitude", .nA),
     ]
 
     public static func validate(_ p: [Double]) throws {

@@ -9,15 +9,15 @@ public enum Ih: CableMechanism {
     public static let name = "Ih"
     public static let kind = MechanismInfo.Kind.density
     public static let doc = "HCN current (Kole et al. 2006, Hay et al. 2011): i = gIhbar m (v - ehcn), activated by hyperpolarisation"
-    public static let parameters: [CableParameterSpec] = [
-        .init("gIhbar", 0.00001, .specificConductance, "maximal conductance"),
-        .init("ehcn", -45, .voltage, "reversal potential"),
+    public static let parameters: [ParameterSpec] = [
+        .init("gIhbar", .S_per_cm2, 0.00001, "maximal conductance"),
+        .init("ehcn", .mV, -45, "reversal potential"),
     ]
     public static let constants: [CableField] = [
-        .init("g", .conductance, "gIhbar over the instance's membrane area"),
-        .init("e", .voltage),
+        .init("g", .uS, "gIhbar over the instance's membrane area"),
+        .init("e", .mV),
     ]
-    public static let state: [CableField] = [.init("m", .dimensionless, "activation")]
+    public static let state: [CableField] = [.init("m", .one, "activation")]
     enum F { static let g = 0, e = 1, m = 2 }
 
     public static func prepare(_ p: [Double], _ c: InstanceContext, into out: UnsafeMutablePointer<Double>) {

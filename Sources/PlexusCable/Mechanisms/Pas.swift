@@ -6,13 +6,13 @@ public enum Pas: CableMechanism {
     public static let name = "pas"
     public static let kind = MechanismInfo.Kind.density
     public static let doc = "passive leak, i = g (v - e)"
-    public static let parameters: [CableParameterSpec] = [
-        .init("g", 0.001, .specificConductance, "leak conductance"),
-        .init("e", -70, .voltage, "leak reversal potential"),
+    public static let parameters: [ParameterSpec] = [
+        .init("g", .S_per_cm2, 0.001, "leak conductance"),
+        .init("e", .mV, -70, "leak reversal potential"),
     ]
     public static let constants: [CableField] = [
-        .init("g", .conductance, "g over the instance's membrane area"),
-        .init("e", .voltage),
+        .init("g", .uS, "g over the instance's membrane area"),
+        .init("e", .mV),
     ]
     public static let folding = ConductanceFolding.constant(g: "g", e: "e")
 

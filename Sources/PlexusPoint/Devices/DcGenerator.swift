@@ -4,7 +4,7 @@ import PlexusCore
 public struct DcGenerator: StimulationDevice {
     public static let name = "dc_generator"
     public static let parameters: [ParameterSpec] =
-        [.init("amplitude", .current, 0, "constant current")] + ActivityWindow.parameters
+        [.init("amplitude", .pA, 0, "constant current")] + ActivityWindow.parameters
 
     /// pA
     public let amplitude: Double

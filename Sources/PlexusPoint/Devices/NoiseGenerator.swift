@@ -6,12 +6,12 @@ import PlexusCore
 public struct NoiseGenerator: StimulationDevice {
     public static let name = "noise_generator"
     public static let parameters: [ParameterSpec] = [
-        .init("mean", .current, 0, "mean of the current"),
-        .init("std", .current, 0, "standard deviation of the current"),
-        .init("dt", .time, .nan, "interval between current changes (default 10 steps, 1 ms at 0.1 ms)"),
-        .init("std_mod", .current, 0, "modulation amplitude of the standard deviation"),
-        .init("frequency", .rate, 0, "frequency of the std modulation"),
-        .init("phase", .dimensionless, 0, "phase of the std modulation in degrees"),
+        .init("mean", .pA, 0, "mean of the current"),
+        .init("std", .pA, 0, "standard deviation of the current"),
+        .init("dt", .ms, .nan, "interval between current changes (default 10 steps, 1 ms at 0.1 ms)"),
+        .init("std_mod", .pA, 0, "modulation amplitude of the standard deviation"),
+        .init("frequency", .Hz, 0, "frequency of the std modulation"),
+        .init("phase", .one, 0, "phase of the std modulation in degrees"),
     ] + ActivityWindow.parameters
 
     /// pA

@@ -5,7 +5,7 @@ import PlexusCore
 public struct PoissonGenerator: StimulationDevice {
     public static let name = "poisson_generator"
     public static let parameters: [ParameterSpec] =
-        [.init("rate", .rate, 0, "mean firing rate of each (independent) output train")] + ActivityWindow.parameters
+        [.init("rate", .Hz, 0, "mean firing rate of each (independent) output train")] + ActivityWindow.parameters
 
     /// Hz
     public let rate: Double

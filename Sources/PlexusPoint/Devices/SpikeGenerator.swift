@@ -7,8 +7,8 @@ public struct SpikeGenerator: StimulationDevice {
     public static let name = "spike_generator"
     public static let parameters: [ParameterSpec] = ActivityWindow.parameters
     public static let listParameters: [ListParameterSpec] = [
-        .init("spike_times", .time, "spike times, sorted, on the grid, > 0"),
-        .init("spike_weights", .dimensionless, "one weight multiplier per spike (default 1)"),
+        .init("spike_times", .ms, "spike times, sorted, on the grid, > 0"),
+        .init("spike_weights", .one, "one weight multiplier per spike (default 1)"),
     ]
 
     public let window: ActivityWindow

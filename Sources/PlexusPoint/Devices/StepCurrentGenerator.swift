@@ -13,12 +13,12 @@ import PlexusCore
 public struct StepCurrentGenerator: StimulationDevice {
     public static let name = "step_current_generator"
     public static let parameters: [ParameterSpec] = [
-        .init("allow_offgrid_times", .dimensionless, 0,
+        .init("allow_offgrid_times", .one, 0,
               "true (1): amplitude times between grid points move to the end of their step; false (0): refused"),
     ] + ActivityWindow.parameters
     public static let listParameters: [ListParameterSpec] = [
-        .init("amplitude_times", .time, "times at which the current changes (absolute, > 0, strictly increasing)"),
-        .init("amplitude_values", .current, "the current from each amplitude time on"),
+        .init("amplitude_times", .ms, "times at which the current changes (absolute, > 0, strictly increasing)"),
+        .init("amplitude_values", .pA, "the current from each amplitude time on"),
     ]
 
     public let window: ActivityWindow

@@ -14,12 +14,12 @@ import PlexusCore
 /// what they mean.
 public struct ListParameterSpec: Sendable {
     public let name: String
-    public let dimension: Dimension
+    public let unit: PhysicalUnit
     public let doc: String
 
-    public init(_ name: String, _ dimension: Dimension, _ doc: String = "") {
+    public init(_ name: String, _ unit: PhysicalUnit, _ doc: String = "") {
         self.name = name
-        self.dimension = dimension
+        self.unit = unit
         self.doc = doc
     }
 }
@@ -144,9 +144,9 @@ public struct GaussianNoise: Sendable {
 /// `origin + stop` (ms); `stop` may be infinite.
 public struct ActivityWindow: Sendable {
     public static let parameters: [ParameterSpec] = [
-        .init("start", .time, 0, "activation time, relative to origin"),
-        .init("stop", .time, .infinity, "deactivation time, relative to origin"),
-        .init("origin", .time, 0, "time origin of start and stop"),
+        .init("start", .ms, 0, "activation time, relative to origin"),
+        .init("stop", .ms, .infinity, "deactivation time, relative to origin"),
+        .init("origin", .ms, 0, "time origin of start and stop"),
     ]
 
     public let start: Double
@@ -207,11 +207,11 @@ public struct DeviceParameters: Sendable {
                 guard case .quantity(let q) = given[key]! else {
                     throw PlexusError("parameter \(key) takes one number", keyPath: kp)
                 }
-                let v = try wrap(kp) { try q.canonical(spec.dimension, name: key) }
+                let v = try wrap(kp) { try q.value(in: spec.unit, name: key) }
                 guard !v.isNaN else { throw PlexusError("\(key) is NaN", keyPath: kp) }
                 // Only `stop` may be infinite (never stop); other infinities reach step
                 // conversions (which trap) or the neurons' input (NaN).
-                if spec.dimension == .time {
+                if spec.unit.dimension == .time {
                     if !(key == "stop" && v == .infinity) { try PointNetwork.checkTime(v, key, grid: grid, keyPath: kp) }
                 } else if !v.isFinite {
                     throw PlexusError("\(key) must be finite, got \(v)", keyPath: kp)
@@ -222,8 +222,8 @@ public struct DeviceParameters: Sendable {
                     throw PlexusError("parameter \(key) takes a list", keyPath: kp)
                 }
                 lists[key] = try qs.enumerated().map { k, q in
-                    let v = try wrap("\(kp)[\(k)]") { try q.canonical(spec.dimension, name: key) }
-                    if spec.dimension != .time && !v.isFinite {
+                    let v = try wrap("\(kp)[\(k)]") { try q.value(in: spec.unit, name: key) }
+                    if spec.unit.dimension != .time && !v.isFinite {
                         throw PlexusError("\(key)[\(k)] must be finite, got \(v)", keyPath: "\(kp)[\(k)]")
                     }
                     return v

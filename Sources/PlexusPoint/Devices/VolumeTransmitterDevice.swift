@@ -6,7 +6,7 @@ import PlexusCore
 public struct VolumeTransmitterDevice: StimulationDevice {
     public static let name = "volume_transmitter"
     public static let parameters: [ParameterSpec] = [
-        .init("deliver_interval", .dimensionless, 1, "triggers of its dopamine synapses, every this many min delays"),
+        .init("deliver_interval", .one, 1, "triggers of its dopamine synapses, every this many min delays"),
     ]
 
     public let deliverInterval: Int64

@@ -8,36 +8,36 @@ import PlexusCore
 public struct AeifCondExp: PointNeuronModel {
     public static let name = "aeif_cond_exp"
     public static let parameters: [ParameterSpec] = [
-        .init("C_m", .capacitance, 281, "membrane capacitance"),
-        .init("V_th", .voltage, -50.4, "spike initiation threshold"),
-        .init("t_ref", .time, 0, "duration of the refractory period"),
-        .init("g_L", .conductance, 30, "leak conductance"),
-        .init("E_L", .voltage, -70.6, "leak reversal potential"),
-        .init("V_reset", .voltage, -60, "reset potential"),
-        .init("E_ex", .voltage, 0, "excitatory reversal potential"),
-        .init("E_in", .voltage, -85, "inhibitory reversal potential"),
-        .init("tau_syn_ex", .time, 0.2, "decay time of the excitatory conductance"),
-        .init("tau_syn_in", .time, 2, "decay time of the inhibitory conductance"),
-        .init("a", .conductance, 4, "subthreshold adaptation"),
-        .init("b", .current, 80.5, "spike-triggered adaptation"),
-        .init("Delta_T", .voltage, 2, "slope factor of the exponential"),
-        .init("tau_w", .time, 144, "adaptation time constant"),
-        .init("I_e", .current, 0, "constant input current"),
-        .init("V_peak", .voltage, 0, "spike detection threshold"),
-        .init("gsl_error_tol", .dimensionless, 1e-6, "error tolerance of the RKF45 solver"),
+        .init("C_m", .pF, 281, "membrane capacitance"),
+        .init("V_th", .mV, -50.4, "spike initiation threshold"),
+        .init("t_ref", .ms, 0, "duration of the refractory period"),
+        .init("g_L", .nS, 30, "leak conductance"),
+        .init("E_L", .mV, -70.6, "leak reversal potential"),
+        .init("V_reset", .mV, -60, "reset potential"),
+        .init("E_ex", .mV, 0, "excitatory reversal potential"),
+        .init("E_in", .mV, -85, "inhibitory reversal potential"),
+        .init("tau_syn_ex", .ms, 0.2, "decay time of the excitatory conductance"),
+        .init("tau_syn_in", .ms, 2, "decay time of the inhibitory conductance"),
+        .init("a", .nS, 4, "subthreshold adaptation"),
+        .init("b", .pA, 80.5, "spike-triggered adaptation"),
+        .init("Delta_T", .mV, 2, "slope factor of the exponential"),
+        .init("tau_w", .ms, 144, "adaptation time constant"),
+        .init("I_e", .pA, 0, "constant input current"),
+        .init("V_peak", .mV, 0, "spike detection threshold"),
+        .init("gsl_error_tol", .one, 1e-6, "error tolerance of the RKF45 solver"),
     ]
     public static let state: [StateSpec] = [
-        .init("V_m", .voltage, initial: -70.6),
-        .init("g_ex", .conductance, initial: 0),
-        .init("g_in", .conductance, initial: 0),
-        .init("w", .current, initial: 0),
-        .init("refractory_steps", .dimensionless, initial: 0, recordable: false),
+        .init("V_m", .mV, initial: -70.6),
+        .init("g_ex", .nS, initial: 0),
+        .init("g_in", .nS, initial: 0),
+        .init("w", .pA, initial: 0),
+        .init("refractory_steps", .one, initial: 0, recordable: false),
         // GSL's step size, kept per neuron between simulation steps (NEST's IntegrationStep_);
         // 0 means "not started": the first step tries the resolution, as NEST's init does.
-        .init("integration_step", .time, initial: 0, recordable: false),
-        .init("I_stim", .current, initial: 0, recordable: false),
+        .init("integration_step", .ms, initial: 0, recordable: false),
+        .init("I_stim", .pA, initial: 0, recordable: false),
     ]
-    public static let weightDimension = Dimension.conductance
+    public static let weightUnit = PhysicalUnit.nS
 
     static let dimension = 4   // V_m, g_ex, g_in, w: the ODE state, in NEST's order
 

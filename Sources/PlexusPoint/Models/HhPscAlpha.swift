@@ -7,17 +7,17 @@ import PlexusCore
 public struct HhPscAlpha: PointNeuronModel {
     public static let name = "hh_psc_alpha"
     public static let parameters: [ParameterSpec] = [
-        .init("t_ref", .time, 2, "minimal time between reported spikes"),
-        .init("g_Na", .conductance, 12000, "sodium peak conductance"),
-        .init("g_K", .conductance, 3600, "potassium peak conductance"),
-        .init("g_L", .conductance, 30, "leak conductance"),
-        .init("C_m", .capacitance, 100, "membrane capacitance"),
-        .init("E_Na", .voltage, 50, "sodium reversal potential"),
-        .init("E_K", .voltage, -77, "potassium reversal potential"),
-        .init("E_L", .voltage, -54.402, "leak reversal potential"),
-        .init("tau_syn_ex", .time, 0.2, "rise time of the excitatory synaptic current"),
-        .init("tau_syn_in", .time, 2, "rise time of the inhibitory synaptic current"),
-        .init("I_e", .current, 0, "constant input current"),
+        .init("t_ref", .ms, 2, "minimal time between reported spikes"),
+        .init("g_Na", .nS, 12000, "sodium peak conductance"),
+        .init("g_K", .nS, 3600, "potassium peak conductance"),
+        .init("g_L", .nS, 30, "leak conductance"),
+        .init("C_m", .pF, 100, "membrane capacitance"),
+        .init("E_Na", .mV, 50, "sodium reversal potential"),
+        .init("E_K", .mV, -77, "potassium reversal potential"),
+        .init("E_L", .mV, -54.402, "leak reversal potential"),
+        .init("tau_syn_ex", .ms, 0.2, "rise time of the excitatory synaptic current"),
+        .init("tau_syn_in", .ms, 2, "rise time of the inhibitory synaptic current"),
+        .init("I_e", .pA, 0, "constant input current"),
     ]
 
     /// NEST starts at V_m = -65 mV (not E_L) with the gates at their steady state there.
@@ -25,21 +25,21 @@ public struct HhPscAlpha: PointNeuronModel {
     static let restingGates = gatesSteadyState(restingV)
 
     public static let state: [StateSpec] = [
-        .init("V_m", .voltage, initial: restingV),
-        .init("Act_m", .dimensionless, initial: restingGates.m),
-        .init("Inact_h", .dimensionless, initial: restingGates.h),
-        .init("Act_n", .dimensionless, initial: restingGates.n),
-        .init("dI_ex", .current, initial: 0, recordable: false),
-        .init("I_syn_ex", .current, initial: 0),
-        .init("dI_in", .current, initial: 0, recordable: false),
-        .init("I_syn_in", .current, initial: 0),
-        .init("refractory_steps", .dimensionless, initial: 0, recordable: false),
+        .init("V_m", .mV, initial: restingV),
+        .init("Act_m", .one, initial: restingGates.m),
+        .init("Inact_h", .one, initial: restingGates.h),
+        .init("Act_n", .one, initial: restingGates.n),
+        .init("dI_ex", .pA, initial: 0, recordable: false),
+        .init("I_syn_ex", .pA, initial: 0),
+        .init("dI_in", .pA, initial: 0, recordable: false),
+        .init("I_syn_in", .pA, initial: 0),
+        .init("refractory_steps", .one, initial: 0, recordable: false),
         // GSL's step size, kept per neuron between simulation steps (NEST's IntegrationStep_);
         // 0 means "not started": the first step tries the resolution, as NEST's init does.
-        .init("integration_step", .time, initial: 0, recordable: false),
-        .init("I_stim", .current, initial: 0, recordable: false),
+        .init("integration_step", .ms, initial: 0, recordable: false),
+        .init("I_stim", .pA, initial: 0, recordable: false),
     ]
-    public static let weightDimension = Dimension.current
+    public static let weightUnit = PhysicalUnit.pA
 
     static let dimension = 8   // V_m, m, h, n, dI_ex, I_ex, dI_in, I_in: NEST's order
     static let control = GSLStandardControl.y(epsAbs: 1e-3, epsRel: 0)

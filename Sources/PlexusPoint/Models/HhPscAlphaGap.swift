@@ -9,18 +9,18 @@ import PlexusCore
 public struct HhPscAlphaGap: GapJunctionModel {
     public static let name = "hh_psc_alpha_gap"
     public static let parameters: [ParameterSpec] = [
-        .init("t_ref", .time, 2, "minimal time between reported spikes"),
-        .init("g_Na", .conductance, 4500, "sodium peak conductance"),
-        .init("g_Kv1", .conductance, 9, "Kv1 potassium peak conductance"),
-        .init("g_Kv3", .conductance, 9000, "Kv3 potassium peak conductance"),
-        .init("g_L", .conductance, 10, "leak conductance"),
-        .init("C_m", .capacitance, 40, "membrane capacitance"),
-        .init("E_Na", .voltage, 74, "sodium reversal potential"),
-        .init("E_K", .voltage, -90, "potassium reversal potential"),
-        .init("E_L", .voltage, -70, "leak reversal potential"),
-        .init("tau_syn_ex", .time, 0.2, "rise time of the excitatory synaptic current"),
-        .init("tau_syn_in", .time, 2, "rise time of the inhibitory synaptic current"),
-        .init("I_e", .current, 0, "constant input current"),
+        .init("t_ref", .ms, 2, "minimal time between reported spikes"),
+        .init("g_Na", .nS, 4500, "sodium peak conductance"),
+        .init("g_Kv1", .nS, 9, "Kv1 potassium peak conductance"),
+        .init("g_Kv3", .nS, 9000, "Kv3 potassium peak conductance"),
+        .init("g_L", .nS, 10, "leak conductance"),
+        .init("C_m", .pF, 40, "membrane capacitance"),
+        .init("E_Na", .mV, 74, "sodium reversal potential"),
+        .init("E_K", .mV, -90, "potassium reversal potential"),
+        .init("E_L", .mV, -70, "leak reversal potential"),
+        .init("tau_syn_ex", .ms, 0.2, "rise time of the excitatory synaptic current"),
+        .init("tau_syn_in", .ms, 2, "rise time of the inhibitory synaptic current"),
+        .init("I_e", .pA, 0, "constant input current"),
     ]
 
     /// NEST starts at this V_m (near rest, not E_L) with every gate at its steady state there.
@@ -28,21 +28,21 @@ public struct HhPscAlphaGap: GapJunctionModel {
     static let restingGates = gatesSteadyState(restingV)
 
     public static let state: [StateSpec] = [
-        .init("V_m", .voltage, initial: restingV),
-        .init("Act_m", .dimensionless, initial: restingGates.m),
-        .init("Inact_h", .dimensionless, initial: restingGates.h),
-        .init("Act_n", .dimensionless, initial: restingGates.n),
-        .init("Inact_p", .dimensionless, initial: restingGates.p),
-        .init("dI_ex", .current, initial: 0, recordable: false),
-        .init("I_syn_ex", .current, initial: 0),
-        .init("dI_in", .current, initial: 0, recordable: false),
-        .init("I_syn_in", .current, initial: 0),
-        .init("refractory_steps", .dimensionless, initial: 0, recordable: false),
+        .init("V_m", .mV, initial: restingV),
+        .init("Act_m", .one, initial: restingGates.m),
+        .init("Inact_h", .one, initial: restingGates.h),
+        .init("Act_n", .one, initial: restingGates.n),
+        .init("Inact_p", .one, initial: restingGates.p),
+        .init("dI_ex", .pA, initial: 0, recordable: false),
+        .init("I_syn_ex", .pA, initial: 0),
+        .init("dI_in", .pA, initial: 0, recordable: false),
+        .init("I_syn_in", .pA, initial: 0),
+        .init("refractory_steps", .one, initial: 0, recordable: false),
         // GSL's step size per neuron (NEST's IntegrationStep_); 0: not started, try the resolution
-        .init("integration_step", .time, initial: 0, recordable: false),
-        .init("I_stim", .current, initial: 0, recordable: false),
+        .init("integration_step", .ms, initial: 0, recordable: false),
+        .init("I_stim", .pA, initial: 0, recordable: false),
     ]
-    public static let weightDimension = Dimension.current
+    public static let weightUnit = PhysicalUnit.pA
 
     static let dimension = 9   // V_m, m, h, n, p, dI_ex, I_ex, dI_in, I_in: NEST's order
     static let control = GSLStandardControl.y(epsAbs: 1e-6, epsRel: 0)

@@ -6,29 +6,29 @@ import PlexusCore
 public struct IafCondExp: PointNeuronModel {
     public static let name = "iaf_cond_exp"
     public static let parameters: [ParameterSpec] = [
-        .init("V_th", .voltage, -55, "spike threshold"),
-        .init("V_reset", .voltage, -60, "reset potential"),
-        .init("t_ref", .time, 2, "duration of the refractory period"),
-        .init("g_L", .conductance, 16.6667, "leak conductance"),
-        .init("C_m", .capacitance, 250, "membrane capacitance"),
-        .init("E_ex", .voltage, 0, "excitatory reversal potential"),
-        .init("E_in", .voltage, -85, "inhibitory reversal potential"),
-        .init("E_L", .voltage, -70, "leak reversal potential"),
-        .init("tau_syn_ex", .time, 0.2, "decay time of the excitatory conductance"),
-        .init("tau_syn_in", .time, 2, "decay time of the inhibitory conductance"),
-        .init("I_e", .current, 0, "constant input current"),
+        .init("V_th", .mV, -55, "spike threshold"),
+        .init("V_reset", .mV, -60, "reset potential"),
+        .init("t_ref", .ms, 2, "duration of the refractory period"),
+        .init("g_L", .nS, 16.6667, "leak conductance"),
+        .init("C_m", .pF, 250, "membrane capacitance"),
+        .init("E_ex", .mV, 0, "excitatory reversal potential"),
+        .init("E_in", .mV, -85, "inhibitory reversal potential"),
+        .init("E_L", .mV, -70, "leak reversal potential"),
+        .init("tau_syn_ex", .ms, 0.2, "decay time of the excitatory conductance"),
+        .init("tau_syn_in", .ms, 2, "decay time of the inhibitory conductance"),
+        .init("I_e", .pA, 0, "constant input current"),
     ]
     public static let state: [StateSpec] = [
-        .init("V_m", .voltage, initial: -70),
-        .init("g_ex", .conductance, initial: 0),
-        .init("g_in", .conductance, initial: 0),
-        .init("refractory_steps", .dimensionless, initial: 0, recordable: false),
+        .init("V_m", .mV, initial: -70),
+        .init("g_ex", .nS, initial: 0),
+        .init("g_in", .nS, initial: 0),
+        .init("refractory_steps", .one, initial: 0, recordable: false),
         // GSL's step size, kept per neuron between simulation steps (NEST's IntegrationStep_);
         // 0 means "not started": the first step tries the resolution, as NEST's init does.
-        .init("integration_step", .time, initial: 0, recordable: false),
-        .init("I_stim", .current, initial: 0, recordable: false),
+        .init("integration_step", .ms, initial: 0, recordable: false),
+        .init("I_stim", .pA, initial: 0, recordable: false),
     ]
-    public static let weightDimension = Dimension.conductance
+    public static let weightUnit = PhysicalUnit.nS
 
     static let dimension = 3   // V_m, g_ex, g_in: the ODE state, in NEST's order
     static let control = GSLStandardControl.y(epsAbs: 1e-3, epsRel: 0)

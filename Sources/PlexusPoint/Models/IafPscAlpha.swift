@@ -8,28 +8,28 @@ import PlexusCore
 public struct IafPscAlpha: PointNeuronModel {
     public static let name = "iaf_psc_alpha"
     public static let parameters: [ParameterSpec] = [
-        .init("E_L", .voltage, -70, "resting membrane potential"),
-        .init("C_m", .capacitance, 250, "membrane capacitance"),
-        .init("tau_m", .time, 10, "membrane time constant"),
-        .init("t_ref", .time, 2, "duration of the refractory period"),
-        .init("V_th", .voltage, -55, "spike threshold"),
-        .init("V_reset", .voltage, -70, "reset potential"),
-        .init("tau_syn_ex", .time, 2, "rise time of the excitatory synaptic alpha function"),
-        .init("tau_syn_in", .time, 2, "rise time of the inhibitory synaptic alpha function"),
-        .init("I_e", .current, 0, "constant input current"),
-        .init("V_min", .voltage, -Double.infinity, "absolute lower bound of V_m"),
+        .init("E_L", .mV, -70, "resting membrane potential"),
+        .init("C_m", .pF, 250, "membrane capacitance"),
+        .init("tau_m", .ms, 10, "membrane time constant"),
+        .init("t_ref", .ms, 2, "duration of the refractory period"),
+        .init("V_th", .mV, -55, "spike threshold"),
+        .init("V_reset", .mV, -70, "reset potential"),
+        .init("tau_syn_ex", .ms, 2, "rise time of the excitatory synaptic alpha function"),
+        .init("tau_syn_in", .ms, 2, "rise time of the inhibitory synaptic alpha function"),
+        .init("I_e", .pA, 0, "constant input current"),
+        .init("V_min", .mV, -Double.infinity, "absolute lower bound of V_m"),
     ]
     public static let state: [StateSpec] = [
-        .init("V_m", .voltage, initial: -70),
-        .init("I_syn_ex", .current, initial: 0),
-        .init("I_syn_in", .current, initial: 0),
+        .init("V_m", .mV, initial: -70),
+        .init("I_syn_ex", .pA, initial: 0),
+        .init("I_syn_in", .pA, initial: 0),
         // Derivative-like second variable of each alpha kernel (NEST's dI_ex_, dI_in_), in pA/ms.
-        .init("dI_syn_ex", .dimensionless, initial: 0, recordable: false),
-        .init("dI_syn_in", .dimensionless, initial: 0, recordable: false),
-        .init("refractory_steps", .dimensionless, initial: 0, recordable: false),
-        .init("I_stim", .current, initial: 0, recordable: false),
+        .init("dI_syn_ex", .one, initial: 0, recordable: false),
+        .init("dI_syn_in", .one, initial: 0, recordable: false),
+        .init("refractory_steps", .one, initial: 0, recordable: false),
+        .init("I_stim", .pA, initial: 0, recordable: false),
     ]
-    public static let weightDimension = Dimension.current
+    public static let weightUnit = PhysicalUnit.pA
 
     let EL, Vth, Vreset, Vmin, Ie: Double
     // Membrane: P30 maps the constant current, expm1TauM = P33 - 1 (NEST adds V·expm1 + V,

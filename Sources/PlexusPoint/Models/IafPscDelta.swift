@@ -6,23 +6,23 @@ import PlexusCore
 public struct IafPscDelta: PointNeuronModel {
     public static let name = "iaf_psc_delta"
     public static let parameters: [ParameterSpec] = [
-        .init("E_L", .voltage, -70, "resting membrane potential"),
-        .init("C_m", .capacitance, 250, "membrane capacitance"),
-        .init("tau_m", .time, 10, "membrane time constant"),
-        .init("t_ref", .time, 2, "duration of the refractory period"),
-        .init("V_th", .voltage, -55, "spike threshold"),
-        .init("V_reset", .voltage, -70, "reset potential"),
-        .init("I_e", .current, 0, "constant input current"),
-        .init("V_min", .voltage, -Double.infinity, "absolute lower bound of V_m"),
-        .init("refractory_input", .dimensionless, 0, "1: spikes arriving during refractoriness are added, discounted, at its end"),
+        .init("E_L", .mV, -70, "resting membrane potential"),
+        .init("C_m", .pF, 250, "membrane capacitance"),
+        .init("tau_m", .ms, 10, "membrane time constant"),
+        .init("t_ref", .ms, 2, "duration of the refractory period"),
+        .init("V_th", .mV, -55, "spike threshold"),
+        .init("V_reset", .mV, -70, "reset potential"),
+        .init("I_e", .pA, 0, "constant input current"),
+        .init("V_min", .mV, -Double.infinity, "absolute lower bound of V_m"),
+        .init("refractory_input", .one, 0, "1: spikes arriving during refractoriness are added, discounted, at its end"),
     ]
     public static let state: [StateSpec] = [
-        .init("V_m", .voltage, initial: -70),
-        .init("refractory_steps", .dimensionless, initial: 0, recordable: false),
-        .init("I_stim", .current, initial: 0, recordable: false),
-        .init("refractory_spikes", .voltage, initial: 0, recordable: false),
+        .init("V_m", .mV, initial: -70),
+        .init("refractory_steps", .one, initial: 0, recordable: false),
+        .init("I_stim", .pA, initial: 0, recordable: false),
+        .init("refractory_spikes", .mV, initial: 0, recordable: false),
     ]
-    public static let weightDimension = Dimension.voltage
+    public static let weightUnit = PhysicalUnit.mV
 
     let EL, Vth, Vreset, Vmin, Ie, tauM: Double
     let P30, P33: Double

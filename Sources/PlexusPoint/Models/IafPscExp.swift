@@ -11,26 +11,26 @@ import PlexusCore
 public struct IafPscExp: PointNeuronModel {
     public static let name = "iaf_psc_exp"
     public static let parameters: [ParameterSpec] = [
-        .init("E_L", .voltage, -70, "resting membrane potential"),
-        .init("C_m", .capacitance, 250, "membrane capacitance"),
-        .init("tau_m", .time, 10, "membrane time constant"),
-        .init("t_ref", .time, 2, "duration of the refractory period"),
-        .init("V_th", .voltage, -55, "spike threshold"),
-        .init("V_reset", .voltage, -70, "reset potential"),
-        .init("tau_syn_ex", .time, 2, "decay time of the excitatory synaptic current"),
-        .init("tau_syn_in", .time, 2, "decay time of the inhibitory synaptic current"),
-        .init("I_e", .current, 0, "constant input current"),
-        .init("rho", .rate, 0.01, "stochastic firing intensity at threshold (used only if delta > 0)"),
-        .init("delta", .voltage, 0, "width of the stochastic threshold region (0: hard threshold)"),
+        .init("E_L", .mV, -70, "resting membrane potential"),
+        .init("C_m", .pF, 250, "membrane capacitance"),
+        .init("tau_m", .ms, 10, "membrane time constant"),
+        .init("t_ref", .ms, 2, "duration of the refractory period"),
+        .init("V_th", .mV, -55, "spike threshold"),
+        .init("V_reset", .mV, -70, "reset potential"),
+        .init("tau_syn_ex", .ms, 2, "decay time of the excitatory synaptic current"),
+        .init("tau_syn_in", .ms, 2, "decay time of the inhibitory synaptic current"),
+        .init("I_e", .pA, 0, "constant input current"),
+        .init("rho", .Hz, 0.01, "stochastic firing intensity at threshold (used only if delta > 0)"),
+        .init("delta", .mV, 0, "width of the stochastic threshold region (0: hard threshold)"),
     ]
     public static let state: [StateSpec] = [
-        .init("V_m", .voltage, initial: -70),
-        .init("I_syn_ex", .current, initial: 0),
-        .init("I_syn_in", .current, initial: 0),
-        .init("refractory_steps", .dimensionless, initial: 0, recordable: false),
-        .init("I_stim", .current, initial: 0, recordable: false),
+        .init("V_m", .mV, initial: -70),
+        .init("I_syn_ex", .pA, initial: 0),
+        .init("I_syn_in", .pA, initial: 0),
+        .init("refractory_steps", .one, initial: 0, recordable: false),
+        .init("I_stim", .pA, initial: 0, recordable: false),
     ]
-    public static let weightDimension = Dimension.current
+    public static let weightUnit = PhysicalUnit.pA
 
     let EL, Vth, Vreset, Ie: Double
     let P20, P22: Double          // constant current → V, V decay

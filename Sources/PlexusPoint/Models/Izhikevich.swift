@@ -8,22 +8,22 @@ import PlexusCore
 public struct Izhikevich: PointNeuronModel {
     public static let name = "izhikevich"
     public static let parameters: [ParameterSpec] = [
-        .init("V_th", .voltage, 30, "spike threshold"),
-        .init("I_e", .current, 0, "constant input current (enters dV/dt as mV/ms, R = 1)"),
-        .init("V_min", .voltage, -Double.greatestFiniteMagnitude, "absolute lower bound of V_m"),
-        .init("a", .dimensionless, 0.02, "time scale of the recovery variable (1/ms)"),
-        .init("b", .dimensionless, 0.2, "sensitivity of the recovery variable"),
-        .init("c", .voltage, -65, "after-spike reset value of V_m"),
-        .init("d", .voltage, 8, "after-spike increment of U_m"),
-        .init("consistent_integration", .dimensionless, 1,
+        .init("V_th", .mV, 30, "spike threshold"),
+        .init("I_e", .pA, 0, "constant input current (enters dV/dt as mV/ms, R = 1)"),
+        .init("V_min", .mV, -Double.greatestFiniteMagnitude, "absolute lower bound of V_m"),
+        .init("a", .one, 0.02, "time scale of the recovery variable (1/ms)"),
+        .init("b", .one, 0.2, "sensitivity of the recovery variable"),
+        .init("c", .mV, -65, "after-spike reset value of V_m"),
+        .init("d", .mV, 8, "after-spike increment of U_m"),
+        .init("consistent_integration", .one, 1,
               "1: forward Euler from the old values of V and U; 0: the two half steps of Izhikevich (2003)"),
     ]
     public static let state: [StateSpec] = [
-        .init("V_m", .voltage, initial: -65),
-        .init("U_m", .voltage, initial: -13),   // b · V_m at the defaults, as NEST
-        .init("I_stim", .current, initial: 0, recordable: false),
+        .init("V_m", .mV, initial: -65),
+        .init("U_m", .mV, initial: -13),   // b · V_m at the defaults, as NEST
+        .init("I_stim", .pA, initial: 0, recordable: false),
     ]
-    public static let weightDimension = Dimension.voltage
+    public static let weightUnit = PhysicalUnit.mV
 
     let Vth, Ie, Vmin, a, b, c, d: Double
     let consistent: Bool

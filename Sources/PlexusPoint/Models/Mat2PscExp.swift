@@ -9,32 +9,32 @@ import PlexusCore
 public struct Mat2PscExp: PointNeuronModel {
     public static let name = "mat2_psc_exp"
     public static let parameters: [ParameterSpec] = [
-        .init("E_L", .voltage, -70, "resting membrane potential"),
-        .init("C_m", .capacitance, 100, "membrane capacitance"),
-        .init("tau_m", .time, 5, "membrane time constant"),
-        .init("tau_syn_ex", .time, 1, "decay time of the excitatory synaptic current"),
-        .init("tau_syn_in", .time, 3, "decay time of the inhibitory synaptic current"),
-        .init("t_ref", .time, 2, "duration of absolute refractoriness (no spikes, no reset)"),
-        .init("tau_1", .time, 10, "short threshold time constant"),
-        .init("tau_2", .time, 200, "long threshold time constant"),
-        .init("alpha_1", .voltage, 37, "threshold jump on the short time scale"),
-        .init("alpha_2", .voltage, 2, "threshold jump on the long time scale"),
-        .init("omega", .voltage, -51, "resting spike threshold (absolute)"),
-        .init("I_e", .current, 0, "constant input current"),
+        .init("E_L", .mV, -70, "resting membrane potential"),
+        .init("C_m", .pF, 100, "membrane capacitance"),
+        .init("tau_m", .ms, 5, "membrane time constant"),
+        .init("tau_syn_ex", .ms, 1, "decay time of the excitatory synaptic current"),
+        .init("tau_syn_in", .ms, 3, "decay time of the inhibitory synaptic current"),
+        .init("t_ref", .ms, 2, "duration of absolute refractoriness (no spikes, no reset)"),
+        .init("tau_1", .ms, 10, "short threshold time constant"),
+        .init("tau_2", .ms, 200, "long threshold time constant"),
+        .init("alpha_1", .mV, 37, "threshold jump on the short time scale"),
+        .init("alpha_2", .mV, 2, "threshold jump on the long time scale"),
+        .init("omega", .mV, -51, "resting spike threshold (absolute)"),
+        .init("I_e", .pA, 0, "constant input current"),
     ]
     public static let state: [StateSpec] = [
-        .init("V_m", .voltage, initial: -70),
+        .init("V_m", .mV, initial: -70),
         // The effective threshold E_L + omega + V_th_alpha_1 + V_th_alpha_2, kept up to date for
         // recording; NEST derives it and ignores attempts to set it.
-        .init("V_th", .voltage, initial: -51),
-        .init("V_th_alpha_1", .voltage, initial: 0, recordable: false),
-        .init("V_th_alpha_2", .voltage, initial: 0, recordable: false),
-        .init("I_syn_ex", .current, initial: 0, recordable: false),
-        .init("I_syn_in", .current, initial: 0, recordable: false),
-        .init("refractory_steps", .dimensionless, initial: 0, recordable: false),
-        .init("I_stim", .current, initial: 0, recordable: false),
+        .init("V_th", .mV, initial: -51),
+        .init("V_th_alpha_1", .mV, initial: 0, recordable: false),
+        .init("V_th_alpha_2", .mV, initial: 0, recordable: false),
+        .init("I_syn_ex", .pA, initial: 0, recordable: false),
+        .init("I_syn_in", .pA, initial: 0, recordable: false),
+        .init("refractory_steps", .one, initial: 0, recordable: false),
+        .init("I_stim", .pA, initial: 0, recordable: false),
     ]
-    public static let weightDimension = Dimension.current
+    public static let weightUnit = PhysicalUnit.pA
 
     let EL, omega, Ie, alpha1, alpha2: Double
     let P20, P22expm1: Double     // constant current → V; e^{-h/τ_m} − 1 (NEST adds V·expm1 + V)

@@ -10,7 +10,7 @@ public struct ParrotNeuron: PointNeuronModel {
     public static let parameters: [ParameterSpec] = []
     public static let state: [StateSpec] = []
     /// Any weight unit is accepted; the value is not used.
-    public static let weightDimension = Dimension.weight
+    public static let weightUnit = PhysicalUnit.weight
     public static let countsSpikes = true
 
     public init(parameters p: ParameterValues, resolution h: Double) throws {}

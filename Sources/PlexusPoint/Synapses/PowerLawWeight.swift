@@ -12,10 +12,10 @@ struct PowerLawWeight {
 
     /// The parameters of the rule, as NEST names them, in NEST's order (after `tau_plus`).
     static let parameters: [ParameterSpec] = [
-        .init("lambda", .dimensionless, 0.01, "step size"),
-        .init("alpha", .dimensionless, 1, "asymmetry between depression and potentiation"),
-        .init("mu_plus", .dimensionless, 1, "weight dependence exponent of potentiation"),
-        .init("mu_minus", .dimensionless, 1, "weight dependence exponent of depression"),
+        .init("lambda", .one, 0.01, "step size"),
+        .init("alpha", .one, 1, "asymmetry between depression and potentiation"),
+        .init("mu_plus", .one, 1, "weight dependence exponent of potentiation"),
+        .init("mu_minus", .one, 1, "weight dependence exponent of depression"),
         .init("Wmax", .weight, 100, "maximum weight (same sign as the weight)"),
     ]
 

@@ -31,17 +31,17 @@ struct STDPDopamineSynapse: PointSynapseModel {
     // NEST keeps the first eight as common properties of the synapse model (set by CopyModel);
     // here each connection statement is its own copy.
     static let parameters: [ParameterSpec] = [
-        .init("A_plus", .dimensionless, 1, "amplitude of the eligibility increase by a pre-post pair"),
-        .init("A_minus", .dimensionless, 1.5, "amplitude of the eligibility decrease by a post-pre pair"),
-        .init("tau_plus", .time, 20, "time constant of the presynaptic trace"),
-        .init("tau_c", .time, 1000, "time constant of the eligibility trace"),
-        .init("tau_n", .time, 200, "time constant of the dopamine trace"),
-        .init("b", .dimensionless, 0, "dopaminergic baseline concentration"),
+        .init("A_plus", .one, 1, "amplitude of the eligibility increase by a pre-post pair"),
+        .init("A_minus", .one, 1.5, "amplitude of the eligibility decrease by a post-pre pair"),
+        .init("tau_plus", .ms, 20, "time constant of the presynaptic trace"),
+        .init("tau_c", .ms, 1000, "time constant of the eligibility trace"),
+        .init("tau_n", .ms, 200, "time constant of the dopamine trace"),
+        .init("b", .one, 0, "dopaminergic baseline concentration"),
         .init("Wmin", .weight, 0, "minimum weight"),
         .init("Wmax", .weight, 200, "maximum weight"),
-        .init("Kplus", .dimensionless, 0, "initial presynaptic trace"),
-        .init("c", .dimensionless, 0, "initial eligibility trace"),
-        .init("n", .dimensionless, 0, "initial dopamine trace"),
+        .init("Kplus", .one, 0, "initial presynaptic trace"),
+        .init("c", .one, 0, "initial eligibility trace"),
+        .init("n", .one, 0, "initial dopamine trace"),
     ]
     static var readsPostHistory: Bool { true }
     static var needsVolumeTransmitter: Bool { true }

@@ -25,7 +25,7 @@ struct STDPNNSymmSynapse: PointSynapseModel {
 
     static let name = "stdp_nn_symm_synapse"
     static let parameters: [ParameterSpec] =
-        [.init("tau_plus", .time, 20, "time constant of the potentiation window")] + PowerLawWeight.parameters
+        [.init("tau_plus", .ms, 20, "time constant of the potentiation window")] + PowerLawWeight.parameters
     static var readsPostHistory: Bool { true }
 
     let tauPlus: Double

@@ -18,8 +18,8 @@ struct STDPSynapse: PointSynapseModel {
 
     static let name = "stdp_synapse"
     static let parameters: [ParameterSpec] =
-        [.init("tau_plus", .time, 20, "time constant of the presynaptic trace")] + PowerLawWeight.parameters
-        + [.init("Kplus", .dimensionless, 0, "initial presynaptic trace")]
+        [.init("tau_plus", .ms, 20, "time constant of the presynaptic trace")] + PowerLawWeight.parameters
+        + [.init("Kplus", .one, 0, "initial presynaptic trace")]
     static var readsPostHistory: Bool { true }
 
     let tauPlus, kplus0: Double

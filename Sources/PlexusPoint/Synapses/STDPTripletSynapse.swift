@@ -20,15 +20,15 @@ struct STDPTripletSynapse: PointSynapseModel {
 
     static let name = "stdp_triplet_synapse"
     static let parameters: [ParameterSpec] = [
-        .init("tau_plus", .time, 16.8, "time constant of the presynaptic pair trace"),
-        .init("tau_plus_triplet", .time, 101, "time constant of the presynaptic triplet trace"),
-        .init("Aplus", .dimensionless, 5e-10, "weight of pair potentiation"),
-        .init("Aminus", .dimensionless, 7e-3, "weight of pair depression"),
-        .init("Aplus_triplet", .dimensionless, 6.2e-3, "weight of triplet potentiation"),
-        .init("Aminus_triplet", .dimensionless, 2.3e-4, "weight of triplet depression"),
+        .init("tau_plus", .ms, 16.8, "time constant of the presynaptic pair trace"),
+        .init("tau_plus_triplet", .ms, 101, "time constant of the presynaptic triplet trace"),
+        .init("Aplus", .one, 5e-10, "weight of pair potentiation"),
+        .init("Aminus", .one, 7e-3, "weight of pair depression"),
+        .init("Aplus_triplet", .one, 6.2e-3, "weight of triplet potentiation"),
+        .init("Aminus_triplet", .one, 2.3e-4, "weight of triplet depression"),
         .init("Wmax", .weight, 100, "maximum weight (same sign as the weight)"),
-        .init("Kplus", .dimensionless, 0, "initial presynaptic pair trace"),
-        .init("Kplus_triplet", .dimensionless, 0, "initial presynaptic triplet trace"),
+        .init("Kplus", .one, 0, "initial presynaptic pair trace"),
+        .init("Kplus_triplet", .one, 0, "initial presynaptic triplet trace"),
     ]
     static var readsPostHistory: Bool { true }
 

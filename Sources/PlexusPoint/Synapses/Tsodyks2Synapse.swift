@@ -16,11 +16,11 @@ struct Tsodyks2Synapse: PointSynapseModel {
 
     static let name = "tsodyks2_synapse"
     static let parameters: [ParameterSpec] = [
-        .init("U", .dimensionless, 0.5, "utilisation increment"),
-        .init("u", .dimensionless, 0.5, "initial utilisation"),
-        .init("x", .dimensionless, 1, "initial fraction of available resources"),
-        .init("tau_rec", .time, 800, "recovery time constant"),
-        .init("tau_fac", .time, 0, "facilitation time constant (0: none)"),
+        .init("U", .one, 0.5, "utilisation increment"),
+        .init("u", .one, 0.5, "initial utilisation"),
+        .init("x", .one, 1, "initial fraction of available resources"),
+        .init("tau_rec", .ms, 800, "recovery time constant"),
+        .init("tau_fac", .ms, 0, "facilitation time constant (0: none)"),
     ]
 
     let U, u0, x0, tauRec, tauFac: Double

@@ -18,13 +18,13 @@ struct TsodyksSynapse: PointSynapseModel {
 
     static let name = "tsodyks_synapse"
     static let parameters: [ParameterSpec] = [
-        .init("U", .dimensionless, 0.5, "utilisation increment"),
-        .init("tau_psc", .time, 3, "time constant of the synaptic current (set the neuron's tau_syn to it)"),
-        .init("tau_rec", .time, 800, "recovery time constant"),
-        .init("tau_fac", .time, 0, "facilitation time constant (0: none)"),
-        .init("x", .dimensionless, 1, "initial fraction of recovered resources"),
-        .init("y", .dimensionless, 0, "initial fraction of active resources"),
-        .init("u", .dimensionless, 0, "initial utilisation"),
+        .init("U", .one, 0.5, "utilisation increment"),
+        .init("tau_psc", .ms, 3, "time constant of the synaptic current (set the neuron's tau_syn to it)"),
+        .init("tau_rec", .ms, 800, "recovery time constant"),
+        .init("tau_fac", .ms, 0, "facilitation time constant (0: none)"),
+        .init("x", .one, 1, "initial fraction of recovered resources"),
+        .init("y", .one, 0, "initial fraction of active resources"),
+        .init("u", .one, 0, "initial utilisation"),
     ]
 
     let U, tauPsc, tauRec, tauFac, x0, y0, u0: Double
