@@ -81,7 +81,7 @@ public protocol MassCoupling: Sendable {
     /// TVB's class name, e.g. `Linear`.
     static var name: String { get }
     static var doc: String { get }
-    static var parameters: [MassParameter] { get }
+    static var parameters: [ParameterSpec] { get }
 
     /// Coupling variables that enter one output (`pre` reads `x[0] ..< x[inputsPerOutput]`): 1 when
     /// each coupling variable is coupled on its own, 2 for SigmoidalJansenRit (y1 - y2).
@@ -177,6 +177,6 @@ public struct CouplingKind: RawRepresentable, CaseIterable, Hashable, Sendable {
 
     public var rawValue: String { type.name }
     public static var allCases: [CouplingKind] { MassCouplings.all.map(CouplingKind.init) }
-    public var parameters: [MassParameter] { type.parameters }
+    public var parameters: [ParameterSpec] { type.parameters }
     public func outputs(ncvar: Int) -> Int { type.outputs(ncvar: ncvar) }
 }

@@ -6,10 +6,6 @@ import PlexusCore
 // feeds validation, sweeps, `plexus models` and the provenance record. The engine owns the
 // state (structure of arrays, `x[v*stride + i]`) and calls `dfun` over ranges of regions.
 
-/// One model (or coupling) parameter as TVB declares it: dimensionless, with TVB's `domain` as
-/// its range (Core's `ParameterSpec`, the one declaration type of every engine).
-public typealias MassParameter = ParameterSpec
-
 /// One state variable: TVB's `state_variable_range` (where random initial conditions are drawn)
 /// and `state_variable_boundaries` (hard bounds the integrator clamps to after every stage).
 public struct MassStateVariable: Sendable {
@@ -34,7 +30,7 @@ public protocol MassModel: Sendable {
     /// TVB's class name, e.g. `Generic2dOscillator`.
     static var name: String { get }
     static var doc: String { get }
-    static var parameters: [MassParameter] { get }
+    static var parameters: [ParameterSpec] { get }
     static var stateVariables: [MassStateVariable] { get }
     /// TVB's `cvar`: indices of the state variables that enter the coupling (and the history).
     static var couplingVariables: [Int] { get }

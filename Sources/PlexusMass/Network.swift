@@ -70,7 +70,7 @@ public final class MassNetwork {
         modelName = M.name
         stateVariables = M.stateVariables.map(\.name)
         var notes: [String] = []
-        func resolve(_ specs: [MassParameter], _ given: [String: Double], _ path: String, _ owner: String) throws -> [Double] {
+        func resolve(_ specs: [ParameterSpec], _ given: [String: Double], _ path: String, _ owner: String) throws -> [Double] {
             var values = specs.map(\.defaultValue)
             for (k, v) in given.sorted(by: { $0.key < $1.key }) {
                 guard let idx = specs.firstIndex(where: { $0.name == k }) else {

@@ -1,9 +1,11 @@
+import PlexusCore
+
 /// TVB's `Difference`: `c_i = a * sum_j w_ij (x_j - x_i)`.
 public struct DifferenceCoupling: MassCoupling {
     public static let name = "Difference"
     public static let doc = "a * sum_j w_ij (x_j(t - tau_ij) - x_i(t))"
-    public static let parameters = [
-        MassParameter("a", 0.1, 0.0, 10.0, "Rescales the connection strength."),
+    public static let parameters: [ParameterSpec] = [
+        .init("a", 0.1, 0.0, 10.0, "Rescales the connection strength."),
     ]
     public static let tvbForm = TVBCouplingForm.sparse
     public typealias TVBPre = Float

@@ -1,11 +1,13 @@
+import PlexusCore
+
 /// TVB's `Kuramoto`: `c_i = a / ncvar * sum_j w_ij sin(x_j - x_i)`. TVB divides by `gx.shape[0]`,
 /// the number of coupling variables (1 for the Kuramoto model), not by the number of regions its
 /// docstring names.
 public struct KuramotoCoupling: MassCoupling {
     public static let name = "Kuramoto"
     public static let doc = "a / ncvar * sum_j w_ij sin(x_j(t - tau_ij) - x_i(t))"
-    public static let parameters = [
-        MassParameter("a", 1.0, 0.0, 1.0, "Rescales the connection strength."),
+    public static let parameters: [ParameterSpec] = [
+        .init("a", 1.0, 0.0, 1.0, "Rescales the connection strength."),
     ]
     public static let tvbForm = TVBCouplingForm.sparse
     public typealias TVBPre = Float

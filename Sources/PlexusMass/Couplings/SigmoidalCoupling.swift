@@ -1,31 +1,25 @@
+import PlexusCore
+
 /// TVB's `Sigmoidal`, a sigmoid after the summation:
 /// `c_i = cmin + (cmax - cmin) / (1 + exp(-a ((sum_j w_ij x_j - midpoint) / sigma)))`.
 public struct SigmoidalCoupling: MassCoupling {
     public static let name = "Sigmoidal"
     public static let doc = "cmin + (cmax - cmin) / (1 + exp(-a ((sum_j w_ij x_j(t - tau_ij) - midpoint) / sigma)))"
-    public static let parameters = [
-        MassParameter("cmin", -1.0, -1000.0, 1000.0, "Minimum of the sigmoid function"),
-        MassParameter("cmax", 1.0, -1000.0, 1000.0, "Maximum of the sigmoid function"),
-        MassParameter("midpoint", 0.0, -1000.0, 1000.0, "Midpoint of the linear portion of the sigmoid"),
-        MassParameter("a", 1.0, 0.01, 1000.0, "Scaling of sigmoidal"),
-        MassParameter("sigma", 230.0, 0.01, 1000.0, "Standard deviation of the sigmoidal"),
+    public static let parameters: [ParameterSpec] = [
+        .init("cmin", -1.0, -1000.0, 1000.0, "Minimum of the sigmoid function"),
+        .init("cmax", 1.0, -1000.0, 1000.0, "Maximum of the sigmoid function"),
+        .init("midpoint", 0.0, -1000.0, 1000.0, "Midpoint of the linear portion of the sigmoid"),
+        .init("a", 1.0, 0.01, 1000.0, "Scaling of sigmoidal"),
+        .init("sigma", 230.0, 0.01, 1000.0, "Standard deviation of the sigmoidal"),
     ]
     public static let tvbForm = TVBCouplingForm.dense
     public typealias TVBPre = Float
     public static let historyHoldsState = true
 
-    public let cmin: Double
-    public let cmax: Double
-    public let midpoint: Double
-    public let a: Double
-    public let sigma: Double
+    public let cmin, cmax, midpoint, a, sigma: Double
 
     public init(_ values: [Double], couplingVariables: Int) {
-        cmin = values[0]
-        cmax = values[1]
-        midpoint = values[2]
-        a = values[3]
-        sigma = values[4]
+        (cmin, cmax, midpoint, a, sigma) = (values[0], values[1], values[2], values[3], values[4])
     }
 
     @inlinable @inline(__always)

@@ -1,15 +1,17 @@
+import PlexusCore
+
 /// TVB's `SigmoidalJansenRit`, a sigmoid of each source's y1 - y2 before the summation:
 /// `c_i = a * sum_j w_ij (cmin + (cmax - cmin) / (1 + exp(r (midpoint - (y1_j - y2_j)))))`.
 /// Two coupling variables in, one coupling term out.
 public struct SigmoidalJansenRitCoupling: MassCoupling {
     public static let name = "SigmoidalJansenRit"
     public static let doc = "a * sum_j w_ij (cmin + (cmax - cmin) / (1 + exp(r (midpoint - (y1_j - y2_j)(t - tau_ij)))))"
-    public static let parameters = [
-        MassParameter("cmin", 0.0, -1000.0, 1000.0, "Minimum of the sigmoid function"),
-        MassParameter("cmax", 2.0 * 0.0025, -1000.0, 1000.0, "Maximum of the sigmoid function"),
-        MassParameter("midpoint", 6.0, -1000.0, 1000.0, "Midpoint of the linear portion of the sigmoid"),
-        MassParameter("r", 0.56, 0.01, 1000.0, "the steepness of the sigmoidal transformation"),
-        MassParameter("a", 1.0, 0.01, 1000.0, "Scaling of the coupling term"),
+    public static let parameters: [ParameterSpec] = [
+        .init("cmin", 0.0, -1000.0, 1000.0, "Minimum of the sigmoid function"),
+        .init("cmax", 2.0 * 0.0025, -1000.0, 1000.0, "Maximum of the sigmoid function"),
+        .init("midpoint", 6.0, -1000.0, 1000.0, "Midpoint of the linear portion of the sigmoid"),
+        .init("r", 0.56, 0.01, 1000.0, "the steepness of the sigmoidal transformation"),
+        .init("a", 1.0, 0.01, 1000.0, "Scaling of the coupling term"),
     ]
     public static let inputsPerOutput = 2
     public static func unsupported(couplingVariables: Int) -> String? {
@@ -19,18 +21,10 @@ public struct SigmoidalJansenRitCoupling: MassCoupling {
     /// y1 - y2 is float32 in TVB; the sigmoid, with its float64 parameters, is float64.
     public typealias TVBPre = Double
 
-    public let cmin: Double
-    public let cmax: Double
-    public let midpoint: Double
-    public let r: Double
-    public let a: Double
+    public let cmin, cmax, midpoint, r, a: Double
 
     public init(_ values: [Double], couplingVariables: Int) {
-        cmin = values[0]
-        cmax = values[1]
-        midpoint = values[2]
-        r = values[3]
-        a = values[4]
+        (cmin, cmax, midpoint, r, a) = (values[0], values[1], values[2], values[3], values[4])
     }
 
     @inlinable @inline(__always)

@@ -6,19 +6,19 @@ import PlexusCore
 public struct Generic2dOscillator: MassModel {
     public static let name = "Generic2dOscillator"
     public static let doc = "Generic 2D oscillator: cubic V nullcline, configurable W nullcline (TVB defaults: damped focus near V = -0.19)."
-    public static let parameters: [MassParameter] = [
-        MassParameter("tau", 1.0, 1.0, 5.0, "Time-scale hierarchy between V and W (1: none)."),
-        MassParameter("I", 0.0, -5.0, 5.0, "Baseline shift of the cubic nullcline."),
-        MassParameter("a", -2.0, -5.0, 5.0, "Vertical shift of the configurable nullcline."),
-        MassParameter("b", -10.0, -20.0, 15.0, "Linear slope of the configurable nullcline."),
-        MassParameter("c", 0.0, -10.0, 10.0, "Parabolic term of the configurable nullcline."),
-        MassParameter("d", 0.02, 0.0001, 1.0, "Temporal scale factor."),
-        MassParameter("e", 3.0, -5.0, 5.0, "Coefficient of the quadratic term of the cubic nullcline."),
-        MassParameter("f", 1.0, -5.0, 5.0, "Coefficient of the cubic term of the cubic nullcline."),
-        MassParameter("g", 0.0, -5.0, 5.0, "Coefficient of the linear term of the cubic nullcline."),
-        MassParameter("alpha", 1.0, -5.0, 5.0, "Rate of feedback from the slow variable to the fast one."),
-        MassParameter("beta", 1.0, -5.0, 5.0, "Rate of feedback from the slow variable to itself."),
-        MassParameter("gamma", 1.0, -1.0, 1.0, "Scales both I and the long-range coupling term."),
+    public static let parameters: [ParameterSpec] = [
+        .init("tau", 1.0, 1.0, 5.0, "Time-scale hierarchy between V and W (1: none)."),
+        .init("I", 0.0, -5.0, 5.0, "Baseline shift of the cubic nullcline."),
+        .init("a", -2.0, -5.0, 5.0, "Vertical shift of the configurable nullcline."),
+        .init("b", -10.0, -20.0, 15.0, "Linear slope of the configurable nullcline."),
+        .init("c", 0.0, -10.0, 10.0, "Parabolic term of the configurable nullcline."),
+        .init("d", 0.02, 0.0001, 1.0, "Temporal scale factor."),
+        .init("e", 3.0, -5.0, 5.0, "Coefficient of the quadratic term of the cubic nullcline."),
+        .init("f", 1.0, -5.0, 5.0, "Coefficient of the cubic term of the cubic nullcline."),
+        .init("g", 0.0, -5.0, 5.0, "Coefficient of the linear term of the cubic nullcline."),
+        .init("alpha", 1.0, -5.0, 5.0, "Rate of feedback from the slow variable to the fast one."),
+        .init("beta", 1.0, -5.0, 5.0, "Rate of feedback from the slow variable to itself."),
+        .init("gamma", 1.0, -1.0, 1.0, "Scales both I and the long-range coupling term."),
     ]
     public static let stateVariables = [
         MassStateVariable("V", range: (-2.0, 4.0)),

@@ -9,22 +9,22 @@ import PlexusCore
 public struct JansenRit: MassModel {
     public static let name = "JansenRit"
     public static let doc = "Jansen-Rit cortical column: pyramidal, excitatory and inhibitory interneuron PSPs."
-    public static let parameters: [MassParameter] = [
-        MassParameter("A", 3.25, 2.6, 9.75, "Maximum amplitude of EPSP [mV]."),
-        MassParameter("B", 22.0, 17.6, 110.0, "Maximum amplitude of IPSP [mV]."),
-        MassParameter("a", 0.1, 0.05, 0.15, "Reciprocal time constant of the excitatory PSP [1/ms]."),
-        MassParameter("b", 0.05, 0.025, 0.075, "Reciprocal time constant of the inhibitory PSP [1/ms]."),
-        MassParameter("v0", 5.52, 3.12, 6.0, "Firing threshold (PSP) for a 50% firing rate [mV]."),
-        MassParameter("nu_max", 0.0025, 0.00125, 0.00375, "Maximum firing rate [1/ms]."),
-        MassParameter("r", 0.56, 0.28, 0.84, "Steepness of the sigmoid [1/mV]."),
-        MassParameter("J", 135.0, 65.0, 1350.0, "Average number of synapses between populations."),
-        MassParameter("a_1", 1.0, 0.5, 1.5, "Probability of contacts in the feedback excitatory loop."),
-        MassParameter("a_2", 0.8, 0.4, 1.2, "Probability of contacts in the slow feedback excitatory loop."),
-        MassParameter("a_3", 0.25, 0.125, 0.375, "Probability of contacts in the feedback inhibitory loop."),
-        MassParameter("a_4", 0.25, 0.125, 0.375, "Probability of contacts in the slow feedback inhibitory loop."),
-        MassParameter("p_min", 0.12, 0.0, 0.12, "Minimum input firing rate (unused by dfun)."),
-        MassParameter("p_max", 0.32, 0.0, 0.32, "Maximum input firing rate (unused by dfun)."),
-        MassParameter("mu", 0.22, 0.0, 0.22, "Mean input firing rate."),
+    public static let parameters: [ParameterSpec] = [
+        .init("A", 3.25, 2.6, 9.75, "Maximum amplitude of EPSP [mV]."),
+        .init("B", 22.0, 17.6, 110.0, "Maximum amplitude of IPSP [mV]."),
+        .init("a", 0.1, 0.05, 0.15, "Reciprocal time constant of the excitatory PSP [1/ms]."),
+        .init("b", 0.05, 0.025, 0.075, "Reciprocal time constant of the inhibitory PSP [1/ms]."),
+        .init("v0", 5.52, 3.12, 6.0, "Firing threshold (PSP) for a 50% firing rate [mV]."),
+        .init("nu_max", 0.0025, 0.00125, 0.00375, "Maximum firing rate [1/ms]."),
+        .init("r", 0.56, 0.28, 0.84, "Steepness of the sigmoid [1/mV]."),
+        .init("J", 135.0, 65.0, 1350.0, "Average number of synapses between populations."),
+        .init("a_1", 1.0, 0.5, 1.5, "Probability of contacts in the feedback excitatory loop."),
+        .init("a_2", 0.8, 0.4, 1.2, "Probability of contacts in the slow feedback excitatory loop."),
+        .init("a_3", 0.25, 0.125, 0.375, "Probability of contacts in the feedback inhibitory loop."),
+        .init("a_4", 0.25, 0.125, 0.375, "Probability of contacts in the slow feedback inhibitory loop."),
+        .init("p_min", 0.12, 0.0, 0.12, "Minimum input firing rate (unused by dfun)."),
+        .init("p_max", 0.32, 0.0, 0.32, "Maximum input firing rate (unused by dfun)."),
+        .init("mu", 0.22, 0.0, 0.22, "Mean input firing rate."),
     ]
     public static let stateVariables = [
         MassStateVariable("y0", range: (-1.0, 1.0)), MassStateVariable("y1", range: (-500.0, 500.0)),

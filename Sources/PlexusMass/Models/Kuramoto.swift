@@ -5,7 +5,7 @@ import PlexusCore
 public struct Kuramoto: MassModel {
     public static let name = "Kuramoto"
     public static let doc = "Kuramoto phase oscillator (theta in rad, omega in rad/ms)."
-    public static let parameters = [MassParameter("omega", 1.0, 0.01, 200.0, "Base-line angular frequency [rad/ms].")]
+    public static let parameters: [ParameterSpec] = [.init("omega", 1.0, 0.01, 200.0, "Base-line angular frequency [rad/ms].")]
     public static let stateVariables = [MassStateVariable("theta", range: (0.0, 2 * Double.pi))]
     public static let couplingVariables = [0]
     public static let couplingTerms = 1

@@ -6,15 +6,15 @@ import PlexusCore
 public struct MontbrioPazoRoxin: MassModel {
     public static let name = "MontbrioPazoRoxin"
     public static let doc = "Montbrio-Pazo-Roxin firing-rate (r) and mean-voltage (V) model of QIF neurons."
-    public static let parameters: [MassParameter] = [
-        MassParameter("tau", 1.0, 0.001, 15.0, "Characteristic time [ms]."),
-        MassParameter("I", 0.0, -10.0, 10.0, "External current."),
-        MassParameter("Delta", 1.0, 0.0, 10.0, "Half-width of the excitability distribution."),
-        MassParameter("J", 15.0, -25.0, 25.0, "Mean synaptic weight."),
-        MassParameter("eta", -5.0, -10.0, 10.0, "Mean excitability."),
-        MassParameter("Gamma", 0.0, 0.0, 10.0, "Half-width of the synaptic weight distribution (unused by dfun)."),
-        MassParameter("cr", 1.0, 0.0, 1.0, "Weight of the coupling through r."),
-        MassParameter("cv", 0.0, 0.0, 1.0, "Weight of the coupling through V."),
+    public static let parameters: [ParameterSpec] = [
+        .init("tau", 1.0, 0.001, 15.0, "Characteristic time [ms]."),
+        .init("I", 0.0, -10.0, 10.0, "External current."),
+        .init("Delta", 1.0, 0.0, 10.0, "Half-width of the excitability distribution."),
+        .init("J", 15.0, -25.0, 25.0, "Mean synaptic weight."),
+        .init("eta", -5.0, -10.0, 10.0, "Mean excitability."),
+        .init("Gamma", 0.0, 0.0, 10.0, "Half-width of the synaptic weight distribution (unused by dfun)."),
+        .init("cr", 1.0, 0.0, 1.0, "Weight of the coupling through r."),
+        .init("cv", 0.0, 0.0, 1.0, "Weight of the coupling through V."),
     ]
     public static let stateVariables = [
         MassStateVariable("r", range: (0.0, 2.0), lower: 0.0, upper: .infinity),

@@ -6,16 +6,16 @@ import PlexusCore
 public struct ReducedWongWang: MassModel {
     public static let name = "ReducedWongWang"
     public static let doc = "Reduced Wong-Wang: one NMDA gating variable S per region (Deco et al. 2013)."
-    public static let parameters: [MassParameter] = [
-        MassParameter("a", 0.270, 0.0, 0.270, "[n/C] Input gain parameter."),
-        MassParameter("b", 0.108, 0.0, 1.0, "[kHz] Input shift parameter."),
-        MassParameter("d", 154.0, 0.0, 200.0, "[ms] Parameter chosen to fit numerical solutions."),
-        MassParameter("gamma", 0.641, 0.0, 1.0, "Kinetic parameter."),
-        MassParameter("tau_s", 100.0, 50.0, 150.0, "Kinetic parameter: NMDA decay time constant (ms)."),
-        MassParameter("w", 0.6, 0.0, 1.0, "Excitatory recurrence."),
-        MassParameter("J_N", 0.2609, 0.2609, 0.5, "Excitatory recurrence (nA)."),
-        MassParameter("I_o", 0.33, 0.0, 1.0, "[nA] Effective external input."),
-        MassParameter("sigma_noise", 1e-9, 0.0, 0.005, "[nA] Noise amplitude (unused by dfun; noise comes from the integrator)."),
+    public static let parameters: [ParameterSpec] = [
+        .init("a", 0.270, 0.0, 0.270, "[n/C] Input gain parameter."),
+        .init("b", 0.108, 0.0, 1.0, "[kHz] Input shift parameter."),
+        .init("d", 154.0, 0.0, 200.0, "[ms] Parameter chosen to fit numerical solutions."),
+        .init("gamma", 0.641, 0.0, 1.0, "Kinetic parameter."),
+        .init("tau_s", 100.0, 50.0, 150.0, "Kinetic parameter: NMDA decay time constant (ms)."),
+        .init("w", 0.6, 0.0, 1.0, "Excitatory recurrence."),
+        .init("J_N", 0.2609, 0.2609, 0.5, "Excitatory recurrence (nA)."),
+        .init("I_o", 0.33, 0.0, 1.0, "[nA] Effective external input."),
+        .init("sigma_noise", 1e-9, 0.0, 0.005, "[nA] Noise amplitude (unused by dfun; noise comes from the integrator)."),
     ]
     public static let stateVariables = [MassStateVariable("S", range: (0.0, 1.0), lower: 0.0, upper: 1.0)]
     public static let couplingVariables = [0]
