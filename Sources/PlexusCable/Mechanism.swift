@@ -108,22 +108,10 @@ public enum ConductanceFolding: Sendable {
 /// A cable mechanism kind. See the comment at the top of this file.
 // @registry(MechanismCatalog.mechanisms)
 public protocol CableMechanism {
-    /// NEURON's / Arbor's name (`hh`, `expsyn`).
-    static var name: String { get }
-    static var kind: MechanismInfo.Kind { get }
-    static var doc: String { get }
-    /// What a file may set, in the engine's units, with defaults.
-    static var parameters: [ParameterSpec] { get }
-    /// Per-instance constants the kernels read, derived at build by `prepare`.
-    static var constants: [CableField] { get }
-    /// State variables (probes read them as `name.state`).
-    static var state: [CableField] { get }
-    /// Point mechanisms that are synapses: connections and generators may target them.
-    static var receivesEvents: Bool { get }
-    /// Whether identical instances in one CV may be one instance (state linear in the events,
-    /// Arbor's synapse coalescing). Default: false.
-    static var coalescable: Bool { get }
-    static var folding: ConductanceFolding { get }
+    /// Everything the engine knows of the mechanism besides its kernels: one value, as Arbor's
+    /// `arb_mechanism_type` is, so that a generated mechanism can hand the engine the same
+    /// declaration from its compiled library.
+    static var info: MechanismInfo { get }
 
     /// Checks parameter values (in `parameters` order); throws a `PlexusError` saying why.
     static func validate(_ parameters: [Double]) throws
@@ -143,11 +131,15 @@ public protocol CableMechanism {
 }
 
 extension CableMechanism {
-    public static var receivesEvents: Bool { false }
-    public static var coalescable: Bool { false }
-    public static var folding: ConductanceFolding { .none }
-    public static var constants: [CableField] { [] }
-    public static var state: [CableField] { [] }
+    /// NEURON's / Arbor's name (`hh`, `expsyn`).
+    public static var name: String { info.name }
+    public static var kind: MechanismInfo.Kind { info.kind }
+    public static var parameters: [ParameterSpec] { info.parameters }
+    public static var constants: [CableField] { info.constants }
+    public static var state: [CableField] { info.state }
+    public static var receivesEvents: Bool { info.receivesEvents }
+    public static var coalescable: Bool { info.coalescable }
+    public static var folding: ConductanceFolding { info.folding }
     public static func validate(_ parameters: [Double]) throws {}
     public static func initialize(_ m: MechanismPack, _ range: Range<Int>) {}
     public static func computeCurrents(_ m: MechanismPack, _ range: Range<Int>, _ step: StepTime) {}
@@ -161,11 +153,6 @@ extension CableMechanism {
     public static func fieldIndex(_ name: String) -> Int? {
         if let i = constants.firstIndex(where: { $0.name == name }) { return i }
         return state.firstIndex { $0.name == name }.map { constants.count + $0 }
-    }
-
-    public static var info: MechanismInfo {
-        MechanismInfo(name: name, kind: kind, parameters: parameters, state: state.map(\.name), doc: doc,
-                      receivesEvents: receivesEvents)
     }
 }
 
@@ -181,17 +168,36 @@ public func cnexp(_ x: Double, _ rates: (Double, Double), _ q10: Double, _ dt: D
     return -ba + (x + ba) * padeExp(a * dt)
 }
 
-/// What the engine knows about a mechanism: kind, parameters and state variables (NEURON's and
-/// Arbor's names and defaults), as its type declares them.
+/// What the engine knows about a mechanism: its declaration (NEURON's and Arbor's names and
+/// defaults). The kernels index the fields of an instance in the order declared here: the
+/// constants, then the state.
 public struct MechanismInfo: Sendable {
     public enum Kind: Sendable { case density, point }
     public let name: String
     public let kind: Kind
-    public let parameters: [ParameterSpec]
-    public let state: [String]
     public let doc: String
-    /// Whether connections and generators may target it (synapses).
+    /// What a file may set, in the units declared, with defaults.
+    public let parameters: [ParameterSpec]
+    /// Per-instance constants the kernels read, derived at build by `prepare`.
+    public let constants: [CableField]
+    /// State variables (probes read them as `name.state`).
+    public let state: [CableField]
+    /// Point mechanisms that are synapses: connections and generators may target them.
     public let receivesEvents: Bool
+    /// Whether identical instances in one CV may be one instance (state linear in the events,
+    /// Arbor's synapse coalescing).
+    public let coalescable: Bool
+    public let folding: ConductanceFolding
+
+    public init(_ name: String, _ kind: Kind, _ doc: String, parameters: [ParameterSpec], constants: [CableField] = [],
+                state: [CableField] = [], receivesEvents: Bool = false, coalescable: Bool = false,
+                folding: ConductanceFolding = .none) {
+        self.name = name; self.kind = kind; self.doc = doc; self.parameters = parameters
+        self.constants = constants; self.state = state; self.receivesEvents = receivesEvents
+        self.coalescable = coalescable; self.folding = folding
+    }
+
+    public var stateNames: [String] { state.map(\.name) }
 }
 
 public enum MechanismCatalog {

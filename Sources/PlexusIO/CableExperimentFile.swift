@@ -187,7 +187,7 @@ public enum CableExperimentFile {
                 let variable = try pm["variable"]?.string() ?? "v"
                 if variable != "v" {
                     let parts = variable.split(separator: ".").map(String.init)
-                    guard parts.count == 2, let info = MechanismCatalog.all[parts[0]], info.state.contains(parts[1]) else {
+                    guard parts.count == 2, let info = MechanismCatalog.all[parts[0]], info.stateNames.contains(parts[1]) else {
                         throw pm["variable"]!.error(MechanismCatalog.unknownProbeVariable(variable))
                     }
                 }

@@ -44,7 +44,7 @@ public enum Catalogue {
         for (mech, info) in MechanismCatalog.all.sorted(by: { $0.key < $1.key }) where wanted(mech, .cable) {
             lines.append("\(mech)  (cable \(info.kind == .density ? "density" : "point") mechanism) \(info.doc)")
             for p in info.parameters { row(p.name, p.defaultValue, p.unit.symbol, p.doc) }
-            if !info.state.isEmpty { lines.append("  state: \(info.state.joined(separator: ", "))") }
+            if !info.state.isEmpty { lines.append("  state: \(info.stateNames.joined(separator: ", "))") }
         }
         for model in MassModels.all.sorted(by: { $0.name < $1.name }) where wanted(model.name, .mass) {
             lines.append("\(model.name)  (neural mass) \(model.doc)")

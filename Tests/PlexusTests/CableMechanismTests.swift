@@ -13,7 +13,7 @@ final class CableMechanismTests: XCTestCase {
         XCTAssertTrue(Set(["hh", "pas", "expsyn", "exp2syn", "iclamp"]).isSubset(of: names), "\(names)")
         for m in MechanismCatalog.mechanisms {
             let info = try XCTUnwrap(MechanismCatalog.all[m.name])
-            XCTAssertEqual(info.state, m.state.map(\.name))
+            XCTAssertEqual(info.stateNames, m.state.map(\.name))
             XCTAssertEqual(Set(m.parameters.map(\.name)).count, m.parameters.count, m.name)
             let fields = m.constants.map(\.name) + m.state.map(\.name)
             XCTAssertEqual(Set(fields).count, fields.count, "\(m.name): field names are unique")

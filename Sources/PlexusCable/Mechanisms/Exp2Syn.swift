@@ -4,23 +4,22 @@ import PlexusCore
 /// A' = −A/τ1, B' = −B/τ2; an event adds weight·factor to both, so that g peaks at the weight
 /// (µS). i = g (v − e).
 public enum Exp2Syn: CableMechanism {
-    public static let name = "exp2syn"
-    public static let kind = MechanismInfo.Kind.point
-    public static let doc = "two-exponential conductance synapse, g = B - A, peak = weight (µS)"
-    public static let parameters: [ParameterSpec] = [
-        .init("tau1", .ms, 0.5, "rise time constant"),
-        .init("tau2", .ms, 2, "decay time constant"),
-        .init("e", .mV, 0, "reversal potential"),
-    ]
-    public static let constants: [CableField] = [
-        .init("e", .mV),
-        .init("factor", .one, "normalisation: g peaks at the weight"),
-        .init("decayA", .one, "factor of A per step"),
-        .init("decayB", .one, "factor of B per step"),
-    ]
-    public static let state: [CableField] = [.init("A", .uS), .init("B", .uS)]
-    public static let receivesEvents = true
-    public static let coalescable = true
+    public static let info = MechanismInfo(
+        "exp2syn", .point, "two-exponential conductance synapse, g = B - A, peak = weight (µS)",
+        parameters: [
+            .init("tau1", .ms, 0.5, "rise time constant"),
+            .init("tau2", .ms, 2, "decay time constant"),
+            .init("e", .mV, 0, "reversal potential"),
+        ],
+        constants: [
+            .init("e", .mV),
+            .init("factor", .one, "normalisation: g peaks at the weight"),
+            .init("decayA", .one, "factor of A per step"),
+            .init("decayB", .one, "factor of B per step"),
+        ],
+        state: [.init("A", .uS), .init("B", .uS)],
+        receivesEvents: true,
+        coalescable: true)
     /// Field indices: the constants, then the state.
     enum F { static let e = 0, factor = 1, decayA = 2, decayB = 3, A = 4, B = 5 }
 

@@ -7,21 +7,20 @@ import PlexusCore
 /// instance of each CV is folded into the matrix assembly (one row per CV, `perCV`): in networks
 /// like busyring every CV has one, and its current then costs no separate pass.
 public enum ExpSyn: CableMechanism {
-    public static let name = "expsyn"
-    public static let kind = MechanismInfo.Kind.point
-    public static let doc = "conductance synapse with exponential decay; an event adds its weight (µS) to g"
-    public static let parameters: [ParameterSpec] = [
-        .init("tau", .ms, 2, "decay time constant"),
-        .init("e", .mV, 0, "reversal potential"),
-    ]
-    public static let constants: [CableField] = [
-        .init("e", .mV),
-        .init("decay", .one, "factor of g per step"),
-    ]
-    public static let state: [CableField] = [.init("g", .uS, "conductance")]
-    public static let receivesEvents = true
-    public static let coalescable = true
-    public static let folding = ConductanceFolding.perCV(g: "g", e: "e")
+    public static let info = MechanismInfo(
+        "expsyn", .point, "conductance synapse with exponential decay; an event adds its weight (µS) to g",
+        parameters: [
+            .init("tau", .ms, 2, "decay time constant"),
+            .init("e", .mV, 0, "reversal potential"),
+        ],
+        constants: [
+            .init("e", .mV),
+            .init("decay", .one, "factor of g per step"),
+        ],
+        state: [.init("g", .uS, "conductance")],
+        receivesEvents: true,
+        coalescable: true,
+        folding: .perCV(g: "g", e: "e"))
     /// Field indices: the constants, then the state.
     enum F { static let e = 0, decay = 1, g = 2 }
 

@@ -4,29 +4,28 @@ import PlexusCore
 /// and leak, with NEURON's units and rates; the rates are scaled by q10 = 3^((celsius − 6.3)/10).
 /// The reversal potentials are parameters here (ion properties in NEURON and Arbor).
 public enum HH: CableMechanism {
-    public static let name = "hh"
-    public static let kind = MechanismInfo.Kind.density
-    public static let doc = "Hodgkin-Huxley squid axon channels; rates scaled by q10 = 3^((celsius - 6.3)/10)"
-    public static let parameters: [ParameterSpec] = [
-        .init("gnabar", .S_per_cm2, 0.12, "maximal sodium conductance"),
-        .init("gkbar", .S_per_cm2, 0.036, "maximal potassium conductance"),
-        .init("gl", .S_per_cm2, 0.0003, "leak conductance"),
-        .init("el", .mV, -54.3, "leak reversal potential"),
-        .init("ena", .mV, 50, "sodium reversal potential (an ion property in NEURON and Arbor)"),
-        .init("ek", .mV, -77, "potassium reversal potential (an ion property in NEURON and Arbor)"),
-    ]
-    public static let constants: [CableField] = [
-        .init("gna", .uS, "gnabar over the instance's membrane area"),
-        .init("gk", .uS, "gkbar over the instance's membrane area"),
-        .init("gl", .uS, "gl over the instance's membrane area"),
-        .init("el", .mV), .init("ena", .mV), .init("ek", .mV),
-        .init("q10", .one, "rate factor at the cell's temperature"),
-    ]
-    public static let state: [CableField] = [
-        .init("m", .one, "sodium activation"),
-        .init("h", .one, "sodium inactivation"),
-        .init("n", .one, "potassium activation"),
-    ]
+    public static let info = MechanismInfo(
+        "hh", .density, "Hodgkin-Huxley squid axon channels; rates scaled by q10 = 3^((celsius - 6.3)/10)",
+        parameters: [
+            .init("gnabar", .S_per_cm2, 0.12, "maximal sodium conductance"),
+            .init("gkbar", .S_per_cm2, 0.036, "maximal potassium conductance"),
+            .init("gl", .S_per_cm2, 0.0003, "leak conductance"),
+            .init("el", .mV, -54.3, "leak reversal potential"),
+            .init("ena", .mV, 50, "sodium reversal potential (an ion property in NEURON and Arbor)"),
+            .init("ek", .mV, -77, "potassium reversal potential (an ion property in NEURON and Arbor)"),
+        ],
+        constants: [
+            .init("gna", .uS, "gnabar over the instance's membrane area"),
+            .init("gk", .uS, "gkbar over the instance's membrane area"),
+            .init("gl", .uS, "gl over the instance's membrane area"),
+            .init("el", .mV), .init("ena", .mV), .init("ek", .mV),
+            .init("q10", .one, "rate factor at the cell's temperature"),
+        ],
+        state: [
+            .init("m", .one, "sodium activation"),
+            .init("h", .one, "sodium inactivation"),
+            .init("n", .one, "potassium activation"),
+        ])
     /// Field indices: the constants, then the state.
     enum F { static let gna = 0, gk = 1, gl = 2, el = 3, ena = 4, ek = 5, q10 = 6, m = 7, h = 8, n = 9 }
 

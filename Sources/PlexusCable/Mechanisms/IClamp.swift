@@ -4,17 +4,16 @@ import PlexusCore
 /// while delay <= t < delay + duration at the step's start. Placed with `iclamp:` (or as any point
 /// mechanism); it receives no events.
 public enum IClamp: CableMechanism {
-    public static let name = "iclamp"
-    public static let kind = MechanismInfo.Kind.point
-    public static let doc = "current clamp: amplitude (nA) from delay for duration ms"
-    public static let parameters: [ParameterSpec] = [
-        .init("delay", .ms, 0, "onset"),
-        .init("duration", .ms, .infinity, "how long it stays on"),
-        .init("amplitude", .nA, 0, "injected current (positive depolarises)"),
-    ]
-    public static let constants: [CableField] = [
-        .init("start", .ms), .init("stop", .ms), .init("amplitude", .nA),
-    ]
+    public static let info = MechanismInfo(
+        "iclamp", .point, "current clamp: amplitude (nA) from delay for duration ms",
+        parameters: [
+            .init("delay", .ms, 0, "onset"),
+            .init("duration", .ms, .infinity, "how long it stays on"),
+            .init("amplitude", .nA, 0, "injected current (positive depolarises)"),
+        ],
+        constants: [
+            .init("start", .ms), .init("stop", .ms), .init("amplitude", .nA),
+        ])
 
     public static func validate(_ p: [Double]) throws {
         guard p[0].isFinite, p[1] >= 0, p[2].isFinite else {

@@ -6,18 +6,17 @@ import PlexusCore
 /// α = 0.001 · 6.43 · 11.9 · exprelr((v + 154.9)/11.9), β = 0.001 · 193 · exp(v/33.1) (1/ms); no
 /// temperature dependence. It opens below rest: the sag of a hyperpolarised cell and its rebound.
 public enum Ih: CableMechanism {
-    public static let name = "Ih"
-    public static let kind = MechanismInfo.Kind.density
-    public static let doc = "HCN current (Kole et al. 2006, Hay et al. 2011): i = gIhbar m (v - ehcn), activated by hyperpolarisation"
-    public static let parameters: [ParameterSpec] = [
-        .init("gIhbar", .S_per_cm2, 0.00001, "maximal conductance"),
-        .init("ehcn", .mV, -45, "reversal potential"),
-    ]
-    public static let constants: [CableField] = [
-        .init("g", .uS, "gIhbar over the instance's membrane area"),
-        .init("e", .mV),
-    ]
-    public static let state: [CableField] = [.init("m", .one, "activation")]
+    public static let info = MechanismInfo(
+        "Ih", .density, "HCN current (Kole et al. 2006, Hay et al. 2011): i = gIhbar m (v - ehcn), activated by hyperpolarisation",
+        parameters: [
+            .init("gIhbar", .S_per_cm2, 0.00001, "maximal conductance"),
+            .init("ehcn", .mV, -45, "reversal potential"),
+        ],
+        constants: [
+            .init("g", .uS, "gIhbar over the instance's membrane area"),
+            .init("e", .mV),
+        ],
+        state: [.init("m", .one, "activation")])
     enum F { static let g = 0, e = 1, m = 2 }
 
     public static func prepare(_ p: [Double], _ c: InstanceContext, into out: UnsafeMutablePointer<Double>) {
