@@ -138,12 +138,12 @@ final class MassBoldTests: XCTestCase {
             let b = try MassData.timeSeries("tvb/rww_bold_\(tag).csv")
             let keep = b.times.indices.filter { b.times[$0] > 20000 }
             let series = keep.flatMap { b.rows[$0] }
-            let fc = FunctionalConnectivity.pearson(series, samples: keep.count, regions: 76)
+            let fc = Correlation.matrix(series, samples: keep.count, columns: 76)
             let ref = try MassData.timeSeries("tvb/rww_bold_fc_\(tag).csv")  // header: labels; rows: 76 x 76 (%.10f)
             var err = MaxError()
             for i in 0..<76 { for j in 0..<76 { err.add(fc[i * 76 + j], ref.times.count == 76 ? ([ref.times[i]] + ref.rows[i])[j] : .nan, sample: i, region: j) } }
             XCTAssertLessThanOrEqual(err.value, 1e-9, "FC \(tag): \(err)")
-            let r = FunctionalConnectivity.fcVsSC(fc, weights: conn.weights, regions: 76)
+            let r = Correlation.fcVsSC(fc, weights: conn.weights, n: 76)
             let expected = (results[tag] as! [String: Any])["pearson_all_pairs_vs_sym_weights"] as! Double
             print("MASS FC \(tag): max |FC error| \(err.value); FC-SC r = \(r) (TVB script \(expected))")
             XCTAssertEqual(r, expected, accuracy: 1e-9)

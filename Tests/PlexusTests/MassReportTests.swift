@@ -43,7 +43,7 @@ final class MassReportTests: XCTestCase {
     func testScatterPrintsThePearsonROfFCAgainstSC() throws {
         let d = Self.data(regions: 30, samples: 200)
         // TVB's way, in the engine: FC upper triangle against (W + Wᵀ)/2, NaN pairs left out.
-        let expected = FunctionalConnectivity.fcVsSC(d.fc!.matrix, weights: d.weights!, regions: 30)
+        let expected = Correlation.fcVsSC(d.fc!.matrix, weights: d.weights!, n: 30)
         XCTAssertTrue(expected.isFinite)
         let sections = MassReport.sections(d)
         let fig = try figure("fc-sc", sections)

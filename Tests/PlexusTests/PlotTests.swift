@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import PlexusCore
 @testable import PlexusReport
 
 /// Reads an SVG the way a person reads a plot: tick labels and their positions give the axis
@@ -149,7 +150,9 @@ final class PlotTests: XCTestCase {
                 return sin(phase) + 0.1 * Double(i) * cos(Double(t))
             }
         }
-        let fc = Correlation.matrix(series)
+        let flat = (0..<200).flatMap { t in series.map { $0[t] } }   // samples x regions
+        let matrix = Correlation.matrix(flat, samples: 200, columns: 6)
+        let fc = (0..<6).map { Array(matrix[($0 * 6)..<($0 * 6 + 6)]) }
         XCTAssertEqual(fc[2][2], 1)
         XCTAssertEqual(fc[0][3], fc[3][0])
         let fig = Plots.heatmap(id: "fc", title: "FC", caption: "", values: fc, x: Axis("region"), y: Axis("region"),
@@ -174,7 +177,7 @@ final class PlotTests: XCTestCase {
         XCTAssertTrue(svg.contains(">r = 1.000 (n = 50)</text>"))
         XCTAssertEqual(Correlation.pearson([1, 2, 3], [3, 2, 1]), -1, accuracy: 1e-12)
         XCTAssertTrue(Correlation.pearson([1, 1, 1], [1, 2, 3]).isNaN)
-        XCTAssertEqual(Correlation.upperTriangle([[1, 2, 3], [2, 1, 4], [3, 4, 1]]), [2, 3, 4])
+        XCTAssertEqual(Correlation.upperTrianglePairs([1, 2, 3, 2, 1, 4, 3, 4, 1], [1, 2, 3, 2, 1, .nan, 3, 4, 1], n: 3).a, [2, 3])
     }
 
     func testSweepHeatmapOnParameterAxes() {

@@ -1,3 +1,4 @@
+import PlexusCore
 import Foundation
 
 /// The neural-mass engine's part of a run report: region time series of every monitor (a
@@ -142,13 +143,7 @@ public enum MassReport {
     /// FC against the symmetrised structural weights over the upper triangle; r over all pairs.
     static func fcVsSC(_ fc: MassReportData.FC, weights w: [Double], _ d: MassReportData, limits: Limits) -> (Figure, Double, Int) {
         let n = d.regions
-        var xs: [Double] = [], ys: [Double] = []
-        xs.reserveCapacity(n * (n - 1) / 2); ys.reserveCapacity(n * (n - 1) / 2)
-        for i in 0..<n {
-            for j in (i + 1)..<n where !fc.matrix[i * n + j].isNaN {
-                xs.append(0.5 * (w[i * n + j] + w[j * n + i])); ys.append(fc.matrix[i * n + j])
-            }
-        }
+        let (ys, xs) = Correlation.upperTrianglePairs(fc.matrix, Correlation.symmetrised(w, n: n), n: n)
         let r = Correlation.pearson(xs, ys)
         var fig = Plots.scatter(
             id: "fc-sc", title: "FC against SC (r = \(r.isFinite ? Ticks.fixed(r, decimals: 3) : "–"))",

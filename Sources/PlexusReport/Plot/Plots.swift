@@ -1,3 +1,4 @@
+import PlexusCore
 import Foundation
 
 /// Ready-made figures over plain arrays, for every engine's report: histograms, line plots,
