@@ -96,6 +96,20 @@ public struct Connectome: Sendable, Equatable {
     }
 
     /// TVB's integer delays: `rint(tract_length / speed / dt)` (round half to even), row = target.
+    /// Checks that every tract's delay in steps (`length / speed / dt`, rounded) is finite and at
+    /// most `limit`, the history a run can hold, before `integerDelays` converts them; names the
+    /// longest tract and what would fix it.
+    public func checkDelays(speed: Double, dt: Double, limit: Int) throws {
+        guard let k = tractLengths.indices.max(by: { tractLengths[$0] < tractLengths[$1] }) else { return }
+        let steps = (tractLengths[k] / speed / dt).rounded(.toNearestOrEven)
+        guard steps.isFinite, steps <= Double(limit) else {
+            let (i, j) = (k / count, k % count)
+            throw PlexusError("the longest delay, \(tractLengths[k]) mm from region \(j) (\(labels[j])) to \(i) (\(labels[i])) at \(speed) mm/ms, "
+                              + "is \(steps) steps of \(dt) ms; the history can hold \(limit) steps for \(count) regions: raise the speed or dt",
+                              keyPath: "speed")
+        }
+    }
+
     public func integerDelays(speed: Double, dt: Double) -> [Int32] {
         tractLengths.map { Int32(($0 / speed / dt).rounded(.toNearestOrEven)) }
     }

@@ -112,6 +112,7 @@ public final class MassNetwork {
         for k in e.initialHistory.keys.sorted() where M.stateIndex(k) == nil {
             throw PlexusError("\(M.name) has no state variable '\(k)'; known: \(stateVariables.joined(separator: ", "))", keyPath: "initial_history.\(k)")
         }
+        try connectome.checkDelays(speed: e.speed, dt: dt, limit: 50_000_000 / max(1, n) - 1)
         let idelays = connectome.integerDelays(speed: e.speed, dt: dt)
         delays = idelays
         let maxDelay = Int(idelays.max() ?? 0)

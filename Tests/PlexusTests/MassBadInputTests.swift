@@ -130,6 +130,21 @@ final class MassBadInputTests: XCTestCase {
         expectError({ _ = try MassNetwork(e, connectome: c) }, mentions: ["speed", "-3"])
     }
 
+    /// A delay longer than any history the run could hold (a slow speed, a long tract, or one
+    /// past Int32 steps) is refused before the history is allocated, naming the tract; it used to
+    /// wrap to a negative step count and crash in the coupling loop.
+    func testDelaysBeyondTheHistoryAreRefused() throws {
+        let c = try ConnectomeZip.read(zip("d.zip"))
+        for (speed, lengths) in [(1e-8, "0 30 40\n30 0 50\n40 50 0\n"), (3.0, "0 30 40\n30 0 1e9\n40 50 0\n")] {
+            var conn = c
+            conn.tractLengths = lengths.split(separator: "\n").flatMap { $0.split(separator: " ").map { Double($0)! } }
+            var e = MassExperiment(connectivity: .given(conn), model: MassModelDescription(name: "Generic2dOscillator"),
+                                   integrator: IntegratorDescription(dt: 0.1), duration: 10)
+            e.speed = speed
+            expectError({ _ = try MassNetwork(e, connectome: conn) }, mentions: ["speed", "longest delay", "raise the speed or dt"])
+        }
+    }
+
     func testNaNWeights() throws {
         let p = try zip { $0["weights.txt"] = "0 1.5 0\n2 nan 0.5\n0 1 3\n" }
         expectError({ _ = try ConnectomeZip.read(p) }, mentions: ["weights.txt", "nan", "column 2"], line: 2)
