@@ -193,21 +193,32 @@ public enum Provenance {
     }
 
     /// Whether the source tree had uncommitted changes when this ran (nil when git or the tree
-    /// is not available): a commit alone does not identify a binary built from a dirty tree.
+    /// is not available, or git does not answer within two seconds): a commit alone does not
+    /// identify a binary built from a dirty tree. git writes to a file, not a pipe, and is never
+    /// waited for without a deadline: a finished run must not hang on version control.
     public static var gitDirty: Bool? {
         var dir = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { dir.deleteLastPathComponent() }
         guard FileManager.default.fileExists(atPath: dir.appendingPathComponent(".git").path) else { return nil }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-git-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: out.path, contents: nil),
+              let handle = try? FileHandle(forWritingTo: out) else { return nil }
+        defer { try? handle.close(); try? FileManager.default.removeItem(at: out) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["git", "-C", dir.path, "status", "--porcelain", "--untracked-files=no"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = handle
         p.standardError = FileHandle.nullDevice
+        let finished = DispatchSemaphore(value: 0)
+        p.terminationHandler = { _ in finished.signal() }
         do { try p.run() } catch { return nil }
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? !out.isEmpty : nil
+        guard finished.wait(timeout: .now() + 2) == .success else {
+            p.terminate()
+            return nil
+        }
+        guard p.terminationStatus == 0, let text = try? Data(contentsOf: out) else { return nil }
+        return !text.isEmpty
     }
 
     /// Compares the outputs of a run folder with those of a repeated run: every file that
