@@ -41,14 +41,28 @@ public struct CVPolicy: Sendable, Equatable, Codable {
         }
     }
 
+    /// The most CVs one cell may have. Published detailed cells have 10^2 to 10^4; the limit
+    /// stops a tiny max_extent, a huge per_branch or runaway SWC coordinates from asking for
+    /// unbounded memory (or overflowing the count) before anything is allocated.
+    public static let maxCVsPerCell = 1_000_000
+
     /// The CV boundary points on `m`.
     public func boundaryPoints(_ m: CableMorphology) throws -> [MLocation] {
         var points: [MLocation] = []
-        for p in parts {
+        var cvs = 0.0
+        func count(_ n: Double, _ k: Int, _ what: @autoclosure () -> String) throws {
+            cvs += n
+            guard cvs <= Double(CVPolicy.maxCVsPerCell) else {
+                throw PlexusError("\(what()) makes more than \(CVPolicy.maxCVsPerCell) CVs on this cell (at least \(n)); "
+                                  + "use fewer CVs per branch or a larger max_extent", keyPath: parts.count > 1 ? "[\(k)]" : nil)
+            }
+        }
+        for (k, p) in parts.enumerated() {
             let cables = try p.region.cables(on: m)
             points += CVPolicy.completedBoundary(cables, m)
             switch p.kind {
             case .perBranch(let n):
+                try count(Double(n) * Double(cables.count), k, "per_branch \(n) on \(cables.count) branches")
                 for c in cables {
                     let scale = (c.dist - c.prox) * (1.0 / Double(n))
                     for i in 0..<n { points.append(MLocation(branch: c.branch, pos: c.prox + Double(i) * scale)) }
@@ -56,7 +70,9 @@ public struct CVPolicy: Sendable, Equatable, Codable {
                 }
             case .maxExtent(let ext):
                 for c in cables {
-                    let n = max(1, Int((m.length(c) * (1.0 / ext)).rounded(.up)))
+                    let cvsOnCable = (m.length(c) * (1.0 / ext)).rounded(.up)
+                    try count(cvsOnCable.isFinite ? cvsOnCable : .infinity, k, "max_extent \(ext) µm on a cable of \(m.length(c)) µm")
+                    let n = max(1, Int(cvsOnCable))
                     let scale = (c.dist - c.prox) / Double(n)
                     for i in 0..<n { points.append(MLocation(branch: c.branch, pos: c.prox + Double(i) * scale)) }
                     points.append(MLocation(branch: c.branch, pos: c.dist))

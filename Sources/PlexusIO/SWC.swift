@@ -62,6 +62,11 @@ public enum SWC {
             for k in [0, 1, 6] where nums[k] != nums[k].rounded() {
                 throw PlexusError("field \(k + 1) (\(fieldNames[k])) must be a whole number: '\(fields[k])'", file: file, line: lineNo)
             }
+            // Ids are indices: beyond Int32 they could not be stored, and converting them would
+            // overflow unchecked.
+            for k in [0, 1, 6] where abs(nums[k]) > Double(Int32.max) {
+                throw PlexusError("field \(k + 1) (\(fieldNames[k])) is out of range: '\(fields[k])'", file: file, line: lineNo)
+            }
             let r = Record(id: Int(nums[0]), tag: Int(nums[1]), x: nums[2], y: nums[3], z: nums[4], radius: nums[5], parent: Int(nums[6]), line: lineNo)
             guard r.radius >= 0 else {
                 throw PlexusError("sample \(r.id) has a negative radius \(fields[5])", file: file, line: lineNo)

@@ -75,6 +75,9 @@ final class CableInputTests: XCTestCase {
             ("non-numeric field", "1 1 0 0 0 5 -1\n2 3 10 0 zero 1 1\n", "zero", "not a number"),
             ("negative radius", "1 1 0 0 0 5 -1\n2 3 10 0 0 -1 1\n", "-1 1", "negative radius"),
             ("unknown tag", "1 1 0 0 0 5 -1\n2 9 10 0 0 1 1\n", "2 9", "unknown tag 9"),
+            // Past Int32 an id would overflow when converted (the release build does not trap).
+            ("parent out of range", "1 1 0 0 0 5 -1\n2 3 10 0 0 1 1e300\n", "1e300", "out of range"),
+            ("id out of range", "1 1 0 0 0 5 -1\n-9e18 3 10 0 0 1 1\n", "-9e18", "out of range"),
         ]
         for (name, text, needle, mention) in cases {
             let path = write("# \(name)\n" + text, "\(name.replacingOccurrences(of: " ", with: "_")).swc")
@@ -135,6 +138,17 @@ final class CableInputTests: XCTestCase {
         XCTAssertEqual(e.file, path, e.description, file: file, line: l)
         XCTAssertEqual(e.line, line(of: needle, in: yaml), e.description, file: file, line: l)
         XCTAssertTrue(e.description.contains(mentions), e.description, file: file, line: l)
+    }
+
+    /// A discretization that would need unbounded memory (a max_extent of 1e-300 µm overflowed
+    /// to one CV; per_branch 1e12 ran for ever) is refused before anything is allocated.
+    func testDiscretizationBeyondTheCVLimitIsRefused() {
+        for (policy, mention) in [("{max_extent: 1e-300 um}", "max_extent"), ("{per_branch: 1000000000000}", "per_branch"),
+                                  ("[{single: true, region: soma}, {max_extent: 1e-4 um, region: dend}]", "max_extent")] {
+            let yaml = experiment().replacingOccurrences(of: "discretization: {per_branch: 5}", with: "discretization: \(policy)")
+            assertFails(yaml, at: "discretization:", mentions: mention)
+            assertFails(yaml, at: "discretization:", mentions: "more than \(CVPolicy.maxCVsPerCell) CVs")
+        }
     }
 
     func testValidExperimentRuns() {
