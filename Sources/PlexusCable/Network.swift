@@ -228,10 +228,7 @@ public final class CableNetwork: @unchecked Sendable {
         description = desc
         guard threads >= 1 else { throw PlexusError("threads must be at least 1") }
         grid = try TimeGrid(resolution: desc.resolution)
-        guard desc.duration.isFinite, desc.duration >= 0 else {
-            throw PlexusError.outOfRange("duration", desc.duration, "must be a time >= 0 ms", keyPath: "duration")
-        }
-        totalSteps = grid.steps(desc.duration)
+        totalSteps = try grid.wholeSteps(desc.duration, "duration", keyPath: "duration")
         let dt = grid.h
         // Populations -> gids.
         var kindOfGid: [Int] = []

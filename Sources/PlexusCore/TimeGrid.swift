@@ -21,6 +21,23 @@ public struct TimeGrid: Sendable, Equatable, Codable {
         return abs(s - s.rounded()) <= 1e-9 * max(1, abs(s))
     }
 
+    /// The number of steps in a run of `ms`: refused unless finite, >= 0, a whole number of steps
+    /// (within rounding noise) and at most 2^53 steps, so that no engine rounds a duration
+    /// silently or overflows its step counter.
+    public func wholeSteps(_ ms: Double, _ name: String, keyPath: String) throws -> Int64 {
+        guard ms.isFinite, ms >= 0 else {
+            throw PlexusError.outOfRange(name, ms, "must be a time >= 0 ms", keyPath: keyPath)
+        }
+        guard ms / h <= 9_007_199_254_740_992 else {
+            throw PlexusError("\(name) = \(ms) ms is \(ms / h) steps of \(h) ms; at most 2^53 steps fit: use a larger resolution", keyPath: keyPath)
+        }
+        guard isOnGrid(ms) else {
+            let below = time(Int64((ms / h).rounded(.down))), above = time(Int64((ms / h).rounded(.up)))
+            throw PlexusError("\(name) = \(ms) ms is not a whole number of steps of \(h) ms (\(below) or \(above) ms would be)", keyPath: keyPath)
+        }
+        return steps(ms)
+    }
+
     /// Time in ms at the end of step `s` (the stamp of events that happened during it).
     @inlinable public func endTime(ofStep s: Int64) -> Double { time(s + 1) }
 

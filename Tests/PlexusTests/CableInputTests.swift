@@ -151,6 +151,14 @@ final class CableInputTests: XCTestCase {
         }
     }
 
+    /// A duration off the time grid was rounded silently; one of more than 2^53 steps overflowed.
+    func testDurationMustBeWholeStepsOfTheResolution() {
+        assertFails(experiment().replacingOccurrences(of: "duration: 10 ms", with: "duration: 10.01 ms"),
+                    at: "duration:", mentions: "not a whole number of steps of 0.025 ms (10.0 or 10.025 ms would be)")
+        assertFails(experiment().replacingOccurrences(of: "resolution: 0.025 ms", with: "resolution: 1e-300 ms"),
+                    at: "duration:", mentions: "at most 2^53 steps")
+    }
+
     func testValidExperimentRuns() {
         XCTAssertNil(userError(experiment()))
     }
