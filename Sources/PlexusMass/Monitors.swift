@@ -134,11 +134,17 @@ final class MonitorRecorder: @unchecked Sendable {
             guard d.period.isFinite, s >= 1, s < 1e12 else {
                 throw PlexusError("period \(d.period) ms is shorter than the step dt = \(dt) ms", keyPath: "period")
             }
+            // A period off the grid would be sampled at the rounded one while the record says
+            // otherwise.
+            guard try TimeGrid(resolution: dt).isOnGrid(d.period) else {
+                throw PlexusError("period \(d.period) ms is not a whole number of steps of dt = \(dt) ms (\(s * dt) ms would be)", keyPath: "period")
+            }
             istep = Int(s)
         }
         samples = steps / istep
         data = Storage(repeating: 0, count: max(1, samples * nv * n))
         acc = Storage(repeating: 0, count: nv * n)
+        try MonitorRecorder.validate(d)
         switch d.kind {
         case .bold:
             interimIstep = Int((4.0 / dt).rounded(.toNearestOrEven))
@@ -166,6 +172,39 @@ final class MonitorRecorder: @unchecked Sendable {
             stock = Storage(repeating: 0, count: 1)
             balloon = Storage(repeating: 0, count: 1)
             bk = (0, 0, 0)
+        }
+    }
+
+    /// The haemodynamic parameters, before they make a bold.csv of NaN: finite, the time
+    /// constants positive, and a Volterra kernel that oscillates (1/tau_f > 1/(4 tau_s²), else
+    /// its frequency is imaginary).
+    static func validate(_ d: MonitorDescription) throws {
+        func check(_ group: String, _ values: [(String, Double)], positive: Set<String>) throws {
+            for (name, v) in values {
+                guard v.isFinite, !positive.contains(name) || v > 0 else {
+                    throw PlexusError.outOfRange(name, v, positive.contains(name) ? "must be a finite number > 0" : "must be finite",
+                                                 keyPath: "\(group).\(name)")
+                }
+            }
+        }
+        switch d.kind {
+        case .bold:
+            let k = d.volterra
+            try check("kernel", [("tau_s", k.tau_s), ("tau_f", k.tau_f), ("k_1", k.k_1), ("V_0", k.V_0), ("length", k.length)],
+                      positive: ["tau_s", "tau_f", "length"])
+            guard 1 / k.tau_f > 1 / (4 * k.tau_s * k.tau_s) else {
+                throw PlexusError("the Volterra kernel needs 1/tau_f > 1/(4 tau_s^2) (its frequency is the square root of the difference); "
+                                  + "tau_s = \(k.tau_s), tau_f = \(k.tau_f)", keyPath: "kernel.tau_f")
+            }
+        case .balloon:
+            let b = d.balloon
+            try check("params", [("tau_s", b.tau_s), ("tau_f", b.tau_f), ("tau_o", b.tau_o), ("alpha", b.alpha), ("TE", b.TE),
+                                 ("V0", b.V0), ("E0", b.E0), ("epsilon", b.epsilon), ("nu_0", b.nu_0), ("r_0", b.r_0)],
+                      positive: ["tau_s", "tau_f", "tau_o", "alpha", "TE", "E0", "epsilon"])
+            guard b.E0 < 1 else {
+                throw PlexusError.outOfRange("E0", b.E0, "is the resting oxygen extraction fraction: must be in (0, 1)", keyPath: "params.E0")
+            }
+        default: break
         }
     }
 

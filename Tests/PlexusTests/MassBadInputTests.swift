@@ -197,6 +197,13 @@ final class MassBadInputTests: XCTestCase {
             (base + "monitors: [{type: tavg}]\n", "tavg", ["needs a period"], 6),
             (base + "monitors: [{type: raw, variables: [X]}]\n", "X", ["no state variable 'X'", "monitors[0].variables"], 6),
             (base + "initial_history: {V: [1, 2]}\n", "V", ["2 initial values for 3 regions"], 6),
+            // A period off the grid was sampled at the rounded period while the record said otherwise.
+            (base + "monitors: [{type: temporal_average, period: 0.15 ms}]\n", "period", ["not a whole number of steps", "monitors[0].period"], 6),
+            // Haemodynamic parameters that would fill bold.csv with NaN, or run with exit 0 on nonsense.
+            (base + "monitors:\n  - {type: bold, period: 2 ms, kernel: {tau_s: .nan}}\n", "tau_s", ["monitors[0].kernel.tau_s", "finite"], 7),
+            (base + "monitors:\n  - {type: bold, period: 2 ms, kernel: {tau_s: 0.1}}\n", "tau_s", ["1/tau_f > 1/(4 tau_s^2)"], 7),
+            (base + "monitors:\n  - {type: balloon, period: 2 ms, params: {tau_s: -1}}\n", "tau_s", ["monitors[0].params.tau_s", "> 0"], 7),
+            (base + "monitors:\n  - {type: balloon, period: 2 ms, params: {E0: 1.5}}\n", "E0", ["oxygen extraction fraction"], 7),
         ]
         for (k, (yaml, _, mentions, line)) in cases.enumerated() {
             let f = dir.write("case\(k).yaml", yaml)
