@@ -12,6 +12,8 @@ public struct ExperimentSource {
     public let lines: [String: Int]
     /// The file's `description:`, when it is text.
     public let description: String?
+    /// Whether the file has a `sweep:` section (a parameter exploration, run by `plexus sweep`).
+    public let hasSweep: Bool
 
     /// Composes `text` (syntax errors name the line); `file` names it in errors and is where paths
     /// in it are relative to.
@@ -30,6 +32,7 @@ public struct ExperimentSource {
             engine = .point
         }
         description = top.first { $0.0 == "description" }.flatMap { if case .scalar(let s) = $0.1.node { return s.string } else { return nil } }
+        hasSweep = top.contains { $0.0 == "sweep" }
         lines = ExperimentFile.lineIndex(root)
     }
 

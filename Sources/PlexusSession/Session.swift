@@ -70,6 +70,11 @@ public enum Session {
     @discardableResult
     public static func run(_ request: RunRequest) throws -> RunOutcome {
         let ctx = try RunContext(request)
+        guard !ctx.source.hasSweep else {
+            // Running only the base point would look like a finished exploration.
+            throw ctx.locate(PlexusError("this file explores parameters (sweep:): run it with `plexus sweep \(ctx.file)`, "
+                                         + "or remove the sweep section to simulate the base point once", file: ctx.file, keyPath: "sweep"))
+        }
         let record = try runner(for: ctx.engine).run(ctx)
         return RunOutcome(directory: ctx.outDir, record: record)
     }
@@ -121,8 +126,15 @@ struct RunContext {
             }
             text = decoded
         }
+        guard request.threads >= 1 else {
+            throw PlexusError.outOfRange("threads", Double(request.threads), "must be at least 1")
+        }
         source = try ExperimentSource(text, file: file)
         outDir = request.out ?? "runs/\(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)"
+        guard !outDir.trimmingCharacters(in: .whitespaces).isEmpty else {
+            // An empty name would write into the current folder, among whatever is there.
+            throw PlexusError("the output folder name is empty; name a folder (--out runs/x)")
+        }
     }
 
     var file: String { source.file }
