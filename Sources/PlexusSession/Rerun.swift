@@ -21,9 +21,19 @@ extension Session {
     public static func rerun(directory: String, threads: Int? = nil, keep: Bool = false,
                              started: (String) -> Void = { _ in }) throws -> RerunOutcome {
         let (record, _) = try RunFolder.readRecord(directory)
+        let recordPath = URL(fileURLWithPath: directory).appendingPathComponent(RunFolder.recordFile).path
         let file = record.experimentFile
+        // The record is checked like a new file: it may have been edited or damaged since.
+        guard record.threads >= 1 || threads != nil else {
+            throw PlexusError("threads = \(record.threads) is out of range: must be at least 1 (give --threads to override)",
+                              file: recordPath, keyPath: "threads")
+        }
         // The experiment as it was: its text from the record, else the file if unchanged.
         var text = record.experimentYAML
+        if let recorded = text, SHA256.hex(Array(recorded.utf8)) != record.experimentSHA256 {
+            throw PlexusError("the recorded experiment text does not match the recorded experiment_sha256: the record was edited or damaged",
+                              file: recordPath, keyPath: "experiment_yaml")
+        }
         if text == nil {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw PlexusError("provenance.json has no experiment text and the experiment file is gone", file: file)
@@ -50,7 +60,13 @@ extension Session {
         // The recorded text, read as if it were the file: paths it names relative to itself
         // (SWC files, connectomes) resolve as they did.
         let request = RunRequest(file: file, text: text, out: out, threads: n, seed: record.seed, quiet: true, noReport: true)
-        if record.command == .sweep { try sweep(request) } else { try run(request) }
+        do {
+            if record.command == .sweep { try sweep(request) } else { try run(request) }
+        } catch var e as PlexusError where e.file == file && record.experimentYAML != nil {
+            // Lines refer to the recorded copy, which the file may no longer match.
+            e.message = "in the experiment recorded in \(recordPath) (experiment_yaml, a copy of this file at the run): " + e.message
+            throw e
+        }
         return RerunOutcome(notes: notes, comparisons: try Provenance.compareOutputs(original: directory, rerun: out),
                             directory: out, seconds: ResourceUsage.now() - t0)
     }

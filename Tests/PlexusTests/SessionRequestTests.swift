@@ -28,4 +28,32 @@ final class SessionRequestTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("threads"), "\(e)")
         }
     }
+
+    /// rerun reads provenance.json like a new file: a damaged record is named, not trusted.
+    func testRerunRefusesAnEditedOrDamagedRecord() throws {
+        let folder = temporaryFolder()
+        let run = folder.file("run").path
+        try Session.run(RunRequest(file: Repo.file("examples/single_neuron.yaml").path, out: run, quiet: true, noReport: true))
+        let recordURL = folder.file("run/provenance.json")
+        let original = try Data(contentsOf: recordURL)
+        func edited(_ change: (inout [String: Any]) -> Void) throws {
+            var json = try JSONSerialization.jsonObject(with: original) as! [String: Any]
+            change(&json)
+            try JSONSerialization.data(withJSONObject: json).write(to: recordURL)
+        }
+        XCTAssertTrue(try Session.rerun(directory: run).identical)
+        try edited { $0["threads"] = 0 }
+        XCTAssertThrowsError(try Session.rerun(directory: run)) { e in
+            XCTAssertEqual((e as? PlexusError)?.file, recordURL.path)
+            XCTAssertEqual((e as? PlexusError)?.keyPath, "threads")
+        }
+        try edited { $0["experiment_yaml"] = ($0["experiment_yaml"] as! String).replacingOccurrences(of: "duration: ", with: "duration:: ") }
+        XCTAssertThrowsError(try Session.rerun(directory: run)) { e in
+            XCTAssertTrue("\(e)".contains("does not match the recorded experiment_sha256"), "\(e)")
+        }
+        try edited { $0["seed"] = "abc" }
+        XCTAssertThrowsError(try Session.rerun(directory: run)) { e in
+            XCTAssertTrue("\(e)".contains("seed"), "\(e)")
+        }
+    }
 }
