@@ -9,13 +9,16 @@ public struct RunOutput {
     public let directory: URL
     public private(set) var written: [URL] = []
 
-    public init(directory: String) throws {
+    /// Opens `directory` for writing; `newRun` retires a previous run there first (see
+    /// `RunFolder.retire`), which a rebuilt report must not do.
+    public init(directory: String, newRun: Bool = false) throws {
         self.directory = URL(fileURLWithPath: directory)
         do {
             try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         } catch {
             throw PlexusError("cannot create the output folder: \(error.localizedDescription)", file: directory)
         }
+        if newRun { try RunFolder.retire(directory) }
     }
 
     /// Writes `content` (built in pieces by `body`) to `name` atomically. `listed` files are
@@ -100,6 +103,62 @@ public struct RunOutput {
 /// A finished run folder, read back.
 public enum RunFolder {
     public static let recordFile = "provenance.json"
+
+    /// Makes `directory` ready for a new run before anything is simulated: creates it and proves
+    /// it writable, so that a read-only --out is found out at once, not after the simulation.
+    /// A previous run there is left intact until `retire`.
+    public static func prepare(_ directory: String) throws {
+        let dir = URL(fileURLWithPath: directory)
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        } catch {
+            throw PlexusError("cannot create the output folder: \(error.localizedDescription)", file: directory)
+        }
+        let probe = dir.appendingPathComponent(".plexus-write-test")
+        guard fm.createFile(atPath: probe.path, contents: Data("x".utf8)) else {
+            throw PlexusError("the output folder is not writable", file: directory)
+        }
+        try? fm.removeItem(at: probe)
+    }
+
+    /// Retires a previous run in `directory` before a new one writes there: its record and report
+    /// go first, so a run killed while writing leaves a folder without provenance.json, which no
+    /// reader accepts as finished; then the old run's listed outputs and partial files. Files
+    /// that no run listed are left alone.
+    public static func retire(_ directory: String) throws {
+        let dir = URL(fileURLWithPath: directory)
+        let fm = FileManager.default
+        let old = try? readRecord(directory).0
+        for name in [recordFile, "report.html"] + (old?.outputs.map(\.file) ?? []) {
+            let url = dir.appendingPathComponent(name)
+            guard fm.fileExists(atPath: url.path) else { continue }
+            do { try fm.removeItem(at: url) } catch {
+                throw PlexusError("cannot replace the previous run's \(name): \(error.localizedDescription)", file: directory)
+            }
+        }
+        for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".partial") {
+            try? fm.removeItem(at: dir.appendingPathComponent(name))
+        }
+    }
+
+    /// Checks every output the record lists against its recorded size and SHA-256, so that a
+    /// damaged, truncated, missing or replaced data file is named instead of drawn.
+    public static func verify(_ directory: String, _ record: RunRecord) throws {
+        let dir = URL(fileURLWithPath: directory)
+        for o in record.outputs {
+            let path = dir.appendingPathComponent(o.file).path
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw PlexusError("\(o.file) is missing: provenance.json lists it as an output of this run", file: directory)
+            }
+            guard data.count == o.bytes else {
+                throw PlexusError("\(o.file) has \(data.count) bytes; the run wrote \(o.bytes) (provenance.json): the file was cut, damaged or replaced", file: path)
+            }
+            guard data.withUnsafeBytes({ SHA256.hex(buffer: $0) }) == o.sha256 else {
+                throw PlexusError("\(o.file) differs from what the run wrote (its SHA-256 is not the one in provenance.json): the file was damaged or replaced", file: path)
+            }
+        }
+    }
 
     /// provenance.json's text and the record it holds.
     public static func readRecord(_ directory: String) throws -> (RunRecord, String) {

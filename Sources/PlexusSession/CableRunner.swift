@@ -23,7 +23,7 @@ enum CableRunner: EngineRunner {
         let results = try ctx.located { try network.run(progress: progress.update, snapshots: request) }
         let t3 = ResourceUsage.now(), c3 = ResourceUsage.cpuSeconds()
 
-        var output = try RunOutput(directory: ctx.outDir)
+        var output = try RunOutput(directory: ctx.outDir, newRun: true)
         if desc.recordSpikes {
             // Population of each gid.
             var popOf: [(Range<Int>, String)] = []

@@ -36,7 +36,7 @@ enum MassRunner: EngineRunner {
                 ctx.say("note: no FC (\(e.message))")
             }
         }
-        var output = try RunOutput(directory: ctx.outDir)
+        var output = try RunOutput(directory: ctx.outDir, newRun: true)
         var used: [String: Int] = [:]
         var files: [String] = []
         for m in result.monitors {

@@ -21,7 +21,7 @@ enum PointRunner: EngineRunner {
         let results = try ctx.located { try network.run(progress: progress.update) }
         let t3 = ResourceUsage.now(), c3 = ResourceUsage.cpuSeconds()
 
-        var output = try RunOutput(directory: ctx.outDir)
+        var output = try RunOutput(directory: ctx.outDir, newRun: true)
         if experiment.recordings.contains(where: { if case .spikes = $0 { return true } else { return false } }) {
             try output.writeSpikes(results)
         }

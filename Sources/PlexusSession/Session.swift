@@ -75,6 +75,7 @@ public enum Session {
             throw ctx.locate(PlexusError("this file explores parameters (sweep:): run it with `plexus sweep \(ctx.file)`, "
                                          + "or remove the sweep section to simulate the base point once", file: ctx.file, keyPath: "sweep"))
         }
+        try RunFolder.prepare(ctx.outDir)   // writable before the simulation; the old run stays until the new one writes
         let record = try runner(for: ctx.engine).run(ctx)
         return RunOutcome(directory: ctx.outDir, record: record)
     }
@@ -84,6 +85,7 @@ public enum Session {
     public static func report(directory: String, name: String = "report.html") throws -> ReportOutcome {
         let t0 = ResourceUsage.now()
         let (record, text) = try RunFolder.readRecord(directory)
+        try RunFolder.verify(directory, record)
         let sections: [ReportSection]
         do {
             sections = record.command == .sweep

@@ -22,13 +22,14 @@ extension Session {
         }
         let connectome = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
         let sweep = try ctx.located { try MassSweep(experiment, connectome: connectome, threads: ctx.threads) }
+        try RunFolder.prepare(ctx.outDir)
         let t1 = ResourceUsage.now()
         ctx.say("\(ctx.name): \(sweep.points.count) points (\(sweep.axes.map { "\($0.parameter) x \($0.values.count)" }.joined(separator: ", "))) on \(min(ctx.threads, sweep.points.count)) threads, \(connectome.count) regions, \(OutputText.number(experiment.duration)) ms each")
         let points = sweep.run(progress: progress)
         let t2 = ResourceUsage.now()
         guard let model = MassModels.named(experiment.model.name) else { throw PlexusError("unknown model", keyPath: "model.name") }
         let variable = experiment.monitors.first?.variables?.first ?? model.variablesOfInterest[0]
-        var output = try RunOutput(directory: ctx.outDir)
+        var output = try RunOutput(directory: ctx.outDir, newRun: true)
         try output.writeSweep(sweep, points, variable: variable)
         let t3 = ResourceUsage.now()
         let report = request.noReport ? nil : RenderedSections(MassReport.sweepSections(Reports.sweepData(sweep, points, variable: variable)))

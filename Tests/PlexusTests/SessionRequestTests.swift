@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import PlexusCore
+@testable import PlexusIO
 @testable import PlexusSession
 
 /// Requests that cannot mean what they say are refused before anything runs or is written.
@@ -55,5 +56,51 @@ final class SessionRequestTests: XCTestCase {
         XCTAssertThrowsError(try Session.rerun(directory: run)) { e in
             XCTAssertTrue("\(e)".contains("seed"), "\(e)")
         }
+    }
+
+    /// `plexus report` draws only what the run wrote: a cut, replaced or missing data file is
+    /// named (it used to be drawn with exit 0).
+    func testReportRefusesDamagedDataFiles() throws {
+        let folder = temporaryFolder()
+        let run = folder.file("run").path
+        try Session.run(RunRequest(file: Repo.file("examples/single_neuron.yaml").path, out: run, quiet: true, noReport: true))
+        XCTAssertNoThrow(try Session.report(directory: run))
+        let record = try RunFolder.readRecord(run).0
+        let data = try XCTUnwrap(record.outputs.first)
+        let url = folder.file("run/\(data.file)")
+        let original = try Data(contentsOf: url)
+        for damaged in [original.prefix(original.count / 2), original + Data("1,2,3\n".utf8), Data()] {
+            try Data(damaged).write(to: url)
+            XCTAssertThrowsError(try Session.report(directory: run)) { e in
+                XCTAssertTrue("\(e)".contains(data.file), "\(e)")
+            }
+        }
+        var flipped = original
+        flipped[flipped.count - 2] ^= 1
+        try flipped.write(to: url)
+        XCTAssertThrowsError(try Session.report(directory: run)) { e in XCTAssertTrue("\(e)".contains("SHA-256"), "\(e)") }
+        try FileManager.default.removeItem(at: url)
+        XCTAssertThrowsError(try Session.report(directory: run)) { e in XCTAssertTrue("\(e)".contains("missing"), "\(e)") }
+    }
+
+    /// A new run into a folder that holds an older run retires the old one's files (its record
+    /// first), so no stale file is presented as part of the new run.
+    func testNewRunRetiresThePreviousRunInItsFolder() throws {
+        let folder = temporaryFolder()
+        let run = folder.file("run").path
+        try Session.run(RunRequest(file: Repo.file("examples/single_neuron.yaml").path, out: run, quiet: true, noReport: true))
+        let old = try RunFolder.readRecord(run).0
+        XCTAssertFalse(old.outputs.isEmpty)
+        try Data("mine".utf8).write(to: folder.file("run/notes.txt"))
+        try Data("stale".utf8).write(to: folder.file("run/.spikes.csv.partial"))
+        try Session.run(RunRequest(file: Repo.file("examples/ball_and_stick.yaml").path, out: run, quiet: true, noReport: true))
+        let new = try RunFolder.readRecord(run).0
+        let present = Set(try FileManager.default.contentsOfDirectory(atPath: run))
+        for o in old.outputs where !new.outputs.contains(where: { $0.file == o.file }) {
+            XCTAssertFalse(present.contains(o.file), "\(o.file) of the old run is gone")
+        }
+        XCTAssertTrue(present.contains("notes.txt"), "files no run wrote are left alone")
+        XCTAssertFalse(present.contains(".spikes.csv.partial"))
+        XCTAssertNoThrow(try RunFolder.verify(run, new))
     }
 }
