@@ -141,8 +141,8 @@ extension PointNetwork {
                     let hasPlastic = plastic.count > 0
                     let spikeRing = ts.spikeRing.base, currentRing = ts.currentRing.base
                     let rings = InputRings(spikes: spikeRing, currents: currentRing, ringLength: ringLength, nLocal: nLocal)
-                    // Hooks' own synapses beyond the first table, and the epoch's spike lists for listeners.
-                    var moreTables: [ThreadConnectivity] = []
+                    // Hooks' own synapses (per epoch), and the epoch's spike lists for listeners.
+                    var hookTables: [ThreadConnectivity] = []
                     let sources = exchange.parts + 1
                     let deliveredLists = UnsafeMutablePointer<UnsafeBufferPointer<Spike>>.allocate(capacity: listeners.isEmpty ? 1 : m * sources)
                     defer { deliveredLists.deallocate() }
@@ -259,13 +259,12 @@ extension PointNetwork {
 
                         for hook in hooks { hook.afterExchange(context) }
                         // Synapses that hooks own (structural plasticity's), after the static ones.
-                        var extraTable: ThreadConnectivity? = nil
-                        moreTables.removeAll(keepingCapacity: true)
+                        hookTables.removeAll(keepingCapacity: true)
                         for hook in hooks {
-                            guard let c = hook.deliveryTable(thread: t) else { continue }
-                            if extraTable == nil { extraTable = c } else { moreTables.append(c) }
+                            if let c = hook.deliveryTable(thread: t) { hookTables.append(c) }
                         }
-                        let hasMoreTables = !moreTables.isEmpty
+                        let extraTable = hookTables.first
+                        let hasMoreTables = hookTables.count > 1
                         // Delivery: every spike of the epoch to the targets this thread owns.
                         for s in e0..<e1 {
                             let k = Int(s - e0)
@@ -284,9 +283,8 @@ extension PointNetwork {
                                     if let extraTable {
                                         Self.deliver(spike, from: base, conn: extraTable, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
                                         if hasMoreTables {
-                                            for c in moreTables {
-                                                Self.deliver(spike, from: base, conn: c, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
-                                            }
+                                            Self.deliver(spike, from: base, throughAllButFirst: hookTables, ringLength: ringLength,
+                                                         nLocal: nLocal, ring: spikeRing)
                                         }
                                     }
                                     if hasPlastic {
@@ -413,6 +411,16 @@ extension PointNetwork {
             let idx = (s &* nLocal &+ Int(word & mask)) &* 2 &+ (w < 0 ? 1 : 0)
             ring[idx] += w
             k &+= 1
+        }
+    }
+
+    /// A spike through hooks' tables after the first (out of line: the hot loop stays as small
+    /// as with one table or none).
+    @inline(never)
+    static func deliver(_ spike: Spike, from base: Int, throughAllButFirst tables: [ThreadConnectivity], ringLength: Int,
+                        nLocal: Int, ring: UnsafeMutablePointer<Double>) {
+        for i in 1..<tables.count {
+            deliver(spike, from: base, conn: tables[i], ringLength: ringLength, nLocal: nLocal, ring: ring)
         }
     }
 
