@@ -117,7 +117,7 @@ extension ModelPopulation: GapPopulation where M: GapJunctionModel {
 }
 
 /// Gap junctions of a network: the junction list while building, then the WFR buffers.
-final class GapJunctionLayer: @unchecked Sendable {
+final class GapJunctionLayer: EpochHook, @unchecked Sendable {
     /// Models that support gap junctions.
     static let models = [HhPscAlphaGap.name]
     /// (target node, source node, g) of every junction, in creation order.
@@ -140,6 +140,8 @@ final class GapJunctionLayer: @unchecked Sendable {
     var done = Storage<UInt8>(repeating: 0, count: 1)   // [parity][thread]
     /// Iterations of each interval (written by thread 0).
     var iterations: [Int] = []
+    /// Gap neurons of each thread (set when the hook is made).
+    var segments: [[GapSegment]] = []
 }
 
 extension PointNetwork {
@@ -353,7 +355,7 @@ extension PointNetwork {
 
     /// Gap neurons of thread `t`: (population, population-local range, gap index of neuron 0,
     /// index of neuron 0 in the thread's rows).
-    func gapSegments(_ t: Int) -> [(handle: GapPopulation, range: Range<Int>, base: Int, rowOffset: Int)] {
+    func gapSegments(_ t: Int) -> [GapSegment] {
         guard let layer = gapLayer else { return [] }
         let part = partitions[t]
         return layer.populations.compactMap { p, handle, base in
@@ -362,23 +364,49 @@ extension PointNetwork {
             return (handle, (lo - p.firstNeuron)..<(hi - p.firstNeuron), base, p.firstNeuron - part.lowerBound)
         }
     }
+}
 
-    /// Hook at the start of every epoch (all threads): the partners' input for the interval —
-    /// constant extrapolation from the last real update, then the WFR iterations.
-    func gapRelax(thread t: Int, epoch: Int64, firstStep e0: Int64, segments: [(handle: GapPopulation, range: Range<Int>, base: Int, rowOffset: Int)],
-                  spikeRing: UnsafeMutablePointer<Double>, ringLength: Int, nLocal: Int) {
-        guard let layer = gapLayer else { return }
-        let m = layer.interval, k = layer.order + 1, mk = m * k
-        let offsets = layer.partnerOffsets.base, src = layer.partnerSource.base, gs = layer.partnerG.base
-        let coeff = layer.coefficients.base, sumG = layer.sumG.base
+/// Gap neurons of one population on one thread: (population, population-local range, gap index
+/// of neuron 0, index of neuron 0 in the thread's rows).
+typealias GapSegment = (handle: GapPopulation, range: Range<Int>, base: Int, rowOffset: Int)
+
+// MARK: the epoch hook
+
+extension GapJunctionLayer {
+    /// The network's layer (built by `buildGapJunctions`), with each thread's gap neurons.
+    static func make(for network: PointNetwork) -> GapJunctionLayer? {
+        guard let layer = network.gapLayer else { return nil }
+        layer.segments = network.partitions.indices.map(network.gapSegments)
+        return layer
+    }
+
+    /// The iterations integrate the whole interval: its device input must be in the rings.
+    var needsEpochInputFirst: Bool { true }
+
+    /// At the start of every epoch (all threads): the partners' input for the interval —
+    /// constant extrapolation from the last real update, then the WFR iterations. The epoch's
+    /// neuron updates that follow are the real update with the last iteration's coupling.
+    ///
+    /// The iterations are the one collective of a hook: after each, every thread must see every
+    /// other's `done` flag (the global convergence decision) and every gap neuron's polynomials
+    /// in `out` (partners' coefficients). In-process this is the team barrier below plus shared
+    /// memory. With MPI ranks it plugs in at that barrier: an allreduce (logical and) of the
+    /// ranks' `done` and an allgather of the `out` rows of the gap neurons other ranks' partners
+    /// read, both after the in-process barrier, before the delivery loop reads them.
+    func beforeUpdates(_ epoch: EpochContext, rings: InputRings) {
+        let t = epoch.thread, e0 = epoch.firstStep
+        let segments = self.segments[t]
+        let m = interval, k = order + 1, mk = m * k
+        let offsets = partnerOffsets.base, src = partnerSource.base, gs = partnerG.base
+        let coeff = coefficients.base, sumG = self.sumG.base
         // Constant extrapolation of the partners' final V_m (nothing at the very start).
-        let vEnd = layer.vEnd[Int((epoch &+ 1) & 1)].base
+        let vEnd = self.vEnd[Int((epoch.index &+ 1) & 1)].base
         for seg in segments {
             for a in (seg.base + seg.range.lowerBound)..<(seg.base + seg.range.upperBound) {
                 let c = coeff + a * mk
                 c.update(repeating: 0, count: mk)
                 var sg = 0.0, acc = 0.0
-                if epoch > 0 {
+                if epoch.index > 0 {
                     for e in offsets[a]..<offsets[a + 1] {
                         sg += gs[e]
                         acc += gs[e] * vEnd[Int(src[e])]
@@ -388,26 +416,26 @@ extension PointNetwork {
                 sumG[a] = sg
             }
         }
-        guard layer.settings.useWFR else { return }
-        let threads = team.count
-        let tol = layer.settings.tolerance
-        let lastV = layer.lastV.base, done = layer.done.base
+        guard settings.useWFR else { return }
+        let threads = epoch.team.count
+        let tol = settings.tolerance
+        let lastV = self.lastV.base, done = self.done.base
         for seg in segments {
             (lastV + (seg.base + seg.range.lowerBound) * m).update(repeating: 0, count: seg.range.count * m)
         }
         var iteration = 0
         while true {
             let parity = iteration & 1
-            let out = layer.out[parity].base
+            let out = self.out[parity].base
             var exceeded = false
             for seg in segments {
-                let ring = GapRingView(spikes: spikeRing, ringLength: ringLength, nLocal: nLocal, offset: seg.rowOffset)
+                let ring = GapRingView(spikes: rings.spikes, ringLength: rings.ringLength, nLocal: rings.nLocal, offset: seg.rowOffset)
                 let x = seg.handle.relax(seg.range, ring, firstStep: e0, out: out + seg.base * mk,
                                          lastV: lastV + seg.base * m, tol: tol)
                 exceeded = exceeded || x
             }
             done[parity * threads + t] = exceeded ? 0 : 1
-            team.barrier()
+            epoch.team.barrier()   // MPI: + allreduce of done, allgather of out (see above)
             var allDone = true
             for u in 0..<threads where done[parity * threads + u] == 0 { allDone = false }
             // Deliver: Σ_j g_ij · coefficients_j, in source order.
@@ -426,17 +454,16 @@ extension PointNetwork {
                 }
             }
             iteration += 1
-            if allDone || iteration >= layer.settings.maxIterations { break }
+            if allDone || iteration >= settings.maxIterations { break }
         }
-        if t == 0 { layer.iterations.append(iteration) }
+        if t == 0 { iterations.append(iteration) }
     }
 
-    /// Hook at the end of every epoch's real update, before the epoch barrier: each neuron's
-    /// final V_m for the next interval's constant extrapolation.
-    func gapFinishEpoch(epoch: Int64, segments: [(handle: GapPopulation, range: Range<Int>, base: Int, rowOffset: Int)]) {
-        guard let layer = gapLayer else { return }
-        let vEnd = layer.vEnd[Int(epoch & 1)].base
-        for seg in segments {
+    /// At the end of every epoch's real update, before the exchange: each neuron's final V_m for
+    /// the next interval's constant extrapolation.
+    func afterUpdates(_ epoch: EpochContext, own: ThreadSpikes) {
+        let vEnd = self.vEnd[Int(epoch.index & 1)].base
+        for seg in segments[epoch.thread] {
             for i in seg.range { vEnd[seg.base + i] = seg.handle.membraneVoltage(i) }
         }
     }

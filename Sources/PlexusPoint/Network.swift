@@ -75,6 +75,8 @@ public final class PointNetwork {
     var generatorOfNode: [Int: Int] = [:]
     /// Gap junctions and their waveform relaxation (GapJunctions.swift); nil without junctions.
     var gapLayer: GapJunctionLayer?
+    /// What acts once per epoch of the run loop (EpochHook.swift), in `EpochHooks.kinds` order.
+    var epochHooks: [any EpochHook] = []
 
     public convenience init(_ experiment: PointExperiment, threads: Int = 1) throws {
         try self.init(experiment, team: ThreadTeam(threads: threads))
@@ -174,6 +176,7 @@ public final class PointNetwork {
         try setUpStructuralPlasticity()
         // Volume transmitters trigger every deliver_interval min delays, the final min delay.
         for v in volumeTransmitters.indices { volumeTransmitters[v].periodSteps *= Int64(minDelay) }
+        epochHooks = try makeEpochHooks()
     }
 
     public func population(named name: String) -> PopulationInfo? { populations.first { $0.name == name } }

@@ -119,7 +119,10 @@ extension PointNetwork {
         let fullCheckEvery = Int64(max(1, 16 / m))
         var nodeOfNeuron = [Int](repeating: 0, count: neuronCount)
         for p in neuronPopulations { for i in 0..<p.size { nodeOfNeuron[p.firstNeuron + i] = p.firstNode + i } }
-        let sp = structuralPlasticity
+        // Epoch hooks (EpochHook.swift): one dynamic call per hook and phase per epoch.
+        let hooks = epochHooks
+        let inputFirst = hooks.contains { $0.needsEpochInputFirst }
+        let listeners = hooks.filter { $0.listensToSpikes }
 
         withExtendedLifetime(states) {
             generatorOut.withUnsafeMutableBufferPointer { genOut in
@@ -136,39 +139,41 @@ extension PointNetwork {
                     let devices = self.deviceInputs[t]
                     let plastic = self.plastic[t]
                     let hasPlastic = plastic.count > 0
-                    let hasTransmitters = !self.volumeTransmitters.isEmpty
                     let spikeRing = ts.spikeRing.base, currentRing = ts.currentRing.base
+                    let rings = InputRings(spikes: spikeRing, currents: currentRing, ringLength: ringLength, nLocal: nLocal)
+                    // Hooks' own synapses (per epoch), and the epoch's spike lists for listeners.
+                    var hookTables: [ThreadConnectivity] = []
+                    let sources = exchange.parts + 1
+                    let deliveredLists = UnsafeMutablePointer<UnsafeBufferPointer<Spike>>.allocate(capacity: listeners.isEmpty ? 1 : m * sources)
+                    defer { deliveredLists.deallocate() }
                     // Populations overlapping this thread's neurons, with local ranges.
                     let mine: [(NeuronPopulation, Range<Int>)] = self.neuronPopulations.compactMap { p in
                         let lo = max(part.lowerBound, p.firstNeuron), hi = min(part.upperBound, p.firstNeuron + p.size)
                         return lo < hi ? (p, (lo - p.firstNeuron)..<(hi - p.firstNeuron)) : nil
                     }
                     @inline(__always) func slot(_ step: Int64) -> Int { Int(step % Int64(ringLength)) }
-                    let gapSegments = self.gapSegments(t)
 
                     for epoch in 0..<epochs {
                         let parity = Int(epoch & 1)
                         let e0 = epoch * Int64(m)
                         let e1 = min(e0 + Int64(m), self.totalSteps)
-                        sp?.epochStart(thread: t, step: e0, team: self.team)
+                        let context = EpochContext(thread: t, team: self.team, index: epoch, firstStep: e0, endStep: e1)
                         ts.outputs[parity].list.removeAll()
                         if t == 0 { genOut[parity].list.removeAll() }
-                        let relax = self.gapLayer != nil
-                        if relax {   // waveform relaxation (GapJunctions.swift)
-                            // The iterations read the whole interval's input, as NEST's ring
-                            // buffers hold it: device input of every step first.
+                        if inputFirst {
+                            // A hook integrates the interval (waveform relaxation reads it as
+                            // NEST's ring buffers hold it): device input of every step first.
                             for s in e0..<e1 {
                                 self.applyDeviceInputs(devices, step: s, nLocal: nLocal, ringLength: ringLength,
                                                        spikeRing: spikeRing, currentRing: currentRing)
                             }
-                            self.gapRelax(thread: t, epoch: epoch, firstStep: e0, segments: gapSegments,
-                                          spikeRing: spikeRing, ringLength: ringLength, nLocal: nLocal)
                         }
+                        for hook in hooks { hook.beforeUpdates(context, rings: rings) }
                         for s in e0..<e1 {
                             let k = Int(s - e0)
                             ts.stepOffsets[parity][k] = ts.outputs[parity].count
                             // Device input arriving in this step (drawn for its emission step).
-                            if !relax {
+                            if !inputFirst {
                                 self.applyDeviceInputs(devices, step: s, nLocal: nLocal, ringLength: ringLength,
                                                        spikeRing: spikeRing, currentRing: currentRing)
                             }
@@ -215,11 +220,12 @@ extension PointNetwork {
                             }
                         }
                         ts.stepOffsets[parity][Int(e1 - e0)] = ts.outputs[parity].count
-                        if self.gapLayer != nil { self.gapFinishEpoch(epoch: epoch, segments: gapSegments) }
+                        if !hooks.isEmpty {
+                            let own = ThreadSpikes(spikes: ts.outputs[parity].list.base, stepOffsets: ts.stepOffsets[parity].base)
+                            for hook in hooks { hook.afterUpdates(context, own: own) }
+                        }
                         if t == 0 { genOffsets[parity][Int(e1 - e0)] = genOut[parity].count }
                         ts.emitted += ts.outputs[parity].count
-                        sp?.endEpoch(spikes: ts.outputs[parity].list, stepOffsets: ts.stepOffsets[parity].base, from: e0,
-                                     to: e1, neuronOfNode: self.neuronOfNode)
                         // Any other state variable that went bad stops the run too: a full scan
                         // every ~16 steps (every epoch when delays are long), not every step.
                         if ts.error == nil && (epoch % fullCheckEvery == 0 || epoch == epochs - 1) {
@@ -251,17 +257,21 @@ extension PointNetwork {
                         exchange.exchange(part: t, epoch: epoch)
                         if states.contains(where: { $0.error != nil }) { return }
 
-                        // Volume transmitters trigger before the epoch's spikes arrive (NEST's order).
-                        if hasTransmitters { self.volumeTransmitterEpoch(plastic, from: e0, to: e1) }
+                        for hook in hooks { hook.afterExchange(context) }
+                        // Synapses that hooks own (structural plasticity's), after the static ones.
+                        hookTables.removeAll(keepingCapacity: true)
+                        for hook in hooks {
+                            if let c = hook.deliveryTable(thread: t) { hookTables.append(c) }
+                        }
+                        let extraTable = hookTables.first
+                        let hasMoreTables = hookTables.count > 1
                         // Delivery: every spike of the epoch to the targets this thread owns.
-                        let structuralConn = sp?.tables[t].conn
                         for s in e0..<e1 {
                             let k = Int(s - e0)
                             let base = slot(s)
                             let g = genOut[parity]
                             for q in genOffsets[parity][k]..<genOffsets[parity][k + 1] {
                                 Self.deliver(g.list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
-                                if hasTransmitters { self.feedVolumeTransmitters(g.list[q], step: s, plastic) }
                                 if hasPlastic {
                                     self.deliverPlastic(g.list[q], step: s, plastic, ringLength: ringLength, nLocal: nLocal,
                                                         ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
@@ -270,9 +280,12 @@ extension PointNetwork {
                             for u in 0..<exchange.parts {
                                 for spike in exchange.spikes(of: u, step: k, epoch: epoch) {
                                     Self.deliver(spike, from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
-                                    if hasTransmitters { self.feedVolumeTransmitters(spike, step: s, plastic) }
-                                    if let structuralConn {
-                                        Self.deliver(spike, from: base, conn: structuralConn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                                    if let extraTable {
+                                        Self.deliver(spike, from: base, conn: extraTable, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                                        if hasMoreTables {
+                                            Self.deliver(spike, from: base, throughAllButFirst: hookTables, ringLength: ringLength,
+                                                         nLocal: nLocal, ring: spikeRing)
+                                        }
                                     }
                                     if hasPlastic {
                                         self.deliverPlastic(spike, step: s, plastic, ringLength: ringLength, nLocal: nLocal,
@@ -280,6 +293,18 @@ extension PointNetwork {
                                     }
                                 }
                             }
+                        }
+                        if !listeners.isEmpty {
+                            // The epoch's spikes in delivery order, for the hooks that read them.
+                            for k in 0..<Int(e1 - e0) {
+                                let g = genOut[parity], lo = genOffsets[parity][k]
+                                deliveredLists[k * sources] = UnsafeBufferPointer(start: g.list.base + lo, count: genOffsets[parity][k + 1] - lo)
+                                for u in 0..<exchange.parts {
+                                    deliveredLists[k * sources + 1 + u] = exchange.spikes(of: u, step: k, epoch: epoch)
+                                }
+                            }
+                            let spikes = DeliveredSpikes(lists: deliveredLists, sources: sources, steps: Int(e1 - e0))
+                            for hook in listeners { hook.delivered(context, spikes: spikes) }
                         }
                         if t == 0 {
                             // Spike recorders, in delivery order.
@@ -344,7 +369,7 @@ extension PointNetwork {
         var weights = states.flatMap(\.weights)
         weights.sort { ($0.time, $0.source, $0.target) < ($1.time, $1.source, $1.target) }
         var results = PointResults(spikes: spikes, states: sampled, weights: weights, totalSpikes: total, simulatedSteps: totalSteps)
-        results.structural = sp?.finish(totalSteps: totalSteps)
+        for hook in hooks { hook.finish(totalSteps: totalSteps, results: &results) }
         return results
     }
 
@@ -386,6 +411,16 @@ extension PointNetwork {
             let idx = (s &* nLocal &+ Int(word & mask)) &* 2 &+ (w < 0 ? 1 : 0)
             ring[idx] += w
             k &+= 1
+        }
+    }
+
+    /// A spike through hooks' tables after the first (out of line: the hot loop stays as small
+    /// as with one table or none).
+    @inline(never)
+    static func deliver(_ spike: Spike, from base: Int, throughAllButFirst tables: [ThreadConnectivity], ringLength: Int,
+                        nLocal: Int, ring: UnsafeMutablePointer<Double>) {
+        for i in 1..<tables.count {
+            deliver(spike, from: base, conn: tables[i], ringLength: ringLength, nLocal: nLocal, ring: ring)
         }
     }
 

@@ -151,7 +151,7 @@ struct ElementSlot {
     var continuous: Bool
 }
 
-final class StructuralPlasticity: @unchecked Sendable {
+final class StructuralPlasticity: EpochHook, @unchecked Sendable {
     struct Synapse {
         var name: String
         var pre: Int, post: Int       // element indices
@@ -202,6 +202,8 @@ final class StructuralPlasticity: @unchecked Sendable {
     let kinds: [(weight: Double, delay: Int)]
     var updates: UInt32 = 0
     var recording = StructuralRecording()
+    /// Neuron index of each node (-1: a device), for the spikes of `afterUpdates`.
+    var neuronOfNode: [Int32] = []
 
     init(h: Double, neuronCount: Int, elementNames: [String], synapses: [Synapse], updateSteps: Int64,
          recordSteps: Int64?, seed: UInt64, populationNames: [String], populationRanges: [Range<Int>],
@@ -348,8 +350,8 @@ final class StructuralPlasticity: @unchecked Sendable {
     /// spike (then Ca += beta_Ca). Other neurons wait for the next update or record time: NEST
     /// brings every neuron up to date only at its structural updates and at the end of each
     /// Simulate call, which a NEST script ends to read Ca or z — our record times.
-    func endEpoch(spikes: GrowableBuffer<Spike>, stepOffsets: UnsafePointer<Int>, from e0: Int64, to e1: Int64,
-                  neuronOfNode: [Int32]) {
+    func endEpoch(spikes: ThreadSpikes, from e0: Int64, to e1: Int64) {
+        let stepOffsets = spikes.stepOffsets, spikes = spikes.spikes
         for k in 0..<Int(e1 - e0) {
             for q in stepOffsets[k]..<stepOffsets[k + 1] {
                 let n = Int(neuronOfNode[Int(spikes[q].gid)])
@@ -555,6 +557,32 @@ final class StructuralPlasticity: @unchecked Sendable {
         guard let r = recordSteps else { return nil }
         if totalSteps > 0 && totalSteps % r == 0 { sample(at: totalSteps) }
         return recording
+    }
+
+    // MARK: the epoch hook
+
+    /// The network's engine (set up by `setUpStructuralPlasticity`), nil without structural plasticity.
+    static func make(for network: PointNetwork) -> StructuralPlasticity? {
+        guard let engine = network.structural.engine else { return nil }
+        engine.neuronOfNode = network.neuronOfNode
+        return engine
+    }
+
+    /// Updates and record times (`epochStart`, with its barriers).
+    func beforeUpdates(_ epoch: EpochContext, rings: InputRings) {
+        epochStart(thread: epoch.thread, step: epoch.firstStep, team: epoch.team)
+    }
+
+    /// Ca and elements of the neurons that fired (`endEpoch`).
+    func afterUpdates(_ epoch: EpochContext, own: ThreadSpikes) {
+        endEpoch(spikes: own, from: epoch.firstStep, to: epoch.endStep)
+    }
+
+    /// The structural synapses onto the thread's neurons (rebuilt at each update).
+    func deliveryTable(thread: Int) -> ThreadConnectivity? { tables[thread].conn }
+
+    func finish(totalSteps: Int64, results: inout PointResults) {
+        results.structural = finish(totalSteps: totalSteps)
     }
 
     // MARK: recording (thread 0, between updates)

@@ -57,16 +57,63 @@ struct VolumeTransmitterInputs {
     var isEmpty: Bool { transmitters.isEmpty }
 }
 
-extension PointNetwork {
+/// The volume transmitters of a network as an epoch hook: each thread keeps its own copy of every
+/// transmitter (in its `PlasticConnectivity`), fed with every spike it delivers, and triggers its
+/// dopamine synapses, so no thread waits for another.
+final class VolumeTransmitterHook: EpochHook {
+    let nodes: [VolumeTransmitterNode]
+    let inputs: VolumeTransmitterInputs
+    let poisson: [TransmitterPoisson]
+    /// Each thread's plastic synapses, with its copies of the transmitters.
+    let plastic: [PlasticConnectivity]
+    let grid: TimeGrid
+    let seed: UInt64
+
+    init(nodes: [VolumeTransmitterNode], inputs: VolumeTransmitterInputs, poisson: [TransmitterPoisson],
+         plastic: [PlasticConnectivity], grid: TimeGrid, seed: UInt64) {
+        self.nodes = nodes
+        self.inputs = inputs
+        self.poisson = poisson
+        self.plastic = plastic
+        self.grid = grid
+        self.seed = seed
+    }
+
+    /// The network's volume transmitters, once their periods are in steps; nil without any.
+    static func make(for network: PointNetwork) -> VolumeTransmitterHook? {
+        guard !network.volumeTransmitters.isEmpty else { return nil }
+        return VolumeTransmitterHook(nodes: network.volumeTransmitters, inputs: network.transmitterInputs,
+                                     poisson: network.transmitterPoisson, plastic: network.plastic,
+                                     grid: network.grid, seed: network.seed)
+    }
+
+    /// Triggers before the epoch's spikes arrive (NEST's order).
+    func afterExchange(_ epoch: EpochContext) {
+        trigger(plastic[epoch.thread], from: epoch.firstStep, to: epoch.endStep)
+    }
+
+    var listensToSpikes: Bool { true }
+
+    /// Every delivered spike that goes to a transmitter joins its pending list, in delivery order.
+    func delivered(_ epoch: EpochContext, spikes: DeliveredSpikes) {
+        let pl = plastic[epoch.thread]
+        for k in 0..<spikes.steps {
+            let s = epoch.firstStep + Int64(k)
+            for u in 0..<spikes.sources {
+                for spike in spikes[step: k, source: u] { feed(spike, step: s, pl) }
+            }
+        }
+    }
+
     /// Spikes of `gid` emitted in step `s` that go to volume transmitters join their pending lists.
     @inline(__always)
-    func feedVolumeTransmitters(_ spike: Spike, step s: Int64, _ pl: PlasticConnectivity) {
+    func feed(_ spike: Spike, step s: Int64, _ pl: PlasticConnectivity) {
         let gid = Int(spike.gid)
-        let lo = transmitterInputs.offsets[gid], hi = transmitterInputs.offsets[gid + 1]
+        let lo = inputs.offsets[gid], hi = inputs.offsets[gid + 1]
         guard lo < hi else { return }
         for k in lo..<hi {
-            pl.transmitters[Int(transmitterInputs.transmitters[k])].pending.append(
-                (s + Int64(transmitterInputs.delays[k]), spike.multiplicity))
+            pl.transmitters[Int(inputs.transmitters[k])].pending.append(
+                (s + Int64(inputs.delays[k]), spike.multiplicity))
         }
     }
 
@@ -74,10 +121,10 @@ extension PointNetwork {
     /// delivered: spikes arriving in the epoch join the list (one entry per step, stamped at the
     /// end of the arrival step), and at a trigger time every dopamine synapse of this thread is
     /// brought up to date and the list starts again.
-    func volumeTransmitterEpoch(_ pl: PlasticConnectivity, from e0: Int64, to e1: Int64) {
+    func trigger(_ pl: PlasticConnectivity, from e0: Int64, to e1: Int64) {
         for v in pl.transmitters.indices {
             // Poisson trains: what was emitted `delay` steps before each step of this epoch.
-            for p in transmitterPoisson where p.transmitter == v {
+            for p in poisson where p.transmitter == v {
                 for e in max(0, e0 - p.delay)..<max(0, e1 - p.delay) where p.startStep < e && e <= p.stopStep {
                     var rng = RandomStream(seed: seed, purpose: .poissonInput, index: p.stream, id: p.id,
                                            time: UInt32(truncatingIfNeeded: e))
@@ -101,7 +148,7 @@ extension PointNetwork {
                 }
                 pl.transmitters[v].pending.removeFirst(q)
             }
-            guard e1 % volumeTransmitters[v].periodSteps == 0 else { continue }
+            guard e1 % nodes[v].periodSteps == 0 else { continue }
             let tTrig = grid.time(e1)
             for table in pl.tables where table.volumeTransmitter == v {
                 table.kind.trigger(table, at: tTrig, pl, grid: grid)
