@@ -13,14 +13,15 @@ struct ConnectionStatement {
     let target: PopulationInfo
     let targetFirstNeuron: Int
     let route: Route
-    let rule: ConnectionRule
+    /// The statement's rule, prepared (`ConnectionRuleKind.prepared`), and what it connects.
+    let rule: any ConnectionRuleKind
+    let shape: ConnectionShape
     let autapses: Bool
     let multapses: Bool
     let samePopulation: Bool
     let weight: Sampler
     let delay: Sampler
     let unitWeight: Bool          // receiver counts spikes (parrot): weight fixed to 1
-    var totalCounts: [Int] = []   // fixed_total_number: synapses per target
     var path: String { "connections[\(index)]" }
 }
 
@@ -176,50 +177,14 @@ extension PointNetwork {
                 }
             }
             let same = src.name == tgt.name
-            let nSrc = src.size, nTgt = tgt.size
-            switch c.rule {
-            case .allToAll: break
-            case .oneToOne:
-                guard nSrc == nTgt else {
-                    throw PlexusError("one_to_one needs equal sizes; \(src.name) has \(nSrc), \(tgt.name) has \(nTgt)", keyPath: path + ".rule")
-                }
-            case .fixedIndegree(let k):
-                guard k >= 0 else { throw PlexusError.outOfRange("indegree", Double(k), "must be >= 0", keyPath: path + ".indegree") }
-                let avail = nSrc - (same && !c.allowAutapses ? 1 : 0)
-                if !c.allowMultapses && k > avail {
-                    throw PlexusError("indegree \(k) exceeds the \(avail) possible sources without multapses", keyPath: path + ".indegree")
-                }
-                if avail <= 0 && k > 0 { throw PlexusError("no possible source without autapses", keyPath: path + ".indegree") }
-            case .fixedOutdegree(let k):
-                guard k >= 0 else { throw PlexusError.outOfRange("outdegree", Double(k), "must be >= 0", keyPath: path + ".outdegree") }
-                let avail = nTgt - (same && !c.allowAutapses ? 1 : 0)
-                if !c.allowMultapses && k > avail {
-                    throw PlexusError("outdegree \(k) exceeds the \(avail) possible targets without multapses", keyPath: path + ".outdegree")
-                }
-                if avail <= 0 && k > 0 { throw PlexusError("no possible target without autapses", keyPath: path + ".outdegree") }
-            case .fixedTotalNumber(let n):
-                guard n >= 0 else { throw PlexusError.outOfRange("N", Double(n), "must be >= 0", keyPath: path + ".N") }
-                let perTarget = nSrc - (same && !c.allowAutapses ? 1 : 0)
-                if !c.allowMultapses && n > perTarget * nTgt {
-                    throw PlexusError("N = \(n) exceeds the \(perTarget * nTgt) possible pairs without multapses", keyPath: path + ".N")
-                }
-            case .pairwiseBernoulli(let p):
-                guard p >= 0, p <= 1 else { throw PlexusError.outOfRange("p", p, "must be in [0, 1]", keyPath: path + ".p") }
-            }
-            var st = ConnectionStatement(index: ci, source: src, target: tgt, targetFirstNeuron: targetPop.firstNeuron,
-                                         route: route, rule: c.rule, autapses: c.allowAutapses, multapses: c.allowMultapses,
+            let shape = ConnectionShape(path: path, sourceName: src.name, targetName: tgt.name, sources: src.size, targets: tgt.size,
+                                        sourceFirstNode: src.firstNode, targetFirstNode: tgt.firstNode, samePopulation: same,
+                                        autapses: c.allowAutapses, multapses: c.allowMultapses, statement: ci, seed: seed)
+            try c.rule.kind.validate(shape)
+            let st = ConnectionStatement(index: ci, source: src, target: tgt, targetFirstNeuron: targetPop.firstNeuron,
+                                         route: route, rule: c.rule.kind.prepared(shape), shape: shape,
+                                         autapses: c.allowAutapses, multapses: c.allowMultapses,
                                          samePopulation: same, weight: weight, delay: delay, unitWeight: targetPop.countsSpikes && !isPlastic(route))
-            if case .fixedTotalNumber(let n) = c.rule {
-                // Multinomial split over targets by sequential binomials: one global stream, so
-                // every thread computes the same counts.
-                var rng = RandomStream(seed: seed, purpose: .connectionCount, index: UInt32(ci), id: 0)
-                var left = n
-                st.totalCounts = (0..<nTgt).map { j in
-                    let c = j == nTgt - 1 ? left : rng.nextBinomial(left, 1.0 / Double(nTgt - j))
-                    left -= c
-                    return c
-                }
-            }
             if structuralModel { try addInitialStructural(st, c); continue }
             statements.append(st)
         }
@@ -308,108 +273,16 @@ extension PointNetwork {
     /// target lies in `targets` (population-local indices). With `draw == false` the weight and
     /// delay are not drawn (counting pass). Draws are keyed by the target's gid (by the source's
     /// for fixed_outdegree), so the result is independent of how targets are split over threads.
+    /// The rule (ConnectionRules/) decides the pairs; one dynamic call per statement.
     func enumerate(_ st: ConnectionStatement, targets: Range<Int>, draw: Bool,
                    _ body: (Int, Int, Double, Int) -> Void) {
-        let nSrc = st.source.size
-        let sIdx = UInt32(st.index)
         let h = grid.h
-        let noAutapse = st.samePopulation && !st.autapses
         let constW: Double? = st.unitWeight ? 1 : { if case .constant(let w) = st.weight { return w } else { return nil } }()
         let constD: Int? = { if case .constant(let d) = st.delay { return Int((d / h).rounded()) } else { return nil } }()
-
-        @inline(__always) func value(_ wr: inout RandomStream, _ dr: inout RandomStream) -> (Double, Int) {
-            guard draw else { return (0, 0) }
-            let w = constW ?? st.weight.draw(&wr)
-            let d = constD ?? Int((st.delay.draw(&dr) / h).rounded())
-            return (w, d)
-        }
-        func streams(_ keyNode: Int) -> (RandomStream, RandomStream) {
-            (RandomStream(seed: seed, purpose: .connectionWeights, index: sIdx, id: UInt64(keyNode)),
-             RandomStream(seed: seed, purpose: .connectionDelays, index: sIdx, id: UInt64(keyNode)))
-        }
-        // Draws `k` distinct-or-not sources for target j.
-        var chosen = Set<Int>()
-        func drawSources(_ k: Int, _ j: Int, _ rng: inout RandomStream, _ wr: inout RandomStream, _ dr: inout RandomStream) {
-            if st.multapses {
-                for _ in 0..<k {
-                    var i = rng.nextInt(below: nSrc)
-                    while noAutapse && i == j { i = rng.nextInt(below: nSrc) }
-                    let (w, d) = value(&wr, &dr)
-                    body(i, j, w, d)
-                }
-            } else {
-                chosen.removeAll(keepingCapacity: true)
-                for _ in 0..<k {
-                    var i = rng.nextInt(below: nSrc)
-                    while (noAutapse && i == j) || chosen.contains(i) { i = rng.nextInt(below: nSrc) }
-                    chosen.insert(i)
-                    let (w, d) = value(&wr, &dr)
-                    body(i, j, w, d)
-                }
-            }
-        }
-
-        switch st.rule {
-        case .allToAll:
-            for j in targets {
-                var (wr, dr) = streams(st.target.firstNode + j)
-                for i in 0..<nSrc where !(noAutapse && i == j) {
-                    let (w, d) = value(&wr, &dr)
-                    body(i, j, w, d)
-                }
-            }
-        case .oneToOne:
-            for j in targets where !noAutapse {
-                var (wr, dr) = streams(st.target.firstNode + j)
-                let (w, d) = value(&wr, &dr)
-                body(j, j, w, d)
-            }
-        case .fixedIndegree(let k):
-            for j in targets {
-                let gid = st.target.firstNode + j
-                var rng = RandomStream(seed: seed, purpose: .connectionSources, index: sIdx, id: UInt64(gid))
-                var (wr, dr) = streams(gid)
-                drawSources(k, j, &rng, &wr, &dr)
-            }
-        case .fixedTotalNumber:
-            for j in targets {
-                let gid = st.target.firstNode + j
-                var rng = RandomStream(seed: seed, purpose: .connectionSources, index: sIdx, id: UInt64(gid))
-                var (wr, dr) = streams(gid)
-                drawSources(st.totalCounts[j], j, &rng, &wr, &dr)
-            }
-        case .pairwiseBernoulli(let p):
-            guard p > 0 else { return }
-            let logq = _log1p(-p)
-            for j in targets {
-                let gid = st.target.firstNode + j
-                var rng = RandomStream(seed: seed, purpose: .connectionSources, index: sIdx, id: UInt64(gid))
-                var (wr, dr) = streams(gid)
-                var i = -1
-                while true {
-                    // Geometric skip to the next connected source: O(p·n) work per target.
-                    i += p >= 1 ? 1 : 1 + Int((_log(rng.nextOpenDouble()) / logq).rounded(.down))
-                    if i >= nSrc { break }
-                    if noAutapse && i == j { continue }
-                    let (w, d) = value(&wr, &dr)
-                    body(i, j, w, d)
-                }
-            }
-        case .fixedOutdegree(let k):
-            let nTgt = st.target.size
-            for i in 0..<nSrc {
-                let gid = st.source.firstNode + i
-                var rng = RandomStream(seed: seed, purpose: .connectionTargets, index: sIdx, id: UInt64(gid))
-                var (wr, dr) = streams(gid)
-                chosen.removeAll(keepingCapacity: true)
-                for _ in 0..<k {
-                    var j = rng.nextInt(below: nTgt)
-                    while (noAutapse && i == j) || (!st.multapses && chosen.contains(j)) { j = rng.nextInt(below: nTgt) }
-                    if !st.multapses { chosen.insert(j) }
-                    let (w, d) = value(&wr, &dr)
-                    if targets.contains(j) { body(i, j, w, d) }
-                }
-            }
+        withoutActuallyEscaping(body) { body in
+            var sink = ConnectionDrawSink(seed: seed, statement: UInt32(st.index), draw: draw, constW: constW, constD: constD,
+                                          weight: st.weight, delay: st.delay, h: h, body: body)
+            st.rule.drawConnections(st.shape, targets: targets, into: &sink)
         }
     }
 
