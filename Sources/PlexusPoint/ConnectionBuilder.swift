@@ -16,6 +16,8 @@ struct ConnectionStatement {
     /// The statement's rule, prepared (`ConnectionRuleKind.prepared`), and what it connects.
     let rule: any ConnectionRuleKind
     let shape: ConnectionShape
+    /// The rule draws per source (its key nodes are all sources), not per target.
+    let keyedBySource: Bool
     let autapses: Bool
     let multapses: Bool
     let samePopulation: Bool
@@ -23,6 +25,12 @@ struct ConnectionStatement {
     let delay: Sampler
     let unitWeight: Bool          // receiver counts spikes (parrot): weight fixed to 1
     var path: String { "connections[\(index)]" }
+
+    /// One batch of the rule: the one dynamic call per batch, kept out of the inlined passes.
+    @inline(never)
+    func draw(keys: Range<Int>, targets: Range<Int>, into sink: inout ConnectionDrawSink) {
+        rule.drawConnections(shape, keys: keys, targets: targets, into: &sink)
+    }
 }
 
 extension PointNetwork {
@@ -183,6 +191,7 @@ extension PointNetwork {
             try c.rule.kind.validate(shape)
             let st = ConnectionStatement(index: ci, source: src, target: tgt, targetFirstNeuron: targetPop.firstNeuron,
                                          route: route, rule: c.rule.kind.prepared(shape), shape: shape,
+                                         keyedBySource: type(of: c.rule.kind).keyedBySource,
                                          autapses: c.allowAutapses, multapses: c.allowMultapses,
                                          samePopulation: same, weight: weight, delay: delay, unitWeight: targetPop.countsSpikes && !isPlastic(route))
             if structuralModel { try addInitialStructural(st, c); continue }
@@ -276,13 +285,31 @@ extension PointNetwork {
     /// The rule (ConnectionRules/) decides the pairs; one dynamic call per statement.
     func enumerate(_ st: ConnectionStatement, targets: Range<Int>, draw: Bool,
                    _ body: (Int, Int, Double, Int) -> Void) {
+        forEachBatch(st, targets: targets, draw: draw) { batch in
+            for s in batch { body(s.source, s.target, s.weight, s.delay) }
+        }
+    }
+
+    /// `enumerate` in batches: `pass` gets the synapses of a batch of key nodes in order (one
+    /// dynamic call of the rule and one call of `pass` per batch of about 4096 synapses; the
+    /// build passes loop over the batch themselves, so their per-synapse work compiles inline).
+    func forEachBatch(_ st: ConnectionStatement, targets: Range<Int>, draw: Bool,
+                      _ pass: (UnsafeBufferPointer<DrawnSynapse>) -> Void) {
         let h = grid.h
         let constW: Double? = st.unitWeight ? 1 : { if case .constant(let w) = st.weight { return w } else { return nil } }()
         let constD: Int? = { if case .constant(let d) = st.delay { return Int((d / h).rounded()) } else { return nil } }()
-        withoutActuallyEscaping(body) { body in
-            var sink = ConnectionDrawSink(seed: seed, statement: UInt32(st.index), draw: draw, constW: constW, constD: constD,
-                                          weight: st.weight, delay: st.delay, h: h, body: body)
-            st.rule.drawConnections(st.shape, targets: targets, into: &sink)
+        var sink = ConnectionDrawSink(seed: seed, statement: UInt32(st.index), draw: draw, constW: constW, constD: constD,
+                                      weight: st.weight, delay: st.delay, h: h)
+        defer { sink.release() }
+        let keys = st.keyedBySource ? 0..<st.source.size : targets
+        var lo = keys.lowerBound, batch = 1
+        while lo < keys.upperBound {
+            let hi = lo + min(batch, keys.upperBound - lo)
+            sink.clear()
+            st.draw(keys: lo..<hi, targets: targets, into: &sink)
+            pass(sink.batch)
+            batch = max(1, min(1 << 16, 4096 * (hi - lo) / max(1, sink.count)))
+            lo = hi
         }
     }
 
@@ -340,13 +367,17 @@ extension PointNetwork {
                 for st in statements {
                     guard case .synapse = st.route else { continue }
                     let first = st.source.firstNode
-                    self.enumerate(st, targets: localTargets(st), draw: false) { i, _, _, _ in offsets[first + i + 1] += 1 }
+                    self.forEachBatch(st, targets: localTargets(st), draw: false) { batch in
+                        for s in batch { let i = s.source; offsets[first + i + 1] += 1 }
+                    }
                 }
                 plastic.tables = self.plasticRules.enumerated().map { $0.element.model.makeTable(rule: $0.element, index: $0.offset) }
                 for st in statements {
                     guard case .plastic(let r) = st.route else { continue }
                     let table = plastic.tables[r]
-                    self.enumerate(st, targets: localTargets(st), draw: false) { i, _, _, _ in table.count(row: i) }
+                    self.forEachBatch(st, targets: localTargets(st), draw: false) { batch in
+                        for s in batch { let i = s.source; table.count(row: i) }
+                    }
                 }
                 for table in plastic.tables { table.allocate() }
                 for n in 0..<self.nodeCount { offsets[n + 1] += offsets[n] }
@@ -384,76 +415,88 @@ extension PointNetwork {
                     switch st.route {
                     case .synapse:
                         let kindBitsHere = UInt32(kindOfStatement[st.index] ?? 0) << shift
-                        self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard !failed, checkDelay(d, j) else { return }
-                            if d > capacity {
-                                failure = PlexusError("delay of \(d) steps exceeds this layout's limit of \(capacity) steps", keyPath: st.path + ".synapse.delay")
-                                return
+                        self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
+                            for s in batch {
+                                let i = s.source, j = s.target, w = s.weight, d = s.delay
+                                guard !failed, checkDelay(d, j) else { continue }
+                                if d > capacity {
+                                    failure = PlexusError("delay of \(d) steps exceeds this layout's limit of \(capacity) steps", keyPath: st.path + ".synapse.delay")
+                                    continue
+                                }
+                                guard checkWeight(w, j) else { continue }
+                                let k = cur[first + i]
+                                cur[first + i] = k + 1
+                                if compact {
+                                    words[k] = UInt32(j + tOffset) | kindBitsHere
+                                } else {
+                                    words[k] = UInt32(j + tOffset) | (UInt32(d - 1) << shift)
+                                    weights[k] = Float(w)
+                                }
+                                minD = min(minD, d)
+                                maxD = max(maxD, d)
                             }
-                            guard checkWeight(w, j) else { return }
-                            let k = cur[first + i]
-                            cur[first + i] = k + 1
-                            if compact {
-                                words[k] = UInt32(j + tOffset) | kindBitsHere
-                            } else {
-                                words[k] = UInt32(j + tOffset) | (UInt32(d - 1) << shift)
-                                weights[k] = Float(w)
-                            }
-                            minD = min(minD, d)
-                            maxD = max(maxD, d)
                         }
                     case .plastic(let r):
                         let rule = self.plasticRules[r]
                         let table = plastic.tables[r]
                         let readsPostHistory = rule.kind.readsPostHistory
-                        self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard !failed, checkDelay(d, j), checkWeight(w, j) else { return }
-                            if let why = rule.model.rejection(ofDrawnWeight: w) {
-                                failure = PlexusError("weight \(w) drawn for target gid \(st.target.firstNode + j + 1) \(why)",
-                                                      keyPath: st.path + ".synapse.weight")
-                                return
-                            }
-                            let local = j + tOffset
-                            table.add(row: i, target: local, delay: d, weight: w)
-                            if readsPostHistory {
-                                if plastic.archiveOf[local] < 0 {
-                                    plastic.archiveOf[local] = Int32(plastic.archives.count)
-                                    var a = PostArchive()
-                                    a.tauMinus = self.tauMinus[st.targetFirstNeuron + j]
-                                    a.tauMinusTriplet = self.tauMinusTriplet[st.targetFirstNeuron + j]
-                                    plastic.archives.append(a)
+                        self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
+                            for s in batch {
+                                let i = s.source, j = s.target, w = s.weight, d = s.delay
+                                guard !failed, checkDelay(d, j), checkWeight(w, j) else { continue }
+                                if let why = rule.model.rejection(ofDrawnWeight: w) {
+                                    failure = PlexusError("weight \(w) drawn for target gid \(st.target.firstNode + j + 1) \(why)",
+                                                          keyPath: st.path + ".synapse.weight")
+                                    continue
                                 }
-                                plastic.archives[Int(plastic.archiveOf[local])].incoming += 1
+                                let local = j + tOffset
+                                table.add(row: i, target: local, delay: d, weight: w)
+                                if readsPostHistory {
+                                    if plastic.archiveOf[local] < 0 {
+                                        plastic.archiveOf[local] = Int32(plastic.archives.count)
+                                        var a = PostArchive()
+                                        a.tauMinus = self.tauMinus[st.targetFirstNeuron + j]
+                                        a.tauMinusTriplet = self.tauMinusTriplet[st.targetFirstNeuron + j]
+                                        plastic.archives.append(a)
+                                    }
+                                    plastic.archives[Int(plastic.archiveOf[local])].incoming += 1
+                                }
+                                minD = min(minD, d)
+                                maxD = max(maxD, d)
                             }
-                            minD = min(minD, d)
-                            maxD = max(maxD, d)
                         }
                     case .poisson(let lambda, let start, let stop):
                         var ordinal = [Int: Int]()
-                        self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard !failed, checkDelay(d, j), checkWeight(w, j) else { return }
-                            let gid = st.target.firstNode + j
-                            let o = ordinal[gid, default: 0]
-                            ordinal[gid] = o + 1
-                            var table = devices.poissonTables.firstIndex { $0.lambda == lambda } ?? -1
-                            if table < 0 {
-                                table = devices.poissonTables.count
-                                devices.poissonTables.append(PoissonTable(lambda: lambda))
+                        self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
+                            for s in batch {
+                                let i = s.source, j = s.target, w = s.weight, d = s.delay
+                                guard !failed, checkDelay(d, j), checkWeight(w, j) else { continue }
+                                let gid = st.target.firstNode + j
+                                let o = ordinal[gid, default: 0]
+                                ordinal[gid] = o + 1
+                                var table = devices.poissonTables.firstIndex { $0.lambda == lambda } ?? -1
+                                if table < 0 {
+                                    table = devices.poissonTables.count
+                                    devices.poissonTables.append(PoissonTable(lambda: lambda))
+                                }
+                                devices.poisson.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, lambda: lambda,
+                                                             table: Int32(table),
+                                                             startStep: start, stopStep: stop, stream: UInt32(st.index),
+                                                             id: UInt64(gid) | UInt64(o) << 32 | UInt64(i) << 48))
+                                maxD = max(maxD, d)
                             }
-                            devices.poisson.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, lambda: lambda,
-                                                         table: Int32(table),
-                                                         startStep: start, stopStep: stop, stream: UInt32(st.index),
-                                                         id: UInt64(gid) | UInt64(o) << 32 | UInt64(i) << 48))
-                            maxD = max(maxD, d)
                         }
                     case .current:
-                        self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard !failed, checkDelay(d, j), checkWeight(w, j) else { return }
-                            let gid = st.target.firstNode + j
-                            let g = self.generatorOfNode[first + i]!
-                            devices.currents.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, generator: Int32(g),
-                                                          stream: UInt32(st.index), id: UInt64(gid) | UInt64(i) << 40))
-                            maxD = max(maxD, d)
+                        self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
+                            for s in batch {
+                                let i = s.source, j = s.target, w = s.weight, d = s.delay
+                                guard !failed, checkDelay(d, j), checkWeight(w, j) else { continue }
+                                let gid = st.target.firstNode + j
+                                let g = self.generatorOfNode[first + i]!
+                                devices.currents.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, generator: Int32(g),
+                                                              stream: UInt32(st.index), id: UInt64(gid) | UInt64(i) << 40))
+                                maxD = max(maxD, d)
+                            }
                         }
                     }
                 }

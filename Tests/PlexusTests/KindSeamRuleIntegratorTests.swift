@@ -18,8 +18,8 @@ struct RingRule: ConnectionRuleKind {
     func validate(_ shape: ConnectionShape) throws {
         guard shape.sources == shape.targets else { throw PlexusError("ring needs equal sizes", keyPath: shape.path + ".rule") }
     }
-    func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, targets: Range<Int>, into sink: inout Sink) {
-        for j in targets {
+    func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout Sink) {
+        for j in keys {
             sink.key(shape.targetFirstNode + j)
             sink.connect((j + shape.sources - 1) % shape.sources, j)
         }
@@ -104,20 +104,22 @@ final class KindSeamRuleIntegratorTests: XCTestCase {
                                     sourceFirstNode: 0, targetFirstNode: 20, samePopulation: false, autapses: true,
                                     multapses: false, statement: 0, seed: 1)
         var sink = CountingSink()
-        FixedIndegree(indegree: 4).connect(shape, targets: 2..<6, into: &sink)
+        FixedIndegree(indegree: 4).connect(shape, keys: 2..<6, targets: 2..<6, into: &sink)
         XCTAssertEqual(sink.keys, [22, 23, 24, 25])
         XCTAssertEqual(sink.pairs.count, 16)
         for j in 2..<6 { XCTAssertEqual(Set(sink.pairs.filter { $0.1 == j }.map(\.0)).count, 4, "distinct sources without multapses") }
         // fixed_outdegree draws every source's targets (keyed by the source) and skips the others.
         var out = CountingSink()
-        FixedOutdegree(outdegree: 3).connect(shape, targets: 0..<5, into: &out)
+        XCTAssertTrue(FixedOutdegree.keyedBySource)
+        FixedOutdegree(outdegree: 3).connect(shape, keys: 0..<20, targets: 0..<5, into: &out)
         XCTAssertEqual(out.keys, Array(0..<20))
         XCTAssertEqual(out.pairs.count + out.skipped, 60)
         // fixed_total_number splits N over the targets once, the same for any part drawn.
         let total = FixedTotalNumber(n: 37).prepared(shape)
         var all = CountingSink(), part = CountingSink()
-        total.connect(shape, targets: 0..<10, into: &all)
-        total.connect(shape, targets: 3..<7, into: &part)
+        total.connect(shape, keys: 0..<10, targets: 0..<10, into: &all)
+        total.connect(shape, keys: 3..<5, targets: 3..<7, into: &part)
+        total.connect(shape, keys: 5..<7, targets: 3..<7, into: &part)
         XCTAssertEqual(all.pairs.count, 37)
         XCTAssertEqual(all.pairs.filter { (3..<7).contains($0.1) }.map { [$0.0, $0.1] }, part.pairs.map { [$0.0, $0.1] })
     }

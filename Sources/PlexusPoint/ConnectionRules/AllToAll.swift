@@ -12,9 +12,9 @@ public struct AllToAll: ConnectionRuleKind {
     public var arguments: ConnectionRuleArguments { ConnectionRuleArguments(Self.name) }
 
     @inline(__always)
-    public func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, targets: Range<Int>, into sink: inout Sink) {
+    public func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout Sink) {
         let nSrc = shape.sources, noAutapse = shape.noAutapse
-        for j in targets {
+        for j in keys {
             sink.key(shape.targetFirstNode + j)
             for i in 0..<nSrc where !(noAutapse && i == j) { sink.connect(i, j) }
         }

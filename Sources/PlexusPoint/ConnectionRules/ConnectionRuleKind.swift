@@ -8,9 +8,10 @@ import PlexusCore
 // Adding a rule is one new file in this folder.
 //
 // Determinism: a rule draws from streams it makes with `ConnectionShape.stream(_:id:)`, keyed by
-// the target's (or, for rules that draw targets, the source's) node id, so the connections do not
-// depend on how targets are split over threads; draws onto targets of other threads still happen
-// (`sink.skip()`) when a source-keyed stream must stay aligned.
+// a node: the target's, or for rules that draw targets (`keyedBySource`) the source's. Each key
+// node's synapses depend on its own streams only, so the engine may call the rule for any split of
+// the key nodes (threads, batches) and get the same network; draws onto targets of other threads
+// still happen (`sink.skip()`) so that a source's streams stay aligned.
 
 /// A connection rule kind. See the comment at the top of this file. Every conformance in this
 /// module is listed in `ConnectionRules.all`.
@@ -23,6 +24,8 @@ public protocol ConnectionRuleKind: Sendable {
     static var parameters: [ParameterSpec] { get }
     /// Parameters that take whole numbers (read and kept as `Int`). Default: none.
     static var wholeNumberParameters: Set<String> { get }
+    /// Streams keyed by the source (the rule draws targets), not by the target. Default: false.
+    static var keyedBySource: Bool { get }
 
     /// The rule with its arguments; missing ones throw (the file reader checks them first).
     init(_ arguments: ConnectionRuleArguments) throws
@@ -35,23 +38,26 @@ public protocol ConnectionRuleKind: Sendable {
     /// What the rule needs from the whole statement before threads draw their parts (the same in
     /// every thread): fixed_total_number splits N over the targets here. Default: itself.
     func prepared(_ shape: ConnectionShape) -> Self
-    /// Draws the synapses onto population-local targets `targets` in a fixed order: for every
-    /// key node, `sink.key(node)` then `sink.connect(source, target)` per synapse (population-local
-    /// indices; the sink draws weight and delay from the key node's streams).
-    func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, targets: Range<Int>, into sink: inout Sink)
+    /// Draws the synapses of key nodes `keys` (population-local targets, or sources when
+    /// `keyedBySource`) onto population-local targets `targets`, in a fixed order: per key node
+    /// `sink.key(node id)`, then `sink.connect(source, target)` per synapse (population-local
+    /// indices; the sink draws weight and delay from the key node's streams), or `sink.skip()`
+    /// for a drawn target outside `targets`. Target-keyed rules get `keys` within `targets`.
+    func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout Sink)
 
     /// The engine's entry: `connect` specialised for the engine's sink, so that a rule's loop
     /// and the sink's draws compile together. Rules keep the default.
-    func drawConnections(_ shape: ConnectionShape, targets: Range<Int>, into sink: inout ConnectionDrawSink)
+    func drawConnections(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout ConnectionDrawSink)
 }
 
 extension ConnectionRuleKind {
     public static var wholeNumberParameters: Set<String> { [] }
+    public static var keyedBySource: Bool { false }
     public func validate(_ shape: ConnectionShape) throws {}
     public func prepared(_ shape: ConnectionShape) -> Self { self }
     @inline(__always)
-    public func drawConnections(_ shape: ConnectionShape, targets: Range<Int>, into sink: inout ConnectionDrawSink) {
-        connect(shape, targets: targets, into: &sink)
+    public func drawConnections(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout ConnectionDrawSink) {
+        connect(shape, keys: keys, targets: targets, into: &sink)
     }
     public var name: String { Self.name }
 }
@@ -160,8 +166,19 @@ public enum ConnectionRules {
     public static var names: [String] { all.map { $0.name } }
 }
 
-/// The engine's sink: draws each synapse's weight and delay from the key node's streams and hands
-/// the synapse to the build pass (`PointNetwork.enumerate`).
+/// One synapse as the engine's sink hands it on: population-local source and target, weight and
+/// delay in steps.
+public struct DrawnSynapse {
+    public var source: Int
+    public var target: Int
+    public var weight: Double
+    public var delay: Int
+}
+
+/// The engine's sink: draws each synapse's weight and delay from the key node's streams, in the
+/// rule's order, and keeps the synapses for the build pass (`PointNetwork.enumerate`), which runs
+/// its per-synapse work over them after each call of the rule (one dynamic call per batch of key
+/// nodes, and the pass's work compiles into its own loop).
 public struct ConnectionDrawSink: ConnectionSink {
     let seed: UInt64
     let statement: UInt32
@@ -173,10 +190,12 @@ public struct ConnectionDrawSink: ConnectionSink {
     let h: Double
     var wr: RandomStream
     var dr: RandomStream
-    let body: (Int, Int, Double, Int) -> Void
+    /// The synapses drawn since the last `clear`; the owner deallocates (`release`).
+    var drawn: UnsafeMutablePointer<DrawnSynapse>
+    var count = 0
+    var capacity = 4096
 
-    init(seed: UInt64, statement: UInt32, draw: Bool, constW: Double?, constD: Int?, weight: Sampler, delay: Sampler, h: Double,
-         body: @escaping (Int, Int, Double, Int) -> Void) {
+    init(seed: UInt64, statement: UInt32, draw: Bool, constW: Double?, constD: Int?, weight: Sampler, delay: Sampler, h: Double) {
         self.seed = seed
         self.statement = statement
         self.draw = draw
@@ -185,9 +204,22 @@ public struct ConnectionDrawSink: ConnectionSink {
         self.weight = weight
         self.delay = delay
         self.h = h
-        self.body = body
         wr = RandomStream(seed: seed, purpose: .connectionWeights, index: statement, id: 0)
         dr = wr
+        drawn = .allocate(capacity: capacity)
+    }
+
+    var batch: UnsafeBufferPointer<DrawnSynapse> { UnsafeBufferPointer(start: drawn, count: count) }
+    mutating func clear() { count = 0 }
+    func release() { drawn.deallocate() }
+
+    @inline(never)
+    mutating func grow() {
+        let bigger = UnsafeMutablePointer<DrawnSynapse>.allocate(capacity: 2 * capacity)
+        bigger.moveInitialize(from: drawn, count: count)
+        drawn.deallocate()
+        drawn = bigger
+        capacity *= 2
     }
 
     @inline(__always)
@@ -207,7 +239,9 @@ public struct ConnectionDrawSink: ConnectionSink {
     @inline(__always)
     public mutating func connect(_ source: Int, _ target: Int) {
         let (w, d) = value()
-        body(source, target, w, d)
+        if count == capacity { grow() }
+        (drawn + count).initialize(to: DrawnSynapse(source: source, target: target, weight: w, delay: d))
+        count += 1
     }
 
     @inline(__always)

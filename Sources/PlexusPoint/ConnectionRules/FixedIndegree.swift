@@ -25,9 +25,9 @@ public struct FixedIndegree: ConnectionRuleKind {
     }
 
     @inline(__always)
-    public func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, targets: Range<Int>, into sink: inout Sink) {
+    public func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout Sink) {
         var chosen = Set<Int>()
-        for j in targets {
+        for j in keys {
             let gid = shape.targetFirstNode + j
             var rng = shape.stream(.connectionSources, id: gid)
             sink.key(gid)

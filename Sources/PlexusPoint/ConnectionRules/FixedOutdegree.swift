@@ -8,6 +8,7 @@ public struct FixedOutdegree: ConnectionRuleKind {
     public static let doc = "every source gets outdegree targets drawn at random"
     public static let parameters: [ParameterSpec] = [.init("outdegree", .dimensionless, 0, "synapses per source")]
     public static let wholeNumberParameters: Set<String> = ["outdegree"]
+    public static let keyedBySource = true
 
     public let outdegree: Int
 
@@ -26,10 +27,10 @@ public struct FixedOutdegree: ConnectionRuleKind {
     }
 
     @inline(__always)
-    public func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, targets: Range<Int>, into sink: inout Sink) {
+    public func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout Sink) {
         let nTgt = shape.targets, noAutapse = shape.noAutapse, multapses = shape.multapses
         var chosen = Set<Int>()
-        for i in 0..<shape.sources {
+        for i in keys {
             let gid = shape.sourceFirstNode + i
             var rng = shape.stream(.connectionTargets, id: gid)
             sink.key(gid)

@@ -18,8 +18,8 @@ public struct OneToOne: ConnectionRuleKind {
     }
 
     @inline(__always)
-    public func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, targets: Range<Int>, into sink: inout Sink) {
-        for j in targets where !shape.noAutapse {
+    public func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout Sink) {
+        for j in keys where !shape.noAutapse {
             sink.key(shape.targetFirstNode + j)
             sink.connect(j, j)
         }

@@ -18,11 +18,11 @@ public struct PairwiseBernoulli: ConnectionRuleKind {
     }
 
     @inline(__always)
-    public func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, targets: Range<Int>, into sink: inout Sink) {
+    public func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout Sink) {
         guard p > 0 else { return }
         let nSrc = shape.sources, noAutapse = shape.noAutapse
         let logq = _log1p(-p)
-        for j in targets {
+        for j in keys {
             let gid = shape.targetFirstNode + j
             var rng = shape.stream(.connectionSources, id: gid)
             sink.key(gid)
