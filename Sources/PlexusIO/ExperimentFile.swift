@@ -141,7 +141,12 @@ public enum ExperimentFile {
         }
     }
 
-    static let ruleKeys = ["indegree", "outdegree", "N", "p", "allow_autapses", "allow_multapses", "make_symmetric"]
+    /// Every rule's parameters (from `ConnectionRules.all`) and the keys common to all rules.
+    static let ruleKeys: [String] = {
+        var keys: [String] = []
+        for rule in ConnectionRules.all { for p in rule.parameters where !keys.contains(p.name) { keys.append(p.name) } }
+        return keys + ["allow_autapses", "allow_multapses", "make_symmetric"]
+    }()
 
     static func connection(_ node: YNode) throws -> ConnectionDescription {
         let m = try node.mapping(allowed: ["source", "target", "rule", "synapse"] + ruleKeys)
@@ -166,17 +171,16 @@ public enum ExperimentFile {
             guard let v = ruleArgs[k] else { throw ruleNode.error("rule \(ruleName) needs '\(k)'") }
             return v
         }
-        let rule: ConnectionRule
-        switch ruleName {
-        case "all_to_all": rule = .allToAll
-        case "one_to_one": rule = .oneToOne
-        case "fixed_indegree": rule = .fixedIndegree(try arg("indegree").int())
-        case "fixed_outdegree": rule = .fixedOutdegree(try arg("outdegree").int())
-        case "fixed_total_number": rule = .fixedTotalNumber(try arg("N").int())
-        case "pairwise_bernoulli": rule = .pairwiseBernoulli(try arg("p").double())
-        default:
-            throw ruleNode.error(PlexusError.unknownMessage("rule", ruleName, known: ["all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree", "fixed_total_number", "pairwise_bernoulli"]))
+        guard let kind = ConnectionRules.named(ruleName) else {
+            throw ruleNode.error(PlexusError.unknownMessage("rule", ruleName, known: ConnectionRules.names))
         }
+        // The rule's own parameters, whole numbers where it says so; keys of other rules are
+        // ignored as before (NEST's conn_spec is checked by the rule).
+        var arguments = ConnectionRuleArguments(ruleName)
+        for p in kind.parameters {
+            arguments.values[p.name] = kind.wholeNumberParameters.contains(p.name) ? .whole(try arg(p.name).int()) : .number(try arg(p.name).double())
+        }
+        let rule = ConnectionRule(any: try wrapLine(ruleNode) { try kind.init(arguments) })
         var synapse = SynapseDescription()
         if let s = m["synapse"] {
             // Besides model, weight and delay, a synapse mapping holds the model's own

@@ -78,9 +78,10 @@ public enum MassExperimentFile {
         let inode = try need("integrator")
         let im = try inode.mapping(allowed: ["name", "dt", "noise", "nsig"])
         let iname = try im["name"]?.string() ?? "HeunDeterministic"
-        guard let (scheme, stochastic) = IntegratorDescription.names[iname] else {
-            throw (im["name"] ?? inode).error(PlexusError.unknownMessage("integrator", iname, known: IntegratorDescription.names.keys.sorted()))
+        guard let (kind, stochastic) = MassIntegrators.named(iname) else {
+            throw (im["name"] ?? inode).error(PlexusError.unknownMessage("integrator", iname, known: MassIntegrators.names.sorted()))
         }
+        let scheme = IntegrationScheme(kind)
         guard let dtNode = im["dt"] else { throw inode.error("the integrator needs dt (e.g. dt: 0.1 ms)") }
         let dt = try time(dtNode)
         guard dt > 0 else { throw dtNode.error("dt must be > 0, got \(dt) ms") }

@@ -356,12 +356,11 @@ public enum Provenance {
         }
         let conns: [[String: Any]] = exp.connections.enumerated().map { ci, c in
             var rule: [String: Any] = ["rule": c.rule.name, "allow_autapses": c.allowAutapses, "allow_multapses": c.allowMultapses]
-            switch c.rule {
-            case .fixedIndegree(let k): rule["indegree"] = k
-            case .fixedOutdegree(let k): rule["outdegree"] = k
-            case .fixedTotalNumber(let n): rule["N"] = n
-            case .pairwiseBernoulli(let p): rule["p"] = p
-            default: break
+            for (k, v) in c.rule.arguments.values {
+                switch v {
+                case .whole(let n): rule[k] = n
+                case .number(let x): rule[k] = x
+                }
             }
             if c.makeSymmetric { rule["make_symmetric"] = true }
             if c.synapse.model == WaveformRelaxation.synapseModel {   // no delay

@@ -47,8 +47,28 @@ public struct CouplingDescription: Sendable, Equatable {
     }
 }
 
-public enum IntegrationScheme: String, Sendable, CaseIterable {
-    case euler, heun, rk4
+/// An integration scheme of `MassIntegrators.all` (Integrators/). `.euler`, `.heun`, `.rk4` name
+/// the built-in ones; `allCases` lists the registry.
+public struct IntegrationScheme: Sendable, Hashable, CaseIterable, RawRepresentable, CustomStringConvertible {
+    public let kind: any MassIntegrator.Type
+
+    public init(_ kind: any MassIntegrator.Type) { self.kind = kind }
+    /// By short name (`heun`).
+    public init?(rawValue: String) {
+        guard let k = MassIntegrators.all.first(where: { $0.key == rawValue }) else { return nil }
+        kind = k
+    }
+
+    public var rawValue: String { kind.key }
+    public var description: String { kind.key }
+    public static var allCases: [IntegrationScheme] { MassIntegrators.all.map(IntegrationScheme.init) }
+
+    public static let euler = IntegrationScheme(EulerIntegrator.self)
+    public static let heun = IntegrationScheme(HeunIntegrator.self)
+    public static let rk4 = IntegrationScheme(RK4Integrator.self)
+
+    public static func == (a: IntegrationScheme, b: IntegrationScheme) -> Bool { a.kind == b.kind }
+    public func hash(into h: inout Hasher) { h.combine(ObjectIdentifier(kind)) }
 }
 
 /// TVB's integrators: `EulerDeterministic`, `EulerStochastic`, `HeunDeterministic`,
@@ -78,20 +98,19 @@ public struct IntegratorDescription: Sendable, Equatable {
         self.nsig = nsig
     }
 
-    public static let names: [String: (IntegrationScheme, Bool)] = [
-        "EulerDeterministic": (.euler, false), "EulerStochastic": (.euler, true),
-        "HeunDeterministic": (.heun, false), "HeunStochastic": (.heun, true),
-        "RungeKutta4thOrderDeterministic": (.rk4, false), "RungeKutta4thOrderStochastic": (.rk4, true),
-    ]
-
-    public var name: String {
-        let s = stochastic ? "Stochastic" : "Deterministic"
-        switch scheme {
-        case .euler: return "Euler" + s
-        case .heun: return "Heun" + s
-        case .rk4: return "RungeKutta4thOrder" + s
+    /// Every TVB integrator name with its scheme and whether it is stochastic (from
+    /// `MassIntegrators.all`).
+    public static var names: [String: (IntegrationScheme, Bool)] {
+        var d: [String: (IntegrationScheme, Bool)] = [:]
+        for k in MassIntegrators.all {
+            d[k.name + "Deterministic"] = (IntegrationScheme(k), false)
+            d[k.name + "Stochastic"] = (IntegrationScheme(k), true)
         }
+        return d
     }
+
+    /// TVB's class name, e.g. `HeunStochastic`.
+    public var name: String { scheme.kind.name + (stochastic ? "Stochastic" : "Deterministic") }
 }
 
 /// Initial history of one state variable, constant in time (t <= 0).

@@ -209,8 +209,11 @@ public final class MassNetwork {
 
 func makeCore<Model: MassModel>(_ type: Model.Type,
                                  _ a: ([Double], MassExperiment, Connectome, [Int32], MassCouplingValues, [Double], [MonitorRecorder], [Range<Int>], Int)) -> MassCore {
-    MassCoreImpl<Model>(model: Model(a.0), experiment: a.1, connectome: a.2, delays: a.3, function: a.4,
-                        x0: a.5, monitors: a.6, parts: a.7, steps: a.8)
+    func make<I: MassIntegrator>(_ integrator: I.Type) -> MassCore {
+        MassCoreImpl<Model, I>(model: Model(a.0), experiment: a.1, connectome: a.2, delays: a.3, function: a.4,
+                               x0: a.5, monitors: a.6, parts: a.7, steps: a.8)
+    }
+    return make(a.1.integrator.scheme.kind)
 }
 
 /// A coupling type and its parameter values.
@@ -232,18 +235,18 @@ protocol MassCore: AnyObject {
     var barrierInterval: Int { get }
 }
 
-final class MassCoreImpl<M: MassModel>: MassCore, @unchecked Sendable {
+final class MassCoreImpl<M: MassModel, I: MassIntegrator>: MassCore, @unchecked Sendable {
     let model: M
     let n: Int
     let nsv: Int
     let dt: Double
-    let scheme: IntegrationScheme
     let stochastic: Bool
     let noiseScale: [Double]
-    let lower: [Double]
-    let upper: [Double]
-    let bounded: [Int]
-    let X, Xt, k1, k2, k3, k4, noise: Storage<Double>
+    let X, Xt, noise: Storage<Double>
+    /// The scheme's derivative buffers (`I.stages`).
+    let k: [Storage<Double>]
+    /// What the scheme's step works on (pointers into the storages above).
+    let stepState: MassStepState<M>
     let c: Storage<Double>
     /// The delayed coupling, specialised for the run's coupling type.
     let delayed: DelayedCouplingRun
@@ -262,21 +265,17 @@ final class MassCoreImpl<M: MassModel>: MassCore, @unchecked Sendable {
         n = connectome.count
         nsv = M.stateVariables.count
         dt = e.integrator.dt
-        scheme = e.integrator.scheme
         stochastic = e.integrator.stochastic
         noiseScale = (0..<nsv).map { v in (2.0 * (e.integrator.nsig.count == 1 ? e.integrator.nsig[0] : e.integrator.nsig[v])).squareRoot() }
-        lower = M.stateVariables.map { $0.lower ?? -.infinity }
-        upper = M.stateVariables.map { $0.upper ?? .infinity }
-        bounded = M.stateVariables.indices.filter { M.stateVariables[$0].lower != nil || M.stateVariables[$0].upper != nil }
         X = Storage(x0)
         Xt = Storage(repeating: 0, count: nsv * n)
-        k1 = Storage(repeating: 0, count: nsv * n)
-        k2 = Storage(repeating: 0, count: nsv * n)
-        k3 = Storage(repeating: 0, count: scheme == .rk4 ? nsv * n : 1)
-        k4 = Storage(repeating: 0, count: scheme == .rk4 ? nsv * n : 1)
+        let size = nsv * n
+        k = (0..<I.stages).map { _ in Storage(repeating: 0, count: size) }
         noise = Storage(repeating: 0, count: stochastic ? nsv * n : 1)
         let ncv = M.couplingVariables.count
         c = Storage(repeating: 0, count: max(1, function.type.outputs(ncvar: ncv)) * n)
+        stepState = MassStepState(n: n, nsv: nsv, h: dt, stochastic: stochastic, x: X.base, xt: Xt.base, k: k.map(\.base),
+                                  c: UnsafePointer(c.base), z: noise.base, model: model)
         self.monitors = monitors
         self.parts = parts
         self.steps = steps
@@ -291,7 +290,7 @@ final class MassCoreImpl<M: MassModel>: MassCore, @unchecked Sendable {
         delayed = function.type.makeDelayedCoupling(
             DelayedCouplingSetup(weights: connectome.weights, delays: delays, n: n, values: function.values,
                                  cvars: M.couplingVariables, parts: parts, precision: e.precision))
-        clamp(X.base, 0..<n)
+        stepState.clamp(X.base, 0..<n)
         delayed.fill(X.base)
     }
 
@@ -337,18 +336,6 @@ final class MassCoreImpl<M: MassModel>: MassCore, @unchecked Sendable {
                 break
             }
             if let progress, step % every == 0 { progress(Double(step) / Double(steps)) }
-        }
-    }
-
-    @inline(__always)
-    func clamp(_ s: UnsafeMutablePointer<Double>, _ r: Range<Int>) {
-        for v in bounded {
-            let lo = lower[v], hi = upper[v]
-            let col = s + v * n
-            for i in r {
-                if col[i] < lo { col[i] = lo }
-                if col[i] > hi { col[i] = hi }
-            }
         }
     }
 
@@ -414,66 +401,10 @@ final class MassCoreImpl<M: MassModel>: MassCore, @unchecked Sendable {
         }
     }
 
-    /// One step of TVB's integration schemes for regions r (coupling already in c).
+    /// One step of the run's scheme (Integrators/) for regions r (coupling already in c).
     @inline(__always)
     func integrate(step: Int, range r: Range<Int>) {
-        let x = X.base, xt = Xt.base, a = k1.base, b = k2.base, cp = UnsafePointer(c.base), z = noise.base
-        let h = dt
         if stochastic { fillNoise(step: step, range: r) }
-        switch scheme {
-        case .euler:
-            model.dfun(x, cp, a, stride: n, range: r)
-            for v in 0..<nsv {
-                let o = v * n
-                if stochastic {
-                    for i in r { x[o + i] = x[o + i] + a[o + i] * h + z[o + i] }
-                } else {
-                    for i in r { x[o + i] = x[o + i] + h * a[o + i] }
-                }
-            }
-            clamp(x, r)
-        case .heun:
-            model.dfun(x, cp, a, stride: n, range: r)
-            for v in 0..<nsv {
-                let o = v * n
-                if stochastic {
-                    for i in r { xt[o + i] = x[o + i] + h * a[o + i] + z[o + i] }
-                } else {
-                    for i in r { xt[o + i] = x[o + i] + h * a[o + i] }
-                }
-            }
-            clamp(xt, r)
-            model.dfun(xt, cp, b, stride: n, range: r)
-            for v in 0..<nsv {
-                let o = v * n
-                if stochastic {
-                    for i in r { x[o + i] = x[o + i] + (a[o + i] + b[o + i]) * h / 2.0 + z[o + i] }
-                } else {
-                    for i in r { x[o + i] = x[o + i] + (a[o + i] + b[o + i]) * h / 2.0 }
-                }
-            }
-            clamp(x, r)
-        case .rk4:
-            let c3 = k3.base, c4 = k4.base
-            let h2 = h / 2.0, h6 = h / 6.0
-            model.dfun(x, cp, a, stride: n, range: r)
-            for v in 0..<nsv { let o = v * n; for i in r { xt[o + i] = x[o + i] + h2 * a[o + i] } }
-            clamp(xt, r)
-            model.dfun(xt, cp, b, stride: n, range: r)
-            for v in 0..<nsv { let o = v * n; for i in r { xt[o + i] = x[o + i] + h2 * b[o + i] } }
-            clamp(xt, r)
-            model.dfun(xt, cp, c3, stride: n, range: r)
-            for v in 0..<nsv { let o = v * n; for i in r { xt[o + i] = x[o + i] + h * c3[o + i] } }
-            clamp(xt, r)
-            model.dfun(xt, cp, c4, stride: n, range: r)
-            for v in 0..<nsv {
-                let o = v * n
-                for i in r {
-                    let dX = h6 * (a[o + i] + 2.0 * b[o + i] + 2.0 * c3[o + i] + c4[o + i])
-                    x[o + i] = stochastic ? x[o + i] + dX + z[o + i] : x[o + i] + dX
-                }
-            }
-            clamp(x, r)
-        }
+        I.step(stepState, range: r)
     }
 }

@@ -13,15 +13,24 @@ struct ConnectionStatement {
     let target: PopulationInfo
     let targetFirstNeuron: Int
     let route: Route
-    let rule: ConnectionRule
+    /// The statement's rule, prepared (`ConnectionRuleKind.prepared`), and what it connects.
+    let rule: any ConnectionRuleKind
+    let shape: ConnectionShape
+    /// The rule draws per source (its key nodes are all sources), not per target.
+    let keyedBySource: Bool
     let autapses: Bool
     let multapses: Bool
     let samePopulation: Bool
     let weight: Sampler
     let delay: Sampler
     let unitWeight: Bool          // receiver counts spikes (parrot): weight fixed to 1
-    var totalCounts: [Int] = []   // fixed_total_number: synapses per target
     var path: String { "connections[\(index)]" }
+
+    /// One batch of the rule: the one dynamic call per batch, kept out of the inlined passes.
+    @inline(never)
+    func draw(keys: Range<Int>, targets: Range<Int>, into sink: inout ConnectionDrawSink) {
+        rule.drawConnections(shape, keys: keys, targets: targets, into: &sink)
+    }
 }
 
 extension PointNetwork {
@@ -176,50 +185,15 @@ extension PointNetwork {
                 }
             }
             let same = src.name == tgt.name
-            let nSrc = src.size, nTgt = tgt.size
-            switch c.rule {
-            case .allToAll: break
-            case .oneToOne:
-                guard nSrc == nTgt else {
-                    throw PlexusError("one_to_one needs equal sizes; \(src.name) has \(nSrc), \(tgt.name) has \(nTgt)", keyPath: path + ".rule")
-                }
-            case .fixedIndegree(let k):
-                guard k >= 0 else { throw PlexusError.outOfRange("indegree", Double(k), "must be >= 0", keyPath: path + ".indegree") }
-                let avail = nSrc - (same && !c.allowAutapses ? 1 : 0)
-                if !c.allowMultapses && k > avail {
-                    throw PlexusError("indegree \(k) exceeds the \(avail) possible sources without multapses", keyPath: path + ".indegree")
-                }
-                if avail <= 0 && k > 0 { throw PlexusError("no possible source without autapses", keyPath: path + ".indegree") }
-            case .fixedOutdegree(let k):
-                guard k >= 0 else { throw PlexusError.outOfRange("outdegree", Double(k), "must be >= 0", keyPath: path + ".outdegree") }
-                let avail = nTgt - (same && !c.allowAutapses ? 1 : 0)
-                if !c.allowMultapses && k > avail {
-                    throw PlexusError("outdegree \(k) exceeds the \(avail) possible targets without multapses", keyPath: path + ".outdegree")
-                }
-                if avail <= 0 && k > 0 { throw PlexusError("no possible target without autapses", keyPath: path + ".outdegree") }
-            case .fixedTotalNumber(let n):
-                guard n >= 0 else { throw PlexusError.outOfRange("N", Double(n), "must be >= 0", keyPath: path + ".N") }
-                let perTarget = nSrc - (same && !c.allowAutapses ? 1 : 0)
-                if !c.allowMultapses && n > perTarget * nTgt {
-                    throw PlexusError("N = \(n) exceeds the \(perTarget * nTgt) possible pairs without multapses", keyPath: path + ".N")
-                }
-            case .pairwiseBernoulli(let p):
-                guard p >= 0, p <= 1 else { throw PlexusError.outOfRange("p", p, "must be in [0, 1]", keyPath: path + ".p") }
-            }
-            var st = ConnectionStatement(index: ci, source: src, target: tgt, targetFirstNeuron: targetPop.firstNeuron,
-                                         route: route, rule: c.rule, autapses: c.allowAutapses, multapses: c.allowMultapses,
+            let shape = ConnectionShape(path: path, sourceName: src.name, targetName: tgt.name, sources: src.size, targets: tgt.size,
+                                        sourceFirstNode: src.firstNode, targetFirstNode: tgt.firstNode, samePopulation: same,
+                                        autapses: c.allowAutapses, multapses: c.allowMultapses, statement: ci, seed: seed)
+            try c.rule.kind.validate(shape)
+            let st = ConnectionStatement(index: ci, source: src, target: tgt, targetFirstNeuron: targetPop.firstNeuron,
+                                         route: route, rule: c.rule.kind.prepared(shape), shape: shape,
+                                         keyedBySource: type(of: c.rule.kind).keyedBySource,
+                                         autapses: c.allowAutapses, multapses: c.allowMultapses,
                                          samePopulation: same, weight: weight, delay: delay, unitWeight: targetPop.countsSpikes && !isPlastic(route))
-            if case .fixedTotalNumber(let n) = c.rule {
-                // Multinomial split over targets by sequential binomials: one global stream, so
-                // every thread computes the same counts.
-                var rng = RandomStream(seed: seed, purpose: .connectionCount, index: UInt32(ci), id: 0)
-                var left = n
-                st.totalCounts = (0..<nTgt).map { j in
-                    let c = j == nTgt - 1 ? left : rng.nextBinomial(left, 1.0 / Double(nTgt - j))
-                    left -= c
-                    return c
-                }
-            }
             if structuralModel { try addInitialStructural(st, c); continue }
             statements.append(st)
         }
@@ -308,108 +282,34 @@ extension PointNetwork {
     /// target lies in `targets` (population-local indices). With `draw == false` the weight and
     /// delay are not drawn (counting pass). Draws are keyed by the target's gid (by the source's
     /// for fixed_outdegree), so the result is independent of how targets are split over threads.
+    /// The rule (ConnectionRules/) decides the pairs; one dynamic call per statement.
     func enumerate(_ st: ConnectionStatement, targets: Range<Int>, draw: Bool,
                    _ body: (Int, Int, Double, Int) -> Void) {
-        let nSrc = st.source.size
-        let sIdx = UInt32(st.index)
+        forEachBatch(st, targets: targets, draw: draw) { batch in
+            for s in batch { body(s.source, s.target, s.weight, s.delay) }
+        }
+    }
+
+    /// `enumerate` in batches: `pass` gets the synapses of a batch of key nodes in order (one
+    /// dynamic call of the rule and one call of `pass` per batch of about 4096 synapses; the
+    /// build passes loop over the batch themselves, so their per-synapse work compiles inline).
+    func forEachBatch(_ st: ConnectionStatement, targets: Range<Int>, draw: Bool,
+                      _ pass: (UnsafeBufferPointer<DrawnSynapse>) -> Void) {
         let h = grid.h
-        let noAutapse = st.samePopulation && !st.autapses
         let constW: Double? = st.unitWeight ? 1 : { if case .constant(let w) = st.weight { return w } else { return nil } }()
         let constD: Int? = { if case .constant(let d) = st.delay { return Int((d / h).rounded()) } else { return nil } }()
-
-        @inline(__always) func value(_ wr: inout RandomStream, _ dr: inout RandomStream) -> (Double, Int) {
-            guard draw else { return (0, 0) }
-            let w = constW ?? st.weight.draw(&wr)
-            let d = constD ?? Int((st.delay.draw(&dr) / h).rounded())
-            return (w, d)
-        }
-        func streams(_ keyNode: Int) -> (RandomStream, RandomStream) {
-            (RandomStream(seed: seed, purpose: .connectionWeights, index: sIdx, id: UInt64(keyNode)),
-             RandomStream(seed: seed, purpose: .connectionDelays, index: sIdx, id: UInt64(keyNode)))
-        }
-        // Draws `k` distinct-or-not sources for target j.
-        var chosen = Set<Int>()
-        func drawSources(_ k: Int, _ j: Int, _ rng: inout RandomStream, _ wr: inout RandomStream, _ dr: inout RandomStream) {
-            if st.multapses {
-                for _ in 0..<k {
-                    var i = rng.nextInt(below: nSrc)
-                    while noAutapse && i == j { i = rng.nextInt(below: nSrc) }
-                    let (w, d) = value(&wr, &dr)
-                    body(i, j, w, d)
-                }
-            } else {
-                chosen.removeAll(keepingCapacity: true)
-                for _ in 0..<k {
-                    var i = rng.nextInt(below: nSrc)
-                    while (noAutapse && i == j) || chosen.contains(i) { i = rng.nextInt(below: nSrc) }
-                    chosen.insert(i)
-                    let (w, d) = value(&wr, &dr)
-                    body(i, j, w, d)
-                }
-            }
-        }
-
-        switch st.rule {
-        case .allToAll:
-            for j in targets {
-                var (wr, dr) = streams(st.target.firstNode + j)
-                for i in 0..<nSrc where !(noAutapse && i == j) {
-                    let (w, d) = value(&wr, &dr)
-                    body(i, j, w, d)
-                }
-            }
-        case .oneToOne:
-            for j in targets where !noAutapse {
-                var (wr, dr) = streams(st.target.firstNode + j)
-                let (w, d) = value(&wr, &dr)
-                body(j, j, w, d)
-            }
-        case .fixedIndegree(let k):
-            for j in targets {
-                let gid = st.target.firstNode + j
-                var rng = RandomStream(seed: seed, purpose: .connectionSources, index: sIdx, id: UInt64(gid))
-                var (wr, dr) = streams(gid)
-                drawSources(k, j, &rng, &wr, &dr)
-            }
-        case .fixedTotalNumber:
-            for j in targets {
-                let gid = st.target.firstNode + j
-                var rng = RandomStream(seed: seed, purpose: .connectionSources, index: sIdx, id: UInt64(gid))
-                var (wr, dr) = streams(gid)
-                drawSources(st.totalCounts[j], j, &rng, &wr, &dr)
-            }
-        case .pairwiseBernoulli(let p):
-            guard p > 0 else { return }
-            let logq = _log1p(-p)
-            for j in targets {
-                let gid = st.target.firstNode + j
-                var rng = RandomStream(seed: seed, purpose: .connectionSources, index: sIdx, id: UInt64(gid))
-                var (wr, dr) = streams(gid)
-                var i = -1
-                while true {
-                    // Geometric skip to the next connected source: O(p·n) work per target.
-                    i += p >= 1 ? 1 : 1 + Int((_log(rng.nextOpenDouble()) / logq).rounded(.down))
-                    if i >= nSrc { break }
-                    if noAutapse && i == j { continue }
-                    let (w, d) = value(&wr, &dr)
-                    body(i, j, w, d)
-                }
-            }
-        case .fixedOutdegree(let k):
-            let nTgt = st.target.size
-            for i in 0..<nSrc {
-                let gid = st.source.firstNode + i
-                var rng = RandomStream(seed: seed, purpose: .connectionTargets, index: sIdx, id: UInt64(gid))
-                var (wr, dr) = streams(gid)
-                chosen.removeAll(keepingCapacity: true)
-                for _ in 0..<k {
-                    var j = rng.nextInt(below: nTgt)
-                    while (noAutapse && i == j) || (!st.multapses && chosen.contains(j)) { j = rng.nextInt(below: nTgt) }
-                    if !st.multapses { chosen.insert(j) }
-                    let (w, d) = value(&wr, &dr)
-                    if targets.contains(j) { body(i, j, w, d) }
-                }
-            }
+        var sink = ConnectionDrawSink(seed: seed, statement: UInt32(st.index), draw: draw, constW: constW, constD: constD,
+                                      weight: st.weight, delay: st.delay, h: h)
+        defer { sink.release() }
+        let keys = st.keyedBySource ? 0..<st.source.size : targets
+        var lo = keys.lowerBound, batch = 1
+        while lo < keys.upperBound {
+            let hi = lo + min(batch, keys.upperBound - lo)
+            sink.clear()
+            st.draw(keys: lo..<hi, targets: targets, into: &sink)
+            pass(sink.batch)
+            batch = max(1, min(1 << 16, 4096 * (hi - lo) / max(1, sink.count)))
+            lo = hi
         }
     }
 
@@ -467,13 +367,17 @@ extension PointNetwork {
                 for st in statements {
                     guard case .synapse = st.route else { continue }
                     let first = st.source.firstNode
-                    self.enumerate(st, targets: localTargets(st), draw: false) { i, _, _, _ in offsets[first + i + 1] += 1 }
+                    self.forEachBatch(st, targets: localTargets(st), draw: false) { batch in
+                        for s in batch { let i = s.source; offsets[first + i + 1] += 1 }
+                    }
                 }
                 plastic.tables = self.plasticRules.enumerated().map { $0.element.model.makeTable(rule: $0.element, index: $0.offset) }
                 for st in statements {
                     guard case .plastic(let r) = st.route else { continue }
                     let table = plastic.tables[r]
-                    self.enumerate(st, targets: localTargets(st), draw: false) { i, _, _, _ in table.count(row: i) }
+                    self.forEachBatch(st, targets: localTargets(st), draw: false) { batch in
+                        for s in batch { let i = s.source; table.count(row: i) }
+                    }
                 }
                 for table in plastic.tables { table.allocate() }
                 for n in 0..<self.nodeCount { offsets[n + 1] += offsets[n] }
@@ -511,76 +415,88 @@ extension PointNetwork {
                     switch st.route {
                     case .synapse:
                         let kindBitsHere = UInt32(kindOfStatement[st.index] ?? 0) << shift
-                        self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard !failed, checkDelay(d, j) else { return }
-                            if d > capacity {
-                                failure = PlexusError("delay of \(d) steps exceeds this layout's limit of \(capacity) steps", keyPath: st.path + ".synapse.delay")
-                                return
+                        self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
+                            for s in batch {
+                                let i = s.source, j = s.target, w = s.weight, d = s.delay
+                                guard !failed, checkDelay(d, j) else { continue }
+                                if d > capacity {
+                                    failure = PlexusError("delay of \(d) steps exceeds this layout's limit of \(capacity) steps", keyPath: st.path + ".synapse.delay")
+                                    continue
+                                }
+                                guard checkWeight(w, j) else { continue }
+                                let k = cur[first + i]
+                                cur[first + i] = k + 1
+                                if compact {
+                                    words[k] = UInt32(j + tOffset) | kindBitsHere
+                                } else {
+                                    words[k] = UInt32(j + tOffset) | (UInt32(d - 1) << shift)
+                                    weights[k] = Float(w)
+                                }
+                                minD = min(minD, d)
+                                maxD = max(maxD, d)
                             }
-                            guard checkWeight(w, j) else { return }
-                            let k = cur[first + i]
-                            cur[first + i] = k + 1
-                            if compact {
-                                words[k] = UInt32(j + tOffset) | kindBitsHere
-                            } else {
-                                words[k] = UInt32(j + tOffset) | (UInt32(d - 1) << shift)
-                                weights[k] = Float(w)
-                            }
-                            minD = min(minD, d)
-                            maxD = max(maxD, d)
                         }
                     case .plastic(let r):
                         let rule = self.plasticRules[r]
                         let table = plastic.tables[r]
                         let readsPostHistory = rule.kind.readsPostHistory
-                        self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard !failed, checkDelay(d, j), checkWeight(w, j) else { return }
-                            if let why = rule.model.rejection(ofDrawnWeight: w) {
-                                failure = PlexusError("weight \(w) drawn for target gid \(st.target.firstNode + j + 1) \(why)",
-                                                      keyPath: st.path + ".synapse.weight")
-                                return
-                            }
-                            let local = j + tOffset
-                            table.add(row: i, target: local, delay: d, weight: w)
-                            if readsPostHistory {
-                                if plastic.archiveOf[local] < 0 {
-                                    plastic.archiveOf[local] = Int32(plastic.archives.count)
-                                    var a = PostArchive()
-                                    a.tauMinus = self.tauMinus[st.targetFirstNeuron + j]
-                                    a.tauMinusTriplet = self.tauMinusTriplet[st.targetFirstNeuron + j]
-                                    plastic.archives.append(a)
+                        self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
+                            for s in batch {
+                                let i = s.source, j = s.target, w = s.weight, d = s.delay
+                                guard !failed, checkDelay(d, j), checkWeight(w, j) else { continue }
+                                if let why = rule.model.rejection(ofDrawnWeight: w) {
+                                    failure = PlexusError("weight \(w) drawn for target gid \(st.target.firstNode + j + 1) \(why)",
+                                                          keyPath: st.path + ".synapse.weight")
+                                    continue
                                 }
-                                plastic.archives[Int(plastic.archiveOf[local])].incoming += 1
+                                let local = j + tOffset
+                                table.add(row: i, target: local, delay: d, weight: w)
+                                if readsPostHistory {
+                                    if plastic.archiveOf[local] < 0 {
+                                        plastic.archiveOf[local] = Int32(plastic.archives.count)
+                                        var a = PostArchive()
+                                        a.tauMinus = self.tauMinus[st.targetFirstNeuron + j]
+                                        a.tauMinusTriplet = self.tauMinusTriplet[st.targetFirstNeuron + j]
+                                        plastic.archives.append(a)
+                                    }
+                                    plastic.archives[Int(plastic.archiveOf[local])].incoming += 1
+                                }
+                                minD = min(minD, d)
+                                maxD = max(maxD, d)
                             }
-                            minD = min(minD, d)
-                            maxD = max(maxD, d)
                         }
                     case .poisson(let lambda, let start, let stop):
                         var ordinal = [Int: Int]()
-                        self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard !failed, checkDelay(d, j), checkWeight(w, j) else { return }
-                            let gid = st.target.firstNode + j
-                            let o = ordinal[gid, default: 0]
-                            ordinal[gid] = o + 1
-                            var table = devices.poissonTables.firstIndex { $0.lambda == lambda } ?? -1
-                            if table < 0 {
-                                table = devices.poissonTables.count
-                                devices.poissonTables.append(PoissonTable(lambda: lambda))
+                        self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
+                            for s in batch {
+                                let i = s.source, j = s.target, w = s.weight, d = s.delay
+                                guard !failed, checkDelay(d, j), checkWeight(w, j) else { continue }
+                                let gid = st.target.firstNode + j
+                                let o = ordinal[gid, default: 0]
+                                ordinal[gid] = o + 1
+                                var table = devices.poissonTables.firstIndex { $0.lambda == lambda } ?? -1
+                                if table < 0 {
+                                    table = devices.poissonTables.count
+                                    devices.poissonTables.append(PoissonTable(lambda: lambda))
+                                }
+                                devices.poisson.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, lambda: lambda,
+                                                             table: Int32(table),
+                                                             startStep: start, stopStep: stop, stream: UInt32(st.index),
+                                                             id: UInt64(gid) | UInt64(o) << 32 | UInt64(i) << 48))
+                                maxD = max(maxD, d)
                             }
-                            devices.poisson.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, lambda: lambda,
-                                                         table: Int32(table),
-                                                         startStep: start, stopStep: stop, stream: UInt32(st.index),
-                                                         id: UInt64(gid) | UInt64(o) << 32 | UInt64(i) << 48))
-                            maxD = max(maxD, d)
                         }
                     case .current:
-                        self.enumerate(st, targets: localTargets(st), draw: true) { i, j, w, d in
-                            guard !failed, checkDelay(d, j), checkWeight(w, j) else { return }
-                            let gid = st.target.firstNode + j
-                            let g = self.generatorOfNode[first + i]!
-                            devices.currents.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, generator: Int32(g),
-                                                          stream: UInt32(st.index), id: UInt64(gid) | UInt64(i) << 40))
-                            maxD = max(maxD, d)
+                        self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
+                            for s in batch {
+                                let i = s.source, j = s.target, w = s.weight, d = s.delay
+                                guard !failed, checkDelay(d, j), checkWeight(w, j) else { continue }
+                                let gid = st.target.firstNode + j
+                                let g = self.generatorOfNode[first + i]!
+                                devices.currents.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, generator: Int32(g),
+                                                              stream: UInt32(st.index), id: UInt64(gid) | UInt64(i) << 40))
+                                maxD = max(maxD, d)
+                            }
                         }
                     }
                 }

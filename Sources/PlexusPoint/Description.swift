@@ -108,25 +108,36 @@ public struct PopulationDescription: Sendable, Equatable {
     }
 }
 
-/// NEST's connection rules.
-public enum ConnectionRule: Sendable, Equatable {
-    case allToAll
-    case oneToOne
-    case fixedIndegree(Int)
-    case fixedOutdegree(Int)
-    case fixedTotalNumber(Int)
-    case pairwiseBernoulli(Double)
+/// A connection rule with its arguments: one of `ConnectionRules.all` (ConnectionRules/).
+/// `.allToAll`, `.fixedIndegree(100)`... name the built-in rules; `ConnectionRule(kind)` any.
+public struct ConnectionRule: Sendable, Equatable, CustomStringConvertible {
+    public let kind: any ConnectionRuleKind
 
-    public var name: String {
-        switch self {
-        case .allToAll: return "all_to_all"
-        case .oneToOne: return "one_to_one"
-        case .fixedIndegree: return "fixed_indegree"
-        case .fixedOutdegree: return "fixed_outdegree"
-        case .fixedTotalNumber: return "fixed_total_number"
-        case .pairwiseBernoulli: return "pairwise_bernoulli"
+    public init(_ kind: some ConnectionRuleKind) { self.kind = kind }
+    public init(any kind: any ConnectionRuleKind) { self.kind = kind }
+
+    /// The rule `name` of the registry with `arguments`; throws for an unknown name or a missing
+    /// argument.
+    public init(name: String, arguments: [String: ConnectionRuleArgument] = [:]) throws {
+        guard let k = ConnectionRules.named(name) else {
+            throw PlexusError(PlexusError.unknownMessage("rule", name, known: ConnectionRules.names))
         }
+        kind = try k.init(ConnectionRuleArguments(name, arguments))
     }
+
+    /// NEST's rule name.
+    public var name: String { kind.name }
+    public var arguments: ConnectionRuleArguments { kind.arguments }
+    public var description: String { kind.arguments.values.isEmpty ? name : "\(name)(\(kind.arguments.values.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")))" }
+
+    public static func == (a: ConnectionRule, b: ConnectionRule) -> Bool { a.name == b.name && a.arguments == b.arguments }
+
+    public static var allToAll: ConnectionRule { ConnectionRule(AllToAll()) }
+    public static var oneToOne: ConnectionRule { ConnectionRule(OneToOne()) }
+    public static func fixedIndegree(_ k: Int) -> ConnectionRule { ConnectionRule(FixedIndegree(indegree: k)) }
+    public static func fixedOutdegree(_ k: Int) -> ConnectionRule { ConnectionRule(FixedOutdegree(outdegree: k)) }
+    public static func fixedTotalNumber(_ n: Int) -> ConnectionRule { ConnectionRule(FixedTotalNumber(n: n)) }
+    public static func pairwiseBernoulli(_ p: Double) -> ConnectionRule { ConnectionRule(PairwiseBernoulli(p: p)) }
 }
 
 public struct SynapseDescription: Sendable, Equatable {

@@ -16,8 +16,15 @@ public enum Catalogue {
             if ok { shown += 1 }
             return ok
         }
+        func wantedAny(_ names: [String], _ e: RunRecord.Engine) -> Bool {
+            let ok = (name == nil || names.contains(name!)) && (engine == nil || engine == e)
+            if ok { shown += 1 }
+            return ok
+        }
         func row(_ name: String, _ value: Double, _ unit: String, _ doc: String) {
-            let v = unit.isEmpty ? OutputText.number(value) : "\(OutputText.number(value)) \(unit)"
+            textRow(name, unit.isEmpty ? OutputText.number(value) : "\(OutputText.number(value)) \(unit)", doc)
+        }
+        func textRow(_ name: String, _ v: String, _ doc: String) {
             lines.append("  \(name.padding(toLength: max(18, name.count), withPad: " ", startingAt: 0)) \(v.padding(toLength: max(14, v.count), withPad: " ", startingAt: 0)) \(doc)")
         }
         for (model, type) in ModelCatalog.neuronModels.sorted(by: { $0.key < $1.key }) where wanted(model, .point) {
@@ -41,6 +48,15 @@ public enum Catalogue {
             let w = WaveformRelaxation()
             lines.append("  kernel settings    use_wfr \(w.useWFR), wfr_comm_interval 1 ms, wfr_tol \(OutputText.number(w.tolerance)), wfr_max_iterations \(w.maxIterations), wfr_interpolation_order \(w.interpolationOrder)")
         }
+        for rule in ConnectionRules.all where wanted(rule.name, .point) {
+            lines.append("\(rule.name)  (connection rule) \(rule.doc)")
+            for p in rule.parameters {
+                let kind = rule.wholeNumberParameters.contains(p.name) ? "whole number" : "number"
+                let range = p.lo.isFinite || p.hi.isFinite ? " [range \(OutputText.number(p.lo)) .. \(OutputText.number(p.hi))]" : ""
+                textRow(p.name, "required", "\(p.doc) (\(kind))\(range)")
+            }
+            lines.append("  allow_autapses true, allow_multapses true (NEST's defaults)")
+        }
         for (mech, info) in MechanismCatalog.all.sorted(by: { $0.key < $1.key }) where wanted(mech, .cable) {
             lines.append("\(mech)  (cable \(info.kind == .density ? "density" : "point") mechanism) \(info.doc)")
             for p in info.parameters { row(p.name, p.defaultValue, p.unit.symbol, p.doc) }
@@ -55,9 +71,14 @@ public enum Catalogue {
             lines.append("\(coupling.name)  (neural-mass coupling) c_i = \(coupling.doc)")
             for p in coupling.parameters { row(p.name, p.defaultValue, p.unit.symbol, p.doc) }
         }
+        for integrator in MassIntegrators.all where wantedAny(integrator.tvbNames, .mass) {
+            lines.append("\(integrator.tvbNames.joined(separator: ", "))  (neural-mass integrator) \(integrator.doc)")
+            lines.append("  dt                 required       step in ms")
+            lines.append("  noise              (Stochastic)   additive: {nsig: D}, dW = sqrt(2 D dt) z; D per state variable or one for all")
+        }
         if let name, shown == 0 {
             let all = ModelCatalog.allNames + SynapseModel.allCases.map(\.rawValue) + [WaveformRelaxation.synapseModel] + MechanismCatalog.all.keys.sorted()
-                + MassModels.names + MassCouplings.names
+                + ConnectionRules.names + MassModels.names + MassCouplings.names + MassIntegrators.names
             throw PlexusError("unknown model '\(name)'\(engine.map { " in the \($0.rawValue) engine" } ?? "")\(PlexusError.didYouMean(name, all)); known: \(all.joined(separator: ", "))")
         }
         return lines.joined(separator: "\n")

@@ -1,0 +1,105 @@
+import PlexusCore
+
+// The seam between the neural-mass engine and its integration schemes, TVB style: a scheme
+// declares TVB's class name (without Deterministic/Stochastic: every scheme comes in both, the
+// stochastic one adding TVB's additive increment z = sqrt(dt)·sqrt(2·nsig)·N(0,1) that the engine
+// draws before the step), how many derivative buffers it uses, and the step over a range of
+// regions. The engine owns the state (structure of arrays, `x[v*n + i]`), the coupling, the noise
+// and the clamping to the model's boundaries; the step is generic over the model, so each
+// (model, scheme) pair compiles its own loops. Adding a scheme is one new file in this folder.
+
+/// A neural-mass integration scheme. Every conformance in this module is listed in
+/// `MassIntegrators.all`.
+// @registry(MassIntegrators.all)
+public protocol MassIntegrator: Sendable {
+    /// TVB's class name without the suffix: `Heun` gives `HeunDeterministic` and `HeunStochastic`.
+    static var name: String { get }
+    /// The Swift API's short name (`IntegrationScheme.heun`).
+    static var key: String { get }
+    static var doc: String { get }
+    /// Derivative buffers `k[0] ..< k[stages]` the step uses (RK4: 4).
+    static var stages: Int { get }
+    /// One step of regions `range`: the coupling of this step is in `s.c`, the noise increments
+    /// (when `s.stochastic`) in `s.z`. Operation order is TVB's, so the float64 arithmetic is the
+    /// same operation by operation.
+    static func step<M: MassModel>(_ s: MassStepState<M>, range r: Range<Int>)
+}
+
+extension MassIntegrator {
+    /// TVB's class names of the scheme: deterministic, stochastic.
+    public static var tvbNames: [String] { [name + "Deterministic", name + "Stochastic"] }
+}
+
+/// Every integration scheme the engine knows (`all` is generated from the conformances).
+public enum MassIntegrators {
+    /// The scheme and whether it is stochastic, by TVB class name (`HeunStochastic`).
+    public static func named(_ tvbName: String) -> (kind: any MassIntegrator.Type, stochastic: Bool)? {
+        for k in all {
+            if tvbName == k.name + "Deterministic" { return (k, false) }
+            if tvbName == k.name + "Stochastic" { return (k, true) }
+        }
+        return nil
+    }
+
+    /// Every TVB class name, deterministic then stochastic per scheme.
+    public static var names: [String] { all.flatMap { $0.tvbNames } }
+}
+
+/// What a scheme's step works on: pointers into the engine's state, built once per run.
+public struct MassStepState<M: MassModel> {
+    /// Regions (the stride of a variable's column) and state variables.
+    public let n: Int
+    public let nsv: Int
+    /// dt in ms.
+    public let h: Double
+    public let stochastic: Bool
+    /// The state, updated in place, and a scratch state for intermediate stages.
+    public let x: UnsafeMutablePointer<Double>
+    public let xt: UnsafeMutablePointer<Double>
+    /// Derivative buffers, `stages` of them.
+    public let k: [UnsafeMutablePointer<Double>]
+    /// The coupling of this step, `c[m*n + i]`.
+    public let c: UnsafePointer<Double>
+    /// This step's noise increments (stochastic runs).
+    public let z: UnsafeMutablePointer<Double>
+    let bounded: [Int]
+    let lower: [Double]
+    let upper: [Double]
+    public let model: M
+
+    init(n: Int, nsv: Int, h: Double, stochastic: Bool, x: UnsafeMutablePointer<Double>, xt: UnsafeMutablePointer<Double>,
+         k: [UnsafeMutablePointer<Double>], c: UnsafePointer<Double>, z: UnsafeMutablePointer<Double>, model: M) {
+        self.n = n
+        self.nsv = nsv
+        self.h = h
+        self.stochastic = stochastic
+        self.x = x
+        self.xt = xt
+        self.k = k
+        self.c = c
+        self.z = z
+        lower = M.stateVariables.map { $0.lower ?? -.infinity }
+        upper = M.stateVariables.map { $0.upper ?? .infinity }
+        bounded = M.stateVariables.indices.filter { M.stateVariables[$0].lower != nil || M.stateVariables[$0].upper != nil }
+        self.model = model
+    }
+
+    /// The model's derivatives of state `s` (with this step's coupling) into `out`.
+    @inline(__always)
+    public func dfun(_ s: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>, _ r: Range<Int>) {
+        model.dfun(s, c, out, stride: n, range: r)
+    }
+
+    /// TVB's `state_variable_boundaries`: clamps state `s` after a stage.
+    @inline(__always)
+    public func clamp(_ s: UnsafeMutablePointer<Double>, _ r: Range<Int>) {
+        for v in bounded {
+            let lo = lower[v], hi = upper[v]
+            let col = s + v * n
+            for i in r {
+                if col[i] < lo { col[i] = lo }
+                if col[i] > hi { col[i] = hi }
+            }
+        }
+    }
+}
