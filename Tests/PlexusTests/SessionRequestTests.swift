@@ -103,4 +103,47 @@ final class SessionRequestTests: XCTestCase {
         XCTAssertFalse(present.contains(".spikes.csv.partial"))
         XCTAssertNoThrow(try RunFolder.verify(run, new))
     }
+
+    /// A run killed at any moment (here 20 moments spread over simulating and writing, with
+    /// SIGKILL) never leaves a folder that `plexus report` accepts unless every file in it is the
+    /// record's own: the previous run stays whole until the new one starts writing, and the new
+    /// one is accepted only once its record is written, after its data.
+    func testRunKilledAtAnyMomentNeverLeavesAFolderThatLooksComplete() throws {
+        let bin = try CLI.plexus()
+        let folder = temporaryFolder()
+        let run = folder.file("run").path
+        // Brunel's network for 60 ms: a few seconds in a debug build, with a data file of spikes.
+        let text = try String(contentsOf: Repo.file("examples/brunel_delta.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "duration: 1000 ms", with: "duration: 60 ms")
+        let example = folder.file("brunel.yaml").path
+        try text.write(toFile: example, atomically: true, encoding: .utf8)
+        let t0 = Date()
+        let (rc, _, err) = try CLI.run(bin, ["run", example, "--out", run, "--quiet", "--threads", "2"], timeout: 300)
+        XCTAssertEqual(rc, 0, err)
+        let full = Date().timeIntervalSince(t0)
+        var accepted = 0, refused = 0
+        for k in 0..<20 {
+            let p = Process()
+            p.executableURL = bin
+            p.arguments = ["run", example, "--out", run, "--quiet", "--threads", "2"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            // From just after the start to just past the usual end, in 20 steps.
+            Thread.sleep(forTimeInterval: full * (0.05 + 1.0 * Double(k) / 19))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            do {
+                let record = try RunFolder.readRecord(run).0
+                try RunFolder.verify(run, record)
+                let listed = Set(record.outputs.map(\.file))
+                let data = try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.hasSuffix(".csv") }
+                XCTAssertEqual(Set(data), listed, "kill \(k): every data file in an accepted folder is the record's")
+                accepted += 1
+            } catch {
+                refused += 1
+            }
+        }
+        print("killed 20 runs of \(String(format: "%.2f", full)) s: \(accepted) folders whole (old or new run), \(refused) refused")
+    }
 }

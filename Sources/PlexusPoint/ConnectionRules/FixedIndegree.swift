@@ -5,7 +5,7 @@ import PlexusCore
 public struct FixedIndegree: ConnectionRuleKind {
     public static let name = "fixed_indegree"
     public static let doc = "every target gets indegree sources drawn at random"
-    public static let parameters: [ParameterSpec] = [.init("indegree", .dimensionless, 0, "synapses per target")]
+    public static let parameters: [ParameterSpec] = [.init("indegree", .one, 0, "synapses per target")]
     public static let wholeNumberParameters: Set<String> = ["indegree"]
 
     public let indegree: Int

@@ -6,7 +6,7 @@ import PlexusCore
 public struct FixedOutdegree: ConnectionRuleKind {
     public static let name = "fixed_outdegree"
     public static let doc = "every source gets outdegree targets drawn at random"
-    public static let parameters: [ParameterSpec] = [.init("outdegree", .dimensionless, 0, "synapses per source")]
+    public static let parameters: [ParameterSpec] = [.init("outdegree", .one, 0, "synapses per source")]
     public static let wholeNumberParameters: Set<String> = ["outdegree"]
     public static let keyedBySource = true
 

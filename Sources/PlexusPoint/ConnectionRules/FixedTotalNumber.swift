@@ -6,7 +6,7 @@ import PlexusCore
 public struct FixedTotalNumber: ConnectionRuleKind {
     public static let name = "fixed_total_number"
     public static let doc = "N synapses in all, split over the targets at random"
-    public static let parameters: [ParameterSpec] = [.init("N", .dimensionless, 0, "number of synapses")]
+    public static let parameters: [ParameterSpec] = [.init("N", .one, 0, "number of synapses")]
     public static let wholeNumberParameters: Set<String> = ["N"]
 
     public let n: Int

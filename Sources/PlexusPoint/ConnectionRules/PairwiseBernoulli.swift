@@ -5,7 +5,7 @@ import PlexusCore
 public struct PairwiseBernoulli: ConnectionRuleKind {
     public static let name = "pairwise_bernoulli"
     public static let doc = "every pair connects with probability p"
-    public static let parameters: [ParameterSpec] = [.init("p", .dimensionless, 0, lo: 0, hi: 1, "connection probability")]
+    public static let parameters: [ParameterSpec] = [.init("p", .one, 0, lo: 0, hi: 1, "connection probability")]
 
     public let p: Double
 
