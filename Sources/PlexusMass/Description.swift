@@ -133,6 +133,53 @@ public enum MonitorKind: String, Sendable, CaseIterable {
     case balloon
 }
 
+extension MonitorKind {
+    /// What the monitor records, for `plexus models`.
+    public var doc: String {
+        switch self {
+        case .raw: return "every step, at time k*dt"
+        case .subSample: return "the state every period"
+        case .temporalAverage: return "the mean over each period, stamped at the window's centre"
+        case .bold: return "TVB's Bold: a first-order Volterra kernel over 4 ms averages, sampled every period"
+        case .balloon: return "Balloon-Windkessel ODE driven by sample-ms averages, sampled every period"
+        }
+    }
+
+    /// The settings a monitor of this kind takes, declared once: the period and sample in ms,
+    /// and the haemodynamic parameters with TVB's defaults (its times in s, as TVB's), under
+    /// `kernel` (bold) or `params` (balloon).
+    public var parameters: [ParameterSpec] {
+        let period = ParameterSpec("period", .ms, self == .bold || self == .balloon ? 2000 : 0,
+                                   self == .bold || self == .balloon ? "sampling period" : "sampling period (required)")
+        let v = VolterraParameters(), b = BalloonParameters()
+        switch self {
+        case .raw: return []
+        case .subSample, .temporalAverage: return [period]
+        case .bold:
+            return [period,
+                    .init("kernel.tau_s", .one, v.tau_s, "kernel decay time (s)"),
+                    .init("kernel.tau_f", .one, v.tau_f, "kernel feedback time (s)"),
+                    .init("kernel.k_1", .one, v.k_1, "kernel gain"),
+                    .init("kernel.V_0", .one, v.V_0, "resting blood volume fraction"),
+                    .init("kernel.length", .ms, v.length, "kernel length (TVB's hrf_length)")]
+        case .balloon:
+            return [period, .init("sample", .ms, 4, "averaging interval of the input and ODE step"),
+                    .init("params.tau_s", .one, b.tau_s, "signal decay time (s)"),
+                    .init("params.tau_f", .one, b.tau_f, "autoregulation time (s)"),
+                    .init("params.tau_o", .one, b.tau_o, "venous transit time (s)"),
+                    .init("params.alpha", .one, b.alpha, "Grubb's vessel stiffness exponent"),
+                    .init("params.TE", .one, b.TE, "echo time (s)"),
+                    .init("params.V0", .one, b.V0, "resting venous blood volume fraction (%)"),
+                    .init("params.E0", .one, b.E0, "resting oxygen extraction fraction"),
+                    .init("params.epsilon", .one, b.epsilon, "intra- to extravascular signal ratio"),
+                    .init("params.nu_0", .one, b.nu_0, "frequency offset at the vessel surface (Hz)"),
+                    .init("params.r_0", .one, b.r_0, "intravascular relaxation slope (Hz)"),
+                    .init("params.RBM", .one, b.RBM ? 1 : 0, "1: revised coefficients (Stephan 2007); 0: classical"),
+                    .init("params.nonlinear", .one, b.nonlinear ? 1 : 0, "1: nonlinear BOLD equation; 0: linear")]
+        }
+    }
+}
+
 /// Parameters of TVB's default hemodynamic kernel (`FirstOrderVolterra`).
 public struct VolterraParameters: Sendable, Equatable {
     public var tau_s = 0.8, tau_f = 0.4, k_1 = 5.6, V_0 = 0.02

@@ -76,9 +76,14 @@ public enum Catalogue {
             lines.append("  dt                 required       step in ms")
             lines.append("  noise              (Stochastic)   additive: {nsig: D}, dW = sqrt(2 D dt) z; D per state variable or one for all")
         }
+        for monitor in MonitorKind.allCases where wanted(monitor.rawValue, .mass) {
+            lines.append("\(monitor.rawValue)  (neural-mass monitor) \(monitor.doc)")
+            for p in monitor.parameters { row(p.name, p.defaultValue, p.unit.symbol, p.doc) }
+        }
         if let name, shown == 0 {
             let all = ModelCatalog.allNames + SynapseModel.allCases.map(\.rawValue) + [WaveformRelaxation.synapseModel] + MechanismCatalog.all.keys.sorted()
                 + ConnectionRules.names + MassModels.names + MassCouplings.names + MassIntegrators.names
+                + MonitorKind.allCases.map(\.rawValue)
             throw PlexusError("unknown model '\(name)'\(engine.map { " in the \($0.rawValue) engine" } ?? "")\(PlexusError.didYouMean(name, all)); known: \(all.joined(separator: ", "))")
         }
         return lines.joined(separator: "\n")

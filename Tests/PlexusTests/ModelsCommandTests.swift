@@ -22,6 +22,12 @@ final class ModelsCommandTests: XCTestCase {
         XCTAssertTrue(dopa.contains("tau_c") && dopa.contains("1000 ms"), dopa)
         let (_, hh, _) = try plexus(["models", "hh", "--engine", "cable"])
         XCTAssertTrue(hh.contains("gnabar") && hh.contains("0.12 S/cm2"), hh)
+        // Monitors are listed from their declarations too, with TVB's haemodynamic defaults.
+        for monitor in MonitorKind.allCases {
+            XCTAssertTrue(out.contains("\n\(monitor.rawValue)  (neural-mass monitor)"), "\(monitor.rawValue) missing from plexus models")
+        }
+        let (_, balloon, _) = try plexus(["models", "balloon"])
+        XCTAssertTrue(balloon.contains("params.E0") && balloon.contains("0.4 "), balloon)
         let (bad, _, err) = try plexus(["models", "hh", "--engine", "mass"])
         XCTAssertNotEqual(bad, 0)
         XCTAssertTrue(err.contains("unknown model 'hh' in the mass engine"), err)
