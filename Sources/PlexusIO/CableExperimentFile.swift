@@ -26,18 +26,7 @@ import PlexusCable
 /// generators: [{population: c, cells: [0], synapse: syn, weight: 0.01 uS, times: [1 ms]}]   # or regular: / poisson:
 /// report: {times: [12 ms, 30 ms], cells: [0]}   # optional: when and which cells report.html draws coloured by voltage
 /// ```
-public enum CableExperimentFile {
-    public static func load(_ path: String) throws -> CableExperiment {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw PlexusError("cannot read the experiment file", file: path)
-        }
-        return try decode(text, file: path)
-    }
-
-    public static func decode(_ text: String, file: String = "<string>") throws -> CableExperiment {
-        try decode(ExperimentSource(text, file: file))
-    }
-
+public enum CableExperimentFile: ExperimentDecoder {
     public static func decode(_ source: ExperimentSource) throws -> CableExperiment {
         let root = source.root, file = source.file
         let top = try YNode(node: root, file: file, path: "").mapping(

@@ -4,18 +4,7 @@ import PlexusPoint
 import Yams
 
 /// Experiment files (YAML) decoded into the same description types as the Swift API.
-public enum ExperimentFile {
-    /// Reads and decodes an experiment file; errors name the file, line and key path.
-    public static func load(_ path: String) throws -> PointExperiment {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PlexusError("cannot read the experiment file", file: path)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PlexusError("the experiment file is not UTF-8 text", file: path)
-        }
-        return try decode(text, file: path)
-    }
-
+public enum ExperimentFile: ExperimentDecoder {
     /// The engine an experiment file is for: its `engine:` key, `point` when absent.
     public static func engine(_ text: String, file: String) throws -> RunRecord.Engine {
         try ExperimentSource(text, file: file).engine
@@ -33,10 +22,6 @@ public enum ExperimentFile {
         } catch {
             throw PlexusError("not valid YAML: \(error)", file: file)
         }
-    }
-
-    public static func decode(_ text: String, file: String = "<string>") throws -> PointExperiment {
-        try decode(ExperimentSource(text, file: file))
     }
 
     public static func decode(_ source: ExperimentSource) throws -> PointExperiment {

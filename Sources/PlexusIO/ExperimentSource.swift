@@ -1,3 +1,4 @@
+import Foundation
 import PlexusCore
 import Yams
 
@@ -36,6 +37,33 @@ public struct ExperimentSource {
         lines = ExperimentFile.lineIndex(root)
     }
 
+    /// The experiment file at `path`, read and composed; errors name the file.
+    public init(contentsOf path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PlexusError("cannot read the experiment file", file: path)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PlexusError("the experiment file is not UTF-8 text", file: path)
+        }
+        try self.init(text, file: path)
+    }
+
     /// The error with the line of its key path filled in.
     public func locate(_ e: PlexusError) -> PlexusError { ExperimentFile.locate(e, file: file, index: lines) }
+}
+
+/// One engine's experiment-file decoder: from the composed file to the engine's description.
+/// Reading a file and decoding a text come with it, the same for every engine.
+public protocol ExperimentDecoder {
+    associatedtype Description
+    static func decode(_ source: ExperimentSource) throws -> Description
+}
+
+extension ExperimentDecoder {
+    /// Reads and decodes an experiment file; errors name the file, line and key path.
+    public static func load(_ path: String) throws -> Description { try decode(ExperimentSource(contentsOf: path)) }
+
+    public static func decode(_ text: String, file: String = "<string>") throws -> Description {
+        try decode(ExperimentSource(text, file: file))
+    }
 }

@@ -19,20 +19,9 @@ import PlexusMass
 /// sweep: {coupling.a: {from: 0.005, to: 0.02, count: 8}, speed: [1, 2, 4] mm/ms}
 /// ```
 /// Relative file names are relative to the experiment file's folder.
-public enum MassExperimentFile {
+public enum MassExperimentFile: ExperimentDecoder {
     static let topKeys = ["engine", "description", "seed", "connectivity", "speed", "model", "coupling", "integrator",
                           "initial_history", "duration", "monitors", "precision", "fc", "sweep"]
-
-    public static func load(_ path: String) throws -> MassExperiment {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw PlexusError("cannot read the experiment file", file: path)
-        }
-        return try decode(text, file: path)
-    }
-
-    public static func decode(_ text: String, file: String = "<string>") throws -> MassExperiment {
-        try decode(ExperimentSource(text, file: file))
-    }
 
     public static func decode(_ source: ExperimentSource) throws -> MassExperiment {
         let root = source.root, file = source.file

@@ -116,22 +116,11 @@ struct RunContext {
 
     init(_ request: RunRequest) throws {
         self.request = request
-        let file = request.file, text: String
-        if let given = request.text {
-            text = given
-        } else {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw PlexusError("cannot read the experiment file", file: file)
-            }
-            guard let decoded = String(data: data, encoding: .utf8) else {
-                throw PlexusError("the experiment file is not UTF-8 text", file: file)
-            }
-            text = decoded
-        }
+        let file = request.file
         guard request.threads >= 1 else {
             throw PlexusError.outOfRange("threads", Double(request.threads), "must be at least 1")
         }
-        source = try ExperimentSource(text, file: file)
+        source = try request.text.map { try ExperimentSource($0, file: file) } ?? ExperimentSource(contentsOf: file)
         outDir = request.out ?? "runs/\(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)"
         guard !outDir.trimmingCharacters(in: .whitespaces).isEmpty else {
             // An empty name would write into the current folder, among whatever is there.

@@ -15,13 +15,7 @@ public struct FixedIndegree: ConnectionRuleKind {
     public var arguments: ConnectionRuleArguments { ConnectionRuleArguments(Self.name, ["indegree": .whole(indegree)]) }
 
     public func validate(_ shape: ConnectionShape) throws {
-        let k = indegree, path = shape.path + ".indegree"
-        guard k >= 0 else { throw PlexusError.outOfRange("indegree", Double(k), "must be >= 0", keyPath: path) }
-        let avail = shape.sources - (shape.noAutapse ? 1 : 0)
-        if !shape.multapses && k > avail {
-            throw PlexusError("indegree \(k) exceeds the \(avail) possible sources without multapses", keyPath: path)
-        }
-        if avail <= 0 && k > 0 { throw PlexusError("no possible source without autapses", keyPath: path) }
+        try shape.checkDegree(indegree, "indegree", pool: shape.sources, partners: "sources")
     }
 
     @inline(__always)
@@ -56,5 +50,19 @@ func drawSources<Sink: ConnectionSink>(_ k: Int, onto j: Int, _ shape: Connectio
             chosen.insert(i)
             sink.connect(i, j)
         }
+    }
+}
+
+extension ConnectionShape {
+    /// Checks a fixed number `k` of partners per node drawn from `pool` candidates (the sources
+    /// of a target for fixed_indegree, the targets of a source for fixed_outdegree).
+    func checkDegree(_ k: Int, _ name: String, pool: Int, partners: String) throws {
+        let path = self.path + "." + name
+        guard k >= 0 else { throw PlexusError.outOfRange(name, Double(k), "must be >= 0", keyPath: path) }
+        let avail = pool - (noAutapse ? 1 : 0)
+        if !multapses && k > avail {
+            throw PlexusError("\(name) \(k) exceeds the \(avail) possible \(partners) without multapses", keyPath: path)
+        }
+        if avail <= 0 && k > 0 { throw PlexusError("no possible \(partners.dropLast()) without autapses", keyPath: path) }
     }
 }

@@ -17,13 +17,7 @@ public struct FixedOutdegree: ConnectionRuleKind {
     public var arguments: ConnectionRuleArguments { ConnectionRuleArguments(Self.name, ["outdegree": .whole(outdegree)]) }
 
     public func validate(_ shape: ConnectionShape) throws {
-        let k = outdegree, path = shape.path + ".outdegree"
-        guard k >= 0 else { throw PlexusError.outOfRange("outdegree", Double(k), "must be >= 0", keyPath: path) }
-        let avail = shape.targets - (shape.noAutapse ? 1 : 0)
-        if !shape.multapses && k > avail {
-            throw PlexusError("outdegree \(k) exceeds the \(avail) possible targets without multapses", keyPath: path)
-        }
-        if avail <= 0 && k > 0 { throw PlexusError("no possible target without autapses", keyPath: path) }
+        try shape.checkDegree(outdegree, "outdegree", pool: shape.targets, partners: "targets")
     }
 
     @inline(__always)
