@@ -82,31 +82,16 @@ extension CableReportData {
 extension CSVFile {
     /// A cable run's spikes.csv (`population,gid,detector,t_ms`): gids and times.
     public static func readCableSpikes(_ path: String) throws -> (gids: [Int], times: [Double]) {
-        let bytes = try load(path)
         var gids: [Int] = [], times: [Double] = []
-        try bytes.withUnsafeBufferPointer { buf in
-            let n = buf.count - 1
-            var i = 0
-            while i < n && buf[i] != 10 { i += 1 }
-            i += 1
-            var line = 2
-            while i < n {
-                if buf[i] == 10 || buf[i] == 13 { i += 1; continue }
-                while i < n && buf[i] != 44 && buf[i] != 10 { i += 1 }   // population
-                guard i < n, buf[i] == 44 else { throw ReportError("line \(line): expected population,gid,detector,t_ms", file: path) }
-                i += 1
-                let (g, used) = number(buf.baseAddress! + i)
-                guard used > 0, i + used < n, buf[i + used] == 44 else { throw ReportError("line \(line): bad gid", file: path) }
-                i += used + 1
-                while i < n && buf[i] != 44 && buf[i] != 10 { i += 1 }   // detector
-                guard i < n, buf[i] == 44 else { throw ReportError("line \(line): expected population,gid,detector,t_ms", file: path) }
-                i += 1
-                let (t, next) = number(buf.baseAddress! + i)
-                guard next > 0 else { throw ReportError("line \(line): bad time", file: path) }
-                i += next
+        try scan(path) { c in
+            c.skipLine()   // header
+            while c.nextRow() {
+                guard c.field() != nil else { throw c.error("expected population,gid,detector,t_ms") }
+                guard let g = c.number(), c.comma() else { throw c.error("bad gid") }
+                guard c.field() != nil else { throw c.error("expected population,gid,detector,t_ms") }
+                guard let t = c.number() else { throw c.error("bad time") }
                 gids.append(Int(g)); times.append(t)
-                while i < n && buf[i] != 10 { i += 1 }
-                line += 1
+                c.endRow()
             }
         }
         return (gids, times)

@@ -86,33 +86,24 @@ extension CSVFile {
     /// A square matrix with region labels (`region,<labels>` then `<label>,<values>` per row):
     /// the labels and the values row by row.
     public static func readLabelledMatrix(_ path: String) throws -> ([String], [Double]) {
-        let bytes = try load(path)
         var labels: [String] = []
         var values: [Double] = []
-        try bytes.withUnsafeBufferPointer { buf in
-            let n = buf.count - 1
-            var i = 0
-            while i < n && buf[i] != 10 { i += 1 }
-            labels = String(decoding: buf[0..<i], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try scan(path) { c in
+            labels = String(decoding: c.restOfLine(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 .split(separator: ",", omittingEmptySubsequences: false).dropFirst().map(String.init)
             values.reserveCapacity(labels.count * labels.count)
-            i += 1
-            var row = 0
-            while i < n {
-                if buf[i] == 10 || buf[i] == 13 { i += 1; continue }
-                while i < n && buf[i] != 44 && buf[i] != 10 { i += 1 }   // the row's label
-                for c in 0..<labels.count {
-                    guard i < n, buf[i] == 44 else { throw ReportError("line \(row + 2): expected \(labels.count + 1) columns", file: path) }
-                    i += 1
-                    let (v, used) = number(buf.baseAddress! + i)
-                    guard used > 0 else { throw ReportError("line \(row + 2), column \(labels[c]): not a number", file: path) }
+            var rows = 0
+            while c.nextRow() {
+                guard c.field() != nil else { throw c.error("expected \(labels.count + 1) columns") }   // the row's label
+                for k in 0..<labels.count {
+                    guard k == 0 || c.comma() else { throw c.error("expected \(labels.count + 1) columns") }
+                    guard let v = c.number() else { throw c.error("column \(labels[k]): not a number", separator: ", ") }
                     values.append(v)
-                    i += used
                 }
-                while i < n && buf[i] != 10 { i += 1 }
-                row += 1
+                c.endRow()
+                rows += 1
             }
-            guard row == labels.count else { throw ReportError("\(row) rows for \(labels.count) regions", file: path) }
+            guard rows == labels.count else { throw ReportError("\(rows) rows for \(labels.count) regions", file: path) }
         }
         return (labels, values)
     }

@@ -86,7 +86,6 @@ public struct ReportError: Error, CustomStringConvertible {
 public enum CSVFile {
     /// spikes.csv (`population,gid,t_ms`): gids and times by population.
     public static func readSpikes(_ path: String) throws -> [String: (gids: [Int], times: [Double])] {
-        let bytes = try load(path)
         var out: [String: (gids: [Int], times: [Double])] = [:]
         var lastName: ArraySlice<UInt8> = []
         var current = ""
@@ -98,35 +97,19 @@ public enum CSVFile {
                 gids.removeAll(keepingCapacity: true); times.removeAll(keepingCapacity: true)
             }
         }
-        try bytes.withUnsafeBufferPointer { buf in
-            let n = buf.count - 1   // a NUL was appended
-            var i = 0
-            // Header.
-            while i < n && buf[i] != 10 { i += 1 }
-            i += 1
-            var line = 2
-            while i < n {
-                if buf[i] == 10 || buf[i] == 13 { i += 1; continue }
-                let start = i
-                while i < n && buf[i] != 44 && buf[i] != 10 { i += 1 }
-                guard i < n, buf[i] == 44 else { throw ReportError("line \(line): expected population,gid,t_ms", file: path) }
-                let name = buf[start..<i]
+        try scan(path) { c in
+            c.skipLine()   // header
+            while c.nextRow() {
+                guard let name = c.field() else { throw c.error("expected population,gid,t_ms") }
                 if !name.elementsEqual(lastName) {
                     flush()
                     lastName = ArraySlice(name)
                     current = String(decoding: name, as: UTF8.self)
                 }
-                i += 1
-                var g = 0, digits = 0
-                while i < n, buf[i] >= 48 && buf[i] <= 57 { g = g * 10 + Int(buf[i] - 48); i += 1; digits += 1 }
-                guard digits > 0, i < n, buf[i] == 44 else { throw ReportError("line \(line): bad gid", file: path) }
-                i += 1
-                let (t, next) = number(buf.baseAddress! + i)
-                guard next > 0 else { throw ReportError("line \(line): bad time", file: path) }
-                i += next
+                guard let g = c.wholeNumber(), c.comma() else { throw c.error("bad gid") }
+                guard let t = c.number() else { throw c.error("bad time") }
                 gids.append(g); times.append(t)
-                while i < n && buf[i] != 10 { i += 1 }
-                line += 1
+                c.endRow()
             }
         }
         flush()
@@ -135,35 +118,33 @@ public enum CSVFile {
 
     /// A CSV file of numbers with a header line: the column names and the columns.
     public static func readNumeric(_ path: String) throws -> ([String], [[Double]]) {
-        let bytes = try load(path)
         var header: [String] = []
         var columns: [[Double]] = []
-        try bytes.withUnsafeBufferPointer { buf in
-            let n = buf.count - 1
-            var i = 0
-            while i < n && buf[i] != 10 { i += 1 }
-            header = String(decoding: buf[0..<i], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try scan(path) { c in
+            header = String(decoding: c.restOfLine(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 .split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             columns = Array(repeating: [], count: header.count)
-            i += 1
-            var line = 2
-            while i < n {
-                if buf[i] == 10 || buf[i] == 13 { i += 1; continue }
-                for c in 0..<header.count {
-                    let (v, used) = number(buf.baseAddress! + i)
-                    guard used > 0 else { throw ReportError("line \(line), column \(header[c]): not a number", file: path) }
-                    columns[c].append(v)
-                    i += used
-                    if c < header.count - 1 {
-                        guard i < n, buf[i] == 44 else { throw ReportError("line \(line): expected \(header.count) columns", file: path) }
-                        i += 1
+            while c.nextRow() {
+                for k in 0..<header.count {
+                    guard let v = c.number() else { throw c.error("column \(header[k]): not a number", separator: ", ") }
+                    columns[k].append(v)
+                    if k < header.count - 1 {
+                        guard c.comma() else { throw c.error("expected \(header.count) columns") }
                     }
                 }
-                while i < n && buf[i] != 10 { i += 1 }
-                line += 1
+                c.endRow()
             }
         }
         return (header, columns)
+    }
+
+    /// Runs `body` over the bytes of the file at `path` with a cursor at its start.
+    static func scan(_ path: String, _ body: (inout CSVCursor) throws -> Void) throws {
+        let bytes = try load(path)
+        try bytes.withUnsafeBufferPointer { buf in
+            var cursor = CSVCursor(buf, path: path)
+            try body(&cursor)
+        }
     }
 
     /// The file's bytes followed by a NUL (so strtod stops at the end).
@@ -181,5 +162,78 @@ public enum CSVFile {
             let v = strtod(c, &end)
             return (v, end.map { $0 - UnsafeMutablePointer(mutating: c) } ?? 0)
         }
+    }
+}
+
+/// A cursor over the bytes of a plain CSV file (no quoting) that the run writers produce: the
+/// one scanner every fast reader uses. The buffer ends with a NUL so that strtod stops there.
+struct CSVCursor {
+    let buf: UnsafeBufferPointer<UInt8>
+    let path: String
+    /// Bytes before the trailing NUL.
+    let n: Int
+    var i = 0
+    /// 1-based line number of the row being read.
+    var line = 1
+
+    init(_ buf: UnsafeBufferPointer<UInt8>, path: String) {
+        self.buf = buf; self.path = path; n = buf.count - 1
+    }
+
+    /// The rest of the current line (without its newline); moves to the next line.
+    mutating func restOfLine() -> Slice<UnsafeBufferPointer<UInt8>> {
+        let start = i
+        while i < n && buf[i] != 10 { i += 1 }
+        defer { i += 1; line += 1 }
+        return buf[start..<i]
+    }
+
+    mutating func skipLine() { _ = restOfLine() }
+
+    /// Skips empty lines; whether a row follows.
+    mutating func nextRow() -> Bool {
+        while i < n && (buf[i] == 10 || buf[i] == 13) { i += 1 }
+        return i < n
+    }
+
+    /// The text up to the next comma, which is consumed; nil when the line ends first.
+    mutating func field() -> Slice<UnsafeBufferPointer<UInt8>>? {
+        let start = i
+        while i < n && buf[i] != 44 && buf[i] != 10 { i += 1 }
+        guard i < n, buf[i] == 44 else { return nil }
+        defer { i += 1 }
+        return buf[start..<i]
+    }
+
+    /// Consumes a comma; false when there is none.
+    mutating func comma() -> Bool {
+        guard i < n, buf[i] == 44 else { return false }
+        i += 1
+        return true
+    }
+
+    /// Decimal digits as an integer; nil when there are none.
+    mutating func wholeNumber() -> Int? {
+        var g = 0, digits = 0
+        while i < n, buf[i] >= 48 && buf[i] <= 57 { g = g * 10 + Int(buf[i] - 48); i += 1; digits += 1 }
+        return digits > 0 ? g : nil
+    }
+
+    /// A floating-point number (strtod); nil when there is none.
+    mutating func number() -> Double? {
+        let (v, used) = CSVFile.number(buf.baseAddress! + i)
+        guard used > 0 else { return nil }
+        i += used
+        return v
+    }
+
+    /// Skips what is left of the row.
+    mutating func endRow() {
+        while i < n && buf[i] != 10 { i += 1 }
+        line += 1
+    }
+
+    func error(_ what: String, separator: String = ": ") -> ReportError {
+        ReportError("line \(line)\(separator)\(what)", file: path)
     }
 }
