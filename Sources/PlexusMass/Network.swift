@@ -64,12 +64,17 @@ public final class MassNetwork {
         let stepsD = (e.duration / dt).rounded(.up)
         guard stepsD < 1e11 else { throw PlexusError("duration / dt = \(stepsD) steps is too many", keyPath: "duration") }
         steps = Int(stepsD)
+        var notes: [String] = []
+        if !(try TimeGrid(resolution: dt)).isOnGrid(e.duration) {
+            // TVB runs ceil(simulation_length / dt) steps; say so rather than round silently.
+            notes.append("duration \(e.duration) ms is not a whole number of steps of dt = \(dt) ms: it runs \(steps) steps "
+                         + "(\(Double(steps) * dt) ms), as TVB does")
+        }
         guard let M = MassModels.named(e.model.name) else {
             throw PlexusError("unknown model '\(e.model.name)'; known: \(MassModels.names.joined(separator: ", "))", keyPath: "model.name")
         }
         modelName = M.name
         stateVariables = M.stateVariables.map(\.name)
-        var notes: [String] = []
         func resolve(_ specs: [ParameterSpec], _ given: [String: Double], _ path: String, _ owner: String) throws -> [Double] {
             var values = specs.map(\.defaultValue)
             for (k, v) in given.sorted(by: { $0.key < $1.key }) {

@@ -25,6 +25,18 @@ final class MassEngineTests: XCTestCase {
                        duration: duration, monitors: monitors, seed: 11)
     }
 
+    /// A duration off the dt grid runs ceil(duration/dt) steps, as TVB does, and says so in the
+    /// run's warnings instead of rounding silently; one on the grid says nothing.
+    func testDurationOffTheGridRunsTVBsStepsAndSaysSo() throws {
+        let c = try Connectome.synthetic(regions: 4, density: 0.5, seed: 1)
+        let off = try MassNetwork(experiment(c, model: "Generic2dOscillator", coupling: "Linear", duration: 10.05), connectome: c)
+        XCTAssertEqual(off.steps, 101)
+        XCTAssertTrue(off.warnings.contains { $0.contains("not a whole number of steps") && $0.contains("101 steps") }, "\(off.warnings)")
+        let on = try MassNetwork(experiment(c, model: "Generic2dOscillator", coupling: "Linear", duration: 10), connectome: c)
+        XCTAssertEqual(on.steps, 100)
+        XCTAssertFalse(on.warnings.contains { $0.contains("whole number of steps") })
+    }
+
     func testThreadCountDoesNotChangeResults() throws {
         let c = try Connectome.synthetic(regions: 50, density: 0.3, seed: 9)
         var outs: [[Double]] = []
