@@ -307,16 +307,18 @@ extension PointNetwork {
                             for hook in listeners { hook.delivered(context, spikes: spikes) }
                         }
                         if t == 0 {
-                            // Spike recorders, in delivery order.
+                            // Spike recorders, in delivery order. A spike of multiplicity n (a parrot
+                            // repeating n arrivals, a generator's n events) is n rows, as NEST's
+                            // spike_recorder writes it: rates from the file count every spike.
                             for s in e0..<e1 {
                                 let k = Int(s - e0)
                                 let g = genOut[parity]
                                 for q in genOffsets[parity][k]..<genOffsets[parity][k + 1] where recordedNode[Int(g.list[q].gid)] >= 0 {
-                                    recorded.pointee.append((s, g.list[q].gid))
+                                    for _ in 0..<max(1, Int(g.list[q].multiplicity)) { recorded.pointee.append((s, g.list[q].gid)) }
                                 }
                                 for u in 0..<exchange.parts {
                                     for spike in exchange.spikes(of: u, step: k, epoch: epoch) where recordedNode[Int(spike.gid)] >= 0 {
-                                        recorded.pointee.append((s, spike.gid))
+                                        for _ in 0..<max(1, Int(spike.multiplicity)) { recorded.pointee.append((s, spike.gid)) }
                                     }
                                 }
                             }
