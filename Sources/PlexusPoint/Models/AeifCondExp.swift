@@ -7,6 +7,8 @@ import PlexusCore
 /// inside the simulation step, so the recorded samples never show the peak.
 public struct AeifCondExp: PointNeuronModel {
     public static let name = "aeif_cond_exp"
+    /// The synaptic conductances (E_ex, E_in, tau_syn_ex, tau_syn_in) as in iaf_cond_exp
+    /// (IafCondMembrane.swift).
     public static let parameters: [ParameterSpec] = [
         .init("C_m", .pF, 281, "membrane capacitance"),
         .init("V_th", .mV, -50.4, "spike initiation threshold"),
@@ -14,15 +16,14 @@ public struct AeifCondExp: PointNeuronModel {
         .init("g_L", .nS, 30, "leak conductance"),
         .init("E_L", .mV, -70.6, "leak reversal potential"),
         .init("V_reset", .mV, -60, "reset potential"),
-        .init("E_ex", .mV, 0, "excitatory reversal potential"),
-        .init("E_in", .mV, -85, "inhibitory reversal potential"),
-        .init("tau_syn_ex", .ms, 0.2, "decay time of the excitatory conductance"),
-        .init("tau_syn_in", .ms, 2, "decay time of the inhibitory conductance"),
+        IafCondMembrane.E_ex,
+        IafCondMembrane.E_in,
+    ] + IafCondMembrane.synapticTimeConstants("decay time") + [
         .init("a", .nS, 4, "subthreshold adaptation"),
         .init("b", .pA, 80.5, "spike-triggered adaptation"),
         .init("Delta_T", .mV, 2, "slope factor of the exponential"),
         .init("tau_w", .ms, 144, "adaptation time constant"),
-        .init("I_e", .pA, 0, "constant input current"),
+        NeuronParameter.I_e,
         .init("V_peak", .mV, 0, "spike detection threshold"),
         .init("gsl_error_tol", .one, 1e-6, "error tolerance of the RKF45 solver"),
     ]
@@ -31,11 +32,9 @@ public struct AeifCondExp: PointNeuronModel {
         .init("g_ex", .nS, initial: 0),
         .init("g_in", .nS, initial: 0),
         .init("w", .pA, initial: 0),
-        .init("refractory_steps", .one, initial: 0, recordable: false),
-        // GSL's step size, kept per neuron between simulation steps (NEST's IntegrationStep_);
-        // 0 means "not started": the first step tries the resolution, as NEST's init does.
-        .init("integration_step", .ms, initial: 0, recordable: false),
-        .init("I_stim", .pA, initial: 0, recordable: false),
+        NeuronState.refractorySteps,
+        NeuronState.integrationStep,
+        NeuronState.stimulus,
     ]
     public static let weightUnit = PhysicalUnit.nS
 
@@ -100,13 +99,11 @@ public struct AeifCondExp: PointNeuronModel {
         let d = Self.dimension
         let vm = s.column(0), gex = s.column(1), gin = s.column(2), wc = s.column(3)
         let r = s.column(4), hstep = s.column(5), istim = s.column(6)
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: d + RKF45Workspace.scratchCount(dimension: d)) { buf in
-            let y = buf.baseAddress!
-            let work = RKF45Workspace(y + d, dimension: d)
+        RKF45.withState(dimension: d) { y, work in
             for i in range {
                 y[0] = vm[i]; y[1] = gex[i]; y[2] = gin[i]; y[3] = wc[i]
                 var ri = r[i]
-                var hs = hstep[i] > 0 ? hstep[i] : h
+                var hs = RKF45.carriedStepSize(hstep[i], resolution: h)
                 var t = 0.0
                 while t < h {
                     // refractoriness can start inside the step, so the right-hand side is rebuilt
