@@ -34,10 +34,7 @@ struct HodgkinHuxleyAlpha {
         .init("I_syn_ex", .pA, initial: 0),
         .init("dI_in", .pA, initial: 0, recordable: false),
         .init("I_syn_in", .pA, initial: 0),
-        NeuronState.refractorySteps,
-        NeuronState.integrationStep,
-        NeuronState.stimulus,
-    ]
+    ] + NeuronState.afterODE
 
     let tauEx, tauIn, Ie: Double
     /// dI jumps by w·e/tau so that the alpha current peaks at w after tau.

@@ -4,7 +4,7 @@ import PlexusCore
 /// `iaf_cond_alpha`): each conductance g is driven by an auxiliary dg, and a spike of weight w
 /// makes dg jump by w·e/tau_syn so that g peaks at w after tau_syn. Integrated like NEST: GSL's
 /// adaptive RKF45 (absolute tolerance 1e-3 on the values), the step size carried over.
-public struct IafCondAlpha: PointNeuronModel {
+public struct IafCondAlpha: PointNeuronModel, RefractoryODENeuron {
     public static let name = "iaf_cond_alpha"
     /// The list shared with iaf_cond_exp (IafCondMembrane.swift); here the time constants are the
     /// rise times of the conductances.
@@ -48,44 +48,21 @@ public struct IafCondAlpha: PointNeuronModel {
     }
 
     /// NEST's iaf_cond_alpha_dynamics (dV/dt = 0 while refractory).
-    struct RHS: ODERightHandSide {
-        let m: IafCondMembrane
-        let iStim: Double
-        let refractory: Bool
-        var dimension: Int { IafCondAlpha.dimension }
-
-        @inline(__always)
-        func callAsFunction(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) {
-            let V = m.voltage(y[0], refractory: refractory)
-            let Iex = y[2] * (V - m.Eex)
-            let Iin = y[4] * (V - m.Ein)
-            let IL = m.gL * (V - m.EL)
-            f[0] = refractory ? 0.0 : (-IL - Iex - Iin + iStim + m.Ie) / m.Cm
-            f[1] = -y[1] / m.tauEx
-            f[2] = y[1] - (y[2] / m.tauEx)
-            f[3] = -y[3] / m.tauIn
-            f[4] = y[3] - (y[4] / m.tauIn)
-        }
+    @inline(__always)
+    func derivatives(_ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>, iStim: Double, refractory: Bool) {
+        let V = m.voltage(y[0], refractory: refractory)
+        let (Iex, Iin, IL) = m.currents(V, gEx: y[2], gIn: y[4])
+        f[0] = refractory ? 0.0 : (-IL - Iex - Iin + iStim + m.Ie) / m.Cm
+        f[1] = -y[1] / m.tauEx
+        f[2] = y[1] - (y[2] / m.tauEx)
+        f[3] = -y[3] / m.tauIn
+        f[4] = y[3] - (y[4] / m.tauIn)
     }
 
     public func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
-        let d = Self.dimension
-        let r = s.column(5), hstep = s.column(6), istim = s.column(7)
-        RKF45.withState(dimension: d) { y, work in
-            for i in range {
-                for v in 0..<d { y[v] = s.column(v)[i] }
-                let rhs = RHS(m: m, iStim: istim[i], refractory: r[i] > 0)
-                var hs = RKF45.carriedStepSize(hstep[i], resolution: h)
-                RKF45.advance(rhs, control: IafCondMembrane.control, over: h, stepSize: &hs, y: y, work: work)
-                // NEST checks the threshold before adding this step's input (no effect on V here)
-                m.resetOrFire(&y[0], refractory: &r[i], neuron: i, &spikes)
-                // input that arrived in this step acts after its integration (NEST's ring buffer)
-                y[1] += input.excitatory(i) * psConInitEx
-                y[3] += -input.inhibitory(i) * psConInitIn
-                for v in 0..<d { s.column(v)[i] = y[v] }
-                hstep[i] = hs
-                istim[i] = input.current[i]
-            }
+        m.update(self, s, range, input, &spikes, resolution: h) { y, i in
+            y[1] += input.excitatory(i) * psConInitEx
+            y[3] += -input.inhibitory(i) * psConInitIn
         }
     }
 }

@@ -57,6 +57,38 @@ struct IafCondMembrane {
         refractory ? Vreset : min(v, Vth)
     }
 
+    /// The excitatory, inhibitory and leak currents at V with conductances `gEx` and `gIn` (pA).
+    @inline(__always)
+    func currents(_ V: Double, gEx: Double, gIn: Double) -> (Iex: Double, Iin: Double, IL: Double) {
+        (gEx * (V - Eex), gIn * (V - Ein), gL * (V - EL))
+    }
+
+    /// One simulation step of neurons `range` of `model`, whose ODE state (V_m first) fills
+    /// columns 0 to d - 1, followed by the refractory count, the step size and I_stim: each
+    /// neuron is integrated over the step, is reset or fires (NEST checks the threshold before
+    /// adding the step's input), and then `receive(y, i)` adds the spikes that arrived in the step
+    /// to its conductances: they act after its integration (NEST's ring buffer).
+    @inline(__always)
+    func update<Model: RefractoryODENeuron>(_ model: Model, _ s: StateColumns, _ range: Range<Int>, _ input: StepInput,
+                                            _ spikes: inout SpikeOutput, resolution h: Double,
+                                            receive: (_ y: UnsafeMutablePointer<Double>, _ neuron: Int) -> Void) {
+        let d = Model.dimension
+        let r = s.column(d), hstep = s.column(d + 1), istim = s.column(d + 2)
+        RKF45.withState(dimension: d) { y, work in
+            for i in range {
+                for v in 0..<d { y[v] = s.column(v)[i] }
+                let rhs = RefractoryRHS(model: model, iStim: istim[i], refractory: r[i] > 0)
+                var hs = RKF45.carriedStepSize(hstep[i], resolution: h)
+                RKF45.advance(rhs, control: Self.control, over: h, stepSize: &hs, y: y, work: work)
+                resetOrFire(&y[0], refractory: &r[i], neuron: i, &spikes)
+                receive(y, i)
+                for v in 0..<d { s.column(v)[i] = y[v] }
+                hstep[i] = hs
+                istim[i] = input.current[i]
+            }
+        }
+    }
+
     /// The end of a simulation step: a refractory neuron counts down and stays at V_reset; one at
     /// or above V_th fires, is reset and becomes refractory.
     @inline(__always)

@@ -29,6 +29,7 @@ public struct IafPscAlpha: PointNeuronModel, RestRelativeVoltage {
 
     let m: IafPscMembrane
     public var EL: Double { m.EL }
+    var refractorySteps: Double { m.refractorySteps }
     let Vmin: Double
     // Membrane: P30 maps the constant current, expm1TauM = P33 - 1 (NEST adds V·expm1 + V,
     // which keeps the digits that P33·V would round away).

@@ -270,3 +270,26 @@ extension RKF45 {
         }
     }
 }
+
+/// A neuron model whose right-hand side needs, besides y, only its own constants, the stimulus
+/// current of the step and whether the neuron is refractory (NEST's iaf_cond_exp, iaf_cond_alpha,
+/// aeif_cond_exp). It writes its dynamics as `derivatives`; `RefractoryRHS` hands them to `RKF45`.
+protocol RefractoryODENeuron {
+    /// Number of ODE state variables (columns 0 to dimension - 1, in NEST's order).
+    static var dimension: Int { get }
+    /// Writes dy/dt to `f`.
+    func derivatives(_ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>, iStim: Double, refractory: Bool)
+}
+
+/// The right-hand side of a `RefractoryODENeuron` for one neuron and step.
+struct RefractoryRHS<Model: RefractoryODENeuron>: ODERightHandSide {
+    let model: Model
+    let iStim: Double
+    let refractory: Bool
+    var dimension: Int { Model.dimension }
+
+    @inline(__always)
+    func callAsFunction(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) {
+        model.derivatives(y, f, iStim: iStim, refractory: refractory)
+    }
+}

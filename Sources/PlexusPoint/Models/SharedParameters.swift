@@ -80,6 +80,8 @@ enum NeuronState {
     /// models integrated with `RKF45`; 0 means "not started": the first step tries the
     /// resolution, as NEST's init does (`RKF45.carriedStepSize`).
     static let integrationStep = StateSpec("integration_step", .ms, initial: 0, recordable: false)
+    /// The columns after the ODE state of the RKF45 models that count their refractory steps.
+    static let afterODE = [refractorySteps, integrationStep, stimulus]
 }
 
 /// Euler's number rounded to double, as NEST's `numerics::e` (M_E, std::numbers::e): a spike of
