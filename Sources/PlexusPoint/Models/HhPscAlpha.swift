@@ -6,17 +6,11 @@ import PlexusCore
 /// started to fall (just past the peak), unless within t_ref of the previous spike.
 public struct HhPscAlpha: PointNeuronModel {
     public static let name = "hh_psc_alpha"
-    /// t_ref, the channels, then the synapses and I_e as in hh_psc_alpha_gap (HodgkinHuxleyAlpha.swift).
-    public static let parameters: [ParameterSpec] = [
-        HodgkinHuxleyAlpha.t_ref,
-        .init("g_Na", .nS, 12000, "sodium peak conductance"),
-        .init("g_K", .nS, 3600, "potassium peak conductance"),
-        .init("g_L", .nS, 30, "leak conductance"),
-        .init("C_m", .pF, 100, "membrane capacitance"),
-        .init("E_Na", .mV, 50, "sodium reversal potential"),
-        .init("E_K", .mV, -77, "potassium reversal potential"),
-        .init("E_L", .mV, -54.402, "leak reversal potential"),
-    ] + HodgkinHuxleyAlpha.synapseParameters
+    /// The list of both Hodgkin-Huxley models (HodgkinHuxleyAlpha.swift: t_ref, g_Na, g_K, g_L,
+    /// C_m, E_Na, E_K, E_L, tau_syn_ex, tau_syn_in, I_e) with this model's defaults.
+    public static let parameters = HodgkinHuxleyAlpha.parameters(
+        g_Na: 12000, potassium: [.init("g_K", .nS, 3600, "potassium peak conductance")],
+        g_L: 30, C_m: 100, E_Na: 50, E_K: -77, E_L: -54.402)
 
     /// NEST starts at V_m = -65 mV (not E_L) with the gates at their steady state there.
     static let restingV = -65.0

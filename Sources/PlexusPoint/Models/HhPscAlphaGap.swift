@@ -8,18 +8,15 @@ import PlexusCore
 /// Spikes as in hh_psc_alpha: the first step end with V >= 0 mV just past the peak, outside t_ref.
 public struct HhPscAlphaGap: GapJunctionModel {
     public static let name = "hh_psc_alpha_gap"
-    /// t_ref, the channels, then the synapses and I_e as in hh_psc_alpha (HodgkinHuxleyAlpha.swift).
-    public static let parameters: [ParameterSpec] = [
-        HodgkinHuxleyAlpha.t_ref,
-        .init("g_Na", .nS, 4500, "sodium peak conductance"),
-        .init("g_Kv1", .nS, 9, "Kv1 potassium peak conductance"),
-        .init("g_Kv3", .nS, 9000, "Kv3 potassium peak conductance"),
-        .init("g_L", .nS, 10, "leak conductance"),
-        .init("C_m", .pF, 40, "membrane capacitance"),
-        .init("E_Na", .mV, 74, "sodium reversal potential"),
-        .init("E_K", .mV, -90, "potassium reversal potential"),
-        .init("E_L", .mV, -70, "leak reversal potential"),
-    ] + HodgkinHuxleyAlpha.synapseParameters
+    /// The list of both Hodgkin-Huxley models (HodgkinHuxleyAlpha.swift: t_ref, g_Na, g_Kv1, g_Kv3,
+    /// g_L, C_m, E_Na, E_K, E_L, tau_syn_ex, tau_syn_in, I_e) with this model's defaults.
+    public static let parameters = HodgkinHuxleyAlpha.parameters(
+        g_Na: 4500,
+        potassium: [
+            .init("g_Kv1", .nS, 9, "Kv1 potassium peak conductance"),
+            .init("g_Kv3", .nS, 9000, "Kv3 potassium peak conductance"),
+        ],
+        g_L: 10, C_m: 40, E_Na: 74, E_K: -90, E_L: -70)
 
     /// NEST starts at this V_m (near rest, not E_L) with every gate at its steady state there.
     static let restingV = -69.60401191631222

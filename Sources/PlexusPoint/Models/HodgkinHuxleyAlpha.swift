@@ -10,14 +10,25 @@ import PlexusCore
 /// are the synaptic currents: dI_ex, I_syn_ex, dI_in, I_syn_in at d-4…d-1, then
 /// refractory_steps, integration_step and I_stim at d, d+1, d+2.
 struct HodgkinHuxleyAlpha {
-    /// The refractory time, the first parameter of both models.
-    static let t_ref = ParameterSpec("t_ref", .ms, 2, "minimal time between reported spikes")
-    /// The last parameters of both models.
-    static let synapseParameters: [ParameterSpec] = [
-        .init("tau_syn_ex", .ms, 0.2, "rise time of the excitatory synaptic current"),
-        .init("tau_syn_in", .ms, 2, "rise time of the inhibitory synaptic current"),
-        NeuronParameter.I_e,
-    ]
+    /// The parameters of both models in NEST's order, with the defaults of the model that calls:
+    /// t_ref, the sodium conductance, the potassium conductance(s) (`potassium`), the leak,
+    /// C_m, the reversal potentials, then the synapses and I_e (the same defaults in both).
+    static func parameters(g_Na: Double, potassium: [ParameterSpec], g_L: Double, C_m: Double,
+                           E_Na: Double, E_K: Double, E_L: Double) -> [ParameterSpec] {
+        [
+            .init("t_ref", .ms, 2, "minimal time between reported spikes"),
+            .init("g_Na", .nS, g_Na, "sodium peak conductance"),
+        ] + potassium + [
+            .init("g_L", .nS, g_L, "leak conductance"),
+            .init("C_m", .pF, C_m, "membrane capacitance"),
+            .init("E_Na", .mV, E_Na, "sodium reversal potential"),
+            .init("E_K", .mV, E_K, "potassium reversal potential"),
+            .init("E_L", .mV, E_L, "leak reversal potential"),
+            .init("tau_syn_ex", .ms, 0.2, "rise time of the excitatory synaptic current"),
+            .init("tau_syn_in", .ms, 2, "rise time of the inhibitory synaptic current"),
+            NeuronParameter.I_e,
+        ]
+    }
     /// The first state columns of both models: V_m and the gates m, h and n (NEST starts them at
     /// V = `restingV` with the gates at their steady state there); hh_psc_alpha_gap adds its p.
     static func membraneState(restingV: Double, m: Double, h: Double, n: Double) -> [StateSpec] {
