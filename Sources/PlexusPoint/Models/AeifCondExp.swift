@@ -5,8 +5,10 @@ import PlexusCore
 /// derivative-based control (gsl_odeiv_control_yp_new(gsl_error_tol, gsl_error_tol)); V_peak is
 /// checked after every internal solver step, and the reset (V = V_reset, w += b) happens there,
 /// inside the simulation step, so the recorded samples never show the peak.
-public struct AeifCondExp: PointNeuronModel {
+public struct AeifCondExp: PointNeuronModel, RefractoryODENeuron {
     public static let name = "aeif_cond_exp"
+    /// The synaptic conductances (E_ex, E_in, tau_syn_ex, tau_syn_in) as in iaf_cond_exp
+    /// (IafCondMembrane.swift).
     public static let parameters: [ParameterSpec] = [
         .init("C_m", .pF, 281, "membrane capacitance"),
         .init("V_th", .mV, -50.4, "spike initiation threshold"),
@@ -14,15 +16,14 @@ public struct AeifCondExp: PointNeuronModel {
         .init("g_L", .nS, 30, "leak conductance"),
         .init("E_L", .mV, -70.6, "leak reversal potential"),
         .init("V_reset", .mV, -60, "reset potential"),
-        .init("E_ex", .mV, 0, "excitatory reversal potential"),
-        .init("E_in", .mV, -85, "inhibitory reversal potential"),
-        .init("tau_syn_ex", .ms, 0.2, "decay time of the excitatory conductance"),
-        .init("tau_syn_in", .ms, 2, "decay time of the inhibitory conductance"),
+        IafCondMembrane.E_ex,
+        IafCondMembrane.E_in,
+    ] + IafCondMembrane.synapticTimeConstants("decay time") + [
         .init("a", .nS, 4, "subthreshold adaptation"),
         .init("b", .pA, 80.5, "spike-triggered adaptation"),
         .init("Delta_T", .mV, 2, "slope factor of the exponential"),
         .init("tau_w", .ms, 144, "adaptation time constant"),
-        .init("I_e", .pA, 0, "constant input current"),
+        NeuronParameter.I_e,
         .init("V_peak", .mV, 0, "spike detection threshold"),
         .init("gsl_error_tol", .one, 1e-6, "error tolerance of the RKF45 solver"),
     ]
@@ -31,12 +32,7 @@ public struct AeifCondExp: PointNeuronModel {
         .init("g_ex", .nS, initial: 0),
         .init("g_in", .nS, initial: 0),
         .init("w", .pA, initial: 0),
-        .init("refractory_steps", .one, initial: 0, recordable: false),
-        // GSL's step size, kept per neuron between simulation steps (NEST's IntegrationStep_);
-        // 0 means "not started": the first step tries the resolution, as NEST's init does.
-        .init("integration_step", .ms, initial: 0, recordable: false),
-        .init("I_stim", .pA, initial: 0, recordable: false),
-    ]
+    ] + NeuronState.afterODE
     public static let weightUnit = PhysicalUnit.nS
 
     static let dimension = 4   // V_m, g_ex, g_in, w: the ODE state, in NEST's order
@@ -76,41 +72,32 @@ public struct AeifCondExp: PointNeuronModel {
     /// NEST's aeif_cond_exp_dynamics. While refractory V is clamped to V_reset (dV/dt = 0);
     /// otherwise the V used on the right-hand side is capped at V_peak (the parameter, even when
     /// Delta_T = 0), which keeps the exponential finite when a trial step overshoots the peak.
-    struct RHS: ODERightHandSide {
-        let m: AeifCondExp
-        let iStim: Double
-        let refractory: Bool
-        var dimension: Int { AeifCondExp.dimension }
-
-        @inline(__always)
-        func callAsFunction(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) {
-            let V = refractory ? m.Vreset : min(y[0], m.Vpeak)
-            let gex = y[1], gin = y[2], w = y[3]
-            let Iex = gex * (V - m.Eex)
-            let Iin = gin * (V - m.Ein)
-            let Ispike = m.DeltaT == 0 ? 0.0 : (m.gL * m.DeltaT * _exp((V - m.Vth) / m.DeltaT))
-            f[0] = refractory ? 0.0 : (-m.gL * (V - m.EL) + Ispike - Iex - Iin - w + m.Ie + iStim) / m.Cm
-            f[1] = -gex / m.tauEx
-            f[2] = -gin / m.tauIn
-            f[3] = (m.a * (V - m.EL) - w) / m.tauW
-        }
+    @inline(__always)
+    func derivatives(_ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>, iStim: Double, refractory: Bool) {
+        let V = refractory ? Vreset : min(y[0], Vpeak)
+        let gex = y[1], gin = y[2], w = y[3]
+        let Iex = gex * (V - Eex)
+        let Iin = gin * (V - Ein)
+        let Ispike = DeltaT == 0 ? 0.0 : (gL * DeltaT * _exp((V - Vth) / DeltaT))
+        f[0] = refractory ? 0.0 : (-gL * (V - EL) + Ispike - Iex - Iin - w + Ie + iStim) / Cm
+        f[1] = -gex / tauEx
+        f[2] = -gin / tauIn
+        f[3] = (a * (V - EL) - w) / tauW
     }
 
     public func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
         let d = Self.dimension
         let vm = s.column(0), gex = s.column(1), gin = s.column(2), wc = s.column(3)
         let r = s.column(4), hstep = s.column(5), istim = s.column(6)
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: d + RKF45Workspace.scratchCount(dimension: d)) { buf in
-            let y = buf.baseAddress!
-            let work = RKF45Workspace(y + d, dimension: d)
+        RKF45.withState(dimension: d) { y, work in
             for i in range {
                 y[0] = vm[i]; y[1] = gex[i]; y[2] = gin[i]; y[3] = wc[i]
                 var ri = r[i]
-                var hs = hstep[i] > 0 ? hstep[i] : h
+                var hs = RKF45.carriedStepSize(hstep[i], resolution: h)
                 var t = 0.0
                 while t < h {
                     // refractoriness can start inside the step, so the right-hand side is rebuilt
-                    let rhs = RHS(m: self, iStim: istim[i], refractory: ri > 0)
+                    let rhs = RefractoryRHS(model: self, iStim: istim[i], refractory: ri > 0)
                     RKF45.evolveApply(rhs, control: control, t: &t, t1: h, h: &hs, y: y, work: work)
                     // NEST stops with NumericalInstability here; the engine stops on the NaN this
                     // leaves in V_m, naming the neuron and the time.

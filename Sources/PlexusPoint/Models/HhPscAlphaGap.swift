@@ -8,45 +8,29 @@ import PlexusCore
 /// Spikes as in hh_psc_alpha: the first step end with V >= 0 mV just past the peak, outside t_ref.
 public struct HhPscAlphaGap: GapJunctionModel {
     public static let name = "hh_psc_alpha_gap"
-    public static let parameters: [ParameterSpec] = [
-        .init("t_ref", .ms, 2, "minimal time between reported spikes"),
-        .init("g_Na", .nS, 4500, "sodium peak conductance"),
-        .init("g_Kv1", .nS, 9, "Kv1 potassium peak conductance"),
-        .init("g_Kv3", .nS, 9000, "Kv3 potassium peak conductance"),
-        .init("g_L", .nS, 10, "leak conductance"),
-        .init("C_m", .pF, 40, "membrane capacitance"),
-        .init("E_Na", .mV, 74, "sodium reversal potential"),
-        .init("E_K", .mV, -90, "potassium reversal potential"),
-        .init("E_L", .mV, -70, "leak reversal potential"),
-        .init("tau_syn_ex", .ms, 0.2, "rise time of the excitatory synaptic current"),
-        .init("tau_syn_in", .ms, 2, "rise time of the inhibitory synaptic current"),
-        .init("I_e", .pA, 0, "constant input current"),
-    ]
+    /// The list of both Hodgkin-Huxley models (HodgkinHuxleyAlpha.swift: t_ref, g_Na, g_Kv1, g_Kv3,
+    /// g_L, C_m, E_Na, E_K, E_L, tau_syn_ex, tau_syn_in, I_e) with this model's defaults.
+    public static let parameters = HodgkinHuxleyAlpha.parameters(
+        g_Na: 4500,
+        potassium: [
+            .init("g_Kv1", .nS, 9, "Kv1 potassium peak conductance"),
+            .init("g_Kv3", .nS, 9000, "Kv3 potassium peak conductance"),
+        ],
+        g_L: 10, C_m: 40, E_Na: 74, E_K: -90, E_L: -70)
 
     /// NEST starts at this V_m (near rest, not E_L) with every gate at its steady state there.
     static let restingV = -69.60401191631222
     static let restingGates = gatesSteadyState(restingV)
 
-    public static let state: [StateSpec] = [
-        .init("V_m", .mV, initial: restingV),
-        .init("Act_m", .one, initial: restingGates.m),
-        .init("Inact_h", .one, initial: restingGates.h),
-        .init("Act_n", .one, initial: restingGates.n),
-        .init("Inact_p", .one, initial: restingGates.p),
-        .init("dI_ex", .pA, initial: 0, recordable: false),
-        .init("I_syn_ex", .pA, initial: 0),
-        .init("dI_in", .pA, initial: 0, recordable: false),
-        .init("I_syn_in", .pA, initial: 0),
-        .init("refractory_steps", .one, initial: 0, recordable: false),
-        // GSL's step size per neuron (NEST's IntegrationStep_); 0: not started, try the resolution
-        .init("integration_step", .ms, initial: 0, recordable: false),
-        .init("I_stim", .pA, initial: 0, recordable: false),
-    ]
+    /// V_m, the gates, then the synaptic currents and bookkeeping shared with hh_psc_alpha.
+    public static let state: [StateSpec] =
+        HodgkinHuxleyAlpha.membraneState(restingV: restingV, m: restingGates.m, h: restingGates.h, n: restingGates.n)
+        + [.init("Inact_p", .one, initial: restingGates.p)] + HodgkinHuxleyAlpha.synapseState
     public static let weightUnit = PhysicalUnit.pA
 
     static let dimension = 9   // V_m, m, h, n, p, dI_ex, I_ex, dI_in, I_in: NEST's order
     static let control = GSLStandardControl.y(epsAbs: 1e-6, epsRel: 0)
-    static let columnRefractory = 9, columnStep = 10, columnStim = 11
+    static let columnStep = 10, columnStim = 11
     public static let gatingVariables = [1, 2, 3, 4]   // Act_m, Inact_h, Act_n, Inact_p
 
     /// The rate functions of NEST's hh_psc_alpha_gap (V in mV, rates in 1/ms), written with the
@@ -70,24 +54,16 @@ public struct HhPscAlphaGap: GapJunctionModel {
         return (k.am / (k.am + k.bm), k.ah / (k.ah + k.bh), k.an / (k.an + k.bn), k.ap / (k.ap + k.bp))
     }
 
-    let gNa, gKv1, gKv3, gL, Cm, ENa, EK, EL, tauEx, tauIn, Ie: Double
-    let psCurrInitEx, psCurrInitIn: Double
-    let refractorySteps: Double
+    let gNa, gKv1, gKv3, gL, Cm, ENa, EK, EL: Double
+    let syn: HodgkinHuxleyAlpha
     let h: Double
     public let coupling = GapCoupling()
 
     public init(parameters p: ParameterValues, resolution h: Double) throws {
-        // NEST's checks, in its order
-        try Check.positive(p, "C_m")
-        try Check.nonNegative(p, "t_ref")
-        try Check.positive(p, "tau_syn_ex", "tau_syn_in")
+        syn = try HodgkinHuxleyAlpha(p, resolution: h)
         try Check.nonNegative(p, "g_Kv1", "g_Kv3", "g_Na", "g_L")
         gNa = p["g_Na"]; gKv1 = p["g_Kv1"]; gKv3 = p["g_Kv3"]; gL = p["g_L"]; Cm = p["C_m"]
         ENa = p["E_Na"]; EK = p["E_K"]; EL = p["E_L"]
-        tauEx = p["tau_syn_ex"]; tauIn = p["tau_syn_in"]; Ie = p["I_e"]
-        psCurrInitEx = 1.0 * HhPscAlpha.eulerE / tauEx
-        psCurrInitIn = 1.0 * HhPscAlpha.eulerE / tauIn
-        refractorySteps = (p["t_ref"] / h).rounded()
         self.h = h
     }
 
@@ -106,7 +82,7 @@ public struct HhPscAlphaGap: GapJunctionModel {
         @inline(__always)
         func callAsFunction(_ time: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) {
             let V = y[0], gm = y[1], gh = y[2], gn = y[3], gp = y[4]
-            let dIex = y[5], Iex = y[6], dIin = y[7], Iin = y[8]
+            let Iex = y[6], Iin = y[8]
             let k = HhPscAlphaGap.rates(V)
             let INa = m.gNa * gm * gm * gm * gh * (V - m.ENa)
             let IK = (m.gKv1 * gn * gn * gn * gn + m.gKv3 * gp * gp) * (V - m.EK)
@@ -120,55 +96,23 @@ public struct HhPscAlphaGap: GapJunctionModel {
                 default: gap = -sumG * V + c[0] + c[1] * t + c[2] * t * t + c[3] * t * t * t
                 }
             }
-            f[0] = (-(INa + IK + IL) + iStim + m.Ie + Iex + Iin + gap) / m.Cm
+            f[0] = (-(INa + IK + IL) + iStim + m.syn.Ie + Iex + Iin + gap) / m.Cm
             f[1] = k.am * (1 - gm) - k.bm * gm
             f[2] = k.ah * (1 - gh) - k.bh * gh
             f[3] = k.an * (1 - gn) - k.bn * gn
             f[4] = k.ap * (1 - gp) - k.bp * gp
-            f[5] = -dIex / m.tauEx
-            f[6] = dIex - (Iex / m.tauEx)
-            f[7] = -dIin / m.tauIn
-            f[8] = dIin - (Iin / m.tauIn)
-        }
-    }
-
-    @inline(__always)
-    func integrate(_ rhs: RHS, _ y: UnsafeMutablePointer<Double>, _ hs: inout Double, _ work: RKF45Workspace) {
-        var t = 0.0
-        while t < h {
-            RKF45.evolveApply(rhs, control: Self.control, t: &t, t1: h, h: &hs, y: y, work: work)
+            m.syn.synapticDerivatives(y, f, from: 5)
         }
     }
 
     /// The real update (NEST's update_ with called_from_wfr_update false).
     public func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
-        let d = Self.dimension
-        let r = s.column(Self.columnRefractory), hstep = s.column(Self.columnStep), istim = s.column(Self.columnStim)
         let cp = coupling
         let k = cp.order + 1
         let lag = cp.interval > 0 ? Int(input.step % Int64(cp.interval)) : 0
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: d + RKF45Workspace.scratchCount(dimension: d)) { buf in
-            let y = buf.baseAddress!
-            let work = RKF45Workspace(y + d, dimension: d)
-            for i in range {
-                for v in 0..<d { y[v] = s.column(v)[i] }
-                let vOld = y[0]
-                let c = cp.coefficients.map { UnsafePointer($0 + (i &* cp.interval &+ lag) &* k) }
-                let rhs = RHS(m: self, iStim: istim[i], sumG: cp.sumG?[i] ?? 0, c: c, order: cp.order)
-                var hs = hstep[i] > 0 ? hstep[i] : h
-                integrate(rhs, y, &hs, work)
-                y[5] += input.excitatory(i) * psCurrInitEx
-                y[7] += input.inhibitory(i) * psCurrInitIn
-                if r[i] > 0 {
-                    r[i] -= 1
-                } else if y[0] >= 0 && vOld > y[0] {
-                    r[i] = refractorySteps
-                    spikes.emit(i)
-                }
-                for v in 0..<d { s.column(v)[i] = y[v] }
-                hstep[i] = hs
-                istim[i] = input.current[i]
-            }
+        syn.update(s, range, input, &spikes, dimension: Self.dimension, control: Self.control, resolution: h) { i, iStim in
+            let c = cp.coefficients.map { UnsafePointer($0 + (i &* cp.interval &+ lag) &* k) }
+            return RHS(m: self, iStim: iStim, sumG: cp.sumG?[i] ?? 0, c: c, order: cp.order)
         }
     }
 
@@ -185,12 +129,11 @@ public struct HhPscAlphaGap: GapJunctionModel {
         let cp = coupling
         let m = cp.interval, order = cp.order, k = order + 1
         var exceeded = false
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * d + RKF45Workspace.scratchCount(dimension: d)) { buf in
-            let y = buf.baseAddress!, f = y + d
-            let work = RKF45Workspace(y + 2 * d, dimension: d)
+        RKF45.withState(dimension: d, extra: d) { y, work in
+            let f = y + d
             for i in range {
                 for v in 0..<d { y[v] = s.column(v)[i] }
-                var hs = hstep[i] > 0 ? hstep[i] : h
+                var hs = RKF45.carriedStepSize(hstep[i], resolution: h)
                 let sumG = cp.sumG?[i] ?? 0
                 let o = out + i &* m &* k, last = lastV + i &* m
                 for lag in 0..<m {
@@ -202,10 +145,9 @@ public struct HhPscAlphaGap: GapJunctionModel {
                         rhs(0, y, f)
                         hfi = h * f[0]
                     }
-                    integrate(rhs, y, &hs, work)
+                    RKF45.advance(rhs, control: Self.control, over: h, stepSize: &hs, y: y, work: work)
                     let row = ring.row(firstStep + Int64(lag))
-                    y[5] += row[2 &* i] * psCurrInitEx
-                    y[7] += row[2 &* i &+ 1] * psCurrInitIn
+                    syn.receive(y, from: 5, excitatory: row[2 &* i], inhibitory: row[2 &* i &+ 1])
                     exceeded = exceeded || abs(y[0] - last[lag]) > tol
                     last[lag] = y[0]
                     let ol = o + lag &* k

@@ -5,19 +5,15 @@ import PlexusCore
 /// Exact integration (Rotter & Diesmann 1999) with NEST's propagators, including the
 /// `IAFPropagatorAlpha` fallback when τ_m is (numerically) close to τ_syn. V_m is kept relative
 /// to E_L internally, as NEST does.
-public struct IafPscAlpha: PointNeuronModel {
+public struct IafPscAlpha: PointNeuronModel, RestRelativeVoltage {
     public static let name = "iaf_psc_alpha"
-    public static let parameters: [ParameterSpec] = [
-        .init("E_L", .mV, -70, "resting membrane potential"),
-        .init("C_m", .pF, 250, "membrane capacitance"),
-        .init("tau_m", .ms, 10, "membrane time constant"),
-        .init("t_ref", .ms, 2, "duration of the refractory period"),
-        .init("V_th", .mV, -55, "spike threshold"),
-        .init("V_reset", .mV, -70, "reset potential"),
+    /// The integrate-and-fire membrane shared with iaf_psc_exp and iaf_psc_delta (E_L, C_m, tau_m,
+    /// t_ref, V_th, V_reset: SharedParameters.swift), then the synapses, I_e and V_min.
+    public static let parameters: [ParameterSpec] = IafPscMembrane.parameters + [
         .init("tau_syn_ex", .ms, 2, "rise time of the excitatory synaptic alpha function"),
         .init("tau_syn_in", .ms, 2, "rise time of the inhibitory synaptic alpha function"),
-        .init("I_e", .pA, 0, "constant input current"),
-        .init("V_min", .mV, -Double.infinity, "absolute lower bound of V_m"),
+        NeuronParameter.I_e,
+        IafPscMembrane.V_min,
     ]
     public static let state: [StateSpec] = [
         .init("V_m", .mV, initial: -70),
@@ -26,12 +22,15 @@ public struct IafPscAlpha: PointNeuronModel {
         // Derivative-like second variable of each alpha kernel (NEST's dI_ex_, dI_in_), in pA/ms.
         .init("dI_syn_ex", .one, initial: 0, recordable: false),
         .init("dI_syn_in", .one, initial: 0, recordable: false),
-        .init("refractory_steps", .one, initial: 0, recordable: false),
-        .init("I_stim", .pA, initial: 0, recordable: false),
+        NeuronState.refractorySteps,
+        NeuronState.stimulus,
     ]
     public static let weightUnit = PhysicalUnit.pA
 
-    let EL, Vth, Vreset, Vmin, Ie: Double
+    let m: IafPscMembrane
+    public var EL: Double { m.EL }
+    var refractorySteps: Double { m.refractorySteps }
+    let Vmin: Double
     // Membrane: P30 maps the constant current, expm1TauM = P33 - 1 (NEST adds V·expm1 + V,
     // which keeps the digits that P33·V would round away).
     let P30, expm1TauM: Double
@@ -40,18 +39,14 @@ public struct IafPscAlpha: PointNeuronModel {
     let P11in, P21in, P31in, P32in: Double
     // A weight w enters dI as w·e/τ_syn so that the PSC peaks at w.
     let epscInitial, ipscInitial: Double
-    let refractorySteps: Double
 
     public init(parameters p: ParameterValues, resolution h: Double) throws {
         // NEST's order of checks (Parameters_::set).
         try Check.positive(p, "C_m", "tau_m", "tau_syn_ex", "tau_syn_in")
         try Check.nonNegative(p, "t_ref")
         try Check.less(p, "V_reset", "V_th")
-        EL = p["E_L"]
-        Vth = p["V_th"] - EL
-        Vreset = p["V_reset"] - EL
-        Vmin = p["V_min"] - EL
-        Ie = p["I_e"]
+        m = IafPscMembrane(p, resolution: h)
+        Vmin = p["V_min"] - m.EL
         let tauM = p["tau_m"], C = p["C_m"], tauEx = p["tau_syn_ex"], tauIn = p["tau_syn_in"]
 
         P11ex = _exp(-h / tauEx)
@@ -64,16 +59,6 @@ public struct IafPscAlpha: PointNeuronModel {
         (P31in, P32in) = IAFPropagator(tauSyn: tauIn, tauM: tauM, C: C).alpha(h)
         epscInitial = eulerE / tauEx
         ipscInitial = eulerE / tauIn
-        refractorySteps = Double(nestDurationSteps(p["t_ref"], resolution: h))
-    }
-
-    public func prepareState(_ s: StateColumns, count: Int) {
-        let v = s.column(0)
-        for i in 0..<count { v[i] -= EL }
-    }
-
-    public func recordedValue(_ s: StateColumns, variable v: Int, neuron i: Int) -> Double {
-        v == 0 ? s.column(0)[i] + EL : s.column(v)[i]
     }
 
     public func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
@@ -83,7 +68,7 @@ public struct IafPscAlpha: PointNeuronModel {
             var v = y3[i]
             if r[i] == 0 {
                 // Same term order as NEST so that rounding agrees.
-                v = P30 * (y0[i] + Ie) + P31ex * dEx[i] + P32ex * iEx[i] + P31in * dIn[i]
+                v = P30 * (y0[i] + m.Ie) + P31ex * dEx[i] + P32ex * iEx[i] + P31in * dIn[i]
                     + P32in * iIn[i] + expm1TauM * v + v
                 v = v < Vmin ? Vmin : v
             } else {
@@ -95,19 +80,12 @@ public struct IafPscAlpha: PointNeuronModel {
             dEx[i] = dEx[i] * P11ex + epscInitial * input.excitatory(i)
             iIn[i] = P21in * dIn[i] + P11in * iIn[i]
             dIn[i] = dIn[i] * P11in + ipscInitial * input.inhibitory(i)
-            if v >= Vth {
-                r[i] = refractorySteps
-                v = Vreset
-                spikes.emit(i)
-            }
+            m.fireAtThreshold(&v, refractory: &r[i], neuron: i, &spikes)
             y3[i] = v
             y0[i] = input.current[i]
         }
     }
 }
-
-/// Euler's number, NEST's `numerics::e` (M_E).
-private let eulerE = 2.718281828459045235360287471352662498
 
 /// NEST's `IAFPropagator` (libnestutil/iaf_propagator.cpp): the propagators that map a
 /// synaptic current onto V_m for exponential and alpha kernels. The textbook expressions divide

@@ -8,18 +8,14 @@ import PlexusCore
 /// Not supported: NEST's stochastic threshold (`delta` > 0 needs a random stream; rejected) and
 /// current input on receptor 1 (filtered through the excitatory synapse), which this engine's
 /// single current channel cannot address.
-public struct IafPscExp: PointNeuronModel {
+public struct IafPscExp: PointNeuronModel, RestRelativeVoltage {
     public static let name = "iaf_psc_exp"
-    public static let parameters: [ParameterSpec] = [
-        .init("E_L", .mV, -70, "resting membrane potential"),
-        .init("C_m", .pF, 250, "membrane capacitance"),
-        .init("tau_m", .ms, 10, "membrane time constant"),
-        .init("t_ref", .ms, 2, "duration of the refractory period"),
-        .init("V_th", .mV, -55, "spike threshold"),
-        .init("V_reset", .mV, -70, "reset potential"),
+    /// The integrate-and-fire membrane shared with iaf_psc_alpha and iaf_psc_delta (E_L, C_m,
+    /// tau_m, t_ref, V_th, V_reset: SharedParameters.swift), then the synapses, I_e, rho and delta.
+    public static let parameters: [ParameterSpec] = IafPscMembrane.parameters + [
         .init("tau_syn_ex", .ms, 2, "decay time of the excitatory synaptic current"),
         .init("tau_syn_in", .ms, 2, "decay time of the inhibitory synaptic current"),
-        .init("I_e", .pA, 0, "constant input current"),
+        NeuronParameter.I_e,
         .init("rho", .Hz, 0.01, "stochastic firing intensity at threshold (used only if delta > 0)"),
         .init("delta", .mV, 0, "width of the stochastic threshold region (0: hard threshold)"),
     ]
@@ -27,16 +23,16 @@ public struct IafPscExp: PointNeuronModel {
         .init("V_m", .mV, initial: -70),
         .init("I_syn_ex", .pA, initial: 0),
         .init("I_syn_in", .pA, initial: 0),
-        .init("refractory_steps", .one, initial: 0, recordable: false),
-        .init("I_stim", .pA, initial: 0, recordable: false),
+        NeuronState.refractorySteps,
+        NeuronState.stimulus,
     ]
     public static let weightUnit = PhysicalUnit.pA
 
-    let EL, Vth, Vreset, Ie: Double
+    let m: IafPscMembrane
+    public var EL: Double { m.EL }
     let P20, P22: Double          // constant current → V, V decay
     let P11ex, P11in: Double      // synaptic decay
     let P21ex, P21in: Double      // synaptic current → V
-    let refractorySteps: Double
     /// NEST fires on the hard threshold only if delta < 1e-10 (delta exactly 1e-10 never fires).
     let hardThreshold: Bool
 
@@ -48,10 +44,7 @@ public struct IafPscExp: PointNeuronModel {
         if p["delta"] > 1e-10 {
             throw PlexusError.outOfRange("delta", p["delta"], "the stochastic threshold (delta > 0) is not supported; use 0")
         }
-        EL = p["E_L"]
-        Vth = p["V_th"] - EL
-        Vreset = p["V_reset"] - EL
-        Ie = p["I_e"]
+        m = IafPscMembrane(p, resolution: h)
         let tauM = p["tau_m"], C = p["C_m"]
         P11ex = _exp(-h / p["tau_syn_ex"])
         P11in = _exp(-h / p["tau_syn_in"])
@@ -59,17 +52,7 @@ public struct IafPscExp: PointNeuronModel {
         P21ex = IAFPropagator(tauSyn: p["tau_syn_ex"], tauM: tauM, C: C).exponential(h)
         P21in = IAFPropagator(tauSyn: p["tau_syn_in"], tauM: tauM, C: C).exponential(h)
         P20 = tauM / C * (1.0 - P22)
-        refractorySteps = Double(nestDurationSteps(p["t_ref"], resolution: h))
         hardThreshold = p["delta"] < 1e-10
-    }
-
-    public func prepareState(_ s: StateColumns, count: Int) {
-        let v = s.column(0)
-        for i in 0..<count { v[i] -= EL }
-    }
-
-    public func recordedValue(_ s: StateColumns, variable v: Int, neuron i: Int) -> Double {
-        v == 0 ? s.column(0)[i] + EL : s.column(v)[i]
     }
 
     public func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
@@ -78,7 +61,7 @@ public struct IafPscExp: PointNeuronModel {
             var v = vm[i]
             if r[i] == 0 {
                 // Same term order as NEST so that rounding agrees.
-                v = v * P22 + iEx[i] * P21ex + iIn[i] * P21in + (Ie + i0[i]) * P20
+                v = v * P22 + iEx[i] * P21ex + iIn[i] * P21in + (m.Ie + i0[i]) * P20
             } else {
                 r[i] -= 1
             }
@@ -86,11 +69,7 @@ public struct IafPscExp: PointNeuronModel {
             // from the next step).
             iEx[i] = iEx[i] * P11ex + input.excitatory(i)
             iIn[i] = iIn[i] * P11in + input.inhibitory(i)
-            if hardThreshold && v >= Vth {
-                r[i] = refractorySteps
-                v = Vreset
-                spikes.emit(i)
-            }
+            if hardThreshold { m.fireAtThreshold(&v, refractory: &r[i], neuron: i, &spikes) }
             vm[i] = v
             i0[i] = input.current[i]
         }

@@ -21,7 +21,7 @@ public struct Izhikevich: PointNeuronModel {
     public static let state: [StateSpec] = [
         .init("V_m", .mV, initial: -65),
         .init("U_m", .mV, initial: -13),   // b · V_m at the defaults, as NEST
-        .init("I_stim", .pA, initial: 0, recordable: false),
+        NeuronState.stimulus,
     ]
     public static let weightUnit = PhysicalUnit.mV
 

@@ -6,7 +6,7 @@ import PlexusCore
 /// the neuron cannot fire for t_ref, but V_m keeps integrating. Exact integration with NEST's own
 /// propagators for this model (not IAFPropagator: NEST requires tau_m ≠ tau_syn here instead).
 /// V_m and the resting threshold omega are kept relative to E_L internally, as NEST does.
-public struct Mat2PscExp: PointNeuronModel {
+public struct Mat2PscExp: PointNeuronModel, RestRelativeVoltage {
     public static let name = "mat2_psc_exp"
     public static let parameters: [ParameterSpec] = [
         .init("E_L", .mV, -70, "resting membrane potential"),
@@ -20,7 +20,7 @@ public struct Mat2PscExp: PointNeuronModel {
         .init("alpha_1", .mV, 37, "threshold jump on the short time scale"),
         .init("alpha_2", .mV, 2, "threshold jump on the long time scale"),
         .init("omega", .mV, -51, "resting spike threshold (absolute)"),
-        .init("I_e", .pA, 0, "constant input current"),
+        NeuronParameter.I_e,
     ]
     public static let state: [StateSpec] = [
         .init("V_m", .mV, initial: -70),
@@ -31,12 +31,13 @@ public struct Mat2PscExp: PointNeuronModel {
         .init("V_th_alpha_2", .mV, initial: 0, recordable: false),
         .init("I_syn_ex", .pA, initial: 0, recordable: false),
         .init("I_syn_in", .pA, initial: 0, recordable: false),
-        .init("refractory_steps", .one, initial: 0, recordable: false),
-        .init("I_stim", .pA, initial: 0, recordable: false),
+        NeuronState.refractorySteps,
+        NeuronState.stimulus,
     ]
     public static let weightUnit = PhysicalUnit.pA
 
-    let EL, omega, Ie, alpha1, alpha2: Double
+    public let EL: Double
+    let omega, Ie, alpha1, alpha2: Double
     let P20, P22expm1: Double     // constant current → V; e^{-h/τ_m} − 1 (NEST adds V·expm1 + V)
     let P11ex, P11in: Double      // synaptic decay
     let P21ex, P21in: Double      // synaptic current → V
@@ -71,16 +72,13 @@ public struct Mat2PscExp: PointNeuronModel {
         refractorySteps = Double(steps)
     }
 
+    /// V_m relative to E_L (as RestRelativeVoltage), and the recorded threshold from its parts.
     public func prepareState(_ s: StateColumns, count: Int) {
         let v = s.column(0), th = s.column(1), th1 = s.column(2), th2 = s.column(3)
         for i in 0..<count {
             v[i] -= EL
             th[i] = EL + omega + th1[i] + th2[i]
         }
-    }
-
-    public func recordedValue(_ s: StateColumns, variable v: Int, neuron i: Int) -> Double {
-        v == 0 ? s.column(0)[i] + EL : s.column(v)[i]
     }
 
     public func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {

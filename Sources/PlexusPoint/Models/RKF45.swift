@@ -235,3 +235,61 @@ public enum RKF45 {
         return failed
     }
 }
+
+// How NEST's neurons drive the solver: once per simulation step and neuron, from t = 0 to the
+// resolution h, with the step size carried over from the previous simulation step.
+extension RKF45 {
+    /// Runs `body` with room for the ODE state of `dimension` variables (`y`), `extra` more
+    /// doubles right after it, and the workspace after those, all on the stack: what a model's
+    /// update needs, taken once per call.
+    @inline(__always)
+    public static func withState<R>(dimension d: Int, extra: Int = 0,
+                                    _ body: (_ y: UnsafeMutablePointer<Double>, RKF45Workspace) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(of: Double.self, capacity: d + extra + RKF45Workspace.scratchCount(dimension: d)) { buf in
+            let y = buf.baseAddress!
+            return try body(y, RKF45Workspace(y + d + extra, dimension: d))
+        }
+    }
+
+    /// The step size to start a neuron's simulation step with: the one it carried over, or the
+    /// resolution `h` if it has none yet (0, as NEST's init leaves IntegrationStep_).
+    @inline(__always)
+    public static func carriedStepSize(_ stored: Double, resolution h: Double) -> Double {
+        stored > 0 ? stored : h
+    }
+
+    /// Integrates `y` from t = 0 to t = `h` in the steps GSL's evolve accepts, starting with step
+    /// size `hs` and leaving in it the size proposed for the next simulation step.
+    @inline(__always)
+    public static func advance<F: ODERightHandSide>(_ f: F, control: GSLStandardControl, over h: Double,
+                                                    stepSize hs: inout Double, y: UnsafeMutablePointer<Double>,
+                                                    work: RKF45Workspace) {
+        var t = 0.0
+        while t < h {
+            evolveApply(f, control: control, t: &t, t1: h, h: &hs, y: y, work: work)
+        }
+    }
+}
+
+/// A neuron model whose right-hand side needs, besides y, only its own constants, the stimulus
+/// current of the step and whether the neuron is refractory (NEST's iaf_cond_exp, iaf_cond_alpha,
+/// aeif_cond_exp). It writes its dynamics as `derivatives`; `RefractoryRHS` hands them to `RKF45`.
+protocol RefractoryODENeuron {
+    /// Number of ODE state variables (columns 0 to dimension - 1, in NEST's order).
+    static var dimension: Int { get }
+    /// Writes dy/dt to `f`.
+    func derivatives(_ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>, iStim: Double, refractory: Bool)
+}
+
+/// The right-hand side of a `RefractoryODENeuron` for one neuron and step.
+struct RefractoryRHS<Model: RefractoryODENeuron>: ODERightHandSide {
+    let model: Model
+    let iStim: Double
+    let refractory: Bool
+    var dimension: Int { Model.dimension }
+
+    @inline(__always)
+    func callAsFunction(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) {
+        model.derivatives(y, f, iStim: iStim, refractory: refractory)
+    }
+}

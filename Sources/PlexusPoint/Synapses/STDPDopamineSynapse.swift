@@ -29,17 +29,18 @@ struct STDPDopamineSynapse: PointSynapseModel {
 
     static let name = "stdp_dopamine_synapse"
     // NEST keeps the first eight as common properties of the synapse model (set by CopyModel);
-    // here each connection statement is its own copy.
+    // here each connection statement is its own copy. tau_plus and Kplus as in stdp_synapse
+    // (SynapseParameters.swift).
     static let parameters: [ParameterSpec] = [
         .init("A_plus", .one, 1, "amplitude of the eligibility increase by a pre-post pair"),
         .init("A_minus", .one, 1.5, "amplitude of the eligibility decrease by a post-pre pair"),
-        .init("tau_plus", .ms, 20, "time constant of the presynaptic trace"),
+        SynapseParameter.tau_plus,
         .init("tau_c", .ms, 1000, "time constant of the eligibility trace"),
         .init("tau_n", .ms, 200, "time constant of the dopamine trace"),
         .init("b", .one, 0, "dopaminergic baseline concentration"),
         .init("Wmin", .weight, 0, "minimum weight"),
         .init("Wmax", .weight, 200, "maximum weight"),
-        .init("Kplus", .one, 0, "initial presynaptic trace"),
+        SynapseParameter.Kplus,
         .init("c", .one, 0, "initial eligibility trace"),
         .init("n", .one, 0, "initial dopamine trace"),
     ]

@@ -15,8 +15,8 @@ import PlexusCore
 ///   which pairs with the post spike before (NEST's get_K_values takes spikes strictly before
 ///   t_pre − d); it potentiates against the previous pre spike instead;
 /// - τ₋ is the target's tau_minus.
-struct STDPNNSymmSynapse: PointSynapseModel {
-    struct State: SynapseState {
+struct STDPNNSymmSynapse: PointSynapseModel, PairSTDP {
+    struct State: PairSTDPState {
         var weight: Double
         /// Time of the last presynaptic spike (ms).
         var tLast: Double
@@ -26,11 +26,10 @@ struct STDPNNSymmSynapse: PointSynapseModel {
     static let name = "stdp_nn_symm_synapse"
     static let parameters: [ParameterSpec] =
         [.init("tau_plus", .ms, 20, "time constant of the potentiation window")] + PowerLawWeight.parameters
-    static var readsPostHistory: Bool { true }
+    static let signTest = PowerLawWeight.SignTest.signBit
 
     let tauPlus: Double
     let rule: PowerLawWeight
-    var wmax: Double { rule.wmax }
 
     init(parameters p: ParameterValues) throws {
         try Check.positive(p, "tau_plus")
@@ -41,42 +40,23 @@ struct STDPNNSymmSynapse: PointSynapseModel {
 
     /// NEST compares the sign bits: a weight of -0 has the sign of a negative Wmax.
     func rejection(ofDrawnWeight w: Double) -> String? {
-        w.sign != wmax.sign ? "and Wmax \(wmax) must have the same sign"
+        !rule.hasSignOfWmax(w, Self.signTest) ? "and Wmax \(wmax) must have the same sign"
             : abs(w) > abs(wmax) ? "is beyond Wmax \(wmax)" : nil
-    }
-
-    func validate(weight: Sampler) throws {
-        guard case .constant(let w) = weight else { return }
-        guard w.sign == wmax.sign else {
-            throw PlexusError("weight \(w) and Wmax \(wmax) must have the same sign", keyPath: "Wmax")
-        }
-        guard abs(w) <= abs(wmax) else { throw PlexusError("Wmax = \(wmax) is below the weight \(w)", keyPath: "Wmax") }
     }
 
     func initialState(weight: Double) -> State { State(weight: weight, tLast: 0) }
 
-    /// Potentiation by a post spike met `minusDt` ms after the last pre spike (negative).
+    /// Nearest neighbour: the last pre spike alone.
     @inline(__always)
-    func facilitate(_ s: inout State, minusDt: Double) {
-        s.weight = rule.potentiate(s.weight, by: _exp(minusDt / tauPlus))
+    func potentiationTrace(_ s: State, minusDt: Double) -> Double { _exp(minusDt / tauPlus) }
+
+    /// Nearest neighbour: the trace of the last post spike alone, as NEST computes it.
+    @inline(__always)
+    func depressionTrace(at t: Double, delay d: Double, post: inout PostArchive) -> Double {
+        post.latest(before: t - d).map { _exp(($0.time - (t - d)) * (1 / post.tauMinus)) } ?? 0
     }
 
-    /// Depression by the pre spike, meeting the nearest post spike's trace `kminus`.
+    /// Nothing but its time (no presynaptic trace).
     @inline(__always)
-    func depress(_ s: inout State, kminus: Double) {
-        s.weight = rule.depress(s.weight, by: kminus)
-    }
-
-    @inline(__always)
-    func preSpike(_ s: inout State, _ spike: PreSynapticSpike, post: inout PostArchive) -> Double {
-        let t = spike.time, d = spike.delay
-        for k in post.history(s.tLast - d, t - d) {
-            facilitate(&s, minusDt: s.tLast - (post.times[k] + d))
-        }
-        // The trace of the last post spike alone (nearest neighbour), as NEST computes it.
-        let nearest = post.latest(before: t - d).map { _exp(($0.time - (t - d)) * (1 / post.tauMinus)) } ?? 0
-        depress(&s, kminus: nearest)
-        s.tLast = t
-        return s.weight
-    }
+    func takePreSpike(_ s: inout State, at t: Double) {}
 }

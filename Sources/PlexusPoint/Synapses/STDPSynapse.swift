@@ -6,8 +6,8 @@ import PlexusCore
 ///
 ///   facilitation, per post spike:  ŵ ← ŵ + λ (1 − ŵ)^μ₊ K⁺,  ŵ = w / Wmax, capped at 1
 ///   depression, per pre spike:     ŵ ← ŵ − α λ ŵ^μ₋ K⁻,     floored at 0
-struct STDPSynapse: PointSynapseModel {
-    struct State: SynapseState {
+struct STDPSynapse: PointSynapseModel, PairSTDP {
+    struct State: PairSTDPState {
         var weight: Double
         /// The presynaptic trace just after the last presynaptic spike.
         var kplus: Double
@@ -17,14 +17,13 @@ struct STDPSynapse: PointSynapseModel {
     }
 
     static let name = "stdp_synapse"
+    /// tau_plus and Kplus as in stdp_dopamine_synapse (SynapseParameters.swift), the rule's in between.
     static let parameters: [ParameterSpec] =
-        [.init("tau_plus", .ms, 20, "time constant of the presynaptic trace")] + PowerLawWeight.parameters
-        + [.init("Kplus", .one, 0, "initial presynaptic trace")]
-    static var readsPostHistory: Bool { true }
+        [SynapseParameter.tau_plus] + PowerLawWeight.parameters + [SynapseParameter.Kplus]
+    static let signTest = PowerLawWeight.SignTest.nonNegative
 
     let tauPlus, kplus0: Double
     let rule: PowerLawWeight
-    var wmax: Double { rule.wmax }
 
     init(parameters p: ParameterValues) throws {
         try Check.positive(p, "tau_plus")
@@ -33,42 +32,22 @@ struct STDPSynapse: PointSynapseModel {
         rule = PowerLawWeight(p)
     }
 
-    func validate(weight: Sampler) throws {
-        guard case .constant(let w) = weight else { return }
-        guard (w >= 0) == (wmax >= 0) else {
-            throw PlexusError("weight \(w) and Wmax \(wmax) must have the same sign", keyPath: "Wmax")
-        }
-        guard abs(w) <= abs(wmax) else { throw PlexusError("Wmax = \(wmax) is below the weight \(w)", keyPath: "Wmax") }
-    }
-
     func rejection(ofDrawnWeight w: Double) -> String? {
-        (w >= 0) == (wmax >= 0) && abs(w) <= abs(wmax) ? nil : "is beyond Wmax \(wmax) or of the other sign"
+        rule.hasSignOfWmax(w, Self.signTest) && abs(w) <= abs(wmax) ? nil : "is beyond Wmax \(wmax) or of the other sign"
     }
 
     func initialState(weight: Double) -> State { State(weight: weight, kplus: kplus0, tLast: 0) }
 
-    /// A post spike `minusDt` ms after the last pre spike (negative) potentiates.
+    /// All-to-all: K⁺ decayed to the post spike.
     @inline(__always)
-    func facilitate(_ s: inout State, minusDt: Double) {
-        s.weight = rule.potentiate(s.weight, by: s.kplus * _exp(minusDt / tauPlus))
-    }
+    func potentiationTrace(_ s: State, minusDt: Double) -> Double { s.kplus * _exp(minusDt / tauPlus) }
 
-    /// The pre spike meets the postsynaptic trace `kminus` and depresses.
+    /// All-to-all: the postsynaptic trace K⁻.
     @inline(__always)
-    func depress(_ s: inout State, kminus: Double) {
-        s.weight = rule.depress(s.weight, by: kminus)
-    }
+    func depressionTrace(at t: Double, delay d: Double, post: inout PostArchive) -> Double { post.trace(at: t - d) }
 
     @inline(__always)
-    func preSpike(_ s: inout State, _ spike: PreSynapticSpike, post: inout PostArchive) -> Double {
-        let t = spike.time, d = spike.delay
-        // Post spikes since the last pre spike, met at t_post + d.
-        for k in post.history(s.tLast - d, t - d) {
-            facilitate(&s, minusDt: s.tLast - (post.times[k] + d))
-        }
-        depress(&s, kminus: post.trace(at: t - d))
+    func takePreSpike(_ s: inout State, at t: Double) {
         s.kplus = s.kplus * _exp((s.tLast - t) / tauPlus) + 1
-        s.tLast = t
-        return s.weight
     }
 }

@@ -19,6 +19,7 @@ struct STDPTripletSynapse: PointSynapseModel {
     }
 
     static let name = "stdp_triplet_synapse"
+    /// Wmax as in stdp_synapse (SynapseParameters.swift).
     static let parameters: [ParameterSpec] = [
         .init("tau_plus", .ms, 16.8, "time constant of the presynaptic pair trace"),
         .init("tau_plus_triplet", .ms, 101, "time constant of the presynaptic triplet trace"),
@@ -26,7 +27,7 @@ struct STDPTripletSynapse: PointSynapseModel {
         .init("Aminus", .one, 7e-3, "weight of pair depression"),
         .init("Aplus_triplet", .one, 6.2e-3, "weight of triplet potentiation"),
         .init("Aminus_triplet", .one, 2.3e-4, "weight of triplet depression"),
-        .init("Wmax", .weight, 100, "maximum weight (same sign as the weight)"),
+        SynapseParameter.Wmax,
         .init("Kplus", .one, 0, "initial presynaptic pair trace"),
         .init("Kplus_triplet", .one, 0, "initial presynaptic triplet trace"),
     ]

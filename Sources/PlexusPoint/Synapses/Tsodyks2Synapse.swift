@@ -15,12 +15,13 @@ struct Tsodyks2Synapse: PointSynapseModel {
     }
 
     static let name = "tsodyks2_synapse"
+    /// U, tau_rec and tau_fac as in tsodyks_synapse (SynapseParameters.swift).
     static let parameters: [ParameterSpec] = [
-        .init("U", .one, 0.5, "utilisation increment"),
+        SynapseParameter.U,
         .init("u", .one, 0.5, "initial utilisation"),
         .init("x", .one, 1, "initial fraction of available resources"),
-        .init("tau_rec", .ms, 800, "recovery time constant"),
-        .init("tau_fac", .ms, 0, "facilitation time constant (0: none)"),
+        SynapseParameter.tau_rec,
+        SynapseParameter.tau_fac,
     ]
 
     let U, u0, x0, tauRec, tauFac: Double

@@ -17,11 +17,12 @@ struct TsodyksSynapse: PointSynapseModel {
     }
 
     static let name = "tsodyks_synapse"
+    /// U, tau_rec and tau_fac as in tsodyks2_synapse (SynapseParameters.swift).
     static let parameters: [ParameterSpec] = [
-        .init("U", .one, 0.5, "utilisation increment"),
+        SynapseParameter.U,
         .init("tau_psc", .ms, 3, "time constant of the synaptic current (set the neuron's tau_syn to it)"),
-        .init("tau_rec", .ms, 800, "recovery time constant"),
-        .init("tau_fac", .ms, 0, "facilitation time constant (0: none)"),
+        SynapseParameter.tau_rec,
+        SynapseParameter.tau_fac,
         .init("x", .one, 1, "initial fraction of recovered resources"),
         .init("y", .one, 0, "initial fraction of active resources"),
         .init("u", .one, 0, "initial utilisation"),
