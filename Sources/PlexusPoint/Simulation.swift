@@ -376,7 +376,7 @@ extension PointNetwork {
     }
 
     static func nonFinite(_ pop: NeuronPopulation, neuron i: Int, variable v: String, at when: String) -> PlexusError {
-        PlexusError("numerical blow-up: \(v) of neuron gid \(pop.firstNode + i + 1) (\(pop.name), \(pop.modelName)) became non-finite \(when); a smaller resolution or other parameters may be needed",
+        PlexusError("numerical blow-up: \(v) of neuron gid \(pop.firstNode + i + 1) (\(pop.name), \(pop.modelName)) became non-finite \(when) (an adaptive ODE solver also stops this way after \(RKF45.maxSubsteps) internal steps in one step); a smaller resolution or other parameters may be needed",
                     keyPath: "populations.\(pop.name)")
     }
 

@@ -538,6 +538,21 @@ final class BadInputTests: XCTestCase {
         assertFails(yaml, at: "  n:", mentions: ["V_m of neuron gid 1", "izhikevich", "non-finite"], run: true)
     }
 
+    /// A runaway state shrinks the adaptive solver's step towards zero: one 0.1 ms step used to
+    /// run for minutes (I_e of 1e40 pA, a weight of 3e38 nS). After RKF45.maxSubsteps internal
+    /// steps the solver gives up and the run stops with the neuron, the step and why.
+    func testAdaptiveSolverGivesUpOnARunawayState() {
+        for model in ["iaf_cond_exp", "iaf_cond_alpha", "hh_psc_alpha"] {
+            let yaml = experiment(populations: "  n:\n    model: \(model)\n    params: {I_e: 1e40 pA}")
+            assertFails(yaml, at: "  n:", mentions: ["V_m of neuron gid 1", model, "non-finite", "internal steps"], run: true)
+        }
+        let yaml = experiment(populations: """
+              n: {model: iaf_cond_alpha}
+              sg: {model: spike_generator, params: {spike_times: [1 ms]}}
+            """, connections: "  - {source: sg, target: n, synapse: {weight: 3e38 nS, delay: 1 ms}}")
+        assertFails(yaml, at: "  n:", mentions: ["V_m of neuron gid 1", "iaf_cond_alpha", "non-finite"], run: true)
+    }
+
     /// aeif_cond_exp stops where NEST throws NumericalInstability (V_m below -1000 mV).
     func testAdExNumericalInstability() {
         let yaml = experiment(populations: "  n:\n    model: aeif_cond_exp\n    params: {I_e: -1e7 pA}")

@@ -264,11 +264,24 @@ extension RKF45 {
     public static func advance<F: ODERightHandSide>(_ f: F, control: GSLStandardControl, over h: Double,
                                                     stepSize hs: inout Double, y: UnsafeMutablePointer<Double>,
                                                     work: RKF45Workspace) {
-        var t = 0.0
+        var t = 0.0, substeps = 0
         while t < h {
             evolveApply(f, control: control, t: &t, t1: h, h: &hs, y: y, work: work)
+            substeps &+= 1
+            if substeps > maxSubsteps {
+                // The state runs away (I_e of 1e40 pA shrinks the step towards zero): give up.
+                // A non-finite state stops the run with the engine's error naming the neuron
+                // and the step, where the loop would otherwise run for hours.
+                for k in 0..<work.dimension { y[k] = .nan }
+                hs = h
+                return
+            }
         }
     }
+
+    /// Internal steps one simulation step may take. NEST's models need a handful at their
+    /// resolutions; this many means the solution has run away.
+    public static let maxSubsteps = 100_000
 }
 
 /// A neuron model whose right-hand side needs, besides y, only its own constants, the stimulus
