@@ -123,6 +123,11 @@ protocol EpochHook: AnyObject {
 
     /// After the last epoch, on the calling thread: the hook's part of the results.
     func finish(totalSteps: Int64, results: inout PointResults)
+
+    /// Why the hook stopped doing its work during the run (a state it cannot represent), or nil.
+    /// Read after the last epoch: the run then fails with this error instead of returning
+    /// results. A hook that fails keeps the run going but changes nothing more.
+    var failure: PlexusError? { get }
 }
 
 extension EpochHook {
@@ -134,6 +139,7 @@ extension EpochHook {
     var listensToSpikes: Bool { false }
     func delivered(_ epoch: EpochContext, spikes: DeliveredSpikes) {}
     func finish(totalSteps: Int64, results: inout PointResults) {}
+    var failure: PlexusError? { nil }
 }
 
 extension PointNetwork {

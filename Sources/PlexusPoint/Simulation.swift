@@ -329,6 +329,7 @@ extension PointNetwork {
             }}}}}
         }
         if let e = states.compactMap(\.error).first { throw e }
+        if let e = hooks.compactMap(\.failure).first { throw e }
 
         // Collect recordings.
         var spikes = spikeRecorders.map { RecordedSpikes(population: $0.name) }

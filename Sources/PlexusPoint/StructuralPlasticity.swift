@@ -398,9 +398,24 @@ final class StructuralPlasticity: EpochHook, @unchecked Sendable {
         idx.removeLast(n - min(k, n))
     }
 
+    /// Set when an element count runs away (see `update`); the run then fails with it.
+    var failure: PlexusError?
+
     func update() {
         let k = updates
         updates &+= 1
+        guard failure == nil else { return }
+        // Element counts become whole numbers of synapses (Int): one that is not finite or
+        // beyond any network (a growth rate of 1e20, a calcium trace driven past its range)
+        // stops the rule with the neuron, element and time, instead of overflowing.
+        for (e, name) in elementNames.enumerated() {
+            for n in 0..<neuronCount where hasElement[e][n] && !(abs(z[e][n]) < 1e9) {
+                failure = PlexusError("structural plasticity: neuron gid \(nodeOfNeuron[n] + 1) has \(z[e][n]) \(name) elements at update \(k) "
+                                      + "(t = \(Double(Int64(k) * updateSteps) * h) ms); its growth_rate, tau_Ca or growth curve makes the count run away",
+                                      keyPath: "structural_plasticity")
+                return
+            }
+        }
         var idx: [Int] = []
         for (si, s) in synapses.enumerated() {
             func stream(_ phase: UInt64, _ id: Int) -> RandomStream {
@@ -490,6 +505,7 @@ final class StructuralPlasticity: EpochHook, @unchecked Sendable {
     /// After the update, on each thread: vacant elements decay by tau_vacant; the thread's
     /// delivery table is rebuilt.
     func finishUpdate(thread t: Int) {
+        guard failure == nil else { return }
         for n in partitions[t] {
             let p = Int(population[n])
             for k in slotStart[p]..<slotStart[p + 1] {

@@ -3,6 +3,7 @@ import XCTest
 @testable import PlexusCore
 @testable import PlexusPoint
 @testable import PlexusIO
+@testable import PlexusSession
 
 /// Structural plasticity (NEST 3.10's SPManager): calcium and synaptic elements of one neuron
 /// exactly as NEST computes them, the example network statistically against NEST's seed spread,
@@ -490,5 +491,25 @@ final class StructuralPlasticityTests: XCTestCase {
     func testStructuralDelayBelowResolution() {
         assertFails(base(synapse: "{pre_synaptic_element: Axon, post_synaptic_element: Den, delay: 0.01 ms}"),
                     at: "syn: {pre_synaptic_element", mentions: ["delay 0.01 ms is below the resolution"])
+    }
+
+    /// Element counts that run away (tau_Ca far below the resolution gives NaN calcium; a growth
+    /// rate of 1e20 gives 1e20 elements) used to overflow the conversion to whole synapses and
+    /// crash; the run now stops with the neuron, the element and the time.
+    func testRunawayElementCountsStopTheRunWithAnError() throws {
+        let folder = temporaryFolder()
+        let base = try String(contentsOf: Repo.file("examples/structural_plasticity.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "duration: 10000 ms", with: "duration: 300 ms")
+        for (k, (from, to, mention)) in [("tau_Ca: 1000 ms", "tau_Ca: 0.01 ms", "nan"),
+                                         ("growth_rate: 0.004", "growth_rate: 1e20", "e+20 Den_ex")].enumerated() {
+            XCTAssertTrue(base.contains(from))
+            let file = folder.file("sp\(k).yaml")
+            try base.replacingOccurrences(of: from, with: to).write(to: file, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try Session.run(RunRequest(file: file.path, out: folder.file("out\(k)").path, quiet: true, noReport: true))) { e in
+                let text = "\(e)"
+                XCTAssertTrue(text.contains("structural plasticity: neuron gid") && text.contains(mention) && text.contains("run away"), text)
+                XCTAssertEqual((e as? PlexusError)?.keyPath, "structural_plasticity")
+            }
+        }
     }
 }
