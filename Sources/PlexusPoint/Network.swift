@@ -103,6 +103,7 @@ public final class PointNetwork {
         var infos: [PopulationInfo] = []
         var neuronPops: [NeuronPopulation] = []
         var node = 0, neuron = 0
+        var neuronBytes = 0.0
         var seen = Set<String>()
         var neuronOfNode: [Int32] = []
         var spikeGens: [SpikeGeneratorNode] = []
@@ -119,6 +120,9 @@ public final class PointNetwork {
                                   keyPath: path + ".size")
             }
             if let type = ModelCatalog.neuronModels[pop.model] {
+                // State columns and the input ring of every neuron, before they are allocated.
+                neuronBytes += Double(pop.size) * Double(8 * (type.state.count + 2))
+                try ResourceUsage.checkFits(neuronBytes, "the state of its \(neuron + pop.size) neurons", keyPath: path + ".size")
                 // tau_minus belongs to every neuron that can be the target of STDP (NEST's
                 // archiving node), not to a model's dynamics.
                 var own = pop
@@ -171,6 +175,9 @@ public final class PointNetwork {
 
         try validateRecordings()
         let statements = try resolveConnections(devices: devices)
+        // The compact tables take about 4 bytes a synapse (brunel_delta: 4.01): a lower bound.
+        let synapses = statements.reduce(0.0) { $0 + $1.rule.expectedSynapses($1.shape) }
+        try ResourceUsage.checkFits(synapses * 4, "its \(synapses < 9e18 ? String(Int(synapses)) : String(synapses)) synapses (4 bytes each at the least)", keyPath: "connections")
         try build(statements)
         try buildGapJunctions()
         try setUpStructuralPlasticity()

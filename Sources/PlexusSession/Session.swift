@@ -21,6 +21,9 @@ public struct RunRequest: Sendable {
     /// Draw a progress bar on standard error (a terminal).
     public var progressBar: Bool
 
+    /// The most threads a run may ask for.
+    public static let maxThreads = 1024
+
     public init(file: String, text: String? = nil, out: String? = nil, threads: Int = 1, seed: UInt64? = nil,
                 quiet: Bool = false, noReport: Bool = false, progressBar: Bool = false) {
         self.file = file; self.text = text; self.out = out; self.threads = threads; self.seed = seed
@@ -119,6 +122,12 @@ struct RunContext {
         let file = request.file
         guard request.threads >= 1 else {
             throw PlexusError.outOfRange("threads", Double(request.threads), "must be at least 1")
+        }
+        // Each thread has a stack and per-thread buffers: a typo of 100000 would abort while
+        // allocating them.
+        guard request.threads <= RunRequest.maxThreads else {
+            throw PlexusError.outOfRange("threads", Double(request.threads),
+                                         "at most \(RunRequest.maxThreads) (this machine has \(ProcessInfo.processInfo.activeProcessorCount) cores)")
         }
         source = try request.text.map { try ExperimentSource($0, file: file) } ?? ExperimentSource(contentsOf: file)
         outDir = request.out ?? "runs/\(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)"

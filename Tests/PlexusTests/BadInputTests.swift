@@ -553,6 +553,18 @@ final class BadInputTests: XCTestCase {
         assertFails(yaml, at: "  n:", mentions: ["V_m of neuron gid 1", "iaf_cond_alpha", "non-finite"], run: true)
     }
 
+    /// A network too big for the machine is refused before its state or synapses are
+    /// allocated, saying how much it needs (it aborted with "failed to allocate").
+    func testNetworkTooBigForTheMachineIsRefusedBeforeBuilding() throws {
+        let have = try XCTUnwrap(ResourceUsage.physicalMemoryBytes())
+        guard have < 100 * 1_073_741_824 else { throw XCTSkip("this machine has \(have / 1_073_741_824) GiB: the cases fit") }
+        assertFails(experiment(populations: "  n: {model: iaf_psc_alpha, size: 2000000000}"),
+                    at: "  n:", mentions: ["populations.n.size", "needs at least", "2000000000 neurons", "this machine has"])
+        let yaml = experiment(populations: "  a: {model: iaf_psc_alpha, size: 100000}\n  b: {model: iaf_psc_alpha, size: 100000}",
+                              connections: "  - {source: a, target: b, rule: all_to_all}")
+        assertFails(yaml, at: "connections:", mentions: ["needs at least", "10000000000 synapses", "this machine has"])
+    }
+
     /// aeif_cond_exp stops where NEST throws NumericalInstability (V_m below -1000 mV).
     func testAdExNumericalInstability() {
         let yaml = experiment(populations: "  n:\n    model: aeif_cond_exp\n    params: {I_e: -1e7 pA}")

@@ -28,6 +28,9 @@ final class SessionRequestTests: XCTestCase {
         XCTAssertThrowsError(try Session.run(RunRequest(file: file, out: temporaryFolder().file("o").path, threads: 0, quiet: true))) { e in
             XCTAssertTrue("\(e)".contains("threads"), "\(e)")
         }
+        XCTAssertThrowsError(try Session.run(RunRequest(file: file, out: temporaryFolder().file("o").path, threads: 100_000, quiet: true))) { e in
+            XCTAssertTrue("\(e)".contains("at most \(RunRequest.maxThreads)"), "\(e)")
+        }
     }
 
     /// rerun reads provenance.json like a new file: a damaged record is named, not trusted.

@@ -45,6 +45,10 @@ public protocol ConnectionRuleKind: Sendable {
     /// for a drawn target outside `targets`. Target-keyed rules get `keys` within `targets`.
     func connect<Sink: ConnectionSink>(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout Sink)
 
+    /// How many synapses the rule makes between the shape's populations (expected for random
+    /// rules), for the memory estimate made before anything is drawn. Default: every pair.
+    func expectedSynapses(_ shape: ConnectionShape) -> Double
+
     /// The engine's entry: `connect` specialised for the engine's sink, so that a rule's loop
     /// and the sink's draws compile together. Rules keep the default.
     func drawConnections(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout ConnectionDrawSink)
@@ -55,6 +59,7 @@ extension ConnectionRuleKind {
     public static var keyedBySource: Bool { false }
     public func validate(_ shape: ConnectionShape) throws {}
     public func prepared(_ shape: ConnectionShape) -> Self { self }
+    public func expectedSynapses(_ shape: ConnectionShape) -> Double { Double(shape.sources) * Double(shape.targets) }
     @inline(__always)
     public func drawConnections(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout ConnectionDrawSink) {
         connect(shape, keys: keys, targets: targets, into: &sink)

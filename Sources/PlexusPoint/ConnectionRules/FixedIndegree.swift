@@ -14,6 +14,8 @@ public struct FixedIndegree: ConnectionRuleKind {
     public init(_ arguments: ConnectionRuleArguments) throws { indegree = try arguments.whole("indegree") }
     public var arguments: ConnectionRuleArguments { ConnectionRuleArguments(Self.name, ["indegree": .whole(indegree)]) }
 
+    public func expectedSynapses(_ shape: ConnectionShape) -> Double { Double(indegree) * Double(shape.targets) }
+
     public func validate(_ shape: ConnectionShape) throws {
         try shape.checkDegree(indegree, "indegree", pool: shape.sources, partners: "sources")
     }

@@ -16,6 +16,8 @@ public struct FixedOutdegree: ConnectionRuleKind {
     public init(_ arguments: ConnectionRuleArguments) throws { outdegree = try arguments.whole("outdegree") }
     public var arguments: ConnectionRuleArguments { ConnectionRuleArguments(Self.name, ["outdegree": .whole(outdegree)]) }
 
+    public func expectedSynapses(_ shape: ConnectionShape) -> Double { Double(outdegree) * Double(shape.sources) }
+
     public func validate(_ shape: ConnectionShape) throws {
         try shape.checkDegree(outdegree, "outdegree", pool: shape.targets, partners: "targets")
     }

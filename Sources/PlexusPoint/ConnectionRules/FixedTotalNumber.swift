@@ -17,6 +17,8 @@ public struct FixedTotalNumber: ConnectionRuleKind {
     public init(_ arguments: ConnectionRuleArguments) throws { n = try arguments.whole("N") }
     public var arguments: ConnectionRuleArguments { ConnectionRuleArguments(Self.name, ["N": .whole(n)]) }
 
+    public func expectedSynapses(_ shape: ConnectionShape) -> Double { Double(n) }
+
     public func validate(_ shape: ConnectionShape) throws {
         let path = shape.path + ".N"
         guard n >= 0 else { throw PlexusError.outOfRange("N", Double(n), "must be >= 0", keyPath: path) }

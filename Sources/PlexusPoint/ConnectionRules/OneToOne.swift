@@ -10,6 +10,8 @@ public struct OneToOne: ConnectionRuleKind {
     public init(_ arguments: ConnectionRuleArguments) throws {}
     public var arguments: ConnectionRuleArguments { ConnectionRuleArguments(Self.name) }
 
+    public func expectedSynapses(_ shape: ConnectionShape) -> Double { Double(shape.targets) }
+
     public func validate(_ shape: ConnectionShape) throws {
         guard shape.sources == shape.targets else {
             throw PlexusError("one_to_one needs equal sizes; \(shape.sourceName) has \(shape.sources), \(shape.targetName) has \(shape.targets)",

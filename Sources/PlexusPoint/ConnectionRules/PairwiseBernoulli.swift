@@ -13,6 +13,8 @@ public struct PairwiseBernoulli: ConnectionRuleKind {
     public init(_ arguments: ConnectionRuleArguments) throws { p = try arguments.number("p") }
     public var arguments: ConnectionRuleArguments { ConnectionRuleArguments(Self.name, ["p": .number(p)]) }
 
+    public func expectedSynapses(_ shape: ConnectionShape) -> Double { p * Double(shape.sources) * Double(shape.targets) }
+
     public func validate(_ shape: ConnectionShape) throws {
         guard p >= 0, p <= 1 else { throw PlexusError.outOfRange("p", p, "must be in [0, 1]", keyPath: shape.path + ".p") }
     }
