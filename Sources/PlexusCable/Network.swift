@@ -346,6 +346,7 @@ public final class CableNetwork: @unchecked Sendable {
                     guard let r = desc.gids(of: pop) else { throw PlexusError("unknown population '\(pop)'", keyPath: path + ".population") }
                     guard r.count >= 2 else { throw PlexusError("busyring needs at least two cells for the extra connections", keyPath: path) }
                     try checkDelay(md, path: path + ".min_delay")
+                    guard count >= 0 else { throw PlexusError.outOfRange("count", Double(count), "must be >= 0", keyPath: path + ".count") }
                     for gid in r {
                         let t = groupOf(gid), g = groups[t], j = gid - g.gids.lowerBound
                         guard let lr = g.targetLabels[j][label] else {

@@ -13,6 +13,17 @@ final class CableBusyringTests: XCTestCase {
         XCTAssertEqual(x, 4123659995)
     }
 
+    /// A negative number of extra connections was taken as given; it is refused with its key path.
+    func testNegativeExtraConnectionCountIsRefused() throws {
+        var p = BusyringParameters(cells: 4)
+        p.synapses = 3
+        var net = p.network
+        net.connections[1] = CableConnectionSet.busyringExtra(population: "ring", count: -5, label: "s_syn", weight: 0, minDelay: 5)
+        XCTAssertThrowsError(try CableNetwork(net)) { e in
+            XCTAssertEqual((e as? PlexusError)?.keyPath, "connections[1].count", "\(e)")
+        }
+    }
+
     func testBusyringCellsAreNsuiteCells() throws {
         // CV counts per cell as Arbor reports them for 8 cells (ring_timings.json: mean 115.125, min 101).
         let timings = try Reference.json("arbor/ring_timings.json")["runs"] as! [[String: Any]]
