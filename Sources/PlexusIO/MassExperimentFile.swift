@@ -184,6 +184,11 @@ public enum MassExperimentFile: ExperimentDecoder {
         return make(name, params)
     }
 
+    /// The names a monitor declares under `group` (kernel, params), as a file writes them.
+    static func settings(of kind: MonitorKind, under group: String) -> [String] {
+        kind.parameters.compactMap { $0.name.hasPrefix(group + ".") ? String($0.name.dropFirst(group.count + 1)) : nil }
+    }
+
     static func time(_ node: YNode) throws -> Double {
         let q = try node.quantity()
         do { return try q.value(in: .ms, name: node.path) } catch let e as PlexusError { throw node.error(e.message) }
@@ -239,7 +244,7 @@ public enum MassExperimentFile: ExperimentDecoder {
                 case "k_1": d.volterra.k_1 = x
                 case "V_0": d.volterra.V_0 = x
                 case "length": d.volterra.length = try time(v)
-                default: throw v.error(PlexusError.unknownMessage("kernel parameter", name, known: ["tau_s", "tau_f", "k_1", "V_0", "length"]))
+                default: throw v.error(PlexusError.unknownMessage("kernel parameter", name, known: settings(of: .bold, under: "kernel")))
                 }
             }
         }
@@ -260,7 +265,7 @@ public enum MassExperimentFile: ExperimentDecoder {
                 case "r_0": d.balloon.r_0 = x
                 case "RBM": d.balloon.RBM = x != 0
                 case "nonlinear": d.balloon.nonlinear = x != 0
-                default: throw v.error(PlexusError.unknownMessage("balloon parameter", name, known: ["tau_s", "tau_f", "tau_o", "alpha", "TE", "V0", "E0", "epsilon", "nu_0", "r_0", "RBM", "nonlinear"]))
+                default: throw v.error(PlexusError.unknownMessage("balloon parameter", name, known: settings(of: .balloon, under: "params")))
                 }
             }
         }

@@ -117,13 +117,11 @@ public final class MassNetwork {
         for k in e.initialHistory.keys.sorted() where M.stateIndex(k) == nil {
             throw PlexusError("\(M.name) has no state variable '\(k)'; known: \(stateVariables.joined(separator: ", "))", keyPath: "initial_history.\(k)")
         }
+        // The history holds at most 50 million region-steps; checked before Int32 conversion.
         try connectome.checkDelays(speed: e.speed, dt: dt, limit: 50_000_000 / max(1, n) - 1)
         let idelays = connectome.integerDelays(speed: e.speed, dt: dt)
         delays = idelays
         let maxDelay = Int(idelays.max() ?? 0)
-        guard maxDelay < 50_000_000 / max(1, n) else {
-            throw PlexusError("the longest delay is \(maxDelay) steps (tract length / speed / dt); the history would not fit in memory", keyPath: "speed")
-        }
         horizon = maxDelay + 1
         var t = max(1, min(threads, n))
         if e.precision == .float32 && t > 1 {
