@@ -1,18 +1,26 @@
 // swift-tools-version:6.0
 import PackageDescription
+import Foundation
+
+// PLEXUS_FUZZ=1 (scripts/fuzz, its own --build-path) instruments Plexus's modules for libFuzzer
+// and AddressSanitizer and links the fuzz targets with libFuzzer's main. Set per target, not with
+// -Xswiftc, so the build's own tools (KindRegistryTool) keep their main.
+let fuzzing = ProcessInfo.processInfo.environment["PLEXUS_FUZZ"] == "1"
 
 // Release builds of the root package may use unchecked flags; the hot kernels are written with
 // unsafe buffers already, so these only drop the remaining exclusivity/overflow checks.
 let fast: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked", "-cross-module-optimization"],
                  .when(configuration: .release)),
-]
+] + (fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"]), .define("FUZZING")] : [])
 
 let package = Package(
     name: "Plexus",
     products: [
         .library(name: "Plexus", targets: ["Plexus"]),
         .executable(name: "plexus", targets: ["PlexusCLI"]),
+        // libFuzzer targets over every input reader (scripts/fuzz); a plain build replays files.
+        .executable(name: "plexus-fuzz", targets: ["PlexusFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +36,8 @@ let package = Package(
         // from its sources, so a new kind is one new file (Sources/KindRegistryTool/main.swift).
         .executableTarget(name: "KindRegistryTool"),
         .plugin(name: "KindRegistry", capability: .buildTool(), dependencies: ["KindRegistryTool"]),
+        // The commit (and dirty flag) of the sources, recorded at build time for provenance.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
 
         .target(name: "PlexusCore", swiftSettings: fast),
         // Engines depend on Core only, never on each other, IO or Report.
@@ -36,7 +46,7 @@ let package = Package(
         .target(name: "PlexusMass", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
         .target(name: "PlexusIO",
                 dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "Yams", "ZIPFoundation", "CBZip2"],
-                swiftSettings: fast),
+                swiftSettings: fast, plugins: ["BuildInfo"]),
         .target(name: "PlexusReport", dependencies: ["PlexusCore", "CFFTW"], swiftSettings: fast),
         // One runner per engine: load -> build -> run -> write -> report -> record; sweeps and
         // reruns. What the command line (and later the Python binding and MPI launches) call.
@@ -51,6 +61,9 @@ let package = Package(
             name: "PlexusCLI",
             dependencies: ["PlexusCore", "PlexusSession", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fast),
+        .target(name: "CFuzz"),
+        .executableTarget(name: "PlexusFuzz", dependencies: ["PlexusCore", "PlexusSession", "CFuzz"], swiftSettings: fast,
+                         linkerSettings: fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])] : []),
         .testTarget(name: "PlexusTests", dependencies: ["Plexus"], swiftSettings: fast),
     ],
     swiftLanguageModes: [.v5]

@@ -230,17 +230,29 @@ public final class CableNetwork: @unchecked Sendable {
         grid = try TimeGrid(resolution: desc.resolution)
         totalSteps = try grid.wholeSteps(desc.duration, "duration", keyPath: "duration")
         let dt = grid.h
-        // Populations -> gids.
+        // Populations -> gids, after a memory estimate: the CVs of one compiled cell of each
+        // kind times the cells that use it, at 100 bytes a CV at the least (voltage, matrix,
+        // currents, areas, capacitance), checked before the gid table or any cell is built.
         var kindOfGid: [Int] = []
         var seen = Set<String>()
-        for (k, p) in desc.populations.enumerated() {
+        var cvsOfKind: [Int: Int] = [:]
+        var bytes = 0.0, cells = 0.0
+        for p in desc.populations {
             guard seen.insert(p.name).inserted else { throw PlexusError("population '\(p.name)' appears twice", keyPath: "populations.\(p.name)") }
             guard let ki = desc.cells.firstIndex(where: { $0.0 == p.cell }) else {
                 throw PlexusError("population '\(p.name)' uses cell '\(p.cell)', which is not defined; cells: \(desc.cells.map(\.0).joined(separator: ", "))", keyPath: "populations.\(p.name).cell")
             }
             guard p.size >= 1 else { throw PlexusError("size must be >= 1", keyPath: "populations.\(p.name).size") }
-            _ = k
-            kindOfGid += Array(repeating: ki, count: p.size)
+            if cvsOfKind[ki] == nil {
+                let (name, kind) = desc.cells[ki]
+                do { cvsOfKind[ki] = try kind.compile(gid: 0, dt: dt).geometry.count } catch let e as PlexusError { throw e.under("cells.\(name)") }
+            }
+            cells += Double(p.size)
+            bytes += Double(p.size) * Double(cvsOfKind[ki]!) * 100
+            try ResourceUsage.checkFits(bytes, "its \(Int(cells)) cells (\(cvsOfKind[ki]!) CVs each for \(p.cell))", keyPath: "populations.\(p.name).size")
+        }
+        for p in desc.populations {
+            kindOfGid += Array(repeating: desc.cells.firstIndex { $0.0 == p.cell }!, count: p.size)
         }
         let nCells = kindOfGid.count
         cellCount = nCells

@@ -26,6 +26,17 @@ public struct ParameterSpec: Sendable {
         self.init(name, .one, defaultValue, lo: lo, hi: hi, doc)
     }
 
+    /// Refuses a user's value that no model can take: NaN, or an infinity unless the declared
+    /// default is that same infinity (a bound a user may switch off, as NEST's `V_min = -inf` or
+    /// a device's `stop = inf`). Infinities elsewhere reach step conversions (which trap) or
+    /// propagators (NaN). Ranges a model needs beyond this (tau > 0) are the model's own checks.
+    public func check(_ value: Double, keyPath: String) throws {
+        if value.isNaN { throw PlexusError("\(name) is NaN", keyPath: keyPath) }
+        if value.isInfinite && value != defaultValue {
+            throw PlexusError("\(name) = \(value) \(unit.symbol) must be finite", keyPath: keyPath)
+        }
+    }
+
     public init(_ name: String, _ unit: PhysicalUnit, _ defaultValue: Double, lo: Double, hi: Double, _ doc: String) {
         self.name = name
         self.unit = unit

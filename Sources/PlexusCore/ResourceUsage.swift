@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,13 +27,35 @@ public enum ResourceUsage {
         return Double(pages) * Double(size)
     }
 
+    /// A ceiling below the machine's memory for what one run may build (bytes), set by a caller
+    /// that must stay small (the fuzz targets, tests of the check itself); nil: no ceiling.
+    /// Set before a run starts, never during one.
+    nonisolated(unsafe) public static var memoryCeilingBytes: Double? = nil
+
+    /// The memory a run may use: the machine's physical memory, or less where a control group
+    /// (a container, a batch job's allocation) limits this process, or less again under
+    /// `memoryCeilingBytes`. nil when nothing is known.
+    public static func memoryAvailableBytes() -> Double? {
+        var limits: [Double] = [physicalMemoryBytes(), memoryCeilingBytes].compactMap { $0 }
+        // cgroup v2 ("max" means none), then v1 (a huge number means none).
+        for file in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8),
+               let v = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), v > 0, v < 1e18 {
+                limits.append(v)
+                break
+            }
+        }
+        return limits.min()
+    }
+
     /// Refuses, before anything is allocated, a network whose lower-bound memory estimate
-    /// (`bytes`, for `what`) exceeds this machine's memory: an error that says how much it needs,
-    /// instead of an abort ("failed to allocate") part-way through the build.
+    /// (`bytes`, for `what`) exceeds the memory this run may use (`memoryAvailableBytes`): an
+    /// error that says how much it needs, instead of an abort ("failed to allocate") part-way
+    /// through the build.
     public static func checkFits(_ bytes: Double, _ what: String, keyPath: String? = nil) throws {
-        guard let have = physicalMemoryBytes(), !(bytes <= have) else { return }
-        func gib(_ b: Double) -> String { String(Double((b / 1_073_741_824 * 10).rounded()) / 10) }
-        throw PlexusError("this network needs at least \(gib(bytes)) GiB for \(what); this machine has \(gib(have)) GiB", keyPath: keyPath)
+        guard let have = memoryAvailableBytes(), !(bytes <= have) else { return }
+        func gib(_ b: Double) -> String { b < 1_073_741_824 ? String(Double((b / 1_048_576 * 10).rounded()) / 10) + " MiB" : String(Double((b / 1_073_741_824 * 10).rounded()) / 10) + " GiB" }
+        throw PlexusError("this network needs at least \(gib(bytes)) for \(what); this machine has \(gib(have))", keyPath: keyPath)
     }
 
     /// Seconds on a monotonic clock.

@@ -216,8 +216,11 @@ public enum ConnectomeZip {
 
     /// Folder of the `tvb_data` Python package: `$PLEXUS_TVB_DATA` (that folder, or one holding
     /// `connectivity/`), else what `python3 -c 'import tvb_data'` says (also tried with
-    /// bench/.venv-tvb/bin/python of this repository). nil when none is found.
-    public static func tvbDataDirectory() -> String? {
+    /// bench/.venv-tvb/bin/python of this repository), asked once per process with a 20 s
+    /// deadline per interpreter. nil when none is found.
+    public static func tvbDataDirectory() -> String? { tvbData }
+
+    private static let tvbData: String? = {
         let fm = FileManager.default
         if let env = ProcessInfo.processInfo.environment["PLEXUS_TVB_DATA"], !env.isEmpty {
             for cand in [env, env + "/tvb_data"] where fm.fileExists(atPath: cand + "/connectivity") { return cand }
@@ -228,21 +231,12 @@ public enum ConnectomeZip {
         pythons.append(dir.appendingPathComponent("bench/.venv-tvb/bin/python").path)
         pythons.append(fm.currentDirectoryPath + "/bench/.venv-tvb/bin/python")
         for py in pythons {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [py, "-c", "import tvb_data, os; print(os.path.dirname(tvb_data.__file__))"]
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = FileHandle.nullDevice
-            do { try p.run() } catch { continue }
-            let out = pipe.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { continue }
-            let d = String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let out = ChildProcess.output([py, "-c", "import tvb_data, os; print(os.path.dirname(tvb_data.__file__))"], timeout: 20) else { continue }
+            let d = out.trimmingCharacters(in: .whitespacesAndNewlines)
             if fm.fileExists(atPath: d + "/connectivity") { return d }
         }
         return nil
-    }
+    }()
 
     /// Path of `<name>.zip` in tvb-data's connectivity folder.
     public static func tvbDataZip(_ name: String) throws -> String {

@@ -231,54 +231,14 @@ public struct OutputComparison: Sendable, Equatable {
 /// Facts for run records that only IO can find out (the source tree, the experiment text), and
 /// the resolved experiment of each engine.
 public enum Provenance {
-    /// Commit of the source tree this binary was built from, read from its .git folder.
-    public static var gitCommit: String? {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }   // RunOutput.swift, PlexusIO, Sources
-        let git = dir.appendingPathComponent(".git")
-        guard let head = try? String(contentsOf: git.appendingPathComponent("HEAD"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
-        guard head.hasPrefix("ref: ") else { return head }
-        let ref = String(head.dropFirst(5))
-        if let c = try? String(contentsOf: git.appendingPathComponent(ref), encoding: .utf8) {
-            return c.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        if let packed = try? String(contentsOf: git.appendingPathComponent("packed-refs"), encoding: .utf8) {
-            for line in packed.split(separator: "\n") where line.hasSuffix(" " + ref) {
-                return String(line.split(separator: " ")[0])
-            }
-        }
-        return nil
-    }
+    /// Commit of the sources this binary was built from, recorded at build time (BuildInfo
+    /// plugin): a run asks version control nothing.
+    public static var gitCommit: String? { BuildInfo.commit }
 
-    /// Whether the source tree had uncommitted changes when this ran (nil when git or the tree
-    /// is not available, or git does not answer within two seconds): a commit alone does not
-    /// identify a binary built from a dirty tree. git writes to a file, not a pipe, and is never
-    /// waited for without a deadline: a finished run must not hang on version control.
-    public static var gitDirty: Bool? {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }
-        guard FileManager.default.fileExists(atPath: dir.appendingPathComponent(".git").path) else { return nil }
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-git-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: out.path, contents: nil),
-              let handle = try? FileHandle(forWritingTo: out) else { return nil }
-        defer { try? handle.close(); try? FileManager.default.removeItem(at: out) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "-C", dir.path, "status", "--porcelain", "--untracked-files=no"]
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = handle
-        p.standardError = FileHandle.nullDevice
-        let finished = DispatchSemaphore(value: 0)
-        p.terminationHandler = { _ in finished.signal() }
-        do { try p.run() } catch { return nil }
-        guard finished.wait(timeout: .now() + 2) == .success else {
-            p.terminate()
-            return nil
-        }
-        guard p.terminationStatus == 0, let text = try? Data(contentsOf: out) else { return nil }
-        return !text.isEmpty
-    }
+    /// Whether the tree had uncommitted changes to tracked files when this binary was built
+    /// (nil when it was not built from a git checkout): a commit alone does not identify a
+    /// binary built from a dirty tree.
+    public static var gitDirty: Bool? { BuildInfo.dirty }
 
     /// Compares the outputs of a run folder with those of a repeated run: every file that
     /// `provenance.json` of `original` lists is hashed in both folders, and also checked against

@@ -129,6 +129,8 @@ public struct Connectome: Sendable, Equatable {
         guard density > 0, density <= 1 else {
             throw PlexusError.outOfRange("density", density, "must be in (0, 1]", keyPath: "connectivity.synthetic.density")
         }
+        // Distances, weights, tract lengths and the candidate pairs: about 40 bytes per pair.
+        try ResourceUsage.checkFits(Double(n) * Double(n) * 40, "a synthetic connectome of \(n) regions", keyPath: "connectivity.synthetic.regions")
         var rng = RandomStream(seed: seed, purpose: .connectionWeights, index: 77, id: 0)
         var c = [Double]()
         c.reserveCapacity(3 * n)

@@ -142,6 +142,10 @@ final class MonitorRecorder: @unchecked Sendable {
             istep = Int(s)
         }
         samples = steps / istep
+        // Every sample is kept until the run ends (a raw monitor of a long run is the usual way
+        // to need more than the machine has).
+        try ResourceUsage.checkFits(Double(samples) * Double(nv) * Double(n) * 8,
+                                    "this monitor's \(samples) samples of \(nv) variables in \(n) regions (8 bytes each)")
         data = Storage(repeating: 0, count: max(1, samples * nv * n))
         acc = Storage(repeating: 0, count: nv * n)
         try MonitorRecorder.validate(d)

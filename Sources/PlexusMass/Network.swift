@@ -123,6 +123,8 @@ public final class MassNetwork {
         delays = idelays
         let maxDelay = Int(idelays.max() ?? 0)
         horizon = maxDelay + 1
+        try ResourceUsage.checkFits(Double(horizon) * Double(n) * Double(M.couplingVariables.count) * 8,
+                                    "its delay history (\(horizon) steps of \(M.couplingVariables.count) coupled variables in \(n) regions)", keyPath: "speed")
         var t = max(1, min(threads, n))
         if e.precision == .float32 && t > 1 {
             notes.append("precision float32 (TVB's arithmetic) runs on one thread")

@@ -36,6 +36,7 @@ struct ConnectionStatement {
 extension PointNetwork {
     func resolveConnections(devices: [String: DevicePopulation]) throws -> [ConnectionStatement] {
         var statements: [ConnectionStatement] = []
+        var expectedSynapses = 0.0
         // One current generator per node of a current-emitting device.
         var generatorOfNode: [Int: Int] = [:]
         for info in populations {
@@ -189,6 +190,11 @@ extension PointNetwork {
                                         sourceFirstNode: src.firstNode, targetFirstNode: tgt.firstNode, samePopulation: same,
                                         autapses: c.allowAutapses, multapses: c.allowMultapses, statement: ci, seed: seed)
             try c.rule.kind.validate(shape)
+            // Checked before the rule prepares anything (fixed_total_number draws its per-target
+            // counts, O(N) work): the compact tables take about 4 bytes a synapse (brunel_delta:
+            // 4.01), a lower bound.
+            expectedSynapses += c.rule.kind.expectedSynapses(shape)
+            try ResourceUsage.checkFits(expectedSynapses * 4, "its \(expectedSynapses < 9e18 ? String(Int(expectedSynapses)) : String(expectedSynapses)) synapses up to this statement (4 bytes each at the least)", keyPath: path)
             let st = ConnectionStatement(index: ci, source: src, target: tgt, targetFirstNeuron: targetPop.firstNeuron,
                                          route: route, rule: c.rule.kind.prepared(shape), shape: shape,
                                          keyedBySource: type(of: c.rule.kind).keyedBySource,

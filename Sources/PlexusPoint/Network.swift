@@ -175,9 +175,6 @@ public final class PointNetwork {
 
         try validateRecordings()
         let statements = try resolveConnections(devices: devices)
-        // The compact tables take about 4 bytes a synapse (brunel_delta: 4.01): a lower bound.
-        let synapses = statements.reduce(0.0) { $0 + $1.rule.expectedSynapses($1.shape) }
-        try ResourceUsage.checkFits(synapses * 4, "its \(synapses < 9e18 ? String(Int(synapses)) : String(synapses)) synapses (4 bytes each at the least)", keyPath: "connections")
         try build(statements)
         try buildGapJunctions()
         try setUpStructuralPlasticity()
@@ -204,7 +201,7 @@ public final class PointNetwork {
                 }
                 do { params.values[k] = try q.value(in: type.parameters[k].unit, name: key) }
                 catch let e as PlexusError { throw PlexusError(e.message, keyPath: kp) }
-                guard !params.values[k].isNaN else { throw PlexusError("\(key) is NaN", keyPath: kp) }
+                try type.parameters[k].check(params.values[k], keyPath: kp)
                 // Models turn times into whole steps (t_ref) or propagators; infinity traps
                 // the one and gives NaN in the other.
                 if type.parameters[k].dimension == .time {

@@ -149,4 +149,21 @@ final class SessionRequestTests: XCTestCase {
         }
         print("killed 20 runs of \(String(format: "%.2f", full)) s: \(accepted) folders whole (old or new run), \(refused) refused")
     }
+
+    /// The commit in provenance is the one recorded when the binary was built (BuildInfo plugin),
+    /// not asked of git in the user's folder at run time; a checkout's build always has one.
+    func testTheCommitIsRecordedAtBuildTime() throws {
+        guard FileManager.default.fileExists(atPath: Repo.file(".git").path) else { throw XCTSkip("not a git checkout") }
+        let commit = try XCTUnwrap(Provenance.gitCommit)
+        XCTAssertEqual(commit.count, 40, commit)
+        XCTAssertTrue(commit.allSatisfy(\.isHexDigit), commit)
+        XCTAssertNotNil(Provenance.gitDirty)
+        // Nothing in the sources runs git any more.
+        for dir in ["Sources/PlexusIO", "Sources/PlexusSession", "Sources/PlexusCore"] {
+            for file in try FileManager.default.contentsOfDirectory(atPath: Repo.file(dir).path) where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: Repo.file("\(dir)/\(file)"), encoding: .utf8)
+                XCTAssertFalse(text.contains("\"git\""), "\(dir)/\(file) runs git")
+            }
+        }
+    }
 }

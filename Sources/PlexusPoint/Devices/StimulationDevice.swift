@@ -208,14 +208,10 @@ public struct DeviceParameters: Sendable {
                     throw PlexusError("parameter \(key) takes one number", keyPath: kp)
                 }
                 let v = try wrap(kp) { try q.value(in: spec.unit, name: key) }
-                guard !v.isNaN else { throw PlexusError("\(key) is NaN", keyPath: kp) }
-                // Only `stop` may be infinite (never stop); other infinities reach step
-                // conversions (which trap) or the neurons' input (NaN).
-                if spec.unit.dimension == .time {
-                    if !(key == "stop" && v == .infinity) { try PointNetwork.checkTime(v, key, grid: grid, keyPath: kp) }
-                } else if !v.isFinite {
-                    throw PlexusError("\(key) must be finite, got \(v)", keyPath: kp)
-                }
+                // Infinite only where the default is (stop = inf: never stop), which needs no
+                // conversion to steps.
+                try spec.check(v, keyPath: kp)
+                if spec.unit.dimension == .time && v.isFinite { try PointNetwork.checkTime(v, key, grid: grid, keyPath: kp) }
                 numbers.values[k] = v
             } else if let spec = type.listParameters.first(where: { $0.name == key }) {
                 guard case .list(let qs) = given[key]! else {
