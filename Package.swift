@@ -25,12 +25,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // C libraries from Debian (scripts/bootstrap installs them).
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CBZip2", providers: [.apt(["libbz2-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Lists every model kind of a target (neurons, synapses, devices, mechanisms, couplings...)
         // from its sources, so a new kind is one new file (Sources/KindRegistryTool/main.swift).
@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "PlexusCable", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
         .target(name: "PlexusMass", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
         .target(name: "PlexusIO",
-                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "Yams", "ZIPFoundation", "CBZip2"],
+                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "Yams", "CBZip2", "CZlib"],
                 swiftSettings: fast, plugins: ["BuildInfo"]),
         .target(name: "PlexusReport", dependencies: ["PlexusCore", "CFFTW"], swiftSettings: fast),
         // One runner per engine: load -> build -> run -> write -> report -> record; sweeps and

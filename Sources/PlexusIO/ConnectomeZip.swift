@@ -2,7 +2,6 @@ import CBZip2
 import Foundation
 import PlexusCore
 import PlexusMass
-import ZIPFoundation
 
 /// Reads TVB connectivity zips as tvb-data ships them, the way TVB's `ZipReader` does: for each
 /// key (`weights`, `tract_lengths`, `centres` or `centers`, `cortical`, `hemispheres`, `areas`,
@@ -16,36 +15,22 @@ public enum ConnectomeZip {
         guard FileManager.default.fileExists(atPath: path) else {
             throw PlexusError("connectivity zip not found", file: path)
         }
-        let archive: Archive
-        do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-        } catch {
-            throw PlexusError("not a readable zip archive (\(error))", file: path)
-        }
-        let entries = Array(archive).filter { $0.type == .file && !$0.path.hasPrefix("__MACOSX") && !$0.path.contains("/__MACOSX") }
+        let archive = try ZipReader(path: path)
+        let entries = archive.files
         func member(_ keys: String...) throws -> (name: String, text: String)? {
             for key in keys {
-                guard let e = entries.first(where: { $0.path.contains(key) }) else { continue }
-                var data = Data()
-                let crc: CRC32
-                do {
-                    crc = try archive.extract(e, skipCRC32: false) { data.append($0) }
-                } catch {
-                    throw PlexusError("cannot extract the member (\(error))", file: "\(path):\(e.path)")
+                guard let e = entries.first(where: { $0.name.contains(key) }) else { continue }
+                var data = try archive.extract(e)
+                if e.name.hasSuffix(".bz2") { data = try ZipReader.bunzip2(data, place: "\(path):\(e.name)") }
+                guard let text = String(validating: data, as: UTF8.self) ?? String(bytes: data, encoding: .isoLatin1) else {
+                    throw PlexusError("the member is not text", file: "\(path):\(e.name)")
                 }
-                if crc != e.checksum {
-                    throw PlexusError("the member is corrupt (CRC-32 mismatch)", file: "\(path):\(e.path)")
-                }
-                if e.path.hasSuffix(".bz2") { data = try bunzip2(data, where: "\(path):\(e.path)") }
-                guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
-                    throw PlexusError("the member is not text", file: "\(path):\(e.path)")
-                }
-                return (e.path, text)
+                return (e.name, text)
             }
             return nil
         }
         guard let w = try member("weights") else {
-            throw PlexusError("no member named like 'weights' (members: \(entries.map(\.path).joined(separator: ", ")))", file: path)
+            throw PlexusError("no member named like 'weights' (members: \(entries.map(\.name).joined(separator: ", ")))", file: path)
         }
         let wt = try parseTable(w.text, where: "\(path):\(w.name)")
         let n = wt.rows.count
@@ -190,28 +175,6 @@ public enum ConnectomeZip {
     }
 
     /// Decompresses a whole bzip2 stream with libbz2.
-    static func bunzip2(_ data: Data, where place: String) throws -> Data {
-        var capacity = max(1 << 16, data.count * 8)
-        while capacity < 1 << 31 {
-            var out = [UInt8](repeating: 0, count: capacity)
-            var outLen = UInt32(capacity)
-            var input = [UInt8](data)
-            let rc = input.withUnsafeMutableBufferPointer { src in
-                out.withUnsafeMutableBufferPointer { dst in
-                    dst.baseAddress!.withMemoryRebound(to: CChar.self, capacity: capacity) { d in
-                        src.baseAddress!.withMemoryRebound(to: CChar.self, capacity: src.count) { s in
-                            BZ2_bzBuffToBuffDecompress(d, &outLen, s, UInt32(src.count), 0, 0)
-                        }
-                    }
-                }
-            }
-            if rc == BZ_OK { return Data(out.prefix(Int(outLen))) }
-            if rc == BZ_OUTBUFF_FULL { capacity *= 4; continue }
-            throw PlexusError("corrupt bzip2 data (libbz2 error \(rc))", file: place)
-        }
-        throw PlexusError("bzip2 member too large", file: place)
-    }
-
     // MARK: - tvb-data
 
     /// Folder of the `tvb_data` Python package: `$PLEXUS_TVB_DATA` (that folder, or one holding

@@ -2,7 +2,6 @@ import CBZip2
 import Foundation
 import PlexusCore
 import PlexusMass
-import ZIPFoundation
 
 extension ConnectomeZip {
     /// Writes a connectome as a TVB connectivity zip (weights.txt, tract_lengths.txt, centres.txt,
@@ -33,21 +32,13 @@ extension ConnectomeZip {
     /// Writes a zip with the given members (deflated; names ending in .bz2 are bzip2-compressed
     /// first unless `compressBz2` is false). For tests and for exporting connectomes.
     public static func writeMembers(_ members: [(String, Data)], to path: String, compressBz2: Bool = true) throws {
-        let url = URL(fileURLWithPath: path)
-        try? FileManager.default.removeItem(at: url)
-        let archive: Archive
-        do { archive = try Archive(url: url, accessMode: .create) } catch {
-            throw PlexusError("cannot create the zip (\(error))", file: path)
-        }
+        var zip = ZipWriter()
         for (name, content) in members {
             let data = name.hasSuffix(".bz2") && compressBz2 ? try bzip2(content) : content
-            do {
-                try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { pos, size in
-                    data.subdata(in: Int(pos)..<(Int(pos) + size))
-                }
-            } catch {
-                throw PlexusError("cannot add \(name) (\(error))", file: path)
-            }
+            try zip.add(name, [UInt8](data), place: "\(path):\(name)")
+        }
+        guard FileManager.default.createFile(atPath: path, contents: Data(zip.finish())) else {
+            throw PlexusError("cannot write the zip", file: path)
         }
     }
 

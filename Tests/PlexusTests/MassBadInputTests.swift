@@ -62,6 +62,10 @@ final class MassBadInputTests: XCTestCase {
         XCTAssertEqual(back.weights, syn.weights)
         XCTAssertEqual(back.tractLengths, syn.tractLengths)
         XCTAssertEqual(back.labels, syn.labels)
+        // Python's zipfile (what TVB's Connectivity.from_file uses) reads what Plexus writes,
+        // CRCs included.
+        let py = try CLI.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(len(z.read('weights.txt').split()))", dir.path("syn.zip")])
+        if py.status == 0 { XCTAssertEqual(py.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "81") } else { print("python3 not available: \(py.stderr)") }
     }
 
     func testCorruptZip() throws {
@@ -82,6 +86,20 @@ final class MassBadInputTests: XCTestCase {
         for k in 10..<packed.count { packed[k] ^= 0x33 }
         try ConnectomeZip.writeMembers([("weights.txt.bz2", Data(packed))], to: bz, compressBz2: false)
         expectError({ _ = try ConnectomeZip.read(bz) }, mentions: ["weights.txt.bz2", "bzip2"])
+        // A bzip2 bomb (300 MB from a few hundred bytes aborted with "failed to allocate") is
+        // refused while it inflates, here under a 64 MiB run (8 MiB a member).
+        ResourceUsage.memoryCeilingBytes = 64 * 1_048_576
+        defer { ResourceUsage.memoryCeilingBytes = nil }
+        let bomb = dir.path("bomb.zip")
+        try ConnectomeZip.writeMembers([("weights.txt.bz2", Data(repeating: 0x30, count: 20_000_000))], to: bomb)
+        expectError({ _ = try ConnectomeZip.read(bomb) }, mentions: ["weights.txt.bz2", "inflates beyond 8388608 bytes"])
+        // A deflated member cut short, and one whose declared size is smaller than its data.
+        let plain = try zip("cut.zip")
+        var cut = [UInt8](FileManager.default.contents(atPath: plain)!)
+        let eocd = cut.count - 22
+        cut.removeSubrange(40..<(eocd - 200))
+        _ = FileManager.default.createFile(atPath: plain, contents: Data(cut))
+        expectError({ _ = try ConnectomeZip.read(plain) }, mentions: ["cut.zip"])
     }
 
     func testRaggedMatrix() throws {

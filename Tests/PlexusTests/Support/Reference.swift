@@ -51,7 +51,7 @@ enum Reference {
     static func data(_ relative: String) throws -> Data {
         let (u, compressed) = try locate(relative)
         let raw = try Data(contentsOf: u)
-        return compressed ? try ConnectomeZip.bunzip2(raw, where: u.path) : raw
+        return compressed ? Data(try ZipReader.bunzip2([UInt8](raw), place: u.path)) : raw
     }
 
     /// The file as UTF-8 text.
