@@ -7,10 +7,13 @@ import Foundation
 // -Xswiftc, so the build's own tools (KindRegistryTool) keep their main.
 let fuzzing = ProcessInfo.processInfo.environment["PLEXUS_FUZZ"] == "1"
 
-// Release builds of the root package may use unchecked flags; the hot kernels are written with
-// unsafe buffers already, so these only drop the remaining exclusivity/overflow checks.
+// Release builds are -O, not -Ounchecked: integer overflow and array bounds stay checked, so a
+// fault that validation misses stops the run instead of writing wrong numbers (an SWC parent of
+// 1e300 became Int.min). The hot kernels already use unsafe buffers and wrapping arithmetic;
+// the measured cost is in docs/ARCHITECTURE.md ("Checked arithmetic"). Exclusivity checks stay
+// off: the kernels' shared state is in unsafe buffers, where Swift does not check them anyway.
 let fast: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked", "-cross-module-optimization"],
+    .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"],
                  .when(configuration: .release)),
 ] + (fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"]), .define("FUZZING")] : [])
 

@@ -488,7 +488,7 @@ extension PointNetwork {
                         words[2 * q] = UInt64(b.0) << 32 | UInt64(b.1)
                         words[2 * q + 1] = UInt64(b.2) << 32 | UInt64(b.3)
                     }
-                    let word = words[2 * q + lane >> 1] >> (32 &* UInt64(~lane & 1))
+                    let word = words[2 &* q &+ lane >> 1] >> (32 &* UInt64(~lane & 1))
                     let u = Double(UInt32(truncatingIfNeeded: word)) * 0x1p-32
                     let t = tables[Int(p.table)]
                     n = PoissonTable.count(u, cdf: t.cdf, guide: t.guide, guideCount: t.count)
@@ -500,7 +500,7 @@ extension PointNetwork {
                 // No branch on n == 0 (a fifth to a third of the steps at the usual means, and
                 // unpredictable): adding w · 0 leaves the slot bit for bit as it was.
                 let w = p.weight * Double(n)
-                row[Int(p.target) * 2 + (w < 0 ? 1 : 0)] += w
+                row[Int(p.target) &* 2 &+ (w < 0 ? 1 : 0)] += w
             }
         }
         }
