@@ -115,6 +115,7 @@ extension PointNetwork {
             let delay = try wrap(path + ".synapse.delay") { try c.synapse.delay.sampler(.ms, name: "delay") }
             try Self.checkNotNaN(weight, "weight", keyPath: path + ".synapse.weight")
             try Self.checkNotNaN(delay, "delay", keyPath: path + ".synapse.delay")
+            let longestDelay: Double
             if case .constant(let d) = delay {
                 try Self.checkTime(d, "delay", grid: grid, keyPath: path + ".synapse.delay")
                 // NEST refuses a delay below the resolution as written, before rounding it to
@@ -122,6 +123,7 @@ extension PointNetwork {
                 guard d >= grid.h * (1 - 1e-9) else {
                     throw PlexusError("delay \(d) ms is below the resolution \(grid.h) ms", keyPath: path + ".synapse.delay")
                 }
+                longestDelay = d
             } else {
                 // Drawn delays become whole steps in the build; beyond the time range that
                 // conversion would trap, so the distribution's reach is checked here.
@@ -130,7 +132,9 @@ extension PointNetwork {
                     throw PlexusError("delay: the distribution can draw delays of magnitude up to \(reach) ms; delays must stay within ±1e15 ms and 2^53 steps of \(grid.h) ms",
                                       keyPath: path + ".synapse.delay")
                 }
+                longestDelay = reach
             }
+            try checkDelayFits(longestDelay, keyPath: path + ".synapse.delay")
             // Synapse tables keep weights as Float: beyond its range a finite weight becomes inf.
             if case .constant(let w) = weight, !(abs(w) <= Self.maxWeight) {
                 throw PlexusError("weight \(w) is not finite or beyond ±3.4e38 (weights are stored as 32-bit floats)",

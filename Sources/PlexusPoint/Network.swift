@@ -277,6 +277,18 @@ extension PointNetwork {
     /// Largest synaptic weight magnitude: synapse tables store weights as Float.
     static let maxWeight = Double(Float.greatestFiniteMagnitude)
 
+    /// Refuses a synaptic delay (or the longest a distribution can draw), in ms, that the
+    /// synapse tables (32-bit step counts) or the input rings (every neuron keeps one as long as
+    /// the longest delay) cannot hold, before anything is built.
+    func checkDelayFits(_ ms: Double, keyPath: String) throws {
+        guard ms / grid.h <= Double(Int32.max) else {
+            throw PlexusError("delay \(ms) ms is \(ms / grid.h) steps of \(grid.h) ms; at most \(Int32.max) steps are supported", keyPath: keyPath)
+        }
+        try ResourceUsage.checkFits((ms / grid.h + 1) * Double(neuronCount) * 24,
+                                    "the input rings of its \(neuronCount) neurons over a delay of \(ms) ms (24 bytes a neuron and step)",
+                                    keyPath: keyPath)
+    }
+
     /// Refuses a time that cannot become a whole number of steps: infinite, NaN, beyond ±1e15 ms
     /// or (with `stepLimit`) beyond 2^53 steps of the resolution.
     static func checkTime(_ ms: Double, _ name: String, grid: TimeGrid, keyPath: String, stepLimit: Bool = true) throws {

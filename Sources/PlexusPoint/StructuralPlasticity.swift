@@ -783,6 +783,7 @@ extension PointNetwork {
             guard d >= grid.h * (1 - 1e-9) else {
                 throw PlexusError("delay \(d) ms is below the resolution \(grid.h) ms", keyPath: kp + ".delay")
             }
+            try checkDelayFits(d, keyPath: kp + ".delay")
             let steps = Int((d / grid.h).rounded())
             var weights: [Double] = []
             for p in neuronPops {

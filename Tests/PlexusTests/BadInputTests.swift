@@ -370,6 +370,20 @@ final class BadInputTests: XCTestCase {
         assertFails(yaml, at: "delay", mentions: ["delay", "1e+300"])
     }
 
+    /// Delays the synapse tables (32-bit step counts) or the neurons' input rings cannot hold are
+    /// refused before building: a plastic synapse's 1e12 ms trapped, a static one's allocated
+    /// rings of 1e13 steps.
+    func testDelayBeyondTheTablesOrTheMemory() {
+        for model in ["static_synapse", "stdp_synapse"] {
+            let yaml = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse: {model: \(model), weight: 1 pA, delay: 1e12 ms}")
+            assertFails(yaml, at: "delay", mentions: ["synapse.delay", "at most 2147483647 steps"])
+        }
+        ResourceUsage.memoryCeilingBytes = 16 * 1_073_741_824
+        defer { ResourceUsage.memoryCeilingBytes = nil }
+        let yaml = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse: {weight: 1 pA, delay: {distribution: uniform, min: 1 ms, max: 1e8 ms}}")
+        assertFails(yaml, at: "delay", mentions: ["synapse.delay", "input rings", "this machine has"])
+    }
+
     func testInfiniteDelayDistribution() {
         // Used to trap converting the drawn infinity to a whole number of steps.
         let yaml = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      delay: {distribution: uniform, min: 1 ms, max: inf}")
