@@ -114,23 +114,28 @@ struct ZipReader {
         }
         defer { inflateEnd(&stream) }
         var input = Array(input)
-        let rc: Int32 = input.withUnsafeMutableBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                stream.next_in = src.baseAddress
-                stream.avail_in = uInt(src.count)
-                stream.next_out = dst.baseAddress
-                stream.avail_out = uInt(dst.count)
-                // One call with all input and all room: it ends (stream end), or stops with an
-                // error or for want of input or room; never loops.
-                return CZlib.inflate(&stream, Z_FINISH)
-            }
-        }
+        let rc = zlibPass(&stream, &input, &out) { CZlib.inflate(&$0, Z_FINISH) }
         guard rc == Z_STREAM_END else {
             throw bad(rc == Z_BUF_ERROR ? "the deflate stream is cut short or inflates beyond the declared \(size) bytes" : "invalid deflate data (zlib error \(rc))")
         }
         guard Int(stream.total_out) == size else { throw bad("inflates to \(stream.total_out) bytes, not the declared \(size)") }
         out.removeLast()
         return out
+    }
+
+    /// One zlib call over all of `input` with all of `out` as room: it ends the stream, or stops
+    /// with an error or for want of input or room; never loops.
+    static func zlibPass(_ stream: inout z_stream, _ input: inout [UInt8], _ out: inout [UInt8],
+                         _ call: (inout z_stream) -> Int32) -> Int32 {
+        input.withUnsafeMutableBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                stream.next_in = src.baseAddress
+                stream.avail_in = uInt(src.count)
+                stream.next_out = dst.baseAddress
+                stream.avail_out = uInt(dst.count)
+                return call(&stream)
+            }
+        }
     }
 
     /// bzip2 data decompressed in chunks, refused beyond `maxMemberBytes` before it is allocated.
@@ -222,15 +227,7 @@ struct ZipWriter {
         defer { deflateEnd(&stream) }
         var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 16)
         var input = input
-        let rc: Int32 = input.withUnsafeMutableBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                stream.next_in = src.baseAddress
-                stream.avail_in = uInt(src.count)
-                stream.next_out = dst.baseAddress
-                stream.avail_out = uInt(dst.count)
-                return CZlib.deflate(&stream, Z_FINISH)
-            }
-        }
+        let rc = ZipReader.zlibPass(&stream, &input, &out) { CZlib.deflate(&$0, Z_FINISH) }
         guard rc == Z_STREAM_END else { throw PlexusError("deflate failed (zlib error \(rc))", file: place) }
         return Array(out.prefix(Int(stream.total_out)))
     }
