@@ -19,7 +19,7 @@ public struct BusyringShape: Sendable, Equatable, Codable {
     }
 
     public func tree(gid: Int) throws -> SegmentTree {
-        guard depth >= 2 else { throw PlexusError("busyring depth must be at least 2, got \(depth)", keyPath: "morphology.depth") }
+        guard depth >= 2 else { throw PlexusError("busyring depth must be at least 2, got \(depth)", keyPath: "depth") }
         guard branchProbabilities.count == 2, compartments.count == 2, lengths.count == 2 else {
             throw PlexusError("busyring ranges need [first, last]", keyPath: "morphology")
         }
@@ -46,6 +46,11 @@ public struct BusyringShape: Sendable, Equatable, Codable {
                 }
             }
             if secIds.isEmpty { break }
+            // Levels can double: a deep tree grows without bound before any CV limit applies.
+            guard tree.segments.count <= CVPolicy.maxCVsPerCell else {
+                throw PlexusError("busyring depth \(depth) makes more than \(CVPolicy.maxCVsPerCell) segments by level \(i + 1) (cell gid \(gid)); a cell may have at most that many CVs",
+                                  keyPath: "depth")
+            }
             levels.append(secIds)
             distFromSoma += l
         }

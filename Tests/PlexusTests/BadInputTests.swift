@@ -628,6 +628,20 @@ final class BadInputTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/provenance.json"))
     }
 
+    /// A run of duration 0 (valid, as NEST's Simulate(0)) writes its report: the Fano factors and
+    /// the figures' axes over a zero-length run trapped converting NaN to a whole number.
+    func testZeroDurationRunWritesItsReport() throws {
+        let yaml = experiment(populations: "  n: {model: iaf_psc_alpha, size: 3, params: {I_e: 400 pA}}",
+                              record: "  - {type: spike_recorder, population: n}\n  - {type: multimeter, population: n, variables: [V_m]}",
+                              head: "resolution: 0.1 ms\nduration: 0 ms")
+        let path = write(yaml)
+        let out = folder.appendingPathComponent("out-zero").path
+        let r = try runPlexus(["run", path, "--out", out, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/report.html"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/provenance.json"))
+    }
+
     func testCommandLineStopsOnNaNWithoutOutputs() throws {
         let yaml = experiment(populations: "  n: {model: iaf_psc_alpha}\n  blowup:\n    model: hh_psc_alpha\n    params: {I_e: 1e9 pA}",
                               record: "  - {type: spike_recorder, population: n}\n  - {type: multimeter, population: blowup, variables: [V_m]}")

@@ -82,8 +82,10 @@ public struct SpikeTrains: Sendable, Equatable {
     /// `window` ms tiling (t0, t1] (a partial last window is dropped), for neurons with a
     /// positive mean count; needs at least two windows.
     public func fanoFactors(window: Double, from t0: Double, to t1: Double) -> [Double] {
-        let k = Int(((t1 - t0) / window + 1e-9).rounded(.down))
-        guard k >= 2 else { return [] }
+        // No windows in an empty or zero-length run (duration 0 is a valid run).
+        let windows = ((t1 - t0) / window + 1e-9).rounded(.down)
+        guard window > 0, windows >= 2, windows < 1e9 else { return [] }
+        let k = Int(windows)
         var out: [Double] = []
         var counts = [Double](repeating: 0, count: k)
         for i in 0..<count {

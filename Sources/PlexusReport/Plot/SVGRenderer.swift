@@ -429,8 +429,10 @@ struct SVGText {
     mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
 
     /// Appends v with at most one decimal, without going through String.
+    /// A coordinate that is not finite (an axis over an empty or zero-length run) is written as
+    /// 0 and a huge one clamped, so a degenerate figure draws wrongly instead of stopping the run.
     mutating func num(_ v: Double) {
-        var t = Int64((v * 10).rounded())
+        var t = Int64((v.isFinite ? min(max(v, -1e15), 1e15) * 10 : 0).rounded())
         if t < 0 { bytes.append(45); t = -t }
         let whole = t / 10, frac = t % 10
         appendInt(whole)
