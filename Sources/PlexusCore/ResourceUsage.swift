@@ -32,11 +32,23 @@ public enum ResourceUsage {
     /// Set before a run starts, never during one.
     nonisolated(unsafe) public static var memoryCeilingBytes: Double? = nil
 
-    /// The memory a run may use: the machine's physical memory, or less where a control group
-    /// (a container, a batch job's allocation) limits this process, or less again under
+    /// Memory the kernel could give this process now without swapping (MemAvailable of
+    /// /proc/meminfo: free memory plus caches it can drop), or nil when unknown.
+    public static func freeMemoryBytes() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let fields = line.split(separator: " ")
+            if fields.count >= 2, let kb = Double(fields[1]) { return kb * 1024 }
+        }
+        return nil
+    }
+
+    /// The memory a run may use: what the machine has free now (a network that fits in the
+    /// machine but not beside what else runs would swap for hours), or less where a control
+    /// group (a container, a batch job's allocation) limits this process, or less again under
     /// `memoryCeilingBytes`. nil when nothing is known.
     public static func memoryAvailableBytes() -> Double? {
-        var limits: [Double] = [physicalMemoryBytes(), memoryCeilingBytes].compactMap { $0 }
+        var limits: [Double] = [physicalMemoryBytes(), freeMemoryBytes(), memoryCeilingBytes].compactMap { $0 }
         // cgroup v2 ("max" means none), then v1 (a huge number means none).
         for file in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
             if let text = try? String(contentsOfFile: file, encoding: .utf8),
@@ -48,14 +60,22 @@ public enum ResourceUsage {
         return limits.min()
     }
 
+    /// Share of the available memory one part of a run may take: the estimates are lower bounds
+    /// of one part each, and a part that takes nearly all free memory leaves the run paging for
+    /// many minutes (21.7 GiB of input rings on a machine with 22.5 GiB free) before it fails.
+    public static let usableShare = 0.8
+
     /// Refuses, before anything is allocated, a network whose lower-bound memory estimate
-    /// (`bytes`, for `what`) exceeds the memory this run may use (`memoryAvailableBytes`): an
-    /// error that says how much it needs, instead of an abort ("failed to allocate") part-way
-    /// through the build.
+    /// (`bytes`, for `what`) exceeds `usableShare` of the memory this run may use
+    /// (`memoryAvailableBytes`): an error that says how much it needs, instead of an abort
+    /// ("failed to allocate") or hours of paging part-way through the build.
     public static func checkFits(_ bytes: Double, _ what: String, keyPath: String? = nil) throws {
-        guard let have = memoryAvailableBytes(), !(bytes <= have) else { return }
+        guard let have = memoryAvailableBytes(), !(bytes <= have * usableShare) else { return }
         func gib(_ b: Double) -> String { b < 1_073_741_824 ? String(Double((b / 1_048_576 * 10).rounded()) / 10) + " MiB" : String(Double((b / 1_073_741_824 * 10).rounded()) / 10) + " GiB" }
-        throw PlexusError("this network needs at least \(gib(bytes)) for \(what); this machine has \(gib(have))", keyPath: keyPath)
+        let total = physicalMemoryBytes()
+        let of = total.map { $0 > have * 1.05 ? " available (of \(gib($0)))" : "" } ?? ""
+        let share = bytes <= have ? ", and one part of a run may take at most \(Int(usableShare * 100))% of that" : ""
+        throw PlexusError("this network needs at least \(gib(bytes)) for \(what); this machine has \(gib(have))\(of)\(share)", keyPath: keyPath)
     }
 
     /// Seconds on a monotonic clock.

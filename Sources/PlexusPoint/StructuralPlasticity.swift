@@ -398,6 +398,10 @@ final class StructuralPlasticity: EpochHook, @unchecked Sendable {
         idx.removeLast(n - min(k, n))
     }
 
+    /// Most synaptic elements of one kind on one neuron: ten times the synapses of a cortical
+    /// pyramidal cell (about 1e4), far beyond what growth curves reach in NEST's examples.
+    static let maxElements = 100_000.0
+
     /// Set when an element count runs away (see `update`); the run then fails with it.
     var failure: PlexusError?
 
@@ -405,11 +409,12 @@ final class StructuralPlasticity: EpochHook, @unchecked Sendable {
         let k = updates
         updates &+= 1
         guard failure == nil else { return }
-        // Element counts become whole numbers of synapses (Int): one that is not finite or
-        // beyond any network (a growth rate of 1e20, a calcium trace driven past its range)
-        // stops the rule with the neuron, element and time, instead of overflowing.
+        // Element counts become whole numbers of synapses: one that is not finite or beyond
+        // `maxElements` (a growth rate of 1e20 or 5550, a calcium trace driven past its range)
+        // stops the rule with the neuron, element and time, instead of overflowing or creating
+        // synapses until the machine's memory is gone.
         for (e, name) in elementNames.enumerated() {
-            for n in 0..<neuronCount where hasElement[e][n] && !(abs(z[e][n]) < 1e9) {
+            for n in 0..<neuronCount where hasElement[e][n] && !(abs(z[e][n]) < Self.maxElements) {
                 failure = PlexusError("structural plasticity: neuron gid \(nodeOfNeuron[n] + 1) has \(z[e][n]) \(name) elements at update \(k) "
                                       + "(t = \(Double(Int64(k) * updateSteps) * h) ms); its growth_rate, tau_Ca or growth curve makes the count run away",
                                       keyPath: "structural_plasticity")

@@ -495,13 +495,16 @@ final class StructuralPlasticityTests: XCTestCase {
 
     /// Element counts that run away (tau_Ca far below the resolution gives NaN calcium; a growth
     /// rate of 1e20 gives 1e20 elements) used to overflow the conversion to whole synapses and
-    /// crash; the run now stops with the neuron, the element and the time.
+    /// crash, and a growth rate of 5550 created synapses until memory ran out; the run now stops
+    /// with the neuron, the element and the time once a count passes 1e5.
     func testRunawayElementCountsStopTheRunWithAnError() throws {
         let folder = temporaryFolder()
         let base = try String(contentsOf: Repo.file("examples/structural_plasticity.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "duration: 10000 ms", with: "duration: 300 ms")
         for (k, (from, to, mention)) in [("tau_Ca: 1000 ms", "tau_Ca: 0.01 ms", "nan"),
-                                         ("growth_rate: 0.004", "growth_rate: 1e20", "e+20 Den_ex")].enumerated() {
+                                         ("growth_rate: 0.004", "growth_rate: 1e20", "Den_ex elements at update"),
+                                         // Large but finite: synapses were created until memory ran out.
+                                         ("growth_rate: 0.001", "growth_rate: 5550.001", "elements at update")].enumerated() {
             XCTAssertTrue(base.contains(from))
             let file = folder.file("sp\(k).yaml")
             try base.replacingOccurrences(of: from, with: to).write(to: file, atomically: true, encoding: .utf8)
