@@ -71,11 +71,24 @@ public enum ResourceUsage {
     /// ("failed to allocate") or hours of paging part-way through the build.
     public static func checkFits(_ bytes: Double, _ what: String, keyPath: String? = nil) throws {
         guard let have = memoryAvailableBytes(), !(bytes <= have * usableShare) else { return }
-        func gib(_ b: Double) -> String { b < 1_073_741_824 ? String(Double((b / 1_048_576 * 10).rounded()) / 10) + " MiB" : String(Double((b / 1_073_741_824 * 10).rounded()) / 10) + " GiB" }
+        let gib = ResourceUsage.describe(bytes:)
         let total = physicalMemoryBytes()
         let of = total.map { $0 > have * 1.05 ? " available (of \(gib($0)))" : "" } ?? ""
         let share = bytes <= have ? ", and one part of a run may take at most \(Int(usableShare * 100))% of that" : ""
         throw PlexusError("this network needs at least \(gib(bytes)) for \(what); this machine has \(gib(have))\(of)\(share)", keyPath: keyPath)
+    }
+
+    /// Resident set size of this process now in bytes (/proc/self/statm), or nil if unknown.
+    public static func residentBytes() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count >= 2, let pages = Double(fields[1]) else { return nil }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// "21.7 GiB", "350.2 MiB": bytes for a message.
+    public static func describe(bytes b: Double) -> String {
+        b < 1_073_741_824 ? String(Double((b / 1_048_576 * 10).rounded()) / 10) + " MiB" : String(Double((b / 1_073_741_824 * 10).rounded()) / 10) + " GiB"
     }
 
     /// Seconds on a monotonic clock.
@@ -83,5 +96,30 @@ public enum ResourceUsage {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
+
+/// Stops a run whose memory grows while it runs (recorded spikes of a runaway network, weight
+/// events, structural synapses), before the machine runs out: `check` reads the process's size
+/// at most four times a second and answers an error once the run holds more than
+/// `ResourceUsage.usableShare` of what it could have (its own size plus what is still free).
+public struct MemoryWatch {
+    private var next = 0.0
+
+    public init() {}
+
+    /// nil while memory is fine; else an error saying how much the run holds, `when`.
+    public mutating func check(_ when: @autoclosure () -> String, holding what: String, keyPath: String? = nil) -> PlexusError? {
+        let now = ResourceUsage.now()
+        guard now >= next else { return nil }
+        next = now + 0.25
+        guard let rss = ResourceUsage.residentBytes() else { return nil }
+        let free = ResourceUsage.freeMemoryBytes() ?? .infinity
+        let ceiling = ResourceUsage.memoryCeilingBytes ?? .infinity
+        let could = min(rss + free, ceiling)
+        guard rss > ResourceUsage.usableShare * could else { return nil }
+        let gib = ResourceUsage.describe(bytes:)
+        return PlexusError("the run stopped \(when()): it holds \(gib(rss)) (\(what)), more than \(Int(ResourceUsage.usableShare * 100))% of the \(gib(could)) this machine has for it",
+                           keyPath: keyPath)
     }
 }

@@ -108,6 +108,7 @@ extension PointNetwork {
         var generatorOffsets = [[Int]](repeating: Array(repeating: 0, count: m + 1), count: 2)
         var generatorCursor = [Int](repeating: 0, count: spikeGenerators.count)
         var recorded = GrowableBuffer<(Int64, UInt32)>(capacity: 4096)
+        var watch = MemoryWatch()
         defer {
             generatorOut[0].list.free()
             generatorOut[1].list.free()
@@ -323,6 +324,11 @@ extension PointNetwork {
                                 }
                             }
                             progress?(Double(e1) / Double(max(self.totalSteps, 1)))
+                            if ts.error == nil, let e = watch.check("at t = \(self.grid.endTime(ofStep: e1 - 1)) ms",
+                                                                    holding: "\(recorded.pointee.count) recorded spikes, plastic weights and events",
+                                                                    keyPath: "record") {
+                                ts.error = e
+                            }
                         }
                     }
                 }
