@@ -324,7 +324,10 @@ public final class CableNetwork: @unchecked Sendable {
             return sStart[gid] + det
         }
         func checkDelay(_ d: Double, path: String) throws {
-            guard d.isFinite, d > 0 else { throw PlexusError.outOfRange("delay", d, "must be a positive time in ms", keyPath: path) }
+            // Delays become steps of an event ring as long as the longest one: at most 1e15 ms
+            // (NEST's range) here, and the ring's memory below.
+            guard d.isFinite, d > 0, d <= 1e15 else { throw PlexusError.outOfRange("delay", d, "must be a positive time in ms, at most 1e15", keyPath: path) }
+            try ResourceUsage.checkFits(d / dt * 16 * Double(nThreads), "event rings over a delay of \(d) ms (16 bytes a step and thread at the least)", keyPath: path)
             minDelay = min(minDelay, Double(Float(d))); maxDelay = max(maxDelay, Double(Float(d)))
         }
         // Counting pass then fill pass, per target thread.
@@ -420,10 +423,14 @@ public final class CableNetwork: @unchecked Sendable {
                 case .explicit(let times):
                     for x in times {
                         guard x.isFinite, x >= 0 else { throw PlexusError.outOfRange("time", x, "event times must be >= 0 ms", keyPath: path + ".times") }
+                        // An event after the run is never delivered (and its step may not fit).
+                        if x > desc.duration { continue }
                         gen[t].append((CableNetwork.step(of: x, dt: dt), target, Float(g.weight)))
                     }
                 case .regular(let start, let interval, let stop):
                     guard interval > 0, start >= 0 else { throw PlexusError("regular schedule needs start >= 0 and interval > 0", keyPath: path + ".regular") }
+                    let events = (min(stop, desc.duration + interval) - start) / interval
+                    try ResourceUsage.checkFits(events * 16 * Double(idx.count), "\(events) regular events for each of \(idx.count) cells (16 bytes each)", keyPath: path + ".regular")
                     var n = 0
                     while true {
                         let x = start + Double(n) * interval

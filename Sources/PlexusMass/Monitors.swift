@@ -159,8 +159,12 @@ final class MonitorRecorder: @unchecked Sendable {
             balloon = Storage(repeating: 0, count: 1)
             bk = (0, 0, 0)
         case .balloon:
-            interimIstep = Int((d.sample / dt).rounded(.toNearestOrEven))
-            guard interimIstep >= 1 else { throw PlexusError("sample \(d.sample) ms is shorter than dt", keyPath: "sample") }
+            let steps = (d.sample / dt).rounded(.toNearestOrEven)
+            guard d.sample.isFinite, steps >= 1 else { throw PlexusError("sample \(d.sample) ms is shorter than dt", keyPath: "sample") }
+            guard d.sample <= d.period else {
+                throw PlexusError("sample \(d.sample) ms is longer than the monitor's period \(d.period) ms", keyPath: "sample")
+            }
+            interimIstep = Int(steps)
             kernel = nil
             stock = Storage(repeating: 0, count: 1)
             balloon = Storage(repeating: 0, count: 4 * nv * n)
@@ -196,6 +200,10 @@ final class MonitorRecorder: @unchecked Sendable {
             let k = d.volterra
             try check("kernel", [("tau_s", k.tau_s), ("tau_f", k.tau_f), ("k_1", k.k_1), ("V_0", k.V_0), ("length", k.length)],
                       positive: ["tau_s", "tau_f", "length"])
+            // The kernel keeps one 4-ms sample per region for its whole length (TVB: 20 s).
+            guard k.length <= 1e6 else {
+                throw PlexusError.outOfRange("length", k.length, "is the kernel's length in ms: at most 1e6 (TVB's default is 20000)", keyPath: "kernel.length")
+            }
             guard 1 / k.tau_f > 1 / (4 * k.tau_s * k.tau_s) else {
                 throw PlexusError("the Volterra kernel needs 1/tau_f > 1/(4 tau_s^2) (its frequency is the square root of the difference); "
                                   + "tau_s = \(k.tau_s), tau_f = \(k.tau_f)", keyPath: "kernel.tau_f")

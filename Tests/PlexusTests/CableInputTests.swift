@@ -159,6 +159,25 @@ final class CableInputTests: XCTestCase {
                     at: "duration:", mentions: "at most 2^53 steps")
     }
 
+    /// Delays and event schedules that trapped converting to steps (a delay or an event time of
+    /// 1e300 ms) or that needed unbounded memory (a delay of 1e10 ms: event rings of 9.6 TB; a
+    /// regular interval of 1e-300 ms) are refused with their key path; an event after the run is
+    /// left out, as it is never delivered.
+    func testDelaysAndScheduleBeyondWhatARunCanHold() throws {
+        let busyring = try String(contentsOf: Repo.file("examples/busyring.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "size: 64", with: "size: 10").replacingOccurrences(of: "duration: 100 ms", with: "duration: 10 ms")
+        let ring = "group_size: 10, synapse: p_syn, weight: 0.01 uS, delay: 5 ms}"
+        XCTAssertTrue(busyring.contains(ring) && busyring.contains("times: [1 ms]") && busyring.contains("min_delay: 5 ms"))
+        assertFails(busyring.replacingOccurrences(of: ring, with: ring.replacingOccurrences(of: "5 ms", with: "1e300 ms")),
+                    at: "rule: ring", mentions: "connections[0].delay")
+        assertFails(busyring.replacingOccurrences(of: "min_delay: 5 ms", with: "min_delay: 1e300 ms"), at: "busyring_extra", mentions: "at most 1e15")
+        assertFails(busyring.replacingOccurrences(of: ring, with: ring.replacingOccurrences(of: "5 ms", with: "1e10 ms")),
+                    at: "rule: ring", mentions: "event rings over a delay of")
+        assertFails(busyring.replacingOccurrences(of: "times: [1 ms]", with: "regular: {start: 0 ms, interval: 1e-300 ms, stop: 5 ms}"),
+                    at: "every: 10", mentions: "regular events")
+        XCTAssertNil(userError(busyring.replacingOccurrences(of: "times: [1 ms]", with: "times: [1 ms, 1e300 ms]")))
+    }
+
     func testValidExperimentRuns() {
         XCTAssertNil(userError(experiment()))
     }

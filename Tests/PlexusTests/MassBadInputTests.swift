@@ -222,6 +222,9 @@ final class MassBadInputTests: XCTestCase {
             (base + "monitors:\n  - {type: bold, period: 2 ms, kernel: {tau_s: 0.1}}\n", "tau_s", ["1/tau_f > 1/(4 tau_s^2)"], 7),
             (base + "monitors:\n  - {type: balloon, period: 2 ms, params: {tau_s: -1}}\n", "tau_s", ["monitors[0].params.tau_s", "> 0"], 7),
             (base + "monitors:\n  - {type: balloon, period: 2 ms, params: {E0: 1.5}}\n", "E0", ["oxygen extraction fraction"], 7),
+            // Found by scripts/fuzz: lengths and sample periods that trapped converting to steps.
+            (base + "monitors:\n  - {type: bold, period: 2 ms, kernel: {length: 1e300}}\n", "length", ["monitors[0].kernel.length", "at most 1e6"], 7),
+            (base + "monitors:\n  - {type: balloon, period: 2 ms, sample: 4e51 ms}\n", "sample", ["monitors[0].sample", "longer than the monitor's period"], 7),
         ]
         for (k, (yaml, _, mentions, line)) in cases.enumerated() {
             let f = dir.write("case\(k).yaml", yaml)
