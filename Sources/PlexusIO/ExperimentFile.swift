@@ -11,9 +11,17 @@ public enum ExperimentFile: ExperimentDecoder {
     }
 
     /// The YAML tree of an experiment file; syntax errors name the line.
+    /// Deepest nesting a file may have (the YAML library composes recursively: 10,000 `[` overflowed
+    /// the stack), and most values it may stand for once aliases are expanded (a dozen lines of
+    /// anchors and aliases can stand for 10^9 values, which ran for ever).
+    static let maxNesting = 500
+    static let maxValues = 10_000_000
+
     public static func compose(_ text: String, file: String) throws -> Node {
+        try checkNesting(text, file: file)
         do {
             guard let n = try Yams.compose(yaml: text) else { throw PlexusError("the experiment file is empty", file: file) }
+            try checkSize(n, file: file)
             return n
         } catch let e as PlexusError {
             throw e
@@ -21,6 +29,57 @@ public enum ExperimentFile: ExperimentDecoder {
             throw PlexusError(yamlErrorMessage(e), file: file, line: yamlErrorLine(e, text))
         } catch {
             throw PlexusError("not valid YAML: \(error)", file: file)
+        }
+    }
+
+    /// An upper bound of the nesting on each line (indentation, open flow brackets, chained
+    /// `- ` entries), refused above `maxNesting` before the YAML library sees the text.
+    static func checkNesting(_ text: String, file: String) throws {
+        var open = 0, lineNo = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNo += 1
+            var indent = 0, dashes = 0, deepest = open
+            var atStart = true, quote: Character? = nil, previous: Character = " "
+            for c in line {
+                if let q = quote {
+                    if c == q { quote = nil }
+                } else if c == "#" && (previous == " " || previous == "\t") {
+                    break
+                } else if atStart && c == " " {
+                    indent += 1
+                } else if atStart && c == "-" {
+                    dashes += 1
+                } else {
+                    atStart = false
+                    switch c {
+                    case "\"", "'": quote = c
+                    case "[", "{": open += 1; deepest = max(deepest, open)
+                    case "]", "}": open = max(0, open - 1)
+                    default: break
+                    }
+                }
+                previous = c
+            }
+            if indent + dashes + deepest > maxNesting {
+                throw PlexusError("the YAML is nested more than \(maxNesting) levels deep here", file: file, line: lineNo)
+            }
+        }
+    }
+
+    /// Counts the values of a composed document, aliases expanded, without recursion; refuses
+    /// more than `maxValues`.
+    static func checkSize(_ root: Node, file: String) throws {
+        var stack = [root], count = 0
+        while let n = stack.popLast() {
+            count += 1
+            if count > maxValues {
+                throw PlexusError("the YAML stands for more than \(maxValues) values (anchors and aliases expand to copies)", file: file, line: n.mark?.line)
+            }
+            switch n {
+            case .mapping(let m): for (k, v) in m { stack.append(k); stack.append(v) }
+            case .sequence(let q): stack.append(contentsOf: q)
+            default: break
+            }
         }
     }
 

@@ -107,7 +107,7 @@ extension ExperimentFile {
     /// Line of every key path in a YAML text (`populations.E.params.tau_m` -> 12), so that errors
     /// found after decoding (by key path) can still name the line.
     public static func lineIndex(_ text: String) -> [String: Int] {
-        guard let root = try? Yams.compose(yaml: text) else { return [:] }
+        guard let root = try? ExperimentFile.compose(text, file: "") else { return [:] }
         return lineIndex(root)
     }
 

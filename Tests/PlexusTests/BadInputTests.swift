@@ -84,6 +84,16 @@ final class BadInputTests: XCTestCase {
 
     // MARK: syntax and structure
 
+    /// Deep nesting overflowed the YAML library's stack (found by scripts/fuzz), and anchors and
+    /// aliases standing for 10^9 values ran for ever: both are refused before they are walked.
+    func testYAMLTooDeepOrTooLargeOnceExpanded() {
+        let deep = experiment() + "description: " + String(repeating: "[", count: 10_000) + "\n"
+        assertFails(deep, at: "description:", mentions: ["nested more than 500 levels"])
+        var laughs = "a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+        for i in 1...8 { laughs += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        assertFails(laughs + experiment(), at: "a0:", mentions: ["stands for more than 10000000 values"])
+    }
+
     func testMalformedYAML() {
         let yaml = """
         duration: 10 ms
