@@ -101,25 +101,27 @@ public enum ResourceUsage {
 
 /// Stops a run whose memory grows while it runs (recorded spikes of a runaway network, weight
 /// events, structural synapses), before the machine runs out: `check` reads the process's size
-/// at most four times a second and answers an error once the run holds more than
-/// `ResourceUsage.usableShare` of what it could have (its own size plus what is still free).
+/// at most four times a second and answers an error once the run has grown by more than
+/// `ResourceUsage.usableShare` of what it could grow by (what is still free plus its growth so
+/// far, or `memoryCeilingBytes`). Growth, not size: the process may hold other things (a test
+/// runner, a fuzzer, a Python session) that are not the run's.
 public struct MemoryWatch {
     private var next = 0.0
+    private let baseline: Double
 
-    public init() {}
+    public init() { baseline = ResourceUsage.residentBytes() ?? 0 }
 
-    /// nil while memory is fine; else an error saying how much the run holds, `when`.
+    /// nil while memory is fine; else an error saying how much the run took, `when`.
     public mutating func check(_ when: @autoclosure () -> String, holding what: String, keyPath: String? = nil) -> PlexusError? {
         let now = ResourceUsage.now()
         guard now >= next else { return nil }
         next = now + 0.25
         guard let rss = ResourceUsage.residentBytes() else { return nil }
-        let free = ResourceUsage.freeMemoryBytes() ?? .infinity
-        let ceiling = ResourceUsage.memoryCeilingBytes ?? .infinity
-        let could = min(rss + free, ceiling)
-        guard rss > ResourceUsage.usableShare * could else { return nil }
+        let grown = max(0, rss - baseline)
+        let could = min(grown + (ResourceUsage.freeMemoryBytes() ?? .infinity), ResourceUsage.memoryCeilingBytes ?? .infinity)
+        guard grown > ResourceUsage.usableShare * could else { return nil }
         let gib = ResourceUsage.describe(bytes:)
-        return PlexusError("the run stopped \(when()): it holds \(gib(rss)) (\(what)), more than \(Int(ResourceUsage.usableShare * 100))% of the \(gib(could)) this machine has for it",
+        return PlexusError("the run stopped \(when()): it has taken \(gib(grown)) (\(what)), more than \(Int(ResourceUsage.usableShare * 100))% of the \(gib(could)) this machine has for it",
                            keyPath: keyPath)
     }
 }

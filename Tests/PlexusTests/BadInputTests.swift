@@ -640,12 +640,12 @@ final class BadInputTests: XCTestCase {
 
     /// A run whose recordings grow past the memory it may use stops with an error that says
     /// when and how much it holds (a Poisson rate of 2^31 Hz into recorded parrots grew to 7 GiB
-    /// in 20 s and would have taken the machine), here under a ceiling 300 MB above its size.
+    /// in 20 s and would have taken the machine), here under a ceiling of 300 MiB.
     func testARunThatOutgrowsTheMemoryStops() throws {
         let yaml = experiment(populations: "  pg: {model: poisson_generator, params: {rate: 1e9 Hz}}\n  p: {model: parrot_neuron, size: 10}",
                               connections: "  - {source: pg, target: p, rule: all_to_all, synapse: {weight: 1, delay: 1 ms}}",
                               record: "  - {type: spike_recorder, population: p}", head: "resolution: 0.1 ms\nduration: 1000 ms")
-        ResourceUsage.memoryCeilingBytes = (ResourceUsage.residentBytes() ?? 0) + 300 * 1_048_576
+        ResourceUsage.memoryCeilingBytes = 300 * 1_048_576
         defer { ResourceUsage.memoryCeilingBytes = nil }
         assertFails(yaml, at: "record:", mentions: ["the run stopped at t = ", "recorded spikes", "this machine has for it"], run: true)
     }
