@@ -11,12 +11,16 @@ import PlexusCore
 import PlexusSession
 import CFuzz
 
-/// Runs one input; anything but acceptance or a PlexusError stops the process (a finding).
-func runOne(_ target: FuzzTarget, _ data: Data, directory: String) {
+/// Runs one input and says how it ended; anything but acceptance or a PlexusError stops the
+/// process (a finding).
+@discardableResult
+func runOne(_ target: FuzzTarget, _ data: Data, directory: String) -> String {
     do {
         try target.run(data, directory: directory, scratch: NSTemporaryDirectory())
-    } catch is PlexusError {
+        return "accepted"
+    } catch let e as PlexusError {
         // A clear error, naming what is wrong: the expected outcome for bad input.
+        return "refused: \(e)"
     } catch {
         fatalError("\(target.rawValue): an error that is not a PlexusError (no file, line or key path): \(error)")
     }
@@ -62,7 +66,6 @@ func replay() {
             FileHandle.standardError.write(Data("plexus-fuzz: cannot read \(file)\n".utf8))
             exit(2)
         }
-        runOne(target, data, directory: directory)
-        print("\(file): ok")
+        print("\(file): \(runOne(target, data, directory: directory))")
     }
 }
