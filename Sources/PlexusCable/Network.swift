@@ -323,12 +323,13 @@ public final class CableNetwork: @unchecked Sendable {
             }
             return sStart[gid] + det
         }
+        var longestDelayPath = "connections"
         func checkDelay(_ d: Double, path: String) throws {
             // Delays become steps of an event ring as long as the longest one: at most 1e15 ms
-            // (NEST's range) here, and the ring's memory below.
+            // (NEST's range) here, and the ring's memory once all delays are known.
             guard d.isFinite, d > 0, d <= 1e15 else { throw PlexusError.outOfRange("delay", d, "must be a positive time in ms, at most 1e15", keyPath: path) }
-            try ResourceUsage.checkFits(d / dt * 16 * Double(nThreads), "event rings over a delay of \(d) ms (16 bytes a step and thread at the least)", keyPath: path)
-            minDelay = min(minDelay, Double(Float(d))); maxDelay = max(maxDelay, Double(Float(d)))
+            minDelay = min(minDelay, Double(Float(d)))
+            if Double(Float(d)) > maxDelay { maxDelay = Double(Float(d)); longestDelayPath = path }
         }
         // Counting pass then fill pass, per target thread.
         var counts = (0..<nThreads).map { _ in [Int](repeating: 0, count: nSources + 1) }
@@ -455,6 +456,8 @@ public final class CableNetwork: @unchecked Sendable {
         } else {
             epochSteps = max(1, Int(min(Double(totalSteps), 1000)))
         }
+        try ResourceUsage.checkFits(maxDelay / dt * 16 * Double(nThreads),
+                                    "event rings over a delay of \(maxDelay) ms (16 bytes a step and thread at the least)", keyPath: longestDelayPath)
         ringLength = Int((maxDelay / dt).rounded(.up)) + epochSteps + 2
         cvCount = groups.reduce(0) { $0 + $1.cvCount }
         slotCount = groups.reduce(0) { $0 + $1.slotCount }

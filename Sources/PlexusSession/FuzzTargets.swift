@@ -35,7 +35,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Runs one input. `directory` is where relative paths in an experiment point (examples/ for
     /// the seed corpus); `scratch` a folder the zip target may write its input to.
     public func run(_ data: Data, directory: String, scratch: String) throws {
+        let ceiling = ResourceUsage.memoryCeilingBytes
         ResourceUsage.memoryCeilingBytes = Self.memoryCeilingBytes
+        defer { ResourceUsage.memoryCeilingBytes = ceiling }
         switch self {
         case .point, .cable, .mass:
             guard let text = String(data: data, encoding: .utf8) else { return }   // the CLI refuses non-UTF-8 text before this
