@@ -43,9 +43,17 @@ let package = Package(
         .plugin(name: "BuildInfo", capability: .buildTool()),
 
         .target(name: "PlexusCore", swiftSettings: fast),
+        // The mechanism ABI: what generated catalogues export and the cable engine calls.
+        .target(name: "CPlexusMechanism"),
+        // The model language: NMODL (and later NESTML, rate models) into one IR, and one code
+        // generator (C compiled at run time, CUDA source) for the engines' kernels.
+        .target(name: "PlexusModel", dependencies: ["PlexusCore", "CPlexusMechanism"], swiftSettings: fast),
         // Engines depend on Core only, never on each other, IO or Report.
         .target(name: "PlexusPoint", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
-        .target(name: "PlexusCable", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
+        // The built-in mechanisms are NMODL files, compiled through the model language like a user's.
+        .target(name: "PlexusCable", dependencies: ["PlexusCore", "PlexusModel", "CPlexusMechanism"],
+                resources: ["hh", "pas", "expsyn", "exp2syn", "Ih"].map { .embedInCode("Mechanisms/\($0).mod") },
+                swiftSettings: fast, plugins: ["KindRegistry"]),
         .target(name: "PlexusMass", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
         .target(name: "PlexusIO",
                 dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "Yams", "CBZip2", "CZlib"],
@@ -54,10 +62,10 @@ let package = Package(
         // One runner per engine: load -> build -> run -> write -> report -> record; sweeps and
         // reruns. What the command line (and later the Python binding and MPI launches) call.
         .target(name: "PlexusSession",
-                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "PlexusIO", "PlexusReport"],
+                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "PlexusModel", "PlexusIO", "PlexusReport"],
                 swiftSettings: fast),
         .target(name: "Plexus",
-                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "PlexusIO", "PlexusReport", "PlexusSession"],
+                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "PlexusModel", "PlexusIO", "PlexusReport", "PlexusSession"],
                 swiftSettings: fast),
         // Argument parsing only.
         .executableTarget(

@@ -17,6 +17,8 @@ struct CompiledCell {
     var targetLabels: [String: Range<Int>] = [:]
     var detectors: [(cv: Int, threshold: Double)] = []
     var probes: [CompiledProbe] = []
+    /// Ion species set on the cell (others take `IonSpecies.defaults`).
+    var ions: [String: IonSpecies] = [:]
 }
 
 /// The instances of one mechanism on one cell: CV and constants (row-major, the mechanism's
@@ -26,7 +28,7 @@ struct CompiledInstances {
     var constants: [Double] = []
 
     /// Appends an instance of `m` (which has `n` constants).
-    mutating func append(_ m: any CableMechanism.Type, _ n: Int, cv: Int, _ values: [Double], _ context: InstanceContext) {
+    mutating func append(_ m: MechanismKind, _ n: Int, cv: Int, _ values: [Double], _ context: InstanceContext) {
         self.cv.append(cv)
         let base = constants.count
         guard n > 0 else { return }
@@ -70,17 +72,24 @@ extension CableCellDescription {
         var cell = CompiledCell(gid: gid, morphology: m, geometry: geo,
                                 capacitance: geo.area.map { $0 * membraneCapacitance * 0.01 },
                                 initialVoltage: initialVoltage, temperature: temperature)
+        for (name, sp) in ions ?? [:] {
+            guard sp.internalConcentration > 0, sp.externalConcentration > 0, sp.internalConcentration.isFinite, sp.externalConcentration.isFinite,
+                  sp.reversal?.isFinite ?? true else {
+                throw PlexusError("ion '\(name)' needs positive finite concentrations and a finite reversal potential", keyPath: "ions.\(name)")
+            }
+            cell.ions[name] = sp
+        }
 
         // Density mechanisms: one instance per CV a paint covers, with the membrane area covered.
         var painted: [String: [MCable]] = [:]
         for (k, p) in paints.enumerated() {
             let path = "paint[\(k)]"
-            let (mi, mech, values): (Int, any CableMechanism.Type, [Double])
+            let (mi, mech, values): (Int, MechanismKind, [Double])
             do {
                 (mi, mech, values) = try p.mechanism.resolved(kind: .density)
                 do { try mech.validate(values) } catch let e as PlexusError { throw e.under("params") }
             } catch let e as PlexusError { throw e.under(path) }
-            let nConstants = mech.constants.count
+            let nConstants = mech.info.constants.count
             let cables: [MCable]
             do { cables = try p.region.cables(on: m) } catch let e as PlexusError { throw e.under(path + ".region") }
             if let before = painted[p.mechanism.name] {
@@ -98,7 +107,9 @@ extension CableCellDescription {
                     }
                 }
                 guard covered > 0 else { continue }
-                cell.mechanisms[mi].append(mech, nConstants, cv: cv, values, InstanceContext(area: covered, temperature: temperature, dt: dt))
+                var context = InstanceContext(area: covered, temperature: temperature, dt: dt)
+                context.cvArea = geo.area[cv]
+                cell.mechanisms[mi].append(mech, nConstants, cv: cv, values, context)
             }
         }
 
@@ -109,14 +120,14 @@ extension CableCellDescription {
         for (k, place) in places.enumerated() {
             let path = "place[\(k)]"
             guard case .synapse(let mechanism, let label) = place.item else { continue }
-            let (mi, mech, values): (Int, any CableMechanism.Type, [Double])
+            let (mi, mech, values): (Int, MechanismKind, [Double])
             do { (mi, mech, values) = try mechanism.resolved(kind: .point) } catch let e as PlexusError { throw e.under(path) }
             guard cell.targetLabels[label] == nil else { throw PlexusError("synapse label '\(label)' is used twice", keyPath: path + ".label") }
             let locs: [MLocation]
             do { locs = try place.locset.locations(on: m, gid: gid) } catch let e as PlexusError { throw e.under(path + ".locset") }
             do { try mech.validate(values) } catch let e as PlexusError { throw e.under(path + ".params") }
             let context = InstanceContext(area: 0, temperature: temperature, dt: dt)
-            let coalescable = mech.coalescable, nConstants = mech.constants.count
+            let coalescable = mech.info.coalescable, nConstants = mech.info.constants.count
             var cache = [Int](repeating: -1, count: geo.count)
             let first = cell.targets.count
             cell.targets.reserveCapacity(first + locs.count)
@@ -148,7 +159,8 @@ extension CableCellDescription {
             do { locs = try place.locset.locations(on: m, gid: gid) } catch let e as PlexusError { throw e.under(path + ".locset") }
             let mi = MechanismCatalog.index[IClamp.name]!
             let context = InstanceContext(area: 0, temperature: temperature, dt: dt)
-            for l in locs { cell.mechanisms[mi].append(IClamp.self, IClamp.constants.count, cv: geo.cv(at: l, prefer: .nonEmpty), values, context) }
+            let iclamp = MechanismCatalog.ordered[mi]
+            for l in locs { cell.mechanisms[mi].append(iclamp, IClamp.constants.count, cv: geo.cv(at: l, prefer: .nonEmpty), values, context) }
         }
         for (k, d) in detectors.enumerated() {
             let locs: [MLocation]
@@ -170,12 +182,12 @@ extension CableCellDescription {
                     let (a, wa, b, wb) = geo.voltageInterpolant(m, at: l, ra: axialResistivity)
                     source = .voltage(cvA: a, wA: wa, cvB: b, wB: wb)
                 } else if parts.count == 2, let mi = MechanismCatalog.index[parts[0]],
-                          case let mech = MechanismCatalog.ordered[mi], let vi = mech.state.firstIndex(where: { $0.name == parts[1] }) {
+                          case let mech = MechanismCatalog.ordered[mi].info, mech.probeable.contains(where: { $0.name == parts[1] }), let fi = mech.fieldIndex(parts[1]) {
                     let cvDensity = geo.cv(at: l, prefer: .nonEmpty)
                     guard let i = cell.mechanisms[mi].cv.firstIndex(of: cvDensity) else {
                         throw PlexusError("no \(mech.name) at \(l): probe '\(p.variable)' needs \(mech.kind == .density ? "the mechanism" : "a synapse") there", keyPath: path + ".variable")
                     }
-                    source = .state(mechanism: mi, instance: i, field: mech.constants.count + vi)
+                    source = .state(mechanism: mi, instance: i, field: fi)
                 } else {
                     throw PlexusError(MechanismCatalog.unknownProbeVariable(p.variable), keyPath: path + ".variable")
                 }

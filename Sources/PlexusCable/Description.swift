@@ -78,6 +78,9 @@ public struct CableCellDescription: Sendable, Equatable, Codable {
     public var places: [Place] = []
     public var detectors: [Detector] = []
     public var probes: [Probe] = []
+    /// Ion species of the cell by name (na, k, ca, ...) where they differ from NEURON's
+    /// defaults (`IonSpecies.defaults`).
+    public var ions: [String: IonSpecies]? = nil
 
     public init(morphology: MorphologySource) { self.morphology = morphology }
     public init(tree: SegmentTree) { self.morphology = .tree(tree) }
@@ -156,6 +159,9 @@ public struct CableExperiment: Sendable, Equatable, Codable {
     public var generators: [EventGenerator] = []
     /// Record spikes of all cells.
     public var recordSpikes = true
+    /// Folders of NMODL files whose mechanisms the cells use besides the built-in ones
+    /// (`MechanismCatalog.register(folder:)`; registered when the network is built).
+    public var mechanismFolders: [String] = []
 
     public init(resolution: Double = 0.025, duration: Double, cells: [(String, CableCellDescription)], populations: [CablePopulation]) {
         self.resolution = resolution; self.duration = duration; self.cells = cells; self.populations = populations
@@ -164,10 +170,10 @@ public struct CableExperiment: Sendable, Equatable, Codable {
     public static func == (a: CableExperiment, b: CableExperiment) -> Bool {
         a.resolution == b.resolution && a.duration == b.duration && a.seed == b.seed && a.cells.map(\.0) == b.cells.map(\.0)
             && a.cells.map(\.1) == b.cells.map(\.1) && a.populations == b.populations && a.connections == b.connections
-            && a.generators == b.generators && a.recordSpikes == b.recordSpikes
+            && a.generators == b.generators && a.recordSpikes == b.recordSpikes && a.mechanismFolders == b.mechanismFolders
     }
 
-    enum CodingKeys: String, CodingKey { case resolution, duration, seed, cellNames, cellKinds, populations, connections, generators, recordSpikes }
+    enum CodingKeys: String, CodingKey { case resolution, duration, seed, cellNames, cellKinds, populations, connections, generators, recordSpikes, mechanismFolders }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         resolution = try c.decode(Double.self, forKey: .resolution)
@@ -180,6 +186,7 @@ public struct CableExperiment: Sendable, Equatable, Codable {
         connections = try c.decode([CableConnectionSet].self, forKey: .connections)
         generators = try c.decode([EventGenerator].self, forKey: .generators)
         recordSpikes = try c.decode(Bool.self, forKey: .recordSpikes)
+        mechanismFolders = try c.decodeIfPresent([String].self, forKey: .mechanismFolders) ?? []
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -192,6 +199,7 @@ public struct CableExperiment: Sendable, Equatable, Codable {
         try c.encode(connections, forKey: .connections)
         try c.encode(generators, forKey: .generators)
         try c.encode(recordSpikes, forKey: .recordSpikes)
+        try c.encode(mechanismFolders, forKey: .mechanismFolders)
     }
 
     public func cell(named n: String) -> CableCellDescription? { cells.first { $0.0 == n }?.1 }

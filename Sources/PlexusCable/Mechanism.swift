@@ -1,3 +1,4 @@
+import CPlexusMechanism
 import PlexusCore
 
 // The cable engine's mechanism interface, after Arbor's mechanism ABI (arbor/mechanism_abi.h):
@@ -57,6 +58,8 @@ public struct InstanceContext: Sendable {
     /// Membrane area (µm²) that the instance covers in its CV (density mechanisms; 0 for point
     /// mechanisms). S/cm² · area · 0.01 = µS.
     public let area: Double
+    /// Membrane area of the whole CV (µm²).
+    public var cvArea: Double = 0
     /// Cell temperature (°C).
     public let temperature: Double
     /// Time step (ms).
@@ -69,12 +72,9 @@ public struct StepTime: Sendable {
     public let dt: Double
 }
 
-/// An event waiting for its step: target (store tag in the top bits, instance below) and weight.
-public struct MechanismEvent: Sendable {
-    public var target: UInt32
-    public var weight: Float
-    public init(target: UInt32, weight: Float) { self.target = target; self.weight = weight }
-}
+/// An event waiting for its step: target (store tag in the top bits, instance below) and weight
+/// (the ABI's `plx_event`, so that generated kernels read the list as it is).
+public typealias MechanismEvent = plx_event
 
 /// This step's events of a thread group; those whose tag is `tag` belong to the mechanism the
 /// list is given to.
@@ -106,7 +106,7 @@ public enum ConductanceFolding: Sendable {
 }
 
 /// A cable mechanism kind. See the comment at the top of this file.
-// @registry(MechanismCatalog.mechanisms)
+// @registry(MechanismCatalog.native)
 public protocol CableMechanism {
     /// Everything the engine knows of the mechanism besides its kernels: one value, as Arbor's
     /// `arb_mechanism_type` is, so that a generated mechanism can hand the engine the same
@@ -180,6 +180,9 @@ public struct MechanismInfo: Sendable {
     public let parameters: [ParameterSpec]
     /// Per-instance constants the kernels read, derived at build by `prepare`.
     public let constants: [CableField]
+    /// Variables the kernels compute and keep per instance (a generated mechanism's ASSIGNED
+    /// ones); probes may read them as they read states.
+    public let assigned: [CableField]
     /// State variables (probes read them as `name.state`).
     public let state: [CableField]
     /// Point mechanisms that are synapses: connections and generators may target them.
@@ -188,42 +191,38 @@ public struct MechanismInfo: Sendable {
     /// Arbor's synapse coalescing).
     public let coalescable: Bool
     public let folding: ConductanceFolding
+    /// Ions the mechanism reads or writes (generated mechanisms).
+    public let ions: [IonUse]
+    /// For a generated density mechanism, the constant holding its membrane area (µm²): folded
+    /// conductances are per area (S/cm²) and scaled by it.
+    public let areaField: String?
+    /// Where it was declared (a .mod file), for messages and `plexus models`.
+    public let source: String
 
     public init(_ name: String, _ kind: Kind, _ doc: String, parameters: [ParameterSpec], constants: [CableField] = [],
-                state: [CableField] = [], receivesEvents: Bool = false, coalescable: Bool = false,
-                folding: ConductanceFolding = .none) {
+                assigned: [CableField] = [], state: [CableField] = [], receivesEvents: Bool = false, coalescable: Bool = false,
+                folding: ConductanceFolding = .none, ions: [IonUse] = [], areaField: String? = nil, source: String = "") {
         self.name = name; self.kind = kind; self.doc = doc; self.parameters = parameters
-        self.constants = constants; self.state = state; self.receivesEvents = receivesEvents
-        self.coalescable = coalescable; self.folding = folding
+        self.constants = constants; self.assigned = assigned; self.state = state; self.receivesEvents = receivesEvents
+        self.coalescable = coalescable; self.folding = folding; self.ions = ions; self.areaField = areaField
+        self.source = source
+    }
+
+    /// An ion a mechanism uses: which of its per-CV quantities it reads and writes.
+    public struct IonUse: Sendable, Equatable {
+        public var name: String
+        public var valence: Int
+        public var readsReversal, readsInternal, readsExternal, writesCurrent, writesInternal, writesExternal: Bool
     }
 
     public var stateNames: [String] { state.map(\.name) }
-}
 
-public enum MechanismCatalog {
-    /// Every mechanism in the order the engine runs them, which is the order their currents are
-    /// summed per CV: density mechanisms; then synapses, the one with a per-CV layout (expsyn)
-    /// first; then other point mechanisms (stimuli, whose current Arbor also adds last); by name
-    /// within each. A fixed rule, so that sums do not depend on how types are named or listed
-    /// (and the order of the engine before this interface: hh, expsyn, exp2syn, iclamp).
-    public static let ordered: [any CableMechanism.Type] = mechanisms.sorted { (rank($0), $0.name) < (rank($1), $1.name) }
-
-    static func rank(_ m: any CableMechanism.Type) -> Int {
-        if m.kind == .density { return 0 }
-        guard m.receivesEvents else { return 3 }
-        if case .perCV = m.folding { return 1 }
-        return 2
-    }
-    /// Index in `ordered` of each name.
-    static let index: [String: Int] = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1.name, $0) })
-    public static let all: [String: MechanismInfo] = Dictionary(uniqueKeysWithValues: mechanisms.map { ($0.name, $0.info) })
-    public static var names: String { all.keys.sorted().joined(separator: ", ") }
-    /// Every probe-able state, `mechanism.state`, in engine order.
-    public static var stateVariables: [String] { ordered.flatMap { m in m.state.map { "\(m.name).\($0.name)" } } }
-    /// The message for a probe variable that is neither `v` nor a declared state.
-    public static func unknownProbeVariable(_ variable: String) -> String {
-        "unknown probe variable '\(variable)'; use v or mechanism.state: \(stateVariables.joined(separator: ", "))"
-    }
+    /// Every field in the kernels' order: constants, assigned, state.
+    public var fields: [CableField] { constants + assigned + state }
+    /// Index of a field (constants, then assigned, then state) by name.
+    public func fieldIndex(_ name: String) -> Int? { fields.firstIndex { $0.name == name } }
+    /// Fields a probe may read (`name.field`): assigned variables and states.
+    public var probeable: [CableField] { assigned + state }
 }
 
 /// A mechanism and its parameters in the engine's units (absent ones take the default).
@@ -251,11 +250,11 @@ public struct MechanismDescription: Sendable, Equatable, Codable {
 
     /// Validated as `validated(kind:)`: the mechanism's index in `MechanismCatalog.ordered`, its
     /// type and the parameter values in its `parameters` order.
-    func resolved(kind: MechanismInfo.Kind) throws -> (index: Int, type: any CableMechanism.Type, values: [Double]) {
+    func resolved(kind: MechanismInfo.Kind) throws -> (index: Int, type: MechanismKind, values: [Double]) {
         _ = try validated(kind: kind)
         let i = MechanismCatalog.index[name]!
         let type = MechanismCatalog.ordered[i]
-        return (i, type, type.parameters.map { params[$0.name] ?? $0.defaultValue })
+        return (i, type, type.info.parameters.map { params[$0.name] ?? $0.defaultValue })
     }
 
     public func value(_ p: String) -> Double {

@@ -1,9 +1,13 @@
+import CPlexusMechanism
 import PlexusCore
 
 /// The instances of one mechanism in one cell group, in buffers the engine owns: the slot of
 /// each instance and one contiguous column per field (see `MechanismPack`).
 final class MechanismStore: @unchecked Sendable {
-    let mechanism: any CableMechanism.Type
+    let mechanism: MechanismKind
+    /// The generated kernels (nil for a native mechanism) and what they are called with.
+    let kernels: UnsafePointer<plx_mechanism>?
+    let cpack: plx_pack
     /// One row per slot (the `perCV` folded layout) rather than one per instance.
     let perCV: Bool
     let node: Storage<Int32>
@@ -13,24 +17,78 @@ final class MechanismStore: @unchecked Sendable {
     let instanceCount: Int
 
     /// `constants`: the mechanism's constants of each row, row-major.
-    init(_ mechanism: any CableMechanism.Type, perCV: Bool, nodes: [Int32], constants: [Double], instances: Int,
-         voltage: UnsafeMutablePointer<Double>, current: UnsafeMutablePointer<Double>, conductance: UnsafeMutablePointer<Double>) {
+    init(_ mechanism: MechanismKind, kernels: UnsafePointer<plx_mechanism>?, perCV: Bool, nodes: [Int32], constants: [Double], instances: Int,
+         slots: SlotArrays) {
         self.mechanism = mechanism
+        self.kernels = kernels
         self.perCV = perCV
-        let n = nodes.count, nc = mechanism.constants.count, nf = nc + mechanism.state.count
+        let voltage = slots.voltage, current = slots.current, conductance = slots.conductance
+        let n = nodes.count, nc = mechanism.info.constants.count, nf = mechanism.info.fields.count
         node = Storage(nodes)
         fields = Storage(repeating: 0, count: max(1, n * nf))
         for k in 0..<n { for f in 0..<nc { fields[f * n + k] = constants[k * nc + f] } }
         pack = MechanismPack(count: n, node: node.base, fields: fields.base, voltage: voltage, current: current, conductance: conductance)
         instanceCount = instances
+        ions = Storage(repeating: plx_ion(), count: max(1, mechanism.info.ions.count))
+        for (j, use) in mechanism.info.ions.enumerated() { ions[j] = slots.ion(use.name) }
+        cpack = plx_pack(count: Int64(n), node: node.base, fields: fields.base, voltage: voltage, current: current,
+                         conductance: conductance, area: slots.area, ions: ions.base, time: 0, dt: 0)
     }
+    /// The group's arrays of each ion the mechanism uses, in its declared order.
+    let ions: Storage<plx_ion>
+
+    func initialize() {
+        if let k = kernels { withUnsafePointer(to: cpack) { k.pointee.initialize($0) } }
+        else if case .native(let t) = mechanism.source { t.initialize(pack, 0..<pack.count) }
+    }
+}
+
+/// The per-slot arrays of a group that mechanisms read and write, and its ions.
+struct SlotArrays {
+    let voltage: UnsafeMutablePointer<Double>
+    let current: UnsafeMutablePointer<Double>
+    let conductance: UnsafeMutablePointer<Double>
+    /// Membrane area of each slot's CV (µm²).
+    let area: UnsafeMutablePointer<Double>
+    let ion: (String) -> plx_ion
 }
 
 /// A store as the step loop calls it (no reference counting in the loop).
 struct MechanismKernel {
-    let mechanism: any CableMechanism.Type
+    let native: (any CableMechanism.Type)?
+    let generated: UnsafePointer<plx_mechanism>?
     let pack: MechanismPack
+    var cpack: plx_pack
     let tag: UInt32
+
+    init(_ store: MechanismStore, tag: UInt32) {
+        if case .native(let t) = store.mechanism.source { native = t } else { native = nil }
+        generated = store.kernels
+        pack = store.pack
+        cpack = store.cpack
+        self.tag = tag
+    }
+
+    @inline(__always) func computeCurrents(_ time: StepTime) {
+        if let g = generated {
+            var p = cpack; p.time = time.time; p.dt = time.dt
+            g.pointee.compute_currents(&p)
+        } else { native!.computeCurrents(pack, 0..<pack.count, time) }
+    }
+
+    @inline(__always) func advanceState(_ time: StepTime) {
+        if let g = generated {
+            var p = cpack; p.time = time.time; p.dt = time.dt
+            g.pointee.advance_state(&p)
+        } else { native!.advanceState(pack, 0..<pack.count, time) }
+    }
+
+    @inline(__always) func applyEvents(_ events: MechanismEvents, _ time: StepTime) {
+        if let g = generated {
+            var p = cpack; p.time = time.time; p.dt = time.dt
+            g.pointee.apply_events(&p, events.list.baseAddress, Int64(events.list.count), events.tag, events.shift)
+        } else { native!.applyEvents(pack, events) }
+    }
 }
 
 /// Every mechanism instance of a group's cells laid out in stores, and the folded conductances.
@@ -47,12 +105,15 @@ struct MechanismLayout {
     var instanceCode: [Int] = []
     var instanceStart: [Int] = []
 
-    init(cells: [CompiledCell], slotBase: [Int], slotCount: Int, lanes: Int,
-         voltage: UnsafeMutablePointer<Double>, current: UnsafeMutablePointer<Double>, conductance: UnsafeMutablePointer<Double>) {
+    init(cells: [CompiledCell], mechanisms: [MechanismKind], kernels: [UnsafePointer<plx_mechanism>?], slotBase: [Int], slotCount: Int, lanes: Int,
+         slots: SlotArrays) {
         gFixed = [Double](repeating: 0, count: slotCount)
         geFixed = [Double](repeating: 0, count: slotCount)
-        for (mi, mech) in MechanismCatalog.ordered.enumerated() {
+        for (mi, kind) in mechanisms.enumerated() {
+            let mech = kind.info, kernel = kernels[mi]
             let nc = mech.constants.count
+            // A generated density mechanism's folded g is per area: scaled by its area (µm²) to µS.
+            let areaField = mech.areaField.flatMap(mech.fieldIndex)
             func slot(_ j: Int, _ cv: Int) -> Int { slotBase[j] + cv * lanes }
             switch mech.folding {
             case .constant(let gName, let eName):
@@ -61,7 +122,8 @@ struct MechanismLayout {
                     instanceStart.append(instanceCode.count)
                     let inst = c.mechanisms[mi]
                     for (q, cv) in inst.cv.enumerated() {
-                        let s = slot(j, cv), gv = inst.constants[q * nc + g]
+                        let s = slot(j, cv)
+                        let gv = areaField.map { inst.constants[q * nc + g] * (inst.constants[q * nc + $0] * 0.01) } ?? inst.constants[q * nc + g]
                         gFixed[s] += gv
                         geFixed[s] += gv * inst.constants[q * nc + e]
                         instanceCode.append(-1)
@@ -69,7 +131,14 @@ struct MechanismLayout {
                 }
             case .perCV(let gName, let eName) where folded == nil && cells.contains(where: { !$0.mechanisms[mi].cv.isEmpty }):
                 // The first instance of each CV in a row of its slot, the others as usual.
+                // Rows without an instance hold the defaults (g stays 0 there), so that a
+                // generated kernel computes nothing undefined on them (tau = 0 would give NaN).
+                var idle = [Double](repeating: 0, count: nc)
+                idle.withUnsafeMutableBufferPointer {
+                    kind.prepare(mech.parameters.map(\.defaultValue), InstanceContext(area: 0, temperature: 0, dt: 0), into: $0.baseAddress!)
+                }
                 var denseConstants = [Double](repeating: 0, count: slotCount * nc)
+                for s in 0..<slotCount { denseConstants.replaceSubrange((s * nc)..<((s + 1) * nc), with: idle) }
                 var used = [Bool](repeating: false, count: slotCount)
                 var nodes: [Int32] = [], constants: [Double] = []
                 let denseStore = stores.count, sparseStore = stores.count + 1
@@ -90,12 +159,12 @@ struct MechanismLayout {
                         }
                     }
                 }
-                stores.append(MechanismStore(mech, perCV: true, nodes: (0..<slotCount).map { Int32($0) }, constants: denseConstants,
-                                             instances: used.lazy.filter { $0 }.count, voltage: voltage, current: current, conductance: conductance))
+                stores.append(MechanismStore(kind, kernels: kernel, perCV: true, nodes: (0..<slotCount).map { Int32($0) }, constants: denseConstants,
+                                             instances: used.lazy.filter { $0 }.count, slots: slots))
                 folded = (denseStore, mech.fieldIndex(gName)!, mech.fieldIndex(eName)!)
                 if !nodes.isEmpty {
-                    stores.append(MechanismStore(mech, perCV: false, nodes: nodes, constants: constants, instances: nodes.count,
-                                                 voltage: voltage, current: current, conductance: conductance))
+                    stores.append(MechanismStore(kind, kernels: kernel, perCV: false, nodes: nodes, constants: constants, instances: nodes.count,
+                                                 slots: slots))
                 }
             default:
                 var nodes: [Int32] = [], constants: [Double] = []
@@ -109,8 +178,8 @@ struct MechanismLayout {
                     }
                 }
                 if !nodes.isEmpty {
-                    stores.append(MechanismStore(mech, perCV: false, nodes: nodes, constants: constants, instances: nodes.count,
-                                                 voltage: voltage, current: current, conductance: conductance))
+                    stores.append(MechanismStore(kind, kernels: kernel, perCV: false, nodes: nodes, constants: constants, instances: nodes.count,
+                                                 slots: slots))
                 }
             }
         }
@@ -128,8 +197,8 @@ struct MechanismLayout {
 extension CableGroup {
     /// Column `name` of `m`'s instances in this group (its store of one row per instance), or
     /// nil if the group has none.
-    func field(_ m: any CableMechanism.Type, _ name: String) -> UnsafeMutablePointer<Double>? {
-        guard let s = stores.first(where: { $0.mechanism.name == m.name && !$0.perCV }), let f = m.fieldIndex(name) else { return nil }
+    func field(_ mechanism: String, _ name: String) -> UnsafeMutablePointer<Double>? {
+        guard let s = stores.first(where: { $0.mechanism.name == mechanism && !$0.perCV }), let f = s.mechanism.info.fieldIndex(name) else { return nil }
         return s.pack.field(f)
     }
 }

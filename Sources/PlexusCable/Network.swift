@@ -1,4 +1,6 @@
+import CPlexusMechanism
 import PlexusCore
+import PlexusModel
 
 /// A connection as the engine stores it, in the table of the thread that owns the target:
 /// 12 bytes (synapse instance with its store tag in the top bits, weight and delay as Float, as
@@ -65,7 +67,11 @@ final class CableGroup: @unchecked Sendable {
         case field(UnsafeMutablePointer<Double>)
     }
 
-    init(cells: [CompiledCell], gids: Range<Int>, dt: Double) throws {
+    /// Per slot: membrane area (µm²) of its CV; the ions of the group's mechanisms.
+    let area: Storage<Double>
+    let ionState: IonState
+
+    init(cells: [CompiledCell], gids: Range<Int>, dt: Double, mechanisms: [MechanismKind], kernels: [UnsafePointer<plx_mechanism>?]) throws {
         self.gids = gids
         let W = CableGroup.lanes
         // Blocks of `lanes` cells of similar size.
@@ -86,6 +92,8 @@ final class CableGroup: @unchecked Sendable {
         var parent = (0..<slots).map { Int32($0) }      // padding: its own parent, u = 0
         var cdt = [Double](repeating: 1, count: slots), invD = [Double](repeating: 0, count: slots)
         var u = [Double](repeating: 0, count: slots), v = [Double](repeating: 0, count: slots)
+        var area = [Double](repeating: 0, count: slots), celsius = [Double](repeating: 0, count: slots)
+        var cellOfSlot = [Int](repeating: -1, count: slots)
         var detCV: [Int32] = [], detThr: [Double] = [], detVPrev: [Double] = [], detCrossed: [UInt8] = []
         var labels: [[String: Range<Int>]] = []
         var probes: [(Int, CompiledProbe)] = []
@@ -98,6 +106,7 @@ final class CableGroup: @unchecked Sendable {
             cvCounts.append(g.count)
             for i in 0..<g.count {
                 let si = slot(i)
+                area[si] = g.area[i]; celsius[si] = c.temperature; cellOfSlot[si] = j
                 cdt[si] = 1e-3 / dt * c.capacitance[i]
                 v[si] = c.initialVoltage
                 if g.parent[i] >= 0 {
@@ -118,8 +127,29 @@ final class CableGroup: @unchecked Sendable {
         let vS = Storage(v), currentS = Storage(repeating: 0.0, count: slots), conductanceS = Storage(repeating: 0.0, count: slots)
 
         // Mechanisms: stores, folded conductances, instance codes; then their initial state.
-        let layout = MechanismLayout(cells: cells, slotBase: slotBase, slotCount: slots, lanes: W,
-                                     voltage: vS.base, current: currentS.base, conductance: conductanceS.base)
+        let areaS = Storage(area)
+        // Ions: the uses of the mechanisms present, initial values per cell, and the share of
+        // each CV covered by the writers of a concentration.
+        var uses: [MechanismInfo.IonUse] = []
+        for (mi, m) in mechanisms.enumerated() where cells.contains(where: { !$0.mechanisms[mi].cv.isEmpty }) { uses += m.info.ions }
+        let ionState = IonState(slotCount: slots, uses: uses, celsius: celsius, species: { name, s in
+            let j = cellOfSlot[s]
+            return (j >= 0 ? cells[j].ions[name] : nil) ?? IonSpecies.defaults[name] ?? .unknown
+        }, coverage: { name, inside in
+            var cover = [Double](repeating: 0, count: slots)
+            for (mi, m) in mechanisms.enumerated() where m.info.kind == .density {
+                guard m.info.ions.contains(where: { $0.name == name && (inside ? $0.writesInternal : $0.writesExternal) }),
+                      let f = m.info.fieldIndex(CodeGenerator.Layout.fraction) else { continue }
+                let nc = m.info.constants.count
+                for (j, c) in cells.enumerated() {
+                    for (q, cv) in c.mechanisms[mi].cv.enumerated() { cover[slotBase[j] + cv * W] += c.mechanisms[mi].constants[q * nc + f] }
+                }
+            }
+            return cover
+        })
+        let layout = MechanismLayout(cells: cells, mechanisms: mechanisms, kernels: kernels, slotBase: slotBase, slotCount: slots, lanes: W,
+                                     slots: SlotArrays(voltage: vS.base, current: currentS.base, conductance: conductanceS.base,
+                                                       area: areaS.base, ion: ionState.arrays))
         let stores = layout.stores
         let zeros = Storage(repeating: 0.0, count: max(1, slots))
         if let f = layout.folded {
@@ -127,9 +157,11 @@ final class CableGroup: @unchecked Sendable {
         } else {
             gFolded = zeros.base; eFolded = zeros.base
         }
-        for s in stores { s.mechanism.initialize(s.pack, 0..<s.pack.count) }
+        ionState.resetWrittenConcentrations()
+        for s in stores { s.initialize() }
+        ionState.updateReversals()
         // Event tags: the stores that receive events, numbered in order.
-        let receiving = stores.indices.filter { stores[$0].mechanism.receivesEvents }
+        let receiving = stores.indices.filter { stores[$0].mechanism.info.receivesEvents }
         var tagBits: UInt32 = 1
         while (1 << tagBits) < receiving.count { tagBits += 1 }
         let shift = 32 - tagBits
@@ -149,7 +181,7 @@ final class CableGroup: @unchecked Sendable {
         var targetStart = [0]
         var targets: [UInt32] = []
         targets.reserveCapacity(cells.reduce(0) { $0 + $1.targets.count })
-        let nMechanisms = MechanismCatalog.ordered.count
+        let nMechanisms = mechanisms.count
         var start = [Int](repeating: 0, count: nMechanisms)
         for (j, c) in cells.enumerated() {
             for m in 0..<nMechanisms { start[m] = layout.instanceStart[m * cells.count + j] }
@@ -177,9 +209,11 @@ final class CableGroup: @unchecked Sendable {
         self.zeros = zeros
         gFixed = Storage(layout.gFixed); geFixed = Storage(layout.geFixed)
         eventShift = shift
-        eventKernels = receiving.map { MechanismKernel(mechanism: stores[$0].mechanism, pack: stores[$0].pack, tag: tagOf[$0]!) }
-        currentKernels = stores.filter { !$0.perCV }.map { MechanismKernel(mechanism: $0.mechanism, pack: $0.pack, tag: 0) }
-        stateKernels = stores.map { MechanismKernel(mechanism: $0.mechanism, pack: $0.pack, tag: 0) }
+        eventKernels = receiving.map { MechanismKernel(stores[$0], tag: tagOf[$0]!) }
+        currentKernels = stores.filter { !$0.perCV }.map { MechanismKernel($0, tag: 0) }
+        stateKernels = stores.map { MechanismKernel($0, tag: 0) }
+        self.area = areaS
+        self.ionState = ionState
         synapseInstanceCount = receiving.reduce(0) { $0 + stores[$1].instanceCount }
         probeReads = reads
         self.detCV = Storage(detCV); detThreshold = Storage(detThr); self.detCrossed = Storage(detCrossed); self.detVPrev = Storage(detVPrev)
@@ -226,6 +260,9 @@ public final class CableNetwork: @unchecked Sendable {
 
     public init(_ desc: CableExperiment, threads: Int = 1) throws {
         description = desc
+        for (k, folder) in desc.mechanismFolders.enumerated() {
+            do { try MechanismCatalog.register(folder: folder) } catch let e as PlexusError { throw e.file == nil ? e.under("mechanisms[\(k)]") : e }
+        }
         guard threads >= 1 else { throw PlexusError("threads must be at least 1") }
         grid = try TimeGrid(resolution: desc.resolution)
         totalSteps = try grid.wholeSteps(desc.duration, "duration", keyPath: "duration")
@@ -280,7 +317,9 @@ public final class CableNetwork: @unchecked Sendable {
             }
         }}
         if let e = errors.compactMap({ $0 }).first { throw e }
-        let groups = try (0..<nThreads).map { try CableGroup(cells: compiled[$0], gids: parts[$0], dt: dt) }
+        let mechanisms = MechanismCatalog.ordered
+        let kernels = try MechanismCatalog.kernels()
+        let groups = try (0..<nThreads).map { try CableGroup(cells: compiled[$0], gids: parts[$0], dt: dt, mechanisms: mechanisms, kernels: kernels) }
         self.groups = groups
 
         // Sources: detectors in gid order.

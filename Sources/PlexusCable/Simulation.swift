@@ -240,13 +240,15 @@ extension CableNetwork {
         // Events.
         if bucket.count > 0 {
             let list = UnsafeBufferPointer(start: bucket.base, count: bucket.count)
-            for k in g.eventKernels { k.mechanism.applyEvents(k.pack, MechanismEvents(list: list, tag: k.tag, shift: g.eventShift)) }
+            for k in g.eventKernels { k.applyEvents(MechanismEvents(list: list, tag: k.tag, shift: g.eventShift), time) }
         }
         bucket.removeAll()
 
         I.update(repeating: 0, count: n)
         G.update(repeating: 0, count: n)
-        for k in g.currentKernels { k.mechanism.computeCurrents(k.pack, 0..<k.pack.count, time) }
+        let ions = g.ionState
+        ions.zeroCurrents()
+        for k in g.currentKernels { k.computeCurrents(time) }
 
         // Assemble: (C/dt + G + Σg_axial) v' - Σ g_axial v'_neighbour = (C/dt + G) v - I, with the
         // folded conductances (constant g, g·e per slot; the per-CV g with its e) added here.
@@ -260,7 +262,9 @@ extension CableNetwork {
         CableNetwork.hines(g, v: v, d: d, u: u, parent: parent)
 
         // States with the new voltage.
-        for k in g.stateKernels { k.mechanism.advanceState(k.pack, 0..<k.pack.count, time) }
+        ions.resetWrittenConcentrations()
+        for k in g.stateKernels { k.advanceState(time) }
+        ions.updateReversals()
 
         // Threshold crossings, time interpolated linearly inside the step.
         let det = g.detCV.base, thr = g.detThreshold.base, crossed = g.detCrossed.base, vprev = g.detVPrev.base

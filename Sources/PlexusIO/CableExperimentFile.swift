@@ -7,6 +7,7 @@ import PlexusCable
 ///
 /// ```yaml
 /// engine: cable
+/// mechanisms: [allen/mechanisms]          # optional: folders of .mod files (NMODL) the cells use
 /// resolution: 0.025 ms
 /// duration: 80 ms
 /// cells:
@@ -30,7 +31,7 @@ public enum CableExperimentFile: ExperimentDecoder {
     public static func decode(_ source: ExperimentSource) throws -> CableExperiment {
         let root = source.root, file = source.file
         let top = try YNode(node: root, file: file, path: "").mapping(
-            allowed: ["engine", "resolution", "duration", "seed", "cells", "populations", "connections", "generators", "record", "description", "report"])
+            allowed: ["engine", "mechanisms", "resolution", "duration", "seed", "cells", "populations", "connections", "generators", "record", "description", "report"])
         if let e = top["engine"], try e.string() != "cable" {
             throw e.error("engine '\(try e.string())' is not a cable experiment")
         }
@@ -38,6 +39,23 @@ public enum CableExperimentFile: ExperimentDecoder {
         guard let cellsNode = top["cells"] else { throw PlexusError("missing key 'cells'", file: file, keyPath: "cells") }
         guard let popsNode = top["populations"] else { throw PlexusError("missing key 'populations'", file: file, keyPath: "populations") }
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        // Mechanism folders first: cells name their mechanisms.
+        var folders: [String] = []
+        if let mn = top["mechanisms"] {
+            let items = mn.isSequence ? try mn.sequence() : [mn]
+            for item in items {
+                let path = try item.string()
+                let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+                    throw item.error("no folder '\(path)' (looked in \(url.path)): `mechanisms:` lists folders of .mod files")
+                }
+                do { try MechanismCatalog.register(folder: url.standardizedFileURL.path) } catch let e as PlexusError {
+                    throw e.file == nil ? item.error(e.message) : e
+                }
+                folders.append(url.standardizedFileURL.path)
+            }
+        }
         let resolution = try top["resolution"].map { try value($0, .ms, "resolution") } ?? 0.025
         guard resolution > 0 else { throw top["resolution"]!.error("resolution must be a positive time") }
         let duration = try value(durationNode, .ms, "duration")
@@ -57,6 +75,7 @@ public enum CableExperimentFile: ExperimentDecoder {
             pops.append(CablePopulation(name: name, cell: cname, size: size))
         }
         var net = CableExperiment(resolution: resolution, duration: duration, cells: cells, populations: pops)
+        net.mechanismFolders = folders
         if let s = top["seed"] {
             guard let v = UInt64(try s.string()) else { throw s.error("seed must be a whole number >= 0") }
             net.seed = v
@@ -176,7 +195,7 @@ public enum CableExperimentFile: ExperimentDecoder {
                 let variable = try pm["variable"]?.string() ?? "v"
                 if variable != "v" {
                     let parts = variable.split(separator: ".").map(String.init)
-                    guard parts.count == 2, let info = MechanismCatalog.all[parts[0]], info.stateNames.contains(parts[1]) else {
+                    guard parts.count == 2, let info = MechanismCatalog.all[parts[0]], info.probeable.contains(where: { $0.name == parts[1] }) else {
                         throw pm["variable"]!.error(MechanismCatalog.unknownProbeVariable(variable))
                     }
                 }

@@ -8,14 +8,13 @@ import XCTest
 /// the ordinary instance path give the same cell.
 final class CableMechanismTests: XCTestCase {
     func testRegistryDeclaresEveryMechanismConsistently() throws {
-        let names = MechanismCatalog.mechanisms.map { $0.name }
+        let names = MechanismCatalog.ordered.map { $0.name }
         XCTAssertEqual(Set(names).count, names.count, "names are unique")
         XCTAssertTrue(Set(["hh", "pas", "expsyn", "exp2syn", "iclamp"]).isSubset(of: names), "\(names)")
-        for m in MechanismCatalog.mechanisms {
-            let info = try XCTUnwrap(MechanismCatalog.all[m.name])
-            XCTAssertEqual(info.stateNames, m.state.map(\.name))
+        for kind in MechanismCatalog.ordered {
+            let m = kind.info
             XCTAssertEqual(Set(m.parameters.map(\.name)).count, m.parameters.count, m.name)
-            let fields = m.constants.map(\.name) + m.state.map(\.name)
+            let fields = m.fields.map(\.name)
             XCTAssertEqual(Set(fields).count, fields.count, "\(m.name): field names are unique")
             switch m.folding {
             case .none: break
@@ -24,7 +23,7 @@ final class CableMechanismTests: XCTestCase {
                 XCTAssertLessThan(try XCTUnwrap(m.fieldIndex(g)), m.constants.count)
                 XCTAssertLessThan(try XCTUnwrap(m.fieldIndex(e)), m.constants.count)
             case .perCV(let g, let e):
-                XCTAssertGreaterThanOrEqual(try XCTUnwrap(m.fieldIndex(g)), m.constants.count, "\(m.name): g is a state")
+                XCTAssertGreaterThanOrEqual(try XCTUnwrap(m.fieldIndex(g)), m.constants.count + m.assigned.count, "\(m.name): g is a state")
                 XCTAssertLessThan(try XCTUnwrap(m.fieldIndex(e)), m.constants.count, "\(m.name): e is a constant")
             }
             if m.receivesEvents { XCTAssertEqual(m.kind, .point, "\(m.name): only point mechanisms receive events") }
@@ -32,7 +31,7 @@ final class CableMechanismTests: XCTestCase {
             let n = m.constants.count
             var row = [Double](repeating: .nan, count: n + 1)
             row.withUnsafeMutableBufferPointer {
-                m.prepare(m.parameters.map(\.defaultValue), InstanceContext(area: 100, temperature: 6.3, dt: 0.025), into: $0.baseAddress!)
+                kind.prepare(m.parameters.map(\.defaultValue), InstanceContext(area: 100, temperature: 6.3, dt: 0.025), into: $0.baseAddress!)
             }
             XCTAssertTrue(row[n].isNaN, "\(m.name) writes past its constants")
             XCTAssertFalse(row[..<n].contains { $0.isNaN }, "\(m.name) leaves a constant unset")
@@ -67,7 +66,11 @@ final class CableMechanismTests: XCTestCase {
         let r = try CableNetwork(net).run()
         func trace(_ name: String) -> [Double] { r.probes.first { $0.name == name }!.values }
         // hh starts at its steady state at V_init.
-        let (ma, mb) = HH.rateM(-65), (na, nb) = HH.rateN(-65)
+        // Rates of hh.mod at -65 mV (Arbor's forms).
+        func exprelr(_ x: Double) -> Double { 1.0 + x == 1.0 ? 1.0 : x / _expm1(x) }
+        let v = -65.0
+        let (ma, mb) = (exprelr(-0.1 * v - 4.0), 4.0 * _exp(-(v + 65.0) / 18.0))
+        let (na, nb) = (0.1 * exprelr(-0.1 * v - 5.5), 0.125 * _exp(-0.0125 * v - 0.8125))
         XCTAssertEqual(trace("hh.m")[0], ma / (ma + mb))
         XCTAssertEqual(trace("hh.n")[0], na / (na + nb))
         // The event of step 20 is added at the step's start; the sample after it has decayed once.

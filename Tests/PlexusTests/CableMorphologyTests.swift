@@ -60,6 +60,6 @@ final class CableMorphologyTests: XCTestCase {
         cell.temperature = 16.3
         let net = try CableNetwork(CableExperiment(duration: 1, cells: [("c", cell)], populations: [CablePopulation(name: "p", cell: "c", size: 1)]))
         let g = net.groups[0]
-        XCTAssertEqual(g.hhQ10[0], 3, accuracy: 1e-12, "q10 = 3^((T - 6.3)/10)")
+        XCTAssertEqual(g.field("hh", "q10")![0], 3, accuracy: 1e-12, "q10 = 3^((T - 6.3)/10)")
     }
 }

@@ -1,0 +1,1 @@
+// Header-only target: the mechanism ABI (include/plexus_mechanism.h).

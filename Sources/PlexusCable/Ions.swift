@@ -1,0 +1,109 @@
+import Foundation
+import CPlexusMechanism
+import PlexusCore
+import PlexusModel
+
+/// An ion species' values on a cell: concentrations inside and outside (mM) and the reversal
+/// potential (mV). The defaults are NEURON's (its na_ion, k_ion and ca_ion); a reversal potential
+/// of nil is computed from the concentrations with the Nernst equation.
+public struct IonSpecies: Sendable, Equatable, Codable {
+    public var internalConcentration: Double
+    public var externalConcentration: Double
+    public var reversal: Double?
+    public init(inside: Double, outside: Double, reversal: Double?) {
+        internalConcentration = inside; externalConcentration = outside; self.reversal = reversal
+    }
+
+    public static let defaults: [String: IonSpecies] = [
+        "na": IonSpecies(inside: 10, outside: 140, reversal: 50),
+        "k": IonSpecies(inside: 54.4, outside: 2.5, reversal: -77),
+        "ca": IonSpecies(inside: 5e-5, outside: 2, reversal: 132.4579),
+    ]
+    /// An ion Plexus has no defaults for: 1 mM on both sides, reversal 0 mV.
+    public static let unknown = IonSpecies(inside: 1, outside: 1, reversal: 0)
+
+    /// E = R·T/(z·F) · ln(co/ci), in mV, at `celsius` (NEURON's constants, CODATA 2018).
+    @inline(__always)
+    public static func nernst(valence z: Int, celsius: Double, internal ci: Double, external co: Double) -> Double {
+        1000 * UnitConstants.gasConstant * (celsius + 273.15) / (Double(z) * UnitConstants.faraday) * log(co / ci)
+    }
+}
+
+/// The per-slot ion arrays of one cell group, for the ions its mechanisms use.
+///
+/// Each step: ion currents are zeroed with the membrane current and summed by the mechanisms
+/// that write them; concentrations a mechanism writes (a calcium buffer's cai) are reset before
+/// its kernels run to the uncovered share of the initial value and then receive each writer's
+/// value weighted by its share of the CV's area; the reversal potential of an ion whose
+/// concentrations are written follows them (Nernst), as NEURON does; others keep their value.
+final class IonState: @unchecked Sendable {
+    struct Ion {
+        let name: String
+        let valence: Int
+        let current: Storage<Double>, reversal: Storage<Double>, inside: Storage<Double>, outside: Storage<Double>
+        /// Per slot: the value a written concentration is reset to before its writers add theirs.
+        let resetInternal: Storage<Double>?, resetExternal: Storage<Double>?
+        let writesCurrent: Bool
+        var nernst: Bool { resetInternal != nil || resetExternal != nil }
+    }
+    var ions: [Ion] = []
+    /// Per slot: the cell's temperature (°C), for the Nernst equation.
+    let celsius: Storage<Double>
+    let slotCount: Int
+
+    /// `uses`: every ion use of the group's mechanisms; `species(ion, slot)`: the slot's initial
+    /// values; `coverage(ion, internal)`: per slot, the summed area share of the instances that
+    /// write that concentration.
+    init(slotCount: Int, uses: [MechanismInfo.IonUse], celsius: [Double], species: (String, Int) -> IonSpecies,
+         coverage: (String, Bool) -> [Double]) {
+        self.slotCount = slotCount
+        self.celsius = Storage(celsius)
+        var names: [String] = []
+        for u in uses where !names.contains(u.name) { names.append(u.name) }
+        for name in names {
+            let mine = uses.filter { $0.name == name }
+            let writesIn = mine.contains(where: \.writesInternal), writesOut = mine.contains(where: \.writesExternal)
+            let n = max(1, slotCount)
+            let ci = Storage(repeating: 0.0, count: n), co = Storage(repeating: 0.0, count: n), e = Storage(repeating: 0.0, count: n)
+            for s in 0..<slotCount {
+                let sp = species(name, s)
+                ci[s] = sp.internalConcentration; co[s] = sp.externalConcentration
+                e[s] = sp.reversal ?? IonSpecies.nernst(valence: mine[0].valence, celsius: celsius[s], internal: ci[s], external: co[s])
+            }
+            func reset(_ initial: Storage<Double>, _ inside: Bool) -> Storage<Double> {
+                let cover = coverage(name, inside)
+                let r = Storage(repeating: 0.0, count: n)
+                for s in 0..<slotCount { r[s] = max(0, 1 - cover[s]) * initial[s] }
+                return r
+            }
+            ions.append(Ion(name: name, valence: mine[0].valence, current: Storage(repeating: 0.0, count: n), reversal: e,
+                            inside: ci, outside: co, resetInternal: writesIn ? reset(ci, true) : nil,
+                            resetExternal: writesOut ? reset(co, false) : nil, writesCurrent: mine.contains(where: \.writesCurrent)))
+        }
+    }
+
+    func arrays(_ name: String) -> plx_ion {
+        guard let i = ions.first(where: { $0.name == name }) else { return plx_ion() }
+        return plx_ion(current: i.current.base, reversal: i.reversal.base, internal: i.inside.base, external: i.outside.base)
+    }
+
+    @inline(__always) func zeroCurrents() {
+        for i in ions where i.writesCurrent { i.current.base.update(repeating: 0, count: slotCount) }
+    }
+
+    /// Before the writers of concentrations run (INITIAL, then each advance).
+    @inline(__always) func resetWrittenConcentrations() {
+        for i in ions {
+            if let r = i.resetInternal { i.inside.base.update(from: r.base, count: slotCount) }
+            if let r = i.resetExternal { i.outside.base.update(from: r.base, count: slotCount) }
+        }
+    }
+
+    /// After they ran: reversal potentials of ions with written concentrations.
+    @inline(__always) func updateReversals() {
+        for i in ions where i.nernst {
+            let e = i.reversal.base, ci = i.inside.base, co = i.outside.base, t = celsius.base
+            for s in 0..<slotCount { e[s] = IonSpecies.nernst(valence: i.valence, celsius: t[s], internal: ci[s], external: co[s]) }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import CPlexusMechanism
+import PlexusCore
+
+/// A compiled mechanism catalogue loaded with dlopen: the table of mechanism types it exports
+/// (plexus_mechanism.h). Kept loaded for the life of the process (kernels are called through
+/// its function pointers).
+public final class CompiledCatalogue: @unchecked Sendable {
+    /// The shared library.
+    public let path: String
+    public let mechanisms: UnsafeBufferPointer<plx_mechanism>
+    let handle: UnsafeMutableRawPointer
+
+    init(path: String) throws {
+        guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            throw PlexusError("cannot load the mechanism catalogue: \(dlerror().map { String(cString: $0) } ?? "dlopen failed")", file: path)
+        }
+        guard let sym = dlsym(h, PLX_CATALOGUE_SYMBOL) else {
+            dlclose(h)
+            throw PlexusError("not a Plexus mechanism catalogue: it exports no '\(PLX_CATALOGUE_SYMBOL)'", file: path)
+        }
+        let entry = unsafeBitCast(sym, to: plx_catalogue_entry.self)
+        guard let table = entry() else { dlclose(h); throw PlexusError("the catalogue returned no table", file: path) }
+        guard table.pointee.abi_version == PLX_ABI_VERSION else {
+            dlclose(h)
+            throw PlexusError("the catalogue was built for mechanism ABI \(table.pointee.abi_version); this Plexus uses \(PLX_ABI_VERSION): rebuild it with `plexus build-catalogue`", file: path)
+        }
+        self.path = path
+        handle = h
+        mechanisms = UnsafeBufferPointer(start: table.pointee.mechanisms, count: Int(table.pointee.count))
+    }
+
+    /// Opens a catalogue library built earlier (by `plexus build-catalogue`).
+    public static func open(_ path: String) throws -> CompiledCatalogue {
+        let key = URL(fileURLWithPath: path).standardizedFileURL.path
+        return try CatalogueCache.shared.loaded(key) { try CompiledCatalogue(path: key) }
+    }
+}
+
+/// The generated code's C compiler and the content-hashed cache of built catalogues.
+public enum CatalogueBuilder {
+    /// clang at -O3 without contracting a·b + c into fused multiply-adds, so that a kernel's
+    /// numbers do not depend on the machine it is compiled on.
+    public static let flags = ["-O3", "-fPIC", "-shared", "-ffp-contract=off", "-fno-math-errno", "-std=gnu11", "-w"]
+
+    /// The compiler: $PLEXUS_CC, else `clang` on the PATH (the Swift toolchain's), else `cc`.
+    public static var compiler: String {
+        if let cc = ProcessInfo.processInfo.environment["PLEXUS_CC"], !cc.isEmpty { return cc }
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        for name in ["clang", "cc"] {
+            for dir in path where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") { return "\(dir)/\(name)" }
+        }
+        return "cc"
+    }
+
+    /// Where built catalogues are kept: $PLEXUS_CACHE, else $XDG_CACHE_HOME/plexus, else
+    /// ~/.cache/plexus, else the temporary directory.
+    public static var cacheDirectory: String {
+        let env = ProcessInfo.processInfo.environment
+        if let d = env["PLEXUS_CACHE"], !d.isEmpty { return d + "/catalogues" }
+        if let d = env["XDG_CACHE_HOME"], !d.isEmpty { return d + "/plexus/catalogues" }
+        if let h = env["HOME"], !h.isEmpty { return h + "/.cache/plexus/catalogues" }
+        return NSTemporaryDirectory() + "plexus-catalogues"
+    }
+
+    /// The library built from `source`: from the cache when the same source was built before,
+    /// else compiled (the compile time is reported through `compiled`).
+    public static func library(source: String, cacheDirectory dir: String? = nil, compiled: ((Double) -> Void)? = nil) throws -> CompiledCatalogue {
+        var h = PlexusCore.SHA256()
+        h.update(Array((flags.joined(separator: " ") + "\n" + source).utf8))
+        let hash = h.finalize()
+        let dir = dir ?? cacheDirectory
+        let lib = "\(dir)/\(hash.prefix(32)).so"
+        return try CatalogueCache.shared.loaded(lib) {
+            let fm = FileManager.default
+            if !fm.fileExists(atPath: lib) {
+                let start = Date()
+                try compile(source: source, to: lib)
+                compiled?(Date().timeIntervalSince(start))
+            }
+            return try CompiledCatalogue(path: lib)
+        }
+    }
+
+    /// Compiles generated C into the shared library `output` (written under a temporary name and
+    /// renamed, so a concurrent run never loads half a file).
+    public static func compile(source: String, to output: String) throws {
+        let fm = FileManager.default
+        let dir = (output as NSString).deletingLastPathComponent
+        do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw PlexusError("cannot create the catalogue cache folder: \(error.localizedDescription)", file: dir)
+        }
+        let tag = "\(getpid())-\(UUID().uuidString.prefix(8))"
+        let cFile = output + ".\(tag).c", tmp = output + ".\(tag).tmp"
+        defer { try? fm.removeItem(atPath: tmp) }
+        guard fm.createFile(atPath: cFile, contents: Data(source.utf8)) else {
+            throw PlexusError("cannot write the generated kernels", file: cFile)
+        }
+        let cc = compiler
+        let o = ChildProcess.run([cc] + flags + ["-o", tmp, cFile, "-lm"], timeout: 600)
+        if o.timedOut { throw PlexusError("the C compiler (\(cc)) took more than 600 s on the generated kernels", file: cFile) }
+        guard let status = o.status else {
+            throw PlexusError("cannot run the C compiler '\(cc)' (set PLEXUS_CC, or put clang on the PATH)", file: cFile)
+        }
+        guard status == 0 else {
+            let lines = o.standardError.split(separator: "\n").prefix(12).joined(separator: "\n")
+            throw PlexusError("the C compiler failed on the generated kernels (a Plexus bug: please report it with this file):\n\(lines)", file: cFile)
+        }
+        // The source stays beside the library, for reading and for reports of a kernel's numbers.
+        _ = rename(cFile, (output as NSString).deletingPathExtension + ".c")
+        guard rename(tmp, output) == 0 else { throw PlexusError("cannot move the built catalogue into place", file: output) }
+    }
+}
+
+/// Catalogues loaded in this process, by path: each library is opened once.
+final class CatalogueCache: @unchecked Sendable {
+    static let shared = CatalogueCache()
+    private let lock = NSLock()
+    private var loadedByPath: [String: CompiledCatalogue] = [:]
+
+    func loaded(_ path: String, _ make: () throws -> CompiledCatalogue) throws -> CompiledCatalogue {
+        lock.lock(); defer { lock.unlock() }
+        if let c = loadedByPath[path] { return c }
+        let c = try make()
+        loadedByPath[path] = c
+        return c
+    }
+}
+
+/// Front to back: .mod sources -> IR -> C -> a loaded catalogue.
+public struct MechanismSources: Sendable {
+    public var models: [MechanismModel]
+    public var exponential: CodeGenerator.Exponential
+
+    /// Parses and lowers .mod files (each a file path and its text); names must be unique.
+    public init(files: [(path: String, text: String)], exponential: CodeGenerator.Exponential = .exact) throws {
+        var models: [MechanismModel] = []
+        var seen: [String: String] = [:]
+        for f in files {
+            let m = try NMODLLowering.lower(try NMODLParser.parse(f.text, path: f.path))
+            if let other = seen[m.name] {
+                throw PlexusError("mechanism '\(m.name)' is defined twice (also in \(other))", file: f.path)
+            }
+            seen[m.name] = f.path
+            models.append(m)
+        }
+        self.models = models.sorted { $0.name < $1.name }
+        self.exponential = exponential
+    }
+
+    /// Every .mod file of a folder (sorted by name).
+    public init(folder: String, exponential: CodeGenerator.Exponential = .exact) throws {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: folder) else { throw PlexusError("cannot read the mechanism folder", file: folder) }
+        let mods = names.filter { $0.hasSuffix(".mod") }.sorted()
+        guard !mods.isEmpty else { throw PlexusError("the folder has no .mod files", file: folder) }
+        var files: [(String, String)] = []
+        for n in mods {
+            let path = folder + "/" + n
+            guard let data = fm.contents(atPath: path) else { throw PlexusError("cannot read the file", file: path) }
+            guard let text = String(data: data, encoding: .utf8) else { throw PlexusError("the file is not UTF-8 text", file: path) }
+            files.append((path, text))
+        }
+        try self.init(files: files, exponential: exponential)
+    }
+
+    public func cSource() throws -> String { try CodeGenerator(exponential: exponential).catalogueSource(models) }
+
+    public func compiled(cacheDirectory: String? = nil, compiled: ((Double) -> Void)? = nil) throws -> CompiledCatalogue {
+        try CatalogueBuilder.library(source: try cSource(), cacheDirectory: cacheDirectory, compiled: compiled)
+    }
+}
