@@ -11,7 +11,7 @@ struct PlexusCommand: ParsableCommand {
         commandName: "plexus",
         abstract: "Brain simulation at every scale: point-neuron networks (NEST's job), detailed cells (Arbor's and NEURON's), whole-brain neural masses (TVB's).",
         version: RunRecord.version,
-        subcommands: [Run.self, Sweep.self, Models.self, ReportCommand.self, RerunCommand.self])
+        subcommands: [Run.self, Sweep.self, Models.self, BuildCatalogue.self, ReportCommand.self, RerunCommand.self])
 }
 
 /// A Plexus error as a message on standard error and exit status 1.
@@ -108,6 +108,32 @@ struct Models: ParsableCommand {
             return k
         }
         do { print(try Catalogue.listing(name: name, engine: kind)) } catch let e as PlexusError { throw ValidationError(e.message) }
+    }
+}
+
+struct BuildCatalogue: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build-catalogue",
+        abstract: "Compile a folder of NMODL (.mod) files into a mechanism catalogue, as nrnivmodl does.",
+        discussion: """
+            Each file is parsed, checked and turned into C kernels (NEURON's numerics: cnexp with the \
+            exact exponential, conductances as NEURON takes them), compiled by clang at -O3 into the \
+            catalogue cache ($PLEXUS_CACHE, else ~/.cache/plexus). A cable experiment that lists the \
+            folder under `mechanisms:` then uses the library built here; without it, `plexus run` \
+            compiles what it needs.
+            """)
+
+    @Argument(help: "Folder of .mod files.")
+    var folder: String
+
+    @Option(name: .customLong("emit-c"), help: "Also write the generated C source to this file.")
+    var cSource: String?
+
+    @Option(name: .customLong("emit-cuda"), help: "Also write CUDA source of the same kernels to this file.")
+    var cudaSource: String?
+
+    func run() throws {
+        try reporting { print(try CatalogueBuild.run(.init(folder: folder, cSource: cSource, cudaSource: cudaSource))) }
     }
 }
 

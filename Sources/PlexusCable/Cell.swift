@@ -11,7 +11,7 @@ struct CompiledCell {
     var initialVoltage: Double
     var temperature: Double
     /// The instances of each mechanism (index in `MechanismCatalog.ordered`), in placement order.
-    var mechanisms = [CompiledInstances](repeating: CompiledInstances(), count: MechanismCatalog.ordered.count)
+    var mechanisms: [CompiledInstances] = []
     /// Target index -> (mechanism, instance).
     var targets: [(mechanism: Int, instance: Int)] = []
     var targetLabels: [String: Range<Int>] = [:]
@@ -52,7 +52,7 @@ struct CompiledProbe {
 
 extension CableCellDescription {
     /// Compiles this description for cell `gid`; errors carry key paths under `cells.<name>`.
-    func compile(gid: Int, dt: Double) throws -> CompiledCell {
+    func compile(gid: Int, dt: Double, catalogue: MechanismCatalogue = .builtin) throws -> CompiledCell {
         let tree: SegmentTree
         do { tree = try morphology.tree(gid: gid) } catch let e as PlexusError { throw e.under("morphology") }
         guard !tree.isEmpty else { throw PlexusError("the morphology has no segments", keyPath: "morphology") }
@@ -69,9 +69,32 @@ extension CableCellDescription {
         let points: [MLocation]
         do { points = try discretization.boundaryPoints(m) } catch let e as PlexusError { throw e.under("discretization") }
         let geo = CVGeometry(m, points: points, ra: axialResistivity)
-        var cell = CompiledCell(gid: gid, morphology: m, geometry: geo,
-                                capacitance: geo.area.map { $0 * membraneCapacitance * 0.01 },
+        // Capacitance per CV (pF): the default over the CV's area, replaced where a paint covers it.
+        var capacitance = geo.area.map { $0 * membraneCapacitance * 0.01 }
+        var paintedCm: [MCable] = []
+        for (k, p) in (capacitancePaints ?? []).enumerated() {
+            let path = "cm[\(k)]"
+            guard p.value > 0, p.value.isFinite else {
+                throw PlexusError.outOfRange("cm", p.value, "must be a positive capacitance (uF/cm2)", keyPath: path)
+            }
+            let cables: [MCable]
+            do { cables = try p.region.cables(on: m) } catch let e as PlexusError { throw e.under(path + ".region") }
+            for a in paintedCm { for b in cables where a.branch == b.branch && min(a.dist, b.dist) > max(a.prox, b.prox) {
+                throw PlexusError("cm is painted twice on \(Region.cable(MCable(branch: a.branch, prox: max(a.prox, b.prox), dist: min(a.dist, b.dist))))", keyPath: path)
+            } }
+            paintedCm += cables
+            for cv in 0..<geo.count {
+                for c in geo.cables[cv] {
+                    for r in cables where r.branch == c.branch {
+                        let lo = max(c.prox, r.prox), hi = min(c.dist, r.dist)
+                        if hi > lo { capacitance[cv] += m.area(MCable(branch: c.branch, prox: lo, dist: hi)) * (p.value - membraneCapacitance) * 0.01 }
+                    }
+                }
+            }
+        }
+        var cell = CompiledCell(gid: gid, morphology: m, geometry: geo, capacitance: capacitance,
                                 initialVoltage: initialVoltage, temperature: temperature)
+        cell.mechanisms = Array(repeating: CompiledInstances(), count: catalogue.ordered.count)
         for (name, sp) in ions ?? [:] {
             guard sp.internalConcentration > 0, sp.externalConcentration > 0, sp.internalConcentration.isFinite, sp.externalConcentration.isFinite,
                   sp.reversal?.isFinite ?? true else {
@@ -86,7 +109,7 @@ extension CableCellDescription {
             let path = "paint[\(k)]"
             let (mi, mech, values): (Int, MechanismKind, [Double])
             do {
-                (mi, mech, values) = try p.mechanism.resolved(kind: .density)
+                (mi, mech, values) = try p.mechanism.resolved(kind: .density, in: catalogue)
                 do { try mech.validate(values) } catch let e as PlexusError { throw e.under("params") }
             } catch let e as PlexusError { throw e.under(path) }
             let nConstants = mech.info.constants.count
@@ -121,7 +144,7 @@ extension CableCellDescription {
             let path = "place[\(k)]"
             guard case .synapse(let mechanism, let label) = place.item else { continue }
             let (mi, mech, values): (Int, MechanismKind, [Double])
-            do { (mi, mech, values) = try mechanism.resolved(kind: .point) } catch let e as PlexusError { throw e.under(path) }
+            do { (mi, mech, values) = try mechanism.resolved(kind: .point, in: catalogue) } catch let e as PlexusError { throw e.under(path) }
             guard cell.targetLabels[label] == nil else { throw PlexusError("synapse label '\(label)' is used twice", keyPath: path + ".label") }
             let locs: [MLocation]
             do { locs = try place.locset.locations(on: m, gid: gid) } catch let e as PlexusError { throw e.under(path + ".locset") }
@@ -157,9 +180,9 @@ extension CableCellDescription {
             do { try IClamp.validate(values) } catch let e as PlexusError { throw e.under(path + ".iclamp") }
             let locs: [MLocation]
             do { locs = try place.locset.locations(on: m, gid: gid) } catch let e as PlexusError { throw e.under(path + ".locset") }
-            let mi = MechanismCatalog.index[IClamp.name]!
+            let mi = catalogue.index[IClamp.name]!
             let context = InstanceContext(area: 0, temperature: temperature, dt: dt)
-            let iclamp = MechanismCatalog.ordered[mi]
+            let iclamp = catalogue.ordered[mi]
             for l in locs { cell.mechanisms[mi].append(iclamp, IClamp.constants.count, cv: geo.cv(at: l, prefer: .nonEmpty), values, context) }
         }
         for (k, d) in detectors.enumerated() {
@@ -181,15 +204,15 @@ extension CableCellDescription {
                 if p.variable == "v" {
                     let (a, wa, b, wb) = geo.voltageInterpolant(m, at: l, ra: axialResistivity)
                     source = .voltage(cvA: a, wA: wa, cvB: b, wB: wb)
-                } else if parts.count == 2, let mi = MechanismCatalog.index[parts[0]],
-                          case let mech = MechanismCatalog.ordered[mi].info, mech.probeable.contains(where: { $0.name == parts[1] }), let fi = mech.fieldIndex(parts[1]) {
+                } else if parts.count == 2, let mi = catalogue.index[parts[0]],
+                          case let mech = catalogue.ordered[mi].info, mech.probeable.contains(where: { $0.name == parts[1] }), let fi = mech.fieldIndex(parts[1]) {
                     let cvDensity = geo.cv(at: l, prefer: .nonEmpty)
                     guard let i = cell.mechanisms[mi].cv.firstIndex(of: cvDensity) else {
                         throw PlexusError("no \(mech.name) at \(l): probe '\(p.variable)' needs \(mech.kind == .density ? "the mechanism" : "a synapse") there", keyPath: path + ".variable")
                     }
                     source = .state(mechanism: mi, instance: i, field: fi)
                 } else {
-                    throw PlexusError(MechanismCatalog.unknownProbeVariable(p.variable), keyPath: path + ".variable")
+                    throw PlexusError(catalogue.unknownProbeVariable(p.variable), keyPath: path + ".variable")
                 }
                 cell.probes.append(CompiledProbe(source: source, name: name, location: l, intervalSteps: every))
             }

@@ -81,9 +81,19 @@ public struct CableCellDescription: Sendable, Equatable, Codable {
     /// Ion species of the cell by name (na, k, ca, ...) where they differ from NEURON's
     /// defaults (`IonSpecies.defaults`).
     public var ions: [String: IonSpecies]? = nil
+    /// Membrane capacitance (µF/cm²) painted on regions, over `membraneCapacitance` (Arbor's
+    /// paint of membrane_capacitance; NEURON's cm per section).
+    public var capacitancePaints: [RegionValue]? = nil
 
     public init(morphology: MorphologySource) { self.morphology = morphology }
     public init(tree: SegmentTree) { self.morphology = .tree(tree) }
+}
+
+/// A value painted on a region.
+public struct RegionValue: Sendable, Equatable, Codable {
+    public var region: Region
+    public var value: Double
+    public init(_ region: Region, _ value: Double) { self.region = region; self.value = value }
 }
 
 /// Cells of one kind, gids assigned in population order.
@@ -160,7 +170,7 @@ public struct CableExperiment: Sendable, Equatable, Codable {
     /// Record spikes of all cells.
     public var recordSpikes = true
     /// Folders of NMODL files whose mechanisms the cells use besides the built-in ones
-    /// (`MechanismCatalog.register(folder:)`; registered when the network is built).
+    /// (`MechanismCatalogue.with(folders:)`; a folder's mechanism replaces a built-in of its name).
     public var mechanismFolders: [String] = []
 
     public init(resolution: Double = 0.025, duration: Double, cells: [(String, CableCellDescription)], populations: [CablePopulation]) {

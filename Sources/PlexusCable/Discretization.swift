@@ -12,6 +12,9 @@ public struct CVPolicy: Sendable, Equatable, Codable {
         case everySegment
         /// One CV for the whole region (cv_policy_single).
         case single
+        /// NEURON's odd segment count per branch for a segment length dL (µm): nseg =
+        /// 1 + 2·int(L / (2·dL)) (bmtk's set_segment_dl, the AllenSDK's rule).
+        case neuronSegments(Double)
     }
     public struct Part: Sendable, Equatable, Codable {
         public var kind: Kind
@@ -36,6 +39,8 @@ public struct CVPolicy: Sendable, Equatable, Codable {
                 throw PlexusError("per_branch must be at least 1, got \(n)", keyPath: "discretization[\(k)]")
             case .maxExtent(let e) where !(e > 0 && e.isFinite):
                 throw PlexusError("max_extent must be a positive length, got \(e) µm", keyPath: "discretization[\(k)]")
+            case .neuronSegments(let e) where !(e > 0 && e.isFinite):
+                throw PlexusError("neuron_dl must be a positive length, got \(e) µm", keyPath: "discretization[\(k)]")
             default: break
             }
         }
@@ -73,6 +78,15 @@ public struct CVPolicy: Sendable, Equatable, Codable {
                     let cvsOnCable = (m.length(c) * (1.0 / ext)).rounded(.up)
                     try count(cvsOnCable.isFinite ? cvsOnCable : .infinity, k, "max_extent \(ext) µm on a cable of \(m.length(c)) µm")
                     let n = max(1, Int(cvsOnCable))
+                    let scale = (c.dist - c.prox) / Double(n)
+                    for i in 0..<n { points.append(MLocation(branch: c.branch, pos: c.prox + Double(i) * scale)) }
+                    points.append(MLocation(branch: c.branch, pos: c.dist))
+                }
+            case .neuronSegments(let dL):
+                for c in cables {
+                    let half = m.length(c) / (2 * dL)
+                    try count(half.isFinite ? 1 + 2 * half.rounded(.down) : .infinity, k, "neuron_dl \(dL) µm on a cable of \(m.length(c)) µm")
+                    let n = 1 + 2 * Int(half)
                     let scale = (c.dist - c.prox) / Double(n)
                     for i in 0..<n { points.append(MLocation(branch: c.branch, pos: c.prox + Double(i) * scale)) }
                     points.append(MLocation(branch: c.branch, pos: c.dist))

@@ -36,6 +36,7 @@ public struct IonSpecies: Sendable, Equatable, Codable {
 /// its kernels run to the uncovered share of the initial value and then receive each writer's
 /// value weighted by its share of the CV's area; the reversal potential of an ion whose
 /// concentrations are written follows them (Nernst), as NEURON does; others keep their value.
+/// The per-step work visits only the slots where a mechanism uses the ion.
 final class IonState: @unchecked Sendable {
     struct Ion {
         let name: String
@@ -44,31 +45,43 @@ final class IonState: @unchecked Sendable {
         /// Per slot: the value a written concentration is reset to before its writers add theirs.
         let resetInternal: Storage<Double>?, resetExternal: Storage<Double>?
         let writesCurrent: Bool
+        /// Slots where a mechanism uses the ion.
+        let slots: Storage<Int32>
         var nernst: Bool { resetInternal != nil || resetExternal != nil }
     }
     var ions: [Ion] = []
     /// Per slot: the cell's temperature (°C), for the Nernst equation.
     let celsius: Storage<Double>
     let slotCount: Int
+    /// What the step touches, as plain pointers (no reference counting in the loop).
+    struct Work {
+        var slots: UnsafeMutablePointer<Int32>, count: Int
+        var current: UnsafeMutablePointer<Double>?
+        var resetInside: UnsafeMutablePointer<Double>?, resetOutside: UnsafeMutablePointer<Double>?
+        var inside: UnsafeMutablePointer<Double>, outside: UnsafeMutablePointer<Double>, reversal: UnsafeMutablePointer<Double>
+        var valence: Int
+        var nernst: Bool
+    }
+    private(set) var work: [Work] = []
 
-    /// `uses`: every ion use of the group's mechanisms; `species(ion, slot)`: the slot's initial
-    /// values; `coverage(ion, internal)`: per slot, the summed area share of the instances that
-    /// write that concentration.
-    init(slotCount: Int, uses: [MechanismInfo.IonUse], celsius: [Double], species: (String, Int) -> IonSpecies,
+    /// `uses`: every ion use of the group's mechanisms with the slots of its instances;
+    /// `species(ion, slot)`: the slot's initial values; `coverage(ion, internal)`: per slot, the
+    /// summed area share of the instances that write that concentration.
+    init(slotCount: Int, uses: [(use: MechanismInfo.IonUse, slots: [Int32])], celsius: [Double], species: (String, Int) -> IonSpecies,
          coverage: (String, Bool) -> [Double]) {
         self.slotCount = slotCount
         self.celsius = Storage(celsius)
         var names: [String] = []
-        for u in uses where !names.contains(u.name) { names.append(u.name) }
+        for u in uses where !names.contains(u.use.name) { names.append(u.use.name) }
         for name in names {
-            let mine = uses.filter { $0.name == name }
-            let writesIn = mine.contains(where: \.writesInternal), writesOut = mine.contains(where: \.writesExternal)
+            let mine = uses.filter { $0.use.name == name }
+            let writesIn = mine.contains(where: \.use.writesInternal), writesOut = mine.contains(where: \.use.writesExternal)
             let n = max(1, slotCount)
             let ci = Storage(repeating: 0.0, count: n), co = Storage(repeating: 0.0, count: n), e = Storage(repeating: 0.0, count: n)
             for s in 0..<slotCount {
                 let sp = species(name, s)
                 ci[s] = sp.internalConcentration; co[s] = sp.externalConcentration
-                e[s] = sp.reversal ?? IonSpecies.nernst(valence: mine[0].valence, celsius: celsius[s], internal: ci[s], external: co[s])
+                e[s] = sp.reversal ?? IonSpecies.nernst(valence: mine[0].use.valence, celsius: celsius[s], internal: ci[s], external: co[s])
             }
             func reset(_ initial: Storage<Double>, _ inside: Bool) -> Storage<Double> {
                 let cover = coverage(name, inside)
@@ -76,9 +89,16 @@ final class IonState: @unchecked Sendable {
                 for s in 0..<slotCount { r[s] = max(0, 1 - cover[s]) * initial[s] }
                 return r
             }
-            ions.append(Ion(name: name, valence: mine[0].valence, current: Storage(repeating: 0.0, count: n), reversal: e,
+            let used = Array(Set(mine.flatMap(\.slots))).sorted()
+            ions.append(Ion(name: name, valence: mine[0].use.valence, current: Storage(repeating: 0.0, count: n), reversal: e,
                             inside: ci, outside: co, resetInternal: writesIn ? reset(ci, true) : nil,
-                            resetExternal: writesOut ? reset(co, false) : nil, writesCurrent: mine.contains(where: \.writesCurrent)))
+                            resetExternal: writesOut ? reset(co, false) : nil, writesCurrent: mine.contains(where: \.use.writesCurrent),
+                            slots: Storage(used.isEmpty ? [0] : used)))
+        }
+        work = ions.map { i in
+            Work(slots: i.slots.base, count: i.slots.count == 1 && i.slots[0] == 0 && slotCount == 0 ? 0 : i.slots.count,
+                 current: i.writesCurrent ? i.current.base : nil, resetInside: i.resetInternal?.base, resetOutside: i.resetExternal?.base,
+                 inside: i.inside.base, outside: i.outside.base, reversal: i.reversal.base, valence: i.valence, nernst: i.nernst)
         }
     }
 
@@ -88,22 +108,25 @@ final class IonState: @unchecked Sendable {
     }
 
     @inline(__always) func zeroCurrents() {
-        for i in ions where i.writesCurrent { i.current.base.update(repeating: 0, count: slotCount) }
+        for w in work { if let c = w.current { for k in 0..<w.count { c[Int(w.slots[k])] = 0 } } }
     }
 
     /// Before the writers of concentrations run (INITIAL, then each advance).
     @inline(__always) func resetWrittenConcentrations() {
-        for i in ions {
-            if let r = i.resetInternal { i.inside.base.update(from: r.base, count: slotCount) }
-            if let r = i.resetExternal { i.outside.base.update(from: r.base, count: slotCount) }
+        for w in work {
+            if let r = w.resetInside { for k in 0..<w.count { let s = Int(w.slots[k]); w.inside[s] = r[s] } }
+            if let r = w.resetOutside { for k in 0..<w.count { let s = Int(w.slots[k]); w.outside[s] = r[s] } }
         }
     }
 
     /// After they ran: reversal potentials of ions with written concentrations.
     @inline(__always) func updateReversals() {
-        for i in ions where i.nernst {
-            let e = i.reversal.base, ci = i.inside.base, co = i.outside.base, t = celsius.base
-            for s in 0..<slotCount { e[s] = IonSpecies.nernst(valence: i.valence, celsius: t[s], internal: ci[s], external: co[s]) }
+        let t = celsius.base
+        for w in work where w.nernst {
+            for k in 0..<w.count {
+                let s = Int(w.slots[k])
+                w.reversal[s] = IonSpecies.nernst(valence: w.valence, celsius: t[s], internal: w.inside[s], external: w.outside[s])
+            }
         }
     }
 }

@@ -231,34 +231,34 @@ public struct MechanismDescription: Sendable, Equatable, Codable {
     public var params: [String: Double]
     public init(_ name: String, _ params: [String: Double] = [:]) { self.name = name; self.params = params }
 
-    /// Checks the name and parameter names; returns the catalogue entry.
-    public func validated(kind: MechanismInfo.Kind? = nil) throws -> MechanismInfo {
-        guard let info = MechanismCatalog.all[name] else {
-            throw PlexusError("unknown mechanism '\(name)'; known: \(MechanismCatalog.names)", keyPath: "mechanism")
-        }
+    /// Checks the name and parameter names against `catalogue`; returns its entry.
+    public func validated(kind: MechanismInfo.Kind? = nil, in catalogue: MechanismCatalogue = .builtin) throws -> MechanismInfo {
+        guard let info = catalogue.info(name) else { throw PlexusError(catalogue.unknownMechanism(name), keyPath: "mechanism") }
         if let kind, kind != info.kind {
             throw PlexusError("'\(name)' is a \(info.kind == .density ? "density mechanism (paint it on a region)" : "point mechanism (place it at a locset)")", keyPath: "mechanism")
         }
         for (k, v) in params {
-            guard info.parameters.contains(where: { $0.name == k }) else {
+            guard let spec = info.parameters.first(where: { $0.name == k }) else {
                 throw PlexusError("mechanism '\(name)' has no parameter '\(k)'\(PlexusError.didYouMean(k, info.parameters.map(\.name))); its parameters: \(info.parameters.map(\.name).joined(separator: ", "))", keyPath: "params.\(k)")
             }
             guard v.isFinite else { throw PlexusError("\(name).\(k) must be a finite number, got \(v)", keyPath: "params.\(k)") }
+            _ = spec
         }
         return info
     }
 
-    /// Validated as `validated(kind:)`: the mechanism's index in `MechanismCatalog.ordered`, its
-    /// type and the parameter values in its `parameters` order.
-    func resolved(kind: MechanismInfo.Kind) throws -> (index: Int, type: MechanismKind, values: [Double]) {
-        _ = try validated(kind: kind)
-        let i = MechanismCatalog.index[name]!
-        let type = MechanismCatalog.ordered[i]
+    /// Validated as `validated(kind:in:)`: the mechanism's index in the catalogue's `ordered`,
+    /// its kind and the parameter values in its `parameters` order.
+    func resolved(kind: MechanismInfo.Kind, in catalogue: MechanismCatalogue) throws -> (index: Int, type: MechanismKind, values: [Double]) {
+        _ = try validated(kind: kind, in: catalogue)
+        let i = catalogue.index[name]!
+        let type = catalogue.ordered[i]
         return (i, type, type.info.parameters.map { params[$0.name] ?? $0.defaultValue })
     }
 
+    /// A parameter's value (given, else the built-in mechanism's default; NaN if neither).
     public func value(_ p: String) -> Double {
-        params[p] ?? MechanismCatalog.all[name]!.parameters.first { $0.name == p }!.defaultValue
+        params[p] ?? MechanismCatalog.all[name]?.parameters.first { $0.name == p }?.defaultValue ?? .nan
     }
 
     enum CodingKeys: String, CodingKey { case name, params }

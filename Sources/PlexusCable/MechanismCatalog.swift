@@ -44,64 +44,35 @@ public struct MechanismKind: @unchecked Sendable {
     }
 }
 
-/// Every cable mechanism the engine knows: the built-in catalogue (hh, pas, expsyn, exp2syn, Ih
-/// generated from the .mod files in Mechanisms/, iclamp native), and the mechanisms of the
-/// folders a run registers (`mechanisms:` of a cable experiment, `plexus build-catalogue`).
+/// The cable mechanisms a network can use: the built-in catalogue (hh, pas, expsyn, exp2syn, Ih
+/// generated from the .mod files in Mechanisms/, iclamp native), plus the mechanisms of the NMODL
+/// folders an experiment lists (`mechanisms:`). A folder's mechanism replaces a built-in of the
+/// same name (as a catalogue a user brings extends Arbor's default one); two folders may not
+/// define the same name.
 ///
-/// Registration is process-wide and additive (a folder registered twice is registered once):
-/// experiment files name mechanisms by name, and one process runs one experiment at a time.
-/// The engine order of the built-ins is fixed by a rule (see `ordered`); registered mechanisms
-/// follow in registration order, sorted the same way within each folder.
-public enum MechanismCatalog {
-    /// Declarations of the built-in generated mechanisms, from the .mod texts embedded in the
-    /// module: parsed and lowered at first use (no compiler needed to validate a file).
-    static let builtinSources: Result<MechanismSources, PlexusError> = {
-        let files: [(String, [UInt8])] = [
-            ("hh.mod", PackageResources.hh_mod), ("pas.mod", PackageResources.pas_mod),
-            ("expsyn.mod", PackageResources.expsyn_mod), ("exp2syn.mod", PackageResources.exp2syn_mod),
-            ("Ih.mod", PackageResources.Ih_mod),
-        ]
-        do {
-            return .success(try MechanismSources(files: files.map { ("<built-in>/" + $0.0, String(decoding: $0.1, as: UTF8.self)) },
-                                                 exponential: .pade))
-        } catch let e as PlexusError { return .failure(e) } catch { return .failure(PlexusError("\(error)")) }
-    }()
+/// Engine order (the order currents are summed per CV): density mechanisms; then synapses, the
+/// one with a per-CV layout (expsyn) first; then other point mechanisms (stimuli, whose current
+/// Arbor also adds last); by name within each. A fixed rule, so that sums do not depend on how
+/// files or types are named or listed.
+public final class MechanismCatalogue: @unchecked Sendable {
+    public let ordered: [MechanismKind]
+    let index: [String: Int]
+    /// Files of the folders that do not lower, with why (a run naming their mechanism is told).
+    public let refused: [(path: String, error: PlexusError)]
+    /// Each generated batch: its sources, and its library once compiled.
+    let batches: [MechanismSources]
+    private var libraries: [CompiledCatalogue?]
+    private let lock = NSLock()
+    public let folders: [String]
 
-    struct State {
-        var ordered: [MechanismKind] = []
-        var index: [String: Int] = [:]
-        /// Sources of each generated batch and, once compiled, its library.
-        var batches: [(sources: MechanismSources, library: CompiledCatalogue?)] = []
-        var folders: Set<String> = []
+    init(kinds: [MechanismKind], batches: [MechanismSources], refused: [(String, PlexusError)], folders: [String]) {
+        ordered = kinds.sorted { (Self.rank($0.info), $0.name) < (Self.rank($1.info), $1.name) }
+        index = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1.name, $0) })
+        self.batches = batches
+        libraries = Array(repeating: nil, count: batches.count)
+        self.refused = refused
+        self.folders = folders
     }
-    static let lock = NSLock()
-    nonisolated(unsafe) static var state: State = {
-        var s = State()
-        var kinds: [MechanismKind] = native.map { MechanismKind(info: $0.info, source: .native($0)) }
-        switch builtinSources {
-        case .success(let src):
-            s.batches.append((src, nil))
-            kinds += src.models.enumerated().map { MechanismKind(info: info(of: $1), source: .generated(batch: 0, index: $0)) }
-        case .failure(let e):
-            // A Plexus bug (the built-in files are tested); every build reports it.
-            builtinError = e
-        }
-        s.ordered = kinds.sorted { (rank($0.info), $0.name) < (rank($1.info), $1.name) }
-        s.index = Dictionary(uniqueKeysWithValues: s.ordered.enumerated().map { ($1.name, $0) })
-        return s
-    }()
-    nonisolated(unsafe) static var builtinError: PlexusError?
-
-    /// Every mechanism in the order the engine runs them, which is the order their currents are
-    /// summed per CV: density mechanisms; then synapses, the one with a per-CV layout (expsyn)
-    /// first; then other point mechanisms (stimuli, whose current Arbor also adds last); by name
-    /// within each. A fixed rule, so that sums do not depend on how types are named or listed
-    /// (and the order of the engine before this interface: hh, expsyn, exp2syn, iclamp).
-    public static var ordered: [MechanismKind] { lock.lock(); defer { lock.unlock() }; return state.ordered }
-    /// Index in `ordered` of each name.
-    static var index: [String: Int] { lock.lock(); defer { lock.unlock() }; return state.index }
-    public static var all: [String: MechanismInfo] { Dictionary(uniqueKeysWithValues: ordered.map { ($0.name, $0.info) }) }
-    public static var names: String { all.keys.sorted().joined(separator: ", ") }
 
     static func rank(_ m: MechanismInfo) -> Int {
         if m.kind == .density { return 0 }
@@ -110,52 +81,96 @@ public enum MechanismCatalog {
         return 2
     }
 
+    public var all: [String: MechanismInfo] { Dictionary(uniqueKeysWithValues: ordered.map { ($0.name, $0.info) }) }
+    public var names: String { ordered.map(\.name).sorted().joined(separator: ", ") }
+    public func info(_ name: String) -> MechanismInfo? { index[name].map { ordered[$0].info } }
+
     /// Every probe-able state, `mechanism.state`, in engine order.
-    public static var stateVariables: [String] { ordered.flatMap { m in m.info.state.map { "\(m.name).\($0.name)" } } }
+    public var stateVariables: [String] { ordered.flatMap { m in m.info.state.map { "\(m.name).\($0.name)" } } }
     /// Every variable a probe may read besides v: states and assigned variables, in engine order.
-    public static var probeVariables: [String] { ordered.flatMap { m in m.info.probeable.map { "\(m.name).\($0.name)" } } }
+    public var probeVariables: [String] { ordered.flatMap { m in m.info.probeable.map { "\(m.name).\($0.name)" } } }
     /// The message for a probe variable that is neither `v` nor a declared state.
-    public static func unknownProbeVariable(_ variable: String) -> String {
+    public func unknownProbeVariable(_ variable: String) -> String {
         "unknown probe variable '\(variable)'; use v or mechanism.state: \(probeVariables.joined(separator: ", "))"
     }
+    /// The message for a mechanism name it does not know.
+    public func unknownMechanism(_ name: String) -> String {
+        let files = refused.map { "\n  \($0.error)" }.joined()
+        return PlexusError.unknownMessage("mechanism", name, known: ordered.map(\.name).sorted())
+            + (files.isEmpty ? "" : "\nfiles of the mechanism folders that could not be used:" + files)
+    }
 
-    /// Adds the mechanisms of every .mod file in `folder` (NEURON's dialect: cnexp with the exact
-    /// exponential). A name that is already known is an error naming both files.
-    public static func register(folder: String) throws {
-        let key = URL(fileURLWithPath: folder).standardizedFileURL.path
-        lock.lock(); defer { lock.unlock() }
-        guard !state.folders.contains(key) else { return }
-        let src = try MechanismSources(folder: key, exponential: .exact)
-        for m in src.models {
-            if let i = state.index[m.name] {
-                let other = state.ordered[i].info.source
-                throw PlexusError("mechanism '\(m.name)' is already defined\(other.isEmpty ? " (a built-in)" : " in \(other)"); rename its SUFFIX or POINT_PROCESS", file: m.source)
-            }
+    /// The built-in catalogue. Its declarations come from the .mod texts embedded in the module,
+    /// parsed at first use (no compiler is needed to validate a file); kernels are compiled when
+    /// a network is built.
+    public static let builtin: MechanismCatalogue = {
+        let files: [(String, [UInt8])] = [
+            ("hh.mod", PackageResources.hh_mod), ("pas.mod", PackageResources.pas_mod),
+            ("expsyn.mod", PackageResources.expsyn_mod), ("exp2syn.mod", PackageResources.exp2syn_mod),
+            ("Ih.mod", PackageResources.Ih_mod),
+        ]
+        var kinds: [MechanismKind] = MechanismCatalog.native.map { MechanismKind(info: $0.info, source: .native($0)) }
+        do {
+            let src = try MechanismSources(files: files.map { ("<built-in>/" + $0.0, String(decoding: $0.1, as: UTF8.self)) }, dialect: .arbor)
+            kinds += src.models.enumerated().map { MechanismKind(info: info(of: $1), source: .generated(batch: 0, index: $0)) }
+            return MechanismCatalogue(kinds: kinds, batches: [src], refused: [], folders: [])
+        } catch {
+            // A Plexus bug (the built-in files are tested); building any network reports it.
+            builtinError = error as? PlexusError ?? PlexusError("\(error)")
+            return MechanismCatalogue(kinds: kinds, batches: [], refused: [], folders: [])
         }
-        let batch = state.batches.count
-        state.batches.append((src, nil))
-        let added = src.models.enumerated().map { MechanismKind(info: info(of: $1), source: .generated(batch: batch, index: $0)) }
-            .sorted { (rank($0.info), $0.name) < (rank($1.info), $1.name) }
-        for k in added { state.index[k.name] = state.ordered.count; state.ordered.append(k) }
-        state.folders.insert(key)
+    }()
+    nonisolated(unsafe) static var builtinError: PlexusError?
+
+    nonisolated(unsafe) private static var byFolders: [[String]: MechanismCatalogue] = [:]
+    private static let cacheLock = NSLock()
+
+    /// The built-in catalogue extended by the .mod files of `folders` (NEURON's numerics: cnexp
+    /// with the exact exponential). Made once per list of folders in a process.
+    public static func with(folders: [String]) throws -> MechanismCatalogue {
+        if folders.isEmpty { return builtin }
+        let keys = folders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        cacheLock.lock(); defer { cacheLock.unlock() }
+        if let c = byFolders[keys] { return c }
+        var kinds = builtin.ordered
+        var batches = builtin.batches
+        var refused: [(String, PlexusError)] = []
+        var fromFolder: [String: String] = [:]
+        for folder in keys {
+            let src = try MechanismSources(folder: folder, dialect: .neuron)
+            for m in src.models {
+                if let other = fromFolder[m.name] {
+                    throw PlexusError("mechanism '\(m.name)' is defined in two mechanism folders (also in \(other)); rename its SUFFIX or POINT_PROCESS", file: m.source)
+                }
+                fromFolder[m.name] = m.source
+            }
+            let batch = batches.count
+            kinds.removeAll { k in src.models.contains { $0.name == k.name } }
+            kinds += src.models.enumerated().map { MechanismKind(info: info(of: $1), source: .generated(batch: batch, index: $0)) }
+            batches.append(src)
+            refused += src.refused
+        }
+        let c = MechanismCatalogue(kinds: kinds, batches: batches, refused: refused, folders: keys)
+        byFolders[keys] = c
+        return c
     }
 
     /// The kernels of every generated mechanism (indexed like `ordered`; nil for native ones),
     /// compiling the batches not compiled yet (from the cache when built before). `compiled`
     /// hears the compile time of each batch that had to be compiled.
-    static func kernels(compiled: ((Double) -> Void)? = nil) throws -> [UnsafePointer<plx_mechanism>?] {
-        if let e = builtinError { throw PlexusError("the built-in mechanisms do not compile: \(e)") }
+    func kernels(compiled: ((Double) -> Void)? = nil) throws -> [UnsafePointer<plx_mechanism>?] {
+        if let e = Self.builtinError { throw PlexusError("the built-in mechanisms do not compile: \(e)") }
         lock.lock(); defer { lock.unlock() }
-        for b in state.batches.indices where state.batches[b].library == nil {
-            let lib = try state.batches[b].sources.compiled(compiled: compiled)
-            guard lib.mechanisms.count == state.batches[b].sources.models.count else {
-                throw PlexusError("the compiled catalogue has \(lib.mechanisms.count) mechanisms, its sources \(state.batches[b].sources.models.count)", file: lib.path)
+        for b in batches.indices where libraries[b] == nil {
+            let lib = try batches[b].compiled(compiled: compiled)
+            guard lib.mechanisms.count == batches[b].models.count else {
+                throw PlexusError("the compiled catalogue has \(lib.mechanisms.count) mechanisms, its sources \(batches[b].models.count)", file: lib.path)
             }
-            state.batches[b].library = lib
+            libraries[b] = lib
         }
-        return state.ordered.map { k in
+        return ordered.map { k in
             guard case .generated(let b, let i) = k.source else { return nil }
-            return state.batches[b].library!.mechanisms.baseAddress! + i
+            return libraries[b]!.mechanisms.baseAddress! + i
         }
     }
 
@@ -166,11 +181,9 @@ public enum MechanismCatalog {
         let parameters = m.parameters.map { p in
             ParameterSpec(p.name, unit(p.unit), p.value, lo: p.lo, hi: p.hi, p.unit.isEmpty || PhysicalUnit.named(p.unit) != nil ? "" : "(\(p.unit))")
         }
-        let roles = layout.fields.map(\.role)
         let constants = layout.fields.filter { $0.role <= 3 }.map { CableField($0.name, unit($0.unit)) }
         let assigned = layout.fields.filter { $0.role == 4 }.map { CableField($0.name, unit($0.unit)) }
         let state = layout.fields.filter { $0.role == 5 }.map { CableField($0.name, unit($0.unit)) }
-        _ = roles
         let fold = CodeGenerator.folding(m)
         let folding: ConductanceFolding
         switch fold.kind {
@@ -187,4 +200,15 @@ public enum MechanismCatalog {
                              assigned: assigned, state: state, receivesEvents: m.netReceive != nil, coalescable: m.coalescable, folding: folding,
                              ions: ions, areaField: m.kind == .density ? CodeGenerator.Layout.area : nil, source: m.source)
     }
+}
+
+/// The built-in catalogue by its old name (what `plexus models`, tests and code that needs no
+/// mechanism folder read).
+public enum MechanismCatalog {
+    public static var ordered: [MechanismKind] { MechanismCatalogue.builtin.ordered }
+    static var index: [String: Int] { MechanismCatalogue.builtin.index }
+    public static var all: [String: MechanismInfo] { MechanismCatalogue.builtin.all }
+    public static var names: String { MechanismCatalogue.builtin.names }
+    public static var stateVariables: [String] { MechanismCatalogue.builtin.stateVariables }
+    public static func unknownProbeVariable(_ variable: String) -> String { MechanismCatalogue.builtin.unknownProbeVariable(variable) }
 }

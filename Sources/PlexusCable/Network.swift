@@ -18,7 +18,9 @@ struct ConnectionEntry {
 /// divisions. Padding slots are isolated CVs that never change. A cell's own arithmetic is the
 /// same in any block or lane, so results do not depend on the thread count.
 final class CableGroup: @unchecked Sendable {
-    static let lanes = 8
+    /// Cells per block: 8 (SIMD over cells) or, for a group of one cell, 1 (no padding lanes to
+    /// carry through every per-slot loop).
+    let lanes: Int
     let gids: Range<Int>
     /// Slots (CVs plus padding).
     let slotCount: Int
@@ -73,7 +75,8 @@ final class CableGroup: @unchecked Sendable {
 
     init(cells: [CompiledCell], gids: Range<Int>, dt: Double, mechanisms: [MechanismKind], kernels: [UnsafePointer<plx_mechanism>?]) throws {
         self.gids = gids
-        let W = CableGroup.lanes
+        let W = cells.count == 1 ? 1 : 8
+        lanes = W
         // Blocks of `lanes` cells of similar size.
         let order = cells.indices.sorted { cells[$0].geometry.count != cells[$1].geometry.count ? cells[$0].geometry.count > cells[$1].geometry.count : $0 < $1 }
         var slotBase = [Int](repeating: 0, count: cells.count)
@@ -130,8 +133,12 @@ final class CableGroup: @unchecked Sendable {
         let areaS = Storage(area)
         // Ions: the uses of the mechanisms present, initial values per cell, and the share of
         // each CV covered by the writers of a concentration.
-        var uses: [MechanismInfo.IonUse] = []
-        for (mi, m) in mechanisms.enumerated() where cells.contains(where: { !$0.mechanisms[mi].cv.isEmpty }) { uses += m.info.ions }
+        var uses: [(use: MechanismInfo.IonUse, slots: [Int32])] = []
+        for (mi, m) in mechanisms.enumerated() where !m.info.ions.isEmpty && cells.contains(where: { !$0.mechanisms[mi].cv.isEmpty }) {
+            var at: [Int32] = []
+            for (j, c) in cells.enumerated() { for cv in c.mechanisms[mi].cv { at.append(Int32(slotBase[j] + cv * W)) } }
+            for u in m.info.ions { uses.append((u, at)) }
+        }
         let ionState = IonState(slotCount: slots, uses: uses, celsius: celsius, species: { name, s in
             let j = cellOfSlot[s]
             return (j >= 0 ? cells[j].ions[name] : nil) ?? IonSpecies.defaults[name] ?? .unknown
@@ -156,6 +163,18 @@ final class CableGroup: @unchecked Sendable {
             gFolded = stores[f.store].pack.field(f.g); eFolded = stores[f.store].pack.field(f.e)
         } else {
             gFolded = zeros.base; eFolded = zeros.base
+        }
+        // A concentration a mechanism integrates starts from the ion's initial value (INITIAL
+        // may set it); then the ion's value is rebuilt from the writers.
+        for s in stores {
+            for use in s.mechanism.info.ions {
+                guard let ion = ionState.ions.first(where: { $0.name == use.name }) else { continue }
+                for (writes, name, initial) in [(use.writesInternal, use.name + "i", ion.inside), (use.writesExternal, use.name + "o", ion.outside)] where writes {
+                    guard let f = s.mechanism.info.fieldIndex(name) else { continue }
+                    let column = s.pack.field(f)
+                    for k in 0..<s.pack.count { column[k] = initial[Int(s.pack.node[k])] }
+                }
+            }
         }
         ionState.resetWrittenConcentrations()
         for s in stores { s.initialize() }
@@ -226,7 +245,7 @@ final class CableGroup: @unchecked Sendable {
     }
 
     /// Slot of CV `cv` of local cell `j`.
-    @inline(__always) func slot(cell j: Int, cv: Int) -> Int { slotBase[j] + cv * CableGroup.lanes }
+    @inline(__always) func slot(cell j: Int, cv: Int) -> Int { slotBase[j] + cv * lanes }
 }
 
 /// A cable network built for simulation: per-thread cell groups, connection tables keyed by
@@ -258,11 +277,15 @@ public final class CableNetwork: @unchecked Sendable {
         var target: UInt32, weight: Float, rate: Double, start: Double, stop: Double, seed: UInt64, id: UInt64
     }
 
+    /// The mechanisms the cells use: built-in plus the experiment's folders.
+    public let catalogue: MechanismCatalogue
+
     public init(_ desc: CableExperiment, threads: Int = 1) throws {
         description = desc
-        for (k, folder) in desc.mechanismFolders.enumerated() {
-            do { try MechanismCatalog.register(folder: folder) } catch let e as PlexusError { throw e.file == nil ? e.under("mechanisms[\(k)]") : e }
+        do { catalogue = try MechanismCatalogue.with(folders: desc.mechanismFolders) } catch let e as PlexusError {
+            throw e.file == nil ? e.under("mechanisms") : e
         }
+        let catalogue = self.catalogue
         guard threads >= 1 else { throw PlexusError("threads must be at least 1") }
         grid = try TimeGrid(resolution: desc.resolution)
         totalSteps = try grid.wholeSteps(desc.duration, "duration", keyPath: "duration")
@@ -282,7 +305,7 @@ public final class CableNetwork: @unchecked Sendable {
             guard p.size >= 1 else { throw PlexusError("size must be >= 1", keyPath: "populations.\(p.name).size") }
             if cvsOfKind[ki] == nil {
                 let (name, kind) = desc.cells[ki]
-                do { cvsOfKind[ki] = try kind.compile(gid: 0, dt: dt).geometry.count } catch let e as PlexusError { throw e.under("cells.\(name)") }
+                do { cvsOfKind[ki] = try kind.compile(gid: 0, dt: dt, catalogue: catalogue).geometry.count } catch let e as PlexusError { throw e.under("cells.\(name)") }
             }
             cells += Double(p.size)
             bytes += Double(p.size) * Double(cvsOfKind[ki]!) * 100
@@ -308,7 +331,7 @@ public final class CableNetwork: @unchecked Sendable {
                 var list: [CompiledCell] = []
                 for gid in parts[t] {
                     let (name, kind) = desc.cells[kindOfGid[gid]]
-                    do { list.append(try kind.compile(gid: gid, dt: dt)) } catch let e as PlexusError {
+                    do { list.append(try kind.compile(gid: gid, dt: dt, catalogue: catalogue)) } catch let e as PlexusError {
                         errs[t] = e.under("cells.\(name)")
                         return
                     } catch { errs[t] = PlexusError("\(error)"); return }
@@ -317,8 +340,8 @@ public final class CableNetwork: @unchecked Sendable {
             }
         }}
         if let e = errors.compactMap({ $0 }).first { throw e }
-        let mechanisms = MechanismCatalog.ordered
-        let kernels = try MechanismCatalog.kernels()
+        let mechanisms = catalogue.ordered
+        let kernels = try catalogue.kernels()
         let groups = try (0..<nThreads).map { try CableGroup(cells: compiled[$0], gids: parts[$0], dt: dt, mechanisms: mechanisms, kernels: kernels) }
         self.groups = groups
 

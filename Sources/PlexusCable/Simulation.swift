@@ -297,6 +297,29 @@ extension CableNetwork {
         @inline(__always) func store(_ x: V, _ p: UnsafeMutablePointer<Double>, _ i: Int) {
             UnsafeMutableRawPointer(p + i).storeBytes(of: x, as: V.self)
         }
+        if g.lanes == 1 {
+            // One cell: the same operations as one lane below, in the same order.
+            for b in 0..<g.blockBase.count {
+                let base = g.blockBase[b], rows = g.blockRows[b]
+                var i = base &+ rows &- 1
+                while i > base {
+                    let uu = u[i], rd = 1 / d[i], vv = v[i]
+                    d[i] = rd
+                    let f = uu * rd
+                    let p = Int(parent[i])
+                    d[p] -= f * uu
+                    v[p] -= f * vv
+                    i &-= 1
+                }
+                v[base] = v[base] / d[base]
+                var r = base &+ 1
+                while r < base &+ rows {
+                    v[r] = (v[r] - u[r] * v[Int(parent[r])]) * d[r]
+                    r &+= 1
+                }
+            }
+            return
+        }
         let one = V(repeating: 1)
         for b in 0..<g.blockBase.count {
             let base = g.blockBase[b], rows = g.blockRows[b]

@@ -50,18 +50,19 @@ public enum CableExperimentFile: ExperimentDecoder {
                 guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
                     throw item.error("no folder '\(path)' (looked in \(url.path)): `mechanisms:` lists folders of .mod files")
                 }
-                do { try MechanismCatalog.register(folder: url.standardizedFileURL.path) } catch let e as PlexusError {
-                    throw e.file == nil ? item.error(e.message) : e
-                }
                 folders.append(url.standardizedFileURL.path)
             }
+        }
+        let catalogue: MechanismCatalogue
+        do { catalogue = try MechanismCatalogue.with(folders: folders) } catch let e as PlexusError {
+            throw e.file == nil ? top["mechanisms"]!.error(e.message) : e
         }
         let resolution = try top["resolution"].map { try value($0, .ms, "resolution") } ?? 0.025
         guard resolution > 0 else { throw top["resolution"]!.error("resolution must be a positive time") }
         let duration = try value(durationNode, .ms, "duration")
         guard duration >= 0 else { throw durationNode.error("duration must be >= 0 ms") }
         var cells: [(String, CableCellDescription)] = []
-        for (name, node) in try cellsNode.mapping() { cells.append((name, try cell(node, base: base))) }
+        for (name, node) in try cellsNode.mapping() { cells.append((name, try cell(node, base: base, catalogue: catalogue))) }
         var pops: [CablePopulation] = []
         for (name, node) in try popsNode.mapping() {
             let m = try node.mapping(allowed: ["cell", "size"])
@@ -138,10 +139,27 @@ public enum CableExperimentFile: ExperimentDecoder {
         do { return try q.value(in: unit, name: name) } catch let e as PlexusError { throw node.error(e.message) }
     }
 
-    static func cell(_ node: YNode, base: URL) throws -> CableCellDescription {
-        let m = try node.mapping(allowed: ["morphology", "discretization", "temperature", "defaults", "paint", "place", "detectors", "probes"])
-        guard let morph = m["morphology"] else { throw node.error("a cell needs `morphology:`") }
-        var c = CableCellDescription(morphology: try morphology(morph, base: base))
+    static func cell(_ node: YNode, base: URL, catalogue: MechanismCatalogue = .builtin) throws -> CableCellDescription {
+        let m = try node.mapping(allowed: ["morphology", "allen", "discretization", "temperature", "defaults", "paint", "place", "detectors", "probes"])
+        var c: CableCellDescription
+        if let a = m["allen"] {
+            // An Allen Cell Types model: morphology, passive properties, channels and CVs from its files.
+            if let other = ["morphology", "discretization"].first(where: { m[$0] != nil }) {
+                throw m[other]!.error("`\(other)` comes from the Allen model (`allen:`); leave it out")
+            }
+            let am = try a.mapping(allowed: ["morphology", "fit"])
+            guard let morph = am["morphology"], let fit = am["fit"] else { throw a.error("`allen:` needs `morphology:` (an SWC file) and `fit:` (its *_fit.json)") }
+            func file(_ n: YNode) throws -> String {
+                let rel = try n.string()
+                let path = rel.hasPrefix("/") ? rel : base.appendingPathComponent(rel).path
+                guard FileManager.default.fileExists(atPath: path) else { throw n.error("file not found: \(path)") }
+                return path
+            }
+            c = try AllenModel.cell(morphology: try file(morph), fit: try file(fit), catalogue: catalogue)
+        } else {
+            guard let morph = m["morphology"] else { throw node.error("a cell needs `morphology:` (or `allen:`)") }
+            c = CableCellDescription(morphology: try morphology(morph, base: base))
+        }
         if let d = m["discretization"] { c.discretization = try discretization(d) }
         if let t = m["temperature"] { c.temperature = try value(t, .degC, "temperature") }
         if let d = m["defaults"] {
@@ -152,10 +170,17 @@ public enum CableExperimentFile: ExperimentDecoder {
         }
         if let p = m["paint"] {
             for item in try p.sequence() {
-                let pm = try item.mapping(allowed: ["region", "mechanism", "params"])
+                let pm = try item.mapping(allowed: ["region", "mechanism", "params", "cm"])
                 guard let r = pm["region"] else { throw item.error("a paint needs `region:`") }
-                guard let mech = pm["mechanism"] else { throw item.error("a paint needs `mechanism:`") }
-                let desc = try mechanism(mech, pm["params"], kind: .density)
+                if let cmNode = pm["cm"] {
+                    if pm["mechanism"] != nil { throw item.error("a paint sets `cm:` or a `mechanism:`, not both") }
+                    let v = try value(cmNode, .uF_per_cm2, "cm")
+                    guard v > 0 else { throw cmNode.error("cm must be > 0") }
+                    c.capacitancePaints = (c.capacitancePaints ?? []) + [RegionValue(try region(r), v)]
+                    continue
+                }
+                guard let mech = pm["mechanism"] else { throw item.error("a paint needs `mechanism:` (or `cm:`)") }
+                let desc = try mechanism(mech, pm["params"], kind: .density, catalogue: catalogue)
                 c.paints.append(Paint(try region(r), desc))
             }
         }
@@ -172,7 +197,7 @@ public enum CableExperimentFile: ExperimentDecoder {
                     guard dur >= 0 else { throw im["duration"]!.error("duration must be >= 0 ms") }
                     c.places.append(.iclamp(ls, delay: delay, duration: dur, amplitude: try value(a, .nA, "amplitude")))
                 } else if let s = pm["synapse"] {
-                    let desc = try mechanism(s, pm["params"], kind: .point)
+                    let desc = try mechanism(s, pm["params"], kind: .point, catalogue: catalogue)
                     guard let label = pm["label"] else { throw item.error("a synapse needs `label:` (connections name it)") }
                     c.places.append(.synapse(ls, desc, label: try label.string()))
                 } else {
@@ -195,8 +220,8 @@ public enum CableExperimentFile: ExperimentDecoder {
                 let variable = try pm["variable"]?.string() ?? "v"
                 if variable != "v" {
                     let parts = variable.split(separator: ".").map(String.init)
-                    guard parts.count == 2, let info = MechanismCatalog.all[parts[0]], info.probeable.contains(where: { $0.name == parts[1] }) else {
-                        throw pm["variable"]!.error(MechanismCatalog.unknownProbeVariable(variable))
+                    guard parts.count == 2, let info = catalogue.info(parts[0]), info.probeable.contains(where: { $0.name == parts[1] }) else {
+                        throw pm["variable"]!.error(catalogue.unknownProbeVariable(variable))
                     }
                 }
                 var interval: Double?
@@ -235,7 +260,7 @@ public enum CableExperimentFile: ExperimentDecoder {
 
     static func discretization(_ node: YNode) throws -> CVPolicy {
         if node.isSequence { return CVPolicy(try node.sequence().flatMap { try discretization($0).parts }) }
-        let m = try node.mapping(allowed: ["per_branch", "max_extent", "every_segment", "single", "region"])
+        let m = try node.mapping(allowed: ["per_branch", "max_extent", "every_segment", "single", "neuron_dl", "region"])
         let reg = try m["region"].map(region) ?? .all
         var parts: [CVPolicy.Part] = []
         if let n = m["per_branch"] {
@@ -248,9 +273,14 @@ public enum CableExperimentFile: ExperimentDecoder {
             guard v > 0 else { throw e.error("max_extent must be a positive length") }
             parts.append(.init(.maxExtent(v), region: reg))
         }
+        if let e = m["neuron_dl"] {
+            let v = try value(e, .um, "neuron_dl")
+            guard v > 0 else { throw e.error("neuron_dl must be a positive length") }
+            parts.append(.init(.neuronSegments(v), region: reg))
+        }
         if let e = m["every_segment"], try e.bool() { parts.append(.init(.everySegment, region: reg)) }
         if let s = m["single"], try s.bool() { parts.append(.init(.single, region: reg)) }
-        guard parts.count == 1 else { throw node.error("a discretization needs exactly one of per_branch, max_extent, every_segment, single") }
+        guard parts.count == 1 else { throw node.error("a discretization needs exactly one of per_branch, max_extent, neuron_dl, every_segment, single") }
         return CVPolicy(parts)
     }
 
@@ -262,11 +292,9 @@ public enum CableExperimentFile: ExperimentDecoder {
         do { return try Locset(parsing: try node.string()) } catch let e as PlexusError { throw node.error(e.message) }
     }
 
-    static func mechanism(_ node: YNode, _ params: YNode?, kind: MechanismInfo.Kind) throws -> MechanismDescription {
+    static func mechanism(_ node: YNode, _ params: YNode?, kind: MechanismInfo.Kind, catalogue: MechanismCatalogue) throws -> MechanismDescription {
         let name = try node.string()
-        guard let info = MechanismCatalog.all[name] else {
-            throw node.error(PlexusError.unknownMessage("mechanism", name, known: MechanismCatalog.all.keys.sorted()))
-        }
+        guard let info = catalogue.info(name) else { throw node.error(catalogue.unknownMechanism(name)) }
         guard info.kind == kind else {
             throw node.error(kind == .density ? "'\(name)' is a point mechanism: place it with `synapse:` at a locset" : "'\(name)' is a density mechanism: paint it on a region")
         }

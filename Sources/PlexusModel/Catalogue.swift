@@ -130,14 +130,23 @@ final class CatalogueCache: @unchecked Sendable {
 /// Front to back: .mod sources -> IR -> C -> a loaded catalogue.
 public struct MechanismSources: Sendable {
     public var models: [MechanismModel]
-    public var exponential: CodeGenerator.Exponential
+    public var dialect: CodeGenerator.Dialect
+    /// Files left out (with `skipRefused`), with the error that refused each: a folder as
+    /// NEURON users keep it holds files Plexus does not run (an ARTIFICIAL_CELL with VERBATIM);
+    /// a run that names one of their mechanisms gets this error.
+    public var refused: [(path: String, error: PlexusError)] = []
 
     /// Parses and lowers .mod files (each a file path and its text); names must be unique.
-    public init(files: [(path: String, text: String)], exponential: CodeGenerator.Exponential = .exact) throws {
+    /// A file that does not lower is an error, or with `skipRefused` a `refused` entry.
+    public init(files: [(path: String, text: String)], dialect: CodeGenerator.Dialect = .neuron, skipRefused: Bool = false) throws {
         var models: [MechanismModel] = []
         var seen: [String: String] = [:]
         for f in files {
-            let m = try NMODLLowering.lower(try NMODLParser.parse(f.text, path: f.path))
+            let m: MechanismModel
+            do { m = try NMODLLowering.lower(try NMODLParser.parse(f.text, path: f.path)) } catch let e as PlexusError where skipRefused {
+                refused.append((f.path, e))
+                continue
+            }
             if let other = seen[m.name] {
                 throw PlexusError("mechanism '\(m.name)' is defined twice (also in \(other))", file: f.path)
             }
@@ -145,11 +154,11 @@ public struct MechanismSources: Sendable {
             models.append(m)
         }
         self.models = models.sorted { $0.name < $1.name }
-        self.exponential = exponential
+        self.dialect = dialect
     }
 
-    /// Every .mod file of a folder (sorted by name).
-    public init(folder: String, exponential: CodeGenerator.Exponential = .exact) throws {
+    /// Every .mod file of a folder (sorted by name); files that do not lower are `refused`.
+    public init(folder: String, dialect: CodeGenerator.Dialect = .neuron, skipRefused: Bool = true) throws {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: folder) else { throw PlexusError("cannot read the mechanism folder", file: folder) }
         let mods = names.filter { $0.hasSuffix(".mod") }.sorted()
@@ -161,10 +170,10 @@ public struct MechanismSources: Sendable {
             guard let text = String(data: data, encoding: .utf8) else { throw PlexusError("the file is not UTF-8 text", file: path) }
             files.append((path, text))
         }
-        try self.init(files: files, exponential: exponential)
+        try self.init(files: files, dialect: dialect, skipRefused: skipRefused)
     }
 
-    public func cSource() throws -> String { try CodeGenerator(exponential: exponential).catalogueSource(models) }
+    public func cSource() throws -> String { try CodeGenerator(dialect: dialect).catalogueSource(models) }
 
     public func compiled(cacheDirectory: String? = nil, compiled: ((Double) -> Void)? = nil) throws -> CompiledCatalogue {
         try CatalogueBuilder.library(source: try cSource(), cacheDirectory: cacheDirectory, compiled: compiled)

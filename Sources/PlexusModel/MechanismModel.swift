@@ -65,6 +65,8 @@ public struct StateSystem: Sendable, Equatable {
     /// Conservation laws of a kinetic scheme: Σ states = total.
     public var conserve: [(states: [ReactionTerm], total: Expr)]
     public var isKinetic: Bool
+    /// A LINEAR block: `.equation` statements, solved for the states they name.
+    public var isLinear = false
 
     public static func == (a: StateSystem, b: StateSystem) -> Bool {
         a.name == b.name && a.line == b.line && a.body == b.body && a.isKinetic == b.isKinetic
@@ -95,9 +97,10 @@ public struct MechanismModel: Sendable {
     /// BREAKPOINT without its SOLVE statement.
     public var breakpoint: [Statement] = []
     public var solve: (method: SolveMethod, system: StateSystem)?
-    /// INITIAL's `SOLVE x STEADYSTATE sparse|derivimplicit`: the system whose steady state
-    /// INITIAL computes, at that statement's position.
-    public var steadyState: StateSystem?
+    /// INITIAL's `SOLVE x STEADYSTATE sparse|derivimplicit` (a steady state) or `SOLVE x` of a
+    /// LINEAR block (its equations solved for the states in them), by block name, computed at
+    /// the SOLVE statement's position.
+    public var initialSolves: [String: StateSystem] = [:]
     public var netReceive: (arguments: [String], body: [Statement])?
 
     public init(name: String, kind: Kind, title: String, source: String) {

@@ -200,7 +200,9 @@ final class ReportCLITests: XCTestCase {
             var text = try String(contentsOf: path, encoding: .utf8)
             guard (try? ExperimentFile.engine(text, file: name)) == .cable else { continue }
             if name == "busyring.yaml" { text = edited(text, [("ring: {cell: busyring, size: 64}", "ring: {cell: busyring, size: 10}")], name: name) }
+            if name == "allen_cell.yaml" { text = edited(text, [("duration: 1200 ms", "duration: 300 ms")], name: name) }
             text = text.replacingOccurrences(of: "swc: data/", with: "swc: \(path.deletingLastPathComponent().path)/data/")
+                .replacingOccurrences(of: "allen/", with: "\(path.deletingLastPathComponent().path)/allen/")
             let file = work.appendingPathComponent(name)
             try text.write(to: file, atomically: true, encoding: .utf8)
             let desc = try CableExperimentFile.decode(text, file: path.path)
@@ -219,7 +221,7 @@ final class ReportCLITests: XCTestCase {
             let figures = try assertRendersInChromium(browser, out.appendingPathComponent("report.html"), name: name, expected: expected)
             checked.append("\(name) (\(figures) figures)")
         }
-        XCTAssertEqual(checked.count, 3, "ball_and_stick, busyring, pyramidal")
+        XCTAssertEqual(checked.count, 4, "allen_cell, ball_and_stick, busyring, pyramidal")
         print("cable reports checked in \(browser.lastPathComponent): \(checked.joined(separator: ", "))")
     }
 

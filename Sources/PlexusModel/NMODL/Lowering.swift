@@ -169,15 +169,20 @@ struct Lowerer {
             var body: [Statement] = []
             for s in initial {
                 if case .solve(let name, let method, let steady) = s.kind {
-                    guard steady else { throw error("SOLVE in INITIAL must be STEADYSTATE (SOLVE \(name) STEADYSTATE sparse)", line: s.line) }
-                    guard method == nil || method == "sparse" || method == "derivimplicit" else {
-                        throw error("SOLVE \(name) STEADYSTATE \(method!): Plexus solves steady states with sparse or derivimplicit", line: s.line)
+                    let sys = try system(named: name, line: s.line)
+                    if sys.isLinear {
+                        guard !steady, method == nil else { throw error("SOLVE \(name): a LINEAR block is solved as it is (no METHOD or STEADYSTATE)", line: s.line) }
+                    } else {
+                        guard steady else { throw error("SOLVE \(name) in INITIAL: a DERIVATIVE or KINETIC block is solved there for its steady state (SOLVE \(name) STEADYSTATE sparse)", line: s.line) }
+                        guard method == nil || method == "sparse" || method == "derivimplicit" else {
+                            throw error("SOLVE \(name) STEADYSTATE \(method!): Plexus solves steady states with sparse or derivimplicit", line: s.line)
+                        }
                     }
-                    m.steadyState = try system(named: name, line: s.line)
+                    m.initialSolves[name] = sys
                 }
                 body.append(s)
             }
-            m.initial = try inline(body, scope: &scope, depth: 0)
+            m.initial = try inline(body, scope: &scope, depth: 0, allowSolve: true)
             try check(m.initial, scope: scope, context: "INITIAL")
         }
         scope = []
@@ -248,7 +253,17 @@ struct Lowerer {
             throw error("SOLVE \(name): no DERIVATIVE or KINETIC block is named '\(name)'", line: line)
         }
         switch b.kind {
-        case .linear, .nonlinear: throw error("\(b.kind.rawValue) blocks are not supported ('\(name)')", line: b.line)
+        case .nonlinear: throw error("NONLINEAR blocks are not supported ('\(name)')", line: b.line)
+        case .linear:
+            var scope = Set<String>()
+            let body = try inline(b.body, scope: &scope, depth: 0)
+            try check(body, scope: scope, context: "LINEAR \(name)")
+            guard body.contains(where: { if case .equation = $0.kind { return true } else { return false } }) else {
+                throw error("LINEAR \(name) has no equations (~ lhs = rhs)", line: b.line)
+            }
+            var sys = StateSystem(name: name, line: b.line, body: body, conserve: [], isKinetic: false)
+            sys.isLinear = true
+            return sys
         case .derivative:
             var scope = Set<String>()
             let body = try inline(b.body, scope: &scope, depth: 0)
@@ -299,8 +314,8 @@ struct Lowerer {
                 case .conserve(let terms, let total):
                     for t in terms where m.roles[t.name] != .state { throw error("CONSERVE: '\(t.name)' is not a STATE", line: s.line) }
                     conserve.append((terms, total))
-                case .derivative:
-                    throw error("x' = ... in a KINETIC block: write the scheme's reactions, or use a DERIVATIVE block", line: s.line)
+                case .derivative, .equation:
+                    throw error("x' = ... and ~ a = b do not belong in a KINETIC block: write the scheme's reactions", line: s.line)
                 default:
                     out.append(s)
                 }
@@ -313,7 +328,7 @@ struct Lowerer {
 
     /// Replaces PROCEDURE calls by their bodies (arguments and locals renamed to fresh locals);
     /// collects LOCAL names into `scope`.
-    mutating func inline(_ body: [Statement], scope: inout Set<String>, depth: Int) throws -> [Statement] {
+    mutating func inline(_ body: [Statement], scope: inout Set<String>, depth: Int, allowSolve: Bool = false) throws -> [Statement] {
         guard depth < 32 else { throw error("PROCEDUREs call each other more than 32 deep (recursion is not supported)", line: body.first?.line ?? 1) }
         var out: [Statement] = []
         for s in body {
@@ -348,7 +363,9 @@ struct Lowerer {
             case .table:
                 continue   // computed exactly: a TABLE is NEURON's cache of the same values
             case .solve:
-                throw error("SOLVE is allowed only in BREAKPOINT (and STEADYSTATE in INITIAL)", line: s.line)
+                // Kept only where INITIAL solves a block (its handler checked it).
+                guard allowSolve else { throw error("SOLVE is allowed only in BREAKPOINT and INITIAL", line: s.line) }
+                out.append(s)
             default:
                 out.append(s)
             }
@@ -397,7 +414,8 @@ struct Lowerer {
             guard let r = m.roles[x] else { throw error("'\(x)' is not declared (in \(context))", line: line) }
             switch r {
             case .constant: throw error("'\(x)' is a constant and cannot be assigned", line: line)
-            case .voltage, .time, .dt: throw error("'\(x)' is set by the simulator and cannot be assigned", line: line)
+            case .voltage: return   // the kernel's own copy of v (NEURON's too): the membrane keeps its value
+            case .time, .dt: throw error("'\(x)' is set by the simulator and cannot be assigned", line: line)
             case .ionReversal, .ionInternal, .ionExternal:
                 throw error("'\(x)' is READ from the ion; to change it the mechanism must WRITE it (USEION ... WRITE \(x))", line: line)
             case .ionCurrent(let j) where !m.ions[j].writesCurrent:
@@ -419,6 +437,7 @@ struct Lowerer {
             case .call(_, let args): for a in args { try checkExpr(a, line: s.line) }
             case .reaction(_, _, let f, let b): try checkExpr(f, line: s.line); try checkExpr(b, line: s.line)
             case .flux(_, let e), .conserve(_, let e): try checkExpr(e, line: s.line)
+            case .equation(let a, let b): try checkExpr(a, line: s.line); try checkExpr(b, line: s.line)
             default: break
             }
         }
