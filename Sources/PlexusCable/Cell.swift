@@ -19,6 +19,8 @@ struct CompiledCell {
     var probes: [CompiledProbe] = []
     /// Ion species set on the cell (others take `IonSpecies.defaults`).
     var ions: [String: IonSpecies] = [:]
+    /// Current clamps with a time course: CV and envelope.
+    var clamps: [(cv: Int, envelope: CurrentEnvelope)] = []
 }
 
 /// The instances of one mechanism on one cell: CV and constants (row-major, the mechanism's
@@ -184,6 +186,12 @@ extension CableCellDescription {
             let context = InstanceContext(area: 0, temperature: temperature, dt: dt)
             let iclamp = catalogue.ordered[mi]
             for l in locs { cell.mechanisms[mi].append(iclamp, IClamp.constants.count, cv: geo.cv(at: l, prefer: .nonEmpty), values, context) }
+        }
+        for (k, place) in places.enumerated() {
+            guard case .clamp(let envelope) = place.item else { continue }
+            let locs: [MLocation]
+            do { locs = try place.locset.locations(on: m, gid: gid) } catch let e as PlexusError { throw e.under("place[\(k)].locset") }
+            for l in locs { cell.clamps.append((geo.cv(at: l, prefer: .nonEmpty), envelope)) }
         }
         for (k, d) in detectors.enumerated() {
             let locs: [MLocation]

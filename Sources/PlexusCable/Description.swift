@@ -29,6 +29,8 @@ public struct Place: Sendable, Equatable, Codable {
     public enum Item: Sendable, Equatable, Codable {
         case synapse(MechanismDescription, label: String)
         case iclamp(delay: Double, duration: Double, amplitude: Double)
+        /// A current clamp following a time course (steps, pulse trains, ramps, a recording).
+        case clamp(CurrentEnvelope)
     }
     public var locset: Locset
     public var item: Item
@@ -38,6 +40,68 @@ public struct Place: Sendable, Equatable, Codable {
     }
     public static func iclamp(_ locset: Locset, delay: Double, duration: Double, amplitude: Double) -> Place {
         Place(locset, .iclamp(delay: delay, duration: duration, amplitude: amplitude))
+    }
+    public static func clamp(_ locset: Locset, _ envelope: CurrentEnvelope) -> Place { Place(locset, .clamp(envelope)) }
+}
+
+/// The time course of an injected current (positive depolarises), as Arbor's i_clamp envelope:
+/// points (ms, nA) joined linearly; 0 before the first point, the last amplitude held after it.
+/// Equal times make a jump (the later point holds from that time on). The current of a step is
+/// the envelope at the step's start time, as `iclamp` takes it.
+public struct CurrentEnvelope: Sendable, Equatable, Codable {
+    public var times: [Double]
+    public var amplitudes: [Double]
+
+    /// Checks times are finite and non-decreasing, amplitudes finite, and at least one point.
+    public init(times: [Double], amplitudes: [Double]) throws {
+        guard !times.isEmpty, times.count == amplitudes.count else { throw PlexusError("an envelope needs one amplitude per time, at least one point") }
+        for (k, t) in times.enumerated() {
+            guard t.isFinite, amplitudes[k].isFinite else { throw PlexusError("point \(k) of the envelope is not finite (\(t) ms, \(amplitudes[k]) nA)", keyPath: "[\(k)]") }
+            if k > 0, t < times[k - 1] { throw PlexusError("envelope times must not decrease: \(times[k - 1]) ms then \(t) ms", keyPath: "[\(k)]") }
+        }
+        self.times = times; self.amplitudes = amplitudes
+    }
+
+    /// Steps of `amplitude` from `delay` for `duration`, summed where they overlap.
+    public static func steps(_ steps: [(delay: Double, duration: Double, amplitude: Double)]) throws -> CurrentEnvelope {
+        var edges = Set<Double>()
+        for s in steps {
+            guard s.delay.isFinite, s.duration >= 0, s.duration.isFinite, s.amplitude.isFinite else {
+                throw PlexusError("a step needs a finite delay, a finite duration >= 0 and a finite amplitude")
+            }
+            edges.insert(s.delay); edges.insert(s.delay + s.duration)
+        }
+        var t: [Double] = [], a: [Double] = []
+        for e in edges.sorted() {
+            let level = steps.filter { $0.delay <= e && e < $0.delay + $0.duration }.reduce(0) { $0 + $1.amplitude }
+            let before = t.isEmpty ? 0 : a.last!
+            t += [e, e]; a += [before, level]
+        }
+        return try CurrentEnvelope(times: t.isEmpty ? [0] : t, amplitudes: a.isEmpty ? [0] : a)
+    }
+
+    /// `count` pulses of `amplitude` and `width` ms, one every `interval` ms from `start`.
+    public static func pulses(start: Double, width: Double, interval: Double, count: Int, amplitude: Double) throws -> CurrentEnvelope {
+        guard width > 0, interval >= width, count >= 1, count <= 1_000_000, start.isFinite, interval.isFinite else {
+            throw PlexusError("pulses need width > 0, interval >= width, 1 <= count <= 1e6 and a finite start (got width \(width) ms, interval \(interval) ms, count \(count))")
+        }
+        return try steps((0..<count).map { (start + Double($0) * interval, width, amplitude) })
+    }
+
+    /// A ramp from `from` nA at `start` to `to` nA at `stop`, off after it.
+    public static func ramp(start: Double, stop: Double, from: Double, to: Double) throws -> CurrentEnvelope {
+        guard stop > start else { throw PlexusError("a ramp needs stop > start (got \(start) and \(stop) ms)") }
+        return try CurrentEnvelope(times: [start, start, stop, stop], amplitudes: [0, from, to, 0])
+    }
+
+    /// The amplitude at `t`.
+    public func value(at t: Double) -> Double {
+        guard t >= times[0] else { return 0 }
+        var k = 0
+        while k + 1 < times.count && times[k + 1] <= t { k += 1 }
+        guard k + 1 < times.count else { return amplitudes[k] }
+        let (t0, t1) = (times[k], times[k + 1])
+        return amplitudes[k] + (amplitudes[k + 1] - amplitudes[k]) * ((t - t0) / (t1 - t0))
     }
 }
 

@@ -69,6 +69,11 @@ final class CableGroup: @unchecked Sendable {
         case field(UnsafeMutablePointer<Double>)
     }
 
+    /// Current clamps with a time course: slot, first point and point count in the tables, and
+    /// the segment each is in (advanced as time goes on).
+    let clampSlot: Storage<Int32>, clampStart: Storage<Int32>, clampCount: Storage<Int32>, clampCursor: Storage<Int32>
+    let clampTimes: Storage<Double>, clampAmplitudes: Storage<Double>
+    let clampInstances: Int
     /// Per slot: membrane area (µm²) of its CV; the ions of the group's mechanisms.
     let area: Storage<Double>
     let ionState: IonState
@@ -233,6 +238,18 @@ final class CableGroup: @unchecked Sendable {
         stateKernels = stores.map { MechanismKernel($0, tag: 0) }
         self.area = areaS
         self.ionState = ionState
+        var cs: [Int32] = [], cst: [Int32] = [], cc: [Int32] = [], ct: [Double] = [], ca: [Double] = []
+        for (j, c) in cells.enumerated() {
+            for (cv, env) in c.clamps {
+                cs.append(Int32(slotBase[j] + cv * W)); cst.append(Int32(ct.count)); cc.append(Int32(env.times.count))
+                ct += env.times; ca += env.amplitudes
+            }
+        }
+        guard ct.count < Int(Int32.max) else { throw PlexusError("the current clamps of a thread have more than 2^31 points", keyPath: "cells") }
+        clampSlot = Storage(cs.isEmpty ? [0] : cs); clampStart = Storage(cst.isEmpty ? [0] : cst)
+        clampCount = Storage(cc.isEmpty ? [0] : cc); clampCursor = Storage(repeating: 0, count: max(1, cs.count))
+        clampTimes = Storage(ct.isEmpty ? [0] : ct); clampAmplitudes = Storage(ca.isEmpty ? [0] : ca)
+        clampInstances = cs.count
         synapseInstanceCount = receiving.reduce(0) { $0 + stores[$1].instanceCount }
         probeReads = reads
         self.detCV = Storage(detCV); detThreshold = Storage(detThr); self.detCrossed = Storage(detCrossed); self.detVPrev = Storage(detVPrev)

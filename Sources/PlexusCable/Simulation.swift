@@ -86,6 +86,7 @@ extension CableNetwork {
         let snapGids = Set(request?.gids ?? [])
         let nThreads = team.count
         let states = (0..<nThreads).map { CableThreadState(ring: ringLength, probes: groups[$0].probes.count, poisson: poisson[$0]) }
+        for g in groups { g.clampCursor.base.update(repeating: 0, count: g.clampCursor.count) }
         let epochs = totalSteps == 0 ? 0 : (totalSteps + Int64(epochSteps) - 1) / Int64(epochSteps)
         var recorded: [(UInt32, Double)] = []
         let ring = ringLength
@@ -249,6 +250,7 @@ extension CableNetwork {
         let ions = g.ionState
         ions.zeroCurrents()
         for k in g.currentKernels { k.computeCurrents(time) }
+        if g.clampInstances > 0 { CableNetwork.applyClamps(g, I, t) }
 
         // Assemble: (C/dt + G + Σg_axial) v' - Σ g_axial v'_neighbour = (C/dt + G) v - I, with the
         // folded conductances (constant g, g·e per slot; the per-CV g with its e) added here.
@@ -280,6 +282,27 @@ extension CableNetwork {
                 crossed[k] = 0
             }
             vprev[k] = vv
+        }
+    }
+
+    /// The current of each time-course clamp at the step's start t (nA, injected), each with
+    /// its own cursor into its envelope's points (time only moves forward).
+    static func applyClamps(_ g: CableGroup, _ I: UnsafeMutablePointer<Double>, _ t: Double) {
+        let times = g.clampTimes.base, amps = g.clampAmplitudes.base, cursor = g.clampCursor.base
+        for c in 0..<g.clampInstances {
+            let start = Int(g.clampStart[c]), n = Int(g.clampCount[c])
+            guard t >= times[start] else { continue }
+            var k = Int(cursor[c])
+            while k + 1 < n && times[start + k + 1] <= t { k += 1 }
+            cursor[c] = Int32(k)
+            let value: Double
+            if k + 1 < n {
+                let t0 = times[start + k], t1 = times[start + k + 1]
+                value = amps[start + k] + (amps[start + k + 1] - amps[start + k]) * ((t - t0) / (t1 - t0))
+            } else {
+                value = amps[start + k]
+            }
+            I[Int(g.clampSlot[c])] -= value
         }
     }
 

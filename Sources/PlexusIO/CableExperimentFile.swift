@@ -186,7 +186,7 @@ public enum CableExperimentFile: ExperimentDecoder {
         }
         if let p = m["place"] {
             for item in try p.sequence() {
-                let pm = try item.mapping(allowed: ["locset", "iclamp", "synapse", "label", "params"])
+                let pm = try item.mapping(allowed: ["locset", "iclamp", "clamp", "synapse", "label", "params"])
                 guard let l = pm["locset"] else { throw item.error("a place needs `locset:`") }
                 let ls = try locset(l)
                 if let ic = pm["iclamp"] {
@@ -196,12 +196,14 @@ public enum CableExperimentFile: ExperimentDecoder {
                     guard let a = im["amplitude"] else { throw ic.error("an iclamp needs `amplitude:`") }
                     guard dur >= 0 else { throw im["duration"]!.error("duration must be >= 0 ms") }
                     c.places.append(.iclamp(ls, delay: delay, duration: dur, amplitude: try value(a, .nA, "amplitude")))
+                } else if let cl = pm["clamp"] {
+                    c.places.append(.clamp(ls, try clamp(cl, base: base)))
                 } else if let s = pm["synapse"] {
                     let desc = try mechanism(s, pm["params"], kind: .point, catalogue: catalogue)
                     guard let label = pm["label"] else { throw item.error("a synapse needs `label:` (connections name it)") }
                     c.places.append(.synapse(ls, desc, label: try label.string()))
                 } else {
-                    throw item.error("a place needs `iclamp:` or `synapse:`")
+                    throw item.error("a place needs `iclamp:`, `clamp:` or `synapse:`")
                 }
             }
         }
@@ -233,6 +235,73 @@ public enum CableExperimentFile: ExperimentDecoder {
             }
         }
         return c
+    }
+
+    /// A current clamp's time course: exactly one of
+    /// `steps: [{delay, duration, amplitude}, ...]`, `pulses: {start, width, interval, count, amplitude}`,
+    /// `ramp: {start, stop, from, to}`, `envelope: [[t, I], ...]` (linear between points, the
+    /// last held) or `file: stim.csv` (rows t_ms, I_nA; linear between rows, off after the last).
+    static func clamp(_ node: YNode, base: URL) throws -> CurrentEnvelope {
+        let m = try node.mapping(allowed: ["steps", "pulses", "ramp", "envelope", "file"])
+        guard m.count == 1, let (key, v) = m.first else {
+            throw node.error("a clamp needs exactly one of steps, pulses, ramp, envelope, file")
+        }
+        do {
+            switch key {
+            case "steps":
+                return try .steps(try v.sequence().map { s in
+                    let sm = try s.mapping(allowed: ["delay", "duration", "amplitude"])
+                    guard let a = sm["amplitude"] else { throw s.error("a step needs `amplitude:`") }
+                    return (try sm["delay"].map { try value($0, .ms, "delay") } ?? 0,
+                            try sm["duration"].map { try value($0, .ms, "duration") } ?? .infinity, try value(a, .nA, "amplitude"))
+                })
+            case "pulses":
+                let pm = try v.mapping(allowed: ["start", "width", "interval", "count", "amplitude"])
+                for k in ["width", "interval", "count", "amplitude"] where pm[k] == nil { throw v.error("pulses need `\(k):`") }
+                return try .pulses(start: try pm["start"].map { try value($0, .ms, "start") } ?? 0, width: try value(pm["width"]!, .ms, "width"),
+                                   interval: try value(pm["interval"]!, .ms, "interval"), count: try pm["count"]!.int(),
+                                   amplitude: try value(pm["amplitude"]!, .nA, "amplitude"))
+            case "ramp":
+                let rm = try v.mapping(allowed: ["start", "stop", "from", "to"])
+                for k in ["start", "stop", "to"] where rm[k] == nil { throw v.error("a ramp needs `\(k):`") }
+                return try .ramp(start: try value(rm["start"]!, .ms, "start"), stop: try value(rm["stop"]!, .ms, "stop"),
+                                 from: try rm["from"].map { try value($0, .nA, "from") } ?? 0, to: try value(rm["to"]!, .nA, "to"))
+            case "envelope":
+                var t: [Double] = [], a: [Double] = []
+                for (k, p) in try v.sequence().enumerated() {
+                    let pair = try p.sequence()
+                    guard pair.count == 2 else { throw p.error("envelope point \(k) needs [time, amplitude]") }
+                    t.append(try value(pair[0], .ms, "time")); a.append(try value(pair[1], .nA, "amplitude"))
+                }
+                return try CurrentEnvelope(times: t, amplitudes: a)
+            default:
+                let rel = try v.string()
+                let path = rel.hasPrefix("/") ? rel : base.appendingPathComponent(rel).path
+                return try timeCourse(path)
+            }
+        } catch let e as PlexusError where e.file == nil { throw v.error(e.message) }
+    }
+
+    /// A recorded or designed current: CSV rows `t_ms,I_nA` (a header line allowed), times
+    /// non-decreasing; the current is off after the last row.
+    static func timeCourse(_ path: String) throws -> CurrentEnvelope {
+        guard let data = FileManager.default.contents(atPath: path) else { throw PlexusError("cannot read the time course file", file: path) }
+        var t: [Double] = [], a: [Double] = []
+        for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if fields.isEmpty || fields == [""] || fields[0].hasPrefix("#") { continue }
+            guard fields.count == 2, let x = Double(fields[0]), let y = Double(fields[1]) else {
+                if t.isEmpty && i == 0 { continue }   // a header
+                throw PlexusError("expected two numbers (t_ms, I_nA), found '\(line)'", file: path, line: i + 1)
+            }
+            guard x.isFinite, y.isFinite else { throw PlexusError("values must be finite, found '\(line)'", file: path, line: i + 1) }
+            if let last = t.last, x < last { throw PlexusError("times must not decrease (\(last) ms then \(x) ms)", file: path, line: i + 1) }
+            guard t.count < 50_000_000 else { throw PlexusError("more than 5e7 rows", file: path, line: i + 1) }
+            t.append(x); a.append(y)
+        }
+        guard let end = t.last else { throw PlexusError("the time course file has no rows", file: path) }
+        t.append(end); a.append(0)
+        return try CurrentEnvelope(times: t, amplitudes: a)
     }
 
     static func morphology(_ node: YNode, base: URL) throws -> MorphologySource {
