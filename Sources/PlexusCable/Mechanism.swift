@@ -222,7 +222,7 @@ public struct MechanismInfo: Sendable {
     /// Index of a field (constants, then assigned, then state) by name.
     public func fieldIndex(_ name: String) -> Int? { fields.firstIndex { $0.name == name } }
     /// Fields a probe may read (`name.field`): assigned variables and states.
-    public var probeable: [CableField] { assigned + state }
+    public var probeable: [CableField] { (assigned + state).filter { !$0.name.hasPrefix("_") } }
 }
 
 /// A mechanism and its parameters in the engine's units (absent ones take the default).

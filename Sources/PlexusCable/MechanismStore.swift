@@ -32,7 +32,7 @@ final class MechanismStore: @unchecked Sendable {
         ions = Storage(repeating: plx_ion(), count: max(1, mechanism.info.ions.count))
         for (j, use) in mechanism.info.ions.enumerated() { ions[j] = slots.ion(use.name) }
         cpack = plx_pack(count: Int64(n), node: node.base, fields: fields.base, voltage: voltage, current: current,
-                         conductance: conductance, area: slots.area, ions: ions.base, time: 0, dt: 0)
+                         conductance: conductance, area: slots.area, ions: ions.base, time: 0, dt: slots.dt)
     }
     /// The group's arrays of each ion the mechanism uses, in its declared order.
     let ions: Storage<plx_ion>
@@ -50,44 +50,54 @@ struct SlotArrays {
     let conductance: UnsafeMutablePointer<Double>
     /// Membrane area of each slot's CV (µm²).
     let area: UnsafeMutablePointer<Double>
+    /// The run's time step (ms): INITIAL may compute factors of it.
+    let dt: Double
     let ion: (String) -> plx_ion
 }
 
-/// A store as the step loop calls it (no reference counting in the loop).
+/// A store as the step loop calls it: plain pointers and values, no reference counting or
+/// existential copies in the loop. A native (Swift) mechanism is called through the group's
+/// `nativeMechanisms[native]`.
 struct MechanismKernel {
-    let native: (any CableMechanism.Type)?
+    /// Index into the group's native mechanisms, or -1 for a generated one.
+    let native: Int
     let generated: UnsafePointer<plx_mechanism>?
     let pack: MechanismPack
     var cpack: plx_pack
     let tag: UInt32
 
-    init(_ store: MechanismStore, tag: UInt32) {
-        if case .native(let t) = store.mechanism.source { native = t } else { native = nil }
+    init(_ store: MechanismStore, tag: UInt32, natives: inout [any CableMechanism.Type]) {
+        if case .native(let t) = store.mechanism.source {
+            native = natives.firstIndex { $0 == t } ?? natives.count
+            if native == natives.count { natives.append(t) }
+        } else {
+            native = -1
+        }
         generated = store.kernels
         pack = store.pack
         cpack = store.cpack
         self.tag = tag
     }
 
-    @inline(__always) func computeCurrents(_ time: StepTime) {
+    @inline(__always) func computeCurrents(_ time: StepTime, _ natives: [any CableMechanism.Type]) {
         if let g = generated {
             var p = cpack; p.time = time.time; p.dt = time.dt
             g.pointee.compute_currents(&p)
-        } else { native!.computeCurrents(pack, 0..<pack.count, time) }
+        } else { natives[native].computeCurrents(pack, 0..<pack.count, time) }
     }
 
-    @inline(__always) func advanceState(_ time: StepTime) {
+    @inline(__always) func advanceState(_ time: StepTime, _ natives: [any CableMechanism.Type]) {
         if let g = generated {
             var p = cpack; p.time = time.time; p.dt = time.dt
             g.pointee.advance_state(&p)
-        } else { native!.advanceState(pack, 0..<pack.count, time) }
+        } else { natives[native].advanceState(pack, 0..<pack.count, time) }
     }
 
-    @inline(__always) func applyEvents(_ events: MechanismEvents, _ time: StepTime) {
+    @inline(__always) func applyEvents(_ events: MechanismEvents, _ time: StepTime, _ natives: [any CableMechanism.Type]) {
         if let g = generated {
             var p = cpack; p.time = time.time; p.dt = time.dt
             g.pointee.apply_events(&p, events.list.baseAddress, Int64(events.list.count), events.tag, events.shift)
-        } else { native!.applyEvents(pack, events) }
+        } else { natives[native].applyEvents(pack, events) }
     }
 }
 

@@ -46,6 +46,8 @@ final class CableGroup: @unchecked Sendable {
     /// What the step runs: events for stores that receive them (with their tag), currents for
     /// stores not folded, state for all.
     let eventKernels: [MechanismKernel], currentKernels: [MechanismKernel], stateKernels: [MechanismKernel]
+    /// The native (Swift) mechanisms the kernels call by index.
+    let nativeMechanisms: [any CableMechanism.Type]
     /// Event targets: tag in the top `32 - eventShift` bits, row below.
     let eventShift: UInt32
     // Detectors.
@@ -161,7 +163,7 @@ final class CableGroup: @unchecked Sendable {
         })
         let layout = MechanismLayout(cells: cells, mechanisms: mechanisms, kernels: kernels, slotBase: slotBase, slotCount: slots, lanes: W,
                                      slots: SlotArrays(voltage: vS.base, current: currentS.base, conductance: conductanceS.base,
-                                                       area: areaS.base, ion: ionState.arrays))
+                                                       area: areaS.base, dt: dt, ion: ionState.arrays))
         let stores = layout.stores
         let zeros = Storage(repeating: 0.0, count: max(1, slots))
         if let f = layout.folded {
@@ -233,9 +235,11 @@ final class CableGroup: @unchecked Sendable {
         self.zeros = zeros
         gFixed = Storage(layout.gFixed); geFixed = Storage(layout.geFixed)
         eventShift = shift
-        eventKernels = receiving.map { MechanismKernel(stores[$0], tag: tagOf[$0]!) }
-        currentKernels = stores.filter { !$0.perCV }.map { MechanismKernel($0, tag: 0) }
-        stateKernels = stores.map { MechanismKernel($0, tag: 0) }
+        var natives: [any CableMechanism.Type] = []
+        eventKernels = receiving.map { MechanismKernel(stores[$0], tag: tagOf[$0]!, natives: &natives) }
+        currentKernels = stores.filter { !$0.perCV }.map { MechanismKernel($0, tag: 0, natives: &natives) }
+        stateKernels = stores.map { MechanismKernel($0, tag: 0, natives: &natives) }
+        nativeMechanisms = natives
         self.area = areaS
         self.ionState = ionState
         var cs: [Int32] = [], cst: [Int32] = [], cc: [Int32] = [], ct: [Double] = [], ca: [Double] = []

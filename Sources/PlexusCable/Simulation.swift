@@ -241,7 +241,7 @@ extension CableNetwork {
         // Events.
         if bucket.count > 0 {
             let list = UnsafeBufferPointer(start: bucket.base, count: bucket.count)
-            for k in g.eventKernels { k.applyEvents(MechanismEvents(list: list, tag: k.tag, shift: g.eventShift), time) }
+            for k in g.eventKernels { k.applyEvents(MechanismEvents(list: list, tag: k.tag, shift: g.eventShift), time, g.nativeMechanisms) }
         }
         bucket.removeAll()
 
@@ -249,7 +249,7 @@ extension CableNetwork {
         G.update(repeating: 0, count: n)
         let ions = g.ionState
         ions.zeroCurrents()
-        for k in g.currentKernels { k.computeCurrents(time) }
+        for k in g.currentKernels { k.computeCurrents(time, g.nativeMechanisms) }
         if g.clampInstances > 0 { CableNetwork.applyClamps(g, I, t) }
 
         // Assemble: (C/dt + G + Σg_axial) v' - Σ g_axial v'_neighbour = (C/dt + G) v - I, with the
@@ -265,7 +265,7 @@ extension CableNetwork {
 
         // States with the new voltage.
         ions.resetWrittenConcentrations()
-        for k in g.stateKernels { k.advanceState(time) }
+        for k in g.stateKernels { k.advanceState(time, g.nativeMechanisms) }
         ions.updateReversals()
 
         // Threshold crossings, time interpolated linearly inside the step.

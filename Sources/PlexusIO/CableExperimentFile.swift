@@ -140,7 +140,7 @@ public enum CableExperimentFile: ExperimentDecoder {
     }
 
     static func cell(_ node: YNode, base: URL, catalogue: MechanismCatalogue = .builtin) throws -> CableCellDescription {
-        let m = try node.mapping(allowed: ["morphology", "allen", "discretization", "temperature", "defaults", "paint", "place", "detectors", "probes"])
+        let m = try node.mapping(allowed: ["morphology", "allen", "discretization", "temperature", "defaults", "ions", "paint", "place", "detectors", "probes"])
         var c: CableCellDescription
         if let a = m["allen"] {
             // An Allen Cell Types model: morphology, passive properties, channels and CVs from its files.
@@ -167,6 +167,21 @@ public enum CableExperimentFile: ExperimentDecoder {
             if let v = dm["Ra"] { c.axialResistivity = try value(v, .ohm_cm, "Ra"); guard c.axialResistivity > 0 else { throw v.error("Ra must be > 0") } }
             if let v = dm["cm"] { c.membraneCapacitance = try value(v, .uF_per_cm2, "cm"); guard c.membraneCapacitance > 0 else { throw v.error("cm must be > 0") } }
             if let v = dm["V_init"] ?? dm["Vm"] { c.initialVoltage = try value(v, .mV, "V_init") }
+        }
+        if let ions = m["ions"] {
+            // ions: {na: {reversal: 53 mV}, ca: {inside: 5e-5, outside: 2}}: concentrations in mM;
+            // without a reversal potential it is Nernst's of the concentrations.
+            var set = c.ions ?? [:]
+            for (name, node) in try ions.mapping() {
+                let im = try node.mapping(allowed: ["reversal", "inside", "outside"])
+                var sp = set[name] ?? IonSpecies.defaults[name] ?? IonSpecies(inside: 1, outside: 1, reversal: nil)
+                if im["inside"] != nil || im["outside"] != nil { sp.reversal = nil }
+                if let v = im["inside"] { sp.internalConcentration = try v.double(); guard sp.internalConcentration > 0, sp.internalConcentration.isFinite else { throw v.error("inside must be a positive concentration (mM)") } }
+                if let v = im["outside"] { sp.externalConcentration = try v.double(); guard sp.externalConcentration > 0, sp.externalConcentration.isFinite else { throw v.error("outside must be a positive concentration (mM)") } }
+                if let v = im["reversal"] { sp.reversal = try value(v, .mV, "reversal") }
+                set[name] = sp
+            }
+            c.ions = set
         }
         if let p = m["paint"] {
             for item in try p.sequence() {

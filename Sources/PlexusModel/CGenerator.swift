@@ -43,8 +43,33 @@ public struct CodeGenerator {
             add(ModelVariable(name: Self.fraction), 2)
             add(ModelVariable(name: Self.celsius, unit: "degC"), 3)
             for a in m.assigned { add(a, 4) }
+            // Step factors of cnexp equations whose coefficients are constant for the run
+            // (computed once by the initialize kernel, as a hand-written kernel keeps a decay).
+            for x in CodeGenerator.invariantCnexp(m).keys.sorted() {
+                add(ModelVariable(name: "_k_" + x), 4)
+                add(ModelVariable(name: "_c_" + x), 4)
+            }
             for s in m.states { add(s, 5) }
         }
+    }
+
+    /// The cnexp equations x' = a + b·x whose a and b read only parameters, constants,
+    /// celsius and dt: their step factor and constant are the same every step (x → coefficients).
+    public static func invariantCnexp(_ m: MechanismModel) -> [String: (a: Expr, b: Expr)] {
+        guard let (method, sys) = m.solve, method == .cnexp else { return [:] }
+        var out: [String: (a: Expr, b: Expr)] = [:]
+        for st in sys.body {
+            guard case .derivative(let x, let f) = st.kind, let (a, b) = f.linear(in: x), !b.isZero,
+                  a.calledFunctions.isEmpty, b.calledFunctions.isEmpty else { continue }
+            let fixed = a.names.union(b.names).allSatisfy { n in
+                switch m.roles[n] {
+                case .parameter?, .celsius?, .dt?, .constant?: return true
+                default: return false
+                }
+            }
+            if fixed { out[x] = (a, b) }
+        }
+        return out
     }
 
     /// Conductance folding the engine may apply (see the ABI header).
@@ -374,6 +399,7 @@ struct KernelWriter {
                     code += try statements([st], indent: "            ")
                 }
             }
+            code = try invariantFactors(&read) + code
             // Written concentrations start from the ion's value and are handed back.
             for ion in model.ions {
                 if ion.writesInternal { read.insert(ion.internalName); written.insert(ion.internalName) }
@@ -487,7 +513,13 @@ struct KernelWriter {
                     throw error("METHOD cnexp needs each equation linear in its own state; \(x)' = \(f) is not (use METHOD derivimplicit)", line: st.line)
                 }
                 let xv = Self.v(x)
-                if b.isZero {
+                if let fi = layout.index["_k_" + x], let ci = layout.index["_c_" + x] {
+                    // Factors computed once (see `invariantFactors`).
+                    let k = "f[\(fi) * n + k]", c = "f[\(ci) * n + k]"
+                    if generator.dialect == .neuron { s += "\(ind)\(xv) = \(xv) + \(k) * (\(c) - \(xv));\n" }
+                    else if a.isZero { s += "\(ind)\(xv) = \(xv) * \(k);\n" }
+                    else { s += "\(ind)\(xv) = -\(c) + (\(xv) + \(c)) * \(k);\n" }
+                } else if b.isZero {
                     s += "\(ind)\(xv) = \(xv) + \(Self.v("dt")) * \(try expr(a, line: st.line));\n"
                 } else if generator.dialect == .neuron {
                     let bc = try expr(b, line: st.line)
@@ -568,6 +600,23 @@ struct KernelWriter {
         s += "\(ind)  plx_solve(\(n), _a, _b);\n"
         for i in 0..<n { s += "\(ind)  \(Self.v(xs[i])) = _b[\(i)];\n" }
         s += "\(ind)}\n\(ind)}\n"
+        return s
+    }
+
+    /// The once-per-run factors of cnexp equations with constant coefficients, as the step
+    /// would compute them: NEURON's 1 − exp(dt·b) and −a/b, or Arbor's Padé exp(dt·b) and a/b.
+    func invariantFactors(_ read: inout Set<String>) throws -> String {
+        var s = ""
+        for (x, (a, b)) in CodeGenerator.invariantCnexp(model).sorted(by: { $0.key < $1.key }) {
+            let k = "f[\(layout.index["_k_" + x]!) * n + k]", c = "f[\(layout.index["_c_" + x]!) * n + k]"
+            read.formUnion(a.names); read.formUnion(b.names); read.insert("dt")
+            let ac = try expr(a, line: 0), bc = try expr(b, line: 0), dt = Self.v("dt")
+            if generator.dialect == .neuron {
+                s += "            \(k) = 1.0 - exp(\(dt) * \(bc));\n            \(c) = -(\(ac)) / \(bc);\n"
+            } else {
+                s += "            \(k) = plx_pade(\(dt) * \(bc));\n            \(c) = \(ac) / \(bc);\n"
+            }
+        }
         return s
     }
 

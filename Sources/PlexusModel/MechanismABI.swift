@@ -112,5 +112,6 @@ typedef const plx_catalogue* (*plx_catalogue_entry)(void);
 #define PLX_CATALOGUE_SYMBOL "plexus_catalogue"
 
 #endif
+
 """
 }

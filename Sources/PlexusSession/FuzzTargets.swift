@@ -4,6 +4,7 @@ import PlexusIO
 import PlexusPoint
 import PlexusCable
 import PlexusMass
+import PlexusModel
 
 /// The inputs a user hands Plexus, as entry points for a fuzzer (Sources/PlexusFuzz, run by
 /// scripts/fuzz) and for the regression tests that replay what it found (Tests/Fixtures/fuzz).
@@ -14,7 +15,7 @@ import PlexusMass
 /// cheap, a run is capped at `maxSteps` steps and `memoryCeilingBytes` of network (a bigger
 /// network gets the same "needs at least ... GiB" error a user would see on a smaller machine).
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case point, cable, mass, swc, zip
+    case point, cable, mass, swc, zip, nmodl
 
     /// The most steps of simulation one input runs.
     public static let maxSteps = 20.0
@@ -29,6 +30,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .mass: "neural-mass experiment YAML: decode, connectome, build, simulate \(Int(Self.maxSteps)) steps, FC"
         case .swc: "SWC morphology text: records, segment tree, branches"
         case .zip: "TVB connectivity zip: members, matrices, centres"
+        case .nmodl: "NMODL mechanism file: parse, lower, generate C and CUDA (not compiled)"
         }
     }
 
@@ -56,6 +58,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             }
             defer { try? FileManager.default.removeItem(atPath: path) }
             _ = try ConnectomeZip.read(path)
+        case .nmodl:
+            guard let text = String(data: data, encoding: .utf8) else { return }
+            let sources = try MechanismSources(files: [("fuzz.mod", text)])
+            _ = try sources.cSource()
+            _ = try CUDAGenerator().source(sources.models)
         }
     }
 
@@ -79,7 +86,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let net = try MassNetwork(e, connectome: connectome, threads: 1)
             let result = try net.run()
             _ = try? FCResult(result, connectome: connectome, description: e.fc)
-        case .swc, .zip:
+        case .swc, .zip, .nmodl:
             break
         }
     }

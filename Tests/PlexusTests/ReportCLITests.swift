@@ -201,6 +201,7 @@ final class ReportCLITests: XCTestCase {
             guard (try? ExperimentFile.engine(text, file: name)) == .cable else { continue }
             if name == "busyring.yaml" { text = edited(text, [("ring: {cell: busyring, size: 64}", "ring: {cell: busyring, size: 10}")], name: name) }
             if name == "allen_cell.yaml" { text = edited(text, [("duration: 1200 ms", "duration: 300 ms")], name: name) }
+            if name == "allen_network.yaml" { text = edited(text, [("duration: 500 ms", "duration: 150 ms")], name: name) }
             text = text.replacingOccurrences(of: "swc: data/", with: "swc: \(path.deletingLastPathComponent().path)/data/")
                 .replacingOccurrences(of: "allen/", with: "\(path.deletingLastPathComponent().path)/allen/")
             let file = work.appendingPathComponent(name)
@@ -221,7 +222,7 @@ final class ReportCLITests: XCTestCase {
             let figures = try assertRendersInChromium(browser, out.appendingPathComponent("report.html"), name: name, expected: expected)
             checked.append("\(name) (\(figures) figures)")
         }
-        XCTAssertEqual(checked.count, 4, "allen_cell, ball_and_stick, busyring, pyramidal")
+        XCTAssertEqual(checked.count, 5, "allen_cell, allen_network, ball_and_stick, busyring, pyramidal")
         print("cable reports checked in \(browser.lastPathComponent): \(checked.joined(separator: ", "))")
     }
 

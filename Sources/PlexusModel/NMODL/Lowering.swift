@@ -142,6 +142,19 @@ struct Lowerer {
         for c in m.currents where m.roles[c] == nil {
             throw error("current '\(c)' is not declared (add it to ASSIGNED)", line: nb.line)
         }
+        // Currents in the unit the engine scales them from: a density mechanism's are current
+        // densities (mA/cm2), a point process's currents (nA). Another unit would be wrong by
+        // its factor, silently.
+        for d in file.assigned + file.parameters where m.currents.contains(d.name) {
+            guard let unit = d.unit else { continue }
+            let u = unit.lowercased().replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "^", with: "")
+            let density = ["ma/cm2", "milliamp/cm2", "milliamps/cm2"], point = ["na", "nanoamp", "nanoamps"]
+            let currentUnits = density + point + ["pa", "ua", "ma", "a", "amp", "milliamp", "microamp", "picoamp", "ua/cm2", "na/cm2", "a/cm2", "a/m2", "microamp/cm2"]
+            let wanted = m.kind == .density ? density : point
+            if currentUnits.contains(u) && !wanted.contains(u) {
+                throw error("unit mismatch: current '\(d.name)' is declared in \(unit), but a \(m.kind == .density ? "density mechanism's (SUFFIX) currents are current densities in mA/cm2" : "point process's currents are in nA")", line: d.line)
+            }
+        }
         for name in nb.range + nb.global where m.roles[name] == nil {
             throw error("RANGE/GLOBAL '\(name)' is not declared in PARAMETER, STATE or ASSIGNED", line: nb.line)
         }
