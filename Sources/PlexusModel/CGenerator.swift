@@ -31,6 +31,8 @@ public struct CodeGenerator {
         }
         public var fields: [Field] = []
         public var index: [String: Int] = [:]
+        /// Field of each hoisted subexpression, by its text.
+        public var hoisted: [String: Int] = [:]
         public static let area = "_area", fraction = "_area_fraction", celsius = "_celsius"
 
         public init(_ m: MechanismModel) {
@@ -48,6 +50,11 @@ public struct CodeGenerator {
             for x in CodeGenerator.invariantCnexp(m).keys.sorted() {
                 add(ModelVariable(name: "_k_" + x), 4)
                 add(ModelVariable(name: "_c_" + x), 4)
+            }
+            // Costly subexpressions that are the same every step (a Q10 factor).
+            for (i, e) in CodeGenerator.invariantSubexpressions(m).enumerated() {
+                hoisted[e.description] = fields.count
+                add(ModelVariable(name: "_h\(i)"), 4)
             }
             for s in m.states { add(s, 5) }
         }
@@ -68,6 +75,55 @@ public struct CodeGenerator {
                 }
             }
             if fixed { out[x] = (a, b) }
+        }
+        return out
+    }
+
+    /// The costly subexpressions (a power, or a built-in function such as exp) of the BREAKPOINT
+    /// and the solved system that read only parameters, constants, celsius and dt, and no name
+    /// declared LOCAL there: the same every step, so computed once per instance by the
+    /// initialize kernel (NEURON recomputes them each step; the values are the same).
+    public static func invariantSubexpressions(_ m: MechanismModel) -> [Expr] {
+        let body = m.breakpoint + (m.solve?.system.body ?? [])
+        let flat = KernelWriter.flatten(body)
+        var locals = Set<String>()
+        for st in flat { if case .local(let ns) = st.kind { locals.formUnion(ns) } }
+        func invariant(_ e: Expr) -> Bool {
+            guard e.calledFunctions.allSatisfy(NMODLLowering.builtinFunctions.contains) else { return false }
+            return e.names.allSatisfy { n in
+                guard !locals.contains(n) else { return false }
+                switch m.roles[n] {
+                case .parameter?, .celsius?, .dt?, .constant?: return true
+                default: return false
+                }
+            }
+        }
+        func costly(_ e: Expr) -> Bool {
+            switch e {
+            case .call: return true
+            case .binary(.power, _, let b): if case .number(2) = b { return false } else { return true }
+            default: return false
+            }
+        }
+        var out: [Expr] = [], seen = Set<String>()
+        func walk(_ e: Expr) {
+            if costly(e), !e.names.isEmpty, invariant(e) {
+                if seen.insert(e.description).inserted { out.append(e) }
+                return
+            }
+            switch e {
+            case .number, .name: break
+            case .unary(_, let a): walk(a)
+            case .binary(_, let a, let b): walk(a); walk(b)
+            case .call(_, let args): args.forEach(walk)
+            }
+        }
+        for st in flat {
+            switch st.kind {
+            case .assign(_, let e), .derivative(_, let e): walk(e)
+            case .ifElse(let c, _, _): walk(c)
+            default: break
+            }
         }
         return out
     }
@@ -161,6 +217,9 @@ struct KernelWriter {
     let layout: CodeGenerator.Layout
     /// Free names each FUNCTION reads (passed as extra arguments), transitively.
     var functionFree: [String: [String]] = [:]
+    /// Whether expressions read hoisted subexpressions from their fields (not in FUNCTIONs,
+    /// which have no instance, nor where the initialize kernel computes them).
+    var hoisting = true
 
     init(model: MechanismModel, generator: CodeGenerator, prefix: String) {
         self.model = model; self.generator = generator; self.prefix = prefix
@@ -222,6 +281,8 @@ struct KernelWriter {
     // MARK: FUNCTIONs
 
     mutating func functions() throws -> String {
+        hoisting = false
+        defer { hoisting = true }
         // Free names, to a fixed point over calls between functions.
         let fs = Dictionary(uniqueKeysWithValues: model.functions.map { ($0.name, $0) })
         var free: [String: Set<String>] = [:]
@@ -291,6 +352,7 @@ struct KernelWriter {
     }
 
     func expr(_ e: Expr, line: Int) throws -> String {
+        if hoisting, let f = layout.hoisted[e.description] { return "f[\(f) * n + k]" }
         switch e {
         case .number(let x):
             guard x.isFinite else { throw error("the number \(x) is not finite", line: line) }
@@ -605,8 +667,14 @@ struct KernelWriter {
 
     /// The once-per-run factors of cnexp equations with constant coefficients, as the step
     /// would compute them: NEURON's 1 − exp(dt·b) and −a/b, or Arbor's Padé exp(dt·b) and a/b.
-    func invariantFactors(_ read: inout Set<String>) throws -> String {
+    mutating func invariantFactors(_ read: inout Set<String>) throws -> String {
+        hoisting = false
+        defer { hoisting = true }
         var s = ""
+        for e in CodeGenerator.invariantSubexpressions(model) {
+            read.formUnion(e.names)
+            s += "            f[\(layout.hoisted[e.description]!) * n + k] = \(try expr(e, line: 0));\n"
+        }
         for (x, (a, b)) in CodeGenerator.invariantCnexp(model).sorted(by: { $0.key < $1.key }) {
             let k = "f[\(layout.index["_k_" + x]!) * n + k]", c = "f[\(layout.index["_c_" + x]!) * n + k]"
             read.formUnion(a.names); read.formUnion(b.names); read.insert("dt")
