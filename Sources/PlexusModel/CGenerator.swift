@@ -654,6 +654,7 @@ struct KernelWriter {
             for j in 0..<n {
                 let jc = try expr(J[i][j], line: eqs[i].line)
                 if steady { s += "\(ind)  _a[\(i * n + j)] = \(jc);\n" }
+                else if i != j && J[i][j].isZero { s += "\(ind)  _a[\(i * n + j)] = 0.0;\n" }   // no reaction between them
                 else { s += "\(ind)  _a[\(i * n + j)] = \(i == j ? "1.0 - " : "-")\(dt) * \(jc);\n" }
             }
             let cc = try expr(c[i], line: eqs[i].line)
