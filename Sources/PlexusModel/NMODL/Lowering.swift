@@ -263,6 +263,9 @@ struct Lowerer {
     /// A DERIVATIVE or KINETIC block, inlined and with reactions turned into state equations.
     mutating func system(named name: String, line: Int) throws -> StateSystem {
         guard let b = file.blocks.first(where: { $0.name == name }) else {
+            if file.callables.contains(where: { $0.name == name && !$0.isFunction }) {
+                throw error("SOLVE \(name): solving a PROCEDURE (NEURON runs it there, as SEClamp does) is not supported; call it from BREAKPOINT instead", line: line)
+            }
             throw error("SOLVE \(name): no DERIVATIVE or KINETIC block is named '\(name)'", line: line)
         }
         switch b.kind {
