@@ -344,7 +344,24 @@ public final class CableNetwork: @unchecked Sendable {
         // Compile cells, each thread its own contiguous part of gids (in parallel).
         var compiled = [[CompiledCell]](repeating: [], count: nThreads)
         var errors = [PlexusError?](repeating: nil, count: nThreads)
-        let parts = (0..<nThreads).map { ThreadTeam.part($0, of: nCells, parts: nThreads) }
+        // Contiguous gid ranges with about equal numbers of CVs (each kind's count from its
+        // first cell): threads of a network of mixed cells get equal work. Results do not
+        // depend on the split.
+        var bounds = [0]
+        do {
+            let weight = kindOfGid.map { Double(cvsOfKind[$0] ?? 1) }
+            let total = weight.reduce(0, +)
+            var acc = 0.0, g = 0
+            for t in 1..<max(nThreads, 1) {
+                let target = total * Double(t) / Double(nThreads)
+                while g < nCells && acc + weight[g] / 2 < target { acc += weight[g]; g += 1 }
+                let b = min(max(g, bounds[t - 1] + 1), nCells - (nThreads - t))
+                while g < b { acc += weight[g]; g += 1 }
+                bounds.append(b)
+            }
+            bounds.append(nCells)
+        }
+        let parts = (0..<nThreads).map { bounds[$0]..<bounds[$0 + 1] }
         compiled.withUnsafeMutableBufferPointer { out in
         errors.withUnsafeMutableBufferPointer { errs in
             let out = out, errs = errs
