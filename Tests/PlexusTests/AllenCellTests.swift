@@ -128,3 +128,25 @@ extension AllenCellTests {
         }
     }
 }
+
+extension AllenCellTests {
+    /// The example network of 30 Allen cells (examples/allen_network.yaml; 60 ms of it, with
+    /// stronger, earlier steps so that it fires): the same spikes and voltages, bit for bit, on
+    /// 1 and 3 threads (3 threads split the three cell types unevenly).
+    func testNetworkIsTheSameForAnyThreadCount() throws {
+        let file = Repo.root.appendingPathComponent("examples/allen_network.yaml")
+        var text = try String(contentsOf: file, encoding: .utf8)
+        for (a, b) in [("duration: 500 ms", "duration: 60 ms"), ("delay: 50 ms", "delay: 5 ms"), ("0.075 nA", "0.4 nA"), ("0.13 nA", "0.5 nA"), ("0.16 nA", "0.7 nA")] {
+            XCTAssertTrue(text.contains(a), a)
+            text = text.replacingOccurrences(of: a, with: b)
+        }
+        let e = try CableExperimentFile.decode(text, file: file.path)
+        let runs = try [1, 3].map { try CableNetwork(e, threads: $0).run() }
+        XCTAssertGreaterThan(runs[0].spikes.count, 10, "the network fires")
+        for r in runs.dropFirst() {
+            XCTAssertEqual(r.spikes.map(\.time), runs[0].spikes.map(\.time))
+            XCTAssertEqual(r.spikes.map(\.gid), runs[0].spikes.map(\.gid))
+            XCTAssertEqual(r.probes.map(\.values), runs[0].probes.map(\.values))
+        }
+    }
+}
