@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Copy three Allen Institute perisomatic cell models out of an installed bmtk wheel.
+"""Copy the five Allen Institute perisomatic cell models out of an installed bmtk wheel.
 
 The bmtk wheel (tested: bmtk==1.2.0 from PyPI) ships the Allen Cell Types
 perisomatic models used by its example networks under
@@ -16,6 +16,8 @@ below is the one used by bmtk's example networks, e.g.
     Scnn1a_473845048_m.swc  <->  472363762_fit.json   (L4 excitatory, "Scnn1a")
     Rorb_325404214_m.swc    <->  473863510_fit.json   (L4 excitatory, "Rorb")
     Pvalb_470522102_m.swc   <->  472912177_fit.json   (fast-spiking inhibitory, "PV1")
+    Nr5a1_471087815_m.swc   <->  473863035_fit.json   (L4 excitatory, "Nr5a1")
+    Pvalb_469628681_m.swc   <->  473862421_fit.json   (fast-spiking inhibitory, "PV2")
 
 (all three with model_template=ctdb:Biophys1.hoc, model_processing=aibs_perisomatic).
 
@@ -61,6 +63,22 @@ CELLS = {
         "pop_name": "PV1",
         "specimen_id": 470522102,
         "neuronal_model_id": 472912177,
+    },
+    "Nr5a1_471087815": {
+        "morphology": "Nr5a1_471087815_m.swc",
+        "fit": "473863035_fit.json",
+        "ei": "e",
+        "pop_name": "Nr5a1",
+        "specimen_id": 471087815,
+        "neuronal_model_id": 473863035,
+    },
+    "Pvalb_469628681": {
+        "morphology": "Pvalb_469628681_m.swc",
+        "fit": "473862421_fit.json",
+        "ei": "i",
+        "pop_name": "PV2",
+        "specimen_id": 469628681,
+        "neuronal_model_id": 473862421,
     },
 }
 

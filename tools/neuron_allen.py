@@ -69,11 +69,14 @@ FIX_PASSIVE_AMP = -0.1
 # Per cell: subthreshold, near threshold (weak firing), strong firing, in nA. Rheobase of the
 # 1 s step (this protocol, bisection to 0.005 nA with --find-rheobase): Scnn1a 0.0703,
 # Rorb 0.1250, Pvalb 0.1719 nA.
-FIX_RHEOBASE = {"Scnn1a_473845048": 0.0703, "Rorb_325404214": 0.1250, "Pvalb_470522102": 0.1719}
+FIX_RHEOBASE = {"Scnn1a_473845048": 0.0703, "Rorb_325404214": 0.1250, "Pvalb_470522102": 0.1719,
+                "Nr5a1_471087815": 0.1055, "Pvalb_469628681": 0.1680}
 FIX_AMPS = {
     "Scnn1a_473845048": {"sub": 0.05, "near": 0.075, "strong": 0.25},
     "Rorb_325404214": {"sub": 0.10, "near": 0.13, "strong": 0.35},
     "Pvalb_470522102": {"sub": 0.12, "near": 0.18, "strong": 0.50},
+    "Nr5a1_471087815": {"sub": 0.09, "near": 0.11, "strong": 0.30},
+    "Pvalb_469628681": {"sub": 0.14, "near": 0.175, "strong": 0.45},
 }
 
 _h = None

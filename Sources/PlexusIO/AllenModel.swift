@@ -41,6 +41,14 @@ public enum AllenModel {
             guard value > 0 else { throw fit.error("cm must be positive", path + ".cm") }
             cm.append(RegionValue(region, value))
         }
+        // Every section type of the cell needs its cm (bmtk stops with a KeyError otherwise).
+        var tags = Set<Int>()
+        if case .tree(let t) = cell.morphology { tags = t.tags }
+        for (tag, section) in [(1, "soma"), (2, "axon"), (3, "dend"), (4, "apic")] where tags.contains(tag) {
+            guard cm.contains(where: { $0.region == (try? sectionRegion(section, fit: fit, path: "")) }) else {
+                throw fit.error("the fit gives no cm for '\(section)', which the morphology (\((swcPath as NSString).lastPathComponent)) has: is this the fit of another cell?", passive.path + ".cm")
+            }
+        }
         cell.membraneCapacitance = 1
         cell.capacitancePaints = cm
 
@@ -143,9 +151,11 @@ public enum AllenModel {
         }
         // The reconstructed axon goes (its samples are type 2 down to their tips).
         let built = try SWC.buildTree(rounded.filter { $0.tag != 2 }, file: path, dialect: .neuron)
-        // The soma cylinder's ends as Import3d writes them: x ± d/2 from the file's values, then
-        // rounded (its length is not the rounded diameter).
-        let ends = (neuron(soma.x - soma.radius), neuron(soma.x), neuron(soma.x + soma.radius))
+        // The soma cylinder's ends as Import3d writes them: x ± d/2 from its rounded samples,
+        // rounded again (so its length is not the rounded diameter; checked on the five
+        // morphologies of bmtk's wheel).
+        let x = neuron(soma.x), d = neuron(2 * soma.radius)
+        let ends = (neuron(x - d / 2), x, neuron(x + d / 2))
         var tree = SegmentTree()
         for (i, seg) in built.segments.enumerated() {
             var a = seg.prox, b = seg.dist
