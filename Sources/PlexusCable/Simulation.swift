@@ -306,8 +306,8 @@ extension CableNetwork {
         }
     }
 
-    /// Hines elimination on the interleaved blocks: from the leaves to the root, then back,
-    /// `lanes` (8) cells at a time, so that eight independent chains of divisions are in flight
+    /// Hines elimination on the interleaved blocks (a group of one cell: a scalar solve): from
+    /// the leaves to the root, then back, `lanes` (8) cells at a time, so that eight independent chains of divisions are in flight
     /// (each cell's operations in the same order as a scalar solve). Each diagonal is replaced by
     /// its reciprocal once it is final: one division per CV.
     @inline(__always)
