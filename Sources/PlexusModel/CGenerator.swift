@@ -660,7 +660,31 @@ struct KernelWriter {
             let cc = try expr(c[i], line: eqs[i].line)
             s += steady ? "\(ind)  _b[\(i)] = -(\(cc));\n" : "\(ind)  _b[\(i)] = \(Self.v(xs[i])) + \(dt) * \(cc);\n"
         }
-        s += "\(ind)  plx_solve(\(n), _a, _b);\n"
+        if steady {
+            s += "\(ind)  plx_solve(\(n), _a, _b);\n"
+        } else {
+            // The step's matrix I − dt·J of a kinetic scheme is an M-matrix (column diagonally
+            // dominant), so elimination needs no pivoting: written out for its nonzeros only.
+            var nz = (0..<n).map { i in (0..<n).map { j in
+                if let law = replaced[i] { return law.terms.contains { $0.name == xs[j] && $0.coefficient != 0 } }
+                return i == j || !J[i][j].isZero
+            } }
+            for col in 0..<n {
+                s += "\(ind)  const double _p\(col) = 1.0 / _a[\(col * n + col)];\n"
+                for r in (col + 1)..<max(n, col + 1) where nz[r][col] {
+                    s += "\(ind)  { const double _f = _a[\(r * n + col)] * _p\(col);\n"
+                    for j in (col + 1)..<max(n, col + 1) where nz[col][j] {
+                        s += "\(ind)    _a[\(r * n + j)] -= _f * _a[\(col * n + j)];\n"
+                        nz[r][j] = true
+                    }
+                    s += "\(ind)    _b[\(r)] -= _f * _b[\(col)]; }\n"
+                }
+            }
+            for col in (0..<n).reversed() {
+                let terms = ((col + 1)..<max(n, col + 1)).filter { nz[col][$0] }.map { " - _a[\(col * n + $0)] * _b[\($0)]" }.joined()
+                s += "\(ind)  _b[\(col)] = (_b[\(col)]\(terms)) * _p\(col);\n"
+            }
+        }
         for i in 0..<n { s += "\(ind)  \(Self.v(xs[i])) = _b[\(i)];\n" }
         s += "\(ind)}\n\(ind)}\n"
         return s
