@@ -47,7 +47,8 @@ let package = Package(
         .target(name: "CPlexusMechanism"),
         // The model language: NMODL (and later NESTML, rate models) into one IR, and one code
         // generator (C compiled at run time, CUDA source) for the engines' kernels.
-        .target(name: "PlexusModel", dependencies: ["PlexusCore", "CPlexusMechanism"], swiftSettings: fast),
+        .target(name: "PlexusModel", dependencies: ["PlexusCore", "CPlexusMechanism"],
+                resources: [.embedInCode("plexus_mechanism.h")], swiftSettings: fast),
         // Engines depend on Core only, never on each other, IO or Report.
         .target(name: "PlexusPoint", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
         // The built-in mechanisms are NMODL files, compiled through the model language like a user's.

@@ -96,10 +96,24 @@ public struct CurrentEnvelope: Sendable, Equatable, Codable {
 
     /// The amplitude at `t`.
     public func value(at t: Double) -> Double {
+        var cursor = 0
+        return times.withUnsafeBufferPointer { tp in
+            amplitudes.withUnsafeBufferPointer { ap in
+                Self.value(at: t, times: tp.baseAddress!, amplitudes: ap.baseAddress!, count: times.count, cursor: &cursor)
+            }
+        }
+    }
+
+    /// The amplitude at `t` of the envelope in `times`/`amplitudes` (`count` points): the one
+    /// rule, for `value(at:)` and the engine's step. `cursor` is the segment found last time;
+    /// it only moves forward, so a run that walks through time pays O(1) per step.
+    @inline(__always)
+    static func value(at t: Double, times: UnsafePointer<Double>, amplitudes: UnsafePointer<Double>, count n: Int, cursor: inout Int) -> Double {
         guard t >= times[0] else { return 0 }
-        var k = 0
-        while k + 1 < times.count && times[k + 1] <= t { k += 1 }
-        guard k + 1 < times.count else { return amplitudes[k] }
+        var k = cursor
+        while k + 1 < n && times[k + 1] <= t { k += 1 }
+        cursor = k
+        guard k + 1 < n else { return amplitudes[k] }
         let (t0, t1) = (times[k], times[k + 1])
         return amplitudes[k] + (amplitudes[k + 1] - amplitudes[k]) * ((t - t0) / (t1 - t0))
     }

@@ -45,8 +45,9 @@ final class IonState: @unchecked Sendable {
         /// Per slot: the value a written concentration is reset to before its writers add theirs.
         let resetInternal: Storage<Double>?, resetExternal: Storage<Double>?
         let writesCurrent: Bool
-        /// Slots where a mechanism uses the ion.
+        /// Slots where a mechanism uses the ion (`slotCount` of them; the storage holds at least one).
         let slots: Storage<Int32>
+        let slotCount: Int
         var nernst: Bool { resetInternal != nil || resetExternal != nil }
     }
     var ions: [Ion] = []
@@ -93,10 +94,10 @@ final class IonState: @unchecked Sendable {
             ions.append(Ion(name: name, valence: mine[0].use.valence, current: Storage(repeating: 0.0, count: n), reversal: e,
                             inside: ci, outside: co, resetInternal: writesIn ? reset(ci, true) : nil,
                             resetExternal: writesOut ? reset(co, false) : nil, writesCurrent: mine.contains(where: \.use.writesCurrent),
-                            slots: Storage(used.isEmpty ? [0] : used)))
+                            slots: Storage(used.isEmpty ? [0] : used), slotCount: used.count))
         }
         work = ions.map { i in
-            Work(slots: i.slots.base, count: i.slots.count == 1 && i.slots[0] == 0 && slotCount == 0 ? 0 : i.slots.count,
+            Work(slots: i.slots.base, count: i.slotCount,
                  current: i.writesCurrent ? i.current.base : nil, resetInside: i.resetInternal?.base, resetOutside: i.resetExternal?.base,
                  inside: i.inside.base, outside: i.outside.base, reversal: i.reversal.base, valence: i.valence, nernst: i.nernst)
         }

@@ -238,11 +238,10 @@ public struct MechanismDescription: Sendable, Equatable, Codable {
             throw PlexusError("'\(name)' is a \(info.kind == .density ? "density mechanism (paint it on a region)" : "point mechanism (place it at a locset)")", keyPath: "mechanism")
         }
         for (k, v) in params {
-            guard let spec = info.parameters.first(where: { $0.name == k }) else {
+            guard info.parameters.contains(where: { $0.name == k }) else {
                 throw PlexusError("mechanism '\(name)' has no parameter '\(k)'\(PlexusError.didYouMean(k, info.parameters.map(\.name))); its parameters: \(info.parameters.map(\.name).joined(separator: ", "))", keyPath: "params.\(k)")
             }
             guard v.isFinite else { throw PlexusError("\(name).\(k) must be a finite number, got \(v)", keyPath: "params.\(k)") }
-            _ = spec
         }
         return info
     }

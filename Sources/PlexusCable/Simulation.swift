@@ -286,22 +286,14 @@ extension CableNetwork {
     }
 
     /// The current of each time-course clamp at the step's start t (nA, injected), each with
-    /// its own cursor into its envelope's points (time only moves forward).
+    /// its own cursor into its envelope's points.
     static func applyClamps(_ g: CableGroup, _ I: UnsafeMutablePointer<Double>, _ t: Double) {
         let times = g.clampTimes.base, amps = g.clampAmplitudes.base, cursor = g.clampCursor.base
         for c in 0..<g.clampInstances {
-            let start = Int(g.clampStart[c]), n = Int(g.clampCount[c])
-            guard t >= times[start] else { continue }
+            let start = Int(g.clampStart[c])
             var k = Int(cursor[c])
-            while k + 1 < n && times[start + k + 1] <= t { k += 1 }
+            let value = CurrentEnvelope.value(at: t, times: times + start, amplitudes: amps + start, count: Int(g.clampCount[c]), cursor: &k)
             cursor[c] = Int32(k)
-            let value: Double
-            if k + 1 < n {
-                let t0 = times[start + k], t1 = times[start + k + 1]
-                value = amps[start + k] + (amps[start + k + 1] - amps[start + k]) * ((t - t0) / (t1 - t0))
-            } else {
-                value = amps[start + k]
-            }
             I[Int(g.clampSlot[c])] -= value
         }
     }

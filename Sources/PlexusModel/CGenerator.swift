@@ -315,7 +315,6 @@ struct KernelWriter {
             let params = (f.arguments.map { "double \(Self.v($0))" } + functionFree[f.name]!.map { "double \(Self.v($0))" }).joined(separator: ", ")
             out += "\(fn) double \(prefix)_f_\(CodeGenerator.cName(f.name))(\(params)) {\n"
             out += "    double \(Self.v(f.name)) = 0.0;\n"
-            out += constantsDeclaration(for: Self.namesRead(f.body), indent: "    ")
             out += try statements(f.body, indent: "    ")
             out += "    return \(Self.v(f.name));\n}\n"
         }
@@ -386,8 +385,6 @@ struct KernelWriter {
             return "\(f)(\(a.joined(separator: ", ")))"
         }
     }
-
-    func constantsDeclaration(for names: Set<String>, indent: String) -> String { "" }
 
     /// Column of a field.
     func column(_ name: String) -> String { "f[\(layout.index[name]!) * n + k]" }

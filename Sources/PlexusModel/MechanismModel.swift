@@ -40,6 +40,13 @@ public struct ModelIon: Sendable, Equatable {
     public var internalName: String { name + "i" }
     public var externalName: String { name + "o" }
     public var currentName: String { "i" + name }
+
+    /// What the mechanism does with the ion, in NMODL's words ("reads ena", "writes ina").
+    public var uses: [String] {
+        [(readsReversal, "reads " + reversalName), (readsInternal, "reads " + internalName), (readsExternal, "reads " + externalName),
+         (readsCurrent, "reads " + currentName), (writesCurrent, "writes " + currentName),
+         (writesInternal, "writes " + internalName), (writesExternal, "writes " + externalName)].filter(\.0).map(\.1)
+    }
 }
 
 public enum SolveMethod: String, Sendable {

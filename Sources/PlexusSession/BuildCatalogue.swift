@@ -30,17 +30,7 @@ public enum CatalogueBuild {
         let library = try CatalogueBuilder.library(source: c) { compileTime = $0 }
         var out = "\(sources.models.count) mechanism\(sources.models.count == 1 ? "" : "s") from \(r.folder):\n"
         for m in sources.models {
-            let ions = m.ions.map { ion in
-                var use: [String] = []
-                if ion.readsReversal { use.append("reads e\(ion.name)") }
-                if ion.readsInternal { use.append("reads \(ion.name)i") }
-                if ion.readsExternal { use.append("reads \(ion.name)o") }
-                if ion.readsCurrent { use.append("reads i\(ion.name)") }
-                if ion.writesCurrent { use.append("writes i\(ion.name)") }
-                if ion.writesInternal { use.append("writes \(ion.name)i") }
-                if ion.writesExternal { use.append("writes \(ion.name)o") }
-                return "\(ion.name) (\(use.joined(separator: ", ")))"
-            }
+            let ions = m.ions.map { "\($0.name) (\($0.uses.joined(separator: ", ")))" }
             let solver = m.solve.map { "\($0.method.rawValue) on \($0.system.isKinetic ? "KINETIC" : "DERIVATIVE") \($0.system.name) (\(m.states.count) state\(m.states.count == 1 ? "" : "s"))" } ?? "no state equations"
             out += "  \(m.name) (\(m.kind == .point ? "point process" : "density"), \((m.source as NSString).lastPathComponent)): \(solver)"
             out += ions.isEmpty ? "" : "; ions \(ions.joined(separator: ", "))"

@@ -170,9 +170,8 @@ struct Lowerer {
         self.functionNames = Set(functions.keys)
         for f in file.callables.filter(\.isFunction) {
             var scope = Set(f.arguments + [f.name])
-            var body = try inline(f.body, scope: &scope, depth: 0)
+            let body = try inline(f.body, scope: &scope, depth: 0)
             try check(body, scope: scope, context: "FUNCTION \(f.name)", allowsAssigning: { n in n == f.name || scope.contains(n) })
-            body = body.map { $0 }
             m.functions.append(Callable(line: f.line, name: f.name, arguments: f.arguments, isFunction: true, body: body))
         }
 
@@ -225,9 +224,6 @@ struct Lowerer {
             }
             m.breakpoint = try inline(rest, scope: &scope, depth: 0)
             try check(m.breakpoint, scope: scope, context: "BREAKPOINT")
-        }
-        if !m.states.isEmpty && m.solve == nil {
-            // Allowed (states set only by events, or INITIAL), as NEURON allows it.
         }
         if let nr = file.netReceive {
             guard m.kind == .point else { throw error("NET_RECEIVE in a density mechanism (SUFFIX): events reach point processes only", line: nr.line) }
