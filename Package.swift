@@ -47,17 +47,20 @@ let package = Package(
         .target(name: "CPlexusMechanism"),
         // The model language: NMODL (and later NESTML, rate models) into one IR, and one code
         // generator (C compiled at run time, CUDA source) for the engines' kernels.
-        .target(name: "PlexusModel", dependencies: ["PlexusCore", "CPlexusMechanism"],
+        .target(name: "PlexusModel", dependencies: ["PlexusCore", "CPlexusMechanism", "Yams"],
                 resources: [.embedInCode("plexus_mechanism.h")], swiftSettings: fast),
-        // Engines depend on Core only, never on each other, IO or Report.
+        // Engines depend on Core (and the model language), never on each other, IO or Report.
         .target(name: "PlexusPoint", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
         // The built-in mechanisms are NMODL files, compiled through the model language like a user's.
         .target(name: "PlexusCable", dependencies: ["PlexusCore", "PlexusModel", "CPlexusMechanism"],
                 resources: ["hh", "pas", "expsyn", "exp2syn", "Ih"].map { .embedInCode("Mechanisms/\($0).mod") },
                 swiftSettings: fast, plugins: ["KindRegistry"]),
-        .target(name: "PlexusMass", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
+        // The built-in models are rate-model descriptions (Models/*.rate), embedded by the registry
+        // plugin and compiled through the model language like a user's.
+        .target(name: "PlexusMass", dependencies: ["PlexusCore", "PlexusModel"], exclude: ["Models"], swiftSettings: fast,
+                plugins: ["KindRegistry"]),
         .target(name: "PlexusIO",
-                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "Yams", "CBZip2", "CZlib"],
+                dependencies: ["PlexusCore", "PlexusModel", "PlexusPoint", "PlexusCable", "PlexusMass", "Yams", "CBZip2", "CZlib"],
                 swiftSettings: fast, plugins: ["BuildInfo"]),
         .target(name: "PlexusReport", dependencies: ["PlexusCore", "CFFTW"], swiftSettings: fast),
         // One runner per engine: load -> build -> run -> write -> report -> record; sweeps and

@@ -4,7 +4,10 @@
 // `protocol GapJunctionModel: PointNeuronModel`). Adding a kind is then one new file and nothing
 // else edited.
 //
-// Usage: KindRegistryTool OUTPUT.swift INPUT.swift...
+// Rate-model descriptions (`*.rate`) among the inputs are embedded as `RateModelSources.all`
+// (file name and text, sorted by name): a built-in neural-mass model is one new file too.
+//
+// Usage: KindRegistryTool OUTPUT.swift INPUT.swift|INPUT.rate...
 import Foundation
 
 struct Registry { var proto: String; var container: String; var member: String; var isPublic: Bool }
@@ -15,7 +18,8 @@ guard args.count >= 2 else {
     exit(2)
 }
 let output = args[1]
-let inputs = args.dropFirst(2).sorted()
+let inputs = args.dropFirst(2).filter { $0.hasSuffix(".swift") }.sorted()
+let rateFiles = args.dropFirst(2).filter { $0.hasSuffix(".rate") }.sorted { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }
 
 let marker = try! NSRegularExpression(pattern: #"^\s*//\s*@registry\((\w+)\.(\w+)\)\s*$"#)
 let protocolLine = try! NSRegularExpression(pattern: #"^(public\s+|package\s+|internal\s+)?protocol\s+(\w+)\s*(?::\s*([^{]+))?"#)
@@ -80,6 +84,22 @@ for r in registries.sorted(by: { $0.proto < $1.proto }) {
     out += "    /// Every `\(r.proto)` of this module, sorted by type name.\n"
     out += "    \(access)static let \(r.member): [any \(r.proto).Type] = [\(types.map { "\($0).self" }.joined(separator: ", "))]\n"
     out += "}\n"
+}
+if !rateFiles.isEmpty {
+    out += "\n/// The rate-model descriptions of this target (file name, text).\nenum RateModelSources {\n"
+    out += "    static let all: [(name: String, text: String)] = [\n"
+    for path in rateFiles {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            FileHandle.standardError.write(Data("KindRegistryTool: cannot read \(path)\n".utf8))
+            exit(1)
+        }
+        // A raw string whose delimiter the text can neither close nor escape.
+        var hashes = "#"
+        while text.contains("\"" + hashes) || text.contains("\\" + hashes) { hashes += "#" }
+        let body = text.hasSuffix("\n") ? text : text + "\n"
+        out += "        (\"\((path as NSString).lastPathComponent)\", \(hashes)\"\"\"\n\(body)\"\"\"\(hashes)),\n"
+    }
+    out += "    ]\n}\n"
 }
 let data = Data(out.utf8)
 // Rewrite only when changed, so an unchanged registry does not trigger recompiling the target.

@@ -1,5 +1,6 @@
 import Foundation
 import PlexusCore
+import PlexusModel
 import PlexusCable
 
 /// `engine: cable` experiment files, decoded into the cable engine's description types (the same

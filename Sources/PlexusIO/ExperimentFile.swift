@@ -1,5 +1,6 @@
 import Foundation
 import PlexusCore
+import PlexusModel
 import PlexusPoint
 import Yams
 

@@ -1,5 +1,6 @@
 import Foundation
 import PlexusCore
+import PlexusModel
 import Yams
 
 /// An experiment file read and composed once: its text, YAML tree, engine, the line of every key

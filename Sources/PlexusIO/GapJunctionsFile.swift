@@ -1,4 +1,5 @@
 import PlexusCore
+import PlexusModel
 import PlexusPoint
 
 // Gap-junction parts of point experiment files: the `kernel:` block with NEST's waveform-

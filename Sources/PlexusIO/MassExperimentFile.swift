@@ -1,5 +1,6 @@
 import Foundation
 import PlexusCore
+import PlexusModel
 import PlexusMass
 
 /// Experiment files for the neural-mass engine (`engine: mass`), decoded into `MassExperiment`,
@@ -21,7 +22,7 @@ import PlexusMass
 /// Relative file names are relative to the experiment file's folder.
 public enum MassExperimentFile: ExperimentDecoder {
     static let topKeys = ["engine", "description", "seed", "connectivity", "speed", "model", "coupling", "integrator",
-                          "initial_history", "duration", "monitors", "precision", "fc", "sweep"]
+                          "initial_history", "duration", "monitors", "precision", "fc", "sweep", "models"]
 
     public static func decode(_ source: ExperimentSource) throws -> MassExperiment {
         let root = source.root, file = source.file
@@ -60,7 +61,13 @@ public enum MassExperimentFile: ExperimentDecoder {
         }
         let speed = try top["speed"].map { try speedValue($0) } ?? 3.0
         // model
-        let model = try named(try need("model"), defaultName: nil, allowed: ["name", "params"]) { MassModelDescription(name: $0, params: $1) }
+        var model = try modelDescription(try need("model"))
+        if let f = top["models"] {
+            model.folders = try (f.isSequence ? f.sequence() : [f]).map { n in
+                let p = try n.string()
+                return p.hasPrefix("/") ? p : base + "/" + p
+            }
+        }
         let coupling = try top["coupling"].map { try named($0, defaultName: "Linear", allowed: ["name", "params"]) { CouplingDescription(name: $0, params: $1) } }
             ?? CouplingDescription()
         // integrator
@@ -167,6 +174,33 @@ public enum MassExperimentFile: ExperimentDecoder {
         return MassExperiment(connectivity: connectivity, speed: speed, model: model, coupling: coupling, integrator: integrator,
                               initialHistory: initial, duration: duration, monitors: monitors, precision: precision, seed: seed,
                               fc: fc, sweep: sweep)
+    }
+
+    /// `model: {name, params}`: a parameter is one value, or a list (one value per region, or a
+    /// vector parameter's elements).
+    static func modelDescription(_ node: YNode) throws -> MassModelDescription {
+        if !node.isMapping { return MassModelDescription(name: try node.string()) }
+        let m = try node.mapping(allowed: ["name", "params"])
+        guard let name = try m["name"]?.string() else { throw node.error("needs name:") }
+        var d = MassModelDescription(name: name)
+        if let p = m["params"] {
+            for (k, v) in try p.mapping() {
+                if v.isSequence {
+                    let items = try v.sequence()
+                    guard !items.isEmpty else { throw v.error("\(k): an empty list") }
+                    d.lists[k] = try items.map { item in
+                        let x = try item.double()
+                        guard x.isFinite else { throw item.error("\(k) is \(x)") }
+                        return x
+                    }
+                } else {
+                    let x = try v.double()
+                    guard x.isFinite else { throw v.error("\(k) is \(x)") }
+                    d.params[k] = x
+                }
+            }
+        }
+        return d
     }
 
     static func named<T>(_ node: YNode, defaultName: String?, allowed: [String], _ make: (String, [String: Double]) -> T) throws -> T {

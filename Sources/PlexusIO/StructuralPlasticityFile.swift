@@ -1,4 +1,5 @@
 import PlexusCore
+import PlexusModel
 import PlexusPoint
 
 // Experiment-file syntax of structural plasticity (point engine):

@@ -29,11 +29,19 @@ public enum MassPrecision: String, Sendable, CaseIterable {
 
 public struct MassModelDescription: Sendable, Equatable {
     public var name: String
+    /// One value for every region.
     public var params: [String: Double]
+    /// Values given as a list: one per region (TVB's array parameters: regional heterogeneity),
+    /// or, for a vector parameter (Zerlaut's polynomial coefficients), its elements.
+    public var lists: [String: [Double]]
+    /// Folders of `.rate` files: users' own models (a file there replaces a built-in of the same name).
+    public var folders: [String]
 
-    public init(name: String, params: [String: Double] = [:]) {
+    public init(name: String, params: [String: Double] = [:], lists: [String: [Double]] = [:], folders: [String] = []) {
         self.name = name
         self.params = params
+        self.lists = lists
+        self.folders = folders
     }
 }
 

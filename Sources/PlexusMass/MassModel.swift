@@ -1,10 +1,13 @@
+import Foundation
 import PlexusCore
+import PlexusModel
 
-// The seam between the neural-mass engine and its models, TVB style: a model declares its
+// The seam between the neural-mass engine and its models, TVB style: a model is a rate-model
+// description (docs/rate-models.md; the built-ins are Models/*.rate) that declares its
 // parameters (name, default, suggested range, doc), state variables (initial range and hard
 // boundaries), coupling variables and default variables of interest once; that one declaration
-// feeds validation, sweeps, `plexus models` and the provenance record. The engine owns the
-// state (structure of arrays, `x[v*stride + i]`) and calls `dfun` over ranges of regions.
+// feeds validation, sweeps, `plexus models` and the provenance record, and the model language
+// generates the kernel the engine calls over ranges of regions.
 
 /// One state variable: TVB's `state_variable_range` (where random initial conditions are drawn)
 /// and `state_variable_boundaries` (hard bounds the integrator clamps to after every stage).
@@ -24,40 +27,91 @@ public struct MassStateVariable: Sendable {
     }
 }
 
-/// A neural-mass model kind. Every conformance in this module is listed in `MassModels.all`.
-// @registry(MassModels.all)
-public protocol MassModel: Sendable {
-    /// TVB's class name, e.g. `Generic2dOscillator`.
-    static var name: String { get }
-    static var doc: String { get }
-    static var parameters: [ParameterSpec] { get }
-    static var stateVariables: [MassStateVariable] { get }
+/// A neural-mass model kind: its description and, once asked for, its compiled kernel.
+public final class MassModelKind: @unchecked Sendable {
+    public let description: RateModel
+    /// The scalar parameters, in declaration order (vector parameters are in `description`).
+    public let parameters: [ParameterSpec]
+    public let stateVariables: [MassStateVariable]
+
+    public var name: String { description.name }
+    public var doc: String { description.doc }
     /// TVB's `cvar`: indices of the state variables that enter the coupling (and the history).
-    static var couplingVariables: [Int] { get }
-    /// How many coupling terms `dfun` reads (`c[0]`, `c[1]`...).
-    static var couplingTerms: Int { get }
-    /// TVB's default `variables_of_interest` (what monitors record unless told otherwise).
-    static var variablesOfInterest: [String] { get }
+    public var couplingVariables: [Int] { description.couplingVariables }
+    /// How many coupling terms the derivatives read (`c_0`, `c_1`...).
+    public var couplingTerms: Int { description.couplingTerms }
+    /// TVB's default `variables_of_interest` (what monitors record unless told otherwise): state
+    /// names or expressions of the state (`x2 - x1`).
+    public var variablesOfInterest: [String] { description.variablesOfInterest }
 
-    /// Parameter values in the order of `parameters`.
-    init(_ values: [Double])
+    public init(_ d: RateModel) {
+        description = d
+        parameters = d.parameters.filter { !$0.isVector }.map { ParameterSpec($0.name, $0.defaults[0], $0.lo, $0.hi, $0.doc) }
+        stateVariables = d.state.map { MassStateVariable($0.name, range: ($0.rangeLo, $0.rangeHi), lower: $0.lower, upper: $0.upper) }
+    }
 
-    /// Derivatives of regions `range`: state `x[v*stride + i]`, coupling `c[m*stride + i]`,
-    /// result `dx[v*stride + i]`. Expression order follows TVB's kernels (numba/numpy), so the
-    /// float64 arithmetic is the same operation by operation.
-    func dfun(_ x: UnsafePointer<Double>, _ c: UnsafePointer<Double>, _ dx: UnsafeMutablePointer<Double>,
-              stride: Int, range: Range<Int>)
+    public func parameterIndex(_ name: String) -> Int? { parameters.firstIndex { $0.name == name } }
+    public func stateIndex(_ name: String) -> Int? { stateVariables.firstIndex { $0.name == name } }
+    public var defaults: [Double] { parameters.map(\.defaultValue) }
+
+    private let lock = NSLock()
+    private var loaded: RateKernel?
+
+    /// The generated kernel (compiled on first use, or found in the catalogue cache).
+    public func kernel() throws -> RateKernel {
+        lock.lock(); defer { lock.unlock() }
+        if let k = loaded { return k }
+        let k = try RateKernel.load(description)
+        loaded = k
+        return k
+    }
 }
 
-extension MassModel {
-    public static func parameterIndex(_ name: String) -> Int? { parameters.firstIndex { $0.name == name } }
-    public static func stateIndex(_ name: String) -> Int? { stateVariables.firstIndex { $0.name == name } }
-    public static var defaults: [Double] { parameters.map(\.defaultValue) }
-}
-
-/// Every model the engine knows, by TVB class name (`all` is generated from the conformances).
+/// Every built-in model, by TVB class name: the descriptions in Models/ (embedded at build time
+/// by the registry plugin as `RateModelSources.all`).
 public enum MassModels {
-    public static func named(_ name: String) -> (any MassModel.Type)? { all.first { $0.name == name } }
+    public static var all: [MassModelKind] { builtins.kinds }
 
-    public static var names: [String] { all.map { $0.name } }
+    /// Built-in files that do not parse (a defect the tests catch; the others stay usable).
+    public static var refused: [PlexusError] { builtins.refused }
+
+    static let builtins: (kinds: [MassModelKind], refused: [PlexusError]) = {
+        var kinds: [MassModelKind] = [], refused: [PlexusError] = []
+        for file in RateModelSources.all {
+            do { kinds.append(MassModelKind(try RateModel.parse(file.text, file: file.name))) } catch let e as PlexusError {
+                refused.append(e)
+            } catch {
+                refused.append(PlexusError("\(error)", file: file.name))
+            }
+        }
+        return (kinds, refused)
+    }()
+
+    public static func named(_ name: String) -> MassModelKind? { all.first { $0.name == name } }
+
+    public static var names: [String] { all.map(\.name) }
+
+    /// The built-ins plus the `.rate` files of `folders` (a file there replaces a built-in of the
+    /// same name); files that do not parse are errors naming the file and line.
+    public static func catalogue(folders: [String]) throws -> [MassModelKind] {
+        var kinds = all
+        let fm = FileManager.default
+        for folder in folders {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+                throw PlexusError("no such folder of rate models", file: folder, keyPath: "models")
+            }
+            let files = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".rate") }.sorted()
+            for f in files {
+                let path = (folder as NSString).appendingPathComponent(f)
+                guard let data = fm.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                    throw PlexusError("cannot read the file as UTF-8 text", file: path)
+                }
+                let kind = MassModelKind(try RateModel.parse(text, file: path))
+                kinds.removeAll { $0.name == kind.name }
+                kinds.append(kind)
+            }
+        }
+        return kinds
+    }
 }

@@ -1,4 +1,5 @@
 import PlexusCore
+import PlexusModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +30,13 @@ public final class MassNetwork {
     public let steps: Int
     public let threads: Int
     public let modelName: String
-    /// Resolved parameter values (name, value) of the model and of the coupling.
+    public let model: MassModelKind
+    /// The model kernel's parameter table (`p[slot*n + i]`, RateModel.parameterSlots).
+    let parameterTable: [Double]
+    /// Parameters given as lists (per region, or a vector parameter's elements), by name.
+    public let regionalParameters: [(String, [Double])]
+    /// Resolved parameter values (name, value) of the model and of the coupling (one value each;
+    /// parameters given as lists are in `regionalParameters`).
     public let modelParameters: [(String, Double)]
     public let couplingParameters: [(String, Double)]
     public let stateVariables: [String]
@@ -70,16 +77,23 @@ public final class MassNetwork {
             notes.append("duration \(e.duration) ms is not a whole number of steps of dt = \(dt) ms: it runs \(steps) steps "
                          + "(\(Double(steps) * dt) ms), as TVB does")
         }
-        guard let M = MassModels.named(e.model.name) else {
-            throw PlexusError("unknown model '\(e.model.name)'; known: \(MassModels.names.joined(separator: ", "))", keyPath: "model.name")
+        let kinds = try MassModels.catalogue(folders: e.model.folders)
+        guard let M = kinds.first(where: { $0.name == e.model.name }) else {
+            if let broken = MassModels.refused.first(where: { $0.file == e.model.name + ".rate" }) {
+                throw PlexusError("the built-in description of \(e.model.name) does not build (a Plexus defect): \(broken)", keyPath: "model.name")
+            }
+            throw PlexusError(PlexusError.unknownMessage("model", e.model.name, known: kinds.map(\.name)), keyPath: "model.name")
         }
+        model = M
         modelName = M.name
         stateVariables = M.stateVariables.map(\.name)
         func resolve(_ specs: [ParameterSpec], _ given: [String: Double], _ path: String, _ owner: String) throws -> [Double] {
             var values = specs.map(\.defaultValue)
             for (k, v) in given.sorted(by: { $0.key < $1.key }) {
                 guard let idx = specs.firstIndex(where: { $0.name == k }) else {
-                    throw PlexusError("\(owner) has no parameter '\(k)'\(PlexusError.didYouMean(k, specs.map(\.name))); known: \(specs.map(\.name).joined(separator: ", "))", keyPath: "\(path).\(k)")
+                    let all = specs.map(\.name) + (path == "model.params" ? M.description.parameters.filter(\.isVector).map(\.name) : [])
+                    if all.contains(k) { throw PlexusError("\(k) is a vector parameter: give its \(M.description.parameters.first { $0.name == k }!.defaults.count) elements as a list", keyPath: "\(path).\(k)") }
+                    throw PlexusError("\(owner) has no parameter '\(k)'\(PlexusError.didYouMean(k, all)); known: \(all.joined(separator: ", "))", keyPath: "\(path).\(k)")
                 }
                 guard v.isFinite else { throw PlexusError("\(k) is \(v)", keyPath: "\(path).\(k)") }
                 let s = specs[idx]
@@ -91,6 +105,44 @@ public final class MassNetwork {
             return values
         }
         let mvalues = try resolve(M.parameters, e.model.params, "model.params", M.name)
+        // The kernel's parameter table: every slot a column of n values.
+        var table = [Double](repeating: 0, count: M.description.parameterSlotCount * n)
+        let slots = M.description.parameterSlots
+        var scalarAt = 0
+        for (k, p) in M.description.parameters.enumerated() {
+            if p.isVector {
+                for (j, v) in p.defaults.enumerated() { for i in 0..<n { table[(slots[k] + j) * n + i] = v } }
+            } else {
+                for i in 0..<n { table[slots[k] * n + i] = mvalues[scalarAt] }
+                scalarAt += 1
+            }
+        }
+        var regional: [(String, [Double])] = []
+        for (name, list) in e.model.lists.sorted(by: { $0.key < $1.key }) {
+            let path = "model.params.\(name)"
+            guard e.model.params[name] == nil else { throw PlexusError("\(name) is given twice", keyPath: path) }
+            guard let k = M.description.parameterIndex(name) else {
+                let all = M.description.parameters.map(\.name)
+                throw PlexusError("\(M.name) has no parameter '\(name)'\(PlexusError.didYouMean(name, all)); known: \(all.joined(separator: ", "))", keyPath: path)
+            }
+            let p = M.description.parameters[k]
+            if p.isVector {
+                guard list.count == p.defaults.count else {
+                    throw PlexusError("\(name) is a vector parameter of \(p.defaults.count) elements; got \(list.count) values", keyPath: path)
+                }
+                for (j, v) in list.enumerated() { for i in 0..<n { table[(slots[k] + j) * n + i] = v } }
+            } else {
+                guard list.count == n else {
+                    throw PlexusError("\(list.count) values for \(n) regions: give one value, or one per region in the connectome's order", keyPath: path)
+                }
+                let outside = list.filter { $0 < p.lo || $0 > p.hi }.count
+                if outside > 0 { notes.append("\(path): \(outside) of \(n) values outside TVB's range [\(p.lo), \(p.hi)] for \(M.name)") }
+                for i in 0..<n { table[slots[k] * n + i] = list[i] }
+            }
+            regional.append((name, list))
+        }
+        parameterTable = table
+        regionalParameters = regional
         modelParameters = Array(zip(M.parameters.map(\.name), mvalues))
         guard let C = MassCouplings.named(e.coupling.name) else {
             throw PlexusError("unknown coupling '\(e.coupling.name)'; known: \(MassCouplings.names.joined(separator: ", "))",
@@ -140,15 +192,25 @@ public final class MassNetwork {
         self.threads = t
         // Monitors
         var recorders: [MonitorRecorder] = []
+        // A monitor records state variables, or the model's declared variables of interest that
+        // are expressions (TVB's `x2 - x1`): those are observed into columns after the state.
+        func normalized(_ s: String) -> String { s.filter { !$0.isWhitespace } }
+        var observes = false
         for (k, m) in e.monitors.enumerated() {
             let names = m.variables ?? M.variablesOfInterest
             var voi: [Int] = []
             for name in names {
-                guard let v = M.stateIndex(name) else {
-                    throw PlexusError("\(M.name) has no state variable '\(name)'; known: \(stateVariables.joined(separator: ", "))",
+                if let v = M.stateIndex(name) {
+                    voi.append(v)
+                } else if let j = M.variablesOfInterest.firstIndex(where: { normalized($0) == normalized(name) }) {
+                    voi.append(nsv + j)
+                    observes = true
+                } else {
+                    let expressions = M.variablesOfInterest.filter { M.stateIndex($0) == nil }
+                    throw PlexusError("\(M.name) has no state variable '\(name)'; known: \(stateVariables.joined(separator: ", "))"
+                                      + (expressions.isEmpty ? "" : " and the expressions \(expressions.joined(separator: ", "))"),
                                       keyPath: "monitors[\(k)].variables")
                 }
-                voi.append(v)
             }
             guard !voi.isEmpty else { throw PlexusError("a monitor needs at least one variable", keyPath: "monitors[\(k)].variables") }
             do {
@@ -183,18 +245,15 @@ public final class MassNetwork {
         }
         let function: MassCouplingValues = (C, cvalues)
         let parts = (0..<t).map { ThreadTeam.part($0, of: n, parts: t) }
-        // Concrete types at the call site let the compiler specialise the engine per model (the
-        // model's kernel inlines into the integrator loops).
-        let args = (mvalues, e, connectome, idelays, function, x0, recorders, parts, Int(stepsD))
-        switch M.name {
-        case Generic2dOscillator.name: core = makeCore(Generic2dOscillator.self, args)
-        case ReducedWongWang.name: core = makeCore(ReducedWongWang.self, args)
-        case JansenRit.name: core = makeCore(JansenRit.self, args)
-        case Kuramoto.name: core = makeCore(Kuramoto.self, args)
-        case WilsonCowan.name: core = makeCore(WilsonCowan.self, args)
-        case MontbrioPazoRoxin.name: core = makeCore(MontbrioPazoRoxin.self, args)
-        default: core = makeCore(M, args)
+        let kernel: RateKernel
+        do { kernel = try M.kernel() } catch let err as PlexusError {
+            throw err.under("model")
         }
+        let setup = MassCoreSetup(model: M, kernel: kernel, parameters: table, observed: observes ? M.variablesOfInterest.count : 0,
+                                  experiment: e, connectome: connectome, delays: idelays, function: function, x0: x0,
+                                  monitors: recorders, parts: parts, steps: Int(stepsD))
+        func make<I: MassIntegrator>(_ integrator: I.Type) -> MassCore { MassCoreImpl<I>(setup) }
+        core = make(e.integrator.scheme.kind)
         warnings = notes
     }
 
@@ -212,13 +271,21 @@ public final class MassNetwork {
     }
 }
 
-func makeCore<Model: MassModel>(_ type: Model.Type,
-                                 _ a: ([Double], MassExperiment, Connectome, [Int32], MassCouplingValues, [Double], [MonitorRecorder], [Range<Int>], Int)) -> MassCore {
-    func make<I: MassIntegrator>(_ integrator: I.Type) -> MassCore {
-        MassCoreImpl<Model, I>(model: Model(a.0), experiment: a.1, connectome: a.2, delays: a.3, function: a.4,
-                               x0: a.5, monitors: a.6, parts: a.7, steps: a.8)
-    }
-    return make(a.1.integrator.scheme.kind)
+/// Everything the engine core is built from.
+struct MassCoreSetup {
+    let model: MassModelKind
+    let kernel: RateKernel
+    let parameters: [Double]
+    /// Variables of interest observed into columns after the state (0: none recorded).
+    let observed: Int
+    let experiment: MassExperiment
+    let connectome: Connectome
+    let delays: [Int32]
+    let function: MassCouplingValues
+    let x0: [Double]
+    let monitors: [MonitorRecorder]
+    let parts: [Range<Int>]
+    let steps: Int
 }
 
 /// A coupling type and its parameter values.
@@ -240,18 +307,24 @@ protocol MassCore: AnyObject {
     var barrierInterval: Int { get }
 }
 
-final class MassCoreImpl<M: MassModel, I: MassIntegrator>: MassCore, @unchecked Sendable {
-    let model: M
+final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     let n: Int
     let nsv: Int
     let dt: Double
     let stochastic: Bool
     let noiseScale: [Double]
-    let X, Xt, noise: Storage<Double>
+    /// The state (`nsv` columns of n), followed by the observed variables of interest when a
+    /// monitor records an expression of the state.
+    let X: Storage<Double>
+    let Xt, noise: Storage<Double>
     /// The scheme's derivative buffers (`I.stages`).
     let k: [Storage<Double>]
+    /// The model kernel's parameter table.
+    let parameters: Storage<Double>
+    let kernel: RateKernel
+    let observed: Int
     /// What the scheme's step works on (pointers into the storages above).
-    let stepState: MassStepState<M>
+    let stepState: MassStepState
     let c: Storage<Double>
     /// The delayed coupling, specialised for the run's coupling type.
     let delayed: DelayedCouplingRun
@@ -264,26 +337,30 @@ final class MassCoreImpl<M: MassModel, I: MassIntegrator>: MassCore, @unchecked 
     /// Per part: the first non-finite value it found (each thread writes only its own entry).
     let badFound: Storage<BadValue?>
 
-    init(model: M, experiment e: MassExperiment, connectome: Connectome, delays: [Int32], function: MassCouplingValues,
-         x0: [Double], monitors: [MonitorRecorder], parts: [Range<Int>], steps: Int) {
-        self.model = model
-        n = connectome.count
+    init(_ setup: MassCoreSetup) {
+        let e = setup.experiment, M = setup.model
+        n = setup.connectome.count
         nsv = M.stateVariables.count
         dt = e.integrator.dt
         stochastic = e.integrator.stochastic
         noiseScale = (0..<nsv).map { v in (2.0 * (e.integrator.nsig.count == 1 ? e.integrator.nsig[0] : e.integrator.nsig[v])).squareRoot() }
-        X = Storage(x0)
+        observed = setup.observed
+        X = Storage(setup.x0 + [Double](repeating: 0, count: observed * n))
         Xt = Storage(repeating: 0, count: nsv * n)
         let size = nsv * n
         k = (0..<I.stages).map { _ in Storage(repeating: 0, count: size) }
         noise = Storage(repeating: 0, count: stochastic ? nsv * n : 1)
+        parameters = Storage(setup.parameters.isEmpty ? [0] : setup.parameters)
+        kernel = setup.kernel
         let ncv = M.couplingVariables.count
+        let function = setup.function
         c = Storage(repeating: 0, count: max(1, function.type.outputs(ncvar: ncv)) * n)
         stepState = MassStepState(n: n, nsv: nsv, h: dt, stochastic: stochastic, x: X.base, xt: Xt.base, k: k.map(\.base),
-                                  c: UnsafePointer(c.base), z: noise.base, model: model)
-        self.monitors = monitors
-        self.parts = parts
-        self.steps = steps
+                                  c: UnsafePointer(c.base), z: noise.base, model: M, kernel: setup.kernel.dfun,
+                                  parameters: UnsafePointer(parameters.base))
+        monitors = setup.monitors
+        parts = setup.parts
+        steps = setup.steps
         seed = e.seed
         noiseKey = RandomStream(seed: e.seed, purpose: .noiseInput, id: 0)
         if let s = e.integrator.numpySeed, e.integrator.stochastic {
@@ -293,7 +370,7 @@ final class MassCoreImpl<M: MassModel, I: MassIntegrator>: MassCore, @unchecked 
         }
         badFound = Storage(repeating: nil, count: parts.count)
         delayed = function.type.makeDelayedCoupling(
-            DelayedCouplingSetup(weights: connectome.weights, delays: delays, n: n, values: function.values,
+            DelayedCouplingSetup(weights: setup.connectome.weights, delays: setup.delays, n: n, values: function.values,
                                  cvars: M.couplingVariables, parts: parts, precision: e.precision))
         stepState.clamp(X.base, 0..<n)
         delayed.fill(X.base)
@@ -330,6 +407,9 @@ final class MassCoreImpl<M: MassModel, I: MassIntegrator>: MassCore, @unchecked 
             step += 1
             if badFound[p] == nil, let bad = check(step: step, range: r) { badFound[p] = bad }
             delayed.write(p, step, x)
+            if observed > 0 {
+                kernel.observe(n, r.lowerBound, r.upperBound, x, parameters.base, x + nsv * n)
+            }
             for m in monitors { m.record(step: step, x, range: r) }
             if let team {
                 if step % interval == 0 || step == steps {

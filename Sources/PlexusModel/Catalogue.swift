@@ -2,39 +2,60 @@ import Foundation
 import CPlexusMechanism
 import PlexusCore
 
-/// A compiled mechanism catalogue loaded with dlopen: the table of mechanism types it exports
-/// (plexus_mechanism.h). Kept loaded for the life of the process (kernels are called through
-/// its function pointers).
-public final class CompiledCatalogue: @unchecked Sendable {
-    /// The shared library.
+/// A shared library loaded with dlopen and kept loaded for the life of the process (kernels are
+/// called through its function pointers); each path is opened once (`SharedLibrary.open`).
+public final class SharedLibrary: @unchecked Sendable {
     public let path: String
-    public let mechanisms: UnsafeBufferPointer<plx_mechanism>
     let handle: UnsafeMutableRawPointer
 
-    init(path: String) throws {
+    private init(path: String) throws {
         guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            throw PlexusError("cannot load the mechanism catalogue: \(dlerror().map { String(cString: $0) } ?? "dlopen failed")", file: path)
-        }
-        guard let sym = dlsym(h, PLX_CATALOGUE_SYMBOL) else {
-            dlclose(h)
-            throw PlexusError("not a Plexus mechanism catalogue: it exports no '\(PLX_CATALOGUE_SYMBOL)'", file: path)
-        }
-        let entry = unsafeBitCast(sym, to: plx_catalogue_entry.self)
-        guard let table = entry() else { dlclose(h); throw PlexusError("the catalogue returned no table", file: path) }
-        guard table.pointee.abi_version == PLX_ABI_VERSION else {
-            dlclose(h)
-            throw PlexusError("the catalogue was built for mechanism ABI \(table.pointee.abi_version); this Plexus uses \(PLX_ABI_VERSION): rebuild it with `plexus build-catalogue`", file: path)
+            throw PlexusError("cannot load the compiled kernels: \(dlerror().map { String(cString: $0) } ?? "dlopen failed")", file: path)
         }
         self.path = path
         handle = h
+    }
+
+    /// The address of an exported symbol.
+    public func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var loaded: [String: SharedLibrary] = [:]
+
+    /// The library at `path`, opened on first use.
+    public static func open(_ path: String) throws -> SharedLibrary {
+        let key = URL(fileURLWithPath: path).standardizedFileURL.path
+        lock.lock(); defer { lock.unlock() }
+        if let l = loaded[key] { return l }
+        let l = try SharedLibrary(path: key)
+        loaded[key] = l
+        return l
+    }
+}
+
+/// A compiled mechanism catalogue: the table of mechanism types its library exports
+/// (plexus_mechanism.h).
+public final class CompiledCatalogue: @unchecked Sendable {
+    public let library: SharedLibrary
+    public var path: String { library.path }
+    public let mechanisms: UnsafeBufferPointer<plx_mechanism>
+
+    init(_ library: SharedLibrary) throws {
+        let path = library.path
+        guard let sym = library.symbol(PLX_CATALOGUE_SYMBOL) else {
+            throw PlexusError("not a Plexus mechanism catalogue: it exports no '\(PLX_CATALOGUE_SYMBOL)'", file: path)
+        }
+        let entry = unsafeBitCast(sym, to: plx_catalogue_entry.self)
+        guard let table = entry() else { throw PlexusError("the catalogue returned no table", file: path) }
+        guard table.pointee.abi_version == PLX_ABI_VERSION else {
+            throw PlexusError("the catalogue was built for mechanism ABI \(table.pointee.abi_version); this Plexus uses \(PLX_ABI_VERSION): rebuild it with `plexus build-catalogue`", file: path)
+        }
+        self.library = library
         mechanisms = UnsafeBufferPointer(start: table.pointee.mechanisms, count: Int(table.pointee.count))
     }
 
     /// Opens a catalogue library built earlier (by `plexus build-catalogue`).
-    public static func open(_ path: String) throws -> CompiledCatalogue {
-        let key = URL(fileURLWithPath: path).standardizedFileURL.path
-        return try CatalogueCache.shared.loaded(key) { try CompiledCatalogue(path: key) }
-    }
+    public static func open(_ path: String) throws -> CompiledCatalogue { try CompiledCatalogue(SharedLibrary.open(path)) }
 }
 
 /// The generated code's C compiler and the content-hashed cache of built catalogues.
@@ -63,24 +84,29 @@ public enum CatalogueBuilder {
         return NSTemporaryDirectory() + "plexus-catalogues"
     }
 
-    /// The library built from `source`: from the cache when the same source was built before,
+    /// The catalogue built from `source`: from the cache when the same source was built before,
     /// else compiled (the compile time is reported through `compiled`).
     public static func library(source: String, cacheDirectory dir: String? = nil, compiled: ((Double) -> Void)? = nil) throws -> CompiledCatalogue {
+        try CompiledCatalogue(sharedLibrary(source: source, cacheDirectory: dir, compiled: compiled))
+    }
+
+    /// The shared library built from C `source` (content-hashed cache, compiled on a miss).
+    public static func sharedLibrary(source: String, cacheDirectory dir: String? = nil, compiled: ((Double) -> Void)? = nil) throws -> SharedLibrary {
         var h = PlexusCore.SHA256()
         h.update(Array((flags.joined(separator: " ") + "\n" + source).utf8))
         let hash = h.finalize()
         let dir = dir ?? cacheDirectory
         let lib = "\(dir)/\(hash.prefix(32)).so"
-        return try CatalogueCache.shared.loaded(lib) {
-            let fm = FileManager.default
-            if !fm.fileExists(atPath: lib) {
-                let start = Date()
-                try compile(source: source, to: lib)
-                compiled?(Date().timeIntervalSince(start))
-            }
-            return try CompiledCatalogue(path: lib)
+        buildLock.lock(); defer { buildLock.unlock() }
+        if !FileManager.default.fileExists(atPath: lib) {
+            let start = Date()
+            try compile(source: source, to: lib)
+            compiled?(Date().timeIntervalSince(start))
         }
+        return try SharedLibrary.open(lib)
     }
+
+    private static let buildLock = NSLock()
 
     /// Compiles generated C into the shared library `output` (written under a temporary name and
     /// renamed, so a concurrent run never loads half a file).
@@ -109,21 +135,6 @@ public enum CatalogueBuilder {
         // The source stays beside the library, for reading and for reports of a kernel's numbers.
         _ = rename(cFile, (output as NSString).deletingPathExtension + ".c")
         guard rename(tmp, output) == 0 else { throw PlexusError("cannot move the built catalogue into place", file: output) }
-    }
-}
-
-/// Catalogues loaded in this process, by path: each library is opened once.
-final class CatalogueCache: @unchecked Sendable {
-    static let shared = CatalogueCache()
-    private let lock = NSLock()
-    private var loadedByPath: [String: CompiledCatalogue] = [:]
-
-    func loaded(_ path: String, _ make: () throws -> CompiledCatalogue) throws -> CompiledCatalogue {
-        lock.lock(); defer { lock.unlock() }
-        if let c = loadedByPath[path] { return c }
-        let c = try make()
-        loadedByPath[path] = c
-        return c
     }
 }
 

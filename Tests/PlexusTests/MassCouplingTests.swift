@@ -70,13 +70,15 @@ final class MassCouplingTests: XCTestCase {
     }
 
     /// The float64 engine (time-blocked history) against TVB's arithmetic (float32 history and
-    /// weights) for every coupling with the first model that takes it: they differ by rounding only.
+    /// weights) for every coupling with the first model that takes it (among models that stay
+    /// tame on this random connectome at dt 0.05): they differ by rounding only.
     func testEveryCouplingAgreesWithTVBArithmetic() throws {
         var c = try Connectome.synthetic(regions: 24, density: 0.35, seed: 5, meanInStrength: 3)
         for i in stride(from: 0, to: 24, by: 3) { c.weights[i * 24 + i] = 0.4 }
         for q in 0..<(24 * 24) { c.tractLengths[q] *= 0.06 }
         for C in MassCouplings.all {
-            guard let M = MassModels.all.sorted(by: { $0.name < $1.name }).first(where: {
+            let tame = ["Generic2dOscillator", "JansenRit", "Kuramoto", "MontbrioPazoRoxin", "ReducedWongWang", "WilsonCowan"]
+            guard let M = tame.compactMap(MassModels.named).first(where: {
                 C.unsupported(couplingVariables: $0.couplingVariables.count) == nil && C.outputs(ncvar: $0.couplingVariables.count) >= $0.couplingTerms
             }) else { XCTFail("\(C.name): no model takes it"); continue }
             var out: [[Double]] = []

@@ -7,7 +7,7 @@ public struct HeunIntegrator: MassIntegrator {
     public static let stages = 2
 
     @inline(__always)
-    public static func step<M: MassModel>(_ s: MassStepState<M>, range r: Range<Int>) {
+    public static func step(_ s: MassStepState, range r: Range<Int>) {
         let x = s.x, xt = s.xt, a = s.k[0], b = s.k[1], z = s.z, h = s.h, n = s.n
         s.dfun(x, into: a, r)
         for v in 0..<s.nsv {

@@ -1,12 +1,13 @@
 import PlexusCore
+import PlexusModel
 
 // The seam between the neural-mass engine and its integration schemes, TVB style: a scheme
 // declares TVB's class name (without Deterministic/Stochastic: every scheme comes in both, the
 // stochastic one adding TVB's additive increment z = sqrt(dt)·sqrt(2·nsig)·N(0,1) that the engine
 // draws before the step), how many derivative buffers it uses, and the step over a range of
 // regions. The engine owns the state (structure of arrays, `x[v*n + i]`), the coupling, the noise
-// and the clamping to the model's boundaries; the step is generic over the model, so each
-// (model, scheme) pair compiles its own loops. Adding a scheme is one new file in this folder.
+// and the clamping to the model's boundaries; the model's derivatives come from its generated
+// kernel, one call per stage over the whole range. Adding a scheme is one new file in this folder.
 
 /// A neural-mass integration scheme. Every conformance in this module is listed in
 /// `MassIntegrators.all`.
@@ -22,7 +23,7 @@ public protocol MassIntegrator: Sendable {
     /// One step of regions `range`: the coupling of this step is in `s.c`, the noise increments
     /// (when `s.stochastic`) in `s.z`. Operation order is TVB's, so the float64 arithmetic is the
     /// same operation by operation.
-    static func step<M: MassModel>(_ s: MassStepState<M>, range r: Range<Int>)
+    static func step(_ s: MassStepState, range r: Range<Int>)
 }
 
 extension MassIntegrator {
@@ -46,7 +47,7 @@ public enum MassIntegrators {
 }
 
 /// What a scheme's step works on: pointers into the engine's state, built once per run.
-public struct MassStepState<M: MassModel> {
+public struct MassStepState {
     /// Regions (the stride of a variable's column) and state variables.
     public let n: Int
     public let nsv: Int
@@ -65,10 +66,13 @@ public struct MassStepState<M: MassModel> {
     let bounded: [Int]
     let lower: [Double]
     let upper: [Double]
-    public let model: M
+    /// The model's generated kernel and its parameter table (`p[slot*n + i]`).
+    let kernel: RateKernel.DFun
+    let parameters: UnsafePointer<Double>
 
     init(n: Int, nsv: Int, h: Double, stochastic: Bool, x: UnsafeMutablePointer<Double>, xt: UnsafeMutablePointer<Double>,
-         k: [UnsafeMutablePointer<Double>], c: UnsafePointer<Double>, z: UnsafeMutablePointer<Double>, model: M) {
+         k: [UnsafeMutablePointer<Double>], c: UnsafePointer<Double>, z: UnsafeMutablePointer<Double>,
+         model: MassModelKind, kernel: RateKernel.DFun, parameters: UnsafePointer<Double>) {
         self.n = n
         self.nsv = nsv
         self.h = h
@@ -78,16 +82,17 @@ public struct MassStepState<M: MassModel> {
         self.k = k
         self.c = c
         self.z = z
-        lower = M.stateVariables.map { $0.lower ?? -.infinity }
-        upper = M.stateVariables.map { $0.upper ?? .infinity }
-        bounded = M.stateVariables.indices.filter { M.stateVariables[$0].lower != nil || M.stateVariables[$0].upper != nil }
-        self.model = model
+        lower = model.stateVariables.map { $0.lower ?? -.infinity }
+        upper = model.stateVariables.map { $0.upper ?? .infinity }
+        bounded = model.stateVariables.indices.filter { model.stateVariables[$0].lower != nil || model.stateVariables[$0].upper != nil }
+        self.kernel = kernel
+        self.parameters = parameters
     }
 
     /// The model's derivatives of state `s` (with this step's coupling) into `out`.
     @inline(__always)
     public func dfun(_ s: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>, _ r: Range<Int>) {
-        model.dfun(s, c, out, stride: n, range: r)
+        kernel(n, r.lowerBound, r.upperBound, s, c, parameters, out)
     }
 
     /// TVB's `state_variable_boundaries`: clamps state `s` after a stage.

@@ -7,7 +7,7 @@ public struct RK4Integrator: MassIntegrator {
     public static let stages = 4
 
     @inline(__always)
-    public static func step<M: MassModel>(_ s: MassStepState<M>, range r: Range<Int>) {
+    public static func step(_ s: MassStepState, range r: Range<Int>) {
         let x = s.x, xt = s.xt, a = s.k[0], b = s.k[1], c3 = s.k[2], c4 = s.k[3], z = s.z, h = s.h, n = s.n, nsv = s.nsv
         let stochastic = s.stochastic
         let h2 = h / 2.0, h6 = h / 6.0
