@@ -11,77 +11,9 @@ public enum ExperimentFile: ExperimentDecoder {
         try ExperimentSource(text, file: file).engine
     }
 
-    /// The YAML tree of an experiment file; syntax errors name the line.
-    /// Deepest nesting a file may have (the YAML library composes recursively: 10,000 `[` overflowed
-    /// the stack), and most values it may stand for once aliases are expanded (a dozen lines of
-    /// anchors and aliases can stand for 10^9 values, which ran for ever).
-    static let maxNesting = 500
-    static let maxValues = 10_000_000
-
+    /// The YAML tree of an experiment file; syntax errors name the line (YAMLText.compose).
     public static func compose(_ text: String, file: String) throws -> Node {
-        try checkNesting(text, file: file)
-        do {
-            guard let n = try Yams.compose(yaml: text) else { throw PlexusError("the experiment file is empty", file: file) }
-            try checkSize(n, file: file)
-            return n
-        } catch let e as PlexusError {
-            throw e
-        } catch let e as YamlError {
-            throw PlexusError(yamlErrorMessage(e), file: file, line: yamlErrorLine(e, text))
-        } catch {
-            throw PlexusError("not valid YAML: \(error)", file: file)
-        }
-    }
-
-    /// An upper bound of the nesting on each line (indentation, open flow brackets, chained
-    /// `- ` entries), refused above `maxNesting` before the YAML library sees the text.
-    static func checkNesting(_ text: String, file: String) throws {
-        var open = 0, lineNo = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNo += 1
-            var indent = 0, dashes = 0, deepest = open
-            var atStart = true, quote: Character? = nil, previous: Character = " "
-            for c in line {
-                if let q = quote {
-                    if c == q { quote = nil }
-                } else if c == "#" && (previous == " " || previous == "\t") {
-                    break
-                } else if atStart && c == " " {
-                    indent += 1
-                } else if atStart && c == "-" {
-                    dashes += 1
-                } else {
-                    atStart = false
-                    switch c {
-                    case "\"", "'": quote = c
-                    case "[", "{": open += 1; deepest = max(deepest, open)
-                    case "]", "}": open = max(0, open - 1)
-                    default: break
-                    }
-                }
-                previous = c
-            }
-            if indent + dashes + deepest > maxNesting {
-                throw PlexusError("the YAML is nested more than \(maxNesting) levels deep here", file: file, line: lineNo)
-            }
-        }
-    }
-
-    /// Counts the values of a composed document, aliases expanded, without recursion; refuses
-    /// more than `maxValues`.
-    static func checkSize(_ root: Node, file: String) throws {
-        var stack = [root], count = 0
-        while let n = stack.popLast() {
-            count += 1
-            if count > maxValues {
-                throw PlexusError("the YAML stands for more than \(maxValues) values (anchors and aliases expand to copies)", file: file, line: n.mark?.line)
-            }
-            switch n {
-            case .mapping(let m): for (k, v) in m { stack.append(k); stack.append(v) }
-            case .sequence(let q): stack.append(contentsOf: q)
-            default: break
-            }
-        }
+        try YAMLText.compose(text, file: file, what: "experiment file")
     }
 
     public static func decode(_ source: ExperimentSource) throws -> PointExperiment {
@@ -277,35 +209,6 @@ public enum ExperimentFile: ExperimentDecoder {
         do { return try body() } catch let e as PlexusError {
             guard let node else { throw e }
             throw node.error(e.message)
-        }
-    }
-
-    static func yamlErrorLine(_ e: YamlError, _ text: String) -> Int? {
-        switch e {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return mark.line
-        case .reader(_, let offset?, _, _):
-            // The reader counts bytes (e.g. a control character); the line is one plus the
-            // newlines before it.
-            return text.utf8.prefix(offset).reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-        default:
-            return nil
-        }
-    }
-
-    /// Yams' text repeats the location as "5:4: error: parser: ..."; the file and line already
-    /// lead the PlexusError, so this keeps the problem, the column, the context and the snippet.
-    static func yamlErrorMessage(_ e: YamlError) -> String {
-        switch e {
-        case .scanner(let context, let problem, let mark, let yaml), .parser(let context, let problem, let mark, let yaml),
-             .composer(let context, let problem, let mark, let yaml):
-            var m = "not valid YAML: \(problem) (column \(mark.column)"
-            if let context { m += "; \(context.text) that starts at line \(context.mark.line), column \(context.mark.column)" }
-            return m + "):\n" + mark.snippet(from: yaml)
-        case .reader(let problem, _, let value, _):
-            return "not valid YAML: \(problem) (character code \(value))"
-        default:
-            return "not valid YAML: \(e)"
         }
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
 import PlexusCore
+import PlexusIO
 import PlexusModel
 
-/// `plexus build-catalogue DIR`: every .mod file of a folder through the model language
-/// (parse, lower, generate C), compiled ahead of time into the catalogue cache, as NEURON's
-/// nrnivmodl does; a run that names the folder then finds the library built. Optionally writes
-/// the generated C and CUDA sources.
+/// `plexus build-catalogue DIR`: every .mod file (cable mechanisms) and .rate file (neural-mass
+/// models) of a folder through the model language (parse, lower, generate C), compiled ahead of
+/// time into the catalogue cache, as NEURON's nrnivmodl does; a run that names the folder then
+/// finds the libraries built. Optionally writes the generated C and CUDA sources (mechanisms).
 public enum CatalogueBuild {
     public struct Request: Sendable {
         public var folder: String
@@ -20,6 +21,38 @@ public enum CatalogueBuild {
 
     /// Builds and returns what a user reads: each mechanism, the library and the compile time.
     public static func run(_ r: Request) throws -> String {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: r.folder)) ?? []
+        let rates = names.filter { $0.hasSuffix(".rate") }.sorted()
+        var out = ""
+        if !rates.isEmpty {
+            out += try rateModels(rates.map { (r.folder as NSString).appendingPathComponent($0) }, folder: r.folder)
+            if !names.contains(where: { $0.hasSuffix(".mod") }) { return out }
+            out += "\n"
+        }
+        return out + (try mechanisms(r))
+    }
+
+    /// Each rate model: parsed, generated and compiled (one library per model).
+    static func rateModels(_ paths: [String], folder: String) throws -> String {
+        var out = "\(paths.count) rate model\(paths.count == 1 ? "" : "s") from \(folder):\n"
+        for path in paths {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw PlexusError("cannot read the file as UTF-8 text", file: path)
+            }
+            let model = try RateModel.parse(text, file: path)
+            var compileTime: Double?
+            let kernel = try RateKernel.load(model) { compileTime = $0 }
+            out += "  \(model.name) (\((path as NSString).lastPathComponent)): \(model.state.count) state variable\(model.state.count == 1 ? "" : "s") "
+            out += "(\(model.state.map(\.name).joined(separator: ", "))), coupling through \(model.couplingVariables.map { model.state[$0].name }.joined(separator: ", "))\n"
+            out += "    parameters: " + model.parameters.map { p in
+                "\(p.name) = " + (p.isVector ? "[\(p.defaults.map { OutputText.number($0) }.joined(separator: ", "))]" : OutputText.number(p.defaults[0]))
+            }.joined(separator: ", ") + "\n"
+            out += "    " + (compileTime.map { String(format: "compiled in %.2f s", $0) } ?? "already built (cache)") + ": \(kernel.library.path)\n"
+        }
+        return out
+    }
+
+    static func mechanisms(_ r: Request) throws -> String {
         let start = Date()
         let sources = try MechanismSources(folder: r.folder, dialect: .neuron)
         let parsed = Date().timeIntervalSince(start)

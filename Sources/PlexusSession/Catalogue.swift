@@ -64,7 +64,14 @@ public enum Catalogue {
         }
         for model in MassModels.all.sorted(by: { $0.name < $1.name }) where wanted(model.name, .mass) {
             lines.append("\(model.name)  (neural mass) \(model.doc)")
-            for p in model.parameters { row(p.name, p.defaultValue, p.unit.symbol, "\(p.doc) [range \(OutputText.number(p.lo)) .. \(OutputText.number(p.hi))]") }
+            for p in model.description.parameters {
+                let range = p.lo.isFinite || p.hi.isFinite ? " [range \(OutputText.number(p.lo)) .. \(OutputText.number(p.hi))]" : ""
+                if p.isVector {
+                    textRow(p.name, "[" + p.defaults.map { OutputText.number($0) }.joined(separator: ", ") + "]", "\(p.doc) (vector of \(p.defaults.count))")
+                } else {
+                    row(p.name, p.defaults[0], "", "\(p.doc)\(range)")
+                }
+            }
             lines.append("  state variables: \(model.stateVariables.map(\.name).joined(separator: ", ")); variables of interest: \(model.variablesOfInterest.joined(separator: ", "))")
         }
         for coupling in MassCouplings.all where wanted(coupling.name, .mass) {

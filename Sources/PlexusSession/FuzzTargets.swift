@@ -15,7 +15,7 @@ import PlexusModel
 /// cheap, a run is capped at `maxSteps` steps and `memoryCeilingBytes` of network (a bigger
 /// network gets the same "needs at least ... GiB" error a user would see on a smaller machine).
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case point, cable, mass, swc, zip, nmodl
+    case point, cable, mass, swc, zip, nmodl, rate
 
     /// The most steps of simulation one input runs.
     public static let maxSteps = 20.0
@@ -31,6 +31,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .swc: "SWC morphology text: records, segment tree, branches"
         case .zip: "TVB connectivity zip: members, matrices, centres"
         case .nmodl: "NMODL mechanism file: parse, lower, generate C and CUDA (not compiled)"
+        case .rate: "rate-model description (.rate): parse, check names, generate C (not compiled)"
         }
     }
 
@@ -63,6 +64,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let sources = try MechanismSources(files: [("fuzz.mod", text)])
             _ = try sources.cSource()
             _ = try CUDAGenerator().source(sources.models)
+        case .rate:
+            guard let text = String(data: data, encoding: .utf8) else { return }
+            _ = RateKernelWriter(try RateModel.parse(text, file: "fuzz.rate")).source()
         }
     }
 
@@ -86,7 +90,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let net = try MassNetwork(e, connectome: connectome, threads: 1)
             let result = try net.run()
             _ = try? FCResult(result, connectome: connectome, description: e.fc)
-        case .swc, .zip, .nmodl:
+        case .swc, .zip, .nmodl, .rate:
             break
         }
     }

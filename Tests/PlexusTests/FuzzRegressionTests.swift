@@ -34,7 +34,8 @@ final class FuzzRegressionTests: XCTestCase {
     func testTheExamplesPassTheirTargets() throws {
         defer { ResourceUsage.memoryCeilingBytes = nil }
         let cases: [(FuzzTarget, String)] = [(.point, "single_neuron.yaml"), (.cable, "ball_and_stick.yaml"),
-                                             (.swc, "data/pyramidal.swc"), (.mass, "../Fuzz/seeds/mass/synthetic4.yaml")]
+                                             (.swc, "data/pyramidal.swc"), (.mass, "../Fuzz/seeds/mass/synthetic4.yaml"),
+                                             (.rate, "../Sources/PlexusMass/Models/ZerlautAdaptationSecondOrder.rate")]
         for (target, file) in cases {
             let data = try Data(contentsOf: Repo.examples.appendingPathComponent(file))
             XCTAssertNoThrow(try target.run(data, directory: Repo.examples.path, scratch: temporaryFolder().url.path), file)

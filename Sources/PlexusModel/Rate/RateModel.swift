@@ -65,15 +65,7 @@ extension RateModel {
 
     /// Reads a `.rate` description; errors name the file, line and key path.
     public static func parse(_ text: String, file: String) throws -> RateModel {
-        let root: Node
-        do {
-            guard let r = try Yams.compose(yaml: text) else { throw PlexusError("the file is empty", file: file) }
-            root = r
-        } catch let e as PlexusError {
-            throw e
-        } catch let e as YamlError {
-            throw PlexusError("not valid YAML: \(e)", file: file)
-        }
+        let root = try YAMLText.compose(text, file: file, what: "rate model")
         let top = try YNode(node: root, file: file, path: "").mapping(allowed: topKeys)
         func required(_ key: String) throws -> YNode {
             guard let n = top[key] else { throw PlexusError("a rate model needs '\(key)'", file: file, line: 1, keyPath: key) }
@@ -149,8 +141,11 @@ extension RateModel {
         var known = Set(state.map(\.name))
         var vectors: [String: Int] = [:]
         for p in parameters {
-            guard known.insert(p.name).inserted else { throw PlexusError("'\(p.name)' is both a state variable and a parameter", file: file, keyPath: "parameters.\(p.name)") }
-            if p.isVector { vectors[p.name] = p.defaults.count }
+            guard !known.contains(p.name), vectors[p.name] == nil else {
+                throw PlexusError("'\(p.name)' is declared twice (state variable or parameter)", file: file, keyPath: "parameters.\(p.name)")
+            }
+            // A vector parameter is read by element only (P_e[3]).
+            if p.isVector { vectors[p.name] = p.defaults.count } else { known.insert(p.name) }
         }
         for k in 0..<terms { known.insert("c_\(k)") }
         known.insert("lc_0")
@@ -179,7 +174,7 @@ extension RateModel {
         var definitions: [(name: String, value: Expr)] = []
         if let lets = top["let"] {
             for (lname, node) in try lets.mapping() {
-                guard !known.contains(lname) else { throw node.error("'\(lname)' is already a name of the model") }
+                guard !known.contains(lname), vectors[lname] == nil else { throw node.error("'\(lname)' is already a name of the model") }
                 guard RateExpressionParser.functions[lname] == nil else { throw node.error("'\(lname)' is a function's name") }
                 definitions.append((lname, try expression(node, allowed: known)))
                 known.insert(lname)
