@@ -22,7 +22,7 @@ import PlexusMass
 /// Relative file names are relative to the experiment file's folder.
 public enum MassExperimentFile: ExperimentDecoder {
     static let topKeys = ["engine", "description", "seed", "connectivity", "speed", "model", "coupling", "integrator",
-                          "initial_history", "duration", "monitors", "precision", "fc", "sweep", "models"]
+                          "initial_history", "duration", "monitors", "precision", "fc", "sweep", "models", "stimuli"]
 
     public static func decode(_ source: ExperimentSource) throws -> MassExperiment {
         let root = source.root, file = source.file
@@ -85,9 +85,28 @@ public enum MassExperimentFile: ExperimentDecoder {
         var nsigNode = im["nsig"]
         var numpySeed: UInt32?
         var numpySkip = 0
+        var noiseKind = IntegratorDescription.NoiseKind.additive
+        var ntau = 0.0
         if let nz = im["noise"] {
-            let nm = try nz.mapping(allowed: ["nsig", "type", "numpy_seed", "numpy_skip"])
-            if let t = nm["type"], try t.string() != "additive" { throw t.error("only additive noise is supported") }
+            let nm = try nz.mapping(allowed: ["nsig", "type", "numpy_seed", "numpy_skip", "ntau", "b"])
+            if let t = nm["type"] {
+                switch try t.string() {
+                case "additive": break
+                case "multiplicative": noiseKind = .multiplicative(a: 1, b: 0)
+                case let other: throw t.error(PlexusError.unknownMessage("noise type", other, known: ["additive", "multiplicative"]))
+                }
+            }
+            if let b = nm["b"] {
+                guard case .multiplicative = noiseKind else { throw b.error("b is the multiplicative noise's equation (type: multiplicative)") }
+                let bm = try b.mapping(allowed: ["a", "b"])
+                let a = try bm["a"]?.double() ?? 1, c = try bm["b"]?.double() ?? 0
+                guard a.isFinite, c.isFinite else { throw b.error("b: {a, b} must be finite") }
+                noiseKind = .multiplicative(a: a, b: c)
+            }
+            if let t = nm["ntau"] {
+                ntau = try time(t)
+                guard ntau >= 0, ntau.isFinite else { throw t.error("ntau must be >= 0 ms (0: white noise), got \(ntau)") }
+            }
             nsigNode = nm["nsig"] ?? nsigNode
             if let s = nm["numpy_seed"] {
                 guard let v = UInt32(try s.string()) else { throw s.error("numpy_seed must be a whole number in 0...4294967295") }
@@ -107,6 +126,8 @@ public enum MassExperimentFile: ExperimentDecoder {
         var integrator = IntegratorDescription(scheme: scheme, stochastic: stochastic, dt: dt, nsig: nsig)
         integrator.numpySeed = numpySeed
         integrator.numpySkip = numpySkip
+        integrator.noise = noiseKind
+        integrator.ntau = ntau
         // initial history
         var initial: [String: InitialValue] = [:]
         if let ih = top["initial_history"] {
@@ -171,9 +192,69 @@ public enum MassExperimentFile: ExperimentDecoder {
             guard (1...2).contains(entries.count) else { throw s.error("a sweep takes one or two parameters, got \(entries.count)") }
             for (param, v) in entries { sweep.append(SweepAxis(param, try sweepValues(param, v))) }
         }
-        return MassExperiment(connectivity: connectivity, speed: speed, model: model, coupling: coupling, integrator: integrator,
-                              initialHistory: initial, duration: duration, monitors: monitors, precision: precision, seed: seed,
-                              fc: fc, sweep: sweep)
+        var e = MassExperiment(connectivity: connectivity, speed: speed, model: model, coupling: coupling, integrator: integrator,
+                               initialHistory: initial, duration: duration, monitors: monitors, precision: precision, seed: seed,
+                               fc: fc, sweep: sweep)
+        if let st = top["stimuli"] {
+            e.stimuli = try (st.isSequence ? st.sequence() : [st]).map { try stimulus($0, base: base) }
+        }
+        return e
+    }
+
+    /// One region stimulus: `{equation: PulseTrain, params: {...}}`, `{expression: "0.1*sin(t)"}` or
+    /// `{file: course.csv}` (time_ms,value rows), with `weights` (a list, one per region, or
+    /// `{label: w}`: regions not named get 0) and optional `variables`.
+    static func stimulus(_ node: YNode, base: String) throws -> StimulusDescription {
+        let m = try node.mapping(allowed: ["equation", "params", "expression", "file", "weights", "variables"])
+        let given = ["equation", "expression", "file"].filter { m[$0] != nil }
+        guard given.count == 1 else { throw node.error("a stimulus needs one of equation, expression or file") }
+        let pattern: StimulusDescription.Pattern
+        if let eq = m["equation"] {
+            var params: [String: Double] = [:]
+            if let p = m["params"] {
+                for (k, v) in try p.mapping() {
+                    let x = try v.double()
+                    guard x.isFinite else { throw v.error("\(k) is \(x)") }
+                    params[k] = x
+                }
+            }
+            pattern = .equation(try eq.string(), params)
+        } else if let ex = m["expression"] {
+            if let p = m["params"] { throw p.error("params go with equation:") }
+            pattern = .expression(try ex.string())
+        } else {
+            let f = m["file"]!
+            let p = try f.string()
+            let path = p.hasPrefix("/") ? p : base + "/" + p
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw f.error("cannot read '\(path)'")
+            }
+            var times: [Double] = [], values: [Double] = []
+            for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                if line.isEmpty || line.hasPrefix("#") || (k == 0 && line.first.map { !$0.isNumber && $0 != "-" && $0 != "." } == true) { continue }
+                let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                guard fields.count == 2, let t = Double(fields[0]), let v = Double(fields[1]), t.isFinite, v.isFinite else {
+                    throw PlexusError("expected 'time_ms,value', got '\(line)'", file: path, line: k + 1)
+                }
+                times.append(t)
+                values.append(v)
+            }
+            pattern = .timeCourse(times: times, values: values)
+        }
+        guard let w = m["weights"] else { throw node.error("a stimulus needs weights (one per region, or {region label: weight})") }
+        var weights: [Double] = []
+        var labels: [String: Double]?
+        if w.isSequence {
+            weights = try w.sequence().map { try $0.double() }
+        } else {
+            var d: [String: Double] = [:]
+            for (k, v) in try w.mapping() { d[k] = try v.double() }
+            labels = d
+        }
+        var s = StimulusDescription(pattern, weights: weights, variables: try m["variables"].map { try $0.sequence().map { try $0.string() } })
+        s.weightsByLabel = labels
+        return s
     }
 
     /// `model: {name, params}`: a parameter is one value, or a list (one value per region, or a

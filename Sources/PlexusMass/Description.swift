@@ -98,6 +98,17 @@ public struct IntegratorDescription: Sendable, Equatable {
     /// Uniform doubles drawn from that stream before the run: TVB's `Simulator.configure()` without
     /// initial conditions draws a random history (horizon x nsv x n values) from it.
     public var numpySkip: Int = 0
+    /// TVB's noise class: `additive` (g = sqrt(2 nsig)) or `multiplicative` (g = sqrt(2 nsig) *
+    /// b(x), b TVB's `Linear` equation a*x + b, default a = 1, b = 0).
+    public var noise: NoiseKind = .additive
+    /// TVB's `ntau`: 0 for white noise; > 0 (ms) for exponentially correlated (coloured) noise,
+    /// Fox et al. 1988's recursion as TVB's `Noise.coloured`.
+    public var ntau: Double = 0
+
+    public enum NoiseKind: Sendable, Equatable {
+        case additive
+        case multiplicative(a: Double, b: Double)
+    }
 
     public init(scheme: IntegrationScheme = .heun, stochastic: Bool = false, dt: Double, nsig: [Double] = [1.0]) {
         self.scheme = scheme
@@ -282,6 +293,8 @@ public struct MassExperiment: Sendable, Equatable {
     public var fc: FCDescription?
     /// One or two swept parameters (`plexus sweep`).
     public var sweep: [SweepAxis]
+    /// Region stimuli, summed.
+    public var stimuli: [StimulusDescription] = []
 
     public init(connectivity: ConnectivitySource, speed: Double = 3.0, model: MassModelDescription,
                 coupling: CouplingDescription = CouplingDescription(), integrator: IntegratorDescription,
@@ -301,4 +314,52 @@ public struct MassExperiment: Sendable, Equatable {
         self.fc = fc
         self.sweep = sweep
     }
+}
+
+/// A region stimulus (TVB's `StimuliRegion`): a temporal pattern times a spatial weight per
+/// region, added to the derivatives of the model's stimulated variables (TVB's `stvar`; the
+/// coupling variables unless the model says otherwise) outside the model, times dt by the
+/// integrator. The pattern of step k (k = 0, 1, ...) is taken at t = k*dt, the step's start.
+public struct StimulusDescription: Sendable, Equatable {
+    public enum Pattern: Sendable, Equatable {
+        /// One of TVB's temporal equations by class name (`PulseTrain`, `Sinusoid`, ...), with its
+        /// parameters (TVB's defaults for those not given).
+        case equation(String, [String: Double])
+        /// An expression of `t` (ms) in the rate language (TVB's `DiscreteEquation`).
+        case expression(String)
+        /// A time course: values at times (ms), linear in between, the last value held, 0 before
+        /// the first time.
+        case timeCourse(times: [Double], values: [Double])
+    }
+
+    public var pattern: Pattern
+    /// One weight per region (TVB's `weight`).
+    public var weights: [Double]
+    /// Weights by region label instead (regions not named get 0); resolved against the connectome.
+    public var weightsByLabel: [String: Double]?
+    /// State variables it drives; nil = the model's stimulated variables.
+    public var variables: [String]?
+
+    public init(_ pattern: Pattern, weights: [Double], variables: [String]? = nil) {
+        self.pattern = pattern
+        self.weights = weights
+        self.variables = variables
+    }
+
+    /// TVB 2.10's temporal equations (tvb/datatypes/equations.py): the numexpr text in `var` (t
+    /// here) and the parameter defaults, evaluated with the rate language's arithmetic.
+    public static let equations: [String: (text: String, defaults: [String: Double])] = [
+        "PulseTrain": ("where((t > onset) & (((t - onset) % T) < tau), amp, 0)", ["T": 42.0, "tau": 13.0, "amp": 1.0, "onset": 30.0]),
+        "Sinusoid": ("amp * sin(6.283185307179586 * frequency * t)", ["amp": 1.0, "frequency": 0.01]),
+        "Cosine": ("amp * cos(6.283185307179586 * frequency * t)", ["amp": 1.0, "frequency": 0.01]),
+        "Alpha": ("where((t - onset) > 0, (alpha * beta) / (beta - alpha) * (exp(-alpha * (t - onset)) - exp(-beta * (t - onset))), 0.0 * t)",
+                  ["onset": 0.5, "alpha": 13.0, "beta": 42.0]),
+        "Gaussian": ("(amp * exp(-((t - midpoint) ** 2 / (2.0 * sigma ** 2)))) + offset", ["amp": 1.0, "sigma": 1.0, "midpoint": 0.0, "offset": 0.0]),
+        "DoubleGaussian": ("(amp_1 * exp(-((t - midpoint_1) ** 2 / (2.0 * sigma_1 ** 2)))) - (amp_2 * exp(-((t - midpoint_2) ** 2 / (2.0 * sigma_2 ** 2))))",
+                           ["amp_1": 0.5, "sigma_1": 20.0, "midpoint_1": 0.0, "amp_2": 1.0, "sigma_2": 10.0, "midpoint_2": 0.0]),
+        "Sigmoid": ("(amp / (1.0 + exp(-1.8137993642342178 * (radius - t) / sigma))) + offset", ["amp": 1.0, "radius": 5.0, "sigma": 1.0, "offset": 0.0]),
+        "GeneralizedSigmoid": ("low + (high - low) / (1.0 + exp(-1.8137993642342178 * (t - midpoint) / sigma))",
+                               ["low": 0.0, "high": 1.0, "midpoint": 1.0, "sigma": 0.3]),
+        "Linear": ("a * t + b", ["a": 1.0, "b": 0.0]),
+    ]
 }

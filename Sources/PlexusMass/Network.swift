@@ -249,7 +249,9 @@ public final class MassNetwork {
         do { kernel = try M.kernel() } catch let err as PlexusError {
             throw err.under("model")
         }
+        let stimuli = e.stimuli.isEmpty ? nil : try MassStimuli(e.stimuli, model: M, labels: connectome.labels)
         let setup = MassCoreSetup(model: M, kernel: kernel, parameters: table, observed: observes ? M.variablesOfInterest.count : 0,
+                                  stimuli: stimuli,
                                   experiment: e, connectome: connectome, delays: idelays, function: function, x0: x0,
                                   monitors: recorders, parts: parts, steps: Int(stepsD))
         func make<I: MassIntegrator>(_ integrator: I.Type) -> MassCore { MassCoreImpl<I>(setup) }
@@ -278,6 +280,7 @@ struct MassCoreSetup {
     let parameters: [Double]
     /// Variables of interest observed into columns after the state (0: none recorded).
     let observed: Int
+    let stimuli: MassStimuli?
     let experiment: MassExperiment
     let connectome: Connectome
     let delays: [Int32]
@@ -323,6 +326,9 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     let parameters: Storage<Double>
     let kernel: RateKernel
     let observed: Int
+    /// Region stimuli and the buffer of one step's stimulus (zeros where none drives a variable).
+    let stimuli: MassStimuli?
+    let stimulus: Storage<Double>
     /// What the scheme's step works on (pointers into the storages above).
     let stepState: MassStepState
     let c: Storage<Double>
@@ -334,6 +340,13 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     let seed: UInt64
     let noiseKey: RandomStream
     var numpy: NumpyRandomState?
+    let sqrtDt: Double
+    let noiseKind: IntegratorDescription.NoiseKind
+    /// Coloured noise (ntau > 0): eta per variable and region, and TVB's constants E = exp(-dt/ntau),
+    /// sqrt(1 - E^2), dt sqrt(1/ntau).
+    let coloured: UnsafeMutablePointer<Double>?
+    let colouredStorage: Storage<Double>?
+    let colouredE, colouredSqrt1E2, colouredDtSqrtLambda: Double
     /// Per part: the first non-finite value it found (each thread writes only its own entry).
     let badFound: Storage<BadValue?>
 
@@ -355,8 +368,11 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         let ncv = M.couplingVariables.count
         let function = setup.function
         c = Storage(repeating: 0, count: max(1, function.type.outputs(ncvar: ncv)) * n)
+        stimuli = setup.stimuli
+        stimulus = Storage(repeating: 0, count: stimuli == nil ? 1 : nsv * n)
         stepState = MassStepState(n: n, nsv: nsv, h: dt, stochastic: stochastic, x: X.base, xt: Xt.base, k: k.map(\.base),
-                                  c: UnsafePointer(c.base), z: noise.base, model: M, kernel: setup.kernel.dfun,
+                                  c: UnsafePointer(c.base), z: noise.base, s: stimuli == nil ? nil : UnsafePointer(stimulus.base),
+                                  model: M, kernel: setup.kernel.dfun,
                                   parameters: UnsafePointer(parameters.base))
         monitors = setup.monitors
         parts = setup.parts
@@ -368,12 +384,36 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
             for _ in 0..<e.integrator.numpySkip { _ = np.nextDouble() }
             numpy = np
         }
+        sqrtDt = dt.squareRoot()
+        noiseKind = e.integrator.noise
+        let ntau = e.integrator.ntau
+        if stochastic && ntau > 0 {
+            let E = _exp(-dt / ntau)
+            colouredE = E
+            colouredSqrt1E2 = (1.0 - E * E).squareRoot()
+            colouredDtSqrtLambda = dt * (1.0 / ntau).squareRoot()
+            let eta = Storage<Double>(repeating: 0, count: nsv * n)
+            colouredStorage = eta
+            coloured = eta.base
+        } else {
+            (colouredE, colouredSqrt1E2, colouredDtSqrtLambda) = (0, 0, 0)
+            colouredStorage = nil
+            coloured = nil
+        }
         badFound = Storage(repeating: nil, count: parts.count)
         delayed = function.type.makeDelayedCoupling(
             DelayedCouplingSetup(weights: setup.connectome.weights, delays: setup.delays, n: n, values: function.values,
                                  cvars: M.couplingVariables, parts: parts, precision: e.precision))
         stepState.clamp(X.base, 0..<n)
         delayed.fill(X.base)
+        // TVB's configure_coloured: eta starts as one normal(size=(nsv, n, 1)) draw.
+        if let eta = coloured {
+            if numpy != nil {
+                for k in 0..<(nsv * n) { eta[k] = numpy!.nextGauss() }
+            } else {
+                gaussians(step: 0, into: eta, range: 0..<n, index: UInt32.max)
+            }
+        }
     }
 
     var results: [MonitorResult] { monitors.map(\.result) }
@@ -441,27 +481,36 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         return nil
     }
 
-    /// Gaussian increments sqrt(dt)*z*sqrt(2 nsig) for step `step`: z from a counter-based stream
-    /// keyed by (seed, step, region), variables in order, so independent of threads and order.
+    /// The noise increments of step `step` for regions r, as TVB's `noise.generate(shape) *
+    /// noise.gfun(x)`: w = sqrt(dt) z (white) or the coloured recursion's dt sqrt(1/ntau) eta,
+    /// times g = sqrt(2 nsig) (additive) or sqrt(2 nsig) (a x + b) (multiplicative). z comes from
+    /// a counter-based stream keyed by (seed, step, region), variables in order, so independent
+    /// of threads and order (or from numpy's stream, on one thread).
     @inline(__always)
     func fillNoise(step: Int, range r: Range<Int>) {
-        let sdt = dt.squareRoot()
         let z = noise.base
         if numpy != nil {
             // numpy's normal(size=(nsv, n, 1)): variable-major, then regions (one thread).
-            for v in 0..<nsv { for i in 0..<n { z[v * n + i] = (sdt * numpy!.nextGauss()) * noiseScale[v] } }
+            for v in 0..<nsv { for i in 0..<n { z[v * n + i] = numpy!.nextGauss() } }
+            applyNoise(0..<n)
             return
         }
-        // Draw k = v*n + i of a step is word k mod 4 of Philox block k / 4 keyed by (seed, step):
-        // four normals per block; threads whose ranges share a block both compute it.
-        let lo = UInt32(truncatingIfNeeded: step), hi = UInt32(truncatingIfNeeded: step >> 32)
+        gaussians(step: step, into: z, range: r)
+        applyNoise(r)
+    }
+
+    /// Standard normals of `step` for regions r into `z[v*n + i]`: draw k = v*n + i is word
+    /// k mod 4 of Philox block k / 4 keyed by (seed, step); threads whose ranges share a block
+    /// both compute it. `index` = UInt32.max keys the coloured noise's initial values (no step has
+    /// that high word).
+    func gaussians(step: Int, into z: UnsafeMutablePointer<Double>, range r: Range<Int>, index: UInt32? = nil) {
+        let lo = UInt32(truncatingIfNeeded: step), hi = index ?? UInt32(truncatingIfNeeded: step >> 32)
         let rng = noiseKey
         let seed = self.seed
         Ziggurat.x.withUnsafeBufferPointer { xsb in
             Ziggurat.ratio.withUnsafeBufferPointer { rsb in
                 let xs = xsb.baseAddress!, rs = rsb.baseAddress!
                 for v in 0..<nsv {
-                    let scale = noiseScale[v]
                     var cached = -1
                     var block: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
                     for i in r {
@@ -478,9 +527,31 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
                         case 2: w = block.2
                         default: w = block.3
                         }
-                        let g = Ziggurat.normal(w, { RandomStream(seed: seed, purpose: .noiseInput, index: hi, id: UInt64(k) + 1, time: lo) }, xs, rs)
-                        z[k] = (sdt * g) * scale
+                        z[k] = Ziggurat.normal(w, { RandomStream(seed: seed, purpose: .noiseInput, index: hi, id: UInt64(k) + 1, time: lo) }, xs, rs)
                     }
+                }
+            }
+        }
+    }
+
+    /// Standard normals in `noise` -> this step's increments (white or coloured, times g).
+    @inline(__always)
+    func applyNoise(_ r: Range<Int>) {
+        let z = noise.base, x = X.base
+        for v in 0..<nsv {
+            let scale = noiseScale[v]
+            for i in r {
+                let k = v * n + i
+                let w: Double
+                if let eta = coloured {
+                    eta[k] = eta[k] * colouredE + colouredSqrt1E2 * z[k]
+                    w = colouredDtSqrtLambda * eta[k]
+                } else {
+                    w = sqrtDt * z[k]
+                }
+                switch noiseKind {
+                case .additive: z[k] = w * scale
+                case .multiplicative(let a, let b): z[k] = w * (scale * (a * x[k] + b))
                 }
             }
         }
@@ -490,6 +561,8 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     @inline(__always)
     func integrate(step: Int, range r: Range<Int>) {
         if stochastic { fillNoise(step: step, range: r) }
+        // TVB's stimulus of a step is its pattern at the step's start, t = step*dt.
+        stimuli?.fill(stimulus.base, n: n, t: Double(step) * dt, range: r)
         I.step(stepState, range: r)
     }
 }

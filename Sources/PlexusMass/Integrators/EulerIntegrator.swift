@@ -1,4 +1,4 @@
-/// TVB's `EulerDeterministic` / `EulerStochastic`: x += dt·f(x) (+ z).
+/// TVB's `EulerDeterministic` / `EulerStochastic`: x += dt·f(x) (+ z) (+ dt·s, a region stimulus).
 public struct EulerIntegrator: MassIntegrator {
     public static let name = "Euler"
     public static let key = "euler"
@@ -11,10 +11,11 @@ public struct EulerIntegrator: MassIntegrator {
         s.dfun(x, into: a, r)
         for v in 0..<s.nsv {
             let o = v * n
-            if s.stochastic {
-                for i in r { x[o + i] = x[o + i] + a[o + i] * h + z[o + i] }
-            } else {
-                for i in r { x[o + i] = x[o + i] + h * a[o + i] }
+            switch (s.stochastic, s.s) {
+            case (true, nil): for i in r { x[o + i] = x[o + i] + a[o + i] * h + z[o + i] }
+            case (false, nil): for i in r { x[o + i] = x[o + i] + h * a[o + i] }
+            case (true, let st?): for i in r { x[o + i] = x[o + i] + a[o + i] * h + z[o + i] + h * st[o + i] }
+            case (false, let st?): for i in r { x[o + i] = x[o + i] + h * (a[o + i] + st[o + i]) }
             }
         }
         s.clamp(x, r)

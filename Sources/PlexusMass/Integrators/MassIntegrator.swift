@@ -63,6 +63,9 @@ public struct MassStepState {
     public let c: UnsafePointer<Double>
     /// This step's noise increments (stochastic runs).
     public let z: UnsafeMutablePointer<Double>
+    /// This step's region stimulus `s[v*n + i]` (state units per ms; 0 where none drives v), or
+    /// nil when the run has none. A scheme adds dt*s as TVB's does.
+    public let s: UnsafePointer<Double>?
     let bounded: [Int]
     let lower: [Double]
     let upper: [Double]
@@ -72,7 +75,7 @@ public struct MassStepState {
 
     init(n: Int, nsv: Int, h: Double, stochastic: Bool, x: UnsafeMutablePointer<Double>, xt: UnsafeMutablePointer<Double>,
          k: [UnsafeMutablePointer<Double>], c: UnsafePointer<Double>, z: UnsafeMutablePointer<Double>,
-         model: MassModelKind, kernel: RateKernel.DFun, parameters: UnsafePointer<Double>) {
+         s: UnsafePointer<Double>?, model: MassModelKind, kernel: RateKernel.DFun, parameters: UnsafePointer<Double>) {
         self.n = n
         self.nsv = nsv
         self.h = h
@@ -82,6 +85,7 @@ public struct MassStepState {
         self.k = k
         self.c = c
         self.z = z
+        self.s = s
         lower = model.stateVariables.map { $0.lower ?? -.infinity }
         upper = model.stateVariables.map { $0.upper ?? .infinity }
         bounded = model.stateVariables.indices.filter { model.stateVariables[$0].lower != nil || model.stateVariables[$0].upper != nil }

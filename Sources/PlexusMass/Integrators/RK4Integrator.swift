@@ -25,7 +25,9 @@ public struct RK4Integrator: MassIntegrator {
             let o = v * n
             for i in r {
                 let dX = h6 * (a[o + i] + 2.0 * b[o + i] + 2.0 * c3[o + i] + c4[o + i])
-                x[o + i] = stochastic ? x[o + i] + dX + z[o + i] : x[o + i] + dX
+                var next = stochastic ? x[o + i] + dX + z[o + i] : x[o + i] + dX
+                if let st = s.s { next = next + h * st[o + i] }   // TVB: the stimulus only here, not in the stages
+                x[o + i] = next
             }
         }
         s.clamp(x, r)

@@ -1,11 +1,13 @@
+import Foundation
 import PlexusCore
 
 /// The expression language of rate-model descriptions (docs/rate-models.md): a subset of Python
 /// with numpy's functions, parsed with Python's precedence so that the same text means the same
 /// thing here and in numpy (the checker in tools/tvb_reference evaluates it there).
 ///
-/// Into the shared `Expr`: `**` is `.power`, `&` / `|` are `.and` / `.or`, and a constant
-/// subscript of a vector parameter `P_e[3]` is the name `P_e[3]`.
+/// Into the shared `Expr`: `**` is `.power`, `&` / `|` are `.and` / `.or`, `a % b` is the call
+/// `mod(a, b)` (Python's floor modulo), and a constant subscript of a vector parameter `P_e[3]`
+/// is the name `P_e[3]`.
 public struct RateExpressionParser {
     enum Token: Equatable {
         case number(Double)
@@ -89,7 +91,7 @@ public struct RateExpressionParser {
                 i += 2
                 continue
             }
-            if "+-*/()<>,&|[]".unicodeScalars.contains(c) {
+            if "+-*/%()<>,&|[]".unicodeScalars.contains(c) {
                 tokens.append((.op(String(c)), start))
                 i += 1
                 continue
@@ -146,7 +148,9 @@ public struct RateExpressionParser {
     mutating func multiplicative() throws -> Expr {
         var e = try unary()
         while true {
-            if take("*") { e = .binary(.multiply, e, try unary()) } else if take("/") { e = .binary(.divide, e, try unary()) } else { return e }
+            if take("*") { e = .binary(.multiply, e, try unary()) } else if take("/") { e = .binary(.divide, e, try unary()) } else if take("%") {
+                e = .call("mod", [e, try unary()])   // Python's floor modulo (numpy's and numexpr's %)
+            } else { return e }
         }
     }
 
@@ -200,5 +204,96 @@ public struct RateExpressionParser {
         default:
             throw fail("expected a number, a name or '(', found \(describe(t))")
         }
+    }
+}
+
+/// Evaluates an expression of the rate language for one set of values, with the arithmetic of
+/// the generated C (RateKernelWriter): the same power fast paths, comparisons as 1 or 0, floor
+/// modulo. Used where a value per step is needed without compiling (stimulus time courses).
+public struct RateEvaluator {
+    public let expression: Expr
+    /// Names the expression reads, in a fixed order; `evaluate` takes their values in this order.
+    public let names: [String]
+
+    public init(_ e: Expr) {
+        expression = e
+        names = e.names.sorted()
+    }
+
+    public func evaluate(_ values: [String: Double]) -> Double { Self.eval(expression, values) }
+
+    static func eval(_ e: Expr, _ v: [String: Double]) -> Double {
+        switch e {
+        case .number(let x): return x
+        case .name(let n): return n == "pi" ? Double.pi : v[n] ?? .nan
+        case .unary(.negate, let a): return -eval(a, v)
+        case .unary(.not, let a): return eval(a, v) == 0 ? 1 : 0
+        case .binary(let op, let a, let b):
+            if op == .power { return power(eval(a, v), b, v) }
+            let x = eval(a, v), y = eval(b, v)
+            switch op {
+            case .add: return x + y
+            case .subtract: return x - y
+            case .multiply: return x * y
+            case .divide: return x / y
+            case .less: return x < y ? 1 : 0
+            case .greater: return x > y ? 1 : 0
+            case .lessEqual: return x <= y ? 1 : 0
+            case .greaterEqual: return x >= y ? 1 : 0
+            case .equal: return x == y ? 1 : 0
+            case .notEqual: return x != y ? 1 : 0
+            case .and: return x != 0 && y != 0 ? 1 : 0
+            case .or: return x != 0 || y != 0 ? 1 : 0
+            case .power: return .nan
+            }
+        case .call("where", let a): return eval(a[0], v) != 0 ? eval(a[1], v) : eval(a[2], v)
+        case .call("power", let a): return power(eval(a[0], v), a[1], v)
+        case .call(let f, let a):
+            let x = eval(a[0], v)
+            let y = a.count > 1 ? eval(a[1], v) : 0
+            switch f {
+            case "exp": return Foundation.exp(x)
+            case "log": return Foundation.log(x)
+            case "log10": return Foundation.log10(x)
+            case "sqrt": return x.squareRoot()
+            case "sin": return Foundation.sin(x)
+            case "cos": return Foundation.cos(x)
+            case "tan": return Foundation.tan(x)
+            case "arcsin": return Foundation.asin(x)
+            case "arccos": return Foundation.acos(x)
+            case "arctan": return Foundation.atan(x)
+            case "sinh": return Foundation.sinh(x)
+            case "cosh": return Foundation.cosh(x)
+            case "tanh": return Foundation.tanh(x)
+            case "abs": return Swift.abs(x)
+            case "sign": return x > 0 ? 1 : (x < 0 ? -1 : x)
+            case "erf": return Foundation.erf(x)
+            case "erfc": return Foundation.erfc(x)
+            case "minimum": return x.isNaN || y.isNaN ? x + y : Swift.min(x, y)
+            case "maximum": return x.isNaN || y.isNaN ? x + y : Swift.max(x, y)
+            case "hypot": return Foundation.hypot(x, y)
+            case "arctan2": return Foundation.atan2(x, y)
+            case "fma": return Foundation.fma(x, y, eval(a[2], v))
+            case "mod": return pythonMod(x, y)
+            default: return .nan
+            }
+        }
+    }
+
+    static func power(_ x: Double, _ exponent: Expr, _ v: [String: Double]) -> Double {
+        switch exponent.constantValue ?? exponent.negatedConstant ?? .nan {
+        case 1: return x
+        case 2: return x * x
+        case 0.5: return x.squareRoot()
+        case -1: return 1.0 / x
+        default: return Foundation.pow(x, eval(exponent, v))
+        }
+    }
+
+    /// Python's float `%`: the remainder takes the sign of the divisor.
+    public static func pythonMod(_ a: Double, _ b: Double) -> Double {
+        var r = Foundation.fmod(a, b)
+        if r != 0 && (r < 0) != (b < 0) { r += b }
+        return r
     }
 }

@@ -49,6 +49,7 @@ public struct RateKernelWriter {
         static inline double plx_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
         static inline double plx_minimum(double a, double b) { return (a != a || b != b) ? a + b : (a < b ? a : b); }
         static inline double plx_maximum(double a, double b) { return (a != a || b != b) ? a + b : (a > b ? a : b); }
+        static inline double plx_mod(double a, double b) { double r = fmod(a, b); return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r; }
 
         void \(Self.dfunSymbol)(long n, long lo, long hi, const double *restrict x, const double *restrict c,
                            const double *restrict p, double *restrict dx) {
@@ -104,7 +105,7 @@ public struct RateKernelWriter {
                              "tan": "tan", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "sinh": "sinh",
                              "cosh": "cosh", "tanh": "tanh", "abs": "fabs", "sign": "plx_sign", "erf": "erf",
                              "erfc": "erfc", "minimum": "plx_minimum", "maximum": "plx_maximum", "hypot": "hypot",
-                             "arctan2": "atan2", "fma": "fma"]
+                             "arctan2": "atan2", "fma": "fma", "mod": "plx_mod"]
 
     /// C for an expression, fully parenthesised (the tree fixes the order; C's precedence never
     /// gets a say).
@@ -143,7 +144,7 @@ public struct RateKernelWriter {
     /// numpy's scalar-exponent fast paths, so `x**2` rounds as numpy's does.
     func power(_ base: String, _ exponent: Expr) -> String {
         switch exponent.constantValue ?? exponent.negatedConstant ?? .nan {
-        case 1: return "(+\(base))"
+        case 1: return "(+\(base))"   // numpy's x**1 is x
         case 2: return "(\(base) * \(base))"
         case 0.5: return "sqrt(\(base))"
         case -1: return "(1.0 / \(base))"

@@ -38,6 +38,9 @@ public struct RateModel: Sendable {
     public let couplingVariables: [Int]
     /// Coupling inputs the derivatives read (`c_0`, `c_1`, ...).
     public let couplingTerms: Int
+    /// TVB's `stvar`: the state variables a region stimulus drives (the coupling variables unless
+    /// the description says otherwise).
+    public let stimulated: [Int]
     /// TVB's default `variables_of_interest`: state names or expressions of them (`x2 - x1`).
     public let variablesOfInterest: [String]
     /// `let` definitions, in order.
@@ -61,7 +64,8 @@ public struct RateModel: Sendable {
 }
 
 extension RateModel {
-    static let topKeys = ["model", "doc", "parameters", "state", "coupling", "coupling_terms", "variables_of_interest", "let", "derivatives"]
+    static let topKeys = ["model", "doc", "parameters", "state", "coupling", "coupling_terms", "stimulus", "variables_of_interest", "let",
+                          "derivatives"]
 
     /// Reads a `.rate` description; errors name the file, line and key path.
     public static func parse(_ text: String, file: String) throws -> RateModel {
@@ -121,15 +125,18 @@ extension RateModel {
         }
         guard !state.isEmpty else { throw try required("state").error("a rate model needs at least one state variable") }
 
-        let couplingNode = try required("coupling")
-        var cvar: [Int] = []
-        for n in try couplingNode.sequence() {
-            let s = try n.string()
-            guard let k = state.firstIndex(where: { $0.name == s }) else {
-                throw n.error(PlexusError.unknownMessage("state variable", s, known: state.map(\.name)))
+        func stateList(_ node: YNode) throws -> [Int] {
+            try node.sequence().map { n in
+                let s = try n.string()
+                guard let k = state.firstIndex(where: { $0.name == s }) else {
+                    throw n.error(PlexusError.unknownMessage("state variable", s, known: state.map(\.name)))
+                }
+                return k
             }
-            cvar.append(k)
         }
+        let couplingNode = try required("coupling")
+        let cvar = try stateList(couplingNode)
+        let stimulated = try top["stimulus"].map(stateList) ?? cvar
         guard !cvar.isEmpty else { throw couplingNode.error("a rate model needs at least one coupling variable (TVB's cvar)") }
         var terms = cvar.count
         if let t = top["coupling_terms"] {
@@ -204,7 +211,7 @@ extension RateModel {
             voi = [state[0].name]
         }
         return RateModel(name: name, doc: doc, file: file, parameters: parameters, state: state, couplingVariables: cvar,
-                         couplingTerms: terms, variablesOfInterest: voi, definitions: definitions,
+                         couplingTerms: terms, stimulated: stimulated, variablesOfInterest: voi, definitions: definitions,
                          derivatives: state.map { byName[$0.name]! })
     }
 }

@@ -201,3 +201,22 @@ func assertMatchesReference(_ trace: SingleNeuronTrace, _ caseName: String, vmTo
         XCTAssertLessThanOrEqual(worst, tol, "\(caseName): \(name) max |error| \(worst) at t=\(Double(at + 1) * 0.1) ms (mine \(mine[at]), NEST \(ref[at]))", file: file, line: line)
     }
 }
+
+extension Reference {
+    /// A JSON fixture as Foundation values (dictionaries, arrays, NSNumber, String), its numbers
+    /// parsed exactly: JSONSerialization on Linux reads numbers as NSDecimalNumber, whose Double
+    /// is off in the last bit for some (0.0012565047721668741 came back ...737).
+    static func exactJSON(_ relative: String) throws -> [String: Any] {
+        func foundation(_ v: JSONValue) -> Any {
+            switch v {
+            case .null: return NSNull()
+            case .bool(let b): return b
+            case .number(let d): return NSNumber(value: d)
+            case .string(let s): return s
+            case .array(let a): return a.map(foundation)
+            case .object(let o): return Dictionary(o.map { ($0.0, foundation($0.1)) }, uniquingKeysWith: { a, _ in a })
+            }
+        }
+        return foundation(try JSONValue(parsing: text(relative))) as! [String: Any]
+    }
+}
