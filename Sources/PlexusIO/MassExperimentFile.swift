@@ -324,13 +324,13 @@ public enum MassExperimentFile: ExperimentDecoder {
     }
 
     static func monitor(_ node: YNode) throws -> MonitorDescription {
-        let m = try node.mapping(allowed: ["type", "period", "variables", "sample", "kernel", "params"])
-        guard let t = m["type"] else { throw node.error("a monitor needs type: raw|sub_sample|temporal_average|bold|balloon") }
-        let kinds: [String: MonitorKind] = ["raw": .raw, "sub_sample": .subSample, "subsample": .subSample,
-                                            "temporal_average": .temporalAverage, "tavg": .temporalAverage,
-                                            "bold": .bold, "balloon": .balloon]
+        let m = try node.mapping(allowed: ["type", "period", "variables", "sample", "kernel", "params", "sensors", "projection",
+                                           "region_mapping", "reference", "sigma", "spatial_mask", "default_mask"])
+        var kinds: [String: MonitorKind] = ["subsample": .subSample, "tavg": .temporalAverage]
+        for k in MonitorKind.allCases { kinds[k.rawValue] = k }
+        guard let t = m["type"] else { throw node.error("a monitor needs type: \(MonitorKind.allCases.map(\.rawValue).joined(separator: "|"))") }
         guard let kind = kinds[try t.string()] else {
-            throw t.error(PlexusError.unknownMessage("monitor type", try t.string(), known: ["raw", "sub_sample", "temporal_average", "bold", "balloon"]))
+            throw t.error(PlexusError.unknownMessage("monitor type", try t.string(), known: MonitorKind.allCases.map(\.rawValue)))
         }
         var d = MonitorDescription(kind)
         if let p = m["period"] {
@@ -338,9 +338,42 @@ public enum MassExperimentFile: ExperimentDecoder {
             guard d.period > 0 else { throw p.error("period must be > 0") }
         } else {
             switch kind {
-            case .raw: break
+            case .raw, .afferentCoupling: break
             case .bold, .balloon: d.period = 2000
+            case .eeg, .meg, .ieeg, .spatialAverage, .globalAverage: d.period = 1000.0 / 1024.0   // TVB's default
             default: throw node.error("a \(try t.string()) monitor needs a period")
+            }
+        }
+        for key in ["sensors", "projection", "region_mapping", "reference", "sigma"] where m[key] != nil && !kind.isProjection {
+            throw m[key]!.error("\(key) is an eeg, meg or ieeg monitor setting")
+        }
+        for key in ["spatial_mask", "default_mask"] where m[key] != nil && kind != .spatialAverage {
+            throw m[key]!.error("\(key) is a spatial_average monitor setting")
+        }
+        if kind.isProjection {
+            let base = (node.file as NSString).deletingLastPathComponent
+            var f = SensorFileReader.defaults(kind)
+            if let s = m["sensors"] { f.sensors = try s.string() }
+            if let p = m["projection"] { f.projection = try p.string() }
+            if let r = m["region_mapping"] { f.regionMapping = try r.string() }
+            f.sensors = SensorFileReader.locate(f.sensors, base: base, folder: "sensors")
+            f.projection = f.projection.map { SensorFileReader.locate($0, base: base, folder: "projectionMatrix") }
+            f.regionMapping = f.regionMapping.map { SensorFileReader.locate($0, base: base, folder: "regionMapping") }
+            if let r = m["reference"] {
+                guard kind == .eeg else { throw r.error("reference is an eeg monitor setting") }
+                f.reference = try r.string()
+            }
+            if let s = m["sigma"] {
+                f.sigma = try s.double()
+                guard f.sigma > 0, f.sigma.isFinite else { throw s.error("sigma must be > 0") }
+            }
+            d.sensorFiles = f
+        }
+        if let mask = m["spatial_mask"] { d.spatialMask = try mask.sequence().map { try $0.int() } }
+        if let dm = m["default_mask"] {
+            d.defaultMask = try dm.string()
+            guard ["cortical", "hemispheres"].contains(d.defaultMask) else {
+                throw dm.error(PlexusError.unknownMessage("default_mask", d.defaultMask, known: ["cortical", "hemispheres"]))
             }
         }
         if let v = m["variables"] { d.variables = v.isSequence ? try v.sequence().map { try $0.string() } : [try v.string()] }

@@ -2,7 +2,7 @@ import Foundation
 import PlexusCore
 
 /// A minimal reader for numpy's .npy files (format 1.0-3.0): little-endian float32/float64/int
-/// arrays in C order, as TVB's reference scripts write them.
+/// arrays in C or Fortran order (tvb-data's MEG lead field is Fortran-ordered), returned in C order.
 public struct NpyArray: Sendable {
     public let shape: [Int]
     /// Values in C order, converted to Double.
@@ -41,12 +41,17 @@ public struct NpyArray: Sendable {
         let rest = descrField[descrField.index(after: q1)...]
         guard let q2 = rest.firstIndex(of: "'") else { throw PlexusError("bad dtype in the .npy header", file: name) }
         let descr = String(rest[..<q2])
-        if let f = field("fortran_order"), f.hasPrefix("True") { throw PlexusError("Fortran-ordered .npy files are not supported", file: name) }
+        let fortran = field("fortran_order")?.hasPrefix("True") ?? false
         guard let s = field("shape"), let open = s.firstIndex(of: "("), let close = s.firstIndex(of: ")") else {
             throw PlexusError("no shape in the .npy header", file: name)
         }
         shape = s[s.index(after: open)..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let count = shape.reduce(1, *)
+        var count = 1
+        for d in shape {
+            let (c, overflow) = count.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, c <= Int(Int32.max) else { throw PlexusError("the .npy shape \(shape) is too large", file: name) }
+            count = c
+        }
         let size: Int
         switch descr {
         case "<f8", "<i8", "<u8": size = 8
@@ -67,6 +72,24 @@ public struct NpyArray: Sendable {
                 default: out[k] = Double(p.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self))
                 }
             }
+        }
+        if fortran && shape.count > 1 {
+            // File order has the first index fastest; C order the last.
+            var c = [Double](repeating: 0, count: count)
+            var index = [Int](repeating: 0, count: shape.count)
+            var strides = [Int](repeating: 1, count: shape.count)
+            for d in stride(from: shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] }
+            for k in 0..<count {
+                var at = 0
+                for d in 0..<shape.count { at += index[d] * strides[d] }
+                c[at] = out[k]
+                for d in 0..<shape.count {
+                    index[d] += 1
+                    if index[d] < shape[d] { break }
+                    index[d] = 0
+                }
+            }
+            out = c
         }
         values = out
     }

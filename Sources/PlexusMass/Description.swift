@@ -150,6 +150,52 @@ public enum MonitorKind: String, Sendable, CaseIterable {
     /// Balloon-Windkessel ODE (Stephan et al. 2007, TVB's `BalloonModel` analyser) driven by
     /// `sample`-ms averages of the input, sampled every `period`.
     case balloon
+    /// TVB's EEG, MEG and iEEG (`Projection`): a sensor gain (region-summed lead field) applied to
+    /// the mean of each window of int(period/dt) steps, stamped at the window's centre.
+    case eeg, meg, ieeg
+    /// TVB's SpatialAverage: the mean over each area of a mask (cortical, hemispheres, or given),
+    /// sampled every period.
+    case spatialAverage = "spatial_average"
+    /// TVB's GlobalAverage: the mean over all regions, sampled every period.
+    case globalAverage = "global_average"
+    /// TVB's AfferentCoupling: every step, the coupling computed after it (what drives the next).
+    case afferentCoupling = "afferent_coupling"
+    /// The same, averaged over each period, stamped at the window's centre.
+    case afferentCouplingTemporalAverage = "afferent_coupling_temporal_average"
+
+    public var isProjection: Bool { self == .eeg || self == .meg || self == .ieeg }
+    public var recordsCoupling: Bool { self == .afferentCoupling || self == .afferentCouplingTemporalAverage }
+}
+
+/// A projection monitor's inputs as TVB's `Projection.from_file` takes them: the sensors file, the
+/// lead field over the cortex's vertices (nil: iEEG's point-dipole formula at the region centres),
+/// the vertices' region mapping, and the EEG reference (nil, "average" or a sensor label).
+public struct SensorFiles: Sendable, Equatable {
+    public var sensors: String
+    public var projection: String?
+    public var regionMapping: String?
+    public var reference: String?
+    /// iEEG's conductivity in its point-dipole formula (TVB's sigma, default 1).
+    public var sigma = 1.0
+    public init(sensors: String, projection: String?, regionMapping: String?, reference: String? = nil) {
+        self.sensors = sensors
+        self.projection = projection
+        self.regionMapping = regionMapping
+        self.reference = reference
+    }
+}
+
+/// A projection monitor's sensors: the gain from regions to sensors (row-major, sensors x
+/// regions) and the sensors' labels; `reference` as TVB's EEG: nil (none), "average", or a label.
+public struct SensorProjection: Sendable, Equatable {
+    public var gain: [Double]
+    public var labels: [String]
+    public var reference: String?
+    public init(gain: [Double], labels: [String], reference: String? = nil) {
+        self.gain = gain
+        self.labels = labels
+        self.reference = reference
+    }
 }
 
 extension MonitorKind {
@@ -161,6 +207,11 @@ extension MonitorKind {
         case .temporalAverage: return "the mean over each period, stamped at the window's centre"
         case .bold: return "TVB's Bold: a first-order Volterra kernel over 4 ms averages, sampled every period"
         case .balloon: return "Balloon-Windkessel ODE driven by sample-ms averages, sampled every period"
+        case .eeg, .meg, .ieeg: return "TVB's \(self == .ieeg ? "iEEG" : rawValue.uppercased()): sensors = gain x mean of each int(period/dt)-step window (sensors, projection, region_mapping files)"
+        case .spatialAverage: return "mean over each area of a mask (default_mask: cortical or hemispheres, or spatial_mask), every period"
+        case .globalAverage: return "mean over all regions, every period"
+        case .afferentCoupling: return "every step, the coupling computed after it (TVB's AfferentCoupling)"
+        case .afferentCouplingTemporalAverage: return "the afferent coupling averaged over each period"
         }
     }
 
@@ -172,8 +223,9 @@ extension MonitorKind {
                                    self == .bold || self == .balloon ? "sampling period" : "sampling period (required)")
         let v = VolterraParameters(), b = BalloonParameters()
         switch self {
-        case .raw: return []
-        case .subSample, .temporalAverage: return [period]
+        case .raw, .afferentCoupling: return []
+        case .subSample, .temporalAverage, .spatialAverage, .globalAverage, .afferentCouplingTemporalAverage: return [period]
+        case .eeg, .meg, .ieeg: return [ParameterSpec("period", .ms, 1000.0 / 1024.0, "sampling period (TVB's 1024 Hz default; windows of int(period/dt) steps)")]
         case .bold:
             return [period,
                     .init("kernel.tau_s", .one, v.tau_s, "kernel decay time (s)"),
@@ -228,6 +280,14 @@ public struct MonitorDescription: Sendable, Equatable {
     public var balloon = BalloonParameters()
     /// Balloon: averaging interval of its input and ODE step (ms).
     public var sample = 4.0
+    /// EEG/MEG/iEEG: the files the sensors are built from (PlexusIO's `SensorFiles.load`) ...
+    public var sensorFiles: SensorFiles?
+    /// ... and the sensors built (gain per region): what the engine uses.
+    public var projection: SensorProjection?
+    /// SpatialAverage: the area of every region (0..<A); nil = `defaultMask`.
+    public var spatialMask: [Int]?
+    /// SpatialAverage without a mask: "cortical" (TVB's default) or "hemispheres".
+    public var defaultMask = "cortical"
 
     public init(_ kind: MonitorKind, period: Double = 0, variables: [String]? = nil) {
         self.kind = kind
@@ -243,6 +303,13 @@ public struct MonitorDescription: Sendable, Equatable {
         case .temporalAverage: return "tavg"
         case .bold: return "bold"
         case .balloon: return "balloon"
+        case .eeg: return "eeg"
+        case .meg: return "meg"
+        case .ieeg: return "ieeg"
+        case .spatialAverage: return "spatial_average"
+        case .globalAverage: return "global_average"
+        case .afferentCoupling: return "afferent_coupling"
+        case .afferentCouplingTemporalAverage: return "afferent_coupling_tavg"
         }
     }
 }

@@ -9,9 +9,12 @@ import PlexusCore
 public struct MonitorResult: Sendable {
     public let description: MonitorDescription
     public let variables: [String]
+    /// Columns per variable: regions, or sensors / areas for monitors that are not per region.
     public let regions: Int
     public let times: [Double]
     public let values: [Double]
+    /// Column names when the columns are not the connectome's regions (sensors, areas, `mean`).
+    public var labels: [String]? = nil
 
     public var samples: Int { times.count }
 
@@ -127,8 +130,15 @@ final class MonitorRecorder: @unchecked Sendable {
         self.n = n
         self.dt = dt
         let nv = voi.count
-        if d.kind == .raw {
+        if d.kind == .raw || d.kind == .afferentCoupling {
             istep = 1
+        } else if d.kind.isProjection {
+            // TVB's Projection truncates period/dt (the other monitors round it).
+            let s = (d.period / dt).rounded(.towardZero)
+            guard d.period.isFinite, s >= 1, s < 1e12 else {
+                throw PlexusError("period \(d.period) ms is shorter than the step dt = \(dt) ms", keyPath: "period")
+            }
+            istep = Int(s)
         } else {
             let s = (d.period / dt).rounded(.toNearestOrEven)
             guard d.period.isFinite, s >= 1, s < 1e12 else {
@@ -223,29 +233,88 @@ final class MonitorRecorder: @unchecked Sendable {
     func time(ofSample k: Int) -> Double {
         let step = (k + 1) * istep
         switch description.kind {
-        case .temporalAverage: return (Double(step) - Double(istep) / 2.0) * dt
+        case .temporalAverage, .eeg, .meg, .ieeg, .afferentCouplingTemporalAverage: return (Double(step) - Double(istep) / 2.0) * dt
         default: return Double(step) * dt
         }
     }
 
     var result: MonitorResult {
-        MonitorResult(description: description, variables: variables, regions: n,
-                      times: (0..<samples).map(time(ofSample:)), values: Array(data.buffer.prefix(samples * voi.count * n)))
+        let nv = voi.count
+        let times = (0..<samples).map(time(ofSample:))
+        let perRegion = Array(data.buffer.prefix(samples * nv * n))
+        switch description.kind {
+        case .eeg, .meg, .ieeg:
+            let p = description.projection!
+            let ns = p.labels.count
+            var out = [Double](repeating: 0, count: samples * nv * ns)
+            for k in 0..<samples {
+                for v in 0..<nv {
+                    let x = (k * nv + v) * n, y = (k * nv + v) * ns
+                    for s in 0..<ns {
+                        var sum = 0.0
+                        for i in 0..<n { sum += p.gain[s * n + i] * perRegion[x + i] }
+                        out[y + s] = sum
+                    }
+                    // TVB's EEG reference: subtract the reference channel, or the mean of all.
+                    if let ref = p.reference {
+                        var r = 0.0
+                        if ref.lowercased() == "average" {
+                            for s in 0..<ns { r += (1.0 / Double(ns)) * out[y + s] }
+                        } else if let j = p.labels.firstIndex(of: ref) {
+                            r = out[y + j]
+                        }
+                        for s in 0..<ns { out[y + s] -= r }
+                    }
+                }
+            }
+            var m = MonitorResult(description: description, variables: variables, regions: ns, times: times, values: out)
+            m.labels = p.labels
+            return m
+        case .spatialAverage, .globalAverage:
+            let mask = areas
+            let na = (mask.max() ?? 0) + 1
+            var counts = [Double](repeating: 0, count: na)
+            for a in mask { counts[a] += 1 }
+            var out = [Double](repeating: 0, count: samples * nv * na)
+            for k in 0..<samples {
+                for v in 0..<nv {
+                    let x = (k * nv + v) * n, y = (k * nv + v) * na
+                    if description.kind == .globalAverage {
+                        var sum = 0.0
+                        for i in 0..<n { sum += perRegion[x + i] }
+                        out[y] = sum / Double(n)
+                    } else {
+                        // numpy.dot(spatial_mean, x): x_j * (1/n_a) summed in region order.
+                        for i in 0..<n { out[y + mask[i]] += perRegion[x + i] * (1.0 / counts[mask[i]]) }
+                    }
+                }
+            }
+            var m = MonitorResult(description: description, variables: variables, regions: na, times: times, values: out)
+            m.labels = description.kind == .globalAverage ? ["mean"] : (0..<na).map { "area\($0)" }
+            return m
+        default:
+            return MonitorResult(description: description, variables: variables, regions: n, times: times, values: perRegion)
+        }
     }
+
+    /// SpatialAverage's area of every region (GlobalAverage: one area), set by the network.
+    var areas: [Int] = []
 
     /// Observes the state after step `step` (>= 1) for regions `range`.
     func record(step: Int, _ x: UnsafePointer<Double>, range: Range<Int>) {
         let nv = voi.count
         switch description.kind {
+        case .afferentCoupling, .afferentCouplingTemporalAverage:
+            return  // recordCoupling
         case .raw:
             guard step <= samples else { return }
             let out = data.base + (step - 1) * nv * n
             for (v, sv) in voi.enumerated() { for i in range { out[v * n + i] = x[sv * n + i] } }
-        case .subSample:
+        case .subSample, .spatialAverage, .globalAverage:
             guard step % istep == 0, step / istep <= samples else { return }
             let out = data.base + (step / istep - 1) * nv * n
             for (v, sv) in voi.enumerated() { for i in range { out[v * n + i] = x[sv * n + i] } }
-        case .temporalAverage:
+        case .temporalAverage, .eeg, .meg, .ieeg:
             let a = acc.base
             for (v, sv) in voi.enumerated() { for i in range { a[v * n + i] += x[sv * n + i] } }
             if step % istep == 0 {
@@ -309,6 +378,31 @@ final class MonitorRecorder: @unchecked Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// Observes the coupling computed after step `step` (>= 1), `c[m*n + i]`, for regions `range`
+    /// (AfferentCoupling monitors; `voi` are coupling outputs).
+    func recordCoupling(step: Int, _ c: UnsafePointer<Double>, range: Range<Int>) {
+        let nv = voi.count
+        switch description.kind {
+        case .afferentCoupling:
+            guard step <= samples else { return }
+            let out = data.base + (step - 1) * nv * n
+            for (v, m) in voi.enumerated() { for i in range { out[v * n + i] = c[m * n + i] } }
+        case .afferentCouplingTemporalAverage:
+            let a = acc.base
+            for (v, m) in voi.enumerated() { for i in range { a[v * n + i] += c[m * n + i] } }
+            if step % istep == 0 {
+                let k = step / istep
+                if k <= samples {
+                    let out = data.base + (k - 1) * nv * n
+                    for v in 0..<nv { for i in range { out[v * n + i] = a[v * n + i] / Double(istep) } }
+                }
+                for v in 0..<nv { for i in range { a[v * n + i] = 0 } }
+            }
+        default:
+            return
         }
     }
 

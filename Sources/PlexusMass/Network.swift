@@ -196,11 +196,19 @@ public final class MassNetwork {
         // are expressions (TVB's `x2 - x1`): those are observed into columns after the state.
         func normalized(_ s: String) -> String { s.filter { !$0.isWhitespace } }
         var observes = false
+        let couplingOutputs = C.outputs(ncvar: M.couplingVariables.count)
+        let couplingNames = couplingOutputs == M.couplingVariables.count
+            ? M.couplingVariables.map { M.stateVariables[$0].name } : (0..<couplingOutputs).map { "c_\($0)" }
         for (k, m) in e.monitors.enumerated() {
-            let names = m.variables ?? M.variablesOfInterest
+            let names = m.variables ?? (m.kind.recordsCoupling ? couplingNames : M.variablesOfInterest)
             var voi: [Int] = []
             for name in names {
-                if let v = M.stateIndex(name) {
+                if m.kind.recordsCoupling {
+                    guard let j = couplingNames.firstIndex(of: name) else {
+                        throw PlexusError(PlexusError.unknownMessage("coupling variable", name, known: couplingNames), keyPath: "monitors[\(k)].variables")
+                    }
+                    voi.append(j)
+                } else if let v = M.stateIndex(name) {
                     voi.append(v)
                 } else if let j = M.variablesOfInterest.firstIndex(where: { normalized($0) == normalized(name) }) {
                     voi.append(nsv + j)
@@ -214,7 +222,15 @@ public final class MassNetwork {
             }
             guard !voi.isEmpty else { throw PlexusError("a monitor needs at least one variable", keyPath: "monitors[\(k)].variables") }
             do {
-                recorders.append(try MonitorRecorder(m, variables: names, voi: voi, regions: n, dt: dt, steps: steps))
+                let r = try MonitorRecorder(m, variables: names, voi: voi, regions: n, dt: dt, steps: steps)
+                r.areas = try Self.areas(m, connectome: connectome)
+                if let p = m.projection, p.gain.count != p.labels.count * n {
+                    throw PlexusError("the sensor gain has \(p.gain.count) values for \(p.labels.count) sensors and \(n) regions", keyPath: "projection")
+                }
+                if m.kind.isProjection && m.projection == nil {
+                    throw PlexusError("a \(m.kind.rawValue) monitor needs its sensors (sensors, projection and region_mapping files)", keyPath: "sensors")
+                }
+                recorders.append(r)
             } catch let err as PlexusError {
                 throw err.under("monitors[\(k)]")
             }
@@ -257,6 +273,37 @@ public final class MassNetwork {
         func make<I: MassIntegrator>(_ integrator: I.Type) -> MassCore { MassCoreImpl<I>(setup) }
         core = make(e.integrator.scheme.kind)
         warnings = notes
+    }
+
+    /// TVB's SpatialAverage areas (GlobalAverage: one area): a given mask (0..<A, every area
+    /// used), else `cortical` (area 1 = cortical, 0 = not; one area if all alike) or
+    /// `hemispheres` (area 1 = right; one area if all alike).
+    static func areas(_ m: MonitorDescription, connectome c: Connectome) throws -> [Int] {
+        let n = c.count
+        switch m.kind {
+        case .globalAverage: return [Int](repeating: 0, count: n)
+        case .spatialAverage:
+            if let mask = m.spatialMask {
+                guard mask.count == n else { throw PlexusError("\(mask.count) mask values for \(n) regions", keyPath: "spatial_mask") }
+                let na = (mask.max() ?? -1) + 1
+                guard mask.allSatisfy({ $0 >= 0 }), Set(mask).count == na else {
+                    throw PlexusError("a mask numbers its areas 0, 1, ... without gaps", keyPath: "spatial_mask")
+                }
+                return mask
+            }
+            let flags: [Bool]
+            switch m.defaultMask {
+            case "cortical": flags = c.cortical.isEmpty ? [Bool](repeating: true, count: n) : c.cortical
+            case "hemispheres":
+                guard c.hemispheres.count == n else { throw PlexusError("the connectome has no hemispheres", keyPath: "default_mask") }
+                flags = c.hemispheres
+            default:
+                throw PlexusError(PlexusError.unknownMessage("mask", m.defaultMask, known: ["cortical", "hemispheres"]), keyPath: "default_mask")
+            }
+            // TVB's _support_bool_mask: a mask that is all one value is one area.
+            return flags.allSatisfy({ $0 == flags[0] }) ? [Int](repeating: 0, count: n) : flags.map { $0 ? 1 : 0 }
+        default: return []
+        }
     }
 
     /// Runs the simulation; `progress` gets the fraction done now and then (from one thread).
@@ -441,8 +488,11 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         let interval = delayed.barrierInterval
         let every = max(1, steps / 200)
         var step = 0
+        let couplingMonitors = monitors.filter { $0.description.kind.recordsCoupling }
         while step < steps {
             delayed.evaluate(p, step, x, c.base)
+            // TVB's AfferentCoupling at step k is the coupling computed after it (for step k+1).
+            if step > 0 { for m in couplingMonitors { m.recordCoupling(step: step, c.base, range: r) } }
             integrate(step: step, range: r)
             step += 1
             if badFound[p] == nil, let bad = check(step: step, range: r) { badFound[p] = bad }
@@ -461,6 +511,11 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
                 break
             }
             if let progress, step % every == 0 { progress(Double(step) / Double(steps)) }
+        }
+        // The coupling after the last step (all members wrote their history before the last barrier).
+        if step == steps && !couplingMonitors.isEmpty {
+            delayed.evaluate(p, step, x, c.base)
+            for m in couplingMonitors { m.recordCoupling(step: step, c.base, range: r) }
         }
     }
 

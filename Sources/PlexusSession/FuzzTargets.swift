@@ -87,6 +87,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             var e = try MassExperimentFile.decode(source)
             if e.integrator.dt > 0, e.duration > Self.maxSteps * e.integrator.dt { e.duration = Self.maxSteps * e.integrator.dt }
             let connectome = try Self.connectome(e.connectivity, directory: directory)
+            try SensorFileReader.resolve(&e, connectome: connectome)
             let net = try MassNetwork(e, connectome: connectome, threads: 1)
             let result = try net.run()
             _ = try? FCResult(result, connectome: connectome, description: e.fc)

@@ -16,6 +16,7 @@ enum MassRunner: EngineRunner {
         if !experiment.sweep.isEmpty { ctx.say("note: the file has a `sweep:` section; `plexus run` simulates its base point (`plexus sweep` runs the grid)") }
         let t1 = ResourceUsage.now()
         let connectome = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
+        try ctx.located { try SensorFileReader.resolve(&experiment, connectome: connectome) }
         let sim = try ctx.located { try MassNetwork(experiment, connectome: connectome, threads: ctx.threads) }
         let t2 = ResourceUsage.now()
         for w in sim.warnings { ctx.say("note: \(w)") }
@@ -43,7 +44,7 @@ enum MassRunner: EngineRunner {
             let stem = m.description.stem
             let k = used[stem, default: 0] + 1
             used[stem] = k
-            files.append(try output.writeMonitor(m, labels: connectome.labels, name: k == 1 ? "\(stem).csv" : "\(stem)_\(k).csv"))
+            files.append(try output.writeMonitor(m, labels: m.labels ?? connectome.labels, name: k == 1 ? "\(stem).csv" : "\(stem)_\(k).csv"))
         }
         if let fc {
             try output.writeFC(fc.matrix, labels: connectome.labels)

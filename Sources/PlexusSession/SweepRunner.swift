@@ -21,13 +21,16 @@ extension Session {
             throw PlexusError("no `sweep:` section (e.g. sweep: {coupling.a: {from: 0.005, to: 0.02, count: 8}})", file: ctx.file, keyPath: "sweep")
         }
         let connectome = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
+        try ctx.located { try SensorFileReader.resolve(&experiment, connectome: connectome) }
         let sweep = try ctx.located { try MassSweep(experiment, connectome: connectome, threads: ctx.threads) }
         try RunFolder.prepare(ctx.outDir)
         let t1 = ResourceUsage.now()
         ctx.say("\(ctx.name): \(sweep.points.count) points (\(sweep.axes.map { "\($0.parameter) x \($0.values.count)" }.joined(separator: ", "))) on \(min(ctx.threads, sweep.points.count)) threads, \(connectome.count) regions, \(OutputText.number(experiment.duration)) ms each")
         let points = sweep.run(progress: progress)
         let t2 = ResourceUsage.now()
-        guard let model = MassModels.named(experiment.model.name) else { throw PlexusError("unknown model", keyPath: "model.name") }
+        guard let model = try MassModels.catalogue(folders: experiment.model.folders).first(where: { $0.name == experiment.model.name }) else {
+            throw PlexusError("unknown model", keyPath: "model.name")
+        }
         let variable = experiment.monitors.first?.variables?.first ?? model.variablesOfInterest[0]
         var output = try RunOutput(directory: ctx.outDir, newRun: true)
         try output.writeSweep(sweep, points, variable: variable)
