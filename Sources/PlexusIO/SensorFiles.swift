@@ -66,14 +66,24 @@ public enum SensorFileReader {
         let ns = labels.count
         var gain = [Double](repeating: 0, count: ns * n)
         if let pf = f.projection {
-            guard pf.hasSuffix(".npy") else {
-                throw PlexusError("only .npy lead fields are read (MAT files are not yet)", file: pf, keyPath: "projection")
+            // A .npy array, or a MAT file's first 2-D numeric variable (TVB reads `ProjectionMatrix`).
+            let shape: [Int], lead: [Double]
+            if pf.hasSuffix(".mat") {
+                let mat = try MatFile(contentsOf: pf)
+                guard let v = mat["ProjectionMatrix"] ?? mat.variables.first(where: { $0.dimensions.count == 2 && $0.text == nil }) else {
+                    throw PlexusError("the MAT file holds no matrix", file: pf, keyPath: "projection")
+                }
+                shape = [v.rows, v.columns]
+                lead = v.rowMajor()
+            } else {
+                let p = try NpyArray(contentsOf: pf)
+                shape = p.shape
+                lead = p.values
             }
-            let p = try NpyArray(contentsOf: pf)
-            guard p.shape.count == 2, p.shape[0] == ns else {
-                throw PlexusError("the lead field is \(p.shape.map(String.init).joined(separator: " x ")); \(ns) sensors need \(ns) rows", file: pf, keyPath: "projection")
+            guard shape.count == 2, shape[0] == ns else {
+                throw PlexusError("the lead field is \(shape.map(String.init).joined(separator: " x ")); \(ns) sensors need \(ns) rows", file: pf, keyPath: "projection")
             }
-            let nv = p.shape[1]
+            let nv = shape[1]
             guard let rmPath = f.regionMapping else { throw PlexusError("a lead field over vertices needs the region mapping", keyPath: "region_mapping") }
             var rmap: [Int] = []
             for (k, tok) in try text(rmPath).split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).enumerated() {
@@ -85,7 +95,7 @@ public enum SensorFileReader {
             guard rmap.count == nv else {
                 throw PlexusError("\(rmap.count) vertices mapped; the lead field has \(nv)", file: rmPath, keyPath: "region_mapping")
             }
-            p.values.withUnsafeBufferPointer { pv in
+            lead.withUnsafeBufferPointer { pv in
                 for s in 0..<ns {
                     let row = s * nv
                     for v in 0..<nv { gain[s * n + rmap[v]] += pv[row + v] }

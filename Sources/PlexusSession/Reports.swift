@@ -77,7 +77,7 @@ enum Reports {
             MassReportData.Monitor(kind: m.description.kind.rawValue, file: file, periodMs: m.description.period, variables: m.variables,
                                    times: m.times, series: (0..<(m.variables.count * m.regions)).map { c in
                                        (0..<m.samples).map { k in m.values[k * m.variables.count * m.regions + c] }
-                                   })
+                                   }, columns: m.labels)
         }
         return MassReportData(durationMs: e.duration, model: sim.modelName, labels: connectome.labels, monitors: monitors,
                               fc: fc.map { .init(matrix: $0.matrix, monitor: $0.monitor, variable: $0.variable, samples: $0.samplesUsed) },

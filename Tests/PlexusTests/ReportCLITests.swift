@@ -242,6 +242,8 @@ final class ReportCLITests: XCTestCase {
              ["series-0-temporal_average", "series-1-bold", "series-2-bold", "series-3-balloon", "fc", "fc-sc"]),
             ("tvb76_sweep.yaml", [("duration: 10 s", "duration: 200 ms"), ("discard: 1 s", "discard: 50 ms"), ("count: 8}", "count: 3}"),
                                   ("speed: [1, 2, 3, 4, 6, 8, 10, 15]", "speed: [2, 8]")], ["sweep-fc-sc", "sweep-std"]),
+            ("tvb76_epileptor_eeg.yaml", [("duration: 4000 ms", "duration: 200 ms")],
+             ["series-0-temporal_average", "series-1-eeg", "spectrum-1-eeg", "series-2-meg", "spectrum-2-meg"]),
         ]
         for (name, edits, expected) in variants {
             let text = edited(try String(contentsOf: Self.repo.appendingPathComponent("examples/\(name)"), encoding: .utf8), edits, name: name)

@@ -19,10 +19,16 @@ public enum MassReport {
 
     public static func sections(_ d: MassReportData, limits: Limits = Limits()) -> [ReportSection] {
         var sections: [ReportSection] = []
-        let neural = d.monitors.enumerated().filter { !$0.1.isBOLD && !$0.1.times.isEmpty }
+        let neural = d.monitors.enumerated().filter { !$0.1.isBOLD && !$0.1.isSensors && !$0.1.times.isEmpty }
         if !neural.isEmpty {
             sections.append(ReportSection(id: "timeseries", title: "Region time series",
                                           figures: neural.map { timeSeries($0.1, index: $0.0, d, limits: limits) }))
+        }
+        let sensors = d.monitors.enumerated().filter { $0.1.isSensors && $0.1.times.count >= 2 }
+        if !sensors.isEmpty {
+            sections.append(ReportSection(id: "sensors", title: "Sensors (EEG, MEG, iEEG)",
+                                          paragraphs: ["The region activity projected onto sensors with TVB's Projection monitors: each sample is the gain (lead field summed over each region's vertices) times the mean state over its window. Channels whose lead field is not finite (EEG's IO1, IO2; MEG's reference coils) are 0, as in TVB."],
+                                          figures: sensors.flatMap { [timeSeries($0.1, index: $0.0, d, limits: limits), spectrum($0.1, index: $0.0)] }))
         }
         let bold = d.monitors.enumerated().filter { $0.1.isBOLD && !$0.1.times.isEmpty }
         if !bold.isEmpty {
@@ -66,7 +72,9 @@ public enum MassReport {
     /// The first variable of a monitor: shown regions stacked (each around its own mean, all
     /// on one scale, labelled by region), and below the mean over all regions with its range.
     static func timeSeries(_ m: MassReportData.Monitor, index: Int, _ d: MassReportData, limits: Limits) -> Figure {
-        let n = d.regions
+        let labels = m.columns ?? d.labels
+        let n = labels.count
+        let what = m.columns == nil ? "regions" : (m.isSensors ? "channels" : "areas")
         let variable = m.variables.first ?? "state"
         let shown = shownRegions(n, count: limits.regionsShown)
         let times = m.times
@@ -88,9 +96,10 @@ public enum MassReport {
             let (dx, dy) = Decimate.minMax(xs: times, ys: ys, buckets: limits.tracePoints / 2)
             marks.append(.line(LineMark(xs: dx, ys: dy, color: Color.series(row), width: 1)))
         }
-        let categories = shown.reversed().map { d.labels[$0] }
+        let categories = shown.reversed().map { labels[$0] }
         let top = Panel(x: Axis("time", unit: "ms", range: (times.first ?? 0)...max(times.last ?? 1, (times.first ?? 0) + 1e-9), hidden: true),
-                        y: Axis("region", categories: categories), marks: marks, height: max(120, Double(shown.count) * 26))
+                        y: Axis(m.columns == nil ? "region" : (m.isSensors ? "channel" : "area"), categories: categories), marks: marks,
+                        height: max(120, Double(shown.count) * 26))
         // Mean and range over all regions.
         var mean = [Double](repeating: 0, count: times.count), lo = mean, hi = mean
         for k in times.indices {
@@ -107,14 +116,36 @@ public enum MassReport {
                                    .line(LineMark(xs: hx, ys: hy, color: .grey, width: 0.8)),
                                    .line(LineMark(xs: mx, ys: my, color: .black, width: 1.4, label: "mean of \(n)"))],
                            height: 130)
-        let which = shown.count == n ? "all \(n) regions" : "\(shown.count) of \(n) regions (evenly spaced in connectome order)"
+        let which = shown.count == n ? "all \(n) \(what)" : "\(shown.count) of \(n) \(what) (evenly spaced in \(m.columns == nil ? "connectome" : "file") order)"
         let period = m.kind == "raw" ? "every step" : "every \(PointReport.num(m.periodMs)) ms"
         let more = m.variables.count > 1 ? " (\(m.file) also holds \(m.variables.dropFirst().joined(separator: ", ")))" : ""
         let reduced = times.count > limits.tracePoints ? ", drawn as the minimum and maximum of each of \(buckets) time slices" : ""
         return Figure(
             id: "series-\(index)-\(PointReport.slug(m.kind))", title: "\(variable) of the \(monitorName(m.kind)) monitor\(m.kind == "raw" ? "" : " (every \(PointReport.num(m.periodMs)) ms)")",
-            caption: "\(variable)\(more) sampled \(period) (\(times.count) samples\(reduced)): \(which), each around its own mean on one scale (the largest peak-to-peak range, \(Ticks.short(spread, digits: 3)), fills 0.9 of a row); below, the mean, minimum and maximum over all \(n) regions.",
+            caption: "\(variable)\(more) sampled \(period) (\(times.count) samples\(reduced)): \(which), each around its own mean on one scale (the largest peak-to-peak range, \(Ticks.short(spread, digits: 3)), fills 0.9 of a row); below, the mean, minimum and maximum over all \(n) \(what).",
             panels: [top, bottom], sharedX: true)
+    }
+
+    /// Power spectral density of the first variable of a sensor monitor, averaged over its
+    /// channels (log scale), from the samples after the first 10 % of the run.
+    static func spectrum(_ m: MassReportData.Monitor, index: Int) -> Figure {
+        let dt = m.times.count >= 2 ? m.times[1] - m.times[0] : 1
+        let skip = m.times.count / 10
+        let channels = m.columns?.count ?? m.series.count / max(1, m.variables.count)
+        var mean: [Double] = [], freqs: [Double] = [], used = 0
+        for c in 0..<channels {
+            let x = Array(m.series[c].dropFirst(skip))
+            guard x.count >= 4, x.contains(where: { $0 != x[0] }) else { continue }
+            let (f, p) = SpikeAnalysis.powerSpectralDensity(x, dt: dt)
+            if mean.isEmpty { mean = p; freqs = f } else { for k in mean.indices { mean[k] += p[k] } }
+            used += 1
+        }
+        let points = zip(freqs, mean).dropFirst().filter { $0.1 > 0 }
+        let xs = points.map(\.0), ys = points.map { _log10($0.1 / Double(max(used, 1))) }
+        let variable = m.variables.first ?? "state"
+        return Plots.lines(id: "spectrum-\(index)-\(PointReport.slug(m.kind))", title: "Spectrum of the \(monitorName(m.kind)) sensors (\(variable))",
+                           caption: "Power spectral density of each of the \(used) non-constant channels (one-sided, units² per Hz, after the first \(skip) samples), averaged over the channels, on a log scale; frequency resolution \(Ticks.short(1000 / (Double(max(1, m.times.count - skip)) * dt), digits: 3)) Hz.",
+                           x: Axis("frequency", unit: "Hz"), y: Axis("log10 power density"), series: [.init(nil, xs: xs, ys: ys)])
     }
 
     static func monitorName(_ kind: String) -> String {
@@ -124,6 +155,13 @@ public enum MassReport {
         case "subsample", "sub_sample": return "sub-sample"
         case "bold": return "Bold"
         case "balloon": return "Balloon"
+        case "eeg": return "EEG"
+        case "meg": return "MEG"
+        case "ieeg": return "iEEG"
+        case "spatial_average": return "spatial-average"
+        case "global_average": return "global-average"
+        case "afferent_coupling": return "afferent-coupling"
+        case "afferent_coupling_temporal_average": return "afferent-coupling temporal-average"
         default: return kind
         }
     }

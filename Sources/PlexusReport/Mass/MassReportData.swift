@@ -12,8 +12,18 @@ public struct MassReportData: Sendable {
         public var variables: [String]
         public var times: [Double]
         public var series: [[Double]]
-        public init(kind: String, file: String, periodMs: Double, variables: [String], times: [Double], series: [[Double]]) {
+        /// Column names when the columns are not the regions (EEG/MEG/iEEG sensors, areas).
+        public var columns: [String]?
+        public init(kind: String, file: String, periodMs: Double, variables: [String], times: [Double], series: [[Double]],
+                    columns: [String]? = nil) {
             self.kind = kind; self.file = file; self.periodMs = periodMs; self.variables = variables; self.times = times; self.series = series
+            self.columns = columns
+        }
+        /// Sensor monitors (EEG, MEG, iEEG): shown with their spectra.
+        public var isSensors: Bool { ["eeg", "meg", "ieeg"].contains(kind) }
+        /// Monitors whose columns are not the regions.
+        public static func hasOwnColumns(_ kind: String) -> Bool {
+            ["eeg", "meg", "ieeg", "spatial_average", "global_average"].contains(kind)
         }
 
         public var isBOLD: Bool { kind == "bold" || kind == "balloon" }

@@ -19,6 +19,11 @@ extension MassReportData {
             }
             let n = (header.count - 1) / variables.count
             let names = header[1...n].map { h in variables.count > 1 ? String(h.dropFirst(variables[0].count + 1)) : h }
+            if Monitor.hasOwnColumns(m.type) {
+                monitors.append(Monitor(kind: m.type, file: file, periodMs: m.periodMs, variables: variables, times: columns[0],
+                                        series: Array(columns.dropFirst()), columns: Array(names)))
+                continue
+            }
             if labels.isEmpty { labels = names }
             guard names == labels else { throw ReportError("the region columns differ from those of the first monitor file", file: path) }
             monitors.append(Monitor(kind: m.type, file: file, periodMs: m.periodMs, variables: variables, times: columns[0],
