@@ -210,15 +210,7 @@ public enum MassExperimentFile: ExperimentDecoder {
         guard given.count == 1 else { throw node.error("a stimulus needs one of equation, expression or file") }
         let pattern: StimulusDescription.Pattern
         if let eq = m["equation"] {
-            var params: [String: Double] = [:]
-            if let p = m["params"] {
-                for (k, v) in try p.mapping() {
-                    let x = try v.double()
-                    guard x.isFinite else { throw v.error("\(k) is \(x)") }
-                    params[k] = x
-                }
-            }
-            pattern = .equation(try eq.string(), params)
+            pattern = .equation(try eq.string(), try m["params"].map(finiteValues) ?? [:])
         } else if let ex = m["expression"] {
             if let p = m["params"] { throw p.error("params go with equation:") }
             pattern = .expression(try ex.string())
@@ -288,15 +280,18 @@ public enum MassExperimentFile: ExperimentDecoder {
         if !node.isMapping { return make(try node.string(), [:]) }
         let m = try node.mapping(allowed: allowed)
         guard let name = try m["name"]?.string() ?? defaultName else { throw node.error("needs name:") }
-        var params: [String: Double] = [:]
-        if let p = m["params"] {
-            for (k, v) in try p.mapping() {
-                let x = try v.double()
-                guard x.isFinite else { throw v.error("\(k) is \(x)") }
-                params[k] = x
-            }
+        return make(name, try m["params"].map(finiteValues) ?? [:])
+    }
+
+    /// `{name: value, ...}` of finite plain numbers.
+    static func finiteValues(_ node: YNode) throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for (k, v) in try node.mapping() {
+            let x = try v.double()
+            guard x.isFinite else { throw v.error("\(k) is \(x)") }
+            out[k] = x
         }
-        return make(name, params)
+        return out
     }
 
     /// The names a monitor declares under `group` (kernel, params), as a file writes them.

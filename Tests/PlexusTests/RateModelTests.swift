@@ -66,6 +66,8 @@ final class RateModelTests: XCTestCase {
             ("exp(x) + log(a) + tanh(x) + arctan2(x, a) + hypot(x, a) + erfc(x)",
              Foundation.exp(x) + Foundation.log(2.0) + Foundation.tanh(x) + atan2(x, 2.0) + hypot(x, 2.0) + erfc(x)),
             ("pi * 1e-3 + .5", Double.pi * 1e-3 + 0.5),
+            ("x + local(x)", x),                      // TVB's local_coupling is 0 on a region connectome
+            ("7.5 % 2 + (-7.5) % 2", 1.5 + 0.5),      // Python's floor modulo
         ]
         for (expr, want) in cases {
             let got = try evaluate(try model(expr), x: x, c: 0.25)
@@ -83,6 +85,7 @@ final class RateModelTests: XCTestCase {
         expectError({ _ = try self.model("0 < x < 1") }, mentions: ["chained comparisons"])
         expectError({ _ = try self.model("x $ 2") }, mentions: ["unexpected character '$'"])
         expectError({ _ = try self.model("where(x, 1)") }, mentions: ["where takes 3 arguments"])
+        expectError({ _ = try self.model("local(a)") }, mentions: ["local() takes a state variable"])
         expectError({ _ = try RateModel.parse("model: M\nparameters: {}\nstate: {x: {range: [0, 1]}}\ncoupling: [x]\nderivatives: {x: x}\nderivativs: {}\n", file: "m.rate") },
                     mentions: ["m.rate", "derivativs", "derivatives"], line: 6)
         expectError({ _ = try RateModel.parse("model: M\nparameters: {}\nstate: {x: {range: [0, 1]}, y: {range: [0, 1]}}\ncoupling: [x]\nderivatives: {x: x}\n", file: "m.rate") },

@@ -25,7 +25,7 @@ TVB's Raw output bit for bit, for all 1000 steps.
 Writes ../../Tests/Fixtures/tvb/surface/g2d_surface.json.bz2 (format: README.md in this folder).
 
 Run: /opt/tvbvenv/bin/python tools/tvb_reference/surface.py [--timing] [--sensitivity]
-(~1 min on 2 shared cores; deterministic, a rerun rewrites the file byte for byte).
+(~10 s on 2 shared cores, --timing adds ~20 s; deterministic, a rerun rewrites the file byte for byte).
 --timing also runs 1000 ms (10000 steps) of the same simulation (Raw monitor, samples discarded) and
 prints TVB's wall time (configure() not timed) and the load average.
 --sensitivity reruns with the initial history scaled by (1 + 1e-10) and prints the amplification.

@@ -37,7 +37,6 @@ public struct RateKernelWriter {
         }
         for d in model.definitions { cname[d.name] = "l_" + d.name }
         for k in 0..<model.couplingTerms { cname["c_\(k)"] = "c_\(k)" }
-        cname["lc_0"] = "lc_0"
         cname["pi"] = "M_PI"
     }
 
@@ -81,7 +80,6 @@ public struct RateKernelWriter {
         }
         if coupling {
             for k in 0..<model.couplingTerms where names.contains("c_\(k)") { out += "        const double c_\(k) = c[\(k) * n + i];\n" }
-            if names.contains("lc_0") { out += "        const double lc_0 = 0.0;\n" }
         }
         let slots = model.parameterSlots
         for (k, p) in model.parameters.enumerated() {
@@ -135,6 +133,8 @@ public struct RateKernelWriter {
             }
             return "(\(c(a)) \(sym) \(c(b)))"
         case .call("where", let args): return "((\(c(args[0]))) ? \(c(args[1])) : \(c(args[2])))"
+        // TVB's `local_coupling * x`: the local coupling is the scalar 0 in a region simulation.
+        case .call("local", let args): return "(0.0 * \(c(args[0])))"
         case .call("power", let args): return power(c(args[0]), args[1])
         case .call(let f, let args):
             return "\(Self.cFunctions[f] ?? f)(\(args.map(c).joined(separator: ", ")))"

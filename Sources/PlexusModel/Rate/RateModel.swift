@@ -155,14 +155,32 @@ extension RateModel {
             if p.isVector { vectors[p.name] = p.defaults.count } else { known.insert(p.name) }
         }
         for k in 0..<terms { known.insert("c_\(k)") }
-        known.insert("lc_0")
         known.insert("pi")
+        let stateNames = Set(state.map(\.name))
+        var definitions: [(name: String, value: Expr)] = []
         func expression(_ node: YNode, allowed: Set<String>) throws -> Expr {
             let text = try node.string()
             let e: Expr
             do { e = try RateExpressionParser.parse(text) } catch let err as PlexusError {
                 throw node.error(err.message)
             }
+            // local(x): TVB's local coupling applied to a state variable.
+            var misuse: String?
+            func walk(_ x: Expr) {
+                switch x {
+                case .call("local", let a):
+                    if case .name(let v) = a[0], stateNames.contains(v) || definitions.contains(where: { $0.name == v }) {} else {
+                        misuse = "\(a[0])"
+                    }
+                    a.forEach(walk)
+                case .call(_, let a): a.forEach(walk)
+                case .unary(_, let a): walk(a)
+                case .binary(_, let a, let b): walk(a); walk(b)
+                default: break
+                }
+            }
+            walk(e)
+            if let m = misuse { throw node.error("local() takes a state variable or a let name (TVB's local coupling of it), not \(m)") }
             for n in e.names.sorted() where !allowed.contains(n) {
                 if let open = n.firstIndex(of: "["), let size = vectors[String(n[..<open])] {
                     let k = Int(n[n.index(after: open)..<n.index(before: n.endIndex)]) ?? -1
@@ -178,7 +196,6 @@ extension RateModel {
             return e
         }
 
-        var definitions: [(name: String, value: Expr)] = []
         if let lets = top["let"] {
             for (lname, node) in try lets.mapping() {
                 guard !known.contains(lname), vectors[lname] == nil else { throw node.error("'\(lname)' is already a name of the model") }
@@ -200,7 +217,6 @@ extension RateModel {
         guard missing.isEmpty else { throw derivNode.error("no derivative for \(missing.joined(separator: ", "))") }
 
         var voi: [String] = []
-        let stateNames = Set(state.map(\.name))
         if let v = top["variables_of_interest"] {
             for n in try v.sequence() {
                 let text = try n.string()
