@@ -22,7 +22,7 @@ import PlexusMass
 /// Relative file names are relative to the experiment file's folder.
 public enum MassExperimentFile: ExperimentDecoder {
     static let topKeys = ["engine", "description", "seed", "connectivity", "speed", "model", "coupling", "integrator",
-                          "initial_history", "duration", "monitors", "precision", "fc", "sweep", "models", "stimuli"]
+                          "initial_history", "duration", "monitors", "precision", "fc", "sweep", "models", "stimuli", "surface"]
 
     public static func decode(_ source: ExperimentSource) throws -> MassExperiment {
         let root = source.root, file = source.file
@@ -195,6 +195,17 @@ public enum MassExperimentFile: ExperimentDecoder {
         var e = MassExperiment(connectivity: connectivity, speed: speed, model: model, coupling: coupling, integrator: integrator,
                                initialHistory: initial, duration: duration, monitors: monitors, precision: precision, seed: seed,
                                fc: fc, sweep: sweep)
+        if let sn = top["surface"] {
+            let sm = try sn.mapping(allowed: ["region_mapping", "local_connectivity", "coupling_strength"])
+            guard let rm = sm["region_mapping"], let lc = sm["local_connectivity"] else {
+                throw sn.error("a surface needs region_mapping and local_connectivity (e.g. regionMapping_16k_76.txt, local_connectivity_16384.mat)")
+            }
+            let cs = try sm["coupling_strength"]?.double() ?? 1.0
+            guard cs.isFinite else { throw sm["coupling_strength"]!.error("coupling_strength is \(cs)") }
+            e.surfaceFiles = SurfaceFiles(regionMapping: SensorFileReader.locate(try rm.string(), base: base, folder: "regionMapping"),
+                                          localConnectivity: SensorFileReader.locate(try lc.string(), base: base, folder: "local_connectivity"),
+                                          couplingStrength: cs)
+        }
         if let st = top["stimuli"] {
             e.stimuli = try (st.isSequence ? st.sequence() : [st]).map { try stimulus($0, base: base) }
         }

@@ -31,8 +31,12 @@ public enum SensorFileReader {
         return local
     }
 
-    /// The sensors of every projection monitor of `e`, for its connectome.
+    /// The sensors of every projection monitor of `e`, and its surface, for its connectome.
     public static func resolve(_ e: inout MassExperiment, connectome: Connectome) throws {
+        if let f = e.surfaceFiles, e.surface == nil {
+            e.surface = try surface(regionMapping: f.regionMapping, localConnectivity: f.localConnectivity,
+                                    couplingStrength: f.couplingStrength, regions: connectome.count)
+        }
         for k in e.monitors.indices where e.monitors[k].kind.isProjection {
             do {
                 e.monitors[k].projection = try load(e.monitors[k].sensorFiles ?? defaults(e.monitors[k].kind), connectome: connectome)
@@ -40,6 +44,50 @@ public enum SensorFileReader {
                 throw err.under("monitors[\(k)]")
             }
         }
+    }
+
+    /// A region mapping file: the region of every vertex (whitespace-separated whole numbers).
+    public static func regionMapping(_ path: String, regions n: Int) throws -> [Int] {
+        var rmap: [Int] = []
+        for (k, tok) in try text(path).split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).enumerated() {
+            guard let r = Int(tok), r >= 0, r < n else {
+                throw PlexusError("entry \(k) is '\(tok)': not a region of the \(n)-region connectome", file: path, keyPath: "region_mapping")
+            }
+            rmap.append(r)
+        }
+        return rmap
+    }
+
+    /// TVB's cortex for a surface simulation: the region mapping, and the local connectivity of a
+    /// MAT file (its sparse matrix, e.g. tvb-data's `LocalCoupling`) times `couplingStrength`, in
+    /// compressed sparse rows.
+    public static func surface(regionMapping rmPath: String, localConnectivity lcPath: String, couplingStrength: Double,
+                               regions n: Int) throws -> SurfaceDescription {
+        let rmap = try regionMapping(rmPath, regions: n)
+        let mat = try MatFile(contentsOf: lcPath)
+        guard let v = mat.variables.first(where: { $0.sparse != nil }), let csc = v.sparse else {
+            throw PlexusError("the MAT file holds no sparse matrix (TVB's LocalCoupling)", file: lcPath, keyPath: "surface.local_connectivity")
+        }
+        guard v.rows == rmap.count, v.columns == rmap.count else {
+            throw PlexusError("the local connectivity is \(v.rows) x \(v.columns); the region mapping has \(rmap.count) vertices", file: lcPath,
+                              keyPath: "surface.local_connectivity")
+        }
+        // CSC -> CSR: columns visited in order, so each row's columns ascend.
+        let nv = rmap.count
+        var counts = [Int](repeating: 0, count: nv + 1)
+        for r in csc.rows { counts[r + 1] += 1 }
+        for i in 0..<nv { counts[i + 1] += counts[i] }
+        var next = counts
+        var columns = [Int32](repeating: 0, count: csc.rows.count), values = [Double](repeating: 0, count: csc.rows.count)
+        for j in 0..<nv {
+            for k in csc.columnStarts[j]..<csc.columnStarts[j + 1] {
+                let r = csc.rows[k]
+                columns[next[r]] = Int32(j)
+                values[next[r]] = couplingStrength * csc.values[k]   // TVB: coupling_strength * matrix, then the product
+                next[r] += 1
+            }
+        }
+        return SurfaceDescription(regionMapping: rmap, rowStarts: counts, columns: columns, values: values, couplingStrength: couplingStrength)
     }
 
     static func text(_ path: String) throws -> String {
@@ -85,13 +133,7 @@ public enum SensorFileReader {
             }
             let nv = shape[1]
             guard let rmPath = f.regionMapping else { throw PlexusError("a lead field over vertices needs the region mapping", keyPath: "region_mapping") }
-            var rmap: [Int] = []
-            for (k, tok) in try text(rmPath).split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).enumerated() {
-                guard let r = Int(tok), r >= 0, r < n else {
-                    throw PlexusError("entry \(k) is '\(tok)': not a region of the \(n)-region connectome", file: rmPath, keyPath: "region_mapping")
-                }
-                rmap.append(r)
-            }
+            let rmap = try regionMapping(rmPath, regions: n)
             guard rmap.count == nv else {
                 throw PlexusError("\(rmap.count) vertices mapped; the lead field has \(nv)", file: rmPath, keyPath: "region_mapping")
             }

@@ -362,6 +362,10 @@ public struct MassExperiment: Sendable, Equatable {
     public var sweep: [SweepAxis]
     /// Region stimuli, summed.
     public var stimuli: [StimulusDescription] = []
+    /// Simulate on a cortical surface instead of the regions ...
+    public var surface: SurfaceDescription?
+    /// ... built from these files (PlexusIO's `SensorFileReader.resolve` reads them).
+    public var surfaceFiles: SurfaceFiles?
 
     public init(connectivity: ConnectivitySource, speed: Double = 3.0, model: MassModelDescription,
                 coupling: CouplingDescription = CouplingDescription(), integrator: IntegratorDescription,
@@ -429,4 +433,42 @@ public struct StimulusDescription: Sendable, Equatable {
                                ["low": 0.0, "high": 1.0, "midpoint": 1.0, "sigma": 0.3]),
         "Linear": ("a * t + b", ["a": 1.0, "b": 0.0]),
     ]
+}
+
+/// The files a surface is read from (file reader: PlexusIO).
+public struct SurfaceFiles: Sendable, Equatable {
+    public var regionMapping: String
+    public var localConnectivity: String
+    public var couplingStrength: Double
+    public init(regionMapping: String, localConnectivity: String, couplingStrength: Double) {
+        self.regionMapping = regionMapping
+        self.localConnectivity = localConnectivity
+        self.couplingStrength = couplingStrength
+    }
+}
+
+/// A simulation on a cortical surface (TVB's surface simulator): one node per vertex of the
+/// region mapping; the long-range coupling between regions as on the connectome, from the mean
+/// state of each region's vertices and given back to every vertex of the region; the local
+/// connectivity (a sparse vertex x vertex matrix, times `couplingStrength`) applied to the state
+/// where a model's derivatives read `local(x)` (docs/tvb-surface.md).
+public struct SurfaceDescription: Sendable, Equatable {
+    /// The region of every vertex.
+    public var regionMapping: [Int]
+    /// The local connectivity L in compressed sparse rows (columns ascending in each row).
+    public var rowStarts: [Int]
+    public var columns: [Int32]
+    public var values: [Double]
+    /// TVB's `Cortex.coupling_strength`: L is multiplied by it.
+    public var couplingStrength: Double
+
+    public init(regionMapping: [Int], rowStarts: [Int], columns: [Int32], values: [Double], couplingStrength: Double) {
+        self.regionMapping = regionMapping
+        self.rowStarts = rowStarts
+        self.columns = columns
+        self.values = values
+        self.couplingStrength = couplingStrength
+    }
+
+    public var vertices: Int { regionMapping.count }
 }

@@ -58,6 +58,25 @@ public final class MassNetwork {
         self.connectome = connectome
         try connectome.validate()
         let n = connectome.count
+        // A surface simulation has one node per vertex; the regions keep the delayed coupling.
+        let nodes = e.surface?.vertices ?? n
+        if let sf = e.surface {
+            guard sf.vertices > 0, sf.rowStarts.count == sf.vertices + 1, sf.rowStarts.last == sf.columns.count,
+                  sf.columns.count == sf.values.count, sf.columns.allSatisfy({ $0 >= 0 && Int($0) < sf.vertices }) else {
+                throw PlexusError("the local connectivity is not a \(sf.vertices) x \(sf.vertices) sparse matrix", keyPath: "surface.local_connectivity")
+            }
+            var counts = [Int](repeating: 0, count: n)
+            for r in sf.regionMapping {
+                guard r >= 0 && r < n else { throw PlexusError("region \(r) in the region mapping is not one of the connectome's \(n)", keyPath: "surface.region_mapping") }
+                counts[r] += 1
+            }
+            if let empty = counts.firstIndex(of: 0) {
+                throw PlexusError("region \(empty) (\(connectome.labels[empty])) has no vertex; regions without vertices (TVB gives them a node each) are not supported yet",
+                                  keyPath: "surface.region_mapping")
+            }
+            guard sf.couplingStrength.isFinite else { throw PlexusError("coupling_strength is \(sf.couplingStrength)", keyPath: "surface.coupling_strength") }
+            guard e.stimuli.isEmpty else { throw PlexusError("region stimuli on a surface are not supported yet", keyPath: "stimuli") }
+        }
         guard e.speed.isFinite, e.speed > 0 else {
             throw PlexusError.outOfRange("speed", e.speed, "must be a positive number of mm/ms", keyPath: "speed")
         }
@@ -141,6 +160,14 @@ public final class MassNetwork {
             }
             regional.append((name, list))
         }
+        if let sf = e.surface {
+            // Every parameter column per vertex: its region's value.
+            var perVertex = [Double](repeating: 0, count: M.description.parameterSlotCount * nodes)
+            for slot in 0..<M.description.parameterSlotCount {
+                for (v, r) in sf.regionMapping.enumerated() { perVertex[slot * nodes + v] = table[slot * n + r] }
+            }
+            table = perVertex
+        }
         parameterTable = table
         regionalParameters = regional
         modelParameters = Array(zip(M.parameters.map(\.name), mvalues))
@@ -178,6 +205,10 @@ public final class MassNetwork {
         try ResourceUsage.checkFits(Double(horizon) * Double(n) * Double(M.couplingVariables.count) * 8,
                                     "its delay history (\(horizon) steps of \(M.couplingVariables.count) coupled variables in \(n) regions)", keyPath: "speed")
         var t = max(1, min(threads, n))
+        if e.surface != nil && t > 1 {
+            notes.append("a surface simulation runs on one thread (for now)")
+            t = 1
+        }
         if e.precision == .float32 && t > 1 {
             notes.append("precision float32 (TVB's arithmetic) runs on one thread")
             t = 1
@@ -222,7 +253,10 @@ public final class MassNetwork {
             }
             guard !voi.isEmpty else { throw PlexusError("a monitor needs at least one variable", keyPath: "monitors[\(k)].variables") }
             do {
-                let r = try MonitorRecorder(m, variables: names, voi: voi, regions: n, dt: dt, steps: steps)
+                if e.surface != nil && ![.raw, .subSample, .temporalAverage].contains(m.kind) {
+                    throw PlexusError("a \(m.kind.rawValue) monitor on a surface is not supported yet (raw, sub_sample and temporal_average are)", keyPath: "type")
+                }
+                let r = try MonitorRecorder(m, variables: names, voi: voi, regions: nodes, dt: dt, steps: steps)
                 r.areas = try Self.areas(m, connectome: connectome)
                 if let p = m.projection, p.gain.count != p.labels.count * n {
                     throw PlexusError("the sensor gain has \(p.gain.count) values for \(p.labels.count) sensors and \(n) regions", keyPath: "projection")
@@ -236,34 +270,39 @@ public final class MassNetwork {
             }
         }
         // Initial state (constant history)
-        var x0 = [Double](repeating: 0, count: nsv * n)
+        var x0 = [Double](repeating: 0, count: nsv * nodes)
         let rng = RandomStream(seed: e.seed, purpose: .initialState, id: 0)
         for (v, sv) in M.stateVariables.enumerated() {
             switch e.initialHistory[sv.name] {
             case .constant(let c)?:
                 guard c.isFinite else { throw PlexusError("initial value is \(c)", keyPath: "initial_history.\(sv.name)") }
-                for i in 0..<n { x0[v * n + i] = c }
+                for i in 0..<nodes { x0[v * nodes + i] = c }
             case .perRegion(let vals)?:
-                guard vals.count == n else {
-                    throw PlexusError("\(vals.count) initial values for \(n) regions", keyPath: "initial_history.\(sv.name)")
+                guard vals.count == nodes else {
+                    throw PlexusError("\(vals.count) initial values for \(nodes) \(e.surface == nil ? "regions" : "vertices")", keyPath: "initial_history.\(sv.name)")
                 }
                 for (i, c) in vals.enumerated() {
                     guard c.isFinite else { throw PlexusError("initial value of region \(i) is \(c)", keyPath: "initial_history.\(sv.name)[\(i)]") }
-                    x0[v * n + i] = c
+                    x0[v * nodes + i] = c
                 }
             case nil:
-                for i in 0..<n {
+                for i in 0..<nodes {
                     let b = rng.block(counter: UInt32(v), time: 0, index: 0, id: UInt64(i))
                     let u = Double(UInt64(b.0) << 21 | UInt64(b.1 >> 11)) * 0x1p-53
-                    x0[v * n + i] = sv.rangeLo + (sv.rangeHi - sv.rangeLo) * u
+                    x0[v * nodes + i] = sv.rangeLo + (sv.rangeHi - sv.rangeLo) * u
                 }
             }
         }
         let function: MassCouplingValues = (C, cvalues)
-        let parts = (0..<t).map { ThreadTeam.part($0, of: n, parts: t) }
+        let parts = (0..<t).map { ThreadTeam.part($0, of: nodes, parts: t) }
         let kernel: RateKernel
         do { kernel = try M.kernel() } catch let err as PlexusError {
             throw err.under("model")
+        }
+        if e.surface != nil {
+            for a in M.description.localArguments where M.stateIndex(a) == nil {
+                throw PlexusError("\(M.name) applies local() to '\(a)', which is not a state variable: not supported on a surface yet", keyPath: "surface")
+            }
         }
         let stimuli = e.stimuli.isEmpty ? nil : try MassStimuli(e.stimuli, model: M, labels: connectome.labels)
         let setup = MassCoreSetup(model: M, kernel: kernel, parameters: table, observed: observes ? M.variablesOfInterest.count : 0,
@@ -315,7 +354,13 @@ public final class MassNetwork {
             throw PlexusError("the integration became unstable: \(stateVariables[bad.variable]) of region \(bad.region) (\(connectome.labels[bad.region])) is \(bad.value) after step \(bad.step) (t = \(t) ms); reduce dt or the coupling",
                               keyPath: "integrator.dt")
         }
-        return MassResults(monitors: core.results, steps: steps, simulateSeconds: ResourceUsage.now() - t0,
+        var monitors = core.results
+        if let sf = experiment.surface {
+            // A surface run's columns are its vertices.
+            let labels = (0..<sf.vertices).map { "v\($0)" }
+            for k in monitors.indices where monitors[k].labels == nil { monitors[k].labels = labels }
+        }
+        return MassResults(monitors: monitors, steps: steps, simulateSeconds: ResourceUsage.now() - t0,
                           simulateCPUSeconds: ResourceUsage.cpuSeconds() - c0)
     }
 }
@@ -373,6 +418,18 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     let parameters: Storage<Double>
     let kernel: RateKernel
     let observed: Int
+    /// A surface simulation: the region of each vertex, vertices per region, the region means of
+    /// the state (what the delayed coupling sees), the regions' coupling (given back to every
+    /// vertex), and the local coupling's matrix and rows.
+    let surface: SurfaceDescription?
+    let regions: Int
+    let regionOf: Storage<Int>
+    let regionSize: [Double]
+    let xr, cr: Storage<Double>
+    let localRowStarts: Storage<Int>
+    let localColumns: Storage<Int32>
+    let localValues: Storage<Double>
+    let localRows: Storage<Double>
     /// Region stimuli and the buffer of one step's stimulus (zeros where none drives a variable).
     let stimuli: MassStimuli?
     let stimulus: Storage<Double>
@@ -399,7 +456,9 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
 
     init(_ setup: MassCoreSetup) {
         let e = setup.experiment, M = setup.model
-        n = setup.connectome.count
+        surface = e.surface
+        regions = setup.connectome.count
+        n = e.surface?.vertices ?? setup.connectome.count
         nsv = M.stateVariables.count
         dt = e.integrator.dt
         stochastic = e.integrator.stochastic
@@ -417,10 +476,25 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         c = Storage(repeating: 0, count: max(1, function.type.outputs(ncvar: ncv)) * n)
         stimuli = setup.stimuli
         stimulus = Storage(repeating: 0, count: stimuli == nil ? 1 : nsv * n)
+        let outputs = max(1, function.type.outputs(ncvar: ncv))
+        regionOf = Storage(e.surface?.regionMapping ?? [0])
+        var sizes = [Double](repeating: 0, count: regions)
+        for r in e.surface?.regionMapping ?? [] { sizes[r] += 1 }
+        regionSize = sizes
+        xr = Storage(repeating: 0, count: e.surface == nil ? 1 : nsv * regions)
+        cr = Storage(repeating: 0, count: e.surface == nil ? 1 : outputs * regions)
+        localRowStarts = Storage(e.surface?.rowStarts ?? [0])
+        localColumns = Storage(e.surface?.columns ?? [0])
+        localValues = Storage(e.surface?.values ?? [0])
+        let localVariables = e.surface == nil ? [] : M.description.localArguments.compactMap { M.stateIndex($0) }
+        localRows = Storage(repeating: 0, count: max(1, localVariables.count * n))
+        let local = e.surface == nil ? nil : SurfaceLocalCoupling(
+            rowStarts: UnsafePointer(localRowStarts.base), columns: UnsafePointer(localColumns.base), values: UnsafePointer(localValues.base),
+            variables: localVariables, rows: localRows.base, kernel: setup.kernel.surfaceDfun)
         stepState = MassStepState(n: n, nsv: nsv, h: dt, stochastic: stochastic, x: X.base, xt: Xt.base, k: k.map(\.base),
                                   c: UnsafePointer(c.base), z: noise.base, s: stimuli == nil ? nil : UnsafePointer(stimulus.base),
                                   model: M, kernel: setup.kernel.dfun,
-                                  parameters: UnsafePointer(parameters.base))
+                                  parameters: UnsafePointer(parameters.base), local: local)
         monitors = setup.monitors
         parts = setup.parts
         steps = setup.steps
@@ -449,10 +523,15 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         }
         badFound = Storage(repeating: nil, count: parts.count)
         delayed = function.type.makeDelayedCoupling(
-            DelayedCouplingSetup(weights: setup.connectome.weights, delays: setup.delays, n: n, values: function.values,
-                                 cvars: M.couplingVariables, parts: parts, precision: e.precision))
+            DelayedCouplingSetup(weights: setup.connectome.weights, delays: setup.delays, n: regions, values: function.values,
+                                 cvars: M.couplingVariables, parts: e.surface == nil ? parts : [0..<regions], precision: e.precision))
         stepState.clamp(X.base, 0..<n)
-        delayed.fill(X.base)
+        if e.surface != nil {
+            regionMeans()
+            delayed.fill(xr.base)
+        } else {
+            delayed.fill(X.base)
+        }
         // TVB's configure_coloured: eta starts as one normal(size=(nsv, n, 1)) draw.
         if let eta = coloured {
             if numpy != nil {
@@ -490,13 +569,25 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         var step = 0
         let couplingMonitors = monitors.filter { $0.description.kind.recordsCoupling }
         while step < steps {
-            delayed.evaluate(p, step, x, c.base)
+            if surface != nil {
+                // The regions' coupling from their mean history, given to each of their vertices.
+                delayed.evaluate(0, step, xr.base, cr.base)
+                let outputs = delayed.outputs, cc = c.base, crb = cr.base, rmap = regionOf.base
+                for k in 0..<outputs { for v in r { cc[k * n + v] = crb[k * regions + rmap[v]] } }
+            } else {
+                delayed.evaluate(p, step, x, c.base)
+            }
             // TVB's AfferentCoupling at step k is the coupling computed after it (for step k+1).
             if step > 0 { for m in couplingMonitors { m.recordCoupling(step: step, c.base, range: r) } }
             integrate(step: step, range: r)
             step += 1
             if badFound[p] == nil, let bad = check(step: step, range: r) { badFound[p] = bad }
-            delayed.write(p, step, x)
+            if surface != nil {
+                regionMeans()
+                delayed.write(0, step, xr.base)
+            } else {
+                delayed.write(p, step, x)
+            }
             if observed > 0 {
                 kernel.observe(n, r.lowerBound, r.upperBound, x, parameters.base, x + nsv * n)
             }
@@ -516,6 +607,17 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         if step == steps && !couplingMonitors.isEmpty {
             delayed.evaluate(p, step, x, c.base)
             for m in couplingMonitors { m.recordCoupling(step: step, c.base, range: r) }
+        }
+    }
+
+    /// TVB's vertex -> region step of a surface simulation: the mean of the coupling variables over
+    /// each region's vertices (summed in vertex order, then divided by the count), into `xr`.
+    func regionMeans() {
+        let x = X.base, m = xr.base, rmap = regionOf.base
+        for cv in stepState.modelCouplingVariables {
+            for q in 0..<regions { m[cv * regions + q] = 0 }
+            for v in 0..<n { m[cv * regions + rmap[v]] += x[cv * n + v] }
+            for q in 0..<regions { m[cv * regions + q] = m[cv * regions + q] / regionSize[q] }
         }
     }
 

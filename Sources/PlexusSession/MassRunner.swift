@@ -20,7 +20,7 @@ enum MassRunner: EngineRunner {
         let sim = try ctx.located { try MassNetwork(experiment, connectome: connectome, threads: ctx.threads) }
         let t2 = ResourceUsage.now()
         for w in sim.warnings { ctx.say("note: \(w)") }
-        ctx.say("\(ctx.name): \(sim.modelName) on \(sim.regions) regions (\(sim.couplingTerms) coupling terms, \(sim.blockedEdges) time-blocked), history \(sim.horizon) steps, \(sim.steps) steps of \(OutputText.number(experiment.integrator.dt)) ms; built in \(String(format: "%.2f", t2 - t1)) s")
+        ctx.say("\(ctx.name): \(sim.modelName) on \(experiment.surface.map { "\($0.vertices) vertices of " } ?? "")\(sim.regions) regions (\(sim.couplingTerms) coupling terms, \(sim.blockedEdges) time-blocked), history \(sim.horizon) steps, \(sim.steps) steps of \(OutputText.number(experiment.integrator.dt)) ms; built in \(String(format: "%.2f", t2 - t1)) s")
         let progress = ctx.progress(start: t2, duration: experiment.duration)
         let result: MassResults
         do {

@@ -223,7 +223,7 @@ final class MassEngineTests: XCTestCase {
 
     /// The example experiment files decode into the descriptions they describe.
     func testExampleFilesDecode() throws {
-        for name in ["tvb76.yaml", "tvb76_rww_bold.yaml", "tvb76_sweep.yaml", "tvb76_epileptor_eeg.yaml"] {
+        for name in ["tvb76.yaml", "tvb76_rww_bold.yaml", "tvb76_sweep.yaml", "tvb76_epileptor_eeg.yaml", "tvb76_surface.yaml"] {
             let path = Repo.file("examples/\(name)").path
             let e = try MassExperimentFile.load(path)
             XCTAssertEqual(e.connectivity, .tvbData("connectivity_76"), name)

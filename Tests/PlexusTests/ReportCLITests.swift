@@ -244,6 +244,7 @@ final class ReportCLITests: XCTestCase {
                                   ("speed: [1, 2, 3, 4, 6, 8, 10, 15]", "speed: [2, 8]")], ["sweep-fc-sc", "sweep-std"]),
             ("tvb76_epileptor_eeg.yaml", [("duration: 4000 ms", "duration: 200 ms")],
              ["series-0-temporal_average", "series-1-eeg", "spectrum-1-eeg", "series-2-meg", "spectrum-2-meg"]),
+            ("tvb76_surface.yaml", [("duration: 1000 ms", "duration: 30 ms")], ["series-0-temporal_average"]),
         ]
         for (name, edits, expected) in variants {
             let text = edited(try String(contentsOf: Self.repo.appendingPathComponent("examples/\(name)"), encoding: .utf8), edits, name: name)

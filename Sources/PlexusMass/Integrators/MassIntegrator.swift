@@ -72,10 +72,15 @@ public struct MassStepState {
     /// The model's generated kernel and its parameter table (`p[slot*n + i]`).
     let kernel: RateKernel.DFun
     let parameters: UnsafePointer<Double>
+    /// On a surface: the local connectivity, applied to the stage's state before each dfun.
+    let local: SurfaceLocalCoupling?
+    /// The model's coupling variables (state indices).
+    let modelCouplingVariables: [Int]
 
     init(n: Int, nsv: Int, h: Double, stochastic: Bool, x: UnsafeMutablePointer<Double>, xt: UnsafeMutablePointer<Double>,
          k: [UnsafeMutablePointer<Double>], c: UnsafePointer<Double>, z: UnsafeMutablePointer<Double>,
-         s: UnsafePointer<Double>?, model: MassModelKind, kernel: RateKernel.DFun, parameters: UnsafePointer<Double>) {
+         s: UnsafePointer<Double>?, model: MassModelKind, kernel: RateKernel.DFun, parameters: UnsafePointer<Double>,
+         local: SurfaceLocalCoupling? = nil) {
         self.n = n
         self.nsv = nsv
         self.h = h
@@ -91,12 +96,19 @@ public struct MassStepState {
         bounded = model.stateVariables.indices.filter { model.stateVariables[$0].lower != nil || model.stateVariables[$0].upper != nil }
         self.kernel = kernel
         self.parameters = parameters
+        self.local = local
+        modelCouplingVariables = model.couplingVariables
     }
 
     /// The model's derivatives of state `s` (with this step's coupling) into `out`.
     @inline(__always)
     public func dfun(_ s: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>, _ r: Range<Int>) {
-        kernel(n, r.lowerBound, r.upperBound, s, c, parameters, out)
+        if let local {
+            local.apply(s, n: n, r)
+            local.kernel(n, r.lowerBound, r.upperBound, s, c, parameters, local.rows, out)
+        } else {
+            kernel(n, r.lowerBound, r.upperBound, s, c, parameters, out)
+        }
     }
 
     /// TVB's `state_variable_boundaries`: clamps state `s` after a stage.
@@ -108,6 +120,31 @@ public struct MassStepState {
             for i in r {
                 if col[i] < lo { col[i] = lo }
                 if col[i] > hi { col[i] = hi }
+            }
+        }
+    }
+}
+
+/// The local coupling of a surface simulation: `rows[j*n + i] = sum_k L[i, k] * s[v_j*n + k]`
+/// for each state variable v_j a model's `local(...)` reads (L already times the coupling
+/// strength; the sum over a row's columns in ascending order, as scipy's CSR product that TVB uses).
+public struct SurfaceLocalCoupling: @unchecked Sendable {
+    let rowStarts: UnsafePointer<Int>
+    let columns: UnsafePointer<Int32>
+    let values: UnsafePointer<Double>
+    /// State variable of each row.
+    let variables: [Int]
+    let rows: UnsafeMutablePointer<Double>
+    let kernel: RateKernel.SurfaceDFun
+
+    @inline(__always)
+    func apply(_ s: UnsafePointer<Double>, n: Int, _ r: Range<Int>) {
+        for (j, v) in variables.enumerated() {
+            let x = s + v * n, out = rows + j * n
+            for i in r {
+                var sum = 0.0
+                for k in rowStarts[i]..<rowStarts[i + 1] { sum += values[k] * x[Int(columns[k])] }
+                out[i] = sum
             }
         }
     }

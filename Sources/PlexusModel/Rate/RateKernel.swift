@@ -19,6 +19,13 @@ import PlexusCore
 public struct RateKernelWriter {
     public static let dfunSymbol = "plx_rate_dfun"
     public static let observeSymbol = "plx_rate_observe"
+    /// The derivatives on a surface: `local(x)` read from `lc[j*n + i]`, the local connectivity
+    /// applied to the j-th of `RateModel.localArguments` (computed by the engine per stage).
+    public static let surfaceSymbol = "plx_rate_dfun_surface"
+
+    /// Whether `local(x)` reads the engine's local-coupling rows (the surface kernel) or is TVB's
+    /// region-simulation 0 * x.
+    var surface = false
 
     let model: RateModel
     /// C name of every model name.
@@ -55,13 +62,17 @@ public struct RateKernelWriter {
             for (long i = lo; i < hi; i++) {
 
         """
-        var used = Set<String>()
-        for d in model.definitions { used.formUnion(d.value.names) }
-        for e in model.derivatives { used.formUnion(e.names) }
-        out += reads(used, coupling: true)
-        for d in model.definitions { out += "        const double \(cname[d.name]!) = \(c(d.value));\n" }
-        for (v, e) in model.derivatives.enumerated() { out += "        dx[\(v) * n + i] = \(c(e));\n" }
-        out += "    }\n}\n\n"
+        out += body()
+        // The surface variant: the same derivatives with the local coupling rows.
+        var surfaceWriter = self
+        surfaceWriter.surface = true
+        out += """
+        void \(Self.surfaceSymbol)(long n, long lo, long hi, const double *restrict x, const double *restrict c,
+                           const double *restrict p, const double *restrict lc, double *restrict dx) {
+            for (long i = lo; i < hi; i++) {
+
+        """
+        out += surfaceWriter.body()
         // Variables of interest: state names or expressions of the state.
         let vois = model.variablesOfInterest.map { (try? RateExpressionParser.parse($0)) ?? .number(0) }
         out += "void \(Self.observeSymbol)(long n, long lo, long hi, const double *restrict x, const double *restrict p, double *restrict out) {\n"
@@ -69,6 +80,19 @@ public struct RateKernelWriter {
         out += reads(vois.reduce(into: Set<String>()) { $0.formUnion($1.names) }, coupling: false)
         for (k, e) in vois.enumerated() { out += "        out[\(k) * n + i] = \(c(e));\n" }
         out += "    }\n}\n"
+        return out
+    }
+
+    /// The loop body of a dfun kernel: loads, definitions, derivatives, the loop's and function's end.
+    func body() -> String {
+        var out = ""
+        var used = Set<String>()
+        for d in model.definitions { used.formUnion(d.value.names) }
+        for e in model.derivatives { used.formUnion(e.names) }
+        out += reads(used, coupling: true)
+        for d in model.definitions { out += "        const double \(cname[d.name]!) = \(c(d.value));\n" }
+        for (v, e) in model.derivatives.enumerated() { out += "        dx[\(v) * n + i] = \(c(e));\n" }
+        out += "    }\n}\n\n"
         return out
     }
 
@@ -133,8 +157,11 @@ public struct RateKernelWriter {
             }
             return "(\(c(a)) \(sym) \(c(b)))"
         case .call("where", let args): return "((\(c(args[0]))) ? \(c(args[1])) : \(c(args[2])))"
-        // TVB's `local_coupling * x`: the local coupling is the scalar 0 in a region simulation.
-        case .call("local", let args): return "(0.0 * \(c(args[0])))"
+        // TVB's `local_coupling * x`: the local coupling is the scalar 0 in a region simulation;
+        // on a surface, the engine's row of the local connectivity applied to x.
+        case .call("local", let args):
+            if surface, case .name(let v) = args[0], let j = model.localArguments.firstIndex(of: v) { return "lc[\(j) * n + i]" }
+            return "(0.0 * \(c(args[0])))"
         case .call("power", let args): return power(c(args[0]), args[1])
         case .call(let f, let args):
             return "\(Self.cFunctions[f] ?? f)(\(args.map(c).joined(separator: ", ")))"
@@ -167,17 +194,22 @@ public struct RateKernel: @unchecked Sendable {
                                             UnsafeMutablePointer<Double>?) -> Void
     public typealias Observe = @convention(c) (Int, Int, Int, UnsafePointer<Double>?, UnsafePointer<Double>?,
                                                UnsafeMutablePointer<Double>?) -> Void
+    public typealias SurfaceDFun = @convention(c) (Int, Int, Int, UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafePointer<Double>?,
+                                                   UnsafePointer<Double>?, UnsafeMutablePointer<Double>?) -> Void
     public let dfun: DFun
     public let observe: Observe
+    public let surfaceDfun: SurfaceDFun
     /// The library (kept loaded for the life of the process).
     public let library: SharedLibrary
 
     /// Generates, compiles (or finds in the cache) and loads the kernel of `model`.
     public static func load(_ model: RateModel, cacheDirectory: String? = nil, compiled: ((Double) -> Void)? = nil) throws -> RateKernel {
         let lib = try CatalogueBuilder.sharedLibrary(source: RateKernelWriter(model).source(), cacheDirectory: cacheDirectory, compiled: compiled)
-        guard let d = lib.symbol(RateKernelWriter.dfunSymbol), let o = lib.symbol(RateKernelWriter.observeSymbol) else {
+        guard let d = lib.symbol(RateKernelWriter.dfunSymbol), let o = lib.symbol(RateKernelWriter.observeSymbol),
+              let sd = lib.symbol(RateKernelWriter.surfaceSymbol) else {
             throw PlexusError("the compiled rate model exports no \(RateKernelWriter.dfunSymbol)", file: lib.path)
         }
-        return RateKernel(dfun: unsafeBitCast(d, to: DFun.self), observe: unsafeBitCast(o, to: Observe.self), library: lib)
+        return RateKernel(dfun: unsafeBitCast(d, to: DFun.self), observe: unsafeBitCast(o, to: Observe.self),
+                          surfaceDfun: unsafeBitCast(sd, to: SurfaceDFun.self), library: lib)
     }
 }

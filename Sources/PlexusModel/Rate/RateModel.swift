@@ -48,6 +48,23 @@ public struct RateModel: Sendable {
     /// One derivative per state variable, in state order.
     public let derivatives: [Expr]
 
+    /// The names `local(...)` is applied to, in order of first use (TVB's local coupling inputs).
+    public var localArguments: [String] {
+        var out: [String] = []
+        func walk(_ e: Expr) {
+            switch e {
+            case .call("local", let a): if case .name(let v) = a[0], !out.contains(v) { out.append(v) }
+            case .call(_, let a): a.forEach(walk)
+            case .unary(_, let a): walk(a)
+            case .binary(_, let a, let b): walk(a); walk(b)
+            default: break
+            }
+        }
+        definitions.forEach { walk($0.value) }
+        derivatives.forEach(walk)
+        return out
+    }
+
     /// Slots of the parameter table: a parameter's values start at `parameterSlot[k]`.
     public var parameterSlots: [Int] {
         var out: [Int] = [], at = 0

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""TVB's surface simulation against Plexus's, side by side: Generic2dOscillator on tvb-data's
+16,384-vertex cortex (regionMapping_16k_76, local_connectivity_16384.mat at coupling strength 0.3),
+connectivity_76 at 3 mm/ms, Linear(a=0.0152), HeunDeterministic dt 0.1 ms, 1000 ms (10,000 steps).
+TVB: its simulator loop after configure (tools/tvb_reference/surface.py's case, Raw monitor,
+samples discarded). Plexus: examples/tvb76_surface.yaml (temporal average every 10 ms), its own
+simulate time, 1 thread (surface runs are single-threaded for now).
+
+usage: /opt/tvbvenv/bin/python bench/surface_bench.py [--plexus .build/release/plexus] [--json FILE]
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools" / "tvb_reference"))
+
+
+def tvb_seconds():
+    import numpy as np
+    import surface as ref
+    from tvb.simulator import models
+    conn = ref.load_conn()
+    m0 = models.Generic2dOscillator()
+    m0.configure()
+    ranges = [(float(m0.state_variable_range[sv][0]), float(m0.state_variable_range[sv][1])) for sv in m0.state_variables]
+    init = ref.draw_initial(16384, ranges, ref.SEED)
+    conn.set_idelays(ref.DT)
+    sim = ref.build(conn, init, int(conn.horizon))
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in sim(n_steps=np.int64(10000)):
+        pass
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def plexus_seconds(binary):
+    with tempfile.TemporaryDirectory() as d:
+        out = subprocess.run([binary, "run", str(ROOT / "examples/tvb76_surface.yaml"), "--out", d, "--no-report", "--threads", "1"],
+                             capture_output=True, text=True, check=True).stdout
+    m = re.search(r"simulated .* in ([0-9.]+) s", out)
+    return float(m.group(1))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--plexus", default=str(ROOT / ".build/release/plexus"))
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    load0 = os.getloadavg()
+    tvb, tvb_cpu = tvb_seconds()
+    px = plexus_seconds(a.plexus)
+    load1 = os.getloadavg()
+    print(f"load average before {load0[0]:.2f}, after {load1[0]:.2f}")
+    print(f"TVB 2.10 surface, 1000 ms: {tvb:.1f} s wall ({tvb_cpu:.1f} s CPU, {tvb / 10:.2f} ms per step)")
+    print(f"Plexus surface, 1000 ms:   {px:.2f} s ({px / 10 * 1000:.0f} us per step)")
+    print(f"Plexus / TVB: {px / tvb:.3f}x ({tvb / px:.1f} times faster)")
+    if a.json:
+        Path(a.json).write_text(json.dumps({"tvb_s": tvb, "tvb_cpu_s": tvb_cpu, "plexus_s": px, "load": [load0, load1]}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
