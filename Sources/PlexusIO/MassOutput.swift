@@ -76,9 +76,13 @@ extension Provenance {
         }
         var integ: [String: Any] = ["name": e.integrator.name, "dt_ms": e.integrator.dt]
         if e.integrator.stochastic {
-            var noise: [String: Any] = ["type": "additive", "nsig": e.integrator.nsig,
+            var noise: [String: Any] = ["nsig": e.integrator.nsig, "ntau_ms": e.integrator.ntau,
                                         "stream": e.integrator.numpySeed == nil ? "Philox4x32-10 keyed by (seed, step), ziggurat normals" : "numpy RandomState (TVB)"]
             if let s = e.integrator.numpySeed { noise["numpy_seed"] = s; noise["numpy_skip"] = e.integrator.numpySkip }
+            switch e.integrator.noise {
+            case .additive: noise["type"] = "additive"
+            case .multiplicative(let a, let b): noise["type"] = "multiplicative"; noise["b"] = ["equation": "a * x + b", "a": a, "b": b]
+            }
             integ["noise"] = noise
         }
         var initial: [String: Any] = [:]
@@ -123,6 +127,35 @@ extension Provenance {
             out["fc"] = ["monitor": fc.monitor.map { $0 as Any } ?? "default", "discard_ms": fc.discard, "compare": fc.empirical != nil]
         }
         if !e.sweep.isEmpty { out["sweep"] = e.sweep.map { ["parameter": $0.parameter, "values": $0.values] } }
+        // Parameters given as lists (per region, or a vector parameter's elements), the model's
+        // description file, users' folders, stimuli and the surface.
+        var model = out["model"] as! [String: Any]
+        if !sim.regionalParameters.isEmpty {
+            model["lists"] = Dictionary(uniqueKeysWithValues: sim.regionalParameters.map { ($0.0, $0.1.map(json)) })
+        }
+        model["description"] = sim.model.description.file
+        if !e.model.folders.isEmpty { model["folders"] = e.model.folders }
+        out["model"] = model
+        if !e.stimuli.isEmpty {
+            out["stimuli"] = e.stimuli.map { st -> [String: Any] in
+                var d: [String: Any] = ["weights": st.weights, "variables": st.variables ?? sim.model.description.stimulated.map { sim.stateVariables[$0] }]
+                if let byLabel = st.weightsByLabel {
+                    d["weights_by_label"] = byLabel
+                    d["weights"] = sim.connectome.labels.map { byLabel[$0] ?? 0 }
+                }
+                switch st.pattern {
+                case .equation(let name, let params): d["equation"] = name; d["params"] = params
+                case .expression(let text): d["expression"] = text
+                case .timeCourse(let times, let values): d["time_course"] = ["times_ms": times, "values": values]
+                }
+                return d
+            }
+        }
+        if let sf = e.surface {
+            var d: [String: Any] = ["vertices": sf.vertices, "local_connectivity_nonzeros": sf.values.count, "coupling_strength": sf.couplingStrength]
+            if let f = e.surfaceFiles { d["region_mapping"] = f.regionMapping; d["local_connectivity"] = f.localConnectivity }
+            out["surface"] = d
+        }
         return out
     }
 }
