@@ -4,7 +4,7 @@
 connectivity_76 at 3 mm/ms, Linear(a=0.0152), HeunDeterministic dt 0.1 ms, 1000 ms (10,000 steps).
 TVB: its simulator loop after configure (tools/tvb_reference/surface.py's case, Raw monitor,
 samples discarded). Plexus: examples/tvb76_surface.yaml (temporal average every 10 ms), its own
-simulate time, 1 thread (surface runs are single-threaded for now).
+simulate time, on 1 and 2 threads.
 
 usage: /opt/tvbvenv/bin/python bench/surface_bench.py [--plexus .build/release/plexus] [--json FILE]
 """
@@ -39,9 +39,9 @@ def tvb_seconds():
     return time.perf_counter() - t0, time.process_time() - c0
 
 
-def plexus_seconds(binary):
+def plexus_seconds(binary, threads):
     with tempfile.TemporaryDirectory() as d:
-        out = subprocess.run([binary, "run", str(ROOT / "examples/tvb76_surface.yaml"), "--out", d, "--no-report", "--threads", "1"],
+        out = subprocess.run([binary, "run", str(ROOT / "examples/tvb76_surface.yaml"), "--out", d, "--no-report", "--threads", str(threads)],
                              capture_output=True, text=True, check=True).stdout
     m = re.search(r"simulated .* in ([0-9.]+) s", out)
     return float(m.group(1))
@@ -54,12 +54,13 @@ def main():
     a = ap.parse_args()
     load0 = os.getloadavg()
     tvb, tvb_cpu = tvb_seconds()
-    px = plexus_seconds(a.plexus)
+    px = {t: plexus_seconds(a.plexus, t) for t in (1, 2)}
     load1 = os.getloadavg()
     print(f"load average before {load0[0]:.2f}, after {load1[0]:.2f}")
     print(f"TVB 2.10 surface, 1000 ms: {tvb:.1f} s wall ({tvb_cpu:.1f} s CPU, {tvb / 10:.2f} ms per step)")
-    print(f"Plexus surface, 1000 ms:   {px:.2f} s ({px / 10 * 1000:.0f} us per step)")
-    print(f"Plexus / TVB: {px / tvb:.3f}x ({tvb / px:.1f} times faster)")
+    for t, s in px.items():
+        print(f"Plexus surface, 1000 ms, {t} thread{'s' if t > 1 else ''}: {s:.2f} s ({s / 10 * 1000:.0f} us per step); "
+              f"Plexus / TVB {s / tvb:.3f}x ({tvb / s:.1f} times faster)")
     if a.json:
         Path(a.json).write_text(json.dumps({"tvb_s": tvb, "tvb_cpu_s": tvb_cpu, "plexus_s": px, "load": [load0, load1]}, indent=1) + "\n")
 

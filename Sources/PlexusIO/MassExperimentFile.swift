@@ -377,10 +377,11 @@ public enum MassExperimentFile: ExperimentDecoder {
         }
         if let mask = m["spatial_mask"] { d.spatialMask = try mask.sequence().map { try $0.int() } }
         if let dm = m["default_mask"] {
-            d.defaultMask = try dm.string()
-            guard ["cortical", "hemispheres"].contains(d.defaultMask) else {
-                throw dm.error(PlexusError.unknownMessage("default_mask", d.defaultMask, known: ["cortical", "hemispheres"]))
+            let mask = try dm.string()
+            guard ["cortical", "hemispheres", "region_mapping"].contains(mask) else {
+                throw dm.error(PlexusError.unknownMessage("default_mask", mask, known: ["cortical", "hemispheres", "region_mapping"]))
             }
+            d.defaultMask = mask
         }
         if let v = m["variables"] { d.variables = v.isSequence ? try v.sequence().map { try $0.string() } : [try v.string()] }
         if let s = m["sample"] {

@@ -39,7 +39,8 @@ public enum SensorFileReader {
         }
         for k in e.monitors.indices where e.monitors[k].kind.isProjection {
             do {
-                e.monitors[k].projection = try load(e.monitors[k].sensorFiles ?? defaults(e.monitors[k].kind), connectome: connectome)
+                e.monitors[k].projection = try load(e.monitors[k].sensorFiles ?? defaults(e.monitors[k].kind), connectome: connectome,
+                                                    surface: e.surface)
             } catch let err as PlexusError {
                 throw err.under("monitors[\(k)]")
             }
@@ -97,8 +98,10 @@ public enum SensorFileReader {
         return t
     }
 
-    public static func load(_ f: SensorFiles, connectome c: Connectome) throws -> SensorProjection {
-        let n = c.count
+    /// On a surface the lead field over the vertices is the gain (TVB's surface projection), its
+    /// non-finite entries set to 0.
+    public static func load(_ f: SensorFiles, connectome c: Connectome, surface: SurfaceDescription? = nil) throws -> SensorProjection {
+        let n = surface?.vertices ?? c.count
         // Sensors: `label x y z [dx dy dz]` per line.
         var labels: [String] = [], locations: [Double] = []
         for (k, line) in try text(f.sensors).split(separator: "\n").enumerated() {
@@ -132,6 +135,14 @@ public enum SensorFileReader {
                 throw PlexusError("the lead field is \(shape.map(String.init).joined(separator: " x ")); \(ns) sensors need \(ns) rows", file: pf, keyPath: "projection")
             }
             let nv = shape[1]
+            if surface != nil {
+                guard nv == n else {
+                    throw PlexusError("the lead field has \(nv) columns; the surface has \(n) vertices", file: pf, keyPath: "projection")
+                }
+                var g = lead
+                for q in g.indices where !g[q].isFinite { g[q] = 0 }
+                return SensorProjection(gain: g, labels: labels, reference: try reference(f.reference, labels))
+            }
             guard let rmPath = f.regionMapping else { throw PlexusError("a lead field over vertices needs the region mapping", keyPath: "region_mapping") }
             let rmap = try regionMapping(rmPath, regions: n)
             guard rmap.count == nv else {
@@ -146,6 +157,9 @@ public enum SensorFileReader {
             for q in gain.indices where !gain[q].isFinite { gain[q] = 0 }
         } else {
             // iEEG: V = Q . (a / |a|^3) / (4 pi sigma), a = sensor - centre, as TVB's iEEG.analytic.
+            guard surface == nil else {
+                throw PlexusError("on a surface an \(f.sensors) monitor needs a lead field over the vertices (projection)", keyPath: "projection")
+            }
             guard c.centres.count == 3 * n, c.orientations.count == 3 * n else {
                 throw PlexusError("the point-dipole gain needs the connectome's centres and orientations", keyPath: "projection")
             }
@@ -159,9 +173,13 @@ public enum SensorFileReader {
                 }
             }
         }
-        if let ref = f.reference, ref.lowercased() != "average", !labels.contains(ref) {
+        return SensorProjection(gain: gain, labels: labels, reference: try reference(f.reference, labels))
+    }
+
+    static func reference(_ ref: String?, _ labels: [String]) throws -> String? {
+        if let ref, ref.lowercased() != "average", !labels.contains(ref) {
             throw PlexusError(PlexusError.unknownMessage("reference sensor", ref, known: ["average"] + labels), keyPath: "reference")
         }
-        return SensorProjection(gain: gain, labels: labels, reference: f.reference)
+        return ref
     }
 }

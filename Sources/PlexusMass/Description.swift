@@ -284,10 +284,11 @@ public struct MonitorDescription: Sendable, Equatable {
     public var sensorFiles: SensorFiles?
     /// ... and the sensors built (gain per region): what the engine uses.
     public var projection: SensorProjection?
-    /// SpatialAverage: the area of every region (0..<A); nil = `defaultMask`.
+    /// SpatialAverage: the area of every node (0..<A); nil = `defaultMask`.
     public var spatialMask: [Int]?
-    /// SpatialAverage without a mask: "cortical" (TVB's default) or "hemispheres".
-    public var defaultMask = "cortical"
+    /// SpatialAverage without a mask: "cortical", "hemispheres" or "region_mapping" (a surface's
+    /// regions); nil = TVB's default (cortical on regions, the region mapping on a surface).
+    public var defaultMask: String?
 
     public init(_ kind: MonitorKind, period: Double = 0, variables: [String]? = nil) {
         self.kind = kind

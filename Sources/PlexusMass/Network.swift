@@ -205,10 +205,6 @@ public final class MassNetwork {
         try ResourceUsage.checkFits(Double(horizon) * Double(n) * Double(M.couplingVariables.count) * 8,
                                     "its delay history (\(horizon) steps of \(M.couplingVariables.count) coupled variables in \(n) regions)", keyPath: "speed")
         var t = max(1, min(threads, n))
-        if e.surface != nil && t > 1 {
-            notes.append("a surface simulation runs on one thread (for now)")
-            t = 1
-        }
         if e.precision == .float32 && t > 1 {
             notes.append("precision float32 (TVB's arithmetic) runs on one thread")
             t = 1
@@ -253,13 +249,14 @@ public final class MassNetwork {
             }
             guard !voi.isEmpty else { throw PlexusError("a monitor needs at least one variable", keyPath: "monitors[\(k)].variables") }
             do {
-                if e.surface != nil && ![.raw, .subSample, .temporalAverage].contains(m.kind) {
-                    throw PlexusError("a \(m.kind.rawValue) monitor on a surface is not supported yet (raw, sub_sample and temporal_average are)", keyPath: "type")
+                if e.surface != nil && m.kind.recordsCoupling {
+                    throw PlexusError("a \(m.kind.rawValue) monitor on a surface is not supported yet", keyPath: "type")
                 }
                 let r = try MonitorRecorder(m, variables: names, voi: voi, regions: nodes, dt: dt, steps: steps)
-                r.areas = try Self.areas(m, connectome: connectome)
-                if let p = m.projection, p.gain.count != p.labels.count * n {
-                    throw PlexusError("the sensor gain has \(p.gain.count) values for \(p.labels.count) sensors and \(n) regions", keyPath: "projection")
+                r.areas = try Self.areas(m, connectome: connectome, surface: e.surface)
+                if let p = m.projection, p.gain.count != p.labels.count * nodes {
+                    throw PlexusError("the sensor gain has \(p.gain.count) values for \(p.labels.count) sensors and \(nodes) \(e.surface == nil ? "regions" : "vertices")",
+                                      keyPath: "projection")
                 }
                 if m.kind.isProjection && m.projection == nil {
                     throw PlexusError("a \(m.kind.rawValue) monitor needs its sensors (sensors, projection and region_mapping files)", keyPath: "sensors")
@@ -314,16 +311,17 @@ public final class MassNetwork {
         warnings = notes
     }
 
-    /// TVB's SpatialAverage areas (GlobalAverage: one area): a given mask (0..<A, every area
-    /// used), else `cortical` (area 1 = cortical, 0 = not; one area if all alike) or
-    /// `hemispheres` (area 1 = right; one area if all alike).
-    static func areas(_ m: MonitorDescription, connectome c: Connectome) throws -> [Int] {
-        let n = c.count
+    /// TVB's SpatialAverage areas (GlobalAverage: one area) of every node: a given mask (0..<A,
+    /// every area used), else `cortical` (area 1 = cortical, 0 = not; one area if all alike),
+    /// `hemispheres` (area 1 = right; one area if all alike) or, on a surface (its default), the
+    /// region mapping. On a surface a region's flag holds for each of its vertices.
+    static func areas(_ m: MonitorDescription, connectome c: Connectome, surface: SurfaceDescription?) throws -> [Int] {
+        let n = c.count, nodes = surface?.vertices ?? n
         switch m.kind {
-        case .globalAverage: return [Int](repeating: 0, count: n)
+        case .globalAverage: return [Int](repeating: 0, count: nodes)
         case .spatialAverage:
             if let mask = m.spatialMask {
-                guard mask.count == n else { throw PlexusError("\(mask.count) mask values for \(n) regions", keyPath: "spatial_mask") }
+                guard mask.count == nodes else { throw PlexusError("\(mask.count) mask values for \(nodes) \(surface == nil ? "regions" : "vertices")", keyPath: "spatial_mask") }
                 let na = (mask.max() ?? -1) + 1
                 guard mask.allSatisfy({ $0 >= 0 }), Set(mask).count == na else {
                     throw PlexusError("a mask numbers its areas 0, 1, ... without gaps", keyPath: "spatial_mask")
@@ -331,16 +329,20 @@ public final class MassNetwork {
                 return mask
             }
             let flags: [Bool]
-            switch m.defaultMask {
+            switch m.defaultMask ?? (surface == nil ? "cortical" : "region_mapping") {
             case "cortical": flags = c.cortical.isEmpty ? [Bool](repeating: true, count: n) : c.cortical
             case "hemispheres":
                 guard c.hemispheres.count == n else { throw PlexusError("the connectome has no hemispheres", keyPath: "default_mask") }
                 flags = c.hemispheres
-            default:
-                throw PlexusError(PlexusError.unknownMessage("mask", m.defaultMask, known: ["cortical", "hemispheres"]), keyPath: "default_mask")
+            case "region_mapping":
+                guard let sf = surface else { throw PlexusError("region_mapping is a surface simulation's mask", keyPath: "default_mask") }
+                return sf.regionMapping
+            case let other:
+                throw PlexusError(PlexusError.unknownMessage("mask", other, known: ["cortical", "hemispheres", "region_mapping"]), keyPath: "default_mask")
             }
             // TVB's _support_bool_mask: a mask that is all one value is one area.
-            return flags.allSatisfy({ $0 == flags[0] }) ? [Int](repeating: 0, count: n) : flags.map { $0 ? 1 : 0 }
+            let areas = flags.allSatisfy({ $0 == flags[0] }) ? [Int](repeating: 0, count: n) : flags.map { $0 ? 1 : 0 }
+            return surface.map { sf in sf.regionMapping.map { areas[$0] } } ?? areas
         default: return []
         }
     }
@@ -430,6 +432,7 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     let localColumns: Storage<Int32>
     let localValues: Storage<Double>
     let localRows: Storage<Double>
+    let surfaceTeam = TeamReference()
     /// Region stimuli and the buffer of one step's stimulus (zeros where none drives a variable).
     let stimuli: MassStimuli?
     let stimulus: Storage<Double>
@@ -490,7 +493,7 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         localRows = Storage(repeating: 0, count: max(1, localVariables.count * n))
         let local = e.surface == nil ? nil : SurfaceLocalCoupling(
             rowStarts: UnsafePointer(localRowStarts.base), columns: UnsafePointer(localColumns.base), values: UnsafePointer(localValues.base),
-            variables: localVariables, rows: localRows.base, kernel: setup.kernel.surfaceDfun)
+            variables: localVariables, rows: localRows.base, kernel: setup.kernel.surfaceDfun, team: surfaceTeam)
         stepState = MassStepState(n: n, nsv: nsv, h: dt, stochastic: stochastic, x: X.base, xt: Xt.base, k: k.map(\.base),
                                   c: UnsafePointer(c.base), z: noise.base, s: stimuli == nil ? nil : UnsafePointer(stimulus.base),
                                   model: M, kernel: setup.kernel.dfun,
@@ -549,6 +552,8 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     var barrierInterval: Int { delayed.barrierInterval }
 
     func run(team: ThreadTeam?, progress: ((Double) -> Void)?) -> BadValue? {
+        surfaceTeam.team = team
+        defer { surfaceTeam.team = nil }
         if let team {
             team.run { member in self.loop(member: member, team: team, progress: member == 0 ? progress : nil) }
         } else {
@@ -570,8 +575,10 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         let couplingMonitors = monitors.filter { $0.description.kind.recordsCoupling }
         while step < steps {
             if surface != nil {
-                // The regions' coupling from their mean history, given to each of their vertices.
-                delayed.evaluate(0, step, xr.base, cr.base)
+                // The regions' coupling from their mean history (one member), given to each of
+                // their vertices (every member its own).
+                if p == 0 { delayed.evaluate(0, step, xr.base, cr.base) }
+                team?.barrier()
                 let outputs = delayed.outputs, cc = c.base, crb = cr.base, rmap = regionOf.base
                 for k in 0..<outputs { for v in r { cc[k * n + v] = crb[k * regions + rmap[v]] } }
             } else {
@@ -583,8 +590,11 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
             step += 1
             if badFound[p] == nil, let bad = check(step: step, range: r) { badFound[p] = bad }
             if surface != nil {
-                regionMeans()
-                delayed.write(0, step, xr.base)
+                team?.barrier()   // every vertex's new state is in
+                if p == 0 {
+                    regionMeans()
+                    delayed.write(0, step, xr.base)
+                }
             } else {
                 delayed.write(p, step, x)
             }

@@ -62,6 +62,27 @@ final class MassSurfaceTests: XCTestCase {
         print("MASS SURFACE vs TVB 2.10 (16,384 vertices, 100 ms; max |error| / max |value| per variable and step):\n" + lines.joined(separator: "\n"))
     }
 
+    /// The same numbers on 1 and 2 threads: the local product reads other threads' vertices only
+    /// after a barrier, and one member takes the region means in vertex order.
+    func testSurfaceThreadsGiveTheSameNumbers() throws {
+        guard let tvb = ConnectomeZip.tvbDataDirectory() else { throw XCTSkip("tvb-data missing") }
+        let conn = try MassData.connectome()
+        let surface = try SensorFileReader.surface(regionMapping: tvb + "/regionMapping/regionMapping_16k_76.txt",
+                                                   localConnectivity: tvb + "/local_connectivity/local_connectivity_16384.mat",
+                                                   couplingStrength: 0.3, regions: conn.count)
+        for scheme in [IntegrationScheme.heun, IntegrationScheme(EulerIntegrator.self)] {
+            var e = MassData.g2d(conn.count, precision: .float64, duration: 5)
+            e.initialHistory = [:]
+            e.surface = surface
+            e.integrator = IntegratorDescription(scheme: scheme, stochastic: true, dt: 0.1, nsig: [1e-4])
+            e.monitors = [MonitorDescription(.temporalAverage, period: 1), MonitorDescription(.globalAverage, period: 1)]
+            let one = try MassNetwork(e, connectome: conn, threads: 1).run()
+            let two = try MassNetwork(e, connectome: conn, threads: 2).run()
+            XCTAssertEqual(one.monitors[0].values, two.monitors[0].values, "\(scheme)")
+            XCTAssertEqual(one.monitors[1].values, two.monitors[1].values, "\(scheme)")
+        }
+    }
+
     /// What a surface run does not take yet is refused by key path, not run wrong.
     func testSurfaceRefusals() throws {
         let conn = try MassData.connectome()
@@ -80,7 +101,7 @@ final class MassSurfaceTests: XCTestCase {
         full.values = [Double](repeating: 0.5, count: conn.count)
         e.surface = full
         _ = try MassNetwork(e, connectome: conn).run()   // one vertex per region: runs
-        e.monitors = [MonitorDescription(.globalAverage, period: 1)]
+        e.monitors = [MonitorDescription(.afferentCoupling)]
         XCTAssertThrowsError(try MassNetwork(e, connectome: conn)) { XCTAssertTrue("\($0)".contains("not supported yet"), "\($0)") }
         e.monitors = [MonitorDescription(.raw)]
         e.model = MassModelDescription(name: "LarterBreakspear")

@@ -289,17 +289,19 @@ def zip_members(path):
         return [dict(name=i.filename, size=i.file_size) for i in z.infolist()]
 
 
-def make_doc(res, conn):
+def inputs_doc(res, conn, files=None):
+    """The fixture's inputs block (everything a test needs to rebuild the run), in the file's key order.
+    res needs sim, lc, rmap, init, svars, ranges, params, a, b, horizon, n_steps (as run() returns them)."""
     svars = res["svars"]
     sim = res["sim"]
     lc = res["lc"]
     rmap = res["rmap"]
     init = res["init"]
     region_init = np.bincount(rmap, weights=init[0]) / np.bincount(rmap)
-    doc = {
+    return {
         "tvb": TVB_VERSION,
         "tvb_data": TVB_DATA_VERSION,
-        "files": FILES,
+        "files": files or FILES,
         "cortex_members": zip_members(tvb_data_dir() / FILES["cortex"]),
         "speed": SPEED,
         "model": MODEL,
@@ -332,6 +334,12 @@ def make_doc(res, conn):
         "initial": {sv: init[i].tolist() for i, sv in enumerate(svars)},
         "initial_region_mean_V": region_init.tolist(),
         "initial_region_history_V": region_init.astype(np.float32).astype(np.float64).tolist(),
+    }
+
+
+def make_doc(res, conn):
+    doc = inputs_doc(res, conn)
+    doc.update({
         "first_step": {
             "long_range_coupling": res["first"]["coupling"].tolist(),
             "local_coupling_sampled": res["first"]["local"][res["sample_idx"]].tolist(),
@@ -350,7 +358,7 @@ def make_doc(res, conn):
                  "lc_0 = (coupling_strength * L) @ V, instantaneous. Raw's sample of step k is the state after k "
                  "Heun steps at t = k*dt. The script replays all 1000 steps with an independent numpy "
                  "implementation and asserts bit-for-bit equality.",
-    }
+    })
     return doc
 
 

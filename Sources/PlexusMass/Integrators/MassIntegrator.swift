@@ -104,8 +104,12 @@ public struct MassStepState {
     @inline(__always)
     public func dfun(_ s: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>, _ r: Range<Int>) {
         if let local {
+            // Neighbours belong to other threads: all of s is written before the product, and
+            // every thread is done reading s before a scheme updates it in place.
+            local.team.team?.barrier()
             local.apply(s, n: n, r)
             local.kernel(n, r.lowerBound, r.upperBound, s, c, parameters, local.rows, out)
+            local.team.team?.barrier()
         } else {
             kernel(n, r.lowerBound, r.upperBound, s, c, parameters, out)
         }
@@ -136,6 +140,8 @@ public struct SurfaceLocalCoupling: @unchecked Sendable {
     let variables: [Int]
     let rows: UnsafeMutablePointer<Double>
     let kernel: RateKernel.SurfaceDFun
+    /// The run's thread team (nil: one thread), set when the run starts.
+    let team: TeamReference
 
     @inline(__always)
     func apply(_ s: UnsafePointer<Double>, n: Int, _ r: Range<Int>) {
@@ -148,4 +154,10 @@ public struct SurfaceLocalCoupling: @unchecked Sendable {
             }
         }
     }
+}
+
+/// The thread team of a run, known only when the run starts (the step state is built before).
+public final class TeamReference: @unchecked Sendable {
+    var team: ThreadTeam?
+    init() {}
 }
