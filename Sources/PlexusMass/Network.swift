@@ -416,8 +416,10 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     let Xt, noise: Storage<Double>
     /// The scheme's derivative buffers (`I.stages`).
     let k: [Storage<Double>]
-    /// The model kernel's parameter table.
+    /// The model kernel's parameter table, and one value per slot when every node has the same
+    /// (the kernel's `_uniform` variant then reads it).
     let parameters: Storage<Double>
+    let uniformParameters: Storage<Double>?
     let kernel: RateKernel
     let observed: Int
     /// A surface simulation: the region of each vertex, vertices per region, the region means of
@@ -473,6 +475,12 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         k = (0..<I.stages).map { _ in Storage(repeating: 0, count: size) }
         noise = Storage(repeating: 0, count: stochastic ? nsv * n : 1)
         parameters = Storage(setup.parameters.isEmpty ? [0] : setup.parameters)
+        let slotCount = M.description.parameterSlotCount, nodes = n, table = setup.parameters
+        let uniform = (0..<slotCount).allSatisfy { slot in
+            let col = table[(slot * nodes)..<((slot + 1) * nodes)]
+            return col.allSatisfy { $0.bitPattern == col.first!.bitPattern }
+        }
+        uniformParameters = uniform ? Storage(slotCount == 0 ? [0] : (0..<slotCount).map { table[$0 * nodes] }) : nil
         kernel = setup.kernel
         let ncv = M.couplingVariables.count
         let function = setup.function
@@ -493,11 +501,12 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         localRows = Storage(repeating: 0, count: max(1, localVariables.count * n))
         let local = e.surface == nil ? nil : SurfaceLocalCoupling(
             rowStarts: UnsafePointer(localRowStarts.base), columns: UnsafePointer(localColumns.base), values: UnsafePointer(localValues.base),
-            variables: localVariables, rows: localRows.base, kernel: setup.kernel.surfaceDfun, team: surfaceTeam)
+            variables: localVariables, rows: localRows.base,
+            kernel: uniformParameters == nil ? setup.kernel.surfaceDfun : setup.kernel.uniformSurfaceDfun, team: surfaceTeam)
         stepState = MassStepState(n: n, nsv: nsv, h: dt, stochastic: stochastic, x: X.base, xt: Xt.base, k: k.map(\.base),
                                   c: UnsafePointer(c.base), z: noise.base, s: stimuli == nil ? nil : UnsafePointer(stimulus.base),
-                                  model: M, kernel: setup.kernel.dfun,
-                                  parameters: UnsafePointer(parameters.base), local: local)
+                                  model: M, kernel: uniformParameters == nil ? setup.kernel.dfun : setup.kernel.uniformDfun,
+                                  parameters: UnsafePointer((uniformParameters ?? parameters).base), local: local)
         monitors = setup.monitors
         parts = setup.parts
         steps = setup.steps

@@ -16,10 +16,11 @@ Its monitors, all projection monitors with obsnoise=None:
   TemporalAverage(period=1.0, variables_of_interest=[0])   V only, per vertex -> 10
 
 Every monitor is recomputed from the full Raw record with the formulas of docs/tvb-surface.md §6 and asserted:
-TemporalAverage and GlobalAverage bit for bit with hand-written sums (a sequential 10-term sum / 10; numpy's
-pairwise sum / 16384), EEG/MEG and SpatialAverage bit for bit with the same numpy/BLAS products on the vertex
-lead field / the 1/n_r mask (their summation order is OpenBLAS's), and every monitor against an
-extended-precision evaluation of the same formula (the differences are stored in the fixture as `accuracy`).
+TemporalAverage, GlobalAverage and SpatialAverage bit for bit with hand-written sums (a sequential 10-term sum
+/ 10; numpy's pairwise sum / 16384; OpenBLAS's strided ddot of the 1/n_r weights), EEG/MEG bit for bit with the
+same numpy/BLAS products on the vertex lead field (their summation order is OpenBLAS dgemm's), and every monitor
+against an extended-precision evaluation of the same formula (the differences are stored in the fixture as
+`accuracy`).
 The Raw samples are asserted to equal those stored in g2d_surface.json.bz2 bit for bit (the same simulation).
 
 Writes ../../Tests/Fixtures/tvb/surface/g2d_surface_monitors.json.bz2 (format: README.md in this folder).
@@ -91,6 +92,21 @@ def pairwise_sum(a):
     n2 = n // 2
     n2 -= n2 % 8
     return pairwise_sum(a[:n2]) + pairwise_sum(a[n2:])
+
+
+def strided_ddot(w, x):
+    """OpenBLAS 0.3.31's ddot when an increment is not 1 (kernel/x86_64/ddot.c, dot_compute, the path numpy.dot
+    takes for a row of TVB's Fortran-ordered spatial_mean): products p_i = w_i * x_i over ALL n entries (zeros
+    included), two accumulators from 0.0, per group of four t1 += p_4j + p_4j+2 and t2 += p_4j+1 + p_4j+3 (the
+    pair added first), the last n % 4 products added to t1 one by one, result t1 + t2. (With more than one
+    thread and n > 10000 OpenBLAS splits the vector and adds the parts' results; the 16k areas lie within
+    one hemisphere = one half, so the split changes nothing here.)"""
+    p = w * x
+    m = len(p) - len(p) % 4
+    q = p[:m].reshape(-1, 4)
+    t1 = np.cumsum(np.r_[0.0, q[:, 0] + q[:, 2], p[m:]])[-1]
+    t2 = np.cumsum(np.r_[0.0, q[:, 1] + q[:, 3]])[-1]
+    return t1 + t2
 
 
 def openblas():
@@ -207,15 +223,22 @@ def check(mon, raw, rec, rmap, before_threads):
     # ---- SpatialAverage: default mask = region mapping; dot with the 1/n_r matrix, sub-sampled ----
     m, r = mon["SpatialAverage"], rec["SpatialAverage"]
     assert np.array_equal(m.spatial_mask, rmap) and m.istep == 10
-    mean_mat = np.zeros((counts.size, n))
-    mean_mat[rmap, np.arange(n)] = 1.0 / counts[rmap]
-    assert np.array_equal(m.spatial_mean, mean_mat)
+    # as TVB builds it (monitors.py:312-318): the transpose of a (nodes, areas) 0/1 matrix divided by the counts,
+    # so a Fortran-ordered (areas, nodes) array whose rows are strided (76 doubles apart)
+    spatial_sum = np.zeros((n, counts.size))
+    spatial_sum[np.arange(n), rmap] = 1
+    spatial_sum = spatial_sum.T
+    mean_mat = spatial_sum / np.sum(spatial_sum, axis=1)[:, np.newaxis]
+    assert np.array_equal(m.spatial_mean, mean_mat) and m.spatial_mean.flags["F_CONTIGUOUS"]
+    assert not m.spatial_mean.flags["C_CONTIGUOUS"] and mean_mat.flags["F_CONTIGUOUS"]
     steps = list(range(m.istep, n_steps + 1, m.istep))
     assert r["steps"] == steps and r["times"] == [k * dt for k in steps]
     worst = dict(sum_over_count=0.0, exact=0.0)
     for s, k in enumerate(steps):
         got = r["data"][s, :, :, 0]
         assert np.array_equal(got, np.dot(mean_mat, raw[k - 1][:, :, None]).transpose((1, 0, 2))[:, :, 0]), k
+        assert np.array_equal(got, [[strided_ddot(mean_mat[a], raw[k - 1, v]) for a in range(counts.size)]
+                                    for v in range(2)]), k
         soc = np.array([np.bincount(rmap, weights=raw[k - 1, v]) / counts for v in range(2)])
         exact = np.array([[math.fsum(raw[k - 1, v, rmap == a]) / counts[a] for a in range(counts.size)]
                           for v in range(2)])

@@ -26,6 +26,9 @@ public struct RateKernelWriter {
     /// Whether `local(x)` reads the engine's local-coupling rows (the surface kernel) or is TVB's
     /// region-simulation 0 * x.
     var surface = false
+    /// Whether every parameter has one value for all nodes (`p[slot]`): the `_uniform` variants,
+    /// which keep the parameters in registers instead of reading a column per node.
+    var uniform = false
 
     let model: RateModel
     /// C name of every model name.
@@ -73,6 +76,18 @@ public struct RateKernelWriter {
 
         """
         out += surfaceWriter.body()
+        // The same two with parameters uniform over the nodes.
+        for var w in [self, surfaceWriter] {
+            w.uniform = true
+            let local = w.surface ? "const double *restrict lc, " : ""
+            out += """
+            void \(w.surface ? Self.surfaceSymbol : Self.dfunSymbol)_uniform(long n, long lo, long hi, const double *restrict x,
+                               const double *restrict c, const double *restrict p, \(local)double *restrict dx) {
+                for (long i = lo; i < hi; i++) {
+
+            """
+            out += w.body()
+        }
         // Variables of interest: state names or expressions of the state.
         let vois = model.variablesOfInterest.map { (try? RateExpressionParser.parse($0)) ?? .number(0) }
         out += "void \(Self.observeSymbol)(long n, long lo, long hi, const double *restrict x, const double *restrict p, double *restrict out) {\n"
@@ -109,10 +124,10 @@ public struct RateKernelWriter {
         for (k, p) in model.parameters.enumerated() {
             if p.isVector {
                 for j in 0..<p.defaults.count where names.contains("\(p.name)[\(j)]") {
-                    out += "        const double \(cname["\(p.name)[\(j)]"]!) = p[\(slots[k] + j)L * n + i];\n"
+                    out += "        const double \(cname["\(p.name)[\(j)]"]!) = p[\(slots[k] + j)L\(uniform ? "" : " * n + i")];\n"
                 }
             } else if names.contains(p.name) {
-                out += "        const double \(cname[p.name]!) = p[\(slots[k])L * n + i];\n"
+                out += "        const double \(cname[p.name]!) = p[\(slots[k])L\(uniform ? "" : " * n + i")];\n"
             }
         }
         return out
@@ -199,6 +214,9 @@ public struct RateKernel: @unchecked Sendable {
     public let dfun: DFun
     public let observe: Observe
     public let surfaceDfun: SurfaceDFun
+    /// The same with one value per parameter (`p[slot]`).
+    public let uniformDfun: DFun
+    public let uniformSurfaceDfun: SurfaceDFun
     /// The library (kept loaded for the life of the process).
     public let library: SharedLibrary
 
@@ -206,10 +224,12 @@ public struct RateKernel: @unchecked Sendable {
     public static func load(_ model: RateModel, cacheDirectory: String? = nil, compiled: ((Double) -> Void)? = nil) throws -> RateKernel {
         let lib = try CatalogueBuilder.sharedLibrary(source: RateKernelWriter(model).source(), cacheDirectory: cacheDirectory, compiled: compiled)
         guard let d = lib.symbol(RateKernelWriter.dfunSymbol), let o = lib.symbol(RateKernelWriter.observeSymbol),
-              let sd = lib.symbol(RateKernelWriter.surfaceSymbol) else {
+              let sd = lib.symbol(RateKernelWriter.surfaceSymbol), let ud = lib.symbol(RateKernelWriter.dfunSymbol + "_uniform"),
+              let usd = lib.symbol(RateKernelWriter.surfaceSymbol + "_uniform") else {
             throw PlexusError("the compiled rate model exports no \(RateKernelWriter.dfunSymbol)", file: lib.path)
         }
         return RateKernel(dfun: unsafeBitCast(d, to: DFun.self), observe: unsafeBitCast(o, to: Observe.self),
-                          surfaceDfun: unsafeBitCast(sd, to: SurfaceDFun.self), library: lib)
+                          surfaceDfun: unsafeBitCast(sd, to: SurfaceDFun.self), uniformDfun: unsafeBitCast(ud, to: DFun.self),
+                          uniformSurfaceDfun: unsafeBitCast(usd, to: SurfaceDFun.self), library: lib)
     }
 }
