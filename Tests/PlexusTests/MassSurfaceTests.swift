@@ -62,6 +62,69 @@ final class MassSurfaceTests: XCTestCase {
         print("MASS SURFACE vs TVB 2.10 (16,384 vertices, 100 ms; max |error| / max |value| per variable and step):\n" + lines.joined(separator: "\n"))
     }
 
+    /// EEG and MEG with the lead field over the vertices, SpatialAverage over the region mapping,
+    /// GlobalAverage and TemporalAverage on the surface run, against TVB's monitors of the same run
+    /// (Tests/Fixtures/tvb/surface/g2d_surface_monitors.json, tools/tvb_reference/surface_monitors.py).
+    func testSurfaceMonitorsMatchTVB() throws {
+        guard let tvb = ConnectomeZip.tvbDataDirectory() else { throw XCTSkip("tvb-data missing") }
+        let f = try Reference.exactJSON("tvb/surface/g2d_surface_monitors.json")
+        let conn = try MassData.connectome()
+        let files = f["files"] as! [String: String]
+        let lc = f["local_connectivity"] as! [String: Any]
+        let surface = try SensorFileReader.surface(regionMapping: tvb + "/" + files["region_mapping"]!,
+                                                   localConnectivity: tvb + "/" + files["local_connectivity"]!,
+                                                   couplingStrength: lc["coupling_strength"] as! Double, regions: conn.count)
+        var initial: [String: InitialValue] = [:]
+        for (k, v) in f["initial"] as! [String: [Double]] { initial[k] = .perRegion(v) }
+        var params: [String: Double] = [:]
+        for (k, v) in f["params"] as! [String: Any] { params[k] = v as? Double }
+        let coup = f["coupling"] as! [String: Any]
+        var eeg = MonitorDescription(.eeg, period: (f["EEG"] as! [String: Any])["period"] as! Double, variables: ["V", "W"])
+        eeg.sensorFiles = SensorFiles(sensors: tvb + "/" + files["eeg_sensors"]!, projection: tvb + "/" + files["eeg_projection"]!, regionMapping: nil)
+        var meg = MonitorDescription(.meg, period: 2.0, variables: ["V", "W"])
+        meg.sensorFiles = SensorFiles(sensors: tvb + "/" + files["meg_sensors"]!, projection: tvb + "/" + files["meg_projection"]!, regionMapping: nil)
+        let keys = ["EEG", "MEG", "SpatialAverage", "GlobalAverage", "TemporalAverage"]
+        var e = MassExperiment(connectivity: .tvbData("connectivity_76"), speed: f["speed"] as! Double,
+                               model: MassModelDescription(name: "Generic2dOscillator", params: params),
+                               coupling: CouplingDescription(name: coup["name"] as! String, params: coup["params"] as! [String: Double]),
+                               integrator: IntegratorDescription(scheme: .heun, dt: 0.1), initialHistory: initial,
+                               duration: f["duration"] as! Double,
+                               monitors: [eeg, meg, MonitorDescription(.spatialAverage, period: 1, variables: ["V", "W"]),
+                                          MonitorDescription(.globalAverage, period: 1, variables: ["V", "W"]),
+                                          MonitorDescription(.temporalAverage, period: 1, variables: ["V"])],
+                               precision: .float32)
+        e.surface = surface
+        try SensorFileReader.resolve(&e, connectome: conn)
+        let r = try MassNetwork(e, connectome: conn).run()
+        var lines: [String] = []
+        for (q, key) in keys.enumerated() {
+            let ref = f[key] as! [String: Any]
+            let m = r.monitors[q]
+            let istep = (ref["period_in_steps"] as? Int) ?? (ref["istep"] as! Int)
+            let data = ref["data"] as! [[[Double]]]
+            let stride = key == "TemporalAverage" ? ((ref["columns"] as! [String: Any])["stride"] as! Int) : 1
+            XCTAssertEqual(m.samples, ref["n_samples"] as! Int, key)
+            var worst = 0.0, at = ""
+            for (k, step) in (ref["steps"] as! [Int]).enumerated() {
+                let sample = step / istep - 1
+                XCTAssertEqual(m.times[sample], (ref["times"] as! [Double])[k], accuracy: 1e-9, key)
+                for v in 0..<data[k].count {
+                    let row = data[k][v]
+                    let scale = max(row.map(Swift.abs).max() ?? 0, 1e-300)
+                    for (c, want) in row.enumerated() {
+                        let err = Swift.abs(m.value(sample: sample, variable: v, region: c * stride) - want) / scale
+                        if err > worst { worst = err; at = "t = \(m.times[sample]) variable \(v) column \(c * stride)" }
+                    }
+                }
+            }
+            lines.append("\(key): \(String(format: "%.2e", worst)) \(at)")
+            // TVB projects each step and averages (BLAS sums), Plexus averages and projects once:
+            // equal in exact arithmetic; the fixture's script puts TVB's own rounding at 5e-15.
+            XCTAssertLessThanOrEqual(worst, 1e-13, "\(key) at \(at)")
+        }
+        print("MASS SURFACE MONITORS vs TVB 2.10:\n" + lines.joined(separator: "\n"))
+    }
+
     /// The same numbers on 1 and 2 threads: the local product reads other threads' vertices only
     /// after a barrier, and one member takes the region means in vertex order.
     func testSurfaceThreadsGiveTheSameNumbers() throws {
