@@ -29,6 +29,10 @@ Run: /opt/tvbvenv/bin/python tools/tvb_reference/surface.py [--timing] [--sensit
 --timing also runs 1000 ms (10000 steps) of the same simulation (Raw monitor, samples discarded) and
 prints TVB's wall time (configure() not timed) and the load average.
 --sensitivity reruns with the initial history scaled by (1 + 1e-10) and prints the amplification.
+
+surface_monitors.py runs the same simulation with EEG, MEG, SpatialAverage, GlobalAverage and TemporalAverage
+monitors (importing load_conn, draw_initial, build and inputs_doc from here) and writes
+g2d_surface_monitors.json.bz2.
 """
 import bz2
 import json
@@ -338,6 +342,7 @@ def inputs_doc(res, conn, files=None):
 
 
 def make_doc(res, conn):
+    svars = res["svars"]
     doc = inputs_doc(res, conn)
     doc.update({
         "first_step": {

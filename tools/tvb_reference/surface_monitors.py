@@ -321,8 +321,9 @@ def make_doc(conn, res, mon, rec, acc, blas):
     doc["SpatialAverage"] = block("SpatialAverage", descs["SpatialAverage"], m, rec["SpatialAverage"], extra={
         "spatial_mask": "region_mapping", "number_of_areas": int(m.spatial_mean.shape[0]),
         "area_counts": np.bincount(res["rmap"]).tolist(),
-        "weights": "spatial_mean[a][i] = 1.0/n_a for the vertices i with region_mapping[i] == a, else 0; "
-                   "sample = numpy.dot(spatial_mean, observed[voi]) (OpenBLAS ddot per area)"})
+        "weights": "spatial_mean[a][i] = 1.0/n_a for the vertices i with region_mapping[i] == a, else 0 (a "
+                   "Fortran-ordered array); sample = numpy.dot(spatial_mean, observed[voi]): per area an OpenBLAS "
+                   "strided ddot over all 16384 nodes (order in notes)"})
     doc["GlobalAverage"] = block("GlobalAverage", descs["GlobalAverage"], mon["GlobalAverage"], rec["GlobalAverage"])
     m = mon["TemporalAverage"]
     cols = np.arange(0, n, TAVG_STRIDE)
@@ -340,7 +341,8 @@ def make_doc(conn, res, mon, rec, acc, blas):
         "TemporalAverage": acc["TemporalAverage"],
         "meaning": "max |TVB - alternative| / max |alternative| over samples and variables (max over each sample "
                    "and variable's row): what a reimplementation that sums in another order should expect. "
-                   "TemporalAverage and GlobalAverage are also reproduced bit for bit by the sums in 'notes'.",
+                   "TemporalAverage, GlobalAverage and SpatialAverage are also reproduced bit for bit by the sums in "
+                   "'notes'; EEG/MEG only by the same OpenBLAS dgemm calls.",
         "blas": blas,
     }
     doc["notes"] = (
@@ -351,7 +353,10 @@ def make_doc(conn, res, mon, rec, acc, blas):
         "0.9765625 truncated; MEG 20) the sample is acc/period_in_steps at t = (k - period_in_steps/2)*dt, then "
         "acc = 0; steps after the last multiple (EEG: 1000) are accumulated but never emitted; reference None "
         "(EEG subtracts 0). SpatialAverage: mask = surface.region_mapping (76 areas), sample = dot(1/n_a weights, "
-        "observed) at k*dt every istep = iround(period/dt) = 10 steps, no time average. GlobalAverage: "
+        "observed) at k*dt every istep = iround(period/dt) = 10 steps, no time average; the per-area sum is "
+        "OpenBLAS's strided ddot: p_i = w_i*x_i over all 16384 nodes (0 outside the area), t1 and t2 from 0.0, "
+        "per group of four nodes t1 += p_4j + p_4j+2, t2 += p_4j+1 + p_4j+3, result t1 + t2 (1 OpenBLAS thread; "
+        "2 threads give the same here, 3+ do not). GlobalAverage: "
         "numpy.mean over the 16384 vertices = numpy's pairwise sum (8 accumulators per 128-block, halves added) "
         "/ 16384, at k*dt every 10 steps, no time average, shape (voi, 1). TemporalAverage (V only): per vertex "
         "((x_{k-9} + x_{k-8}) + ... + x_k) / 10 at t = (k - 5)*dt; data holds every 64th vertex, full_data every "

@@ -10,7 +10,9 @@ import PlexusCore
 /// parameter slots `p[s*n + i]` (every parameter is a per-region column, so regional
 /// heterogeneity and batches of parameter points cost nothing extra), result `dx[v*n + i]`.
 /// A second function `plx_rate_observe(n, lo, hi, x, p, out)` writes the variables of interest
-/// (`out[k*n + i]`), which may be expressions of the state (TVB's `x2 - x1`).
+/// (`out[k*n + i]`), which may be expressions of the state (TVB's `x2 - x1`). The surface
+/// variant `plx_rate_dfun_surface` takes the local-coupling rows `lc` too, and both dfuns come
+/// as `_uniform` (one value per parameter, `p[slot]`).
 ///
 /// Arithmetic follows numpy's (and the descriptions are written in TVB's operation order): `x**2`
 /// is `x*x`, `x**0.5` is `sqrt(x)`, `x**-1` is `1/x` (numpy's fast paths), other powers `pow`;
@@ -37,13 +39,12 @@ public struct RateKernelWriter {
     public init(_ model: RateModel) {
         self.model = model
         for s in model.state { cname[s.name] = "s_" + s.name }
-        for (k, p) in model.parameters.enumerated() {
+        for p in model.parameters {
             if p.isVector {
                 for j in 0..<p.defaults.count { cname["\(p.name)[\(j)]"] = "p_\(p.name)_\(j)" }
             } else {
                 cname[p.name] = "p_" + p.name
             }
-            _ = k
         }
         for d in model.definitions { cname[d.name] = "l_" + d.name }
         for k in 0..<model.couplingTerms { cname["c_\(k)"] = "c_\(k)" }
