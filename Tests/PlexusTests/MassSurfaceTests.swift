@@ -9,15 +9,22 @@ import XCTest
 /// TVB 2.10's own run (Tests/Fixtures/tvb/surface, made by tools/tvb_reference/surface.py;
 /// semantics in docs/tvb-surface.md).
 final class MassSurfaceTests: XCTestCase {
-    func testG2DSurfaceMatchesTVB() throws {
+    /// A surface fixture, tvb-data's folder, connectivity_76 and the surface the fixture names.
+    func fixture(_ name: String) throws -> ([String: Any], String, Connectome, SurfaceDescription) {
         guard let tvb = ConnectomeZip.tvbDataDirectory() else { throw XCTSkip("tvb-data missing") }
-        let f = try Reference.exactJSON("tvb/surface/g2d_surface.json")
+        let f = try Reference.exactJSON("tvb/surface/\(name).json")
         let conn = try MassData.connectome()
         let files = f["files"] as! [String: String]
         let lc = f["local_connectivity"] as! [String: Any]
         let surface = try SensorFileReader.surface(regionMapping: tvb + "/" + files["region_mapping"]!,
                                                    localConnectivity: tvb + "/" + files["local_connectivity"]!,
                                                    couplingStrength: lc["coupling_strength"] as! Double, regions: conn.count)
+        return (f, tvb, conn, surface)
+    }
+
+    func testG2DSurfaceMatchesTVB() throws {
+        let (f, _, conn, surface) = try fixture("g2d_surface")
+        let lc = f["local_connectivity"] as! [String: Any]
         XCTAssertEqual(surface.vertices, 16384)
         XCTAssertEqual(surface.values.count, lc["nnz"] as! Int)
         var initial: [String: InitialValue] = [:]
@@ -66,14 +73,8 @@ final class MassSurfaceTests: XCTestCase {
     /// GlobalAverage and TemporalAverage on the surface run, against TVB's monitors of the same run
     /// (Tests/Fixtures/tvb/surface/g2d_surface_monitors.json, tools/tvb_reference/surface_monitors.py).
     func testSurfaceMonitorsMatchTVB() throws {
-        guard let tvb = ConnectomeZip.tvbDataDirectory() else { throw XCTSkip("tvb-data missing") }
-        let f = try Reference.exactJSON("tvb/surface/g2d_surface_monitors.json")
-        let conn = try MassData.connectome()
+        let (f, tvb, conn, surface) = try fixture("g2d_surface_monitors")
         let files = f["files"] as! [String: String]
-        let lc = f["local_connectivity"] as! [String: Any]
-        let surface = try SensorFileReader.surface(regionMapping: tvb + "/" + files["region_mapping"]!,
-                                                   localConnectivity: tvb + "/" + files["local_connectivity"]!,
-                                                   couplingStrength: lc["coupling_strength"] as! Double, regions: conn.count)
         var initial: [String: InitialValue] = [:]
         for (k, v) in f["initial"] as! [String: [Double]] { initial[k] = .perRegion(v) }
         var params: [String: Double] = [:]
