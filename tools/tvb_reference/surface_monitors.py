@@ -25,8 +25,8 @@ The Raw samples are asserted to equal those stored in g2d_surface.json.bz2 bit f
 
 Writes ../../Tests/Fixtures/tvb/surface/g2d_surface_monitors.json.bz2 (format: README.md in this folder).
 
-Run: /opt/tvbvenv/bin/python tools/tvb_reference/surface_monitors.py   (~30 s on 2 shared cores; deterministic,
-a rerun rewrites the file byte for byte)
+Run: /opt/tvbvenv/bin/python tools/tvb_reference/surface_monitors.py   (~3 min on 2 idle cores, most of it the
+checks; deterministic, a rerun rewrites the file byte for byte)
 """
 import bz2
 import ctypes
