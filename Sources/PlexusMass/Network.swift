@@ -716,22 +716,24 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         let z = noise.base, x = X.base
         for v in 0..<nsv {
             let scale = noiseScale[v]
-            for i in r {
-                let k = v * n + i
-                let w: Double
-                if let eta = coloured {
-                    eta[k] = eta[k] * colouredE + colouredSqrt1E2 * z[k]
-                    w = colouredDtSqrtLambda * eta[k]
-                } else {
-                    w = sqrtDt * z[k]
+            let o = v * n
+            // w: TVB's generate() (white sqrt(dt) z, or the coloured recursion's dt sqrt(1/ntau) eta).
+            if let eta = coloured {
+                for i in r {
+                    eta[o + i] = eta[o + i] * colouredE + colouredSqrt1E2 * z[o + i]
+                    z[o + i] = colouredDtSqrtLambda * eta[o + i]
                 }
-                switch noiseKind {
-                case .additive: z[k] = w * scale
-                case .multiplicative(let a, let b): z[k] = w * (scale * (a * x[k] + b))
-                }
+            } else {
+                for i in r { z[o + i] = sqrtDt * z[o + i] }
+            }
+            // times TVB's gfun.
+            switch noiseKind {
+            case .additive: for i in r { z[o + i] = z[o + i] * scale }
+            case .multiplicative(let a, let b): for i in r { z[o + i] = z[o + i] * (scale * (a * x[o + i] + b)) }
             }
         }
     }
+
 
     /// One step of the run's scheme (Integrators/) for regions r (coupling already in c).
     @inline(__always)

@@ -9,6 +9,8 @@ struct MassStimuli {
         let pattern: (Double) -> Double
         let weights: [Double]
         let variables: [Int]
+        /// Per variable: whether this stimulus is the first to drive it (it stores, later ones add).
+        var first: [Bool] = []
     }
 
     let stimuli: [One]
@@ -47,8 +49,10 @@ struct MassStimuli {
             }
             out.append(One(pattern: try Self.pattern(d.pattern, path: path), weights: d.weights, variables: variables))
         }
+        var seen = Set<Int>()
+        for k in out.indices { out[k].first = out[k].variables.map { seen.insert($0).inserted } }
         stimuli = out
-        driven = Array(Set(out.flatMap(\.variables))).sorted()
+        driven = seen.sorted()
     }
 
     static func pattern(_ p: StimulusDescription.Pattern, path: String) throws -> (Double) -> Double {
@@ -67,11 +71,7 @@ struct MassStimuli {
                 values[k] = v
             }
             let e = RateEvaluator(try RateExpressionParser.parse(eq.text))
-            return { t in
-                var env = values
-                env["t"] = t
-                return e.evaluate(env)
-            }
+            return { t in e.evaluate { $0 == "t" ? t : values[$0] } }
         case .expression(let text):
             let parsed: Expr
             do { parsed = try RateExpressionParser.parse(text) } catch let err as PlexusError {
@@ -81,7 +81,7 @@ struct MassStimuli {
                 throw PlexusError("unknown name '\(name)': a stimulus expression reads t (ms) only", keyPath: "\(path).expression")
             }
             let e = RateEvaluator(parsed)
-            return { t in e.evaluate(["t": t]) }
+            return { t in e.evaluate { $0 == "t" ? t : nil } }
         case .timeCourse(let times, let values):
             guard times.count == values.count, !times.isEmpty else {
                 throw PlexusError("a time course needs as many values as times, at least one", keyPath: "\(path).file")
@@ -106,13 +106,12 @@ struct MassStimuli {
 
     /// The stimulus of the step that starts at t, for regions r.
     func fill(_ s: UnsafeMutablePointer<Double>, n: Int, t: Double, range r: Range<Int>) {
-        var written = Set<Int>()
         for st in stimuli {
             let p = st.pattern(t)
-            for v in st.variables {
+            for (j, v) in st.variables.enumerated() {
                 // The first stimulus of a variable is stored as TVB stores its one stimulus (w * p,
                 // signed zeros included); further ones are added.
-                if written.insert(v).inserted {
+                if st.first[j] {
                     for i in r { s[v * n + i] = st.weights[i] * p }
                 } else {
                     for i in r { s[v * n + i] += st.weights[i] * p }

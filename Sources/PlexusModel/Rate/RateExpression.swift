@@ -220,12 +220,16 @@ public struct RateEvaluator {
         names = e.names.sorted()
     }
 
-    public func evaluate(_ values: [String: Double]) -> Double { Self.eval(expression, values) }
+    public func evaluate(_ values: [String: Double]) -> Double { Self.eval(expression) { values[$0] } }
 
-    static func eval(_ e: Expr, _ v: [String: Double]) -> Double {
+    /// The value with names looked up by `value` (no dictionary built per call: a stimulus is
+    /// evaluated every step).
+    public func evaluate(_ value: (String) -> Double?) -> Double { Self.eval(expression, value) }
+
+    static func eval(_ e: Expr, _ v: (String) -> Double?) -> Double {
         switch e {
         case .number(let x): return x
-        case .name(let n): return n == "pi" ? Double.pi : v[n] ?? .nan
+        case .name(let n): return n == "pi" ? Double.pi : v(n) ?? .nan
         case .unary(.negate, let a): return -eval(a, v)
         case .unary(.not, let a): return eval(a, v) == 0 ? 1 : 0
         case .binary(let op, let a, let b):
@@ -281,7 +285,7 @@ public struct RateEvaluator {
         }
     }
 
-    static func power(_ x: Double, _ exponent: Expr, _ v: [String: Double]) -> Double {
+    static func power(_ x: Double, _ exponent: Expr, _ v: (String) -> Double?) -> Double {
         switch exponent.constantValue ?? exponent.negatedConstant ?? .nan {
         case 1: return x
         case 2: return x * x
