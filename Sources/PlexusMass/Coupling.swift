@@ -88,6 +88,9 @@ public protocol MassCoupling: Sendable {
     static var inputsPerOutput: Int { get }
     /// Why a model with `couplingVariables` coupling variables cannot use this coupling, or nil.
     static func unsupported(couplingVariables: Int) -> String?
+    /// Why these parameter values (in the order of `parameters`) cannot run, and the parameter
+    /// to name, or nil.
+    static func unsupported(parameters values: [Double]) -> (parameter: String, reason: String)?
 
     /// How TVB evaluates it (which sums are float32).
     static var tvbForm: TVBCouplingForm { get }
@@ -129,6 +132,7 @@ public protocol MassCoupling: Sendable {
 extension MassCoupling {
     public static var inputsPerOutput: Int { 1 }
     public static func unsupported(couplingVariables: Int) -> String? { nil }
+    public static func unsupported(parameters values: [Double]) -> (parameter: String, reason: String)? { nil }
     public static var preReadsTarget: Bool { false }
     public static var historyHoldsState: Bool { false }
     public static var historyChannelsPerOutput: Int { 1 }

@@ -177,6 +177,9 @@ public final class MassNetwork {
         }
         let cvalues = try resolve(C.parameters, e.coupling.params, "coupling.params", C.name)
         couplingParameters = Array(zip(C.parameters.map(\.name), cvalues))
+        if let (parameter, reason) = C.unsupported(parameters: cvalues) {
+            throw PlexusError(reason, keyPath: "coupling.params.\(parameter)")
+        }
         let cvars = M.couplingVariables
         if let reason = C.unsupported(couplingVariables: cvars.count) {
             throw PlexusError("\(C.name) \(reason); \(M.name) has \(cvars.count)", keyPath: "coupling.name")

@@ -12,7 +12,7 @@ import XCTest
 final class MassCouplingTests: XCTestCase {
     func testRegistryListsTVBsCouplingsWithTheirParameters() {
         let names = MassCouplings.names
-        for tvb in ["Linear", "Scaling", "Sigmoidal", "SigmoidalJansenRit", "Difference", "Kuramoto"] {
+        for tvb in ["Linear", "Scaling", "Sigmoidal", "SigmoidalJansenRit", "Difference", "Kuramoto", "HyperbolicTangent", "PreSigmoidal"] {
             XCTAssertTrue(names.contains(tvb), "\(tvb) missing from MassCouplings.all: \(names)")
         }
         XCTAssertEqual(Set(names).count, names.count, "names are unique")
@@ -81,10 +81,12 @@ final class MassCouplingTests: XCTestCase {
             guard let M = tame.compactMap(MassModels.named).first(where: {
                 C.unsupported(couplingVariables: $0.couplingVariables.count) == nil && C.outputs(ncvar: $0.couplingVariables.count) >= $0.couplingTerms
             }) else { XCTFail("\(C.name): no model takes it"); continue }
+            // A switch whose default is refused (PreSigmoidal's dynamic threshold) is set to 0.
+            let params = C.unsupported(parameters: C.defaults).map { [$0.parameter: 0.0] } ?? [:]
             var out: [[Double]] = []
             for p in MassPrecision.allCases {
                 let e = MassExperiment(connectivity: .given(c), speed: 3, model: MassModelDescription(name: M.name),
-                                       coupling: CouplingDescription(name: C.name),
+                                       coupling: CouplingDescription(name: C.name, params: params),
                                        integrator: IntegratorDescription(scheme: .heun, dt: 0.05),
                                        duration: 20, monitors: [MonitorDescription(.raw)], precision: p, seed: 11)
                 out.append(try MassNetwork(e, connectome: c).run().monitors[0].values)

@@ -7,17 +7,20 @@ public struct EulerIntegrator: MassIntegrator {
 
     @inline(__always)
     public static func step(_ s: MassStepState, range r: Range<Int>) {
-        let x = s.x, a = s.k[0], z = s.z, h = s.h, n = s.n
-        s.dfun(x, into: a, r)
+        let h = s.h
+        // The state is complete (the engine's barrier before the step); it is updated in place,
+        // so every neighbour's local product must have read it first.
+        s.dfun(s.x, into: s.k[0], r, sync: .after)
         for v in 0..<s.nsv {
-            let o = v * n
+            // Column pointers and wrapping index arithmetic: no overflow checks, so loops vectorise.
+            let (x, a, z) = (s.x + v &* s.n, s.k[0] + v &* s.n, s.z + v &* s.n)
             switch (s.stochastic, s.s) {
-            case (true, nil): for i in r { x[o + i] = x[o + i] + a[o + i] * h + z[o + i] }
-            case (false, nil): for i in r { x[o + i] = x[o + i] + h * a[o + i] }
-            case (true, let st?): for i in r { x[o + i] = x[o + i] + a[o + i] * h + z[o + i] + h * st[o + i] }
-            case (false, let st?): for i in r { x[o + i] = x[o + i] + h * (a[o + i] + st[o + i]) }
+            case (true, nil): for i in r { x[i] = x[i] + a[i] * h + z[i] }
+            case (false, nil): for i in r { x[i] = x[i] + h * a[i] }
+            case (true, let st?): let st = st + v &* s.n; for i in r { x[i] = x[i] + a[i] * h + z[i] + h * st[i] }
+            case (false, let st?): let st = st + v &* s.n; for i in r { x[i] = x[i] + h * (a[i] + st[i]) }
             }
         }
-        s.clamp(x, r)
+        s.clamp(s.x, r)
     }
 }

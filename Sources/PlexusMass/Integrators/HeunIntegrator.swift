@@ -9,28 +9,34 @@ public struct HeunIntegrator: MassIntegrator {
 
     @inline(__always)
     public static func step(_ s: MassStepState, range r: Range<Int>) {
-        let x = s.x, xt = s.xt, a = s.k[0], b = s.k[1], z = s.z, h = s.h, n = s.n
-        s.dfun(x, into: a, r)
+        let h = s.h
+        // The state is complete (the engine's barrier before the step), and the predictor writes
+        // xt, which this stage's local product does not read.
+        s.dfun(s.x, into: s.k[0], r, sync: .none)
         for v in 0..<s.nsv {
-            let o = v * n
+            // Column pointers and wrapping index arithmetic keep these loops free of overflow
+            // checks, so the compiler vectorises them.
+            let (x, xt, a, z) = (s.x + v &* s.n, s.xt + v &* s.n, s.k[0] + v &* s.n, s.z + v &* s.n)
             switch (s.stochastic, s.s) {
-            case (true, nil): for i in r { xt[o + i] = x[o + i] + h * a[o + i] + z[o + i] }
-            case (false, nil): for i in r { xt[o + i] = x[o + i] + h * a[o + i] }
-            case (true, let st?): for i in r { xt[o + i] = x[o + i] + h * a[o + i] + z[o + i] + h * st[o + i] }
-            case (false, let st?): for i in r { xt[o + i] = x[o + i] + h * (a[o + i] + st[o + i]) }
+            case (true, nil): for i in r { xt[i] = x[i] + h * a[i] + z[i] }
+            case (false, nil): for i in r { xt[i] = x[i] + h * a[i] }
+            case (true, let st?): let st = st + v &* s.n; for i in r { xt[i] = x[i] + h * a[i] + z[i] + h * st[i] }
+            case (false, let st?): let st = st + v &* s.n; for i in r { xt[i] = x[i] + h * (a[i] + st[i]) }
             }
         }
-        s.clamp(xt, r)
-        s.dfun(xt, into: b, r)
+        s.clamp(s.xt, r)
+        // Every predictor value must be in before a neighbour's local product reads it; the
+        // corrector writes x, which this stage's product does not read.
+        s.dfun(s.xt, into: s.k[1], r, sync: .before)
         for v in 0..<s.nsv {
-            let o = v * n
+            let (x, a, b, z) = (s.x + v &* s.n, s.k[0] + v &* s.n, s.k[1] + v &* s.n, s.z + v &* s.n)
             switch (s.stochastic, s.s) {
-            case (true, nil): for i in r { x[o + i] = x[o + i] + (a[o + i] + b[o + i]) * h / 2.0 + z[o + i] }
-            case (false, nil): for i in r { x[o + i] = x[o + i] + (a[o + i] + b[o + i]) * h / 2.0 }
-            case (true, let st?): for i in r { x[o + i] = x[o + i] + (a[o + i] + b[o + i]) * h / 2.0 + z[o + i] + h * st[o + i] }
-            case (false, let st?): for i in r { x[o + i] = x[o + i] + (a[o + i] + b[o + i]) * h / 2.0 + h * st[o + i] }
+            case (true, nil): for i in r { x[i] = x[i] + (a[i] + b[i]) * h / 2.0 + z[i] }
+            case (false, nil): for i in r { x[i] = x[i] + (a[i] + b[i]) * h / 2.0 }
+            case (true, let st?): let st = st + v &* s.n; for i in r { x[i] = x[i] + (a[i] + b[i]) * h / 2.0 + z[i] + h * st[i] }
+            case (false, let st?): let st = st + v &* s.n; for i in r { x[i] = x[i] + (a[i] + b[i]) * h / 2.0 + h * st[i] }
             }
         }
-        s.clamp(x, r)
+        s.clamp(s.x, r)
     }
 }

@@ -100,16 +100,25 @@ public struct MassStepState {
         modelCouplingVariables = model.couplingVariables
     }
 
-    /// The model's derivatives of state `s` (with this step's coupling) into `out`.
+    /// How a stage's local product (surface runs on several threads) must wait for the other
+    /// threads: `.before` when the state it reads was written in this step's earlier stages,
+    /// `.after` when the scheme next overwrites that state. The engine's barrier before each step
+    /// makes the step's starting state complete.
+    public enum LocalSync {
+        case none, before, after, both
+    }
+
+    /// The model's derivatives of state `s` (with this step's coupling) into `out`; on a surface,
+    /// the local product first, synchronised with the other threads as `sync` says.
     @inline(__always)
-    public func dfun(_ s: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>, _ r: Range<Int>) {
+    public func dfun(_ s: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>, _ r: Range<Int>,
+                     sync: LocalSync) {
         if let local {
-            // Neighbours belong to other threads: all of s is written before the product, and
-            // every thread is done reading s before a scheme updates it in place.
-            local.team.team?.barrier()
+            let team = local.team.team
+            if sync == .before || sync == .both { team?.barrier() }
             local.apply(s, n: n, r)
             local.kernel(n, r.lowerBound, r.upperBound, s, c, parameters, local.rows, out)
-            local.team.team?.barrier()
+            if sync == .after || sync == .both { team?.barrier() }
         } else {
             kernel(n, r.lowerBound, r.upperBound, s, c, parameters, out)
         }
@@ -124,33 +133,6 @@ public struct MassStepState {
             for i in r {
                 if col[i] < lo { col[i] = lo }
                 if col[i] > hi { col[i] = hi }
-            }
-        }
-    }
-}
-
-/// The local coupling of a surface simulation: `rows[j*n + i] = sum_k L[i, k] * s[v_j*n + k]`
-/// for each state variable v_j a model's `local(...)` reads (L already times the coupling
-/// strength; the sum over a row's columns in ascending order, as scipy's CSR product that TVB uses).
-public struct SurfaceLocalCoupling: @unchecked Sendable {
-    let rowStarts: UnsafePointer<Int>
-    let columns: UnsafePointer<Int32>
-    let values: UnsafePointer<Double>
-    /// State variable of each row.
-    let variables: [Int]
-    let rows: UnsafeMutablePointer<Double>
-    let kernel: RateKernel.SurfaceDFun
-    /// The run's thread team (nil: one thread), set when the run starts.
-    let team: TeamReference
-
-    @inline(__always)
-    func apply(_ s: UnsafePointer<Double>, n: Int, _ r: Range<Int>) {
-        for (j, v) in variables.enumerated() {
-            let x = s + v * n, out = rows + j * n
-            for i in r {
-                var sum = 0.0
-                for k in rowStarts[i]..<rowStarts[i + 1] { sum += values[k] * x[Int(columns[k])] }
-                out[i] = sum
             }
         }
     }
