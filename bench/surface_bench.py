@@ -6,12 +6,17 @@ TVB: its simulator loop after configure (tools/tvb_reference/surface.py's case, 
 samples discarded). Plexus: examples/tvb76_surface.yaml (temporal average every 10 ms), its own
 simulate time, on 1 and 2 threads.
 
-usage: /opt/tvbvenv/bin/python bench/surface_bench.py [--plexus .build/release/plexus] [--json FILE]
+Plexus runs --reps times per thread count (median wall of its simulate phase; the process's CPU
+time beside it). The machine is shared: the load average is printed before and after.
+
+usage: /opt/tvbvenv/bin/python bench/surface_bench.py [--plexus .build/release/plexus] [--reps 3] [--json FILE]
 """
 import argparse
 import json
 import os
 import re
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,29 +45,46 @@ def tvb_seconds():
 
 
 def plexus_seconds(binary, threads):
+    """The simulate phase's wall time (s) of one run, as plexus prints it."""
     with tempfile.TemporaryDirectory() as d:
-        out = subprocess.run([binary, "run", str(ROOT / "examples/tvb76_surface.yaml"), "--out", d, "--no-report", "--threads", str(threads)],
-                             capture_output=True, text=True, check=True).stdout
+        p = subprocess.Popen([binary, "run", str(ROOT / "examples/tvb76_surface.yaml"), "--out", d, "--no-report", "--threads", str(threads)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out, err = p.communicate()
+        if p.returncode != 0:
+            sys.exit(f"plexus failed: {err}")
     m = re.search(r"simulated .* in ([0-9.]+) s", out)
     return float(m.group(1))
+
+
+def plexus_cpu(binary, threads):
+    """Simulate wall (s) and the process's user + system CPU (s), from a child's rusage."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = plexus_seconds(binary, threads)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--plexus", default=str(ROOT / ".build/release/plexus"))
+    ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--json")
     a = ap.parse_args()
     load0 = os.getloadavg()
     tvb, tvb_cpu = tvb_seconds()
-    px = {t: plexus_seconds(a.plexus, t) for t in (1, 2)}
+    runs = {t: [plexus_cpu(a.plexus, t) for _ in range(a.reps)] for t in (1, 2)}
+    px = {t: statistics.median(w for w, _ in r) for t, r in runs.items()}
+    cpu = {t: statistics.median(c for _, c in r) for t, r in runs.items()}
     load1 = os.getloadavg()
     print(f"load average before {load0[0]:.2f}, after {load1[0]:.2f}")
     print(f"TVB 2.10 surface, 1000 ms: {tvb:.1f} s wall ({tvb_cpu:.1f} s CPU, {tvb / 10:.2f} ms per step)")
     for t, s in px.items():
-        print(f"Plexus surface, 1000 ms, {t} thread{'s' if t > 1 else ''}: {s:.2f} s ({s / 10 * 1000:.0f} us per step); "
-              f"Plexus / TVB {s / tvb:.3f}x ({tvb / s:.1f} times faster)")
+        print(f"Plexus surface, 1000 ms, {t} thread{'s' if t > 1 else ''}: {s:.2f} s simulate, median of {a.reps} "
+              f"(runs {', '.join(f'{w:.2f}' for w, _ in runs[t])}; process CPU {cpu[t]:.2f} s) ({s / 10 * 1000:.0f} us per step); "
+              f"{tvb / s:.1f} times faster than TVB")
     if a.json:
-        Path(a.json).write_text(json.dumps({"tvb_s": tvb, "tvb_cpu_s": tvb_cpu, "plexus_s": px, "load": [load0, load1]}, indent=1) + "\n")
+        Path(a.json).write_text(json.dumps({"tvb_s": tvb, "tvb_cpu_s": tvb_cpu, "plexus_s": px, "plexus_runs": runs,
+                                            "plexus_process_cpu_s": cpu, "load": [load0, load1]}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -433,9 +433,6 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     let regionOf: Storage<Int>
     let regionSize: [Double]
     let xr, cr: Storage<Double>
-    let localRowStarts: Storage<Int>
-    let localColumns: Storage<Int32>
-    let localValues: Storage<Double>
     let localRows: Storage<Double>
     let surfaceTeam = TeamReference()
     /// Region stimuli and the buffer of one step's stimulus (zeros where none drives a variable).
@@ -497,15 +494,15 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         regionSize = sizes
         xr = Storage(repeating: 0, count: e.surface == nil ? 1 : nsv * regions)
         cr = Storage(repeating: 0, count: e.surface == nil ? 1 : outputs * regions)
-        localRowStarts = Storage(e.surface?.rowStarts ?? [0])
-        localColumns = Storage(e.surface?.columns ?? [0])
-        localValues = Storage(e.surface?.values ?? [0])
         let localVariables = e.surface == nil ? [] : M.description.localArguments.compactMap { M.stateIndex($0) }
         localRows = Storage(repeating: 0, count: max(1, localVariables.count * n))
-        let local = e.surface == nil ? nil : SurfaceLocalCoupling(
-            rowStarts: UnsafePointer(localRowStarts.base), columns: UnsafePointer(localColumns.base), values: UnsafePointer(localValues.base),
-            variables: localVariables, rows: localRows.base,
-            kernel: uniformParameters == nil ? setup.kernel.surfaceDfun : setup.kernel.uniformSurfaceDfun, team: surfaceTeam)
+        var local: SurfaceLocalCoupling?
+        if let surface = e.surface {
+            local = SurfaceLocalCoupling(matrix: LocalMatrix(rowStarts: surface.rowStarts, columns: surface.columns, values: surface.values),
+                                         variables: localVariables, rows: localRows.base,
+                                         kernel: uniformParameters == nil ? setup.kernel.surfaceDfun : setup.kernel.uniformSurfaceDfun,
+                                         team: surfaceTeam)
+        }
         stepState = MassStepState(n: n, nsv: nsv, h: dt, stochastic: stochastic, x: X.base, xt: Xt.base, k: k.map(\.base),
                                   c: UnsafePointer(c.base), z: noise.base, s: stimuli == nil ? nil : UnsafePointer(stimulus.base),
                                   model: M, kernel: uniformParameters == nil ? setup.kernel.dfun : setup.kernel.uniformDfun,

@@ -60,9 +60,35 @@ public final class CompiledCatalogue: @unchecked Sendable {
 
 /// The generated code's C compiler and the content-hashed cache of built catalogues.
 public enum CatalogueBuilder {
-    /// clang at -O3 without contracting a·b + c into fused multiply-adds, so that a kernel's
-    /// numbers do not depend on the machine it is compiled on.
-    public static let flags = ["-O3", "-fPIC", "-shared", "-ffp-contract=off", "-fno-math-errno", "-std=gnu11", "-w"]
+    /// clang at -O3 without contracting a·b + c into fused multiply-adds (nor reassociating), so
+    /// that a kernel's numbers do not depend on the machine it is compiled on. On x86-64 it
+    /// targets this machine's vector units (-march=native: G2D's surface kernel runs 2.2x faster
+    /// with AVX-512 than with the baseline SSE2, same numbers bit for bit: each element's
+    /// operations are unchanged, only more elements go at once).
+    public static let flags: [String] = {
+        var f = ["-O3", "-fPIC", "-shared", "-ffp-contract=off", "-fno-math-errno", "-std=gnu11", "-w"]
+        #if arch(x86_64)
+        f.append("-march=native")
+        #endif
+        return f
+    }()
+
+    /// What a library built with `flags` depends on besides its source: the CPU's model and
+    /// feature flags, so that a cache in a home directory shared by different machines (a
+    /// cluster's login and compute nodes) never gives one machine's build to another.
+    static let machineKey: String = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "" }
+        var key = [String]()
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let name = parts[0].trimmingCharacters(in: .whitespaces)
+            if ["vendor_id", "model name", "flags", "Features", "CPU implementer", "CPU part"].contains(name) && !key.contains(String(line)) {
+                key.append(String(line))
+            }
+        }
+        return key.joined(separator: "\n")
+    }()
 
     /// The compiler: $PLEXUS_CC, else `clang` on the PATH (the Swift toolchain's), else `cc`.
     public static var compiler: String {
@@ -93,7 +119,7 @@ public enum CatalogueBuilder {
     /// The shared library built from C `source` (content-hashed cache, compiled on a miss).
     public static func sharedLibrary(source: String, cacheDirectory dir: String? = nil, compiled: ((Double) -> Void)? = nil) throws -> SharedLibrary {
         var h = PlexusCore.SHA256()
-        h.update(Array((flags.joined(separator: " ") + "\n" + source).utf8))
+        h.update(Array((flags.joined(separator: " ") + "\n" + machineKey + "\n" + source).utf8))
         let hash = h.finalize()
         let dir = dir ?? cacheDirectory
         let lib = "\(dir)/\(hash.prefix(32)).so"

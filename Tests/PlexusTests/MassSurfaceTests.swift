@@ -134,7 +134,7 @@ final class MassSurfaceTests: XCTestCase {
         let surface = try SensorFileReader.surface(regionMapping: tvb + "/regionMapping/regionMapping_16k_76.txt",
                                                    localConnectivity: tvb + "/local_connectivity/local_connectivity_16384.mat",
                                                    couplingStrength: 0.3, regions: conn.count)
-        for scheme in [IntegrationScheme.heun, IntegrationScheme(EulerIntegrator.self)] {
+        for scheme in [IntegrationScheme.heun, IntegrationScheme(EulerIntegrator.self), IntegrationScheme(RK4Integrator.self)] {
             var e = MassData.g2d(conn.count, precision: .float64, duration: 5)
             e.initialHistory = [:]
             e.surface = surface
