@@ -100,6 +100,15 @@ final class RateModelTests: XCTestCase {
                     mentions: ["plain name"], line: 1)
         expectError({ _ = try RateModel.parse("model: M\nparameters: {}\nstate: {x: {range: [0, 1]}}\ncoupling: [x]\nderivatives: {x: x}\n\t:\n", file: "m.rate") },
                     mentions: ["m.rate", "YAML"])
+        // derived: a registered function's name, whose scalar inputs the model declares.
+        expectError({ _ = try RateModel.parse("model: M\nparameters: {}\nstate: {x: {range: [0, 1]}}\ncoupling: [x]\nderivatives: {x: x}\nderived: ReducedSetFitzHughNagumoo\n", file: "m.rate") },
+                    mentions: ["m.rate", "derived", "unknown derived-parameter function 'ReducedSetFitzHughNagumoo'", "ReducedSetFitzHughNagumo"], line: 6)
+        expectError({ _ = try RateModel.parse("model: M\nparameters: {a: {default: 1}}\nstate: {x: {range: [0, 1]}}\ncoupling: [x]\nderivatives: {x: x}\nderived: ReducedSetFitzHughNagumo\n", file: "m.rate") },
+                    mentions: ["m.rate", "derived", "scalar parameter 'sigma'"], line: 6)
+        expectError({ _ = try RateModel.parse("model: M\nparameters: {a: {default: 1}, sigma: {default: 0.3}, mu: {default: 0}, Aik: {default: 1}}\nstate: {x: {range: [0, 1]}}\ncoupling: [x]\nderivatives: {x: x}\nderived: ReducedSetFitzHughNagumo\n", file: "m.rate") },
+                    mentions: ["derived", "'Aik'", "also declares"], line: 6)
+        expectError({ _ = try RateModel.parse("model: M\nparameters: {a: {default: 1}, sigma: {default: 0.3}, mu: {default: 0}}\nstate: {x: {range: [0, 1]}}\ncoupling: [x]\nderivatives: {x: 'Aik[9]'}\nderived: ReducedSetFitzHughNagumo\n", file: "m.rate") },
+                    mentions: ["derivatives.x", "Aik has 9 elements"], line: 5)
     }
 
     /// A folder's model runs like a built-in, and one named as a built-in replaces it.

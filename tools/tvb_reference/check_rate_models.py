@@ -41,6 +41,13 @@ def fma(a, b, c):
 
 NAMESPACE["fma"] = fma
 
+# The outputs of each `derived:` function (Sources/PlexusModel/Rate/DerivedParameters.swift): TVB's
+# attributes of the same names, which configure() computes (update_derived_parameters).
+DERIVED = {
+    "ReducedSetFitzHughNagumo": "Aik Bik Cik e_i f_i IE_i II_i m_i n_i".split(),
+    "ReducedSetHindmarshRose": "A_ik B_ik C_ik a_i b_i c_i d_i e_i f_i h_i p_i IE_i II_i m_i n_i".split(),
+}
+
 
 def tvb_bounds(m, name):
     b = (m.state_variable_boundaries or {}).get(name)
@@ -77,6 +84,16 @@ def tvb_cvars(cls, params, ints):
     return out
 
 
+def modes_of(cls):
+    """TVB's number_of_modes (3 for the ReducedSet models, whose modes the files expand into
+    state variables <v>_0, <v>_1, <v>_2: TVB's state[v, node, mode])."""
+    return int(getattr(cls, "number_of_modes", 1))
+
+
+def expand(names, modes):
+    return list(names) if modes == 1 else [f"{v}_{k}" for v in names for k in range(modes)]
+
+
 def check(path, draws=5, n=16, rel=1e-12):
     d = yaml.safe_load(open(path))
     problems = []
@@ -84,6 +101,7 @@ def check(path, draws=5, n=16, rel=1e-12):
     cls = getattr(tvb_models, name)
     m = cls()
     m.configure()
+    modes = modes_of(cls)
     params = d.get("parameters", {})
     # Declarations against TVB's.
     for p, spec in params.items():
@@ -99,23 +117,30 @@ def check(path, draws=5, n=16, rel=1e-12):
         if dom is not None and "range" in spec and [float(dom.lo), float(dom.hi)] != [float(x) for x in spec["range"]]:
             problems.append(f"parameter {p}: range {spec['range']} vs TVB [{dom.lo}, {dom.hi}]")
     state = d["state"]
-    if list(state) != list(m.state_variables):
-        problems.append(f"state {list(state)} vs TVB {list(m.state_variables)}")
+    if list(state) != expand(m.state_variables, modes):
+        problems.append(f"state {list(state)} vs TVB {expand(m.state_variables, modes)}")
+    base = {s: (s.rsplit("_", 1)[0] if modes > 1 else s) for s in state}
     for s, spec in state.items():
-        r = m.state_variable_range.get(s)
+        r = m.state_variable_range.get(base[s])
         if r is not None and [float(x) for x in spec["range"]] != [float(x) for x in r]:
             problems.append(f"state {s}: range {spec['range']} vs TVB {list(r)}")
         b = spec.get("boundaries")
         b = None if b is None else [float(x) for x in b]
-        if b != tvb_bounds(m, s):
-            problems.append(f"state {s}: boundaries {b} vs TVB {tvb_bounds(m, s)}")
+        if b != tvb_bounds(m, base[s]):
+            problems.append(f"state {s}: boundaries {b} vs TVB {tvb_bounds(m, base[s])}")
     cvar = [list(state).index(c) for c in d["coupling"]]
+    if modes > 1:  # each TVB cvar's modes, in order
+        cvars_tvb = [int(c) * modes + k for c in m.cvar for k in range(modes)]
+        if cvar != cvars_tvb:
+            problems.append(f"coupling {d['coupling']} vs TVB cvar {[int(c) for c in m.cvar]} (times {modes} modes)")
+        cvar_modes = cvar
+        cvar = [int(c) for c in m.cvar]
     ints = integer_parameters(cls, params)
     cvars = tvb_cvars(cls, params, ints) if ints else [[int(c) for c in m.cvar]]
-    if cvar not in cvars:
+    if modes == 1 and cvar not in cvars:
         problems.append(f"coupling {d['coupling']} vs TVB cvar {cvars[0] if len(cvars) == 1 else cvars}")
-    if list(d["variables_of_interest"]) != list(m.variables_of_interest):
-        problems.append(f"variables_of_interest {d['variables_of_interest']} vs TVB {list(m.variables_of_interest)}")
+    if list(d["variables_of_interest"]) != expand(m.variables_of_interest, modes):
+        problems.append(f"variables_of_interest {d['variables_of_interest']} vs TVB {expand(m.variables_of_interest, modes)}")
     # Derivatives against TVB's dfun.
     rng = np.random.default_rng(20261202)
     worst = 0.0
@@ -123,6 +148,8 @@ def check(path, draws=5, n=16, rel=1e-12):
         values = {}
         m = cls()  # fresh: configure() may rebind dfun (Hopfield)
         for p, spec in params.items():
+            if spec.get("derived"):
+                continue
             if isinstance(spec["default"], list):  # a TVB default of several values (P_e[k]), each scaled
                 values[p] = np.asarray(spec["default"], dtype=float)
                 if draw > 0:
@@ -141,6 +168,25 @@ def check(path, draws=5, n=16, rel=1e-12):
             values[p] = v
             setattr(m, p, np.array([v], dtype=getattr(cls, p).dtype) if p in ints else np.array([v]))
         m.configure()
+        if modes > 1:
+            # The derived coefficients (the file's `derived:` function) as TVB's configure() computed
+            # them from these parameters, flattened row-major; the expanded variables as TVB's modes.
+            for out in DERIVED[d["derived"]]:
+                values[out] = np.asarray(getattr(m, out), dtype=float).ravel()
+            xs = np.array([rng.uniform(*(float(v) for v in spec["range"]), n) for spec in state.values()])
+            cs = rng.normal(0, 0.1, (len(cvar) * modes, n))
+            ref = np.asarray(m.dfun(xs.reshape(-1, modes, n).transpose(0, 2, 1).copy(),
+                                    cs.reshape(-1, modes, n).transpose(0, 2, 1).copy(), 0.0), dtype=float)
+            ref = ref.transpose(0, 2, 1).reshape(len(state), n)
+            ns = dict(NAMESPACE)
+            ns.update(values)
+            ns.update({s: xs[k] for k, s in enumerate(state)})
+            ns.update({f"c_{k}": cs[k] for k in range(cs.shape[0])})
+            with np.errstate(all="ignore"):
+                mine = np.array([np.broadcast_to(eval(str(d["derivatives"][s]), {"__builtins__": {}}, ns), (n,)) for s in state])
+            err = np.abs(mine - ref) / np.maximum(1e-300, np.abs(ref))
+            worst = max(worst, float(np.nanmax(np.where(mine == ref, 0.0, err))))
+            continue
         x = np.empty((len(state), n, 1))
         for k, (s, spec) in enumerate(state.items()):
             lo, hi = (float(v) for v in spec["range"])

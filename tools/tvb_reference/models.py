@@ -172,11 +172,11 @@ CASES = {
               "(not kiki)."),
 }
 
+# The two 3-mode models (number_of_modes=3, derived mode-coupling coefficients) have their own script,
+# reduced_set.py, which reuses this one's helpers and writes fixtures in the same format.
 SKIPPED = {
-    "ReducedSetFitzHughNagumo": "3 modes (number_of_modes=3) and derived mode-coupling matrices; not a "
-                                "plain one-mode neural mass, out of scope for this catalogue.",
-    "ReducedSetHindmarshRose": "3 modes (number_of_modes=3) and derived mode-coupling matrices; not a "
-                               "plain one-mode neural mass, out of scope for this catalogue.",
+    "ReducedSetFitzHughNagumo": "3 modes: tools/tvb_reference/reduced_set.py.",
+    "ReducedSetHindmarshRose": "3 modes: tools/tvb_reference/reduced_set.py.",
 }
 
 

@@ -15,6 +15,9 @@ public struct RateModel: Sendable {
         public let lo: Double
         public let hi: Double
         public let doc: String
+        /// Computed from the scalar parameters by the model's `derived:` function (the defaults are
+        /// its values at the scalar defaults); the engine fills it per node.
+        public var isDerived = false
         public var isVector: Bool { defaults.count > 1 }
     }
 
@@ -47,6 +50,9 @@ public struct RateModel: Sendable {
     public let definitions: [(name: String, value: Expr)]
     /// One derivative per state variable, in state order.
     public let derivatives: [Expr]
+    /// The `derived:` function (RateDerivedFunction.registry) that computes the derived vector
+    /// parameters from the scalar ones, if any.
+    public var derived: RateDerivedFunction? = nil
 
     /// The names `local(...)` is applied to, in order of first use (TVB's local coupling inputs).
     public var localArguments: [String] {
@@ -82,7 +88,7 @@ public struct RateModel: Sendable {
 
 extension RateModel {
     static let topKeys = ["model", "doc", "parameters", "state", "coupling", "coupling_terms", "stimulus", "variables_of_interest", "let",
-                          "derivatives"]
+                          "derivatives", "derived"]
 
     /// Reads a `.rate` description; errors name the file, line and key path.
     public static func parse(_ text: String, file: String) throws -> RateModel {
@@ -118,6 +124,35 @@ extension RateModel {
             }
             if let u = keys["unit"] { _ = try u.string() }
             parameters.append(Parameter(name: pname, defaults: defaults, lo: lo, hi: hi, doc: try keys["doc"]?.string() ?? ""))
+        }
+
+        // Derived parameters: vector parameters a registered function computes from scalar ones.
+        var derived: RateDerivedFunction?
+        if let node = top["derived"] {
+            let fname = try node.string()
+            guard let f = RateDerivedFunction.registry[fname] else {
+                throw node.error(PlexusError.unknownMessage("derived-parameter function", fname, known: RateDerivedFunction.registry.keys.sorted()))
+            }
+            var inputs: [Double] = []
+            for name in f.inputs {
+                guard let p = parameters.first(where: { $0.name == name }), !p.isVector else {
+                    throw node.error("\(fname) reads the scalar parameter '\(name)', which the model does not declare")
+                }
+                inputs.append(p.defaults[0])
+            }
+            let values = f.compute(inputs)
+            var at = 0
+            for o in f.outputs {
+                guard !parameters.contains(where: { $0.name == o.name }) else {
+                    throw node.error("\(fname) computes '\(o.name)', which the model also declares as a parameter")
+                }
+                var p = Parameter(name: o.name, defaults: Array(values[at..<(at + o.count)]), lo: -.infinity, hi: .infinity,
+                                  doc: "Derived (\(fname)): \(o.doc)")
+                p.isDerived = true
+                parameters.append(p)
+                at += o.count
+            }
+            derived = f
         }
 
         // State variables.
@@ -245,6 +280,32 @@ extension RateModel {
         }
         return RateModel(name: name, doc: doc, file: file, parameters: parameters, state: state, couplingVariables: cvar,
                          couplingTerms: terms, stimulated: stimulated, variablesOfInterest: voi, definitions: definitions,
-                         derivatives: state.map { byName[$0.name]! })
+                         derivatives: state.map { byName[$0.name]! }, derived: derived)
+    }
+}
+
+extension RateModel {
+    /// Fills the derived parameters' slots of a kernel parameter table (`table[slot * nodes + i]`,
+    /// `parameterSlots`) from each node's scalar parameters, as the model's `derived:` function
+    /// computes them (nothing to do for a model without one). Nodes with the same inputs as the
+    /// node before share its values (computed once).
+    public func deriveParameters(_ table: inout [Double], nodes n: Int) {
+        guard let f = derived else { return }
+        let slots = parameterSlots
+        let inputSlots = f.inputs.map { name in slots[parameterIndex(name)!] }
+        let outputSlots = f.outputs.map { o in slots[parameterIndex(o.name)!] }
+        var lastKey: [Double]? = nil, values: [Double] = []
+        for i in 0..<n {
+            let key = inputSlots.map { table[$0 * n + i] }
+            if key != lastKey {
+                values = f.compute(key)
+                lastKey = key
+            }
+            var at = 0
+            for (k, o) in f.outputs.enumerated() {
+                for j in 0..<o.count { table[(outputSlots[k] + j) * n + i] = values[at + j] }
+                at += o.count
+            }
+        }
     }
 }
