@@ -145,6 +145,9 @@ public final class MassNetwork {
                 throw PlexusError("\(M.name) has no parameter '\(name)'\(PlexusError.didYouMean(name, all)); known: \(all.joined(separator: ", "))", keyPath: path)
             }
             let p = M.description.parameters[k]
+            if let f = M.description.derived, f.outputs.contains(where: { $0.name == name }) {
+                throw PlexusError("\(name) is derived from \(f.inputs.joined(separator: ", ")) (as TVB's update_derived_parameters computes it): set those instead", keyPath: path)
+            }
             if p.isVector {
                 guard list.count == p.defaults.count else {
                     throw PlexusError("\(name) is a vector parameter of \(p.defaults.count) elements; got \(list.count) values", keyPath: path)
@@ -160,6 +163,8 @@ public final class MassNetwork {
             }
             regional.append((name, list))
         }
+        // Derived vector parameters (the ReducedSet models' coefficients) from each region's values.
+        M.description.deriveParameters(&table, nodes: n)
         if let sf = e.surface {
             // Every parameter column per vertex: its region's value.
             var perVertex = [Double](repeating: 0, count: M.description.parameterSlotCount * nodes)

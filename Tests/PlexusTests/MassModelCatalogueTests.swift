@@ -29,19 +29,6 @@ final class MassModelCatalogueTests: XCTestCase {
             }
             return d
         }
-
-        /// The description with a `derived:` model's derived vector parameters given as lists,
-        /// computed from the fixture's parameters (uniform over the regions) by the model's own
-        /// derivation. (The engine does not fill derived slots itself yet: see
-        /// RateModel.deriveParameters.)
-        func descriptionWithDerived(_ kind: MassModelKind) -> MassModelDescription {
-            var d = description
-            guard let f = kind.description.derived else { return d }
-            let values = f.compute(f.inputs.map { name in d.params[name] ?? kind.description.parameters.first { $0.name == name }!.defaults[0] })
-            var at = 0
-            for o in f.outputs { d.lists[o.name] = Array(values[at..<(at + o.count)]); at += o.count }
-            return d
-        }
     }
 
     /// With the same operation order, the kernels equal TVB's dfun and the runs (in TVB's
@@ -146,7 +133,7 @@ final class MassModelCatalogueTests: XCTestCase {
             var report = "\(name):"
             for precision in [MassPrecision.float32, .float64] {
                 let e = MassExperiment(connectivity: .tvbData("connectivity_76"), speed: f.json["speed"] as! Double,
-                                       model: f.descriptionWithDerived(kind),
+                                       model: f.description,
                                        coupling: CouplingDescription(name: coup["name"] as! String, params: coup["params"] as! [String: Double]),
                                        integrator: IntegratorDescription(scheme: .heun, dt: integ["dt"] as! Double),
                                        initialHistory: initial, duration: f.json["duration"] as! Double,
@@ -247,6 +234,36 @@ final class MassModelCatalogueTests: XCTestCase {
             // (The mode couplings Aik... do not depend on sigma: the integrals scale as sqrt(sigma) and 1/sqrt(sigma).)
             let ie = slots[m.parameterIndex("IE_i")!]
             XCTAssertNotEqual(table[ie * n + 0], table[ie * n + 1], "sigma changes IE_i")
+        }
+    }
+
+    /// Through the engine: a per-region sigma in an experiment gives each region its own
+    /// coefficients in the run's parameter table, and a derived vector given directly is refused
+    /// with its key path.
+    func testEngineDerivesPerRegionCoefficients() throws {
+        let conn = try MassData.connectome()
+        let n = conn.count
+        var e = MassData.g2d(n, precision: .float64, duration: 1)
+        e.initialHistory = [:]
+        e.model = MassModelDescription(name: "ReducedSetFitzHughNagumo")
+        e.model.lists["sigma"] = (0..<n).map { 0.3 + 0.01 * Double($0 % 5) }
+        let net = try MassNetwork(e, connectome: conn)
+        let m = try XCTUnwrap(MassModels.named("ReducedSetFitzHughNagumo")).description
+        let fn = try XCTUnwrap(m.derived)
+        let slots = m.parameterSlots
+        let ie = slots[m.parameterIndex("IE_i")!]
+        for i in [0, 1, 4, 75] {
+            let inputs = fn.inputs.map { net.parameterTable[slots[m.parameterIndex($0)!] * n + i] }
+            XCTAssertEqual(inputs[fn.inputs.firstIndex(of: "sigma")!], 0.3 + 0.01 * Double(i % 5))
+            let expected = fn.compute(inputs)
+            let at = fn.outputs.prefix { $0.name != "IE_i" }.reduce(0) { $0 + $1.count }
+            for j in 0..<3 { XCTAssertEqual(net.parameterTable[(ie + j) * n + i], expected[at + j], "IE_i[\(j)] region \(i)") }
+        }
+        XCTAssertNotEqual(net.parameterTable[ie * n + 0], net.parameterTable[ie * n + 1])
+
+        e.model.lists["Aik"] = [Double](repeating: 0, count: 9)
+        XCTAssertThrowsError(try MassNetwork(e, connectome: conn)) { error in
+            XCTAssertTrue("\(error)".contains("model.params.Aik") && "\(error)".contains("derived from"), "\(error)")
         }
     }
 }
