@@ -11,14 +11,14 @@ extension RunOutput {
         let nv = m.variables.count, n = m.regions
         try write(name) { out in
             out.line(header.joined(separator: ","))
-            var line = ""
-            for k in 0..<m.samples {
-                line.removeAll(keepingCapacity: true)
-                line += OutputText.number(m.times[k])
-                for v in 0..<nv {
-                    for i in 0..<n { line += ","; line += OutputText.number(m.values[(k * nv + v) * n + i]) }
+            // Straight into the output buffer, number by number (no line string to grow and copy).
+            m.values.withUnsafeBufferPointer { values in
+                for k in 0..<m.samples {
+                    out.number(m.times[k])
+                    let row = values.baseAddress! + k * nv * n
+                    for j in 0..<(nv * n) { out.byte(44); out.number(row[j]) }
+                    out.byte(10)
                 }
-                out.line(line)
             }
         }
         return name

@@ -213,6 +213,25 @@ public struct OutputText {
         if buffer.count >= 1 << 20 { flush() }
     }
 
+    /// `OutputText.number(v)`'s text, appended.
+    public mutating func number(_ v: Double) {
+        if v == v.rounded(), abs(v) < 1e15 {
+            var x = Int64(v)
+            if x == 0 { buffer.append(48); return }
+            if x < 0 { buffer.append(45); x = -x }   // |x| < 1e15: no overflow
+            let start = buffer.count
+            while x > 0 { buffer.append(UInt8(48 + x % 10)); x /= 10 }
+            buffer[start...].reverse()
+        } else {
+            var s = "\(v)"   // as OutputText.number (interpolation writes NaN payloads, description does not)
+            s.withUTF8 { buffer.append(contentsOf: $0) }
+        }
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    /// One byte (a separator), appended.
+    @inline(__always) public mutating func byte(_ b: UInt8) { buffer.append(b) }
+
     /// Binary content, as it is in memory.
     public mutating func raw(bytes: UnsafeRawBufferPointer) {
         if buffer.count + bytes.count <= 1 << 20 {

@@ -144,6 +144,31 @@ final class MassOutputFormatTests: XCTestCase {
         }
     }
 
+    /// The CSV writer's numbers appended in place are OutputText.number's text, character for character.
+    func testNumbersAppendedInPlaceAreTheShortestText() throws {
+        var rng = OutputTestRandom(seed: 5)
+        var values: [Double] = [0, -0.0, 1, -1, 42, -70, 1e15, -1e15, 999_999_999_999_999, 1e16, 0.1, -0.5, 1e-5, 1e-300, 5e-324,
+                                .infinity, -.infinity, .nan, .greatestFiniteMagnitude, 123456.789, 9_007_199_254_740_993]
+        for _ in 0..<20_000 {
+            let bits = rng.next()
+            let v = Double(bitPattern: bits)
+            values.append(v)
+            values.append(Double(Int64(bitPattern: bits) >> 20))   // whole numbers, some beyond 1e15
+            values.append(Double(bits >> 11) / Double(1 << 53) - 0.5)
+        }
+        let folder = temporaryFolder("plexus-num")
+        var output = try RunOutput(directory: folder.url.path)
+        try output.write("n.txt") { out in
+            for v in values { out.number(v); out.byte(10) }
+        }
+        let lines = try String(contentsOfFile: folder.path("n.txt"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, values.count + 1)
+        for (v, l) in zip(values, lines) where String(l) != OutputText.number(v) {
+            XCTFail("\(v.bitPattern): in place '\(l)', OutputText.number '\(OutputText.number(v))'")
+            return
+        }
+    }
+
     func testSHA256HardwareAndPortablePathsAgree() throws {
         // FIPS 180-4 test vectors through the public API.
         XCTAssertEqual(SHA256.hex(Array("".utf8)), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
