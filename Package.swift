@@ -42,7 +42,9 @@ let package = Package(
         // The commit (and dirty flag) of the sources, recorded at build time for provenance.
         .plugin(name: "BuildInfo", capability: .buildTool()),
 
-        .target(name: "PlexusCore", swiftSettings: fast),
+        // SHA-256 block compression for provenance checksums (x86 SHA extensions when present).
+        .target(name: "CSHA256", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "PlexusCore", dependencies: ["CSHA256"], swiftSettings: fast),
         // The mechanism ABI: what generated catalogues export and the cable engine calls.
         .target(name: "CPlexusMechanism"),
         // The model language: NMODL (and later NESTML, rate models) into one IR, and one code

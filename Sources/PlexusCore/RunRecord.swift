@@ -82,11 +82,18 @@ public struct RunRecord: Codable, Sendable, Equatable {
         public var type: String
         public var periodMs: Double
         public var variables: [String]
+        /// The column names after `t_ms`, recorded when the monitor was written as .npy (which
+        /// has no header line); nil for a CSV-only run, whose first line names them.
+        public var columns: [String]?
+        /// The .npy file of this monitor when one was written (output format npy or [csv, npy]);
+        /// `file` is the CSV when one was written too, else this same file.
+        public var npyFile: String?
 
-        enum CodingKeys: String, CodingKey { case file, type, periodMs = "period_ms", variables }
+        enum CodingKeys: String, CodingKey { case file, type, periodMs = "period_ms", variables, columns, npyFile = "npy_file" }
 
-        public init(file: String, type: String, periodMs: Double, variables: [String]) {
+        public init(file: String, type: String, periodMs: Double, variables: [String], columns: [String]? = nil, npyFile: String? = nil) {
             self.file = file; self.type = type; self.periodMs = periodMs; self.variables = variables
+            self.columns = columns; self.npyFile = npyFile
         }
     }
 

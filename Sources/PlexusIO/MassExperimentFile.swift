@@ -18,16 +18,18 @@ import PlexusMass
 /// precision: float64                                      # or float32 (TVB's arithmetic)
 /// fc: {monitor: 2, discard: 20 s, compare: empirical_fc.csv}
 /// sweep: {coupling.a: {from: 0.005, to: 0.02, count: 8}, speed: [1, 2, 4] mm/ms}
+/// output: {format: npy}                                   # monitor files: csv (default), npy, or [csv, npy]
 /// ```
 /// Relative file names are relative to the experiment file's folder.
 public enum MassExperimentFile: ExperimentDecoder {
     static let topKeys = ["engine", "description", "seed", "connectivity", "speed", "model", "coupling", "integrator",
-                          "initial_history", "duration", "monitors", "precision", "fc", "sweep", "models", "stimuli", "surface"]
+                          "initial_history", "duration", "monitors", "precision", "fc", "sweep", "models", "stimuli", "surface", "output"]
 
     public static func decode(_ source: ExperimentSource) throws -> MassExperiment {
         let root = source.root, file = source.file
         let base = URL(fileURLWithPath: file).deletingLastPathComponent().path
         let top = try YNode(node: root, file: file, path: "").mapping(allowed: topKeys)
+        _ = try outputFormats(top["output"])
         if let e = top["engine"] {
             guard try e.string() == "mass" else { throw e.error("engine '\(try e.string())' is not a neural-mass experiment") }
         }
@@ -329,6 +331,31 @@ public enum MassExperimentFile: ExperimentDecoder {
         return v
     }
 
+    /// The formats of a run's monitor files (`output: {format: csv | npy | [csv, npy]}`), in
+    /// the order given; csv when the file has no `output` key.
+    public static func outputFormats(_ source: ExperimentSource) throws -> [MassOutputFormat] {
+        let top = try YNode(node: source.root, file: source.file, path: "").mapping(allowed: topKeys)
+        return try outputFormats(top["output"])
+    }
+
+    static func outputFormats(_ node: YNode?) throws -> [MassOutputFormat] {
+        guard let node else { return [.csv] }
+        let m = try node.mapping(allowed: ["format"])
+        guard let f = m["format"] else { throw node.error("output needs format: \(MassOutputFormat.allCases.map(\.rawValue).joined(separator: "|")) (or a list of them)") }
+        let items = f.isSequence ? try f.sequence() : [f]
+        guard !items.isEmpty else { throw f.error("format lists no format; give csv, npy or [csv, npy]") }
+        var formats: [MassOutputFormat] = []
+        for item in items {
+            let name = try item.string()
+            guard let v = MassOutputFormat(rawValue: name) else {
+                throw item.error(PlexusError.unknownMessage("output format", name, known: MassOutputFormat.allCases.map(\.rawValue)))
+            }
+            guard !formats.contains(v) else { throw item.error("format '\(name)' is listed twice") }
+            formats.append(v)
+        }
+        return formats
+    }
+
     static func monitor(_ node: YNode) throws -> MonitorDescription {
         let m = try node.mapping(allowed: ["type", "period", "variables", "sample", "kernel", "params", "sensors", "projection",
                                            "region_mapping", "reference", "sigma", "spatial_mask", "default_mask"])
@@ -469,4 +496,12 @@ public enum MassExperimentFile: ExperimentDecoder {
         }
         return out
     }
+}
+
+/// The formats a neural-mass run writes its monitors in (`output: {format: ...}`).
+public enum MassOutputFormat: String, CaseIterable, Sendable {
+    /// `t_ms` then one column per region (and variable), shortest round-trip decimals.
+    case csv
+    /// numpy's .npy: float64, shape (samples, 1 + columns), column 0 t_ms (`RunOutput.writeMonitorNpy`).
+    case npy
 }

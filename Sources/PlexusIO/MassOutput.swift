@@ -7,23 +7,58 @@ extension RunOutput {
     /// monitor records several: `<variable>.<label>`). Returns the file name.
     @discardableResult
     public mutating func writeMonitor(_ m: MonitorResult, labels: [String], name: String) throws -> String {
-        let header: [String]
-        if m.variables.count == 1 {
-            header = ["t_ms"] + labels
-        } else {
-            header = ["t_ms"] + m.variables.flatMap { v in labels.map { "\(v).\($0)" } }
-        }
+        let header = ["t_ms"] + Self.monitorColumns(m, labels: labels)
         let nv = m.variables.count, n = m.regions
         try write(name) { out in
             out.line(header.joined(separator: ","))
-            var line = ""
-            for k in 0..<m.samples {
-                line.removeAll(keepingCapacity: true)
-                line += OutputText.number(m.times[k])
-                for v in 0..<nv {
-                    for i in 0..<n { line += ","; line += OutputText.number(m.values[(k * nv + v) * n + i]) }
+            // Straight into the output buffer, number by number (no line string to grow and copy).
+            m.values.withUnsafeBufferPointer { values in
+                for k in 0..<m.samples {
+                    out.number(m.times[k])
+                    let row = values.baseAddress! + k * nv * n
+                    for j in 0..<(nv * n) { out.byte(44); out.number(row[j]) }
+                    out.byte(10)
                 }
-                out.line(line)
+            }
+        }
+        return name
+    }
+
+    /// The column names of a monitor's file after `t_ms`: the region labels (or sensors, areas),
+    /// prefixed `<variable>.` when the monitor records several variables.
+    public static func monitorColumns(_ m: MonitorResult, labels: [String]) -> [String] {
+        m.variables.count == 1 ? labels : m.variables.flatMap { v in labels.map { "\(v).\($0)" } }
+    }
+
+    /// One .npy per monitor: float64, C order, shape (samples, 1 + variables x columns): column 0
+    /// is t_ms, then the CSV's columns in the CSV's order, so `numpy.load(f)` is the CSV's table
+    /// without its header line (the column names are in provenance.json). Returns the file name.
+    @discardableResult
+    public mutating func writeMonitorNpy(_ m: MonitorResult, name: String) throws -> String {
+        let width = m.variables.count * m.regions
+        precondition(m.values.count == m.samples * width, "monitor values do not match its samples and columns")
+        try write(name) { out in
+            NpyFormat.header(shape: [m.samples, 1 + width]).withUnsafeBytes { out.raw(bytes: $0) }
+            // Rows of (t, values...) gathered into ~1 MiB slabs.
+            let rowsPerSlab = max(1, (1 << 20) / (8 * (1 + width)))
+            var slab = [Double](repeating: 0, count: rowsPerSlab * (1 + width))
+            var k = 0
+            m.values.withUnsafeBufferPointer { v in
+                while k < m.samples {
+                    let rows = min(rowsPerSlab, m.samples - k)
+                    slab.withUnsafeMutableBufferPointer { s in
+                        for r in 0..<rows {
+                            let row = s.baseAddress! + r * (1 + width)
+                            row[0] = m.times[k + r]
+                            row.advanced(by: 1).update(from: v.baseAddress! + (k + r) * width, count: width)
+                        }
+                        #if _endian(big)
+                        for j in 0..<(rows * (1 + width)) { s[j] = Double(bitPattern: s[j].bitPattern.littleEndian) }
+                        #endif
+                    }
+                    slab.withUnsafeBytes { out.raw(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<(8 * rows * (1 + width))])) }
+                    k += rows
+                }
             }
         }
         return name
@@ -69,7 +104,7 @@ extension Provenance {
         var conn: [String: Any] = ["regions": sim.regions, "nonzero_weights": sim.couplingTerms, "source": sim.connectome.source,
                                    "undirected": sim.connectome.isUndirected]
         switch e.connectivity {
-        case .tvbData(let n): conn["tvb_data"] = n
+        case .tvbData(let n): conn["tvb_data"] = n; if let p = try? ConnectomeZip.tvbDataZip(n) { conn["path"] = p }
         case .zip(let p): conn["zip"] = p
         case .synthetic(let r, let d, let s): conn["synthetic"] = ["regions": r, "density": d, "seed": s]
         case .given: conn["given"] = true

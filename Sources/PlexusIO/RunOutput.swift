@@ -21,23 +21,36 @@ public struct RunOutput {
         if newRun { try RunFolder.retire(directory) }
     }
 
+    /// Size and SHA-256 of each listed output, computed while it was written (provenance.json
+    /// lists them; the files are not read back).
+    private var digests: [String: (bytes: Int, sha256: String)] = [:]
+
     /// Writes `content` (built in pieces by `body`) to `name` atomically. `listed` files are
     /// the run's outputs, listed with their SHA-256 in provenance.json; files derived from the
     /// outputs and the provenance (report.html) are not listed, so a rerun compares data only.
-    public mutating func write(_ name: String, listed: Bool = true, _ body: (inout OutputText) -> Void) throws {
+    public mutating func write(_ name: String, listed: Bool = true, _ body: (inout OutputText) throws -> Void) throws {
         let final = directory.appendingPathComponent(name)
         let temp = directory.appendingPathComponent(".\(name).partial")
         FileManager.default.createFile(atPath: temp.path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: temp.path) else {
             throw PlexusError("cannot write", file: temp.path)
         }
-        var text = OutputText(handle: handle)
-        body(&text)
-        text.flush()
-        try handle.close()
+        var text = OutputText(handle: handle, hashing: listed)
+        do {
+            try body(&text)
+            try text.finish()
+            try handle.close()
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(at: temp)
+            throw error
+        }
         _ = try? FileManager.default.removeItem(at: final)
         try FileManager.default.moveItem(at: temp, to: final)
-        if listed { written.append(final) }
+        if listed {
+            written.append(final)
+            digests[name] = (text.bytesWritten, text.hasher.finalize())
+        }
     }
 
     /// spikes.csv: `population,gid,t_ms`, sorted by time then gid.
@@ -86,8 +99,10 @@ public struct RunOutput {
     public mutating func writeRecord(_ record: RunRecord) throws -> (RunRecord, String) {
         var record = record
         record.outputs = try written.map { url in
+            let name = url.lastPathComponent
+            if let d = digests[name] { return RunRecord.Output(file: name, bytes: d.bytes, sha256: d.sha256) }
             let data = try Data(contentsOf: url)
-            return RunRecord.Output(file: url.lastPathComponent, bytes: data.count, sha256: data.withUnsafeBytes { SHA256.hex(buffer: $0) })
+            return RunRecord.Output(file: name, bytes: data.count, sha256: data.withUnsafeBytes { SHA256.hex(buffer: $0) })
         }
         let text = try record.json()
         try write(RunFolder.recordFile) { out in out.raw(text) }
@@ -171,13 +186,19 @@ public enum RunFolder {
     }
 }
 
-/// Buffered text output (one write per 1 MiB, not per line).
+/// Buffered output (one write per 1 MiB, not per line), hashed (SHA-256) as it is written.
 public struct OutputText {
     let handle: FileHandle
     var buffer: [UInt8] = []
+    let hashing: Bool
+    var hasher = SHA256()
+    /// Bytes handed to the file so far.
+    public private(set) var bytesWritten = 0
+    var failure: Error?
 
-    init(handle: FileHandle) {
+    init(handle: FileHandle, hashing: Bool = true) {
         self.handle = handle
+        self.hashing = hashing
         buffer.reserveCapacity(1 << 20)
     }
 
@@ -192,8 +213,56 @@ public struct OutputText {
         if buffer.count >= 1 << 20 { flush() }
     }
 
+    /// `OutputText.number(v)`'s text, appended.
+    public mutating func number(_ v: Double) {
+        if v == v.rounded(), abs(v) < 1e15 {
+            var x = Int64(v)
+            if x == 0 { buffer.append(48); return }
+            if x < 0 { buffer.append(45); x = -x }   // |x| < 1e15: no overflow
+            let start = buffer.count
+            while x > 0 { buffer.append(UInt8(48 + x % 10)); x /= 10 }
+            buffer[start...].reverse()
+        } else {
+            var s = "\(v)"   // as OutputText.number (interpolation writes NaN payloads, description does not)
+            s.withUTF8 { buffer.append(contentsOf: $0) }
+        }
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    /// One byte (a separator), appended.
+    @inline(__always) public mutating func byte(_ b: UInt8) { buffer.append(b) }
+
+    /// Binary content, as it is in memory.
+    public mutating func raw(bytes: UnsafeRawBufferPointer) {
+        if buffer.count + bytes.count <= 1 << 20 {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= 1 << 20 { flush() }
+            return
+        }
+        flush()
+        put(bytes)
+    }
+
+    private mutating func put(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0, failure == nil else { return }
+        if hashing { hasher.update(buffer: bytes) }
+        bytesWritten += bytes.count
+        do { try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress!), count: bytes.count, deallocator: .none)) } catch {
+            failure = error
+        }
+    }
+
     mutating func flush() {
-        if !buffer.isEmpty { handle.write(Data(buffer)); buffer.removeAll(keepingCapacity: true) }
+        guard !buffer.isEmpty else { return }
+        let b = buffer
+        b.withUnsafeBytes { put($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes what is buffered and reports a failed write (disk full) as an error.
+    mutating func finish() throws {
+        flush()
+        if let failure { throw PlexusError("cannot write the file: \(failure.localizedDescription)") }
     }
 
     /// Shortest text that reads back as the same Double ("0.1", "-70", "1.2345678901234567").

@@ -12,6 +12,7 @@ enum MassRunner: EngineRunner {
 
     static func run(_ ctx: RunContext) throws -> RunRecord {
         var experiment = try MassExperimentFile.decode(ctx.source)
+        let formats = try ctx.located { try MassExperimentFile.outputFormats(ctx.source) }
         if let seed = ctx.request.seed { experiment.seed = seed }
         if !experiment.sweep.isEmpty { ctx.say("note: the file has a `sweep:` section; `plexus run` simulates its base point (`plexus sweep` runs the grid)") }
         let t1 = ResourceUsage.now()
@@ -39,12 +40,23 @@ enum MassRunner: EngineRunner {
         }
         var output = try RunOutput(directory: ctx.outDir, newRun: true)
         var used: [String: Int] = [:]
-        var files: [String] = []
+        var files: [String] = [], npyFiles: [String?] = [], columns: [[String]?] = []
         for m in result.monitors {
             let stem = m.description.stem
             let k = used[stem, default: 0] + 1
             used[stem] = k
-            files.append(try output.writeMonitor(m, labels: m.labels ?? connectome.labels, name: k == 1 ? "\(stem).csv" : "\(stem)_\(k).csv"))
+            let base = k == 1 ? stem : "\(stem)_\(k)"
+            let labels = m.labels ?? connectome.labels
+            var file: String?, npy: String?
+            for format in formats {
+                switch format {
+                case .csv: file = try output.writeMonitor(m, labels: labels, name: base + ".csv")
+                case .npy: npy = try output.writeMonitorNpy(m, name: base + ".npy")
+                }
+            }
+            files.append(file ?? npy!)
+            npyFiles.append(npy)
+            columns.append(npy == nil ? nil : RunOutput.monitorColumns(m, labels: labels))
         }
         if let fc {
             try output.writeFC(fc.matrix, labels: connectome.labels)
@@ -54,8 +66,10 @@ enum MassRunner: EngineRunner {
         // The report's figures, timed before provenance.json is written.
         let report = ctx.request.noReport ? nil : RenderedSections(MassReport.sections(Reports.massData(experiment, sim, result, connectome, fc, files: files)))
         let t5 = ResourceUsage.now()
+        var resolved = Provenance.resolved(sim)
+        resolved["output"] = ["format": formats.map(\.rawValue)]
         var record = ctx.record(durationMs: experiment.duration, resolutionMs: experiment.integrator.dt, seed: experiment.seed,
-                                experiment: try JSONValue(foundation: Provenance.resolved(sim)))
+                                experiment: try JSONValue(foundation: resolved))
         record.timings = [.init("read_and_build", t2 - ctx.t0), .init("simulate", t3 - t2), .init("write", t4 - t3)]
         if report != nil { record.timings.append(.init("report", t5 - t4)) }
         record.timings.append(.init("total", t5 - ctx.t0))
@@ -68,8 +82,10 @@ enum MassRunner: EngineRunner {
         if !sim.warnings.isEmpty { record.warnings = sim.warnings }
         record.model = sim.modelName
         // Which file holds which monitor, with the variables it recorded (the report reads them).
-        record.monitors = zip(files, result.monitors).map { f, m in
-            RunRecord.Monitor(file: f, type: m.description.kind.rawValue, periodMs: m.description.period, variables: m.variables)
+        record.monitors = result.monitors.indices.map { j in
+            let m = result.monitors[j]
+            return RunRecord.Monitor(file: files[j], type: m.description.kind.rawValue, periodMs: m.description.period, variables: m.variables,
+                                     columns: columns[j], npyFile: npyFiles[j])
         }
         if let fc {
             record.fc = .init(monitor: fc.monitor, variable: fc.variable, samples: fc.samplesUsed, fcVsSC: fc.fcSC, fcVsFC: fc.fcFC)
@@ -77,7 +93,7 @@ enum MassRunner: EngineRunner {
         record = try ctx.finish(record, &output, report: report)
         var summary = "simulated \(OutputText.number(experiment.duration)) ms in \(String(format: "%.2f", t3 - t2)) s (\(String(format: "%.2f", (t3 - t2) / Double(sim.steps) * 1e6)) us/step)"
         if let fc { summary += "; FC-SC r = \(String(format: "%.3f", fc.fcSC))" + (fc.fcFC.map { String(format: ", FC-FC r = %.3f", $0) } ?? "") }
-        ctx.say(summary + "; results in \(ctx.outDir)/ (\(files.joined(separator: ", "))\(fc != nil ? ", fc.csv, sc.csv" : "")\(report != nil ? ", report.html" : ""))")
+        ctx.say(summary + "; results in \(ctx.outDir)/ (\((files + npyFiles.compactMap { $0 }.filter { !files.contains($0) }).joined(separator: ", "))\(fc != nil ? ", fc.csv, sc.csv" : "")\(report != nil ? ", report.html" : ""))")
         return record
     }
 

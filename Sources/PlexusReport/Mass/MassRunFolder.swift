@@ -3,8 +3,9 @@ import PlexusCore
 
 extension MassReportData {
     /// Reads a mass run's folder: the monitor files named by provenance.json's `monitor_files`
-    /// (`t_ms,<labels>` or `t_ms,<variable>.<label>,...`), fc.csv and sc.csv (`region,<labels>`,
-    /// one row per region) when present.
+    /// (`t_ms,<labels>` or `t_ms,<variable>.<label>,...`; a .npy monitor file holds the same
+    /// table, its column names in the record), fc.csv and sc.csv (`region,<labels>`, one row per
+    /// region) when present.
     public static func read(directory: String, record: RunRecord) throws -> MassReportData {
         let dir = URL(fileURLWithPath: directory)
         var monitors: [Monitor] = []
@@ -12,7 +13,7 @@ extension MassReportData {
         for m in record.monitors ?? [] {
             let file = m.file
             let path = dir.appendingPathComponent(file).path
-            let (header, columns) = try CSVFile.readNumeric(path)
+            let (header, columns) = file.hasSuffix(".npy") ? try readNpy(path, columns: m.columns) : try CSVFile.readNumeric(path)
             let variables = m.variables
             guard header.first == "t_ms", !variables.isEmpty, (header.count - 1) % variables.count == 0 else {
                 throw ReportError("expected t_ms and one column per variable and region in the first line", file: path)
@@ -46,6 +47,27 @@ extension MassReportData {
         }
         return MassReportData(durationMs: record.durationMs, model: record.model ?? "",
                               labels: labels, monitors: monitors, fc: fc, weights: weights)
+    }
+}
+
+extension MassReportData {
+    /// A monitor's .npy (shape samples x (1 + columns), column 0 t_ms) as the CSV reader gives
+    /// its table: the header and the columns.
+    static func readNpy(_ path: String, columns names: [String]?) throws -> ([String], [[Double]]) {
+        guard let names else { throw ReportError("provenance.json does not name the columns of this .npy monitor file", file: path) }
+        let a: NpyArray
+        do { a = try NpyArray(contentsOf: path) } catch let e as PlexusError { throw ReportError(e.message, file: path) }
+        guard a.shape.count == 2, a.shape[1] == names.count + 1 else {
+            throw ReportError("expected shape (samples, \(names.count + 1)) (t_ms and the recorded columns), found \(a.shape)", file: path)
+        }
+        let rows = a.shape[0], width = a.shape[1]
+        var columns = [[Double]](repeating: [], count: width)
+        for c in 0..<width {
+            var col = [Double](repeating: 0, count: rows)
+            for r in 0..<rows { col[r] = a.values[r * width + c] }
+            columns[c] = col
+        }
+        return (["t_ms"] + names, columns)
     }
 }
 

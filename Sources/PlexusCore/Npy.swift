@@ -1,5 +1,4 @@
 import Foundation
-import PlexusCore
 
 /// A minimal reader for numpy's .npy files (format 1.0-3.0): little-endian float32/float64/int
 /// arrays in C or Fortran order (tvb-data's MEG lead field is Fortran-ordered), returned in C order.
@@ -60,16 +59,26 @@ public struct NpyArray: Sendable {
         }
         guard bytes.count >= offset + count * size else { throw PlexusError("truncated .npy data", file: name) }
         var out = [Double](repeating: 0, count: count)
-        bytes.withUnsafeBytes { raw in
-            let p = raw.baseAddress! + offset
-            for k in 0..<count {
-                switch descr {
-                case "<f8": out[k] = p.loadUnaligned(fromByteOffset: 8 * k, as: Double.self)
-                case "<f4": out[k] = Double(p.loadUnaligned(fromByteOffset: 4 * k, as: Float.self))
-                case "<i8": out[k] = Double(p.loadUnaligned(fromByteOffset: 8 * k, as: Int64.self))
-                case "<u8": out[k] = Double(p.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self))
-                case "<i4": out[k] = Double(p.loadUnaligned(fromByteOffset: 4 * k, as: Int32.self))
-                default: out[k] = Double(p.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self))
+        if descr == "<f8" {
+            // The common case (and what Plexus writes): the bytes are the values.
+            out.withUnsafeMutableBytes { dst in
+                bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + 8 * count)])) }
+            }
+            #if _endian(big)
+            for k in 0..<count { out[k] = Double(bitPattern: UInt64(littleEndian: out[k].bitPattern)) }
+            #endif
+        } else {
+            bytes.withUnsafeBytes { raw in
+                let p = raw.baseAddress! + offset
+                for k in 0..<count {
+                    switch descr {
+                    case "<f8": out[k] = p.loadUnaligned(fromByteOffset: 8 * k, as: Double.self)
+                    case "<f4": out[k] = Double(p.loadUnaligned(fromByteOffset: 4 * k, as: Float.self))
+                    case "<i8": out[k] = Double(p.loadUnaligned(fromByteOffset: 8 * k, as: Int64.self))
+                    case "<u8": out[k] = Double(p.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self))
+                    case "<i4": out[k] = Double(p.loadUnaligned(fromByteOffset: 4 * k, as: Int32.self))
+                    default: out[k] = Double(p.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self))
+                    }
                 }
             }
         }
@@ -92,5 +101,40 @@ public struct NpyArray: Sendable {
             out = c
         }
         values = out
+    }
+}
+
+/// numpy's .npy format for writing: a float64 ('<f8'), C-order array. The header is format 1.0
+/// (2.0 when it would exceed 65535 bytes), padded with spaces so that the data start on a
+/// 64-byte boundary, as numpy.save writes it; `numpy.load` reads the file back exactly.
+public enum NpyFormat {
+    /// The magic, version, header length and header of a little-endian float64 array of `shape`.
+    public static func header(shape: [Int]) -> [UInt8] {
+        let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var dict = "{'descr': '<f8', 'fortran_order': False, 'shape': \(dims), }"
+        var prefix = 10
+        if dict.utf8.count + 1 + prefix > 65535 { prefix = 12 }
+        let total = (prefix + dict.utf8.count + 1 + 63) / 64 * 64
+        dict += String(repeating: " ", count: total - prefix - dict.utf8.count - 1) + "\n"
+        let n = dict.utf8.count
+        var out: [UInt8] = [0x93] + Array("NUMPY".utf8)
+        if prefix == 10 {
+            out += [1, 0, UInt8(n & 0xFF), UInt8(n >> 8)]
+        } else {
+            out += [2, 0, UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24 & 0xFF)]
+        }
+        return out + Array(dict.utf8)
+    }
+
+    /// A whole .npy file of `values` (C order) with `shape`.
+    public static func file(shape: [Int], values: [Double]) -> [UInt8] {
+        precondition(shape.reduce(1, *) == values.count, "npy: \(values.count) values for shape \(shape)")
+        var out = header(shape: shape)
+        #if _endian(big)
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
+        #else
+        values.withUnsafeBytes { out += $0 }
+        #endif
+        return out
     }
 }
