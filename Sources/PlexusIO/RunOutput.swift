@@ -31,7 +31,7 @@ public struct RunOutput {
     public mutating func write(_ name: String, listed: Bool = true, _ body: (inout OutputText) throws -> Void) throws {
         let final = directory.appendingPathComponent(name)
         let temp = directory.appendingPathComponent(".\(name).partial")
-        FileManager.default.createFile(atPath: temp.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: temp.path, contents: nil)   // a failure shows as no handle below
         guard let handle = FileHandle(forWritingAtPath: temp.path) else {
             throw PlexusError("cannot write", file: temp.path)
         }

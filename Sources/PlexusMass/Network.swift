@@ -96,8 +96,8 @@ public final class MassNetwork {
             notes.append("duration \(e.duration) ms is not a whole number of steps of dt = \(dt) ms: it runs \(steps) steps "
                          + "(\(Double(steps) * dt) ms), as TVB does")
         }
-        let kinds = try MassModels.catalogue(folders: e.model.folders)
-        guard let M = kinds.first(where: { $0.name == e.model.name }) else {
+        guard let M = try MassModels.kind(named: e.model.name, folders: e.model.folders) else {
+            let kinds = try MassModels.catalogue(folders: e.model.folders)
             if let broken = MassModels.refused.first(where: { $0.file == e.model.name + ".rate" }) {
                 throw PlexusError("the built-in description of \(e.model.name) does not build (a Plexus defect): \(broken)", keyPath: "model.name")
             }
@@ -503,7 +503,8 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         localRows = Storage(repeating: 0, count: max(1, localVariables.count * n))
         var local: SurfaceLocalCoupling?
         if let surface = e.surface {
-            local = SurfaceLocalCoupling(matrix: LocalMatrix(rowStarts: surface.rowStarts, columns: surface.columns, values: surface.values),
+            local = SurfaceLocalCoupling(matrix: LocalMatrix(rowStarts: surface.rowStarts, columns: surface.columns, values: surface.values,
+                                                                           parts: setup.parts),
                                          variables: localVariables, rows: localRows.base,
                                          kernel: uniformParameters == nil ? setup.kernel.surfaceDfun : setup.kernel.uniformSurfaceDfun,
                                          team: surfaceTeam)

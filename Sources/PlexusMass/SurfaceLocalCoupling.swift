@@ -20,67 +20,84 @@ public struct SurfaceLocalCoupling: @unchecked Sendable {
 }
 
 /// The local connectivity in compressed sparse rows, in the smallest form that gives the same
-/// sums. The product is most of a surface step, and it is bound by memory traffic: 12 bytes per
-/// entry (a float64 value and an Int32 column) stream from L3 twice a step. TVB's cortical
-/// matrices have one value per row (1/neighbours times the coupling strength) and fewer than 65,536
-/// vertices, so they are kept as one value per row and 16-bit columns (2 bytes per entry; the
-/// 16k cortex then fits in L2 beside the state), multiplied as `value_i * x_k` entry by entry,
-/// the same arithmetic bit for bit. Other matrices keep the general form.
+/// sums, arranged for the threads' vertex ranges.
+///
+/// The product is most of a surface step. Two things cost: memory traffic, 12 bytes per entry (a
+/// float64 value and an Int32 column) streamed from L3 twice a step; and the exit of each row's
+/// loop, which mispredicts when consecutive rows have different lengths (cortical meshes have 3
+/// to 11 neighbours in no order). TVB's cortical matrices have one value per row (1/neighbours
+/// times the coupling strength) and fewer than 65,536 vertices: they are kept as one value per
+/// row and 16-bit columns (2 bytes per entry; the 16k cortex then fits in L2 beside the state),
+/// and within each thread's range the rows are grouped by length, each group's entries stored in
+/// the order they are read, so a group runs one fixed-length loop. Every row's sum is still
+/// `value_i * x_k` added over its columns in ascending order from 0: the CSR product's
+/// arithmetic, bit for bit. Other matrices, and ranges that are not the planned ones, use the
+/// plain CSR loop.
 public final class LocalMatrix: @unchecked Sendable {
     let rowStarts: Storage<Int>
-    /// General form: a value and an Int32 column per entry.
     let columns: Storage<Int32>
     let values: Storage<Double>
-    /// Compact form: 16-bit columns and one value per row (nil: the general form).
-    let compactColumns: Storage<UInt16>?
-    let rowValues: Storage<Double>
+    /// The planned ranges; part p's groups are `partGroups[p] ..< partGroups[p + 1]` (empty
+    /// when the matrix has no compact form).
+    let parts: [Range<Int>]
+    let partGroups: [Int]
+    /// Group g: `groupLength[g]` entries per row, its rows at positions `groupRows[g] ..<
+    /// groupRows[g + 1]` of `order` (the row) and `rowValue`, its entries from `groupEntries[g]` on.
+    let groupLength: Storage<Int>
+    let groupRows: Storage<Int>
+    let groupEntries: Storage<Int>
+    let order: Storage<Int32>
+    let rowValue: Storage<Double>
+    let groupedColumns: Storage<UInt16>
 
-    /// `rowStarts` (n + 1 entries), `columns` and `values` are the matrix's CSR arrays.
-    public init(rowStarts: [Int], columns: [Int32], values: [Double]) {
+    /// `rowStarts` (n + 1 entries), `columns` and `values` are the matrix's CSR arrays; `parts`
+    /// the vertex ranges the threads will ask for.
+    public init(rowStarts: [Int], columns: [Int32], values: [Double], parts: [Range<Int>]) {
         let n = rowStarts.count - 1
         self.rowStarts = Storage(rowStarts)
-        var uniform = n <= Int(UInt16.max) + 1
-        var perRow = [Double](repeating: 0, count: n)
-        for i in 0..<n where uniform && rowStarts[i + 1] > rowStarts[i] {
-            let first = values[rowStarts[i]]
-            perRow[i] = first
-            for k in rowStarts[i]..<rowStarts[i + 1] where values[k].bitPattern != first.bitPattern { uniform = false }
+        self.columns = Storage(columns.isEmpty ? [0] : columns)
+        self.values = Storage(values.isEmpty ? [0] : values)
+        var compact = n <= Int(UInt16.max) + 1
+        for i in 0..<n where compact && rowStarts[i + 1] > rowStarts[i] {
+            let first = values[rowStarts[i]].bitPattern
+            for k in rowStarts[i]..<rowStarts[i + 1] where values[k].bitPattern != first { compact = false }
         }
-        if uniform {
-            compactColumns = Storage(columns.isEmpty ? [0] : columns.map { UInt16(truncatingIfNeeded: $0) })
-            rowValues = Storage(perRow.isEmpty ? [0] : perRow)
-            self.columns = Storage([0])
-            self.values = Storage([0])
-        } else {
-            compactColumns = nil
-            rowValues = Storage([0])
-            self.columns = Storage(columns.isEmpty ? [0] : columns)
-            self.values = Storage(values.isEmpty ? [0] : values)
+        self.parts = compact ? parts : []
+        var partGroups = [0], lengths = [Int](), groupRows = [0], groupEntries = [Int]()
+        var order = [Int32](), rowValue = [Double](), grouped = [UInt16]()
+        for part in self.parts {
+            let byLength = Dictionary(grouping: part) { rowStarts[$0 + 1] - rowStarts[$0] }
+            for length in byLength.keys.sorted() {
+                lengths.append(length)
+                groupEntries.append(grouped.count)
+                for row in byLength[length]! {   // ascending: grouping keeps the range's order
+                    order.append(Int32(row))
+                    rowValue.append(length > 0 ? values[rowStarts[row]] : 0)
+                    grouped.append(contentsOf: columns[rowStarts[row]..<rowStarts[row + 1]].map { UInt16(truncatingIfNeeded: $0) })
+                }
+                groupRows.append(order.count)
+            }
+            partGroups.append(lengths.count)
         }
+        self.partGroups = partGroups
+        groupLength = Storage(lengths.isEmpty ? [0] : lengths)
+        self.groupRows = Storage(groupRows)
+        self.groupEntries = Storage(groupEntries.isEmpty ? [0] : groupEntries)
+        self.order = Storage(order.isEmpty ? [0] : order)
+        self.rowValue = Storage(rowValue.isEmpty ? [0] : rowValue)
+        groupedColumns = Storage(grouped.isEmpty ? [0] : grouped)
     }
 
-    /// Whether the compact form is in use.
-    var isCompact: Bool { compactColumns != nil }
+    /// Whether the grouped compact form is in use.
+    var isCompact: Bool { !parts.isEmpty }
 
     /// `out[i] = sum_k L[i, k] * x[k]` for the rows `r`, each sum over its columns in ascending order.
-    /// (While loops with wrapping increments: a range per row costs a trap check and about 20 %.)
     @inline(__always)
     func multiply(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, _ r: Range<Int>) {
-        let starts = rowStarts.base
-        var k = starts[r.lowerBound]
-        if let compact = compactColumns {
-            let cs = compact.base, rv = rowValues.base
-            for i in r {
-                let end = starts[i &+ 1], w = rv[i]
-                var sum = 0.0
-                while k < end {
-                    sum += w * x[Int(cs[k])]
-                    k &+= 1
-                }
-                out[i] = sum
-            }
-        } else {
-            let cs = columns.base, vs = values.base
+        guard let p = parts.firstIndex(of: r) else {
+            // Plain CSR; while loops with wrapping increments (a range per row costs a trap check).
+            let starts = rowStarts.base, cs = columns.base, vs = values.base
+            var k = starts[r.lowerBound]
             for i in r {
                 let end = starts[i &+ 1]
                 var sum = 0.0
@@ -90,6 +107,36 @@ public final class LocalMatrix: @unchecked Sendable {
                 }
                 out[i] = sum
             }
+            return
+        }
+        for g in partGroups[p]..<partGroups[p + 1] {
+            let (first, last, entries) = (groupRows[g], groupRows[g + 1], groupEntries[g])
+            // A literal length per common case, so the compiler unrolls the loop completely.
+            switch groupLength[g] {
+            case 3: rows(3, first, last, entries, x, out)
+            case 4: rows(4, first, last, entries, x, out)
+            case 5: rows(5, first, last, entries, x, out)
+            case 6: rows(6, first, last, entries, x, out)
+            case 7: rows(7, first, last, entries, x, out)
+            case 8: rows(8, first, last, entries, x, out)
+            case 9: rows(9, first, last, entries, x, out)
+            case let length: rows(length, first, last, entries, x, out)
+            }
+        }
+    }
+
+    /// The rows at positions `first ..< last`, each `length` entries long, from entry `entries` on.
+    @inline(__always)
+    private func rows(_ length: Int, _ first: Int, _ last: Int, _ entries: Int,
+                      _ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
+        let cs = groupedColumns.base, rv = rowValue.base, order = self.order.base
+        var e = entries
+        for q in first..<last {
+            let w = rv[q]
+            var sum = 0.0
+            for k in 0..<length { sum += w * x[Int(cs[e &+ k])] }
+            out[Int(order[q])] = sum
+            e &+= length
         }
     }
 }

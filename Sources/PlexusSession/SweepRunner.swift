@@ -28,7 +28,7 @@ extension Session {
         ctx.say("\(ctx.name): \(sweep.points.count) points (\(sweep.axes.map { "\($0.parameter) x \($0.values.count)" }.joined(separator: ", "))) on \(min(ctx.threads, sweep.points.count)) threads, \(connectome.count) regions, \(OutputText.number(experiment.duration)) ms each")
         let points = sweep.run(progress: progress)
         let t2 = ResourceUsage.now()
-        guard let model = try MassModels.catalogue(folders: experiment.model.folders).first(where: { $0.name == experiment.model.name }) else {
+        guard let model = try MassModels.kind(named: experiment.model.name, folders: experiment.model.folders) else {
             throw PlexusError("unknown model", keyPath: "model.name")
         }
         let variable = experiment.monitors.first?.variables?.first ?? model.variablesOfInterest[0]
