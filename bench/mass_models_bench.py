@@ -71,7 +71,12 @@ def tvb_time(f, ms, conn):
     import numpy as np
     import models as ref  # tools/tvb_reference/models.py
     from tvb.simulator import integrators, monitors, simulator
-    cfg = ref.CASES[f["model"]]
+    modes = int(f.get("modes", 1))
+    if modes > 1:
+        import reduced_set  # tools/tvb_reference/reduced_set.py: the 3-mode models' cases
+        cfg = reduced_set.CASES[f["model"]]
+    else:
+        cfg = ref.CASES[f["model"]]
     model = ref.make_model(f["model"], cfg["params"])
     cpl = ref.make_coupling(*cfg["coupling"])
     dt = float(f["integrator"]["dt"])
@@ -79,8 +84,10 @@ def tvb_time(f, ms, conn):
                               monitors=(monitors.TemporalAverage(period=1.0),), simulation_length=ms)
     sim.configure()
     ic = np.zeros(sim.good_history_shape)
+    # The fixtures' state variables are TVB's (variable, mode) pairs, mode fastest.
     init = np.array([f["initial"][sv] for sv in f["state_variables"]])
-    ic[:, :, :, 0] = init[None, :, :]
+    init = init.reshape(-1, modes, init.shape[1]).transpose(0, 2, 1)
+    ic[:, :, :, :] = init[None]
     sim.initial_conditions = ic
     sim.configure()
     steps = int(round(ms / dt))
