@@ -1,4 +1,5 @@
 import Foundation
+import PlexusCore
 
 /// Derived parameters of a rate model (the `.rate` key `derived:`, docs/rate-models.md): vector
 /// parameters computed from the declared scalar ones, per node, the way a TVB model's
@@ -165,7 +166,7 @@ public enum StefanescuJirsa {
         static func trapz(_ y: [Double], _ x: [Double]) -> Double {
             var terms = [Double](repeating: 0, count: x.count - 1)
             for j in 0..<(x.count - 1) { terms[j] = (x[j + 1] - x[j]) * (y[j + 1] + y[j]) / 2.0 }
-            return terms.withUnsafeBufferPointer { 0 + pairwiseSum($0.baseAddress!, $0.count) }
+            return terms.withUnsafeBufferPointer { numpySum($0.baseAddress!, $0.count) }
         }
     }
 
@@ -179,32 +180,6 @@ public enum StefanescuJirsa {
         let delta = count > 1 ? out[1] - out[0] : step
         for i in stride(from: 2, to: count, by: 1) { out.append(start + Double(i) * delta) }
         return out
-    }
-
-    /// numpy's pairwise summation (as Sources/PlexusMass/NumpySum.swift, which this module cannot
-    /// import): below 8 values a loop from -0.0, up to 128 eight accumulators, above that halves.
-    static func pairwiseSum(_ a: UnsafePointer<Double>, _ n: Int) -> Double {
-        if n < 8 {
-            var r = -0.0
-            for i in 0..<n { r += a[i] }
-            return r
-        } else if n <= 128 {
-            var r0 = a[0], r1 = a[1], r2 = a[2], r3 = a[3], r4 = a[4], r5 = a[5], r6 = a[6], r7 = a[7]
-            var i = 8
-            let end = n - n % 8
-            while i < end {
-                r0 += a[i]; r1 += a[i + 1]; r2 += a[i + 2]; r3 += a[i + 3]
-                r4 += a[i + 4]; r5 += a[i + 5]; r6 += a[i + 6]; r7 += a[i + 7]
-                i += 8
-            }
-            var res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-            while i < n { res += a[i]; i += 1 }
-            return res
-        } else {
-            var n2 = n / 2
-            n2 -= n2 % 8
-            return pairwiseSum(a, n2) + pairwiseSum(a + n2, n - n2)
-        }
     }
 
     /// scipy.special.ndtri (cephes ndtri.c, as scipy's xsf library has it): the inverse of the

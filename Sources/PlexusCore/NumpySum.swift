@@ -1,4 +1,5 @@
-// numpy's summation orders, needed to reproduce TVB's float32 coupling to rounding.
+// numpy's summation orders, needed to reproduce TVB's float32 coupling to rounding (PlexusMass)
+// and TVB's derived model coefficients (PlexusModel's derived parameters).
 //
 // - `np.add.reduce` along a contiguous axis (and `.sum(axis)`) uses pairwise summation: below 8
 //   values a plain loop from -0.0; up to 128 values eight interleaved accumulators combined as
@@ -9,7 +10,7 @@
 // Both were checked against numpy 2.4 on random data (bit-identical).
 
 @inlinable
-func numpyPairwiseSum<T: BinaryFloatingPoint>(_ a: UnsafePointer<T>, _ n: Int) -> T {
+public func numpyPairwiseSum<T: BinaryFloatingPoint>(_ a: UnsafePointer<T>, _ n: Int) -> T {
     if n < 8 {
         var r: T = -0.0
         for i in 0..<n { r += a[i] }
@@ -35,12 +36,12 @@ func numpyPairwiseSum<T: BinaryFloatingPoint>(_ a: UnsafePointer<T>, _ n: Int) -
 
 /// `np.add.reduceat` over one segment of `n` values (n >= 1).
 @inlinable
-func numpyReduceatSum<T: BinaryFloatingPoint>(_ a: UnsafePointer<T>, _ n: Int) -> T {
+public func numpyReduceatSum<T: BinaryFloatingPoint>(_ a: UnsafePointer<T>, _ n: Int) -> T {
     n == 1 ? a[0] : a[0] + numpyPairwiseSum(a + 1, n - 1)
 }
 
 /// `np.add.reduce` with its identity 0 first (what `.sum(axis=...)` does).
 @inlinable
-func numpySum<T: BinaryFloatingPoint>(_ a: UnsafePointer<T>, _ n: Int) -> T {
+public func numpySum<T: BinaryFloatingPoint>(_ a: UnsafePointer<T>, _ n: Int) -> T {
     0 + numpyPairwiseSum(a, n)
 }
