@@ -106,11 +106,18 @@ public final class MassNetwork {
         model = M
         modelName = M.name
         stateVariables = M.stateVariables.map(\.name)
+        /// A derived vector (the ReducedSet models' coefficients) follows its inputs; it is never given.
+        func refuseDerived(_ name: String, _ path: String) throws {
+            guard let f = M.description.derived, f.outputs.contains(where: { $0.name == name }) else { return }
+            throw PlexusError("\(name) is derived from \(f.inputs.joined(separator: ", ")) (as TVB's update_derived_parameters computes it): set those instead",
+                              keyPath: path)
+        }
         func resolve(_ specs: [ParameterSpec], _ given: [String: Double], _ path: String, _ owner: String) throws -> [Double] {
             var values = specs.map(\.defaultValue)
             for (k, v) in given.sorted(by: { $0.key < $1.key }) {
                 guard let idx = specs.firstIndex(where: { $0.name == k }) else {
                     let all = specs.map(\.name) + (path == "model.params" ? M.description.parameters.filter(\.isVector).map(\.name) : [])
+                    if path == "model.params" { try refuseDerived(k, "\(path).\(k)") }
                     if all.contains(k) { throw PlexusError("\(k) is a vector parameter: give its \(M.description.parameters.first { $0.name == k }!.defaults.count) elements as a list", keyPath: "\(path).\(k)") }
                     throw PlexusError("\(owner) has no parameter '\(k)'\(PlexusError.didYouMean(k, all)); known: \(all.joined(separator: ", "))", keyPath: "\(path).\(k)")
                 }
@@ -145,9 +152,7 @@ public final class MassNetwork {
                 throw PlexusError("\(M.name) has no parameter '\(name)'\(PlexusError.didYouMean(name, all)); known: \(all.joined(separator: ", "))", keyPath: path)
             }
             let p = M.description.parameters[k]
-            if let f = M.description.derived, f.outputs.contains(where: { $0.name == name }) {
-                throw PlexusError("\(name) is derived from \(f.inputs.joined(separator: ", ")) (as TVB's update_derived_parameters computes it): set those instead", keyPath: path)
-            }
+            try refuseDerived(name, path)
             if p.isVector {
                 guard list.count == p.defaults.count else {
                     throw PlexusError("\(name) is a vector parameter of \(p.defaults.count) elements; got \(list.count) values", keyPath: path)

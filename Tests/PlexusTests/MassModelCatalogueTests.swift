@@ -265,5 +265,10 @@ final class MassModelCatalogueTests: XCTestCase {
         XCTAssertThrowsError(try MassNetwork(e, connectome: conn)) { error in
             XCTAssertTrue("\(error)".contains("model.params.Aik") && "\(error)".contains("derived from"), "\(error)")
         }
+        e.model.lists["Aik"] = nil
+        e.model.params["Aik"] = 0.5   // a scalar for a derived vector: the same error, not "give a list"
+        XCTAssertThrowsError(try MassNetwork(e, connectome: conn)) { error in
+            XCTAssertTrue("\(error)".contains("model.params.Aik") && "\(error)".contains("derived from"), "\(error)")
+        }
     }
 }
