@@ -174,4 +174,46 @@ final class MassSurfaceTests: XCTestCase {
         e.surface?.columns[0] = 99_999
         XCTAssertThrowsError(try MassNetwork(e, connectome: conn)) { XCTAssertTrue("\($0)".contains("surface.local_connectivity"), "\($0)") }
     }
+
+    /// The local matrix's grouped compact form (one value per row, 16-bit columns, rows grouped
+    /// by length per thread range) gives the plain CSR product bit for bit, for the planned
+    /// ranges and (through the CSR fallback) any other; a matrix with different values in a row
+    /// keeps the general form.
+    func testLocalMatrixFormsGiveTheCSRProduct() {
+        var rng = CouplingTestRandom(seed: 17)
+        let n = 1000
+        var starts = [0], columns = [Int32](), values = [Double]()
+        for _ in 0..<n {
+            let length = Int(rng.next() % 12)   // 0 ... 11 entries, as a cortical mesh (and empty rows)
+            let w = rng.uniform(0.01, 1)
+            let cols = Set((0..<length).map { _ in Int32(rng.next() % UInt64(n)) }).sorted()
+            columns += cols
+            values += cols.map { _ in w }
+            starts.append(columns.count)
+        }
+        let x = (0..<n).map { _ in rng.uniform(-3, 3) }
+        func reference(_ vals: [Double], _ r: Range<Int>) -> [Double] {
+            r.map { i in
+                var sum = 0.0
+                for k in starts[i]..<starts[i + 1] { sum += vals[k] * x[Int(columns[k])] }
+                return sum
+            }
+        }
+        let parts = [0..<370, 370..<n]
+        let uniform = LocalMatrix(rowStarts: starts, columns: columns, values: values, parts: parts)
+        XCTAssertTrue(uniform.isCompact)
+        var jittered = values
+        let row = (0..<n).first { starts[$0 + 1] - starts[$0] >= 2 }!
+        jittered[starts[row] + 1] *= 1.5   // two values in one row
+        let general = LocalMatrix(rowStarts: starts, columns: columns, values: jittered, parts: parts)
+        XCTAssertFalse(general.isCompact)
+        for (matrix, vals) in [(uniform, values), (general, jittered)] {
+            for r in parts + [0..<n, 100..<200] {
+                var out = [Double](repeating: .nan, count: n)
+                x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { matrix.multiply(xp.baseAddress!, into: $0.baseAddress!, r) } }
+                XCTAssertEqual(Array(out[r]).map(\.bitPattern), reference(vals, r).map(\.bitPattern), "compact \(matrix.isCompact), rows \(r)")
+                XCTAssertTrue(out[..<r.lowerBound].allSatisfy(\.isNaN) && out[r.upperBound...].allSatisfy(\.isNaN), "writes only its rows")
+            }
+        }
+    }
 }
