@@ -170,6 +170,18 @@ public final class MassNetwork {
         }
         // Derived vector parameters (the ReducedSet models' coefficients) from each region's values.
         M.description.deriveParameters(&table, nodes: n)
+        if let f = M.description.derived {
+            let d = M.description, slots = d.parameterSlots
+            for o in f.outputs {
+                let k = d.parameterIndex(o.name)!
+                for j in 0..<o.count {
+                    guard let i = (0..<n).first(where: { !table[(slots[k] + j) * n + $0].isFinite }) else { continue }
+                    let given = f.inputs.map { "\($0) = \(table[slots[d.parameterIndex($0)!] * n + i])" }.joined(separator: ", ")
+                    throw PlexusError("\(M.name)'s derived \(o.name)[\(j)] is \(table[(slots[k] + j) * n + i]) for region \(i) (\(connectome.labels[i])) "
+                                      + "with \(given): outside the values its derivation takes", keyPath: "model.params")
+                }
+            }
+        }
         if let sf = e.surface {
             // Every parameter column per vertex: its region's value.
             var perVertex = [Double](repeating: 0, count: M.description.parameterSlotCount * nodes)

@@ -270,5 +270,13 @@ final class MassModelCatalogueTests: XCTestCase {
         XCTAssertThrowsError(try MassNetwork(e, connectome: conn)) { error in
             XCTAssertTrue("\(error)".contains("model.params.Aik") && "\(error)".contains("derived from"), "\(error)")
         }
+        // Inputs the derivation cannot take (sigma = 0: a normal of zero width) are named at build,
+        // not left to blow up the first step.
+        e.model.params["Aik"] = nil
+        e.model.lists["sigma"] = nil
+        e.model.params["sigma"] = 0
+        XCTAssertThrowsError(try MassNetwork(e, connectome: conn)) { error in
+            XCTAssertTrue("\(error)".contains("derived") && "\(error)".contains("sigma = 0.0") && "\(error)".contains("model.params"), "\(error)")
+        }
     }
 }
