@@ -75,7 +75,6 @@ public final class MassNetwork {
                                   keyPath: "surface.region_mapping")
             }
             guard sf.couplingStrength.isFinite else { throw PlexusError("coupling_strength is \(sf.couplingStrength)", keyPath: "surface.coupling_strength") }
-            guard e.stimuli.isEmpty else { throw PlexusError("region stimuli on a surface are not supported yet", keyPath: "stimuli") }
         }
         guard e.speed.isFinite, e.speed > 0 else {
             throw PlexusError.outOfRange("speed", e.speed, "must be a positive number of mm/ms", keyPath: "speed")
@@ -326,7 +325,8 @@ public final class MassNetwork {
                 throw PlexusError("\(M.name) applies local() to '\(a)', which is not a state variable: not supported on a surface yet", keyPath: "surface")
             }
         }
-        let stimuli = e.stimuli.isEmpty ? nil : try MassStimuli(e.stimuli, model: M, labels: connectome.labels)
+        let stimuli = e.stimuli.isEmpty ? nil : try MassStimuli(e.stimuli, model: M, labels: connectome.labels,
+                                                                 regionMapping: e.surface?.regionMapping)
         let setup = MassCoreSetup(model: M, kernel: kernel, parameters: table, observed: observes ? M.variablesOfInterest.count : 0,
                                   stimuli: stimuli,
                                   experiment: e, connectome: connectome, delays: idelays, function: function, x0: x0,

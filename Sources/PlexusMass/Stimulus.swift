@@ -17,7 +17,9 @@ struct MassStimuli {
     /// Every state variable some stimulus drives.
     let driven: [Int]
 
-    init(_ descriptions: [StimulusDescription], model: MassModelKind, labels: [String]) throws {
+    /// `regionMapping` (a surface run): each vertex takes its region's weight, as TVB's
+    /// `StimuliRegion.configure_space(region_mapping)` does; the weights are given per region.
+    init(_ descriptions: [StimulusDescription], model: MassModelKind, labels: [String], regionMapping: [Int]? = nil) throws {
         let n = labels.count
         var out: [One] = []
         for (k, var d) in descriptions.enumerated() {
@@ -47,7 +49,8 @@ struct MassStimuli {
                     return v
                 }
             }
-            out.append(One(pattern: try Self.pattern(d.pattern, path: path), weights: d.weights, variables: variables))
+            let weights = regionMapping.map { mapping in mapping.map { d.weights[$0] } } ?? d.weights
+            out.append(One(pattern: try Self.pattern(d.pattern, path: path), weights: weights, variables: variables))
         }
         var seen = Set<Int>()
         for k in out.indices { out[k].first = out[k].variables.map { seen.insert($0).inserted } }
@@ -104,7 +107,7 @@ struct MassStimuli {
         }
     }
 
-    /// The stimulus of the step that starts at t, for regions r.
+    /// The stimulus of the step that starts at t, for nodes r (regions, or a surface's vertices).
     func fill(_ s: UnsafeMutablePointer<Double>, n: Int, t: Double, range r: Range<Int>) {
         for st in stimuli {
             let p = st.pattern(t)

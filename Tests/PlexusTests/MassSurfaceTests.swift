@@ -216,4 +216,52 @@ final class MassSurfaceTests: XCTestCase {
             }
         }
     }
+
+    /// A region stimulus on the surface: each vertex takes its region's weight (TVB's
+    /// StimuliRegion.configure_space(region_mapping)), against TVB's own run
+    /// (Tests/Fixtures/tvb/surface/g2d_surface_stimulus.json, tools/tvb_reference/surface_stimulus.py:
+    /// a PulseTrain on 5 regions, 30 ms). The same run without the stimulus is far from it, so the
+    /// comparison sees the stimulus.
+    func testRegionStimulusOnTheSurfaceMatchesTVB() throws {
+        let (f, _, conn, surface) = try fixture("g2d_surface_stimulus")
+        let base = try Reference.exactJSON("tvb/surface/" + (f["initial_from"] as! String).replacingOccurrences(of: ".bz2", with: ""))
+        var initial: [String: InitialValue] = [:]
+        for (k, v) in base["initial"] as! [String: [Double]] { initial[k] = .perRegion(v) }
+        let coup = f["coupling"] as! [String: Any]
+        let stim = f["stimulus"] as! [String: Any]
+        let stride = (f["sample_vertices"] as! [String: Int])["stride"]!
+        func run(stimulated: Bool) throws -> MonitorResult {
+            var e = MassExperiment(connectivity: .tvbData("connectivity_76"), speed: f["speed"] as! Double,
+                                   model: MassModelDescription(name: "Generic2dOscillator"),
+                                   coupling: CouplingDescription(name: coup["name"] as! String, params: coup["params"] as! [String: Double]),
+                                   integrator: IntegratorDescription(scheme: .heun, dt: f["dt"] as! Double), initialHistory: initial,
+                                   duration: f["duration"] as! Double, monitors: [MonitorDescription(.raw, variables: ["V", "W"])],
+                                   precision: .float32)
+            e.surface = surface
+            if stimulated {
+                e.stimuli = [StimulusDescription(.equation(stim["equation"] as! String, stim["params"] as! [String: Double]),
+                                                 weights: stim["weights"] as! [Double])]
+            }
+            return try MassNetwork(e, connectome: conn).run().monitors[0]
+        }
+        let m = try run(stimulated: true), plain = try run(stimulated: false)
+        var worst = 0.0, unstimulated = 0.0
+        func compare(_ step: Int, _ v: Int, _ values: [Double], vertex: (Int) -> Int) {
+            let scale = max(values.map(Swift.abs).max() ?? 0, 1e-300)
+            for (q, want) in values.enumerated() {
+                worst = max(worst, Swift.abs(m.value(sample: step - 1, variable: v, region: vertex(q)) - want) / scale)
+                unstimulated = max(unstimulated, Swift.abs(plain.value(sample: step - 1, variable: v, region: vertex(q)) - want) / scale)
+            }
+        }
+        let samples = f["samples"] as! [String: [[Double]]], full = f["full"] as! [String: [[Double]]]
+        for (k, step) in (f["steps"] as! [Int]).enumerated() {
+            for (v, name) in ["V", "W"].enumerated() { compare(step, v, samples[name]![k]) { $0 * stride } }
+        }
+        for (k, step) in (f["full_steps"] as! [Int]).enumerated() {
+            for (v, name) in ["V", "W"].enumerated() { compare(step, v, full[name]![k]) { $0 } }
+        }
+        print("MASS SURFACE STIMULUS vs TVB 2.10 (float32 arithmetic): max |error| / max |value| \(worst); without the stimulus \(unstimulated)")
+        XCTAssertLessThanOrEqual(worst, 1e-14)
+        XCTAssertGreaterThan(unstimulated, 1e-3, "the stimulus changes the run")
+    }
 }
