@@ -30,12 +30,8 @@ sys.path.insert(0, str(ROOT / "tools" / "tvb_reference"))
 def tvb_seconds():
     import numpy as np
     import surface as ref
-    from tvb.simulator import models
     conn = ref.load_conn()
-    m0 = models.Generic2dOscillator()
-    m0.configure()
-    ranges = [(float(m0.state_variable_range[sv][0]), float(m0.state_variable_range[sv][1])) for sv in m0.state_variables]
-    init = ref.draw_initial(16384, ranges, ref.SEED)
+    _, _, init = ref.g2d_initial()
     conn.set_idelays(ref.DT)
     sim = ref.build(conn, init, int(conn.horizon))
     t0, c0 = time.perf_counter(), time.process_time()

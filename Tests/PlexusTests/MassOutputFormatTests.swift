@@ -146,7 +146,7 @@ final class MassOutputFormatTests: XCTestCase {
 
     /// The CSV writer's numbers appended in place are OutputText.number's text, character for character.
     func testNumbersAppendedInPlaceAreTheShortestText() throws {
-        var rng = OutputTestRandom(seed: 5)
+        var rng = CouplingTestRandom(seed: 5)
         var values: [Double] = [0, -0.0, 1, -1, 42, -70, 1e15, -1e15, 999_999_999_999_999, 1e16, 0.1, -0.5, 1e-5, 1e-300, 5e-324,
                                 .infinity, -.infinity, .nan, .greatestFiniteMagnitude, 123456.789, 9_007_199_254_740_993]
         for _ in 0..<20_000 {
@@ -174,7 +174,7 @@ final class MassOutputFormatTests: XCTestCase {
         XCTAssertEqual(SHA256.hex(Array("".utf8)), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
                        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        var rng = OutputTestRandom(seed: 7)
+        var rng = CouplingTestRandom(seed: 7)
         let data = (0..<100_003).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         // The dispatching compressor (SHA extensions when present) against the portable one.
         for blocks in [1, 2, 7, 1000, 1562] {
@@ -249,7 +249,7 @@ final class ConnectomeTableReaderTests: XCTestCase {
     }
 
     func testSameNumbersAsTheCharacterReader() throws {
-        var rng = OutputTestRandom(seed: 11)
+        var rng = CouplingTestRandom(seed: 11)
         func r() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
         var lines: [String] = []
         for row in 0..<200 {
@@ -306,18 +306,5 @@ final class ConnectomeTableReaderTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(checked, 5)
-    }
-}
-
-/// A small deterministic generator for test data.
-private struct OutputTestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -30,7 +30,8 @@ EVERY = 80  # steps: 5 ms
 PARAMS = dict(a=0.0152, b=0.8, midpoint=0.1, sigma=1.5)
 
 
-def main():
+def run_g2d(cpl):
+    """The G2D reference case with coupling `cpl`: (connectivity, Raw times, V of shape (steps, regions))."""
     # The connectivity exactly as TVB reads it; the speed set on the connectivity (the simulator's
     # conduction_speed is not propagated in TVB 2.10).
     conn = connectivity.Connectivity.from_file("connectivity_76.zip")
@@ -38,8 +39,7 @@ def main():
     conn.configure()
     n = conn.number_of_regions
     sim = simulator.Simulator(
-        model=models.Generic2dOscillator(), connectivity=conn,
-        coupling=coupling.HyperbolicTangent(**{k: np.array([v]) for k, v in PARAMS.items()}),
+        model=models.Generic2dOscillator(), connectivity=conn, coupling=cpl,
         integrator=integrators.HeunDeterministic(dt=DT),
         monitors=(monitors.Raw(),), simulation_length=T_END)
     # Constant initial history, then the step counter reset to 0 (as tvbref_common.configure_with_ic):
@@ -50,17 +50,26 @@ def main():
     sim.initial_conditions = ic
     sim.configure()
     sim.current_step = 0
-
     (t, y), = sim.run()
     V = y[:, 0, :, 0]
     assert V.shape == (int(round(T_END / DT)), n)
     assert np.allclose(t, DT * np.arange(1, V.shape[0] + 1))
+    return conn, t, V
+
+
+def write_fixture(name, conn, t, V):
+    """time_ms + V of every region (labels as header), every EVERY-th step, %.17e, into Tests/Fixtures/name."""
     rows = np.column_stack([t, V])[EVERY - 1::EVERY]
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / "hyperbolic_tangent_g2d_V_5ms.csv"
+    path = OUT / name
     np.savetxt(path, rows, delimiter=",", header=",".join(["time_ms"] + [str(l) for l in conn.region_labels]),
                comments="", fmt="%.17e")
-    print(f"{path.name}: {rows.shape[0]} samples x {n} regions, V in [{V.min():.4f}, {V.max():.4f}]")
+    print(f"{path.name}: {rows.shape[0]} samples x {V.shape[1]} regions, V in [{V.min():.4f}, {V.max():.4f}]")
+
+
+def main():
+    cpl = coupling.HyperbolicTangent(**{k: np.array([v]) for k, v in PARAMS.items()})
+    write_fixture("hyperbolic_tangent_g2d_V_5ms.csv", *run_g2d(cpl))
 
 
 if __name__ == "__main__":

@@ -19,22 +19,14 @@ labels as header), every 80th step (t = 5, 10, ..., 500 ms), %.17e.
 
 Run: /opt/tvbvenv/bin/python tools/tvb_reference/pre_sigmoidal.py   (~3 s; deterministic)
 """
-import logging
-import warnings
+import sys
 from pathlib import Path
 
 import numpy as np
 
-warnings.filterwarnings("ignore")
-for name in ("tvb", "tvb.simulator", "tvb.basic", "tvb.datatypes"):
-    logging.getLogger(name).setLevel(logging.ERROR)
-from tvb.simulator.lab import connectivity, coupling, integrators, models, monitors, simulator  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hyperbolic_tangent import coupling, run_g2d, write_fixture  # noqa: E402  (TVB and the G2D case)
 
-OUT = Path(__file__).resolve().parent / ".." / ".." / "Tests" / "Fixtures"
-DT = 2.0 ** -4
-SPEED = 3.0
-T_END = 500.0
-EVERY = 80  # steps: 5 ms
 PARAMS = dict(H=0.02, Q=1.1, G=2.5, P=1.2, theta=0.3)
 
 
@@ -51,39 +43,12 @@ class PreSigmoidalSourceAxis(coupling.PreSigmoidal):
         return coupling.Coupling.__call__(self, step, history)
 
 
-def run(coupling_class):
-    conn = connectivity.Connectivity.from_file("connectivity_76.zip")
-    conn.speed = np.array([SPEED])
-    conn.configure()
-    n = conn.number_of_regions
-    sim = simulator.Simulator(
-        model=models.Generic2dOscillator(), connectivity=conn,
-        coupling=coupling_class(dynamic=False, **{k: np.array([v]) for k, v in PARAMS.items()}),
-        integrator=integrators.HeunDeterministic(dt=DT),
-        monitors=(monitors.Raw(),), simulation_length=T_END)
-    sim.configure()
-    ic = np.zeros(sim.good_history_shape)
-    ic[:, 0, :, 0] = 0.1 * np.sin(np.arange(n))[None, :]
-    sim.initial_conditions = ic
-    sim.configure()
-    sim.current_step = 0
-    (t, y), = sim.run()
-    return conn, t, y[:, 0, :, 0]
-
-
 def main():
-    conn, t, V = run(PreSigmoidalSourceAxis)
-    n = conn.number_of_regions
-    assert V.shape == (int(round(T_END / DT)), n)
-    assert np.allclose(t, DT * np.arange(1, V.shape[0] + 1))
-    _, _, V_tvb = run(coupling.PreSigmoidal)
+    params = {k: np.array([v]) for k, v in PARAMS.items()}
+    conn, t, V = run_g2d(PreSigmoidalSourceAxis(dynamic=False, **params))
+    _, _, V_tvb = run_g2d(coupling.PreSigmoidal(dynamic=False, **params))
     print(f"TVB 2.10's unmodified PreSigmoidal (target-axis sum) differs by up to {np.abs(V_tvb - V).max():.3g} in V")
-    rows = np.column_stack([t, V])[EVERY - 1::EVERY]
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / "pre_sigmoidal_g2d_V_5ms.csv"
-    np.savetxt(path, rows, delimiter=",", header=",".join(["time_ms"] + [str(l) for l in conn.region_labels]),
-               comments="", fmt="%.17e")
-    print(f"{path.name}: {rows.shape[0]} samples x {n} regions, V in [{V.min():.4f}, {V.max():.4f}]")
+    write_fixture("pre_sigmoidal_g2d_V_5ms.csv", conn, t, V)
 
 
 if __name__ == "__main__":

@@ -125,7 +125,16 @@ def draw_initial(n_vertices, ranges, seed, perturb=0.0):
     return x * (1.0 + perturb) if perturb else x
 
 
-def build(conn, init, horizon, mons=None):
+def g2d_initial(perturb=0.0):
+    """The run's per-vertex initial state: (state variable names, their ranges, init of shape (2, 16384))."""
+    m0 = models.Generic2dOscillator()
+    m0.configure()
+    svars = list(m0.state_variables)
+    ranges = [(float(m0.state_variable_range[sv][0]), float(m0.state_variable_range[sv][1])) for sv in svars]
+    return svars, ranges, draw_initial(16384, ranges, SEED, perturb)
+
+
+def build(conn, init, horizon, mons=None, duration=DURATION, stimulus=None):
     model = models.Generic2dOscillator(variables_of_interest=VOIS)
     cname, cparams = COUPLING
     cpl = getattr(coupling, cname)(**{k: np.array([float(v)]) for k, v in cparams.items()})
@@ -135,7 +144,7 @@ def build(conn, init, horizon, mons=None):
     sim = simulator.Simulator(model=model, connectivity=conn, coupling=cpl,
                               integrator=integrators.HeunDeterministic(dt=DT),
                               monitors=mons or (monitors.Raw(),), surface=make_cortex(conn),
-                              initial_conditions=ic, simulation_length=DURATION)
+                              initial_conditions=ic, simulation_length=duration, stimulus=stimulus)
     sim.configure()
     # A provided history of >= horizon samples sets current_step to (its length - 1) (history.py:128);
     # reset it as models.py does, so that the first step is step 1 (the history being constant, its
@@ -222,12 +231,8 @@ class Replay:
 
 
 def run(conn, perturb=0.0, replay=True):
-    m0 = models.Generic2dOscillator()
-    m0.configure()
-    svars = list(m0.state_variables)
-    ranges = [(float(m0.state_variable_range[sv][0]), float(m0.state_variable_range[sv][1])) for sv in svars]
-    n_vertices = 16384
-    init = draw_initial(n_vertices, ranges, SEED, perturb)
+    svars, ranges, init = g2d_initial(perturb)
+    n_vertices = init.shape[1]
     conn.set_idelays(DT)
     horizon = int(conn.horizon)
     sim = build(conn, init, horizon)

@@ -133,11 +133,7 @@ def rel(a, b):
 
 def run():
     conn = S.load_conn()
-    m0 = models.Generic2dOscillator()
-    m0.configure()
-    svars = list(m0.state_variables)
-    ranges = [(float(m0.state_variable_range[sv][0]), float(m0.state_variable_range[sv][1])) for sv in svars]
-    init = S.draw_initial(16384, ranges, S.SEED)
+    svars, ranges, init = S.g2d_initial()
     conn.set_idelays(S.DT)
     horizon = int(conn.horizon)
     mons = [make() for _, _, make in MONITORS]

@@ -26,7 +26,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import surface as S  # noqa: E402  (TVB, logging set-up and the run's constants)
-from surface import coupling, integrators, models, monitors, simulator  # noqa: E402
 from tvb.datatypes import equations, patterns  # noqa: E402
 
 FIXTURE = "g2d_surface_stimulus.json.bz2"
@@ -39,10 +38,7 @@ PULSE = {"onset": 5.0, "T": 10.0, "tau": 3.0, "amp": 0.2}
 
 def main():
     conn = S.load_conn()
-    m0 = models.Generic2dOscillator()
-    m0.configure()
-    ranges = [(float(m0.state_variable_range[sv][0]), float(m0.state_variable_range[sv][1])) for sv in m0.state_variables]
-    init = S.draw_initial(16384, ranges, S.SEED)
+    _, _, init = S.g2d_initial()
     base = json.loads(bz2.decompress((S.OUT / "g2d_surface.json.bz2").read_bytes()))
     assert np.array_equal(np.array([base["initial"]["V"], base["initial"]["W"]]), init), "not surface.py's initial history"
     conn.set_idelays(S.DT)
@@ -51,16 +47,7 @@ def main():
     for i, w in WEIGHTS.items():
         weight[i] = w
     stim = patterns.StimuliRegion(temporal=equations.PulseTrain(parameters=dict(PULSE)), connectivity=conn, weight=weight)
-    cname, cparams = S.COUPLING
-    ic = np.empty((horizon, 2, 16384, 1))
-    ic[:] = init[None, :, :, None]
-    sim = simulator.Simulator(model=models.Generic2dOscillator(variables_of_interest=S.VOIS), connectivity=conn,
-                              coupling=getattr(coupling, cname)(**{k: np.array([float(v)]) for k, v in cparams.items()}),
-                              integrator=integrators.HeunDeterministic(dt=S.DT), monitors=(monitors.Raw(),),
-                              surface=S.make_cortex(conn), initial_conditions=ic, simulation_length=DURATION, stimulus=stim)
-    sim.configure()
-    assert sim.current_step == horizon - 1
-    sim.current_step = 0
+    sim = S.build(conn, init, horizon, duration=DURATION, stimulus=stim)
     (t, y), = sim.run()
     n_steps = int(round(DURATION / S.DT))
     assert y.shape == (n_steps, 2, 16384, 1) and np.allclose(t, S.DT * np.arange(1, n_steps + 1))
@@ -74,7 +61,7 @@ def main():
         "local_connectivity": {"coupling_strength": S.LOCAL_STRENGTH},
         "initial_from": "g2d_surface.json.bz2",
         "speed": S.SPEED,
-        "coupling": {"name": cname, "params": {k: float(v) for k, v in cparams.items()}},
+        "coupling": {"name": S.COUPLING[0], "params": {k: float(v) for k, v in S.COUPLING[1].items()}},
         "dt": S.DT,
         "duration": DURATION,
         "stimulus": {"equation": "PulseTrain", "params": PULSE, "weights": [float(w) for w in weight]},
