@@ -315,16 +315,26 @@ final class MonitorRecorder: @unchecked Sendable {
             let out = data.base + (step / istep - 1) * nv * n
             for (v, sv) in voi.enumerated() { for i in range { out[v * n + i] = x[sv * n + i] } }
         case .temporalAverage, .eeg, .meg, .ieeg:
+            // Column pointers and wrapping offsets, so these loops vectorise (they run every step).
             let a = acc.base
-            for (v, sv) in voi.enumerated() { for i in range { a[v * n + i] += x[sv * n + i] } }
+            for (v, sv) in voi.enumerated() {
+                let (sum, col) = (a + v &* n, x + sv &* n)
+                for i in range { sum[i] += col[i] }
+            }
             if step % istep == 0 {
                 let k = step / istep
                 let div = Double(istep)
                 if k <= samples {
                     let out = data.base + (k - 1) * nv * n
-                    for v in 0..<nv { for i in range { out[v * n + i] = a[v * n + i] / div } }
+                    for v in 0..<nv {
+                        let (o, sum) = (out + v &* n, a + v &* n)
+                        for i in range { o[i] = sum[i] / div }
+                    }
                 }
-                for v in 0..<nv { for i in range { a[v * n + i] = 0 } }
+                for v in 0..<nv {
+                    let sum = a + v &* n
+                    for i in range { sum[i] = 0 }
+                }
             }
         case .bold:
             let a = acc.base

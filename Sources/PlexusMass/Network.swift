@@ -454,6 +454,12 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     let regions: Int
     let regionOf: Storage<Int>
     let regionSize: [Double]
+    /// Each region's vertices in ascending order (region q: `regionVertices[regionStart[q] ..<
+    /// regionStart[q + 1]]`), and the regions of each thread: it averages them and enters them
+    /// into the delayed coupling's history, and evaluates their coupling.
+    let regionStart: Storage<Int>
+    let regionVertices: Storage<Int32>
+    let regionParts: [Range<Int>]
     let xr, cr: Storage<Double>
     let localRows: Storage<Double>
     let surfaceTeam = TeamReference()
@@ -514,6 +520,13 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         var sizes = [Double](repeating: 0, count: regions)
         for r in e.surface?.regionMapping ?? [] { sizes[r] += 1 }
         regionSize = sizes
+        var starts = [0]
+        var members = [[Int32]](repeating: [], count: regions)
+        for (v, q) in (e.surface?.regionMapping ?? []).enumerated() { members[q].append(Int32(v)) }
+        for list in members { starts.append(starts.last! + list.count) }
+        regionStart = Storage(starts)
+        regionVertices = Storage(e.surface == nil ? [0] : members.flatMap { $0 })
+        regionParts = e.surface == nil ? [] : MassCoreImpl.balancedParts(weights: members.map(\.count), parts: setup.parts.count)
         xr = Storage(repeating: 0, count: e.surface == nil ? 1 : nsv * regions)
         cr = Storage(repeating: 0, count: e.surface == nil ? 1 : outputs * regions)
         let localVariables = e.surface == nil ? [] : M.description.localArguments.compactMap { M.stateIndex($0) }
@@ -559,10 +572,10 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         badFound = Storage(repeating: nil, count: parts.count)
         delayed = function.type.makeDelayedCoupling(
             DelayedCouplingSetup(weights: setup.connectome.weights, delays: setup.delays, n: regions, values: function.values,
-                                 cvars: M.couplingVariables, parts: e.surface == nil ? parts : [0..<regions], precision: e.precision))
+                                 cvars: M.couplingVariables, parts: e.surface == nil ? parts : regionParts, precision: e.precision))
         stepState.clamp(X.base, 0..<n)
         if e.surface != nil {
-            regionMeans()
+            for q in regionParts.indices { regionMeans(part: q) }
             delayed.fill(xr.base)
         } else {
             delayed.fill(X.base)
@@ -607,9 +620,9 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         let couplingMonitors = monitors.filter { $0.description.kind.recordsCoupling }
         while step < steps {
             if surface != nil {
-                // The regions' coupling from their mean history (one member), given to each of
-                // their vertices (every member its own).
-                if p == 0 { delayed.evaluate(0, step, xr.base, cr.base) }
+                // The coupling of this member's regions from their mean history; then (all
+                // regions in) given to each of this member's vertices.
+                delayed.evaluate(p, step, xr.base, cr.base)
                 team?.barrier()
                 let outputs = delayed.outputs, cc = c.base, crb = cr.base, rmap = regionOf.base
                 for k in 0..<outputs { for v in r { cc[k * n + v] = crb[k * regions + rmap[v]] } }
@@ -623,10 +636,12 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
             if badFound[p] == nil, let bad = check(step: step, range: r) { badFound[p] = bad }
             if surface != nil {
                 team?.barrier()   // every vertex's new state is in
-                if p == 0 {
-                    regionMeans()
-                    delayed.write(0, step, xr.base)
-                }
+                // This member's regions into the history. Another member reads them at its next
+                // evaluate only through edges of at least one step (written before the barrier
+                // in this step's integration) or after the barrier every `interval` steps (the
+                // delayed coupling's rule for parts).
+                regionMeans(part: p)
+                delayed.write(p, step, xr.base)
             } else {
                 delayed.write(p, step, x)
             }
@@ -652,15 +667,36 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         }
     }
 
-    /// TVB's vertex -> region step of a surface simulation: the mean of the coupling variables over
-    /// each region's vertices (summed in vertex order, then divided by the count), into `xr`.
-    func regionMeans() {
-        let x = X.base, m = xr.base, rmap = regionOf.base
+    /// TVB's vertex -> region step of a surface simulation for the regions of `regionParts[part]`:
+    /// the mean of the coupling variables over each region's vertices (summed in vertex order, as
+    /// numpy's add.at, then divided by the count), into `xr`.
+    func regionMeans(part: Int) {
+        let x = X.base, m = xr.base, starts = regionStart.base, vertices = regionVertices.base
         for cv in stepState.modelCouplingVariables {
-            for q in 0..<regions { m[cv * regions + q] = 0 }
-            for v in 0..<n { m[cv * regions + rmap[v]] += x[cv * n + v] }
-            for q in 0..<regions { m[cv * regions + q] = m[cv * regions + q] / regionSize[q] }
+            let col = x + cv &* n, means = m + cv &* regions
+            for q in regionParts[part] {
+                var sum = 0.0
+                for k in starts[q]..<starts[q &+ 1] { sum += col[Int(vertices[k])] }
+                means[q] = sum / regionSize[q]
+            }
         }
+    }
+
+    /// 0 ..< weights.count cut into `parts` contiguous ranges of about equal total weight.
+    static func balancedParts(weights: [Int], parts: Int) -> [Range<Int>] {
+        let total = weights.reduce(0, +)
+        var ranges: [Range<Int>] = [], lo = 0, sum = 0
+        for p in 0..<parts {
+            var hi = lo
+            let target = total * (p + 1) / parts
+            while hi < weights.count && (p == parts - 1 || sum + weights[hi] <= target || hi == lo) {
+                sum += weights[hi]
+                hi += 1
+            }
+            ranges.append(lo..<hi)
+            lo = hi
+        }
+        return ranges
     }
 
     func check(step: Int, range r: Range<Int>) -> BadValue? {

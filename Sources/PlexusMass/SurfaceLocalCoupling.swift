@@ -70,11 +70,20 @@ public final class LocalMatrix: @unchecked Sendable {
             for length in byLength.keys.sorted() {
                 lengths.append(length)
                 groupEntries.append(grouped.count)
-                for row in byLength[length]! {   // ascending: grouping keeps the range's order
+                let rows = byLength[length]!   // ascending: grouping keeps the range's order
+                for row in rows {
                     order.append(Int32(row))
                     rowValue.append(length > 0 ? values[rowStarts[row]] : 0)
-                    grouped.append(contentsOf: columns[rowStarts[row]..<rowStarts[row + 1]].map { UInt16(truncatingIfNeeded: $0) })
                 }
+                // Chunks of `lanes` rows stored entry-major (entry k of the chunk's rows side by
+                // side), so a chunk's rows are summed in the lanes of one vector; the last
+                // `rows.count % lanes` rows row-major.
+                let column = { (row: Int, k: Int) in UInt16(truncatingIfNeeded: columns[rowStarts[row] + k]) }
+                let chunked = rows.count / LocalMatrix.lanes * LocalMatrix.lanes
+                for c in stride(from: 0, to: chunked, by: LocalMatrix.lanes) {
+                    for k in 0..<length { for l in 0..<LocalMatrix.lanes { grouped.append(column(rows[c + l], k)) } }
+                }
+                for row in rows[chunked...] { for k in 0..<length { grouped.append(column(row, k)) } }
                 groupRows.append(order.count)
             }
             partGroups.append(lengths.count)
@@ -125,18 +134,38 @@ public final class LocalMatrix: @unchecked Sendable {
         }
     }
 
-    /// The rows at positions `first ..< last`, each `length` entries long, from entry `entries` on.
+    /// Rows per vector in the grouped form.
+    static let lanes = 4
+
+    /// The rows at positions `first ..< last`, each `length` entries long, from entry `entries`
+    /// on: whole chunks four rows at a time (a lane per row, so each row's sum is still its
+    /// products added one by one in column order), then the rest one by one.
     @inline(__always)
     private func rows(_ length: Int, _ first: Int, _ last: Int, _ entries: Int,
                       _ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
-        let cs = groupedColumns.base, rv = rowValue.base, order = self.order.base
-        var e = entries
-        for q in first..<last {
-            let w = rv[q]
+        let cs = groupedColumns.base, rv = UnsafeRawPointer(rowValue.base), order = self.order.base
+        var e = entries, q = first
+        while q &+ 4 <= last {
+            let w = rv.loadUnaligned(fromByteOffset: q &* 8, as: SIMD4<Double>.self)
+            var sum = SIMD4<Double>(repeating: 0)
+            for _ in 0..<length {
+                let v = SIMD4<Double>(x[Int(cs[e])], x[Int(cs[e &+ 1])], x[Int(cs[e &+ 2])], x[Int(cs[e &+ 3])])
+                sum += w * v
+                e &+= 4
+            }
+            out[Int(order[q])] = sum[0]
+            out[Int(order[q &+ 1])] = sum[1]
+            out[Int(order[q &+ 2])] = sum[2]
+            out[Int(order[q &+ 3])] = sum[3]
+            q &+= 4
+        }
+        while q < last {
+            let w = rv.load(fromByteOffset: q &* 8, as: Double.self)
             var sum = 0.0
             for k in 0..<length { sum += w * x[Int(cs[e &+ k])] }
             out[Int(order[q])] = sum
             e &+= length
+            q &+= 1
         }
     }
 }
