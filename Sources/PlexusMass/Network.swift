@@ -452,7 +452,7 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     /// vertex), and the local coupling's matrix and rows.
     let surface: SurfaceDescription?
     let regions: Int
-    let regionOf: Storage<Int>
+    let regionOf: Storage<Int32>
     let regionSize: [Double]
     /// Each region's vertices in ascending order (region q: `regionVertices[regionStart[q] ..<
     /// regionStart[q + 1]]`), and the regions of each thread: it averages them and enters them
@@ -516,7 +516,7 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         stimuli = setup.stimuli
         stimulus = Storage(repeating: 0, count: stimuli == nil ? 1 : nsv * n)
         let outputs = max(1, function.type.outputs(ncvar: ncv))
-        regionOf = Storage(e.surface?.regionMapping ?? [0])
+        regionOf = Storage((e.surface?.regionMapping ?? [0]).map { Int32($0) })
         var sizes = [Double](repeating: 0, count: regions)
         for r in e.surface?.regionMapping ?? [] { sizes[r] += 1 }
         regionSize = sizes
@@ -624,8 +624,11 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
                 // regions in) given to each of this member's vertices.
                 delayed.evaluate(p, step, xr.base, cr.base)
                 team?.barrier()
-                let outputs = delayed.outputs, cc = c.base, crb = cr.base, rmap = regionOf.base
-                for k in 0..<outputs { for v in r { cc[k * n + v] = crb[k * regions + rmap[v]] } }
+                let rmap = regionOf.base
+                for k in 0..<delayed.outputs {
+                    let (to, from) = (c.base + k &* n, UnsafePointer(cr.base + k &* regions))
+                    for v in r { to[v] = from[Int(rmap[v])] }
+                }
             } else {
                 delayed.evaluate(p, step, x, c.base)
             }

@@ -40,6 +40,8 @@ public final class LocalMatrix: @unchecked Sendable {
     /// The planned ranges; part p's groups are `partGroups[p] ..< partGroups[p + 1]` (empty
     /// when the matrix has no compact form).
     let parts: [Range<Int>]
+    /// The part starting at each planned range's first row.
+    let partAt: [Int: Int]
     let partGroups: [Int]
     /// Group g: `groupLength[g]` entries per row, its rows at positions `groupRows[g] ..<
     /// groupRows[g + 1]` of `order` (the row) and `rowValue`, its entries from `groupEntries[g]` on.
@@ -63,6 +65,7 @@ public final class LocalMatrix: @unchecked Sendable {
             for k in rowStarts[i]..<rowStarts[i + 1] where values[k].bitPattern != first { compact = false }
         }
         self.parts = compact ? parts : []
+        partAt = Dictionary(self.parts.enumerated().map { ($1.lowerBound, $0) }, uniquingKeysWith: { first, _ in first })
         var partGroups = [0], lengths = [Int](), groupRows = [0], groupEntries = [Int]()
         var order = [Int32](), rowValue = [Double](), grouped = [UInt16]()
         for part in self.parts {
@@ -103,7 +106,7 @@ public final class LocalMatrix: @unchecked Sendable {
     /// `out[i] = sum_k L[i, k] * x[k]` for the rows `r`, each sum over its columns in ascending order.
     @inline(__always)
     func multiply(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, _ r: Range<Int>) {
-        guard let p = parts.firstIndex(of: r) else {
+        guard let p = partAt[r.lowerBound], parts[p] == r else {
             // Plain CSR; while loops with wrapping increments (a range per row costs a trap check).
             let starts = rowStarts.base, cs = columns.base, vs = values.base
             var k = starts[r.lowerBound]
@@ -149,7 +152,10 @@ public final class LocalMatrix: @unchecked Sendable {
             let w = rv.loadUnaligned(fromByteOffset: q &* 8, as: SIMD4<Double>.self)
             var sum = SIMD4<Double>(repeating: 0)
             for _ in 0..<length {
-                let v = SIMD4<Double>(x[Int(cs[e])], x[Int(cs[e &+ 1])], x[Int(cs[e &+ 2])], x[Int(cs[e &+ 3])])
+                // The four lanes' columns in one load (loads, not arithmetic, bound this loop).
+                let c = UnsafeRawPointer(cs + e).loadUnaligned(as: UInt64.self)
+                let v = SIMD4<Double>(x[Int(c & 0xFFFF)], x[Int((c &>> 16) & 0xFFFF)],
+                                      x[Int((c &>> 32) & 0xFFFF)], x[Int(c &>> 48)])
                 sum += w * v
                 e &+= 4
             }
