@@ -460,6 +460,13 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     let regionStart: Storage<Int>
     let regionVertices: Storage<Int32>
     let regionParts: [Range<Int>]
+    /// Whether each thread's vertices are exactly the vertices of its regions (the TVB cortex on
+    /// two threads: one hemisphere each): a thread then needs no other thread's region coupling
+    /// and averages only its own vertices, so the steps need no barrier for them.
+    let regionsAligned: Bool
+    /// Whether the local connectivity links vertices of different threads (then every local
+    /// product and the step's end wait for the other threads).
+    let localCrossesThreads: Bool
     let xr, cr: Storage<Double>
     let localRows: Storage<Double>
     let surfaceTeam = TeamReference()
@@ -526,7 +533,14 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         for list in members { starts.append(starts.last! + list.count) }
         regionStart = Storage(starts)
         regionVertices = Storage(e.surface == nil ? [0] : members.flatMap { $0 })
-        regionParts = e.surface == nil ? [] : MassCoreImpl.balancedParts(weights: members.map(\.count), parts: setup.parts.count)
+        if let surface = e.surface {
+            let owned = MassCoreImpl.ownedRegions(members, vertexParts: setup.parts)
+            regionsAligned = owned != nil
+            regionParts = owned ?? MassCoreImpl.balancedParts(weights: members.map(\.count), parts: setup.parts.count)
+            localCrossesThreads = MassCoreImpl.crosses(rowStarts: surface.rowStarts, columns: surface.columns, parts: setup.parts)
+        } else {
+            (regionParts, regionsAligned, localCrossesThreads) = ([], false, false)
+        }
         xr = Storage(repeating: 0, count: e.surface == nil ? 1 : nsv * regions)
         cr = Storage(repeating: 0, count: e.surface == nil ? 1 : outputs * regions)
         let localVariables = e.surface == nil ? [] : M.description.localArguments.compactMap { M.stateIndex($0) }
@@ -597,7 +611,7 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     var barrierInterval: Int { delayed.barrierInterval }
 
     func run(team: ThreadTeam?, progress: ((Double) -> Void)?) -> BadValue? {
-        surfaceTeam.team = team
+        surfaceTeam.team = localCrossesThreads ? team : nil
         defer { surfaceTeam.team = nil }
         if let team {
             team.run { member in self.loop(member: member, team: team, progress: member == 0 ? progress : nil) }
@@ -623,7 +637,7 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
                 // The coupling of this member's regions from their mean history; then (all
                 // regions in) given to each of this member's vertices.
                 delayed.evaluate(p, step, xr.base, cr.base)
-                team?.barrier()
+                if !regionsAligned { team?.barrier() }
                 let rmap = regionOf.base
                 for k in 0..<delayed.outputs {
                     let (to, from) = (c.base + k &* n, UnsafePointer(cr.base + k &* regions))
@@ -638,11 +652,12 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
             step += 1
             if badFound[p] == nil, let bad = check(step: step, range: r) { badFound[p] = bad }
             if surface != nil {
-                team?.barrier()   // every vertex's new state is in
-                // This member's regions into the history. Another member reads them at its next
-                // evaluate only through edges of at least one step (written before the barrier
-                // in this step's integration) or after the barrier every `interval` steps (the
-                // delayed coupling's rule for parts).
+                // Every vertex's new state in, for the means of regions across threads and for the
+                // next step's local products across threads.
+                if !regionsAligned || localCrossesThreads { team?.barrier() }
+                // This member's regions into the history. Another member reads them only after
+                // the barrier every `interval` steps (the delayed coupling's rule for parts:
+                // `interval` is at most the shortest delay between regions of different parts).
                 regionMeans(part: p)
                 delayed.write(p, step, xr.base)
             } else {
@@ -683,6 +698,37 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
                 means[q] = sum / regionSize[q]
             }
         }
+    }
+
+    /// The regions of each vertex part when every region's vertices (`members`) lie in one part
+    /// and each part's regions are consecutive (a region without vertices goes with the one
+    /// before it); nil otherwise.
+    static func ownedRegions(_ members: [[Int32]], vertexParts: [Range<Int>]) -> [Range<Int>]? {
+        var owner: [Int] = []
+        for list in members {
+            guard let first = list.first else {
+                owner.append(owner.last ?? 0)
+                continue
+            }
+            guard let p = vertexParts.firstIndex(where: { $0.contains(Int(first)) }),
+                  list.allSatisfy({ vertexParts[p].contains(Int($0)) }) else { return nil }
+            owner.append(p)
+        }
+        guard owner == owner.sorted() else { return nil }
+        return vertexParts.indices.map { p in
+            let lo = owner.firstIndex { $0 >= p } ?? owner.count
+            return lo..<(owner.firstIndex { $0 > p } ?? owner.count)
+        }
+    }
+
+    /// Whether a row of the CSR matrix in one part has a column in another.
+    static func crosses(rowStarts: [Int], columns: [Int32], parts: [Range<Int>]) -> Bool {
+        for r in parts {
+            for i in r where i + 1 < rowStarts.count {
+                for k in rowStarts[i]..<rowStarts[i + 1] where !r.contains(Int(columns[k])) { return true }
+            }
+        }
+        return false
     }
 
     /// 0 ..< weights.count cut into `parts` contiguous ranges of about equal total weight.

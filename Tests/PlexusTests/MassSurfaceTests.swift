@@ -126,8 +126,9 @@ final class MassSurfaceTests: XCTestCase {
         print("MASS SURFACE MONITORS vs TVB 2.10:\n" + lines.joined(separator: "\n"))
     }
 
-    /// The same numbers on 1 and 2 threads: the local product reads other threads' vertices only
-    /// after a barrier, and one member takes the region means in vertex order.
+    /// The same numbers on 1, 2 and 3 threads. On 2 the threads hold one hemisphere each: no
+    /// local-connectivity entry and no region spans them, so they meet only as the delayed
+    /// coupling requires. On 3 both do: the local products and region means wait at barriers.
     func testSurfaceThreadsGiveTheSameNumbers() throws {
         guard let tvb = ConnectomeZip.tvbDataDirectory() else { throw XCTSkip("tvb-data missing") }
         let conn = try MassData.connectome()
@@ -141,10 +142,33 @@ final class MassSurfaceTests: XCTestCase {
             e.integrator = IntegratorDescription(scheme: scheme, stochastic: true, dt: 0.1, nsig: [1e-4])
             e.monitors = [MonitorDescription(.temporalAverage, period: 1), MonitorDescription(.globalAverage, period: 1)]
             let one = try MassNetwork(e, connectome: conn, threads: 1).run()
-            let two = try MassNetwork(e, connectome: conn, threads: 2).run()
-            XCTAssertEqual(one.monitors[0].values, two.monitors[0].values, "\(scheme)")
-            XCTAssertEqual(one.monitors[1].values, two.monitors[1].values, "\(scheme)")
+            for threads in [2, 3] {
+                let many = try MassNetwork(e, connectome: conn, threads: threads).run()
+                XCTAssertEqual(one.monitors[0].values, many.monitors[0].values, "\(scheme), \(threads) threads")
+                XCTAssertEqual(one.monitors[1].values, many.monitors[1].values, "\(scheme), \(threads) threads")
+            }
         }
+    }
+
+    /// Which thread layouts let a surface step skip its barriers: regions wholly inside one
+    /// thread's vertices (in order; a region without vertices goes with its predecessor), and
+    /// local-connectivity rows that stay inside their thread's range.
+    func testSurfaceThreadLayout() {
+        let halves = [0..<4, 4..<8]
+        XCTAssertEqual(MassCoreImpl<HeunIntegrator>.ownedRegions([[0, 1], [], [2, 3], [4, 7], [5, 6]], vertexParts: halves), [0..<3, 3..<5])
+        XCTAssertNil(MassCoreImpl<HeunIntegrator>.ownedRegions([[0, 1, 4], [2, 3], [5, 6, 7]], vertexParts: halves), "a region in both")
+        XCTAssertNil(MassCoreImpl<HeunIntegrator>.ownedRegions([[4, 5, 6, 7], [0, 1, 2, 3]], vertexParts: halves), "regions out of order")
+        // Rows 0 ..< 8 of a ring within each half, then one entry across.
+        var starts = [0], columns: [Int32] = []
+        for i in 0..<8 {
+            let lo = i < 4 ? 0 : 4
+            columns += [Int32(lo + (i - lo + 3) % 4), Int32(lo + (i - lo + 1) % 4)]
+            starts.append(columns.count)
+        }
+        XCTAssertFalse(MassCoreImpl<HeunIntegrator>.crosses(rowStarts: starts, columns: columns, parts: halves))
+        XCTAssertTrue(MassCoreImpl<HeunIntegrator>.crosses(rowStarts: starts, columns: columns, parts: [0..<3, 3..<8]))
+        columns[5] = 4
+        XCTAssertTrue(MassCoreImpl<HeunIntegrator>.crosses(rowStarts: starts, columns: columns, parts: halves))
     }
 
     /// What a surface run does not take yet is refused by key path, not run wrong.
