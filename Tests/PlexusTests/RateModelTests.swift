@@ -136,6 +136,32 @@ final class RateModelTests: XCTestCase {
 
     /// Per-region values: each region runs as it would with that value everywhere (the coupling
     /// switched off, so regions are independent), bit for bit.
+    /// The uniform kernels divide by a scalar parameter through its reciprocal only when that is
+    /// exact (a power of two): the per-node kernel (always dividing) and the uniform one agree bit
+    /// for bit for divisors 2^k, 3, a subnormal reciprocal's 2^1023 and negatives.
+    func testUniformKernelReciprocalsAreExact() throws {
+        let m = try model("(x + c_0) / a - x / b + 1.0 / a")
+        XCTAssertEqual(m.parameterDivisors, ["a", "b"])
+        let k = try RateKernel.load(m)
+        var rng = CouplingTestRandom(seed: 5)
+        let count = 64
+        let x = (0..<count).map { _ in rng.uniform(-1e3, 1e3) } + [0, -0.0, 1e-310, .infinity]
+        let c = x.map { _ in rng.uniform(-1, 1) }
+        let nodes = x.count
+        for (a, b) in [(2.0, 0.25), (-8.0, 0x1p-1000), (3.0, 0.5), (0x1p1023, 4.0), (1.0, -1.0), (0.1, 1024)] {
+            var column = [Double](), uniform = [Double]()
+            for v in [a, b] + m.defaultSlots.dropFirst(2) {
+                column += [Double](repeating: v, count: nodes)
+                uniform.append(v)
+            }
+            var want = [Double](repeating: .nan, count: nodes), got = want
+            k.dfun(nodes, 0, nodes, x, c, column, &want)
+            k.uniformDfun(nodes, 0, nodes, x, c, uniform, &got)
+            XCTAssertEqual(got.map(\.bitPattern), want.map(\.bitPattern), "a = \(a), b = \(b)")
+            XCTAssertEqual(want[3], (x[3] + c[3]) / a - x[3] / b + 1.0 / a, "a = \(a), b = \(b)")
+        }
+    }
+
     func testPerRegionParameters() throws {
         let conn = try MassData.connectome()
         let n = conn.count

@@ -31,6 +31,11 @@ public struct RateKernelWriter {
     /// Whether every parameter has one value for all nodes (`p[slot]`): the `_uniform` variants,
     /// which keep the parameters in registers instead of reading a column per node.
     var uniform = false
+    /// In a `_uniform` variant: divisions by these scalar parameters are written as products with
+    /// their reciprocals `r_<name>` (the loop the kernel takes when every one of them is a power
+    /// of two, whose reciprocal is exact: a / 2^k and a * 2^-k are the same real number, rounded
+    /// once, so the results are identical bit for bit, without the divider's cost).
+    var reciprocals: Set<String> = []
 
     let model: RateModel
     /// C name of every model name.
@@ -60,6 +65,8 @@ public struct RateKernelWriter {
         static inline double plx_minimum(double a, double b) { return (a != a || b != b) ? a + b : (a < b ? a : b); }
         static inline double plx_maximum(double a, double b) { return (a != a || b != b) ? a + b : (a > b ? a : b); }
         static inline double plx_mod(double a, double b) { double r = fmod(a, b); return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r; }
+        /* ±2^k with 2^-k a normal number: 1/x is exact, so a/x == a*(1/x) for every a. */
+        static inline int plx_power_of_two(double x) { int e; double m = frexp(x, &e); return (m == 0.5 || m == -0.5) && isnormal(1.0 / x); }
 
         void \(Self.dfunSymbol)(long n, long lo, long hi, const double *restrict x, const double *restrict c,
                            const double *restrict p, double *restrict dx) {
@@ -77,17 +84,27 @@ public struct RateKernelWriter {
 
         """
         out += surfaceWriter.body()
-        // The same two with parameters uniform over the nodes.
+        // The same two with parameters uniform over the nodes; when the model divides by scalar
+        // parameters and each is a power of two, a loop that multiplies by their reciprocals.
+        let divisors = model.parameterDivisors.sorted()
         for var w in [self, surfaceWriter] {
             w.uniform = true
             let local = w.surface ? "const double *restrict lc, " : ""
             out += """
             void \(w.surface ? Self.surfaceSymbol : Self.dfunSymbol)_uniform(long n, long lo, long hi, const double *restrict x,
                                const double *restrict c, const double *restrict p, \(local)double *restrict dx) {
-                for (long i = lo; i < hi; i++) {
 
             """
-            out += w.body()
+            if !divisors.isEmpty {
+                let slots = model.parameterSlots
+                let slot = { (name: String) in slots[model.parameters.firstIndex { $0.name == name }!] }
+                out += "    if (" + divisors.map { "plx_power_of_two(p[\(slot($0))L])" }.joined(separator: " && ") + ") {\n"
+                for d in divisors { out += "        const double r_\(d) = 1.0 / p[\(slot(d))L];\n" }
+                var fast = w
+                fast.reciprocals = Set(divisors)
+                out += "    for (long i = lo; i < hi; i++) {\n" + fast.body(closing: "    }\n    return;\n    }\n")
+            }
+            out += "    for (long i = lo; i < hi; i++) {\n" + w.body()
         }
         // Variables of interest: state names or expressions of the state.
         let vois = model.variablesOfInterest.map { (try? RateExpressionParser.parse($0)) ?? .number(0) }
@@ -99,8 +116,9 @@ public struct RateKernelWriter {
         return out
     }
 
-    /// The loop body of a dfun kernel: loads, definitions, derivatives, the loop's and function's end.
-    func body() -> String {
+    /// The loop body of a dfun kernel: loads, definitions, derivatives, then `closing` (the
+    /// loop's and the function's end).
+    func body(closing: String = "    }\n}\n\n") -> String {
         var out = ""
         var used = Set<String>()
         for d in model.definitions { used.formUnion(d.value.names) }
@@ -108,8 +126,7 @@ public struct RateKernelWriter {
         out += reads(used, coupling: true)
         for d in model.definitions { out += "        const double \(cname[d.name]!) = \(c(d.value));\n" }
         for (v, e) in model.derivatives.enumerated() { out += "        dx[\(v) * n + i] = \(c(e));\n" }
-        out += "    }\n}\n\n"
-        return out
+        return out + closing
     }
 
     /// Loads of the state, coupling and parameter values `names` reads (in declaration order).
@@ -154,6 +171,7 @@ public struct RateKernelWriter {
         case .unary(.negate, let a): return "(-\(c(a)))"
         case .unary(.not, let a): return "(!\(c(a)))"
         case .binary(.power, let a, let b): return power(c(a), b)
+        case .binary(.divide, let a, .name(let d)) where reciprocals.contains(d): return "(\(c(a)) * r_\(d))"
         case .binary(let op, let a, let b):
             let sym: String
             switch op {

@@ -71,6 +71,26 @@ public struct RateModel: Sendable {
         return out
     }
 
+    /// The scalar parameters the definitions or derivatives divide by directly (`a / tau`): the
+    /// uniform kernels have a reciprocal loop for them (RateKernelWriter).
+    public var parameterDivisors: Set<String> {
+        let scalars = Set(parameters.filter { !$0.isVector }.map(\.name))
+            .subtracting(state.map(\.name)).subtracting(definitions.map(\.name))
+        var out = Set<String>()
+        func walk(_ e: Expr) {
+            switch e {
+            case .binary(.divide, let a, .name(let d)) where scalars.contains(d): out.insert(d); walk(a)
+            case .call(_, let a): a.forEach(walk)
+            case .unary(_, let a): walk(a)
+            case .binary(_, let a, let b): walk(a); walk(b)
+            default: break
+            }
+        }
+        definitions.forEach { walk($0.value) }
+        derivatives.forEach(walk)
+        return out
+    }
+
     /// Slots of the parameter table: a parameter's values start at `parameterSlot[k]`.
     public var parameterSlots: [Int] {
         var out: [Int] = [], at = 0
