@@ -28,11 +28,12 @@ public struct SurfaceLocalCoupling: @unchecked Sendable {
 /// to 11 neighbours in no order). TVB's cortical matrices have one value per row (1/neighbours
 /// times the coupling strength) and fewer than 65,536 vertices: they are kept as one value per
 /// row and 16-bit columns (2 bytes per entry; the 16k cortex then fits in L2 beside the state),
-/// and within each thread's range the rows are grouped by length, each group's entries stored in
-/// the order they are read, so a group runs one fixed-length loop. Every row's sum is still
-/// `value_i * x_k` added over its columns in ascending order from 0: the CSR product's
-/// arithmetic, bit for bit. Other matrices, and ranges that are not the planned ones, use the
-/// plain CSR loop.
+/// and within each thread's range the rows are grouped by length, so a group runs one
+/// fixed-length loop, four rows at a time in the lanes of a vector (entries stored in the order
+/// they are read). Every row's sum is still `value_i * x_k` added over its columns in ascending
+/// order from 0: the CSR product's arithmetic, bit for bit. What bounds it now is the loads that
+/// gather the neighbours' values. Other matrices, and ranges that are not the planned ones, use
+/// the plain CSR loop.
 public final class LocalMatrix: @unchecked Sendable {
     let rowStarts: Storage<Int>
     let columns: Storage<Int32>
