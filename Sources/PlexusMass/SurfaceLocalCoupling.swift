@@ -10,7 +10,8 @@ public struct SurfaceLocalCoupling: @unchecked Sendable {
     let variables: [Int]
     let rows: UnsafeMutablePointer<Double>
     let kernel: RateKernel.SurfaceDFun
-    /// The run's thread team (nil: one thread), set when the run starts.
+    /// The team whose local products wait for each other, set when the run starts: nil on one
+    /// thread, and when no local-connectivity entry links two threads' vertices.
     let team: TeamReference
 
     @inline(__always)
@@ -138,7 +139,7 @@ public final class LocalMatrix: @unchecked Sendable {
         }
     }
 
-    /// Rows per vector in the grouped form.
+    /// Rows per vector in the grouped form (the SIMD4 of `rows`).
     static let lanes = 4
 
     /// The rows at positions `first ..< last`, each `length` entries long, from entry `entries`
