@@ -526,13 +526,11 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         stimulus = Storage(repeating: 0, count: stimuli == nil ? 1 : nsv * n)
         let outputs = max(1, function.type.outputs(ncvar: ncv))
         regionOf = Storage((e.surface?.regionMapping ?? [0]).map { Int32($0) })
-        var sizes = [Double](repeating: 0, count: regions)
-        for r in e.surface?.regionMapping ?? [] { sizes[r] += 1 }
-        regionSize = sizes
         var starts = [0]
         var members = [[Int32]](repeating: [], count: regions)
         for (v, q) in (e.surface?.regionMapping ?? []).enumerated() { members[q].append(Int32(v)) }
         for list in members { starts.append(starts.last! + list.count) }
+        regionSize = members.map { Double($0.count) }
         regionStart = Storage(starts)
         regionVertices = Storage(e.surface == nil ? [0] : members.flatMap { $0 })
         if let surface = e.surface {

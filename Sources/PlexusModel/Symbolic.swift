@@ -15,34 +15,29 @@ extension Expr {
     public var isOne: Bool { if case .number(let x) = self { return x == 1 } else { return false } }
     public var constantValue: Double? { if case .number(let x) = self { return x } else { return nil } }
 
+    /// Calls `body` on the expression and every subexpression, parents before children, operands
+    /// and arguments left to right.
+    public func forEachNode(_ body: (Expr) -> Void) {
+        body(self)
+        switch self {
+        case .number, .name: break
+        case .unary(_, let a): a.forEachNode(body)
+        case .binary(_, let a, let b): a.forEachNode(body); b.forEachNode(body)
+        case .call(_, let args): for a in args { a.forEachNode(body) }
+        }
+    }
+
     /// Every name the expression reads (function names excluded).
     public var names: Set<String> {
         var out = Set<String>()
-        func walk(_ e: Expr) {
-            switch e {
-            case .number: break
-            case .name(let n): out.insert(n)
-            case .unary(_, let a): walk(a)
-            case .binary(_, let a, let b): walk(a); walk(b)
-            case .call(_, let args): args.forEach(walk)
-            }
-        }
-        walk(self)
+        forEachNode { if case .name(let n) = $0 { out.insert(n) } }
         return out
     }
 
     /// Every function called, with nesting.
     public var calledFunctions: Set<String> {
         var out = Set<String>()
-        func walk(_ e: Expr) {
-            switch e {
-            case .number, .name: break
-            case .unary(_, let a): walk(a)
-            case .binary(_, let a, let b): walk(a); walk(b)
-            case .call(let f, let args): out.insert(f); args.forEach(walk)
-            }
-        }
-        walk(self)
+        forEachNode { if case .call(let f, _) = $0 { out.insert(f) } }
         return out
     }
 

@@ -54,20 +54,16 @@ public struct RateModel: Sendable {
     /// parameters from the scalar ones, if any.
     public var derived: RateDerivedFunction? = nil
 
+    /// Every node of the definitions, then of the derivatives (Expr.forEachNode's order).
+    func forEachNode(_ body: (Expr) -> Void) {
+        for d in definitions { d.value.forEachNode(body) }
+        for e in derivatives { e.forEachNode(body) }
+    }
+
     /// The names `local(...)` is applied to, in order of first use (TVB's local coupling inputs).
     public var localArguments: [String] {
         var out: [String] = []
-        func walk(_ e: Expr) {
-            switch e {
-            case .call("local", let a): if case .name(let v) = a[0], !out.contains(v) { out.append(v) }
-            case .call(_, let a): a.forEach(walk)
-            case .unary(_, let a): walk(a)
-            case .binary(_, let a, let b): walk(a); walk(b)
-            default: break
-            }
-        }
-        definitions.forEach { walk($0.value) }
-        derivatives.forEach(walk)
+        forEachNode { if case .call("local", let a) = $0, case .name(let v) = a[0], !out.contains(v) { out.append(v) } }
         return out
     }
 
@@ -77,17 +73,7 @@ public struct RateModel: Sendable {
         let scalars = Set(parameters.filter { !$0.isVector }.map(\.name))
             .subtracting(state.map(\.name)).subtracting(definitions.map(\.name))
         var out = Set<String>()
-        func walk(_ e: Expr) {
-            switch e {
-            case .binary(.divide, let a, .name(let d)) where scalars.contains(d): out.insert(d); walk(a)
-            case .call(_, let a): a.forEach(walk)
-            case .unary(_, let a): walk(a)
-            case .binary(_, let a, let b): walk(a); walk(b)
-            default: break
-            }
-        }
-        definitions.forEach { walk($0.value) }
-        derivatives.forEach(walk)
+        forEachNode { if case .binary(.divide, _, .name(let d)) = $0, scalars.contains(d) { out.insert(d) } }
         return out
     }
 
