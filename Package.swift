@@ -77,13 +77,16 @@ let package = Package(
                 dependencies: ["PlexusCore", "PlexusModel", "PlexusPoint", "PlexusCable", "PlexusMass", "Yams", "CBZip2", "CZlib"],
                 swiftSettings: fast, plugins: ["BuildInfo"]),
         .target(name: "PlexusReport", dependencies: ["PlexusCore", "CFFTW"], swiftSettings: fast),
+        // Optimisers (grid, random, cross-entropy, genetic, CMA-ES) over a box of parameters: pure
+        // ask/tell algorithms, no engine; `plexus fit` (PlexusSession) drives them.
+        .target(name: "PlexusFit", dependencies: ["PlexusCore"], swiftSettings: fast),
         // One runner per engine: load -> build -> run -> write -> report -> record; sweeps and
         // reruns. What the command line (and later the Python binding and MPI launches) call.
         .target(name: "PlexusSession",
-                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "PlexusModel", "PlexusIO", "PlexusReport"],
+                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "PlexusModel", "PlexusIO", "PlexusReport", "PlexusFit"],
                 swiftSettings: fast),
         .target(name: "Plexus",
-                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "PlexusModel", "PlexusIO", "PlexusReport", "PlexusSession"],
+                dependencies: ["PlexusCore", "PlexusPoint", "PlexusCable", "PlexusMass", "PlexusModel", "PlexusIO", "PlexusReport", "PlexusSession", "PlexusFit"],
                 swiftSettings: fast),
         // Argument parsing only.
         .executableTarget(

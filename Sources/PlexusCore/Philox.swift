@@ -42,6 +42,8 @@ public enum RandomPurpose: UInt32, Sendable {
     case noiseInput = 7
     case initialState = 8
     case structuralPlasticity = 9
+    /// Optimisers' candidate draws (PlexusFit).
+    case optimizer = 10
     case user = 15
 }
 

@@ -11,7 +11,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
 
     /// Which command made the folder.
     public enum Command: String, Codable, Sendable {
-        case run, sweep
+        case run, sweep, fit
     }
 
     public struct Machine: Codable, Sendable, Equatable {
@@ -114,6 +114,44 @@ public struct RunRecord: Codable, Sendable, Equatable {
     }
 
     /// One swept parameter and its values.
+    /// What a fit searched and found (`plexus fit`).
+    public struct Fit: Codable, Sendable, Equatable {
+        public struct Parameter: Codable, Sendable, Equatable {
+            public var path: String
+            public var from: Double
+            public var to: Double
+            public var scale: String
+            public init(path: String, from: Double, to: Double, scale: String) { self.path = path; self.from = from; self.to = to; self.scale = scale }
+        }
+        public struct Term: Codable, Sendable, Equatable {
+            public var term: String
+            public var weight: Double
+            public var subjects: [String]
+            public init(term: String, weight: Double, subjects: [String]) { self.term = term; self.weight = weight; self.subjects = subjects }
+        }
+        public var optimizer: String
+        public var seed: UInt64
+        public var population: Int
+        public var generations: Int
+        public var evaluations: Int
+        /// Evaluations taken from an earlier, interrupted fit in the same folder.
+        public var resumedEvaluations: Int
+        public var parameters: [Parameter]
+        public var objective: [Term]
+        public var bestValues: [Double]
+        public var bestFitness: Double
+        public init(optimizer: String, seed: UInt64, population: Int, generations: Int, evaluations: Int, resumedEvaluations: Int,
+                    parameters: [Parameter], objective: [Term], bestValues: [Double], bestFitness: Double) {
+            self.optimizer = optimizer; self.seed = seed; self.population = population; self.generations = generations
+            self.evaluations = evaluations; self.resumedEvaluations = resumedEvaluations; self.parameters = parameters
+            self.objective = objective; self.bestValues = bestValues; self.bestFitness = bestFitness
+        }
+        enum CodingKeys: String, CodingKey {
+            case optimizer, seed, population, generations, evaluations, resumedEvaluations = "resumed_evaluations", parameters, objective
+            case bestValues = "best_values", bestFitness = "best_fitness"
+        }
+    }
+
     public struct SweepAxis: Codable, Sendable, Equatable {
         public var parameter: String
         public var values: [Double]
@@ -172,6 +210,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var fc: FC?
     public var model: String?
     public var sweep: [SweepAxis]?
+    public var fit: Fit?
     /// The fully resolved experiment (every default filled in), for people and tools to read.
     public var experiment: JSONValue
     public var outputs: [Output]
@@ -184,7 +223,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
         case timings = "timings_s", cpuSeconds = "cpu_s", realtimeFactor = "realtime_factor", peakRSSBytes = "peak_rss_bytes"
         case counts, bytesPerSynapse = "bytes_per_synapse", bytesPerConnection = "bytes_per_connection", warnings
         case durationMs = "duration_ms", resolutionMs = "resolution_ms", populations, spikesRecorded = "spikes_recorded", probes, probeFiles = "probe_files"
-        case snapshots, monitors, fc, model, sweep, experiment, outputs
+        case snapshots, monitors, fc, model, sweep, fit, experiment, outputs
     }
 
     public init(engine: Engine, command: Command = .run, experimentFile: String, experimentText: String,

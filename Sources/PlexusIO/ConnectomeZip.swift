@@ -289,6 +289,7 @@ public enum ConnectomeZip {
         case .tvbData(let name): return try read(tvbDataZip(name))
         case .zip(let p): return try read(p.hasPrefix("/") ? p : baseDirectory + "/" + p)
         case .synthetic(let n, let density, let seed): return try Connectome.synthetic(regions: n, density: density, seed: seed)
+        case .matrices(let m): return try m.load()
         case .given(let c): return c
         }
     }

@@ -8,6 +8,7 @@ import PlexusMass
 /// ```yaml
 /// engine: mass
 /// connectivity: {tvb_data: connectivity_76}     # or {zip: my.zip} or {synthetic: {regions: 700, density: 0.27, seed: 1}}
+///                                               # or {matrices: {weights: subj*/DTI_CM.mat, lengths: subj*/DTI_LEN.mat, normalize: max}}
 /// speed: 3.0 mm/ms
 /// model: {name: Generic2dOscillator, params: {a: -0.5}}
 /// coupling: {name: Linear, params: {a: 0.0152}}
@@ -23,7 +24,7 @@ import PlexusMass
 /// Relative file names are relative to the experiment file's folder.
 public enum MassExperimentFile: ExperimentDecoder {
     static let topKeys = ["engine", "description", "seed", "connectivity", "speed", "model", "coupling", "integrator",
-                          "initial_history", "duration", "monitors", "precision", "fc", "sweep", "models", "stimuli", "surface", "output"]
+                          "initial_history", "duration", "monitors", "precision", "fc", "sweep", "models", "stimuli", "surface", "output", "fit"]
 
     public static func decode(_ source: ExperimentSource) throws -> MassExperiment {
         let root = source.root, file = source.file
@@ -39,10 +40,12 @@ public enum MassExperimentFile: ExperimentDecoder {
         }
         // connectivity
         let connNode = try need("connectivity")
-        let cm = try connNode.mapping(allowed: ["tvb_data", "zip", "synthetic"])
-        guard cm.count == 1 else { throw connNode.error("give exactly one of tvb_data, zip, synthetic") }
+        let cm = try connNode.mapping(allowed: ["tvb_data", "zip", "synthetic", "matrices"])
+        guard cm.count == 1 else { throw connNode.error("give exactly one of tvb_data, zip, synthetic, matrices") }
         let connectivity: ConnectivitySource
-        if let t = cm["tvb_data"] {
+        if let m = cm["matrices"] {
+            connectivity = .matrices(try matrixConnectivity(m, base: base))
+        } else if let t = cm["tvb_data"] {
             connectivity = .tvbData(try t.string())
         } else if let z = cm["zip"] {
             let p = try z.string()
@@ -356,9 +359,45 @@ public enum MassExperimentFile: ExperimentDecoder {
         return formats
     }
 
+    /// `matrices: {weights: FILES, lengths: FILES, weights_key:, lengths_key:, normalize: none|max,
+    /// drop_regions: [..], self_connections: true|false, labels: [..]}`; FILES is a path, a glob
+    /// or a list of them.
+    static func matrixConnectivity(_ node: YNode, base: String) throws -> MatrixConnectivity {
+        let m = try node.mapping(allowed: ["weights", "lengths", "weights_key", "lengths_key", "normalize", "drop_regions",
+                                           "self_connections", "labels"])
+        func files(_ key: String) throws -> [String] {
+            guard let f = m[key] else { throw node.error("matrices needs \(key) (a file, a glob such as subjects/*/DTI_CM.mat, or a list)") }
+            let patterns = f.isSequence ? try f.sequence() : [f]
+            guard !patterns.isEmpty else { throw f.error("no \(key) files") }
+            return try patterns.flatMap { p in
+                do { return try MatrixFile.expand(try p.string(), base: base) } catch let e as PlexusError { throw p.error(e.message) }
+            }
+        }
+        var c = MatrixConnectivity(weights: try files("weights"), lengths: try files("lengths"))
+        c.weightsKey = try m["weights_key"]?.string()
+        c.lengthsKey = try m["lengths_key"]?.string()
+        if let n = m["normalize"] {
+            guard let v = MatrixConnectivity.Normalization(rawValue: try n.string()) else {
+                throw n.error(PlexusError.unknownMessage("normalize", try n.string(), known: MatrixConnectivity.Normalization.allCases.map(\.rawValue)))
+            }
+            c.normalize = v
+        }
+        if let d = m["drop_regions"] {
+            c.dropRegions = try d.sequence().map { r in
+                let k = try r.int()
+                guard k >= 0 else { throw r.error("a region index is >= 0, got \(k)") }
+                return k
+            }
+        }
+        if let s = m["self_connections"] { c.selfConnections = try s.bool() }
+        if let l = m["labels"] { c.labels = try l.sequence().map { try $0.string() } }
+        return c
+    }
+
     static func monitor(_ node: YNode) throws -> MonitorDescription {
         let m = try node.mapping(allowed: ["type", "period", "variables", "sample", "kernel", "params", "sensors", "projection",
-                                           "region_mapping", "reference", "sigma", "spatial_mask", "default_mask"])
+                                           "region_mapping", "reference", "sigma", "spatial_mask", "default_mask",
+                                           "input_offset", "input_scale"])
         var kinds: [String: MonitorKind] = ["subsample": .subSample, "tavg": .temporalAverage]
         for k in MonitorKind.allCases { kinds[k.rawValue] = k }
         guard let t = m["type"] else { throw node.error("a monitor needs type: \(MonitorKind.allCases.map(\.rawValue).joined(separator: "|"))") }
@@ -372,7 +411,7 @@ public enum MassExperimentFile: ExperimentDecoder {
         } else {
             switch kind {
             case .raw, .afferentCoupling: break
-            case .bold, .balloon: d.period = 2000
+            case .bold, .balloon, .neurolibBold: d.period = 2000
             case .eeg, .meg, .ieeg, .spatialAverage, .globalAverage: d.period = 1000.0 / 1024.0   // TVB's default
             default: throw node.error("a \(try t.string()) monitor needs a period")
             }
@@ -430,8 +469,26 @@ public enum MassExperimentFile: ExperimentDecoder {
                 }
             }
         }
-        if let p = m["params"] {
-            guard kind == .balloon else { throw p.error("params is a balloon monitor setting") }
+        for key in ["input_offset", "input_scale"] {
+            guard let v = m[key] else { continue }
+            guard kind == .neurolibBold else { throw v.error("\(key) is a neurolib_bold monitor setting") }
+            if key == "input_offset" { d.inputOffset = try v.double() } else { d.inputScale = try v.double() }
+        }
+        if let p = m["params"], kind == .neurolibBold {
+            for (name, v) in try p.mapping() {
+                let x = try v.double()
+                switch name {
+                case "rho": d.neurolibBold.rho = x
+                case "alpha": d.neurolibBold.alpha = x
+                case "V0": d.neurolibBold.V0 = x
+                case "gamma": d.neurolibBold.gamma = x
+                case "kappa": d.neurolibBold.kappa = x
+                case "tau": d.neurolibBold.tau = x
+                default: throw v.error(PlexusError.unknownMessage("neurolib_bold parameter", name, known: settings(of: .neurolibBold, under: "params")))
+                }
+            }
+        } else if let p = m["params"] {
+            guard kind == .balloon else { throw p.error("params is a balloon or neurolib_bold monitor setting") }
             for (name, v) in try p.mapping() {
                 let x = try v.double()
                 switch name {

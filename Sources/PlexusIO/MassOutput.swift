@@ -107,6 +107,9 @@ extension Provenance {
         case .tvbData(let n): conn["tvb_data"] = n; if let p = try? ConnectomeZip.tvbDataZip(n) { conn["path"] = p }
         case .zip(let p): conn["zip"] = p
         case .synthetic(let r, let d, let s): conn["synthetic"] = ["regions": r, "density": d, "seed": s]
+        case .matrices(let m):
+            conn["matrices"] = ["weights": m.weights, "lengths": m.lengths, "normalize": m.normalize.rawValue,
+                                "drop_regions": m.dropRegions, "self_connections": m.selfConnections] as [String: Any]
         case .given: conn["given"] = true
         }
         var integ: [String: Any] = ["name": e.integrator.name, "dt_ms": e.integrator.dt]
@@ -139,6 +142,11 @@ extension Provenance {
                 d["sample_ms"] = m.sample
                 d["params"] = ["tau_s": b.tau_s, "tau_f": b.tau_f, "tau_o": b.tau_o, "alpha": b.alpha, "TE": b.TE, "V0": b.V0,
                                "E0": b.E0, "epsilon": b.epsilon, "nu_0": b.nu_0, "r_0": b.r_0, "RBM": b.RBM, "nonlinear": b.nonlinear]
+            }
+            if m.kind == .neurolibBold {
+                let b = m.neurolibBold
+                d["input"] = ["offset": m.inputOffset, "scale": m.inputScale]
+                d["params"] = ["rho": b.rho, "alpha": b.alpha, "V0": b.V0, "gamma": b.gamma, "kappa": b.kappa, "tau": b.tau]
             }
             return d
         }

@@ -6,6 +6,8 @@ public struct FCResult: Sendable {
     public let monitor: Int
     public let variable: String
     public let samplesUsed: Int
+    /// The series it was computed from: samplesUsed x regions, row-major.
+    public let series: [Double]
     public let matrix: [Double]
     public let fcSC: Double
     /// Against `fc.empirical`, when given.
@@ -17,7 +19,7 @@ public struct FCResult: Sendable {
         let d = d ?? FCDescription()
         let ms = result.monitors
         guard !ms.isEmpty else { throw PlexusError("FC needs a monitor", keyPath: "fc") }
-        let idx = d.monitor ?? (ms.lastIndex { $0.description.kind == .bold || $0.description.kind == .balloon } ?? ms.count - 1)
+        let idx = d.monitor ?? (ms.lastIndex { $0.description.kind.isBOLD } ?? ms.count - 1)
         guard idx >= 0, idx < ms.count else { throw PlexusError("fc.monitor \(idx) is not a monitor index (0..<\(ms.count))", keyPath: "fc.monitor") }
         let m = ms[idx]
         let n = m.regions
@@ -31,6 +33,7 @@ public struct FCResult: Sendable {
         monitor = idx
         variable = m.variables[0]
         samplesUsed = keep.count
+        self.series = series
         matrix = Correlation.matrix(series, samples: keep.count, columns: n)
         fcSC = Correlation.fcVsSC(matrix, weights: connectome.weights, n: n)
         if let e = d.empirical {

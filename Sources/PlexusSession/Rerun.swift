@@ -61,7 +61,11 @@ extension Session {
         // (SWC files, connectomes) resolve as they did.
         let request = RunRequest(file: file, text: text, out: out, threads: n, seed: record.seed, quiet: true, noReport: true)
         do {
-            if record.command == .sweep { try sweep(request) } else { try run(request) }
+            switch record.command {
+            case .sweep: try sweep(request)
+            case .fit: try fit(request)
+            case .run: try run(request)
+            }
         } catch var e as PlexusError where e.file == file && record.experimentYAML != nil {
             // Lines refer to the recorded copy, which the file may no longer match.
             e.message = "in the experiment recorded in \(recordPath) (experiment_yaml, a copy of this file at the run): " + e.message

@@ -78,6 +78,10 @@ public enum Session {
             throw ctx.locate(PlexusError("this file explores parameters (sweep:): run it with `plexus sweep \(ctx.file)`, "
                                          + "or remove the sweep section to simulate the base point once", file: ctx.file, keyPath: "sweep"))
         }
+        guard !FitFile.hasFit(ctx.source) else {
+            throw ctx.locate(PlexusError("this file fits parameters (fit:): run it with `plexus fit \(ctx.file)`, "
+                                         + "or remove the fit section to simulate the base point once", file: ctx.file, keyPath: "fit"))
+        }
         try RunFolder.prepare(ctx.outDir)   // writable before the simulation; the old run stays until the new one writes
         let record = try runner(for: ctx.engine).run(ctx)
         return RunOutcome(directory: ctx.outDir, record: record)
@@ -91,9 +95,11 @@ public enum Session {
         try RunFolder.verify(directory, record)
         let sections: [ReportSection]
         do {
-            sections = record.command == .sweep
-                ? MassReport.sweepSections(try MassSweepData.read(directory: directory, record: record))
-                : try runner(for: record.engine).sections(directory: directory, record: record)
+            switch record.command {
+            case .sweep: sections = MassReport.sweepSections(try MassSweepData.read(directory: directory, record: record))
+            case .fit: sections = FitReport.sections(try FitReportData.read(directory: directory, record: record))
+            case .run: sections = try runner(for: record.engine).sections(directory: directory, record: record)
+            }
         } catch let e as ReportError {
             throw PlexusError(e.message, file: e.file)
         }

@@ -26,7 +26,7 @@ public struct MassReportData: Sendable {
             ["eeg", "meg", "ieeg", "spatial_average", "global_average"].contains(kind)
         }
 
-        public var isBOLD: Bool { kind == "bold" || kind == "balloon" }
+        public var isBOLD: Bool { kind == "bold" || kind == "balloon" || kind == "neurolib_bold" }
     }
 
     /// FC of one monitor's first variable: `matrix[i * n + j]`.

