@@ -253,14 +253,14 @@ public enum FitFile {
             var n = -1
             for p in paths {
                 var mat = try MatrixFile.read(p, key: key)
-                if !regionsAreRows { mat = transpose(mat) }
+                if !regionsAreRows { mat = mat.transposed }
                 if let bad = drop.first(where: { $0 < 0 || $0 >= mat.rows }) { throw node.error("drop_regions has \(bad); \(p) has \(mat.rows) regions") }
                 mat = mat.removing(drop, columns: false)
                 if n < 0 { n = mat.rows }
                 guard mat.rows == n else { throw b.error("\(p) has \(mat.rows) regions, \(paths[0]) \(n)") }
                 guard mat.columns >= 2 else { throw b.error("\(p) has \(mat.columns) samples: FC needs at least 2") }
                 // samples x n for Correlation.matrix.
-                let s = transpose(mat)
+                let s = mat.transposed
                 series.append(s.values)
                 samples.append(s.rows)
                 fcs.append(Correlation.matrix(s.values, samples: s.rows, columns: n).map { $0.isNaN ? 0 : $0 })
@@ -300,11 +300,6 @@ public enum FitFile {
         return t
     }
 
-    static func transpose(_ m: NumericMatrix) -> NumericMatrix {
-        var out = [Double](repeating: 0, count: m.values.count)
-        for i in 0..<m.rows { for j in 0..<m.columns { out[j * m.rows + i] = m.values[i * m.columns + j] } }
-        return NumericMatrix(rows: m.columns, columns: m.rows, values: out)
-    }
 
     /// The experiment file with the fitted values written in and the `fit:` section removed: a
     /// file `plexus run` takes. Relative paths that name existing files (or globs that match) are

