@@ -10,12 +10,25 @@ public struct FitParameter: Sendable, Equatable {
         case log
     }
 
+    /// How the value reaches the experiment.
+    public enum Binding: Sendable, Equatable {
+        /// The engine's own parameter path (the neural-mass engine's `coupling.a`, `model.tau`,
+        /// `speed`, `noise.nsig`, as `sweep:` takes them).
+        case parameter
+        /// Key paths of the experiment file (dots between keys, `[k]` for a list's item, `*` for
+        /// every key or item): the value replaces each number there ...
+        case set([String])
+        /// ... or multiplies it (a scale on what the file says: all background rates, all weights).
+        case multiply([String])
+    }
+
     public var path: String
     public var lower: Double
     public var upper: Double
     public var scale: Scale
+    public var binding: Binding = .parameter
 
-    public init(_ path: String, lower: Double, upper: Double, scale: Scale = .linear) throws {
+    public init(_ path: String, lower: Double, upper: Double, scale: Scale = .linear, binding: Binding = .parameter) throws {
         guard lower.isFinite, upper.isFinite, lower < upper else {
             throw PlexusError("\(path): the interval needs finite from < to, got [\(lower), \(upper)]", keyPath: "fit.parameters.\(path)")
         }
@@ -26,6 +39,7 @@ public struct FitParameter: Sendable, Equatable {
         self.lower = lower
         self.upper = upper
         self.scale = scale
+        self.binding = binding
     }
 
     /// The value at `u` in [0, 1] (clamped: optimisers may step outside).

@@ -20,7 +20,7 @@ public enum ExperimentFile: ExperimentDecoder {
         let root = source.root, file = source.file
         let top = try YNode(node: root, file: file, path: "").mapping(
             allowed: ["engine", "resolution", "duration", "seed", "populations", "connections", "record", "description", "kernel",
-                      "structural_plasticity"])
+                      "structural_plasticity", "fit"])
         if let engine = top["engine"] {
             let e = try engine.string()
             guard e == "point" else {

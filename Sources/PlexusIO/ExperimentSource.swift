@@ -68,3 +68,7 @@ extension ExperimentDecoder {
         try decode(ExperimentSource(text, file: file))
     }
 }
+
+// A composed file is a value (text, name, Yams node tree, line index) that nothing mutates after
+// composition; a fit's threads each decode their own edited copy from it.
+extension ExperimentSource: @unchecked Sendable {}

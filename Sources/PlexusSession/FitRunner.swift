@@ -3,6 +3,7 @@ import PlexusCore
 import PlexusFit
 import PlexusIO
 import PlexusMass
+import PlexusPoint
 import PlexusReport
 import Synchronization
 
@@ -11,13 +12,18 @@ struct MassFitProblem: Sendable {
     let experiment: MassExperiment
     let connectome: Connectome
     let fit: FitDescription
+    /// The file, for parameters bound to its key paths (decoded again per point).
+    let source: ExperimentSource
+    let seed: UInt64?
     /// Per term and subject: the upper triangle of the empirical FCD (fcd_ks terms only).
     let empiricalFCD: [[[Double]]]
 
-    init(experiment: MassExperiment, connectome: Connectome, fit: FitDescription) throws {
+    init(experiment: MassExperiment, connectome: Connectome, fit: FitDescription, source: ExperimentSource, seed: UInt64?) throws {
         self.experiment = experiment
         self.connectome = connectome
         self.fit = fit
+        self.source = source
+        self.seed = seed
         let n = connectome.count
         for t in fit.objective where t.data.n != n {
             throw PlexusError("the empirical data have \(t.data.n) regions and the connectome \(n)", keyPath: "fit.objective.\(t.kind.rawValue)")
@@ -31,10 +37,17 @@ struct MassFitProblem: Sendable {
         }
     }
 
-    /// The experiment with `values` set.
+    /// The experiment with `values` set (the connectome stays the one read at the start).
     func experiment(_ values: [Double]) throws -> MassExperiment {
         var e = experiment
-        for (p, v) in zip(fit.parameters, values) { e = try MassSweep.apply(p.path, v, to: e, keyPath: "fit.parameters.\(p.path)") }
+        if fit.parameters.contains(where: { $0.binding != .parameter }) {
+            e = try MassExperimentFile.decode(try FitFile.applying(fit.parameters, values, to: source))
+            if let seed { e.seed = seed }
+            try SensorFileReader.resolve(&e, connectome: connectome)
+        }
+        for (p, v) in zip(fit.parameters, values) where p.binding == .parameter {
+            e = try MassSweep.apply(p.path, v, to: e, keyPath: "fit.parameters.\(p.path)")
+        }
         return e
     }
 
@@ -50,6 +63,9 @@ struct MassFitProblem: Sendable {
             for (k, t) in fit.objective.enumerated() {
                 var scores: [Double] = []
                 switch t.kind {
+                case .rateError:
+                    throw PlexusError("rate_error compares the populations' firing rates of a point network (engine: point)",
+                                      keyPath: "fit.objective.rate_error")
                 case .fcCorrelation: scores = t.data.fcs.map { Correlation.fcVsFC(simFC, $0, n: n) }
                 case .fcDistance: scores = t.data.fcs.map { Correlation.rmsDistance(simFC, $0, n: n) }
                 case .fcdKS:
@@ -72,6 +88,66 @@ struct MassFitProblem: Sendable {
     }
 }
 
+/// A point-neuron experiment as a function of the fitted parameters (bound to key paths of its
+/// file): each point decoded, built and run on one thread, scored by its populations' rates.
+struct PointFitProblem: Sendable {
+    let source: ExperimentSource
+    let fit: FitDescription
+    let seed: UInt64?
+
+    func evaluate(_ values: [Double]) -> (fitness: Double, terms: [Double], rates: [String: Double], error: String?) {
+        do {
+            var e = try ExperimentFile.decode(try FitFile.applying(fit.parameters, values, to: source))
+            if let seed { e.seed = seed }
+            let network = try PointNetwork(e, threads: 1)
+            let results = try network.run()
+            let end = network.grid.time(network.totalSteps)
+            var rates: [String: Double] = [:]
+            var terms: [Double] = []
+            for t in fit.objective {
+                guard t.kind == .rateError else {
+                    throw PlexusError("\(t.kind.rawValue) compares FC of a neural-mass run; a point network's objective is rate_error",
+                                      keyPath: "fit.objective.\(t.kind.rawValue)")
+                }
+                guard end > t.after else { throw PlexusError("after = \(t.after) ms is not before the end, \(end) ms", keyPath: "fit.objective.rate_error.after") }
+                var sum = 0.0
+                for (population, target) in t.targetRates {
+                    guard let size = e.populations.first(where: { $0.name == population })?.size else {
+                        throw PlexusError(PlexusError.unknownMessage("population", population, known: e.populations.map(\.name)),
+                                          keyPath: "fit.objective.rate_error.rates.\(population)")
+                    }
+                    guard let spikes = results.spikes.first(where: { $0.population == population }) else {
+                        throw PlexusError("\(population)'s spikes are not recorded: add it to a spike recording", keyPath: "fit.objective.rate_error.rates.\(population)")
+                    }
+                    let count = spikes.times.reduce(0) { $0 + ($1 > t.after ? 1 : 0) }
+                    let rate = Double(count) / Double(size) / ((end - t.after) / 1000)
+                    rates[population] = rate
+                    sum += ((rate - target) / target) * ((rate - target) / target)
+                }
+                terms.append((sum / Double(t.targetRates.count)).squareRoot())
+            }
+            var fitness = 0.0
+            for (t, v) in zip(fit.objective, terms) { fitness += t.weight * v }
+            return (fitness, terms, rates, nil)
+        } catch {
+            return (.nan, fit.objective.map { _ in .nan }, [:], "\(error)")
+        }
+    }
+}
+
+/// What a fit runs: one engine's problem.
+enum FitProblem: Sendable {
+    case mass(MassFitProblem)
+    case point(PointFitProblem)
+
+    func evaluate(_ values: [Double]) -> (fitness: Double, terms: [Double], error: String?) {
+        switch self {
+        case .mass(let p): let r = p.evaluate(values); return (r.fitness, r.terms, r.error)
+        case .point(let p): let r = p.evaluate(values); return (r.fitness, r.terms, r.error)
+        }
+    }
+}
+
 extension Session {
     /// `plexus fit`: searches the parameters of an experiment's `fit:` section with its optimiser,
     /// a generation of points at a time on all threads (each point on one thread, so the numbers
@@ -85,24 +161,48 @@ extension Session {
     public static func fit(_ request: RunRequest, resume: Bool = false,
                            progress: @escaping @Sendable (_ generation: Int, _ evaluations: Int, _ best: Double) -> Void = { _, _, _ in }) throws -> RunOutcome {
         let ctx = try RunContext(request)
-        guard ctx.engine == .mass else {
-            throw PlexusError("plexus fit runs neural-mass experiments (engine: mass) for now; point and cable fits are not built yet", file: ctx.file)
+        guard ctx.engine == .mass || ctx.engine == .point else {
+            throw PlexusError("plexus fit runs neural-mass (engine: mass) and point-neuron experiments; cable fits are not built yet", file: ctx.file)
         }
         guard !ctx.source.hasSweep else {
             throw PlexusError("a file is either a sweep (sweep:) or a fit (fit:), not both", file: ctx.file, keyPath: "sweep")
         }
-        var experiment = try MassExperimentFile.decode(ctx.source)
-        if let seed = request.seed { experiment.seed = seed }
-        guard let fit = try ctx.located({ try FitFile.decode(ctx.source, defaultSeed: experiment.seed) }) else {
-            throw PlexusError("no `fit:` section (parameters, objective, optimizer)", file: ctx.file, keyPath: "fit")
-        }
-        let connectome = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
-        try ctx.located { try SensorFileReader.resolve(&experiment, connectome: connectome) }
-        let problem = try ctx.located { () throws -> MassFitProblem in
-            let p = try MassFitProblem(experiment: experiment, connectome: connectome, fit: fit)
-            // Every parameter path and the base experiment are checked now, by key path.
-            _ = try MassNetwork(try p.experiment(fit.parameters.map { $0.value(unit: 0.5) }), connectome: connectome, threads: 1)
-            return p
+        let problem: FitProblem
+        let fit: FitDescription
+        var connectome: Connectome?
+        let duration: Double, dt: Double, seed: UInt64
+        if ctx.engine == .mass {
+            var experiment = try MassExperimentFile.decode(ctx.source)
+            if let seed = request.seed { experiment.seed = seed }
+            guard let f = try ctx.located({ try FitFile.decode(ctx.source, defaultSeed: experiment.seed) }) else {
+                throw PlexusError("no `fit:` section (parameters, objective, optimizer)", file: ctx.file, keyPath: "fit")
+            }
+            fit = f
+            let c = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
+            connectome = c
+            try ctx.located { try SensorFileReader.resolve(&experiment, connectome: c) }
+            problem = .mass(try ctx.located { () throws -> MassFitProblem in
+                let p = try MassFitProblem(experiment: experiment, connectome: c, fit: fit, source: ctx.source, seed: request.seed)
+                // Every parameter path and the base experiment are checked now, by key path.
+                _ = try MassNetwork(try p.experiment(fit.parameters.map { $0.value(unit: 0.5) }), connectome: c, threads: 1)
+                return p
+            })
+            (duration, dt, seed) = (experiment.duration, experiment.integrator.dt, experiment.seed)
+        } else {
+            var experiment = try ExperimentFile.decode(ctx.source)
+            if let seed = request.seed { experiment.seed = seed }
+            guard let f = try ctx.located({ try FitFile.decode(ctx.source, defaultSeed: experiment.seed) }) else {
+                throw PlexusError("no `fit:` section (parameters, objective, optimizer)", file: ctx.file, keyPath: "fit")
+            }
+            fit = f
+            if let p = fit.parameters.first(where: { $0.binding == .parameter }) {
+                throw ctx.locate(PlexusError("a point-network parameter is set through the file: give \(p.path) set: or multiply: with key paths "
+                                             + "(e.g. multiply: populations.bg_*.params.rate)", file: ctx.file, keyPath: "fit.parameters.\(p.path)"))
+            }
+            // Every path is checked now, by key path, on the interval's middle.
+            _ = try ctx.located { try ExperimentFile.decode(try FitFile.applying(fit.parameters, fit.parameters.map { $0.value(unit: 0.5) }, to: ctx.source)) }
+            problem = .point(PointFitProblem(source: ctx.source, fit: fit, seed: request.seed))
+            (duration, dt, seed) = (try experiment.duration.value(in: .ms, name: "duration"), try experiment.resolution.value(in: .ms, name: "resolution"), experiment.seed)
         }
         let names = fit.parameters.map(\.path)
         var optimizer = try makeOptimizer(fit.optimizer, dimension: names.count, seed: fit.seed, population: fit.population, settings: fit.settings)
@@ -119,7 +219,7 @@ extension Session {
 
         let t1 = ResourceUsage.now()
         ctx.say("\(ctx.name): fitting \(names.joined(separator: ", ")) with \(fit.optimizer.rawValue) on \(ctx.threads) thread\(ctx.threads == 1 ? "" : "s"), "
-                + "\(connectome.count) regions, \(OutputText.number(experiment.duration)) ms per point"
+                + (connectome.map { "\($0.count) regions, " } ?? "") + "\(OutputText.number(duration)) ms per point"
                 + (recorded.isEmpty ? "" : "; resuming from \(recorded.count) recorded evaluations"))
         var evaluations: [FitEvaluation] = []
         var generation = 0, resumed = 0
@@ -157,22 +257,34 @@ extension Session {
             throw PlexusError("no point of the fit gave a finite fitness (\(evaluations.count) evaluated; the errors are in \(ctx.outDir)/evaluations.csv)")
         }
 
-        // The best point once more, for its FC and a runnable file.
-        let bestRun = problem.evaluate(best.values)
         var output = try RunOutput(directory: ctx.outDir, newRun: false)
         try output.writeEvaluations(evaluations, names: names, terms: fit.objective.map(\.kind.rawValue))
-        let bestYAML = try FitFile.experiment(ctx.source, setting: Array(zip(names, best.values)))
+        let bestYAML = try FitFile.experiment(ctx.source, parameters: fit.parameters, values: best.values)
         try output.write("best.yaml") { $0.line("# The best point of `plexus fit \(ctx.file)` (fitness \(OutputText.number(best.fitness))): run it with plexus run."); $0.line(bestYAML) }
-        let labels = connectome.labels
-        if let fc = bestRun.fc { try output.writeFC(fc, labels: labels, name: "best_fc.csv") }
-        try output.writeFC(fit.objective[0].data.meanFC, labels: labels, name: "empirical_fc.csv")
+        // The best point once more: its FC beside the empirical one, or its rates beside the targets.
+        switch problem {
+        case .mass(let p):
+            let labels = p.connectome.labels
+            if let fc = p.evaluate(best.values).fc { try output.writeFC(fc, labels: labels, name: "best_fc.csv") }
+            if let t = fit.objective.first(where: \.kind.usesFC) { try output.writeFC(t.data.meanFC, labels: labels, name: "empirical_fc.csv") }
+        case .point(let p):
+            let rates = p.evaluate(best.values).rates
+            try output.write("best_rates.csv") { out in
+                out.line("population,rate_hz,target_hz")
+                for t in fit.objective where t.kind == .rateError {
+                    for (population, target) in t.targetRates {
+                        out.line("\(population),\(rates[population].map(OutputText.number) ?? "nan"),\(OutputText.number(target))")
+                    }
+                }
+            }
+        }
         let t3 = ResourceUsage.now()
 
-        var record = ctx.record(durationMs: experiment.duration, resolutionMs: experiment.integrator.dt, seed: experiment.seed,
-                                experiment: .null, command: .fit)
+        var record = ctx.record(durationMs: duration, resolutionMs: dt, seed: seed, experiment: .null, command: .fit)
         record.timings = [.init("fit", t2 - t1)]
         record.counts = [.init("evaluations", evaluations.count), .init("generations", generation),
-                         .init("failed_evaluations", evaluations.filter { $0.error != nil }.count), .init("regions", connectome.count)]
+                         .init("failed_evaluations", evaluations.filter { $0.error != nil }.count)]
+        if let c = connectome { record.counts.append(.init("regions", c.count)) }
         record.fit = RunRecord.Fit(
             optimizer: fit.optimizer.rawValue, seed: fit.seed, population: evaluations.isEmpty ? 0 : evaluations.filter { $0.generation == 0 }.count,
             generations: generation, evaluations: evaluations.count, resumedEvaluations: resumed,
@@ -193,7 +305,7 @@ extension Session {
 
     /// Evaluates points on up to `threads` threads, one point per thread at a time; results in
     /// the order of `points`.
-    static func runBatch(_ points: [[Double]], problem: MassFitProblem, threads: Int, t0: Double)
+    static func runBatch(_ points: [[Double]], problem: FitProblem, threads: Int, t0: Double)
         -> [(fitness: Double, terms: [Double], seconds: Double, wall: Double, error: String?)] {
         let out = Storage<(Double, [Double], Double, Double, String?)?>(repeating: nil, count: points.count)
         let next = Atomic<Int>(0)

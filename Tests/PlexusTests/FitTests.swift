@@ -180,6 +180,78 @@ final class FitTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try Session.report(directory: r.directory).figures, 5)
     }
 
+    /// A point network's drive fitted to a target rate through a key path of its file
+    /// (`multiply:` on the Poisson rate): the grid point that reproduces the target's drive has
+    /// zero error, and best.yaml holds the scaled rate with its unit.
+    func testPointFitThroughFileKeyPaths() throws {
+        let folder = temporaryFolder()
+        let path = folder.file("point.yaml").path
+        func write(rate: String, fit: String) throws {
+            let yaml = """
+                resolution: 0.1 ms
+                duration: 600 ms
+                seed: 7
+                populations:
+                  E: {model: iaf_psc_delta, size: 40, params: {C_m: 1 pF, tau_m: 20 ms, t_ref: 2 ms, E_L: 0 mV, V_reset: 0 mV, V_m: 0 mV, V_th: 20 mV}}
+                  drive: {model: poisson_generator, params: {rate: \(rate)}}
+                connections:
+                  - {source: drive, target: E, synapse: {weight: 0.1 mV, delay: 1.5 ms}}
+                  - {source: E, target: E, rule: fixed_indegree, indegree: 10, synapse: {weight: 0.2 mV, delay: 1.5 ms}}
+                record:
+                  - {type: spike_recorder, population: E}
+
+                """ + fit
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        // The target: the rate after 100 ms with the drive at 18000 Hz.
+        try write(rate: "18000 Hz", fit: "")
+        let run = try Session.run(RunRequest(file: path, out: folder.file("target").path, quiet: true, noReport: true))
+        let spikes = try String(contentsOfFile: run.directory + "/spikes.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let target = Double(spikes.filter { Double($0.split(separator: ",")[2])! > 100 }.count) / 40 / 0.5
+        XCTAssertGreaterThan(target, 5)
+        // The file says 12000 Hz; an 11-point grid over x1 ... x2 has x1.5 on it.
+        try write(rate: "12000 Hz", fit: """
+            fit:
+              parameters:
+                drive: {from: 1.0, to: 2.0, multiply: 'populations.dr*.params.rate'}
+              objective:
+                rate_error: {rates: {E: \(target) Hz}, after: 100 ms}
+              optimizer: {name: grid, points: 11}
+            """)
+        let fit = try Session.fit(RunRequest(file: path, out: folder.file("fit").path, threads: 2, quiet: true, noReport: false))
+        let record = try XCTUnwrap(fit.record.fit)
+        XCTAssertEqual(record.evaluations, 11)
+        XCTAssertEqual(record.bestValues[0], 1.5, accuracy: 1e-12)
+        XCTAssertEqual(record.bestFitness, 0, accuracy: 1e-12, "the run at x1.5 is the target's run")
+        let best = try String(contentsOfFile: fit.directory + "/best.yaml", encoding: .utf8)
+        XCTAssertTrue(best.contains("18000 Hz"), best)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: fit.directory + "/best_rates.csv"))
+        // A path that matches nothing is refused by key path, before any run.
+        try write(rate: "12000 Hz", fit: """
+            fit:
+              parameters:
+                drive: {from: 1.0, to: 2.0, multiply: 'populations.noise.params.rate'}
+              objective:
+                rate_error: {rates: {E: 10 Hz}}
+              optimizer: {name: grid, points: 2}
+            """)
+        XCTAssertThrowsError(try Session.fit(RunRequest(file: path, out: folder.file("bad").path, quiet: true, noReport: true))) { e in
+            XCTAssertTrue("\(e)".contains("matches nothing") && "\(e)".contains("fit.parameters.drive"), "\(e)")
+        }
+        // A point network's parameters go through the file: an engine path is refused.
+        try write(rate: "12000 Hz", fit: """
+            fit:
+              parameters:
+                model.a: {from: 1.0, to: 2.0}
+              objective:
+                rate_error: {rates: {E: 10 Hz}}
+              optimizer: {name: grid, points: 2}
+            """)
+        XCTAssertThrowsError(try Session.fit(RunRequest(file: path, out: folder.file("bad2").path, quiet: true, noReport: true))) { e in
+            XCTAssertTrue("\(e)".contains("set: or multiply:"), "\(e)")
+        }
+    }
+
     func testBadFitsAreClearErrors() throws {
         let folder = temporaryFolder()
         func error(_ optimizer: String, extra: String = "", replace: (String, String)? = nil) throws -> String {

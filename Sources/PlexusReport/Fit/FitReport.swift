@@ -17,6 +17,8 @@ public struct FitReportData: Sendable {
     public var labels: [String]
     public var bestFC: [Double]?
     public var empiricalFC: [Double]?
+    /// Point fits: each population's rate at the best point and its target (best_rates.csv).
+    public var bestRates: [(population: String, rate: Double, target: Double)] = []
 
     public static func read(directory: String, record: RunRecord) throws -> FitReportData {
         let path = directory + "/evaluations.csv"
@@ -55,6 +57,13 @@ public struct FitReportData: Sendable {
         }
         if fm.fileExists(atPath: directory + "/empirical_fc.csv") {
             d.empiricalFC = try CSVFile.readLabelledMatrix(directory + "/empirical_fc.csv").1
+        }
+        if let data = fm.contents(atPath: directory + "/best_rates.csv") {
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n").dropFirst() {
+                let c = line.split(separator: ",").map(String.init)
+                guard c.count == 3 else { throw ReportError("\(c.count) columns for 3", file: directory + "/best_rates.csv") }
+                d.bestRates.append((c[0], Double(c[1]) ?? .nan, Double(c[2]) ?? .nan))
+            }
         }
         return d
     }
@@ -118,8 +127,15 @@ public enum FitReport {
                                          values: grid(e), x: Axis("region", integer: true), y: Axis("region", integer: true),
                                          colorBar: ("correlation", nil), colorMap: .blueRed, range: -1...1, size: 340))
         }
+        var tables = [table]
+        if !d.bestRates.isEmpty {
+            tables.append(ReportTable(caption: "Firing rates of the best point (its run repeated once after the fit) against the targets",
+                                      columns: ["population", "rate (Hz)", "target (Hz)", "relative error"],
+                                      rows: d.bestRates.map { [$0.population, Ticks.fixed($0.rate, decimals: 3), Ticks.fixed($0.target, decimals: 3),
+                                                               Ticks.fixed(($0.rate - $0.target) / $0.target, decimals: 3)] }))
+        }
         return [ReportSection(id: "fit", title: "Fit",
                               paragraphs: ["Fitness = sum over the objective's terms (\(d.terms.joined(separator: ", "))) of weight x term, each term averaged over the subjects; the optimiser maximises it."],
-                              tables: [table], figures: figures)]
+                              tables: tables, figures: figures)]
     }
 }
