@@ -22,8 +22,10 @@ public enum AllenModel {
     /// model's .mod files).
     /// `passiveOnly`: the fit's passive cell (its channels and reversal potentials left out, pas
     /// with the genome's g kept), as the AllenSDK's passive runs.
+    /// `scales`: factors on genome entries by name (`gbar_NaTs: 1.2` multiplies NaTs.gbar in
+    /// every section the fit gives it): what a fit of channel densities varies.
     public static func cell(morphology swcPath: String, fit fitPath: String, catalogue: MechanismCatalogue,
-                            passiveOnly: Bool = false) throws -> CableCellDescription {
+                            passiveOnly: Bool = false, scales: [String: Double] = [:]) throws -> CableCellDescription {
         let fit = try FitFile(fitPath)
         var cell = CableCellDescription(tree: try morphology(swcPath))
 
@@ -65,7 +67,7 @@ public enum AllenModel {
             sections.insert(section)
             let name = try fit.string(e, "name", path: path)
             let mech = try fit.string(e, "mechanism", path: path)
-            let value = try fit.number(e, "value", path: path)
+            let value = try fit.number(e, "value", path: path) * (scales[name] ?? 1)
             let mechanism = mech.isEmpty ? "pas" : mech
             if passiveOnly && mechanism != "pas" { continue }
             let suffix = "_" + mechanism
@@ -83,6 +85,11 @@ public enum AllenModel {
             let key = Key(section: section, mechanism: mechanism)
             if params[key] == nil { order.append(key); params[key] = [:] }
             params[key]![param] = value
+        }
+        let names = Set(try fit.list(fit.root, "genome", path: "").compactMap { ($0 as? [String: Any])?["name"] as? String })
+        for name in scales.keys.sorted() where !names.contains(name) {
+            throw PlexusError("scale names '\(name)', which the fit's genome does not have\(PlexusError.didYouMean(name, Array(names))); its entries: \(names.sorted().joined(separator: ", "))",
+                              file: fitPath)
         }
         // pas on every section type, with e_pas (and the genome's g where it gives one).
         for section in ["soma", "axon", "dend", "apic"] where params[Key(section: section, mechanism: "pas")] == nil {

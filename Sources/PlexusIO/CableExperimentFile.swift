@@ -32,7 +32,7 @@ public enum CableExperimentFile: ExperimentDecoder {
     public static func decode(_ source: ExperimentSource) throws -> CableExperiment {
         let root = source.root, file = source.file
         let top = try YNode(node: root, file: file, path: "").mapping(
-            allowed: ["engine", "mechanisms", "resolution", "duration", "seed", "cells", "populations", "connections", "generators", "record", "description", "report"])
+            allowed: ["engine", "mechanisms", "resolution", "duration", "seed", "cells", "populations", "connections", "generators", "record", "description", "report", "fit"])
         if let e = top["engine"], try e.string() != "cable" {
             throw e.error("engine '\(try e.string())' is not a cable experiment")
         }
@@ -148,7 +148,7 @@ public enum CableExperimentFile: ExperimentDecoder {
             if let other = ["morphology", "discretization"].first(where: { m[$0] != nil }) {
                 throw m[other]!.error("`\(other)` comes from the Allen model (`allen:`); leave it out")
             }
-            let am = try a.mapping(allowed: ["morphology", "fit"])
+            let am = try a.mapping(allowed: ["morphology", "fit", "scale"])
             guard let morph = am["morphology"], let fit = am["fit"] else { throw a.error("`allen:` needs `morphology:` (an SWC file) and `fit:` (its *_fit.json)") }
             func file(_ n: YNode) throws -> String {
                 let rel = try n.string()
@@ -156,7 +156,19 @@ public enum CableExperimentFile: ExperimentDecoder {
                 guard FileManager.default.fileExists(atPath: path) else { throw n.error("file not found: \(path)") }
                 return path
             }
-            c = try AllenModel.cell(morphology: try file(morph), fit: try file(fit), catalogue: catalogue)
+            var scales: [String: Double] = [:]
+            if let sc = am["scale"] {
+                for (name, v) in try sc.mapping() {
+                    let x = try v.double()
+                    guard x.isFinite, x >= 0 else { throw v.error("a scale is a finite number >= 0, got \(x)") }
+                    scales[name] = x
+                }
+            }
+            do {
+                c = try AllenModel.cell(morphology: try file(morph), fit: try file(fit), catalogue: catalogue, scales: scales)
+            } catch let e as PlexusError where e.message.hasPrefix("scale names") {
+                throw am["scale"]!.error(e.message)
+            }
         } else {
             guard let morph = m["morphology"] else { throw node.error("a cell needs `morphology:` (or `allen:`)") }
             c = CableCellDescription(morphology: try morphology(morph, base: base))

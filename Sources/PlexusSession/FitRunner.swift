@@ -1,4 +1,5 @@
 import Foundation
+import PlexusCable
 import PlexusCore
 import PlexusFit
 import PlexusIO
@@ -63,9 +64,9 @@ struct MassFitProblem: Sendable {
             for (k, t) in fit.objective.enumerated() {
                 var scores: [Double] = []
                 switch t.kind {
-                case .rateError:
-                    throw PlexusError("rate_error compares the populations' firing rates of a point network (engine: point)",
-                                      keyPath: "fit.objective.rate_error")
+                case .rateError, .spikeFeatures:
+                    throw PlexusError("\(t.kind.rawValue) applies to \(t.kind == .rateError ? "point networks" : "cells"); a neural-mass objective compares FC",
+                                      keyPath: "fit.objective.\(t.kind.rawValue)")
                 case .fcCorrelation: scores = t.data.fcs.map { Correlation.fcVsFC(simFC, $0, n: n) }
                 case .fcDistance: scores = t.data.fcs.map { Correlation.rmsDistance(simFC, $0, n: n) }
                 case .fcdKS:
@@ -135,15 +136,55 @@ struct PointFitProblem: Sendable {
     }
 }
 
+/// A cable experiment as a function of the fitted parameters (bound to key paths of its file,
+/// e.g. an Allen cell's `allen.scale.gbar_NaTs`): each point decoded, built and run on one
+/// thread, scored by its spikes.
+struct CableFitProblem: Sendable {
+    let source: ExperimentSource
+    let fit: FitDescription
+    let seed: UInt64?
+
+    /// The spike times of the run (all cells; a fit of one cell has one).
+    func spikes(_ values: [Double]) throws -> [Double] {
+        var e = try CableExperimentFile.decode(try FitFile.applying(fit.parameters, values, to: source))
+        if let seed { e.seed = seed }
+        return try CableNetwork(e, threads: 1).run().spikes.map(\.time).sorted()
+    }
+
+    func evaluate(_ values: [Double]) -> (fitness: Double, terms: [Double], spikes: [Double], error: String?) {
+        do {
+            let times = try spikes(values)
+            var terms: [Double] = []
+            for t in fit.objective {
+                guard t.kind == .spikeFeatures else {
+                    throw PlexusError("\(t.kind.rawValue) does not apply to cells; their objective is spike_features", keyPath: "fit.objective.\(t.kind.rawValue)")
+                }
+                let countError = (Double(times.count) - t.targetCount) / t.targetCount
+                // No spike after the onset: the latency is as wrong as it can be counted (100 %).
+                let first = times.first { $0 > t.onset }
+                let latencyError = first.map { (($0 - t.onset) - (t.targetFirstSpike - t.onset)) / (t.targetFirstSpike - t.onset) } ?? 1
+                terms.append((countError * countError + latencyError * latencyError).squareRoot())
+            }
+            var fitness = 0.0
+            for (t, v) in zip(fit.objective, terms) { fitness += t.weight * v }
+            return (fitness, terms, times, nil)
+        } catch {
+            return (.nan, fit.objective.map { _ in .nan }, [], "\(error)")
+        }
+    }
+}
+
 /// What a fit runs: one engine's problem.
 enum FitProblem: Sendable {
     case mass(MassFitProblem)
     case point(PointFitProblem)
+    case cable(CableFitProblem)
 
     func evaluate(_ values: [Double]) -> (fitness: Double, terms: [Double], error: String?) {
         switch self {
         case .mass(let p): let r = p.evaluate(values); return (r.fitness, r.terms, r.error)
         case .point(let p): let r = p.evaluate(values); return (r.fitness, r.terms, r.error)
+        case .cable(let p): let r = p.evaluate(values); return (r.fitness, r.terms, r.error)
         }
     }
 }
@@ -161,9 +202,7 @@ extension Session {
     public static func fit(_ request: RunRequest, resume: Bool = false,
                            progress: @escaping @Sendable (_ generation: Int, _ evaluations: Int, _ best: Double) -> Void = { _, _, _ in }) throws -> RunOutcome {
         let ctx = try RunContext(request)
-        guard ctx.engine == .mass || ctx.engine == .point else {
-            throw PlexusError("plexus fit runs neural-mass (engine: mass) and point-neuron experiments; cable fits are not built yet", file: ctx.file)
-        }
+
         guard !ctx.source.hasSweep else {
             throw PlexusError("a file is either a sweep (sweep:) or a fit (fit:), not both", file: ctx.file, keyPath: "sweep")
         }
@@ -189,20 +228,34 @@ extension Session {
             })
             (duration, dt, seed) = (experiment.duration, experiment.integrator.dt, experiment.seed)
         } else {
-            var experiment = try ExperimentFile.decode(ctx.source)
-            if let seed = request.seed { experiment.seed = seed }
-            guard let f = try ctx.located({ try FitFile.decode(ctx.source, defaultSeed: experiment.seed) }) else {
+            let fileSeed: UInt64
+            if ctx.engine == .point {
+                let e = try ExperimentFile.decode(ctx.source)
+                fileSeed = e.seed
+                (duration, dt) = (try e.duration.value(in: .ms, name: "duration"), try e.resolution.value(in: .ms, name: "resolution"))
+            } else {
+                let e = try CableExperimentFile.decode(ctx.source)
+                fileSeed = e.seed
+                (duration, dt) = (e.duration, e.resolution)
+            }
+            seed = request.seed ?? fileSeed
+            guard let f = try ctx.located({ try FitFile.decode(ctx.source, defaultSeed: seed) }) else {
                 throw PlexusError("no `fit:` section (parameters, objective, optimizer)", file: ctx.file, keyPath: "fit")
             }
             fit = f
             if let p = fit.parameters.first(where: { $0.binding == .parameter }) {
-                throw ctx.locate(PlexusError("a point-network parameter is set through the file: give \(p.path) set: or multiply: with key paths "
-                                             + "(e.g. multiply: populations.bg_*.params.rate)", file: ctx.file, keyPath: "fit.parameters.\(p.path)"))
+                throw ctx.locate(PlexusError("a \(ctx.engine.rawValue) experiment's parameters are set through its file: give \(p.path) set: or multiply: "
+                                             + "with key paths (e.g. multiply: populations.bg_*.params.rate)", file: ctx.file, keyPath: "fit.parameters.\(p.path)"))
             }
             // Every path is checked now, by key path, on the interval's middle.
-            _ = try ctx.located { try ExperimentFile.decode(try FitFile.applying(fit.parameters, fit.parameters.map { $0.value(unit: 0.5) }, to: ctx.source)) }
-            problem = .point(PointFitProblem(source: ctx.source, fit: fit, seed: request.seed))
-            (duration, dt, seed) = (try experiment.duration.value(in: .ms, name: "duration"), try experiment.resolution.value(in: .ms, name: "resolution"), experiment.seed)
+            let middle = try ctx.located { try FitFile.applying(fit.parameters, fit.parameters.map { $0.value(unit: 0.5) }, to: ctx.source) }
+            if ctx.engine == .point {
+                _ = try ctx.located { try ExperimentFile.decode(middle) }
+                problem = .point(PointFitProblem(source: ctx.source, fit: fit, seed: request.seed))
+            } else {
+                _ = try ctx.located { try CableExperimentFile.decode(middle) }
+                problem = .cable(CableFitProblem(source: ctx.source, fit: fit, seed: request.seed))
+            }
         }
         let names = fit.parameters.map(\.path)
         var optimizer = try makeOptimizer(fit.optimizer, dimension: names.count, seed: fit.seed, population: fit.population, settings: fit.settings)
@@ -267,6 +320,12 @@ extension Session {
             let labels = p.connectome.labels
             if let fc = p.evaluate(best.values).fc { try output.writeFC(fc, labels: labels, name: "best_fc.csv") }
             if let t = fit.objective.first(where: \.kind.usesFC) { try output.writeFC(t.data.meanFC, labels: labels, name: "empirical_fc.csv") }
+        case .cable(let p):
+            let spikes = p.evaluate(best.values).spikes
+            try output.write("best_spikes.csv") { out in
+                out.line("t_ms")
+                for t in spikes { out.line(OutputText.number(t)) }
+            }
         case .point(let p):
             let rates = p.evaluate(best.values).rates
             try output.write("best_rates.csv") { out in

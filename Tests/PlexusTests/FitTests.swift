@@ -252,6 +252,54 @@ final class FitTests: XCTestCase {
         }
     }
 
+    /// A cell's channel density fitted to spike count and latency (`set:` on a paint's
+    /// parameter): the grid point that is the target's own density has zero error.
+    func testCableFitThroughFileKeyPaths() throws {
+        let folder = temporaryFolder()
+        let path = folder.file("cell.yaml").path
+        try FileManager.default.copyItem(at: Repo.file("examples/data/ball_and_stick.swc"), to: folder.file("bas.swc"))
+        func write(gk: String, fit: String) throws {
+            try ("""
+                engine: cable
+                resolution: 0.025 ms
+                duration: 60 ms
+                cells:
+                  bas:
+                    morphology: {swc: bas.swc, dialect: neuron}
+                    discretization: [{single: true, region: soma}, {per_branch: 5, region: dend}]
+                    temperature: 6.3 degC
+                    defaults: {Ra: 100 ohm*cm, cm: 1 uF/cm2, V_init: -65 mV}
+                    paint:
+                      - {region: soma, mechanism: hh, params: {gkbar: \(gk)}}
+                      - {region: dend, mechanism: pas, params: {g: 0.001 S/cm2, e: -65 mV}}
+                    place: [{locset: soma_center, iclamp: {delay: 10 ms, duration: 45 ms, amplitude: 0.2 nA}}]
+                    detectors: [{locset: soma_center, threshold: -10 mV}]
+                populations: {c: {cell: bas, size: 1}}
+
+                """ + fit).write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        try write(gk: "0.03 S/cm2", fit: "")
+        let target = try Session.run(RunRequest(file: path, out: folder.file("target").path, quiet: true, noReport: true))
+        let times = try String(contentsOfFile: target.directory + "/spikes.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { Double($0.split(separator: ",")[3])! }
+        XCTAssertGreaterThanOrEqual(times.count, 2)
+        try write(gk: "0.036 S/cm2", fit: """
+            fit:
+              parameters:
+                gk: {from: 0.02, to: 0.04, set: 'cells.bas.paint[0].params.gkbar'}
+              objective:
+                spike_features: {target: {count: \(times.count), first_spike: \(times[0]) ms}, onset: 10 ms}
+              optimizer: {name: grid, points: 5}
+            """)
+        let fit = try Session.fit(RunRequest(file: path, out: folder.file("fit").path, threads: 2, quiet: true, noReport: true))
+        let record = try XCTUnwrap(fit.record.fit)
+        XCTAssertEqual(record.evaluations, 5)
+        XCTAssertEqual(record.bestValues, [0.03])
+        XCTAssertEqual(record.bestFitness, 0, accuracy: 1e-12)
+        XCTAssertTrue(try String(contentsOfFile: fit.directory + "/best.yaml", encoding: .utf8).contains("gkbar: 0.03 S/cm2"))
+        XCTAssertEqual(try String(contentsOfFile: fit.directory + "/best_spikes.csv", encoding: .utf8).split(separator: "\n").count, 1 + times.count)
+    }
+
     func testBadFitsAreClearErrors() throws {
         let folder = temporaryFolder()
         func error(_ optimizer: String, extra: String = "", replace: (String, String)? = nil) throws -> String {
