@@ -241,6 +241,16 @@ public enum FitFile {
             guard let v = UInt64(try s.string()) else { throw s.error("seed must be a whole number >= 0") }
             seed = v
         }
+        // A generation is held in memory (and run) at once: a typo of 1e9 must not reach ask().
+        let perGeneration = population ?? (kind == .grid
+            ? GridSearch.pointCount((settings.pointsPerAxis ?? [GridSearch.defaultPointsPerAxis]).count == 1
+                                    ? Array(repeating: (settings.pointsPerAxis ?? [GridSearch.defaultPointsPerAxis])[0], count: parameters.count)
+                                    : settings.pointsPerAxis!) ?? Int.max
+            : 0)
+        if perGeneration > 100_000 {
+            throw (f["optimizer"] ?? node).error("a generation of \(perGeneration == Int.max ? "more than Int.max" : "\(perGeneration)") points is more than a fit runs at once (100000); "
+                                                 + (kind == .grid ? "give fewer points per axis, or population: (points per generation)" : "give a smaller population"))
+        }
         // Settings out of range fail now, with the key path, not after the first generation.
         do {
             _ = try makeOptimizer(kind, dimension: parameters.count, seed: seed, population: population, settings: settings)

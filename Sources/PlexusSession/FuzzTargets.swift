@@ -71,6 +71,18 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     }
 
     private func experiment(_ source: ExperimentSource, directory: String) throws {
+        // A fit section: decoded, its parameters written into the file at the intervals' middles
+        // (what each point of the fit runs, and best.yaml), then the experiment as below.
+        if FitFile.hasFit(source), let fit = try FitFile.decode(source, defaultSeed: 1) {
+            let middle = fit.parameters.map { $0.value(unit: 0.5) }
+            _ = try FitFile.experiment(source, parameters: fit.parameters, values: middle)
+            try experiment(try FitFile.applying(fit.parameters, middle, to: source), directory: directory, fit: false)
+            return
+        }
+        try experiment(source, directory: directory, fit: false)
+    }
+
+    private func experiment(_ source: ExperimentSource, directory: String, fit: Bool) throws {
         switch self {
         case .point:
             var e = try ExperimentFile.decode(source)
