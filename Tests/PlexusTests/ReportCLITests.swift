@@ -132,11 +132,21 @@ final class ReportCLITests: XCTestCase {
             let neurons = exp.populations.reduce(0) { $0 + $1.size }
             let k = max(1, (neurons + 799) / 800)
             let file = work.appendingPathComponent(name)
-            try Self.scaled(text, by: k, duration: 500).write(to: file, atomically: true, encoding: .utf8)
+            // A fit counts rates after 500 ms; the small run is 500 ms long.
+            try Self.oneFitPoint(Self.scaled(text, by: k, duration: 500)).replacingOccurrences(of: "after: 500 ms", with: "after: 200 ms")
+                .write(to: file, atomically: true, encoding: .utf8)
             let small = try ExperimentFile.decode(String(contentsOf: file, encoding: .utf8), file: name)
             let out = work.appendingPathComponent(name + ".run")
-            let (rc, _, err) = try sh(bin, ["run", file.path, "--out", out.path, "--quiet", "--threads", "2"])
+            let fit = text.contains("\nfit:")
+            let (rc, _, err) = try sh(bin, [fit ? "fit" : "run", file.path, "--out", out.path, "--quiet", "--threads", "2"])
             XCTAssertEqual(rc, 0, "\(name): \(err)")
+            if fit {
+                // A fit's report: convergence, wall time, fitness against each parameter.
+                let figures = try assertRendersInChromium(browser, out.appendingPathComponent("report.html"), name: name,
+                                                          expected: ["fit-convergence", "fit-wall", "fit-param-0"])
+                checked.append("\(name) (\(figures) figures)")
+                continue
+            }
 
             // What the report must show, from what the experiment records.
             var expected: [String] = []
@@ -175,6 +185,13 @@ final class ReportCLITests: XCTestCase {
         return figures
     }
 
+    /// A fit example reduced to one evaluation (a one-point grid at the intervals' middles).
+    static func oneFitPoint(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("  optimizer:") ? "  optimizer: {name: grid, points: 1}" : String($0) }
+            .joined(separator: "\n")
+    }
+
     /// `text` with each (from, to) replaced; fails when `from` is not in the text (the example changed).
     func edited(_ text: String, _ edits: [(String, String)], name: String) -> String {
         var s = text
@@ -202,14 +219,22 @@ final class ReportCLITests: XCTestCase {
             if name == "busyring.yaml" { text = edited(text, [("ring: {cell: busyring, size: 64}", "ring: {cell: busyring, size: 10}")], name: name) }
             if name == "allen_cell.yaml" { text = edited(text, [("duration: 1200 ms", "duration: 300 ms")], name: name) }
             if name == "allen_network.yaml" { text = edited(text, [("duration: 500 ms", "duration: 150 ms")], name: name) }
+            if name == "allen_fit.yaml" { text = Self.oneFitPoint(edited(text, [("duration: 1200 ms", "duration: 300 ms")], name: name)) }
             text = text.replacingOccurrences(of: "swc: data/", with: "swc: \(path.deletingLastPathComponent().path)/data/")
                 .replacingOccurrences(of: "allen/", with: "\(path.deletingLastPathComponent().path)/allen/")
             let file = work.appendingPathComponent(name)
             try text.write(to: file, atomically: true, encoding: .utf8)
             let desc = try CableExperimentFile.decode(text, file: path.path)
             let out = work.appendingPathComponent(name + ".run")
-            let (rc, _, err) = try sh(bin, ["run", file.path, "--out", out.path, "--quiet", "--threads", "2"], timeout: 300)
+            let fit = text.contains("\nfit:")
+            let (rc, _, err) = try sh(bin, [fit ? "fit" : "run", file.path, "--out", out.path, "--quiet", "--threads", "2"], timeout: 300)
             XCTAssertEqual(rc, 0, "\(name): \(err)")
+            if fit {
+                let figures = try assertRendersInChromium(browser, out.appendingPathComponent("report.html"), name: name,
+                                                          expected: ["fit-convergence", "fit-wall", "fit-param-0", "fit-param-1"])
+                checked.append("\(name) (\(figures) figures)")
+                continue
+            }
 
             var expected: [String] = []
             var variables: [String] = []
@@ -222,7 +247,7 @@ final class ReportCLITests: XCTestCase {
             let figures = try assertRendersInChromium(browser, out.appendingPathComponent("report.html"), name: name, expected: expected)
             checked.append("\(name) (\(figures) figures)")
         }
-        XCTAssertEqual(checked.count, 5, "allen_cell, allen_network, ball_and_stick, busyring, pyramidal")
+        XCTAssertEqual(checked.count, 6, "allen_cell, allen_fit, allen_network, ball_and_stick, busyring, pyramidal")
         print("cable reports checked in \(browser.lastPathComponent): \(checked.joined(separator: ", "))")
     }
 
