@@ -292,7 +292,9 @@ extension Session {
                 resumed += 1
             }
             let todo = batch.indices.filter { batch[$0] == nil }
-            let computed = runBatch(todo.map { values[$0] }, problem: problem, threads: ctx.threads, t0: t1)
+            // A resumed fit's clock continues from its last recorded evaluation (the time it was
+            // stopped does not count), so wall stays one time line.
+            let computed = runBatch(todo.map { values[$0] }, problem: problem, threads: ctx.threads, t0: t1 - (recorded.last?.wall ?? 0))
             for (k, c) in zip(todo, computed) {
                 batch[k] = FitEvaluation(evaluation: evaluations.count + k, generation: generation, values: values[k], fitness: c.fitness,
                                          terms: c.terms, seconds: c.seconds, wall: c.wall, error: c.error)
