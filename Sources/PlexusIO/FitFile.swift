@@ -58,20 +58,24 @@ public struct ObjectiveTerm: Sendable {
         /// Point networks: root mean square of the relative errors (rate - target) / target of
         /// the populations' mean firing rates (spikes per neuron per second after `after`).
         case rateError = "rate_error"
+        /// Point networks: the same for the populations' mean CV of the interspike intervals
+        /// (over neurons with at least 3 spikes from `after` on; SpikeAnalysis.meanCV).
+        case cvError = "cv_error"
         /// Cells: the spike count and the first spike's latency after `onset`, each as a relative
         /// error against the target's, combined as sqrt(count_err^2 + latency_err^2).
         case spikeFeatures = "spike_features"
 
         /// Maximised terms weigh +1 by default, distances and errors -1.
         public var defaultWeight: Double { self == .fcCorrelation ? 1 : -1 }
-        public var usesFC: Bool { self != .rateError && self != .spikeFeatures }
+        public var usesFC: Bool { self != .rateError && self != .cvError && self != .spikeFeatures }
     }
 
     public var kind: Kind
     public var weight: Double
     /// FC terms: the empirical data (an empty set for other terms).
     public var data: EmpiricalData
-    /// rate_error: the target rate (Hz) of each population, and the start of the counting window (ms).
+    /// rate_error, cv_error: the target rate (Hz) or CV of each population, and the start of the
+    /// counting window (ms).
     public var targetRates: [(population: String, hz: Double)] = []
     public var after = 0.0
     /// spike_features: the target's spike count and first spike (ms), and the stimulus onset (ms)
@@ -164,7 +168,7 @@ public enum FitFile {
                 throw spec.error(PlexusError.unknownMessage("objective", name, known: ObjectiveTerm.Kind.allCases.map(\.rawValue)))
             }
             switch kind {
-            case .rateError: objective.append(try rateTerm(spec))
+            case .rateError, .cvError: objective.append(try rateTerm(kind, spec))
             case .spikeFeatures: objective.append(try spikeTerm(spec, base: base))
             default: objective.append(try term(kind, spec, base: base))
             }
@@ -267,19 +271,24 @@ public enum FitFile {
         return x
     }
 
-    /// `rate_error: {rates: {L23E: 0.9 Hz, ...}, after: 200 ms, weight: -1}`.
-    static func rateTerm(_ node: YNode) throws -> ObjectiveTerm {
-        let m = try node.mapping(allowed: ["rates", "after", "weight"])
-        guard let r = m["rates"] else { throw node.error("rate_error needs rates: {population: target rate, ...}") }
-        var t = ObjectiveTerm(kind: .rateError, weight: try m["weight"].map(number), data: EmpiricalData(sources: [], n: 0, fcs: []))
+    /// `rate_error: {rates: {L23E: 0.9 Hz, ...}, after: 200 ms, weight: -1}` or
+    /// `cv_error: {cvs: {L23E: 0.8, ...}, after: 200 ms}`.
+    static func rateTerm(_ kind: ObjectiveTerm.Kind, _ node: YNode) throws -> ObjectiveTerm {
+        let key = kind == .rateError ? "rates" : "cvs"
+        let m = try node.mapping(allowed: [key, "after", "weight"])
+        guard let r = m[key] else { throw node.error("\(kind.rawValue) needs \(key): {population: target, ...}") }
+        var t = ObjectiveTerm(kind: kind, weight: try m["weight"].map(number), data: EmpiricalData(sources: [], n: 0, fcs: []))
         for (population, v) in try r.mapping() {
-            let q = try v.quantity()
-            let hz: Double
-            do { hz = try q.value(in: .Hz, name: v.path) } catch let e as PlexusError { throw v.error(e.message) }
-            guard hz.isFinite, hz > 0 else { throw v.error("a target rate must be > 0 Hz, got \(hz)") }
-            t.targetRates.append((population, hz))
+            let target: Double
+            if kind == .rateError {
+                do { target = try v.quantity().value(in: .Hz, name: v.path) } catch let e as PlexusError { throw v.error(e.message) }
+            } else {
+                target = try v.double()
+            }
+            guard target.isFinite, target > 0 else { throw v.error("a target must be > 0, got \(target)") }
+            t.targetRates.append((population, target))
         }
-        guard !t.targetRates.isEmpty else { throw r.error("no target rates") }
+        guard !t.targetRates.isEmpty else { throw r.error("no targets") }
         if let a = m["after"] {
             do { t.after = try a.quantity().value(in: .ms, name: a.path) } catch let e as PlexusError { throw a.error(e.message) }
             guard t.after.isFinite, t.after >= 0 else { throw a.error("after must be >= 0 ms") }

@@ -64,8 +64,8 @@ struct MassFitProblem: Sendable {
             for (k, t) in fit.objective.enumerated() {
                 var scores: [Double] = []
                 switch t.kind {
-                case .rateError, .spikeFeatures:
-                    throw PlexusError("\(t.kind.rawValue) applies to \(t.kind == .rateError ? "point networks" : "cells"); a neural-mass objective compares FC",
+                case .rateError, .cvError, .spikeFeatures:
+                    throw PlexusError("\(t.kind.rawValue) applies to \(t.kind == .spikeFeatures ? "cells" : "point networks"); a neural-mass objective compares FC",
                                       keyPath: "fit.objective.\(t.kind.rawValue)")
                 case .fcCorrelation: scores = t.data.fcs.map { Correlation.fcVsFC(simFC, $0, n: n) }
                 case .fcDistance: scores = t.data.fcs.map { Correlation.rmsDistance(simFC, $0, n: n) }
@@ -106,24 +106,31 @@ struct PointFitProblem: Sendable {
             var rates: [String: Double] = [:]
             var terms: [Double] = []
             for t in fit.objective {
-                guard t.kind == .rateError else {
-                    throw PlexusError("\(t.kind.rawValue) compares FC of a neural-mass run; a point network's objective is rate_error",
+                guard t.kind == .rateError || t.kind == .cvError else {
+                    throw PlexusError("\(t.kind.rawValue) does not apply to a point network; its objective terms are rate_error and cv_error",
                                       keyPath: "fit.objective.\(t.kind.rawValue)")
                 }
-                guard end > t.after else { throw PlexusError("after = \(t.after) ms is not before the end, \(end) ms", keyPath: "fit.objective.rate_error.after") }
+                let at = "fit.objective.\(t.kind.rawValue)"
+                guard end > t.after else { throw PlexusError("after = \(t.after) ms is not before the end, \(end) ms", keyPath: at + ".after") }
                 var sum = 0.0
                 for (population, target) in t.targetRates {
                     guard let size = e.populations.first(where: { $0.name == population })?.size else {
-                        throw PlexusError(PlexusError.unknownMessage("population", population, known: e.populations.map(\.name)),
-                                          keyPath: "fit.objective.rate_error.rates.\(population)")
+                        throw PlexusError(PlexusError.unknownMessage("population", population, known: e.populations.map(\.name)), keyPath: at + ".\(population)")
                     }
                     guard let spikes = results.spikes.first(where: { $0.population == population }) else {
-                        throw PlexusError("\(population)'s spikes are not recorded: add it to a spike recording", keyPath: "fit.objective.rate_error.rates.\(population)")
+                        throw PlexusError("\(population)'s spikes are not recorded: add it to a spike recording", keyPath: at + ".\(population)")
                     }
-                    let count = spikes.times.reduce(0) { $0 + ($1 > t.after ? 1 : 0) }
-                    let rate = Double(count) / Double(size) / ((end - t.after) / 1000)
-                    rates[population] = rate
-                    sum += ((rate - target) / target) * ((rate - target) / target)
+                    let value: Double
+                    // As the run's report computes them (SpikeAnalysis).
+                    if t.kind == .rateError {
+                        value = SpikeAnalysis.meanRate(times: spikes.times, neurons: size, from: t.after, to: end)
+                        rates[population] = value
+                    } else {
+                        value = SpikeAnalysis.meanCV(gids: spikes.gids, times: spikes.times, from: t.after)
+                    }
+                    // A population with no neuron that fires 3 times has no CV: as wrong as counted (100 %).
+                    let error = value.isFinite ? (value - target) / target : 1
+                    sum += error * error
                 }
                 terms.append((sum / Double(t.targetRates.count)).squareRoot())
             }
@@ -156,7 +163,7 @@ struct CableFitProblem: Sendable {
             let times = try spikes(values)
             var terms: [Double] = []
             for t in fit.objective {
-                guard t.kind == .spikeFeatures else {
+                guard t.kind == .spikeFeatures else {   // rate_error and cv_error are point networks' terms
                     throw PlexusError("\(t.kind.rawValue) does not apply to cells; their objective is spike_features", keyPath: "fit.objective.\(t.kind.rawValue)")
                 }
                 let countError = (Double(times.count) - t.targetCount) / t.targetCount
@@ -332,7 +339,7 @@ extension Session {
             let rates = p.evaluate(best.values).rates
             try output.write("best_rates.csv") { out in
                 out.line("population,rate_hz,target_hz")
-                for t in fit.objective where t.kind == .rateError {
+                for t in fit.objective where t.kind == .rateError {   // the rates (cv_error targets are not rates)
                     for (population, target) in t.targetRates {
                         out.line("\(population),\(rates[population].map(OutputText.number) ?? "nan"),\(OutputText.number(target))")
                     }

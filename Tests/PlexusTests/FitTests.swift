@@ -209,6 +209,8 @@ final class FitTests: XCTestCase {
         let spikes = try String(contentsOfFile: run.directory + "/spikes.csv", encoding: .utf8).split(separator: "\n").dropFirst()
         let target = Double(spikes.filter { Double($0.split(separator: ",")[2])! > 100 }.count) / 40 / 0.5
         XCTAssertGreaterThan(target, 5)
+        let cv = SpikeAnalysis.meanCV(gids: spikes.map { Int($0.split(separator: ",")[1])! }, times: spikes.map { Double($0.split(separator: ",")[2])! }, from: 100)
+        XCTAssertTrue(cv.isFinite && cv > 0)
         // The file says 12000 Hz; an 11-point grid over x1 ... x2 has x1.5 on it.
         try write(rate: "12000 Hz", fit: """
             fit:
@@ -216,6 +218,7 @@ final class FitTests: XCTestCase {
                 drive: {from: 1.0, to: 2.0, multiply: 'populations.dr*.params.rate'}
               objective:
                 rate_error: {rates: {E: \(target) Hz}, after: 100 ms}
+                cv_error: {cvs: {E: \(cv)}, after: 100 ms}
               optimizer: {name: grid, points: 11}
             """)
         let fit = try Session.fit(RunRequest(file: path, out: folder.file("fit").path, threads: 2, quiet: true, noReport: false))
