@@ -36,7 +36,8 @@ Plexus side: `plexus fit <experiment> --out <dir> --threads T` (binary --plexus,
 .build/release/plexus; experiment --experiment, default bench/neurolib_hopf_fit.yaml or else
 examples/neurolib/hopf_fit.yaml; its search budget is the YAML's `fit:` block; extra
 arguments with --plexus-args "..."), then <dir>/evaluations.csv (columns evaluation, generation,
-<parameter key paths...>, fitness, seconds, wall, error). Skipped with a message when the binary or
+<parameter key paths...>, fitness, error, <terms>) and evaluation_times.csv (evaluation, seconds,
+wall). Skipped with a message when the binary or
 the experiment is missing.
 
 Prints each side's best-so-far fitness against wall time side by side, the wall-time ratio
@@ -252,10 +253,16 @@ def parse_float(s):
 
 
 def read_evaluations_csv(path):
+    """evaluations.csv (evaluation, generation, <parameters>, fitness, error, <terms>) joined with
+    evaluation_times.csv (evaluation, seconds, wall) beside it."""
+    times = {}
+    with open(os.path.join(os.path.dirname(path), "evaluation_times.csv"), newline="") as f:
+        for d in csv.DictReader(f):
+            times[int(d["evaluation"])] = (parse_float(d["seconds"]), parse_float(d["wall"]))
     with open(path, newline="") as f:
         reader = csv.reader(f)
         header = next(reader)
-        need = ["evaluation", "generation", "fitness", "seconds", "wall", "error"]
+        need = ["evaluation", "generation", "fitness", "error"]
         missing = [c for c in need if c not in header]
         if missing:
             raise ValueError(f"{path}: missing columns {missing} (header {header})")
@@ -272,8 +279,8 @@ def read_evaluations_csv(path):
                     "generation": int(d["generation"]),
                     "params": {p: parse_float(d[p]) for p in pnames},
                     "fitness": None if d.get("error") else parse_float(d["fitness"]),
-                    "seconds": parse_float(d["seconds"]),
-                    "wall": parse_float(d["wall"]),
+                    "seconds": times.get(int(d["evaluation"]), (None, None))[0],
+                    "wall": times.get(int(d["evaluation"]), (None, None))[1],
                     "error": d.get("error", ""),
                 }
             )

@@ -26,12 +26,15 @@ public struct FitState: Codable, Equatable, Sendable {
 public enum FitFolder {
     public static let stateFile = "fit_state.json"
     public static let evaluationsFile = "evaluations.csv"
+    /// When each evaluation ran: not a result, so not listed (a rerun's evaluations.csv is
+    /// identical; its times are not).
+    public static let timesFile = "evaluation_times.csv"
 
     /// Starts a fresh fit in `directory`: an earlier run's record and outputs are retired, and an
     /// earlier fit's checkpoint removed.
     public static func start(_ directory: String) throws {
         _ = try RunOutput(directory: directory, newRun: true)
-        for f in [stateFile, evaluationsFile] { try? FileManager.default.removeItem(atPath: directory + "/" + f) }
+        for f in [stateFile, evaluationsFile, timesFile] { try? FileManager.default.removeItem(atPath: directory + "/" + f) }
     }
 
     public static func writeState(_ state: FitState, directory: String) throws {
@@ -41,6 +44,9 @@ public enum FitFolder {
     }
 
     public static func writeEvaluations(_ rows: [FitEvaluation], names: [String], terms: [String], directory: String) throws {
+        // Times first: a fit stopped between the two writes resumes from evaluations.csv, whose
+        // rows then all have their times.
+        try atomic(Data(EvaluationsCSV.times(rows).utf8), directory + "/" + timesFile)
         try atomic(Data(EvaluationsCSV.text(rows, names: names, terms: terms).utf8), directory + "/" + evaluationsFile)
     }
 
@@ -72,11 +78,13 @@ public enum FitFolder {
                               file: statePath)
         }
         let path = directory + "/" + evaluationsFile
-        let rows: [FitEvaluation]
+        var rows: [FitEvaluation] = []
         if let d = FileManager.default.contents(atPath: path) {
             rows = try EvaluationsCSV.parse(String(decoding: d, as: UTF8.self), names: state.parameters, terms: terms, file: path)
-        } else {
-            rows = []
+            let timesPath = directory + "/" + timesFile
+            if let t = FileManager.default.contents(atPath: timesPath) {
+                try EvaluationsCSV.parseTimes(String(decoding: t, as: UTF8.self), into: &rows, file: timesPath)
+            }
         }
         try RunFolder.retire(directory)
         return rows
@@ -84,26 +92,29 @@ public enum FitFolder {
 }
 
 extension RunOutput {
-    /// evaluations.csv as a listed output (SHA-256 in provenance.json).
+    /// evaluations.csv as a listed output (SHA-256 in provenance.json), evaluation_times.csv beside it.
     public mutating func writeEvaluations(_ rows: [FitEvaluation], names: [String], terms: [String]) throws {
-        let text = EvaluationsCSV.text(rows, names: names, terms: terms)
+        let text = EvaluationsCSV.text(rows, names: names, terms: terms), times = EvaluationsCSV.times(rows)
         try write(FitFolder.evaluationsFile) { $0.raw(text) }
+        try write(FitFolder.timesFile, listed: false) { $0.raw(times) }
     }
 }
 
-/// evaluations.csv: `evaluation,generation,<parameter paths...>,fitness,seconds,wall,error,<terms...>`,
-/// one row per evaluated point; numbers in shortest round-trip form (a resumed fit reads back
-/// exactly the values it wrote); error empty, or quoted.
+/// evaluations.csv: `evaluation,generation,<parameter paths...>,fitness,error,<terms...>`, one row
+/// per evaluated point; numbers in shortest round-trip form (a resumed fit reads back exactly the
+/// values it wrote); error empty, or quoted. The same seed gives the same file on any threads.
+/// evaluation_times.csv: `evaluation,seconds,wall` (wall: seconds since the fit started when it
+/// finished).
 public enum EvaluationsCSV {
     public static func header(names: [String], terms: [String]) -> [String] {
-        ["evaluation", "generation"] + names + ["fitness", "seconds", "wall", "error"] + terms
+        ["evaluation", "generation"] + names + ["fitness", "error"] + terms
     }
 
     public static func text(_ rows: [FitEvaluation], names: [String], terms: [String]) -> String {
         var out = header(names: names, terms: terms).joined(separator: ",") + "\n"
         for r in rows {
             var cols = [String(r.evaluation), String(r.generation)] + r.values.map(OutputText.number)
-            cols += [OutputText.number(r.fitness), String(format: "%.3f", r.seconds), String(format: "%.3f", r.wall)]
+            cols.append(OutputText.number(r.fitness))
             cols.append(r.error.map { "\"" + $0.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\n", with: " ") + "\"" } ?? "")
             cols += r.terms.map(OutputText.number)
             out += cols.joined(separator: ",") + "\n"
@@ -111,11 +122,27 @@ public enum EvaluationsCSV {
         return out
     }
 
+    public static func times(_ rows: [FitEvaluation]) -> String {
+        "evaluation,seconds,wall\n" + rows.map { "\($0.evaluation),\(String(format: "%.3f", $0.seconds)),\(String(format: "%.3f", $0.wall))\n" }.joined()
+    }
+
+    /// Fills in seconds and wall of `rows` from evaluation_times.csv (rows it lacks keep NaN).
+    public static func parseTimes(_ text: String, into rows: inout [FitEvaluation], file: String) throws {
+        for (k, line) in text.split(separator: "\n").dropFirst().enumerated() {
+            let c = line.split(separator: ",")
+            guard c.count == 3, let e = Int(c[0]), let s = Double(c[1]), let w = Double(c[2]) else {
+                throw PlexusError("expected evaluation,seconds,wall", file: file, line: k + 2)
+            }
+            if e >= 0, e < rows.count { rows[e].seconds = s; rows[e].wall = w }
+        }
+    }
+
     public static func parse(_ text: String, names: [String], terms: Int, file: String) throws -> [FitEvaluation] {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         guard !lines.isEmpty else { return [] }
         let head = lines.removeFirst().split(separator: ",").map(String.init)
-        guard Array(head.prefix(names.count + 6)) == Array(header(names: names, terms: []).prefix(names.count + 6)), head.count == names.count + 6 + terms else {
+        let fixed = names.count + 4
+        guard Array(head.prefix(fixed)) == header(names: names, terms: []), head.count == fixed + terms else {
             throw PlexusError("the header is not that of this fit's evaluations (\(header(names: names, terms: []).joined(separator: ",")),...)", file: file, line: 1)
         }
         var rows: [FitEvaluation] = []
@@ -133,9 +160,9 @@ public enum EvaluationsCSV {
                 throw PlexusError("evaluation \(cols[0]) where \(k) comes next", file: file, line: lineNo)
             }
             let p = names.count
-            let error = cols[p + 5].isEmpty ? nil : cols[p + 5]
+            let error = cols[p + 3].isEmpty ? nil : cols[p + 3]
             rows.append(FitEvaluation(evaluation: ev, generation: gen, values: try (0..<p).map { try num(2 + $0) }, fitness: try num(p + 2),
-                                      terms: try (0..<terms).map { try num(p + 6 + $0) }, seconds: try num(p + 3), wall: try num(p + 4), error: error))
+                                      terms: try (0..<terms).map { try num(p + 4 + $0) }, seconds: .nan, wall: .nan, error: error))
         }
         return rows
     }

@@ -301,7 +301,7 @@ extension Session {
             let todo = batch.indices.filter { batch[$0] == nil }
             // A resumed fit's clock continues from its last recorded evaluation (the time it was
             // stopped does not count), so wall stays one time line.
-            let computed = runBatch(todo.map { values[$0] }, problem: problem, threads: ctx.threads, t0: t1 - (recorded.last?.wall ?? 0))
+            let computed = runBatch(todo.map { values[$0] }, problem: problem, threads: ctx.threads, t0: t1 - (recorded.last.map { $0.wall.isFinite ? $0.wall : 0 } ?? 0))
             for (k, c) in zip(todo, computed) {
                 batch[k] = FitEvaluation(evaluation: evaluations.count + k, generation: generation, values: values[k], fitness: c.fitness,
                                          terms: c.terms, seconds: c.seconds, wall: c.wall, error: c.error)

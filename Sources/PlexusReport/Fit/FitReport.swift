@@ -26,9 +26,8 @@ public struct FitReportData: Sendable {
         var lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
         guard !lines.isEmpty else { throw ReportError("empty", file: path) }
         let head = lines.removeFirst().split(separator: ",").map(String.init)
-        guard let fi = head.firstIndex(of: "fitness"), let wi = head.firstIndex(of: "wall"), let si = head.firstIndex(of: "seconds"),
-              let ei = head.firstIndex(of: "error"), head.count >= 2 else {
-            throw ReportError("not a fit's evaluations (no fitness, seconds, wall, error columns)", file: path)
+        guard let fi = head.firstIndex(of: "fitness"), let ei = head.firstIndex(of: "error"), head.count >= 2 else {
+            throw ReportError("not a fit's evaluations (no fitness and error columns)", file: path)
         }
         var d = FitReportData(parameters: Array(head[2..<fi]), terms: Array(head[(ei + 1)...]), generation: [], values: [], fitness: [],
                               wall: [], seconds: [], failed: 0, optimizer: record.fit?.optimizer ?? "", labels: [])
@@ -45,11 +44,20 @@ public struct FitReportData: Sendable {
             d.generation.append(g)
             d.values.append((2..<fi).map(num))
             d.fitness.append(num(fi))
-            d.wall.append(num(wi))
-            d.seconds.append(num(si))
             if !cols[ei].isEmpty { d.failed += 1 }
         }
+        // When each ran (evaluation_times.csv: evaluation,seconds,wall); NaN where missing.
+        d.seconds = d.fitness.map { _ in .nan }
+        d.wall = d.seconds
         let fm = FileManager.default
+        if let t = fm.contents(atPath: directory + "/evaluation_times.csv") {
+            for line in String(decoding: t, as: UTF8.self).split(separator: "\n").dropFirst() {
+                let c = line.split(separator: ",")
+                guard c.count == 3, let e = Int(c[0]), e >= 0, e < d.fitness.count else { continue }
+                d.seconds[e] = Double(c[1]) ?? .nan
+                d.wall[e] = Double(c[2]) ?? .nan
+            }
+        }
         if fm.fileExists(atPath: directory + "/best_fc.csv") {
             let (labels, m) = try CSVFile.readLabelledMatrix(directory + "/best_fc.csv")
             d.labels = labels
@@ -92,7 +100,7 @@ public enum FitReport {
         }
         let generations = (d.generation.max() ?? -1) + 1
         let table = ReportTable(caption: "\(d.optimizer): \(d.fitness.count) evaluations in \(generations) generations, \(d.failed) failed; "
-                                + "mean \(Ticks.short(Statistics.mean(d.seconds))) s per evaluation, \(Ticks.short(d.wall.max() ?? 0)) s of wall time",
+                                + "mean \(Ticks.short(Statistics.mean(d.seconds.filter(\.isFinite)))) s per evaluation, \(Ticks.short(d.wall.filter(\.isFinite).max() ?? 0)) s of wall time",
                                 columns: ["", "value"] + d.parameters, rows: rows)
         var convergence = Plots.lines(id: "fit-convergence", title: "Fitness of each evaluation and the best so far",
                                       caption: "Dots: the fitness of every evaluated point, in the order the optimiser asked for them; line: the best so far. Failed points are left out.",
@@ -100,7 +108,7 @@ public enum FitReport {
                                       series: [Plots.Series("best so far", xs: index, ys: best)])
         convergence.panels[0].marks.append(.points(PointMark(xs: index, ys: d.fitness, color: Color.series(1), radius: 2.2, opacity: 0.6)))
         figures.append(convergence)
-        let order = d.wall.indices.sorted { d.wall[$0] < d.wall[$1] }
+        let order = d.wall.indices.filter { d.wall[$0].isFinite }.sorted { d.wall[$0] < d.wall[$1] }
         var running = -Double.infinity
         let wallBest = order.map { k -> Double in
             if d.fitness[k].isFinite, d.fitness[k] > running { running = d.fitness[k] }
