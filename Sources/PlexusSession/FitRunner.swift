@@ -26,8 +26,14 @@ struct MassFitProblem: Sendable {
         self.source = source
         self.seed = seed
         let n = connectome.count
-        for t in fit.objective where t.data.n != n {
-            throw PlexusError("the empirical data have \(t.data.n) regions and the connectome \(n)", keyPath: "fit.objective.\(t.kind.rawValue)")
+        for t in fit.objective {
+            guard t.kind.usesFC else {
+                throw PlexusError("\(t.kind.rawValue) applies to \(t.kind == .spikeFeatures ? "cells" : "point networks"); a neural-mass objective compares FC "
+                                  + "(fc_correlation, fc_distance, fcd_ks)", keyPath: "fit.objective.\(t.kind.rawValue)")
+            }
+            guard t.data.n == n else {
+                throw PlexusError("the empirical data have \(t.data.n) regions and the connectome \(n)", keyPath: "fit.objective.\(t.kind.rawValue)")
+            }
         }
         empiricalFCD = fit.objective.map { t in
             guard t.kind == .fcdKS else { return [] }
@@ -250,6 +256,12 @@ extension Session {
                 throw PlexusError("no `fit:` section (parameters, objective, optimizer)", file: ctx.file, keyPath: "fit")
             }
             fit = f
+            // The objective's terms must be this engine's, before any point runs.
+            let own: Set<ObjectiveTerm.Kind> = ctx.engine == .point ? [.rateError, .cvError] : [.spikeFeatures]
+            if let t = fit.objective.first(where: { !own.contains($0.kind) }) {
+                throw ctx.locate(PlexusError("\(t.kind.rawValue) does not apply to a \(ctx.engine.rawValue) experiment; its objective terms are "
+                                             + own.map(\.rawValue).sorted().joined(separator: ", "), file: ctx.file, keyPath: "fit.objective.\(t.kind.rawValue)"))
+            }
             if let p = fit.parameters.first(where: { $0.binding == .parameter }) {
                 throw ctx.locate(PlexusError("a \(ctx.engine.rawValue) experiment's parameters are set through its file: give \(p.path) set: or multiply: "
                                              + "with key paths (e.g. multiply: populations.bg_*.params.rate)", file: ctx.file, keyPath: "fit.parameters.\(p.path)"))

@@ -248,6 +248,19 @@ final class FitTests: XCTestCase {
         XCTAssertThrowsError(try Session.fit(RunRequest(file: path, out: folder.file("bad").path, quiet: true, noReport: true))) { e in
             XCTAssertTrue("\(e)".contains("matches nothing") && "\(e)".contains("fit.parameters.drive"), "\(e)")
         }
+        // An FC term on a point network is refused before any run.
+        try "1,0\n0,1\n".write(toFile: folder.file("fc.csv").path, atomically: true, encoding: .utf8)
+        try write(rate: "12000 Hz", fit: """
+            fit:
+              parameters:
+                drive: {from: 1.0, to: 2.0, multiply: 'populations.drive.params.rate'}
+              objective:
+                fc_correlation: {fc: fc.csv}
+              optimizer: {name: grid, points: 2}
+            """)
+        XCTAssertThrowsError(try Session.fit(RunRequest(file: path, out: folder.file("bad3").path, quiet: true, noReport: true))) { e in
+            XCTAssertTrue("\(e)".contains("fc_correlation does not apply to a point experiment"), "\(e)")
+        }
         // A point network's parameters go through the file: an engine path is refused.
         try write(rate: "12000 Hz", fit: """
             fit:
@@ -334,6 +347,8 @@ final class FitTests: XCTestCase {
         XCTAssertTrue(unknown.contains("fc_distanse") && unknown.contains("fc_distance"), unknown)
         let path = try error("{name: cmaes, generations: 2}", replace: ("model.a:", "model.aa:"))
         XCTAssertTrue(path.contains("aa"), path)
+        let wrongTerm = try error("{name: cmaes, generations: 2}", replace: ("fc_distance: {fc: target_fc.csv, weight: -0.5}", "rate_error: {rates: {E: 5 Hz}}"))
+        XCTAssertTrue(wrongTerm.contains("rate_error applies to point networks") && wrongTerm.contains("fit.objective.rate_error"), wrongTerm)
         let missing = try error("{name: cmaes, generations: 2}", replace: ("fc: target_fc.csv}\n", "fc: nothing.csv}\n"))
         XCTAssertTrue(missing.contains("nothing.csv"), missing)
         // plexus run refuses a fit file instead of simulating its base point.
