@@ -90,7 +90,8 @@ struct Fit: ParsableCommand {
         abstract: "Fit an experiment's parameters to data with an optimiser (grid, random, cross_entropy, genetic, cmaes).",
         discussion: """
             The file's `fit:` section names the parameters (key paths with intervals), the objective \
-            (FC correlation, FC distance or FCD KS distance against empirical data) and the optimiser. \
+            (neural masses: FC correlation, FC distance, FCD KS distance against empirical data; point \
+            networks: population rates and CVs; cells: spike count and latency) and the optimiser. \
             Each generation's points run on all threads, one point per thread; the result does not \
             depend on the thread count. --resume continues an interrupted fit in the same folder.
             """)
