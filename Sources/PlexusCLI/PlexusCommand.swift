@@ -60,25 +60,33 @@ struct Run: ParsableCommand {
     func run() throws { try reporting { try Session.run(options.request(file, threads: threads)) } }
 }
 
+/// `--threads` of the commands that run whole points, one per thread (sweep, fit): all cores
+/// unless given.
+struct PointThreads: ParsableArguments {
+    @Option(name: .long, help: "Worker threads (default: all cores); each runs whole points.")
+    var threads: Int?
+
+    func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+    }
+
+    var count: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+}
+
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a neural-mass experiment over a grid of one or two parameters.")
 
     @Argument(help: "Experiment file (YAML) with a `sweep:` section.")
     var file: String
 
-    @Option(name: .long, help: "Worker threads (default: all cores); each runs whole points.")
-    var threads: Int?
+    @OptionGroup var workers: PointThreads
 
     @OptionGroup var options: OutputOptions
-
-    func validate() throws {
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
-    }
 
     func run() throws {
         let tty = !options.quiet && isatty(2) != 0
         try reporting {
-            try Session.sweep(options.request(file, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)) { done, total in
+            try Session.sweep(options.request(file, threads: workers.count)) { done, total in
                 if tty { FileHandle.standardError.write(Data("\r\(done)/\(total) points\(done == total ? "\n" : "")".utf8)) }
             }
         }
@@ -99,22 +107,17 @@ struct Fit: ParsableCommand {
     @Argument(help: "Experiment file (YAML) with a `fit:` section.")
     var file: String
 
-    @Option(name: .long, help: "Worker threads (default: all cores); each runs whole points.")
-    var threads: Int?
+    @OptionGroup var workers: PointThreads
 
     @Flag(name: .long, help: "Continue the fit in the output folder: its recorded evaluations are not run again.")
     var resume = false
 
     @OptionGroup var options: OutputOptions
 
-    func validate() throws {
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
-    }
-
     func run() throws {
         let tty = !options.quiet && isatty(2) != 0
         try reporting {
-            try Session.fit(options.request(file, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount), resume: resume) { g, n, best in
+            try Session.fit(options.request(file, threads: workers.count), resume: resume) { g, n, best in
                 if tty { FileHandle.standardError.write(Data("\rgeneration \(g): \(n) evaluations, best fitness \(String(format: "%.4f", best))   ".utf8)) }
             }
             if tty { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -20,6 +20,13 @@ import Yams
 ///   seed: 1                           # the optimiser's draws (default: the experiment's seed)
 /// ```
 public struct FitDescription: Sendable {
+    /// The objective: sum of weight x term (NaN when a term is).
+    public func fitness(_ terms: [Double]) -> Double {
+        var f = 0.0
+        for (t, v) in zip(objective, terms) { f += t.weight * v }
+        return f
+    }
+
     public var parameters: [FitParameter]
     public var objective: [ObjectiveTerm]
     public var optimizer: OptimizerKind
@@ -67,7 +74,15 @@ public struct ObjectiveTerm: Sendable {
 
         /// Maximised terms weigh +1 by default, distances and errors -1.
         public var defaultWeight: Double { self == .fcCorrelation ? 1 : -1 }
-        public var usesFC: Bool { self != .rateError && self != .cvError && self != .spikeFeatures }
+        /// The engine whose results the term scores.
+        public var engine: RunRecord.Engine {
+            switch self {
+            case .fcCorrelation, .fcDistance, .fcdKS: return .mass
+            case .rateError, .cvError: return .point
+            case .spikeFeatures: return .cable
+            }
+        }
+        public var usesFC: Bool { engine == .mass }
     }
 
     public var kind: Kind

@@ -163,8 +163,9 @@ final class MonitorRecorder: @unchecked Sendable {
     let interimIstep: Int
     let kernel: VolterraKernel?
     let stock: Storage<Double>
-    // Balloon state s, f, v, q per (variable, region)
+    // Balloon state s, f, v, q per (variable, region); neurolib_bold's X, F, Q, V and its kernel
     let balloon: Storage<Double>
+    let neurolibBold: NeurolibBold?
     let bk: (Double, Double, Double)
 
     init(_ d: MonitorDescription, variables: [String], voi: [Int], regions n: Int, dt: Double, steps: Int) throws {
@@ -204,6 +205,7 @@ final class MonitorRecorder: @unchecked Sendable {
         data = Storage(repeating: 0, count: max(1, samples * nv * n))
         acc = Storage(repeating: 0, count: nv * n)
         try MonitorRecorder.validate(d)
+        neurolibBold = d.kind == .neurolibBold ? NeurolibBold(d.neurolibBold) : nil
         switch d.kind {
         case .bold:
             interimIstep = Int((4.0 / dt).rounded(.toNearestOrEven))
@@ -366,7 +368,7 @@ final class MonitorRecorder: @unchecked Sendable {
         switch description.kind {
         case .neurolibBold:
             let (offset, scale, h) = (description.inputOffset, description.inputScale, dt * 1e-3)  // neurolib: dt * 1e-3 s
-            let bold = NeurolibBold(description.neurolibBold)
+            let bold = neurolibBold!
             for (v, sv) in voi.enumerated() {
                 for i in range { bold.step(balloon.base + 4 * (v * n + i), input: (x[sv * n + i] + offset) * scale, h: h) }
             }

@@ -26,14 +26,8 @@ struct MassFitProblem: Sendable {
         self.source = source
         self.seed = seed
         let n = connectome.count
-        for t in fit.objective {
-            guard t.kind.usesFC else {
-                throw PlexusError("\(t.kind.rawValue) applies to \(t.kind == .spikeFeatures ? "cells" : "point networks"); a neural-mass objective compares FC "
-                                  + "(fc_correlation, fc_distance, fcd_ks)", keyPath: "fit.objective.\(t.kind.rawValue)")
-            }
-            guard t.data.n == n else {
-                throw PlexusError("the empirical data have \(t.data.n) regions and the connectome \(n)", keyPath: "fit.objective.\(t.kind.rawValue)")
-            }
+        for t in fit.objective where t.data.n != n {
+            throw PlexusError("the empirical data have \(t.data.n) regions and the connectome \(n)", keyPath: "fit.objective.\(t.kind.rawValue)")
         }
         empiricalFCD = fit.objective.map { t in
             guard t.kind == .fcdKS else { return [] }
@@ -71,8 +65,7 @@ struct MassFitProblem: Sendable {
                 var scores: [Double] = []
                 switch t.kind {
                 case .rateError, .cvError, .spikeFeatures:
-                    throw PlexusError("\(t.kind.rawValue) applies to \(t.kind == .spikeFeatures ? "cells" : "point networks"); a neural-mass objective compares FC",
-                                      keyPath: "fit.objective.\(t.kind.rawValue)")
+                    preconditionFailure("Session.fit admits only a neural-mass objective's terms here")
                 case .fcCorrelation: scores = t.data.fcs.map { Correlation.fcVsFC(simFC, $0, n: n) }
                 case .fcDistance: scores = t.data.fcs.map { Correlation.rmsDistance(simFC, $0, n: n) }
                 case .fcdKS:
@@ -86,8 +79,7 @@ struct MassFitProblem: Sendable {
                 }
                 terms.append(scores.reduce(0, +) / Double(scores.count))
             }
-            var fitness = 0.0
-            for (t, v) in zip(fit.objective, terms) { fitness += t.weight * v }
+            let fitness = fit.fitness(terms)
             return (fitness, terms, fc.matrix, fitness.isFinite ? nil : "the objective is \(fitness) (a constant simulated series?)")
         } catch {
             return (.nan, fit.objective.map { _ in .nan }, nil, "\(error)")
@@ -111,11 +103,7 @@ struct PointFitProblem: Sendable {
             let end = network.grid.time(network.totalSteps)
             var rates: [String: Double] = [:]
             var terms: [Double] = []
-            for t in fit.objective {
-                guard t.kind == .rateError || t.kind == .cvError else {
-                    throw PlexusError("\(t.kind.rawValue) does not apply to a point network; its objective terms are rate_error and cv_error",
-                                      keyPath: "fit.objective.\(t.kind.rawValue)")
-                }
+            for t in fit.objective {   // rate_error and cv_error only (Session.fit checked)
                 let at = "fit.objective.\(t.kind.rawValue)"
                 guard end > t.after else { throw PlexusError("after = \(t.after) ms is not before the end, \(end) ms", keyPath: at + ".after") }
                 var sum = 0.0
@@ -140,9 +128,7 @@ struct PointFitProblem: Sendable {
                 }
                 terms.append((sum / Double(t.targetRates.count)).squareRoot())
             }
-            var fitness = 0.0
-            for (t, v) in zip(fit.objective, terms) { fitness += t.weight * v }
-            return (fitness, terms, rates, nil)
+            return (fit.fitness(terms), terms, rates, nil)
         } catch {
             return (.nan, fit.objective.map { _ in .nan }, [:], "\(error)")
         }
@@ -168,19 +154,14 @@ struct CableFitProblem: Sendable {
         do {
             let times = try spikes(values)
             var terms: [Double] = []
-            for t in fit.objective {
-                guard t.kind == .spikeFeatures else {   // rate_error and cv_error are point networks' terms
-                    throw PlexusError("\(t.kind.rawValue) does not apply to cells; their objective is spike_features", keyPath: "fit.objective.\(t.kind.rawValue)")
-                }
+            for t in fit.objective {   // spike_features only (Session.fit checked)
                 let countError = (Double(times.count) - t.targetCount) / t.targetCount
                 // No spike after the onset: the latency is as wrong as it can be counted (100 %).
                 let first = times.first { $0 > t.onset }
                 let latencyError = first.map { (($0 - t.onset) - (t.targetFirstSpike - t.onset)) / (t.targetFirstSpike - t.onset) } ?? 1
                 terms.append((countError * countError + latencyError * latencyError).squareRoot())
             }
-            var fitness = 0.0
-            for (t, v) in zip(fit.objective, terms) { fitness += t.weight * v }
-            return (fitness, terms, times, nil)
+            return (fit.fitness(terms), terms, times, nil)
         } catch {
             return (.nan, fit.objective.map { _ in .nan }, [], "\(error)")
         }
@@ -230,6 +211,7 @@ extension Session {
                 throw PlexusError("no `fit:` section (parameters, objective, optimizer)", file: ctx.file, keyPath: "fit")
             }
             fit = f
+            try checkObjective(fit, ctx)
             let c = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
             connectome = c
             try ctx.located { try SensorFileReader.resolve(&experiment, connectome: c) }
@@ -256,12 +238,7 @@ extension Session {
                 throw PlexusError("no `fit:` section (parameters, objective, optimizer)", file: ctx.file, keyPath: "fit")
             }
             fit = f
-            // The objective's terms must be this engine's, before any point runs.
-            let own: Set<ObjectiveTerm.Kind> = ctx.engine == .point ? [.rateError, .cvError] : [.spikeFeatures]
-            if let t = fit.objective.first(where: { !own.contains($0.kind) }) {
-                throw ctx.locate(PlexusError("\(t.kind.rawValue) does not apply to a \(ctx.engine.rawValue) experiment; its objective terms are "
-                                             + own.map(\.rawValue).sorted().joined(separator: ", "), file: ctx.file, keyPath: "fit.objective.\(t.kind.rawValue)"))
-            }
+            try checkObjective(fit, ctx)
             if let p = fit.parameters.first(where: { $0.binding == .parameter }) {
                 throw ctx.locate(PlexusError("a \(ctx.engine.rawValue) experiment's parameters are set through its file: give \(p.path) set: or multiply: "
                                              + "with key paths (e.g. multiply: populations.bg_*.params.rate)", file: ctx.file, keyPath: "fit.parameters.\(p.path)"))
@@ -381,6 +358,16 @@ extension Session {
                 + zip(names, best.values).map { "\($0) = \(OutputText.number($1))" }.joined(separator: ", ")
                 + "; \(ctx.outDir)/evaluations.csv, best.yaml" + (report != nil ? ", report.html" : ""))
         return RunOutcome(directory: ctx.outDir, record: record)
+    }
+
+    /// Refuses, before any point runs, an objective term that scores another engine's results.
+    static func checkObjective(_ fit: FitDescription, _ ctx: RunContext) throws {
+        guard let t = fit.objective.first(where: { $0.kind.engine != ctx.engine }) else { return }
+        let own = ObjectiveTerm.Kind.allCases.filter { $0.engine == ctx.engine }.map(\.rawValue).joined(separator: ", ")
+        let message = ctx.engine == .mass
+            ? "\(t.kind.rawValue) applies to \(t.kind.engine == .cable ? "cells" : "point networks"); a neural-mass objective compares FC (\(own))"
+            : "\(t.kind.rawValue) does not apply to a \(ctx.engine.rawValue) experiment; its objective terms are \(own)"
+        throw ctx.locate(PlexusError(message, file: ctx.file, keyPath: "fit.objective.\(t.kind.rawValue)"))
     }
 
     /// Evaluates points on up to `threads` threads, one point per thread at a time; results in

@@ -372,15 +372,19 @@ public struct CMAES: Optimizer {
                                 t = (theta >= 0 ? 1 : -1) / (abs(theta) + (theta * theta + 1).squareRoot())
                             }
                             let c = 1 / (t * t + 1).squareRoot(), s = t * c
-                            var k = 0
-                            while k < n {
-                                let kp = a + (k * n + p), kq = a + (k * n + q)
-                                let akp = kp.pointee, akq = kq.pointee
-                                kp.pointee = c * akp - s * akq
-                                kq.pointee = s * akp + c * akq
-                                k += 1
+                            // Columns p and q of A, and later of V, turned by the same rotation.
+                            func rotateColumns(_ m: UnsafeMutablePointer<Double>) {
+                                var k = 0
+                                while k < n {
+                                    let kp = m + (k * n + p), kq = m + (k * n + q)
+                                    let mkp = kp.pointee, mkq = kq.pointee
+                                    kp.pointee = c * mkp - s * mkq
+                                    kq.pointee = s * mkp + c * mkq
+                                    k += 1
+                                }
                             }
-                            k = 0
+                            rotateColumns(a)
+                            var k = 0
                             while k < n {
                                 let pk = a + (p * n + k), qk = a + (q * n + k)
                                 let apk = pk.pointee, aqk = qk.pointee
@@ -390,14 +394,7 @@ public struct CMAES: Optimizer {
                             }
                             a[p * n + q] = 0
                             a[q * n + p] = 0
-                            k = 0
-                            while k < n {
-                                let kp = v + (k * n + p), kq = v + (k * n + q)
-                                let vkp = kp.pointee, vkq = kq.pointee
-                                kp.pointee = c * vkp - s * vkq
-                                kq.pointee = s * vkp + c * vkq
-                                k += 1
-                            }
+                            rotateColumns(v)
                             q += 1
                         }
                         p += 1
