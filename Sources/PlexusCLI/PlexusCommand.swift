@@ -81,12 +81,19 @@ struct Sweep: ParsableCommand {
 
     @OptionGroup var workers: PointThreads
 
+    @Option(name: .long, help: "At most this many stochastic neural-mass points per simulation, as SIMD lanes sharing the noise draws (1: one point per run).")
+    var lanes = Session.defaultLanes
+
+    func validate() throws {
+        guard lanes >= 1 else { throw ValidationError("--lanes must be at least 1, got \(lanes)") }
+    }
+
     @OptionGroup var options: OutputOptions
 
     func run() throws {
         let tty = !options.quiet && isatty(2) != 0
         try reporting {
-            try Session.sweep(options.request(file, threads: workers.count)) { done, total in
+            try Session.sweep(options.request(file, threads: workers.count), lanes: lanes) { done, total in
                 if tty { FileHandle.standardError.write(Data("\r\(done)/\(total) points\(done == total ? "\n" : "")".utf8)) }
             }
         }
@@ -100,8 +107,10 @@ struct Fit: ParsableCommand {
             The file's `fit:` section names the parameters (key paths with intervals), the objective \
             (neural masses: FC correlation, FC distance, FCD KS distance against empirical data; point \
             networks: population rates and CVs; cells: spike count and latency) and the optimiser. \
-            Each generation's points run on all threads, one point per thread; the result does not \
-            depend on the thread count. --resume continues an interrupted fit in the same folder.
+            Each generation's points run on all threads. Stochastic neural-mass points that differ \
+            only in parameters and noise run as the SIMD lanes of one simulation per thread, as \
+            many as keep the delay history in cache (--lanes caps it; 1 runs them one by one); the \
+            numbers are the same either way and do not depend on the thread count. --resume continues an interrupted fit in the same folder.
             """)
 
     @Argument(help: "Experiment file (YAML) with a `fit:` section.")
@@ -112,12 +121,19 @@ struct Fit: ParsableCommand {
     @Flag(name: .long, help: "Continue the fit in the output folder: its recorded evaluations are not run again.")
     var resume = false
 
+    @Option(name: .long, help: "At most this many stochastic neural-mass points per simulation, as SIMD lanes sharing the noise draws (1: one point per run).")
+    var lanes = Session.defaultLanes
+
     @OptionGroup var options: OutputOptions
+
+    func validate() throws {
+        guard lanes >= 1 else { throw ValidationError("--lanes must be at least 1, got \(lanes)") }
+    }
 
     func run() throws {
         let tty = !options.quiet && isatty(2) != 0
         try reporting {
-            try Session.fit(options.request(file, threads: workers.count), resume: resume) { g, n, best in
+            try Session.fit(options.request(file, threads: workers.count), resume: resume, lanes: lanes) { g, n, best in
                 if tty { FileHandle.standardError.write(Data("\rgeneration \(g): \(n) evaluations, best fitness \(String(format: "%.4f", best))   ".utf8)) }
             }
             if tty { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -18,6 +18,9 @@ import PlexusCore
 // source, then short edges by source), whatever the number of threads.
 
 @usableFromInline let massBlock = 16
+/// Slots of the short edges' buffer: delays up to massBlock - 2, plus a block that a thread may
+/// run ahead (a power of two).
+let recentSlots = 32
 
 /// One thread's share of the long (time-blocked) edges: those whose target lies in `range`. The
 /// sources are cut into tiles whose history fits in L2; within a tile the edges are grouped by
@@ -56,6 +59,10 @@ public struct DelayedCouplingSetup {
     /// The regions of each thread.
     let parts: [Range<Int>]
     let precision: MassPrecision
+    /// A batch (MassBatch): `n` regions of each of `lanes` points as n * lanes nodes (node i*L + l
+    /// is region i of lane l; the weights and delays are every lane's), each lane with its own
+    /// coupling parameter values. nil: one run.
+    var lanes: [[Double]]? = nil
 }
 
 /// The delayed coupling of one run: its entry points are closures made where the coupling type
@@ -104,7 +111,8 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                                   outputs: outputs, blockedEdges: 0, perStepEdges: h.weight32.count,
                                   historyBytes: h.hist.count * 4, barrierInterval: 1)
     }
-    let b = BlockedCoupling<C>(coupling, weights: s.weights, delays: s.delays, n: s.n, cvars: s.cvars, parts: parts)
+    let lanes = (s.lanes ?? [s.values]).map { C($0, couplingVariables: s.cvars.count) }
+    let b = BlockedCoupling<C>(lanes, weights: s.weights, delays: s.delays, n: s.n, cvars: s.cvars, parts: parts)
     return DelayedCouplingRun(evaluate: { p, step, x, c in
                                   let k = step % massBlock
                                   if k == 0 { b.accumulate(part: p, blockStart: step) }
@@ -123,6 +131,9 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
     let rowLength: Int
     let hist: Storage<Double>
     let parts: [CouplingPart]
+    /// The newest `recentSlots` states of every node, slot-major ([channel][slot][node]): short
+    /// edges read them from a buffer that stays in cache instead of from the history rows.
+    let recent: Storage<Double>
     // Short edges (d < block - 1), CSR by target.
     let shortStart: Storage<Int32>
     let shortSource: Storage<Int32>
@@ -137,6 +148,11 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
     let selfWeight: Storage<Double>
     let hasSelf: Bool
     let coupling: C
+    /// A batch: each lane's coupling (one run: [coupling]), and the lane count.
+    let couplings: Storage<C>
+    let lanes: Int
+    /// Each node's lane.
+    let laneOf: Storage<Int32>
     let cvars: [Int]
     /// cvars[k] * n: where coupling variable k of a region lies in the state.
     let cvarOffset: Storage<Int>
@@ -145,9 +161,22 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
     /// Channel sums of the current step: channels x n.
     let sums: Storage<Double>
 
-    init(_ coupling: C, weights: [Double], delays: [Int32], n: Int, cvars: [Int], parts partRanges: [Range<Int>]) {
+    /// `couplings`: one per lane (n = regions * lanes nodes, `weights` and `delays` regions x
+    /// regions); a run of its own has one.
+    init(_ couplings: [C], weights: [Double], delays: [Int32], n: Int, cvars: [Int], parts partRanges: [Range<Int>]) {
+        let L = couplings.count, regions = n / L
         self.n = n
-        self.coupling = coupling
+        self.coupling = couplings[0]
+        self.couplings = Storage(couplings)
+        lanes = L
+        laneOf = Storage((0..<n).map { Int32($0 % L) })
+        /// Edge (target node t, source node u): nil when u is another lane's or the weight is 0;
+        /// else the regions' weight and delay.
+        @inline(__always) func edge(_ t: Int, _ u: Int) -> (w: Double, d: Int32)? {
+            guard t % L == u % L else { return nil }
+            let q = (t / L) * regions + u / L
+            return weights[q] == 0 ? nil : (weights[q], delays[q])
+        }
         self.cvars = cvars
         cvarOffset = Storage(cvars.map { $0 * n })
         channelOffset = Storage((0..<C.historyChannelsPerOutput).map { $0 * n })
@@ -170,11 +199,14 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
             var off: [Int32] = [], w: [Double] = []
             for t in 0..<tiles {
                 for i in r {
-                    for j in (t * tileSources)..<min(n, (t + 1) * tileSources) {
-                        let q = i * n + j
-                        guard weights[q] != 0, delays[q] >= longMin else { continue }
-                        off.append(Int32(j * rowLength + capacity - Int(delays[q])))
-                        w.append(weights[q])
+                    // A lane's sources only: region by region, in node order within the tile.
+                    let lo = t * tileSources, hi = min(n, (t + 1) * tileSources)
+                    var j = lo + ((i % L) - lo % L + L) % L
+                    while j < hi {
+                        defer { j += L }
+                        guard let (wq, dq) = edge(i, j), dq >= longMin else { continue }
+                        off.append(Int32(j * rowLength + capacity - Int(dq)))
+                        w.append(wq)
                     }
                     rowStart.append(Int32(off.count))
                 }
@@ -188,20 +220,20 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         let identity = C.historyHoldsState
         var sw0 = [Double](repeating: 0, count: n)
         for i in 0..<n {
-            for j in 0..<n {
-                let q = i * n + j
-                guard weights[q] != 0 else { continue }
-                rs[i] += weights[q]
-                guard delays[q] < longMin else { continue }
-                if identity && i == j && delays[q] == 0 {
-                    sw0[i] = weights[q]
+            for j in stride(from: i % L, to: n, by: L) {
+                guard let (wq, dq) = edge(i, j) else { continue }
+                rs[i] += wq
+                guard dq < longMin else { continue }
+                if identity && i == j && dq == 0 {
+                    sw0[i] = wq
                     continue
                 }
-                src.append(Int32(j)); sd.append(delays[q]); sw.append(weights[q])
-                if partOf[i] != partOf[j] { minCross = min(minCross, Int(delays[q])) }
+                src.append(Int32(j)); sd.append(dq); sw.append(wq)
+                if partOf[i] != partOf[j] { minCross = min(minCross, Int(dq)) }
             }
             ss[i + 1] = Int32(src.count)
         }
+        recent = Storage(repeating: 0, count: channels * recentSlots * n)
         shortStart = Storage(ss)
         shortSource = Storage(src)
         shortDelay = Storage(sd)
@@ -225,6 +257,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         let p = s % capacity
         let h = hist.base
         let rl = rowLength, cap = capacity
+        let newest = recent.base + (s & (recentSlots - 1)) * n
         if C.historyHoldsState {
             for k in 0..<channels {
                 let src = x + cvars[k] * n
@@ -234,6 +267,8 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                     rows[j &* rl] = v
                     rows[j &* rl &+ cap] = v
                 }
+                let r = newest + k * recentSlots * n
+                for j in range { r[j] = src[j] }
             }
             return
         }
@@ -244,12 +279,14 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         withUnsafeTemporaryAllocation(of: Double.self, capacity: cpo) { buffer in
             let out = buffer.baseAddress!
             for j in range {
+                let f = lanes == 1 ? f : couplings[Int(laneOf[j])]
                 for m in 0..<outputs {
                     f.history(CouplingValues(x + j, offsets + m * ipo), out)
                     for k in 0..<cpo {
                         let row = h + ((m * cpo + k) * n + j) * rl
                         row[p] = out[k]
                         row[cap + p] = out[k]
+                        newest[(m * cpo + k) * recentSlots * n + j] = out[k]
                     }
                 }
             }
@@ -258,7 +295,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
 
     /// Fills every slot with the state x (constant initial history).
     func fill(_ x: UnsafePointer<Double>) {
-        for s in 0..<capacity { write(step: s, x, range: 0..<n) }
+        for s in 0..<max(capacity, recentSlots) { write(step: s, x, range: 0..<n) }
     }
 
     /// Long-edge sums of part `p` for the steps n0 ..< n0 + block: for each target, its edges
@@ -276,6 +313,8 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
             for tile in 0..<part.tiles {
                 let seg = rs + tile * count
                 for t in 0..<count {
+                    // A batch's target reads one lane's sources: most tiles hold none of them.
+                    if tile > 0 && seg[t] == seg[t + 1] { continue }
                     let dst = UnsafeMutableRawPointer(a + t * massBlock)
                     var s0 = SIMD8<Double>(repeating: 0), s1 = SIMD8<Double>(repeating: 0)
                     if tile > 0 {
@@ -306,18 +345,43 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         let len = r.count * massBlock
         let acc = part.acc.base
         let S = sums.base
-        let h = hist.base
         let ssb = shortStart.base, src = shortSource.base, sd = shortDelay.base, sw = shortWeight.base
-        let base = step % capacity + capacity, rl = rowLength
+        let now = step & (recentSlots - 1)
         let sw0 = selfWeight.base
         let f = coupling
         // Channel m is output m and gx its sum: the post-function is applied in the same pass.
         let fused = !C.preReadsTarget && C.historyChannelsPerOutput == 1
+        let fs = UnsafePointer(couplings.base), lane = UnsafePointer(laneOf.base)
         let anyShort = shortWeight.count > 0
         for ch in 0..<channels {
             let a = acc + ch * len + k - r.lowerBound * massBlock
-            let rows = h + ch * n * rl
+            let rec = recent.base + ch * recentSlots * n
             let xs = x + cvars[min(ch, cvars.count - 1)] * n
+            if lanes > 1 {
+                // A batch: the lanes of a region have the same edges (sources j*L + l), so their
+                // sums run side by side in SIMD registers, each lane's in the order of a run of its own.
+                var i = r.lowerBound
+                while i < r.upperBound {
+                    var l0 = 0
+                    while l0 < lanes {
+                        if lanes - l0 >= 8 {
+                            laneSums(SIMD8<Double>.self, i, l0, a, xs, rec, now, ch, fused, c)
+                            l0 &+= 8
+                        } else if lanes - l0 >= 4 {
+                            laneSums(SIMD4<Double>.self, i, l0, a, xs, rec, now, ch, fused, c)
+                            l0 &+= 4
+                        } else if lanes - l0 >= 2 {
+                            laneSums(SIMD2<Double>.self, i, l0, a, xs, rec, now, ch, fused, c)
+                            l0 &+= 2
+                        } else {
+                            laneSums(SIMD2<Double>.self, i, l0 - 1, a, xs, rec, now, ch, fused, c)   // the last two lanes (one again)
+                            l0 &+= 1
+                        }
+                    }
+                    i &+= lanes
+                }
+                continue
+            }
             for i in r {
                 var s = a[i &* massBlock]
                 if hasSelf { s += sw0[i] * xs[i] }
@@ -325,11 +389,17 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                     var e = Int(ssb[i])
                     let end = Int(ssb[i + 1])
                     while e < end {
-                        s += sw[e] * rows[Int(src[e]) &* rl &+ base &- Int(sd[e])]
+                        s += sw[e] * rec[((now &- Int(sd[e])) & (recentSlots - 1)) &* n &+ Int(src[e])]
                         e &+= 1
                     }
                 }
-                if fused { c[ch * n + i] = f.post(s) } else { S[ch * n + i] = s }
+                if !fused {
+                    S[ch * n + i] = s
+                } else if lanes == 1 {
+                    c[ch * n + i] = f.post(s)
+                } else {
+                    c[ch * n + i] = fs[Int(lane[i])].post(s)
+                }
             }
         }
         if fused { return }
@@ -339,8 +409,43 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         for m in 0..<(channels / cpo) {
             let sm = UnsafePointer(S + m * cpo * n), xm = xo + m * ipo
             for i in r {
+                let f = lanes == 1 ? f : fs[Int(lane[i])]
                 c[m * n + i] = f.post(f.gather(CouplingValues(sm + i, so), CouplingValues(x + i, xm), rowSum: rs[i]))
             }
+        }
+    }
+
+    /// A batch's coupling sums of lanes l0 ..< l0 + V.scalarCount of the region whose lane-0 node
+    /// is i: the long-edge sums, the self term, then the short edges, as `coupling` sums a node.
+    @inline(__always)
+    func laneSums<V: SIMD>(_: V.Type, _ i: Int, _ l0: Int, _ a: UnsafeMutablePointer<Double>, _ xs: UnsafePointer<Double>,
+                           _ rec: UnsafeMutablePointer<Double>, _ now: Int, _ ch: Int, _ fused: Bool,
+                           _ c: UnsafeMutablePointer<Double>) where V.Scalar == Double {
+        let w0 = V.scalarCount, node = i &+ l0
+        var s = V()
+        for l in 0..<w0 { s[l] = a[(node &+ l) &* massBlock] }
+        if hasSelf {
+            var w = V(), xv = V()
+            let sw0 = selfWeight.base
+            for l in 0..<w0 { w[l] = sw0[node &+ l]; xv[l] = xs[node &+ l] }
+            s += w * xv
+        }
+        let ssb = shortStart.base, src = shortSource.base, sd = shortDelay.base, sw = shortWeight.base
+        var e = Int(ssb[i])
+        let end = Int(ssb[i &+ 1])
+        while e < end {
+            let slot: Int = (now &- Int(sd[e])) & (recentSlots &- 1)
+            let offset: Int = slot &* n &+ Int(src[e]) &+ l0
+            s += V(repeating: sw[e]) * UnsafeRawPointer(rec + offset).loadUnaligned(as: V.self)
+            e &+= 1
+        }
+        let o = ch &* n &+ node
+        if fused {
+            let fs = couplings.base + l0
+            for l in 0..<w0 { c[o &+ l] = fs[l].post(s[l]) }
+        } else {
+            let S = sums.base + o
+            for l in 0..<w0 { S[l] = s[l] }
         }
     }
 }

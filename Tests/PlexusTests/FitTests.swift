@@ -147,6 +147,21 @@ final class FitTests: XCTestCase {
                        try String(contentsOfFile: one.directory + "/best_fc.csv", encoding: .utf8))
     }
 
+    /// A stochastic neural-mass fit's points run as batches (SIMD lanes sharing the noise) or
+    /// one by one: the same evaluations.csv, on one thread or two.
+    func testBatchedFitEqualsOneByOne() throws {
+        let folder = temporaryFolder()
+        let file = try smallFit(in: folder, optimizer: "{name: cmaes, population: 6, generations: 2}")
+        let single = try Session.fit(RunRequest(file: file, out: folder.file("one").path, threads: 1, quiet: true, noReport: true), lanes: 1)
+        let lanes = try Session.fit(RunRequest(file: file, out: folder.file("lanes").path, threads: 1, quiet: true, noReport: true), lanes: 6)
+        let two = try Session.fit(RunRequest(file: file, out: folder.file("two").path, threads: 2, quiet: true, noReport: true), lanes: 4)
+        XCTAssertEqual(try rows(single.directory), try rows(lanes.directory))
+        XCTAssertEqual(try rows(single.directory), try rows(two.directory))
+        // The batched fit ran its generations as batches: every point of one shares a time.
+        let times = try String(contentsOfFile: lanes.directory + "/evaluation_times.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(Set(times.prefix(6).map { $0.split(separator: ",")[2] }).count, 1, "\(times)")
+    }
+
     /// A fit killed after its first generation (evaluations.csv holds whole generations; no
     /// provenance.json) and resumed ends where the uninterrupted fit ends.
     func testResumedFitEqualsUninterrupted() throws {
@@ -390,7 +405,7 @@ final class NeurolibReferenceTests: XCTestCase {
                 }
                 st.withUnsafeMutableBufferPointer { bold.step($0.baseAddress!, input: z, h: 0.1e-3) }
                 if k % 100 == 99 {
-                    let s = st.withUnsafeBufferPointer { bold.signal($0.baseAddress!) }
+                    let s = bold.signal(q: st[2], v: st[3])
                     let want = ref.values[r * 1000 + k / 100]
                     worst = max(worst, abs(s - want) / max(abs(want), 1e-300))
                 }
