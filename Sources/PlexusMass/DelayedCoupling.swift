@@ -131,13 +131,14 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
     let rowLength: Int
     let hist: Storage<Double>
     let parts: [CouplingPart]
-    /// The newest `recentSlots` states of every node, slot-major ([channel][slot][node]): short
-    /// edges read them from a buffer that stays in cache instead of from the history rows.
+    /// The newest `recentSlots` states of every node, slot-major ([channel][slot][node]) and
+    /// written twice (slots s mod 32 and s mod 32 + 32): short edges read them from a buffer that
+    /// stays in cache instead of from the history rows, at (step mod 32) * n + their offset.
     let recent: Storage<Double>
+    /// (recentSlots - delay) * n + source: where a short edge's value lies from the step's slot.
+    let shortOffset: Storage<Int32>
     // Short edges (d < block - 1), CSR by target.
     let shortStart: Storage<Int32>
-    let shortSource: Storage<Int32>
-    let shortDelay: Storage<Int32>
     let shortWeight: Storage<Double>
     /// Threads must meet every `barrierInterval` steps: the block length, or less when a short
     /// edge links regions of different parts (its delay bounds how far a thread may run ahead).
@@ -233,10 +234,9 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
             }
             ss[i + 1] = Int32(src.count)
         }
-        recent = Storage(repeating: 0, count: channels * recentSlots * n)
+        recent = Storage(repeating: 0, count: channels * 2 * recentSlots * n)
+        shortOffset = Storage(zip(sd, src).map { d, j in Int32((recentSlots - Int(d)) * n + Int(j)) })
         shortStart = Storage(ss)
-        shortSource = Storage(src)
-        shortDelay = Storage(sd)
         shortWeight = Storage(sw)
         var interval = massBlock
         while interval > 1 && interval > minCross { interval /= 2 }
@@ -257,7 +257,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         let p = s % capacity
         let h = hist.base
         let rl = rowLength, cap = capacity
-        let newest = recent.base + (s & (recentSlots - 1)) * n
+        let newest = recent.base + (s & (recentSlots - 1)) * n, ring = 2 * recentSlots * n, copy = recentSlots * n
         if C.historyHoldsState {
             for k in 0..<channels {
                 let src = x + cvars[k] * n
@@ -267,8 +267,8 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                     rows[j &* rl] = v
                     rows[j &* rl &+ cap] = v
                 }
-                let r = newest + k * recentSlots * n
-                for j in range { r[j] = src[j] }
+                let r = newest + k * ring
+                for j in range { r[j] = src[j]; r[copy &+ j] = src[j] }
             }
             return
         }
@@ -286,7 +286,8 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                         let row = h + ((m * cpo + k) * n + j) * rl
                         row[p] = out[k]
                         row[cap + p] = out[k]
-                        newest[(m * cpo + k) * recentSlots * n + j] = out[k]
+                        newest[(m * cpo + k) * ring + j] = out[k]
+                        newest[(m * cpo + k) * ring + copy + j] = out[k]
                     }
                 }
             }
@@ -345,8 +346,8 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         let len = r.count * massBlock
         let acc = part.acc.base
         let S = sums.base
-        let ssb = shortStart.base, src = shortSource.base, sd = shortDelay.base, sw = shortWeight.base
-        let now = step & (recentSlots - 1)
+        let ssb = shortStart.base, sof = shortOffset.base, sw = shortWeight.base
+        let now = (step & (recentSlots - 1)) * n
         let sw0 = selfWeight.base
         let f = coupling
         // Channel m is output m and gx its sum: the post-function is applied in the same pass.
@@ -355,7 +356,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         let anyShort = shortWeight.count > 0
         for ch in 0..<channels {
             let a = acc + ch * len + k - r.lowerBound * massBlock
-            let rec = recent.base + ch * recentSlots * n
+            let rec = UnsafePointer(recent.base + ch * 2 * recentSlots * n + now)
             let xs = x + cvars[min(ch, cvars.count - 1)] * n
             if lanes > 1 {
                 // A batch: the lanes of a region have the same edges (sources j*L + l), so their
@@ -365,16 +366,16 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                     var l0 = 0
                     while l0 < lanes {
                         if lanes - l0 >= 8 {
-                            laneSums(SIMD8<Double>.self, i, l0, a, xs, rec, now, ch, fused, c)
+                            laneSums(SIMD8<Double>.self, i, l0, a, xs, rec, ch, fused, c)
                             l0 &+= 8
                         } else if lanes - l0 >= 4 {
-                            laneSums(SIMD4<Double>.self, i, l0, a, xs, rec, now, ch, fused, c)
+                            laneSums(SIMD4<Double>.self, i, l0, a, xs, rec, ch, fused, c)
                             l0 &+= 4
                         } else if lanes - l0 >= 2 {
-                            laneSums(SIMD2<Double>.self, i, l0, a, xs, rec, now, ch, fused, c)
+                            laneSums(SIMD2<Double>.self, i, l0, a, xs, rec, ch, fused, c)
                             l0 &+= 2
                         } else {
-                            laneSums(SIMD2<Double>.self, i, l0 - 1, a, xs, rec, now, ch, fused, c)   // the last two lanes (one again)
+                            laneSums(SIMD2<Double>.self, i, l0 - 1, a, xs, rec, ch, fused, c)   // the last two lanes (one again)
                             l0 &+= 1
                         }
                     }
@@ -382,24 +383,55 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                 }
                 continue
             }
-            for i in r {
+            /// Target t's sum: its channel sum, or (fused) its coupling term.
+            @inline(__always) func store(_ t: Int, _ s: Double) {
+                if !fused {
+                    S[ch &* n &+ t] = s
+                } else if lanes == 1 {
+                    c[ch &* n &+ t] = f.post(s)
+                } else {
+                    c[ch &* n &+ t] = fs[Int(lane[t])].post(s)
+                }
+            }
+            /// x_j(step - d) of short edge e.
+            @inline(__always) func delayed(_ e: Int) -> Double { rec[Int(sof[e])] }
+            // Four targets' short-edge sums side by side (each a chain of dependent adds, in
+            // source order), so four adds are in flight; the values are the same as one at a time.
+            var i = r.lowerBound
+            while anyShort && i &+ 4 <= r.upperBound {
+                var s0 = a[i &* massBlock], s1 = a[(i &+ 1) &* massBlock], s2 = a[(i &+ 2) &* massBlock], s3 = a[(i &+ 3) &* massBlock]
+                if hasSelf {
+                    s0 += sw0[i] * xs[i]; s1 += sw0[i &+ 1] * xs[i &+ 1]
+                    s2 += sw0[i &+ 2] * xs[i &+ 2]; s3 += sw0[i &+ 3] * xs[i &+ 3]
+                }
+                var (e0, e1, e2, e3) = (Int(ssb[i]), Int(ssb[i &+ 1]), Int(ssb[i &+ 2]), Int(ssb[i &+ 3]))
+                let (f0, f1, f2, f3) = (e1, e2, e3, Int(ssb[i &+ 4]))
+                let common = Swift.min(f0 &- e0, f1 &- e1, f2 &- e2, f3 &- e3)
+                for _ in 0..<common {
+                    s0 += sw[e0] * delayed(e0); s1 += sw[e1] * delayed(e1)
+                    s2 += sw[e2] * delayed(e2); s3 += sw[e3] * delayed(e3)
+                    e0 &+= 1; e1 &+= 1; e2 &+= 1; e3 &+= 1
+                }
+                while e0 < f0 { s0 += sw[e0] * delayed(e0); e0 &+= 1 }
+                while e1 < f1 { s1 += sw[e1] * delayed(e1); e1 &+= 1 }
+                while e2 < f2 { s2 += sw[e2] * delayed(e2); e2 &+= 1 }
+                while e3 < f3 { s3 += sw[e3] * delayed(e3); e3 &+= 1 }
+                store(i, s0); store(i &+ 1, s1); store(i &+ 2, s2); store(i &+ 3, s3)
+                i &+= 4
+            }
+            while i < r.upperBound {
                 var s = a[i &* massBlock]
                 if hasSelf { s += sw0[i] * xs[i] }
                 if anyShort {
                     var e = Int(ssb[i])
                     let end = Int(ssb[i + 1])
                     while e < end {
-                        s += sw[e] * rec[((now &- Int(sd[e])) & (recentSlots - 1)) &* n &+ Int(src[e])]
+                        s += sw[e] * delayed(e)
                         e &+= 1
                     }
                 }
-                if !fused {
-                    S[ch * n + i] = s
-                } else if lanes == 1 {
-                    c[ch * n + i] = f.post(s)
-                } else {
-                    c[ch * n + i] = fs[Int(lane[i])].post(s)
-                }
+                store(i, s)
+                i &+= 1
             }
         }
         if fused { return }
@@ -419,7 +451,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
     /// is i: the long-edge sums, the self term, then the short edges, as `coupling` sums a node.
     @inline(__always)
     func laneSums<V: SIMD>(_: V.Type, _ i: Int, _ l0: Int, _ a: UnsafeMutablePointer<Double>, _ xs: UnsafePointer<Double>,
-                           _ rec: UnsafeMutablePointer<Double>, _ now: Int, _ ch: Int, _ fused: Bool,
+                           _ rec: UnsafePointer<Double>, _ ch: Int, _ fused: Bool,
                            _ c: UnsafeMutablePointer<Double>) where V.Scalar == Double {
         let w0 = V.scalarCount, node = i &+ l0
         var s = V()
@@ -430,13 +462,11 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
             for l in 0..<w0 { w[l] = sw0[node &+ l]; xv[l] = xs[node &+ l] }
             s += w * xv
         }
-        let ssb = shortStart.base, src = shortSource.base, sd = shortDelay.base, sw = shortWeight.base
+        let ssb = shortStart.base, sof = shortOffset.base, sw = shortWeight.base
         var e = Int(ssb[i])
         let end = Int(ssb[i &+ 1])
         while e < end {
-            let slot: Int = (now &- Int(sd[e])) & (recentSlots &- 1)
-            let offset: Int = slot &* n &+ Int(src[e]) &+ l0
-            s += V(repeating: sw[e]) * UnsafeRawPointer(rec + offset).loadUnaligned(as: V.self)
+            s += V(repeating: sw[e]) * UnsafeRawPointer(rec + (Int(sof[e]) &+ l0)).loadUnaligned(as: V.self)
             e &+= 1
         }
         let o = ch &* n &+ node

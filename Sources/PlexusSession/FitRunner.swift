@@ -208,9 +208,10 @@ enum FitProblem: Sendable {
     }
 
     /// Points one simulation each, or a neural-mass problem's as the lanes of one batch.
-    func evaluate(batch points: [[Double]]) -> [(fitness: Double, terms: [Double], error: String?)] {
-        if case .mass(let p) = self { return p.evaluate(batch: points).map { ($0.fitness, $0.terms, $0.error) } }
-        return points.map(evaluate)
+    /// (A neural-mass point's simulated FC comes along, for best_fc.csv.)
+    func evaluate(batch points: [[Double]]) -> [(fitness: Double, terms: [Double], fc: [Double]?, error: String?)] {
+        if case .mass(let p) = self { return p.evaluate(batch: points) }
+        return points.map { let r = evaluate($0); return (r.fitness, r.terms, nil, r.error) }
     }
 
     func evaluate(_ values: [Double]) -> (fitness: Double, terms: [Double], error: String?) {
@@ -316,6 +317,7 @@ extension Session {
         var evaluations: [FitEvaluation] = []
         var generation = 0, resumed = 0
         var best = (fitness: -Double.infinity, values: [Double]())
+        var bestFC: [Double]?
         while fit.generations.map({ generation < $0 }) ?? true, fit.evaluations.map({ evaluations.count < $0 }) ?? true {
             let candidates = optimizer.ask()
             if candidates.isEmpty { break }
@@ -340,7 +342,10 @@ extension Session {
             }
             let done = batch.map { $0! }
             optimizer.tell(done.map { -$0.fitness })   // optimisers minimise; NaN stays the worst
-            for e in done where e.fitness.isFinite && e.fitness > best.fitness { best = (e.fitness, e.values) }
+            for (k, e) in done.enumerated() where e.fitness.isFinite && e.fitness > best.fitness {
+                best = (e.fitness, e.values)
+                bestFC = todo.firstIndex(of: k).flatMap { computed[$0].fc }   // nil for a resumed point
+            }
             evaluations += done
             generation += 1
             try FitFolder.writeEvaluations(evaluations, names: names, terms: fit.objective.map(\.kind.rawValue), directory: ctx.outDir)
@@ -355,11 +360,12 @@ extension Session {
         try output.writeEvaluations(evaluations, names: names, terms: fit.objective.map(\.kind.rawValue))
         let bestYAML = try FitFile.experiment(ctx.source, parameters: fit.parameters, values: best.values)
         try output.write("best.yaml") { $0.line("# The best point of `plexus fit \(ctx.file)` (fitness \(OutputText.number(best.fitness))): run it with plexus run."); $0.line(bestYAML) }
-        // The best point once more: its FC beside the empirical one, or its rates beside the targets.
+        // The best point: its FC beside the empirical one (kept from its evaluation; a resumed
+        // point runs again), or its rates or spikes beside the targets (run again).
         switch problem {
         case .mass(let p):
             let labels = p.connectome.labels
-            if let fc = p.evaluate(best.values).fc { try output.writeFC(fc, labels: labels, name: "best_fc.csv") }
+            if let fc = bestFC ?? p.evaluate(best.values).fc { try output.writeFC(fc, labels: labels, name: "best_fc.csv") }
             if let t = fit.objective.first(where: \.kind.usesFC) { try output.writeFC(t.data.meanFC, labels: labels, name: "empirical_fc.csv") }
         case .cable(let p):
             let spikes = p.evaluate(best.values).spikes
@@ -418,8 +424,8 @@ extension Session {
     /// time), as many groups as threads or more; results in the order of `points`. A point's seconds are
     /// its share of its group's time.
     static func runBatch(_ points: [[Double]], problem: FitProblem, threads: Int, t0: Double)
-        -> [(fitness: Double, terms: [Double], seconds: Double, wall: Double, error: String?)] {
-        let out = Storage<(Double, [Double], Double, Double, String?)?>(repeating: nil, count: points.count)
+        -> [(fitness: Double, terms: [Double], fc: [Double]?, seconds: Double, wall: Double, error: String?)] {
+        let out = Storage<(Double, [Double], [Double]?, Double, Double, String?)?>(repeating: nil, count: points.count)
         let width = max(1, min(problem.lanes, (points.count + threads - 1) / max(1, threads)))
         let groups = stride(from: 0, to: points.count, by: width).map { $0..<min(points.count, $0 + width) }
         let next = Atomic<Int>(0)
@@ -430,11 +436,11 @@ extension Session {
                 let s = ResourceUsage.now()
                 let r = problem.evaluate(batch: Array(points[groups[g]]))
                 let e = ResourceUsage.now()
-                for (k, r) in zip(groups[g], r) { out[k] = (r.fitness, r.terms, (e - s) / Double(groups[g].count), e - t0, r.error) }
+                for (k, r) in zip(groups[g], r) { out[k] = (r.fitness, r.terms, r.fc, (e - s) / Double(groups[g].count), e - t0, r.error) }
             }
         }
         let t = min(threads, groups.count)
         if t > 1 { ThreadTeam(threads: t).run(body) } else if t == 1 { body(0) }
-        return out.array.map { r in let r = r!; return (r.0, r.1, r.2, r.3, r.4) }
+        return out.array.map { r in let r = r!; return (r.0, r.1, r.2, r.3, r.4, r.5) }
     }
 }
