@@ -22,7 +22,7 @@ final class MassBatchTests: XCTestCase {
         MassExperiment(connectivity: .given(c), speed: 3, model: MassModelDescription(name: model, params: params),
                        coupling: CouplingDescription(name: coupling, params: couplingParams),
                        integrator: IntegratorDescription(scheme: .heun, stochastic: stochastic, dt: 0.1, nsig: nsig),
-                       duration: 30, monitors: monitors, seed: 21)
+                       duration: 40, monitors: monitors, seed: 21)
     }
 
     /// Every lane's monitors against the same point run alone.
@@ -36,6 +36,7 @@ final class MassBatchTests: XCTestCase {
             let got = try lane.get()
             XCTAssertEqual(got.monitors.count, alone.monitors.count, file: file, line: line)
             for (m, (a, b)) in zip(got.monitors, alone.monitors).enumerated() {
+                XCTAssertGreaterThan(a.samples, 0, "lane \(k) monitor \(m) (\(a.description.kind.rawValue)) recorded nothing", file: file, line: line)
                 XCTAssertEqual(a.times, b.times, "lane \(k) monitor \(m) times", file: file, line: line)
                 XCTAssertEqual(a.regions, b.regions, file: file, line: line)
                 // Bit for bit (a NaN would fail this too).
@@ -46,7 +47,10 @@ final class MassBatchTests: XCTestCase {
 
     func testLinearCouplingLanesEqualRunsAlone() throws {
         let c = try connectome()
-        let monitors = [MonitorDescription(.raw), MonitorDescription(.temporalAverage, period: 1), MonitorDescription(.afferentCoupling)]
+        var balloon = MonitorDescription(.balloon, period: 10)
+        balloon.sample = 1
+        let monitors = [MonitorDescription(.raw), MonitorDescription(.temporalAverage, period: 1), MonitorDescription(.afferentCoupling),
+                        MonitorDescription(.bold, period: 10), balloon]
         // Six lanes: one SIMD4 chunk and one SIMD2 chunk per region.
         let points = (0..<6).map { k in
             experiment(c, model: "Generic2dOscillator", coupling: "Linear", params: ["a": -2.0 + 0.1 * Double(k)],
