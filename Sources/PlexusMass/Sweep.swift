@@ -85,7 +85,22 @@ public final class MassSweep {
         let count = points.count
         let out = Storage<SweepPoint?>(repeating: nil, count: count)
         let width = max(1, min(MassBatch.lanes(for: firstPoint, requested: lanes), (count + threads - 1) / threads))
-        let groups = stride(from: 0, to: count, by: width).map { $0..<min(count, $0 + width) }
+        // Points share a batch only at the same speed (the delays): group by the speed axis, if
+        // any, then cut into groups of `width`.
+        let speedAxis = axes.firstIndex { $0.parameter == "speed" }
+        let order = points.indices.sorted { a, b in
+            guard let s = speedAxis, points[a][s] != points[b][s] else { return a < b }
+            return points[a][s] < points[b][s]
+        }
+        var groups: [[Int]] = []
+        for k in order {
+            if let group = groups.last, group.count < width,
+               speedAxis.map({ points[group[0]][$0] == points[k][$0] }) ?? true {
+                groups[groups.count - 1].append(k)
+            } else {
+                groups.append([k])
+            }
+        }
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let body = { (member: Int) in

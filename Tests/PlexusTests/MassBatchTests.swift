@@ -139,5 +139,16 @@ final class MassBatchTests: XCTestCase {
         XCTAssertEqual(one.map(\.mean), batched.map(\.mean))
         XCTAssertEqual(one.map(\.std), batched.map(\.std))
         XCTAssertEqual(one.map { $0.fcSC ?? -9 }, batched.map { $0.fcSC ?? -9 })
+
+        // A speed axis (other delays): points are grouped by speed, in the table's order still.
+        e.sweep = [SweepAxis("coupling.a", [0.01, 0.02, 0.03]), SweepAxis("speed", [2, 4])]
+        let bySpeed = try MassSweep(e, connectome: c, threads: 1)
+        let one2 = bySpeed.run(lanes: 1), batched2 = bySpeed.run(lanes: 8)
+        XCTAssertEqual(one2.map(\.values), batched2.map(\.values))
+        XCTAssertEqual(one2.map(\.mean), batched2.map(\.mean))
+        XCTAssertEqual(one2.map(\.std), batched2.map(\.std))
+        XCTAssertTrue(batched2.allSatisfy { $0.error == nil })
+        // Three points per speed ran as one batch each: their times are the batch's shares.
+        XCTAssertEqual(Set([0, 2, 4].map { batched2[$0].seconds }).count, 1, "\(batched2.map(\.seconds))")
     }
 }
