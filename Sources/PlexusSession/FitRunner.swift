@@ -421,8 +421,8 @@ extension Session {
 
     /// Evaluates points on up to `threads` threads, in groups of at most the problem's lanes (a
     /// neural-mass group runs as one batch, its points as SIMD lanes; otherwise one point at a
-    /// time), as many groups as threads or more; results in the order of `points`. A point's seconds are
-    /// its share of its group's time.
+    /// time), as many groups as threads or more; results in the order of `points`. A point's
+    /// seconds are its share of its group's time.
     static func runBatch(_ points: [[Double]], problem: FitProblem, threads: Int, t0: Double)
         -> [(fitness: Double, terms: [Double], fc: [Double]?, seconds: Double, wall: Double, error: String?)] {
         let out = Storage<(Double, [Double], [Double]?, Double, Double, String?)?>(repeating: nil, count: points.count)
