@@ -76,9 +76,6 @@ public final class MassBatch {
         let setups = networks.map(\.setup)
         let base = setups[0]
         let L = networks.count, N = connectome.count, nodes = N * L
-        guard networks.allSatisfy({ $0.delays == networks[0].delays }) else {
-            throw PlexusError("these points cannot run as one batch: their delays differ")
-        }
         let horizon = Double(networks[0].horizon)
         try ResourceUsage.checkFits(horizon * Double(nodes) * Double(base.model.couplingVariables.count) * 8,
                                     "the delay history of a batch of \(L) points (\(Int(horizon)) steps of \(nodes) nodes)", keyPath: "speed")
@@ -101,7 +98,9 @@ public final class MassBatch {
             try MonitorRecorder(m.description, variables: m.variables, voi: m.voi, regions: nodes, dt: base.experiment.integrator.dt, steps: base.steps)
         }
         let setup = MassCoreSetup(model: base.model, kernel: base.kernel, parameters: interleave(setups.map(\.parameters)), observed: base.observed,
-                                  stimuli: nil, experiment: base.experiment, connectome: connectome, delays: base.delays, function: base.function,
+                                  stimuli: nil, experiment: base.experiment, connectome: connectome,
+                                  delays: base.delays,   // every point's: incompatibility() compared speed, dt and connectivity
+                                  function: base.function,
                                   x0: interleave(setups.map(\.x0)), monitors: monitors, parts: [0..<nodes], steps: base.steps,
                                   lanes: MassLanes(count: L, couplingValues: setups.map(\.function.values), noiseScale: noise))
         func make<I: MassIntegrator>(_ integrator: I.Type) -> MassCore { MassCoreImpl<I>(setup) }
@@ -112,12 +111,12 @@ public final class MassBatch {
     public func run() -> [Result<MassResults, PlexusError>] {
         let t0 = ResourceUsage.now(), c0 = ResourceUsage.cpuSeconds()
         _ = core.run(team: nil, progress: nil)
-        let all = core.results
+        let all = core.results, failures = core.laneFailures
         let L = lanes, N = connectome.count
         // Each lane's share of the batch's time.
         let wall = (ResourceUsage.now() - t0) / Double(L), cpu = (ResourceUsage.cpuSeconds() - c0) / Double(L)
         return networks.indices.map { l in
-            if let bad = core.laneFailures[l] { return .failure(networks[l].unstable(bad)) }
+            if let bad = failures[l] { return .failure(networks[l].unstable(bad)) }
             let monitors = all.map { r -> MonitorResult in
                 let rows = r.values.count / r.regions
                 var values = [Double](repeating: 0, count: rows * N)

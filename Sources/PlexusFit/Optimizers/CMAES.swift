@@ -372,29 +372,22 @@ public struct CMAES: Optimizer {
                                 t = (theta >= 0 ? 1 : -1) / (abs(theta) + (theta * theta + 1).squareRoot())
                             }
                             let c = 1 / (t * t + 1).squareRoot(), s = t * c
-                            // Columns p and q of A, and later of V, turned by the same rotation.
-                            func rotateColumns(_ m: UnsafeMutablePointer<Double>) {
+                            // The rotation on n pairs (x[k*stride], y[k*stride]): columns p and q
+                            // of A (stride n), then its rows p and q (stride 1), then V's columns.
+                            func rotate(_ x: UnsafeMutablePointer<Double>, _ y: UnsafeMutablePointer<Double>, stride: Int) {
                                 var k = 0
                                 while k < n {
-                                    let kp = m + (k * n + p), kq = m + (k * n + q)
-                                    let mkp = kp.pointee, mkq = kq.pointee
-                                    kp.pointee = c * mkp - s * mkq
-                                    kq.pointee = s * mkp + c * mkq
+                                    let xk = x[k * stride], yk = y[k * stride]
+                                    x[k * stride] = c * xk - s * yk
+                                    y[k * stride] = s * xk + c * yk
                                     k += 1
                                 }
                             }
-                            rotateColumns(a)
-                            var k = 0
-                            while k < n {
-                                let pk = a + (p * n + k), qk = a + (q * n + k)
-                                let apk = pk.pointee, aqk = qk.pointee
-                                pk.pointee = c * apk - s * aqk
-                                qk.pointee = s * apk + c * aqk
-                                k += 1
-                            }
+                            rotate(a + p, a + q, stride: n)
+                            rotate(a + p * n, a + q * n, stride: 1)
                             a[p * n + q] = 0
                             a[q * n + p] = 0
-                            rotateColumns(v)
+                            rotate(v + p, v + q, stride: n)
                             q += 1
                         }
                         p += 1
