@@ -34,6 +34,8 @@ let package = Package(
     products: [
         .library(name: "Plexus", targets: ["Plexus"]),
         .executable(name: "plexus", targets: ["PlexusCLI"]),
+        // The C ABI the Python package loads (python/plexus; declarations in Sources/PlexusC/plexus.h).
+        .library(name: "PlexusC", type: .dynamic, targets: ["PlexusC"]),
         // libFuzzer targets over every input reader (scripts/fuzz); a plain build replays files.
         .executable(name: "plexus-fuzz", targets: ["PlexusFuzz"]),
     ],
@@ -93,6 +95,9 @@ let package = Package(
             name: "PlexusCLI",
             dependencies: ["PlexusCore", "PlexusSession", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fast),
+        // `@_cdecl` functions over PlexusSession: opaque handles, errors as JSON with the key path.
+        .target(name: "PlexusC", dependencies: ["PlexusCore", "PlexusIO", "PlexusPoint", "PlexusSession", "Yams"], exclude: ["plexus.h"],
+                swiftSettings: fast),
         .target(name: "CFuzz"),
         .executableTarget(name: "PlexusFuzz", dependencies: ["PlexusCore", "PlexusSession", "CFuzz"], swiftSettings: fast,
                          linkerSettings: fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])] : []),

@@ -22,6 +22,7 @@ enum CableRunner: EngineRunner {
         defer { progress.finish() }
         let results = try ctx.located { try network.run(progress: progress.update, snapshots: request) }
         let t3 = ResourceUsage.now(), c3 = ResourceUsage.cpuSeconds()
+        ctx.keep { ResultArrays.cable(results) }
 
         var output = try RunOutput(directory: ctx.outDir, newRun: true)
         if desc.recordSpikes {

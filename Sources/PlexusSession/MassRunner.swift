@@ -40,12 +40,13 @@ enum MassRunner: EngineRunner {
         }
         var output = try RunOutput(directory: ctx.outDir, newRun: true)
         var used: [String: Int] = [:]
-        var files: [String] = [], npyFiles: [String?] = [], columns: [[String]?] = []
+        var files: [String] = [], npyFiles: [String?] = [], columns: [[String]?] = [], stems: [String] = []
         for m in result.monitors {
             let stem = m.description.stem
             let k = used[stem, default: 0] + 1
             used[stem] = k
             let base = k == 1 ? stem : "\(stem)_\(k)"
+            stems.append(base)
             let labels = m.labels ?? connectome.labels
             var file: String?, npy: String?
             for format in formats {
@@ -62,6 +63,7 @@ enum MassRunner: EngineRunner {
             try output.writeFC(fc.matrix, labels: connectome.labels)
             try output.writeFC(connectome.weights, labels: connectome.labels, name: "sc.csv")
         }
+        ctx.keep { ResultArrays.mass(result, names: stems, fc: fc?.matrix) }
         let t4 = ResourceUsage.now()
         // The report's figures, timed before provenance.json is written.
         let report = ctx.request.noReport ? nil : RenderedSections(MassReport.sections(Reports.massData(experiment, sim, result, connectome, fc, files: files)))

@@ -20,6 +20,11 @@ public struct RunRequest: Sendable {
     public var noReport: Bool
     /// Draw a progress bar on standard error (a terminal).
     public var progressBar: Bool
+    /// Keep the recorded results in memory (`RunOutcome.arrays`), for bindings.
+    public var keepArrays = false
+    /// Called with the fraction done (0...1) as the simulation advances, at most every 1 %
+    /// (and at the end), from the thread that runs the loop.
+    public var progress: (@Sendable (Double) -> Void)?
 
     /// The most threads a run may ask for.
     public static let maxThreads = 1024
@@ -35,6 +40,8 @@ public struct RunRequest: Sendable {
 public struct RunOutcome: Sendable {
     public let directory: String
     public let record: RunRecord
+    /// The recorded results, when the request kept them (`RunRequest.keepArrays`).
+    public var arrays: [ResultArray] = []
 }
 
 /// A rebuilt report.
@@ -84,7 +91,7 @@ public enum Session {
         }
         try RunFolder.prepare(ctx.outDir)   // writable before the simulation; the old run stays until the new one writes
         let record = try runner(for: ctx.engine).run(ctx)
-        return RunOutcome(directory: ctx.outDir, record: record)
+        return RunOutcome(directory: ctx.outDir, record: record, arrays: ctx.kept.arrays)
     }
 
     /// `plexus report`: rebuilds a run folder's report.html from its data files and record.
@@ -122,6 +129,8 @@ struct RunContext {
     let outDir: String
     let t0 = ResourceUsage.now()
     let started = RunRecord.isoNow()
+    /// The arrays a runner keeps for the outcome (only when the request asks).
+    let kept = KeptArrays()
 
     init(_ request: RunRequest) throws {
         self.request = request
@@ -162,7 +171,12 @@ struct RunContext {
     }
 
     func progress(start: Double, duration: Double) -> ProgressBar {
-        ProgressBar(enabled: request.progressBar && !request.quiet, start: start, duration: duration)
+        ProgressBar(enabled: request.progressBar && !request.quiet, start: start, duration: duration, callback: request.progress)
+    }
+
+    /// Keeps the run's result arrays for the outcome, when the request asks for them.
+    func keep(_ arrays: () -> [ResultArray]) {
+        if request.keepArrays { kept.arrays = arrays() }
     }
 
     /// The record's common part; the runner adds its engine's facts.
@@ -192,21 +206,33 @@ struct RunContext {
     }
 }
 
-/// Progress on a terminal for runs longer than a second.
+/// The result arrays of a run in progress (RunContext is a value; the runner fills this).
+final class KeptArrays: @unchecked Sendable {
+    var arrays: [ResultArray] = []
+}
+
+/// Progress on a terminal for runs longer than a second, and to a caller's callback.
 final class ProgressBar {
     let enabled: Bool
     let start: Double
     let duration: Double
+    let callback: (@Sendable (Double) -> Void)?
     var lastDraw = 0.0
     var drawn = false
+    var lastReported = -1.0
 
-    init(enabled: Bool, start: Double, duration: Double) {
+    init(enabled: Bool, start: Double, duration: Double, callback: (@Sendable (Double) -> Void)? = nil) {
         self.enabled = enabled
         self.start = start
         self.duration = duration
+        self.callback = callback
     }
 
     func update(_ fraction: Double) {
+        if let callback, fraction >= lastReported + 0.01 || (fraction >= 1 && lastReported < 1) {
+            lastReported = fraction
+            callback(fraction)
+        }
         guard enabled else { return }
         let now = ResourceUsage.now()
         guard now - start > 1, now - lastDraw > 0.2 || fraction >= 1 else { return }

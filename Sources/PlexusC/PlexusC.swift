@@ -1,0 +1,254 @@
+import Foundation
+import PlexusCore
+import PlexusIO
+import PlexusPoint
+import PlexusSession
+import Yams
+
+// The C ABI over PlexusSession that the Python package (python/plexus) loads with ctypes; the
+// declarations are in plexus.h beside this file. Every call returns; none aborts the process:
+// errors come back as a handle whose `plexus_error` is a JSON object (message, file, line,
+// key_path), so Python raises an exception with the key path. Handles are opaque and freed with
+// `plexus_free`. Result arrays stay owned by their handle: Python wraps them as numpy arrays
+// without copying and keeps the handle alive as long as any of them is.
+
+/// What a call produced: a finished run's folder and arrays, a JSON text, or an error.
+final class Handle {
+    var error: UnsafeMutablePointer<CChar>?
+    var text: UnsafeMutablePointer<CChar>?
+    var directory: UnsafeMutablePointer<CChar>?
+    var arrays: [(name: UnsafeMutablePointer<CChar>, kind: Int32, shape: [Int64], data: UnsafeMutableRawBufferPointer)] = []
+
+    init() {}
+
+    init(error e: Error) {
+        var fields: [(String, String)] = []
+        if let p = e as? PlexusError {
+            fields.append(("message", Handle.json(p.message)))
+            if let f = p.file { fields.append(("file", Handle.json(f))) }
+            if let l = p.line { fields.append(("line", String(l))) }
+            if let k = p.keyPath { fields.append(("key_path", Handle.json(k))) }
+        } else {
+            fields.append(("message", Handle.json(String(describing: e))))
+        }
+        error = strdup("{" + fields.map { "\(Handle.json($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
+    }
+
+    deinit {
+        free(error)
+        free(text)
+        free(directory)
+        for a in arrays {
+            free(a.name)
+            a.data.deallocate()
+        }
+    }
+
+    /// A JSON string literal.
+    static func json(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    /// The arrays copied once into buffers this handle owns (stable addresses for numpy).
+    func keep(_ arrays: [ResultArray]) {
+        for a in arrays {
+            let bytes = a.count * 8
+            let data = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes, 8), alignment: 64)
+            let kind: Int32
+            switch a.values {
+            case .float64(let v): kind = 0; v.withUnsafeBytes { data.copyMemory(from: $0) }
+            case .int64(let v): kind = 1; v.withUnsafeBytes { data.copyMemory(from: $0) }
+            }
+            self.arrays.append((strdup(a.name), kind, a.shape.map(Int64.init), data))
+        }
+    }
+
+    var opaque: UnsafeMutableRawPointer { Unmanaged.passRetained(self).toOpaque() }
+
+    static func from(_ p: UnsafeMutableRawPointer?) -> Handle? {
+        p.map { Unmanaged<Handle>.fromOpaque($0).takeUnretainedValue() }
+    }
+}
+
+/// A C progress callback and its context, called from the simulation loop's thread.
+struct ProgressCallback: @unchecked Sendable {
+    let function: @convention(c) (Double, UnsafeMutableRawPointer?) -> Void
+    let context: UnsafeMutableRawPointer?
+}
+
+private let versionText = strdup(RunRecord.version)!
+
+/// The library's version ("0.1.0"); owned by the library.
+@_cdecl("plexus_version")
+public func plexus_version() -> UnsafePointer<CChar> { UnsafePointer(versionText) }
+
+/// Runs an experiment: `file` (its path; paths in it are relative to its folder), `text` its
+/// contents when they are not read from `file` (may be NULL), `out` the run folder (NULL:
+/// runs/<name>). `flags`: 1 quiet, 2 no report.html. `progress` (may be NULL) gets the fraction
+/// done. Always returns a handle: check `plexus_error`.
+@_cdecl("plexus_run")
+public func plexus_run(_ file: UnsafePointer<CChar>?, _ text: UnsafePointer<CChar>?, _ out: UnsafePointer<CChar>?,
+                       _ threads: Int32, _ seed: UInt64, _ hasSeed: Int32, _ flags: Int32,
+                       _ progress: (@convention(c) (Double, UnsafeMutableRawPointer?) -> Void)?,
+                       _ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer {
+    guard let file else { return Handle(error: PlexusError("no experiment file named")).opaque }
+    var request = RunRequest(file: String(cString: file), text: text.map { String(cString: $0) }, out: out.map { String(cString: $0) },
+                             threads: Int(threads), seed: hasSeed != 0 ? seed : nil, quiet: flags & 1 != 0, noReport: flags & 2 != 0)
+    request.keepArrays = true
+    if let progress {
+        let callback = ProgressCallback(function: progress, context: context)
+        request.progress = { callback.function($0, callback.context) }
+    }
+    do {
+        let outcome = try Session.run(request)
+        let h = Handle()
+        h.directory = strdup(outcome.directory)
+        h.keep(outcome.arrays)
+        return h.opaque
+    } catch {
+        return Handle(error: error).opaque
+    }
+}
+
+/// An experiment file's document as JSON text (`plexus_text`), keys in the file's order, scalars
+/// typed as YAML resolves them: what `plexus.load` gives Python to edit and run again.
+@_cdecl("plexus_load")
+public func plexus_load(_ file: UnsafePointer<CChar>?, _ text: UnsafePointer<CChar>?) -> UnsafeMutableRawPointer {
+    guard let file else { return Handle(error: PlexusError("no experiment file named")).opaque }
+    let path = String(cString: file)
+    do {
+        let source = try text.map { String(cString: $0) } ?? String(contentsOfFile: path, encoding: .utf8)
+        let root = try ExperimentFile.compose(source, file: path)
+        let h = Handle()
+        h.text = strdup(JSONText.of(root))
+        return h.opaque
+    } catch let e as PlexusError {
+        return Handle(error: e).opaque
+    } catch {
+        return Handle(error: PlexusError("cannot read the experiment file: \(error.localizedDescription)", file: path)).opaque
+    }
+}
+
+/// A point model's (neuron or device) defaults as JSON text (`plexus_text`), in NEST's units;
+/// an error naming the known models otherwise.
+@_cdecl("plexus_point_model")
+public func plexus_point_model(_ name: UnsafePointer<CChar>?) -> UnsafeMutableRawPointer {
+    let model = name.map { String(cString: $0) } ?? ""
+    guard let json = Catalogue.pointModelJSON(model) else {
+        return Handle(error: PlexusError(PlexusError.unknownMessage("point model", model, known: ModelCatalog.allNames))).opaque
+    }
+    let h = Handle()
+    h.text = strdup(json)
+    return h.opaque
+}
+
+/// The error of a call as JSON, or NULL when it succeeded.
+@_cdecl("plexus_error")
+public func plexus_error(_ h: UnsafeMutableRawPointer?) -> UnsafePointer<CChar>? { Handle.from(h)?.error.map { UnsafePointer($0) } }
+
+/// The run folder of a finished run (NULL otherwise).
+@_cdecl("plexus_directory")
+public func plexus_directory(_ h: UnsafeMutableRawPointer?) -> UnsafePointer<CChar>? { Handle.from(h)?.directory.map { UnsafePointer($0) } }
+
+/// The text a call produced (`plexus_load`'s JSON), or NULL.
+@_cdecl("plexus_text")
+public func plexus_text(_ h: UnsafeMutableRawPointer?) -> UnsafePointer<CChar>? { Handle.from(h)?.text.map { UnsafePointer($0) } }
+
+/// How many result arrays a finished run kept.
+@_cdecl("plexus_array_count")
+public func plexus_array_count(_ h: UnsafeMutableRawPointer?) -> Int64 { Int64(Handle.from(h)?.arrays.count ?? 0) }
+
+/// Array i's name (`spikes/E/times`), or NULL when i is out of range.
+@_cdecl("plexus_array_name")
+public func plexus_array_name(_ h: UnsafeMutableRawPointer?, _ i: Int64) -> UnsafePointer<CChar>? {
+    guard let a = Handle.from(h)?.arrays, i >= 0, i < a.count else { return nil }
+    return UnsafePointer(a[Int(i)].name)
+}
+
+/// Array i's element type: 0 float64, 1 int64; -1 when i is out of range.
+@_cdecl("plexus_array_kind")
+public func plexus_array_kind(_ h: UnsafeMutableRawPointer?, _ i: Int64) -> Int32 {
+    guard let a = Handle.from(h)?.arrays, i >= 0, i < a.count else { return -1 }
+    return a[Int(i)].kind
+}
+
+/// Array i's number of dimensions; its sizes go into `shape` (room for `capacity` of them).
+@_cdecl("plexus_array_shape")
+public func plexus_array_shape(_ h: UnsafeMutableRawPointer?, _ i: Int64, _ shape: UnsafeMutablePointer<Int64>?, _ capacity: Int64) -> Int64 {
+    guard let a = Handle.from(h)?.arrays, i >= 0, i < a.count else { return -1 }
+    let dims = a[Int(i)].shape
+    if let shape { for (k, d) in dims.prefix(Int(max(0, capacity))).enumerated() { shape[k] = d } }
+    return Int64(dims.count)
+}
+
+/// Array i's first element (row-major, owned by the handle), or NULL.
+@_cdecl("plexus_array_data")
+public func plexus_array_data(_ h: UnsafeMutableRawPointer?, _ i: Int64) -> UnsafeRawPointer? {
+    guard let a = Handle.from(h)?.arrays, i >= 0, i < a.count else { return nil }
+    return UnsafeRawPointer(a[Int(i)].data.baseAddress)
+}
+
+/// Releases a handle and everything it owns.
+@_cdecl("plexus_free")
+public func plexus_free(_ h: UnsafeMutableRawPointer?) {
+    if let h { Unmanaged<Handle>.fromOpaque(h).release() }
+}
+
+/// A YAML document as JSON text, mapping keys in document order.
+enum JSONText {
+    static func of(_ node: Node) -> String {
+        var out = ""
+        write(node, into: &out, indent: 0)
+        return out + "\n"
+    }
+
+    private static func write(_ node: Node, into out: inout String, indent: Int) {
+        let pad = String(repeating: "  ", count: indent + 1), close = String(repeating: "  ", count: indent)
+        switch node {
+        case .mapping(let m):
+            if m.isEmpty { out += "{}"; return }
+            out += "{\n"
+            for (k, (key, value)) in m.enumerated() {
+                out += pad + Handle.json(key.string ?? String(describing: key)) + ": "
+                write(value, into: &out, indent: indent + 1)
+                out += k + 1 < m.count ? ",\n" : "\n"
+            }
+            out += close + "}"
+        case .sequence(let s):
+            if s.isEmpty { out += "[]"; return }
+            out += "[\n"
+            for (k, value) in s.enumerated() {
+                out += pad
+                write(value, into: &out, indent: indent + 1)
+                out += k + 1 < s.count ? ",\n" : "\n"
+            }
+            out += close + "]"
+        case .scalar(let s):
+            out += scalar(s)
+        }
+    }
+
+    /// A scalar as YAML's core schema resolves it: null, bool, int, float (finite) or string.
+    private static func scalar(_ s: Node.Scalar) -> String {
+        if s.style == .plain {
+            let node = Node.scalar(s)
+            if node.null != nil { return "null" }
+            if let b = node.bool { return b ? "true" : "false" }
+            if let i = node.int { return String(i) }
+            if let d = node.float, d.isFinite { return "\(d)" }
+        }
+        return Handle.json(s.string)
+    }
+}

@@ -1,0 +1,33 @@
+/* Plexus's C ABI (libPlexusC.so, `swift build --product PlexusC`): what the Python package
+ * (python/plexus) loads. Handles are opaque; every call returns one, checked with plexus_error
+ * (a JSON object: message, file, line, key_path) and released with plexus_free. Strings and
+ * arrays a handle returns live as long as the handle. */
+#ifndef PLEXUS_H
+#define PLEXUS_H
+#include <stdint.h>
+
+typedef void (*plexus_progress)(double fraction, void *context);
+
+const char *plexus_version(void);
+
+/* flags: 1 quiet, 2 no report.html. text may be NULL (read file); out may be NULL (runs/<name>). */
+void *plexus_run(const char *file, const char *text, const char *out, int32_t threads, uint64_t seed,
+                 int32_t has_seed, int32_t flags, plexus_progress progress, void *context);
+/* The experiment file's document as JSON text (keys in file order), in plexus_text. */
+void *plexus_load(const char *file, const char *text);
+
+/* A point model's defaults (NEST's units) as JSON text, in plexus_text. */
+void *plexus_point_model(const char *name);
+
+const char *plexus_error(void *handle);
+const char *plexus_directory(void *handle);
+const char *plexus_text(void *handle);
+
+int64_t plexus_array_count(void *handle);
+const char *plexus_array_name(void *handle, int64_t i);
+int32_t plexus_array_kind(void *handle, int64_t i);          /* 0 float64, 1 int64 */
+int64_t plexus_array_shape(void *handle, int64_t i, int64_t *shape, int64_t capacity);
+const void *plexus_array_data(void *handle, int64_t i);      /* row-major */
+
+void plexus_free(void *handle);
+#endif

@@ -1,0 +1,297 @@
+"""Plexus from Python: run experiment files (or experiments built in code) on Plexus's three
+engines and get the results as numpy arrays.
+
+    import plexus
+    run = plexus.run("examples/single_neuron.yaml")
+    times, senders = run.spikes("neuron")
+
+    exp = plexus.load("examples/tvb76.yaml")   # the file's document, editable
+    exp["coupling.params.a"] = 0.02
+    run = exp.run(threads=2)
+    times, data = run.monitor("tavg")           # data[sample, variable, region]
+
+An experiment is the experiment file's document (the same keys, values and units as the YAML;
+docs/python.md): `plexus.load` reads a file into one, `plexus.Experiment({...})` builds one in
+code, and both run identically. Errors are `plexus.PlexusError`, with the file, line and key path
+of the bad value.
+"""
+import ctypes
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._library import PROGRESS, lib
+from ._version import __version__
+
+__all__ = ["PlexusError", "Experiment", "Run", "load", "run", "version"]
+
+#: The native library's version (the package's `__version__` must be the same).
+version = lib.plexus_version().decode()
+
+
+class PlexusError(Exception):
+    """A Plexus error: `message`, and where the bad value is (`file`, `line`, `key_path`) when known."""
+
+    def __init__(self, message, file=None, line=None, key_path=None):
+        self.message, self.file, self.line, self.key_path = message, file, line, key_path
+        where = file or ""
+        if line is not None:
+            where += f":{line}" if where else f"line {line}"
+        if key_path:
+            where += f" ({key_path})" if where else key_path
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class _Handle:
+    """Owns a native handle; freed when the last array or object using it is gone."""
+
+    def __init__(self, pointer):
+        self.pointer = pointer
+
+    def __del__(self):
+        if self.pointer and lib is not None:
+            lib.plexus_free(self.pointer)
+            self.pointer = None
+
+    def check(self):
+        e = lib.plexus_error(self.pointer)
+        if e is not None:
+            d = json.loads(e.decode())
+            raise PlexusError(d.get("message", "unknown error"), d.get("file"), d.get("line"), d.get("key_path"))
+        return self
+
+
+class _NativeArray:
+    """numpy's view of an array a handle owns (no copy): the array's base keeps the handle alive."""
+
+    def __init__(self, handle, address, shape, typestr):
+        self.handle = handle
+        self.__array_interface__ = {"data": (address, True), "shape": tuple(shape), "typestr": typestr, "version": 3}
+
+
+def _arrays(handle):
+    out = {}
+    for i in range(lib.plexus_array_count(handle.pointer)):
+        name = lib.plexus_array_name(handle.pointer, i).decode()
+        kind = lib.plexus_array_kind(handle.pointer, i)
+        dims = (ctypes.c_int64 * 8)()
+        n = lib.plexus_array_shape(handle.pointer, i, dims, 8)
+        shape = [dims[k] for k in range(n)]
+        address = lib.plexus_array_data(handle.pointer, i)
+        out[name] = np.asarray(_NativeArray(handle, address, shape, "<f8" if kind == 0 else "<i8"))
+    return out
+
+
+class Run:
+    """A finished run: its folder (`directory`, with the same files as `plexus run` writes), its
+    record (`record`, provenance.json) and its results as numpy arrays (`arrays`, by name)."""
+
+    def __init__(self, directory, arrays):
+        self.directory = directory
+        self.arrays = arrays
+        self._record = None
+
+    @property
+    def record(self):
+        """provenance.json of the run, as a dict."""
+        if self._record is None:
+            self._record = json.loads((Path(self.directory) / "provenance.json").read_text())
+        return self._record
+
+    def __getitem__(self, name):
+        return self.arrays[name]
+
+    def __repr__(self):
+        return f"<plexus.Run {self.directory}: {', '.join(self.arrays)}>"
+
+    def _pick(self, prefix, population, what):
+        names = sorted({k.split("/")[1] for k in self.arrays if k.startswith(prefix + "/") and k.count("/") >= 2})
+        if population is None:
+            if len(names) != 1:
+                raise PlexusError(f"the run has {len(names)} {what} ({', '.join(names) or 'none'}): name one")
+            population = names[0]
+        if population not in names:
+            raise PlexusError(f"no {what} '{population}' in the run (it has: {', '.join(names) or 'none'})")
+        return population
+
+    def spikes(self, population=None):
+        """(times in ms, senders) of a recorded population (point engine: NEST's gids; cable
+        engine: cell gids, all cells)."""
+        if "spikes/times" in self.arrays:
+            return self.arrays["spikes/times"], self.arrays["spikes/senders"]
+        p = self._pick("spikes", population, "spike recordings")
+        return self.arrays[f"spikes/{p}/times"], self.arrays[f"spikes/{p}/senders"]
+
+    def multimeter(self, population=None):
+        """NEST's `events` of a population's multimeter: times, senders and one array per variable."""
+        p = self._pick("multimeter", population, "multimeters")
+        prefix = f"multimeter/{p}/"
+        return {k[len(prefix):]: v for k, v in self.arrays.items() if k.startswith(prefix)}
+
+    def monitor(self, name=None):
+        """(times in ms, data[sample, variable, column]) of a neural-mass monitor (`tavg`, `bold`...)."""
+        m = self._pick("monitors", name, "monitors")
+        return self.arrays[f"monitors/{m}/times"], self.arrays[f"monitors/{m}/data"]
+
+    def probe(self, name):
+        """(times in ms, values) of a cable probe, `gid:name` as in probes.csv's header."""
+        return self.arrays[f"probes/{name}/times"], self.arrays[f"probes/{name}/values"]
+
+    @property
+    def fc(self):
+        """The run's functional connectivity (regions x regions), when it computed one."""
+        return self.arrays.get("fc")
+
+
+def _yaml_scalar(v):
+    if isinstance(v, bool) or v is None:
+        return json.dumps(v)
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        if math.isnan(v):
+            return ".nan"
+        if math.isinf(v):
+            return ".inf" if v > 0 else "-.inf"
+        return repr(v)
+    if isinstance(v, (str, os.PathLike)):
+        return json.dumps(os.fspath(v))
+    raise TypeError(f"plexus: cannot put a {type(v).__name__} into an experiment ({v!r})")
+
+
+def _to_text(value, indent=0):
+    """The document as YAML in JSON's flow syntax (non-finite numbers as YAML's .inf and .nan, so
+    Plexus names them with their key path); one key per line, so errors name useful lines."""
+    pad, close = "  " * (indent + 1), "  " * indent
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{pad}{json.dumps(str(k))}: {_to_text(v, indent + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + close + "}"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        seq = value.tolist() if isinstance(value, np.ndarray) else value
+        if not seq:
+            return "[]"
+        return "[\n" + ",\n".join(pad + _to_text(v, indent + 1) for v in seq) + "\n" + close + "]"
+    return _yaml_scalar(value)
+
+
+class Experiment:
+    """An experiment file's document: nested dicts and lists, in the file's order.
+
+    `exp["populations.E.params.I_e"] = 376.0` sets a value by key path (list items by index:
+    `connections.0.synapse.weight`); `exp.data` is the whole document. `file` names it in errors
+    and is where relative paths in it (connectomes, morphologies, .mod files) are found."""
+
+    def __init__(self, data, file=None):
+        self.data = data
+        self.file = os.path.abspath(file) if file else os.path.abspath("experiment.yaml")
+
+    def _walk(self, path, create=False):
+        keys = path.split(".")
+        node = self.data
+        for k in keys[:-1]:
+            if isinstance(node, list):
+                node = node[int(k)]
+            elif k not in node and create:
+                node = node.setdefault(k, {})
+            else:
+                node = node[k]
+        return node, keys[-1]
+
+    def __getitem__(self, path):
+        node, k = self._walk(path)
+        return node[int(k)] if isinstance(node, list) else node[k]
+
+    def __setitem__(self, path, value):
+        node, k = self._walk(path, create=True)
+        if isinstance(node, list):
+            node[int(k)] = value
+        else:
+            node[k] = value
+
+    def copy(self):
+        return Experiment(json.loads(json.dumps(self.data)), self.file)
+
+    def text(self):
+        """The document as Plexus reads it (YAML in JSON's syntax)."""
+        return _to_text(self.data) + "\n"
+
+    def run(self, **options):
+        """Runs it: see `plexus.run`."""
+        return run(self, **options)
+
+    def __repr__(self):
+        return f"<plexus.Experiment {self.file} ({self.data.get('engine', 'point')})>"
+
+
+def load(path):
+    """An experiment file's document as an `Experiment` (keys in the file's order)."""
+    h = _Handle(lib.plexus_load(os.fsencode(os.path.abspath(path)), None)).check()
+    return Experiment(json.loads(lib.plexus_text(h.pointer).decode()), path)
+
+
+def _progress_function(progress):
+    if callable(progress):
+        return progress
+    if progress is None:
+        progress = sys.stderr.isatty() or "ipykernel" in sys.modules
+    if not progress:
+        return None
+
+    start, drawn = time.monotonic(), [False]
+
+    def draw(fraction):
+        # As the command line's bar: only for runs longer than a second.
+        if not drawn[0] and (time.monotonic() - start < 1 or fraction >= 1):
+            return
+        drawn[0] = True
+        bar = "=" * int(30 * fraction)
+        sys.stderr.write(f"\r[{bar:<30}] {100 * fraction:3.0f}%")
+        if fraction >= 1:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+    return draw
+
+
+def run(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True, progress=None):
+    """Runs an experiment (a file path or an `Experiment`) and returns its `Run`.
+
+    out: the run folder (default runs/<name>, as `plexus run`); threads; seed (overrides the
+    file's); report: write report.html; quiet: no messages on standard output; progress: True
+    draws a bar on standard error, a function gets the fraction done, None (default) draws one
+    in terminals and notebooks."""
+    if isinstance(experiment, Experiment):
+        file, text = experiment.file, experiment.text().encode()
+    else:
+        file, text = os.path.abspath(os.fspath(experiment)), None
+    if out is None:
+        out = os.path.join("runs", Path(file).stem)
+    function = _progress_function(progress)
+    errors = []
+
+    def call(fraction, _context):
+        try:
+            function(fraction)
+        except BaseException as e:   # an exception cannot cross the C call: kept and raised after it
+            errors.append(e)
+    callback = PROGRESS(call) if function else PROGRESS()
+    flags = (1 if quiet else 0) | (0 if report else 2)
+    pointer = lib.plexus_run(os.fsencode(file), text, os.fsencode(out), int(threads), int(seed or 0) & (2**64 - 1),
+                             1 if seed is not None else 0, flags, callback, None)
+    try:
+        h = _Handle(pointer).check()
+    except PlexusError as e:
+        if text is None or e.file != file:
+            raise
+        # Lines of the text Python wrote are not lines of the file: the key path locates it.
+        raise PlexusError(e.message, e.file, None, e.key_path) from None
+    if errors:
+        raise errors[0]
+    return Run(lib.plexus_directory(h.pointer).decode(), _arrays(h))

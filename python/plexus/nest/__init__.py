@@ -1,0 +1,684 @@
+"""PyNEST's interface over Plexus's point engine: `import plexus.nest as nest` in a NEST script.
+
+Create, Connect, Simulate, node collections with attribute access, recorders' events,
+SetStatus/GetStatus, kernel attributes (resolution, local_num_threads, rng_seed) and
+ResetKernel build one Plexus point experiment, which Simulate runs (docs/python.md, "PyNEST").
+Units are NEST's (ms, mV, pA, pF, nS, Hz); models, rules and synapses are Plexus's (NEST's names);
+anything Plexus lacks is refused with a `plexus.PlexusError` naming it.
+
+A network keeps its state between Simulate calls in NEST. Plexus's runs start from t = 0, so a
+later Simulate re-runs the unchanged network to the new end time (the same numbers: runs are
+deterministic) and a change between Simulate calls is refused.
+"""
+import enum
+import json
+import math
+import os
+import sys
+import tempfile
+import types
+
+import numpy as np
+
+import plexus
+from plexus import PlexusError
+
+from . import random
+from . import math as _math_module   # nest.math.redraw
+
+math_ = _math_module
+
+__all__ = ["GetDefaults", "CopyModel", "Create", "Connect", "Simulate", "Run", "Prepare", "Cleanup", "ResetKernel", "SetStatus", "GetStatus",
+           "SetKernelStatus", "GetKernelStatus", "NodeCollection", "VerbosityLevel", "random", "PlexusError"]
+
+RECORDERS = {"spike_recorder", "voltmeter", "multimeter"}
+SYNAPSES = {"static_synapse", "stdp_synapse", "stdp_triplet_synapse", "stdp_nn_symm_synapse", "tsodyks_synapse", "tsodyks2_synapse",
+            "stdp_dopamine_synapse", "gap_junction"}
+GENERATORS = {"poisson_generator", "dc_generator", "noise_generator", "spike_generator", "step_current_generator"}
+NEST_DEFAULT_SEED = 143202461
+
+
+class VerbosityLevel(enum.IntEnum):
+    ALL = 0
+    DEBUG = 5
+    STATUS = 7
+    INFO = 10
+    DEPRECATED = 18
+    WARNING = 20
+    ERROR = 30
+    FATAL = 40
+    QUIET = 100
+
+
+def _refuse(what):
+    raise PlexusError(f"plexus.nest: {what}")
+
+
+LIST_VALUED = {"spike_times", "spike_weights", "spike_multiplicities", "amplitude_times", "amplitude_values"}
+
+
+class _Population:
+    """The nodes of one Create call: NEST gids `first ..< first + n` (recorders included, as NEST
+    numbers them). Parameters are kept per node; the experiment gets one Plexus population per
+    run of nodes that share their values and are used together (`segments`)."""
+
+    def __init__(self, kernel, model, n, first):
+        self.kernel, self.model, self.n, self.first = kernel, model, n, first
+        self.kind = "recorder" if model in RECORDERS else "generator" if model in GENERATORS else "neuron"
+        self.values = {}          # key -> [value per node]
+        self.cuts = {0, n}        # node boundaries a Connect or recorder needs
+        # A recorder's settings and the nodes it records ([(population, lo, hi)]).
+        self.record_from = ["V_m"] if model == "voltmeter" else []
+        self.interval = 1.0
+        self.recorded = []
+
+    def set(self, lo, hi, key, value):
+        if self.kind == "recorder":
+            if key == "record_from":
+                self.record_from = [value] if isinstance(value, str) else [str(v) for v in value]
+            elif key == "interval":
+                self.interval = float(value)
+            elif key not in ("label", "record_to", "time_in_steps"):
+                _refuse(f"{self.model} has no setting '{key}' here (settings: record_from, interval)")
+            return
+        per_node = _per_node(value, key, hi - lo)
+        column = self.values.setdefault(key, [None] * self.n)
+        for k in range(lo, hi):
+            column[k] = per_node[k - lo]
+
+    def segments(self):
+        """(lo, hi) runs of nodes: split wherever a parameter changes or a collection ends;
+        generators one node each (a Plexus device population is one device)."""
+        if self.kind == "generator":
+            return [(k, k + 1) for k in range(self.n)]
+        cuts = set(self.cuts)
+        for column in self.values.values():
+            for k in range(1, self.n):
+                if repr(column[k]) != repr(column[k - 1]):
+                    cuts.add(k)
+        edges = sorted(cuts)
+        return list(zip(edges[:-1], edges[1:]))
+
+    def params(self, lo):
+        return {k: v[lo] for k, v in self.values.items() if v[lo] is not None}
+
+    def name(self, lo):
+        return f"{self.model}_{self.first + lo}"
+
+
+def _scalar(value, what):
+    if isinstance(value, random.Parameter):
+        return value.spec()
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return float(value)
+    _refuse(f"{what}: cannot use {type(value).__name__} {value!r} as a parameter value")
+
+
+def _per_node(value, key, count):
+    """One value per node: a list of `count` values, or one value (a list-valued parameter such as
+    spike_times takes a list of numbers as one value)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        nested = any(isinstance(v, (list, tuple, np.ndarray)) for v in value)
+        if key in LIST_VALUED and not nested:
+            return [[float(v) for v in value]] * count
+        if len(value) != count:
+            _refuse(f"{key}: {len(value)} values for {count} nodes")
+        if key in LIST_VALUED:
+            return [[float(x) for x in v] for v in value]
+        return [_scalar(v, key) for v in value]
+    return [_scalar(value, key)] * count
+
+
+class NodeCollection:
+    """Nodes by NEST gid, as PyNEST's: len, iteration, slicing, `+`, attribute get and set."""
+
+    def __init__(self, kernel, parts):
+        object.__setattr__(self, "_kernel", kernel)
+        object.__setattr__(self, "_parts", parts)   # [(population, lo, hi)]: nodes lo..<hi of each
+
+    # -- identity
+    def tolist(self):
+        return [p.first + k for p, lo, hi in self._parts for k in range(lo, hi)]
+
+    @property
+    def global_id(self):
+        ids = self.tolist()
+        return ids[0] if len(ids) == 1 else tuple(ids)
+
+    def __len__(self):
+        return sum(hi - lo for _, lo, hi in self._parts)
+
+    def __iter__(self):
+        for p, lo, hi in self._parts:
+            for k in range(lo, hi):
+                yield NodeCollection(self._kernel, [(p, k, k + 1)])
+
+    def __getitem__(self, index):
+        ids = self.tolist()
+        if isinstance(index, slice):
+            picked = ids[index]
+        elif isinstance(index, (list, tuple, np.ndarray)):
+            picked = [ids[int(i)] for i in index]
+        else:
+            picked = [ids[int(index)]]
+        return self._kernel.collection(picked)
+
+    def __add__(self, other):
+        return self._kernel.collection(sorted(set(self.tolist()) | set(other.tolist())))
+
+    def __contains__(self, other):
+        return set(other.tolist()) <= set(self.tolist())
+
+    def __eq__(self, other):
+        return isinstance(other, NodeCollection) and self.tolist() == other.tolist()
+
+    def __hash__(self):
+        return hash(tuple(self.tolist()))
+
+    def __repr__(self):
+        return "NodeCollection(" + ", ".join(f"{p.model}: {p.first + lo}..{p.first + hi - 1}" for p, lo, hi in self._parts) + ")"
+
+    def index(self, gid):
+        return self.tolist().index(int(gid))
+
+    # -- status
+    def set(self, params=None, **kwargs):
+        if isinstance(params, (list, tuple)):
+            if len(params) != len(self):
+                _refuse(f"set: {len(params)} dicts for {len(self)} nodes")
+            for node, d in zip(self, params):
+                node.set(d)
+            return
+        params = dict(params or {}, **kwargs)
+        self._kernel.changed()
+        for key, value in params.items():
+            offset = 0
+            count = len(self)
+            values = _per_node(value, key, count) if not any(p.kind == "recorder" for p, _, _ in self._parts) else None
+            for p, lo, hi in self._parts:
+                if values is None:
+                    p.set(lo, hi, key, value)
+                else:
+                    p.set(lo, hi, key, values[offset:offset + hi - lo])
+                offset += hi - lo
+
+    def get(self, *keys, output=""):
+        if len(keys) == 0:
+            keys = ("global_id", "model")
+            return {k: self.get(k) for k in keys}
+        if len(keys) == 2 and keys[0] == "events":
+            return self.get("events")[keys[1]]
+        if len(keys) > 1:
+            return {k: self.get(k) for k in keys}
+        values = [self._kernel.status(p, k, keys[0]) for p, lo, hi in self._parts for k in range(lo, hi)]
+        return values[0] if len(values) == 1 else tuple(values)
+
+    def __getattr__(self, key):
+        if key.startswith("_"):
+            raise AttributeError(key)
+        return self.get(key)
+
+    def __setattr__(self, key, value):
+        self.set({key: value})
+
+
+class _Kernel:
+    """One network being described: what Create and Connect add, what Simulate runs."""
+
+    def __init__(self):
+        self.resolution = 0.1
+        self.threads = 1
+        self.seed = NEST_DEFAULT_SEED
+        self.populations = []
+        self.connections = []     # (sources parts, targets parts, rule dict, synapse dict)
+        self.synapse_counts = {}  # NEST's num_connections per synapse model (None: drawn, unknown here)
+        self.copies = {}          # CopyModel: new name -> (model, defaults)
+        self.time = 0.0
+        self.run = None
+        self.out = tempfile.mkdtemp(prefix="plexus-nest-")
+
+    def changed(self):
+        if self.run is not None:
+            _refuse("the network or its parameters changed after Simulate: a Plexus run starts from t = 0 and cannot "
+                    "continue with changes yet; set everything before the first Simulate (or call ResetKernel)")
+
+    def next_gid(self):
+        return 1 + sum(p.n for p in self.populations)
+
+    def population_of(self, gid):
+        for p in self.populations:
+            if p.first <= gid < p.first + p.n:
+                return p
+        _refuse(f"no node with id {gid}")
+
+    def collection(self, gids):
+        parts = []
+        for gid in gids:
+            p = self.population_of(gid)
+            k = gid - p.first
+            if parts and parts[-1][0] is p and parts[-1][2] == k:
+                parts[-1] = (p, parts[-1][1], k + 1)
+            else:
+                parts.append((p, k, k + 1))
+        return NodeCollection(self, parts)
+
+    def status(self, p, k, key):
+        if key == "global_id":
+            return p.first + k
+        if key == "model":
+            return p.model
+        if key == "element_type":
+            return {"recorder": "recorder", "generator": "stimulator", "neuron": "neuron"}[p.kind]
+        if p.kind == "recorder":
+            if key == "events":
+                return self.events(p)
+            if key == "n_events":
+                return len(self.events(p)["times"])
+            if key == "record_from":
+                return tuple(p.record_from)
+            if key == "interval":
+                return p.interval
+            _refuse(f"{p.model} has no status '{key}' here (events, n_events, record_from, interval)")
+        if key in p.values and p.values[key][k] is not None:
+            v = p.values[key][k]
+            if isinstance(v, dict):
+                _refuse(f"{p.model}.{key} is a random distribution; its drawn values are not readable yet")
+            return v
+        defaults = GetDefaults(p.model)
+        if key in defaults:
+            return defaults[key]
+        _refuse(f"{p.model} has no parameter or state '{key}' (it has: {', '.join(k for k in defaults if k not in ('recordables', 'element_type'))})")
+
+    # -- the experiment
+    def experiment(self, duration):
+        nodes = [p for p in self.populations if p.kind != "recorder"]
+        self._align()
+        doc = {"resolution": self.resolution, "duration": duration, "seed": self.seed, "populations": {}, "connections": [],
+               "record": []}
+        gids = [0]
+        for p in nodes:
+            for lo, hi in p.segments():
+                entry = {"model": p.model}
+                if p.kind == "neuron":
+                    entry["size"] = hi - lo
+                params = p.params(lo)
+                if params:
+                    entry["params"] = params
+                doc["populations"][p.name(lo)] = entry
+                gids.extend(range(p.first + lo, p.first + hi))
+        for sources, targets, rule, synapse in self.connections:
+            doc["connections"] += self._connections(sources, targets, rule, synapse)
+        for r in self.populations:
+            for p, a, b in self._covering(r.recorded):
+                if r.model == "spike_recorder":
+                    doc["record"].append({"type": "spike_recorder", "population": p.name(a)})
+                else:
+                    doc["record"].append({"type": "multimeter", "population": p.name(a), "variables": r.record_from,
+                                          "interval": r.interval})
+        # Plexus numbers nodes without recorders: NEST's gid of each of Plexus's.
+        self.nest_gid = np.array(gids, dtype=np.int64)
+        return plexus.Experiment(doc, file=os.path.join(os.getcwd(), "nest_script.yaml"))
+
+    def _align(self):
+        """Cuts that make one_to_one's two sides line up segment for segment."""
+        changed = True
+        while changed:
+            changed = False
+            for sources, targets, rule, _ in self.connections:
+                if rule["rule"] != "one_to_one":
+                    continue
+                a, b = self._segments(sources), self._segments(targets)
+                for side, other in ((sources, b), (targets, a)):
+                    edges, offset = set(), 0
+                    for _, lo, hi in other:
+                        offset += hi - lo
+                        edges.add(offset)
+                    offset = 0
+                    for p, lo, hi in side:
+                        for e in edges:
+                            if offset < e < offset + hi - lo and lo + e - offset not in p.cuts:
+                                p.cuts.add(lo + e - offset)
+                                changed = True
+                        offset += hi - lo
+
+    @staticmethod
+    def _covering(parts):
+        """The segments holding any node of `parts`, each once, in gid order."""
+        out = []
+        for p, lo, hi in parts:
+            for a, b in p.segments():
+                if a < hi and b > lo and (p, a, b) not in out:
+                    out.append((p, a, b))
+        return sorted(out, key=lambda s: s[0].first + s[1])
+
+    def count_connections(self, syn_spec, n):
+        # By the name the script used (a CopyModel copy counts its own), as NEST's num_connections.
+        model = syn_spec if isinstance(syn_spec, str) else (syn_spec or {}).get("synapse_model", "static_synapse")
+        self.synapse_counts[model] = None if n is None or self.synapse_counts.get(model, 0) is None else self.synapse_counts.get(model, 0) + n
+
+    @staticmethod
+    def _segments(parts):
+        out = []
+        for p, lo, hi in parts:
+            for a, b in p.segments():
+                if a >= lo and b <= hi:
+                    out.append((p, a, b))
+        return out
+
+    def _connections(self, sources, targets, rule, synapse):
+        a, b = self._segments(sources), self._segments(targets)
+        name = rule["rule"]
+        pairs = []
+        if name in ("all_to_all", "pairwise_bernoulli"):
+            pairs = [(s, t) for s in a for t in b]
+        elif name == "one_to_one":
+            pairs = list(zip(a, b))
+        elif name == "fixed_indegree" and len(a) == 1:
+            pairs = [(a[0], t) for t in b]
+        elif name == "fixed_outdegree" and len(b) == 1:
+            pairs = [(s, b[0]) for s in a]
+        elif len(a) == 1 and len(b) == 1:
+            pairs = [(a[0], b[0])]
+        else:
+            _refuse(f"Connect with rule {name} from {len(a)} to {len(b)} groups of nodes (nodes of different Create calls, "
+                    "or with different parameters) is not supported yet")
+        out = []
+        for (sp, slo, _), (tp, tlo, _) in pairs:
+            entry = {"source": sp.name(slo), "target": tp.name(tlo)}
+            entry.update(rule)
+            if synapse:
+                entry["synapse"] = synapse
+            out.append(entry)
+        return out
+
+    def simulate(self, t):
+        t = float(t)
+        if t < 0 or not math.isfinite(t):
+            _refuse(f"Simulate({t}): the time must be finite and >= 0")
+        end = self.time + t
+        if end == 0:
+            return
+        steps = end / self.resolution
+        if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
+            _refuse(f"Simulate: {end} ms is not a multiple of the resolution {self.resolution} ms")
+        exp = self.experiment(f"{end!r} ms")
+        self.run = exp.run(out=os.path.join(self.out, "run"), threads=self.threads, progress=False)
+        self.time = end
+
+    def events(self, recorder):
+        names = ["times", "senders"] + ([] if recorder.model == "spike_recorder" else recorder.record_from)
+        parts = []
+        if self.run is not None:
+            for p, a, b in self._covering(recorder.recorded):
+                if recorder.model == "spike_recorder":
+                    times, senders = self.run.spikes(p.name(a))
+                    parts.append({"times": times, "senders": senders})
+                else:
+                    m = self.run.multimeter(p.name(a))
+                    parts.append({k: m[k] for k in names})
+        if not parts:
+            return {k: np.zeros(0, dtype=np.int64 if k == "senders" else float) for k in names}
+        merged = {k: np.concatenate([d[k] for d in parts]) for k in names}
+        merged["senders"] = self.nest_gid[merged["senders"]]
+        wanted = np.array(sorted({p.first + k for p, lo, hi in recorder.recorded for k in range(lo, hi)}), dtype=np.int64)
+        keep = np.isin(merged["senders"], wanted)
+        merged = {k: v[keep] for k, v in merged.items()}
+        order = np.lexsort((merged["senders"], merged["times"]))   # by time, then sender
+        if recorder.model != "spike_recorder":
+            # NEST hands a multimeter its samples one min delay late: after Simulate to T it holds
+            # those up to T - min_delay (the rest arrive in the next Simulate call).
+            order = order[merged["times"][order] <= self.time - self.min_delay() + 1e-9]
+        return {k: v[order] for k, v in merged.items()}
+
+    def min_delay(self):
+        """NEST's min_delay: the smallest delay of any connection, recorders' own (1 ms by default) included."""
+        delays = [1.0]
+        for _, _, _, synapse in self.connections:
+            d = synapse.get("delay", 1.0)
+            if isinstance(d, dict):
+                d = d.get("min", 1.0)
+            if isinstance(d, (int, float)):
+                delays.append(float(d))
+        return max(self.resolution, min(delays))
+
+
+_kernel = _Kernel()
+_defaults = {}
+
+
+def GetDefaults(model, keys=None):
+    """A model's defaults (NEST's units): parameters and initial state, `recordables`; for a
+    synapse model, its defaults from CopyModel and `num_connections`."""
+    base, copied = _model(model)
+    if base in SYNAPSES:
+        n = _kernel.synapse_counts.get(model, 0)
+        if n is None:
+            _refuse(f"num_connections of {model}: a rule drew the connections (pairwise_bernoulli), and their number is not read back yet")
+        d = dict({"weight": 1.0, "delay": 1.0, "synapse_model": base, "num_connections": n}, **copied)
+    elif base != model:
+        d = dict(GetDefaults(base), **copied)
+    elif model in RECORDERS:
+        d = {"record_from": ("V_m",) if model == "voltmeter" else (), "interval": 1.0, "element_type": "recorder"}
+    else:
+        if model not in _defaults:
+            h = plexus._Handle(plexus.lib.plexus_point_model(model.encode())).check()
+            _defaults[model] = json.loads(plexus.lib.plexus_text(h.pointer).decode())
+        info = _defaults[model]
+        d = dict(info["parameters"], **info["state"])
+        d["recordables"] = tuple(info["recordables"])
+        d["element_type"] = "neuron" if info["kind"] == "neuron" else "stimulator"
+    for key in [keys] if isinstance(keys, str) else keys or []:
+        if key not in d:
+            _refuse(f"{model} has no default '{key}' (it has: {', '.join(d)})")
+    if keys is None:
+        return d
+    if isinstance(keys, str):
+        return d[keys]
+    return tuple(d[k] for k in keys)
+
+
+# -- PyNEST's functions
+
+def ResetKernel():
+    global _kernel
+    _kernel = _Kernel()
+
+
+def Create(model, n=1, params=None, positions=None):
+    if positions is not None:
+        _refuse("spatial networks (positions) are not supported yet")
+    n = int(n)
+    if n < 1:
+        _refuse(f"Create('{model}', {n}): n must be at least 1")
+    k = _kernel
+    k.changed()
+    model, defaults = _model(model)
+    if model not in RECORDERS:
+        GetDefaults(model)   # an unknown model is refused here, naming the known ones
+    p = _Population(k, model, n, k.next_gid())
+    k.populations.append(p)
+    nodes = NodeCollection(k, [(p, 0, n)])
+    if isinstance(params, (list, tuple)):
+        nodes.set(defaults)
+        nodes.set(list(params))
+    elif defaults or params:
+        nodes.set(dict(defaults, **(params or {})))
+    return nodes
+
+
+def CopyModel(existing, new, params=None):
+    """A model under a new name with other defaults (NEST's CopyModel), for neurons, devices and synapses."""
+    k = _kernel
+    if new in k.copies or new in _defaults:
+        _refuse(f"CopyModel: a model named '{new}' exists already")
+    base, defaults = k.copies.get(existing, (existing, {}))
+    k.copies[new] = (base, dict(defaults, **(params or {})))
+
+
+def _model(name):
+    """A model name through CopyModel's copies: (Plexus model, defaults the copy sets)."""
+    return _kernel.copies.get(name, (name, {}))
+
+
+def _synapse(syn_spec):
+    if syn_spec is None:
+        syn_spec = {}
+    if isinstance(syn_spec, str):
+        syn_spec = {"synapse_model": syn_spec}
+    model, defaults = _model(syn_spec.get("synapse_model", "static_synapse"))
+    syn_spec = dict(defaults, **{k: v for k, v in syn_spec.items() if k != "synapse_model"})
+    out = {} if model == "static_synapse" and "synapse_model" not in syn_spec else {"model": model}
+    for key, value in syn_spec.items():
+        if key == "synapse_model":
+            continue
+        elif isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0):
+            _refuse(f"syn_spec.{key}: a value per connection is not supported yet")
+        else:
+            out[key] = _scalar(value, f"syn_spec.{key}")
+    return out
+
+
+def _rule(conn_spec):
+    if conn_spec is None:
+        return {"rule": "all_to_all"}
+    if isinstance(conn_spec, str):
+        return {"rule": conn_spec}
+    spec = dict(conn_spec)
+    out = {"rule": spec.pop("rule", "all_to_all")}
+    for key, value in spec.items():
+        out[key] = int(value) if key in ("indegree", "outdegree", "N") else value
+    return out
+
+
+def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=False):
+    if return_synapsecollection:
+        _refuse("Connect(..., return_synapsecollection=True): synapse collections are not supported yet")
+    k = _kernel
+    k.changed()
+    if isinstance(pre, (list, tuple)):
+        pre = k.collection([int(g) for g in pre])
+    if isinstance(post, (list, tuple)):
+        post = k.collection([int(g) for g in post])
+    recorders = [p for p, _, _ in pre._parts + post._parts if p.kind == "recorder"]
+    if recorders:
+        if len(pre._parts) == 1 and pre._parts[0][0].kind == "recorder":
+            r, watched = pre._parts[0][0], post
+            if r.model == "spike_recorder":
+                _refuse("a spike_recorder records its sources: Connect(neurons, spike_recorder)")
+        elif len(post._parts) == 1 and post._parts[0][0].kind == "recorder":
+            r, watched = post._parts[0][0], pre
+            if r.model != "spike_recorder":
+                _refuse(f"a {r.model} records its targets: Connect({r.model}, neurons)")
+        else:
+            _refuse("connect a recorder alone to the nodes it records")
+        for p, lo, hi in watched._parts:
+            if p.kind != "neuron":
+                _refuse(f"a {r.model} records neurons; {p.model} {p.first + lo} is a device")
+            # No cut: the recorder records the whole groups and keeps its own nodes' events, so
+            # recording a few neurons does not split a population that rules connect as one.
+            r.recorded.append((p, lo, hi))
+        k.count_connections(syn_spec, len(watched))
+        return
+    for p, lo, hi in pre._parts + post._parts:
+        p.cuts.update((lo, hi))
+    rule = _rule(conn_spec)
+    k.connections.append((list(pre._parts), list(post._parts), rule, _synapse(syn_spec)))
+    n = {"all_to_all": len(pre) * len(post), "one_to_one": len(pre), "fixed_indegree": rule.get("indegree", 0) * len(post),
+         "fixed_outdegree": rule.get("outdegree", 0) * len(pre), "fixed_total_number": rule.get("N", 0)}.get(rule["rule"])
+    k.count_connections(syn_spec, n)
+
+
+def Simulate(t):
+    _kernel.simulate(t)
+
+
+_prepared = [False]
+
+
+def Prepare():
+    _prepared[0] = True
+
+
+def Run(t):
+    if not _prepared[0]:
+        _refuse("Run before Prepare")
+    _kernel.simulate(t)
+
+
+def Cleanup():
+    _prepared[0] = False
+
+
+def SetStatus(nodes, params, val=None):
+    if isinstance(params, str):
+        params = {params: val}
+    if isinstance(params, (list, tuple)) and len(params) == 1:
+        params = params[0]
+    nodes.set(params)
+
+
+def GetStatus(nodes, keys=None, output=""):
+    singles = list(nodes)
+    if keys is None:
+        return tuple(n.get() for n in singles)
+    if isinstance(keys, str):
+        return tuple(n.get(keys) for n in singles)
+    return tuple(tuple(n.get(k) for k in keys) for n in singles)
+
+
+_KERNEL_KEYS = {"resolution": "resolution", "local_num_threads": "threads", "total_num_virtual_procs": "threads",
+                "rng_seed": "seed"}
+
+
+def SetKernelStatus(params):
+    for key, value in params.items():
+        _set_kernel(key, value)
+
+
+def _set_kernel(key, value):
+    if key in ("print_time", "overwrite_files", "data_path", "data_prefix", "keep_source_table"):
+        return
+    if key not in _KERNEL_KEYS:
+        _refuse(f"kernel setting '{key}' is not supported (supported: {', '.join(sorted(_KERNEL_KEYS))})")
+    if _kernel.populations and key == "resolution":
+        _refuse("the resolution must be set before nodes are created (as in NEST)")
+    _kernel.changed()
+    setattr(_kernel, _KERNEL_KEYS[key], float(value) if key == "resolution" else int(value))
+
+
+def GetKernelStatus(keys=None):
+    status = {"resolution": _kernel.resolution, "local_num_threads": _kernel.threads, "total_num_virtual_procs": _kernel.threads,
+              "rng_seed": _kernel.seed, "biological_time": _kernel.time,
+              "network_size": sum(p.n for p in _kernel.populations)}
+    if keys is None:
+        return status
+    if isinstance(keys, str):
+        return status[keys]
+    return tuple(status[k] for k in keys)
+
+
+class _NestModule(types.ModuleType):
+    """Kernel attributes as module attributes (`nest.resolution = 0.1`), as PyNEST 3."""
+
+    def __getattr__(self, key):
+        if key in ("resolution", "local_num_threads", "total_num_virtual_procs", "rng_seed", "biological_time", "network_size"):
+            return GetKernelStatus(key)
+        raise AttributeError(f"module 'plexus.nest' has no attribute '{key}'")
+
+    def __setattr__(self, key, value):
+        if key in _KERNEL_KEYS or key in ("print_time", "overwrite_files", "data_path", "data_prefix"):
+            _set_kernel(key, value)
+        else:
+            super().__setattr__(key, value)
+
+
+verbosity = VerbosityLevel.WARNING
+sys.modules[__name__].__class__ = _NestModule

@@ -1,0 +1,57 @@
+"""Small PyNEST scripts, each a function of the `nest` module: run on NEST 3.10 by
+tools/nest_examples/make_fixtures.py (fixtures/nest_cases.json) and on plexus.nest by
+test_nest.py, which compares what their recorders hold."""
+
+
+def events(*recorders):
+    return {str(r.global_id): {k: [float(x) for x in v] for k, v in r.get("events").items()} for r in recorders}
+
+
+def one_neuron(nest):
+    nest.ResetKernel()
+    neuron = nest.Create("iaf_psc_alpha")
+    voltmeter = nest.Create("voltmeter")
+    neuron.I_e = 376.0
+    nest.Connect(voltmeter, neuron)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(neuron, sr)
+    nest.Simulate(300.0)
+    return events(voltmeter, sr)
+
+
+def two_neurons_two_simulates(nest):
+    """Connected neurons; the recorder created first (gids shift); Simulate twice."""
+    nest.ResetKernel()
+    sr = nest.Create("spike_recorder")
+    a = nest.Create("iaf_psc_exp", params={"I_e": 400.0})
+    b = nest.Create("iaf_psc_exp")
+    vm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.5})
+    nest.Connect(a, b, syn_spec={"weight": 150.0, "delay": 2.0})
+    nest.Connect(vm, a + b)
+    nest.Connect(a + b, sr)
+    nest.Simulate(150.0)
+    first = events(vm, sr)
+    nest.Simulate(150.0)
+    return {"first": first, "second": events(vm, sr)}
+
+
+def per_node_values_and_slices(nest):
+    """I_e per neuron, a slice recorded, SetStatus by key, V_m set per node, GetStatus."""
+    nest.ResetKernel()
+    nest.resolution = 0.05
+    n = nest.Create("iaf_psc_delta", 5)
+    n.I_e = [0.0, 380.0, 400.0, 420.0, 500.0]
+    nest.SetStatus(n[4], "V_m", -60.0)
+    n[0:2].set(V_m=[-55.0, -58.0])
+    vm = nest.Create("voltmeter", params={"interval": 0.05})
+    nest.Connect(vm, n[1:4])
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    nest.Simulate(120.0)
+    out = events(vm, sr)
+    out["I_e"] = [float(x) for x in nest.GetStatus(n, "I_e")]
+    out["tau_m"] = float(n[2].get("tau_m"))
+    return out
+
+
+CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices]

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Runs every PyNEST example script that the nest-simulator wheel ships
+(nest/doc/examples/pynest/*.py) on NEST and on Plexus (run_example.py) and compares what they
+recorded (compare.py); writes one line per script: passes / differs (how) / refused (why).
+
+  python3 tools/nest_examples/run_all.py --nest-python /opt/nestvenv/bin/python --out /tmp/nest_examples \\
+      [--only one_neuron twoneurons] [--timeout 300]
+
+Needs a virtual environment with nest-simulator==3.10.0 and matplotlib (--nest-python), and
+libPlexusC.so (swift build -c release --product PlexusC). The table goes to OUT/summary.txt.
+"""
+import argparse
+import glob
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--nest-python", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--only", nargs="*")
+    ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--reuse-nest", action="store_true", help="keep NEST's results already in OUT (NEST does not change)")
+    ap.add_argument("--nest-only", action="store_true", help="run NEST only (no comparison)")
+    a = ap.parse_args()
+    examples = subprocess.check_output([a.nest_python, "-c", "import nest, os; print(os.path.join(os.path.dirname(nest.__file__), 'doc/examples/pynest'))"],
+                                       text=True, stderr=subprocess.DEVNULL).strip().splitlines()[-1]
+    scripts = sorted(glob.glob(os.path.join(examples, "*.py")))
+    if a.only:
+        scripts = [s for s in scripts if Path(s).stem in a.only]
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "python"), MPLBACKEND="Agg")
+    env.setdefault("PLEXUS_LIBRARY", str(ROOT / ".build/release/libPlexusC.so"))
+    lines = []
+    for script in scripts:
+        stem = Path(script).stem
+        results = {}
+        for backend, python in (("nest", a.nest_python), ("plexus", sys.executable)):
+            target = out / f"{stem}.{backend}.json"
+            results[backend] = target
+            if (backend == "nest" and a.reuse_nest and target.exists()) or (backend == "plexus" and a.nest_only):
+                continue
+            try:
+                subprocess.run([python, str(HERE / "run_example.py"), "--backend", backend, script, str(target)], env=env,
+                               cwd=out, timeout=a.timeout, capture_output=True)
+            except subprocess.TimeoutExpired:
+                target.write_text('{"script": "%s.py", "status": "error", "error": "timed out after %d s", "snapshots": []}' % (stem, a.timeout))
+            if not target.exists():
+                target.write_text('{"script": "%s.py", "status": "error", "error": "the runner failed", "snapshots": []}' % stem)
+        if a.nest_only:
+            continue
+        verdict = subprocess.run([sys.executable, str(HERE / "compare.py"), str(results["nest"]), str(results["plexus"])],
+                                 capture_output=True, text=True).stdout.strip()
+        lines.append(verdict)
+        print(verdict, flush=True)
+    (out / "summary.txt").write_text("\n".join(lines) + "\n")
+    print(f"{sum(' passes ' in l for l in lines)} of {len(lines)} pass")
+
+
+if __name__ == "__main__":
+    main()

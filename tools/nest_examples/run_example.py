@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Runs one of NEST's PyNEST example scripts unchanged, on NEST or on Plexus (`plexus.nest`
+standing in for the `nest` module, which is what changing the import line does), and writes what
+its recorders held after each Simulate call as JSON.
+
+  /opt/nestvenv/bin/python tools/nest_examples/run_example.py --backend nest SCRIPT OUT.json
+  PYTHONPATH=python python3 tools/nest_examples/run_example.py --backend plexus SCRIPT OUT.json
+
+compare.py compares two such files. Plots go to matplotlib's Agg backend; plt.show() returns.
+"""
+import argparse
+import json
+import os
+import runpy
+import sys
+import traceback
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+RECORDERS = ("spike_recorder", "voltmeter", "multimeter")
+
+
+class FileRecorder:
+    """A NEST recorder writing to files (record_to: ascii): its events read back from them."""
+
+    def __init__(self, node):
+        self.node = node
+
+    def get(self, key):
+        if key != "events":
+            return self.node.get(key)
+        columns = {}
+        for name in self.node.get("filenames"):
+            with open(name) as f:
+                lines = [l.split() for l in f if l.strip() and not l.startswith("#")]
+            header, rows = lines[0], lines[1:]
+            for k, column in enumerate(header):
+                key = {"sender": "senders", "time_ms": "times"}.get(column, column)
+                columns.setdefault(key, []).extend(float(r[k]) for r in rows)
+        return {k: np.asarray(v) for k, v in columns.items()}
+
+
+def nest_recorders(nest):
+    out = {}
+    for node in nest.GetNodes():
+        if node.get("model") in RECORDERS:
+            out[str(node.get("global_id"))] = node if node.get("record_to") == "memory" else FileRecorder(node)
+    return out
+
+
+def plexus_recorders(nest):
+    out = {}
+    for p in nest._kernel.populations:
+        if p.model in RECORDERS:
+            out[str(p.first)] = nest.NodeCollection(nest._kernel, [(p, 0, 1)])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--backend", choices=["nest", "plexus"], required=True)
+    ap.add_argument("script")
+    ap.add_argument("out")
+    a = ap.parse_args()
+    if a.backend == "nest":
+        import types
+        import nest as real
+        import nest.raster_plot
+        import nest.voltage_trace
+
+        class Proxy(types.ModuleType):
+            """NEST's module with Simulate wrapped (NEST's own module refuses new attributes)."""
+            def __getattr__(self, key):
+                return getattr(real, key)
+
+            def __setattr__(self, key, value):
+                setattr(real, key, value)
+        nest = Proxy("nest")
+        sys.modules["nest"] = nest
+        recorders = nest_recorders
+    else:
+        import plexus.nest as nest
+        import plexus.nest.voltage_trace
+        import plexus.nest.raster_plot
+        for name in ("voltage_trace", "raster_plot", "random", "math"):
+            sys.modules["nest." + name] = getattr(nest, name)
+        sys.modules["nest"] = nest
+        recorders = plexus_recorders
+    snapshots = []
+    simulate = nest.Simulate
+
+    def recording_simulate(t):
+        simulate(t)
+        snap = {}
+        for gid, node in recorders(nest).items():
+            events = node.get("events")
+            snap[gid] = {"model": node.get("model"), **{k: np.asarray(v).tolist() for k, v in events.items()}}
+        snapshots.append(snap)
+    nest.__dict__["Simulate"] = recording_simulate
+    plt.show = lambda *args, **kwargs: None
+    os.chdir(os.path.dirname(os.path.abspath(a.script)) if a.backend == "nest" else os.getcwd())
+    result = {"script": os.path.basename(a.script), "backend": a.backend, "snapshots": snapshots}
+    try:
+        runpy.run_path(os.path.abspath(a.script), run_name="__main__")
+        result["status"] = "ok"
+    except Exception as e:   # a refusal (PlexusError) or a failure: recorded, not raised
+        result["status"] = "error"
+        result["error"] = f"{type(e).__name__}: {e}"
+        result["traceback"] = traceback.format_exc(limit=-3)
+    with open(a.out, "w") as f:
+        json.dump(result, f)
+    print(f"{result['script']}: {result['status']}{' - ' + result.get('error', '') if result['status'] != 'ok' else ''}")
+
+
+if __name__ == "__main__":
+    main()
