@@ -213,7 +213,19 @@ public final class PointNetwork {
                 switch value {
                 case .quantity(let q): sampler = .constant(try wrap(kp) { try q.value(in: dim, name: key) })
                 case .distribution(let d): sampler = try wrap(kp) { try d.sampler(dim, name: key) }
-                case .list: throw PlexusError("initial value of \(key) takes a number or a distribution", keyPath: kp)
+                case .list(let qs):
+                    // One initial value per neuron, in order (PyNEST's `nodes.V_m = [...]`).
+                    guard qs.count == pop.size else {
+                        throw PlexusError("initial value of \(key): \(qs.count) values for \(pop.size) neurons", keyPath: kp)
+                    }
+                    for (i, q) in qs.enumerated() {
+                        let x = try wrap("\(kp)[\(i)]") { try q.value(in: dim, name: key) }
+                        guard !x.isNaN, x.isFinite || !type.state[v].initialValue.isFinite else {
+                            throw PlexusError("initial value of \(key) must be finite, got \(x)", keyPath: "\(kp)[\(i)]")
+                        }
+                        initial[v][i] = x
+                    }
+                    continue
                 }
                 // A NaN start would only surface as a NaN blow-up during the run; an infinite
                 // one too, except for variables whose default is infinite.

@@ -225,6 +225,11 @@ final class BadInputTests: XCTestCase {
         assertFails(yaml3, at: "V_m", mentions: ["initial value of V_m must be finite, got -inf"])
         let yaml4 = experiment(populations: "  n:\n    model: iaf_psc_alpha\n    params:\n      V_m: {distribution: uniform, min: -inf, max: -60 mV}")
         assertFails(yaml4, at: "V_m", mentions: ["initial value of V_m", "infinite"])
+        // One value per neuron: the right count, each finite.
+        let yaml5 = experiment(populations: "  n:\n    model: iaf_psc_alpha\n    size: 3\n    params:\n      V_m: [-70 mV, -60 mV]")
+        assertFails(yaml5, at: "V_m", mentions: ["initial value of V_m: 2 values for 3 neurons"])
+        let yaml6 = experiment(populations: "  n:\n    model: iaf_psc_alpha\n    size: 2\n    params:\n      V_m: [-70 mV, .nan]")
+        assertFails(yaml6, at: "V_m", mentions: ["initial value of V_m must be finite, got nan"])
     }
 
     func testInfiniteTimeParameter() {

@@ -273,6 +273,10 @@ def run(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True,
         file, text = os.path.abspath(os.fspath(experiment)), None
     if out is None:
         out = os.path.join("runs", Path(file).stem)
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or not 1 <= threads < 2**31:
+        raise PlexusError(f"threads must be a whole number of at least 1, got {threads!r}", key_path="threads")
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed < 2**64):
+        raise PlexusError(f"seed must be a whole number from 0 to 2^64 - 1, got {seed!r}", key_path="seed")
     function = _progress_function(progress)
     errors = []
 
@@ -283,7 +287,7 @@ def run(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True,
             errors.append(e)
     callback = PROGRESS(call) if function else PROGRESS()
     flags = (1 if quiet else 0) | (0 if report else 2)
-    pointer = lib.plexus_run(os.fsencode(file), text, os.fsencode(out), int(threads), int(seed or 0) & (2**64 - 1),
+    pointer = lib.plexus_run(os.fsencode(file), text, os.fsencode(out), int(threads), int(seed or 0),
                              1 if seed is not None else 0, flags, callback, None)
     try:
         h = _Handle(pointer).check()
@@ -294,4 +298,4 @@ def run(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True,
         raise PlexusError(e.message, e.file, None, e.key_path) from None
     if errors:
         raise errors[0]
-    return Run(lib.plexus_directory(h.pointer).decode(), _arrays(h))
+    return Run(os.path.abspath(lib.plexus_directory(h.pointer).decode()), _arrays(h))

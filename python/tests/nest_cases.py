@@ -54,4 +54,22 @@ def per_node_values_and_slices(nest):
     return out
 
 
-CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices]
+def copies_arrays_and_windows(nest):
+    """CopyModel, SetDefaults, a dict per node, weights per connection, recorder start/stop."""
+    nest.ResetKernel()
+    sg = nest.Create("spike_generator", 2, params=[{"spike_times": [5.0, 15.0]}, {"spike_times": [10.0, 30.0]}])
+    nest.CopyModel("iaf_psc_exp", "fast", {"tau_m": 5.0, "I_e": 370.0})
+    nest.SetDefaults("static_synapse", {"delay": 2.0})
+    n = nest.Create("fast", 2)
+    nest.Connect(sg, n, syn_spec={"weight": [[3000.0, -2000.0], [5000.0, 4000.0]]})
+    vm = nest.Create("voltmeter", params={"start": 8.0, "stop": 30.0, "interval": 0.1})
+    nest.Connect(vm, n)
+    sr = nest.Create("spike_recorder", params={"start": 12.0})
+    nest.Connect(n, sr)
+    nest.Simulate(40.0)
+    out = events(vm, sr)
+    out["tau_m"] = [float(x) for x in n.get("tau_m")]
+    return out
+
+
+CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows]

@@ -76,6 +76,12 @@ def test_refusals_are_plexus_errors():
         nest.Simulate(1.0)
 
 
+def test_missing_parts_of_pynest_are_named():
+    with pytest.raises(plexus.PlexusError, match="nest.GetConnections is not supported yet"):
+        nest.GetConnections()
+    assert not hasattr(nest, "GetConnections")
+
+
 def test_kernel_attributes_and_defaults():
     nest.ResetKernel()
     nest.resolution = 0.25

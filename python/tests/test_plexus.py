@@ -120,6 +120,12 @@ def test_errors_name_the_key_path(tmp_path):
     assert "threads" in str(e.value)
     with pytest.raises(TypeError):
         plexus.Experiment({"duration": object()}).text()
+    for threads in (2**32 + 1, 1.5, "2"):
+        with pytest.raises(plexus.PlexusError, match="threads must be"):
+            plexus.run(EXAMPLES / "single_neuron.yaml", threads=threads, out=tmp_path / "e5")
+    for seed in (-1, 2**64, 1.5):
+        with pytest.raises(plexus.PlexusError, match="seed must be a whole number"):
+            plexus.run(EXAMPLES / "single_neuron.yaml", seed=seed, out=tmp_path / "e4")
 
 
 def test_progress_reaches_the_end(tmp_path):

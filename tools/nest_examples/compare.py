@@ -15,6 +15,9 @@ import numpy as np
 
 
 def ordered(events):
+    # NEST's ascii files name time_in_steps' columns time_step and time_offset (memory: times, offsets).
+    renamed = {"time_step": "times", "time_offset": "offsets"}
+    events = {renamed.get(k, k): v for k, v in events.items()}
     t = np.asarray(events["times"], float)
     s = np.asarray(events["senders"], np.int64)
     order = np.lexsort((s, t))
@@ -32,7 +35,7 @@ def compare(nest, plexus, tolerance):
     for k, (a, b) in enumerate(zip(nest["snapshots"], plexus["snapshots"])):
         if set(a) != set(b):
             return "differs", f"Simulate {k + 1}: recorders {sorted(a)} on NEST, {sorted(b)} on Plexus"
-        counts = {gid: (len(a[gid]["times"]), len(b[gid]["times"])) for gid in a}
+        counts = {gid: (len(a[gid]["senders"]), len(b[gid]["senders"])) for gid in a}
         if any(n != m for n, m in counts.values()):
             # Networks drawn by random rules: not the same draws, so say how close the counts are.
             return "differs", f"Simulate {k + 1}: events per recorder NEST / Plexus " + ", ".join(
@@ -44,11 +47,13 @@ def compare(nest, plexus, tolerance):
             for var in x:
                 if var in ("times", "senders"):
                     continue
+                if var not in y:
+                    return "differs", f"Simulate {k + 1}, {a[gid]['model']} {gid}: no '{var}' on Plexus"
                 d = float(np.max(np.abs(x[var].astype(float) - y[var].astype(float)), initial=0))
                 worst = max(worst, d)
                 if d > tolerance:
                     notes.append(f"{a[gid]['model']} {gid} {var} max |diff| {d:.3g}")
-    events = sum(len(r["times"]) for s in nest["snapshots"] for r in s.values())
+    events = sum(len(r["senders"]) for s in nest["snapshots"] for r in s.values())
     if notes:
         return "differs", "; ".join(notes)
     return "passes", f"{len(nest['snapshots'])} Simulate call(s), {events} events, largest difference {worst:.2g}"

@@ -14,6 +14,7 @@ import glob
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,8 +61,13 @@ def main():
                                  capture_output=True, text=True).stdout.strip()
         lines.append(verdict)
         print(verdict, flush=True)
-    (out / "summary.txt").write_text("\n".join(lines) + "\n")
-    print(f"{sum(' passes ' in l for l in lines)} of {len(lines)} pass")
+    counts = {v: sum(f": {v} (" in l for l in lines) for v in ("passes", "differs", "refused")}
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    header = (f"# NEST's PyNEST examples ({examples}) on NEST and on Plexus (plexus.nest, commit {commit}), "
+              f"{time.strftime('%Y-%m-%d')}\n# python3 tools/nest_examples/run_all.py --nest-python {a.nest_python} --out {a.out}\n"
+              f"# {len(lines)} scripts: {counts['passes']} pass, {counts['differs']} differ, {counts['refused']} refused\n")
+    (out / "summary.txt").write_text(header + "\n".join(lines) + "\n")
+    print(header, end="")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import json
 import os
 import runpy
 import sys
+import tempfile
 import traceback
 
 import matplotlib
@@ -38,7 +39,8 @@ class FileRecorder:
                 lines = [l.split() for l in f if l.strip() and not l.startswith("#")]
             header, rows = lines[0], lines[1:]
             for k, column in enumerate(header):
-                key = {"sender": "senders", "time_ms": "times"}.get(column, column)
+                # As the memory backend names them (time_in_steps: times in steps, offsets).
+                key = {"sender": "senders", "time_ms": "times", "time_step": "times", "time_offset": "offsets", "offset": "offsets"}.get(column, column)
                 columns.setdefault(key, []).extend(float(r[k]) for r in rows)
         return {k: np.asarray(v) for k, v in columns.items()}
 
@@ -55,7 +57,7 @@ def plexus_recorders(nest):
     out = {}
     for p in nest._kernel.populations:
         if p.model in RECORDERS:
-            out[str(p.first)] = nest.NodeCollection(nest._kernel, [(p, 0, 1)])
+            out[str(p.first)] = nest.NodeCollection._of(nest._kernel, [(p, 0, 1)])
     return out
 
 
@@ -101,7 +103,9 @@ def main():
         snapshots.append(snap)
     nest.__dict__["Simulate"] = recording_simulate
     plt.show = lambda *args, **kwargs: None
-    os.chdir(os.path.dirname(os.path.abspath(a.script)) if a.backend == "nest" else os.getcwd())
+    # Files a script writes (NEST's ascii recorders) go to a fresh folder: NEST refuses to
+    # overwrite what an earlier run left.
+    os.chdir(tempfile.mkdtemp(prefix="nest-example-"))
     result = {"script": os.path.basename(a.script), "backend": a.backend, "snapshots": snapshots}
     try:
         runpy.run_path(os.path.abspath(a.script), run_name="__main__")

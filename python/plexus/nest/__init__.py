@@ -10,13 +10,16 @@ A network keeps its state between Simulate calls in NEST. Plexus's runs start fr
 later Simulate re-runs the unchanged network to the new end time (the same numbers: runs are
 deterministic) and a change between Simulate calls is refused.
 """
+import builtins
 import enum
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import types
+import weakref
 
 import numpy as np
 
@@ -28,7 +31,7 @@ from . import math as _math_module   # nest.math.redraw
 
 math_ = _math_module
 
-__all__ = ["GetDefaults", "CopyModel", "Create", "Connect", "Simulate", "Run", "Prepare", "Cleanup", "ResetKernel", "SetStatus", "GetStatus",
+__all__ = ["RunManager", "Rank", "NumProcesses", "GetLocalNodeCollection", "GetDefaults", "SetDefaults", "CopyModel", "Create", "set", "get", "Connect", "Simulate", "Run", "Prepare", "Cleanup", "ResetKernel", "SetStatus", "GetStatus",
            "SetKernelStatus", "GetKernelStatus", "NodeCollection", "VerbosityLevel", "random", "PlexusError"]
 
 RECORDERS = {"spike_recorder", "voltmeter", "multimeter"}
@@ -70,37 +73,64 @@ class _Population:
         # A recorder's settings and the nodes it records ([(population, lo, hi)]).
         self.record_from = ["V_m"] if model == "voltmeter" else []
         self.interval = 1.0
+        self.window = {"start": 0.0, "stop": math.inf, "origin": 0.0}
+        self.cleared = -math.inf   # `n_events = 0` forgets the events up to that time
+        self.label = ""
+        self.time_in_steps = False
         self.recorded = []
+        self.state = builtins.set() if self.kind == "recorder" else builtins.set(_info(model)["state"])
 
-    def set(self, lo, hi, key, value):
+    def set(self, lo, hi, key, values):
+        """Sets `key` of nodes lo..<hi: `values` one per node (recorders: the value itself)."""
         if self.kind == "recorder":
+            value = values
             if key == "record_from":
                 self.record_from = [value] if isinstance(value, str) else [str(v) for v in value]
             elif key == "interval":
                 self.interval = float(value)
-            elif key not in ("label", "record_to", "time_in_steps"):
-                _refuse(f"{self.model} has no setting '{key}' here (settings: record_from, interval)")
+            elif key in self.window:
+                self.window[key] = float(value)
+            elif key == "n_events":
+                if value != 0:
+                    _refuse(f"{self.model}.n_events can only be set to 0 (which clears the recorded events)")
+                self.cleared = self.kernel.time
+            elif key == "label":
+                self.label = str(value)
+            elif key == "time_in_steps":
+                self.time_in_steps = bool(value)
+            elif key != "record_to":
+                _refuse(f"{self.model} has no setting '{key}' here (settings: record_from, interval, start, stop, origin, n_events, label)")
             return
-        per_node = _per_node(value, key, hi - lo)
         column = self.values.setdefault(key, [None] * self.n)
         for k in range(lo, hi):
-            column[k] = per_node[k - lo]
+            column[k] = values[k - lo]
 
     def segments(self):
         """(lo, hi) runs of nodes: split wherever a parameter changes or a collection ends;
         generators one node each (a Plexus device population is one device)."""
         if self.kind == "generator":
             return [(k, k + 1) for k in range(self.n)]
-        cuts = set(self.cuts)
-        for column in self.values.values():
+        cuts = builtins.set(self.cuts)
+        for key, column in self.values.items():
+            if key in self.state and all(v is None or isinstance(v, float) for v in column):
+                continue   # initial states go to Plexus as one value per neuron, no split needed
             for k in range(1, self.n):
                 if repr(column[k]) != repr(column[k - 1]):
                     cuts.add(k)
         edges = sorted(cuts)
         return list(zip(edges[:-1], edges[1:]))
 
-    def params(self, lo):
-        return {k: v[lo] for k, v in self.values.items() if v[lo] is not None}
+    def params(self, lo, hi):
+        out = {}
+        for key, column in self.values.items():
+            values = column[lo:hi]
+            if all(repr(v) == repr(values[0]) for v in values):
+                if values[0] is not None:
+                    out[key] = values[0]
+            else:   # an initial state differing within the segment: one value per neuron
+                default = _info(self.model)["state"][key]
+                out[key] = [default if v is None else v for v in values]
+        return out
 
     def name(self, lo):
         return f"{self.model}_{self.first + lo}"
@@ -120,9 +150,17 @@ def _scalar(value, what):
     _refuse(f"{what}: cannot use {type(value).__name__} {value!r} as a parameter value")
 
 
+UNSUPPORTED_KEYS = {
+    "synaptic_elements": "structural plasticity through plexus.nest is not supported yet (the experiment file's "
+                         "synaptic_elements and structural_plasticity blocks are: README, Experiment files)",
+}
+
+
 def _per_node(value, key, count):
     """One value per node: a list of `count` values, or one value (a list-valued parameter such as
     spike_times takes a list of numbers as one value)."""
+    if key in UNSUPPORTED_KEYS:
+        _refuse(f"{key}: {UNSUPPORTED_KEYS[key]}")
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
@@ -140,9 +178,19 @@ def _per_node(value, key, count):
 class NodeCollection:
     """Nodes by NEST gid, as PyNEST's: len, iteration, slicing, `+`, attribute get and set."""
 
-    def __init__(self, kernel, parts):
-        object.__setattr__(self, "_kernel", kernel)
+    def __init__(self, nodes=None):
+        """PyNEST's `NodeCollection()` (empty) or `NodeCollection([gid, ...])`."""
+        gids = [int(g) for g in (nodes or [])]
+        parts = _kernel.collection(gids)._parts if gids else []
+        object.__setattr__(self, "_kernel", _kernel)
         object.__setattr__(self, "_parts", parts)   # [(population, lo, hi)]: nodes lo..<hi of each
+
+    @classmethod
+    def _of(cls, kernel, parts):
+        c = cls.__new__(cls)
+        object.__setattr__(c, "_kernel", kernel)
+        object.__setattr__(c, "_parts", parts)
+        return c
 
     # -- identity
     def tolist(self):
@@ -159,7 +207,7 @@ class NodeCollection:
     def __iter__(self):
         for p, lo, hi in self._parts:
             for k in range(lo, hi):
-                yield NodeCollection(self._kernel, [(p, k, k + 1)])
+                yield NodeCollection._of(self._kernel, [(p, k, k + 1)])
 
     def __getitem__(self, index):
         ids = self.tolist()
@@ -172,10 +220,14 @@ class NodeCollection:
         return self._kernel.collection(picked)
 
     def __add__(self, other):
-        return self._kernel.collection(sorted(set(self.tolist()) | set(other.tolist())))
+        if not self._parts:
+            return other
+        if not other._parts:
+            return self
+        return self._kernel.collection(sorted(builtins.set(self.tolist()) | builtins.set(other.tolist())))
 
     def __contains__(self, other):
-        return set(other.tolist()) <= set(self.tolist())
+        return builtins.set(other.tolist()) <= builtins.set(self.tolist())
 
     def __eq__(self, other):
         return isinstance(other, NodeCollection) and self.tolist() == other.tolist()
@@ -198,16 +250,14 @@ class NodeCollection:
                 node.set(d)
             return
         params = dict(params or {}, **kwargs)
-        self._kernel.changed()
+        if not all(p.kind == "recorder" and builtins.set(params) <= {"n_events", "label", "record_to"} for p, _, _ in self._parts):
+            self._kernel.changed()
         for key, value in params.items():
+            recorders = any(p.kind == "recorder" for p, _, _ in self._parts)
+            values = value if recorders else _per_node(value, key, len(self))
             offset = 0
-            count = len(self)
-            values = _per_node(value, key, count) if not any(p.kind == "recorder" for p, _, _ in self._parts) else None
             for p, lo, hi in self._parts:
-                if values is None:
-                    p.set(lo, hi, key, value)
-                else:
-                    p.set(lo, hi, key, values[offset:offset + hi - lo])
+                p.set(lo, hi, key, values if recorders else values[offset:offset + hi - lo])
                 offset += hi - lo
 
     def get(self, *keys, output=""):
@@ -243,7 +293,9 @@ class _Kernel:
         self.copies = {}          # CopyModel: new name -> (model, defaults)
         self.time = 0.0
         self.run = None
+        # The run folders (Plexus writes one per run); removed with the kernel (ResetKernel, exit).
         self.out = tempfile.mkdtemp(prefix="plexus-nest-")
+        weakref.finalize(self, shutil.rmtree, self.out, ignore_errors=True)
 
     def changed(self):
         if self.run is not None:
@@ -268,7 +320,7 @@ class _Kernel:
                 parts[-1] = (p, parts[-1][1], k + 1)
             else:
                 parts.append((p, k, k + 1))
-        return NodeCollection(self, parts)
+        return NodeCollection._of(self, parts)
 
     def status(self, p, k, key):
         if key == "global_id":
@@ -286,7 +338,15 @@ class _Kernel:
                 return tuple(p.record_from)
             if key == "interval":
                 return p.interval
-            _refuse(f"{p.model} has no status '{key}' here (events, n_events, record_from, interval)")
+            if key in p.window:
+                return p.window[key]
+            if key == "record_to":
+                return "memory"
+            if key == "label":
+                return p.label
+            if key == "time_in_steps":
+                return p.time_in_steps
+            _refuse(f"{p.model} has no status '{key}' here (events, n_events, record_from, interval, start, stop, origin, record_to, label)")
         if key in p.values and p.values[key][k] is not None:
             v = p.values[key][k]
             if isinstance(v, dict):
@@ -309,7 +369,7 @@ class _Kernel:
                 entry = {"model": p.model}
                 if p.kind == "neuron":
                     entry["size"] = hi - lo
-                params = p.params(lo)
+                params = p.params(lo, hi)
                 if params:
                     entry["params"] = params
                 doc["populations"][p.name(lo)] = entry
@@ -337,7 +397,7 @@ class _Kernel:
                     continue
                 a, b = self._segments(sources), self._segments(targets)
                 for side, other in ((sources, b), (targets, a)):
-                    edges, offset = set(), 0
+                    edges, offset = builtins.set(), 0
                     for _, lo, hi in other:
                         offset += hi - lo
                         edges.add(offset)
@@ -429,14 +489,22 @@ class _Kernel:
         merged = {k: np.concatenate([d[k] for d in parts]) for k in names}
         merged["senders"] = self.nest_gid[merged["senders"]]
         wanted = np.array(sorted({p.first + k for p, lo, hi in recorder.recorded for k in range(lo, hi)}), dtype=np.int64)
-        keep = np.isin(merged["senders"], wanted)
+        t = merged["times"]
+        origin = recorder.window["origin"]
+        keep = np.isin(merged["senders"], wanted) & (t > recorder.cleared) \
+            & (t > origin + recorder.window["start"]) & (t <= origin + recorder.window["stop"])
         merged = {k: v[keep] for k, v in merged.items()}
         order = np.lexsort((merged["senders"], merged["times"]))   # by time, then sender
         if recorder.model != "spike_recorder":
             # NEST hands a multimeter its samples one min delay late: after Simulate to T it holds
             # those up to T - min_delay (the rest arrive in the next Simulate call).
             order = order[merged["times"][order] <= self.time - self.min_delay() + 1e-9]
-        return {k: v[order] for k, v in merged.items()}
+        out = {k: v[order] for k, v in merged.items()}
+        if recorder.time_in_steps:
+            # NEST's time_in_steps: `times` in steps and the offsets within them (0 on the grid).
+            out["times"] = np.rint(out["times"] / self.resolution).astype(np.int64)
+            out["offsets"] = np.zeros(len(out["times"]))
+        return out
 
     def min_delay(self):
         """NEST's min_delay: the smallest delay of any connection, recorders' own (1 ms by default) included."""
@@ -454,6 +522,14 @@ _kernel = _Kernel()
 _defaults = {}
 
 
+def _info(model):
+    """Plexus's description of a point model (plexus_point_model): kind, parameters, state, recordables."""
+    if model not in _defaults:
+        h = plexus._Handle(plexus.lib.plexus_point_model(model.encode())).check()
+        _defaults[model] = json.loads(plexus.lib.plexus_text(h.pointer).decode())
+    return _defaults[model]
+
+
 def GetDefaults(model, keys=None):
     """A model's defaults (NEST's units): parameters and initial state, `recordables`; for a
     synapse model, its defaults from CopyModel and `num_connections`."""
@@ -468,10 +544,7 @@ def GetDefaults(model, keys=None):
     elif model in RECORDERS:
         d = {"record_from": ("V_m",) if model == "voltmeter" else (), "interval": 1.0, "element_type": "recorder"}
     else:
-        if model not in _defaults:
-            h = plexus._Handle(plexus.lib.plexus_point_model(model.encode())).check()
-            _defaults[model] = json.loads(plexus.lib.plexus_text(h.pointer).decode())
-        info = _defaults[model]
+        info = _info(model)
         d = dict(info["parameters"], **info["state"])
         d["recordables"] = tuple(info["recordables"])
         d["element_type"] = "neuron" if info["kind"] == "neuron" else "stimulator"
@@ -505,7 +578,7 @@ def Create(model, n=1, params=None, positions=None):
         GetDefaults(model)   # an unknown model is refused here, naming the known ones
     p = _Population(k, model, n, k.next_gid())
     k.populations.append(p)
-    nodes = NodeCollection(k, [(p, 0, n)])
+    nodes = NodeCollection._of(k, [(p, 0, n)])
     if isinstance(params, (list, tuple)):
         nodes.set(defaults)
         nodes.set(list(params))
@@ -590,10 +663,43 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
     for p, lo, hi in pre._parts + post._parts:
         p.cuts.update((lo, hi))
     rule = _rule(conn_spec)
-    k.connections.append((list(pre._parts), list(post._parts), rule, _synapse(syn_spec)))
+    arrays = {key: np.asarray(v, float) for key, v in (syn_spec.items() if isinstance(syn_spec, dict) else ())
+              if key in ("weight", "delay") and isinstance(v, (list, tuple, np.ndarray))}
+    if arrays:
+        _connect_pairs(k, pre, post, rule, syn_spec, arrays)
+    else:
+        k.connections.append((list(pre._parts), list(post._parts), rule, _synapse(syn_spec)))
     n = {"all_to_all": len(pre) * len(post), "one_to_one": len(pre), "fixed_indegree": rule.get("indegree", 0) * len(post),
          "fixed_outdegree": rule.get("outdegree", 0) * len(pre), "fixed_total_number": rule.get("N", 0)}.get(rule["rule"])
     k.count_connections(syn_spec, n)
+
+
+def _connect_pairs(k, pre, post, rule, syn_spec, arrays):
+    """Weights or delays given per connection (all_to_all: shape (targets, sources), one_to_one:
+    one per pair): one connection entry per node pair, the nodes cut into groups of one."""
+    if rule["rule"] not in ("all_to_all", "one_to_one"):
+        _refuse(f"syn_spec arrays with rule {rule['rule']} are not supported yet (only all_to_all and one_to_one)")
+    sources, targets = list(pre), list(post)
+    if rule["rule"] == "one_to_one":
+        if len(sources) != len(targets):
+            _refuse(f"one_to_one: {len(sources)} sources and {len(targets)} targets")
+        pairs = [(i, i) for i in range(len(sources))]
+        shape = (len(sources),)
+    else:
+        pairs = [(i, j) for j in range(len(targets)) for i in range(len(sources))]
+        shape = (len(targets), len(sources))
+    if len(pairs) > 100_000:
+        _refuse(f"syn_spec arrays for {len(pairs)} connections: at most 100,000 are supported")
+    for key, a in arrays.items():
+        if a.shape != shape and a.size != len(pairs):
+            _refuse(f"syn_spec.{key}: shape {a.shape}, the rule {rule['rule']} needs {shape}")
+    base = {key: v for key, v in syn_spec.items() if key not in arrays}
+    for q, (i, j) in enumerate(pairs):
+        spec = dict(base, **{key: float(a.reshape(-1)[q]) for key, a in arrays.items()})
+        s, t = sources[i], targets[j]
+        for p, lo, hi in s._parts + t._parts:
+            p.cuts.update((lo, hi))
+        k.connections.append((list(s._parts), list(t._parts), {"rule": "all_to_all"}, _synapse(spec)))
 
 
 def Simulate(t):
@@ -615,6 +721,30 @@ def Run(t):
 
 def Cleanup():
     _prepared[0] = False
+
+
+class RunManager:
+    """`with nest.RunManager(): nest.Run(t) ...` (Prepare on entry, Cleanup on exit)."""
+
+    def __enter__(self):
+        Prepare()
+        return self
+
+    def __exit__(self, *exc):
+        Cleanup()
+        return False
+
+
+def Rank():
+    return 0
+
+
+def NumProcesses():
+    return 1
+
+
+def GetLocalNodeCollection(nodes):
+    return nodes
 
 
 def SetStatus(nodes, params, val=None):
@@ -644,14 +774,31 @@ def SetKernelStatus(params):
 
 
 def _set_kernel(key, value):
-    if key in ("print_time", "overwrite_files", "data_path", "data_prefix", "keep_source_table"):
-        return
+    if key in ("print_time", "overwrite_files", "data_path", "data_prefix", "keep_source_table", "tics_per_ms"):
+        return   # output options; tics: Plexus's clock counts steps of the resolution
     if key not in _KERNEL_KEYS:
         _refuse(f"kernel setting '{key}' is not supported (supported: {', '.join(sorted(_KERNEL_KEYS))})")
     if _kernel.populations and key == "resolution":
         _refuse("the resolution must be set before nodes are created (as in NEST)")
     _kernel.changed()
     setattr(_kernel, _KERNEL_KEYS[key], float(value) if key == "resolution" else int(value))
+
+
+def set(params=None, **kwargs):
+    """Kernel settings (`nest.set(resolution=0.1)`)."""
+    SetKernelStatus(dict(params or {}, **kwargs))
+
+
+def get(*keys):
+    return GetKernelStatus(keys[0] if len(keys) == 1 else (list(keys) or None))
+
+
+def SetDefaults(model, params, val=None):
+    """New defaults for a model's later Create and Connect calls (NEST's SetDefaults)."""
+    if isinstance(params, str):
+        params = {params: val}
+    base, defaults = _model(model)
+    _kernel.copies[model] = (base, dict(defaults, **params))
 
 
 def GetKernelStatus(keys=None):
@@ -665,16 +812,22 @@ def GetKernelStatus(keys=None):
     return tuple(status[k] for k in keys)
 
 
+class NotSupported(PlexusError, AttributeError):
+    """A part of PyNEST that plexus.nest does not provide (an AttributeError too, so hasattr works)."""
+
+
 class _NestModule(types.ModuleType):
     """Kernel attributes as module attributes (`nest.resolution = 0.1`), as PyNEST 3."""
 
     def __getattr__(self, key):
         if key in ("resolution", "local_num_threads", "total_num_virtual_procs", "rng_seed", "biological_time", "network_size"):
             return GetKernelStatus(key)
-        raise AttributeError(f"module 'plexus.nest' has no attribute '{key}'")
+        if key.startswith("__"):
+            raise AttributeError(key)
+        raise NotSupported(f"plexus.nest: nest.{key} is not supported yet (docs/python.md lists what is)")
 
     def __setattr__(self, key, value):
-        if key in _KERNEL_KEYS or key in ("print_time", "overwrite_files", "data_path", "data_prefix"):
+        if key in _KERNEL_KEYS or key in ("print_time", "overwrite_files", "data_path", "data_prefix", "tics_per_ms"):
             _set_kernel(key, value)
         else:
             super().__setattr__(key, value)

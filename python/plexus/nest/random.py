@@ -25,3 +25,35 @@ def lognormal(mean=0.0, std=1.0):
 
 def exponential(beta=1.0):
     return Parameter(distribution="exponential", beta=float(beta))
+
+
+def _affine(p, scale, shift):
+    """scale * p + shift, where the distribution family allows it exactly; refused otherwise."""
+    d = p.spec()
+    kind = d["distribution"]
+    if kind == "uniform":
+        lo, hi = sorted((scale * d["min"] + shift, scale * d["max"] + shift))
+        return Parameter(distribution="uniform", min=lo, max=hi)
+    if kind == "normal" and "min" not in d:
+        return Parameter(distribution="normal", mean=scale * d["mean"] + shift, std=abs(scale) * d["std"])
+    if kind == "exponential" and shift == 0 and scale > 0:
+        return Parameter(distribution="exponential", beta=scale * d["beta"])
+    from plexus import PlexusError
+    raise PlexusError(f"plexus.nest: arithmetic on a nest.random.{kind} parameter is not supported here")
+
+
+def _number(x):
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return float(x)
+    from plexus import PlexusError
+    raise PlexusError("plexus.nest: nest.random parameters combine with numbers only (c * p, p + c)")
+
+
+Parameter.__mul__ = lambda self, c: _affine(self, _number(c), 0.0)
+Parameter.__rmul__ = Parameter.__mul__
+Parameter.__truediv__ = lambda self, c: _affine(self, 1.0 / _number(c), 0.0)
+Parameter.__add__ = lambda self, c: _affine(self, 1.0, _number(c))
+Parameter.__radd__ = Parameter.__add__
+Parameter.__sub__ = lambda self, c: _affine(self, 1.0, -_number(c))
+Parameter.__rsub__ = lambda self, c: _affine(self, -1.0, _number(c))
+Parameter.__neg__ = lambda self: _affine(self, -1.0, 0.0)
