@@ -96,8 +96,9 @@ public func plexus_version() -> UnsafePointer<CChar> { UnsafePointer(versionText
 
 /// Runs an experiment: `file` (its path; paths in it are relative to its folder), `text` its
 /// contents when they are not read from `file` (may be NULL), `out` the run folder (NULL:
-/// runs/<name>). `flags`: 1 quiet, 2 no report.html. `progress` (may be NULL) gets the fraction
-/// done. Always returns a handle: check `plexus_error`.
+/// runs/<name>). `flags`: 1 quiet, 2 no report.html, 4 keep a point network's synapses
+/// (`connections/...` arrays). `progress` (may be NULL) gets the fraction done. Always returns a
+/// handle: check `plexus_error`.
 @_cdecl("plexus_run")
 public func plexus_run(_ file: UnsafePointer<CChar>?, _ text: UnsafePointer<CChar>?, _ out: UnsafePointer<CChar>?,
                        _ threads: Int32, _ seed: UInt64, _ hasSeed: Int32, _ flags: Int32,
@@ -107,6 +108,7 @@ public func plexus_run(_ file: UnsafePointer<CChar>?, _ text: UnsafePointer<CCha
     var request = RunRequest(file: String(cString: file), text: text.map { String(cString: $0) }, out: out.map { String(cString: $0) },
                              threads: Int(threads), seed: hasSeed != 0 ? seed : nil, quiet: flags & 1 != 0, noReport: flags & 2 != 0)
     request.keepArrays = true
+    request.keepConnections = flags & 4 != 0
     if let progress {
         let callback = ProgressCallback(function: progress, context: context)
         request.progress = { callback.function($0, callback.context) }

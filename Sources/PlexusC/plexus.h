@@ -10,7 +10,7 @@ typedef void (*plexus_progress)(double fraction, void *context);
 
 const char *plexus_version(void);
 
-/* flags: 1 quiet, 2 no report.html. text may be NULL (read file); out may be NULL (runs/<name>). */
+/* flags: 1 quiet, 2 no report.html, 4 keep a point network's synapses (connections/<model>/...). text may be NULL (read file); out may be NULL (runs/<name>). */
 void *plexus_run(const char *file, const char *text, const char *out, int32_t threads, uint64_t seed,
                  int32_t has_seed, int32_t flags, plexus_progress progress, void *context);
 /* The experiment file's document as JSON text (keys in file order), in plexus_text. */

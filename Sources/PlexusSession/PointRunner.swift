@@ -20,7 +20,7 @@ enum PointRunner: EngineRunner {
         defer { progress.finish() }
         let results = try ctx.located { try network.run(progress: progress.update) }
         let t3 = ResourceUsage.now(), c3 = ResourceUsage.cpuSeconds()
-        ctx.keep { ResultArrays.point(results) }
+        ctx.keep { ResultArrays.point(results) + (ctx.request.keepConnections ? ResultArrays.connections(network) : []) }
 
         var output = try RunOutput(directory: ctx.outDir, newRun: true)
         if experiment.recordings.contains(where: { if case .spikes = $0 { return true } else { return false } }) {

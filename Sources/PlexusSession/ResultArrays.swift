@@ -60,6 +60,27 @@ enum ResultArrays {
         return out
     }
 
+    /// Every synapse by model, as the network stands after the run: 1-based gids, the weight in
+    /// the target's unit, the delay in ms (static synapses, then each plastic model).
+    static func connections(_ network: PointNetwork) -> [ResultArray] {
+        var byModel: [String: (sources: [Int], targets: [Int], weights: [Double], delays: [Double])] = [:]
+        var order: [String] = []
+        func add(_ model: String, _ s: Int, _ t: Int, _ w: Double, _ d: Double) {
+            if byModel[model] == nil { order.append(model); byModel[model] = ([], [], [], []) }
+            byModel[model]!.sources.append(s)
+            byModel[model]!.targets.append(t)
+            byModel[model]!.weights.append(w)
+            byModel[model]!.delays.append(d)
+        }
+        for s in network.synapses() { add("static_synapse", s.source, s.target, s.weight, s.delay) }
+        for s in network.plasticSynapses() { add(s.model, s.source, s.target, s.weight, s.delay) }
+        return order.flatMap { model -> [ResultArray] in
+            let c = byModel[model]!
+            return [ResultArray("connections/\(model)/sources", c.sources), ResultArray("connections/\(model)/targets", c.targets),
+                    ResultArray("connections/\(model)/weights", c.weights), ResultArray("connections/\(model)/delays", c.delays)]
+        }
+    }
+
     static func cable(_ r: CableResults) -> [ResultArray] {
         var out = [ResultArray("spikes/times", r.spikes.map(\.time)), ResultArray("spikes/senders", r.spikes.map(\.gid)),
                    ResultArray("spikes/detectors", r.spikes.map(\.detector))]

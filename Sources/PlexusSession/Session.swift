@@ -22,6 +22,9 @@ public struct RunRequest: Sendable {
     public var progressBar: Bool
     /// Keep the recorded results in memory (`RunOutcome.arrays`), for bindings.
     public var keepArrays = false
+    /// With `keepArrays`, also every synapse of a point network as it stands after the run
+    /// (`connections/<synapse model>/sources|targets|weights|delays`): NEST's GetConnections.
+    public var keepConnections = false
     /// Called with the fraction done (0...1) as the simulation advances, at most every 1 %
     /// (and at the end), from the thread that runs the loop.
     public var progress: (@Sendable (Double) -> Void)?

@@ -142,6 +142,19 @@ class Run:
         """(times in ms, values) of a cable probe, `gid:name` as in probes.csv's header."""
         return self.arrays[f"probes/{name}/times"], self.arrays[f"probes/{name}/values"]
 
+    def connections(self, synapse_model=None):
+        """A point network's synapses (`run(..., connections=True)`): sources, targets (gids),
+        weights (the target's unit), delays (ms) and synapse_model, one entry per synapse."""
+        models = sorted({k.split("/")[1] for k in self.arrays if k.startswith("connections/")},
+                        key=lambda m: (m != "static_synapse", m))
+        if synapse_model is not None:
+            models = [m for m in models if m == synapse_model]
+        parts = {f: [self.arrays[f"connections/{m}/{f}"] for m in models] for f in ("sources", "targets", "weights", "delays")}
+        out = {f: np.concatenate(v) if v else np.zeros(0, dtype=np.int64 if f in ("sources", "targets") else float)
+               for f, v in parts.items()}
+        out["synapse_model"] = np.array([m for m in models for _ in range(len(self.arrays[f"connections/{m}/sources"]))], dtype=object)
+        return out
+
     @property
     def fc(self):
         """The run's functional connectivity (regions x regions), when it computed one."""
@@ -260,13 +273,14 @@ def _progress_function(progress):
     return draw
 
 
-def run(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True, progress=None):
+def run(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True, progress=None, connections=False):
     """Runs an experiment (a file path or an `Experiment`) and returns its `Run`.
 
     out: the run folder (default runs/<name>, as `plexus run`); threads; seed (overrides the
     file's); report: write report.html; quiet: no messages on standard output; progress: True
     draws a bar on standard error, a function gets the fraction done, None (default) draws one
-    in terminals and notebooks."""
+    in terminals and notebooks; connections: also keep a point network's synapses as they stand
+    after the run (`Run.connections`)."""
     if isinstance(experiment, Experiment):
         file, text = experiment.file, experiment.text().encode()
     else:
@@ -286,7 +300,7 @@ def run(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True,
         except BaseException as e:   # an exception cannot cross the C call: kept and raised after it
             errors.append(e)
     callback = PROGRESS(call) if function else PROGRESS()
-    flags = (1 if quiet else 0) | (0 if report else 2)
+    flags = (1 if quiet else 0) | (0 if report else 2) | (4 if connections else 0)
     pointer = lib.plexus_run(os.fsencode(file), text, os.fsencode(out), int(threads), int(seed or 0),
                              1 if seed is not None else 0, flags, callback, None)
     try:

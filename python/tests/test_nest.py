@@ -77,9 +77,9 @@ def test_refusals_are_plexus_errors():
 
 
 def test_missing_parts_of_pynest_are_named():
-    with pytest.raises(plexus.PlexusError, match="nest.GetConnections is not supported yet"):
-        nest.GetConnections()
-    assert not hasattr(nest, "GetConnections")
+    with pytest.raises(plexus.PlexusError, match="nest.CreateParameter is not supported yet"):
+        nest.CreateParameter("constant", {"value": 1.0})
+    assert not hasattr(nest, "CreateParameter")
 
 
 def test_kernel_attributes_and_defaults():
@@ -94,3 +94,24 @@ def test_kernel_attributes_and_defaults():
     assert n.get("C_m") == (250.0, 250.0, 250.0)
     with pytest.raises(plexus.PlexusError, match="resolution must be set before nodes are created"):
         nest.resolution = 0.1
+
+
+def test_get_connections_reads_the_built_network():
+    nest.ResetKernel()
+    a = nest.Create("iaf_psc_alpha", 3)
+    b = nest.Create("iaf_psc_exp", 2)
+    nest.Connect(a, b, syn_spec={"weight": 5.0, "delay": 2.0})
+    nest.Connect(b, a, {"rule": "fixed_indegree", "indegree": 1}, {"weight": -3.0})
+    conns = nest.GetConnections()
+    assert len(conns) == 3 * 2 + 3
+    ab = nest.GetConnections(source=a, target=b)
+    assert len(ab) == 6 and set(ab.get("weight")) == {5.0} and set(ab.get("delay")) == {2.0}
+    assert sorted(zip(ab.source, ab.target)) == [(s, t) for s in (1, 2, 3) for t in (4, 5)]
+    ba = nest.GetConnections(source=b)
+    assert sorted(ba.target) == [1, 2, 3] and set(ba.source) <= {4, 5} and set(ba.get("weight")) == {-3.0}
+    assert set(conns.get("synapse_model")) == {"static_synapse"}
+    # The same network after a run: GetConnections then equals what it was before.
+    nest.Simulate(5.0)
+    assert sorted(zip(nest.GetConnections().source, nest.GetConnections().target)) == sorted(zip(conns.source, conns.target))
+    with pytest.raises(plexus.PlexusError, match="setting synapse properties"):
+        conns.weight = 1.0

@@ -5,7 +5,8 @@ variable's largest difference (events sorted by time, then sender, on both sides
 
   python3 tools/nest_examples/compare.py NEST.json PLEXUS.json [--tolerance 1e-6]
 
-Prints one line: `passes`, `differs (how)` or `refused (the error)`; exit status 0 only for passes.
+Prints one line: `passes`, `differs (how)`, `runs` (on both, nothing recorded to compare) or
+`refused (the error)`; exit status 0 only for passes.
 """
 import argparse
 import json
@@ -56,6 +57,8 @@ def compare(nest, plexus, tolerance):
     events = sum(len(r["senders"]) for s in nest["snapshots"] for r in s.values())
     if notes:
         return "differs", "; ".join(notes)
+    if events == 0:
+        return "runs", "on both; it records nothing to compare"
     return "passes", f"{len(nest['snapshots'])} Simulate call(s), {events} events, largest difference {worst:.2g}"
 
 

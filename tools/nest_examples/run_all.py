@@ -61,11 +61,11 @@ def main():
                                  capture_output=True, text=True).stdout.strip()
         lines.append(verdict)
         print(verdict, flush=True)
-    counts = {v: sum(f": {v} (" in l for l in lines) for v in ("passes", "differs", "refused")}
+    counts = {v: sum(f": {v} (" in l for l in lines) for v in ("passes", "differs", "runs", "refused")}
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     header = (f"# NEST's PyNEST examples ({examples}) on NEST and on Plexus (plexus.nest, commit {commit}), "
               f"{time.strftime('%Y-%m-%d')}\n# python3 tools/nest_examples/run_all.py --nest-python {a.nest_python} --out {a.out}\n"
-              f"# {len(lines)} scripts: {counts['passes']} pass, {counts['differs']} differ, {counts['refused']} refused\n")
+              f"# {len(lines)} scripts: {counts['passes']} pass, {counts['differs']} differ, {counts['runs']} run without recording, {counts['refused']} refused\n")
     (out / "summary.txt").write_text(header + "\n".join(lines) + "\n")
     print(header, end="")
 

@@ -67,6 +67,7 @@ def main():
     ap.add_argument("script")
     ap.add_argument("out")
     a = ap.parse_args()
+    a.out = os.path.abspath(a.out)   # the script runs in a folder of its own (below)
     if a.backend == "nest":
         import types
         import nest as real

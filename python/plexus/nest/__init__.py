@@ -31,7 +31,7 @@ from . import math as _math_module   # nest.math.redraw
 
 math_ = _math_module
 
-__all__ = ["RunManager", "Rank", "NumProcesses", "GetLocalNodeCollection", "GetDefaults", "SetDefaults", "CopyModel", "Create", "set", "get", "Connect", "Simulate", "Run", "Prepare", "Cleanup", "ResetKernel", "SetStatus", "GetStatus",
+__all__ = ["GetConnections", "SynapseCollection", "RunManager", "Rank", "NumProcesses", "GetLocalNodeCollection", "GetDefaults", "SetDefaults", "CopyModel", "Create", "set", "get", "Connect", "Simulate", "Run", "Prepare", "Cleanup", "ResetKernel", "SetStatus", "GetStatus",
            "SetKernelStatus", "GetKernelStatus", "NodeCollection", "VerbosityLevel", "random", "PlexusError"]
 
 RECORDERS = {"spike_recorder", "voltmeter", "multimeter"}
@@ -459,6 +459,15 @@ class _Kernel:
             out.append(entry)
         return out
 
+    def connections_table(self):
+        """Every synapse as NEST gids (recorders' connections are not synapses in Plexus)."""
+        end = self.time if self.run is not None else self.resolution
+        exp = self.experiment(f"{end!r} ms")
+        run = exp.run(out=os.path.join(self.out, "connections"), threads=self.threads, progress=False, connections=True)
+        c = run.connections()
+        return {"source": self.nest_gid[c["sources"]], "target": self.nest_gid[c["targets"]], "weight": c["weights"],
+                "delay": c["delays"], "synapse_model": c["synapse_model"]}
+
     def simulate(self, t):
         t = float(t)
         if t < 0 or not math.isfinite(t):
@@ -721,6 +730,62 @@ def Run(t):
 
 def Cleanup():
     _prepared[0] = False
+
+
+class SynapseCollection:
+    """GetConnections' answer: the synapses as Plexus built them (readable; not settable yet)."""
+
+    def __init__(self, table):
+        object.__setattr__(self, "_table", table)   # source, target, weight, delay, synapse_model arrays
+
+    def __len__(self):
+        return len(self._table["source"])
+
+    def __iter__(self):
+        for k in range(len(self)):
+            yield SynapseCollection({f: v[k:k + 1] for f, v in self._table.items()})
+
+    def __getitem__(self, index):
+        index = slice(index, index + 1) if isinstance(index, (int, np.integer)) else index
+        return SynapseCollection({f: v[index] for f, v in self._table.items()})
+
+    def get(self, keys=None, output=""):
+        fields = ("source", "target", "weight", "delay", "synapse_model")
+        if keys is None:
+            keys = fields
+        if isinstance(keys, str):
+            if keys not in fields:
+                _refuse(f"connections have no '{keys}' here (they have: {', '.join(fields)})")
+            values = [v.item() if hasattr(v, "item") else v for v in self._table[keys]]
+            return values[0] if len(values) == 1 else values
+        return {k: self.get(k) for k in keys}
+
+    def __getattr__(self, key):
+        if key.startswith("_"):
+            raise AttributeError(key)
+        return self.get(key)
+
+    def set(self, *args, **kwargs):
+        _refuse("setting synapse properties after Connect is not supported yet (give them in syn_spec)")
+
+    def __setattr__(self, key, value):
+        self.set()
+
+
+def GetConnections(source=None, target=None, synapse_model=None, synapse_label=None):
+    """The synapses Plexus builds for the network (a build when nothing ran yet, else the last
+    run's network re-run with its synapses kept), filtered as NEST's GetConnections."""
+    if synapse_label is not None:
+        _refuse("GetConnections(synapse_label=...) is not supported yet")
+    table = _kernel.connections_table()
+    keep = np.ones(len(table["source"]), dtype=bool)
+    if source is not None:
+        keep &= np.isin(table["source"], source.tolist())
+    if target is not None:
+        keep &= np.isin(table["target"], target.tolist())
+    if synapse_model is not None:
+        keep &= table["synapse_model"] == _model(synapse_model)[0]
+    return SynapseCollection({f: v[keep] for f, v in table.items()})
 
 
 class RunManager:
