@@ -242,12 +242,16 @@ enum JSONText {
         }
     }
 
-    /// A scalar as YAML's core schema resolves it: null, bool, int, float (finite) or string.
+    /// A plain scalar as a number, `true`/`false` or null where YAML's core schema reads it so;
+    /// everything else (YAML 1.1's `yes`, `on`, quoted text, units such as `1.5 ms`) a string, as
+    /// the experiment readers take it, so the text Python hands back reads the same.
     private static func scalar(_ s: Node.Scalar) -> String {
         if s.style == .plain {
+            let text = s.string
+            if ["null", "Null", "NULL", "~", ""].contains(text) { return "null" }
+            if ["true", "True", "TRUE"].contains(text) { return "true" }
+            if ["false", "False", "FALSE"].contains(text) { return "false" }
             let node = Node.scalar(s)
-            if node.null != nil { return "null" }
-            if let b = node.bool { return b ? "true" : "false" }
             if let i = node.int { return String(i) }
             if let d = node.float, d.isFinite { return "\(d)" }
         }

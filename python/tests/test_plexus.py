@@ -161,3 +161,10 @@ def test_the_example_notebook_runs(tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 3
     assert any("key path: populations.n.params.tau_m" in o.get("text", "") for o in outputs)
+
+
+def test_load_types_scalars_as_the_readers_do(tmp_path):
+    f = tmp_path / "x.yaml"
+    f.write_text("duration: 10 ms\nseed: 7\nflag: on\nratio: 1.5e-3\nname: '12'\nnothing: ~\nyes: true\nlist: [1, 2.5, a]\n")
+    assert plexus.load(f).data == {"duration": "10 ms", "seed": 7, "flag": "on", "ratio": 0.0015, "name": "12",
+                                   "nothing": None, "yes": True, "list": [1, 2.5, "a"]}
