@@ -115,3 +115,12 @@ def test_get_connections_reads_the_built_network():
     assert sorted(zip(nest.GetConnections().source, nest.GetConnections().target)) == sorted(zip(conns.source, conns.target))
     with pytest.raises(plexus.PlexusError, match="setting synapse properties"):
         conns.weight = 1.0
+
+
+def test_random_parameters_and_redraw():
+    assert (2.0 * nest.random.uniform(-1.0, 1.0) + 3.0).spec() == {"distribution": "uniform", "min": 1.0, "max": 5.0}
+    assert (-nest.random.normal(1.0, 2.0)).spec() == {"distribution": "normal", "mean": -1.0, "std": 2.0}
+    assert nest.math.redraw(nest.random.normal(0.0, 1.0), -1.0, 1.0).spec() == \
+        {"distribution": "normal", "mean": 0.0, "std": 1.0, "min": -1.0, "max": 1.0}
+    with pytest.raises(plexus.PlexusError, match="lognormal"):
+        nest.random.lognormal() * 2.0

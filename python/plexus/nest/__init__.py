@@ -13,7 +13,7 @@ deterministic) and a change between Simulate calls is refused.
 import builtins
 import enum
 import json
-import math
+import math as pymath
 import os
 import shutil
 import sys
@@ -26,10 +26,7 @@ import numpy as np
 import plexus
 from plexus import PlexusError
 
-from . import random
-from . import math as _math_module   # nest.math.redraw
-
-math_ = _math_module
+from . import math, random   # nest.math.redraw, nest.random.uniform ...
 
 __all__ = ["GetConnections", "SynapseCollection", "RunManager", "Rank", "NumProcesses", "GetLocalNodeCollection", "GetDefaults", "SetDefaults", "CopyModel", "Create", "set", "get", "Connect", "Simulate", "Run", "Prepare", "Cleanup", "ResetKernel", "SetStatus", "GetStatus",
            "SetKernelStatus", "GetKernelStatus", "NodeCollection", "VerbosityLevel", "random", "PlexusError"]
@@ -73,8 +70,8 @@ class _Population:
         # A recorder's settings and the nodes it records ([(population, lo, hi)]).
         self.record_from = ["V_m"] if model == "voltmeter" else []
         self.interval = 1.0
-        self.window = {"start": 0.0, "stop": math.inf, "origin": 0.0}
-        self.cleared = -math.inf   # `n_events = 0` forgets the events up to that time
+        self.window = {"start": 0.0, "stop": pymath.inf, "origin": 0.0}
+        self.cleared = -pymath.inf   # `n_events = 0` forgets the events up to that time
         self.label = ""
         self.time_in_steps = False
         self.recorded = []
@@ -470,7 +467,7 @@ class _Kernel:
 
     def simulate(self, t):
         t = float(t)
-        if t < 0 or not math.isfinite(t):
+        if t < 0 or not pymath.isfinite(t):
             _refuse(f"Simulate({t}): the time must be finite and >= 0")
         end = self.time + t
         if end == 0:
