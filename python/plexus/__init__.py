@@ -250,27 +250,31 @@ def load(path):
     return Experiment(json.loads(lib.plexus_text(h.pointer).decode()), path)
 
 
+class _Bar:
+    """The command line's progress bar on standard error: only for runs longer than a second."""
+
+    def __init__(self):
+        self.start, self.drawn = time.monotonic(), False
+
+    def __call__(self, fraction):
+        if not self.drawn and (time.monotonic() - self.start < 1 or fraction >= 1):
+            return
+        self.drawn = True
+        sys.stderr.write(f"\r[{'=' * int(30 * fraction):<30}] {100 * fraction:3.0f}%")
+        sys.stderr.flush()
+
+    def finish(self):
+        if self.drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
 def _progress_function(progress):
     if callable(progress):
         return progress
     if progress is None:
         progress = sys.stderr.isatty() or "ipykernel" in sys.modules
-    if not progress:
-        return None
-
-    start, drawn = time.monotonic(), [False]
-
-    def draw(fraction):
-        # As the command line's bar: only for runs longer than a second.
-        if not drawn[0] and (time.monotonic() - start < 1 or fraction >= 1):
-            return
-        drawn[0] = True
-        bar = "=" * int(30 * fraction)
-        sys.stderr.write(f"\r[{bar:<30}] {100 * fraction:3.0f}%")
-        if fraction >= 1:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-    return draw
+    return _Bar() if progress else None
 
 
 def run(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True, progress=None, connections=False):
@@ -303,6 +307,8 @@ def run(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True,
     flags = (1 if quiet else 0) | (0 if report else 2) | (4 if connections else 0)
     pointer = lib.plexus_run(os.fsencode(file), text, os.fsencode(out), int(threads), int(seed or 0),
                              1 if seed is not None else 0, flags, callback, None)
+    if isinstance(function, _Bar):
+        function.finish()
     try:
         h = _Handle(pointer).check()
     except PlexusError as e:
