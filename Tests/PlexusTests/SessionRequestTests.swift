@@ -166,4 +166,34 @@ final class SessionRequestTests: XCTestCase {
             }
         }
     }
+
+    /// What the Python binding gets: the arrays a run keeps are its data files' numbers, and
+    /// nothing is kept unless asked.
+    func testKeptArraysAreTheRunsRecordings() throws {
+        let folder = temporaryFolder()
+        let file = Repo.file("examples/single_neuron.yaml").path
+        let plain = try Session.run(RunRequest(file: file, out: folder.file("plain").path, quiet: true, noReport: true))
+        XCTAssertTrue(plain.arrays.isEmpty)
+        var request = RunRequest(file: file, out: folder.file("kept").path, quiet: true, noReport: true)
+        request.keepArrays = true
+        request.keepConnections = true
+        let kept = try Session.run(request)
+        func array(_ name: String) -> ResultArray? { kept.arrays.first { $0.name == name } }
+        guard let times = array("spikes/n/times"), case .float64(let t) = times.values,
+              let vm = array("multimeter/n/V_m"), let senders = array("spikes/n/senders") else {
+            return XCTFail("missing arrays: \(kept.arrays.map(\.name))")
+        }
+        let csv = try String(contentsOf: folder.file("kept/spikes.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(t, csv.map { Double($0.split(separator: ",")[2])! })
+        XCTAssertGreaterThan(t.count, 10)
+        XCTAssertEqual(senders.shape, [t.count])
+        XCTAssertEqual(vm.shape, [5000])
+        // The spike generator's synapse onto n (gid 3 -> gid 1), delay 1 ms.
+        guard let sources = array("connections/static_synapse/sources"), case .int64(let s) = sources.values,
+              let delays = array("connections/static_synapse/delays"), case .float64(let d) = delays.values else {
+            return XCTFail("no connections: \(kept.arrays.map(\.name))")
+        }
+        XCTAssertEqual(Set(s), [3])
+        XCTAssertEqual(Set(d), [1.0])
+    }
 }
