@@ -24,14 +24,14 @@ final class Handle {
     init(error e: Error) {
         var fields: [(String, String)] = []
         if let p = e as? PlexusError {
-            fields.append(("message", Handle.json(p.message)))
-            if let f = p.file { fields.append(("file", Handle.json(f))) }
+            fields.append(("message", JSONText.string(p.message)))
+            if let f = p.file { fields.append(("file", JSONText.string(f))) }
             if let l = p.line { fields.append(("line", String(l))) }
-            if let k = p.keyPath { fields.append(("key_path", Handle.json(k))) }
+            if let k = p.keyPath { fields.append(("key_path", JSONText.string(k))) }
         } else {
-            fields.append(("message", Handle.json(String(describing: e))))
+            fields.append(("message", JSONText.string(String(describing: e))))
         }
-        error = strdup("{" + fields.map { "\(Handle.json($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
+        error = strdup(JSONText.object(fields))
     }
 
     deinit {
@@ -42,23 +42,6 @@ final class Handle {
             free(a.name)
             a.data.deallocate()
         }
-    }
-
-    /// A JSON string literal.
-    static func json(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
     }
 
     /// The arrays copied once into buffers this handle owns (stable addresses for numpy).
@@ -143,13 +126,14 @@ public func plexus_load(_ file: UnsafePointer<CChar>?, _ text: UnsafePointer<CCh
     }
 }
 
-/// A point model's (neuron or device) defaults as JSON text (`plexus_text`), in NEST's units;
-/// an error naming the known models otherwise.
+/// A point model's (neuron, device or synapse) defaults as JSON text (`plexus_text`), in NEST's
+/// units; an error naming the known models otherwise.
 @_cdecl("plexus_point_model")
 public func plexus_point_model(_ name: UnsafePointer<CChar>?) -> UnsafeMutableRawPointer {
     let model = name.map { String(cString: $0) } ?? ""
-    guard let json = Catalogue.pointModelJSON(model) else {
-        return Handle(error: PlexusError(PlexusError.unknownMessage("point model", model, known: ModelCatalog.allNames))).opaque
+    guard let json = JSONText.pointModel(model) else {
+        let known = ModelCatalog.allNames + SynapseModel.allCases.map(\.rawValue) + [WaveformRelaxation.synapseModel]
+        return Handle(error: PlexusError(PlexusError.unknownMessage("point model", model, known: known))).opaque
     }
     let h = Handle()
     h.text = strdup(json)
@@ -208,8 +192,64 @@ public func plexus_free(_ h: UnsafeMutableRawPointer?) {
     if let h { Unmanaged<Handle>.fromOpaque(h).release() }
 }
 
-/// A YAML document as JSON text, mapping keys in document order.
+/// The JSON this ABI hands out: errors, documents, model defaults. One writer, so strings are
+/// escaped and numbers spelled one way (non-finite ones as NaN/Infinity, which Python's json reads).
 enum JSONText {
+    /// A JSON string literal.
+    static func string(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    static func number(_ x: Double) -> String {
+        x.isFinite ? "\(x)" : (x.isNaN ? "NaN" : (x > 0 ? "Infinity" : "-Infinity"))
+    }
+
+    /// An object of already written values, in the given order.
+    static func object(_ fields: [(String, String)]) -> String {
+        "{" + fields.map { "\(string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+    }
+
+    /// A point model's defaults, in the units the model stores them in (NEST's): `{"kind":
+    /// "neuron"|"device"|"synapse", "parameters": {...}, "state": {...}, "recordables": [...],
+    /// "lists": [...]}`; nil for an unknown name.
+    static func pointModel(_ name: String) -> String? {
+        func values(_ specs: [(String, Double)]) -> String { object(specs.map { ($0.0, number($0.1)) }) }
+        func names(_ list: [String]) -> String { "[" + list.map(string).joined(separator: ", ") + "]" }
+        let kind: String, parameters: [ParameterSpec]
+        var state: [(String, Double)] = [], lists: [String] = []
+        if let type = ModelCatalog.neuronModels[name] {
+            kind = "neuron"
+            parameters = type.parameters
+            state = type.state.filter(\.recordable).map { ($0.name, $0.initialValue) }
+        } else if let device = ModelCatalog.deviceModels[name] {
+            kind = "device"
+            parameters = device.parameters
+            lists = device.listParameters.map(\.name)
+        } else if let synapse = SynapseModel(rawValue: name) {
+            kind = "synapse"
+            parameters = synapse.parameters
+        } else if name == WaveformRelaxation.synapseModel {
+            (kind, parameters) = ("synapse", [])
+        } else {
+            return nil
+        }
+        return object([("kind", string(kind)), ("parameters", values(parameters.map { ($0.name, $0.defaultValue) })),
+                       ("state", values(state)), ("recordables", names(state.map(\.0))), ("lists", names(lists))])
+    }
+
+    /// A YAML document as JSON text, mapping keys in document order.
     static func of(_ node: Node) -> String {
         var out = ""
         write(node, into: &out, indent: 0)
@@ -223,7 +263,7 @@ enum JSONText {
             if m.isEmpty { out += "{}"; return }
             out += "{\n"
             for (k, (key, value)) in m.enumerated() {
-                out += pad + Handle.json(key.string ?? String(describing: key)) + ": "
+                out += pad + string(key.string ?? String(describing: key)) + ": "
                 write(value, into: &out, indent: indent + 1)
                 out += k + 1 < m.count ? ",\n" : "\n"
             }
@@ -251,10 +291,9 @@ enum JSONText {
             if ["null", "Null", "NULL", "~", ""].contains(text) { return "null" }
             if ["true", "True", "TRUE"].contains(text) { return "true" }
             if ["false", "False", "FALSE"].contains(text) { return "false" }
-            let node = Node.scalar(s)
-            if let i = node.int { return String(i) }
-            if let d = node.float, d.isFinite { return "\(d)" }
+            if let i = Node.scalar(s).int { return String(i) }
+            if let d = Node.scalar(s).float, d.isFinite { return "\(d)" }
         }
-        return Handle.json(s.string)
+        return string(s.string)
     }
 }

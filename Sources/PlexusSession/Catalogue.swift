@@ -96,29 +96,3 @@ public enum Catalogue {
         return lines.joined(separator: "\n")
     }
 }
-
-extension Catalogue {
-    /// A point model's defaults as JSON, in the units the model stores them in (NEST's): what
-    /// `plexus.nest.GetDefaults` returns. `{"kind": "neuron"|"device", "parameters": {name:
-    /// value}, "state": {name: initial value}, "recordables": [...], "lists": [...]}`; nil for an
-    /// unknown name.
-    public static func pointModelJSON(_ name: String) -> String? {
-        func number(_ x: Double) -> String {
-            x.isFinite ? OutputText.number(x) : (x.isNaN ? "NaN" : (x > 0 ? "Infinity" : "-Infinity"))
-        }
-        func object(_ pairs: [(String, Double)]) -> String {
-            "{" + pairs.map { "\"\($0.0)\": \(number($0.1))" }.joined(separator: ", ") + "}"
-        }
-        if let type = ModelCatalog.neuronModels[name] {
-            let state = type.state.filter(\.recordable)
-            return "{\"kind\": \"neuron\", \"parameters\": \(object(type.parameters.map { ($0.name, $0.defaultValue) })), "
-                + "\"state\": \(object(state.map { ($0.name, $0.initialValue) })), "
-                + "\"recordables\": [\(state.map { "\"\($0.name)\"" }.joined(separator: ", "))], \"lists\": []}"
-        }
-        if let kind = ModelCatalog.deviceModels[name] {
-            return "{\"kind\": \"device\", \"parameters\": \(object(kind.parameters.map { ($0.name, $0.defaultValue) })), "
-                + "\"state\": {}, \"recordables\": [], \"lists\": [\(kind.listParameters.map { "\"\($0.name)\"" }.joined(separator: ", "))]}"
-        }
-        return nil
-    }
-}

@@ -32,9 +32,6 @@ __all__ = ["GetConnections", "SynapseCollection", "RunManager", "Rank", "NumProc
            "SetKernelStatus", "GetKernelStatus", "NodeCollection", "VerbosityLevel", "random", "PlexusError"]
 
 RECORDERS = {"spike_recorder", "voltmeter", "multimeter"}
-SYNAPSES = {"static_synapse", "stdp_synapse", "stdp_triplet_synapse", "stdp_nn_symm_synapse", "tsodyks_synapse", "tsodyks2_synapse",
-            "stdp_dopamine_synapse", "gap_junction"}
-GENERATORS = {"poisson_generator", "dc_generator", "noise_generator", "spike_generator", "step_current_generator"}
 NEST_DEFAULT_SEED = 143202461
 
 
@@ -64,9 +61,11 @@ class _Population:
 
     def __init__(self, kernel, model, n, first):
         self.kernel, self.model, self.n, self.first = kernel, model, n, first
-        self.kind = "recorder" if model in RECORDERS else "generator" if model in GENERATORS else "neuron"
+        # Plexus says what a model is (plexus_point_model): neuron, device (a generator) or synapse.
+        self.kind = "recorder" if model in RECORDERS else {"device": "generator"}.get(_info(model)["kind"], "neuron")
         self.values = {}          # key -> [value per node]
-        self.cuts = {0, n}        # node boundaries a Connect or recorder needs
+        self.cuts = {0, n}        # node boundaries a Connect needs (`cut`)
+        self._segments = None     # `segments()`, until a value or a cut changes
         # A recorder's settings and the nodes it records ([(population, lo, hi)]).
         self.record_from = ["V_m"] if model == "voltmeter" else []
         self.interval = 1.0
@@ -99,29 +98,36 @@ class _Population:
                 _refuse(f"{self.model} has no setting '{key}' here (settings: record_from, interval, start, stop, origin, n_events, label)")
             return
         column = self.values.setdefault(key, [None] * self.n)
-        for k in range(lo, hi):
-            column[k] = values[k - lo]
+        column[lo:hi] = values
+        self._segments = None
+
+    def cut(self, *points):
+        """Node boundaries a Connect needs (nodes lo..<hi connected as a group)."""
+        if not builtins.set(points) <= self.cuts:
+            self.cuts.update(points)
+            self._segments = None
 
     def segments(self):
         """(lo, hi) runs of nodes: split wherever a parameter changes or a collection ends;
         generators one node each (a Plexus device population is one device)."""
-        if self.kind == "generator":
-            return [(k, k + 1) for k in range(self.n)]
-        cuts = builtins.set(self.cuts)
-        for key, column in self.values.items():
-            if key in self.state and all(v is None or isinstance(v, float) for v in column):
-                continue   # initial states go to Plexus as one value per neuron, no split needed
-            for k in range(1, self.n):
-                if repr(column[k]) != repr(column[k - 1]):
-                    cuts.add(k)
-        edges = sorted(cuts)
-        return list(zip(edges[:-1], edges[1:]))
+        if self._segments is None:
+            if self.kind == "generator":
+                self._segments = [(k, k + 1) for k in range(self.n)]
+                return self._segments
+            cuts = builtins.set(self.cuts)
+            for key, column in self.values.items():
+                if key in self.state and all(v is None or isinstance(v, float) for v in column):
+                    continue   # initial states go to Plexus as one value per neuron, no split needed
+                cuts.update(k for k in range(1, self.n) if column[k] != column[k - 1])
+            edges = sorted(cuts)
+            self._segments = list(zip(edges[:-1], edges[1:]))
+        return self._segments
 
     def params(self, lo, hi):
         out = {}
         for key, column in self.values.items():
             values = column[lo:hi]
-            if all(repr(v) == repr(values[0]) for v in values):
+            if all(v == values[0] for v in values):
                 if values[0] is not None:
                     out[key] = values[0]
             else:   # an initial state differing within the segment: one value per neuron
@@ -249,8 +255,8 @@ class NodeCollection:
         params = dict(params or {}, **kwargs)
         if not all(p.kind == "recorder" and builtins.set(params) <= {"n_events", "label", "record_to"} for p, _, _ in self._parts):
             self._kernel.changed()
+        recorders = any(p.kind == "recorder" for p, _, _ in self._parts)
         for key, value in params.items():
-            recorders = any(p.kind == "recorder" for p, _, _ in self._parts)
             values = value if recorders else _per_node(value, key, len(self))
             offset = 0
             for p, lo, hi in self._parts:
@@ -402,7 +408,7 @@ class _Kernel:
                     for p, lo, hi in side:
                         for e in edges:
                             if offset < e < offset + hi - lo and lo + e - offset not in p.cuts:
-                                p.cuts.add(lo + e - offset)
+                                p.cut(lo + e - offset)
                                 changed = True
                         offset += hi - lo
 
@@ -540,11 +546,12 @@ def GetDefaults(model, keys=None):
     """A model's defaults (NEST's units): parameters and initial state, `recordables`; for a
     synapse model, its defaults from CopyModel and `num_connections`."""
     base, copied = _model(model)
-    if base in SYNAPSES:
+    if base not in RECORDERS and _info(base)["kind"] == "synapse":
         n = _kernel.synapse_counts.get(model, 0)
         if n is None:
             _refuse(f"num_connections of {model}: a rule drew the connections (pairwise_bernoulli), and their number is not read back yet")
-        d = dict({"weight": 1.0, "delay": 1.0, "synapse_model": base, "num_connections": n}, **copied)
+        d = dict({"weight": 1.0, "delay": 1.0}, **_info(base)["parameters"], synapse_model=base, num_connections=n)
+        d.update(copied)
     elif base != model:
         d = dict(GetDefaults(base), **copied)
     elif model in RECORDERS:
@@ -580,8 +587,8 @@ def Create(model, n=1, params=None, positions=None):
     k = _kernel
     k.changed()
     model, defaults = _model(model)
-    if model not in RECORDERS:
-        GetDefaults(model)   # an unknown model is refused here, naming the known ones
+    if model not in RECORDERS and _info(model)["kind"] == "synapse":   # _info refuses unknown models, naming the known ones
+        _refuse(f"Create('{model}'): {model} is a synapse model; Connect uses it (syn_spec)")
     p = _Population(k, model, n, k.next_gid())
     k.populations.append(p)
     nodes = NodeCollection._of(k, [(p, 0, n)])
@@ -667,7 +674,7 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
         k.count_connections(syn_spec, len(watched))
         return
     for p, lo, hi in pre._parts + post._parts:
-        p.cuts.update((lo, hi))
+        p.cut(lo, hi)
     rule = _rule(conn_spec)
     arrays = {key: np.asarray(v, float) for key, v in (syn_spec.items() if isinstance(syn_spec, dict) else ())
               if key in ("weight", "delay") and isinstance(v, (list, tuple, np.ndarray))}
@@ -704,7 +711,7 @@ def _connect_pairs(k, pre, post, rule, syn_spec, arrays):
         spec = dict(base, **{key: float(a.reshape(-1)[q]) for key, a in arrays.items()})
         s, t = sources[i], targets[j]
         for p, lo, hi in s._parts + t._parts:
-            p.cuts.update((lo, hi))
+            p.cut(lo, hi)
         k.connections.append((list(s._parts), list(t._parts), {"rule": "all_to_all"}, _synapse(spec)))
 
 
@@ -828,6 +835,9 @@ def GetStatus(nodes, keys=None, output=""):
 
 _KERNEL_KEYS = {"resolution": "resolution", "local_num_threads": "threads", "total_num_virtual_procs": "threads",
                 "rng_seed": "seed"}
+# Output options (recorders keep their events in memory here) and the tic length (Plexus's clock
+# counts steps of the resolution): accepted and ignored.
+_IGNORED_KERNEL_KEYS = {"print_time", "overwrite_files", "data_path", "data_prefix", "keep_source_table", "tics_per_ms"}
 
 
 def SetKernelStatus(params):
@@ -836,8 +846,8 @@ def SetKernelStatus(params):
 
 
 def _set_kernel(key, value):
-    if key in ("print_time", "overwrite_files", "data_path", "data_prefix", "keep_source_table", "tics_per_ms"):
-        return   # output options; tics: Plexus's clock counts steps of the resolution
+    if key in _IGNORED_KERNEL_KEYS:
+        return
     if key not in _KERNEL_KEYS:
         _refuse(f"kernel setting '{key}' is not supported (supported: {', '.join(sorted(_KERNEL_KEYS))})")
     if _kernel.populations and key == "resolution":
@@ -867,6 +877,9 @@ def GetKernelStatus(keys=None):
     status = {"resolution": _kernel.resolution, "local_num_threads": _kernel.threads, "total_num_virtual_procs": _kernel.threads,
               "rng_seed": _kernel.seed, "biological_time": _kernel.time,
               "network_size": sum(p.n for p in _kernel.populations)}
+    for key in [keys] if isinstance(keys, str) else keys or []:
+        if key not in status:
+            _refuse(f"kernel status '{key}' is not supported (readable: {', '.join(status)})")
     if keys is None:
         return status
     if isinstance(keys, str):
@@ -882,14 +895,15 @@ class _NestModule(types.ModuleType):
     """Kernel attributes as module attributes (`nest.resolution = 0.1`), as PyNEST 3."""
 
     def __getattr__(self, key):
-        if key in ("resolution", "local_num_threads", "total_num_virtual_procs", "rng_seed", "biological_time", "network_size"):
-            return GetKernelStatus(key)
+        status = GetKernelStatus()
+        if key in status:
+            return status[key]
         if key.startswith("__"):
             raise AttributeError(key)
         raise NotSupported(f"plexus.nest: nest.{key} is not supported yet (docs/python.md lists what is)")
 
     def __setattr__(self, key, value):
-        if key in _KERNEL_KEYS or key in ("print_time", "overwrite_files", "data_path", "data_prefix", "tics_per_ms"):
+        if key in _KERNEL_KEYS or key in _IGNORED_KERNEL_KEYS:
             _set_kernel(key, value)
         else:
             super().__setattr__(key, value)
