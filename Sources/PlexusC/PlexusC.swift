@@ -291,7 +291,12 @@ enum JSONText {
             if ["null", "Null", "NULL", "~", ""].contains(text) { return "null" }
             if ["true", "True", "TRUE"].contains(text) { return "true" }
             if ["false", "False", "FALSE"].contains(text) { return "false" }
-            if let i = Node.scalar(s).int { return String(i) }
+            // Whole numbers as written (a seed may exceed Int64; Python reads any length).
+            let digits = text.first == "+" || text.first == "-" ? text.dropFirst() : Substring(text)
+            if !digits.isEmpty, digits.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) {
+                let value = digits.drop { $0 == "0" }   // JSON has no leading zeros
+                return value.isEmpty ? "0" : (text.first == "-" ? "-" : "") + value
+            }
             if let d = Node.scalar(s).float, d.isFinite { return "\(d)" }
         }
         return string(s.string)

@@ -165,6 +165,7 @@ def test_the_example_notebook_runs(tmp_path):
 
 def test_load_types_scalars_as_the_readers_do(tmp_path):
     f = tmp_path / "x.yaml"
-    f.write_text("duration: 10 ms\nseed: 7\nflag: on\nratio: 1.5e-3\nname: '12'\nnothing: ~\nyes: true\nlist: [1, 2.5, a]\n")
+    f.write_text("duration: 10 ms\nseed: 7\nflag: on\nratio: 1.5e-3\nname: '12'\nnothing: ~\nyes: true\nlist: [1, 2.5, a]\n"
+                 "big: 18446744073709551615\nzeros: 007\n")
     assert plexus.load(f).data == {"duration": "10 ms", "seed": 7, "flag": "on", "ratio": 0.0015, "name": "12",
-                                   "nothing": None, "yes": True, "list": [1, 2.5, "a"]}
+                                   "nothing": None, "yes": True, "list": [1, 2.5, "a"], "big": 2**64 - 1, "zeros": 7}
