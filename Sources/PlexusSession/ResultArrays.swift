@@ -63,22 +63,18 @@ enum ResultArrays {
     /// Every synapse by model, as the network stands after the run: 1-based gids, the weight in
     /// the target's unit, the delay in ms (static synapses, then each plastic model).
     static func connections(_ network: PointNetwork) -> [ResultArray] {
-        var byModel: [String: (sources: [Int], targets: [Int], weights: [Double], delays: [Double])] = [:]
-        var order: [String] = []
-        func add(_ model: String, _ s: Int, _ t: Int, _ w: Double, _ d: Double) {
-            if byModel[model] == nil { order.append(model); byModel[model] = ([], [], [], []) }
-            byModel[model]!.sources.append(s)
-            byModel[model]!.targets.append(t)
-            byModel[model]!.weights.append(w)
-            byModel[model]!.delays.append(d)
+        func arrays(_ model: String, _ list: [(source: Int, target: Int, weight: Double, delay: Double)]) -> [ResultArray] {
+            list.isEmpty ? [] : [ResultArray("connections/\(model)/sources", list.map(\.source)),
+                                 ResultArray("connections/\(model)/targets", list.map(\.target)),
+                                 ResultArray("connections/\(model)/weights", list.map(\.weight)),
+                                 ResultArray("connections/\(model)/delays", list.map(\.delay))]
         }
-        for s in network.synapses() { add("static_synapse", s.source, s.target, s.weight, s.delay) }
-        for s in network.plasticSynapses() { add(s.model, s.source, s.target, s.weight, s.delay) }
-        return order.flatMap { model -> [ResultArray] in
-            let c = byModel[model]!
-            return [ResultArray("connections/\(model)/sources", c.sources), ResultArray("connections/\(model)/targets", c.targets),
-                    ResultArray("connections/\(model)/weights", c.weights), ResultArray("connections/\(model)/delays", c.delays)]
-        }
+        // The plastic tables may hold static synapses too: they join the static ones.
+        var byModel = Dictionary(grouping: network.plasticSynapses(), by: \.model)
+            .mapValues { $0.map { (source: $0.source, target: $0.target, weight: $0.weight, delay: $0.delay) } }
+        byModel["static_synapse", default: []].insert(contentsOf: network.synapses().map { ($0.source, $0.target, $0.weight, $0.delay) }, at: 0)
+        return byModel.sorted { a, b in a.key == "static_synapse" || (b.key != "static_synapse" && a.key < b.key) }
+            .flatMap { arrays($0.key, $0.value) }
     }
 
     static func cable(_ r: CableResults) -> [ResultArray] {
