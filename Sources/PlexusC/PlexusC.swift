@@ -18,6 +18,8 @@ final class Handle {
     var text: UnsafeMutablePointer<CChar>?
     var directory: UnsafeMutablePointer<CChar>?
     var arrays: [(name: UnsafeMutablePointer<CChar>, kind: Int32, shape: [Int64], data: UnsafeMutableRawBufferPointer)] = []
+    /// A point run in progress (`plexus_open`).
+    var run: ContinuingRun?
 
     init() {}
 
@@ -102,6 +104,95 @@ public func plexus_run(_ file: UnsafePointer<CChar>?, _ text: UnsafePointer<CCha
         h.directory = strdup(outcome.directory)
         h.keep(outcome.arrays)
         return h.opaque
+    } catch {
+        return Handle(error: error).opaque
+    }
+}
+
+/// Opens a point experiment to run in pieces (PyNEST's Simulate calls): reads and builds it, as
+/// `plexus_run` does, and simulates nothing yet. Advance it with `plexus_advance`, change it with
+/// `plexus_set`, read it with `plexus_state` and `plexus_snapshot`, write its folder with
+/// `plexus_finish`. Always returns a handle: check `plexus_error`.
+@_cdecl("plexus_open")
+public func plexus_open(_ file: UnsafePointer<CChar>?, _ text: UnsafePointer<CChar>?, _ out: UnsafePointer<CChar>?,
+                        _ threads: Int32, _ seed: UInt64, _ hasSeed: Int32, _ flags: Int32) -> UnsafeMutableRawPointer {
+    guard let file else { return Handle(error: PlexusError("no experiment file named")).opaque }
+    var request = RunRequest(file: String(cString: file), text: text.map { String(cString: $0) }, out: out.map { String(cString: $0) },
+                             threads: Int(threads), seed: hasSeed != 0 ? seed : nil, quiet: flags & 1 != 0, noReport: flags & 2 != 0)
+    request.keepArrays = true
+    request.keepConnections = flags & 4 != 0
+    do {
+        let h = Handle()
+        h.run = try ContinuingRun(request)
+        return h.opaque
+    } catch {
+        return Handle(error: error).opaque
+    }
+}
+
+/// Runs `body` on the open run of handle `h`; an error handle when there is none or it throws.
+private func withRun(_ h: UnsafeMutableRawPointer?, _ body: (ContinuingRun, Handle) throws -> Void) -> UnsafeMutableRawPointer {
+    guard let run = Handle.from(h)?.run else {
+        return Handle(error: PlexusError("not an open run (plexus_open), or one already finished")).opaque
+    }
+    let out = Handle()
+    do { try body(run, out) } catch { return Handle(error: error).opaque }
+    return out.opaque
+}
+
+/// Simulates the open run up to `ms` (the time since its start).
+@_cdecl("plexus_advance")
+public func plexus_advance(_ h: UnsafeMutableRawPointer?, _ ms: Double,
+                           _ progress: (@convention(c) (Double, UnsafeMutableRawPointer?) -> Void)?,
+                           _ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer {
+    withRun(h) { run, _ in
+        let callback = progress.map { ProgressCallback(function: $0, context: context) }
+        try run.advance(to: ms, progress: callback.map { c in { c.function($0, c.context) } })
+    }
+}
+
+/// Changes population `population` of the open run from now on: `params` a JSON (or YAML)
+/// mapping as in the population's params; state values of neurons `first ..< first + count`
+/// (count < 0: all).
+@_cdecl("plexus_set")
+public func plexus_set(_ h: UnsafeMutableRawPointer?, _ population: UnsafePointer<CChar>?, _ params: UnsafePointer<CChar>?,
+                       _ first: Int64, _ count: Int64) -> UnsafeMutableRawPointer {
+    withRun(h) { run, _ in
+        try run.set(population: population.map { String(cString: $0) } ?? "", params: params.map { String(cString: $0) } ?? "{}",
+                    neurons: count < 0 ? nil : Int(first)..<Int(first + count))
+    }
+}
+
+/// The current values of a state variable of every neuron of a population: one array `state`.
+@_cdecl("plexus_state")
+public func plexus_state(_ h: UnsafeMutableRawPointer?, _ population: UnsafePointer<CChar>?,
+                         _ variable: UnsafePointer<CChar>?) -> UnsafeMutableRawPointer {
+    withRun(h) { run, out in
+        out.keep([ResultArray("state", try run.state(population: population.map { String(cString: $0) } ?? "",
+                                                     variable: variable.map { String(cString: $0) } ?? ""))])
+    }
+}
+
+/// What the open run recorded so far, as arrays (`flags` 4: with every synapse as it stands).
+@_cdecl("plexus_snapshot")
+public func plexus_snapshot(_ h: UnsafeMutableRawPointer?, _ flags: Int32) -> UnsafeMutableRawPointer {
+    withRun(h) { run, out in out.keep(run.arrays(connections: flags & 4 != 0)) }
+}
+
+/// Writes the open run's folder (as `plexus_run` does) and closes it: a handle like
+/// `plexus_run`'s. The run handle stays to be freed.
+@_cdecl("plexus_finish")
+public func plexus_finish(_ h: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer {
+    guard let owner = Handle.from(h), let run = owner.run else {
+        return Handle(error: PlexusError("not an open run (plexus_open), or one already finished")).opaque
+    }
+    owner.run = nil
+    do {
+        let outcome = try run.finish()
+        let out = Handle()
+        out.directory = strdup(outcome.directory)
+        out.keep(outcome.arrays)
+        return out.opaque
     } catch {
         return Handle(error: error).opaque
     }

@@ -13,6 +13,20 @@ const char *plexus_version(void);
 /* flags: 1 quiet, 2 no report.html, 4 keep a point network's synapses (connections/<model>/...). text may be NULL (read file); out may be NULL (runs/<name>). */
 void *plexus_run(const char *file, const char *text, const char *out, int32_t threads, uint64_t seed,
                  int32_t has_seed, int32_t flags, plexus_progress progress, void *context);
+/* A point experiment run in pieces: plexus_open builds it (the run handle), plexus_advance
+ * simulates to `ms` since its start, plexus_set changes a population from now on (params: a JSON
+ * mapping as in its params; count < 0: every neuron), plexus_state reads a state variable of
+ * every neuron (array "state"), plexus_snapshot gives what was recorded so far (flags 4: with the
+ * synapses), plexus_finish writes the run folder and returns a handle like plexus_run's. Each
+ * returns a handle to check with plexus_error and free. */
+void *plexus_open(const char *file, const char *text, const char *out, int32_t threads, uint64_t seed,
+                  int32_t has_seed, int32_t flags);
+void *plexus_advance(void *run, double ms, plexus_progress progress, void *context);
+void *plexus_set(void *run, const char *population, const char *params, int64_t first, int64_t count);
+void *plexus_state(void *run, const char *population, const char *variable);
+void *plexus_snapshot(void *run, int32_t flags);
+void *plexus_finish(void *run);
+
 /* The experiment file's document as JSON text (keys in file order), in plexus_text. */
 void *plexus_load(const char *file, const char *text);
 

@@ -83,6 +83,15 @@ public enum ExperimentFile: ExperimentDecoder {
         return PopulationDescription(name: name, model: modelName, size: size, params: params)
     }
 
+    /// A mapping of parameter values as a population's `params` holds them (`{I_e: 376 pA,
+    /// V_m: [-70, -65]}`; JSON is YAML too), for changes during a run; errors name `path.key`.
+    public static func parameters(_ text: String, file: String, path: String) throws -> [String: ParameterValue] {
+        let root = try YAMLText.compose(text, file: file, what: "parameter changes")
+        var params: [String: ParameterValue] = [:]
+        for (key, v) in try YNode(node: root, file: file, path: path).mapping() { params[key] = try parameterValue(v) }
+        return params
+    }
+
     static func parameterValue(_ node: YNode) throws -> ParameterValue {
         if node.isSequence { return .list(try node.sequence().map { try $0.quantity() }) }
         if node.isMapping { return .distribution(try distribution(node)) }

@@ -43,7 +43,7 @@ extension PointNetwork {
             guard case .current(let waveform)? = devices[info.name]?.output else { continue }
             for k in 0..<info.size {
                 generatorOfNode[info.firstNode + k] = currentGenerators.count
-                currentGenerators.append(waveform)
+                currentGenerators.append(waveform, node: info.firstNode + k)
             }
         }
         self.generatorOfNode = generatorOfNode
@@ -492,7 +492,7 @@ extension PointNetwork {
                                 devices.poisson.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, lambda: lambda,
                                                              table: Int32(table),
                                                              startStep: start, stopStep: stop, stream: UInt32(st.index),
-                                                             id: UInt64(gid) | UInt64(o) << 32 | UInt64(i) << 48))
+                                                             source: Int32(first + i), id: UInt64(gid) | UInt64(o) << 32 | UInt64(i) << 48))
                                 maxD = max(maxD, d)
                             }
                         }

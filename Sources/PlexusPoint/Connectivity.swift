@@ -52,6 +52,7 @@ final class DeviceInputs {
         var startStep: Int64     // active for steps s with start < s <= stop (NEST's is_active)
         var stopStep: Int64
         var stream: UInt32       // statement index
+        var source: Int32        // the generator's node
         var id: UInt64           // target gid | ordinal << 32
     }
     struct CurrentInput {
@@ -82,6 +83,20 @@ final class DeviceInputs {
     /// Per current input: the index into `CurrentGenerators.changes` of its generator's next
     /// amplitude change (emission steps only grow, so each input walks the changes once).
     var currentCursors: [Int32] = []
+    /// Device changes made during a run (`PointSimulation.set`), one per input, taking effect at
+    /// the step where the first emission under the new values arrives; in arrival order.
+    struct Switch {
+        var arrival: Int64
+        /// The first emission step under the new values.
+        var emission: Int64
+        var input: Int
+        /// A Poisson input's new mean, table and window; nil for a current input.
+        var poisson: (lambda: Double, table: Int32, startStep: Int64, stopStep: Int64)?
+        /// A current input's new generator (index into `currentGenerators.list`).
+        var generator: Int32 = -1
+    }
+    var switches: [Switch] = []
+    var nextSwitch = 0
 }
 
 /// One node of a current-emitting device (`DeviceOutput.current`) as the run loop reads it: no
@@ -105,10 +120,13 @@ struct CurrentGenerator {
 struct CurrentGenerators {
     var list: [CurrentGenerator] = []
     var changes: [CurrentWaveform.Change] = []
+    /// The device node of each generator (a change during a run appends a new generator).
+    var nodes: [Int] = []
 
     var count: Int { list.count }
 
-    mutating func append(_ w: CurrentWaveform) {
+    mutating func append(_ w: CurrentWaveform, node: Int) {
+        nodes.append(node)
         let first = Int32(changes.count)
         changes += w.changes
         let noise = w.noise ?? GaussianNoise(std: 0, stdMod: 0, omega: 0, phase: 0, dtSteps: 10)

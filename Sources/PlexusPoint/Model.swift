@@ -146,6 +146,11 @@ public protocol PointNeuronModel: Sendable {
     /// Hook to put the initial state in shape after user values were written (e.g. to store V_m
     /// relative to E_L). Default: nothing.
     func prepareState(_ state: StateColumns, count: Int)
+
+    /// Puts state kept in internal form under `old`'s constants into this model's form after a
+    /// parameter change during a run, as NEST's set_status does; false (the default) leaves it to
+    /// the engine, which keeps every variable's recorded value.
+    func carryState(_ state: StateColumns, count: Int, from old: Self) -> Bool
 }
 
 extension PointNeuronModel {
@@ -154,6 +159,7 @@ extension PointNeuronModel {
         state.column(v)[i]
     }
     public func prepareState(_ state: StateColumns, count: Int) {}
+    public func carryState(_ state: StateColumns, count: Int, from old: Self) -> Bool { false }
 
     /// Index of a state variable by name.
     public static func stateIndex(_ name: String) -> Int? { state.firstIndex { $0.name == name } }

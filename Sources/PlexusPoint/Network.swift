@@ -282,7 +282,7 @@ extension PointNetwork {
     static let maxNodes = Int(Int32.max)
     /// Largest time in ms, about NEST's range (64-bit tics at 1000 per ms reach 9.2e15 ms); the
     /// models' refractory tics (ms · 1000) stay inside Int64 too.
-    static let maxTime = 1e15
+    public static let maxTime = 1e15
     /// Most steps a time may span: whole step counts are exact in a Double up to 2^53, and
     /// converting to Int64 cannot trap.
     static let maxSteps = 0x1p53

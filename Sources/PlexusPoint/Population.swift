@@ -23,12 +23,19 @@ public protocol NeuronPopulation: AnyObject {
     /// Cheap per-step sentinel: false if the first state column (V_m) holds a NaN or infinity
     /// in `range` (one vectorisable sum; NaN and inf survive it).
     func firstColumnIsFinite(in range: Range<Int>) -> Bool
+    /// New parameter values during a run (NEST's SetStatus between Simulate calls): the model's
+    /// constants are derived again; every state variable keeps its value as the user sees it
+    /// (V_m stays put when E_L moves, as in NEST). Throws as the model's `init` does.
+    func setParameters(_ values: ParameterValues, resolution h: Double) throws
+    /// Writes state variable `variable` of neurons `neurons` (values in the user's units, one per
+    /// neuron), converted to the model's internal form.
+    func setState(variable: Int, values: [Double], neurons: Range<Int>)
 }
 
 final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
     let name: String
-    let model: M
-    let parameters: ParameterValues
+    private(set) var model: M
+    private(set) var parameters: ParameterValues
     let size: Int
     let firstNode: Int
     let firstNeuron: Int
@@ -72,6 +79,44 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
         var sum = 0.0
         for i in range { sum += c[i] * 0 }
         return !sum.isNaN
+    }
+
+    func setParameters(_ values: ParameterValues, resolution h: Double) throws {
+        let new = try M(parameters: values, resolution: h)
+        if new.carryState(columns, count: size, from: model) {
+            model = new
+            parameters = values
+            return
+        }
+        let n = M.state.count
+        let user = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n))
+        defer { user.deallocate() }
+        var moved: [Int] = []
+        for i in 0..<size {
+            // Only the variables whose internal form means something else under the new constants.
+            moved.removeAll(keepingCapacity: true)
+            for v in 0..<n {
+                user[v] = model.recordedValue(columns, variable: v, neuron: i)
+                if new.recordedValue(columns, variable: v, neuron: i).bitPattern != user[v].bitPattern { moved.append(v) }
+            }
+            guard !moved.isEmpty else { continue }
+            new.prepareState(StateColumns(base: user, n: 1), count: 1)
+            for v in moved { columns.column(v)[i] = user[v] }
+        }
+        model = new
+        parameters = values
+    }
+
+    func setState(variable v: Int, values: [Double], neurons: Range<Int>) {
+        let n = M.state.count
+        let user = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n))
+        defer { user.deallocate() }
+        for (k, i) in neurons.enumerated() {
+            for w in 0..<n { user[w] = model.recordedValue(columns, variable: w, neuron: i) }
+            user[v] = values[k]
+            model.prepareState(StateColumns(base: user, n: 1), count: 1)
+            columns.column(v)[i] = user[v]
+        }
     }
 
     func firstNonFinite(in range: Range<Int>) -> (Int, String)? {

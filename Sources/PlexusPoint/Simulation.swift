@@ -69,278 +69,352 @@ final class ThreadState {
 }
 
 extension PointNetwork {
-    /// Simulates `totalSteps` steps. Threads update their own neurons for one epoch (min delay),
-    /// exchange the epoch's spikes once (a `SpikeExchange`: between threads, the team's barrier),
-    /// then each delivers every spike of the epoch to the targets it owns, in the fixed order
-    /// (step, generators, parts in order, neurons by gid): sums are bit-identical for any thread
-    /// count. `progress` is called by one thread after each epoch with the fraction done.
+    /// Simulates `totalSteps` steps: a `PointSimulation` advanced once to the end.
     public func run(progress: ((Double) -> Void)? = nil) throws -> PointResults {
-        try run(exchange: ThreadSpikeExchange<Spike>(team: team), progress: progress)
+        let simulation = PointSimulation(self)
+        try simulation.advance(to: totalSteps, progress: progress)
+        return simulation.results(final: true)
     }
+}
 
-    func run<Exchange: SpikeExchange<Spike>>(exchange: Exchange, progress: ((Double) -> Void)?) throws -> PointResults {
-        let threads = team.count
-        let m = minDelay
-        let ringLength = maxDelay + m
-        let h = grid.h
+/// A point network being simulated: the run loop's state between calls (input rings, spike
+/// lists, recorded spikes and samples, the step reached), so that a run can be advanced in
+/// pieces, with parameters changed between them (`PointSimulation+Changes.swift`), as NEST's
+/// Simulate calls do. Advancing to 100 ms and then to 150 ms gives the same numbers as one
+/// advance to 150 ms: epochs end early at an advance's end, and delivery order does not depend
+/// on where epochs end.
+///
+/// Threads update their own neurons for one epoch (min delay), exchange the epoch's spikes once
+/// (a `SpikeExchange`: between threads, the team's barrier), then each delivers every spike of
+/// the epoch to the targets it owns, in the fixed order (step, generators, parts in order,
+/// neurons by gid): sums are bit-identical for any thread count.
+public final class PointSimulation {
+    public let network: PointNetwork
+    let exchange: ThreadSpikeExchange<Spike>
+    /// Steps simulated so far: the next step to compute.
+    public private(set) var step: Int64 = 0
+    /// Epochs run so far (the exchange's and the hooks' epoch numbers continue across advances).
+    var epochIndex: Int64 = 0
+    /// Set when an advance failed: the state is partly updated and cannot go on.
+    public private(set) var failure: PlexusError?
+    var finished = false
 
+    let meters: [Meter]
+    let spikeRecorders: [(name: String, nodes: Range<Int>)]
+    let recordedNode: UnsafeMutableBufferPointer<Int32>
+    let states: [ThreadState]
+    // Spikes of spike_generators, emitted by member 0, per epoch parity.
+    let generatorOut: UnsafeMutablePointer<SpikeOutput>
+    let generatorOffsets: UnsafeMutablePointer<Int>       // [parity][step of the epoch + 1]
+    let generatorCursor: UnsafeMutableBufferPointer<Int>
+    let recorded: UnsafeMutablePointer<GrowableBuffer<(Int64, UInt32)>>
+    var watch = MemoryWatch()
+    let nodeOfNeuron: [Int]
+    /// Device populations as described, with the changes made so far (`set`).
+    var deviceDescriptions: [String: PopulationDescription] = [:]
+
+    public init(_ network: PointNetwork) {
+        self.network = network
+        exchange = ThreadSpikeExchange<Spike>(team: network.team)
+        let m = network.minDelay
         var meters: [Meter] = []
         var spikeRecorders: [(name: String, nodes: Range<Int>)] = []
-        var recordedNode = [Int32](repeating: -1, count: nodeCount)
-        for r in experiment.recordings {
-            let info = population(named: r.population)!
+        recordedNode = .allocate(capacity: max(1, network.nodeCount))
+        recordedNode.initialize(repeating: -1)
+        for r in network.experiment.recordings {
+            let info = network.population(named: r.population)!
             switch r {
             case .spikes:
                 for n in info.nodes where recordedNode[n] < 0 { recordedNode[n] = Int32(spikeRecorders.count) }
                 spikeRecorders.append((info.name, info.nodes))
             case .multimeter(_, let vars, let interval):
                 guard case .neuron(let ni) = info.kind else { continue }
-                let pop = neuronPopulations[ni]
-                let ms = try interval.map { try $0.value(in: .ms, name: "interval") } ?? 1.0
+                let pop = network.neuronPopulations[ni]
+                // Validated when the network was built (validateRecordings).
+                var ms = 1.0
+                if let interval, let v = try? interval.value(in: .ms, name: "interval") { ms = v }
                 meters.append(Meter(population: pop, variables: vars.map { v in pop.stateNames.firstIndex(of: v)! },
-                                    names: vars, interval: max(1, grid.steps(ms))))
+                                    names: vars, interval: max(1, network.grid.steps(ms))))
             }
         }
-
-        let states = (0..<threads).map { ThreadState(nLocal: partitions[$0].count, ringLength: ringLength, epoch: m, multimeters: meters.count) }
-        // Spikes of spike_generators, emitted by member 0, per epoch parity.
-        var generatorOut = [SpikeOutput(capacity: 256), SpikeOutput(capacity: 256)]
-        var generatorOffsets = [[Int]](repeating: Array(repeating: 0, count: m + 1), count: 2)
-        var generatorCursor = [Int](repeating: 0, count: spikeGenerators.count)
-        var recorded = GrowableBuffer<(Int64, UInt32)>(capacity: 4096)
-        var watch = MemoryWatch()
-        defer {
-            generatorOut[0].list.free()
-            generatorOut[1].list.free()
-            recorded.free()
+        self.meters = meters
+        self.spikeRecorders = spikeRecorders
+        let ringLength = network.maxDelay + m
+        states = (0..<network.team.count).map {
+            ThreadState(nLocal: network.partitions[$0].count, ringLength: ringLength, epoch: m, multimeters: meters.count)
         }
-        let epochs = totalSteps == 0 ? 0 : (totalSteps + Int64(m) - 1) / Int64(m)
+        generatorOut = .allocate(capacity: 2)
+        generatorOut.initialize(to: SpikeOutput(capacity: 256))
+        (generatorOut + 1).initialize(to: SpikeOutput(capacity: 256))
+        generatorOffsets = .allocate(capacity: 2 * (m + 1))
+        generatorOffsets.initialize(repeating: 0, count: 2 * (m + 1))
+        generatorCursor = .allocate(capacity: max(1, network.spikeGenerators.count))
+        generatorCursor.initialize(repeating: 0)
+        recorded = .allocate(capacity: 1)
+        recorded.initialize(to: GrowableBuffer(capacity: 4096))
+        var nodeOfNeuron = [Int](repeating: 0, count: network.neuronCount)
+        for p in network.neuronPopulations { for i in 0..<p.size { nodeOfNeuron[p.firstNeuron + i] = p.firstNode + i } }
+        self.nodeOfNeuron = nodeOfNeuron
+        for p in network.experiment.populations where ModelCatalog.deviceModels[p.model] != nil { deviceDescriptions[p.name] = p }
+    }
+
+    deinit {
+        generatorOut[0].list.free()
+        generatorOut[1].list.free()
+        generatorOut.deinitialize(count: 2)
+        generatorOut.deallocate()
+        generatorOffsets.deallocate()
+        generatorCursor.deallocate()
+        recordedNode.deallocate()
+        recorded.pointee.free()
+        recorded.deinitialize(count: 1)
+        recorded.deallocate()
+    }
+
+    /// Simulates steps `step ..< end`. `progress` is called by one thread after each epoch with
+    /// the fraction of this advance done. A failure (a NaN blow-up, memory) is thrown and ends
+    /// the simulation: later advances throw it again.
+    public func advance(to end: Int64, progress: ((Double) -> Void)? = nil) throws {
+        if let failure { throw failure }
+        precondition(!finished, "advance after the final results")
+        guard end > step else { return }
+        let net = network, exchange = exchange, states = states
+        let m = net.minDelay
+        let ringLength = net.maxDelay + m
+        let first = step, firstEpoch = epochIndex
+        let epochs = (end - first + Int64(m) - 1) / Int64(m)
+        let meters = meters
         // NEST keeps a post spike until every STDP synapse read it and it is older than this.
-        let pruneMargin = Double(maxDelay + minDelay) * h
+        let pruneMargin = Double(net.maxDelay + net.minDelay) * net.grid.h
         let fullCheckEvery = Int64(max(1, 16 / m))
-        var nodeOfNeuron = [Int](repeating: 0, count: neuronCount)
-        for p in neuronPopulations { for i in 0..<p.size { nodeOfNeuron[p.firstNeuron + i] = p.firstNode + i } }
         // Epoch hooks (EpochHook.swift): one dynamic call per hook and phase per epoch.
-        let hooks = epochHooks
+        let hooks = net.epochHooks
         let inputFirst = hooks.contains { $0.needsEpochInputFirst }
         let listeners = hooks.filter { $0.listensToSpikes }
+        let genOut = generatorOut, recordedNode = UnsafeBufferPointer(recordedNode), recorded = recorded
+        let genCursor = generatorCursor, offsetsBase = generatorOffsets
+        let nodeOfNeuron = nodeOfNeuron
+        var watch = watch
+        defer { self.watch = watch }
 
-        withExtendedLifetime(states) {
-            generatorOut.withUnsafeMutableBufferPointer { genOut in
-            generatorOffsets.withUnsafeMutableBufferPointer { genOffsets in
-            generatorCursor.withUnsafeMutableBufferPointer { genCursor in
-            recordedNode.withUnsafeBufferPointer { recordedNode in
-            withUnsafeMutablePointer(to: &recorded) { recorded in
-                let genOut = genOut, genOffsets = genOffsets, genCursor = genCursor, recordedNode = recordedNode
-                team.run { t in
-                    let ts = states[t]
-                    let part = self.partitions[t]
-                    let nLocal = part.count
-                    let conn = self.connectivity[t]
-                    let devices = self.deviceInputs[t]
-                    let plastic = self.plastic[t]
-                    let hasPlastic = plastic.count > 0
-                    let spikeRing = ts.spikeRing.base, currentRing = ts.currentRing.base
-                    let rings = InputRings(spikes: spikeRing, currents: currentRing, ringLength: ringLength, nLocal: nLocal)
-                    // Hooks' own synapses (per epoch), and the epoch's spike lists for listeners.
-                    var hookTables: [ThreadConnectivity] = []
-                    let sources = exchange.parts + 1
-                    let deliveredLists = UnsafeMutablePointer<UnsafeBufferPointer<Spike>>.allocate(capacity: listeners.isEmpty ? 1 : m * sources)
-                    defer { deliveredLists.deallocate() }
-                    // Populations overlapping this thread's neurons, with local ranges.
-                    let mine: [(NeuronPopulation, Range<Int>)] = self.neuronPopulations.compactMap { p in
-                        let lo = max(part.lowerBound, p.firstNeuron), hi = min(part.upperBound, p.firstNeuron + p.size)
-                        return lo < hi ? (p, (lo - p.firstNeuron)..<(hi - p.firstNeuron)) : nil
+        withUnsafeMutablePointer(to: &watch) { watch in
+        net.team.run { t in
+            let ts = states[t]
+            let part = net.partitions[t]
+            let nLocal = part.count
+            let conn = net.connectivity[t]
+            let devices = net.deviceInputs[t]
+            let plastic = net.plastic[t]
+            let hasPlastic = plastic.count > 0
+            let spikeRing = ts.spikeRing.base, currentRing = ts.currentRing.base
+            let rings = InputRings(spikes: spikeRing, currents: currentRing, ringLength: ringLength, nLocal: nLocal)
+            // Hooks' own synapses (per epoch), and the epoch's spike lists for listeners.
+            var hookTables: [ThreadConnectivity] = []
+            let sources = exchange.parts + 1
+            let deliveredLists = UnsafeMutablePointer<UnsafeBufferPointer<Spike>>.allocate(capacity: listeners.isEmpty ? 1 : m * sources)
+            defer { deliveredLists.deallocate() }
+            // Populations overlapping this thread's neurons, with local ranges.
+            let mine: [(NeuronPopulation, Range<Int>)] = net.neuronPopulations.compactMap { p in
+                let lo = max(part.lowerBound, p.firstNeuron), hi = min(part.upperBound, p.firstNeuron + p.size)
+                return lo < hi ? (p, (lo - p.firstNeuron)..<(hi - p.firstNeuron)) : nil
+            }
+            @inline(__always) func slot(_ step: Int64) -> Int { Int(step % Int64(ringLength)) }
+
+            for k0 in 0..<epochs {
+                let epoch = firstEpoch + k0
+                let parity = Int(epoch & 1)
+                let genOffsets = offsetsBase + parity * (m + 1)
+                let e0 = first + k0 * Int64(m)
+                let e1 = min(e0 + Int64(m), end)
+                let context = EpochContext(thread: t, team: net.team, index: epoch, firstStep: e0, endStep: e1)
+                ts.outputs[parity].list.removeAll()
+                if t == 0 { genOut[parity].list.removeAll() }
+                if inputFirst {
+                    // A hook integrates the interval (waveform relaxation reads it as
+                    // NEST's ring buffers hold it): device input of every step first.
+                    for s in e0..<e1 {
+                        net.applyDeviceInputs(devices, step: s, nLocal: nLocal, ringLength: ringLength,
+                                              spikeRing: spikeRing, currentRing: currentRing)
                     }
-                    @inline(__always) func slot(_ step: Int64) -> Int { Int(step % Int64(ringLength)) }
-
-                    for epoch in 0..<epochs {
-                        let parity = Int(epoch & 1)
-                        let e0 = epoch * Int64(m)
-                        let e1 = min(e0 + Int64(m), self.totalSteps)
-                        let context = EpochContext(thread: t, team: self.team, index: epoch, firstStep: e0, endStep: e1)
-                        ts.outputs[parity].list.removeAll()
-                        if t == 0 { genOut[parity].list.removeAll() }
-                        if inputFirst {
-                            // A hook integrates the interval (waveform relaxation reads it as
-                            // NEST's ring buffers hold it): device input of every step first.
-                            for s in e0..<e1 {
-                                self.applyDeviceInputs(devices, step: s, nLocal: nLocal, ringLength: ringLength,
-                                                       spikeRing: spikeRing, currentRing: currentRing)
+                }
+                for hook in hooks { hook.beforeUpdates(context, rings: rings) }
+                for s in e0..<e1 {
+                    let k = Int(s - e0)
+                    ts.stepOffsets[parity][k] = ts.outputs[parity].count
+                    // Device input arriving in this step (drawn for its emission step).
+                    if !inputFirst {
+                        net.applyDeviceInputs(devices, step: s, nLocal: nLocal, ringLength: ringLength,
+                                              spikeRing: spikeRing, currentRing: currentRing)
+                    }
+                    if t == 0 {
+                        genOffsets[k] = genOut[parity].count
+                        for g in 0..<net.spikeGenerators.count {
+                            let gen = net.spikeGenerators[g]
+                            var c = genCursor[g]
+                            while c < gen.steps.count && gen.steps[c] <= s {
+                                if gen.steps[c] == s {
+                                    genOut[parity].gidBase = UInt32(gen.node)
+                                    genOut[parity].emit(0, multiplicity: gen.multiplicities[c])
+                                }
+                                c += 1
                             }
+                            genCursor[g] = c
                         }
-                        for hook in hooks { hook.beforeUpdates(context, rings: rings) }
-                        for s in e0..<e1 {
-                            let k = Int(s - e0)
-                            ts.stepOffsets[parity][k] = ts.outputs[parity].count
-                            // Device input arriving in this step (drawn for its emission step).
-                            if !inputFirst {
-                                self.applyDeviceInputs(devices, step: s, nLocal: nLocal, ringLength: ringLength,
-                                                       spikeRing: spikeRing, currentRing: currentRing)
-                            }
-                            if t == 0 {
-                                genOffsets[parity][k] = genOut[parity].count
-                                for g in 0..<self.spikeGenerators.count {
-                                    let gen = self.spikeGenerators[g]
-                                    var c = genCursor[g]
-                                    while c < gen.steps.count && gen.steps[c] <= s {
-                                        if gen.steps[c] == s {
-                                            genOut[parity].gidBase = UInt32(gen.node)
-                                            genOut[parity].emit(0, multiplicity: gen.multiplicities[c])
-                                        }
-                                        c += 1
-                                    }
-                                    genCursor[g] = c
-                                }
-                            }
-                            let row = slot(s) * nLocal
-                            for (pop, range) in mine {
-                                let offset = row + pop.firstNeuron - part.lowerBound
-                                let input = StepInput(spikes: spikeRing + 2 * offset, current: currentRing + offset, step: s)
-                                pop.update(range, input, &ts.outputs[parity])
-                            }
-                            if ts.error == nil {
-                                // The step at which a value went bad, found by a cheap sentinel.
-                                for (pop, range) in mine where !pop.firstColumnIsFinite(in: range) {
-                                    let (i, v) = pop.firstNonFinite(in: range) ?? (range.lowerBound, pop.stateNames[0])
-                                    ts.error = Self.nonFinite(pop, neuron: i, variable: v, at: "in the step ending at t = \(self.grid.endTime(ofStep: s)) ms")
-                                    break
-                                }
-                            }
-                            (spikeRing + 2 * row).update(repeating: 0, count: 2 * nLocal)
-                            (currentRing + row).update(repeating: 0, count: nLocal)
-                            for (mi, meter) in meters.enumerated() where (s + 1) % meter.interval == 0 {
-                                let p = meter.population
-                                let lo = max(part.lowerBound, p.firstNeuron) - p.firstNeuron
-                                let hi = min(part.upperBound, p.firstNeuron + p.size) - p.firstNeuron
-                                if lo < hi {
-                                    for i in lo..<hi {
-                                        for v in meter.variables { ts.samples[mi].append(p.recordedValue(variable: v, neuron: i)) }
-                                    }
-                                }
-                            }
+                    }
+                    let row = slot(s) * nLocal
+                    for (pop, range) in mine {
+                        let offset = row + pop.firstNeuron - part.lowerBound
+                        let input = StepInput(spikes: spikeRing + 2 * offset, current: currentRing + offset, step: s)
+                        pop.update(range, input, &ts.outputs[parity])
+                    }
+                    if ts.error == nil {
+                        // The step at which a value went bad, found by a cheap sentinel.
+                        for (pop, range) in mine where !pop.firstColumnIsFinite(in: range) {
+                            let (i, v) = pop.firstNonFinite(in: range) ?? (range.lowerBound, pop.stateNames[0])
+                            ts.error = PointNetwork.nonFinite(pop, neuron: i, variable: v, at: "in the step ending at t = \(net.grid.endTime(ofStep: s)) ms")
+                            break
                         }
-                        ts.stepOffsets[parity][Int(e1 - e0)] = ts.outputs[parity].count
-                        if !hooks.isEmpty {
-                            let own = ThreadSpikes(spikes: ts.outputs[parity].list.base, stepOffsets: ts.stepOffsets[parity].base)
-                            for hook in hooks { hook.afterUpdates(context, own: own) }
-                        }
-                        if t == 0 { genOffsets[parity][Int(e1 - e0)] = genOut[parity].count }
-                        ts.emitted += ts.outputs[parity].count
-                        // Any other state variable that went bad stops the run too: a full scan
-                        // every ~16 steps (every epoch when delays are long), not every step.
-                        if ts.error == nil && (epoch % fullCheckEvery == 0 || epoch == epochs - 1) {
-                            for (pop, range) in mine {
-                                if let (i, v) = pop.firstNonFinite(in: range) {
-                                    ts.error = Self.nonFinite(pop, neuron: i, variable: v,
-                                                              at: "by t = \(self.grid.time(e1)) ms")
-                                    break
-                                }
-                            }
-                        }
-
-                        // Postsynaptic spike histories for STDP (only this thread's neurons).
-                        if !plastic.archives.isEmpty {
-                            let list = ts.outputs[parity].list
-                            for s in e0..<e1 {
-                                let k = Int(s - e0)
-                                let t = self.grid.endTime(ofStep: s)
-                                for q in ts.stepOffsets[parity][k]..<ts.stepOffsets[parity][k + 1] {
-                                    let n = Int(self.neuronOfNode[Int(list[q].gid)]) - part.lowerBound
-                                    let a = Int(plastic.archiveOf[n])
-                                    if a >= 0 { plastic.archives[a].record(t, pruneMargin: pruneMargin) }
-                                }
-                            }
-                        }
-
-                        exchange.publish(part: t, epoch: epoch, spikes: ts.outputs[parity].list.base,
-                                         stepOffsets: ts.stepOffsets[parity].base)
-                        exchange.exchange(part: t, epoch: epoch)
-                        if states.contains(where: { $0.error != nil }) { return }
-
-                        for hook in hooks { hook.afterExchange(context) }
-                        // Synapses that hooks own (structural plasticity's), after the static ones.
-                        hookTables.removeAll(keepingCapacity: true)
-                        for hook in hooks {
-                            if let c = hook.deliveryTable(thread: t) { hookTables.append(c) }
-                        }
-                        let extraTable = hookTables.first
-                        let hasMoreTables = hookTables.count > 1
-                        // Delivery: every spike of the epoch to the targets this thread owns.
-                        for s in e0..<e1 {
-                            let k = Int(s - e0)
-                            let base = slot(s)
-                            let g = genOut[parity]
-                            for q in genOffsets[parity][k]..<genOffsets[parity][k + 1] {
-                                Self.deliver(g.list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
-                                if hasPlastic {
-                                    self.deliverPlastic(g.list[q], step: s, plastic, ringLength: ringLength, nLocal: nLocal,
-                                                        ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
-                                }
-                            }
-                            for u in 0..<exchange.parts {
-                                for spike in exchange.spikes(of: u, step: k, epoch: epoch) {
-                                    Self.deliver(spike, from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
-                                    if let extraTable {
-                                        Self.deliver(spike, from: base, conn: extraTable, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
-                                        if hasMoreTables {
-                                            Self.deliver(spike, from: base, throughAllButFirst: hookTables, ringLength: ringLength,
-                                                         nLocal: nLocal, ring: spikeRing)
-                                        }
-                                    }
-                                    if hasPlastic {
-                                        self.deliverPlastic(spike, step: s, plastic, ringLength: ringLength, nLocal: nLocal,
-                                                            ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
-                                    }
-                                }
-                            }
-                        }
-                        if !listeners.isEmpty {
-                            // The epoch's spikes in delivery order, for the hooks that read them.
-                            for k in 0..<Int(e1 - e0) {
-                                let g = genOut[parity], lo = genOffsets[parity][k]
-                                deliveredLists[k * sources] = UnsafeBufferPointer(start: g.list.base + lo, count: genOffsets[parity][k + 1] - lo)
-                                for u in 0..<exchange.parts {
-                                    deliveredLists[k * sources + 1 + u] = exchange.spikes(of: u, step: k, epoch: epoch)
-                                }
-                            }
-                            let spikes = DeliveredSpikes(lists: deliveredLists, sources: sources, steps: Int(e1 - e0))
-                            for hook in listeners { hook.delivered(context, spikes: spikes) }
-                        }
-                        if t == 0 {
-                            // Spike recorders, in delivery order. A spike of multiplicity n (a parrot
-                            // repeating n arrivals, a generator's n events) is n rows, as NEST's
-                            // spike_recorder writes it: rates from the file count every spike.
-                            for s in e0..<e1 {
-                                let k = Int(s - e0)
-                                let g = genOut[parity]
-                                for q in genOffsets[parity][k]..<genOffsets[parity][k + 1] where recordedNode[Int(g.list[q].gid)] >= 0 {
-                                    for _ in 0..<max(1, Int(g.list[q].multiplicity)) { recorded.pointee.append((s, g.list[q].gid)) }
-                                }
-                                for u in 0..<exchange.parts {
-                                    for spike in exchange.spikes(of: u, step: k, epoch: epoch) where recordedNode[Int(spike.gid)] >= 0 {
-                                        for _ in 0..<max(1, Int(spike.multiplicity)) { recorded.pointee.append((s, spike.gid)) }
-                                    }
-                                }
-                            }
-                            progress?(Double(e1) / Double(max(self.totalSteps, 1)))
-                            if ts.error == nil, let e = watch.check("at t = \(self.grid.endTime(ofStep: e1 - 1)) ms",
-                                                                    holding: "\(recorded.pointee.count) recorded spikes, plastic weights and events",
-                                                                    keyPath: "record") {
-                                ts.error = e
+                    }
+                    (spikeRing + 2 * row).update(repeating: 0, count: 2 * nLocal)
+                    (currentRing + row).update(repeating: 0, count: nLocal)
+                    for (mi, meter) in meters.enumerated() where (s + 1) % meter.interval == 0 {
+                        let p = meter.population
+                        let lo = max(part.lowerBound, p.firstNeuron) - p.firstNeuron
+                        let hi = min(part.upperBound, p.firstNeuron + p.size) - p.firstNeuron
+                        if lo < hi {
+                            for i in lo..<hi {
+                                for v in meter.variables { ts.samples[mi].append(p.recordedValue(variable: v, neuron: i)) }
                             }
                         }
                     }
                 }
-            }}}}}
-        }
-        if let e = states.compactMap(\.error).first { throw e }
-        if let e = hooks.compactMap(\.failure).first { throw e }
+                ts.stepOffsets[parity][Int(e1 - e0)] = ts.outputs[parity].count
+                if !hooks.isEmpty {
+                    let own = ThreadSpikes(spikes: ts.outputs[parity].list.base, stepOffsets: ts.stepOffsets[parity].base)
+                    for hook in hooks { hook.afterUpdates(context, own: own) }
+                }
+                if t == 0 { genOffsets[Int(e1 - e0)] = genOut[parity].count }
+                ts.emitted += ts.outputs[parity].count
+                // Any other state variable that went bad stops the run too: a full scan
+                // every ~16 steps (every epoch when delays are long), not every step.
+                if ts.error == nil && (epoch % fullCheckEvery == 0 || e1 == end) {
+                    for (pop, range) in mine {
+                        if let (i, v) = pop.firstNonFinite(in: range) {
+                            ts.error = PointNetwork.nonFinite(pop, neuron: i, variable: v, at: "by t = \(net.grid.time(e1)) ms")
+                            break
+                        }
+                    }
+                }
 
-        // Collect recordings.
+                // Postsynaptic spike histories for STDP (only this thread's neurons).
+                if !plastic.archives.isEmpty {
+                    let list = ts.outputs[parity].list
+                    for s in e0..<e1 {
+                        let k = Int(s - e0)
+                        let t = net.grid.endTime(ofStep: s)
+                        for q in ts.stepOffsets[parity][k]..<ts.stepOffsets[parity][k + 1] {
+                            let n = Int(net.neuronOfNode[Int(list[q].gid)]) - part.lowerBound
+                            let a = Int(plastic.archiveOf[n])
+                            if a >= 0 { plastic.archives[a].record(t, pruneMargin: pruneMargin) }
+                        }
+                    }
+                }
+
+                exchange.publish(part: t, epoch: epoch, spikes: ts.outputs[parity].list.base,
+                                 stepOffsets: ts.stepOffsets[parity].base)
+                exchange.exchange(part: t, epoch: epoch)
+                if states.contains(where: { $0.error != nil }) { return }
+
+                for hook in hooks { hook.afterExchange(context) }
+                // Synapses that hooks own (structural plasticity's), after the static ones.
+                hookTables.removeAll(keepingCapacity: true)
+                for hook in hooks {
+                    if let c = hook.deliveryTable(thread: t) { hookTables.append(c) }
+                }
+                let extraTable = hookTables.first
+                let hasMoreTables = hookTables.count > 1
+                // Delivery: every spike of the epoch to the targets this thread owns.
+                for s in e0..<e1 {
+                    let k = Int(s - e0)
+                    let base = slot(s)
+                    let g = genOut[parity]
+                    for q in genOffsets[k]..<genOffsets[k + 1] {
+                        PointNetwork.deliver(g.list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                        if hasPlastic {
+                            net.deliverPlastic(g.list[q], step: s, plastic, ringLength: ringLength, nLocal: nLocal,
+                                               ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
+                        }
+                    }
+                    for u in 0..<exchange.parts {
+                        for spike in exchange.spikes(of: u, step: k, epoch: epoch) {
+                            PointNetwork.deliver(spike, from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                            if let extraTable {
+                                PointNetwork.deliver(spike, from: base, conn: extraTable, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                                if hasMoreTables {
+                                    PointNetwork.deliver(spike, from: base, throughAllButFirst: hookTables, ringLength: ringLength,
+                                                         nLocal: nLocal, ring: spikeRing)
+                                }
+                            }
+                            if hasPlastic {
+                                net.deliverPlastic(spike, step: s, plastic, ringLength: ringLength, nLocal: nLocal,
+                                                   ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
+                            }
+                        }
+                    }
+                }
+                if !listeners.isEmpty {
+                    // The epoch's spikes in delivery order, for the hooks that read them.
+                    for k in 0..<Int(e1 - e0) {
+                        let g = genOut[parity], lo = genOffsets[k]
+                        deliveredLists[k * sources] = UnsafeBufferPointer(start: g.list.base + lo, count: genOffsets[k + 1] - lo)
+                        for u in 0..<exchange.parts {
+                            deliveredLists[k * sources + 1 + u] = exchange.spikes(of: u, step: k, epoch: epoch)
+                        }
+                    }
+                    let spikes = DeliveredSpikes(lists: deliveredLists, sources: sources, steps: Int(e1 - e0))
+                    for hook in listeners { hook.delivered(context, spikes: spikes) }
+                }
+                if t == 0 {
+                    // Spike recorders, in delivery order. A spike of multiplicity n (a parrot
+                    // repeating n arrivals, a generator's n events) is n rows, as NEST's
+                    // spike_recorder writes it: rates from the file count every spike.
+                    for s in e0..<e1 {
+                        let k = Int(s - e0)
+                        let g = genOut[parity]
+                        for q in genOffsets[k]..<genOffsets[k + 1] where recordedNode[Int(g.list[q].gid)] >= 0 {
+                            for _ in 0..<max(1, Int(g.list[q].multiplicity)) { recorded.pointee.append((s, g.list[q].gid)) }
+                        }
+                        for u in 0..<exchange.parts {
+                            for spike in exchange.spikes(of: u, step: k, epoch: epoch) where recordedNode[Int(spike.gid)] >= 0 {
+                                for _ in 0..<max(1, Int(spike.multiplicity)) { recorded.pointee.append((s, spike.gid)) }
+                            }
+                        }
+                    }
+                    progress?(Double(e1 - first) / Double(end - first))
+                    if ts.error == nil, let e = watch.pointee.check("at t = \(net.grid.endTime(ofStep: e1 - 1)) ms",
+                                                                    holding: "\(recorded.pointee.count) recorded spikes, plastic weights and events",
+                                                                    keyPath: "record") {
+                        ts.error = e
+                    }
+                }
+            }
+        }
+        }
+        if let e = states.compactMap(\.error).first ?? hooks.compactMap(\.failure).first {
+            failure = e
+            throw e
+        }
+        step = end
+        epochIndex = firstEpoch + epochs
+    }
+
+    /// What was recorded up to `step`. `final` once at the end: hooks add their own results
+    /// (structural plasticity's last sample), after which the simulation cannot advance.
+    public func results(final: Bool = false) -> PointResults {
+        let grid = network.grid
         var spikes = spikeRecorders.map { RecordedSpikes(population: $0.name) }
-        for q in 0..<recorded.count {
-            let (s, node) = recorded[q]
+        for q in 0..<recorded.pointee.count {
+            let (s, node) = recorded.pointee[q]
             for (ri, r) in spikeRecorders.enumerated() where r.nodes.contains(Int(node)) {
                 spikes[ri].gids.append(Int(node) + 1)
                 spikes[ri].times.append(grid.endTime(ofStep: s))
@@ -354,15 +428,15 @@ extension PointNetwork {
             let nv = meter.variables.count
             // Each thread holds, per sample time, its own neurons' rows; interleave by time.
             var owned: [(Int, Int)] = []   // per thread: (first population index, count)
-            for t in 0..<threads {
-                let lo = max(partitions[t].lowerBound, p.firstNeuron) - p.firstNeuron
-                let hi = min(partitions[t].upperBound, p.firstNeuron + p.size) - p.firstNeuron
+            for part in network.partitions {
+                let lo = max(part.lowerBound, p.firstNeuron) - p.firstNeuron
+                let hi = min(part.upperBound, p.firstNeuron + p.size) - p.firstNeuron
                 owned.append((lo, max(0, hi - lo)))
             }
-            let samplesCount = Int(totalSteps / meter.interval)
+            let samplesCount = Int(step / meter.interval)
             for k in 0..<samplesCount {
                 let time = grid.time(Int64(k + 1) * meter.interval)
-                for t in 0..<threads {
+                for t in states.indices {
                     let (lo, cnt) = owned[t]
                     let buf = states[t].samples[mi]
                     for r in 0..<cnt {
@@ -377,11 +451,16 @@ extension PointNetwork {
         let total = states.reduce(0) { $0 + $1.emitted }
         var weights = states.flatMap(\.weights)
         weights.sort { ($0.time, $0.source, $0.target) < ($1.time, $1.source, $1.target) }
-        var results = PointResults(spikes: spikes, states: sampled, weights: weights, totalSpikes: total, simulatedSteps: totalSteps)
-        for hook in hooks { hook.finish(totalSteps: totalSteps, results: &results) }
+        var results = PointResults(spikes: spikes, states: sampled, weights: weights, totalSpikes: total, simulatedSteps: step)
+        if final && !finished {
+            finished = true
+            for hook in network.epochHooks { hook.finish(totalSteps: step, results: &results) }
+        }
         return results
     }
+}
 
+extension PointNetwork {
     static func nonFinite(_ pop: NeuronPopulation, neuron i: Int, variable v: String, at when: String) -> PlexusError {
         PlexusError("numerical blow-up: \(v) of neuron gid \(pop.firstNode + i + 1) (\(pop.name), \(pop.modelName)) became non-finite \(when) (an adaptive ODE solver also stops this way after \(RKF45.maxSubsteps) internal steps in one step); a smaller resolution or other parameters may be needed",
                     keyPath: "populations.\(pop.name)")
@@ -433,6 +512,39 @@ extension PointNetwork {
         }
     }
 
+    /// Device changes whose first new emission arrives by step `s` (`DeviceInputs.Switch`).
+    @inline(never)
+    func applySwitches(_ d: DeviceInputs, step s: Int64) {
+        let key = RandomStream(seed: seed, purpose: .poissonInput, id: 0)
+        while d.nextSwitch < d.switches.count && d.switches[d.nextSwitch].arrival <= s {
+            let w = d.switches[d.nextSwitch]
+            d.nextSwitch += 1
+            let q = w.input
+            if let p = w.poisson {
+                d.poisson[q].lambda = p.lambda
+                d.poisson[q].table = p.table
+                d.poisson[q].startStep = p.startStep
+                d.poisson[q].stopStep = p.stopStep
+                let input = d.poisson[q]
+                // Dense trains: this step quad's words, as the loop draws them at a quad's start.
+                let b = key.block(counter: 0, time: UInt32(truncatingIfNeeded: w.emission >> 2), index: input.stream, id: input.id)
+                d.poissonWords[2 * q] = UInt64(b.0) << 32 | UInt64(b.1)
+                d.poissonWords[2 * q + 1] = UInt64(b.2) << 32 | UInt64(b.3)
+                // Sparse trains: the next event from the change on (gaps are memoryless), drawn
+                // from a block of its own, keyed by the step of the change.
+                let g = key.block(counter: 1, time: UInt32(truncatingIfNeeded: w.emission), index: input.stream, id: input.id | 1 << 63)
+                d.poissonNext[q] = Self.poissonGap(g.0, g.1, p.lambda, from: max(p.startStep + 1, w.emission))
+            } else {
+                d.currents[q].generator = w.generator
+                d.currentCursors[q] = currentGenerators.list[Int(w.generator)].firstChange
+            }
+        }
+        if d.nextSwitch == d.switches.count {
+            d.switches.removeAll()
+            d.nextSwitch = 0
+        }
+    }
+
     /// First step >= `from` with a non-empty Poisson count: from + floor(E / lambda).
     @inline(__always)
     static func poissonGap(_ hi: UInt32, _ lo: UInt32, _ lambda: Double, from: Int64) -> Int64 {
@@ -450,6 +562,7 @@ extension PointNetwork {
     func applyDeviceInputs(_ d: DeviceInputs, step s: Int64, nLocal: Int, ringLength: Int,
                            spikeRing: UnsafeMutablePointer<Double>, currentRing: UnsafeMutablePointer<Double>) {
         let base = Int(s % Int64(ringLength))
+        if d.nextSwitch < d.switches.count && d.switches[d.nextSwitch].arrival <= s { applySwitches(d, step: s) }
         d.poisson.withUnsafeBufferPointer { list in
         d.poissonWords.withUnsafeMutableBufferPointer { words in
         d.poissonNext.withUnsafeMutableBufferPointer { next in

@@ -10,16 +10,102 @@ enum PointRunner: EngineRunner {
     static let engine = RunRecord.Engine.point
 
     static func run(_ ctx: RunContext) throws -> RunRecord {
+        let run = try ContinuingRun(ctx)
+        try run.advance(toStep: run.network.totalSteps)
+        return try run.finishRecord()
+    }
+
+    static func sections(directory: String, record: RunRecord) throws -> [ReportSection] {
+        PointReport.sections(try PointReportData.read(directory: directory, record: record, unitOf: Reports.unitOf))
+    }
+}
+
+/// A point-neuron run that advances in pieces, with parameters changed between them: PyNEST's
+/// Simulate calls with SetStatus in between (the Python binding), and `plexus run`, which
+/// advances once to the file's duration. `finish` writes the run folder of everything simulated.
+public final class ContinuingRun {
+    let ctx: RunContext
+    let experiment: PointExperiment
+    public let network: PointNetwork
+    let simulation: PointSimulation
+    let readEnd: Double, buildEnd: Double, buildCPU: Double
+    var simulateSeconds = 0.0, simulateCPU = 0.0
+
+    /// Reads and builds the experiment of `request` (a point experiment).
+    public convenience init(_ request: RunRequest) throws {
+        let ctx = try Session.context(request)
+        guard ctx.engine == .point else {
+            throw PlexusError("only point-neuron experiments can run in pieces; this one is engine: \(ctx.engine.rawValue) (run it whole)",
+                              file: ctx.file, keyPath: "engine")
+        }
+        try self.init(ctx)
+    }
+
+    init(_ ctx: RunContext) throws {
+        self.ctx = ctx
         var experiment = try ExperimentFile.decode(ctx.source)
         if let seed = ctx.request.seed { experiment.seed = seed }
+        self.experiment = experiment
         let t1 = ResourceUsage.now(), c1 = ResourceUsage.cpuSeconds()
-        let network = try ctx.located { try PointNetwork(experiment, threads: ctx.threads) }
-        let t2 = ResourceUsage.now(), c2 = ResourceUsage.cpuSeconds()
-        ctx.say("\(ctx.name): \(network.neuronCount) neurons, \(network.synapseCount) synapses (\(String(format: "%.2f", network.bytesPerSynapse)) bytes each), \(network.deviceConnectionCount) device connections; built in \(String(format: "%.2f", t2 - t1)) s")
-        let progress = ctx.progress(start: t2, duration: network.grid.time(network.totalSteps))
-        defer { progress.finish() }
-        let results = try ctx.located { try network.run(progress: progress.update) }
-        let t3 = ResourceUsage.now(), c3 = ResourceUsage.cpuSeconds()
+        network = try ctx.located { try PointNetwork(experiment, threads: ctx.threads) }
+        simulation = PointSimulation(network)
+        readEnd = t1
+        buildEnd = ResourceUsage.now()
+        buildCPU = ResourceUsage.cpuSeconds() - c1
+        ctx.say("\(ctx.name): \(network.neuronCount) neurons, \(network.synapseCount) synapses (\(String(format: "%.2f", network.bytesPerSynapse)) bytes each), \(network.deviceConnectionCount) device connections; built in \(String(format: "%.2f", buildEnd - t1)) s")
+    }
+
+    /// Time simulated so far (ms).
+    public var time: Double { network.grid.time(simulation.step) }
+
+    /// Simulates up to `ms` (a multiple of the resolution, not before `time`).
+    public func advance(to ms: Double, progress callback: (@Sendable (Double) -> Void)? = nil) throws {
+        let grid = network.grid
+        guard ms.isFinite, ms >= time, ms <= PointNetwork.maxTime, grid.isOnGrid(ms) else {
+            throw PlexusError("cannot simulate to \(ms) ms: the time must be finite, a multiple of the resolution \(grid.h) ms and not before \(time) ms")
+        }
+        try advance(toStep: grid.steps(ms), progress: callback)
+    }
+
+    func advance(toStep end: Int64, progress callback: (@Sendable (Double) -> Void)? = nil) throws {
+        let t0 = ResourceUsage.now(), c0 = ResourceUsage.cpuSeconds()
+        let progress = ProgressBar(enabled: ctx.request.progressBar && !ctx.request.quiet, start: t0, duration: network.grid.time(end),
+                                   callback: callback ?? ctx.request.progress)
+        defer {
+            progress.finish()
+            simulateSeconds += ResourceUsage.now() - t0
+            simulateCPU += ResourceUsage.cpuSeconds() - c0
+        }
+        try ctx.located { try simulation.advance(to: end, progress: progress.update) }
+    }
+
+    /// Sets parameters or state of population `population` from now on; `params` is a mapping
+    /// text (YAML or JSON) as in the population's `params`, `neurons` the neurons whose state
+    /// changes (all when nil).
+    public func set(population: String, params text: String, neurons: Range<Int>? = nil) throws {
+        let params = try ExperimentFile.parameters(text, file: ctx.file, path: "populations.\(population).params")
+        try simulation.set(population: population, params: params, neurons: neurons)
+    }
+
+    /// The current values of a state variable of every neuron of `population`.
+    public func state(population: String, variable: String) throws -> [Double] {
+        try simulation.state(population: population, variable: variable)
+    }
+
+    /// What was recorded so far (and with `connections`, every synapse as it stands).
+    public func arrays(connections: Bool = false) -> [ResultArray] {
+        ResultArrays.point(simulation.results()) + (connections ? ResultArrays.connections(network) : [])
+    }
+
+    /// Writes the run folder of everything simulated; the run cannot advance after this.
+    public func finish() throws -> RunOutcome {
+        let record = try finishRecord()
+        return RunOutcome(directory: ctx.outDir, record: record, arrays: ctx.kept.arrays)
+    }
+
+    func finishRecord() throws -> RunRecord {
+        let results = simulation.results(final: true)
+        let t3 = ResourceUsage.now()
         ctx.keep { ResultArrays.point(results) + (ctx.request.keepConnections ? ResultArrays.connections(network) : []) }
 
         var output = try RunOutput(directory: ctx.outDir, newRun: true)
@@ -34,14 +120,15 @@ enum PointRunner: EngineRunner {
         let report = ctx.request.noReport ? nil : RenderedSections(PointReport.sections(Reports.pointData(results, network)))
         let t5 = ResourceUsage.now()
 
-        let simulated = network.grid.time(network.totalSteps)
+        let simulated = network.grid.time(simulation.step)
         var record = ctx.record(durationMs: simulated, resolutionMs: network.grid.h, seed: experiment.seed,
                                 experiment: try JSONValue(foundation: Provenance.resolved(network)))
-        record.timings = [.init("read", t1 - ctx.t0), .init("build", t2 - t1), .init("simulate", t3 - t2), .init("write", t4 - t3)]
+        record.timings = [.init("read", readEnd - ctx.t0), .init("build", buildEnd - readEnd), .init("simulate", simulateSeconds),
+                          .init("write", t4 - t3)]
         if report != nil { record.timings.append(.init("report", t5 - t4)) }
         record.timings.append(.init("total", t5 - ctx.t0))
-        record.cpuSeconds = [.init("build", c2 - c1), .init("simulate", c3 - c2)]
-        record.realtimeFactor = simulated > 0 ? (t3 - t2) / (simulated / 1000) : 0
+        record.cpuSeconds = [.init("build", buildCPU), .init("simulate", simulateCPU)]
+        record.realtimeFactor = simulated > 0 ? simulateSeconds / (simulated / 1000) : 0
         record.counts = [.init("neurons", network.neuronCount), .init("synapses", network.synapseCount), .init("spikes", results.totalSpikes),
                          .init("nodes", network.nodeCount), .init("device_connections", network.deviceConnectionCount),
                          .init("min_delay_steps", network.minDelay), .init("max_delay_steps", network.maxDelay)]
@@ -51,11 +138,7 @@ enum PointRunner: EngineRunner {
         record.spikesRecorded = Provenance.spikesRecorded(experiment)
         record = try ctx.finish(record, &output, report: report)
         let rate = network.neuronCount > 0 && simulated > 0 ? Double(results.totalSpikes) / Double(network.neuronCount) / (simulated / 1000) : 0
-        ctx.say("simulated \(OutputText.number(simulated)) ms in \(String(format: "%.2f", t3 - t2)) s; \(results.totalSpikes) spikes (mean \(String(format: "%.2f", rate)) Hz); results in \(ctx.outDir)/")
+        ctx.say("simulated \(OutputText.number(simulated)) ms in \(String(format: "%.2f", simulateSeconds)) s; \(results.totalSpikes) spikes (mean \(String(format: "%.2f", rate)) Hz); results in \(ctx.outDir)/")
         return record
-    }
-
-    static func sections(directory: String, record: RunRecord) throws -> [ReportSection] {
-        PointReport.sections(try PointReportData.read(directory: directory, record: record, unitOf: Reports.unitOf))
     }
 }

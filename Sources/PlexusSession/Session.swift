@@ -82,6 +82,14 @@ public enum Session {
     /// `plexus run`: simulates the experiment and writes its run folder.
     @discardableResult
     public static func run(_ request: RunRequest) throws -> RunOutcome {
+        let ctx = try context(request)
+        let record = try runner(for: ctx.engine).run(ctx)
+        return RunOutcome(directory: ctx.outDir, record: record, arrays: ctx.kept.arrays)
+    }
+
+    /// The context of a run, once the file is read, is one experiment to run, and its folder can
+    /// be written.
+    static func context(_ request: RunRequest) throws -> RunContext {
         let ctx = try RunContext(request)
         guard !ctx.source.hasSweep else {
             // Running only the base point would look like a finished exploration.
@@ -93,8 +101,7 @@ public enum Session {
                                          + "or remove the fit section to simulate the base point once", file: ctx.file, keyPath: "fit"))
         }
         try RunFolder.prepare(ctx.outDir)   // writable before the simulation; the old run stays until the new one writes
-        let record = try runner(for: ctx.engine).run(ctx)
-        return RunOutcome(directory: ctx.outDir, record: record, arrays: ctx.kept.arrays)
+        return ctx
     }
 
     /// `plexus report`: rebuilds a run folder's report.html from its data files and record.

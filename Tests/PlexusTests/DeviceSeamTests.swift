@@ -109,7 +109,7 @@ final class DeviceSeamTests: XCTestCase {
         net.currentGenerators = CurrentGenerators()
         net.currentGenerators.append(CurrentWaveform(
             amplitude: 0, changes: pieces.map { CurrentWaveform.Change(step: net.grid.steps($0.start) - 1, amplitude: $0.amplitude) },
-            startStep: 0, stopStep: Int64.max / 4))
+            startStep: 0, stopStep: Int64.max / 4), node: net.population(named: "dc0")!.firstNode)
         for d in net.deviceInputs { d.currentCursors = d.currents.map { _ in 0 } }
         let piecewise = try net.run().states[0]
 

@@ -99,6 +99,8 @@ class Run:
     @property
     def record(self):
         """provenance.json of the run, as a dict."""
+        if self.directory is None:
+            raise PlexusError("results so far have no run folder yet: Simulation.finish() writes it")
         if self._record is None:
             self._record = json.loads((Path(self.directory) / "provenance.json").read_text())
         return self._record
@@ -277,14 +279,8 @@ def _progress_function(progress):
     return _Bar() if progress else None
 
 
-def run(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True, progress=None, connections=False):
-    """Runs an experiment (a file path or an `Experiment`) and returns its `Run`.
-
-    out: the run folder (default runs/<name>, as `plexus run`); threads; seed (overrides the
-    file's); report: write report.html; quiet: no messages on standard output; progress: True
-    draws a bar on standard error, a function gets the fraction done, None (default) draws one
-    in terminals and notebooks; connections: also keep a point network's synapses as they stand
-    after the run (`Run.connections`)."""
+def _source(experiment, out, threads, seed):
+    """(file, text or None, out) of a run request, its options checked."""
     if isinstance(experiment, Experiment):
         file, text = experiment.file, experiment.text().encode()
     else:
@@ -295,27 +291,124 @@ def run(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True,
         raise PlexusError(f"threads must be a whole number of at least 1, got {threads!r}", key_path="threads")
     if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed < 2**64):
         raise PlexusError(f"seed must be a whole number from 0 to 2^64 - 1, got {seed!r}", key_path="seed")
-    function = _progress_function(progress)
-    errors = []
+    return file, text, out
 
-    def call(fraction, _context):
-        try:
-            function(fraction)
-        except BaseException as e:   # an exception cannot cross the C call: kept and raised after it
-            errors.append(e)
-    callback = PROGRESS(call) if function else PROGRESS()
-    flags = (1 if quiet else 0) | (0 if report else 2) | (4 if connections else 0)
-    pointer = lib.plexus_run(os.fsencode(file), text, os.fsencode(out), int(threads), int(seed or 0),
-                             1 if seed is not None else 0, flags, callback, None)
-    if isinstance(function, _Bar):
-        function.finish()
+
+def _checked(pointer, file, text):
+    """The handle of a call, its error raised; lines of a text Python wrote are not lines of the
+    file, so such an error keeps only its key path."""
     try:
-        h = _Handle(pointer).check()
+        return _Handle(pointer).check()
     except PlexusError as e:
         if text is None or e.file != file:
             raise
-        # Lines of the text Python wrote are not lines of the file: the key path locates it.
         raise PlexusError(e.message, e.file, None, e.key_path) from None
+
+
+def _with_progress(progress, call):
+    """Calls `call(callback)` with a C progress callback for `progress` (see `run`); an exception
+    the Python function raised cannot cross the C call: it is raised after it."""
+    function = _progress_function(progress)
+    errors = []
+
+    def report(fraction, _context):
+        try:
+            function(fraction)
+        except BaseException as e:
+            errors.append(e)
+    callback = PROGRESS(report) if function else PROGRESS()
+    result = call(callback)
+    if isinstance(function, _Bar):
+        function.finish()
+    return result, errors
+
+
+def run(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True, progress=None, connections=False):
+    """Runs an experiment (a file path or an `Experiment`) and returns its `Run`.
+
+    out: the run folder (default runs/<name>, as `plexus run`); threads; seed (overrides the
+    file's); report: write report.html; quiet: no messages on standard output; progress: True
+    draws a bar on standard error, a function gets the fraction done, None (default) draws one
+    in terminals and notebooks; connections: also keep a point network's synapses as they stand
+    after the run (`Run.connections`)."""
+    file, text, out = _source(experiment, out, threads, seed)
+    flags = (1 if quiet else 0) | (0 if report else 2) | (4 if connections else 0)
+    pointer, errors = _with_progress(progress, lambda callback: lib.plexus_run(
+        os.fsencode(file), text, os.fsencode(out), int(threads), int(seed or 0), 1 if seed is not None else 0, flags, callback, None))
+    h = _checked(pointer, file, text)
     if errors:
         raise errors[0]
     return Run(os.path.abspath(lib.plexus_directory(h.pointer).decode()), _arrays(h))
+
+
+def _param_text(params):
+    """A population's params as the JSON Plexus reads (numbers, strings with units, lists)."""
+    def plain(v):
+        if isinstance(v, np.ndarray):
+            return [plain(x) for x in v.tolist()]
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        if isinstance(v, (np.integer, np.floating)):
+            return float(v)
+        return v
+    return json.dumps({k: plain(v) for k, v in params.items()}, allow_nan=False)
+
+
+class Simulation:
+    """A point experiment run in pieces (`plexus.start`): `advance` simulates further, `set`
+    changes parameters or state between pieces (NEST's SetStatus between Simulate calls),
+    `state` reads the neurons' state now, `results` what was recorded so far, and `finish`
+    writes the run folder and returns its `Run`."""
+
+    def __init__(self, handle, file, text):
+        self._handle, self._file, self._text = handle, file, text
+        self.time = 0.0
+
+    def _call(self, pointer):
+        return _checked(pointer, self._file, self._text)
+
+    def advance(self, to, progress=False):
+        """Simulates up to `to` ms since the start (a multiple of the resolution)."""
+        pointer, errors = _with_progress(progress, lambda callback: lib.plexus_advance(self._handle.pointer, float(to), callback, None))
+        self._call(pointer)
+        if errors:
+            raise errors[0]
+        self.time = float(to)
+
+    def set(self, population, params=None, neurons=None, **kwargs):
+        """Sets `params` (a dict as a population's params in the file, or keywords) of a
+        population from now on. Parameters change for the whole population; state variables
+        (V_m, ...) may be given for `neurons` (a range or slice of the population's neurons),
+        one value each or one for all."""
+        params = dict(params or {}, **kwargs)
+        first, count = 0, -1
+        if neurons is not None:
+            r = range(10**12)[neurons] if isinstance(neurons, slice) else neurons
+            if not isinstance(r, range) or r.step != 1:
+                raise PlexusError(f"neurons must be a contiguous range or slice, got {neurons!r}")
+            first, count = r.start, len(r)
+        self._call(lib.plexus_set(self._handle.pointer, population.encode(), _param_text(params).encode(), first, count))
+
+    def state(self, population, variable):
+        """The current value of a state variable of every neuron of a population (numpy)."""
+        return _arrays(self._call(lib.plexus_state(self._handle.pointer, population.encode(), variable.encode())))["state"]
+
+    def results(self, connections=False):
+        """What was recorded so far, as a `Run` without a folder (`directory` None)."""
+        return Run(None, _arrays(self._call(lib.plexus_snapshot(self._handle.pointer, 4 if connections else 0))))
+
+    def finish(self):
+        """Writes the run folder of everything simulated and returns its `Run`; the simulation
+        cannot go on after this."""
+        h = self._call(lib.plexus_finish(self._handle.pointer))
+        return Run(os.path.abspath(lib.plexus_directory(h.pointer).decode()), _arrays(h))
+
+
+def start(experiment, *, out=None, threads=1, seed=None, report=False, quiet=True, connections=False):
+    """Builds a point experiment (a file path or an `Experiment`) to run in pieces: a
+    `Simulation`. Options as for `run`; the file's duration is not used."""
+    file, text, out = _source(experiment, out, threads, seed)
+    flags = (1 if quiet else 0) | (0 if report else 2) | (4 if connections else 0)
+    pointer = lib.plexus_open(os.fsencode(file), text, os.fsencode(out), int(threads), int(seed or 0),
+                              1 if seed is not None else 0, flags)
+    return Simulation(_checked(pointer, file, text), file, text)

@@ -72,4 +72,37 @@ def copies_arrays_and_windows(nest):
     return out
 
 
-CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows]
+def changes_between_simulates(nest):
+    """SetStatus between Simulate calls: I_e stepped, E_L moved (V_m stays), V_m set for one
+    neuron, a dc_generator's amplitude (it reaches the neuron a delay later), a spike_generator's
+    times; two voltmeters from one Create;
+    the state read after each piece."""
+    nest.ResetKernel()
+    a = nest.Create("iaf_psc_alpha", params={"I_e": 376.0})
+    b = nest.Create("iaf_psc_exp", 2)
+    dc = nest.Create("dc_generator", params={"amplitude": 200.0})
+    sg = nest.Create("spike_generator", params={"spike_times": [5.0, 30.0]})
+    vm = nest.Create("voltmeter", 2)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(dc, b, syn_spec={"delay": 2.5})
+    nest.Connect(sg, b[0], syn_spec={"weight": 300.0, "delay": 1.0})
+    nest.Connect(vm[0], a)
+    nest.Connect(vm[1], b)
+    nest.Connect(a + b, sr)
+    nest.Simulate(40.0)
+    state = {"after 40": [float(v) for v in (a + b).get("V_m")]}
+    a.I_e = 0.0
+    dc.amplitude = -100.0
+    sg.spike_times = [41.0, 47.3, 60.0]
+    nest.Simulate(30.0)
+    state["after 70"] = [float(v) for v in (a + b).get("V_m")]
+    a.set(I_e=376.0, E_L=-60.0)
+    b[1].V_m = -55.0
+    nest.Simulate(12.3)
+    state["after 82.3"] = [float(v) for v in (a + b).get("V_m")]
+    b.E_L = -65.0
+    nest.Simulate(40.0)
+    return {"events": events(vm[0], vm[1], sr), "state": state}
+
+
+CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates]

@@ -61,10 +61,19 @@ def test_refusals_are_plexus_errors():
     with pytest.raises(plexus.PlexusError, match="fixed_indegree from 2 to 1 groups"):
         nest.Simulate(10.0)
     nest.ResetKernel()
-    n = nest.Create("iaf_psc_alpha")
+    n = nest.Create("iaf_psc_alpha", 2)
     nest.Simulate(10.0)
-    with pytest.raises(plexus.PlexusError, match="changed after Simulate"):
-        n.I_e = 10.0
+    n.I_e = 10.0   # parameters and state may change between Simulate calls; nodes and connections not
+    with pytest.raises(plexus.PlexusError, match="cannot change after Simulate"):
+        nest.Create("iaf_psc_alpha")
+    with pytest.raises(plexus.PlexusError, match="I_e for some of the nodes of one group after Simulate"):
+        n[0].I_e = 5.0
+    with pytest.raises(plexus.PlexusError, match="tau_m") as e:
+        n.tau_m = -1.0
+    assert e.value.key_path.endswith("params.tau_m")
+    assert n.get("tau_m") == (10.0, 10.0)   # the refused value was not taken
+    with pytest.raises(plexus.PlexusError, match="unknown parameter 'tau_mm'"):
+        n.tau_mm = 1.0
     with pytest.raises(plexus.PlexusError, match="no parameter or state 'tau_mm'"):
         n.get("tau_mm")
     with pytest.raises(plexus.PlexusError, match="3 values for 2 nodes"):

@@ -57,7 +57,8 @@ def plexus_recorders(nest):
     out = {}
     for p in nest._kernel.populations:
         if p.model in RECORDERS:
-            out[str(p.first)] = nest.NodeCollection._of(nest._kernel, [(p, 0, 1)])
+            node = nest.NodeCollection._of(nest._kernel, [(p, 0, 1)])
+            out[str(p.first)] = node if node.get("record_to") == "memory" else FileRecorder(node)
     return out
 
 

@@ -28,9 +28,11 @@ public struct HhPscAlpha: PointNeuronModel {
     /// The rate functions of NEST's hh_psc_alpha (V in mV, rates in 1/ms).
     @inline(__always)
     static func rates(_ V: Double) -> (an: Double, bn: Double, am: Double, bm: Double, ah: Double, bh: Double) {
-        let an = (0.01 * (V + 55.0)) / (1.0 - _exp(-(V + 55.0) / 10.0))
+        // NEST's formulas are 0/0 at V = -55 and -40 mV exactly (NEST then carries NaN on);
+        // there they take their limits, as NEURON's vtrap does. Elsewhere: NEST's digits.
+        let an = V == -55.0 ? 0.1 : (0.01 * (V + 55.0)) / (1.0 - _exp(-(V + 55.0) / 10.0))
         let bn = 0.125 * _exp(-(V + 65.0) / 80.0)
-        let am = (0.1 * (V + 40.0)) / (1.0 - _exp(-(V + 40.0) / 10.0))
+        let am = V == -40.0 ? 1.0 : (0.1 * (V + 40.0)) / (1.0 - _exp(-(V + 40.0) / 10.0))
         let bm = 4.0 * _exp(-(V + 65.0) / 18.0)
         let ah = 0.07 * _exp(-(V + 65.0) / 20.0)
         let bh = 1.0 / (1.0 + _exp(-(V + 35.0) / 10.0))

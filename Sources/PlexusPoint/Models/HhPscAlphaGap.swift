@@ -38,13 +38,14 @@ public struct HhPscAlphaGap: GapJunctionModel {
     @inline(__always)
     static func rates(_ V: Double) -> (am: Double, bm: Double, ah: Double, bh: Double, ap: Double, bp: Double,
                                        an: Double, bn: Double) {
-        let am = 40.0 * (V - 75.5) / (1.0 - _exp(-(V - 75.5) / 13.5))
+        // 0/0 at V = 75.5, -51.25, 95 and -44 mV exactly: the limits there (see hh_psc_alpha).
+        let am = V == 75.5 ? 40.0 * 13.5 : 40.0 * (V - 75.5) / (1.0 - _exp(-(V - 75.5) / 13.5))
         let bm = 1.2262 / _exp(V / 42.248)
         let ah = 0.0035 / _exp(V / 24.186)
-        let bh = 0.017 * (51.25 + V) / (1.0 - _exp(-(51.25 + V) / 5.2))
-        let ap = (V - 95.0) / (1.0 - _exp(-(V - 95.0) / 11.8))
+        let bh = V == -51.25 ? 0.017 * 5.2 : 0.017 * (51.25 + V) / (1.0 - _exp(-(51.25 + V) / 5.2))
+        let ap = V == 95.0 ? 11.8 : (V - 95.0) / (1.0 - _exp(-(V - 95.0) / 11.8))
         let bp = 0.025 / _exp(V / 22.222)
-        let an = 0.014 * (V + 44.0) / (1.0 - _exp(-(V + 44.0) / 2.3))
+        let an = V == -44.0 ? 0.014 * 2.3 : 0.014 * (V + 44.0) / (1.0 - _exp(-(V + 44.0) / 2.3))
         let bn = 0.0043 / _exp((V + 44.0) / 34.0)
         return (am, bm, ah, bh, ap, bp, an, bn)
     }

@@ -71,7 +71,8 @@ struct IafCondMembrane {
     @inline(__always)
     func update<Model: RefractoryODENeuron>(_ model: Model, _ s: StateColumns, _ range: Range<Int>, _ input: StepInput,
                                             _ spikes: inout SpikeOutput, resolution h: Double,
-                                            receive: (_ y: UnsafeMutablePointer<Double>, _ neuron: Int) -> Void) {
+                                            receive: (_ y: UnsafeMutablePointer<Double>, _ neuron: Int) -> Void,
+                                            fired: (_ y: UnsafeMutablePointer<Double>) -> Void = { _ in }) {
         let d = Model.dimension
         let r = s.column(d), hstep = s.column(d + 1), istim = s.column(d + 2)
         RKF45.withState(dimension: d) { y, work in
@@ -80,7 +81,7 @@ struct IafCondMembrane {
                 let rhs = RefractoryRHS(model: model, iStim: istim[i], refractory: r[i] > 0)
                 var hs = RKF45.carriedStepSize(hstep[i], resolution: h)
                 RKF45.advance(rhs, control: Self.control, over: h, stepSize: &hs, y: y, work: work)
-                resetOrFire(&y[0], refractory: &r[i], neuron: i, &spikes)
+                if resetOrFire(&y[0], refractory: &r[i], neuron: i, &spikes) { fired(y) }
                 receive(y, i)
                 for v in 0..<d { s.column(v)[i] = y[v] }
                 hstep[i] = hs
@@ -91,8 +92,9 @@ struct IafCondMembrane {
 
     /// The end of a simulation step: a refractory neuron counts down and stays at V_reset; one at
     /// or above V_th fires, is reset and becomes refractory.
-    @inline(__always)
-    func resetOrFire(_ v: inout Double, refractory r: inout Double, neuron i: Int, _ spikes: inout SpikeOutput) {
+    /// Returns whether it fired.
+    @inline(__always) @discardableResult
+    func resetOrFire(_ v: inout Double, refractory r: inout Double, neuron i: Int, _ spikes: inout SpikeOutput) -> Bool {
         if r > 0 {
             r -= 1
             v = Vreset
@@ -100,6 +102,8 @@ struct IafCondMembrane {
             r = refractorySteps
             v = Vreset
             spikes.emit(i)
+            return true
         }
+        return false
     }
 }

@@ -65,6 +65,16 @@ extension RestRelativeVoltage {
         for i in 0..<count { v[i] -= EL }
     }
 
+    /// NEST's State_::set: V relative to E_L moves by the change of E_L (V_m itself stays).
+    public func carryState(_ s: StateColumns, count: Int, from old: Self) -> Bool {
+        let delta = EL - old.EL
+        if delta != 0 {
+            let v = s.column(0)
+            for i in 0..<count { v[i] -= delta }
+        }
+        return true
+    }
+
     public func recordedValue(_ s: StateColumns, variable v: Int, neuron i: Int) -> Double {
         v == 0 ? s.column(0)[i] + EL : s.column(v)[i]
     }

@@ -66,12 +66,14 @@ class _Population:
         self.values = {}          # key -> [value per node]
         self.cuts = {0, n}        # node boundaries a Connect needs (`cut`)
         self._segments = None     # `segments()`, until a value or a cut changes
+        self.frozen = None        # the segments the running simulation was built with (after Simulate)
         # A recorder's settings and the nodes it records ([(population, lo, hi)]).
         self.record_from = ["V_m"] if model == "voltmeter" else []
         self.interval = 1.0
         self.window = {"start": 0.0, "stop": pymath.inf, "origin": 0.0}
         self.cleared = -pymath.inf   # `n_events = 0` forgets the events up to that time
         self.label = ""
+        self.record_to = "memory"
         self.time_in_steps = False
         self.recorded = []
         self.state = builtins.set() if self.kind == "recorder" else builtins.set(_info(model)["state"])
@@ -80,6 +82,8 @@ class _Population:
         """Sets `key` of nodes lo..<hi: `values` one per node (recorders: the value itself)."""
         if self.kind == "recorder":
             value = values
+            if self.kernel.sim is not None and key in ("record_from", "interval"):
+                _refuse(f"{self.model}.{key} cannot change after Simulate (Plexus records what was asked before the first Simulate)")
             if key == "record_from":
                 self.record_from = [value] if isinstance(value, str) else [str(v) for v in value]
             elif key == "interval":
@@ -94,7 +98,11 @@ class _Population:
                 self.label = str(value)
             elif key == "time_in_steps":
                 self.time_in_steps = bool(value)
-            elif key != "record_to":
+            elif key == "record_to":
+                if value not in ("memory", "ascii"):
+                    _refuse(f"{self.model}.record_to = {value!r}: Plexus records to 'memory' or 'ascii' (NEST's text files)")
+                self.record_to = value
+            else:
                 _refuse(f"{self.model} has no setting '{key}' here (settings: record_from, interval, start, stop, origin, n_events, label)")
             return
         column = self.values.setdefault(key, [None] * self.n)
@@ -110,6 +118,8 @@ class _Population:
     def segments(self):
         """(lo, hi) runs of nodes: split wherever a parameter changes or a collection ends;
         generators one node each (a Plexus device population is one device)."""
+        if self.frozen is not None:
+            return self.frozen
         if self._segments is None:
             if self.kind == "generator":
                 self._segments = [(k, k + 1) for k in range(self.n)]
@@ -253,14 +263,15 @@ class NodeCollection:
                 node.set(d)
             return
         params = dict(params or {}, **kwargs)
-        if not all(p.kind == "recorder" and builtins.set(params) <= {"n_events", "label", "record_to"} for p, _, _ in self._parts):
-            self._kernel.changed()
         recorders = any(p.kind == "recorder" for p, _, _ in self._parts)
         for key, value in params.items():
             values = value if recorders else _per_node(value, key, len(self))
             offset = 0
             for p, lo, hi in self._parts:
-                p.set(lo, hi, key, values if recorders else values[offset:offset + hi - lo])
+                part = values if recorders else values[offset:offset + hi - lo]
+                if p.kind != "recorder" and self._kernel.sim is not None:
+                    self._kernel.change(p, lo, hi, key, part)   # the running simulation first: it may refuse
+                p.set(lo, hi, key, part)
                 offset += hi - lo
 
     def get(self, *keys, output=""):
@@ -290,20 +301,42 @@ class _Kernel:
         self.resolution = 0.1
         self.threads = 1
         self.seed = NEST_DEFAULT_SEED
+        self.data_path, self.data_prefix = "", ""   # where recorders writing to ascii put their files
         self.populations = []
         self.connections = []     # (sources parts, targets parts, rule dict, synapse dict)
         self.synapse_counts = {}  # NEST's num_connections per synapse model (None: drawn, unknown here)
         self.copies = {}          # CopyModel: new name -> (model, defaults)
         self.time = 0.0
-        self.run = None
+        self.sim = None           # the running plexus.Simulation, from the first Simulate on
+        self.results = None       # what it recorded, as of the last Simulate
+        self.state_cache = {}     # (segment name, state variable) -> values now
         # The run folders (Plexus writes one per run); removed with the kernel (ResetKernel, exit).
         self.out = tempfile.mkdtemp(prefix="plexus-nest-")
         weakref.finalize(self, shutil.rmtree, self.out, ignore_errors=True)
 
     def changed(self):
-        if self.run is not None:
-            _refuse("the network or its parameters changed after Simulate: a Plexus run starts from t = 0 and cannot "
-                    "continue with changes yet; set everything before the first Simulate (or call ResetKernel)")
+        """Nodes, connections or kernel settings are about to change: only before the first Simulate."""
+        if self.sim is not None:
+            _refuse("nodes, connections and kernel settings cannot change after Simulate yet (parameters and state can: "
+                    "SetStatus); create and connect everything before the first Simulate (or call ResetKernel)")
+
+    def change(self, p, lo, hi, key, values):
+        """SetStatus on nodes lo..<hi of `p` after Simulate: the running simulation changes from now on."""
+        self.state_cache.clear()
+        state = key in p.state
+        for a, b in p.segments():
+            x, y = max(lo, a), min(hi, b)
+            if x >= y:
+                continue
+            part = values[x - lo:y - lo]
+            if isinstance(part[0], dict) or not state:
+                if (x, y) != (a, b) or any(v != part[0] for v in part):
+                    _refuse(f"{p.model}.{key} for some of the nodes of one group after Simulate: Plexus keeps one value per group "
+                            f"once the simulation runs (nodes {p.first + a}..{p.first + b - 1}); give the nodes their own values "
+                            "(or connect them apart) before the first Simulate")
+                self.sim.set(p.name(a), {key: part[0]})
+            else:
+                self.sim.set(p.name(a), {key: [float(v) for v in part]}, neurons=range(x - a, y - a))
 
     def next_gid(self):
         return 1 + sum(p.n for p in self.populations)
@@ -344,12 +377,21 @@ class _Kernel:
             if key in p.window:
                 return p.window[key]
             if key == "record_to":
-                return "memory"
+                return p.record_to
+            if key == "filenames":
+                return [self.ascii_file(p)] if p.record_to == "ascii" else []
             if key == "label":
                 return p.label
             if key == "time_in_steps":
                 return p.time_in_steps
-            _refuse(f"{p.model} has no status '{key}' here (events, n_events, record_from, interval, start, stop, origin, record_to, label)")
+            _refuse(f"{p.model} has no status '{key}' here (events, n_events, record_from, interval, start, stop, origin, record_to, filenames, label)")
+        if self.sim is not None and key in p.state:
+            for a, b in p.segments():
+                if a <= k < b:
+                    cached = self.state_cache.get((p.name(a), key))
+                    if cached is None:
+                        cached = self.state_cache[(p.name(a), key)] = self.sim.state(p.name(a), key)
+                    return float(cached[k - a])
         if key in p.values and p.values[key][k] is not None:
             v = p.values[key][k]
             if isinstance(v, dict):
@@ -464,10 +506,11 @@ class _Kernel:
 
     def connections_table(self):
         """Every synapse as NEST gids (recorders' connections are not synapses in Plexus)."""
-        end = self.time if self.run is not None else self.resolution
-        exp = self.experiment(f"{end!r} ms")
-        run = exp.run(out=os.path.join(self.out, "connections"), threads=self.threads, progress=False, connections=True)
-        c = run.connections()
+        if self.sim is not None:   # the synapses as they stand now (plastic weights moved)
+            c = self.sim.results(connections=True).connections()
+        else:
+            exp = self.experiment(f"{self.resolution!r} ms")
+            c = exp.run(out=os.path.join(self.out, "connections"), threads=self.threads, progress=False, connections=True).connections()
         return {"source": self.nest_gid[c["sources"]], "target": self.nest_gid[c["targets"]], "weight": c["weights"],
                 "delay": c["delays"], "synapse_model": c["synapse_model"]}
 
@@ -481,20 +524,50 @@ class _Kernel:
         steps = end / self.resolution
         if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
             _refuse(f"Simulate: {end} ms is not a multiple of the resolution {self.resolution} ms")
-        exp = self.experiment(f"{end!r} ms")
-        self.run = exp.run(out=os.path.join(self.out, "run"), threads=self.threads, progress=False)
+        if self.sim is None:
+            exp = self.experiment(f"{end!r} ms")
+            self.sim = plexus.start(exp, out=os.path.join(self.out, "run"), threads=self.threads)
+            for p in self.populations:
+                p.frozen = p.segments()
+        self.state_cache.clear()
+        self.sim.advance(end)
+        self.results = self.sim.results()
         self.time = end
+        self.write_ascii()
+
+    def ascii_file(self, recorder):
+        """NEST's file name for a recorder writing to ascii: <data_path>/<data_prefix><label or
+        model>-<gid>-<vp>.dat, the numbers zero-padded to the digits of the node and VP counts."""
+        digits = len(str(self.next_gid() - 1))
+        name = f"{self.data_prefix}{recorder.label or recorder.model}-{recorder.first:0{digits}d}-{0:0{len(str(self.threads))}d}.dat"
+        return os.path.join(self.data_path, name) if self.data_path else name
+
+    def write_ascii(self):
+        """The files of recorders writing to ascii, with what they hold now (NEST's format:
+        two comment lines, a header, tab-separated rows, 3 decimals)."""
+        for r in self.populations:
+            if r.kind != "recorder" or r.record_to != "ascii":
+                continue
+            ev = self.events(r)
+            columns = [k for k in ev if k not in ("times", "senders", "offsets")]
+            head = "\ttime_step\ttime_offset" if r.time_in_steps else "\ttime_ms"
+            lines = ["# NEST version: 3.10.0", "# RecordingBackendASCII version: 2", "sender" + head + "".join("\t" + c for c in columns)]
+            for q in range(len(ev["times"])):
+                t = f"{ev['times'][q]}\t{ev['offsets'][q]:.3f}" if r.time_in_steps else f"{ev['times'][q]:.3f}"
+                lines.append(f"{ev['senders'][q]}\t{t}" + "".join(f"\t{ev[c][q]:.3f}" for c in columns))
+            with open(self.ascii_file(r), "w") as f:
+                f.write("\n".join(lines) + "\n")
 
     def events(self, recorder):
         names = ["times", "senders"] + ([] if recorder.model == "spike_recorder" else recorder.record_from)
         parts = []
-        if self.run is not None:
+        if self.results is not None:
             for p, a, b in self._covering(recorder.recorded):
                 if recorder.model == "spike_recorder":
-                    times, senders = self.run.spikes(p.name(a))
+                    times, senders = self.results.spikes(p.name(a))
                     parts.append({"times": times, "senders": senders})
                 else:
-                    m = self.run.multimeter(p.name(a))
+                    m = self.results.multimeter(p.name(a))
                     parts.append({k: m[k] for k in names})
         if not parts:
             return {k: np.zeros(0, dtype=np.int64 if k == "senders" else float) for k in names}
@@ -508,9 +581,12 @@ class _Kernel:
         merged = {k: v[keep] for k, v in merged.items()}
         order = np.lexsort((merged["senders"], merged["times"]))   # by time, then sender
         if recorder.model != "spike_recorder":
-            # NEST hands a multimeter its samples one min delay late: after Simulate to T it holds
-            # those up to T - min_delay (the rest arrive in the next Simulate call).
-            order = order[merged["times"][order] <= self.time - self.min_delay() + 1e-9]
+            # NEST hands a multimeter its samples at the start of each slice (min delay), for the
+            # slice before: after Simulate to T it holds those up to the start of the slice T
+            # falls in, or ends (T - min_delay when T ends a slice); the rest come later.
+            steps, slice_steps = round(self.time / self.resolution), round(self.min_delay() / self.resolution)
+            last_start = (-(-steps // slice_steps) - 1) * slice_steps * self.resolution
+            order = order[merged["times"][order] <= last_start + 1e-9]
         out = {k: v[order] for k, v in merged.items()}
         if recorder.time_in_steps:
             # NEST's time_in_steps: `times` in steps and the offsets within them (0 on the grid).
@@ -589,9 +665,14 @@ def Create(model, n=1, params=None, positions=None):
     model, defaults = _model(model)
     if model not in RECORDERS and _info(model)["kind"] == "synapse":   # _info refuses unknown models, naming the known ones
         _refuse(f"Create('{model}'): {model} is a synapse model; Connect uses it (syn_spec)")
-    p = _Population(k, model, n, k.next_gid())
-    k.populations.append(p)
-    nodes = NodeCollection._of(k, [(p, 0, n)])
+    # Recorders one population each: each records the nodes it is connected to.
+    sizes = [1] * n if model in RECORDERS else [n]
+    parts = []
+    for size in sizes:
+        p = _Population(k, model, size, k.next_gid())
+        k.populations.append(p)
+        parts.append((p, 0, size))
+    nodes = NodeCollection._of(k, parts)
     if isinstance(params, (list, tuple)):
         nodes.set(defaults)
         nodes.set(list(params))
@@ -610,7 +691,13 @@ def CopyModel(existing, new, params=None):
 
 
 def _model(name):
-    """A model name through CopyModel's copies: (Plexus model, defaults the copy sets)."""
+    """A model name through CopyModel's copies: (Plexus model, defaults the copy sets). NEST's
+    `_hpc` and `_lbl` synapse variants (other storage, a label) are their base models here."""
+    if name not in _kernel.copies:
+        for suffix in ("_hpc", "_lbl"):
+            base = name[:-len(suffix)]
+            if name.endswith(suffix) and base.endswith(("synapse", "synapse_hom")):
+                return (base, {})
     return _kernel.copies.get(name, (name, {}))
 
 
@@ -630,6 +717,10 @@ def _synapse(syn_spec):
         else:
             out[key] = _scalar(value, f"syn_spec.{key}")
     return out
+
+
+def rule_name(conn_spec):
+    return _rule(conn_spec)["rule"]
 
 
 def _rule(conn_spec):
@@ -655,22 +746,30 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
         post = k.collection([int(g) for g in post])
     recorders = [p for p, _, _ in pre._parts + post._parts if p.kind == "recorder"]
     if recorders:
-        if len(pre._parts) == 1 and pre._parts[0][0].kind == "recorder":
-            r, watched = pre._parts[0][0], post
-            if r.model == "spike_recorder":
+        if all(p.kind == "recorder" for p, _, _ in pre._parts):
+            chosen, watched = [p for p, _, _ in pre._parts], post
+            if any(r.model == "spike_recorder" for r in chosen):
                 _refuse("a spike_recorder records its sources: Connect(neurons, spike_recorder)")
-        elif len(post._parts) == 1 and post._parts[0][0].kind == "recorder":
-            r, watched = post._parts[0][0], pre
-            if r.model != "spike_recorder":
-                _refuse(f"a {r.model} records its targets: Connect({r.model}, neurons)")
+        elif all(p.kind == "recorder" for p, _, _ in post._parts):
+            chosen, watched = [p for p, _, _ in post._parts], pre
+            for r in chosen:
+                if r.model != "spike_recorder":
+                    _refuse(f"a {r.model} records its targets: Connect({r.model}, neurons)")
         else:
-            _refuse("connect a recorder alone to the nodes it records")
-        for p, lo, hi in watched._parts:
-            if p.kind != "neuron":
-                _refuse(f"a {r.model} records neurons; {p.model} {p.first + lo} is a device")
-            # No cut: the recorder records the whole groups and keeps its own nodes' events, so
-            # recording a few neurons does not split a population that rules connect as one.
-            r.recorded.append((p, lo, hi))
+            _refuse("connect recorders alone to the nodes they record")
+        if rule_name(conn_spec) == "one_to_one":
+            if len(chosen) != len(watched):
+                _refuse(f"one_to_one: {len(chosen)} recorders and {len(watched)} nodes")
+            pairs = [(r, node._parts) for r, node in zip(chosen, watched)]
+        else:
+            pairs = [(r, watched._parts) for r in chosen]
+        for r, parts in pairs:
+            for p, lo, hi in parts:
+                if p.kind != "neuron":
+                    _refuse(f"a {r.model} records neurons; {p.model} {p.first + lo} is a device")
+                # No cut: the recorder records the whole groups and keeps its own nodes' events, so
+                # recording a few neurons does not split a population that rules connect as one.
+                r.recorded.append((p, lo, hi))
         k.count_connections(syn_spec, len(watched))
         return
     for p, lo, hi in pre._parts + post._parts:
@@ -834,10 +933,10 @@ def GetStatus(nodes, keys=None, output=""):
 
 
 _KERNEL_KEYS = {"resolution": "resolution", "local_num_threads": "threads", "total_num_virtual_procs": "threads",
-                "rng_seed": "seed"}
+                "rng_seed": "seed", "data_path": "data_path", "data_prefix": "data_prefix"}
 # Output options (recorders keep their events in memory here) and the tic length (Plexus's clock
 # counts steps of the resolution): accepted and ignored.
-_IGNORED_KERNEL_KEYS = {"print_time", "overwrite_files", "data_path", "data_prefix", "keep_source_table", "tics_per_ms"}
+_IGNORED_KERNEL_KEYS = {"print_time", "overwrite_files", "keep_source_table", "tics_per_ms"}
 
 
 def SetKernelStatus(params):
@@ -852,6 +951,9 @@ def _set_kernel(key, value):
         _refuse(f"kernel setting '{key}' is not supported (supported: {', '.join(sorted(_KERNEL_KEYS))})")
     if _kernel.populations and key == "resolution":
         _refuse("the resolution must be set before nodes are created (as in NEST)")
+    if key in ("data_path", "data_prefix"):   # only where recorders write files: may change any time
+        setattr(_kernel, key, str(value))
+        return
     _kernel.changed()
     setattr(_kernel, _KERNEL_KEYS[key], float(value) if key == "resolution" else int(value))
 
@@ -873,9 +975,25 @@ def SetDefaults(model, params, val=None):
     _kernel.copies[model] = (base, dict(defaults, **params))
 
 
+def _memory_size():
+    """NEST's memory_size: the process's virtual memory in kB (Linux; 0 where unknown)."""
+    try:
+        with builtins.open("/proc/self/status") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("VmSize:")), 0)
+    except OSError:
+        return 0
+
+
+def message(text, severity=VerbosityLevel.INFO, *, function=None, filename=None, lineno=None):
+    """PyNEST's message: printed when its severity reaches the verbosity."""
+    if severity >= sys.modules[__name__].verbosity:
+        print(f"[{function or 'plexus.nest'}] {text}")
+
+
 def GetKernelStatus(keys=None):
     status = {"resolution": _kernel.resolution, "local_num_threads": _kernel.threads, "total_num_virtual_procs": _kernel.threads,
               "rng_seed": _kernel.seed, "biological_time": _kernel.time,
+              "data_path": _kernel.data_path, "data_prefix": _kernel.data_prefix, "memory_size": _memory_size(), "num_processes": 1,
               "network_size": sum(p.n for p in _kernel.populations)}
     for key in [keys] if isinstance(keys, str) else keys or []:
         if key not in status:
@@ -898,6 +1016,8 @@ class _NestModule(types.ModuleType):
         status = GetKernelStatus()
         if key in status:
             return status[key]
+        if key == "kernel_status":
+            return status
         if key.startswith("__"):
             raise AttributeError(key)
         raise NotSupported(f"plexus.nest: nest.{key} is not supported yet (docs/python.md lists what is)")
