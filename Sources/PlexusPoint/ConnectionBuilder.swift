@@ -91,10 +91,25 @@ extension PointNetwork {
             }
             switch c.synapse.receptor {
             case 0: break
-            case 1 where targetPop.countsSpikes: break
+            case 1 where targetPop.countsSpikes || targetPop.spikesCarryRelease: break
             default:
-                throw PlexusError("receptor_type \(c.synapse.receptor) does not exist on \(targetPop.modelName) (0, and 1 on parrot_neuron)",
+                throw PlexusError("receptor_type \(c.synapse.receptor) does not exist on \(targetPop.modelName) (0, and 1 on parrot_neuron and iaf_tum_2000)",
                                   keyPath: path + ".synapse.receptor_type")
+            }
+            // iaf_tum_2000's spikes carry their released fraction, which scales the weight: NEST
+            // reads it on receptor 1 of iaf_tum_2000 only (and sends nothing else there).
+            let carriesRelease: Bool = { if case .neuron(let i) = src.kind { return neuronPopulations[i].spikesCarryRelease } else { return false } }()
+            if targetPop.spikesCarryRelease && (carriesRelease != (c.synapse.receptor == 1)) {
+                throw PlexusError(carriesRelease
+                                  ? "\(src.model) reaches \(targetPop.modelName) on receptor_type 1, where the released fraction its spikes carry scales the weight"
+                                  : "receptor_type 1 of \(targetPop.modelName) takes the spikes of iaf_tum_2000 (their released fraction); \(src.model) connects on receptor_type 0",
+                                  keyPath: path + ".synapse.receptor_type")
+            }
+            // A parrot's receptor 1: the spike passes the synapse (updating it) but is not repeated.
+            let silentReceptor = c.synapse.receptor == 1 && targetPop.countsSpikes
+            if carriesRelease && !targetPop.spikesCarryRelease {
+                throw PlexusError("\(src.model)'s spikes carry a released fraction that only iaf_tum_2000 reads (receptor_type 1); \(targetPop.modelName) cannot receive them",
+                                  keyPath: path + ".target")
             }
             var route = ConnectionStatement.Route.synapse
             var weightUnit = targetPop.weightUnit
@@ -176,15 +191,15 @@ extension PointNetwork {
                     transmitter = transmitterOfNode[vt.firstNode]!
                 }
                 route = .plastic(plasticRules.count)
-                plasticRules.append(PlasticRule(model: model, parameters: p, silent: c.synapse.receptor == 1,
+                plasticRules.append(PlasticRule(model: model, parameters: p, silent: silentReceptor,
                                                 unitWeight: targetPop.countsSpikes, recordWeights: c.synapse.recordWeights, statement: ci,
                                                 volumeTransmitter: transmitter, sources: src.nodes))
-            } else if c.synapse.receptor == 1 || c.synapse.recordWeights {
+            } else if silentReceptor || c.synapse.recordWeights {
                 // Static synapses with a silent receptor or a weight recorder need per-synapse
                 // handling: they go through the plastic tables as a rule that never changes.
                 if case .synapse = route {
                     route = .plastic(plasticRules.count)
-                    plasticRules.append(PlasticRule(model: StaticSynapse(), parameters: ParameterValues(specs: []), silent: c.synapse.receptor == 1,
+                    plasticRules.append(PlasticRule(model: StaticSynapse(), parameters: ParameterValues(specs: []), silent: silentReceptor,
                                                     unitWeight: targetPop.countsSpikes, recordWeights: c.synapse.recordWeights, statement: ci,
                                                     volumeTransmitter: -1, sources: src.nodes))
                 }

@@ -131,6 +131,9 @@ public protocol PointNeuronModel: Sendable {
     static var weightUnit: PhysicalUnit { get }
     /// Whether incoming weights are ignored and each spike counts once (parrot_neuron).
     static var countsSpikes: Bool { get }
+    /// Whether the model's spikes carry a fraction that scales every weight they cross (its
+    /// multiplicity: iaf_tum_2000's released fraction), which only such models can receive.
+    static var spikesCarryRelease: Bool { get }
 
     /// Derives constants (propagators) for resolution `h` ms; throws on parameters out of range,
     /// naming the parameter.
@@ -155,6 +158,7 @@ public protocol PointNeuronModel: Sendable {
 
 extension PointNeuronModel {
     public static var countsSpikes: Bool { false }
+    public static var spikesCarryRelease: Bool { false }
     public func recordedValue(_ state: StateColumns, variable v: Int, neuron i: Int) -> Double {
         state.column(v)[i]
     }

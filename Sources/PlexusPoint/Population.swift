@@ -14,6 +14,7 @@ public protocol NeuronPopulation: AnyObject {
     var recordableNames: [String] { get }
     var weightUnit: PhysicalUnit { get }
     var countsSpikes: Bool { get }
+    var spikesCarryRelease: Bool { get }
     /// Every parameter with its value (defaults filled in), for provenance.
     var parameters: ParameterValues { get }
     func update(_ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput)
@@ -63,6 +64,7 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
     var recordableNames: [String] { M.state.filter(\.recordable).map(\.name) }
     var weightUnit: PhysicalUnit { M.weightUnit }
     var countsSpikes: Bool { M.countsSpikes }
+    var spikesCarryRelease: Bool { M.spikesCarryRelease }
 
     func update(_ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
         spikes.gidBase = UInt32(firstNode)

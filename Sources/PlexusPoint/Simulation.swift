@@ -90,7 +90,8 @@ extension PointNetwork {
 /// neurons by gid): sums are bit-identical for any thread count.
 public final class PointSimulation {
     public let network: PointNetwork
-    let exchange: ThreadSpikeExchange<Spike>
+    /// Where the epochs' spikes cross between the parts (the threads' barrier; MPI ranks later).
+    let exchange: any SpikeExchange<Spike>
     /// Steps simulated so far: the next step to compute.
     public private(set) var step: Int64 = 0
     /// Epochs run so far (the exchange's and the hooks' epoch numbers continue across advances).
@@ -113,9 +114,13 @@ public final class PointSimulation {
     /// Device populations as described, with the changes made so far (`set`).
     var deviceDescriptions: [String: PopulationDescription] = [:]
 
-    public init(_ network: PointNetwork) {
+    public convenience init(_ network: PointNetwork) {
+        self.init(network, exchange: ThreadSpikeExchange<Spike>(team: network.team))
+    }
+
+    init(_ network: PointNetwork, exchange: any SpikeExchange<Spike>) {
         self.network = network
-        exchange = ThreadSpikeExchange<Spike>(team: network.team)
+        self.exchange = exchange
         let m = network.minDelay
         var meters: [Meter] = []
         var spikeRecorders: [(name: String, nodes: Range<Int>)] = []
@@ -178,7 +183,11 @@ public final class PointSimulation {
         if let failure { throw failure }
         precondition(!finished, "advance after the final results")
         guard end > step else { return }
-        let net = network, exchange = exchange, states = states
+        try exchange.advance(self, to: end, progress: progress)   // the loop specialised for the exchange's type
+    }
+
+    fileprivate func advance<Exchange: SpikeExchange<Spike>>(_ exchange: Exchange, to end: Int64, progress: ((Double) -> Void)?) throws {
+        let net = network, states = states
         let m = net.minDelay
         let ringLength = net.maxDelay + m
         let first = step, firstEpoch = epochIndex
@@ -315,7 +324,11 @@ public final class PointSimulation {
                         for q in ts.stepOffsets[parity][k]..<ts.stepOffsets[parity][k + 1] {
                             let n = Int(net.neuronOfNode[Int(list[q].gid)]) - part.lowerBound
                             let a = Int(plastic.archiveOf[n])
-                            if a >= 0 { plastic.archives[a].record(t, pruneMargin: pruneMargin) }
+                            // A parrot repeating n arrivals spikes n times (NEST's archive holds
+                            // n entries; each counts in the trace and in the pairings).
+                            if a >= 0 {
+                                for _ in 0..<max(1, Int(list[q].multiplicity)) { plastic.archives[a].record(t, pruneMargin: pruneMargin) }
+                            }
                         }
                     }
                 }
@@ -457,6 +470,13 @@ public final class PointSimulation {
             for hook in network.epochHooks { hook.finish(totalSteps: step, results: &results) }
         }
         return results
+    }
+}
+
+extension SpikeExchange where Element == Spike {
+    /// Opens the simulation's exchange: the run loop is compiled for its concrete type.
+    fileprivate func advance(_ simulation: PointSimulation, to end: Int64, progress: ((Double) -> Void)?) throws {
+        try simulation.advance(self, to: end, progress: progress)
     }
 }
 

@@ -42,4 +42,33 @@ final class SpikeMultiplicityTests: XCTestCase {
             }
         }
     }
+
+    /// iaf_tum_2000's spikes carry their released fraction as their multiplicity: it scales the
+    /// weight on receptor 1 of another iaf_tum_2000 (python/tests: against NEST), and nowhere else
+    /// may they go, nor may other spikes come in there. Each is refused with the key path.
+    func testReleaseCarryingSpikesReachOnlyReceptorOneOfIafTum2000() throws {
+        func run(_ target: String, receptor: Int, source: String = "tum") throws {
+            let yaml = """
+            duration: 10 ms
+            populations:
+              tum: {model: iaf_tum_2000, params: {I_e: 1000 pA}}
+              plain: {model: iaf_psc_exp}
+              target: {model: \(target)}
+            connections:
+              - {source: \(source), target: target, synapse: {weight: 100, delay: 1 ms, receptor_type: \(receptor)}}
+            """
+            let file = temporaryFolder().file("tum.yaml")
+            try yaml.write(to: file, atomically: true, encoding: .utf8)
+            try Session.run(RunRequest(file: file.path, out: file.deletingLastPathComponent().appendingPathComponent("run").path, quiet: true, noReport: true))
+        }
+        try run("iaf_tum_2000", receptor: 1)
+        for (target, receptor, source, key) in [("iaf_tum_2000", 0, "tum", "receptor_type"), ("iaf_psc_exp", 0, "tum", "target"),
+                                                ("iaf_tum_2000", 1, "plain", "receptor_type")] {
+            XCTAssertThrowsError(try run(target, receptor: receptor, source: source), "\(source) -> \(target) on \(receptor)") {
+                let e = $0 as! PlexusError
+                XCTAssertEqual(e.keyPath, "connections[0].\(key == "target" ? "target" : "synapse.receptor_type")", e.message)
+                XCTAssertNotNil(e.line, "located in the file")
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 """Small PyNEST scripts, each a function of the `nest` module: run on NEST 3.10 by
 tools/nest_examples/make_fixtures.py (fixtures/nest_cases.json) and on plexus.nest by
 test_nest.py, which compares what their recorders hold."""
+import tempfile
 
 
 def events(*recorders):
@@ -105,4 +106,47 @@ def changes_between_simulates(nest):
     return {"events": events(vm[0], vm[1], sr), "state": state}
 
 
-CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates]
+def more_models(nest):
+    """aeif_cond_alpha and iaf_cond_exp_sfa_rr driven by spike trains and currents (RKF45 as
+    NEST's GSL steps), iaf_psc_delta's ignore_and_spike, stdp_pl_synapse_hom's weights after
+    pre and post spikes, iaf_tum_2000's released fraction scaling the weight on receptor 1, a
+    multimeter writing to ascii."""
+    nest.ResetKernel()
+    nest.data_path = tempfile.mkdtemp()   # the ascii recorder's file
+    aeif = nest.Create("aeif_cond_alpha", params={"I_e": 500.0, "a": 2.0, "b": 60.0})
+    sfa = nest.Create("iaf_cond_exp_sfa_rr", params={"I_e": 600.0})
+    forced = nest.Create("iaf_psc_delta", params={"ignore_and_spike": True, "ignore_and_spike_offset": 3.0,
+                                                  "ignore_and_spike_interval": 7.5, "I_e": 300.0})
+    pre, post = nest.Create("parrot_neuron"), nest.Create("parrot_neuron")
+    sg_ex = nest.Create("spike_generator", params={"spike_times": [5.0, 12.0, 12.5, 40.0]})
+    sg_in = nest.Create("spike_generator", params={"spike_times": [20.0, 21.0, 60.0]})
+    sg_pre = nest.Create("spike_generator", params={"spike_times": [10.0, 30.0, 31.0, 50.0, 70.0]})
+    sg_post = nest.Create("spike_generator", params={"spike_times": [12.0, 28.0, 33.0, 55.0]})
+    for target in (aeif, sfa):
+        nest.Connect(sg_ex, target, syn_spec={"weight": 30.0, "delay": 1.0})
+        nest.Connect(sg_in, target, syn_spec={"weight": -40.0, "delay": 1.5})
+    nest.Connect(sg_pre, pre, syn_spec={"delay": 1.0})
+    nest.Connect(sg_post, post, syn_spec={"delay": 1.0})
+    nest.SetDefaults("stdp_pl_synapse_hom", {"alpha": 0.5, "lambda": 0.2, "mu": 0.4, "tau_plus": 15.0})
+    nest.Connect(pre, post, syn_spec={"synapse_model": "stdp_pl_synapse_hom", "weight": 20.0, "delay": 2.0})
+    m1 = nest.Create("multimeter", params={"record_from": ["V_m", "g_ex", "g_in", "w"], "interval": 0.5})
+    m2 = nest.Create("multimeter", params={"record_from": ["V_m", "g_sfa", "g_rr"], "interval": 0.5, "record_to": "ascii",
+                                           "label": "sfa"})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(m1, aeif)
+    nest.Connect(m2, sfa)
+    nest.Connect(aeif + sfa + forced, sr)
+    tum = nest.Create("iaf_tum_2000", 2, params={"E_L": 0.0, "V_reset": 0.0, "V_m": 0.0, "V_th": 15.0, "tau_m": 40.0,
+                                                 "C_m": 400.0, "x": 1.0, "u": 0.0, "tau_fac": 200.0, "U": 0.2})
+    tum[0].I_e = 260.0
+    nest.Connect(tum[0], tum[1], syn_spec={"weight": 300.0, "delay": 0.5, "receptor_type": 1})
+    vt = nest.Create("voltmeter", params={"interval": 0.5})
+    nest.Connect(vt, tum[1])
+    nest.Simulate(100.0)
+    weights = nest.GetConnections(pre, post).get("weight")
+    return {"events": events(m1, sr, vt), "weights": [float(weights)], "ascii": m2.get("filenames")[0].endswith(".dat"),
+            "release": [float(tum[0].get(k)) for k in ("x", "y", "u")]}
+
+
+CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
+         more_models]

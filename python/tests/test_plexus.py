@@ -169,3 +169,40 @@ def test_load_types_scalars_as_the_readers_do(tmp_path):
                  "big: 18446744073709551615\nzeros: 007\n")
     assert plexus.load(f).data == {"duration": "10 ms", "seed": 7, "flag": "on", "ratio": 0.0015, "name": "12",
                                    "nothing": None, "yes": True, "list": [1, 2.5, "a"], "big": 2**64 - 1, "zeros": 7}
+
+
+def test_a_run_in_pieces_is_the_whole_run_and_takes_changes(tmp_path):
+    exp = plexus.load(EXAMPLES / "brunel_delta.yaml")
+    exp["duration"] = "60 ms"
+    whole = exp.run(out=tmp_path / "whole", threads=2)
+    sim = plexus.start(exp, out=tmp_path / "pieces", threads=2)
+    for t in (0.3, 17.7, 17.7, 60.0):
+        sim.advance(t)
+    pieces = sim.finish()
+    assert whole.arrays.keys() == pieces.arrays.keys()
+    for name in whole.arrays:
+        np.testing.assert_array_equal(whole[name], pieces[name], err_msg=name)
+    assert len(whole.spikes("E")[0]) > 50
+    assert pieces.record["duration_ms"] == 60.0
+
+    sim = plexus.start(exp, out=tmp_path / "changed")
+    sim.advance(20.0)
+    before = len(sim.results().spikes("E")[0])
+    sim.set("E", V_m=[5.0] * 3, neurons=range(2, 5))
+    np.testing.assert_array_equal(sim.state("E", "V_m")[2:5], [5.0, 5.0, 5.0])
+    sim.set("E", I_e=0.0)
+    with pytest.raises(plexus.PlexusError) as e:
+        sim.set("E", tau_m=-1.0)
+    assert e.value.key_path == "populations.E.params.tau_m"
+    with pytest.raises(plexus.PlexusError, match="whole population"):
+        sim.set("E", {"I_e": 1.0}, neurons=slice(0, 3))
+    with pytest.raises(plexus.PlexusError, match="not before 20"):
+        sim.advance(10.0)
+    sim.advance(40.0)
+    assert len(sim.results().spikes("E")[0]) > before
+    with pytest.raises(plexus.PlexusError, match="no run folder yet"):
+        sim.results().record
+    run = sim.finish()
+    assert (Path(run.directory) / "provenance.json").exists()
+    with pytest.raises(plexus.PlexusError, match="already finished"):
+        sim.advance(50.0)

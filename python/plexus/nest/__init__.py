@@ -714,6 +714,8 @@ def _synapse(syn_spec):
             continue
         elif isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0):
             _refuse(f"syn_spec.{key}: a value per connection is not supported yet")
+        elif key == "receptor_type":
+            out[key] = int(value)
         else:
             out[key] = _scalar(value, f"syn_spec.{key}")
     return out
