@@ -130,7 +130,9 @@ public enum ExperimentFile: ExperimentDecoder {
     /// Every rule's parameters (from `ConnectionRules.all`) and the keys common to all rules.
     static let ruleKeys: [String] = {
         var keys: [String] = []
-        for rule in ConnectionRules.all { for p in rule.parameters where !keys.contains(p.name) { keys.append(p.name) } }
+        for rule in ConnectionRules.all {
+            for p in rule.parameters.map(\.name) + rule.listParameters where !keys.contains(p) { keys.append(p) }
+        }
         return keys + ["allow_autapses", "allow_multapses", "make_symmetric"]
     }()
 
@@ -165,6 +167,11 @@ public enum ExperimentFile: ExperimentDecoder {
         var arguments = ConnectionRuleArguments(ruleName)
         for p in kind.parameters {
             arguments.values[p.name] = kind.wholeNumberParameters.contains(p.name) ? .whole(try arg(p.name).int()) : .number(try arg(p.name).double())
+        }
+        for name in kind.listParameters {
+            let list = try arg(name)
+            guard list.isSequence else { throw list.error("rule \(ruleName): \(name) takes a list of whole numbers") }
+            arguments.values[name] = .wholeList(try list.sequence().map { try $0.int() })
         }
         let rule = ConnectionRule(any: try wrapLine(ruleNode) { try kind.init(arguments) })
         var synapse = SynapseDescription()

@@ -389,6 +389,7 @@ public enum Provenance {
                 switch v {
                 case .whole(let n): rule[k] = n
                 case .number(let x): rule[k] = x
+                case .wholeList(let l): rule[k] = l
                 }
             }
             if c.makeSymmetric { rule["make_symmetric"] = true }

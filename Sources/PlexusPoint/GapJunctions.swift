@@ -216,6 +216,16 @@ extension PointNetwork {
             guard src.size == tgt.size else {
                 throw PlexusError("one_to_one needs equal sizes; \(src.name) has \(src.size), \(tgt.name) has \(tgt.size)", keyPath: path + ".rule")
             }
+        case _ where c.rule.kind is Pairs:
+            // NEST's Connect of node-id arrays (one_to_one over the arrays) with make_symmetric.
+            let pairs = c.rule.kind as! Pairs
+            guard c.makeSymmetric else {
+                throw PlexusError("Connections with this synapse model can only be created as one-to-one connections with \"make_symmetric\" set to true or as all-to-all connections with equal source and target populations and default or scalar parameters.",
+                                  keyPath: path + ".make_symmetric")
+            }
+            try pairs.validate(ConnectionShape(path: path, sourceName: src.name, targetName: tgt.name, sources: src.size, targets: tgt.size,
+                                               sourceFirstNode: src.firstNode, targetFirstNode: tgt.firstNode, samePopulation: src.name == tgt.name,
+                                               autapses: c.allowAutapses, multapses: true, statement: ci, seed: seed))
         case .allToAll:
             if c.makeSymmetric {
                 throw PlexusError("This connection rule does not support symmetric connections (make_symmetric works with one_to_one; all_to_all within one population is symmetric already).",
@@ -236,6 +246,11 @@ extension PointNetwork {
         gapLayer = layer
         let same = src.name == tgt.name
         switch c.rule {
+        case _ where c.rule.kind is Pairs:
+            for (i, j) in (c.rule.kind as! Pairs).pairs {   // each junction both ways, pair by pair (NEST's order)
+                layer.junctions.append((tgt.firstNode + j, src.firstNode + i, g))
+                layer.junctions.append((src.firstNode + i, tgt.firstNode + j, g))
+            }
         case .oneToOne:
             for i in 0..<src.size where !(same && !c.allowAutapses) {
                 layer.junctions.append((tgt.firstNode + i, src.firstNode + i, g))

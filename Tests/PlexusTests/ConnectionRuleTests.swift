@@ -1,6 +1,7 @@
 import XCTest
 @testable import PlexusCore
 @testable import PlexusPoint
+@testable import PlexusSession
 
 /// Connection rules produce what NEST's rules promise, and the same network for any thread count.
 final class ConnectionRuleTests: XCTestCase {
@@ -26,6 +27,51 @@ final class ConnectionRuleTests: XCTestCase {
         let o2o = try network(.oneToOne, src: 30, tgt: 30).synapses()
         XCTAssertEqual(o2o.map(\.target), o2o.map { $0.source + 30 })
         XCTAssertThrowsError(try network(.oneToOne, src: 30, tgt: 31))
+    }
+
+    /// An explicit list (NEST's Connect of node-id arrays, PyNN's FromListConnector): exactly the
+    /// pairs listed, a pair twice is two synapses, the same for any thread count; bad lists are
+    /// refused with the key path of the entry, in YAML with its line.
+    func testPairs() throws {
+        let sources = [0, 3, 3, 49, 7], targets = [5, 0, 0, 39, 5]
+        for threads in [1, 2] {
+            let s = try network(ConnectionRule(Pairs(sources: sources, targets: targets)), threads: threads).synapses()
+            XCTAssertEqual(s.map { [$0.source, $0.target] }.sorted { $0.lexicographicallyPrecedes($1) },
+                           zip(sources, targets).map { [$0 + 1, $1 + 51] }.sorted { $0.lexicographicallyPrecedes($1) }, "\(threads) threads")
+        }
+        XCTAssertThrowsError(try network(ConnectionRule(Pairs(sources: [0, 50], targets: [1, 2])))) {
+            XCTAssertEqual(($0 as! PlexusError).keyPath, "connections[0].sources[1]")
+        }
+        XCTAssertThrowsError(try network(ConnectionRule(Pairs(sources: [0], targets: [40])))) {
+            XCTAssertEqual(($0 as! PlexusError).keyPath, "connections[0].targets[0]")
+        }
+        XCTAssertThrowsError(try network(ConnectionRule(Pairs(sources: [1, 2], targets: [2, 2])), same: true, autapses: false)) {
+            XCTAssert(($0 as! PlexusError).message.contains("to itself"))
+        }
+        XCTAssertThrowsError(try Pairs(sources: [0, 1], targets: [0]))
+        XCTAssertThrowsError(try Pairs(sources: [-1], targets: [0]))
+
+        let yaml = """
+        duration: 5 ms
+        populations:
+          a: {model: hh_psc_alpha_gap, size: 4}
+          s: {model: spike_generator, params: {spike_times: [1 ms]}}
+        connections:
+          - {source: a, target: a, rule: pairs, sources: [0, 2], targets: [1, 3], make_symmetric: true, synapse: {model: gap_junction, weight: 0.5}}
+          - {source: s, target: a, rule: pairs, sources: [0], targets: [2], synapse: {weight: 100}}
+          - {source: a, target: a, rule: pairs, sources: [0, 1], targets: 3}
+        """
+        let folder = temporaryFolder()
+        let file = folder.file("pairs.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Session.run(RunRequest(file: file.path, out: folder.file("run").path, quiet: true, noReport: true))) {
+            let e = $0 as! PlexusError
+            XCTAssertEqual(e.line, 8, e.message)   // the third statement
+            XCTAssert(e.message.contains("takes a list of whole numbers"), e.message)
+        }
+        try yaml.replacingOccurrences(of: "targets: 3}", with: "targets: [3, 3]}").write(to: file, atomically: true, encoding: .utf8)
+        let run = try Session.run(RunRequest(file: file.path, out: folder.file("run").path, quiet: true, noReport: true))
+        XCTAssertEqual(run.record.counts.first { $0.name == "synapses" }?.value, 3)
     }
 
     func testFixedIndegree() throws {

@@ -3,6 +3,8 @@ tools/nest_examples/make_fixtures.py (fixtures/nest_cases.json) and on plexus.ne
 test_nest.py, which compares what their recorders hold."""
 import tempfile
 
+import numpy as np
+
 
 def events(*recorders):
     return {str(r.global_id): {k: [float(x) for x in v] for k, v in r.get("events").items()} for r in recorders}
@@ -148,5 +150,26 @@ def more_models(nest):
             "release": [float(tum[0].get(k)) for k in ("x", "y", "u")]}
 
 
+def node_by_node(nest):
+    """Connect between single nodes and with weight arrays (Plexus: pair lists, the groups stay
+    whole), a stimulus onto one neuron of a group, a spike_recorder of a spike_generator."""
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_exp", 6, params={"I_e": 300.0})
+    sg = nest.Create("spike_generator", params={"spike_times": [2.0, 9.5, 9.5, 30.0]})
+    nest.Connect(sg, n[3], syn_spec={"weight": 800.0, "delay": 1.0})
+    for s, t, w in [(0, 1, 500.0), (1, 2, 500.0), (5, 0, -300.0), (0, 1, 200.0)]:
+        nest.Connect(n[s], n[t], "one_to_one", syn_spec={"weight": w, "delay": 1.5})
+    nest.Connect(n[0:3], n[3:6], "one_to_one", syn_spec={"weight": np.array([100.0, 200.0, 300.0]), "delay": 2.0})
+    nest.Connect(n[4], n[0:2] + n[5], "all_to_all", syn_spec={"weight": 250.0, "delay": 1.0})
+    vm = nest.Create("voltmeter", params={"interval": 0.5})
+    sr, src = nest.Create("spike_recorder"), nest.Create("spike_recorder")
+    nest.Connect(vm, n)
+    nest.Connect(n, sr)
+    nest.Connect(sg, src)
+    nest.Simulate(60.0)
+    c = nest.GetConnections(n, n)
+    return {"events": events(vm, sr, src), "connections": sorted(zip(c.get("source"), c.get("target"), c.get("weight")))}
+
+
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
-         more_models]
+         more_models, node_by_node]

@@ -24,6 +24,8 @@ public protocol ConnectionRuleKind: Sendable {
     static var parameters: [ParameterSpec] { get }
     /// Parameters that take whole numbers (read and kept as `Int`). Default: none.
     static var wholeNumberParameters: Set<String> { get }
+    /// Parameters that take lists of whole numbers (`pairs`' sources and targets). Default: none.
+    static var listParameters: [String] { get }
     /// Streams keyed by the source (the rule draws targets), not by the target. Default: false.
     static var keyedBySource: Bool { get }
 
@@ -56,6 +58,7 @@ public protocol ConnectionRuleKind: Sendable {
 
 extension ConnectionRuleKind {
     public static var wholeNumberParameters: Set<String> { [] }
+    public static var listParameters: [String] { [] }
     public static var keyedBySource: Bool { false }
     public func validate(_ shape: ConnectionShape) throws {}
     public func prepared(_ shape: ConnectionShape) -> Self { self }
@@ -82,11 +85,13 @@ public protocol ConnectionSink {
 public enum ConnectionRuleArgument: Sendable, Equatable, CustomStringConvertible {
     case whole(Int)
     case number(Double)
+    case wholeList([Int])
 
     public var description: String {
         switch self {
         case .whole(let k): return "\(k)"
         case .number(let x): return "\(x)"
+        case .wholeList(let l): return "[\(l.count) values]"
         }
     }
 }
@@ -102,8 +107,17 @@ public struct ConnectionRuleArguments: Sendable, Equatable {
         self.values = values
     }
 
+    public func wholeList(_ name: String) throws -> [Int] {
+        switch values[name] {
+        case .wholeList(let l)?: return l
+        case nil: throw PlexusError("rule \(rule) needs '\(name)'", keyPath: name)
+        default: throw PlexusError("\(rule): \(name) takes a list of whole numbers", keyPath: name)
+        }
+    }
+
     public func whole(_ name: String) throws -> Int {
         switch values[name] {
+        case .wholeList?: throw PlexusError("\(rule): \(name) takes one whole number, not a list", keyPath: name)
         case .whole(let k)?: return k
         case .number(let x)?:
             guard x == x.rounded(), let k = Int(exactly: x) else { throw PlexusError("\(rule): \(name) = \(x) is not a whole number", keyPath: name) }
@@ -116,6 +130,7 @@ public struct ConnectionRuleArguments: Sendable, Equatable {
         switch values[name] {
         case .whole(let k)?: return Double(k)
         case .number(let x)?: return x
+        case .wholeList?: throw PlexusError("\(rule): \(name) takes one number, not a list", keyPath: name)
         case nil: throw PlexusError("rule \(rule) needs '\(name)'", keyPath: name)
         }
     }

@@ -76,6 +76,7 @@ class _Population:
         self.record_to = "memory"
         self.time_in_steps = False
         self.recorded = []
+        self.generators = []      # a spike_recorder's generator nodes: (population, node index)
         self.state = builtins.set() if self.kind == "recorder" else builtins.set(_info(model)["state"])
 
     def set(self, lo, hi, key, values):
@@ -303,7 +304,7 @@ class _Kernel:
         self.seed = NEST_DEFAULT_SEED
         self.data_path, self.data_prefix = "", ""   # where recorders writing to ascii put their files
         self.populations = []
-        self.connections = []     # (sources parts, targets parts, rule dict, synapse dict)
+        self.connections = []     # (sources parts, targets parts, rule dict, synapse dict), or a _PairList
         self.synapse_counts = {}  # NEST's num_connections per synapse model (None: drawn, unknown here)
         self.copies = {}          # CopyModel: new name -> (model, defaults)
         self.time = 0.0
@@ -419,8 +420,30 @@ class _Kernel:
                     entry["params"] = params
                 doc["populations"][p.name(lo)] = entry
                 gids.extend(range(p.first + lo, p.first + hi))
-        for sources, targets, rule, synapse in self.connections:
-            doc["connections"] += self._connections(sources, targets, rule, synapse)
+        pending = None   # consecutive pair lists with the same rule and synapse become one statement
+        for c in self.connections + [None]:
+            if isinstance(c, _PairList) and pending is not None and pending.joins(c):
+                pending = pending.joined(c)
+                continue
+            if pending is not None:
+                doc["connections"] += self._pair_statements(pending)
+                pending = None
+            if isinstance(c, _PairList):
+                pending = c
+            elif c is not None:
+                doc["connections"] += self._connections(*c)
+        # A spike_recorder of a generator records what the generator sends it (a train of its
+        # own, for a poisson_generator): a parrot_neuron one step away repeats it; events() takes
+        # that step off and gives the parrot the generator's gid.
+        for r in self.populations:
+            for p, k in r.generators:
+                name = self.parrot_of(p, k)
+                if name not in doc["populations"]:
+                    doc["populations"][name] = {"model": "parrot_neuron", "size": 1}
+                    doc["connections"].append({"source": p.name(k), "target": name, "rule": "all_to_all",
+                                               "synapse": {"delay": self.resolution}})
+                    doc["record"].append({"type": "spike_recorder", "population": name})
+                    gids.append(p.first + k)
         for r in self.populations:
             for p, a, b in self._covering(r.recorded):
                 if r.model == "spike_recorder":
@@ -432,12 +455,41 @@ class _Kernel:
         self.nest_gid = np.array(gids, dtype=np.int64)
         return plexus.Experiment(doc, file=os.path.join(os.getcwd(), "nest_script.yaml"))
 
+    @staticmethod
+    def _pair_statements(pairs):
+        """A pair list as `pairs` statements, one per (source segment, target segment), in list order."""
+        def where(p, k):
+            for a, b in p.segments():
+                if a <= k < b:
+                    return p.name(a), k - a
+        groups = {}
+        for (sp, sk), (tp, tk) in zip(pairs.sources, pairs.targets):
+            (sname, si), (tname, ti) = where(sp, sk), where(tp, tk)
+            g = groups.setdefault((sname, tname), ([], []))
+            g[0].append(si)
+            g[1].append(ti)
+        out = []
+        for (sname, tname), (si, ti) in groups.items():
+            entry = {"source": sname, "target": tname, "rule": "pairs", "sources": si, "targets": ti}
+            entry.update(pairs.extra)
+            if pairs.synapse:
+                entry["synapse"] = pairs.synapse
+            out.append(entry)
+        return out
+
+    @staticmethod
+    def parrot_of(p, k):
+        return f"parrot_of_{p.name(k)}"
+
     def _align(self):
         """Cuts that make one_to_one's two sides line up segment for segment."""
         changed = True
         while changed:
             changed = False
-            for sources, targets, rule, _ in self.connections:
+            for c in self.connections:
+                if isinstance(c, _PairList):
+                    continue
+                sources, targets, rule, _ = c
                 if rule["rule"] != "one_to_one":
                     continue
                 a, b = self._segments(sources), self._segments(targets)
@@ -569,11 +621,15 @@ class _Kernel:
                 else:
                     m = self.results.multimeter(p.name(a))
                     parts.append({k: m[k] for k in names})
+            for p, k in recorder.generators:
+                times, senders = self.results.spikes(self.parrot_of(p, k))
+                parts.append({"times": times - self.resolution, "senders": senders})
         if not parts:
             return {k: np.zeros(0, dtype=np.int64 if k == "senders" else float) for k in names}
         merged = {k: np.concatenate([d[k] for d in parts]) for k in names}
         merged["senders"] = self.nest_gid[merged["senders"]]
-        wanted = np.array(sorted({p.first + k for p, lo, hi in recorder.recorded for k in range(lo, hi)}), dtype=np.int64)
+        wanted = np.array(sorted({p.first + k for p, lo, hi in recorder.recorded for k in range(lo, hi)}
+                                 | {p.first + k for p, k in recorder.generators}), dtype=np.int64)
         t = merged["times"]
         origin = recorder.window["origin"]
         keep = np.isin(merged["senders"], wanted) & (t > recorder.cleared) \
@@ -597,7 +653,8 @@ class _Kernel:
     def min_delay(self):
         """NEST's min_delay: the smallest delay of any connection, recorders' own (1 ms by default) included."""
         delays = [1.0]
-        for _, _, _, synapse in self.connections:
+        for c in self.connections:
+            synapse = c.synapse if isinstance(c, _PairList) else c[3]
             d = synapse.get("delay", 1.0)
             if isinstance(d, dict):
                 d = d.get("min", 1.0)
@@ -767,6 +824,9 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
             pairs = [(r, watched._parts) for r in chosen]
         for r, parts in pairs:
             for p, lo, hi in parts:
+                if p.kind == "generator" and r.model == "spike_recorder":
+                    r.generators += [(p, k) for k in range(lo, hi)]
+                    continue
                 if p.kind != "neuron":
                     _refuse(f"a {r.model} records neurons; {p.model} {p.first + lo} is a device")
                 # No cut: the recorder records the whole groups and keeps its own nodes' events, so
@@ -774,23 +834,59 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
                 r.recorded.append((p, lo, hi))
         k.count_connections(syn_spec, len(watched))
         return
-    for p, lo, hi in pre._parts + post._parts:
-        p.cut(lo, hi)
     rule = _rule(conn_spec)
     arrays = {key: np.asarray(v, float) for key, v in (syn_spec.items() if isinstance(syn_spec, dict) else ())
               if key in ("weight", "delay") and isinstance(v, (list, tuple, np.ndarray))}
     if arrays:
         _connect_pairs(k, pre, post, rule, syn_spec, arrays)
+    elif rule["rule"] in ("all_to_all", "one_to_one") and not (_whole(pre) and _whole(post)) \
+            and (len(pre) if rule["rule"] == "one_to_one" else len(pre) * len(post)) <= 1_000_000:
+        # Some nodes of a group (a stimulus onto one neuron, scripts that connect node by node): a
+        # pair list, so that the groups stay whole for the other rules.
+        if rule["rule"] == "one_to_one" and len(pre) != len(post):
+            _refuse(f"one_to_one: {len(pre)} sources and {len(post)} targets")
+        src, tgt = _nodes(pre), _nodes(post)
+        if rule["rule"] == "all_to_all":
+            src, tgt = [s for _ in tgt for s in src], [t for t in tgt for _ in range(len(pre))]
+        k.connections.append(_PairList(src, tgt, rule, _synapse(syn_spec)))
     else:
+        for p, lo, hi in pre._parts + post._parts:
+            p.cut(lo, hi)
         k.connections.append((list(pre._parts), list(post._parts), rule, _synapse(syn_spec)))
     n = {"all_to_all": len(pre) * len(post), "one_to_one": len(pre), "fixed_indegree": rule.get("indegree", 0) * len(post),
          "fixed_outdegree": rule.get("outdegree", 0) * len(pre), "fixed_total_number": rule.get("N", 0)}.get(rule["rule"])
     k.count_connections(syn_spec, n)
 
 
+def _whole(collection):
+    """Whether a collection is made of whole Create groups."""
+    return all(lo == 0 and hi == p.n for p, lo, hi in collection._parts)
+
+
+def _nodes(collection):
+    return [(p, k) for p, lo, hi in collection._parts for k in range(lo, hi)]
+
+
+class _PairList:
+    """Connections node to node (NEST's one_to_one over two lists, syn_spec arrays): Plexus
+    `pairs` statements, without cutting the groups the nodes belong to."""
+
+    def __init__(self, sources, targets, rule, synapse):
+        self.sources, self.targets, self.synapse = sources, targets, synapse
+        self.extra = {k: v for k, v in rule.items() if k != "rule"}
+
+    def joins(self, other):
+        return self.extra == other.extra and self.synapse == other.synapse
+
+    def joined(self, other):
+        out = _PairList(self.sources + other.sources, self.targets + other.targets, {}, self.synapse)
+        out.extra = self.extra
+        return out
+
+
 def _connect_pairs(k, pre, post, rule, syn_spec, arrays):
     """Weights or delays given per connection (all_to_all: shape (targets, sources), one_to_one:
-    one per pair): one connection entry per node pair, the nodes cut into groups of one."""
+    one per pair): pair lists, one per distinct (weight, delay), the groups left whole."""
     if rule["rule"] not in ("all_to_all", "one_to_one"):
         _refuse(f"syn_spec arrays with rule {rule['rule']} are not supported yet (only all_to_all and one_to_one)")
     sources, targets = list(pre), list(post)
@@ -802,18 +898,25 @@ def _connect_pairs(k, pre, post, rule, syn_spec, arrays):
     else:
         pairs = [(i, j) for j in range(len(targets)) for i in range(len(sources))]
         shape = (len(targets), len(sources))
-    if len(pairs) > 100_000:
-        _refuse(f"syn_spec arrays for {len(pairs)} connections: at most 100,000 are supported")
+    if len(pairs) > 1_000_000:
+        _refuse(f"syn_spec arrays for {len(pairs)} connections: at most 1,000,000 per Connect call are supported")
     for key, a in arrays.items():
         if a.shape != shape and a.size != len(pairs):
             _refuse(f"syn_spec.{key}: shape {a.shape}, the rule {rule['rule']} needs {shape}")
     base = {key: v for key, v in syn_spec.items() if key not in arrays}
+    src, tgt = _nodes(pre), _nodes(post)
+    extra = {key: v for key, v in rule.items() if key not in ("rule", "allow_multapses")}
+    names = sorted(arrays)
+    columns = [arrays[key].reshape(-1).tolist() for key in names]
+    lists = {}   # (weight, delay) -> pair list, in order of first appearance
     for q, (i, j) in enumerate(pairs):
-        spec = dict(base, **{key: float(a.reshape(-1)[q]) for key, a in arrays.items()})
-        s, t = sources[i], targets[j]
-        for p, lo, hi in s._parts + t._parts:
-            p.cut(lo, hi)
-        k.connections.append((list(s._parts), list(t._parts), {"rule": "all_to_all"}, _synapse(spec)))
+        values = tuple(c[q] for c in columns)
+        pl = lists.get(values)
+        if pl is None:
+            pl = lists[values] = _PairList([], [], dict(extra, rule="pairs"), _synapse(dict(base, **dict(zip(names, values)))))
+        pl.sources.append(src[i])
+        pl.targets.append(tgt[j])
+    k.connections += lists.values()
 
 
 def Simulate(t):
