@@ -92,6 +92,26 @@ public enum ExperimentFile: ExperimentDecoder {
         return params
     }
 
+    /// A list of numbers written out (`[0, 3, 5]`) or kept in a numpy file (`{npy: pairs.npy}`, a
+    /// 1-d array; relative paths from the experiment file's folder), for long lists such as a
+    /// `pairs` rule's.
+    static func numberList(_ node: YNode, what: String) throws -> [Double] {
+        if node.isSequence { return try node.sequence().map { try $0.double() } }
+        guard node.isMapping else { throw node.error(what + " (or {npy: file})") }
+        let m = try node.mapping(allowed: ["npy"])
+        guard let f = m["npy"] else { throw node.error(what + " (or {npy: file})") }
+        let name = try f.string()
+        let path = name.hasPrefix("/") ? name : URL(fileURLWithPath: node.file).deletingLastPathComponent().appendingPathComponent(name).path
+        let array: NpyArray
+        do { array = try NpyArray(contentsOf: path) } catch let e as PlexusError {
+            throw PlexusError("\(path): \(e.message)", file: node.file, line: f.line, keyPath: f.path)
+        }
+        guard array.shape.count == 1 else {
+            throw f.error("\(name): a list needs a 1-d array, this one has shape \(array.shape)")
+        }
+        return array.values
+    }
+
     static func parameterValue(_ node: YNode) throws -> ParameterValue {
         if node.isSequence { return .list(try node.sequence().map { try $0.quantity() }) }
         if node.isMapping { return .distribution(try distribution(node)) }
@@ -131,7 +151,7 @@ public enum ExperimentFile: ExperimentDecoder {
     static let ruleKeys: [String] = {
         var keys: [String] = []
         for rule in ConnectionRules.all {
-            for p in rule.parameters.map(\.name) + rule.listParameters where !keys.contains(p) { keys.append(p) }
+            for p in rule.parameters.map(\.name) + rule.listParameters + rule.valueListParameters where !keys.contains(p) { keys.append(p) }
         }
         return keys + ["allow_autapses", "allow_multapses", "make_symmetric"]
     }()
@@ -170,8 +190,18 @@ public enum ExperimentFile: ExperimentDecoder {
         }
         for name in kind.listParameters {
             let list = try arg(name)
-            guard list.isSequence else { throw list.error("rule \(ruleName): \(name) takes a list of whole numbers") }
-            arguments.values[name] = .wholeList(try list.sequence().map { try $0.int() })
+            let values = try numberList(list, what: "rule \(ruleName): \(name) takes a list of whole numbers")
+            arguments.values[name] = .wholeList(try values.enumerated().map { k, x in
+                guard x == x.rounded(), abs(x) < 0x1p53 else {
+                    throw PlexusError("rule \(ruleName): \(name)[\(k)] = \(x) is not a whole number", file: list.file, line: list.line,
+                                      keyPath: "\(list.path)[\(k)]")
+                }
+                return Int(x)
+            })
+        }
+        for name in kind.valueListParameters {
+            guard let list = ruleArgs[name] else { continue }
+            arguments.values[name] = .numberList(try numberList(list, what: "rule \(ruleName): \(name) takes a list of numbers"))
         }
         let rule = ConnectionRule(any: try wrapLine(ruleNode) { try kind.init(arguments) })
         var synapse = SynapseDescription()

@@ -390,6 +390,7 @@ public enum Provenance {
                 case .whole(let n): rule[k] = n
                 case .number(let x): rule[k] = x
                 case .wholeList(let l): rule[k] = l
+                case .numberList(let l): rule[k] = l
                 }
             }
             if c.makeSymmetric { rule["make_symmetric"] = true }

@@ -321,10 +321,11 @@ extension PointNetwork {
     func forEachBatch(_ st: ConnectionStatement, targets: Range<Int>, draw: Bool,
                       _ pass: (UnsafeBufferPointer<DrawnSynapse>) -> Void) {
         let h = grid.h
-        let constW: Double? = st.unitWeight ? 1 : { if case .constant(let w) = st.weight { return w } else { return nil } }()
-        let constD: Int? = { if case .constant(let d) = st.delay { return Int((d / h).rounded()) } else { return nil } }()
+        let pairs = st.rule as? Pairs   // may give each synapse its weight and delay
+        let constW: Double? = st.unitWeight ? 1 : pairs?.weights != nil ? nil : { if case .constant(let w) = st.weight { return w } else { return nil } }()
+        let constD: Int? = pairs?.delays != nil ? nil : { if case .constant(let d) = st.delay { return Int((d / h).rounded()) } else { return nil } }()
         var sink = ConnectionDrawSink(seed: seed, statement: UInt32(st.index), draw: draw, constW: constW, constD: constD,
-                                      weight: st.weight, delay: st.delay, h: h)
+                                      weight: st.weight, delay: st.delay, h: h, explicitWeights: !st.unitWeight)
         defer { sink.release() }
         let keys = st.keyedBySource ? 0..<st.source.size : targets
         var lo = keys.lowerBound, batch = 1
@@ -352,7 +353,9 @@ extension PointNetwork {
         var compact = true
         for st in statements {
             guard case .synapse = st.route else { continue }
-            guard case .constant(let d) = st.delay, st.unitWeight || st.weight.isConstant else { compact = false; break }
+            let pairs = st.rule as? Pairs
+            guard case .constant(let d) = st.delay, st.unitWeight || st.weight.isConstant,
+                  pairs?.delays == nil, st.unitWeight || pairs?.weights == nil else { compact = false; break }
             let w: Double
             if st.unitWeight { w = 1 } else if case .constant(let v) = st.weight { w = v } else { w = 0 }
             let pair = (weight: w, delay: Int((d / h).rounded()))

@@ -219,6 +219,10 @@ extension PointNetwork {
         case _ where c.rule.kind is Pairs:
             // NEST's Connect of node-id arrays (one_to_one over the arrays) with make_symmetric.
             let pairs = c.rule.kind as! Pairs
+            if pairs.weights != nil || pairs.delays != nil {
+                throw PlexusError("gap junctions take one weight (synapse.weight) and no delay, not per-pair lists",
+                                  keyPath: path + (pairs.weights != nil ? ".weights" : ".delays"))
+            }
             guard c.makeSymmetric else {
                 throw PlexusError("Connections with this synapse model can only be created as one-to-one connections with \"make_symmetric\" set to true or as all-to-all connections with equal source and target populations and default or scalar parameters.",
                                   keyPath: path + ".make_symmetric")

@@ -2,6 +2,8 @@ import XCTest
 @testable import PlexusCore
 @testable import PlexusPoint
 @testable import PlexusSession
+@testable import PlexusIO
+import Foundation
 
 /// Connection rules produce what NEST's rules promise, and the same network for any thread count.
 final class ConnectionRuleTests: XCTestCase {
@@ -72,6 +74,28 @@ final class ConnectionRuleTests: XCTestCase {
         try yaml.replacingOccurrences(of: "targets: 3}", with: "targets: [3, 3]}").write(to: file, atomically: true, encoding: .utf8)
         let run = try Session.run(RunRequest(file: file.path, out: folder.file("run").path, quiet: true, noReport: true))
         XCTAssertEqual(run.record.counts.first { $0.name == "synapses" }?.value, 3)
+
+        // Long lists in .npy files beside the experiment, with a weight and delay per pair.
+        try Data(NpyFormat.file(shape: [3], values: [0, 1, 1])).write(to: folder.file("s.npy"))
+        try Data(NpyFormat.file(shape: [3], values: [3, 3, 2])).write(to: folder.file("t.npy"))
+        try Data(NpyFormat.file(shape: [3], values: [5, 6, 7])).write(to: folder.file("w.npy"))
+        try yaml.replacingOccurrences(of: "sources: [0, 1], targets: 3}",
+                                      with: "sources: {npy: s.npy}, targets: {npy: t.npy}, weights: {npy: w.npy}, delays: [1.5, 2, 2.5]}")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let network = try PointNetwork(ExperimentFile.decode(try ExperimentSource(contentsOf: file.path)))
+        let third = network.synapses().filter { $0.source <= 4 && $0.target <= 4 }
+        XCTAssertEqual(third.map { [Double($0.source), Double($0.target), $0.weight, $0.delay] }.sorted { $0.lexicographicallyPrecedes($1) },
+                       [[1, 4, 5, 1.5], [2, 3, 7, 2.5], [2, 4, 6, 2]])
+        try Data(NpyFormat.file(shape: [3], values: [0, 1.5, 1])).write(to: folder.file("s.npy"))
+        XCTAssertThrowsError(try PointNetwork(ExperimentFile.decode(try ExperimentSource(contentsOf: file.path)))) {
+            XCTAssert(($0 as! PlexusError).message.contains("sources[1] = 1.5 is not a whole number"), "\($0)")
+        }
+        try Data(NpyFormat.file(shape: [3], values: [0, 1, 1])).write(to: folder.file("s.npy"))
+        try FileManager.default.removeItem(at: folder.file("w.npy"))
+        XCTAssertThrowsError(try PointNetwork(ExperimentFile.decode(try ExperimentSource(contentsOf: file.path)))) {
+            XCTAssert(($0 as! PlexusError).message.contains("w.npy"), "\($0)")
+            XCTAssertEqual(($0 as! PlexusError).line, 8)
+        }
     }
 
     func testFixedIndegree() throws {

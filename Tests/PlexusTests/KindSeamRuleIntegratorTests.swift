@@ -43,7 +43,7 @@ final class KindSeamRuleIntegratorTests: XCTestCase {
 
     func testRegistriesListNESTsRulesAndTVBsIntegrators() {
         XCTAssertEqual(Set(ConnectionRules.names), ["all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree",
-                                                    "fixed_total_number", "pairwise_bernoulli"])
+                                                    "fixed_total_number", "pairwise_bernoulli", "pairs"])
         XCTAssertEqual(ConnectionRules.named("fixed_indegree")?.parameters.map(\.name), ["indegree"])
         XCTAssertEqual(ConnectionRules.named("pairwise_bernoulli")?.parameters.map(\.name), ["p"])
         XCTAssertEqual(Set(MassIntegrators.names), ["EulerDeterministic", "EulerStochastic", "HeunDeterministic", "HeunStochastic",

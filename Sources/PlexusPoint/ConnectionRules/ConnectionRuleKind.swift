@@ -26,6 +26,8 @@ public protocol ConnectionRuleKind: Sendable {
     static var wholeNumberParameters: Set<String> { get }
     /// Parameters that take lists of whole numbers (`pairs`' sources and targets). Default: none.
     static var listParameters: [String] { get }
+    /// Optional parameters that take lists of numbers (`pairs`' weights and delays). Default: none.
+    static var valueListParameters: [String] { get }
     /// Streams keyed by the source (the rule draws targets), not by the target. Default: false.
     static var keyedBySource: Bool { get }
 
@@ -59,6 +61,7 @@ public protocol ConnectionRuleKind: Sendable {
 extension ConnectionRuleKind {
     public static var wholeNumberParameters: Set<String> { [] }
     public static var listParameters: [String] { [] }
+    public static var valueListParameters: [String] { [] }
     public static var keyedBySource: Bool { false }
     public func validate(_ shape: ConnectionShape) throws {}
     public func prepared(_ shape: ConnectionShape) -> Self { self }
@@ -79,6 +82,13 @@ public protocol ConnectionSink {
     /// A synapse onto a target outside the requested range: its weight and delay are drawn (the
     /// key node's streams stay aligned) but nothing is made.
     mutating func skip()
+    /// A synapse whose rule gives its weight (target's unit) or delay (ms); nil: drawn as usual.
+    mutating func connect(_ source: Int, _ target: Int, weight: Double?, delay: Double?)
+}
+
+extension ConnectionSink {
+    /// Sinks that keep no values (counting) take the pair.
+    public mutating func connect(_ source: Int, _ target: Int, weight: Double?, delay: Double?) { connect(source, target) }
 }
 
 /// One argument of a rule: NEST's rule parameters are whole numbers (indegree) or numbers (p).
@@ -86,12 +96,14 @@ public enum ConnectionRuleArgument: Sendable, Equatable, CustomStringConvertible
     case whole(Int)
     case number(Double)
     case wholeList([Int])
+    case numberList([Double])
 
     public var description: String {
         switch self {
         case .whole(let k): return "\(k)"
         case .number(let x): return "\(x)"
         case .wholeList(let l): return "[\(l.count) values]"
+        case .numberList(let l): return "[\(l.count) values]"
         }
     }
 }
@@ -107,6 +119,16 @@ public struct ConnectionRuleArguments: Sendable, Equatable {
         self.values = values
     }
 
+    /// An optional list of numbers (nil when not given).
+    public func numberList(_ name: String) throws -> [Double]? {
+        switch values[name] {
+        case .numberList(let l)?: return l
+        case .wholeList(let l)?: return l.map(Double.init)
+        case nil: return nil
+        default: throw PlexusError("\(rule): \(name) takes a list of numbers", keyPath: name)
+        }
+    }
+
     public func wholeList(_ name: String) throws -> [Int] {
         switch values[name] {
         case .wholeList(let l)?: return l
@@ -117,7 +139,7 @@ public struct ConnectionRuleArguments: Sendable, Equatable {
 
     public func whole(_ name: String) throws -> Int {
         switch values[name] {
-        case .wholeList?: throw PlexusError("\(rule): \(name) takes one whole number, not a list", keyPath: name)
+        case .wholeList?, .numberList?: throw PlexusError("\(rule): \(name) takes one whole number, not a list", keyPath: name)
         case .whole(let k)?: return k
         case .number(let x)?:
             guard x == x.rounded(), let k = Int(exactly: x) else { throw PlexusError("\(rule): \(name) = \(x) is not a whole number", keyPath: name) }
@@ -130,7 +152,7 @@ public struct ConnectionRuleArguments: Sendable, Equatable {
         switch values[name] {
         case .whole(let k)?: return Double(k)
         case .number(let x)?: return x
-        case .wholeList?: throw PlexusError("\(rule): \(name) takes one number, not a list", keyPath: name)
+        case .wholeList?, .numberList?: throw PlexusError("\(rule): \(name) takes one number, not a list", keyPath: name)
         case nil: throw PlexusError("rule \(rule) needs '\(name)'", keyPath: name)
         }
     }
@@ -215,7 +237,12 @@ public struct ConnectionDrawSink: ConnectionSink {
     var count = 0
     var capacity = 4096
 
-    init(seed: UInt64, statement: UInt32, draw: Bool, constW: Double?, constD: Int?, weight: Sampler, delay: Sampler, h: Double) {
+    /// Whether a rule's explicit weights are taken (not for targets that count spikes).
+    let explicitWeights: Bool
+
+    init(seed: UInt64, statement: UInt32, draw: Bool, constW: Double?, constD: Int?, weight: Sampler, delay: Sampler, h: Double,
+         explicitWeights: Bool = true) {
+        self.explicitWeights = explicitWeights
         self.seed = seed
         self.statement = statement
         self.draw = draw
@@ -266,4 +293,18 @@ public struct ConnectionDrawSink: ConnectionSink {
 
     @inline(__always)
     public mutating func skip() { _ = value() }
+
+    /// The rule's own weight (unless the target counts spikes: `explicitWeights` false) or delay
+    /// (ms, rounded to steps), else drawn.
+    @inline(__always)
+    public mutating func connect(_ source: Int, _ target: Int, weight: Double?, delay: Double?) {
+        var (w, d) = value()
+        if draw {
+            if let weight, explicitWeights { w = weight }
+            if let delay { d = Int((delay / h).rounded()) }
+        }
+        if count == capacity { grow() }
+        (drawn + count).initialize(to: DrawnSynapse(source: source, target: target, weight: w, delay: d))
+        count += 1
+    }
 }

@@ -305,11 +305,12 @@ class _Kernel:
         self.data_path, self.data_prefix = "", ""   # where recorders writing to ascii put their files
         self.populations = []
         self.connections = []     # (sources parts, targets parts, rule dict, synapse dict), or a _PairList
+        self.array_files = 0      # .npy files written for long pair lists
         self.synapse_counts = {}  # NEST's num_connections per synapse model (None: drawn, unknown here)
         self.copies = {}          # CopyModel: new name -> (model, defaults)
         self.time = 0.0
         self.sim = None           # the running plexus.Simulation, from the first Simulate on
-        self.results = None       # what it recorded, as of the last Simulate
+        self._results = None      # what it recorded, as of the last Simulate (read when asked)
         self.state_cache = {}     # (segment name, state variable) -> values now
         # The run folders (Plexus writes one per run); removed with the kernel (ResetKernel, exit).
         self.out = tempfile.mkdtemp(prefix="plexus-nest-")
@@ -455,22 +456,36 @@ class _Kernel:
         self.nest_gid = np.array(gids, dtype=np.int64)
         return plexus.Experiment(doc, file=os.path.join(os.getcwd(), "nest_script.yaml"))
 
-    @staticmethod
-    def _pair_statements(pairs):
-        """A pair list as `pairs` statements, one per (source segment, target segment), in list order."""
-        def where(p, k):
-            for a, b in p.segments():
-                if a <= k < b:
-                    return p.name(a), k - a
-        groups = {}
-        for (sp, sk), (tp, tk) in zip(pairs.sources, pairs.targets):
-            (sname, si), (tname, ti) = where(sp, sk), where(tp, tk)
-            g = groups.setdefault((sname, tname), ([], []))
-            g[0].append(si)
-            g[1].append(ti)
+    def _pair_statements(self, pairs):
+        """A pair list as `pairs` statements, one per (source segment, target segment), each in
+        list order; long lists go to .npy files beside the run (the file keeps them short)."""
+        starts, names = [], []
+        for p in self.populations:
+            if p.kind != "recorder":
+                for lo, hi in p.segments():
+                    starts.append(p.first + lo)
+                    names.append(p.name(lo))
+        starts = np.asarray(starts, dtype=np.int64)
+        seg_s = np.searchsorted(starts, pairs.sources, side="right") - 1
+        seg_t = np.searchsorted(starts, pairs.targets, side="right") - 1
+        key = seg_s * len(starts) + seg_t
+        firsts = np.unique(key, return_index=True)[1]
+        order = np.argsort(key, kind="stable")
         out = []
-        for (sname, tname), (si, ti) in groups.items():
-            entry = {"source": sname, "target": tname, "rule": "pairs", "sources": si, "targets": ti}
+        for g in key[np.sort(firsts)]:
+            rows = order[key[order] == g]
+            s, t = int(seg_s[rows[0]]), int(seg_t[rows[0]])
+            entry = {"source": names[s], "target": names[t], "rule": "pairs"}
+            lists = {"sources": pairs.sources[rows] - starts[s], "targets": pairs.targets[rows] - starts[t],
+                     **{k: v[rows] for k, v in pairs.values.items()}}
+            for name, values in lists.items():
+                if len(values) > 1000:
+                    self.array_files += 1
+                    path = os.path.join(self.out, f"pairs_{self.array_files}_{name}.npy")
+                    np.save(path, values)
+                    entry[name] = {"npy": path}
+                else:
+                    entry[name] = values.tolist()
             entry.update(pairs.extra)
             if pairs.synapse:
                 entry["synapse"] = pairs.synapse
@@ -583,7 +598,7 @@ class _Kernel:
                 p.frozen = p.segments()
         self.state_cache.clear()
         self.sim.advance(end)
-        self.results = self.sim.results()
+        self._results = None
         self.time = end
         self.write_ascii()
 
@@ -610,10 +625,17 @@ class _Kernel:
             with open(self.ascii_file(r), "w") as f:
                 f.write("\n".join(lines) + "\n")
 
+    @property
+    def results(self):
+        """What the simulation recorded up to now (fetched once per Simulate, when first read)."""
+        if self._results is None and self.sim is not None:
+            self._results = self.sim.results()
+        return self._results
+
     def events(self, recorder):
         names = ["times", "senders"] + ([] if recorder.model == "spike_recorder" else recorder.record_from)
         parts = []
-        if self.results is not None:
+        if self.sim is not None:
             for p, a, b in self._covering(recorder.recorded):
                 if recorder.model == "spike_recorder":
                     times, senders = self.results.spikes(p.name(a))
@@ -846,8 +868,8 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
         if rule["rule"] == "one_to_one" and len(pre) != len(post):
             _refuse(f"one_to_one: {len(pre)} sources and {len(post)} targets")
         src, tgt = _nodes(pre), _nodes(post)
-        if rule["rule"] == "all_to_all":
-            src, tgt = [s for _ in tgt for s in src], [t for t in tgt for _ in range(len(pre))]
+        if rule["rule"] == "all_to_all":   # target by target, each with every source
+            src, tgt = np.tile(src, len(tgt)), np.repeat(tgt, len(src))
         k.connections.append(_PairList(src, tgt, rule, _synapse(syn_spec)))
     else:
         for p, lo, hi in pre._parts + post._parts:
@@ -864,59 +886,58 @@ def _whole(collection):
 
 
 def _nodes(collection):
-    return [(p, k) for p, lo, hi in collection._parts for k in range(lo, hi)]
+    """The collection's NEST gids (numpy)."""
+    return np.concatenate([np.arange(p.first + lo, p.first + hi, dtype=np.int64) for p, lo, hi in collection._parts])
 
 
 class _PairList:
     """Connections node to node (NEST's one_to_one over two lists, syn_spec arrays): Plexus
-    `pairs` statements, without cutting the groups the nodes belong to."""
+    `pairs` statements, without cutting the groups the nodes belong to. `sources` and `targets`
+    are NEST gids (numpy); `values` holds a weight or delay per pair (`weights`, `delays`) where
+    syn_spec gave arrays."""
 
-    def __init__(self, sources, targets, rule, synapse):
-        self.sources, self.targets, self.synapse = sources, targets, synapse
+    def __init__(self, sources, targets, rule, synapse, values=None):
+        self.sources, self.targets = np.asarray(sources, dtype=np.int64), np.asarray(targets, dtype=np.int64)
+        self.synapse = synapse
         self.extra = {k: v for k, v in rule.items() if k != "rule"}
+        self.values = {k: np.asarray(v, dtype=float) for k, v in (values or {}).items()}
 
     def joins(self, other):
-        return self.extra == other.extra and self.synapse == other.synapse
+        return self.extra == other.extra and self.synapse == other.synapse and self.values.keys() == other.values.keys()
 
     def joined(self, other):
-        out = _PairList(self.sources + other.sources, self.targets + other.targets, {}, self.synapse)
+        out = _PairList(np.concatenate([self.sources, other.sources]), np.concatenate([self.targets, other.targets]), {},
+                        self.synapse, {k: np.concatenate([v, other.values[k]]) for k, v in self.values.items()})
         out.extra = self.extra
         return out
 
 
 def _connect_pairs(k, pre, post, rule, syn_spec, arrays):
     """Weights or delays given per connection (all_to_all: shape (targets, sources), one_to_one:
-    one per pair): pair lists, one per distinct (weight, delay), the groups left whole."""
+    one per pair): a pair list with them, the groups left whole."""
     if rule["rule"] not in ("all_to_all", "one_to_one"):
         _refuse(f"syn_spec arrays with rule {rule['rule']} are not supported yet (only all_to_all and one_to_one)")
-    sources, targets = list(pre), list(post)
     if rule["rule"] == "one_to_one":
-        if len(sources) != len(targets):
-            _refuse(f"one_to_one: {len(sources)} sources and {len(targets)} targets")
-        pairs = [(i, i) for i in range(len(sources))]
-        shape = (len(sources),)
+        if len(pre) != len(post):
+            _refuse(f"one_to_one: {len(pre)} sources and {len(post)} targets")
+        count, shape = len(pre), (len(pre),)
     else:
-        pairs = [(i, j) for j in range(len(targets)) for i in range(len(sources))]
-        shape = (len(targets), len(sources))
-    if len(pairs) > 1_000_000:
-        _refuse(f"syn_spec arrays for {len(pairs)} connections: at most 1,000,000 per Connect call are supported")
+        count, shape = len(pre) * len(post), (len(post), len(pre))
     for key, a in arrays.items():
-        if a.shape != shape and a.size != len(pairs):
+        if a.shape != shape and a.size != count:
             _refuse(f"syn_spec.{key}: shape {a.shape}, the rule {rule['rule']} needs {shape}")
     base = {key: v for key, v in syn_spec.items() if key not in arrays}
     src, tgt = _nodes(pre), _nodes(post)
+    if rule["rule"] == "one_to_one":
+        pair_sources, pair_targets = src, tgt
+    else:   # (target, source) order, as the arrays' shape (targets, sources)
+        pair_sources, pair_targets = np.tile(src, len(tgt)), np.repeat(tgt, len(src))
     extra = {key: v for key, v in rule.items() if key not in ("rule", "allow_multapses")}
-    names = sorted(arrays)
-    columns = [arrays[key].reshape(-1).tolist() for key in names]
-    lists = {}   # (weight, delay) -> pair list, in order of first appearance
-    for q, (i, j) in enumerate(pairs):
-        values = tuple(c[q] for c in columns)
-        pl = lists.get(values)
-        if pl is None:
-            pl = lists[values] = _PairList([], [], dict(extra, rule="pairs"), _synapse(dict(base, **dict(zip(names, values)))))
-        pl.sources.append(src[i])
-        pl.targets.append(tgt[j])
-    k.connections += lists.values()
+    for key, a in arrays.items():
+        if not np.all(np.isfinite(a)):
+            _refuse(f"syn_spec.{key}: the array holds NaN or infinite values")
+    values = {{"weight": "weights", "delay": "delays"}[key]: a.reshape(-1).tolist() for key, a in arrays.items()}
+    k.connections.append(_PairList(pair_sources, pair_targets, dict(extra, rule="pairs"), _synapse(base), values))
 
 
 def Simulate(t):
