@@ -28,19 +28,35 @@ public struct IafPscExp: PointNeuronModel, RestRelativeVoltage {
     ]
     public static let weightUnit = PhysicalUnit.pA
 
-    let m: IafPscMembrane
-    public var EL: Double { m.EL }
-    let P20, P22: Double          // constant current → V, V decay
-    let P11ex, P11in: Double      // synaptic decay
-    let P21ex, P21in: Double      // synaptic current → V
-    /// NEST fires on the hard threshold only if delta < 1e-10 (delta exactly 1e-10 never fires).
-    let hardThreshold: Bool
+    let e: ExpPSCMembrane
+    public var EL: Double { e.m.EL }
 
     public init(parameters p: ParameterValues, resolution h: Double) throws {
         // NEST's order of checks (Parameters_::set).
         try Check.less(p, "V_reset", "V_th")
         try Check.positive(p, "C_m", "tau_m", "tau_syn_ex", "tau_syn_in")
         try Check.nonNegative(p, "t_ref", "rho", "delta")
+        e = try ExpPSCMembrane(p, resolution: h)
+    }
+
+    public func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
+        e.update(s, range, input, &spikes) { _ in 1 }
+    }
+}
+
+/// The membrane and exponential synaptic currents of NEST's iaf_psc_exp, shared with
+/// iaf_tum_2000: V_m relative to E_L, the propagators, and the step (state columns V_m, I_syn_ex,
+/// I_syn_in, refractory count, I_stim first).
+struct ExpPSCMembrane {
+    let m: IafPscMembrane
+    let P20, P22: Double          // constant current → V, V decay
+    let P11ex, P11in: Double      // synaptic decay
+    let P21ex, P21in: Double      // synaptic current → V
+    /// NEST fires on the hard threshold only if delta < 1e-10 (delta exactly 1e-10 never fires).
+    let hardThreshold: Bool
+
+    /// After the model's own checks of the values.
+    init(_ p: ParameterValues, resolution h: Double) throws {
         if p["delta"] > 1e-10 {
             throw PlexusError.outOfRange("delta", p["delta"], "the stochastic threshold (delta > 0) is not supported; use 0")
         }
@@ -55,7 +71,11 @@ public struct IafPscExp: PointNeuronModel, RestRelativeVoltage {
         hardThreshold = p["delta"] < 1e-10
     }
 
-    public func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
+    /// One step of neurons `range`; a neuron that reaches V_th fires with the multiplicity
+    /// `fired(i)` returns (1, or iaf_tum_2000's released fraction), after it was reset.
+    @inline(__always)
+    func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput,
+                fired: (_ neuron: Int) -> Double) {
         let vm = s.column(0), iEx = s.column(1), iIn = s.column(2), r = s.column(3), i0 = s.column(4)
         for i in range {
             var v = vm[i]
@@ -69,7 +89,11 @@ public struct IafPscExp: PointNeuronModel, RestRelativeVoltage {
             // from the next step).
             iEx[i] = iEx[i] * P11ex + input.excitatory(i)
             iIn[i] = iIn[i] * P11in + input.inhibitory(i)
-            if hardThreshold { m.fireAtThreshold(&v, refractory: &r[i], neuron: i, &spikes) }
+            if hardThreshold && v >= m.Vth {
+                r[i] = m.refractorySteps
+                v = m.Vreset
+                spikes.emit(i, multiplicity: fired(i))
+            }
             vm[i] = v
             i0[i] = input.current[i]
         }

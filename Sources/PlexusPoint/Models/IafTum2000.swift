@@ -11,23 +11,14 @@ import PlexusCore
 /// Not supported: the stochastic threshold (delta > 0) and current input on receptor 1.
 public struct IafTum2000: PointNeuronModel, RestRelativeVoltage {
     public static let name = "iaf_tum_2000"
-    public static let parameters: [ParameterSpec] = IafPscMembrane.parameters + [
-        .init("tau_syn_ex", .ms, 2, "decay time of the excitatory synaptic current"),
-        .init("tau_syn_in", .ms, 2, "decay time of the inhibitory synaptic current"),
-        NeuronParameter.I_e,
-        .init("rho", .Hz, 0.01, "stochastic firing intensity at threshold (used only if delta > 0)"),
-        .init("delta", .mV, 0, "width of the stochastic threshold region (0: hard threshold)"),
+    /// iaf_psc_exp's list, then the release dynamics of the outgoing spikes.
+    public static let parameters: [ParameterSpec] = IafPscExp.parameters + [
         .init("tau_fac", .ms, 1000, "facilitation time constant of the outgoing release (0: none)"),
         .init("tau_psc", .ms, 2, "decay time of the released fraction y"),
         .init("tau_rec", .ms, 400, "recovery time constant of the resources x"),
         .init("U", .one, 0.5, "utilisation increment"),
     ]
-    public static let state: [StateSpec] = [
-        .init("V_m", .mV, initial: -70),
-        .init("I_syn_ex", .pA, initial: 0),
-        .init("I_syn_in", .pA, initial: 0),
-        NeuronState.refractorySteps,
-        NeuronState.stimulus,
+    public static let state: [StateSpec] = IafPscExp.state + [
         // The release variables (NEST starts all three at 0; readable and settable, not recordable there).
         .init("x", .one, initial: 0),
         .init("y", .one, initial: 0),
@@ -38,9 +29,8 @@ public struct IafTum2000: PointNeuronModel, RestRelativeVoltage {
     public static let weightUnit = PhysicalUnit.pA
     public static let spikesCarryRelease = true
 
-    let m: IafPscMembrane
-    public var EL: Double { m.EL }
-    let P20, P22, P11ex, P11in, P21ex, P21in: Double
+    let e: ExpPSCMembrane
+    public var EL: Double { e.m.EL }
     let tauFac, tauPsc, tauRec, U: Double
     let h: Double
 
@@ -51,56 +41,31 @@ public struct IafTum2000: PointNeuronModel, RestRelativeVoltage {
         try Check.nonNegative(p, "tau_fac", "t_ref")
         if !(p["U"] >= 0 && p["U"] <= 1) { throw PlexusError.outOfRange("U", p["U"], "must be in [0, 1]") }
         try Check.nonNegative(p, "rho", "delta")
-        if p["delta"] > 1e-10 {
-            throw PlexusError.outOfRange("delta", p["delta"], "the stochastic threshold (delta > 0) is not supported; use 0")
-        }
-        m = IafPscMembrane(p, resolution: h)
-        let tauM = p["tau_m"], C = p["C_m"]
-        P11ex = _exp(-h / p["tau_syn_ex"])
-        P11in = _exp(-h / p["tau_syn_in"])
-        P22 = _exp(-h / tauM)
-        P21ex = IAFPropagator(tauSyn: p["tau_syn_ex"], tauM: tauM, C: C).exponential(h)
-        P21in = IAFPropagator(tauSyn: p["tau_syn_in"], tauM: tauM, C: C).exponential(h)
-        P20 = tauM / C * (1.0 - P22)
+        e = try ExpPSCMembrane(p, resolution: h)
         (tauFac, tauPsc, tauRec, U) = (p["tau_fac"], p["tau_psc"], p["tau_rec"], p["U"])
         self.h = h
     }
 
     public func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
-        let vm = s.column(0), iEx = s.column(1), iIn = s.column(2), r = s.column(3), i0 = s.column(4)
         let xs = s.column(5), ys = s.column(6), us = s.column(7), tLast = s.column(8)
         let tSpike = Double(input.step + 1) * h
-        for i in range {
-            var v = vm[i]
-            if r[i] == 0 {
-                v = v * P22 + iEx[i] * P21ex + iIn[i] * P21in + (m.Ie + i0[i]) * P20
-            } else {
-                r[i] -= 1
-            }
-            iEx[i] = iEx[i] * P11ex + input.excitatory(i)
-            iIn[i] = iIn[i] * P11in + input.inhibitory(i)
-            if v >= m.Vth {
-                r[i] = m.refractorySteps
-                v = m.Vreset
-                // NEST's update: the release variables from the last spike to this one, in its order.
-                let dt = tSpike - tLast[i]
-                let Puu = tauFac == 0 ? 0.0 : _exp(-dt / tauFac)
-                let Pyy = _exp(-dt / tauPsc)
-                let Pzz = _expm1(-dt / tauRec)
-                let Pxy = (Pzz * tauRec - (Pyy - 1.0) * tauPsc) / (tauPsc - tauRec)
-                let z = 1.0 - xs[i] - ys[i]
-                us[i] *= Puu
-                xs[i] += Pxy * ys[i] - Pzz * z
-                ys[i] *= Pyy
-                us[i] += U * (1.0 - us[i])
-                let released = us[i] * xs[i]
-                xs[i] -= released
-                ys[i] += released
-                tLast[i] = tSpike
-                spikes.emit(i, multiplicity: released)
-            }
-            vm[i] = v
-            i0[i] = input.current[i]
+        e.update(s, range, input, &spikes) { i in
+            // NEST's update: the release variables from the last spike to this one, in its order.
+            let dt = tSpike - tLast[i]
+            let Puu = tauFac == 0 ? 0.0 : _exp(-dt / tauFac)
+            let Pyy = _exp(-dt / tauPsc)
+            let Pzz = _expm1(-dt / tauRec)
+            let Pxy = (Pzz * tauRec - (Pyy - 1.0) * tauPsc) / (tauPsc - tauRec)
+            let z = 1.0 - xs[i] - ys[i]
+            us[i] *= Puu
+            xs[i] += Pxy * ys[i] - Pzz * z
+            ys[i] *= Pyy
+            us[i] += U * (1.0 - us[i])
+            let released = us[i] * xs[i]
+            xs[i] -= released
+            ys[i] += released
+            tLast[i] = tSpike
+            return released
         }
     }
 }
