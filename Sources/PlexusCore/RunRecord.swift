@@ -152,6 +152,20 @@ public struct RunRecord: Codable, Sendable, Equatable {
         }
     }
 
+    /// A change made between the pieces of a point run (`ContinuingRun.set`): at `atMs`, the
+    /// population's `params` (the mapping text as given) for `neurons` (first, count; nil: all).
+    /// `plexus rerun` makes them again at the same times.
+    public struct Change: Codable, Sendable, Equatable {
+        public var atMs: Double
+        public var population: String
+        public var params: String
+        public var neurons: [Int]?
+        enum CodingKeys: String, CodingKey { case atMs = "at_ms", population, params, neurons }
+        public init(atMs: Double, population: String, params: String, neurons: [Int]?) {
+            self.atMs = atMs; self.population = population; self.params = params; self.neurons = neurons
+        }
+    }
+
     public struct SweepAxis: Codable, Sendable, Equatable {
         public var parameter: String
         public var values: [Double]
@@ -211,6 +225,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var model: String?
     public var sweep: [SweepAxis]?
     public var fit: Fit?
+    /// Changes made during a point run in pieces, in order.
+    public var changes: [Change]?
     /// The fully resolved experiment (every default filled in), for people and tools to read.
     public var experiment: JSONValue
     public var outputs: [Output]
@@ -223,7 +239,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
         case timings = "timings_s", cpuSeconds = "cpu_s", realtimeFactor = "realtime_factor", peakRSSBytes = "peak_rss_bytes"
         case counts, bytesPerSynapse = "bytes_per_synapse", bytesPerConnection = "bytes_per_connection", warnings
         case durationMs = "duration_ms", resolutionMs = "resolution_ms", populations, spikesRecorded = "spikes_recorded", probes, probeFiles = "probe_files"
-        case snapshots, monitors, fc, model, sweep, fit, experiment, outputs
+        case snapshots, monitors, fc, model, sweep, fit, changes, experiment, outputs
     }
 
     public init(engine: Engine, command: Command = .run, experimentFile: String, experimentText: String,

@@ -30,6 +30,8 @@ public final class ContinuingRun {
     let simulation: PointSimulation
     let readEnd: Double, buildEnd: Double, buildCPU: Double
     var simulateSeconds = 0.0, simulateCPU = 0.0
+    /// The changes made so far, for the record (and `plexus rerun`, which makes them again).
+    var changes: [RunRecord.Change] = []
 
     /// Reads and builds the experiment of `request` (a point experiment).
     public convenience init(_ request: RunRequest) throws {
@@ -85,6 +87,7 @@ public final class ContinuingRun {
     public func set(population: String, params text: String, neurons: Range<Int>? = nil) throws {
         let params = try ExperimentFile.parameters(text, file: ctx.file, path: "populations.\(population).params")
         try simulation.set(population: population, params: params, neurons: neurons)
+        changes.append(RunRecord.Change(atMs: time, population: population, params: text, neurons: neurons.map { [$0.lowerBound, $0.count] }))
     }
 
     /// The current values of a state variable of every neuron of `population`.
@@ -136,6 +139,7 @@ public final class ContinuingRun {
         record.bytesPerSynapse = network.bytesPerSynapse
         record.populations = Provenance.populations(network)
         record.spikesRecorded = Provenance.spikesRecorded(experiment)
+        if !changes.isEmpty { record.changes = changes }
         record = try ctx.finish(record, &output, report: report)
         let rate = network.neuronCount > 0 && simulated > 0 ? Double(results.totalSpikes) / Double(network.neuronCount) / (simulated / 1000) : 0
         ctx.say("simulated \(OutputText.number(simulated)) ms in \(String(format: "%.2f", simulateSeconds)) s; \(results.totalSpikes) spikes (mean \(String(format: "%.2f", rate)) Hz); results in \(ctx.outDir)/")

@@ -64,7 +64,22 @@ extension Session {
             switch record.command {
             case .sweep: try sweep(request)
             case .fit: try fit(request)
-            case .run: try run(request)
+            case .run:
+                if let changes = record.changes, !changes.isEmpty {
+                    // A run in pieces: the same changes at the same times, then to its end.
+                    let run = try ContinuingRun(request)
+                    for (k, c) in changes.enumerated() {
+                        try run.advance(to: c.atMs)
+                        guard c.neurons == nil || c.neurons!.count == 2 else {
+                            throw PlexusError("changes[\(k)].neurons must be [first, count]", file: recordPath, keyPath: "changes[\(k)].neurons")
+                        }
+                        try run.set(population: c.population, params: c.params, neurons: c.neurons.map { $0[0]..<($0[0] + $0[1]) })
+                    }
+                    try run.advance(to: record.durationMs)
+                    _ = try run.finish()
+                } else {
+                    try run(request)
+                }
             }
         } catch var e as PlexusError where e.file == file && record.experimentYAML != nil {
             // Lines refer to the recorded copy, which the file may no longer match.

@@ -1,6 +1,8 @@
 import XCTest
 @testable import PlexusCore
 @testable import PlexusPoint
+@testable import PlexusSession
+import Foundation
 
 /// A point simulation advanced in pieces, with changes between them (PyNEST's Simulate calls with
 /// SetStatus in between). NEST's own numbers for changes are checked by the Python tests
@@ -130,5 +132,44 @@ final class ContinuingRunTests: XCTestCase {
         }
         try sim.advance(to: 200)
         XCTAssertEqual(sim.step, 200)
+    }
+
+    /// A run in pieces records its changes in provenance.json; `plexus rerun` makes them again
+    /// at the same times and gets the same files, byte for byte.
+    func testChangesAreRecordedAndRerun() throws {
+        let folder = temporaryFolder()
+        let file = folder.file("pieces.yaml")
+        try """
+        duration: 50 ms
+        seed: 4
+        populations:
+          n: {model: iaf_psc_alpha, size: 20, params: {I_e: 300 pA}}
+          pg: {model: poisson_generator, params: {rate: 10000 Hz}}
+        connections:
+          - {source: pg, target: n, synapse: {weight: 20, delay: 1 ms}}
+          - {source: n, target: n, rule: {name: fixed_indegree, indegree: 5}, synapse: {weight: 30, delay: 1.5 ms}}
+        record:
+          - {type: spike_recorder, population: n}
+          - {type: multimeter, population: n, variables: [V_m], interval: 1 ms}
+        """.write(to: file, atomically: true, encoding: .utf8)
+        var request = RunRequest(file: file.path, out: folder.file("run").path, threads: 2, quiet: true, noReport: true)
+        request.keepArrays = true
+        let run = try ContinuingRun(request)
+        try run.advance(to: 30)
+        try run.set(population: "n", params: "{I_e: 0 pA}")
+        try run.set(population: "pg", params: "{rate: 20000}")
+        try run.set(population: "n", params: "{V_m: [-50, -51]}", neurons: 3..<5)
+        try run.advance(to: 80.5)
+        let outcome = try run.finish()
+        XCTAssertEqual(outcome.record.changes?.count, 3)
+        XCTAssertEqual(outcome.record.changes?.last, RunRecord.Change(atMs: 30, population: "n", params: "{V_m: [-50, -51]}", neurons: [3, 2]))
+        XCTAssertEqual(outcome.record.durationMs, 80.5)
+        let rerun = try Session.rerun(directory: outcome.directory, threads: 1)
+        XCTAssertTrue(rerun.identical, rerun.comparisons.filter { !$0.identical }.map(\.file).joined(separator: ", "))
+        XCTAssertGreaterThan(rerun.comparisons.count, 1)
+        // Without the changes the files differ: the comparison above could fail.
+        let plain = try Session.run(RunRequest(file: file.path, out: folder.file("plain").path, threads: 1, quiet: true, noReport: true))
+        XCTAssertNotEqual(try Data(contentsOf: URL(fileURLWithPath: plain.directory + "/spikes.csv")),
+                          try Data(contentsOf: URL(fileURLWithPath: outcome.directory + "/spikes.csv")))
     }
 }

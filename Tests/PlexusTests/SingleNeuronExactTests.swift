@@ -93,7 +93,7 @@ final class IafPscExpReferenceTests: XCTestCase {
         var p = ParameterValues(specs: IafPscExp.parameters)
         p["tau_m"] = 2; p["tau_syn_in"] = 2
         let m = try IafPscExp(parameters: p, resolution: 0.1)
-        XCTAssertEqual(m.P21in, 0.1 / 250 * exp(-0.1 / 2), accuracy: 1e-18)
+        XCTAssertEqual(m.e.P21in, 0.1 / 250 * exp(-0.1 / 2), accuracy: 1e-18)
     }
 }
 
