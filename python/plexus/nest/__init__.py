@@ -800,7 +800,7 @@ def _synapse(syn_spec):
     return out
 
 
-def rule_name(conn_spec):
+def _rule_name(conn_spec):
     return _rule(conn_spec)["rule"]
 
 
@@ -838,7 +838,7 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
                     _refuse(f"a {r.model} records its targets: Connect({r.model}, neurons)")
         else:
             _refuse("connect recorders alone to the nodes they record")
-        if rule_name(conn_spec) == "one_to_one":
+        if _rule_name(conn_spec) == "one_to_one":
             if len(chosen) != len(watched):
                 _refuse(f"one_to_one: {len(chosen)} recorders and {len(watched)} nodes")
             pairs = [(r, node._parts) for r, node in zip(chosen, watched)]
