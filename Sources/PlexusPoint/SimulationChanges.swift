@@ -101,8 +101,11 @@ extension PointSimulation {
                 perNeuron[key] = .list(padded)
             }
             let given = PopulationDescription(name: info.name, model: info.model, size: info.size, params: perNeuron)
+            // Distributions draw from initial-state streams of their own, keyed by the step of the
+            // change (the file's populations use indices below 2^23).
             let (_, initial) = try PointNetwork.resolveNeuronParameters(type, given, path: path, seed: network.seed, grid: network.grid,
-                                                                        populationIndex: 0, firstNode: info.firstNode)
+                                                                        populationIndex: 1 << 23 | Int(step & (1 << 23 - 1)),
+                                                                        firstNode: info.firstNode)
             for key in stateKeys.sorted() {
                 let v = type.state.firstIndex { $0.name == key }!
                 pop.setState(variable: v, values: Array(initial[v][neurons]), neurons: neurons)

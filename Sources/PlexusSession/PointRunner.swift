@@ -85,7 +85,9 @@ public final class ContinuingRun {
     /// text (YAML or JSON) as in the population's `params`, `neurons` the neurons whose state
     /// changes (all when nil).
     public func set(population: String, params text: String, neurons: Range<Int>? = nil) throws {
-        let params = try ExperimentFile.parameters(text, file: ctx.file, path: "populations.\(population).params")
+        // Errors name the change (its text is not a line of the file) and the key path.
+        let params = try ExperimentFile.parameters(text, file: "the change of \(population) at t = \(OutputText.number(time)) ms",
+                                                   path: "populations.\(population).params")
         try simulation.set(population: population, params: params, neurons: neurons)
         changes.append(RunRecord.Change(atMs: time, population: population, params: text, neurons: neurons.map { [$0.lowerBound, $0.count] }))
     }
