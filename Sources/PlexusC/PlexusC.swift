@@ -60,6 +60,13 @@ final class Handle {
         }
     }
 
+    /// A finished run's handle: its folder and arrays (plexus_run, plexus_finish).
+    convenience init(finished outcome: RunOutcome) {
+        self.init()
+        directory = strdup(outcome.directory)
+        keep(outcome.arrays)
+    }
+
     var opaque: UnsafeMutableRawPointer { Unmanaged.passRetained(self).toOpaque() }
 
     static func from(_ p: UnsafeMutableRawPointer?) -> Handle? {
@@ -99,11 +106,7 @@ public func plexus_run(_ file: UnsafePointer<CChar>?, _ text: UnsafePointer<CCha
         request.progress = { callback.function($0, callback.context) }
     }
     do {
-        let outcome = try Session.run(request)
-        let h = Handle()
-        h.directory = strdup(outcome.directory)
-        h.keep(outcome.arrays)
-        return h.opaque
+        return Handle(finished: try Session.run(request)).opaque
     } catch {
         return Handle(error: error).opaque
     }
@@ -188,11 +191,7 @@ public func plexus_finish(_ h: UnsafeMutableRawPointer?) -> UnsafeMutableRawPoin
     }
     owner.run = nil
     do {
-        let outcome = try run.finish()
-        let out = Handle()
-        out.directory = strdup(outcome.directory)
-        out.keep(outcome.arrays)
-        return out.opaque
+        return Handle(finished: try run.finish()).opaque
     } catch {
         return Handle(error: error).opaque
     }

@@ -185,6 +185,11 @@ public final class PointNetwork {
 
     public func population(named name: String) -> PopulationInfo? { populations.first { $0.name == name } }
 
+    /// Keys of a neuron population's params that belong to the network's set-up, not to the
+    /// model: the STDP archive's time constants and structural plasticity's calcium
+    /// (taken out in `init` and `takeCalcium`); fixed once the network is built.
+    static let setUpKeys: Set<String> = ["tau_minus", "tau_minus_triplet", "tau_Ca", "beta_Ca", "Ca"]
+
     // MARK: parameters
 
     static func resolveNeuronParameters(_ type: any PointNeuronModel.Type, _ pop: PopulationDescription, path: String,

@@ -60,7 +60,7 @@ extension PointSimulation {
         let stateKeys = params.keys.filter { k in type.state.contains { $0.name == k && $0.recordable } }
         for key in params.keys.sorted() where !parameterKeys.contains(key) && !stateKeys.contains(key) {
             let known = type.parameters.map(\.name) + type.state.filter(\.recordable).map(\.name)
-            throw PlexusError(["tau_minus", "tau_minus_triplet"].contains(key) || key.hasPrefix("Ca") || key.hasPrefix("beta_Ca") || key.hasPrefix("tau_Ca")
+            throw PlexusError(PointNetwork.setUpKeys.contains(key)
                                 ? "\(key) cannot be changed during a run (it belongs to the synapses' and structural plasticity's set-up)"
                                 : "unknown parameter '\(key)' for model \(type.name)\(PlexusError.didYouMean(key, known)); known: \(known.joined(separator: ", "))",
                               keyPath: "\(path).params.\(key)")

@@ -71,8 +71,7 @@ public final class ContinuingRun {
 
     func advance(toStep end: Int64, progress callback: (@Sendable (Double) -> Void)? = nil) throws {
         let t0 = ResourceUsage.now(), c0 = ResourceUsage.cpuSeconds()
-        let progress = ProgressBar(enabled: ctx.request.progressBar && !ctx.request.quiet, start: t0, duration: network.grid.time(end),
-                                   callback: callback ?? ctx.request.progress)
+        let progress = ctx.progress(start: t0, duration: network.grid.time(end), callback: callback)
         defer {
             progress.finish()
             simulateSeconds += ResourceUsage.now() - t0

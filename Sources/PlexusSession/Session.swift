@@ -180,8 +180,10 @@ struct RunContext {
         do { return try body() } catch let e as PlexusError { throw locate(e) }
     }
 
-    func progress(start: Double, duration: Double) -> ProgressBar {
-        ProgressBar(enabled: request.progressBar && !request.quiet, start: start, duration: duration, callback: request.progress)
+    /// The run's progress bar; `callback` replaces the request's (a piece of a run has its own).
+    func progress(start: Double, duration: Double, callback: (@Sendable (Double) -> Void)? = nil) -> ProgressBar {
+        ProgressBar(enabled: request.progressBar && !request.quiet, start: start, duration: duration,
+                    callback: callback ?? request.progress)
     }
 
     /// Keeps the run's result arrays for the outcome, when the request asks for them.

@@ -8,18 +8,10 @@ public struct IafCondExpSfaRr: PointNeuronModel, RefractoryODENeuron {
     public static let name = "iaf_cond_exp_sfa_rr"
     /// iaf_cond_exp's list (IafCondMembrane.swift) with this model's defaults, then the two
     /// adaptation conductances.
-    public static let parameters: [ParameterSpec] = [
-        .init("V_th", .mV, -57, "spike threshold"),
-        .init("V_reset", .mV, -70, "reset potential"),
-        .init("t_ref", .ms, 0.5, "duration of the refractory period"),
-        .init("g_L", .nS, 28.95, "leak conductance"),
-        .init("C_m", .pF, 289.5, "membrane capacitance"),
-        .init("E_ex", .mV, 0, "excitatory reversal potential"),
-        .init("E_in", .mV, -75, "inhibitory reversal potential"),
-        .init("E_L", .mV, -70, "leak reversal potential"),
-        .init("tau_syn_ex", .ms, 1.5, "decay time of the excitatory conductance"),
-        .init("tau_syn_in", .ms, 10, "decay time of the inhibitory conductance"),
-        NeuronParameter.I_e,
+    public static let parameters: [ParameterSpec] = IafCondMembrane.parameters(
+        kernelTime: "decay time",
+        defaults: ["V_th": -57, "V_reset": -70, "t_ref": 0.5, "g_L": 28.95, "C_m": 289.5, "E_in": -75,
+                   "tau_syn_ex": 1.5, "tau_syn_in": 10]) + [
         .init("tau_sfa", .ms, 110, "decay time of the spike-frequency adaptation conductance"),
         .init("tau_rr", .ms, 1.97, "decay time of the relative refractory conductance"),
         .init("E_sfa", .mV, -70, "reversal potential of the adaptation conductance"),

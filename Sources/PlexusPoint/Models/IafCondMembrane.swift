@@ -6,9 +6,9 @@ import PlexusCore
 /// decay times (exponential) or the rise times (alpha) of the conductances.
 struct IafCondMembrane {
     /// The parameters of both models; `kernelTime` says what tau_syn_ex and tau_syn_in are
-    /// ("decay time", "rise time").
-    static func parameters(kernelTime: String) -> [ParameterSpec] {
-        [
+    /// ("decay time", "rise time"); `defaults` replaces defaults by name (iaf_cond_exp_sfa_rr's).
+    static func parameters(kernelTime: String, defaults: [String: Double] = [:]) -> [ParameterSpec] {
+        let list: [ParameterSpec] = [
             .init("V_th", .mV, -55, "spike threshold"),
             .init("V_reset", .mV, -60, "reset potential"),
             .init("t_ref", .ms, 2, "duration of the refractory period"),
@@ -18,6 +18,7 @@ struct IafCondMembrane {
             E_in,
             .init("E_L", .mV, -70, "leak reversal potential"),
         ] + synapticTimeConstants(kernelTime) + [NeuronParameter.I_e]
+        return list.map { p in defaults[p.name].map { ParameterSpec(p.name, p.unit, $0, lo: p.lo, hi: p.hi, p.doc) } ?? p }
     }
 
     // The synaptic conductances as NEST's conductance-based models declare them (these two and

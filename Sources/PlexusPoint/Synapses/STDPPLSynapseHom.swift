@@ -10,14 +10,8 @@ import PlexusCore
 /// The flow is stdp_synapse's (PowerLawWeight.swift's PairSTDP); NEST multiplies by 1/τ₊ here
 /// where stdp_synapse divides, and so does this, for the same digits.
 struct STDPPLSynapseHom: PointSynapseModel {
-    struct State: SynapseState {
-        var weight: Double
-        /// The presynaptic trace just after the last presynaptic spike.
-        var kplus: Double
-        /// Time of the last presynaptic spike (ms).
-        var tLast: Double
-        var variables: [String: Double] { ["Kplus": kplus] }
-    }
+    /// stdp_synapse's: the weight, K⁺ after the last pre spike, its time.
+    typealias State = STDPSynapse.State
 
     static let name = "stdp_pl_synapse_hom"
     static let parameters: [ParameterSpec] = [
