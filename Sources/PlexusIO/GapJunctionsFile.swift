@@ -11,8 +11,33 @@ import PlexusPoint
 //     wfr_tol: 0.0001
 //     wfr_max_iterations: 15
 //     wfr_interpolation_order: 3
+//     random_streams: nest           # devices draw NEST's random numbers (default: plexus)
+//     total_num_virtual_procs: 1     # ... those of this many NEST virtual processes
 extension ExperimentFile {
-    static let kernelKeys = ["use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations", "wfr_interpolation_order"]
+    static let kernelKeys = ["use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations", "wfr_interpolation_order",
+                             "random_streams", "total_num_virtual_procs"]
+
+    /// The kernel block's `random_streams` (plexus or nest) and, for nest, how many virtual
+    /// processes NEST would have (`total_num_virtual_procs`, default 1).
+    static func randomStreams(_ node: YNode?) throws -> RandomStreams {
+        guard let node else { return .plexus }
+        let m = try node.mapping(allowed: kernelKeys)
+        let kind = try m["random_streams"]?.string() ?? "plexus"
+        switch kind {
+        case "plexus":
+            if let v = m["total_num_virtual_procs"] { throw v.error("total_num_virtual_procs applies to random_streams: nest") }
+            return .plexus
+        case "nest":
+            var vps = 1
+            if let v = m["total_num_virtual_procs"] {
+                vps = try v.int()
+                guard (1...4096).contains(vps) else { throw v.error("total_num_virtual_procs must be in 1...4096, got \(vps)") }
+            }
+            return .nest(virtualProcesses: vps)
+        default:
+            throw m["random_streams"]!.error(PlexusError.unknownMessage("random_streams", kind, known: ["plexus", "nest"], listedAs: "known"))
+        }
+    }
 
     static func waveformRelaxation(_ node: YNode?) throws -> WaveformRelaxation {
         var w = WaveformRelaxation()

@@ -545,13 +545,9 @@ extension PointNetwork {
             // A volume transmitter triggers every deliver_interval min delays, where NEST's min
             // delay counts every connection: device ones, those onto transmitters, and those of
             // recorders (NEST connects them with the default 1 ms delay).
-            for d in transmitterInputs.delays { minD = min(minD, Int(d)); maxD = max(maxD, Int(d)) }
-            for p in transmitterPoisson { minD = min(minD, Int(p.delay)); maxD = max(maxD, Int(p.delay)) }
-            for dev in deviceInputs {
-                for p in dev.poisson { minD = min(minD, Int(p.delay)) }
-                for c in dev.currents { minD = min(minD, Int(c.delay)) }
-            }
-            if !experiment.recordings.isEmpty { minD = min(minD, max(1, Int(grid.steps(1.0)))) }
+            minD = nestMinDelay()
+            for d in transmitterInputs.delays { maxD = max(maxD, Int(d)) }
+            for p in transmitterPoisson { maxD = max(maxD, Int(p.delay)) }
         }
         minDelay = minD == Int.max ? 10 : minD
         minDelayIsDefault = minD == Int.max
@@ -561,5 +557,20 @@ extension PointNetwork {
             for table in pl.tables { table.cursor = [] }
             pl.tables.removeAll { $0.count == 0 }
         }
+    }
+
+    /// NEST's min_delay (steps; Int.max without connections): the smallest delay of every
+    /// connection NEST makes, device ones and those of recorders (NEST connects them with the
+    /// default 1 ms) included. Call after `build`.
+    func nestMinDelay() -> Int {
+        var minD = connectivity.map(\.minDelay).min() ?? Int.max
+        for d in transmitterInputs.delays { minD = min(minD, Int(d)) }
+        for p in transmitterPoisson { minD = min(minD, Int(p.delay)) }
+        for dev in deviceInputs {
+            for p in dev.poisson { minD = min(minD, Int(p.delay)) }
+            for c in dev.currents { minD = min(minD, Int(c.delay)) }
+        }
+        if !experiment.recordings.isEmpty { minD = min(minD, max(1, Int(grid.steps(1.0)))) }
+        return minD
     }
 }

@@ -97,6 +97,10 @@ final class DeviceInputs {
     }
     var switches: [Switch] = []
     var nextSwitch = 0
+    /// With NEST's streams (`NestStreams`): the count each Poisson input drew for an emission
+    /// step and the value of each noise current, in rings of `NestStreams.ringLength` slots.
+    var nestCounts: [Int32] = []
+    var nestCurrents: [Double] = []
 }
 
 /// One node of a current-emitting device (`DeviceOutput.current`) as the run loop reads it: no
@@ -109,6 +113,8 @@ struct CurrentGenerator {
     var noise: Bool
     var std: Double, stdMod: Double, omega: Double, phase: Double
     var dtSteps: Int64
+    /// ac_generator's sine (amplitude 0: none).
+    var sineAmplitude = 0.0, sineOmega = 0.0, sinePhase = 0.0
     /// Active for generator steps s with start < s + 2 <= stop (NEST's rule for current
     /// generators: their current reaches the neuron's dynamics two steps later).
     var startStep: Int64, stopStep: Int64
@@ -130,9 +136,11 @@ struct CurrentGenerators {
         let first = Int32(changes.count)
         changes += w.changes
         let noise = w.noise ?? GaussianNoise(std: 0, stdMod: 0, omega: 0, phase: 0, dtSteps: 10)
-        list.append(CurrentGenerator(amplitude: w.amplitude, firstChange: first, changeEnd: Int32(changes.count),
-                                     noise: w.noise != nil, std: noise.std, stdMod: noise.stdMod, omega: noise.omega,
-                                     phase: noise.phase, dtSteps: noise.dtSteps, startStep: w.startStep, stopStep: w.stopStep))
+        var g = CurrentGenerator(amplitude: w.amplitude, firstChange: first, changeEnd: Int32(changes.count),
+                                 noise: w.noise != nil, std: noise.std, stdMod: noise.stdMod, omega: noise.omega,
+                                 phase: noise.phase, dtSteps: noise.dtSteps, startStep: w.startStep, stopStep: w.stopStep)
+        if let sine = w.sine { (g.sineAmplitude, g.sineOmega, g.sinePhase) = (sine.amplitude, sine.omega, sine.phase) }
+        list.append(g)
     }
 }
 

@@ -217,6 +217,8 @@ public struct PointExperiment: Sendable, Equatable {
     public var waveformRelaxation: WaveformRelaxation
     /// Structural plasticity (NEST's structural_plasticity_synapses and synaptic_elements), if any.
     public var structuralPlasticity: StructuralPlasticityDescription? = nil
+    /// Which random numbers devices draw: Plexus's own, or NEST's (kernel `random_streams: nest`).
+    public var randomStreams: RandomStreams = .plexus
 
     public init(resolution: Quantity = Quantity(0.1, "ms"), duration: Quantity, seed: UInt64 = 1,
                 populations: [PopulationDescription], connections: [ConnectionDescription] = [],

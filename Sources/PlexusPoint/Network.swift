@@ -75,6 +75,8 @@ public final class PointNetwork {
     var generatorOfNode: [Int: Int] = [:]
     /// Gap junctions and their waveform relaxation (GapJunctions.swift); nil without junctions.
     var gapLayer: GapJunctionLayer?
+    /// Device draws in NEST's order, with `RandomStreams.nest`.
+    var nestStreams: NestStreams?
     /// What acts once per epoch of the run loop (EpochHook.swift), in `EpochHooks.kinds` order.
     var epochHooks: [any EpochHook] = []
 
@@ -181,6 +183,15 @@ public final class PointNetwork {
         // Volume transmitters trigger every deliver_interval min delays, the final min delay.
         for v in volumeTransmitters.indices { volumeTransmitters[v].periodSteps *= Int64(minDelay) }
         epochHooks = try makeEpochHooks()
+        if case .nest(let vps) = experiment.randomStreams {
+            guard seed > 0 && seed < 1 << 32 else {
+                throw PlexusError.outOfRange("seed", Double(seed), "must be in (0, 2^32) for NEST's random streams (NEST's rng_seed)", keyPath: "seed")
+            }
+            guard vps >= 1 else {
+                throw PlexusError.outOfRange("total_num_virtual_procs", Double(vps), "must be >= 1", keyPath: "kernel.total_num_virtual_procs")
+            }
+            nestStreams = NestStreams(network: self, virtualProcesses: vps, seed: UInt32(seed))
+        }
     }
 
     public func population(named name: String) -> PopulationInfo? { populations.first { $0.name == name } }

@@ -238,6 +238,11 @@ public final class PointSimulation {
                 let context = EpochContext(thread: t, team: net.team, index: epoch, firstStep: e0, endStep: e1)
                 ts.outputs[parity].list.removeAll()
                 if t == 0 { genOut[parity].list.removeAll() }
+                if let nest = net.nestStreams {
+                    // NEST's draws for the emissions of this epoch (whole NEST slices).
+                    if t == 0 { nest.draw(through: e1, limit: end, inputs: net.deviceInputs, h: net.grid.h) }
+                    net.team.barrier()
+                }
                 if inputFirst {
                     // A hook integrates the interval (waveform relaxation reads it as
                     // NEST's ring buffers hold it): device input of every step first.
@@ -582,6 +587,7 @@ extension PointNetwork {
     func applyDeviceInputs(_ d: DeviceInputs, step s: Int64, nLocal: Int, ringLength: Int,
                            spikeRing: UnsafeMutablePointer<Double>, currentRing: UnsafeMutablePointer<Double>) {
         let base = Int(s % Int64(ringLength))
+        let nestRing = nestStreams.map { Int($0.ringLength) } ?? 0
         if d.nextSwitch < d.switches.count && d.switches[d.nextSwitch].arrival <= s { applySwitches(d, step: s) }
         d.poisson.withUnsafeBufferPointer { list in
         d.poissonWords.withUnsafeMutableBufferPointer { words in
@@ -596,7 +602,9 @@ extension PointNetwork {
                 let e = s &- Int64(p.delay)            // emission step (none before the first)
                 guard e >= 0 && p.startStep < e && e <= p.stopStep else { continue }
                 var n = 0
-                if p.lambda < PoissonTable.sparseLimit {
+                if nestRing > 0 {
+                    n = Int(d.nestCounts[q &* nestRing &+ Int(e % Int64(nestRing))])   // drawn by NestStreams
+                } else if p.lambda < PoissonTable.sparseLimit {
                     // Sparse train: the number of empty steps before the next non-empty one is
                     // geometric, floor(E / lambda) with E ~ Exp(1); the count there is Poisson
                     // conditioned on >= 1. Same distribution as a draw per step, one random
@@ -664,7 +672,12 @@ extension PointNetwork {
                     cursors[q] = Int32(k)
                     if k > Int(g.firstChange) { amplitude = changes[k - 1].amplitude }
                 }
-                if g.noise {
+                if g.sineAmplitude != 0 {
+                    amplitude += g.sineAmplitude * _sin(g.sineOmega * Double(e + 1) * grid.h + g.sinePhase)
+                }
+                if g.noise && nestRing > 0 {
+                    amplitude = d.nestCurrents[q &* nestRing &+ Int(e % Int64(nestRing))]   // drawn by NestStreams
+                } else if g.noise {
                     // A new value every dt steps, counted from the first active step (NEST).
                     let first = max(0, g.startStep - 1)
                     let draw = (e - first) / g.dtSteps

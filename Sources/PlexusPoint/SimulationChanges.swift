@@ -121,6 +121,7 @@ extension PointSimulation {
         let emission = step
         switch device.output {
         case .poisson(let train):
+            for node in nodes { network.nestStreams?.change(node: node, train: train) }
             for d in network.deviceInputs {
                 var table = d.poissonTables.firstIndex { $0.lambda == train.lambda } ?? -1
                 var switches: [DeviceInputs.Switch] = []
@@ -136,6 +137,7 @@ extension PointSimulation {
                 d.schedule(switches)
             }
         case .current(let waveform):
+            for node in nodes { network.nestStreams?.change(node: node, waveform: waveform) }
             var generatorOf: [Int: Int32] = [:]
             for node in nodes {
                 generatorOf[node] = Int32(network.currentGenerators.count)

@@ -171,5 +171,33 @@ def node_by_node(nest):
     return {"events": events(vm, sr, src), "connections": sorted(zip(c.get("source"), c.get("target"), c.get("weight")))}
 
 
+def random_streams(nest):
+    """Poisson counts and noise currents are NEST's own draws (Plexus emulates its generators,
+    seeding and draw order): two virtual processes, a seed, a mean per step below and above 12
+    (libstdc++'s two methods), generators that share targets, a rate changed between Simulate
+    calls, and a noise current beside a sine (ac_generator)."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": 2, "rng_seed": 12345})
+    parrots = nest.Create("parrot_neuron", 5)
+    n = nest.Create("iaf_psc_alpha", 3, params={"I_e": 150.0})
+    slow = nest.Create("poisson_generator", params={"rate": 20000.0})
+    fast = nest.Create("poisson_generator", params={"rate": 200000.0, "start": 5.0, "stop": 40.0})
+    noise = nest.Create("noise_generator", params={"std": 80.0, "dt": 0.5})
+    ac = nest.Create("ac_generator", params={"amplitude": 40.0, "frequency": 30.0, "phase": 45.0, "offset": 20.0})
+    nest.Connect(slow, parrots[0:3])
+    nest.Connect(fast, parrots[2:5], syn_spec={"delay": 1.5})
+    nest.Connect(slow, n, syn_spec={"weight": 20.0})
+    nest.Connect(noise, n)
+    nest.Connect(ac, n[1:3])
+    sr = nest.Create("spike_recorder")
+    vm = nest.Create("voltmeter", params={"interval": 0.5})
+    nest.Connect(parrots + n, sr)
+    nest.Connect(vm, n)
+    nest.Simulate(30.0)
+    slow.rate = 5000.0
+    nest.Simulate(25.0)
+    return events(sr, vm)
+
+
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
-         more_models, node_by_node]
+         more_models, node_by_node, random_streams]

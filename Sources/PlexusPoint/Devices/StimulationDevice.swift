@@ -106,14 +106,18 @@ public struct CurrentWaveform: Sendable {
     public var amplitude: Double
     public var changes: [Change]
     public var noise: GaussianNoise?
+    /// A sine added to the amplitude (ac_generator).
+    public var sine: Sinusoid?
     public var startStep: Int64
     public var stopStep: Int64
 
-    public init(amplitude: Double, changes: [Change] = [], noise: GaussianNoise? = nil, startStep: Int64, stopStep: Int64) {
+    public init(amplitude: Double, changes: [Change] = [], noise: GaussianNoise? = nil, sine: Sinusoid? = nil,
+                startStep: Int64, stopStep: Int64) {
         precondition(zip(changes, changes.dropFirst()).allSatisfy { $0.step < $1.step }, "changes strictly increasing")
         self.amplitude = amplitude
         self.changes = changes
         self.noise = noise
+        self.sine = sine
         self.startStep = startStep
         self.stopStep = stopStep
     }
@@ -137,6 +141,23 @@ public struct GaussianNoise: Sendable {
         self.omega = omega
         self.phase = phase
         self.dtSteps = dtSteps
+    }
+}
+
+/// `amplitude·sin(omega·t + phase)` with t the end of the emission step (NEST's ac_generator
+/// turns its oscillator once per step before it sends: the value for step e is at (e + 1)·h).
+public struct Sinusoid: Sendable {
+    /// pA
+    public var amplitude: Double
+    /// rad/ms
+    public var omega: Double
+    /// rad
+    public var phase: Double
+
+    public init(amplitude: Double, omega: Double, phase: Double) {
+        self.amplitude = amplitude
+        self.omega = omega
+        self.phase = phase
     }
 }
 

@@ -408,8 +408,10 @@ class _Kernel:
     def experiment(self, duration):
         nodes = [p for p in self.populations if p.kind != "recorder"]
         self._align()
+        # Devices draw NEST's random numbers (its generators, seeding and order) for NEST's
+        # number of virtual processes: a script's Poisson input and noise are NEST's own.
         doc = {"resolution": self.resolution, "duration": duration, "seed": self.seed, "populations": {}, "connections": [],
-               "record": []}
+               "record": [], "kernel": {"random_streams": "nest", "total_num_virtual_procs": self.threads}}
         gids = [0]
         for p in nodes:
             for lo, hi in p.segments():

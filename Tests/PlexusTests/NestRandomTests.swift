@@ -1,0 +1,112 @@
+import Foundation
+import XCTest
+@testable import PlexusCore
+@testable import PlexusPoint
+@testable import PlexusIO
+
+/// NEST's random streams (NestRandom.swift) against the draws of the same generators compiled
+/// from NEST's seeding header and libstdc++ (tools/nest_rng/make_reference.sh): raw words,
+/// uniforms, normals (with the saved second value) and Poisson counts on both of libstdc++'s
+/// methods, from one distribution object whose mean changes as NEST's poisson_generator's does.
+final class NestRandomTests: XCTestCase {
+    func testStreamsMatchNESTsGeneratorsDrawForDraw() throws {
+        let text = try String(contentsOf: Repo.fixtures.appendingPathComponent("nest_rng_reference.txt"), encoding: .utf8)
+        var engine = MT19937_64()
+        var normal = LibstdcxxNormal()
+        var poisson = LibstdcxxPoisson()
+        var key: (UInt32, Int) = (0, -1)
+        var checked = 0
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ").map(String.init)
+            let seed = UInt32(f[1])!, vp = Int(f[2])!
+            if key != (seed, vp) {
+                key = (seed, vp)
+                engine = NestRandom.virtualProcess(vp, seed: seed)
+                normal = LibstdcxxNormal()
+                poisson = LibstdcxxPoisson()
+            }
+            switch f[0] {
+            case "raw":
+                for v in f[3...] { XCTAssertEqual(engine.next(), UInt64(v)!, "\(line)"); checked += 1 }
+            case "uniform":
+                for v in f[3...] { XCTAssertEqual(engine.canonical(), Double(v)!, "\(line)"); checked += 1 }
+            case "normal":
+                for v in f[3...] { XCTAssertEqual(normal.next(&engine), Double(v)!, "\(line)"); checked += 1 }
+            case "poisson":
+                poisson.setMean(Double(f[3])!)
+                for v in f[4...] { XCTAssertEqual(poisson.next(&engine), Int(v)!, "\(line)"); checked += 1 }
+            default: XCTFail("unknown line \(line)")
+            }
+        }
+        XCTAssertEqual(checked, 4 * (4 + 4 + 7 + 9 * 12))
+    }
+
+    func testDefaultSeededEngineIsTheStandardsMT19937_64() {
+        // The C++ standard fixes the 10000th draw of a default-constructed mt19937_64.
+        var engine = MT19937_64()
+        for _ in 0..<9999 { _ = engine.next() }
+        XCTAssertEqual(engine.next(), 9_981_545_732_273_789_042)
+    }
+}
+
+/// The point engine with `kernel: {random_streams: nest}`: NEST's own numbers are checked by the
+/// Python tests (python/tests/test_nest.py, case random_streams, against NEST 3.10); these check
+/// the engine's rules and the file's errors.
+final class NestStreamsEngineTests: XCTestCase {
+    static let yaml = """
+    resolution: 0.1 ms
+    duration: 60 ms
+    seed: 12345
+    kernel: {random_streams: nest, total_num_virtual_procs: 3}
+    populations:
+      parrots: {model: parrot_neuron, size: 7}
+      n: {model: iaf_psc_alpha, size: 4, params: {I_e: 150 pA}}
+      pg: {model: poisson_generator, params: {rate: 30000 Hz}}
+      fast: {model: poisson_generator, params: {rate: 150000 Hz, start: 5 ms}}
+      noise: {model: noise_generator, params: {std: 80 pA, dt: 0.5 ms}}
+    connections:
+      - {source: pg, target: parrots}
+      - {source: fast, target: parrots, synapse: {delay: 2 ms}}
+      - {source: pg, target: n, synapse: {weight: 20}}
+      - {source: noise, target: n}
+    record:
+      - {type: spike_recorder, population: parrots}
+      - {type: multimeter, population: n, variables: [V_m], interval: 0.5 ms}
+    """
+
+    func run(threads: Int, yaml: String = yaml) throws -> PointResults {
+        try PointNetwork(try ExperimentFile.decode(yaml, file: "nest_streams.yaml"), threads: threads).run()
+    }
+
+    /// NEST's virtual processes, not Plexus's threads, decide the numbers.
+    func testNumbersDependOnVirtualProcessesNotThreads() throws {
+        let one = try run(threads: 1)
+        XCTAssertGreaterThan(one.spikes[0].times.count, 500)
+        let two = try run(threads: 2)
+        XCTAssertEqual(one.spikes[0].times, two.spikes[0].times)
+        XCTAssertEqual(one.spikes[0].gids, two.spikes[0].gids)
+        XCTAssertEqual(one.states[0].values[0].map(\.bitPattern), two.states[0].values[0].map(\.bitPattern))
+        let otherVPs = try run(threads: 1, yaml: Self.yaml.replacingOccurrences(of: "total_num_virtual_procs: 3", with: "total_num_virtual_procs: 2"))
+        XCTAssertNotEqual(one.spikes[0].times, otherVPs.spikes[0].times)
+        let plexusStreams = try run(threads: 1, yaml: Self.yaml.replacingOccurrences(of: "kernel: {random_streams: nest, total_num_virtual_procs: 3}", with: ""))
+        XCTAssertNotEqual(one.spikes[0].times, plexusStreams.spikes[0].times)
+    }
+
+    func testBadSettingsAreRefusedWithTheirLine() {
+        let cases: [(String, String, String)] = [
+            ("random_streams: nest, total_num_virtual_procs: 3", "random_streams: nset", "unknown random_streams 'nset' (did you mean 'nest'?)"),
+            ("random_streams: nest, total_num_virtual_procs: 3", "random_streams: plexus, total_num_virtual_procs: 3", "total_num_virtual_procs applies to random_streams: nest"),
+            ("total_num_virtual_procs: 3", "total_num_virtual_procs: 0", "total_num_virtual_procs must be in 1...4096, got 0"),
+            ("seed: 12345", "seed: 0", "seed must be in (0, 2^32) with random_streams: nest"),
+            ("seed: 12345", "seed: 4294967296", "seed must be in (0, 2^32) with random_streams: nest"),
+        ]
+        for (old, new, message) in cases {
+            let yaml = Self.yaml.replacingOccurrences(of: old, with: new)
+            XCTAssertThrowsError(try ExperimentFile.decode(yaml, file: "nest_streams.yaml"), new) { e in
+                let text = "\(e)"
+                XCTAssertTrue(text.contains(message), "\(new): \(text)")
+                XCTAssertTrue(text.contains("nest_streams.yaml"), "\(new): \(text)")
+            }
+        }
+    }
+}
