@@ -137,6 +137,8 @@ class _Population:
     def params(self, lo, hi):
         out = {}
         for key, column in self.values.items():
+            if key == "precise_times":   # spike_generator: handled with spike_times below
+                continue
             values = column[lo:hi]
             if all(v == values[0] for v in values):
                 if values[0] is not None:
@@ -144,6 +146,11 @@ class _Population:
             else:   # an initial state differing within the segment: one value per neuron
                 default = _info(self.model)["state"][key]
                 out[key] = [default if v is None else v for v in values]
+        if self.model == "spike_generator" and (self.values.get("precise_times") or [None])[lo] and "spike_times" in out:
+            # NEST's precise_times: a time off the grid is sent in the step that contains it, with
+            # its offset, which on-grid neurons (all of Plexus's) ignore: the step's end here.
+            h = self.kernel.resolution
+            out["spike_times"] = [float(np.ceil(t / h - 1e-9) * h) for t in out["spike_times"]]
         return out
 
     def name(self, lo):
@@ -276,15 +283,26 @@ class NodeCollection:
                 offset += hi - lo
 
     def get(self, *keys, output=""):
-        if len(keys) == 0:
-            keys = ("global_id", "model")
-            return {k: self.get(k) for k in keys}
+        if len(keys) == 0:   # the whole status: identity, parameters and state
+            return {k: self.get(k) for k in self._status_keys()}
         if len(keys) == 2 and keys[0] == "events":
             return self.get("events")[keys[1]]
         if len(keys) > 1:
             return {k: self.get(k) for k in keys}
         values = [self._kernel.status(p, k, keys[0]) for p, lo, hi in self._parts for k in range(lo, hi)]
         return values[0] if len(values) == 1 else tuple(values)
+
+    def _status_keys(self):
+        keys = ["global_id", "model", "element_type", "local", "thread", "vp"]
+        for p, _, _ in self._parts:
+            if p.kind == "recorder":
+                more = ["events", "n_events", "start", "stop", "origin", "record_to", "label", "time_in_steps"]
+                if p.model != "spike_recorder":
+                    more += ["record_from", "interval"]
+            else:
+                more = [k for k in GetDefaults(p.model) if k not in ("recordables", "element_type", "model")]
+            keys += [k for k in more if k not in keys]
+        return keys
 
     def __getattr__(self, key):
         if key.startswith("_"):
@@ -309,6 +327,7 @@ class _Kernel:
         self.synapse_counts = {}  # NEST's num_connections per synapse model (None: drawn, unknown here)
         self.copies = {}          # CopyModel: new name -> (model, defaults)
         self.time = 0.0
+        self.delay_extrema = None  # min_delay and max_delay set by the script (NEST: fixed then)
         self.sim = None           # the running plexus.Simulation, from the first Simulate on
         self._results = None      # what it recorded, as of the last Simulate (read when asked)
         self.state_cache = {}     # (segment name, state variable) -> values now
@@ -365,6 +384,10 @@ class _Kernel:
             return p.first + k
         if key == "model":
             return p.model
+        if key == "local":      # one process: every node is local
+            return True
+        if key in ("vp", "thread"):
+            return (p.first + k) % self.threads
         if key == "element_type":
             return {"recorder": "recorder", "generator": "stimulator", "neuron": "neuron"}[p.kind]
         if p.kind == "recorder":
@@ -479,7 +502,16 @@ class _Kernel:
             s, t = int(seg_s[rows[0]]), int(seg_t[rows[0]])
             entry = {"source": names[s], "target": names[t], "rule": "pairs"}
             lists = {"sources": pairs.sources[rows] - starts[s], "targets": pairs.targets[rows] - starts[t],
-                     **{k: v[rows] for k, v in pairs.values.items()}}
+                     **{k: v[rows] for k, v in pairs.values.items() if k in ("weights", "delays")}}
+            synapse = _for_plexus(pairs.synapse)
+            for key, v in pairs.values.items():
+                if key in ("weights", "delays"):
+                    continue
+                # Other synapse parameters are one value per statement in Plexus.
+                if len(np.unique(v[rows])) > 1:
+                    _refuse(f"{synapse.get('model', 'static_synapse')}.{key}: a value per connection is not supported "
+                            "(Plexus takes one value per group of connections; weight and delay may differ)")
+                synapse[key] = float(v[rows][0])
             for name, values in lists.items():
                 if len(values) > 1000:
                     self.array_files += 1
@@ -489,8 +521,8 @@ class _Kernel:
                 else:
                     entry[name] = values.tolist()
             entry.update(pairs.extra)
-            if pairs.synapse:
-                entry["synapse"] = pairs.synapse
+            if synapse:
+                entry["synapse"] = synapse
             out.append(entry)
         return out
 
@@ -568,6 +600,7 @@ class _Kernel:
         for (sp, slo, _), (tp, tlo, _) in pairs:
             entry = {"source": sp.name(slo), "target": tp.name(tlo)}
             entry.update(rule)
+            synapse = _for_plexus(synapse)
             if synapse:
                 entry["synapse"] = synapse
             out.append(entry)
@@ -675,7 +708,10 @@ class _Kernel:
         return out
 
     def min_delay(self):
-        """NEST's min_delay: the smallest delay of any connection, recorders' own (1 ms by default) included."""
+        """NEST's min_delay: the smallest delay of any connection, recorders' own (1 ms by default)
+        included, unless the script set it."""
+        if self.delay_extrema:
+            return self.delay_extrema[0]
         delays = [1.0]
         for c in self.connections:
             synapse = c.synapse if isinstance(c, _PairList) else c[3]
@@ -685,6 +721,21 @@ class _Kernel:
             if isinstance(d, (int, float)):
                 delays.append(float(d))
         return max(self.resolution, min(delays))
+
+    def max_delay(self):
+        if self.delay_extrema:
+            return self.delay_extrema[1]
+        delays = [1.0]
+        for c in self.connections:
+            synapse = c.synapse if isinstance(c, _PairList) else c[3]
+            d = synapse.get("delay", 1.0)
+            if isinstance(d, dict):
+                d = d.get("max", 1.0)
+            if isinstance(d, (int, float)):
+                delays.append(float(d))
+            elif isinstance(d, (list, np.ndarray)) and len(d):
+                delays.append(float(np.max(d)))
+        return max(self.resolution, max(delays))
 
 
 _kernel = _Kernel()
@@ -797,9 +848,16 @@ def _synapse(syn_spec):
             _refuse(f"syn_spec.{key}: a value per connection is not supported yet")
         elif key == "receptor_type":
             out[key] = int(value)
+        elif key == "synapse_label":   # GetConnections' filter; Plexus does not see it
+            out[key] = int(value)
         else:
             out[key] = _scalar(value, f"syn_spec.{key}")
     return out
+
+
+def _for_plexus(synapse):
+    """A synapse dict as the experiment file takes it (without NEST's synapse_label)."""
+    return {k: v for k, v in synapse.items() if k != "synapse_label"}
 
 
 def _rule_name(conn_spec):
@@ -860,10 +918,11 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
         return
     rule = _rule(conn_spec)
     arrays = {key: np.asarray(v, float) for key, v in (syn_spec.items() if isinstance(syn_spec, dict) else ())
-              if key in ("weight", "delay") and isinstance(v, (list, tuple, np.ndarray))}
+              if key != "synapse_model" and isinstance(v, (list, tuple, np.ndarray)) and np.ndim(v) > 0}
     if arrays:
         _connect_pairs(k, pre, post, rule, syn_spec, arrays)
-    elif rule["rule"] in ("all_to_all", "one_to_one") and not (_whole(pre) and _whole(post)) \
+    elif rule["rule"] in ("all_to_all", "one_to_one") \
+            and (not (_whole(pre) and _whole(post)) or "synapse_label" in (syn_spec if isinstance(syn_spec, dict) else {})) \
             and (len(pre) if rule["rule"] == "one_to_one" else len(pre) * len(post)) <= 1_000_000:
         # Some nodes of a group (a stimulus onto one neuron, scripts that connect node by node): a
         # pair list, so that the groups stay whole for the other rules.
@@ -938,7 +997,7 @@ def _connect_pairs(k, pre, post, rule, syn_spec, arrays):
     for key, a in arrays.items():
         if not np.all(np.isfinite(a)):
             _refuse(f"syn_spec.{key}: the array holds NaN or infinite values")
-    values = {{"weight": "weights", "delay": "delays"}[key]: a.reshape(-1).tolist() for key, a in arrays.items()}
+    values = {{"weight": "weights", "delay": "delays"}.get(key, key): a.reshape(-1).tolist() for key, a in arrays.items()}
     k.connections.append(_PairList(pair_sources, pair_targets, dict(extra, rule="pairs"), _synapse(base), values))
 
 
@@ -964,31 +1023,119 @@ def Cleanup():
 
 
 class SynapseCollection:
-    """GetConnections' answer: the synapses as Plexus built them (readable; not settable yet)."""
+    """GetConnections' answer. Connections made node by node (pair lists: Connect between single
+    nodes or parts of groups, syn_spec arrays, any connection with a synapse_label) are known
+    here before anything runs, so they can be read and, before the first Simulate, changed
+    (`set`, SetStatus: a weight or delay per connection, other parameters one value per
+    Connect). Connections drawn by Plexus (rules over whole groups) come from a build of the
+    network and can be read only."""
 
-    def __init__(self, table):
-        object.__setattr__(self, "_table", table)   # source, target, weight, delay, synapse_model arrays
+    def __init__(self, table=None, refs=None):
+        object.__setattr__(self, "_table", table)   # read-only: column -> array
+        object.__setattr__(self, "_refs", refs)     # live: [(pair list, indices)]
 
     def __len__(self):
+        if self._refs is not None:
+            return sum(len(idx) for _, idx in self._refs)
         return len(self._table["source"])
 
+    def _pieces(self):
+        """(pair list, indices) per connection, in order (live collections)."""
+        for pl, idx in self._refs:
+            for i in idx:
+                yield pl, i
+
     def __iter__(self):
+        if self._refs is not None:
+            for pl, i in self._pieces():
+                yield SynapseCollection(refs=[(pl, np.array([i]))])
+            return
         for k in range(len(self)):
             yield SynapseCollection({f: v[k:k + 1] for f, v in self._table.items()})
 
     def __getitem__(self, index):
+        if self._refs is not None:
+            pieces = list(self._pieces())
+            chosen = [pieces[index]] if isinstance(index, (int, np.integer)) else pieces[index]
+            return SynapseCollection(refs=[(pl, np.array([i])) for pl, i in chosen])
         index = slice(index, index + 1) if isinstance(index, (int, np.integer)) else index
         return SynapseCollection({f: v[index] for f, v in self._table.items()})
 
+    def __bool__(self):
+        return len(self) > 0
+
+    def sources(self):
+        return iter(self.get("source", output="list") if len(self) != 1 else [self.get("source")])
+
+    def targets(self):
+        return iter(self.get("target", output="list") if len(self) != 1 else [self.get("target")])
+
+    def _keys(self):
+        if self._refs is None:
+            return list(self._table)
+        models = {pl.synapse.get("model", "static_synapse") for pl, _ in self._refs}
+        keys = ["source", "target", "synapse_model", "weight", "delay", "receptor", "synapse_label"]
+        for m in sorted(models):
+            keys += [k for k in _synapse_defaults(m) if k not in keys]
+        return keys
+
+    def _column(self, key):
+        if self._refs is None:
+            if key not in self._table:
+                _refuse(f"connections have no '{key}' here (they have: {', '.join(self._table)})")
+            return list(self._table[key])
+        out = []
+        for pl, idx in self._refs:
+            model = pl.synapse.get("model", "static_synapse")
+            defaults = _synapse_defaults(model)
+            if key == "source":
+                out += pl.sources[idx].tolist()
+            elif key == "target":
+                out += pl.targets[idx].tolist()
+            elif key == "synapse_model":
+                out += [model] * len(idx)
+            elif key == "receptor":
+                out += [int(pl.synapse.get("receptor_type", 0))] * len(idx)
+            elif key == "synapse_label":
+                out += [int(pl.synapse.get("synapse_label", -1))] * len(idx)
+            else:
+                column = {"weight": "weights", "delay": "delays"}.get(key, key)
+                if column in pl.values:
+                    out += pl.values[column][idx].tolist()
+                elif key in pl.synapse:
+                    out += [float(pl.synapse[key])] * len(idx)
+                elif key in defaults:
+                    out += [defaults[key]] * len(idx)
+                else:
+                    _refuse(f"{model} connections have no '{key}' (they have: {', '.join(self._keys())})")
+        if key == "weight" and _kernel.sim is not None and self._refs is not None:
+            out = self._weights_now(out)
+        return out
+
+    def _weights_now(self, as_set):
+        """Weights after a run: plastic synapses' as Plexus has them now, matched by (source,
+        target) in creation order."""
+        plastic = [pl.synapse.get("model", "static_synapse") != "static_synapse" for pl, _ in self._refs]
+        if not any(plastic):
+            return as_set
+        table = _kernel.connections_table()
+        rows = {}
+        for q in range(len(table["source"])):
+            rows.setdefault((int(table["source"][q]), int(table["target"][q])), []).append(float(table["weight"][q]))
+        used, out = {}, []
+        for (pl, i), w in zip(self._pieces(), as_set):
+            key = (int(pl.sources[i]), int(pl.targets[i]))
+            k = used.get(key, 0)
+            used[key] = k + 1
+            out.append(rows[key][k] if key in rows and k < len(rows[key]) else w)
+        return out
+
     def get(self, keys=None, output=""):
-        fields = ("source", "target", "weight", "delay", "synapse_model")
         if keys is None:
-            keys = fields
+            keys = self._keys()
         if isinstance(keys, str):
-            if keys not in fields:
-                _refuse(f"connections have no '{keys}' here (they have: {', '.join(fields)})")
-            values = [v.item() if hasattr(v, "item") else v for v in self._table[keys]]
-            return values[0] if len(values) == 1 else values
+            values = [v.item() if hasattr(v, "item") else v for v in self._column(keys)]
+            return values if output == "list" or len(values) != 1 else values[0]
         return {k: self.get(k) for k in keys}
 
     def __getattr__(self, key):
@@ -996,27 +1143,90 @@ class SynapseCollection:
             raise AttributeError(key)
         return self.get(key)
 
-    def set(self, *args, **kwargs):
-        _refuse("setting synapse properties after Connect is not supported yet (give them in syn_spec)")
+    def set(self, params=None, **kwargs):
+        if self._refs is None:
+            _refuse("these connections were drawn by Plexus (a rule over whole groups): they cannot be changed here; "
+                    "give the values in syn_spec")
+        if isinstance(params, (list, tuple)):   # one dict per connection
+            for single, p in zip(self, params):
+                single.set(p)
+            return
+        params = dict(params or {}, **kwargs)
+        _kernel.changed()
+        n = len(self)
+        for key, value in params.items():
+            if key in ("source", "target", "synapse_model", "receptor", "synapse_label"):
+                _refuse(f"a connection's {key} cannot be changed")
+            values = np.broadcast_to(np.asarray(value, dtype=float).reshape(-1) if np.ndim(value) else np.asarray(float(value)), (n,))
+            if not np.all(np.isfinite(values)):
+                _refuse(f"connections' {key}: NaN or infinite values")
+            column = {"weight": "weights", "delay": "delays"}.get(key, key)
+            at = 0
+            for pl, idx in self._refs:
+                model = pl.synapse.get("model", "static_synapse")
+                if column not in pl.values:
+                    if key not in ("weight", "delay") and key not in _synapse_defaults(model):
+                        _refuse(f"{model} has no parameter '{key}' (it has: {', '.join(_synapse_defaults(model))})")
+                    start = pl.synapse.get(key, _synapse_defaults(model).get(key, 1.0))
+                    pl.values[column] = np.full(len(pl.sources), float(start))
+                pl.values[column][idx] = values[at:at + len(idx)]
+                at += len(idx)
 
     def __setattr__(self, key, value):
-        self.set()
+        self.set({key: value})
+
+
+def _synapse_defaults(model):
+    """NEST's defaults of a synapse model, as GetDefaults gives them (numbers only)."""
+    return {k: v for k, v in GetDefaults(model).items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 def GetConnections(source=None, target=None, synapse_model=None, synapse_label=None):
-    """The synapses Plexus builds for the network (a build when nothing ran yet, else the last
-    run's network re-run with its synapses kept), filtered as NEST's GetConnections."""
+    """The synapses of the network, filtered as NEST's GetConnections. Node-by-node connections
+    (pair lists) are answered from what the script gave (settable before the first Simulate);
+    when connections drawn by Plexus match too, from a build of the network (read-only; after a
+    Simulate, the synapses as they stand)."""
+    k = _kernel
+    wanted_model = _model(synapse_model)[0] if synapse_model is not None else None
+    sources = None if source is None else np.asarray(source.tolist(), dtype=np.int64)
+    targets = None if target is None else np.asarray(target.tolist(), dtype=np.int64)
+
+    def matches(synapse):
+        return (wanted_model is None or synapse.get("model", "static_synapse") == wanted_model) \
+            and (synapse_label is None or synapse.get("synapse_label", -1) == synapse_label)
+
+    drawn = [c for c in k.connections if not isinstance(c, _PairList) and matches(c[3])]
+    if not drawn:
+        refs = []
+        for pl in k.connections:
+            if isinstance(pl, _PairList) and matches(pl.synapse):
+                keep = np.ones(len(pl.sources), dtype=bool)
+                if sources is not None:
+                    keep &= np.isin(pl.sources, sources)
+                if targets is not None:
+                    keep &= np.isin(pl.targets, targets)
+                if keep.any():
+                    refs.append((pl, np.flatnonzero(keep)))
+        # NEST orders connections by source, then creation.
+        return SynapseCollection(refs=_by_source(refs))
     if synapse_label is not None:
-        _refuse("GetConnections(synapse_label=...) is not supported yet")
-    table = _kernel.connections_table()
+        _refuse("GetConnections(synapse_label=...) of connections that a rule drew over whole groups is not supported yet")
+    table = k.connections_table()
     keep = np.ones(len(table["source"]), dtype=bool)
-    if source is not None:
-        keep &= np.isin(table["source"], source.tolist())
-    if target is not None:
-        keep &= np.isin(table["target"], target.tolist())
-    if synapse_model is not None:
-        keep &= table["synapse_model"] == _model(synapse_model)[0]
+    if sources is not None:
+        keep &= np.isin(table["source"], sources)
+    if targets is not None:
+        keep &= np.isin(table["target"], targets)
+    if wanted_model is not None:
+        keep &= table["synapse_model"] == wanted_model
     return SynapseCollection({f: v[keep] for f, v in table.items()})
+
+
+def _by_source(refs):
+    """Live references re-ordered by source gid (stable: creation order within a source)."""
+    pieces = [(int(pl.sources[i]), n, pl, i) for n, (pl, idx) in enumerate(refs) for i in idx]
+    pieces.sort(key=lambda p: p[0])
+    return [(pl, np.array([i])) for _, _, pl, i in pieces]
 
 
 class RunManager:
@@ -1052,6 +1262,13 @@ def SetStatus(nodes, params, val=None):
 
 
 def GetStatus(nodes, keys=None, output=""):
+    if isinstance(nodes, SynapseCollection):   # NEST: a dict per connection, or a tuple of values per key
+        if keys is None:
+            return tuple(c.get() for c in nodes)
+        if isinstance(keys, str):
+            return tuple(nodes.get(keys, output="list"))
+        columns = [nodes.get(key, output="list") for key in keys]
+        return tuple(zip(*columns))
     singles = list(nodes)
     if keys is None:
         return tuple(n.get() for n in singles)
@@ -1061,7 +1278,8 @@ def GetStatus(nodes, keys=None, output=""):
 
 
 _KERNEL_KEYS = {"resolution": "resolution", "local_num_threads": "threads", "total_num_virtual_procs": "threads",
-                "rng_seed": "seed", "data_path": "data_path", "data_prefix": "data_prefix"}
+                "rng_seed": "seed", "data_path": "data_path", "data_prefix": "data_prefix", "min_delay": "min_delay",
+                "max_delay": "max_delay"}
 # Output options (recorders keep their events in memory here) and the tic length (Plexus's clock
 # counts steps of the resolution): accepted and ignored.
 _IGNORED_KERNEL_KEYS = {"print_time", "overwrite_files", "keep_source_table", "tics_per_ms"}
@@ -1081,6 +1299,14 @@ def _set_kernel(key, value):
         _refuse("the resolution must be set before nodes are created (as in NEST)")
     if key in ("data_path", "data_prefix"):   # only where recorders write files: may change any time
         setattr(_kernel, key, str(value))
+        return
+    if key in ("min_delay", "max_delay"):
+        _kernel.changed()
+        lo, hi = _kernel.delay_extrema or (_kernel.min_delay(), _kernel.max_delay())
+        lo, hi = (float(value), hi) if key == "min_delay" else (lo, float(value))
+        if not (_kernel.resolution <= lo <= hi):
+            _refuse(f"min_delay {lo} ms and max_delay {hi} ms: need resolution <= min_delay <= max_delay")
+        _kernel.delay_extrema = (lo, hi)
         return
     _kernel.changed()
     setattr(_kernel, _KERNEL_KEYS[key], float(value) if key == "resolution" else int(value))
@@ -1122,7 +1348,8 @@ def GetKernelStatus(keys=None):
     status = {"resolution": _kernel.resolution, "local_num_threads": _kernel.threads, "total_num_virtual_procs": _kernel.threads,
               "rng_seed": _kernel.seed, "biological_time": _kernel.time,
               "data_path": _kernel.data_path, "data_prefix": _kernel.data_prefix, "memory_size": _memory_size(), "num_processes": 1,
-              "network_size": sum(p.n for p in _kernel.populations)}
+              "network_size": sum(p.n for p in _kernel.populations), "min_delay": _kernel.min_delay(),
+              "max_delay": _kernel.max_delay(), "off_grid_spiking": False}
     for key in [keys] if isinstance(keys, str) else keys or []:
         if key not in status:
             _refuse(f"kernel status '{key}' is not supported (readable: {', '.join(status)})")
@@ -1135,6 +1362,22 @@ def GetKernelStatus(keys=None):
 
 class NotSupported(PlexusError, AttributeError):
     """A part of PyNEST that plexus.nest does not provide (an AttributeError too, so hasattr works)."""
+
+
+# PyNEST's errors: Plexus's refusals and failures are PlexusErrors, which code written for NEST
+# catches as nest.NESTError.
+NESTError = PlexusError
+
+
+class NESTErrors:
+    """PyNEST's named error classes that code catches."""
+    class DynamicModuleManagementError(PlexusError):
+        pass
+
+
+def Install(module_name):
+    """NEST's extension modules are compiled C++; Plexus cannot load them."""
+    raise NESTErrors.DynamicModuleManagementError(f"plexus.nest: NEST extension module '{module_name}' cannot be installed (NEST's modules are compiled for NEST)")
 
 
 class _NestModule(types.ModuleType):

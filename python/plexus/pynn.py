@@ -1,0 +1,70 @@
+"""PyNN on Plexus: `import plexus.pynn as sim` (or, after `import plexus.pynn`, `import pyNN.plexus as
+sim`) in a PyNN script.
+
+PyNN's NEST backend speaks PyNEST; plexus.nest speaks PyNEST over Plexus's point engine. So this
+backend is PyNN's own NEST backend (pyNN/nest, PyNN 0.13), loaded a second time under the name
+`pyNN.plexus` with `nest` resolved to plexus.nest: standard cell types, populations, views and
+assemblies, projections with PyNN's connectors, synapse types, current sources and recording to
+Neo are PyNN's code; the simulation is Plexus's. PyNN's real NEST backend (`pyNN.nest`) is
+untouched and can be imported beside it.
+
+Differences from pyNN.nest (docs/python.md, "PyNN"):
+- spikes are on the time grid (`spike_precision="on_grid"` is the default; Plexus has no off-grid
+  models yet, so "off_grid" is refused);
+- what plexus.nest refuses (models Plexus lacks, changes it cannot make) is refused here with the
+  same `plexus.PlexusError`.
+"""
+import importlib.util
+import os
+import sys
+
+import pyNN
+
+import plexus.nest
+import plexus.nest.random
+
+_NAME = "pyNN.plexus"
+
+
+def _load():
+    if _NAME in sys.modules:
+        return sys.modules[_NAME]
+    folder = os.path.join(os.path.dirname(pyNN.__file__), "nest")
+    spec = importlib.util.spec_from_file_location(_NAME, os.path.join(folder, "__init__.py"),
+                                                  submodule_search_locations=[folder])
+    module = importlib.util.module_from_spec(spec)
+    # PyNN's modules `import nest` (and nest.random) while they load: they get plexus.nest. The
+    # names are put back afterwards, so a real NEST imported before or later is not disturbed.
+    saved = {name: sys.modules.get(name) for name in ("nest", "nest.random")}
+    sys.modules["nest"], sys.modules["nest.random"] = plexus.nest, plexus.nest.random
+    sys.modules[_NAME] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[_NAME]
+        raise
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = value
+    pyNN.plexus = module
+    # Plexus's spikes are on the grid: make that the default of setup().
+    pynn_setup = module.setup
+
+    def setup(timestep=module.control.DEFAULT_TIMESTEP, min_delay=module.control.DEFAULT_MIN_DELAY, **extra_params):
+        extra_params.setdefault("spike_precision", "on_grid")
+        if extra_params["spike_precision"] != "on_grid":
+            raise plexus.PlexusError("pyNN.plexus: spike_precision must be 'on_grid' (Plexus has no off-grid models yet)")
+        return pynn_setup(timestep, min_delay, **extra_params)
+
+    setup.__doc__ = pynn_setup.__doc__
+    module.setup = setup
+    module.simulator.state.spike_precision = "on_grid"
+    module.simulator.name = "Plexus"
+    return module
+
+
+_module = _load()
+globals().update({k: v for k, v in vars(_module).items() if not k.startswith("__")})
