@@ -230,6 +230,18 @@ public func plexus_point_model(_ name: UnsafePointer<CChar>?) -> UnsafeMutableRa
     return h.opaque
 }
 
+/// The point models Plexus has, as JSON text (`plexus_text`): `{"neurons": [...], "devices":
+/// [...], "synapses": [...]}`, each sorted (PyNEST's node_models and synapse_models).
+@_cdecl("plexus_point_models")
+public func plexus_point_models() -> UnsafeMutableRawPointer {
+    func names(_ list: [String]) -> String { "[" + list.sorted().map(JSONText.string).joined(separator: ", ") + "]" }
+    let synapses = SynapseModel.allCases.map(\.rawValue) + [WaveformRelaxation.synapseModel]
+    let h = Handle()
+    h.text = strdup(JSONText.object([("neurons", names(Array(ModelCatalog.neuronModels.keys))),
+                                     ("devices", names(Array(ModelCatalog.deviceModels.keys))), ("synapses", names(synapses))]))
+    return h.opaque
+}
+
 /// The error of a call as JSON, or NULL when it succeeded.
 @_cdecl("plexus_error")
 public func plexus_error(_ h: UnsafeMutableRawPointer?) -> UnsafePointer<CChar>? { Handle.from(h)?.error.map { UnsafePointer($0) } }

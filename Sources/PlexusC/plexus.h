@@ -33,6 +33,9 @@ void *plexus_load(const char *file, const char *text);
 /* A point model's defaults (NEST's units) as JSON text, in plexus_text. */
 void *plexus_point_model(const char *name);
 
+/* The point models Plexus has ({"neurons", "devices", "synapses"}) as JSON text, in plexus_text. */
+void *plexus_point_models(void);
+
 const char *plexus_error(void *handle);
 const char *plexus_directory(void *handle);
 const char *plexus_text(void *handle);

@@ -122,7 +122,7 @@ def test_get_connections_reads_the_built_network():
     # The same network after a run: GetConnections then equals what it was before.
     nest.Simulate(5.0)
     assert sorted(zip(nest.GetConnections().source, nest.GetConnections().target)) == sorted(zip(conns.source, conns.target))
-    with pytest.raises(plexus.PlexusError, match="setting synapse properties"):
+    with pytest.raises(plexus.PlexusError, match="drawn by Plexus .* cannot be changed"):
         conns.weight = 1.0
 
 

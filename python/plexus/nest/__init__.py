@@ -94,7 +94,9 @@ class _Population:
             elif key == "n_events":
                 if value != 0:
                     _refuse(f"{self.model}.n_events can only be set to 0 (which clears the recorded events)")
-                self.cleared = self.kernel.time
+                # What the recorder holds now is forgotten; a multimeter's samples of the last
+                # slice reach it later (`_Kernel.delivered_until`) and are kept.
+                self.cleared = self.kernel.time if self.model == "spike_recorder" else self.kernel.delivered_until()
             elif key == "label":
                 self.label = str(value)
             elif key == "time_in_steps":
@@ -146,12 +148,18 @@ class _Population:
             else:   # an initial state differing within the segment: one value per neuron
                 default = _info(self.model)["state"][key]
                 out[key] = [default if v is None else v for v in values]
-        if self.model == "spike_generator" and (self.values.get("precise_times") or [None])[lo] and "spike_times" in out:
-            # NEST's precise_times: a time off the grid is sent in the step that contains it, with
-            # its offset, which on-grid neurons (all of Plexus's) ignore: the step's end here.
-            h = self.kernel.resolution
-            out["spike_times"] = [float(np.ceil(t / h - 1e-9) * h) for t in out["spike_times"]]
+        if self.model == "spike_generator" and "spike_times" in out:
+            out["spike_times"] = self.grid_times(lo, out["spike_times"])
         return out
+
+    def grid_times(self, k, times):
+        """spike_generator k's times as Plexus takes them. With NEST's precise_times a time off the
+        grid is sent in the step that contains it, with its offset, which on-grid neurons (all of
+        Plexus's) ignore: the step's end here."""
+        if not self.values.get("precise_times", [None] * self.n)[k]:
+            return times
+        h = self.kernel.resolution
+        return [float(np.ceil(t / h - 1e-9) * h) for t in times]
 
     def name(self, lo):
         return f"{self.model}_{self.first + lo}"
@@ -187,13 +195,20 @@ def _per_node(value, key, count):
     if isinstance(value, (list, tuple)):
         nested = any(isinstance(v, (list, tuple, np.ndarray)) for v in value)
         if key in LIST_VALUED and not nested:
-            return [[float(v) for v in value]] * count
+            return [_list_value(key, value)] * count
         if len(value) != count:
             _refuse(f"{key}: {len(value)} values for {count} nodes")
         if key in LIST_VALUED:
-            return [[float(x) for x in v] for v in value]
+            return [_list_value(key, v) for v in value]
         return [_scalar(v, key) for v in value]
     return [_scalar(value, key)] * count
+
+
+def _list_value(key, values):
+    out = [float(v) for v in values]
+    if key == "spike_times" and any(b < a for a, b in zip(out, out[1:])):
+        _refuse(f"{key} = {out}: Spike times must be sorted in non-descending order (NEST's rule)")
+    return out
 
 
 class NodeCollection:
@@ -232,8 +247,14 @@ class NodeCollection:
 
     def __getitem__(self, index):
         ids = self.tolist()
-        if isinstance(index, slice):
+        if isinstance(index, (bool, np.bool_)):   # `nodes[nodes.local]` of one node
+            picked = ids if index else []
+        elif isinstance(index, slice):
             picked = ids[index]
+        elif isinstance(index, (list, tuple, np.ndarray)) and len(index) and all(isinstance(i, (bool, np.bool_)) for i in index):
+            if len(index) != len(ids):
+                raise IndexError(f"a mask of {len(index)} for {len(ids)} nodes")
+            picked = [g for g, keep in zip(ids, index) if keep]   # a boolean mask
         elif isinstance(index, (list, tuple, np.ndarray)):
             picked = [ids[int(i)] for i in index]
         else:
@@ -300,7 +321,7 @@ class NodeCollection:
                 if p.model != "spike_recorder":
                     more += ["record_from", "interval"]
             else:
-                more = [k for k in GetDefaults(p.model) if k not in ("recordables", "element_type", "model")]
+                more = [k for k in GetDefaults(p.model) if k not in ("recordables", "element_type", "model")] + _info(p.model)["lists"]
             keys += [k for k in more if k not in keys]
         return keys
 
@@ -328,6 +349,7 @@ class _Kernel:
         self.copies = {}          # CopyModel: new name -> (model, defaults)
         self.time = 0.0
         self.delay_extrema = None  # min_delay and max_delay set by the script (NEST: fixed then)
+        self.recorder_delays = []  # delays of recorders' connections (they count in NEST's min_delay)
         self.sim = None           # the running plexus.Simulation, from the first Simulate on
         self._results = None      # what it recorded, as of the last Simulate (read when asked)
         self.state_cache = {}     # (segment name, state variable) -> values now
@@ -355,7 +377,10 @@ class _Kernel:
                     _refuse(f"{p.model}.{key} for some of the nodes of one group after Simulate: Plexus keeps one value per group "
                             f"once the simulation runs (nodes {p.first + a}..{p.first + b - 1}); give the nodes their own values "
                             "(or connect them apart) before the first Simulate")
-                self.sim.set(p.name(a), {key: part[0]})
+                value = part[0]
+                if key == "spike_times" and p.model == "spike_generator":
+                    value = p.grid_times(a, value)
+                self.sim.set(p.name(a), {key: value})
             else:
                 self.sim.set(p.name(a), {key: [float(v) for v in part]}, neurons=range(x - a, y - a))
 
@@ -425,6 +450,8 @@ class _Kernel:
         defaults = GetDefaults(p.model)
         if key in defaults:
             return defaults[key]
+        if key in _info(p.model)["lists"]:
+            return np.zeros(0)   # NEST's default: empty
         _refuse(f"{p.model} has no parameter or state '{key}' (it has: {', '.join(k for k in defaults if k not in ('recordables', 'element_type'))})")
 
     # -- the experiment
@@ -504,14 +531,14 @@ class _Kernel:
             lists = {"sources": pairs.sources[rows] - starts[s], "targets": pairs.targets[rows] - starts[t],
                      **{k: v[rows] for k, v in pairs.values.items() if k in ("weights", "delays")}}
             synapse = _for_plexus(pairs.synapse)
-            for key, v in pairs.values.items():
-                if key in ("weights", "delays"):
+            for name, v in pairs.values.items():
+                if name in ("weights", "delays"):
                     continue
                 # Other synapse parameters are one value per statement in Plexus.
                 if len(np.unique(v[rows])) > 1:
-                    _refuse(f"{synapse.get('model', 'static_synapse')}.{key}: a value per connection is not supported "
+                    _refuse(f"{synapse.get('model', 'static_synapse')}.{name}: a value per connection is not supported "
                             "(Plexus takes one value per group of connections; weight and delay may differ)")
-                synapse[key] = float(v[rows][0])
+                synapse[name] = float(v[rows][0])
             for name, values in lists.items():
                 if len(values) > 1000:
                     self.array_files += 1
@@ -697,9 +724,7 @@ class _Kernel:
             # NEST hands a multimeter its samples at the start of each slice (min delay), for the
             # slice before: after Simulate to T it holds those up to the start of the slice T
             # falls in, or ends (T - min_delay when T ends a slice); the rest come later.
-            steps, slice_steps = round(self.time / self.resolution), round(self.min_delay() / self.resolution)
-            last_start = (-(-steps // slice_steps) - 1) * slice_steps * self.resolution
-            order = order[merged["times"][order] <= last_start + 1e-9]
+            order = order[merged["times"][order] <= self.delivered_until() + 1e-9]
         out = {k: v[order] for k, v in merged.items()}
         if recorder.time_in_steps:
             # NEST's time_in_steps: `times` in steps and the offsets within them (0 on the grid).
@@ -707,35 +732,48 @@ class _Kernel:
             out["offsets"] = np.zeros(len(out["times"]))
         return out
 
+    def delivered_until(self):
+        """The last sample time a multimeter holds after Simulate to the current time: NEST hands
+        it its samples at the start of each slice (min delay), for the slice before, so it holds
+        those up to the start of the slice the time falls in, or ends (T - min_delay when T ends
+        a slice)."""
+        steps, slice_steps = round(self.time / self.resolution), round(self.min_delay() / self.resolution)
+        return (-(-steps // slice_steps) - 1) * slice_steps * self.resolution
+
     def min_delay(self):
         """NEST's min_delay: the smallest delay of any connection, recorders' own (1 ms by default)
         included, unless the script set it."""
         if self.delay_extrema:
             return self.delay_extrema[0]
-        delays = [1.0]
-        for c in self.connections:
-            synapse = c.synapse if isinstance(c, _PairList) else c[3]
-            d = synapse.get("delay", 1.0)
-            if isinstance(d, dict):
-                d = d.get("min", 1.0)
-            if isinstance(d, (int, float)):
-                delays.append(float(d))
-        return max(self.resolution, min(delays))
+        delays = self._delays(low=True)
+        return max(self.resolution, min(delays)) if delays else self.resolution
 
     def max_delay(self):
         if self.delay_extrema:
             return self.delay_extrema[1]
-        delays = [1.0]
+        delays = self._delays(low=False)
+        return max(self.resolution, max(delays)) if delays else self.resolution
+
+    def _delays(self, low):
+        """Every connection's delay as NEST counts it for min_delay (low) or max_delay: synapses
+        (a distribution's bound; per-pair lists their extreme) and recorders' connections; none:
+        NEST's extrema are the resolution."""
+        default = _synapse_defaults("static_synapse")["delay"]
+        delays = list(self.recorder_delays)
         for c in self.connections:
-            synapse = c.synapse if isinstance(c, _PairList) else c[3]
-            d = synapse.get("delay", 1.0)
+            if isinstance(c, _PairList):
+                if "delays" in c.values and len(c.values["delays"]):
+                    delays.append(float(np.min(c.values["delays"]) if low else np.max(c.values["delays"])))
+                    continue
+                synapse = c.synapse
+            else:
+                synapse = c[3]
+            d = synapse.get("delay", _model(synapse.get("model", "static_synapse"))[1].get("delay", default))
             if isinstance(d, dict):
-                d = d.get("max", 1.0)
+                d = d.get("min" if low else "max", default)
             if isinstance(d, (int, float)):
                 delays.append(float(d))
-            elif isinstance(d, (list, np.ndarray)) and len(d):
-                delays.append(float(np.max(d)))
-        return max(self.resolution, max(delays))
+        return delays
 
 
 _kernel = _Kernel()
@@ -748,6 +786,33 @@ def _info(model):
         h = plexus._Handle(plexus.lib.plexus_point_model(model.encode())).check()
         _defaults[model] = json.loads(plexus.lib.plexus_text(h.pointer).decode())
     return _defaults[model]
+
+
+def _catalogue():
+    """Plexus's point models by kind (plexus_point_models), read once."""
+    if "__catalogue__" not in _defaults:
+        h = plexus._Handle(plexus.lib.plexus_point_models()).check()
+        _defaults["__catalogue__"] = json.loads(plexus.lib.plexus_text(h.pointer).decode())
+    return _defaults["__catalogue__"]
+
+
+def _node_models():
+    return tuple(sorted(_catalogue()["neurons"] + _catalogue()["devices"] + list(RECORDERS)
+                        + [n for n, (b, _) in _kernel.copies.items() if b not in _catalogue()["synapses"]]))
+
+
+def _synapse_models():
+    return tuple(sorted(_catalogue()["synapses"] + [n for n, (b, _) in _kernel.copies.items() if b in _catalogue()["synapses"]]))
+
+
+def GetNodes(properties=None, local_only=False):
+    """The nodes whose status has every given property (NEST's GetNodes), all of them without."""
+    gids = []
+    for p in _kernel.populations:
+        for k in range(p.n):
+            if all(_kernel.status(p, k, key) == value for key, value in (properties or {}).items()):
+                gids.append(p.first + k)
+    return _kernel.collection(gids)
 
 
 def GetDefaults(model, keys=None):
@@ -914,6 +979,8 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
                 # No cut: the recorder records the whole groups and keeps its own nodes' events, so
                 # recording a few neurons does not split a population that rules connect as one.
                 r.recorded.append((p, lo, hi))
+        # NEST's min_delay counts recorders' connections too (the default delay, 1 ms, or the given).
+        k.recorder_delays.append(float(_synapse(syn_spec).get("delay", _synapse_defaults("static_synapse")["delay"])))
         k.count_connections(syn_spec, len(watched))
         return
     rule = _rule(conn_spec)
@@ -1258,6 +1325,12 @@ def SetStatus(nodes, params, val=None):
         params = {params: val}
     if isinstance(params, (list, tuple)) and len(params) == 1:
         params = params[0]
+    if isinstance(params, (list, tuple)):   # one dict per node
+        if len(params) != len(nodes):
+            _refuse(f"SetStatus: {len(params)} dictionaries for {len(nodes)} nodes")
+        for node, p in zip(nodes, params):
+            node.set(p)
+        return
     nodes.set(params)
 
 
@@ -1286,8 +1359,19 @@ _IGNORED_KERNEL_KEYS = {"print_time", "overwrite_files", "keep_source_table", "t
 
 
 def SetKernelStatus(params):
+    params = dict(params)
+    if "min_delay" in params and "max_delay" in params:   # together: either order is valid
+        _set_delay_extrema(params.pop("min_delay"), params.pop("max_delay"))
     for key, value in params.items():
         _set_kernel(key, value)
+
+
+def _set_delay_extrema(lo, hi):
+    _kernel.changed()
+    lo, hi = float(lo), float(hi)
+    if not (_kernel.resolution <= lo <= hi):
+        _refuse(f"min_delay {lo} ms and max_delay {hi} ms: need resolution <= min_delay <= max_delay")
+    _kernel.delay_extrema = (lo, hi)
 
 
 def _set_kernel(key, value):
@@ -1301,12 +1385,8 @@ def _set_kernel(key, value):
         setattr(_kernel, key, str(value))
         return
     if key in ("min_delay", "max_delay"):
-        _kernel.changed()
         lo, hi = _kernel.delay_extrema or (_kernel.min_delay(), _kernel.max_delay())
-        lo, hi = (float(value), hi) if key == "min_delay" else (lo, float(value))
-        if not (_kernel.resolution <= lo <= hi):
-            _refuse(f"min_delay {lo} ms and max_delay {hi} ms: need resolution <= min_delay <= max_delay")
-        _kernel.delay_extrema = (lo, hi)
+        _set_delay_extrema(value, hi) if key == "min_delay" else _set_delay_extrema(lo, value)
         return
     _kernel.changed()
     setattr(_kernel, _KERNEL_KEYS[key], float(value) if key == "resolution" else int(value))
@@ -1389,6 +1469,10 @@ class _NestModule(types.ModuleType):
             return status[key]
         if key == "kernel_status":
             return status
+        if key == "node_models":
+            return _node_models()
+        if key == "synapse_models":
+            return _synapse_models()
         if key.startswith("__"):
             raise AttributeError(key)
         raise NotSupported(f"plexus.nest: nest.{key} is not supported yet (docs/python.md lists what is)")
