@@ -9,6 +9,8 @@ its recorders held after each Simulate call as JSON.
 compare.py compares two such files. Plots go to matplotlib's Agg backend; plt.show() returns.
 """
 import argparse
+import glob
+import re
 import json
 import os
 import runpy
@@ -34,7 +36,10 @@ class FileRecorder:
         if key != "events":
             return self.node.get(key)
         columns = {}
-        for name in self.node.get("filenames"):
+        # One file per virtual process; NEST's `filenames` lists one of them: read them all.
+        names = sorted({f for n in self.node.get("filenames")
+                        for f in glob.glob(glob.escape(re.sub(r"-\d+\.dat$", "", n)) + "-*.dat")})
+        for name in names:
             with open(name) as f:
                 lines = [l.split() for l in f if l.strip() and not l.startswith("#")]
             header, rows = lines[0], lines[1:]

@@ -348,6 +348,7 @@ class _Kernel:
         self.synapse_counts = {}  # NEST's num_connections per synapse model (None: drawn, unknown here)
         self.copies = {}          # CopyModel: new name -> (model, defaults)
         self.time = 0.0
+        self.files_from = {"spike_recorder": 0.0, "multimeter": -pymath.inf}   # `open_files`
         self.delay_extrema = None  # min_delay and max_delay set by the script (NEST: fixed then)
         self.recorder_delays = []  # delays of recorders' connections (they count in NEST's min_delay)
         self.sim = None           # the running plexus.Simulation, from the first Simulate on
@@ -429,7 +430,7 @@ class _Kernel:
             if key == "record_to":
                 return p.record_to
             if key == "filenames":
-                return [self.ascii_file(p)] if p.record_to == "ascii" else []
+                return self.ascii_files(p) if p.record_to == "ascii" else []
             if key == "label":
                 return p.label
             if key == "time_in_steps":
@@ -664,28 +665,40 @@ class _Kernel:
         self.time = end
         self.write_ascii()
 
-    def ascii_file(self, recorder):
-        """NEST's file name for a recorder writing to ascii: <data_path>/<data_prefix><label or
-        model>-<gid>-<vp>.dat, the numbers zero-padded to the digits of the node and VP counts."""
+    def ascii_files(self, recorder):
+        """NEST's file names for a recorder writing to ascii, one per virtual process:
+        <data_path>/<data_prefix><label or model>-<gid>-<vp>.dat, the numbers zero-padded to the
+        digits of the node and VP counts."""
         digits = len(str(self.next_gid() - 1))
-        name = f"{self.data_prefix}{recorder.label or recorder.model}-{recorder.first:0{digits}d}-{0:0{len(str(self.threads))}d}.dat"
-        return os.path.join(self.data_path, name) if self.data_path else name
+        names = [f"{self.data_prefix}{recorder.label or recorder.model}-{recorder.first:0{digits}d}-{vp:0{len(str(self.threads))}d}.dat"
+                 for vp in range(self.threads)]
+        return [os.path.join(self.data_path, n) if self.data_path else n for n in names]
+
+    def open_files(self):
+        """NEST opens recorders' files at Prepare (Simulate's first part), afresh (overwrite_files):
+        a file then holds what reaches the recorder until Cleanup, a spike recorder's spikes after
+        now and a multimeter's samples after those it holds now."""
+        self.files_from = {"spike_recorder": self.time, "multimeter": self.delivered_until() if self.time > 0 else -pymath.inf}
 
     def write_ascii(self):
-        """The files of recorders writing to ascii, with what they hold now (NEST's format:
-        two comment lines, a header, tab-separated rows, 3 decimals)."""
+        """The files of recorders writing to ascii, with what reached them since they were opened
+        (NEST's format: two comment lines, a header, tab-separated rows, 3 decimals); each virtual
+        process's file holds the events of its nodes (gid modulo the VPs)."""
         for r in self.populations:
             if r.kind != "recorder" or r.record_to != "ascii":
                 continue
             ev = self.events(r)
+            since = self.files_from["spike_recorder" if r.model == "spike_recorder" else "multimeter"]
             columns = [k for k in ev if k not in ("times", "senders", "offsets")]
             head = "\ttime_step\ttime_offset" if r.time_in_steps else "\ttime_ms"
-            lines = ["# NEST version: 3.10.0", "# RecordingBackendASCII version: 2", "sender" + head + "".join("\t" + c for c in columns)]
-            for q in range(len(ev["times"])):
-                t = f"{ev['times'][q]}\t{ev['offsets'][q]:.3f}" if r.time_in_steps else f"{ev['times'][q]:.3f}"
-                lines.append(f"{ev['senders'][q]}\t{t}" + "".join(f"\t{ev[c][q]:.3f}" for c in columns))
-            with open(self.ascii_file(r), "w") as f:
-                f.write("\n".join(lines) + "\n")
+            times_ms = ev["times"] * (self.resolution if r.time_in_steps else 1.0)
+            for vp, name in enumerate(self.ascii_files(r)):
+                lines = ["# NEST version: 3.10.0", "# RecordingBackendASCII version: 2", "sender" + head + "".join("\t" + c for c in columns)]
+                for q in np.flatnonzero((ev["senders"] % self.threads == vp) & (times_ms > since + 1e-9)):
+                    t = f"{ev['times'][q]}\t{ev['offsets'][q]:.3f}" if r.time_in_steps else f"{ev['times'][q]:.3f}"
+                    lines.append(f"{ev['senders'][q]}\t{t}" + "".join(f"\t{ev[c][q]:.3f}" for c in columns))
+                with open(name, "w") as f:
+                    f.write("\n".join(lines) + "\n")
 
     @property
     def results(self):
@@ -1069,6 +1082,7 @@ def _connect_pairs(k, pre, post, rule, syn_spec, arrays):
 
 
 def Simulate(t):
+    _kernel.open_files()
     _kernel.simulate(t)
 
 
@@ -1077,6 +1091,7 @@ _prepared = [False]
 
 def Prepare():
     _prepared[0] = True
+    _kernel.open_files()
 
 
 def Run(t):
