@@ -13,9 +13,19 @@ import PlexusPoint
 //     wfr_interpolation_order: 3
 //     random_streams: nest           # devices draw NEST's random numbers (default: plexus)
 //     total_num_virtual_procs: 1     # ... those of this many NEST virtual processes
+//     min_delay: 0.5 ms              # NEST's min_delay (default: NEST's rule, recorders at 1 ms)
 extension ExperimentFile {
     static let kernelKeys = ["use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations", "wfr_interpolation_order",
-                             "random_streams", "total_num_virtual_procs"]
+                             "random_streams", "total_num_virtual_procs", "min_delay"]
+
+    /// The kernel block's `min_delay` (ms), checked against the resolution when the network is built.
+    static func nestMinDelay(_ node: YNode?) throws -> Quantity? {
+        guard let node, let v = try node.mapping(allowed: kernelKeys)["min_delay"] else { return nil }
+        let q = try v.quantity()
+        let ms = try wrapLine(v) { try q.value(in: .ms, name: "min_delay") }
+        guard ms > 0, ms.isFinite else { throw v.error("min_delay must be a positive number of ms, got \(ms)") }
+        return q
+    }
 
     /// The kernel block's `random_streams` (plexus or nest) and, for nest, how many virtual
     /// processes NEST would have (`total_num_virtual_procs`, default 1).

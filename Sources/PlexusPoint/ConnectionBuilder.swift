@@ -559,10 +559,13 @@ extension PointNetwork {
         }
     }
 
-    /// NEST's min_delay (steps; Int.max without connections): the smallest delay of every
-    /// connection NEST makes, device ones and those of recorders (NEST connects them with the
-    /// default 1 ms) included. Call after `build`.
+    /// NEST's min_delay (steps; Int.max without connections): the kernel's `min_delay` when
+    /// given, else the smallest delay of every connection NEST makes, device ones and those of
+    /// recorders (NEST connects them with the default 1 ms) included. Call after `build`.
     func nestMinDelay() -> Int {
+        if let given = experiment.nestMinDelay, let ms = try? given.value(in: .ms, name: "min_delay") {
+            return max(1, Int((ms / grid.h).rounded()))
+        }
         var minD = connectivity.map(\.minDelay).min() ?? Int.max
         for d in transmitterInputs.delays { minD = min(minD, Int(d)) }
         for p in transmitterPoisson { minD = min(minD, Int(p.delay)) }

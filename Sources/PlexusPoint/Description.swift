@@ -219,6 +219,10 @@ public struct PointExperiment: Sendable, Equatable {
     public var structuralPlasticity: StructuralPlasticityDescription? = nil
     /// Which random numbers devices draw: Plexus's own, or NEST's (kernel `random_streams: nest`).
     public var randomStreams: RandomStreams = .plexus
+    /// NEST's min_delay when the script set it or knows it (kernel `min_delay`): the length of
+    /// NEST's update slices, which orders its random draws and times volume transmitters; nil:
+    /// NEST's rule (`PointNetwork.nestMinDelay`).
+    public var nestMinDelay: Quantity? = nil
 
     public init(resolution: Quantity = Quantity(0.1, "ms"), duration: Quantity, seed: UInt64 = 1,
                 populations: [PopulationDescription], connections: [ConnectionDescription] = [],

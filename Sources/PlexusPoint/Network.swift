@@ -183,6 +183,17 @@ public final class PointNetwork {
         // Volume transmitters trigger every deliver_interval min delays, the final min delay.
         for v in volumeTransmitters.indices { volumeTransmitters[v].periodSteps *= Int64(minDelay) }
         epochHooks = try makeEpochHooks()
+        if let given = experiment.nestMinDelay {
+            let ms = try wrap("kernel.min_delay") { try given.value(in: .ms, name: "min_delay") }
+            guard grid.isOnGrid(ms), ms >= grid.h * (1 - 1e-9) else {
+                throw PlexusError("min_delay \(ms) ms must be a multiple of the resolution \(grid.h) ms", keyPath: "kernel.min_delay")
+            }
+            let smallest = connectivity.map(\.minDelay).min() ?? Int.max
+            guard grid.steps(ms) <= smallest else {
+                throw PlexusError("min_delay \(ms) ms is longer than the smallest synapse delay, \(grid.time(Int64(smallest))) ms (NEST refuses such delays)",
+                                  keyPath: "kernel.min_delay")
+            }
+        }
         if case .nest(let vps) = experiment.randomStreams {
             guard seed > 0 && seed < 1 << 32 else {
                 throw PlexusError.outOfRange("seed", Double(seed), "must be in (0, 2^32) for NEST's random streams (NEST's rng_seed)", keyPath: "seed")

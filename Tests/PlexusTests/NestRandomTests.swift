@@ -92,6 +92,27 @@ final class NestStreamsEngineTests: XCTestCase {
         XCTAssertNotEqual(one.spikes[0].times, plexusStreams.spikes[0].times)
     }
 
+    /// NEST draws slice by slice (min_delay): the slice length orders the draws of generators
+    /// that share a virtual process, so the kernel's min_delay changes the numbers; one longer
+    /// than a synapse's delay is refused, as NEST refuses the synapse.
+    func testMinDelayOrdersTheDraws() throws {
+        let computed = try run(threads: 1)
+        let given = Self.yaml.replacingOccurrences(of: "total_num_virtual_procs: 3}", with: "total_num_virtual_procs: 3, min_delay: 0.1 ms}")
+        let sliced = try run(threads: 1, yaml: given)
+        XCTAssertNotEqual(computed.spikes[0].times, sliced.spikes[0].times)
+        XCTAssertEqual(sliced.spikes[0].times, try run(threads: 2, yaml: given).spikes[0].times)
+        let tooLong = Self.yaml.replacingOccurrences(of: "total_num_virtual_procs: 3}", with: "total_num_virtual_procs: 3, min_delay: 3 ms}")
+            .replacingOccurrences(of: "connections:", with: "connections:\n  - {source: n, target: n, synapse: {delay: 2 ms}}")
+        XCTAssertThrowsError(try run(threads: 1, yaml: tooLong)) { e in
+            XCTAssertTrue("\(e)".contains("min_delay 3.0 ms is longer than the smallest synapse delay, 2.0 ms"), "\(e)")
+            XCTAssertTrue("\(e)".contains("kernel.min_delay"), "\(e)")
+        }
+        let offGrid = Self.yaml.replacingOccurrences(of: "total_num_virtual_procs: 3}", with: "total_num_virtual_procs: 3, min_delay: 0.15 ms}")
+        XCTAssertThrowsError(try run(threads: 1, yaml: offGrid)) { e in
+            XCTAssertTrue("\(e)".contains("must be a multiple of the resolution"), "\(e)")
+        }
+    }
+
     func testBadSettingsAreRefusedWithTheirLine() {
         let cases: [(String, String, String)] = [
             ("random_streams: nest, total_num_virtual_procs: 3", "random_streams: nset", "unknown random_streams 'nset' (did you mean 'nest'?)"),

@@ -462,7 +462,8 @@ class _Kernel:
         # Devices draw NEST's random numbers (its generators, seeding and order) for NEST's
         # number of virtual processes: a script's Poisson input and noise are NEST's own.
         doc = {"resolution": self.resolution, "duration": duration, "seed": self.seed, "populations": {}, "connections": [],
-               "record": [], "kernel": {"random_streams": "nest", "total_num_virtual_procs": self.threads}}
+               "record": [], "kernel": {"random_streams": "nest", "total_num_virtual_procs": self.threads,
+                                        "min_delay": self.min_delay()}}
         gids = [0]
         for p in nodes:
             for lo, hi in p.segments():
