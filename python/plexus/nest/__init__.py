@@ -488,15 +488,16 @@ class _Kernel:
             elif c is not None:
                 doc["connections"] += self._connections(*c)
         # A spike_recorder of a generator records what the generator sends it (a train of its
-        # own, for a poisson_generator): a parrot_neuron one step away repeats it; events() takes
-        # that step off and gives the parrot the generator's gid.
+        # own, for a poisson_generator): a parrot_neuron one min_delay away (no synapse of
+        # Plexus may be shorter than NEST's min_delay) repeats it; events() takes that delay off
+        # and gives the parrot the generator's gid.
         for r in self.populations:
             for p, k in r.generators:
                 name = self.parrot_of(p, k)
                 if name not in doc["populations"]:
                     doc["populations"][name] = {"model": "parrot_neuron", "size": 1}
                     doc["connections"].append({"source": p.name(k), "target": name, "rule": "all_to_all",
-                                               "synapse": {"delay": self.resolution}})
+                                               "synapse": {"delay": self.min_delay()}})
                     doc["record"].append({"type": "spike_recorder", "population": name})
                     gids.append(p.first + k)
         for r in self.populations:
@@ -721,7 +722,7 @@ class _Kernel:
                     parts.append({k: m[k] for k in names})
             for p, k in recorder.generators:
                 times, senders = self.results.spikes(self.parrot_of(p, k))
-                parts.append({"times": times - self.resolution, "senders": senders})
+                parts.append({"times": times - self.min_delay(), "senders": senders})
         if not parts:
             return {k: np.zeros(0, dtype=np.int64 if k == "senders" else float) for k in names}
         merged = {k: np.concatenate([d[k] for d in parts]) for k in names}
