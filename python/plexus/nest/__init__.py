@@ -6,9 +6,9 @@ ResetKernel build one Plexus point experiment, which Simulate runs (docs/python.
 Units are NEST's (ms, mV, pA, pF, nS, Hz); models, rules and synapses are Plexus's (NEST's names);
 anything Plexus lacks is refused with a `plexus.PlexusError` naming it.
 
-A network keeps its state between Simulate calls in NEST. Plexus's runs start from t = 0, so a
-later Simulate re-runs the unchanged network to the new end time (the same numbers: runs are
-deterministic) and a change between Simulate calls is refused.
+The first Simulate builds the network (a `plexus.Simulation`); each Simulate advances it, and
+SetStatus between them changes it from then on, as in NEST. Devices draw NEST's own random
+numbers (kernel `random_streams: nest`), so a script's Poisson input and noise are NEST's.
 """
 import builtins
 import enum
@@ -29,7 +29,8 @@ from plexus import PlexusError
 from . import math, random   # nest.math.redraw, nest.random.uniform ...
 
 __all__ = ["GetConnections", "SynapseCollection", "RunManager", "Rank", "NumProcesses", "GetLocalNodeCollection", "GetDefaults", "SetDefaults", "CopyModel", "Create", "set", "get", "Connect", "Simulate", "Run", "Prepare", "Cleanup", "ResetKernel", "SetStatus", "GetStatus",
-           "SetKernelStatus", "GetKernelStatus", "NodeCollection", "VerbosityLevel", "random", "PlexusError"]
+           "SetKernelStatus", "GetKernelStatus", "NodeCollection", "VerbosityLevel", "random", "PlexusError", "GetNodes",
+           "Install", "NESTError", "NESTErrors"]
 
 RECORDERS = {"spike_recorder", "voltmeter", "multimeter"}
 NEST_DEFAULT_SEED = 143202461
