@@ -201,6 +201,12 @@ public final class PointNetwork {
             guard vps >= 1 else {
                 throw PlexusError.outOfRange("total_num_virtual_procs", Double(vps), "must be >= 1", keyPath: "kernel.total_num_virtual_procs")
             }
+            // NEST draws a Poisson count for a volume transmitter too, in the same order; Plexus
+            // draws those its own way, which would shift every later NEST draw.
+            guard transmitterPoisson.isEmpty else {
+                throw PlexusError("a poisson_generator onto a volume_transmitter is not supported with random_streams: nest",
+                                  keyPath: "kernel.random_streams")
+            }
             nestStreams = NestStreams(network: self, virtualProcesses: vps, seed: UInt32(seed))
         }
     }

@@ -170,6 +170,13 @@ final class DopamineTests: XCTestCase {
         _ = try b.run()
         // (listed by thread, so compared as sets of values)
         XCTAssertEqual(b.plasticSynapses().map { $0.state["n"]! }.sorted(), n.sorted(), "the same trains for any thread count")
+        // NEST draws these counts in the same stream as the other devices': not emulated, refused.
+        var nest = exp
+        nest.randomStreams = .nest(virtualProcesses: 1)
+        XCTAssertThrowsError(try PointNetwork(nest, threads: 1)) { e in
+            XCTAssertTrue("\(e)".contains("a poisson_generator onto a volume_transmitter is not supported with random_streams: nest"), "\(e)")
+            XCTAssertTrue("\(e)".contains("kernel.random_streams"), "\(e)")
+        }
     }
 
     // MARK: bad input
