@@ -199,5 +199,25 @@ def random_streams(nest):
     return events(sr, vm)
 
 
+def current_generators_recorded(nest):
+    """A multimeter recording the current of dc, ac and step-current generators (their activity
+    windows, NEST's timing of step changes, an amplitude changed between Simulate calls)."""
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha")
+    dc = nest.Create("dc_generator", params={"amplitude": 50.0, "start": 5.0, "stop": 20.0})
+    ac = nest.Create("ac_generator", params={"amplitude": 40.0, "frequency": 100.0, "phase": 30.0, "offset": 5.0, "start": 2.0})
+    st = nest.Create("step_current_generator", params={"amplitude_times": [3.0, 7.5, 12.0], "amplitude_values": [10.0, -20.0, 30.0]})
+    for g in (dc, ac, st):
+        nest.Connect(g, n)
+    m = nest.Create("multimeter", params={"record_from": ["I"], "interval": 0.1})
+    vm = nest.Create("voltmeter", params={"interval": 0.5})
+    nest.Connect(m, dc + ac + st)
+    nest.Connect(vm, n)
+    nest.Simulate(15.0)
+    dc.amplitude = 80.0
+    nest.Simulate(10.0)
+    return events(m, vm)
+
+
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
-         more_models, node_by_node, random_streams]
+         more_models, node_by_node, random_streams, current_generators_recorded]

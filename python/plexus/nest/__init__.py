@@ -33,6 +33,9 @@ __all__ = ["GetConnections", "SynapseCollection", "RunManager", "Rank", "NumProc
            "Install", "NESTError", "NESTErrors"]
 
 RECORDERS = {"spike_recorder", "voltmeter", "multimeter"}
+# Devices whose current a multimeter records ("I"): deterministic, so computed from their
+# parameters here rather than recorded by the engine.
+CURRENT_GENERATORS = {"dc_generator", "ac_generator", "step_current_generator"}
 NEST_DEFAULT_SEED = 143202461
 
 
@@ -78,6 +81,8 @@ class _Population:
         self.time_in_steps = False
         self.recorded = []
         self.generators = []      # a spike_recorder's generator nodes: (population, node index)
+        self.devices = []         # a multimeter's current generators: (population, lo, hi)
+        self.changes = []         # a generator's changes after Simulate: (time, lo, hi, key, values)
         self.state = builtins.set() if self.kind == "recorder" else builtins.set(_info(model)["state"])
 
     def set(self, lo, hi, key, values):
@@ -368,6 +373,8 @@ class _Kernel:
     def change(self, p, lo, hi, key, values):
         """SetStatus on nodes lo..<hi of `p` after Simulate: the running simulation changes from now on."""
         self.state_cache.clear()
+        if p.kind == "generator":
+            p.changes.append((self.time, lo, hi, key, list(values)))
         state = key in p.state
         for a, b in p.segments():
             x, y = max(lo, a), min(hi, b)
@@ -662,6 +669,7 @@ class _Kernel:
             self.sim = plexus.start(exp, out=os.path.join(self.out, "run"), threads=self.threads)
             for p in self.populations:
                 p.frozen = p.segments()
+                p.initial = {key: list(column) for key, column in p.values.items()}   # before any change
         self.state_cache.clear()
         self.sim.advance(end)
         self._results = None
@@ -724,11 +732,17 @@ class _Kernel:
             for p, k in recorder.generators:
                 times, senders = self.results.spikes(self.parrot_of(p, k))
                 parts.append({"times": times - self.min_delay(), "senders": senders})
+        if self.sim is not None and recorder.devices:
+            if recorder.record_from != ["I"]:
+                _refuse(f"a {recorder.model} records a current generator's I only (record_from: ['I']), not {recorder.record_from}")
+            for p, lo, hi in recorder.devices:
+                for k in range(lo, hi):
+                    parts.append(self.device_samples(p, k, recorder.interval))
         if not parts:
             return {k: np.zeros(0, dtype=np.int64 if k == "senders" else float) for k in names}
         merged = {k: np.concatenate([d[k] for d in parts]) for k in names}
-        merged["senders"] = self.nest_gid[merged["senders"]]
-        wanted = np.array(sorted({p.first + k for p, lo, hi in recorder.recorded for k in range(lo, hi)}
+        merged["senders"] = np.concatenate([self.nest_gid[d["senders"]] if "gids" not in d else d["gids"] for d in parts])
+        wanted = np.array(sorted({p.first + k for p, lo, hi in recorder.recorded + recorder.devices for k in range(lo, hi)}
                                  | {p.first + k for p, k in recorder.generators}), dtype=np.int64)
         t = merged["times"]
         origin = recorder.window["origin"]
@@ -747,6 +761,50 @@ class _Kernel:
             out["times"] = np.rint(out["times"] / self.resolution).astype(np.int64)
             out["offsets"] = np.zeros(len(out["times"]))
         return out
+
+    def device_samples(self, p, k, interval):
+        """What a multimeter records of current generator k of `p`: its current I at t = j·interval
+        up to now, as NEST's logger has it (the step ending at t; 0 while inactive, NEST's
+        is_active for current generators: start < step + 2 <= stop), with its parameters as they
+        were then (changes after Simulate take effect from the step they were made at)."""
+        h = self.resolution
+        every = max(1, round(interval / h))
+        steps = np.arange(every, round(self.time / h) + 1, every) - 1    # the step ending at each sample
+        values = np.zeros(len(steps))
+
+        def params_at(step):
+            out = {key: column[k] for key, column in p.initial.items()}
+            for t, lo, hi, key, vals in p.changes:
+                if round(t / h) <= step and lo <= k < hi:
+                    out[key] = vals[k - lo]
+            defaults = dict(GetDefaults(p.model))
+            return {key: (out[key] if out.get(key) is not None else defaults.get(key)) for key in builtins.set(out) | builtins.set(defaults)}
+
+        # Piecewise: the parameters change only where a change was made.
+        edges = sorted({round(t / h) for t, lo, hi, _, _ in p.changes if lo <= k < hi})
+        bounds = [-1] + edges + [1 << 62]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            sel = (steps >= max(a, 0)) & (steps < b)
+            if not sel.any():
+                continue
+            q = params_at(max(a, 0))
+            s = steps[sel]
+            t_min = round((q["origin"] + q["start"]) / h)
+            t_max = round((q["origin"] + q["stop"]) / h) if pymath.isfinite(q["origin"] + q["stop"]) else 1 << 62
+            active = (t_min < s + 2) & (s + 2 <= t_max)
+            if p.model == "dc_generator":
+                v = np.full(len(s), float(q["amplitude"]))
+            elif p.model == "ac_generator":
+                omega = 2 * pymath.pi * q["frequency"] / 1000.0
+                v = q["offset"] + q["amplitude"] * np.sin(omega * (s + 1) * h + q["phase"] * pymath.pi / 180.0)
+            else:   # step_current_generator: amplitude_values[i] from the step before amplitude_times[i]
+                times = np.asarray(q.get("amplitude_times") or [], float)
+                amps = np.asarray(q.get("amplitude_values") or [], float)
+                idx = np.searchsorted(np.rint(times / h).astype(np.int64) - 1, s, side="right") - 1
+                v = np.where(idx >= 0, amps[np.maximum(idx, 0)] if len(amps) else 0.0, 0.0)
+            values[sel] = np.where(active, v, 0.0)
+        return {"times": (steps + 1) * h, "senders": np.zeros(len(steps), dtype=np.int64), "gids": np.full(len(steps), p.first + k),
+                "I": values}
 
     def delivered_until(self):
         """The last sample time a multimeter holds after Simulate to the current time: NEST hands
@@ -990,8 +1048,12 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
                 if p.kind == "generator" and r.model == "spike_recorder":
                     r.generators += [(p, k) for k in range(lo, hi)]
                     continue
+                if p.kind == "generator" and p.model in CURRENT_GENERATORS:
+                    r.devices.append((p, lo, hi))   # their current, computed (`_Kernel.device_samples`)
+                    continue
                 if p.kind != "neuron":
-                    _refuse(f"a {r.model} records neurons; {p.model} {p.first + lo} is a device")
+                    _refuse(f"a {r.model} records neurons and the current of {', '.join(sorted(CURRENT_GENERATORS))}; "
+                            f"{p.model} {p.first + lo} is a device it cannot record")
                 # No cut: the recorder records the whole groups and keeps its own nodes' events, so
                 # recording a few neurons does not split a population that rules connect as one.
                 r.recorded.append((p, lo, hi))
