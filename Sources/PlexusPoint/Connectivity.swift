@@ -99,8 +99,8 @@ final class DeviceInputs {
     var nextSwitch = 0
     /// With NEST's streams (`NestStreams`): the count each Poisson input drew for an emission
     /// step and the value of each noise current, in rings of `NestStreams.ringLength` slots.
-    var nestCounts: [Int32] = []
-    var nestCurrents: [Double] = []
+    var nestCounts = Storage<Int32>(repeating: 0, count: 0)
+    var nestCurrents = Storage<Double>(repeating: 0, count: 0)
 }
 
 /// One node of a current-emitting device (`DeviceOutput.current`) as the run loop reads it: no

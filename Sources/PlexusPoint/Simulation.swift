@@ -240,7 +240,7 @@ public final class PointSimulation {
                 if t == 0 { genOut[parity].list.removeAll() }
                 if let nest = net.nestStreams {
                     // NEST's draws for the emissions of this epoch (whole NEST slices).
-                    if t == 0 { nest.draw(through: e1, limit: end, inputs: net.deviceInputs, h: net.grid.h) }
+                    if t == 0 { nest.draw(through: e1, limit: end, h: net.grid.h) }
                     net.team.barrier()
                 }
                 if inputFirst {
@@ -588,6 +588,7 @@ extension PointNetwork {
                            spikeRing: UnsafeMutablePointer<Double>, currentRing: UnsafeMutablePointer<Double>) {
         let base = Int(s % Int64(ringLength))
         let nestRing = nestStreams.map { Int($0.ringLength) } ?? 0
+        let nestCounts = d.nestCounts.base, nestCurrents = d.nestCurrents.base
         if d.nextSwitch < d.switches.count && d.switches[d.nextSwitch].arrival <= s { applySwitches(d, step: s) }
         d.poisson.withUnsafeBufferPointer { list in
         d.poissonWords.withUnsafeMutableBufferPointer { words in
@@ -603,7 +604,7 @@ extension PointNetwork {
                 guard e >= 0 && p.startStep < e && e <= p.stopStep else { continue }
                 var n = 0
                 if nestRing > 0 {
-                    n = Int(d.nestCounts[q &* nestRing &+ Int(e % Int64(nestRing))])   // drawn by NestStreams
+                    n = Int(nestCounts[q &* nestRing &+ Int(e % Int64(nestRing))])   // drawn by NestStreams
                 } else if p.lambda < PoissonTable.sparseLimit {
                     // Sparse train: the number of empty steps before the next non-empty one is
                     // geometric, floor(E / lambda) with E ~ Exp(1); the count there is Poisson
@@ -676,7 +677,7 @@ extension PointNetwork {
                     amplitude += g.sineAmplitude * _sin(g.sineOmega * Double(e + 1) * grid.h + g.sinePhase)
                 }
                 if g.noise && nestRing > 0 {
-                    amplitude = d.nestCurrents[q &* nestRing &+ Int(e % Int64(nestRing))]   // drawn by NestStreams
+                    amplitude = nestCurrents[q &* nestRing &+ Int(e % Int64(nestRing))]   // drawn by NestStreams
                 } else if g.noise {
                     // A new value every dt steps, counted from the first active step (NEST).
                     let first = max(0, g.startStep - 1)

@@ -27,6 +27,11 @@ final class NestStreams {
         var thread: Int32
         var input: Int32
     }
+    /// A target's ring of drawn values (slot = emission step mod `ringLength`), in its thread's
+    /// `DeviceInputs.nestCounts` or `nestCurrents` (which the network keeps alive).
+    struct Ring<Element> {
+        var base: UnsafeMutablePointer<Element>
+    }
     enum Source {
         case poisson(LibstdcxxPoisson, startStep: Int64, stopStep: Int64)
         /// noise_generator: its next drawing step (NEST's `next_step_`) and current values.
@@ -37,6 +42,8 @@ final class NestStreams {
         var node: Int
         var source: Source
         var targets: [Target]
+        var counts: [Ring<Int32>] = []
+        var currents: [Ring<Double>] = []
     }
     struct VirtualProcess {
         var engine: MT19937_64
@@ -104,8 +111,22 @@ final class NestStreams {
             }
         }
         for d in net.deviceInputs {
-            d.nestCounts = Array(repeating: 0, count: d.poisson.count * Int(ringLength))
-            d.nestCurrents = Array(repeating: 0, count: d.currents.count * Int(ringLength))
+            d.nestCounts = Storage(repeating: 0, count: d.poisson.count * Int(ringLength))
+            d.nestCurrents = Storage(repeating: 0, count: d.currents.count * Int(ringLength))
+        }
+        for v in processes.indices {
+            for g in processes[v].generators.indices {
+                let gen = processes[v].generators[g]
+                if case .noise = gen.source {
+                    processes[v].generators[g].currents = gen.targets.map {
+                        Ring(base: net.deviceInputs[Int($0.thread)].nestCurrents.base + Int($0.input) * Int(ringLength))
+                    }
+                } else {
+                    processes[v].generators[g].counts = gen.targets.map {
+                        Ring(base: net.deviceInputs[Int($0.thread)].nestCounts.base + Int($0.input) * Int(ringLength))
+                    }
+                }
+            }
         }
     }
 
@@ -116,27 +137,29 @@ final class NestStreams {
 
     /// Draws every emission step below `end` not drawn yet, in whole NEST slices but none at or
     /// after `limit` (the end of the advance: NEST cuts its last slice at the end of Simulate).
-    func draw(through end: Int64, limit: Int64, inputs: [DeviceInputs], h: Double) {
+    func draw(through end: Int64, limit: Int64, h: Double) {
         while drawnUntil < end {
             let sliceEnd = min((drawnUntil / slice + 1) * slice, limit)
-            for v in processes.indices { drawSlice(v, drawnUntil..<sliceEnd, inputs: inputs, h: h) }
+            for v in processes.indices { drawSlice(v, drawnUntil..<sliceEnd, h: h) }
             drawnUntil = sliceEnd
         }
     }
 
-    private func drawSlice(_ v: Int, _ steps: Range<Int64>, inputs: [DeviceInputs], h: Double) {
+    private func drawSlice(_ v: Int, _ steps: Range<Int64>, h: Double) {
         let ring = ringLength
         var engine = processes[v].engine
         defer { processes[v].engine = engine }
         for gi in processes[v].generators.indices {
-            let targets = processes[v].generators[gi].targets
             switch processes[v].generators[gi].source {
             case .poisson(var dist, let start, let stop):
-                for e in steps {
-                    let active = dist.mean > 0 && start < e && e <= stop
-                    for t in targets {
-                        let d = inputs[Int(t.thread)]
-                        d.nestCounts[Int(t.input) * Int(ring) + Int(e % ring)] = active ? Int32(clamping: dist.next(&engine)) : 0
+                processes[v].generators[gi].counts.withUnsafeBufferPointer { rings in
+                    for e in steps {
+                        let slot = Int(e % ring)
+                        if dist.mean > 0 && start < e && e <= stop {
+                            for r in rings { r.base[slot] = Int32(clamping: dist.next(&engine)) }
+                        } else {
+                            for r in rings { r.base[slot] = 0 }
+                        }
                     }
                 }
                 processes[v].generators[gi].source = .poisson(dist, startStep: start, stopStep: stop)
@@ -151,9 +174,8 @@ final class NestStreams {
                         for k in values.indices { values[k] = w.amplitude + scale * normal.next(&engine) }
                         next = e + noise.dtSteps
                     }
-                    for (k, t) in targets.enumerated() {
-                        inputs[Int(t.thread)].nestCurrents[Int(t.input) * Int(ring) + Int(e % ring)] = values[k]
-                    }
+                    let slot = Int(e % ring)
+                    for (k, r) in processes[v].generators[gi].currents.enumerated() { r.base[slot] = values[k] }
                 }
                 processes[v].generators[gi].source = .noise(normal, w, nextStep: next, values: values)
             }
