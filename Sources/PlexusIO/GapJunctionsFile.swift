@@ -14,9 +14,19 @@ import PlexusPoint
 //     random_streams: nest           # devices draw NEST's random numbers (default: plexus)
 //     total_num_virtual_procs: 1     # ... those of this many NEST virtual processes
 //     min_delay: 0.5 ms              # NEST's min_delay (default: NEST's rule, recorders at 1 ms)
+//     nest_gids: [2, 3, 5]           # NEST's gid of each node (default: node number + 1)
 extension ExperimentFile {
     static let kernelKeys = ["use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations", "wfr_interpolation_order",
-                             "random_streams", "total_num_virtual_procs", "min_delay"]
+                             "random_streams", "total_num_virtual_procs", "min_delay", "nest_gids"]
+
+    /// The kernel block's `nest_gids`: whole numbers >= 1, inline or `{npy: file}`.
+    static func nestGids(_ node: YNode?) throws -> [Int]? {
+        guard let node, let v = try node.mapping(allowed: kernelKeys)["nest_gids"] else { return nil }
+        return try numberList(v, what: "nest_gids must be a list of gids").enumerated().map { i, g in
+            guard g >= 1, g <= 4_294_967_295, g == g.rounded() else { throw v.error("nest_gids[\(i)] = \(g) is not a gid (a whole number >= 1)") }
+            return Int(g)
+        }
+    }
 
     /// The kernel block's `min_delay` (ms), checked against the resolution when the network is built.
     static func nestMinDelay(_ node: YNode?) throws -> Quantity? {

@@ -223,6 +223,9 @@ public struct PointExperiment: Sendable, Equatable {
     /// NEST's update slices, which orders its random draws and times volume transmitters; nil:
     /// NEST's rule (`PointNetwork.nestMinDelay`).
     public var nestMinDelay: Quantity? = nil
+    /// NEST's gid of each node (kernel `nest_gids`; NEST numbers recorders too), which decides a
+    /// target's virtual process with NEST's streams; nil: node number + 1.
+    public var nestGids: [Int]? = nil
 
     public init(resolution: Quantity = Quantity(0.1, "ms"), duration: Quantity, seed: UInt64 = 1,
                 populations: [PopulationDescription], connections: [ConnectionDescription] = [],

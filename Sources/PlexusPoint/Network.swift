@@ -207,6 +207,9 @@ public final class PointNetwork {
                 throw PlexusError("a poisson_generator onto a volume_transmitter is not supported with random_streams: nest",
                                   keyPath: "kernel.random_streams")
             }
+            if let gids = experiment.nestGids, gids.count != nodeCount {
+                throw PlexusError("nest_gids has \(gids.count) gids for \(nodeCount) nodes", keyPath: "kernel.nest_gids")
+            }
             nestStreams = NestStreams(network: self, virtualProcesses: vps, seed: UInt32(seed))
         }
     }

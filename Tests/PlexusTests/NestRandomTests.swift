@@ -113,6 +113,23 @@ final class NestStreamsEngineTests: XCTestCase {
         }
     }
 
+    /// NEST's gids (recorders numbered too) decide the targets' VPs: other gids, other numbers;
+    /// one gid per node.
+    func testNestGidsDecideTheVirtualProcesses() throws {
+        let plain = try run(threads: 1)
+        let nodes = 7 + 4 + 3
+        let shifted = Self.yaml.replacingOccurrences(of: "total_num_virtual_procs: 3}",
+                                                     with: "total_num_virtual_procs: 3, nest_gids: \((2...(nodes + 1)).map { $0 })}")
+        XCTAssertNotEqual(plain.spikes[0].times, try run(threads: 1, yaml: shifted).spikes[0].times)
+        let asDefault = Self.yaml.replacingOccurrences(of: "total_num_virtual_procs: 3}",
+                                                       with: "total_num_virtual_procs: 3, nest_gids: \((1...nodes).map { $0 })}")
+        XCTAssertEqual(plain.spikes[0].times, try run(threads: 1, yaml: asDefault).spikes[0].times)
+        let short = Self.yaml.replacingOccurrences(of: "total_num_virtual_procs: 3}", with: "total_num_virtual_procs: 3, nest_gids: [1, 2]}")
+        XCTAssertThrowsError(try run(threads: 1, yaml: short)) { e in
+            XCTAssertTrue("\(e)".contains("nest_gids has 2 gids for \(nodes) nodes"), "\(e)")
+        }
+    }
+
     func testBadSettingsAreRefusedWithTheirLine() {
         let cases: [(String, String, String)] = [
             ("random_streams: nest, total_num_virtual_procs: 3", "random_streams: nset", "unknown random_streams 'nset' (did you mean 'nest'?)"),
@@ -120,6 +137,7 @@ final class NestStreamsEngineTests: XCTestCase {
             ("total_num_virtual_procs: 3", "total_num_virtual_procs: 0", "total_num_virtual_procs must be in 1...4096, got 0"),
             ("seed: 12345", "seed: 0", "seed must be in (0, 2^32) with random_streams: nest"),
             ("seed: 12345", "seed: 4294967296", "seed must be in (0, 2^32) with random_streams: nest"),
+            ("total_num_virtual_procs: 3}", "total_num_virtual_procs: 3, nest_gids: [1, 0.5]}", "nest_gids[1] = 0.5 is not a gid"),
         ]
         for (old, new, message) in cases {
             let yaml = Self.yaml.replacingOccurrences(of: old, with: new)

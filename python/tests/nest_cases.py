@@ -199,6 +199,26 @@ def random_streams(nest):
     return events(sr, vm)
 
 
+def random_streams_recorders_first(nest):
+    """NEST numbers recorders too: with a spike_recorder created first, every neuron's gid, and so
+    its virtual process (and which stream draws its input), is one further on than Plexus's node
+    number; plexus.nest tells the engine NEST's gids."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": 3, "rng_seed": 7})
+    sr = nest.Create("spike_recorder")
+    parrots = nest.Create("parrot_neuron", 7)
+    n = nest.Create("iaf_psc_alpha", 4, params={"I_e": 200.0})
+    vm = nest.Create("voltmeter", params={"interval": 0.5})
+    pg = nest.Create("poisson_generator", params={"rate": 30000.0})
+    noise = nest.Create("noise_generator", params={"std": 100.0, "dt": 0.3})
+    nest.Connect(pg, parrots)
+    nest.Connect(noise, n)
+    nest.Connect(parrots, sr)
+    nest.Connect(vm, n)
+    nest.Simulate(20.0)
+    return events(sr, vm)
+
+
 def current_generators_recorded(nest):
     """A multimeter recording the current of dc, ac and step-current generators (their activity
     windows, NEST's timing of step changes, an amplitude changed between Simulate calls)."""
@@ -220,4 +240,4 @@ def current_generators_recorded(nest):
 
 
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
-         more_models, node_by_node, random_streams, current_generators_recorded]
+         more_models, node_by_node, random_streams, random_streams_recorders_first, current_generators_recorded]

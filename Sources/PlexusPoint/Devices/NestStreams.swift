@@ -72,14 +72,16 @@ final class NestStreams {
         // (statement, target gid, ordinal), NEST's connection order for one generator.
         struct Entry { var vp: Int; var node: Int; var order: (UInt32, UInt64); var target: Target; var noise: Int32 }
         var entries: [Entry] = []
+        // A target's VP is its NEST gid modulo the VPs (NEST numbers recorders too: nest_gids).
+        let gidOf: (Int) -> Int = { node in net.experiment.nestGids?[node] ?? node + 1 }
         for (t, d) in net.deviceInputs.enumerated() {
             for (q, p) in d.poisson.enumerated() {
-                let gid = Int(p.id & 0xffff_ffff) + 1
+                let gid = gidOf(Int(p.id & 0xffff_ffff))
                 entries.append(Entry(vp: gid % virtualProcesses, node: Int(p.source), order: (p.stream, UInt64(gid) << 16 | p.id >> 32 & 0xffff),
                                      target: Target(thread: Int32(t), input: Int32(q)), noise: -1))
             }
             for (q, c) in d.currents.enumerated() where net.currentGenerators.list[Int(c.generator)].noise {
-                let gid = Int(c.id & 0xffff_ffff) + 1
+                let gid = gidOf(Int(c.id & 0xffff_ffff))
                 entries.append(Entry(vp: gid % virtualProcesses, node: net.currentGenerators.nodes[Int(c.generator)],
                                      order: (c.stream, UInt64(gid) << 16), target: Target(thread: Int32(t), input: Int32(q)),
                                      noise: c.generator))

@@ -517,6 +517,14 @@ class _Kernel:
                                           "interval": r.interval})
         # Plexus numbers nodes without recorders: NEST's gid of each of Plexus's.
         self.nest_gid = np.array(gids, dtype=np.int64)
+        if self.threads > 1:   # a target's VP (NEST's streams) is its NEST gid modulo the VPs
+            node_gids = self.nest_gid[1:]   # (index 0 stands for Plexus's gid 0, which no node has)
+            if len(node_gids) > 1000:
+                path = os.path.join(self.out, "nest_gids.npy")
+                np.save(path, node_gids)
+                doc["kernel"]["nest_gids"] = {"npy": path}
+            else:
+                doc["kernel"]["nest_gids"] = [int(g) for g in node_gids]
         return plexus.Experiment(doc, file=os.path.join(os.getcwd(), "nest_script.yaml"))
 
     def _pair_statements(self, pairs):
