@@ -1220,10 +1220,10 @@ class SynapseCollection:
         return len(self) > 0
 
     def sources(self):
-        return iter(self.get("source", output="list") if len(self) != 1 else [self.get("source")])
+        return iter(self.get("source", output="list"))
 
     def targets(self):
-        return iter(self.get("target", output="list") if len(self) != 1 else [self.get("target")])
+        return iter(self.get("target", output="list"))
 
     def _keys(self):
         if self._refs is None:
