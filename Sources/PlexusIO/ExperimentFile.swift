@@ -61,9 +61,7 @@ public enum ExperimentFile: ExperimentDecoder {
                                          waveformRelaxation: try waveformRelaxation(top["kernel"]))
         experiment.structuralPlasticity = try structuralPlasticity(top["structural_plasticity"], populations: popsNode,
                                                                    recordings: structuralRecordings)
-        experiment.randomStreams = try randomStreams(top["kernel"])
-        experiment.nestMinDelay = try nestMinDelay(top["kernel"])
-        experiment.nestGids = try nestGids(top["kernel"])
+        try readRandomStreams(top["kernel"], into: &experiment)
         if case .nest = experiment.randomStreams, let s = top["seed"], !(1..<(1 << 32)).contains(seed) {
             throw s.error("seed must be in (0, 2^32) with random_streams: nest (it is NEST's rng_seed), got \(seed)")
         }

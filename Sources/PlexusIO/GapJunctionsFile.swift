@@ -2,8 +2,9 @@ import PlexusCore
 import PlexusModel
 import PlexusPoint
 
-// Gap-junction parts of point experiment files: the `kernel:` block with NEST's waveform-
-// relaxation settings, and the checks of a `gap_junction` synapse that need the file's lines.
+// Gap-junction parts of point experiment files: NEST's waveform-relaxation settings in the
+// `kernel:` block (KernelBlock.swift has the block's keys), and the checks of a `gap_junction`
+// synapse that need the file's lines.
 //
 //   kernel:
 //     use_wfr: true                  # NEST's defaults
@@ -11,54 +12,7 @@ import PlexusPoint
 //     wfr_tol: 0.0001
 //     wfr_max_iterations: 15
 //     wfr_interpolation_order: 3
-//     random_streams: nest           # devices draw NEST's random numbers (default: plexus)
-//     total_num_virtual_procs: 1     # ... those of this many NEST virtual processes
-//     min_delay: 0.5 ms              # NEST's min_delay (default: NEST's rule, recorders at 1 ms)
-//     nest_gids: [2, 3, 5]           # NEST's gid of each node (default: node number + 1)
 extension ExperimentFile {
-    static let kernelKeys = ["use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations", "wfr_interpolation_order",
-                             "random_streams", "total_num_virtual_procs", "min_delay", "nest_gids"]
-
-    /// The kernel block's `nest_gids`: whole numbers >= 1, inline or `{npy: file}`.
-    static func nestGids(_ node: YNode?) throws -> [Int]? {
-        guard let node, let v = try node.mapping(allowed: kernelKeys)["nest_gids"] else { return nil }
-        return try numberList(v, what: "nest_gids must be a list of gids").enumerated().map { i, g in
-            guard g >= 1, g <= 4_294_967_295, g == g.rounded() else { throw v.error("nest_gids[\(i)] = \(g) is not a gid (a whole number >= 1)") }
-            return Int(g)
-        }
-    }
-
-    /// The kernel block's `min_delay` (ms), checked against the resolution when the network is built.
-    static func nestMinDelay(_ node: YNode?) throws -> Quantity? {
-        guard let node, let v = try node.mapping(allowed: kernelKeys)["min_delay"] else { return nil }
-        let q = try v.quantity()
-        let ms = try wrapLine(v) { try q.value(in: .ms, name: "min_delay") }
-        guard ms > 0, ms.isFinite else { throw v.error("min_delay must be a positive number of ms, got \(ms)") }
-        return q
-    }
-
-    /// The kernel block's `random_streams` (plexus or nest) and, for nest, how many virtual
-    /// processes NEST would have (`total_num_virtual_procs`, default 1).
-    static func randomStreams(_ node: YNode?) throws -> RandomStreams {
-        guard let node else { return .plexus }
-        let m = try node.mapping(allowed: kernelKeys)
-        let kind = try m["random_streams"]?.string() ?? "plexus"
-        switch kind {
-        case "plexus":
-            if let v = m["total_num_virtual_procs"] { throw v.error("total_num_virtual_procs applies to random_streams: nest") }
-            return .plexus
-        case "nest":
-            var vps = 1
-            if let v = m["total_num_virtual_procs"] {
-                vps = try v.int()
-                guard (1...4096).contains(vps) else { throw v.error("total_num_virtual_procs must be in 1...4096, got \(vps)") }
-            }
-            return .nest(virtualProcesses: vps)
-        default:
-            throw m["random_streams"]!.error(PlexusError.unknownMessage("random_streams", kind, known: ["plexus", "nest"], listedAs: "known"))
-        }
-    }
-
     static func waveformRelaxation(_ node: YNode?) throws -> WaveformRelaxation {
         var w = WaveformRelaxation()
         guard let node else { return w }

@@ -22,28 +22,20 @@ public enum RandomStreams: Sendable, Equatable {
 /// drawing. Thread 0 draws; the others wait at a barrier (this mode is for reproducing NEST
 /// scripts, not for speed).
 final class NestStreams {
-    /// One input as a generator's target: the thread holding it and its index there.
-    struct Target {
-        var thread: Int32
-        var input: Int32
-    }
-    /// A target's ring of drawn values (slot = emission step mod `ringLength`), in its thread's
-    /// `DeviceInputs.nestCounts` or `nestCurrents` (which the network keeps alive).
-    struct Ring<Element> {
-        var base: UnsafeMutablePointer<Element>
-    }
     enum Source {
         case poisson(LibstdcxxPoisson, startStep: Int64, stopStep: Int64)
         /// noise_generator: its next drawing step (NEST's `next_step_`) and current values.
         case noise(LibstdcxxNormal, CurrentWaveform, nextStep: Int64, values: [Double])
     }
-    /// One generator's replica on one virtual process (NEST replicates devices on every VP).
+    /// One generator's replica on one virtual process (NEST replicates devices on every VP), with
+    /// the rings of its targets there (slot = emission step mod `ringLength`), in the targets'
+    /// threads' `DeviceInputs.nestCounts` (Poisson) or `nestCurrents` (noise), which the network
+    /// keeps alive.
     struct Generator {
         var node: Int
         var source: Source
-        var targets: [Target]
-        var counts: [Ring<Int32>] = []
-        var currents: [Ring<Double>] = []
+        var counts: [UnsafeMutablePointer<Int32>] = []
+        var currents: [UnsafeMutablePointer<Double>] = []
     }
     struct VirtualProcess {
         var engine: MT19937_64
@@ -68,65 +60,55 @@ final class NestStreams {
             for c in d.currents { longest = max(longest, Int(c.delay)) }
         }
         ringLength = Int64(longest + net.minDelay) + slice + 1
+        let ring = Int(ringLength)
+        for d in net.deviceInputs {
+            d.nestCounts = Storage(repeating: 0, count: d.poisson.count * ring)
+            d.nestCurrents = Storage(repeating: 0, count: d.currents.count * ring)
+        }
         // Inputs grouped by (VP of the target, generator), each group in creation order:
-        // (statement, target gid, ordinal), NEST's connection order for one generator.
-        struct Entry { var vp: Int; var node: Int; var order: (UInt32, UInt64); var target: Target; var noise: Int32 }
-        var entries: [Entry] = []
-        // A target's VP is its NEST gid modulo the VPs (NEST numbers recorders too: nest_gids).
+        // (statement, target gid, ordinal), NEST's connection order for one generator. A
+        // target's VP is its NEST gid modulo the VPs (NEST numbers recorders too: nest_gids).
+        struct Entry { var vp: Int; var node: Int; var order: (UInt32, UInt64); var thread: Int; var input: Int; var noise: Int32 }
         let gidOf: (Int) -> Int = { node in net.experiment.nestGids?[node] ?? node + 1 }
+        var entries: [Entry] = []
         for (t, d) in net.deviceInputs.enumerated() {
             for (q, p) in d.poisson.enumerated() {
                 let gid = gidOf(Int(p.id & 0xffff_ffff))
                 entries.append(Entry(vp: gid % virtualProcesses, node: Int(p.source), order: (p.stream, UInt64(gid) << 16 | p.id >> 32 & 0xffff),
-                                     target: Target(thread: Int32(t), input: Int32(q)), noise: -1))
+                                     thread: t, input: q, noise: -1))
             }
             for (q, c) in d.currents.enumerated() where net.currentGenerators.list[Int(c.generator)].noise {
                 let gid = gidOf(Int(c.id & 0xffff_ffff))
                 entries.append(Entry(vp: gid % virtualProcesses, node: net.currentGenerators.nodes[Int(c.generator)],
-                                     order: (c.stream, UInt64(gid) << 16), target: Target(thread: Int32(t), input: Int32(q)),
-                                     noise: c.generator))
+                                     order: (c.stream, UInt64(gid) << 16), thread: t, input: q, noise: c.generator))
             }
         }
         entries.sort { ($0.vp, $0.node, $0.order.0, $0.order.1) < ($1.vp, $1.node, $1.order.0, $1.order.1) }
         processes = (0..<virtualProcesses).map { VirtualProcess(engine: NestRandom.virtualProcess($0, seed: seed), generators: []) }
         for e in entries {
-            var gens = processes[e.vp].generators
-            if gens.last?.node != e.node {
+            let d = net.deviceInputs[e.thread]
+            if processes[e.vp].generators.last?.node != e.node {
                 let source: Source
                 if e.noise >= 0 {
-                    let g = net.currentGenerators.list[Int(e.noise)]
-                    source = .noise(LibstdcxxNormal(), Self.waveform(g), nextStep: 0, values: [])
+                    source = .noise(LibstdcxxNormal(), Self.waveform(net.currentGenerators.list[Int(e.noise)]), nextStep: 0, values: [])
                 } else {
-                    let p = net.deviceInputs[Int(e.target.thread)].poisson[Int(e.target.input)]
+                    let p = d.poisson[e.input]
                     source = .poisson(LibstdcxxPoisson(mean: p.lambda), startStep: p.startStep, stopStep: p.stopStep)
                 }
-                gens.append(Generator(node: e.node, source: source, targets: []))
+                processes[e.vp].generators.append(Generator(node: e.node, source: source))
             }
-            gens[gens.count - 1].targets.append(e.target)
-            processes[e.vp].generators = gens
+            let g = processes[e.vp].generators.count - 1
+            if e.noise >= 0 {
+                processes[e.vp].generators[g].currents.append(d.nestCurrents.base + e.input * ring)
+            } else {
+                processes[e.vp].generators[g].counts.append(d.nestCounts.base + e.input * ring)
+            }
         }
         for v in processes.indices {
             for g in processes[v].generators.indices {
                 if case .noise(let n, let w, let next, _) = processes[v].generators[g].source {
-                    processes[v].generators[g].source = .noise(n, w, nextStep: next, values: Array(repeating: 0, count: processes[v].generators[g].targets.count))
-                }
-            }
-        }
-        for d in net.deviceInputs {
-            d.nestCounts = Storage(repeating: 0, count: d.poisson.count * Int(ringLength))
-            d.nestCurrents = Storage(repeating: 0, count: d.currents.count * Int(ringLength))
-        }
-        for v in processes.indices {
-            for g in processes[v].generators.indices {
-                let gen = processes[v].generators[g]
-                if case .noise = gen.source {
-                    processes[v].generators[g].currents = gen.targets.map {
-                        Ring(base: net.deviceInputs[Int($0.thread)].nestCurrents.base + Int($0.input) * Int(ringLength))
-                    }
-                } else {
-                    processes[v].generators[g].counts = gen.targets.map {
-                        Ring(base: net.deviceInputs[Int($0.thread)].nestCounts.base + Int($0.input) * Int(ringLength))
-                    }
+                    let targets = processes[v].generators[g].currents.count
+                    processes[v].generators[g].source = .noise(n, w, nextStep: next, values: Array(repeating: 0, count: targets))
                 }
             }
         }
@@ -154,19 +136,19 @@ final class NestStreams {
         for gi in processes[v].generators.indices {
             switch processes[v].generators[gi].source {
             case .poisson(var dist, let start, let stop):
-                processes[v].generators[gi].counts.withUnsafeBufferPointer { rings in
-                    for e in steps {
-                        let slot = Int(e % ring)
-                        if dist.mean > 0 && start < e && e <= stop {
-                            for r in rings { r.base[slot] = Int32(clamping: dist.next(&engine)) }
-                        } else {
-                            for r in rings { r.base[slot] = 0 }
-                        }
+                let rings = processes[v].generators[gi].counts
+                for e in steps {
+                    let slot = Int(e % ring)
+                    if dist.mean > 0 && start < e && e <= stop {
+                        for r in rings { r[slot] = Int32(clamping: dist.next(&engine)) }
+                    } else {
+                        for r in rings { r[slot] = 0 }
                     }
                 }
                 processes[v].generators[gi].source = .poisson(dist, startStep: start, stopStep: stop)
             case .noise(var normal, let w, var next, var values):
                 let noise = w.noise!
+                let rings = processes[v].generators[gi].currents
                 for e in steps {
                     // Current generators act two steps after their update (NEST's is_active).
                     let active = w.startStep < e + 2 && e + 2 <= w.stopStep
@@ -177,7 +159,7 @@ final class NestStreams {
                         next = e + noise.dtSteps
                     }
                     let slot = Int(e % ring)
-                    for (k, r) in processes[v].generators[gi].currents.enumerated() { r.base[slot] = values[k] }
+                    for (k, r) in rings.enumerated() { r[slot] = values[k] }
                 }
                 processes[v].generators[gi].source = .noise(normal, w, nextStep: next, values: values)
             }
