@@ -48,6 +48,9 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CBZip2", providers: [.apt(["libbz2-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Open MPI: the transport between ranks (PlexusMPI); a binary started without mpirun is
+        // one rank and never initialises it.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         // Lists every model kind of a target (neurons, synapses, devices, mechanisms, couplings...)
         // from its sources, so a new kind is one new file (Sources/KindRegistryTool/main.swift).
@@ -79,6 +82,8 @@ let package = Package(
                 dependencies: ["PlexusCore", "PlexusModel", "PlexusPoint", "PlexusCable", "PlexusMass", "Yams", "CBZip2", "CZlib"],
                 swiftSettings: fast, plugins: ["BuildInfo"]),
         .target(name: "PlexusReport", dependencies: ["PlexusCore", "CFFTW"], swiftSettings: fast),
+        // The ranks of an MPI launch as a PlexusCore `Communicator` (Open MPI underneath).
+        .target(name: "PlexusMPI", dependencies: ["PlexusCore", "CMPI"], swiftSettings: fast),
         // Optimisers (grid, random, cross-entropy, genetic, CMA-ES) over a box of parameters: pure
         // ask/tell algorithms, no engine; `plexus fit` (PlexusSession) drives them.
         .target(name: "PlexusFit", dependencies: ["PlexusCore"], swiftSettings: fast),
@@ -93,7 +98,7 @@ let package = Package(
         // Argument parsing only.
         .executableTarget(
             name: "PlexusCLI",
-            dependencies: ["PlexusCore", "PlexusSession", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["PlexusCore", "PlexusSession", "PlexusMPI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fast),
         // `@_cdecl` functions over PlexusSession: opaque handles, errors as JSON with the key path.
         .target(name: "PlexusC", dependencies: ["PlexusCore", "PlexusIO", "PlexusPoint", "PlexusSession", "Yams"], exclude: ["plexus.h"],
@@ -101,7 +106,7 @@ let package = Package(
         .target(name: "CFuzz"),
         .executableTarget(name: "PlexusFuzz", dependencies: ["PlexusCore", "PlexusSession", "CFuzz"], swiftSettings: fast,
                          linkerSettings: fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])] : []),
-        .testTarget(name: "PlexusTests", dependencies: ["Plexus"], swiftSettings: fast),
+        .testTarget(name: "PlexusTests", dependencies: ["Plexus", "PlexusMPI"], swiftSettings: fast),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlexusCore
+import PlexusMPI
 import PlexusSession
 
 // The command line: arguments in, PlexusSession called, errors out. Nothing else lives here.
@@ -20,6 +21,47 @@ func reporting(_ body: () throws -> Void) throws {
         FileHandle.standardError.write(Data("error: \(e)\n".utf8))
         throw ExitCode(1)
     }
+}
+
+/// `reporting` for a command that may run under mpirun: the ranks of the launch (one process
+/// without mpirun). An error every rank threw together is printed once, by rank 0, and all
+/// ranks end MPI and exit 1; an error only this rank saw is printed with its rank and ends the
+/// launch (MPI_Abort), since the other ranks may be waiting for it in a collective.
+func reportingRanks(_ body: (any Communicator) throws -> Void) throws {
+    var world: MPICommunicator?
+    try reporting { world = try MPICommunicator.world() }
+    let comm: any Communicator = world ?? SingleProcess.shared
+    do {
+        try body(comm)
+    } catch let e as PlexusError {
+        guard let world, world.size > 1 else {
+            MPICommunicator.finalize()
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(1)
+        }
+        if world.agreedError?.message == e.message {
+            if world.rank == 0 { FileHandle.standardError.write(Data("error: \(e)\n".utf8)) }
+            MPICommunicator.finalize()
+            throw ExitCode(1)
+        }
+        FileHandle.standardError.write(Data("error (rank \(world.rank) of \(world.size)): \(e)\n".utf8))
+        MPICommunicator.abort(1)
+        throw ExitCode(1)
+    }
+    MPICommunicator.finalize()
+}
+
+/// Commands other than `run` are one process: under mpirun every rank would repeat them.
+func refuseRanks(_ command: String) throws {
+    var world: MPICommunicator?
+    try reporting { world = try MPICommunicator.world() }
+    guard let world else { return }
+    defer { MPICommunicator.finalize() }
+    guard world.size > 1 else { return }
+    if world.rank == 0 {
+        FileHandle.standardError.write(Data("error: plexus \(command) does not run across MPI ranks yet (\(world.size) ranks); start it without mpirun (--threads splits its work)\n".utf8))
+    }
+    throw ExitCode(1)
 }
 
 /// Where results go and how a run speaks: shared by `plexus run` and `plexus sweep`.
@@ -51,13 +93,26 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Worker threads (results are identical for any number).")
     var threads: Int = 1
 
+    @Option(name: .long, help: ArgumentHelp("Under mpirun: how spikes cross between ranks, 'targeted' (only to the ranks that host targets) or 'gather' (to every rank). Results are identical.", valueName: "mode"))
+    var spikeExchange = "targeted"
+
     @OptionGroup var options: OutputOptions
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard SpikeExchangeMode(rawValue: spikeExchange) != nil else {
+            throw ValidationError("--spike-exchange must be targeted or gather, got '\(spikeExchange)'")
+        }
     }
 
-    func run() throws { try reporting { try Session.run(options.request(file, threads: threads)) } }
+    func run() throws {
+        try reportingRanks { comm in
+            var request = options.request(file, threads: threads)
+            request.communicator = comm
+            request.spikeExchange = SpikeExchangeMode(rawValue: spikeExchange)!
+            try Session.run(request)
+        }
+    }
 }
 
 /// `--threads` of the commands that run whole points, one per thread (sweep, fit): all cores
@@ -91,6 +146,7 @@ struct Sweep: ParsableCommand {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
+        try refuseRanks("sweep")
         let tty = !options.quiet && isatty(2) != 0
         try reporting {
             try Session.sweep(options.request(file, threads: workers.count), lanes: lanes) { done, total in
@@ -131,6 +187,7 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
+        try refuseRanks("fit")
         let tty = !options.quiet && isatty(2) != 0
         try reporting {
             try Session.fit(options.request(file, threads: workers.count), resume: resume, lanes: lanes) { g, n, best in

@@ -139,9 +139,8 @@ extension CableNetwork {
                     }
 
                     st.published[parity][1] = st.spikes[parity].count
-                    exchange.publish(part: t, epoch: epoch, spikes: st.spikes[parity].base, stepOffsets: st.published[parity].base)
-                    exchange.exchange(part: t, epoch: epoch)
-                    if states.contains(where: { $0.error != nil }) { return }
+                    exchange.publish(part: t, epoch: epoch, steps: 1, spikes: st.spikes[parity].base, stepOffsets: st.published[parity].base)
+                    if exchange.exchange(part: t, epoch: epoch, failed: st.error != nil) { return }
 
                     // Spikes of all parts in (time, source) order, then delivery to own synapses.
                     merged.removeAll(keepingCapacity: true)

@@ -196,6 +196,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var seed: UInt64?
     public var threads: Int
     public var ranks: Int
+    /// How spikes crossed between ranks (`SpikeExchangeMode`), when there were several.
+    public var spikeExchange: String?
     public var machine: Machine
     public var startedUTC: String
     public var finishedUTC: String
@@ -235,7 +237,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
         case plexusVersion = "plexus_version", build, gitCommit = "git_commit", gitDirty = "git_dirty"
         case commandLine = "command_line", command, engine
         case experimentFile = "experiment_file", experimentSHA256 = "experiment_sha256", experimentYAML = "experiment_yaml"
-        case description, seed, threads, ranks, machine, startedUTC = "started_utc", finishedUTC = "finished_utc"
+        case description, seed, threads, ranks, spikeExchange = "spike_exchange", machine, startedUTC = "started_utc", finishedUTC = "finished_utc"
         case timings = "timings_s", cpuSeconds = "cpu_s", realtimeFactor = "realtime_factor", peakRSSBytes = "peak_rss_bytes"
         case counts, bytesPerSynapse = "bytes_per_synapse", bytesPerConnection = "bytes_per_connection", warnings
         case durationMs = "duration_ms", resolutionMs = "resolution_ms", populations, spikesRecorded = "spikes_recorded", probes, probeFiles = "probe_files"

@@ -1,24 +1,28 @@
 /// Where the spikes of one epoch (one minimum delay) cross between the parts of a network that
-/// update apart: the threads of one process now (`ThreadSpikeExchange`), MPI ranks next. Each
-/// part publishes the spikes it emitted in the epoch, in step order; after `exchange`, every part
-/// reads the spikes of each step from every part in the same order (part 0 first), so delivery,
-/// and every floating-point sum it makes, is the same for any split of the network.
+/// update apart: the threads of one process (`ThreadSpikeExchange`) or the threads of every MPI
+/// rank (`RankSpikeExchange`). Each part publishes the spikes it emitted in the epoch, in step
+/// order; after `exchange`, every part reads the spikes of each step from every part of the whole
+/// run in the same order (part 0 of rank 0 first), so delivery, and every floating-point sum it
+/// makes, is the same for any split of the network.
 public protocol SpikeExchange<Element>: AnyObject {
     associatedtype Element
 
-    /// Number of parts whose spikes can be read after an exchange.
+    /// Number of parts whose spikes can be read after an exchange (all ranks' threads).
     var parts: Int { get }
 
-    /// Part `part` offers its spikes of `epoch`: `spikes` in step order and `stepOffsets[k]`, where
-    /// step k of the epoch starts in `spikes` (one entry more than the epoch has steps). Both
-    /// must stay valid and unchanged until every part has passed the exchange of `epoch + 1`
-    /// (engines keep two epochs of spike buffers, by the epoch's parity).
-    func publish(part: Int, epoch: Int64, spikes: UnsafePointer<Element>, stepOffsets: UnsafePointer<Int>)
+    /// Local part `part` (this process's thread) offers its spikes of `epoch`, which has `steps`
+    /// steps: `spikes` in step order and `stepOffsets[k]`, where step k starts in `spikes`
+    /// (`steps + 1` entries). Both must stay valid and unchanged until every part has passed
+    /// the exchange of `epoch + 1` (engines keep two epochs of spike buffers, by the epoch's
+    /// parity).
+    func publish(part: Int, epoch: Int64, steps: Int, spikes: UnsafePointer<Element>, stepOffsets: UnsafePointer<Int>)
 
-    /// Returns when every part's spikes of `epoch` can be read; every part calls it once per epoch.
-    func exchange(part: Int, epoch: Int64)
+    /// Returns when every part's spikes of `epoch` can be read; every local part calls it once
+    /// per epoch, with whether it failed (a blow-up): the result says whether any part of the
+    /// run failed, so that all stop after the same epoch.
+    func exchange(part: Int, epoch: Int64, failed: Bool) -> Bool
 
-    /// The spikes that part `p` emitted in step `k` of `epoch` (after the exchange).
+    /// The spikes that part `p` (of all `parts`) emitted in step `k` of `epoch`, after the exchange.
     func spikes(of p: Int, step k: Int, epoch: Int64) -> UnsafeBufferPointer<Element>
 }
 
@@ -30,6 +34,7 @@ public final class ThreadSpikeExchange<Element>: SpikeExchange, @unchecked Senda
     /// Per parity and part: the published list and its step offsets.
     @usableFromInline let lists: UnsafeMutablePointer<UnsafePointer<Element>?>
     @usableFromInline let offsets: UnsafeMutablePointer<UnsafePointer<Int>?>
+    @usableFromInline let failures: UnsafeMutablePointer<Bool>
 
     public init(team: ThreadTeam) {
         self.team = team
@@ -37,29 +42,313 @@ public final class ThreadSpikeExchange<Element>: SpikeExchange, @unchecked Senda
         lists.initialize(repeating: nil, count: 2 * team.count)
         offsets = .allocate(capacity: 2 * team.count)
         offsets.initialize(repeating: nil, count: 2 * team.count)
+        failures = .allocate(capacity: 2 * team.count)
+        failures.initialize(repeating: false, count: 2 * team.count)
     }
 
     deinit {
         lists.deallocate()
         offsets.deallocate()
+        failures.deallocate()
     }
 
     @inlinable func slot(_ part: Int, _ epoch: Int64) -> Int { Int(epoch & 1) &* team.count &+ part }
 
     @inlinable
-    public func publish(part: Int, epoch: Int64, spikes: UnsafePointer<Element>, stepOffsets: UnsafePointer<Int>) {
+    public func publish(part: Int, epoch: Int64, steps: Int, spikes: UnsafePointer<Element>, stepOffsets: UnsafePointer<Int>) {
         let i = slot(part, epoch)
         lists[i] = spikes
         offsets[i] = stepOffsets
     }
 
     @inlinable
-    public func exchange(part: Int, epoch: Int64) { team.barrier() }
+    public func exchange(part: Int, epoch: Int64, failed: Bool) -> Bool {
+        // By parity: a flag of this epoch is not overwritten before everyone passed the next barrier.
+        failures[slot(part, epoch)] = failed
+        team.barrier()
+        for p in 0..<team.count where failures[slot(p, epoch)] { return true }
+        return false
+    }
 
     @inlinable
     public func spikes(of p: Int, step k: Int, epoch: Int64) -> UnsafeBufferPointer<Element> {
         let i = slot(p, epoch)
         let o = offsets[i].unsafelyUnwrapped
         return UnsafeBufferPointer(start: lists[i].unsafelyUnwrapped + o[k], count: o[k &+ 1] &- o[k])
+    }
+}
+
+/// Which ranks need the spikes of each source this rank owns: sources `firstSource ..<
+/// firstSource + offsets.count - 1`, source s goes to ranks `ranks[offsets[s - firstSource] ..<
+/// offsets[s - firstSource + 1]]` (in rank order). Made once when the network is built.
+public struct SpikeRoutes: Sendable {
+    public let firstSource: Int
+    public let offsets: [Int32]
+    public let ranks: [Int32]
+
+    public init(firstSource: Int, offsets: [Int32], ranks: [Int32]) {
+        self.firstSource = firstSource
+        self.offsets = offsets
+        self.ranks = ranks
+    }
+
+    /// Ranks listed over all sources (a source sent to k ranks counts k).
+    public var deliveries: Int { ranks.count }
+}
+
+/// How the ranks' spikes of an epoch cross: to every rank, or only to the ranks that host a
+/// target of the sender (NEST 3's scheme).
+public enum SpikeExchangeMode: String, Sendable, CaseIterable {
+    /// MPI_Allgather of the counts, MPI_Allgatherv of the spikes: every rank receives every spike.
+    case gather
+    /// MPI_Alltoall of the counts, MPI_Alltoallv of the spikes: a spike goes to the ranks
+    /// that need it (`SpikeRoutes`), once each.
+    case targeted
+}
+
+/// The exchange between the threads of every rank of an MPI run (or of `InProcessRanks`): the
+/// team's barrier, then member 0 of each rank sends its threads' spikes of the epoch, two
+/// collectives an epoch (the per-thread, per-step counts with a failure flag, then the spikes),
+/// and a second barrier. `.gather` sends every spike to every rank; `.targeted` only to the ranks
+/// that need it (each receiver then reads only the spikes it delivers or records, in the same
+/// order). Global part `r * threads + t` is thread t of rank r: with neurons split in that order,
+/// reading parts in order reads senders in gid order, as one process does. Every rank must run
+/// the same number of threads.
+public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @unchecked Sendable {
+    public let team: ThreadTeam
+    public let communicator: any Communicator
+    public var parts: Int { communicator.size * team.count }
+    /// Bytes sent and received by this rank, summed over epochs (for the scaling figures).
+    public private(set) var bytesSent = 0
+    public private(set) var bytesReceived = 0
+
+    // Per parity and local part: what was published.
+    let lists: UnsafeMutablePointer<UnsafePointer<Element>?>
+    let offsets: UnsafeMutablePointer<UnsafePointer<Int>?>
+    let failures: UnsafeMutablePointer<Bool>
+    var steps = [0, 0]
+    // Per parity: every part's spikes in part order, where part p's step k starts (index
+    // p * (steps + 1) + k), and whether any part failed.
+    var received: [UnsafeMutablePointer<Element>] = [.allocate(capacity: 1), .allocate(capacity: 1)]
+    var receivedCapacity = [1, 1]
+    var starts: [[Int]] = [[], []]
+    var failed = [false, false]
+    var send: UnsafeMutablePointer<Element> = .allocate(capacity: 1)
+    var sendCapacity = 1
+
+    /// With `.targeted`: where each source's spikes go, and the source of a spike.
+    let routes: SpikeRoutes?
+    let sourceOf: ((Element) -> Int)?
+
+    /// The gather: every spike to every rank.
+    public convenience init(team: ThreadTeam, communicator: any Communicator) {
+        self.init(team: team, communicator: communicator, routes: nil, source: nil)
+    }
+
+    deinit {
+        lists.deallocate()
+        offsets.deallocate()
+        failures.deallocate()
+        received[0].deallocate()
+        received[1].deallocate()
+        send.deallocate()
+    }
+
+    /// The targeted exchange: spikes go to the ranks `routes` lists for their source.
+    public convenience init(team: ThreadTeam, communicator: any Communicator, routes: SpikeRoutes,
+                            sourceOf: @escaping (Element) -> Int) {
+        self.init(team: team, communicator: communicator, routes: routes, source: sourceOf)
+    }
+
+    init(team: ThreadTeam, communicator: any Communicator, routes: SpikeRoutes?, source: ((Element) -> Int)?) {
+        self.team = team
+        self.communicator = communicator
+        self.routes = routes
+        self.sourceOf = source
+        lists = .allocate(capacity: 2 * team.count)
+        lists.initialize(repeating: nil, count: 2 * team.count)
+        offsets = .allocate(capacity: 2 * team.count)
+        offsets.initialize(repeating: nil, count: 2 * team.count)
+        failures = .allocate(capacity: 2 * team.count)
+        failures.initialize(repeating: false, count: 2 * team.count)
+    }
+
+    public var mode: SpikeExchangeMode { routes == nil ? .gather : .targeted }
+
+    func slot(_ part: Int, _ epoch: Int64) -> Int { Int(epoch & 1) &* team.count &+ part }
+
+    public func publish(part: Int, epoch: Int64, steps: Int, spikes: UnsafePointer<Element>, stepOffsets: UnsafePointer<Int>) {
+        let i = slot(part, epoch)
+        lists[i] = spikes
+        offsets[i] = stepOffsets
+        if part == 0 { self.steps[Int(epoch & 1)] = steps }
+    }
+
+    public func exchange(part: Int, epoch: Int64, failed: Bool) -> Bool {
+        let parity = Int(epoch & 1)
+        failures[slot(part, epoch)] = failed
+        team.barrier()
+        if part == 0 { if routes == nil { gather(epoch) } else { sendTargeted(epoch) } }
+        team.barrier()
+        return self.failed[parity]
+    }
+
+    /// Member 0: every rank's counts, then every rank's spikes.
+    func gather(_ epoch: Int64) {
+        let parity = Int(epoch & 1)
+        let threads = team.count, ranks = communicator.size, s = steps[parity]
+        // Header: counts per (thread, step), then the failure flag.
+        var header = [Int64](repeating: 0, count: threads * s + 1)
+        var total = 0
+        for t in 0..<threads {
+            let o = offsets[slot(t, epoch)]!
+            for k in 0..<s { header[t * s + k] = Int64(o[k + 1] - o[k]) }
+            total += o[s] - o[0]
+            if failures[slot(t, epoch)] { header[threads * s] = 1 }
+        }
+        let headers = communicator.allgather(header)
+        if total > sendCapacity {
+            send.deallocate()
+            sendCapacity = Swift.max(total, 2 * sendCapacity)
+            send = .allocate(capacity: sendCapacity)
+        }
+        var at = 0
+        for t in 0..<threads {
+            let o = offsets[slot(t, epoch)]!, list = lists[slot(t, epoch)]!
+            let n = o[s] - o[0]
+            if n > 0 { (send + at).update(from: list + o[0], count: n) }
+            at += n
+        }
+        var counts = [Int](repeating: 0, count: ranks)
+        var starts = [Int](repeating: 0, count: ranks * threads * (s + 1))
+        var position = 0
+        var anyFailed = false
+        for r in 0..<ranks {
+            let h = headers[r]
+            var n = 0
+            for t in 0..<threads {
+                let p = r * threads + t
+                for k in 0..<s {
+                    starts[p * (s + 1) + k] = position
+                    position += Int(h[t * s + k])
+                    n += Int(h[t * s + k])
+                }
+                starts[p * (s + 1) + s] = position
+            }
+            counts[r] = n * MemoryLayout<Element>.stride
+            if h[threads * s] != 0 { anyFailed = true }
+        }
+        if position > receivedCapacity[parity] {
+            received[parity].deallocate()
+            receivedCapacity[parity] = Swift.max(position, 2 * receivedCapacity[parity])
+            received[parity] = .allocate(capacity: receivedCapacity[parity])
+        }
+        communicator.gather(UnsafeRawBufferPointer(start: send, count: total * MemoryLayout<Element>.stride), counts: counts,
+                            into: UnsafeMutableRawBufferPointer(start: received[parity], count: position * MemoryLayout<Element>.stride),
+                            root: nil)
+        bytesSent += total * MemoryLayout<Element>.stride + header.count * 8
+        bytesReceived += position * MemoryLayout<Element>.stride + headers.count * header.count * 8
+        self.starts[parity] = starts
+        failed[parity] = anyFailed
+    }
+
+    /// Member 0, `.targeted`: per destination rank, counts per (thread, step) and then the
+    /// spikes bound there, in the same (thread, step, list) order; two personalised exchanges.
+    func sendTargeted(_ epoch: Int64) {
+        let routes = routes!, sourceOf = sourceOf!
+        let parity = Int(epoch & 1)
+        let threads = team.count, ranks = communicator.size, s = steps[parity]
+        let width = threads * s + 1
+        let stride = MemoryLayout<Element>.stride
+        // Pass 1: counts per destination and (thread, step).
+        var header = [Int64](repeating: 0, count: ranks * width)
+        var anyLocalFailure = false
+        routes.offsets.withUnsafeBufferPointer { ro in
+        routes.ranks.withUnsafeBufferPointer { rr in
+            for t in 0..<threads {
+                let o = offsets[slot(t, epoch)]!, list = lists[slot(t, epoch)]!
+                if failures[slot(t, epoch)] { anyLocalFailure = true }
+                for k in 0..<s {
+                    for q in o[k]..<o[k + 1] {
+                        let src = sourceOf(list[q]) &- routes.firstSource
+                        for j in Int(ro[src])..<Int(ro[src &+ 1]) { header[Int(rr[j]) &* width &+ t &* s &+ k] &+= 1 }
+                    }
+                }
+            }
+        }}
+        var sendCounts = [Int](repeating: 0, count: ranks)
+        for d in 0..<ranks {
+            if anyLocalFailure { header[d * width + width - 1] = 1 }
+            var n = 0
+            for i in 0..<(width - 1) { n += Int(header[d * width + i]) }
+            sendCounts[d] = n
+        }
+        let total = sendCounts.reduce(0, +)
+        if total > sendCapacity {
+            send.deallocate()
+            sendCapacity = Swift.max(total, 2 * sendCapacity)
+            send = .allocate(capacity: sendCapacity)
+        }
+        // Pass 2: the spikes into each destination's segment, in order.
+        var cursor = [Int](repeating: 0, count: ranks)
+        for d in 1..<Swift.max(ranks, 1) { cursor[d] = cursor[d - 1] + sendCounts[d - 1] }
+        routes.offsets.withUnsafeBufferPointer { ro in
+        routes.ranks.withUnsafeBufferPointer { rr in
+            for t in 0..<threads {
+                let o = offsets[slot(t, epoch)]!, list = lists[slot(t, epoch)]!
+                for q in o[0]..<o[s] {
+                    let spike = list[q]
+                    let src = sourceOf(spike) &- routes.firstSource
+                    for j in Int(ro[src])..<Int(ro[src &+ 1]) {
+                        let d = Int(rr[j])
+                        (send + cursor[d]).initialize(to: spike)
+                        cursor[d] &+= 1
+                    }
+                }
+            }
+        }}
+        // Every rank's header for this rank, then the spikes.
+        var headers = [Int64](repeating: 0, count: ranks * width)
+        header.withUnsafeBytes { h in
+            headers.withUnsafeMutableBytes { communicator.alltoall(h, sendCounts: Array(repeating: width * 8, count: ranks), into: $0,
+                                                                    receiveCounts: Array(repeating: width * 8, count: ranks)) }
+        }
+        var receiveCounts = [Int](repeating: 0, count: ranks)
+        var starts = [Int](repeating: 0, count: ranks * threads * (s + 1))
+        var position = 0
+        var anyFailed = false
+        for r in 0..<ranks {
+            var n = 0
+            for t in 0..<threads {
+                let p = r * threads + t
+                for k in 0..<s {
+                    starts[p * (s + 1) + k] = position
+                    let c = Int(headers[r * width + t * s + k])
+                    position += c
+                    n += c
+                }
+                starts[p * (s + 1) + s] = position
+            }
+            receiveCounts[r] = n * stride
+            if headers[r * width + width - 1] != 0 { anyFailed = true }
+        }
+        if position > receivedCapacity[parity] {
+            received[parity].deallocate()
+            receivedCapacity[parity] = Swift.max(position, 2 * receivedCapacity[parity])
+            received[parity] = .allocate(capacity: receivedCapacity[parity])
+        }
+        communicator.alltoall(UnsafeRawBufferPointer(start: send, count: total * stride), sendCounts: sendCounts.map { $0 * stride },
+                              into: UnsafeMutableRawBufferPointer(start: received[parity], count: position * stride), receiveCounts: receiveCounts)
+        bytesSent += total * stride + header.count * 8
+        bytesReceived += position * stride + headers.count * 8
+        self.starts[parity] = starts
+        failed[parity] = anyFailed
+    }
+
+    public func spikes(of p: Int, step k: Int, epoch: Int64) -> UnsafeBufferPointer<Element> {
+        let parity = Int(epoch & 1), s = steps[parity]
+        let i = p * (s + 1) + k
+        let lo = starts[parity][i]
+        return UnsafeBufferPointer(start: received[parity] + lo, count: starts[parity][i + 1] - lo)
     }
 }

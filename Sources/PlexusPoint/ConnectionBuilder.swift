@@ -541,6 +541,7 @@ extension PointNetwork {
         if let e = errors.compactMap({ $0 }).first { throw e }
         var minD = connectivity.map(\.minDelay).min() ?? Int.max
         var maxD = connectivity.map(\.maxDelay).max() ?? 0
+        localDelays = (minD, maxD)
         if !volumeTransmitters.isEmpty {
             // A volume transmitter triggers every deliver_interval min delays, where NEST's min
             // delay counts every connection: device ones, those onto transmitters, and those of

@@ -31,8 +31,16 @@ public final class PointNetwork {
     public let neuronCount: Int
     public let nodeCount: Int
     public let team: ThreadTeam
-    /// Neuron indices owned by each thread (contiguous, in node order).
+    /// The ranks of the run (MPI, or one process); this rank builds and updates only its own
+    /// neurons and the synapses onto them (Ranks.swift).
+    public let communicator: any Communicator
+    /// Neuron indices owned by each part of the whole run: thread t of rank r is part
+    /// r * threads + t (contiguous, in node order).
+    public let globalPartitions: [Range<Int>]
+    /// Neuron indices owned by each thread of this rank.
     public let partitions: [Range<Int>]
+    /// With several ranks and the targeted exchange: where this rank's neurons' spikes go.
+    public internal(set) var spikeRoutes: SpikeRoutes?
     public internal(set) var connectivity: [ThreadConnectivity] = []
     /// Plastic synapses (and static ones that need per-synapse handling), per thread.
     var plastic: [PlasticConnectivity] = []
@@ -55,6 +63,9 @@ public final class PointNetwork {
     public internal(set) var maxDelay: Int = 0
     /// No synapse set `minDelay`: it is a default epoch length, not a delay of the network.
     var minDelayIsDefault = false
+    /// Smallest and largest synapse delay of this rank's synapses (steps; Int.max and 0 without
+    /// any), from which `joinRanks` takes the run's.
+    var localDelays = (min: Int.max, max: 0)
     /// Number of static synapses (excluding device inputs and plastic synapses).
     public var synapseCount: Int { connectivity.reduce(0) { $0 + $1.synapseCount } }
     /// Number of plastic synapses (with per-synapse state).
@@ -84,9 +95,16 @@ public final class PointNetwork {
         try self.init(experiment, team: ThreadTeam(threads: threads))
     }
 
-    public init(_ experiment: PointExperiment, team: ThreadTeam) throws {
+    public convenience init(_ experiment: PointExperiment, team: ThreadTeam) throws {
+        try self.init(experiment, team: team, communicator: SingleProcess.shared)
+    }
+
+    /// This rank's part of the network; no collective is called (`PointNetwork.distributed`
+    /// agrees on errors and joins the ranks' delays).
+    init(_ experiment: PointExperiment, team: ThreadTeam, communicator: any Communicator) throws {
         self.experiment = experiment
         self.team = team
+        self.communicator = communicator
         let h = try wrap("resolution") { try experiment.resolution.value(in: .ms, name: "resolution") }
         grid = try TimeGrid(resolution: h)
         try Self.checkTime(h, "resolution", grid: grid, keyPath: "resolution")
@@ -173,7 +191,10 @@ public final class PointNetwork {
         self.neuronOfNode = neuronOfNode
         for (name, device) in devices { deviceParameters[name] = device.parameters.dictionary }
         spikeGenerators = spikeGens
-        partitions = (0..<team.count).map { ThreadTeam.part($0, of: neuron, parts: team.count) }
+        let parts = communicator.size * team.count
+        globalPartitions = (0..<parts).map { ThreadTeam.part($0, of: neuron, parts: parts) }
+        partitions = Array(globalPartitions[(communicator.rank * team.count)..<((communicator.rank + 1) * team.count)])
+        if communicator.size > 1 { try refuseAcrossRanks() }
 
         try validateRecordings()
         let statements = try resolveConnections(devices: devices)

@@ -90,7 +90,7 @@ extension PointNetwork {
 /// neurons by gid): sums are bit-identical for any thread count.
 public final class PointSimulation {
     public let network: PointNetwork
-    /// Where the epochs' spikes cross between the parts (the threads' barrier; MPI ranks later).
+    /// Where the epochs' spikes cross between the parts (the threads' barrier; with ranks, their gather).
     let exchange: any SpikeExchange<Spike>
     /// Steps simulated so far: the next step to compute.
     public private(set) var step: Int64 = 0
@@ -115,7 +115,15 @@ public final class PointSimulation {
     var deviceDescriptions: [String: PopulationDescription] = [:]
 
     public convenience init(_ network: PointNetwork) {
-        self.init(network, exchange: ThreadSpikeExchange<Spike>(team: network.team))
+        let exchange: any SpikeExchange<Spike>
+        if network.communicator.size == 1 {
+            exchange = ThreadSpikeExchange<Spike>(team: network.team)
+        } else if let routes = network.spikeRoutes {
+            exchange = RankSpikeExchange<Spike>(team: network.team, communicator: network.communicator, routes: routes) { Int($0.gid) }
+        } else {
+            exchange = RankSpikeExchange<Spike>(team: network.team, communicator: network.communicator)
+        }
+        self.init(network, exchange: exchange)
     }
 
     init(_ network: PointNetwork, exchange: any SpikeExchange<Spike>) {
@@ -176,6 +184,13 @@ public final class PointSimulation {
         recorded.deallocate()
     }
 
+    /// Bytes this rank sent and received in the ranks' spike gathers so far, and the epochs they
+    /// took (nil for one process: threads share memory).
+    public var exchangeTraffic: (sent: Int, received: Int, epochs: Int64)? {
+        guard let ranks = exchange as? RankSpikeExchange<Spike> else { return nil }
+        return (ranks.bytesSent, ranks.bytesReceived, epochIndex)
+    }
+
     /// Simulates steps `step ..< end`. `progress` is called by one thread after each epoch with
     /// the fraction of this advance done. A failure (a NaN blow-up, memory) is thrown and ends
     /// the simulation: later advances throw it again.
@@ -203,6 +218,7 @@ public final class PointSimulation {
         let genOut = generatorOut, recordedNode = UnsafeBufferPointer(recordedNode), recorded = recorded
         let genCursor = generatorCursor, offsetsBase = generatorOffsets
         let nodeOfNeuron = nodeOfNeuron
+        let recordsSpikes = net.communicator.rank == 0
         var watch = watch
         defer { self.watch = watch }
 
@@ -338,10 +354,9 @@ public final class PointSimulation {
                     }
                 }
 
-                exchange.publish(part: t, epoch: epoch, spikes: ts.outputs[parity].list.base,
+                exchange.publish(part: t, epoch: epoch, steps: Int(e1 - e0), spikes: ts.outputs[parity].list.base,
                                  stepOffsets: ts.stepOffsets[parity].base)
-                exchange.exchange(part: t, epoch: epoch)
-                if states.contains(where: { $0.error != nil }) { return }
+                if exchange.exchange(part: t, epoch: epoch, failed: ts.error != nil) { return }
 
                 for hook in hooks { hook.afterExchange(context) }
                 // Synapses that hooks own (structural plasticity's), after the static ones.
@@ -395,8 +410,9 @@ public final class PointSimulation {
                 if t == 0 {
                     // Spike recorders, in delivery order. A spike of multiplicity n (a parrot
                     // repeating n arrivals, a generator's n events) is n rows, as NEST's
-                    // spike_recorder writes it: rates from the file count every spike.
-                    for s in e0..<e1 {
+                    // spike_recorder writes it: rates from the file count every spike. Every
+                    // rank sees every spike; rank 0 records them.
+                    for s in e0..<e1 where recordsSpikes {
                         let k = Int(s - e0)
                         let g = genOut[parity]
                         for q in genOffsets[k]..<genOffsets[k + 1] where recordedNode[Int(g.list[q].gid)] >= 0 {
@@ -418,7 +434,11 @@ public final class PointSimulation {
             }
         }
         }
-        if let e = states.compactMap(\.error).first ?? hooks.compactMap(\.failure).first {
+        let localFailure = states.compactMap(\.error).first ?? hooks.compactMap(\.failure).first
+        do {
+            // With ranks, every rank stopped after the same epoch; all throw the same error.
+            try net.communicator.agree(localFailure)
+        } catch let e as PlexusError {
             failure = e
             throw e
         }
@@ -427,9 +447,12 @@ public final class PointSimulation {
     }
 
     /// What was recorded up to `step`. `final` once at the end: hooks add their own results
-    /// (structural plasticity's last sample), after which the simulation cannot advance.
+    /// (structural plasticity's last sample), after which the simulation cannot advance. With
+    /// ranks it is collective: rank 0 gathers every rank's samples and weights and returns the
+    /// whole run's results; the other ranks return no recordings.
     public func results(final: Bool = false) -> PointResults {
         let grid = network.grid
+        let comm = network.communicator
         var spikes = spikeRecorders.map { RecordedSpikes(population: $0.name) }
         for q in 0..<recorded.pointee.count {
             let (s, node) = recorded.pointee[q]
@@ -444,31 +467,61 @@ public final class PointSimulation {
             var rec = RecordedStates(population: p.name, variables: meter.names, intervalSteps: meter.interval,
                                      values: Array(repeating: [], count: meter.variables.count))
             let nv = meter.variables.count
-            // Each thread holds, per sample time, its own neurons' rows; interleave by time.
-            var owned: [(Int, Int)] = []   // per thread: (first population index, count)
-            for part in network.partitions {
+            // Each part (thread of a rank) holds, per sample time, its own neurons' rows;
+            // interleave by time, parts in order.
+            var owned: [(Int, Int)] = []   // per part: (first population index, count)
+            for part in network.globalPartitions {
                 let lo = max(part.lowerBound, p.firstNeuron) - p.firstNeuron
                 let hi = min(part.upperBound, p.firstNeuron + p.size) - p.firstNeuron
                 owned.append((lo, max(0, hi - lo)))
             }
             let samplesCount = Int(step / meter.interval)
+            var gathered: [[Double]] = []   // with ranks: each rank's threads' samples, concatenated
+            if comm.size > 1 {
+                gathered = comm.gather(states.flatMap { $0.samples[mi].array }, root: 0)
+                if comm.rank != 0 { sampled.append(rec); continue }
+            }
+            // Part `part`'s sample `i`: from its thread here, or from what rank 0 gathered.
+            var partSamples: [[Double]] = []
+            if comm.size > 1 {
+                let threads = states.count
+                for r in 0..<comm.size {
+                    var at = 0
+                    for t in 0..<threads {
+                        let n = samplesCount * owned[r * threads + t].1 * nv
+                        partSamples.append(Array(gathered[r][at..<(at + n)]))
+                        at += n
+                    }
+                }
+            }
+            func sample(_ part: Int, _ i: Int) -> Double {
+                comm.size > 1 ? partSamples[part][i] : states[part].samples[mi][i]
+            }
             for k in 0..<samplesCount {
                 let time = grid.time(Int64(k + 1) * meter.interval)
-                for t in states.indices {
-                    let (lo, cnt) = owned[t]
-                    let buf = states[t].samples[mi]
+                for part in 0..<owned.count {
+                    let (lo, cnt) = owned[part]
                     for r in 0..<cnt {
                         rec.times.append(time)
                         rec.gids.append(p.firstNode + lo + r + 1)
-                        for v in 0..<nv { rec.values[v].append(buf[(k * cnt + r) * nv + v]) }
+                        for v in 0..<nv { rec.values[v].append(sample(part, (k * cnt + r) * nv + v)) }
                     }
                 }
             }
             sampled.append(rec)
         }
-        let total = states.reduce(0) { $0 + $1.emitted }
+        var total = states.reduce(0) { $0 + $1.emitted }
         var weights = states.flatMap(\.weights)
-        weights.sort { ($0.time, $0.source, $0.target) < ($1.time, $1.source, $1.target) }
+        if comm.size > 1 {
+            total = Int(comm.sum(Int64(total)))
+            let flat = weights.flatMap { [$0.time, Double($0.source), Double($0.target), $0.weight] }
+            let all = Array(comm.gather(flat, root: 0).joined())
+            weights = stride(from: 0, to: all.count, by: 4).map {
+                WeightEvent(time: all[$0], source: Int(all[$0 + 1]), target: Int(all[$0 + 2]), weight: all[$0 + 3])
+            }
+        }
+        // The weight breaks ties (multapses), so the order does not depend on which thread logged what.
+        weights.sort { ($0.time, $0.source, $0.target, $0.weight) < ($1.time, $1.source, $1.target, $1.weight) }
         var results = PointResults(spikes: spikes, states: sampled, weights: weights, totalSpikes: total, simulatedSteps: step)
         if final && !finished {
             finished = true

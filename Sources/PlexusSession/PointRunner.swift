@@ -45,16 +45,28 @@ public final class ContinuingRun {
 
     init(_ ctx: RunContext) throws {
         self.ctx = ctx
-        var experiment = try ExperimentFile.decode(ctx.source)
+        let comm = ctx.communicator
+        var experiment: PointExperiment
+        do {
+            // Every rank reads the same file; with ranks they agree before building.
+            var failure: PlexusError?
+            var decoded: PointExperiment?
+            do { decoded = try ExperimentFile.decode(ctx.source) } catch let e as PlexusError { failure = e }
+            try comm.agree(failure)
+            experiment = decoded!
+        }
         if let seed = ctx.request.seed { experiment.seed = seed }
         self.experiment = experiment
         let t1 = ResourceUsage.now(), c1 = ResourceUsage.cpuSeconds()
-        network = try ctx.located { try PointNetwork(experiment, threads: ctx.threads) }
+        network = try ctx.located { try PointNetwork.distributed(experiment, team: ThreadTeam(threads: ctx.threads), communicator: comm,
+                                                                         exchange: ctx.request.spikeExchange) }
         simulation = PointSimulation(network)
         readEnd = t1
         buildEnd = ResourceUsage.now()
         buildCPU = ResourceUsage.cpuSeconds() - c1
-        ctx.say("\(ctx.name): \(network.neuronCount) neurons, \(network.synapseCount) synapses (\(String(format: "%.2f", network.bytesPerSynapse)) bytes each), \(network.deviceConnectionCount) device connections; built in \(String(format: "%.2f", buildEnd - t1)) s")
+        let counts = network.totalCounts()
+        let split = comm.size > 1 ? " on \(comm.size) ranks x \(ctx.threads) threads" : ""
+        ctx.say("\(ctx.name): \(network.neuronCount) neurons, \(counts.synapses) synapses (\(String(format: "%.2f", counts.bytesPerSynapse)) bytes each), \(counts.devices) device connections; built\(split) in \(String(format: "%.2f", buildEnd - t1)) s")
     }
 
     /// Time simulated so far (ms).
@@ -112,6 +124,13 @@ public final class ContinuingRun {
         let t3 = ResourceUsage.now()
         ctx.keep { ResultArrays.point(results) + (ctx.request.keepConnections ? ResultArrays.connections(network) : []) }
 
+        let counts = network.totalCounts()
+        // Each rank's peak memory and spike traffic, for the record (rank 0's).
+        let comm = ctx.communicator
+        let traffic = simulation.exchangeTraffic
+        let perRank = comm.allgather([Int64(ResourceUsage.peakRSSBytes() ?? 0), Int64(traffic?.sent ?? 0), Int64(traffic?.received ?? 0)])
+        // With ranks, rank 0 has gathered everything and writes; the others are done.
+        guard ctx.writes else { return ctx.record(durationMs: network.grid.time(simulation.step), resolutionMs: network.grid.h, seed: experiment.seed, experiment: .null) }
         var output = try RunOutput(directory: ctx.outDir, newRun: true)
         if experiment.recordings.contains(where: { if case .spikes = $0 { return true } else { return false } }) {
             try output.writeSpikes(results)
@@ -133,11 +152,18 @@ public final class ContinuingRun {
         record.timings.append(.init("total", t5 - ctx.t0))
         record.cpuSeconds = [.init("build", buildCPU), .init("simulate", simulateCPU)]
         record.realtimeFactor = simulated > 0 ? simulateSeconds / (simulated / 1000) : 0
-        record.counts = [.init("neurons", network.neuronCount), .init("synapses", network.synapseCount), .init("spikes", results.totalSpikes),
-                         .init("nodes", network.nodeCount), .init("device_connections", network.deviceConnectionCount),
+        record.counts = [.init("neurons", network.neuronCount), .init("synapses", counts.synapses), .init("spikes", results.totalSpikes),
+                         .init("nodes", network.nodeCount), .init("device_connections", counts.devices),
                          .init("min_delay_steps", network.minDelay), .init("max_delay_steps", network.maxDelay)]
         if network.experiment.structuralPlasticity != nil { record.counts.append(.init("structural_synapses", network.structuralSynapseCount)) }
-        record.bytesPerSynapse = network.bytesPerSynapse
+        record.bytesPerSynapse = counts.bytesPerSynapse
+        if comm.size > 1 {
+            for (r, v) in perRank.enumerated() {
+                record.counts += [.init("peak_rss_bytes_rank\(r)", Int(v[0])), .init("exchange_bytes_sent_rank\(r)", Int(v[1])),
+                                  .init("exchange_bytes_received_rank\(r)", Int(v[2]))]
+            }
+            record.counts.append(.init("exchange_epochs", Int(traffic?.epochs ?? 0)))
+        }
         record.populations = Provenance.populations(network)
         record.spikesRecorded = Provenance.spikesRecorded(experiment)
         if !changes.isEmpty { record.changes = changes }

@@ -28,6 +28,11 @@ public struct RunRequest: Sendable {
     /// Called with the fraction done (0...1) as the simulation advances, at most every 1 %
     /// (and at the end), from the thread that runs the loop.
     public var progress: (@Sendable (Double) -> Void)?
+    /// The ranks of the run (an MPI launch: `MPICommunicator.world()`); one process by default.
+    /// Rank 0 speaks and writes the run folder; errors are agreed, so every rank throws the same.
+    public var communicator: any Communicator = SingleProcess.shared
+    /// With several ranks: how spikes cross between them (the numbers are the same either way).
+    public var spikeExchange: SpikeExchangeMode = .targeted
 
     /// The most threads a run may ask for.
     public static let maxThreads = 1024
@@ -90,6 +95,21 @@ public enum Session {
     /// The context of a run, once the file is read, is one experiment to run, and its folder can
     /// be written.
     static func context(_ request: RunRequest) throws -> RunContext {
+        let comm = request.communicator
+        guard comm.size > 1 else { return try localContext(request) }
+        // Every rank reads the file; rank 0 alone prepares the folder. They leave together.
+        var ctx: RunContext?
+        var failure: PlexusError?
+        do { ctx = try localContext(request) } catch let e as PlexusError { failure = e }
+        try comm.agree(failure)
+        guard ctx!.engine == .point else {
+            throw ctx!.locate(PlexusError("engine: \(ctx!.engine.rawValue) does not run across MPI ranks yet (\(comm.size) ranks); run it as one process (its --threads split the work)",
+                                          file: ctx!.file, keyPath: "engine"))
+        }
+        return ctx!
+    }
+
+    static func localContext(_ request: RunRequest) throws -> RunContext {
         let ctx = try RunContext(request)
         guard !ctx.source.hasSweep else {
             // Running only the base point would look like a finished exploration.
@@ -100,7 +120,7 @@ public enum Session {
             throw ctx.locate(PlexusError("this file fits parameters (fit:): run it with `plexus fit \(ctx.file)`, "
                                          + "or remove the fit section to simulate the base point once", file: ctx.file, keyPath: "fit"))
         }
-        try RunFolder.prepare(ctx.outDir)   // writable before the simulation; the old run stays until the new one writes
+        if ctx.writes { try RunFolder.prepare(ctx.outDir) }   // writable before the simulation; the old run stays until the new one writes
         return ctx
     }
 
@@ -170,7 +190,11 @@ struct RunContext {
     /// The folder paths in the experiment are relative to.
     var baseDirectory: String { URL(fileURLWithPath: file).deletingLastPathComponent().path }
 
-    func say(_ s: String) { if !request.quiet { print(s) } }
+    var communicator: any Communicator { request.communicator }
+    /// This process writes the run folder and speaks: rank 0.
+    var writes: Bool { request.communicator.rank == 0 }
+
+    func say(_ s: String) { if !request.quiet && writes { print(s) } }
 
     /// The error with the line of its key path filled in.
     func locate(_ e: PlexusError) -> PlexusError { source.locate(e) }
@@ -182,7 +206,7 @@ struct RunContext {
 
     /// The run's progress bar; `callback` replaces the request's (a piece of a run has its own).
     func progress(start: Double, duration: Double, callback: (@Sendable (Double) -> Void)? = nil) -> ProgressBar {
-        ProgressBar(enabled: request.progressBar && !request.quiet, start: start, duration: duration,
+        ProgressBar(enabled: request.progressBar && !request.quiet && writes, start: start, duration: duration,
                     callback: callback ?? request.progress)
     }
 
@@ -199,6 +223,8 @@ struct RunContext {
         r.description = source.description
         r.seed = seed
         r.threads = threads
+        r.ranks = request.communicator.size
+        if r.ranks > 1 { r.spikeExchange = request.spikeExchange.rawValue }
         r.startedUTC = started
         r.gitCommit = Provenance.gitCommit
         r.gitDirty = Provenance.gitDirty

@@ -1,0 +1,140 @@
+import PlexusCore
+
+// A point network over several ranks (MPI processes). The neurons are split into
+// ranks x threads contiguous parts in gid order (`globalPartitions`); rank r holds the state of
+// its parts' neurons' inputs and every synapse onto them, built from the same keyed draws as one
+// process makes (every draw is keyed by target gid, or by source gid for fixed_outdegree), so the
+// connections are the same for any split. Each epoch the ranks gather every spike
+// (`RankSpikeExchange`); each rank delivers them to its own targets in part order, which is gid
+// order, so every ring-buffer sum is the same as in one process. Rank 0 gathers what was recorded
+// and writes the files: they are byte-identical to one process's.
+//
+// Per-rank memory that does not shrink with more ranks (docs/SCALING.md lists every term): the
+// parameters and state columns of all neurons (populations are built whole; a rank updates only
+// its parts), one row offset per node in each thread's synapse table, and every spike of the
+// epoch (the gather).
+
+extension PointNetwork {
+    /// Builds this rank's part of the network. Collective: every rank calls it, and when the
+    /// build fails on any rank, every rank throws the same error (that of the lowest rank).
+    /// `exchange` chooses how the ranks' spikes cross (`SpikeExchangeMode`; the numbers are the
+    /// same either way).
+    public static func distributed(_ experiment: PointExperiment, team: ThreadTeam, communicator: any Communicator,
+                                   exchange: SpikeExchangeMode = .targeted) throws -> PointNetwork {
+        var network: PointNetwork?
+        var failure: PlexusError?
+        do { network = try PointNetwork(experiment, team: team, communicator: communicator) }
+        catch let e as PlexusError { failure = e }
+        catch { failure = PlexusError("\(error)") }
+        try communicator.agree(failure)
+        network!.joinRanks()
+        if communicator.size > 1 && exchange == .targeted { network!.spikeRoutes = network!.makeSpikeRoutes() }
+        return network!
+    }
+
+    /// The node of neuron index `i`.
+    func node(ofNeuron i: Int) -> Int {
+        let p = neuronPopulations.last { $0.firstNeuron <= i }!
+        return p.firstNode + (i - p.firstNeuron)
+    }
+
+    /// The nodes of rank `r`'s neurons (a range that may also hold device nodes created between
+    /// its populations; they send no spikes through the exchange).
+    func nodeRange(ofRank r: Int) -> Range<Int> {
+        let threads = team.count
+        let a = globalPartitions[r * threads].lowerBound, b = globalPartitions[(r + 1) * threads - 1].upperBound
+        return a < b ? node(ofNeuron: a)..<(node(ofNeuron: b - 1) + 1) : 0..<0
+    }
+
+    /// Which ranks need each of this rank's neurons' spikes (collective): a rank needs a source
+    /// when a synapse of its tables starts there, rank 0 also every source its spike recorders
+    /// record. Each rank marks the sources it needs (a bit per node), sends each rank the bits of
+    /// that rank's nodes (MPI_Alltoallv: N/8 bytes out, n/8 from each rank in), and lists, per
+    /// own neuron, the ranks whose bit was set.
+    func makeSpikeRoutes() -> SpikeRoutes {
+        let ranks = communicator.size
+        var needed = [UInt64](repeating: 0, count: (nodeCount + 63) / 64)
+        func mark(_ node: Int) { needed[node >> 6] |= 1 << UInt64(node & 63) }
+        for conn in connectivity {
+            let o = conn.offsets.base
+            for g in 0..<nodeCount where o[g + 1] > o[g] { mark(g) }
+        }
+        for pl in plastic {
+            for table in pl.tables {
+                for i in 0..<table.sourceCount where table.offsets[i + 1] > table.offsets[i] { mark(table.firstSource + i) }
+            }
+        }
+        if communicator.rank == 0 {
+            for case .spikes(let name) in experiment.recordings {
+                if let info = population(named: name), info.isNeuron { for n in info.nodes { mark(n) } }
+            }
+        }
+        // The bits of each rank's nodes, packed from the range's first node.
+        let ranges = (0..<ranks).map { nodeRange(ofRank: $0) }
+        var send: [UInt8] = []
+        var sendCounts: [Int] = []
+        for r in ranges {
+            let bytes = (r.count + 7) / 8
+            var packed = [UInt8](repeating: 0, count: bytes)
+            for (k, n) in r.enumerated() where needed[n >> 6] & (1 << UInt64(n & 63)) != 0 { packed[k >> 3] |= 1 << UInt8(k & 7) }
+            send += packed
+            sendCounts.append(bytes)
+        }
+        let mine = ranges[communicator.rank]
+        let myBytes = (mine.count + 7) / 8
+        var receive = [UInt8](repeating: 0, count: myBytes * ranks)
+        send.withUnsafeBytes { s in
+            receive.withUnsafeMutableBytes { communicator.alltoall(s, sendCounts: sendCounts, into: $0, receiveCounts: Array(repeating: myBytes, count: ranks)) }
+        }
+        var offsets: [Int32] = [0]
+        var destinations: [Int32] = []
+        for k in 0..<mine.count {
+            for q in 0..<ranks where receive[q * myBytes + (k >> 3)] & (1 << UInt8(k & 7)) != 0 { destinations.append(Int32(q)) }
+            offsets.append(Int32(destinations.count))
+        }
+        return SpikeRoutes(firstSource: mine.lowerBound, offsets: offsets, ranks: destinations)
+    }
+
+    /// The run's delays from every rank's (collective): the epoch length must be the same
+    /// everywhere, and it is the smallest delay of any synapse of the whole network.
+    func joinRanks() {
+        guard communicator.size > 1 else { return }
+        let all = communicator.allgather([Int64(localDelays.min), Int64(localDelays.max)])
+        let minD = Int(all.map { $0[0] }.min()!), maxD = Int(all.map { $0[1] }.max()!)
+        minDelay = minD == Int.max ? 10 : minD
+        minDelayIsDefault = minD == Int.max
+        maxDelay = Swift.max(maxD, minDelay)
+    }
+
+    /// What does not run across ranks yet, refused before anything is built.
+    func refuseAcrossRanks() throws {
+        let ranks = "\(communicator.size) ranks"
+        if case .nest = experiment.randomStreams {
+            throw PlexusError("random_streams: nest draws in NEST's order of virtual processes, which is not split over MPI ranks yet (\(ranks)); use Plexus's own streams (identical for any split) or run one process",
+                              keyPath: "kernel.random_streams")
+        }
+        if experiment.structuralPlasticity != nil {
+            throw PlexusError("structural plasticity does not run across MPI ranks yet (\(ranks)): its synapse creation pairs free elements of the whole network each update; run one process with threads",
+                              keyPath: "structural_plasticity")
+        }
+        for (ci, c) in experiment.connections.enumerated() where c.synapse.model == WaveformRelaxation.synapseModel {
+            throw PlexusError("gap junctions do not run across MPI ranks yet (\(ranks)): their waveform-relaxation iterations would need a collective per iteration; run one process with threads",
+                              keyPath: "connections[\(ci)].synapse.model")
+        }
+        for p in experiment.populations where p.model == "volume_transmitter" {
+            throw PlexusError("volume transmitters (stdp_dopamine_synapse) do not run across MPI ranks yet (\(ranks)): the dopamine spikes they collect would have to be gathered; run one process with threads",
+                              keyPath: "populations.\(p.name).model")
+        }
+    }
+
+    /// Static synapses, plastic ones and device connections of the whole run (collective when
+    /// there are several ranks).
+    public func totalCounts() -> (synapses: Int, plastic: Int, devices: Int, bytesPerSynapse: Double) {
+        let bytes = connectivity.reduce(0) { $0 + $1.words.count * 4 + $1.weights.count * 4 + $1.offsets.count * 8 }
+        let local: [Int64] = [Int64(synapseCount), Int64(plasticSynapseCount), Int64(deviceConnectionCount), Int64(bytes)]
+        let all = communicator.allgather(local)
+        func total(_ k: Int) -> Int { Int(all.reduce(0) { $0 + $1[k] }) }
+        let n = total(0)
+        return (n, total(1), total(2), n > 0 ? Double(total(3)) / Double(n) : 0)
+    }
+}

@@ -1,0 +1,439 @@
+import Foundation
+import XCTest
+@testable import PlexusCore
+@testable import PlexusPoint
+@testable import PlexusIO
+
+/// The point engine over several ranks (Ranks.swift): ranks as threads of one process
+/// (`InProcessRanks`) run the same distributed code as an MPI launch — partitions, the ranks'
+/// spike gather, rank 0's gather of samples and weights, errors agreed by all ranks. The results
+/// must be bit-identical to one process's for any ranks x threads. `MPIRunTests` runs the real
+/// thing under mpirun.
+final class RankTests: XCTestCase {
+    /// A small Brunel network (Poisson drive, fixed indegree, delays drawn) with spike
+    /// recorders, a multimeter and, when `stdp`, STDP synapses with a weight recorder.
+    static func experiment(stdp: Bool = false, neurons: Int = 400, duration: Int = 150) throws -> PointExperiment {
+        let ne = neurons * 4 / 5, ni = neurons - ne
+        let plastic = stdp ? "{model: stdp_synapse, weight: 20 pA, delay: 1.5 ms, Wmax: 60, record_weights: true}" : "{weight: 20 pA, delay: {distribution: uniform, min: 1 ms, max: 3 ms}}"
+        let yaml = """
+            resolution: 0.1 ms
+            duration: \(duration) ms
+            seed: 7
+            populations:
+              E: {model: iaf_psc_alpha, size: \(ne), params: {V_m: {distribution: uniform, min: -70 mV, max: -55 mV}}}
+              I: {model: iaf_psc_exp, size: \(ni)}
+              drive: {model: poisson_generator, params: {rate: 9000 Hz}}
+              kick: {model: spike_generator, params: {spike_times: [5 ms, 7.5 ms, 20 ms]}}
+            connections:
+              - {source: drive, target: E, synapse: {weight: 12 pA, delay: 1 ms}}
+              - {source: drive, target: I, synapse: {weight: 12 pA, delay: 1 ms}}
+              - {source: kick, target: I, rule: all_to_all, synapse: {weight: 300 pA, delay: 1 ms}}
+              - {source: E, target: E, rule: fixed_indegree, indegree: 40, synapse: \(plastic)}
+              - {source: E, target: I, rule: fixed_outdegree, outdegree: 10, synapse: {weight: 20 pA, delay: 1.5 ms}}
+              - {source: I, target: E, rule: pairwise_bernoulli, p: 0.1, synapse: {weight: -80 pA, delay: 1.5 ms}}
+              - {source: I, target: I, rule: fixed_indegree, indegree: 10, synapse: {weight: -80 pA, delay: 2 ms}}
+            record:
+              - {type: spike_recorder, population: E}
+              - {type: spike_recorder, population: I}
+              - {type: multimeter, population: I, variables: [V_m, I_syn_ex], interval: 0.5 ms}
+            """
+        return try ExperimentFile.decode(try ExperimentSource(yaml, file: "ranks.yaml"))
+    }
+
+    /// Runs `experiment` on `ranks` in-process ranks of `threads` threads; rank 0's results (the
+    /// others must have recorded nothing) or the error every rank threw.
+    static func run(_ experiment: PointExperiment, ranks: Int, threads: Int, mode: SpikeExchangeMode = .targeted,
+                    traffic: Traffic? = nil) -> Result<PointResults, PlexusError> {
+        let group = InProcessRanks(size: ranks)
+        let outcomes = Outcomes(ranks)
+        group.run { comm in
+            do {
+                let net = try PointNetwork.distributed(experiment, team: ThreadTeam(threads: threads), communicator: comm, exchange: mode)
+                let sim = PointSimulation(net)
+                try sim.advance(to: net.totalSteps)
+                if let t = sim.exchangeTraffic { traffic?.add(comm.rank, t.received) }
+                outcomes.set(comm.rank, .success(sim.results(final: true)))
+            } catch let e as PlexusError {
+                outcomes.set(comm.rank, .failure(e))
+            } catch {
+                outcomes.set(comm.rank, .failure(PlexusError("\(error)")))
+            }
+        }
+        for r in 1..<ranks {
+            switch (outcomes.values[r]!, outcomes.values[0]!) {
+            case (.success(let other), .success):
+                XCTAssertTrue(other.spikes.allSatisfy { $0.gids.isEmpty }, "rank \(r) recorded spikes")
+                XCTAssertTrue(other.states.allSatisfy { $0.times.isEmpty }, "rank \(r) kept samples")
+            case (.failure(let a), .failure(let b)):
+                XCTAssertEqual(a, b, "ranks 0 and \(r) threw different errors")
+            default:
+                XCTFail("rank \(r) and rank 0 ended differently: \(outcomes.values[r]!) / \(outcomes.values[0]!)")
+            }
+        }
+        return outcomes.values[0]!
+    }
+
+    /// Bytes each rank received in the spike exchanges.
+    final class Traffic: @unchecked Sendable {
+        var received: [Int: Int] = [:]
+        let lock = NSLock()
+        func add(_ r: Int, _ n: Int) { lock.lock(); received[r] = n; lock.unlock() }
+        var total: Int { received.values.reduce(0, +) }
+    }
+
+    final class Outcomes: @unchecked Sendable {
+        var values: [Result<PointResults, PlexusError>?]
+        let lock = NSLock()
+        init(_ n: Int) { values = Array(repeating: nil, count: n) }
+        func set(_ r: Int, _ v: Result<PointResults, PlexusError>) { lock.lock(); values[r] = v; lock.unlock() }
+    }
+
+    static func assertIdentical(_ a: PointResults, _ b: PointResults, _ what: String) {
+        XCTAssertEqual(a.totalSpikes, b.totalSpikes, what)
+        XCTAssertEqual(a.spikes.map(\.gids), b.spikes.map(\.gids), what)
+        XCTAssertEqual(a.spikes.map(\.times), b.spikes.map(\.times), what)
+        XCTAssertEqual(a.states.map(\.gids), b.states.map(\.gids), what)
+        XCTAssertEqual(a.states.map(\.times), b.states.map(\.times), what)
+        // Bit patterns, so that a NaN or -0 would not slip through.
+        XCTAssertEqual(a.states.map { $0.values.map { $0.map(\.bitPattern) } }, b.states.map { $0.values.map { $0.map(\.bitPattern) } }, what)
+        XCTAssertEqual(a.weights, b.weights, what)
+    }
+
+    func testStaticNetworkIsIdenticalForAnyRanksAndThreads() throws {
+        let e = try Self.experiment()
+        let one = try PointNetwork(e, threads: 1).run()
+        XCTAssertGreaterThan(one.totalSpikes, 500, "the network must be active for the comparison to mean something")
+        XCTAssertGreaterThan(one.states[0].times.count, 0)
+        for mode in SpikeExchangeMode.allCases {
+            for (ranks, threads) in [(1, 2), (2, 1), (2, 2), (3, 1)] {
+                let r = try Self.run(e, ranks: ranks, threads: threads, mode: mode).get()
+                Self.assertIdentical(one, r, "\(ranks) ranks x \(threads) threads, \(mode) exchange")
+            }
+        }
+    }
+
+    /// The targeted exchange sends a spike only where a target (or rank 0's recorder) is: with
+    /// connections that stay inside each rank's half and nothing recorded, no spike crosses, and
+    /// the results are still those of one process.
+    func testTargetedExchangeSendsOnlyWhereTargetsAre() throws {
+        let yaml = """
+            resolution: 0.1 ms
+            duration: 100 ms
+            seed: 5
+            populations:
+              a: {model: iaf_psc_alpha, size: 50, params: {I_e: 400 pA}}
+              b: {model: iaf_psc_alpha, size: 50, params: {I_e: 380 pA}}
+            connections:
+              - {source: a, target: a, rule: one_to_one, synapse: {weight: 30 pA, delay: 1 ms}}
+              - {source: b, target: b, rule: one_to_one, synapse: {weight: 30 pA, delay: 1 ms}}
+            record:
+              - {type: multimeter, population: b, variables: [V_m], interval: 1 ms}
+            """
+        let local = try ExperimentFile.decode(try ExperimentSource(yaml, file: "local.yaml"))
+        let one = try PointNetwork(local, threads: 1).run()
+        XCTAssertGreaterThan(one.totalSpikes, 100)
+        let targeted = Traffic(), gathered = Traffic()
+        Self.assertIdentical(one, try Self.run(local, ranks: 2, threads: 1, mode: .targeted, traffic: targeted).get(), "targeted")
+        Self.assertIdentical(one, try Self.run(local, ranks: 2, threads: 1, mode: .gather, traffic: gathered).get(), "gather")
+        // Each rank receives, per 10-step epoch, a header from both ranks ((10 + 1) Int64s), and
+        // the spikes: targeted, each spike once (its own rank delivers it); gathered, at both.
+        let epochs = 100, headers = 2 * 2 * epochs * (10 + 1) * 8
+        XCTAssertEqual(targeted.total, headers + 16 * one.totalSpikes, "spikes crossed ranks")
+        XCTAssertEqual(gathered.total, headers + 2 * 16 * one.totalSpikes)
+        // Recording b's spikes (on rank 1) sends them to rank 0 as well, and nothing else.
+        let recordB = try ExperimentFile.decode(try ExperimentSource(yaml + "\n  - {type: spike_recorder, population: b}", file: "local.yaml"))
+        let traffic = Traffic()
+        let r = try Self.run(recordB, ranks: 2, threads: 1, mode: .targeted, traffic: traffic).get()
+        let oneB = try PointNetwork(recordB, threads: 1).run()
+        Self.assertIdentical(oneB, r, "b recorded on rank 0")
+        let bSpikes = oneB.spikes[0].gids.count
+        XCTAssertGreaterThan(bSpikes, 50)
+        XCTAssertEqual(traffic.received[0], headers / 2 + 16 * oneB.totalSpikes, "rank 0: a's spikes and b's")
+        XCTAssertEqual(traffic.received[1], headers / 2 + 16 * bSpikes, "rank 1: b's spikes")
+    }
+
+    func testSTDPIsIdenticalForAnyRanksAndThreads() throws {
+        let e = try Self.experiment(stdp: true)
+        let one = try PointNetwork(e, threads: 1).run()
+        XCTAssertGreaterThan(one.weights.count, 1000)
+        XCTAssertTrue(one.weights.contains { $0.weight != 20 }, "the weights must change")
+        for (ranks, threads) in [(2, 1), (2, 2), (3, 1)] {
+            let r = try Self.run(e, ranks: ranks, threads: threads).get()
+            Self.assertIdentical(one, r, "STDP, \(ranks) ranks x \(threads) threads")
+        }
+    }
+
+    /// More ranks than neurons: some ranks own none and still take part in every exchange.
+    func testRanksWithoutNeurons() throws {
+        let e = try ExperimentFile.decode(try ExperimentSource(String(contentsOf: Repo.examples.appendingPathComponent("single_neuron.yaml"), encoding: .utf8),
+                                                               file: "single_neuron.yaml"))
+        let one = try PointNetwork(e, threads: 1).run()
+        XCTAssertGreaterThan(one.totalSpikes, 0)
+        Self.assertIdentical(one, try Self.run(e, ranks: 3, threads: 2).get(), "3 ranks x 2 threads, one neuron")
+    }
+
+    /// A blow-up in a neuron of the last rank only: every rank stops after the same epoch and
+    /// throws that rank's error (the neuron, variable and time), none hangs.
+    func testBlowUpOnOneRankStopsAllWithItsError() throws {
+        let yaml = """
+            resolution: 0.1 ms
+            duration: 50 ms
+            populations:
+              quiet: {model: iaf_psc_alpha, size: 6}
+              blowup: {model: hh_psc_alpha, size: 1, params: {I_e: 1e9 pA}}
+            """
+        let e = try ExperimentFile.decode(try ExperimentSource(yaml, file: "blowup.yaml"))
+        let single: PlexusError
+        do { _ = try PointNetwork(e, threads: 1).run(); return XCTFail("no error") } catch let err as PlexusError { single = err }
+        switch Self.run(e, ranks: 3, threads: 1) {
+        case .success: XCTFail("the blow-up on rank 2 was not reported")
+        case .failure(let err):
+            XCTAssertEqual(err.message, single.message)
+            XCTAssertTrue(err.message.contains("V_m of neuron gid 7"), err.message)
+            XCTAssertEqual(err.keyPath, "populations.blowup")
+        }
+    }
+
+    /// A drawn delay below the resolution for a target that one rank builds: the build fails on
+    /// every rank with that error.
+    func testBuildErrorOnOneRankIsEveryRanks() throws {
+        let yaml = """
+            resolution: 0.1 ms
+            duration: 10 ms
+            seed: 3
+            populations:
+              a: {model: iaf_psc_alpha, size: 20}
+            connections:
+              - {source: a, target: a, rule: fixed_indegree, indegree: 5, synapse: {weight: 1 pA, delay: {distribution: normal, mean: 0.3 ms, std: 0.1 ms}}}
+            """
+        let e = try ExperimentFile.decode(try ExperimentSource(yaml, file: "delays.yaml"))
+        let single: PlexusError
+        do { _ = try PointNetwork(e, threads: 1); return XCTFail("no error") } catch let err as PlexusError { single = err }
+        switch Self.run(e, ranks: 2, threads: 2) {
+        case .success: XCTFail("the bad delay was not reported")
+        case .failure(let err):
+            XCTAssertEqual(err.keyPath, single.keyPath)
+            XCTAssertTrue(err.message.contains("rounds to"), err.message)
+        }
+    }
+
+    /// What does not run across ranks yet is refused with the feature and the key path.
+    func testRefusedAcrossRanks() throws {
+        for (example, path, words) in [("gap_junctions.yaml", "connections[", "gap junctions"),
+                                       ("structural_plasticity.yaml", "structural_plasticity", "structural plasticity"),
+                                       ("dopamine_stdp.yaml", "populations.", "volume transmitters")] {
+            let e = try ExperimentFile.load(Repo.examples.appendingPathComponent(example).path)
+            switch Self.run(e, ranks: 2, threads: 1) {
+            case .success: XCTFail("\(example) ran on 2 ranks")
+            case .failure(let err):
+                XCTAssertTrue(err.message.contains(words) && err.message.contains("2 ranks"), err.message)
+                XCTAssertTrue(err.keyPath?.hasPrefix(path) == true, "\(err.keyPath ?? "nil")")
+            }
+        }
+    }
+
+    /// The ranks' gather itself: counts, order and the failure flag, for an epoch of several
+    /// steps where some parts emit nothing.
+    func testRankSpikeExchangeOrdersPartsAndSteps() {
+        let group = InProcessRanks(size: 3)
+        let lists = ListBox()
+        group.run { comm in
+            let team = ThreadTeam(threads: 2)
+            let exchange = RankSpikeExchange<Spike>(team: team, communicator: comm)
+            team.run { t in
+                let part = comm.rank * 2 + t
+                // Part p emits p spikes in step 1 and one in step 2 when p is even.
+                var spikes: [Spike] = []
+                var offsets = [0, 0]
+                for _ in 0..<part { spikes.append(Spike(gid: UInt32(100 * part + spikes.count))) }
+                offsets.append(spikes.count)
+                if part % 2 == 0 { spikes.append(Spike(gid: UInt32(100 * part + 99))) }
+                offsets.append(spikes.count)
+                spikes.withUnsafeBufferPointer { s in
+                    offsets.withUnsafeBufferPointer { o in
+                        exchange.publish(part: t, epoch: 4, steps: 3, spikes: s.baseAddress ?? UnsafePointer(bitPattern: 8)!, stepOffsets: o.baseAddress!)
+                        let failed = exchange.exchange(part: t, epoch: 4, failed: part == 5)
+                        var got: [[UInt32]] = []
+                        for p in 0..<exchange.parts { for k in 0..<3 { got.append(exchange.spikes(of: p, step: k, epoch: 4).map(\.gid)) } }
+                        lists.set(part, got, failed)
+                    }
+                }
+            }
+        }
+        var expected: [[UInt32]] = []
+        for p in 0..<6 {
+            expected.append([])
+            expected.append((0..<p).map { UInt32(100 * p + $0) })
+            expected.append(p % 2 == 0 ? [UInt32(100 * p + 99)] : [])
+        }
+        for part in 0..<6 {
+            XCTAssertEqual(lists.got[part], expected, "part \(part)")
+            XCTAssertEqual(lists.failed[part], true, "part \(part) must learn that part 5 failed")
+        }
+    }
+
+    final class ListBox: @unchecked Sendable {
+        var got = [[[UInt32]]](repeating: [], count: 6)
+        var failed = [Bool](repeating: false, count: 6)
+        let lock = NSLock()
+        func set(_ p: Int, _ g: [[UInt32]], _ f: Bool) { lock.lock(); got[p] = g; failed[p] = f; lock.unlock() }
+    }
+}
+
+/// The real launch: `mpirun -np N plexus run` writes the same data files as one process, for
+/// ranks x threads 2x1, 2x2 (the gather) and 3x1 (Open MPI's shared-memory transport between
+/// processes), and between two network namespaces over TCP.
+final class MPIRunTests: XCTestCase {
+    static func mpirun() throws -> URL {
+        for dir in ["/usr/bin", "/usr/local/bin"] {
+            let p = URL(fileURLWithPath: dir).appendingPathComponent("mpirun")
+            if FileManager.default.isExecutableFile(atPath: p.path) { return p }
+        }
+        throw XCTSkip("mpirun is not installed (scripts/bootstrap installs openmpi-bin)")
+    }
+
+    /// mpirun's arguments: as root Open MPI wants its consent; more ranks than cores need
+    /// --oversubscribe.
+    static func launch(_ ranks: Int, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1)
+        setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1)
+        return try CLI.run(try mpirun(), ["--oversubscribe", "-np", String(ranks), try CLI.plexus().path] + args, timeout: 300)
+    }
+
+    func testDataFilesAreByteIdenticalToOneProcess() throws {
+        _ = try Self.mpirun()
+        let dir = temporaryFolder("plexus-mpi")
+        let yaml = """
+            resolution: 0.1 ms
+            duration: 100 ms
+            seed: 11
+            populations:
+              E: {model: iaf_psc_alpha, size: 800}
+              I: {model: iaf_psc_alpha, size: 200}
+              drive: {model: poisson_generator, params: {rate: 9000 Hz}}
+            connections:
+              - {source: drive, target: E, synapse: {weight: 12 pA, delay: 1 ms}}
+              - {source: drive, target: I, synapse: {weight: 12 pA, delay: 1 ms}}
+              - {source: E, target: E, rule: fixed_indegree, indegree: 80, synapse: {model: stdp_synapse, weight: 20 pA, delay: 1.5 ms, Wmax: 60, record_weights: true}}
+              - {source: E, target: I, rule: fixed_indegree, indegree: 80, synapse: {weight: 20 pA, delay: {distribution: uniform, min: 1 ms, max: 2 ms}}}
+              - {source: I, target: E, rule: fixed_indegree, indegree: 20, synapse: {weight: -80 pA, delay: 1.5 ms}}
+              - {source: I, target: I, rule: fixed_indegree, indegree: 20, synapse: {weight: -80 pA, delay: 1.5 ms}}
+            record:
+              - {type: spike_recorder, population: E}
+              - {type: spike_recorder, population: I}
+              - {type: multimeter, population: I, variables: [V_m], interval: 1 ms}
+            """
+        let file = dir.write("net.yaml", yaml)
+        let one = try CLI.plexus(["run", file, "--out", dir.path("one"), "--no-report", "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let files = ["spikes.csv", "multimeter_I.csv", "weights.csv"]
+        for f in files {
+            let size = (try? FileManager.default.attributesOfItem(atPath: dir.path("one/\(f)"))[.size] as? Int) ?? 0
+            XCTAssertGreaterThan(size, 1000, "\(f) of one process is nearly empty")
+        }
+        for (ranks, threads, mode) in [(2, 1, "targeted"), (2, 2, "gather"), (3, 1, "targeted")] {
+            let out = dir.path("r\(ranks)t\(threads)")
+            let r = try Self.launch(ranks, ["run", file, "--out", out, "--threads", String(threads), "--no-report", "--quiet",
+                                            "--spike-exchange", mode])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for f in files {
+                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir.path("one/\(f)"))), try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(f)")),
+                               "\(f) differs on \(ranks) ranks x \(threads) threads")
+            }
+            let record = try RunRecord(json: String(contentsOfFile: "\(out)/provenance.json", encoding: .utf8), file: "provenance.json")
+            XCTAssertEqual(record.ranks, ranks)
+            XCTAssertEqual(record.threads, threads)
+            XCTAssertEqual(record.spikeExchange, mode)
+        }
+    }
+
+    /// An error is printed once (by rank 0), with its line and key path, and every rank exits 1;
+    /// a command that does not run across ranks says so.
+    func testErrorsUnderMPI() throws {
+        _ = try Self.mpirun()
+        let dir = temporaryFolder("plexus-mpi-err")
+        let file = dir.write("bad.yaml", """
+            resolution: 0.1 ms
+            duration: 20 ms
+            populations:
+              a: {model: iaf_psc_alpha, size: 10, params: {tau_mm: 3 ms}}
+            """)
+        let r = try Self.launch(2, ["run", file, "--out", dir.path("out")])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertEqual(r.stderr.components(separatedBy: "unknown parameter 'tau_mm'").count - 1, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("bad.yaml:4 (populations.a.params.tau_mm)"), r.stderr)
+        let sweep = try Self.launch(2, ["sweep", Repo.examples.appendingPathComponent("tvb76_sweep.yaml").path, "--out", dir.path("sweep")])
+        XCTAssertNotEqual(sweep.status, 0)
+        XCTAssertTrue(sweep.stderr.contains("plexus sweep does not run across MPI ranks yet (2 ranks)"), sweep.stderr)
+    }
+
+    /// Two ranks on two "hosts": network namespaces made here, joined by a veth pair with
+    /// addresses of their own, so that the ranks (and Open MPI's daemons) can talk only over TCP
+    /// between two network stacks, as two nodes do. mpirun runs in the first namespace and starts
+    /// the second rank through a launch agent that enters the second one (where ssh would log in
+    /// to another node). Skipped, saying what is missing, where namespaces cannot be made.
+    func testTwoRanksInTwoNetworkNamespacesOverTCP() throws {
+        let mpirun = try Self.mpirun()
+        let plexus = try CLI.plexus()
+        guard getuid() == 0 else { throw XCTSkip("making network namespaces needs root") }
+        let ip = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip")
+        guard FileManager.default.isExecutableFile(atPath: ip.path) else { throw XCTSkip("the ip command (iproute2) is not installed") }
+        let tag = String(getpid() % 100000)
+        let (nsA, nsB, vA, vB) = ("plx\(tag)a", "plx\(tag)b", "plxv\(tag)a", "plxv\(tag)b")
+        func sh(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) { try CLI.run(ip, args, timeout: 30) }
+        let made = try sh(["netns", "add", nsA])
+        guard made.status == 0 else { throw XCTSkip("network namespaces cannot be made here: \(made.stderr)") }
+        addTeardownBlock {
+            _ = try? CLI.run(ip, ["netns", "del", nsA], timeout: 30)
+            _ = try? CLI.run(ip, ["netns", "del", nsB], timeout: 30)
+        }
+        for args in [["netns", "add", nsB], ["link", "add", vA, "type", "veth", "peer", "name", vB],
+                     ["link", "set", vA, "netns", nsA], ["link", "set", vB, "netns", nsB],
+                     ["netns", "exec", nsA, "ip", "addr", "add", "10.213.0.1/24", "dev", vA],
+                     ["netns", "exec", nsB, "ip", "addr", "add", "10.213.0.2/24", "dev", vB],
+                     ["netns", "exec", nsA, "ip", "link", "set", vA, "up"], ["netns", "exec", nsB, "ip", "link", "set", vB, "up"],
+                     ["netns", "exec", nsA, "ip", "link", "set", "lo", "up"], ["netns", "exec", nsB, "ip", "link", "set", "lo", "up"]] {
+            let r = try sh(args)
+            guard r.status == 0 else { throw XCTSkip("setting up the namespaces failed at `ip \(args.joined(separator: " "))`: \(r.stderr)") }
+        }
+        let dir = temporaryFolder("plexus-netns")
+        // Open MPI's launch agent gets "[options] host command": run the command in that host's namespace.
+        let agent = dir.write("agent.sh", """
+            #!/bin/sh
+            while [ "${1#-}" != "$1" ]; do shift; done
+            host="$1"; shift
+            case "$host" in 10.213.0.1) ns=\(nsA);; 10.213.0.2) ns=\(nsB);; *) echo "unknown host $host" >&2; exit 1;; esac
+            exec \(ip.path) netns exec "$ns" sh -c "$*"
+            """)
+        chmod(agent, 0o755)
+        let hosts = dir.write("hosts", "10.213.0.1 slots=1\n10.213.0.2 slots=1\n")
+        let file = dir.write("net.yaml", """
+            resolution: 0.1 ms
+            duration: 100 ms
+            seed: 4
+            populations:
+              E: {model: iaf_psc_alpha, size: 400}
+              drive: {model: poisson_generator, params: {rate: 9000 Hz}}
+            connections:
+              - {source: drive, target: E, synapse: {weight: 12 pA, delay: 1 ms}}
+              - {source: E, target: E, rule: fixed_indegree, indegree: 40, synapse: {weight: 15 pA, delay: 1.5 ms}}
+            record:
+              - {type: spike_recorder, population: E}
+            """)
+        let one = try CLI.plexus(["run", file, "--out", dir.path("one"), "--no-report", "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1)
+        setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1)
+        // TCP only, on the veth addresses: no shared memory between the "hosts".
+        let r = try CLI.run(ip, ["netns", "exec", nsA, mpirun.path, "--hostfile", hosts, "-np", "2",
+                                 "--mca", "plm_rsh_agent", agent, "--mca", "oob_tcp_if_include", "10.213.0.0/24",
+                                 "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", "10.213.0.0/24",
+                                 plexus.path, "run", file, "--out", dir.path("two"), "--no-report", "--quiet"], timeout: 120)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let spikes = try Data(contentsOf: dir.file("one/spikes.csv"))
+        XCTAssertGreaterThan(spikes.count, 1000)
+        XCTAssertEqual(spikes, try Data(contentsOf: dir.file("two/spikes.csv")), "two ranks over TCP wrote other spikes")
+        let record = try RunRecord(json: String(contentsOfFile: dir.path("two/provenance.json"), encoding: .utf8), file: "provenance.json")
+        XCTAssertEqual(record.ranks, 2)
+    }
+}

@@ -1,0 +1,155 @@
+"""Plexus over MPI ranks and threads on the Brunel (2000) network: 12.5k neurons and 10x that.
+
+For each scale (default 1 and 10: 12,500 and 125,000 neurons, indegrees 1000/250, 15.6 M and
+156 M synapses) and each layout ranks x threads (default 1x1, 1x2, 2x1 with the targeted exchange and 2x1 with
+the gather), one run at a time, each
+in its own process (`mpirun -np R plexus run` when R > 1), it prints and writes to JSON:
+  build s, simulate s     provenance.json timings (rank 0's; ranks build and run in step)
+  peak RSS MiB per rank   provenance peak_rss_bytes_rank<r> (one process: peak_rss_bytes)
+  kB/epoch                bytes rank 0 received in the spike exchange per min-delay epoch
+                          (targeted: MPI_Alltoallv to the ranks with targets; gather:
+                          MPI_Allgatherv to all; threads of one process exchange nothing)
+  identical               whether spikes.csv has the same SHA-256 as the 1x1 run of that scale
+and the ratios of each layout's simulate time and per-rank memory to 1x1. CPU time (user +
+system of the launched process and its children, from os.wait4) and the load average before and
+after each run are in the JSON: the machine is shared, read wall times with them.
+
+NEST 3.10 from PyPI: `--nest-python PATH` adds NEST runs at scale 1 with 1 and 2 threads
+(bench/brunel_bench.py's NEST side). Its wheel is built without MPI (the script reads
+`nest.GetKernelStatus("build_info")["have_mpi"]` and prints it), so NEST has no MPI rows.
+
+Run (from the repository root, after `swift build -c release --product plexus`):
+  python3 bench/mpi_scaling.py
+  python3 bench/mpi_scaling.py --scales 1 --layouts 1x1 2x1 --duration 1000
+  python3 bench/mpi_scaling.py --nest-python /opt/nestvenv/bin/python --json bench/results/mpi_scaling.json
+"""
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import brunel_bench as bb  # noqa: E402
+
+MIB = 1024.0 * 1024.0
+DEFAULT_JSON = os.path.join(bb.REPO, "bench", "results", "mpi_scaling.json")
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def run_layout(yaml_path, ranks, threads, mode, work):
+    os.makedirs(work, exist_ok=True)
+    tag = f"r{ranks}t{threads}{mode}"
+    out_dir = os.path.join(work, tag)
+    log = os.path.join(work, tag + ".log")
+    argv = [bb.PLEXUS, "run", yaml_path, "--threads", str(threads), "--out", out_dir, "--quiet", "--no-report",
+            "--spike-exchange", mode]
+    env = dict(os.environ)
+    if ranks > 1:
+        env.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"})
+        argv = ["mpirun", "--oversubscribe", "--bind-to", "none", "-np", str(ranks)] + argv
+    load_before = os.getloadavg()
+    code, process = bb.run_measured(argv, env, log)
+    load_after = os.getloadavg()
+    bb.check_exit(code, f"Plexus {ranks}x{threads}", log)
+    with open(os.path.join(out_dir, "provenance.json")) as f:
+        prov = json.load(f)
+    def table(x):
+        return {c["name"] if "name" in c else c["phase"]: c.get("value", c.get("seconds")) for c in x} if isinstance(x, list) else x
+    counts, timings = table(prov["counts"]), table(prov["timings_s"])
+    if ranks > 1:
+        rss = [counts[f"peak_rss_bytes_rank{r}"] for r in range(ranks)]
+        epochs = max(1, counts["exchange_epochs"])
+        per_epoch = counts["exchange_bytes_received_rank0"] / epochs
+        sent = [counts[f"exchange_bytes_sent_rank{r}"] / epochs for r in range(ranks)]
+    else:
+        rss, per_epoch, sent = [prov["peak_rss_bytes"]], 0.0, [0.0]
+    r = {"ranks": ranks, "threads": threads, "exchange": mode if ranks > 1 else "-", "build_s": timings["build"], "simulate_s": timings["simulate"],
+         "peak_rss_bytes_per_rank": rss, "bytes_received_per_epoch_rank0": per_epoch, "bytes_sent_per_epoch_per_rank": sent,
+         "synapses": counts["synapses"], "spikes": counts["spikes"], "spikes_sha256": sha256(os.path.join(out_dir, "spikes.csv")),
+         "loadavg_before": load_before, "loadavg_after": load_after, "git_commit": prov.get("git_commit")}
+    r.update(process)
+    return r
+
+
+def nest_has_mpi(python):
+    code = "import nest; print(int(nest.GetKernelStatus('build_info')['have_mpi']))"
+    try:
+        out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=120).stdout.strip().splitlines()
+        return out[-1] == "1"
+    except Exception:
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scales", type=int, nargs="+", default=[1, 10])
+    ap.add_argument("--layouts", nargs="+", default=["1x1", "1x2", "2x1", "2x1:gather"],
+                    help="ranks x threads, with :gather for the all-to-all gather instead of the targeted exchange")
+    ap.add_argument("--duration", type=float, default=None, help="simulated ms (default 1000 at scale 1, 200 beyond)")
+    ap.add_argument("--nest-python", help="Python with nest-simulator 3.10: adds NEST at scale 1, 1 and 2 threads")
+    ap.add_argument("--json", default=DEFAULT_JSON)
+    args = ap.parse_args()
+    layouts = []
+    for spec in args.layouts:
+        shape, _, mode = spec.partition(":")
+        ranks, threads = (int(x) for x in shape.split("x"))
+        layouts.append((ranks, threads, mode or "targeted"))
+    with open(bb.EXAMPLE) as f:
+        base = f.read()
+    results = {"machine": {"cpus": os.cpu_count()}, "runs": []}
+    with tempfile.TemporaryDirectory(prefix="plexus-mpi-bench-") as work:
+        for scale in args.scales:
+            duration = args.duration or (1000.0 if scale == 1 else 200.0)
+            text = bb.scaled_yaml(base, scale).replace("duration: 1000 ms", f"duration: {duration:g} ms")
+            path = os.path.join(work, f"brunel_x{scale}.yaml")
+            with open(path, "w") as f:
+                f.write(text)
+            reference = None
+            for ranks, threads, mode in layouts:
+                print(f"scale {scale} ({12500 * scale} neurons, {duration:g} ms): {ranks} ranks x {threads} threads, {mode} ...", flush=True)
+                r = run_layout(path, ranks, threads, mode, os.path.join(work, f"x{scale}"))
+                r.update({"engine": "Plexus", "scale": scale, "neurons": 12500 * scale, "duration_ms": duration})
+                if reference is None:
+                    reference = r
+                r["identical_to_first"] = r["spikes_sha256"] == reference["spikes_sha256"]
+                r["simulate_ratio_to_first"] = r["simulate_s"] / reference["simulate_s"]
+                r["max_rank_rss_ratio_to_first"] = max(r["peak_rss_bytes_per_rank"]) / reference["peak_rss_bytes_per_rank"][0]
+                results["runs"].append(r)
+        if args.nest_python:
+            mpi = nest_has_mpi(args.nest_python)
+            results["nest_has_mpi"] = mpi
+            n_e, n_i = 10000, 2500
+            for threads in (1, 2):
+                print(f"NEST 3.10, scale 1, {threads} threads ...", flush=True)
+                bb.SIMTIME = 1000.0
+                r = bb.run_nest(args.nest_python, n_e, n_i, threads, work)
+                results["runs"].append({"engine": "NEST", "scale": 1, "ranks": 1, "threads": threads, "build_s": r["build_s"],
+                                        "simulate_s": r["simulate_s"], "peak_rss_bytes_per_rank": [r["peak_rss_bytes"]],
+                                        "process_cpu_s": r["process_cpu_s"], "loadavg_before": r["loadavg_before"],
+                                        "loadavg_after": r["loadavg_after"]})
+    print()
+    print(f"{'engine':7} {'scale':>5} {'RxT':>5} {'exchange':>9} {'build s':>8} {'sim s':>8} {'cpu s':>8} {'RSS MiB/rank':>18} {'kB/epoch':>9} {'same':>5} {'sim/1x1':>8} {'RSS/1x1':>8}")
+    for r in results["runs"]:
+        rss = "/".join(f"{b / MIB:.0f}" for b in r["peak_rss_bytes_per_rank"])
+        kb = r.get("bytes_received_per_epoch_rank0", 0) / 1024
+        same = {True: "yes", False: "NO"}.get(r.get("identical_to_first"), "-")
+        print(f"{r['engine']:7} {r['scale']:>5} {str(r['ranks']) + 'x' + str(r['threads']):>5} {r.get('exchange', '-'):>9} {r['build_s']:8.2f} {r['simulate_s']:8.2f} "
+              f"{r['process_cpu_s']:8.2f} {rss:>18} {kb:9.1f} {same:>5} {r.get('simulate_ratio_to_first', float('nan')):8.2f} "
+              f"{r.get('max_rank_rss_ratio_to_first', float('nan')):8.2f}")
+    if "nest_has_mpi" in results:
+        print(f"NEST 3.10 wheel built with MPI: {results['nest_has_mpi']}")
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(results, f, indent=1)
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
