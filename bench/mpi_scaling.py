@@ -18,6 +18,10 @@ NEST 3.10 from PyPI: `--nest-python PATH` adds NEST runs at scale 1 with 1 and 2
 (bench/brunel_bench.py's NEST side). Its wheel is built without MPI (the script reads
 `nest.GetKernelStatus("build_info")["have_mpi"]` and prints it), so NEST has no MPI rows.
 
+The memory probe (skip with --no-memory-probe) splits a rank's memory per neuron into what it
+keeps for every neuron of the network and what only for its own, from networks of 1 and 2
+million neurons with one synapse each at 1x1, 1x2 and 2x1 (docs/SCALING.md uses both numbers).
+
 Run (from the repository root, after `swift build -c release --product plexus`):
   python3 bench/mpi_scaling.py
   python3 bench/mpi_scaling.py --scales 1 --layouts 1x1 2x1 --duration 1000
@@ -72,10 +76,44 @@ def run_layout(yaml_path, ranks, threads, mode, work):
         rss, per_epoch, sent = [prov["peak_rss_bytes"]], 0.0, [0.0]
     r = {"ranks": ranks, "threads": threads, "exchange": mode if ranks > 1 else "-", "build_s": timings["build"], "simulate_s": timings["simulate"],
          "peak_rss_bytes_per_rank": rss, "bytes_received_per_epoch_rank0": per_epoch, "bytes_sent_per_epoch_per_rank": sent,
-         "synapses": counts["synapses"], "spikes": counts["spikes"], "spikes_sha256": sha256(os.path.join(out_dir, "spikes.csv")),
+         "synapses": counts["synapses"], "spikes": counts["spikes"], "spikes_sha256": sha256(os.path.join(out_dir, "spikes.csv")) if os.path.exists(os.path.join(out_dir, "spikes.csv")) else None,
          "loadavg_before": load_before, "loadavg_after": load_after, "git_commit": prov.get("git_commit")}
     r.update(process)
     return r
+
+
+PROBE_YAML = """resolution: 0.1 ms
+duration: 10 ms
+seed: 1
+populations:
+  E: {{model: iaf_psc_delta, size: {n}}}
+connections:
+  - {{source: E, target: E, rule: one_to_one, synapse: {{weight: 0.1 mV, delay: 1.5 ms}}}}
+"""
+
+
+def memory_probe(work):
+    """Per-neuron memory of one rank, split into what every rank holds for the whole network
+    (g, bytes per neuron of N) and what it holds for its own neurons (l, bytes per neuron of
+    N / R), from the peak RSS of networks of 1 and 2 million neurons with one synapse each
+    (iaf_psc_delta, delay 1.5 ms at 0.1 ms, so input rings of 30 steps), at 1x1, 1x2 and 2x1:
+    RSS(1x1) = c + (g + l) N, RSS(2x1) = c + (g + l / 2) N per rank; 1x2 - 1x1 is what a thread adds."""
+    rows = {}
+    for n in (1_000_000, 2_000_000):
+        path = os.path.join(work, f"probe_{n}.yaml")
+        with open(path, "w") as f:
+            f.write(PROBE_YAML.format(n=n))
+        for ranks, threads in ((1, 1), (1, 2), (2, 1)):
+            r = run_layout(path, ranks, threads, "targeted", os.path.join(work, f"probe_{n}"))
+            rows[(n, ranks, threads)] = max(r["peak_rss_bytes_per_rank"])
+            print(f"  memory probe: {n} neurons, {ranks}x{threads}: {rows[(n, ranks, threads)] / MIB:.0f} MiB per rank", flush=True)
+    dn = 1_000_000
+    one = (rows[(2_000_000, 1, 1)] - rows[(1_000_000, 1, 1)]) / dn      # g + l
+    two = (rows[(2_000_000, 2, 1)] - rows[(1_000_000, 2, 1)]) / dn      # g + l / 2
+    thread = ((rows[(2_000_000, 1, 2)] - rows[(1_000_000, 1, 2)]) - (rows[(2_000_000, 1, 1)] - rows[(1_000_000, 1, 1)])) / dn
+    local = 2 * (one - two)
+    return {"rss_bytes": {f"{n}_{r}x{t}": v for (n, r, t), v in rows.items()},
+            "global_bytes_per_neuron": one - local, "local_bytes_per_neuron": local, "bytes_per_neuron_per_extra_thread": thread}
 
 
 def nest_has_mpi(python):
@@ -95,6 +133,7 @@ def main():
     ap.add_argument("--duration", type=float, default=None, help="simulated ms (default 1000 at scale 1, 200 beyond)")
     ap.add_argument("--nest-python", help="Python with nest-simulator 3.10: adds NEST at scale 1, 1 and 2 threads")
     ap.add_argument("--json", default=DEFAULT_JSON)
+    ap.add_argument("--no-memory-probe", action="store_true", help="skip the per-neuron memory split (1 and 2 million neurons)")
     args = ap.parse_args()
     layouts = []
     for spec in args.layouts:
@@ -122,6 +161,9 @@ def main():
                 r["simulate_ratio_to_first"] = r["simulate_s"] / reference["simulate_s"]
                 r["max_rank_rss_ratio_to_first"] = max(r["peak_rss_bytes_per_rank"]) / reference["peak_rss_bytes_per_rank"][0]
                 results["runs"].append(r)
+        if not args.no_memory_probe:
+            print("memory probe ...", flush=True)
+            results["memory_probe"] = memory_probe(work)
         if args.nest_python:
             mpi = nest_has_mpi(args.nest_python)
             results["nest_has_mpi"] = mpi
@@ -143,6 +185,11 @@ def main():
         print(f"{r['engine']:7} {r['scale']:>5} {str(r['ranks']) + 'x' + str(r['threads']):>5} {r.get('exchange', '-'):>9} {r['build_s']:8.2f} {r['simulate_s']:8.2f} "
               f"{r['process_cpu_s']:8.2f} {rss:>18} {kb:9.1f} {same:>5} {r.get('simulate_ratio_to_first', float('nan')):8.2f} "
               f"{r.get('max_rank_rss_ratio_to_first', float('nan')):8.2f}")
+    if "memory_probe" in results:
+        m = results["memory_probe"]
+        print(f"memory per rank: {m['global_bytes_per_neuron']:.0f} B per neuron of the whole network, "
+              f"{m['local_bytes_per_neuron']:.0f} B per own neuron (input rings of 30 steps, state of the update), "
+              f"{m['bytes_per_neuron_per_extra_thread']:.1f} B per neuron for each extra thread")
     if "nest_has_mpi" in results:
         print(f"NEST 3.10 wheel built with MPI: {results['nest_has_mpi']}")
     os.makedirs(os.path.dirname(args.json), exist_ok=True)

@@ -146,10 +146,12 @@ struct Sweep: ParsableCommand {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-        try refuseRanks("sweep")
-        let tty = !options.quiet && isatty(2) != 0
-        try reporting {
-            try Session.sweep(options.request(file, threads: workers.count), lanes: lanes) { done, total in
+        try reportingRanks { comm in
+            // With ranks, rank 0 shows the points it has run itself.
+            let tty = !options.quiet && isatty(2) != 0 && comm.rank == 0
+            var request = options.request(file, threads: workers.count)
+            request.communicator = comm
+            try Session.sweep(request, lanes: lanes) { done, total in
                 if tty { FileHandle.standardError.write(Data("\r\(done)/\(total) points\(done == total ? "\n" : "")".utf8)) }
             }
         }

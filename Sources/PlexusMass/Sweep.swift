@@ -18,6 +18,42 @@ public struct SweepPoint: Sendable {
     public let error: String?
 }
 
+extension SweepPoint {
+    /// The point as bytes for the ranks' gather (index, values, the optional correlations with
+    /// a flag, mean, std, seconds, the error's UTF-8).
+    static func encode(index: Int, _ p: SweepPoint, into out: inout [UInt8]) {
+        func int(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { out += $0 } }
+        func double(_ v: Double) { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
+        int(index)
+        int(p.values.count)
+        p.values.forEach(double)
+        int((p.fcSC == nil ? 0 : 1) | (p.fcFC == nil ? 0 : 2) | (p.error == nil ? 0 : 4))
+        double(p.fcSC ?? 0); double(p.fcFC ?? 0); double(p.mean); double(p.std); double(p.seconds)
+        let error = Array((p.error ?? "").utf8)
+        int(error.count)
+        out += error
+    }
+
+    static func decode(_ bytes: [UInt8], at: inout Int) -> (Int, SweepPoint) {
+        func int() -> Int {
+            var v: UInt64 = 0
+            for k in 0..<8 { v |= UInt64(bytes[at + k]) << (8 * UInt64(k)) }
+            at += 8
+            return Int(Int64(bitPattern: v))
+        }
+        func double() -> Double { Double(bitPattern: UInt64(bitPattern: Int64(int()))) }
+        let index = int()
+        let values = (0..<int()).map { _ in double() }
+        let flags = int()
+        let fcSC = double(), fcFC = double(), mean = double(), std = double(), seconds = double()
+        let n = int()
+        let error = String(decoding: bytes[at..<(at + n)], as: UTF8.self)
+        at += n
+        return (index, SweepPoint(values: values, fcSC: flags & 1 != 0 ? fcSC : nil, fcFC: flags & 2 != 0 ? fcFC : nil,
+                                  mean: mean, std: std, seconds: seconds, error: flags & 4 != 0 ? error : nil))
+    }
+}
+
 /// Runs one experiment over a grid of one or two parameters, points on all threads.
 ///
 /// Parameters: `coupling.<name>`, `model.<name>`, `speed` (mm/ms), `noise.nsig`. Every point uses
@@ -81,10 +117,16 @@ public final class MassSweep {
     /// Runs the points on all threads, in groups of up to `lanes` points that run as one batch
     /// (MassBatch: SIMD lanes of one simulation) where they differ only in parameters and noise
     /// (not in speed); the numbers are the same either way.
-    public func run(lanes: Int = 1, progress: ((Int, Int) -> Void)? = nil) -> [SweepPoint] {
+    ///
+    /// With several ranks (`communicator`), rank r runs groups r, r + R, r + 2R, ... on its
+    /// threads, and rank 0 gathers every point (the other ranks return no points); a point's
+    /// numbers do not depend on where it ran.
+    public func run(lanes: Int = 1, communicator: any Communicator = SingleProcess.shared,
+                    progress: ((Int, Int) -> Void)? = nil) -> [SweepPoint] {
         let count = points.count
         let out = Storage<SweepPoint?>(repeating: nil, count: count)
-        let width = max(1, min(MassBatch.lanes(for: firstPoint, requested: lanes), (count + threads - 1) / threads))
+        let workers = threads * communicator.size
+        let width = max(1, min(MassBatch.lanes(for: firstPoint, requested: lanes), (count + workers - 1) / workers))
         // Points share a batch only at the same speed (the delays): group by the speed axis, if
         // any, then cut into groups of `width`.
         let speedAxis = axes.firstIndex { $0.parameter == "speed" }
@@ -101,6 +143,9 @@ public final class MassSweep {
                 groups.append([k])
             }
         }
+        let allGroups = groups
+        groups = stride(from: communicator.rank, to: allGroups.count, by: communicator.size).map { allGroups[$0] }
+        let share = groups.reduce(0) { $0 + $1.count }   // progress counts this rank's points
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let body = { (member: Int) in
@@ -109,17 +154,31 @@ public final class MassSweep {
                 if g >= groups.count { break }
                 for (k, point) in zip(groups[g], self.runGroup(groups[g].map { self.points[$0] })) { out[k] = point }
                 let d = done.wrappingAdd(groups[g].count, ordering: .relaxed).newValue
-                if member == 0, let progress { progress(d, count) }
+                if member == 0, let progress { progress(d, share) }
             }
         }
         let t = min(threads, groups.count)
         if t > 1 {
             let team = ThreadTeam(threads: t)
             team.run(body)
-        } else {
+        } else if t == 1 {
             body(0)
         }
-        return out.array.map { $0! }
+        guard communicator.size > 1 else { return out.array.map { $0! } }
+        // Rank 0 gathers the points the others ran, by index.
+        var mine: [UInt8] = []
+        for g in groups { for k in g { SweepPoint.encode(index: k, out[k]!, into: &mine) } }
+        let all = communicator.gather(mine, root: 0)
+        guard communicator.rank == 0 else { return [] }
+        var table = [SweepPoint?](repeating: nil, count: count)
+        for bytes in all {
+            var at = 0
+            while at < bytes.count {
+                let (k, point) = SweepPoint.decode(bytes, at: &at)
+                table[k] = point
+            }
+        }
+        return table.map { $0! }
     }
 
     /// The experiment of one point.

@@ -100,12 +100,15 @@ public enum Session {
         // Every rank reads the file; rank 0 alone prepares the folder. They leave together.
         var ctx: RunContext?
         var failure: PlexusError?
-        do { ctx = try localContext(request) } catch let e as PlexusError { failure = e }
+        do {
+            let c = try localContext(request)
+            guard c.engine == .point else {
+                throw c.locate(PlexusError("engine: \(c.engine.rawValue) does not run across MPI ranks yet (\(comm.size) ranks); run it as one process (its --threads split the work)",
+                                           file: c.file, keyPath: "engine"))
+            }
+            ctx = c
+        } catch let e as PlexusError { failure = e }
         try comm.agree(failure)
-        guard ctx!.engine == .point else {
-            throw ctx!.locate(PlexusError("engine: \(ctx!.engine.rawValue) does not run across MPI ranks yet (\(comm.size) ranks); run it as one process (its --threads split the work)",
-                                          file: ctx!.file, keyPath: "engine"))
-        }
         return ctx!
     }
 

@@ -11,23 +11,38 @@ extension Session {
     /// is told after every point.
     @discardableResult
     public static func sweep(_ request: RunRequest, lanes: Int = defaultLanes, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> RunOutcome {
-        let ctx = try RunContext(request)
-        guard ctx.engine == .mass else {
-            throw PlexusError("plexus sweep runs neural-mass experiments (engine: mass)", file: ctx.file)
-        }
-        var experiment = try MassExperimentFile.decode(ctx.source)
-        if let seed = request.seed { experiment.seed = seed }
-        guard !experiment.sweep.isEmpty else {
-            throw PlexusError("no `sweep:` section (e.g. sweep: {coupling.a: {from: 0.005, to: 0.02, count: 8}})", file: ctx.file, keyPath: "sweep")
-        }
-        let connectome = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
-        try ctx.located { try SensorFileReader.resolve(&experiment, connectome: connectome) }
-        let sweep = try ctx.located { try MassSweep(experiment, connectome: connectome, threads: ctx.threads) }
-        try RunFolder.prepare(ctx.outDir)
+        let comm = request.communicator
+        // Every rank reads and checks the same file; with ranks they leave together on an error.
+        var prepared: (RunContext, MassExperiment, Connectome, MassSweep)?
+        var failure: PlexusError?
+        do {
+            let ctx = try RunContext(request)
+            guard ctx.engine == .mass else {
+                throw PlexusError("plexus sweep runs neural-mass experiments (engine: mass)", file: ctx.file)
+            }
+            var experiment = try MassExperimentFile.decode(ctx.source)
+            if let seed = request.seed { experiment.seed = seed }
+            guard !experiment.sweep.isEmpty else {
+                throw PlexusError("no `sweep:` section (e.g. sweep: {coupling.a: {from: 0.005, to: 0.02, count: 8}})", file: ctx.file, keyPath: "sweep")
+            }
+            let connectome = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
+            try ctx.located { try SensorFileReader.resolve(&experiment, connectome: connectome) }
+            let sweep = try ctx.located { try MassSweep(experiment, connectome: connectome, threads: ctx.threads) }
+            if ctx.writes { try RunFolder.prepare(ctx.outDir) }
+            prepared = (ctx, experiment, connectome, sweep)
+        } catch let e as PlexusError { failure = e }
+        try comm.agree(failure)
+        let (ctx, experiment, connectome, sweep) = prepared!
         let t1 = ResourceUsage.now()
-        ctx.say("\(ctx.name): \(sweep.points.count) points (\(sweep.axes.map { "\($0.parameter) x \($0.values.count)" }.joined(separator: ", "))) on \(min(ctx.threads, sweep.points.count)) threads, \(connectome.count) regions, \(OutputText.number(experiment.duration)) ms each")
-        let points = sweep.run(lanes: lanes, progress: progress)
+        let split = comm.size > 1 ? "\(comm.size) ranks x \(ctx.threads) threads" : "\(min(ctx.threads, sweep.points.count)) threads"
+        ctx.say("\(ctx.name): \(sweep.points.count) points (\(sweep.axes.map { "\($0.parameter) x \($0.values.count)" }.joined(separator: ", "))) on \(split), \(connectome.count) regions, \(OutputText.number(experiment.duration)) ms each")
+        let points = sweep.run(lanes: lanes, communicator: comm, progress: progress)
         let t2 = ResourceUsage.now()
+        // Rank 0 has every point and writes; the others are done.
+        guard ctx.writes else {
+            return RunOutcome(directory: ctx.outDir, record: ctx.record(durationMs: experiment.duration, resolutionMs: experiment.integrator.dt,
+                                                                        seed: experiment.seed, experiment: .null, command: .sweep))
+        }
         guard let model = try MassModels.kind(named: experiment.model.name, folders: experiment.model.folders) else {
             throw PlexusError("unknown model", keyPath: "model.name")
         }

@@ -221,6 +221,56 @@ final class MassEngineTests: XCTestCase {
         XCTAssertThrowsError(try MassSweep({ var x = e; x.sweep = [SweepAxis("model.nope", [1])]; return x }(), connectome: c))
     }
 
+    /// A sweep over ranks (as threads of one process, the code an MPI launch runs): rank 0
+    /// gathers the same table, point for point and bit for bit, as one process computes; the
+    /// other ranks return nothing. A failed point travels with its message.
+    func testSweepOverRanksGathersTheSameTable() throws {
+        let c = try smallConnectome(12)
+        var e = experiment(c, model: "ReducedWongWang", coupling: "Linear", params: ["a": 0.01], stochastic: true, dt: 0.5, duration: 200,
+                           monitors: [MonitorDescription(.temporalAverage, period: 4)])
+        e.integrator.nsig = [1e-5]
+        e.fc = FCDescription(monitor: 0, discard: 50)
+        e.sweep = [SweepAxis("coupling.a", [0.0, 0.02, 0.05, 0.1]), SweepAxis("noise.nsig", [1e-5, 1e-4])]
+        let one = try MassSweep(e, connectome: c, threads: 1).run(lanes: 4)
+        XCTAssertEqual(one.count, 8)
+        XCTAssertTrue(one.allSatisfy { $0.error == nil })
+        let group = InProcessRanks(size: 3)
+        final class Tables: @unchecked Sendable { var byRank = [[SweepPoint]](repeating: [], count: 3); let lock = NSLock() }
+        let tables = Tables()
+        let base = e
+        group.run { comm in
+            let points = (try? MassSweep(base, connectome: c, threads: 2).run(lanes: 4, communicator: comm)) ?? []
+            tables.lock.lock(); tables.byRank[comm.rank] = points; tables.lock.unlock()
+        }
+        let gathered = tables.byRank[0]
+        XCTAssertEqual(gathered.count, one.count)
+        XCTAssertEqual(gathered.map(\.values), one.map(\.values))
+        XCTAssertEqual(gathered.map(\.mean.bitPattern), one.map(\.mean.bitPattern))
+        XCTAssertEqual(gathered.map(\.std.bitPattern), one.map(\.std.bitPattern))
+        XCTAssertEqual(gathered.map { $0.fcSC?.bitPattern }, one.map { $0.fcSC?.bitPattern })
+        XCTAssertEqual(gathered.map(\.error), one.map(\.error))
+        XCTAssertTrue(tables.byRank[1].isEmpty && tables.byRank[2].isEmpty)
+        // The gather's encoding keeps a missing FC, NaNs and an error message.
+        var bytes: [UInt8] = []
+        let failed = SweepPoint(values: [1e6, -0.0], fcSC: nil, fcFC: 0.25, mean: .nan, std: .infinity, seconds: 1.5, error: "blow-up at t = 3 ms (\"V\")")
+        SweepPoint.encode(index: 41, failed, into: &bytes)
+        SweepPoint.encode(index: 2, one[2], into: &bytes)
+        var at = 0
+        let (k, back) = SweepPoint.decode(bytes, at: &at)
+        XCTAssertEqual(k, 41)
+        XCTAssertEqual(back.values.map(\.bitPattern), failed.values.map(\.bitPattern))
+        XCTAssertNil(back.fcSC)
+        XCTAssertEqual(back.fcFC, 0.25)
+        XCTAssertTrue(back.mean.isNaN)
+        XCTAssertEqual(back.std, .infinity)
+        XCTAssertEqual(back.error, failed.error)
+        let (k2, back2) = SweepPoint.decode(bytes, at: &at)
+        XCTAssertEqual(k2, 2)
+        XCTAssertEqual(back2.fcSC, one[2].fcSC)
+        XCTAssertNil(back2.error)
+        XCTAssertEqual(at, bytes.count)
+    }
+
     /// The example experiment files decode into the descriptions they describe.
     func testExampleFilesDecode() throws {
         for name in ["tvb76.yaml", "tvb76_rww_bold.yaml", "tvb76_sweep.yaml", "tvb76_epileptor_eeg.yaml", "tvb76_surface.yaml"] {

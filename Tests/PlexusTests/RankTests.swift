@@ -347,8 +347,47 @@ final class MPIRunTests: XCTestCase {
         }
     }
 
+    /// `mpirun -np 3 plexus sweep`: the points spread over the ranks, rank 0 writes the same
+    /// sweep.csv as one process (every column but the seconds each point took).
+    func testSweepOverRanksWritesTheSameTable() throws {
+        _ = try Self.mpirun()
+        let dir = temporaryFolder("plexus-mpi-sweep")
+        let file = dir.write("sweep.yaml", """
+            engine: mass
+            connectivity: {synthetic: {regions: 12, density: 0.4, seed: 3}}
+            speed: 3.0 mm/ms
+            model: {name: Generic2dOscillator, params: {a: -0.5}}
+            coupling: {name: Linear, params: {a: 0.0152}}
+            integrator: {name: HeunStochastic, dt: 0.1 ms, noise: {nsig: 1e-4}}
+            duration: 300 ms
+            monitors:
+              - {type: temporal_average, period: 1 ms}
+            fc: {monitor: 0, discard: 50 ms}
+            sweep:
+              coupling.a: {from: 0.002, to: 0.03, count: 4}
+              speed: [2, 4, 8]
+            """)
+        func table(_ path: String) throws -> [String] {
+            // Drop the seconds column (the second last).
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
+                var cols = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                cols.remove(at: cols.count - 2)
+                return cols.joined(separator: ",")
+            }
+        }
+        let one = try CLI.plexus(["sweep", file, "--out", dir.path("one"), "--threads", "1", "--no-report", "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let r = try Self.launch(3, ["sweep", file, "--out", dir.path("three"), "--threads", "1", "--no-report", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let a = try table(dir.path("one/sweep.csv")), b = try table(dir.path("three/sweep.csv"))
+        XCTAssertEqual(a.count, 13)
+        XCTAssertEqual(a, b)
+        let record = try RunRecord(json: String(contentsOfFile: dir.path("three/provenance.json"), encoding: .utf8), file: "provenance.json")
+        XCTAssertEqual(record.ranks, 3)
+    }
+
     /// An error is printed once (by rank 0), with its line and key path, and every rank exits 1;
-    /// a command that does not run across ranks says so.
+    /// a command or engine that does not run across ranks says so, once.
     func testErrorsUnderMPI() throws {
         _ = try Self.mpirun()
         let dir = temporaryFolder("plexus-mpi-err")
@@ -362,9 +401,12 @@ final class MPIRunTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertEqual(r.stderr.components(separatedBy: "unknown parameter 'tau_mm'").count - 1, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("bad.yaml:4 (populations.a.params.tau_mm)"), r.stderr)
-        let sweep = try Self.launch(2, ["sweep", Repo.examples.appendingPathComponent("tvb76_sweep.yaml").path, "--out", dir.path("sweep")])
-        XCTAssertNotEqual(sweep.status, 0)
-        XCTAssertTrue(sweep.stderr.contains("plexus sweep does not run across MPI ranks yet (2 ranks)"), sweep.stderr)
+        let fit = try Self.launch(2, ["fit", Repo.examples.appendingPathComponent("microcircuit_fit.yaml").path, "--out", dir.path("fit")])
+        XCTAssertNotEqual(fit.status, 0)
+        XCTAssertEqual(fit.stderr.components(separatedBy: "plexus fit does not run across MPI ranks yet (2 ranks)").count - 1, 1, fit.stderr)
+        let cable = try Self.launch(2, ["run", Repo.examples.appendingPathComponent("ball_and_stick.yaml").path, "--out", dir.path("cable")])
+        XCTAssertNotEqual(cable.status, 0)
+        XCTAssertEqual(cable.stderr.components(separatedBy: "engine: cable does not run across MPI ranks yet (2 ranks)").count - 1, 1, cable.stderr)
     }
 
     /// Two ranks on two "hosts": network namespaces made here, joined by a veth pair with
