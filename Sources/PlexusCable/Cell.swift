@@ -54,6 +54,20 @@ struct CompiledProbe {
 
 extension CableCellDescription {
     /// Compiles this description for cell `gid`; errors carry key paths under `cells.<name>`.
+    /// The number of spike detector locations of cell `gid` (what `compile` gives it), from the
+    /// morphology alone: a rank numbers every cell's sources without compiling other ranks' cells.
+    func detectorCount(gid: Int) throws -> Int {
+        let tree: SegmentTree
+        do { tree = try morphology.tree(gid: gid) } catch let e as PlexusError { throw e.under("morphology") }
+        guard !tree.isEmpty else { throw PlexusError("the morphology has no segments", keyPath: "morphology") }
+        let m = CableMorphology(tree)
+        var n = 0
+        for (k, d) in detectors.enumerated() {
+            do { n += try d.locset.locations(on: m, gid: gid).count } catch let e as PlexusError { throw e.under("detectors[\(k)].locset") }
+        }
+        return n
+    }
+
     func compile(gid: Int, dt: Double, catalogue: MechanismCatalogue = .builtin) throws -> CompiledCell {
         let tree: SegmentTree
         do { tree = try morphology.tree(gid: gid) } catch let e as PlexusError { throw e.under("morphology") }

@@ -273,6 +273,8 @@ final class CableGroup: @unchecked Sendable {
 /// source, event generators. Build is a measured phase; `run` simulates.
 public final class CableNetwork: @unchecked Sendable {
     public let description: CableExperiment
+    /// The ranks of the run; this rank holds the cells of its parts.
+    public let communicator: any Communicator
     public let grid: TimeGrid
     public let totalSteps: Int64
     public let cellCount: Int
@@ -301,7 +303,27 @@ public final class CableNetwork: @unchecked Sendable {
     /// The mechanisms the cells use: built-in plus the experiment's folders.
     public let catalogue: MechanismCatalogue
 
-    public init(_ desc: CableExperiment, threads: Int = 1) throws {
+    public convenience init(_ desc: CableExperiment, threads: Int = 1) throws {
+        try self.init(desc, threads: threads, communicator: SingleProcess.shared)
+    }
+
+    /// This rank's cells of the network, built by every rank (collective): an error of any rank
+    /// is every rank's (`Communicator.agree`). Cells are split into ranks x threads contiguous gid
+    /// ranges of about equal CVs; each rank compiles its own cells and keeps the connections onto
+    /// them.
+    public static func distributed(_ desc: CableExperiment, threads: Int, communicator: any Communicator) throws -> CableNetwork {
+        var network: CableNetwork?
+        var failure: PlexusError?
+        do { network = try CableNetwork(desc, threads: threads, communicator: communicator) }
+        catch let e as PlexusError { failure = e }
+        catch { failure = PlexusError("\(error)") }
+        try communicator.agree(failure)
+        return network!
+    }
+
+    /// This rank's part; calls no collective (`distributed` does).
+    init(_ desc: CableExperiment, threads: Int = 1, communicator: any Communicator) throws {
+        self.communicator = communicator
         description = desc
         do { catalogue = try MechanismCatalogue.with(folders: desc.mechanismFolders) } catch let e as PlexusError {
             throw e.file == nil ? e.under("mechanisms") : e
@@ -337,7 +359,13 @@ public final class CableNetwork: @unchecked Sendable {
         }
         let nCells = kindOfGid.count
         cellCount = nCells
-        let nThreads = min(threads, max(1, nCells))
+        let ranks = communicator.size, rank = communicator.rank
+        if ranks > 1 && nCells < ranks {
+            throw PlexusError("\(nCells) cell\(nCells == 1 ? "" : "s") cannot be split over \(ranks) ranks: run on at most \(nCells) rank\(nCells == 1 ? "" : "s")", keyPath: "populations")
+        }
+        // Threads per rank: every rank the same, at most one part per cell.
+        let nThreads = min(threads, max(1, nCells / ranks))
+        let nParts = ranks * nThreads
         let teamL = ThreadTeam(threads: nThreads)
         team = teamL
 
@@ -352,16 +380,17 @@ public final class CableNetwork: @unchecked Sendable {
             let weight = kindOfGid.map { Double(cvsOfKind[$0] ?? 1) }
             let total = weight.reduce(0, +)
             var acc = 0.0, g = 0
-            for t in 1..<max(nThreads, 1) {
-                let target = total * Double(t) / Double(nThreads)
+            for t in 1..<max(nParts, 1) {
+                let target = total * Double(t) / Double(nParts)
                 while g < nCells && acc + weight[g] / 2 < target { acc += weight[g]; g += 1 }
-                let b = min(max(g, bounds[t - 1] + 1), nCells - (nThreads - t))
+                let b = min(max(g, bounds[t - 1] + 1), nCells - (nParts - t))
                 while g < b { acc += weight[g]; g += 1 }
                 bounds.append(b)
             }
             bounds.append(nCells)
         }
-        let parts = (0..<nThreads).map { bounds[$0]..<bounds[$0 + 1] }
+        // This rank's parts, one per thread.
+        let parts = (0..<nThreads).map { bounds[rank * nThreads + $0]..<bounds[rank * nThreads + $0 + 1] }
         compiled.withUnsafeMutableBufferPointer { out in
         errors.withUnsafeMutableBufferPointer { errs in
             let out = out, errs = errs
@@ -383,9 +412,19 @@ public final class CableNetwork: @unchecked Sendable {
         let groups = try (0..<nThreads).map { try CableGroup(cells: compiled[$0], gids: parts[$0], dt: dt, mechanisms: mechanisms, kernels: kernels) }
         self.groups = groups
 
-        // Sources: detectors in gid order.
+        // Sources: detectors in gid order. With ranks, other ranks' cells are counted from their
+        // morphologies (the same count their compiled cells have).
+        var detectorCounts = [Int](repeating: 0, count: nCells)
+        for t in 0..<nThreads { for (j, c) in compiled[t].enumerated() { detectorCounts[parts[t].lowerBound + j] = c.detectors.count } }
+        if ranks > 1 {
+            let mine = parts.first!.lowerBound..<parts.last!.upperBound
+            for gid in 0..<nCells where !mine.contains(gid) {
+                let (name, kind) = desc.cells[kindOfGid[gid]]
+                do { detectorCounts[gid] = try kind.detectorCount(gid: gid) } catch let e as PlexusError { throw e.under("cells.\(name)") }
+            }
+        }
         var sStart = [0]
-        for t in 0..<nThreads { for c in compiled[t] { sStart.append(sStart.last! + c.detectors.count) } }
+        for c in detectorCounts { sStart.append(sStart.last! + c) }
         sourceStart = sStart
         for t in 0..<nThreads {
             let g = groups[t]
@@ -396,12 +435,15 @@ public final class CableNetwork: @unchecked Sendable {
         }
         compiled = []
 
-        // Connections: expanded straight into per-thread CSR tables keyed by source.
+        // Connections: expanded straight into per-thread CSR tables keyed by source (this rank's
+        // targets only; every statement is still checked whole, so all ranks find the same
+        // minimum delay).
         let nSources = sStart.last!
         var minDelay = Double.infinity, maxDelay = 0.0
-        var groupOfGid = [Int](repeating: 0, count: nCells)
+        var groupOfGid = [Int](repeating: -1, count: nCells)   // -1: another rank's cell
         for (t, r) in parts.enumerated() { for gid in r { groupOfGid[gid] = t } }
         func groupOf(_ gid: Int) -> Int { groupOfGid[gid] }
+        func isLocal(_ gid: Int) -> Bool { groupOfGid[gid] >= 0 }
         func resolve(_ gid: Int, _ ref: TargetRef, path: String) throws -> UInt32 {
             let t = groupOf(gid), g = groups[t], j = gid - g.gids.lowerBound
             guard let r = g.targetLabels[j][ref.label] else {
@@ -445,6 +487,7 @@ public final class CableNetwork: @unchecked Sendable {
                         guard c.target >= 0, c.target < nCells else { throw PlexusError("target gid \(c.target) does not exist", keyPath: p + ".target") }
                         try checkDelay(c.delay, path: p + ".delay")
                         guard c.weight.isFinite else { throw PlexusError("weight must be finite", keyPath: p + ".weight") }
+                        guard isLocal(c.target) else { continue }
                         try body(s, c.target) { ConnectionEntry(target: try resolve(c.target, c.synapse, path: p + ".synapse"), weight: Float(c.weight), delay: Float(c.delay)) }
                     }
                 case .ring(let pop, let size, let syn, let w, let d):
@@ -456,6 +499,7 @@ public final class CableNetwork: @unchecked Sendable {
                         let start = size * (i / size), end = min(start + size, r.count)
                         let src = r.lowerBound + (i == start ? end - 1 : i - 1)
                         let s = try source(src, 0, path: path)
+                        guard isLocal(gid) else { continue }
                         try body(s, gid) { ConnectionEntry(target: try resolve(gid, syn, path: path + ".synapse"), weight: Float(w), delay: Float(d)) }
                     }
                 case .busyringExtra(let pop, let count, let label, let w, let md):
@@ -463,7 +507,7 @@ public final class CableNetwork: @unchecked Sendable {
                     guard r.count >= 2 else { throw PlexusError("busyring needs at least two cells for the extra connections", keyPath: path) }
                     try checkDelay(md, path: path + ".min_delay")
                     guard count >= 0 else { throw PlexusError.outOfRange("count", Double(count), "must be >= 0", keyPath: path + ".count") }
-                    for gid in r {
+                    for gid in r where isLocal(gid) {
                         let t = groupOf(gid), g = groups[t], j = gid - g.gids.lowerBound
                         guard let lr = g.targetLabels[j][label] else {
                             throw PlexusError("cell \(gid) has no synapse label '\(label)'", keyPath: path + ".synapse")
@@ -518,6 +562,7 @@ public final class CableNetwork: @unchecked Sendable {
             for i in idx {
                 guard i >= 0, i < r.count else { throw PlexusError("cell index \(i) is outside population '\(g.population)' (size \(r.count))", keyPath: path + ".cells") }
                 let gid = r.lowerBound + i
+                guard isLocal(gid) else { continue }
                 let t = groupOf(gid)
                 let target = try resolve(gid, g.synapse, path: path + ".synapse")
                 switch g.schedule {

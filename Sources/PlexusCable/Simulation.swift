@@ -75,8 +75,16 @@ extension CableNetwork {
     /// delay), exchange the epoch's spikes once (a `SpikeExchange`: between threads, the team's
     /// barrier), then each turns every spike of the epoch, in (time, source) order, into events
     /// for the synapses it owns. Results are bit-identical for any number of threads.
+    ///
+    /// With several ranks the epoch's spikes are gathered from every rank (MPI_Allgatherv, as
+    /// Arbor does), the run is collective, and rank 0 returns every rank's spikes, probe traces
+    /// and snapshots (the other ranks return none).
     public func run(progress: ((Double) -> Void)? = nil, snapshots request: SnapshotRequest? = nil) throws -> CableResults {
-        try run(exchange: ThreadSpikeExchange<(UInt32, Double)>(team: team), progress: progress, snapshots: request)
+        if communicator.size > 1 {
+            return try run(exchange: RankSpikeExchange<(UInt32, Double)>(team: team, communicator: communicator), progress: progress,
+                           snapshots: request)
+        }
+        return try run(exchange: ThreadSpikeExchange<(UInt32, Double)>(team: team), progress: progress, snapshots: request)
     }
 
     func run<Exchange: SpikeExchange<(UInt32, Double)>>(exchange: Exchange, progress: ((Double) -> Void)?,
@@ -165,7 +173,8 @@ extension CableNetwork {
             }
             }
         }
-        if let e = states.compactMap(\.error).first { throw e }
+        // With ranks every rank stopped after the same epoch and throws the same error.
+        try communicator.agree(states.compactMap(\.error).first)
 
         // Spikes: source id -> (gid, detector).
         var spikes: [(gid: Int, detector: Int, time: Double)] = []
@@ -188,9 +197,71 @@ extension CableNetwork {
                 traces.append(tr)
             }
         }
-        var results = CableResults(spikes: spikes, probes: traces, simulatedSteps: totalSteps, events: states.reduce(0) { $0 + $1.events })
-        results.snapshots = states.flatMap(\.snapshots).sorted { $0.time != $1.time ? $0.time < $1.time : $0.gid < $1.gid }
+        var events = states.reduce(0) { $0 + $1.events }
+        var snapshots = states.flatMap(\.snapshots)
+        if communicator.size > 1 {
+            // Every rank saw every spike; rank 0 gathers the probes and snapshots, in rank (gid) order.
+            events = Int(communicator.sum(Int64(events)))
+            let gathered = communicator.gather(Self.encode(traces, snapshots), root: 0)
+            guard communicator.rank == 0 else { return CableResults(spikes: [], probes: [], simulatedSteps: totalSteps, events: events) }
+            traces = []
+            snapshots = []
+            for bytes in gathered {
+                let (t, s) = Self.decode(bytes)
+                traces += t
+                snapshots += s
+            }
+        }
+        var results = CableResults(spikes: spikes, probes: traces, simulatedSteps: totalSteps, events: events)
+        results.snapshots = snapshots.sorted { $0.time != $1.time ? $0.time < $1.time : $0.gid < $1.gid }
         return results
+    }
+
+    /// Probe traces and snapshots as bytes for the ranks' gather.
+    static func encode(_ traces: [ProbeTrace], _ snapshots: [CVSnapshot]) -> [UInt8] {
+        var out: [UInt8] = []
+        func int(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { out += $0 } }
+        func doubles(_ v: [Double]) { int(v.count); for x in v { withUnsafeBytes(of: x.bitPattern.littleEndian) { out += $0 } } }
+        int(traces.count)
+        for t in traces {
+            int(t.gid)
+            let name = Array(t.name.utf8)
+            int(name.count); out += name
+            int(t.location.branch); doubles([t.location.pos])
+            doubles(t.times); doubles(t.values)
+        }
+        int(snapshots.count)
+        for s in snapshots { doubles([s.time]); int(s.gid); doubles(s.voltage) }
+        return out
+    }
+
+    static func decode(_ bytes: [UInt8]) -> ([ProbeTrace], [CVSnapshot]) {
+        var at = 0
+        func int() -> Int {
+            var v: UInt64 = 0
+            for k in 0..<8 { v |= UInt64(bytes[at + k]) << (8 * UInt64(k)) }
+            at += 8
+            return Int(Int64(bitPattern: v))
+        }
+        func doubles() -> [Double] { (0..<int()).map { _ in Double(bitPattern: UInt64(bitPattern: Int64(int()))) } }
+        var traces: [ProbeTrace] = []
+        for _ in 0..<int() {
+            let gid = int()
+            let n = int()
+            let name = String(decoding: bytes[at..<(at + n)], as: UTF8.self)
+            at += n
+            let branch = int(), pos = doubles()[0]
+            var t = ProbeTrace(gid: gid, name: name, location: MLocation(branch: branch, pos: pos))
+            t.times = doubles()
+            t.values = doubles()
+            traces.append(t)
+        }
+        var snapshots: [CVSnapshot] = []
+        for _ in 0..<int() {
+            let time = doubles()[0], gid = int()
+            snapshots.append(CVSnapshot(time: time, gid: gid, voltage: doubles()))
+        }
+        return (traces, snapshots)
     }
 
     /// Keeps the voltage of every CV of the group's asked cells at step s.

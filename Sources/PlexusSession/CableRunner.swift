@@ -11,18 +11,31 @@ enum CableRunner: EngineRunner {
     static let engine = RunRecord.Engine.cable
 
     static func run(_ ctx: RunContext) throws -> RunRecord {
-        var desc = try CableExperimentFile.decode(ctx.source)
+        let comm = ctx.communicator
+        var decoded: CableExperiment?
+        var failure: PlexusError?
+        do { decoded = try CableExperimentFile.decode(ctx.source) } catch let e as PlexusError { failure = e }
+        try comm.agree(failure)   // every rank reads the same file; they leave together
+        var desc = decoded!
         if let seed = ctx.request.seed { desc.seed = seed }
         let t1 = ResourceUsage.now(), c1 = ResourceUsage.cpuSeconds()
-        let network = try ctx.located { try CableNetwork(desc, threads: ctx.threads) }
+        let network = try ctx.located { try CableNetwork.distributed(desc, threads: ctx.threads, communicator: comm) }
         let t2 = ResourceUsage.now(), c2 = ResourceUsage.cpuSeconds()
-        ctx.say("\(ctx.name): \(network.cellCount) cells, \(network.cvCount) CVs, \(network.targetCount) synapses in \(network.synapseInstanceCount) merged instances, \(network.connectionCount) connections; built in \(String(format: "%.2f", t2 - t1)) s")
+        // The whole network's counts (each rank holds its own cells).
+        let sums = comm.allgather([network.cvCount, network.targetCount, network.synapseInstanceCount, network.connectionCount].map { Int64($0) })
+        func total(_ k: Int) -> Int { Int(sums.reduce(0) { $0 + $1[k] }) }
+        let (cvs, targets, instances, connections) = (total(0), total(1), total(2), total(3))
+        let split = comm.size > 1 ? " on \(comm.size) ranks x \(network.threads) threads" : ""
+        ctx.say("\(ctx.name): \(network.cellCount) cells, \(cvs) CVs, \(targets) synapses in \(instances) merged instances, \(connections) connections; built\(split) in \(String(format: "%.2f", t2 - t1)) s")
         let request = try snapshotRequest(ctx, desc)
         let progress = ctx.progress(start: t2, duration: desc.duration)
         defer { progress.finish() }
         let results = try ctx.located { try network.run(progress: progress.update, snapshots: request) }
         let t3 = ResourceUsage.now(), c3 = ResourceUsage.cpuSeconds()
         ctx.keep { ResultArrays.cable(results) }
+        let peaks = comm.allgather(Int64(ResourceUsage.peakRSSBytes() ?? 0))
+        // With ranks, rank 0 has gathered the results and writes; the others are done.
+        guard ctx.writes else { return ctx.record(durationMs: desc.duration, resolutionMs: desc.resolution, seed: desc.seed, experiment: .null) }
 
         var output = try RunOutput(directory: ctx.outDir, newRun: true)
         if desc.recordSpikes {
@@ -70,10 +83,11 @@ enum CableRunner: EngineRunner {
         record.timings.append(.init("total", t5 - ctx.t0))
         record.cpuSeconds = [.init("build", c2 - c1), .init("simulate", c3 - c2)]
         record.realtimeFactor = desc.duration > 0 ? (t3 - t2) / (desc.duration / 1000) : 0
-        record.counts = [.init("cells", network.cellCount), .init("cvs", network.cvCount), .init("synapses", network.targetCount),
-                         .init("spikes", results.spikes.count), .init("synapse_instances", network.synapseInstanceCount),
-                         .init("connections", network.connectionCount), .init("events", results.events),
+        record.counts = [.init("cells", network.cellCount), .init("cvs", cvs), .init("synapses", targets),
+                         .init("spikes", results.spikes.count), .init("synapse_instances", instances),
+                         .init("connections", connections), .init("events", results.events),
                          .init("epoch_steps", network.epochSteps)]
+        if comm.size > 1 { for (r, p) in peaks.enumerated() { record.counts.append(.init("peak_rss_bytes_rank\(r)", Int(p))) } }
         record.bytesPerConnection = Double(network.bytesPerConnection)
         record.populations = desc.populations.compactMap { p in
             desc.gids(of: p.name).map { RunRecord.Population(name: p.name, model: p.cell, firstGid: $0.lowerBound, size: $0.count) }

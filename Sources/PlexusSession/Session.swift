@@ -102,8 +102,8 @@ public enum Session {
         var failure: PlexusError?
         do {
             let c = try localContext(request)
-            guard c.engine == .point else {
-                throw c.locate(PlexusError("engine: \(c.engine.rawValue) does not run across MPI ranks yet (\(comm.size) ranks); run it as one process (its --threads split the work)",
+            guard c.engine == .point || c.engine == .cable else {
+                throw c.locate(PlexusError("engine: \(c.engine.rawValue) does not run across MPI ranks yet (\(comm.size) ranks); run it as one process (its --threads split the work), or spread a sweep's points over ranks with plexus sweep",
                                            file: c.file, keyPath: "engine"))
             }
             ctx = c

@@ -3,6 +3,7 @@ import XCTest
 @testable import PlexusCore
 @testable import PlexusPoint
 @testable import PlexusIO
+@testable import PlexusCable
 
 /// The point engine over several ranks (Ranks.swift): ranks as threads of one process
 /// (`InProcessRanks`) run the same distributed code as an MPI launch — partitions, the ranks'
@@ -232,6 +233,81 @@ final class RankTests: XCTestCase {
         }
     }
 
+    /// The cable engine over ranks: a small busyring with probes, spikes, probe traces and CV
+    /// snapshots identical to one process's for any ranks x threads (rank 0 returns them all).
+    func testCableNetworkIsIdenticalForAnyRanksAndThreads() throws {
+        let yaml = """
+            engine: cable
+            resolution: 0.025 ms
+            duration: 40 ms
+            cells:
+              busyring:
+                morphology: {generator: busyring, depth: 2}
+                discretization: {every_segment: true}
+                temperature: 6.3 degC
+                defaults: {Ra: 100 ohm*cm, cm: 1 uF/cm2, V_init: -65 mV}
+                paint:
+                  - {region: soma, mechanism: hh}
+                  - {region: "(join (tag 3) (tag 4))", mechanism: pas, params: {g: 0.001 S/cm2, e: -65 mV}}
+                place:
+                  - {locset: "(location 1 0)", synapse: expsyn, label: p_syn, params: {tau: 2 ms}}
+                  - {locset: "(uniform (all) 0 49 gid)", synapse: expsyn, label: s_syn, params: {tau: 2 ms}}
+                detectors:
+                  - {locset: "(location 0 0)", threshold: 10 mV}
+                probes: [{locset: "(location 0 0.5)", variable: v, interval: 0.5 ms, label: soma}]
+            populations:
+              ring: {cell: busyring, size: 21}
+            connections:
+              - {rule: ring, population: ring, group_size: 7, synapse: p_syn, weight: 0.01 uS, delay: 5 ms}
+              - {rule: busyring_extra, population: ring, count: 50, synapse: s_syn, min_delay: 5 ms, weight: 0.0001 uS}
+            generators:
+              - {population: ring, every: 7, synapse: p_syn, weight: 0.01 uS, times: [1 ms]}
+            """
+        let desc = try CableExperimentFile.decode(try ExperimentSource(yaml, file: "ring.yaml"))
+        let snaps = SnapshotRequest(times: [10, 30], gids: [0, 11, 20])
+        let one = try CableNetwork(desc, threads: 1).run(snapshots: snaps)
+        XCTAssertGreaterThan(one.spikes.count, 10)
+        XCTAssertEqual(one.probes.count, 21)
+        XCTAssertEqual(one.snapshots.count, 6)
+        final class Box: @unchecked Sendable { var results: [Int: Result<CableResults, PlexusError>] = [:]; let lock = NSLock() }
+        for (ranks, threads) in [(2, 1), (2, 2), (3, 2)] {
+            let box = Box()
+            InProcessRanks(size: ranks).run { comm in
+                let r: Result<CableResults, PlexusError>
+                do { r = .success(try CableNetwork.distributed(desc, threads: threads, communicator: comm).run(snapshots: snaps)) }
+                catch let e as PlexusError { r = .failure(e) } catch { r = .failure(PlexusError("\(error)")) }
+                box.lock.lock(); box.results[comm.rank] = r; box.lock.unlock()
+            }
+            let what = "\(ranks) ranks x \(threads) threads"
+            let r = try box.results[0]!.get()
+            XCTAssertEqual(r.spikes.map(\.gid), one.spikes.map(\.gid), what)
+            XCTAssertEqual(r.spikes.map(\.time.bitPattern), one.spikes.map(\.time.bitPattern), what)
+            XCTAssertEqual(r.probes.map(\.gid), one.probes.map(\.gid), what)
+            XCTAssertEqual(r.probes.map { $0.values.map(\.bitPattern) }, one.probes.map { $0.values.map(\.bitPattern) }, what)
+            XCTAssertEqual(r.probes.map(\.times), one.probes.map(\.times), what)
+            XCTAssertEqual(r.snapshots.map(\.gid), one.snapshots.map(\.gid), what)
+            XCTAssertEqual(r.snapshots.map { $0.voltage.map(\.bitPattern) }, one.snapshots.map { $0.voltage.map(\.bitPattern) }, what)
+            XCTAssertEqual(r.events, one.events, what)
+            for k in 1..<ranks { XCTAssertTrue(try box.results[k]!.get().probes.isEmpty, what) }
+        }
+        // A synapse label missing on cells that only rank 1 holds: every rank throws that error.
+        var bad = desc
+        bad.connections.append(.list([CableConnection(source: 0, detector: 0, target: 20, synapse: TargetRef("nope"), weight: 0.01, delay: 5)]))
+        let box = Box()
+        let badDesc = bad
+        InProcessRanks(size: 2).run { comm in
+            let r: Result<CableResults, PlexusError>
+            do { r = .success(try CableNetwork.distributed(badDesc, threads: 1, communicator: comm).run()) }
+            catch let e as PlexusError { r = .failure(e) } catch { r = .failure(PlexusError("\(error)")) }
+            box.lock.lock(); box.results[comm.rank] = r; box.lock.unlock()
+        }
+        for k in 0..<2 {
+            guard case .failure(let e) = box.results[k]! else { XCTFail("rank \(k) did not fail"); continue }
+            XCTAssertTrue(e.message.contains("cell 20 has no synapse label 'nope'"), e.message)
+            XCTAssertEqual(e.keyPath, "connections[2][0].synapse")
+        }
+    }
+
     /// The ranks' gather itself: counts, order and the failure flag, for an epoch of several
     /// steps where some parts emit nothing.
     func testRankSpikeExchangeOrdersPartsAndSteps() {
@@ -347,6 +423,29 @@ final class MPIRunTests: XCTestCase {
         }
     }
 
+    /// Arbor's busyring under mpirun: the cable engine's files (spikes, CV voltages) match one
+    /// process's byte for byte at 2x2 and 3x1.
+    func testBusyringIsByteIdenticalToOneProcess() throws {
+        _ = try Self.mpirun()
+        let dir = temporaryFolder("plexus-mpi-ring")
+        let text = try String(contentsOf: Repo.examples.appendingPathComponent("busyring.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "duration: 100 ms", with: "duration: 30 ms")
+            .replacingOccurrences(of: "ring: {cell: busyring, size: 64}", with: "ring: {cell: busyring, size: 30}")
+        let file = dir.write("ring.yaml", text)
+        let one = try CLI.plexus(["run", file, "--out", dir.path("one"), "--no-report", "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        for (ranks, threads) in [(2, 2), (3, 1)] {
+            let out = dir.path("r\(ranks)t\(threads)")
+            let r = try Self.launch(ranks, ["run", file, "--out", out, "--threads", String(threads), "--no-report", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for f in ["spikes.csv", "cv_voltage.csv"] {
+                let a = try Data(contentsOf: dir.file("one/\(f)"))
+                XCTAssertGreaterThan(a.count, 200, f)
+                XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(f)")), "\(f) differs on \(ranks) ranks x \(threads) threads")
+            }
+        }
+    }
+
     /// `mpirun -np 3 plexus sweep`: the points spread over the ranks, rank 0 writes the same
     /// sweep.csv as one process (every column but the seconds each point took).
     func testSweepOverRanksWritesTheSameTable() throws {
@@ -406,7 +505,18 @@ final class MPIRunTests: XCTestCase {
         XCTAssertEqual(fit.stderr.components(separatedBy: "plexus fit does not run across MPI ranks yet (2 ranks)").count - 1, 1, fit.stderr)
         let cable = try Self.launch(2, ["run", Repo.examples.appendingPathComponent("ball_and_stick.yaml").path, "--out", dir.path("cable")])
         XCTAssertNotEqual(cable.status, 0)
-        XCTAssertEqual(cable.stderr.components(separatedBy: "engine: cable does not run across MPI ranks yet (2 ranks)").count - 1, 1, cable.stderr)
+        XCTAssertEqual(cable.stderr.components(separatedBy: "1 cell cannot be split over 2 ranks").count - 1, 1, cable.stderr)
+        let mass = try Self.launch(2, ["run", dir.write("mass.yaml", """
+            engine: mass
+            connectivity: {synthetic: {regions: 4, density: 0.5, seed: 3}}
+            model: {name: Generic2dOscillator}
+            coupling: {name: Linear}
+            integrator: {name: Heun, dt: 0.1 ms}
+            duration: 10 ms
+            monitors: [{type: raw}]
+            """), "--out", dir.path("mass")])
+        XCTAssertNotEqual(mass.status, 0)
+        XCTAssertEqual(mass.stderr.components(separatedBy: "engine: mass does not run across MPI ranks yet (2 ranks)").count - 1, 1, mass.stderr)
     }
 
     /// Two ranks on two "hosts": network namespaces made here, joined by a veth pair with
