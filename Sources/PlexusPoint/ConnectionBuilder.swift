@@ -412,7 +412,10 @@ extension PointNetwork {
                 let total = offsets[self.nodeCount]
                 conn.words = Storage(repeating: 0, count: total)
                 conn.weights = Storage(repeating: 0, count: compact ? 0 : total)
-                let cursor = Storage<Int>(Array(UnsafeBufferPointer(start: offsets, count: self.nodeCount)))
+                // The fill cursor: a copy of the row starts (made in place: an intermediate array
+                // would add 8 bytes per node and thread to the build's peak).
+                let cursor = Storage<Int>(repeating: 0, count: max(1, self.nodeCount))
+                cursor.base.update(from: offsets, count: self.nodeCount)
                 let cur = cursor.base, words = conn.words.base, weights = conn.weights.base
                 let shift = UInt32(conn.targetBits), capacity = conn.delayCapacity
                 var minD = Int.max, maxD = 0

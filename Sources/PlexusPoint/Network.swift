@@ -128,6 +128,11 @@ public final class PointNetwork {
         var neuronOfNode: [Int32] = []
         var spikeGens: [SpikeGeneratorNode] = []
         var devices: [String: DevicePopulation] = [:]
+        // The neurons (dense indices) whose state this rank holds: its threads' parts.
+        let parts = communicator.size * team.count
+        let neuronTotal = experiment.populations.reduce(0) { ModelCatalog.neuronModels[$1.model] == nil ? $0 : $0 + max(0, $1.size) }
+        let rankNeurons = ThreadTeam.part(communicator.rank * team.count, of: neuronTotal, parts: parts).lowerBound
+            ..< ThreadTeam.part((communicator.rank + 1) * team.count - 1, of: neuronTotal, parts: parts).upperBound
         for (pi, pop) in experiment.populations.enumerated() {
             let path = "populations.\(pop.name)"
             guard !pop.name.isEmpty else { throw PlexusError("population name is empty", keyPath: "populations[\(pi)]") }
@@ -157,10 +162,11 @@ public final class PointNetwork {
                 tauMinus += Array(repeating: try archiveTime("tau_minus", 20), count: pop.size)
                 tauMinusTriplet += Array(repeating: try archiveTime("tau_minus_triplet", 110), count: pop.size)
                 structural.calcium.append(try Self.takeCalcium(&own, path: path))
+                let local = min(max(rankNeurons.lowerBound - neuron, 0), pop.size)..<min(max(rankNeurons.upperBound - neuron, 0), pop.size)
                 let (params, initial) = try Self.resolveNeuronParameters(type, own, path: path, seed: seed, grid: grid,
-                                                                         populationIndex: pi, firstNode: node)
+                                                                         populationIndex: pi, firstNode: node, local: local)
                 do {
-                    let p = try type.makePopulation(name: pop.name, parameters: params, resolution: h, size: pop.size,
+                    let p = try type.makePopulation(name: pop.name, parameters: params, resolution: h, size: pop.size, local: local,
                                                     firstNode: node, firstNeuron: neuron, initial: initial)
                     infos.append(PopulationInfo(name: pop.name, model: pop.model, size: pop.size, firstNode: node,
                                                 kind: .neuron(neuronPops.count)))
@@ -191,7 +197,7 @@ public final class PointNetwork {
         self.neuronOfNode = neuronOfNode
         for (name, device) in devices { deviceParameters[name] = device.parameters.dictionary }
         spikeGenerators = spikeGens
-        let parts = communicator.size * team.count
+        assert(neuron == neuronTotal)
         globalPartitions = (0..<parts).map { ThreadTeam.part($0, of: neuron, parts: parts) }
         partitions = Array(globalPartitions[(communicator.rank * team.count)..<((communicator.rank + 1) * team.count)])
         if communicator.size > 1 { try refuseAcrossRanks() }
@@ -246,9 +252,12 @@ public final class PointNetwork {
 
     static func resolveNeuronParameters(_ type: any PointNeuronModel.Type, _ pop: PopulationDescription, path: String,
                                         seed: UInt64, grid: TimeGrid, populationIndex: Int,
-                                        firstNode: Int) throws -> (ParameterValues, [[Double]]) {
+                                        firstNode: Int, local: Range<Int>? = nil) throws -> (ParameterValues, [[Double]]) {
+        // Initial values are drawn (and kept) for the `local` neurons only, indexed from 0; every
+        // given value is still checked, so that all ranks find the same errors.
+        let local = local ?? 0..<pop.size
         var params = ParameterValues(specs: type.parameters)
-        var initial = type.state.map { Array(repeating: $0.initialValue, count: pop.size) }
+        var initial = type.state.map { Array(repeating: $0.initialValue, count: local.count) }
         for key in pop.params.keys.sorted() {
             let value = pop.params[key]!
             let kp = "\(path).params.\(key)"
@@ -280,7 +289,7 @@ public final class PointNetwork {
                         guard !x.isNaN, x.isFinite || !type.state[v].initialValue.isFinite else {
                             throw PlexusError("initial value of \(key) must be finite, got \(x)", keyPath: "\(kp)[\(i)]")
                         }
-                        initial[v][i] = x
+                        if local.contains(i) { initial[v][i - local.lowerBound] = x }
                     }
                     continue
                 }
@@ -291,10 +300,10 @@ public final class PointNetwork {
                     if case .constant(let x) = sampler { throw PlexusError("initial value of \(key) must be finite, got \(x)", keyPath: kp) }
                     throw PlexusError("initial value of \(key): the distribution can draw infinite values", keyPath: kp)
                 }
-                for i in 0..<pop.size {
+                for i in local {
                     var rng = RandomStream(seed: seed, purpose: .initialState, index: UInt32(populationIndex << 8 | v),
                                            id: UInt64(firstNode + i))
-                    initial[v][i] = sampler.draw(&rng)
+                    initial[v][i - local.lowerBound] = sampler.draw(&rng)
                 }
             } else {
                 let known = type.parameters.map(\.name) + type.state.filter(\.recordable).map(\.name)

@@ -40,23 +40,33 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
     let size: Int
     let firstNode: Int
     let firstNeuron: Int
+    /// The neurons whose state this process holds (population indices): all of them, or with
+    /// MPI ranks this rank's share; the others' columns are never touched here.
+    let local: Range<Int>
     let state: Storage<Double>
+    /// The state indexed by population index (i in `local`): the storage's base moved back by
+    /// `local.lowerBound`, so that models index as for the whole population.
     let columns: StateColumns
+    /// The same storage indexed from 0 (`local.count` rows), for whole-column passes.
+    let held: StateColumns
 
-    init(name: String, model: M, parameters: ParameterValues, size: Int, firstNode: Int, firstNeuron: Int, initial: [[Double]]) {
+    init(name: String, model: M, parameters: ParameterValues, size: Int, local: Range<Int>, firstNode: Int, firstNeuron: Int,
+         initial: [[Double]]) {
         self.name = name
         self.model = model
         self.parameters = parameters
         self.size = size
+        self.local = local
         self.firstNode = firstNode
         self.firstNeuron = firstNeuron
-        state = Storage(repeating: 0, count: max(1, M.state.count * size))
-        columns = StateColumns(base: state.base, n: size)
+        state = Storage(repeating: 0, count: max(1, M.state.count * local.count))
+        held = StateColumns(base: state.base, n: local.count)
+        columns = StateColumns(base: state.base - local.lowerBound, n: local.count)
         for (v, values) in initial.enumerated() {
-            let col = columns.column(v)
-            for i in 0..<size { col[i] = values[i] }
+            let col = held.column(v)
+            for k in 0..<local.count { col[k] = values[k] }
         }
-        model.prepareState(columns, count: size)
+        model.prepareState(held, count: local.count)
     }
 
     var modelName: String { M.name }
@@ -85,7 +95,7 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
 
     func setParameters(_ values: ParameterValues, resolution h: Double) throws {
         let new = try M(parameters: values, resolution: h)
-        if new.carryState(columns, count: size, from: model) {
+        if new.carryState(held, count: local.count, from: model) {
             model = new
             parameters = values
             return
@@ -94,7 +104,7 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
         let user = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n))
         defer { user.deallocate() }
         var moved: [Int] = []
-        for i in 0..<size {
+        for i in local {
             // Only the variables whose internal form means something else under the new constants.
             moved.removeAll(keepingCapacity: true)
             for v in 0..<n {
@@ -113,7 +123,7 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
         let n = M.state.count
         let user = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n))
         defer { user.deallocate() }
-        for (k, i) in neurons.enumerated() {
+        for (k, i) in neurons.enumerated() where local.contains(i) {
             for w in 0..<n { user[w] = model.recordedValue(columns, variable: w, neuron: i) }
             user[v] = values[k]
             model.prepareState(StateColumns(base: user, n: 1), count: 1)
@@ -133,9 +143,11 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
 }
 
 extension PointNeuronModel {
-    static func makePopulation(name: String, parameters: ParameterValues, resolution: Double, size: Int,
+    /// `initial` holds the initial state of the `local` neurons (all of them for one process).
+    static func makePopulation(name: String, parameters: ParameterValues, resolution: Double, size: Int, local: Range<Int>,
                                firstNode: Int, firstNeuron: Int, initial: [[Double]]) throws -> NeuronPopulation {
         let m = try Self(parameters: parameters, resolution: resolution)
-        return ModelPopulation(name: name, model: m, parameters: parameters, size: size, firstNode: firstNode, firstNeuron: firstNeuron, initial: initial)
+        return ModelPopulation(name: name, model: m, parameters: parameters, size: size, local: local, firstNode: firstNode,
+                               firstNeuron: firstNeuron, initial: initial)
     }
 }
