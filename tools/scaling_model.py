@@ -110,7 +110,7 @@ def main():
             # Smallest number of ranks whose memory fits (doubling, then refine).
             R = 1
             def mem(R):
-                return model_memory(N, R, T, K=K, nu=nu_p, d_min=d_min, h=h, g=gN, t=tN, l=720.0, b_syn=8.0, b_dev=120.0, M0=M0)
+                return model_memory(N, R, T, K=K, nu=nu_p, d_min=d_min, h=h, g=gN, t=tN, l=l, b_syn=8.0, b_dev=120.0, M0=M0)
             while mem(R) > rank_mem and R < 1 << 40:
                 R *= 2
             if mem(R) > rank_mem or gN * N + tN * N * (T - 1) > rank_mem:

@@ -9,10 +9,10 @@ import PlexusCore
 // order, so every ring-buffer sum is the same as in one process. Rank 0 gathers what was recorded
 // and writes the files: they are byte-identical to one process's.
 //
-// Per-rank memory that does not shrink with more ranks (docs/SCALING.md lists every term): the
-// parameters and state columns of all neurons (populations are built whole; a rank updates only
-// its parts), one row offset per node in each thread's synapse table, and every spike of the
-// epoch (the gather).
+// A rank holds the state columns of its own neurons only (`ModelPopulation.local`). Per-rank
+// memory that does not shrink with more ranks (docs/SCALING.md lists every term): the node
+// tables, the STDP time constants of every neuron, one row offset per node in each thread's
+// synapse table, and the spikes of the epoch it receives.
 
 extension PointNetwork {
     /// Builds this rank's part of the network. Collective: every rank calls it, and when the
