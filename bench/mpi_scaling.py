@@ -18,6 +18,9 @@ NEST 3.10 from PyPI: `--nest-python PATH` adds NEST runs at scale 1 with 1 and 2
 (bench/brunel_bench.py's NEST side). Its wheel is built without MPI (the script reads
 `nest.GetKernelStatus("build_info")["have_mpi"]` and prints it), so NEST has no MPI rows.
 
+Then the microcircuit at scale 0.1 and busyring with 256 cells at 1x1, 1x2, 2x1: times, memory
+per rank and whether their data files are byte-identical (skip with --no-others).
+
 The memory probe (skip with --no-memory-probe) splits a rank's memory per neuron into what it
 keeps for every neuron of the network and what only for its own, from networks of 1 and 2
 million neurons with one synapse each at 1x1, 1x2 and 2x1 (docs/SCALING.md uses both numbers).
@@ -69,14 +72,14 @@ def run_layout(yaml_path, ranks, threads, mode, work):
     counts, timings = table(prov["counts"]), table(prov["timings_s"])
     if ranks > 1:
         rss = [counts[f"peak_rss_bytes_rank{r}"] for r in range(ranks)]
-        epochs = max(1, counts["exchange_epochs"])
-        per_epoch = counts["exchange_bytes_received_rank0"] / epochs
-        sent = [counts[f"exchange_bytes_sent_rank{r}"] / epochs for r in range(ranks)]
+        epochs = max(1, counts.get("exchange_epochs", 1))   # the cable engine does not count its traffic
+        per_epoch = counts.get("exchange_bytes_received_rank0", 0) / epochs
+        sent = [counts.get(f"exchange_bytes_sent_rank{r}", 0) / epochs for r in range(ranks)]
     else:
         rss, per_epoch, sent = [prov["peak_rss_bytes"]], 0.0, [0.0]
     r = {"ranks": ranks, "threads": threads, "exchange": mode if ranks > 1 else "-", "build_s": timings["build"], "simulate_s": timings["simulate"],
          "peak_rss_bytes_per_rank": rss, "bytes_received_per_epoch_rank0": per_epoch, "bytes_sent_per_epoch_per_rank": sent,
-         "synapses": counts["synapses"], "spikes": counts["spikes"], "spikes_sha256": sha256(os.path.join(out_dir, "spikes.csv")) if os.path.exists(os.path.join(out_dir, "spikes.csv")) else None,
+         "synapses": counts.get("synapses"), "spikes": counts["spikes"], "spikes_sha256": sha256(os.path.join(out_dir, "spikes.csv")) if os.path.exists(os.path.join(out_dir, "spikes.csv")) else None,
          "loadavg_before": load_before, "loadavg_after": load_after, "git_commit": prov.get("git_commit")}
     r.update(process)
     return r
@@ -116,6 +119,31 @@ def memory_probe(work):
             "global_bytes_per_neuron": one - local, "local_bytes_per_neuron": local, "bytes_per_neuron_per_extra_thread": thread}
 
 
+def other_networks(work, layouts):
+    """The microcircuit at scale 0.1 (examples/microcircuit.yaml, 1.5 s) and Arbor's busyring with
+    256 cells (examples/busyring.yaml): simulate time, peak RSS per rank, and whether every data
+    file is byte-identical to the 1x1 run's."""
+    rows = []
+    with open(os.path.join(bb.REPO, "examples", "busyring.yaml")) as f:
+        ring = f.read().replace("ring: {cell: busyring, size: 64}", "ring: {cell: busyring, size: 256}")
+    ring_path = os.path.join(work, "busyring256.yaml")
+    with open(ring_path, "w") as f:
+        f.write(ring)
+    for name, path, files in (("microcircuit 0.1", os.path.join(bb.REPO, "examples", "microcircuit.yaml"), ["spikes.csv"]),
+                              ("busyring 256", ring_path, ["spikes.csv", "cv_voltage.csv"])):
+        first = None
+        for ranks, threads, mode in layouts:
+            print(f"{name}: {ranks} ranks x {threads} threads ...", flush=True)
+            r = run_layout(path, ranks, threads, mode, os.path.join(work, name.replace(" ", "_")))
+            out = os.path.join(work, name.replace(" ", "_"), f"r{ranks}t{threads}{mode}")
+            hashes = [sha256(os.path.join(out, f)) for f in files]
+            first = first or hashes
+            rows.append({"network": name, "ranks": ranks, "threads": threads, "exchange": mode if ranks > 1 else "-",
+                         "simulate_s": r["simulate_s"], "build_s": r["build_s"], "peak_rss_bytes_per_rank": r["peak_rss_bytes_per_rank"],
+                         "files": files, "identical_to_first": hashes == first, "process_cpu_s": r["process_cpu_s"]})
+    return rows
+
+
 def nest_has_mpi(python):
     code = "import nest; print(int(nest.GetKernelStatus('build_info')['have_mpi']))"
     try:
@@ -134,6 +162,7 @@ def main():
     ap.add_argument("--nest-python", help="Python with nest-simulator 3.10: adds NEST at scale 1, 1 and 2 threads")
     ap.add_argument("--json", default=DEFAULT_JSON)
     ap.add_argument("--no-memory-probe", action="store_true", help="skip the per-neuron memory split (1 and 2 million neurons)")
+    ap.add_argument("--no-others", action="store_true", help="skip the microcircuit and busyring identity runs")
     args = ap.parse_args()
     layouts = []
     for spec in args.layouts:
@@ -161,6 +190,8 @@ def main():
                 r["simulate_ratio_to_first"] = r["simulate_s"] / reference["simulate_s"]
                 r["max_rank_rss_ratio_to_first"] = max(r["peak_rss_bytes_per_rank"]) / reference["peak_rss_bytes_per_rank"][0]
                 results["runs"].append(r)
+        if not args.no_others:
+            results["others"] = other_networks(work, [(1, 1, "targeted"), (1, 2, "targeted"), (2, 1, "targeted")])
         if not args.no_memory_probe:
             print("memory probe ...", flush=True)
             results["memory_probe"] = memory_probe(work)
@@ -185,6 +216,10 @@ def main():
         print(f"{r['engine']:7} {r['scale']:>5} {str(r['ranks']) + 'x' + str(r['threads']):>5} {r.get('exchange', '-'):>9} {r['build_s']:8.2f} {r['simulate_s']:8.2f} "
               f"{r['process_cpu_s']:8.2f} {rss:>18} {kb:9.1f} {same:>5} {r.get('simulate_ratio_to_first', float('nan')):8.2f} "
               f"{r.get('max_rank_rss_ratio_to_first', float('nan')):8.2f}")
+    for r in results.get("others", []):
+        rss = "/".join(f"{b / MIB:.0f}" for b in r["peak_rss_bytes_per_rank"])
+        print(f"{r['network']:17} {r['ranks']}x{r['threads']}: build {r['build_s']:.2f} s, simulate {r['simulate_s']:.2f} s, "
+              f"CPU {r['process_cpu_s']:.2f} s, RSS {rss} MiB, {'+'.join(r['files'])} {'identical' if r['identical_to_first'] else 'DIFFERENT'}")
     if "memory_probe" in results:
         m = results["memory_probe"]
         print(f"memory per rank: {m['global_bytes_per_neuron']:.0f} B per neuron of the whole network, "
