@@ -312,13 +312,7 @@ public final class CableNetwork: @unchecked Sendable {
     /// ranges of about equal CVs; each rank compiles its own cells and keeps the connections onto
     /// them.
     public static func distributed(_ desc: CableExperiment, threads: Int, communicator: any Communicator) throws -> CableNetwork {
-        var network: CableNetwork?
-        var failure: PlexusError?
-        do { network = try CableNetwork(desc, threads: threads, communicator: communicator) }
-        catch let e as PlexusError { failure = e }
-        catch { failure = PlexusError("\(error)") }
-        try communicator.agree(failure)
-        return network!
+        try communicator.agreeing { try CableNetwork(desc, threads: threads, communicator: communicator) }
     }
 
     /// This rank's part; calls no collective (`distributed` does).

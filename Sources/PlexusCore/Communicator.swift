@@ -80,6 +80,16 @@ extension Communicator {
         }
     }
 
+    /// Runs `body` here, then agrees (`agree`): when it failed on any rank, every rank throws
+    /// the error of the lowest such rank; otherwise each rank gets its own result.
+    public func agreeing<T>(_ body: () throws -> T) throws -> T {
+        var value: T?
+        var failure: PlexusError?
+        do { value = try body() } catch let e as PlexusError { failure = e } catch { failure = PlexusError("\(error)") }
+        try agree(failure)
+        return value!
+    }
+
     /// The collective end of a phase that can fail on some ranks and not others (a drawn value
     /// out of range on the rank that drew it): when any rank has an error, every rank throws the
     /// error of the lowest such rank, so all ranks leave together and report the same thing.

@@ -32,49 +32,74 @@ public final class ThreadSpikeExchange<Element>: SpikeExchange, @unchecked Senda
     public let team: ThreadTeam
     public var parts: Int { team.count }
     /// Per parity and part: the published list and its step offsets.
-    @usableFromInline let lists: UnsafeMutablePointer<UnsafePointer<Element>?>
-    @usableFromInline let offsets: UnsafeMutablePointer<UnsafePointer<Int>?>
-    @usableFromInline let failures: UnsafeMutablePointer<Bool>
+    @usableFromInline let published: PublishedParts<Element>
 
     public init(team: ThreadTeam) {
         self.team = team
-        lists = .allocate(capacity: 2 * team.count)
-        lists.initialize(repeating: nil, count: 2 * team.count)
-        offsets = .allocate(capacity: 2 * team.count)
-        offsets.initialize(repeating: nil, count: 2 * team.count)
-        failures = .allocate(capacity: 2 * team.count)
-        failures.initialize(repeating: false, count: 2 * team.count)
+        published = PublishedParts(parts: team.count)
     }
-
-    deinit {
-        lists.deallocate()
-        offsets.deallocate()
-        failures.deallocate()
-    }
-
-    @inlinable func slot(_ part: Int, _ epoch: Int64) -> Int { Int(epoch & 1) &* team.count &+ part }
 
     @inlinable
     public func publish(part: Int, epoch: Int64, steps: Int, spikes: UnsafePointer<Element>, stepOffsets: UnsafePointer<Int>) {
-        let i = slot(part, epoch)
-        lists[i] = spikes
-        offsets[i] = stepOffsets
+        published.publish(part: part, epoch: epoch, spikes: spikes, stepOffsets: stepOffsets)
     }
 
     @inlinable
     public func exchange(part: Int, epoch: Int64, failed: Bool) -> Bool {
-        // By parity: a flag of this epoch is not overwritten before everyone passed the next barrier.
-        failures[slot(part, epoch)] = failed
+        published.failed[published.slot(part, epoch)] = failed
         team.barrier()
-        for p in 0..<team.count where failures[slot(p, epoch)] { return true }
+        for p in 0..<team.count where published.failed[published.slot(p, epoch)] { return true }
         return false
     }
 
     @inlinable
     public func spikes(of p: Int, step k: Int, epoch: Int64) -> UnsafeBufferPointer<Element> {
+        published.spikes(of: p, step: k, epoch: epoch)
+    }
+}
+
+/// What each local part (thread) published, per epoch parity: its spike list, the list's step
+/// offsets and whether it failed. By parity, so that what a part published for one epoch stays
+/// until everyone has passed the next exchange.
+@usableFromInline final class PublishedParts<Element> {
+    @usableFromInline let parts: Int
+    @usableFromInline let lists: UnsafeMutablePointer<UnsafePointer<Element>?>
+    @usableFromInline let offsets: UnsafeMutablePointer<UnsafePointer<Int>?>
+    @usableFromInline let failed: UnsafeMutablePointer<Bool>
+
+    @usableFromInline init(parts: Int) {
+        self.parts = parts
+        lists = .allocate(capacity: 2 * parts)
+        lists.initialize(repeating: nil, count: 2 * parts)
+        offsets = .allocate(capacity: 2 * parts)
+        offsets.initialize(repeating: nil, count: 2 * parts)
+        failed = .allocate(capacity: 2 * parts)
+        failed.initialize(repeating: false, count: 2 * parts)
+    }
+
+    deinit {
+        lists.deallocate()
+        offsets.deallocate()
+        failed.deallocate()
+    }
+
+    @inlinable func slot(_ part: Int, _ epoch: Int64) -> Int { Int(epoch & 1) &* parts &+ part }
+
+    @inlinable func publish(part: Int, epoch: Int64, spikes: UnsafePointer<Element>, stepOffsets: UnsafePointer<Int>) {
+        let i = slot(part, epoch)
+        lists[i] = spikes
+        offsets[i] = stepOffsets
+    }
+
+    /// Part `p`'s list and step offsets of `epoch`.
+    @inlinable func list(_ p: Int, _ epoch: Int64) -> (spikes: UnsafePointer<Element>, offsets: UnsafePointer<Int>) {
         let i = slot(p, epoch)
-        let o = offsets[i].unsafelyUnwrapped
-        return UnsafeBufferPointer(start: lists[i].unsafelyUnwrapped + o[k], count: o[k &+ 1] &- o[k])
+        return (lists[i].unsafelyUnwrapped, offsets[i].unsafelyUnwrapped)
+    }
+
+    @inlinable func spikes(of p: Int, step k: Int, epoch: Int64) -> UnsafeBufferPointer<Element> {
+        let (list, o) = self.list(p, epoch)
+        return UnsafeBufferPointer(start: list + o[k], count: o[k &+ 1] &- o[k])
     }
 }
 
@@ -122,10 +147,8 @@ public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @
     public private(set) var bytesSent = 0
     public private(set) var bytesReceived = 0
 
-    // Per parity and local part: what was published.
-    let lists: UnsafeMutablePointer<UnsafePointer<Element>?>
-    let offsets: UnsafeMutablePointer<UnsafePointer<Int>?>
-    let failures: UnsafeMutablePointer<Bool>
+    // What the local parts published.
+    let published: PublishedParts<Element>
     var steps = [0, 0]
     // Per parity: every part's spikes in part order, where part p's step k starts (index
     // p * (steps + 1) + k), and whether any part failed.
@@ -146,9 +169,6 @@ public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @
     }
 
     deinit {
-        lists.deallocate()
-        offsets.deallocate()
-        failures.deallocate()
         received[0].deallocate()
         received[1].deallocate()
         send.deallocate()
@@ -165,28 +185,19 @@ public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @
         self.communicator = communicator
         self.routes = routes
         self.sourceOf = source
-        lists = .allocate(capacity: 2 * team.count)
-        lists.initialize(repeating: nil, count: 2 * team.count)
-        offsets = .allocate(capacity: 2 * team.count)
-        offsets.initialize(repeating: nil, count: 2 * team.count)
-        failures = .allocate(capacity: 2 * team.count)
-        failures.initialize(repeating: false, count: 2 * team.count)
+        published = PublishedParts(parts: team.count)
     }
 
     public var mode: SpikeExchangeMode { routes == nil ? .gather : .targeted }
 
-    func slot(_ part: Int, _ epoch: Int64) -> Int { Int(epoch & 1) &* team.count &+ part }
-
     public func publish(part: Int, epoch: Int64, steps: Int, spikes: UnsafePointer<Element>, stepOffsets: UnsafePointer<Int>) {
-        let i = slot(part, epoch)
-        lists[i] = spikes
-        offsets[i] = stepOffsets
+        published.publish(part: part, epoch: epoch, spikes: spikes, stepOffsets: stepOffsets)
         if part == 0 { self.steps[Int(epoch & 1)] = steps }
     }
 
     public func exchange(part: Int, epoch: Int64, failed: Bool) -> Bool {
         let parity = Int(epoch & 1)
-        failures[slot(part, epoch)] = failed
+        published.failed[published.slot(part, epoch)] = failed
         team.barrier()
         if part == 0 { if routes == nil { gather(epoch) } else { sendTargeted(epoch) } }
         team.barrier()
@@ -201,10 +212,10 @@ public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @
         var header = [Int64](repeating: 0, count: threads * s + 1)
         var total = 0
         for t in 0..<threads {
-            let o = offsets[slot(t, epoch)]!
+            let o = published.list(t, epoch).offsets
             for k in 0..<s { header[t * s + k] = Int64(o[k + 1] - o[k]) }
             total += o[s] - o[0]
-            if failures[slot(t, epoch)] { header[threads * s] = 1 }
+            if published.failed[published.slot(t, epoch)] { header[threads * s] = 1 }
         }
         let headers = communicator.allgather(header)
         if total > sendCapacity {
@@ -214,7 +225,7 @@ public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @
         }
         var at = 0
         for t in 0..<threads {
-            let o = offsets[slot(t, epoch)]!, list = lists[slot(t, epoch)]!
+            let (list, o) = published.list(t, epoch)
             let n = o[s] - o[0]
             if n > 0 { (send + at).update(from: list + o[0], count: n) }
             at += n
@@ -266,8 +277,8 @@ public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @
         routes.offsets.withUnsafeBufferPointer { ro in
         routes.ranks.withUnsafeBufferPointer { rr in
             for t in 0..<threads {
-                let o = offsets[slot(t, epoch)]!, list = lists[slot(t, epoch)]!
-                if failures[slot(t, epoch)] { anyLocalFailure = true }
+                let (list, o) = published.list(t, epoch)
+                if published.failed[published.slot(t, epoch)] { anyLocalFailure = true }
                 for k in 0..<s {
                     for q in o[k]..<o[k + 1] {
                         let src = sourceOf(list[q]) &- routes.firstSource
@@ -295,7 +306,7 @@ public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @
         routes.offsets.withUnsafeBufferPointer { ro in
         routes.ranks.withUnsafeBufferPointer { rr in
             for t in 0..<threads {
-                let o = offsets[slot(t, epoch)]!, list = lists[slot(t, epoch)]!
+                let (list, o) = published.list(t, epoch)
                 for q in o[0]..<o[s] {
                     let spike = list[q]
                     let src = sourceOf(spike) &- routes.firstSource

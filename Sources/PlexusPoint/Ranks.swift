@@ -21,15 +21,10 @@ extension PointNetwork {
     /// same either way).
     public static func distributed(_ experiment: PointExperiment, team: ThreadTeam, communicator: any Communicator,
                                    exchange: SpikeExchangeMode = .targeted) throws -> PointNetwork {
-        var network: PointNetwork?
-        var failure: PlexusError?
-        do { network = try PointNetwork(experiment, team: team, communicator: communicator) }
-        catch let e as PlexusError { failure = e }
-        catch { failure = PlexusError("\(error)") }
-        try communicator.agree(failure)
-        network!.joinRanks()
-        if communicator.size > 1 && exchange == .targeted { network!.spikeRoutes = network!.makeSpikeRoutes() }
-        return network!
+        let network = try communicator.agreeing { try PointNetwork(experiment, team: team, communicator: communicator) }
+        network.joinRanks()
+        if communicator.size > 1 && exchange == .targeted { network.spikeRoutes = network.makeSpikeRoutes() }
+        return network
     }
 
     /// The node of neuron index `i`.

@@ -12,11 +12,7 @@ enum CableRunner: EngineRunner {
 
     static func run(_ ctx: RunContext) throws -> RunRecord {
         let comm = ctx.communicator
-        var decoded: CableExperiment?
-        var failure: PlexusError?
-        do { decoded = try CableExperimentFile.decode(ctx.source) } catch let e as PlexusError { failure = e }
-        try comm.agree(failure)   // every rank reads the same file; they leave together
-        var desc = decoded!
+        var desc = try comm.agreeing { try CableExperimentFile.decode(ctx.source) }   // every rank reads the same file
         if let seed = ctx.request.seed { desc.seed = seed }
         let t1 = ResourceUsage.now(), c1 = ResourceUsage.cpuSeconds()
         let network = try ctx.located { try CableNetwork.distributed(desc, threads: ctx.threads, communicator: comm) }

@@ -46,15 +46,8 @@ public final class ContinuingRun {
     init(_ ctx: RunContext) throws {
         self.ctx = ctx
         let comm = ctx.communicator
-        var experiment: PointExperiment
-        do {
-            // Every rank reads the same file; with ranks they agree before building.
-            var failure: PlexusError?
-            var decoded: PointExperiment?
-            do { decoded = try ExperimentFile.decode(ctx.source) } catch let e as PlexusError { failure = e }
-            try comm.agree(failure)
-            experiment = decoded!
-        }
+        // Every rank reads the same file; with ranks they agree before building.
+        var experiment = try comm.agreeing { try ExperimentFile.decode(ctx.source) }
         if let seed = ctx.request.seed { experiment.seed = seed }
         self.experiment = experiment
         let t1 = ResourceUsage.now(), c1 = ResourceUsage.cpuSeconds()

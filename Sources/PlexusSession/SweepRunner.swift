@@ -13,9 +13,7 @@ extension Session {
     public static func sweep(_ request: RunRequest, lanes: Int = defaultLanes, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> RunOutcome {
         let comm = request.communicator
         // Every rank reads and checks the same file; with ranks they leave together on an error.
-        var prepared: (RunContext, MassExperiment, Connectome, MassSweep)?
-        var failure: PlexusError?
-        do {
+        let (ctx, experiment, connectome, sweep) = try comm.agreeing { () throws -> (RunContext, MassExperiment, Connectome, MassSweep) in
             let ctx = try RunContext(request)
             guard ctx.engine == .mass else {
                 throw PlexusError("plexus sweep runs neural-mass experiments (engine: mass)", file: ctx.file)
@@ -29,10 +27,8 @@ extension Session {
             try ctx.located { try SensorFileReader.resolve(&experiment, connectome: connectome) }
             let sweep = try ctx.located { try MassSweep(experiment, connectome: connectome, threads: ctx.threads) }
             if ctx.writes { try RunFolder.prepare(ctx.outDir) }
-            prepared = (ctx, experiment, connectome, sweep)
-        } catch let e as PlexusError { failure = e }
-        try comm.agree(failure)
-        let (ctx, experiment, connectome, sweep) = prepared!
+            return (ctx, experiment, connectome, sweep)
+        }
         let t1 = ResourceUsage.now()
         let split = comm.size > 1 ? "\(comm.size) ranks x \(ctx.threads) threads" : "\(min(ctx.threads, sweep.points.count)) threads"
         ctx.say("\(ctx.name): \(sweep.points.count) points (\(sweep.axes.map { "\($0.parameter) x \($0.values.count)" }.joined(separator: ", "))) on \(split), \(connectome.count) regions, \(OutputText.number(experiment.duration)) ms each")
