@@ -486,8 +486,9 @@ extension PointNetwork {
                                     if plastic.archiveOf[local] < 0 {
                                         plastic.archiveOf[local] = Int32(plastic.archives.count)
                                         var a = PostArchive()
-                                        a.tauMinus = self.tauMinus[st.targetFirstNeuron + j]
-                                        a.tauMinusTriplet = self.tauMinusTriplet[st.targetFirstNeuron + j]
+                                        let k = st.targetFirstNeuron + j - self.localNeurons.lowerBound
+                                        a.tauMinus = self.tauMinus[k]
+                                        a.tauMinusTriplet = self.tauMinusTriplet[k]
                                         plastic.archives.append(a)
                                     }
                                     plastic.archives[Int(plastic.archiveOf[local])].incoming += 1

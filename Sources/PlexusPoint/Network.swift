@@ -39,6 +39,8 @@ public final class PointNetwork {
     public let globalPartitions: [Range<Int>]
     /// Neuron indices owned by each thread of this rank.
     public let partitions: [Range<Int>]
+    /// The neuron indices of this rank (its threads' parts joined): all of them for one process.
+    public let localNeurons: Range<Int>
     /// With several ranks and the targeted exchange: where this rank's neurons' spikes go.
     public internal(set) var spikeRoutes: SpikeRoutes?
     public internal(set) var connectivity: [ThreadConnectivity] = []
@@ -49,7 +51,8 @@ public final class PointNetwork {
     var volumeTransmitters: [VolumeTransmitterNode] = []
     var transmitterInputs = VolumeTransmitterInputs(nodes: 0)
     var transmitterPoisson: [TransmitterPoisson] = []
-    /// tau_minus of every neuron (NEST keeps it on the postsynaptic neuron for STDP), by neuron index.
+    /// tau_minus of this rank's neurons (NEST keeps it on the postsynaptic neuron for STDP), by
+    /// neuron index less `localNeurons.lowerBound`.
     var tauMinus: [Double] = []
     var tauMinusTriplet: [Double] = []
     /// Calcium parameters and, when declared, the structural plasticity engine.
@@ -159,10 +162,10 @@ public final class PointNetwork {
                     guard t > 0, t.isFinite else { throw PlexusError.outOfRange(key, t, "must be > 0 ms", keyPath: kp) }
                     return t
                 }
-                tauMinus += Array(repeating: try archiveTime("tau_minus", 20), count: pop.size)
-                tauMinusTriplet += Array(repeating: try archiveTime("tau_minus_triplet", 110), count: pop.size)
-                structural.calcium.append(try Self.takeCalcium(&own, path: path))
                 let local = min(max(rankNeurons.lowerBound - neuron, 0), pop.size)..<min(max(rankNeurons.upperBound - neuron, 0), pop.size)
+                tauMinus += Array(repeating: try archiveTime("tau_minus", 20), count: local.count)
+                tauMinusTriplet += Array(repeating: try archiveTime("tau_minus_triplet", 110), count: local.count)
+                structural.calcium.append(try Self.takeCalcium(&own, path: path))
                 let (params, initial) = try Self.resolveNeuronParameters(type, own, path: path, seed: seed, grid: grid,
                                                                          populationIndex: pi, firstNode: node, local: local)
                 do {
@@ -198,6 +201,7 @@ public final class PointNetwork {
         for (name, device) in devices { deviceParameters[name] = device.parameters.dictionary }
         spikeGenerators = spikeGens
         assert(neuron == neuronTotal)
+        localNeurons = rankNeurons
         globalPartitions = (0..<parts).map { ThreadTeam.part($0, of: neuron, parts: parts) }
         partitions = Array(globalPartitions[(communicator.rank * team.count)..<((communicator.rank + 1) * team.count)])
         if communicator.size > 1 { try refuseAcrossRanks() }

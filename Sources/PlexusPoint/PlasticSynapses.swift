@@ -133,8 +133,9 @@ struct DeliveryContext {
     let ring: UnsafeMutablePointer<Double>
     let archives: UnsafeMutableBufferPointer<PostArchive>
     let archiveOf: UnsafeBufferPointer<Int32>
+    /// The node of each of the rank's neurons, from the rank's first neuron.
     let nodeOfNeuron: UnsafeBufferPointer<Int>
-    /// Neuron index of the thread's first neuron.
+    /// The thread's first neuron, counted from the rank's first neuron.
     let firstNeuron: Int
     let grid: TimeGrid
     let plastic: PlasticConnectivity

@@ -132,13 +132,15 @@ public final class PointSimulation {
         let m = network.minDelay
         var meters: [Meter] = []
         var spikeRecorders: [(name: String, nodes: Range<Int>)] = []
-        recordedNode = .allocate(capacity: max(1, network.nodeCount))
+        // Rank 0 records; the other ranks keep no table of the nodes.
+        let records = network.communicator.rank == 0
+        recordedNode = .allocate(capacity: records ? max(1, network.nodeCount) : 1)
         recordedNode.initialize(repeating: -1)
         for r in network.experiment.recordings {
             let info = network.population(named: r.population)!
             switch r {
             case .spikes:
-                for n in info.nodes where recordedNode[n] < 0 { recordedNode[n] = Int32(spikeRecorders.count) }
+                if records { for n in info.nodes where recordedNode[n] < 0 { recordedNode[n] = Int32(spikeRecorders.count) } }
                 spikeRecorders.append((info.name, info.nodes))
             case .multimeter(_, let vars, let interval):
                 guard case .neuron(let ni) = info.kind else { continue }
@@ -165,8 +167,13 @@ public final class PointSimulation {
         generatorCursor.initialize(repeating: 0)
         recorded = .allocate(capacity: 1)
         recorded.initialize(to: GrowableBuffer(capacity: 4096))
-        var nodeOfNeuron = [Int](repeating: 0, count: network.neuronCount)
-        for p in network.neuronPopulations { for i in 0..<p.size { nodeOfNeuron[p.firstNeuron + i] = p.firstNode + i } }
+        // The node of each of this rank's neurons (index less `localNeurons.lowerBound`).
+        let localNeurons = network.localNeurons
+        var nodeOfNeuron = [Int](repeating: 0, count: localNeurons.count)
+        for p in network.neuronPopulations {
+            let lo = max(localNeurons.lowerBound, p.firstNeuron), hi = min(localNeurons.upperBound, p.firstNeuron + p.size)
+            for i in lo..<max(lo, hi) { nodeOfNeuron[i - localNeurons.lowerBound] = p.firstNode + i - p.firstNeuron }
+        }
         self.nodeOfNeuron = nodeOfNeuron
         for p in network.experiment.populations where ModelCatalog.deviceModels[p.model] != nil { deviceDescriptions[p.name] = p }
     }
@@ -375,7 +382,7 @@ public final class PointSimulation {
                         PointNetwork.deliver(g.list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
                         if hasPlastic {
                             net.deliverPlastic(g.list[q], step: s, plastic, ringLength: ringLength, nLocal: nLocal,
-                                               ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
+                                               ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound - net.localNeurons.lowerBound, log: &ts.weights)
                         }
                     }
                     for u in 0..<exchange.parts {
@@ -390,7 +397,7 @@ public final class PointSimulation {
                             }
                             if hasPlastic {
                                 net.deliverPlastic(spike, step: s, plastic, ringLength: ringLength, nLocal: nLocal,
-                                                   ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound, log: &ts.weights)
+                                                   ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound - net.localNeurons.lowerBound, log: &ts.weights)
                             }
                         }
                     }
