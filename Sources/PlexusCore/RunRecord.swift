@@ -196,7 +196,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var seed: UInt64?
     public var threads: Int
     public var ranks: Int
-    /// How spikes crossed between ranks (`SpikeExchangeMode`), when there were several.
+    /// How spikes crossed between ranks of a point or cable run (`SpikeExchangeMode`), when there
+    /// were several.
     public var spikeExchange: String?
     public var machine: Machine
     public var startedUTC: String

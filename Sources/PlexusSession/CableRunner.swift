@@ -83,7 +83,10 @@ enum CableRunner: EngineRunner {
                          .init("spikes", results.spikes.count), .init("synapse_instances", instances),
                          .init("connections", connections), .init("events", results.events),
                          .init("epoch_steps", network.epochSteps)]
-        if comm.size > 1 { for (r, p) in peaks.enumerated() { record.counts.append(.init("peak_rss_bytes_rank\(r)", Int(p))) } }
+        if comm.size > 1 {
+            record.spikeExchange = SpikeExchangeMode.gather.rawValue   // Arbor's scheme: every spike to every rank
+            for (r, p) in peaks.enumerated() { record.counts.append(.init("peak_rss_bytes_rank\(r)", Int(p))) }
+        }
         record.bytesPerConnection = Double(network.bytesPerConnection)
         record.populations = desc.populations.compactMap { p in
             desc.gids(of: p.name).map { RunRecord.Population(name: p.name, model: p.cell, firstGid: $0.lowerBound, size: $0.count) }

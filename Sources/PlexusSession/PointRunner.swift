@@ -151,6 +151,7 @@ public final class ContinuingRun {
         if network.experiment.structuralPlasticity != nil { record.counts.append(.init("structural_synapses", network.structuralSynapseCount)) }
         record.bytesPerSynapse = counts.bytesPerSynapse
         if comm.size > 1 {
+            record.spikeExchange = ctx.request.spikeExchange.rawValue
             for (r, v) in perRank.enumerated() {
                 record.counts += [.init("peak_rss_bytes_rank\(r)", Int(v[0])), .init("exchange_bytes_sent_rank\(r)", Int(v[1])),
                                   .init("exchange_bytes_received_rank\(r)", Int(v[2]))]

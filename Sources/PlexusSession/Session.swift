@@ -223,7 +223,6 @@ struct RunContext {
         r.seed = seed
         r.threads = threads
         r.ranks = request.communicator.size
-        if r.ranks > 1 { r.spikeExchange = request.spikeExchange.rawValue }
         r.startedUTC = started
         r.gitCommit = Provenance.gitCommit
         r.gitDirty = Provenance.gitDirty
