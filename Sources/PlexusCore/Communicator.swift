@@ -135,7 +135,8 @@ public final class InProcessRanks: @unchecked Sendable {
     private let team: ThreadTeam
     // What each rank offers to the collective in progress.
     private let sends: UnsafeMutablePointer<UnsafeRawBufferPointer>
-    private var counts: [[Int]]
+    // Each rank writes its own slot (raw storage: no shared array to mutate from many threads).
+    private let counts: UnsafeMutablePointer<[Int]>
 
     public init(size: Int) {
         precondition(size >= 1)
@@ -143,10 +144,15 @@ public final class InProcessRanks: @unchecked Sendable {
         team = ThreadTeam(threads: size)
         sends = .allocate(capacity: size)
         sends.initialize(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: size)
-        counts = Array(repeating: [], count: size)
+        counts = .allocate(capacity: size)
+        counts.initialize(repeating: [], count: size)
     }
 
-    deinit { sends.deallocate() }
+    deinit {
+        sends.deallocate()
+        counts.deinitialize(count: size)
+        counts.deallocate()
+    }
 
     /// Runs `body(rank)` on `size` threads, one per rank, and waits for all.
     public func run(_ body: @escaping @Sendable (Rank) -> Void) {
