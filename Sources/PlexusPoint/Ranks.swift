@@ -1,17 +1,17 @@
 import PlexusCore
 
 // A point network over several ranks (MPI processes). The neurons are split into
-// ranks x threads contiguous parts in gid order (`globalPartitions`); rank r holds the state of
-// its parts' neurons' inputs and every synapse onto them, built from the same keyed draws as one
-// process makes (every draw is keyed by target gid, or by source gid for fixed_outdegree), so the
-// connections are the same for any split. Each epoch the ranks gather every spike
-// (`RankSpikeExchange`); each rank delivers them to its own targets in part order, which is gid
-// order, so every ring-buffer sum is the same as in one process. Rank 0 gathers what was recorded
-// and writes the files: they are byte-identical to one process's.
+// ranks x threads contiguous parts in gid order (`globalPartitions`); rank r holds its parts'
+// neurons (state, input rings) and every synapse onto them, built from the same keyed draws as
+// one process makes (every draw is keyed by target gid, or by source gid for fixed_outdegree), so
+// the connections are the same for any split. Each epoch the ranks exchange the epoch's spikes
+// (`RankSpikeExchange`: to the ranks that need them, or to all); each rank delivers them to its
+// own targets in part order, which is gid order, so every ring-buffer sum is the same as in one
+// process. Rank 0 gathers what was recorded and writes the files: they are byte-identical to one
+// process's.
 //
-// A rank holds the state columns of its own neurons only (`ModelPopulation.local`). Per-rank
-// memory that does not shrink with more ranks (docs/SCALING.md lists every term): the node
-// tables, the STDP time constants of every neuron, one row offset per node in each thread's
+// Per-rank memory that does not shrink with more ranks (docs/SCALING.md lists every term): the
+// neuron-of-node table, rank 0's recorder table, one row offset per node in each thread's
 // synapse table, and the spikes of the epoch it receives.
 
 extension PointNetwork {
