@@ -207,7 +207,7 @@ public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @
     /// Member 0: every rank's counts, then every rank's spikes.
     func gather(_ epoch: Int64) {
         let parity = Int(epoch & 1)
-        let threads = team.count, ranks = communicator.size, s = steps[parity]
+        let threads = team.count, s = steps[parity]
         // Header: counts per (thread, step), then the failure flag.
         var header = [Int64](repeating: 0, count: threads * s + 1)
         var total = 0
@@ -218,11 +218,7 @@ public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @
             if published.failed[published.slot(t, epoch)] { header[threads * s] = 1 }
         }
         let headers = communicator.allgather(header)
-        if total > sendCapacity {
-            send.deallocate()
-            sendCapacity = Swift.max(total, 2 * sendCapacity)
-            send = .allocate(capacity: sendCapacity)
-        }
+        reserveSend(total)
         var at = 0
         for t in 0..<threads {
             let (list, o) = published.list(t, epoch)
@@ -230,37 +226,12 @@ public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @
             if n > 0 { (send + at).update(from: list + o[0], count: n) }
             at += n
         }
-        var counts = [Int](repeating: 0, count: ranks)
-        var starts = [Int](repeating: 0, count: ranks * threads * (s + 1))
-        var position = 0
-        var anyFailed = false
-        for r in 0..<ranks {
-            let h = headers[r]
-            var n = 0
-            for t in 0..<threads {
-                let p = r * threads + t
-                for k in 0..<s {
-                    starts[p * (s + 1) + k] = position
-                    position += Int(h[t * s + k])
-                    n += Int(h[t * s + k])
-                }
-                starts[p * (s + 1) + s] = position
-            }
-            counts[r] = n * MemoryLayout<Element>.stride
-            if h[threads * s] != 0 { anyFailed = true }
-        }
-        if position > receivedCapacity[parity] {
-            received[parity].deallocate()
-            receivedCapacity[parity] = Swift.max(position, 2 * receivedCapacity[parity])
-            received[parity] = .allocate(capacity: receivedCapacity[parity])
-        }
+        let (counts, position) = layOutReceived(parity: parity, steps: s) { r, i in headers[r][i] }
         communicator.gather(UnsafeRawBufferPointer(start: send, count: total * MemoryLayout<Element>.stride), counts: counts,
                             into: UnsafeMutableRawBufferPointer(start: received[parity], count: position * MemoryLayout<Element>.stride),
                             root: nil)
         bytesSent += total * MemoryLayout<Element>.stride + header.count * 8
         bytesReceived += position * MemoryLayout<Element>.stride + headers.count * header.count * 8
-        self.starts[parity] = starts
-        failed[parity] = anyFailed
     }
 
     /// Member 0, `.targeted`: per destination rank, counts per (thread, step) and then the
@@ -295,11 +266,7 @@ public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @
             sendCounts[d] = n
         }
         let total = sendCounts.reduce(0, +)
-        if total > sendCapacity {
-            send.deallocate()
-            sendCapacity = Swift.max(total, 2 * sendCapacity)
-            send = .allocate(capacity: sendCapacity)
-        }
+        reserveSend(total)
         // Pass 2: the spikes into each destination's segment, in order.
         var cursor = [Int](repeating: 0, count: ranks)
         for d in 1..<Swift.max(ranks, 1) { cursor[d] = cursor[d - 1] + sendCounts[d - 1] }
@@ -324,36 +291,50 @@ public final class RankSpikeExchange<Element: BitwiseCopyable>: SpikeExchange, @
             headers.withUnsafeMutableBytes { communicator.alltoall(h, sendCounts: Array(repeating: width * 8, count: ranks), into: $0,
                                                                     receiveCounts: Array(repeating: width * 8, count: ranks)) }
         }
-        var receiveCounts = [Int](repeating: 0, count: ranks)
-        var starts = [Int](repeating: 0, count: ranks * threads * (s + 1))
+        let (receiveCounts, position) = layOutReceived(parity: parity, steps: s) { r, i in headers[r * width + i] }
+        communicator.alltoall(UnsafeRawBufferPointer(start: send, count: total * stride), sendCounts: sendCounts.map { $0 * stride },
+                              into: UnsafeMutableRawBufferPointer(start: received[parity], count: position * stride), receiveCounts: receiveCounts)
+        bytesSent += total * stride + header.count * 8
+        bytesReceived += position * stride + headers.count * 8
+    }
+
+    /// Room for `count` spikes to send (grown, never shrunk: no allocation in a steady run).
+    func reserveSend(_ count: Int) {
+        guard count > sendCapacity else { return }
+        send.deallocate()
+        sendCapacity = Swift.max(count, 2 * sendCapacity)
+        send = .allocate(capacity: sendCapacity)
+    }
+
+    /// From every rank's header for this rank (`header(r, i)`: i = t·s + k the count of thread t's
+    /// step k, i = threads·s the failure flag): where each part's steps start in the received
+    /// spikes, whether any part failed, and room to receive them. Returns the bytes expected from
+    /// each rank and the spikes in all.
+    func layOutReceived(parity: Int, steps s: Int, header: (Int, Int) -> Int64) -> (bytes: [Int], spikes: Int) {
+        let threads = team.count, ranks = communicator.size
+        var bytes = [Int](repeating: 0, count: ranks)
         var position = 0
         var anyFailed = false
+        starts[parity].removeAll(keepingCapacity: true)
         for r in 0..<ranks {
-            var n = 0
+            let first = position
             for t in 0..<threads {
-                let p = r * threads + t
                 for k in 0..<s {
-                    starts[p * (s + 1) + k] = position
-                    let c = Int(headers[r * width + t * s + k])
-                    position += c
-                    n += c
+                    starts[parity].append(position)
+                    position += Int(header(r, t * s + k))
                 }
-                starts[p * (s + 1) + s] = position
+                starts[parity].append(position)
             }
-            receiveCounts[r] = n * stride
-            if headers[r * width + width - 1] != 0 { anyFailed = true }
+            bytes[r] = (position - first) * MemoryLayout<Element>.stride
+            if header(r, threads * s) != 0 { anyFailed = true }
         }
+        failed[parity] = anyFailed
         if position > receivedCapacity[parity] {
             received[parity].deallocate()
             receivedCapacity[parity] = Swift.max(position, 2 * receivedCapacity[parity])
             received[parity] = .allocate(capacity: receivedCapacity[parity])
         }
-        communicator.alltoall(UnsafeRawBufferPointer(start: send, count: total * stride), sendCounts: sendCounts.map { $0 * stride },
-                              into: UnsafeMutableRawBufferPointer(start: received[parity], count: position * stride), receiveCounts: receiveCounts)
-        bytesSent += total * stride + header.count * 8
-        bytesReceived += position * stride + headers.count * 8
-        self.starts[parity] = starts
-        failed[parity] = anyFailed
+        return (bytes, position)
     }
 
     public func spikes(of p: Int, step k: Int, epoch: Int64) -> UnsafeBufferPointer<Element> {

@@ -78,9 +78,11 @@ public final class PointNetwork {
     /// Bytes of static connectivity per synapse (words + weights + row offsets).
     public var bytesPerSynapse: Double {
         let n = synapseCount
-        guard n > 0 else { return 0 }
-        let bytes = connectivity.reduce(0) { $0 + $1.words.count * 4 + $1.weights.count * 4 + $1.offsets.count * 8 }
-        return Double(bytes) / Double(n)
+        return n > 0 ? Double(connectivityBytes) / Double(n) : 0
+    }
+    /// Bytes of this rank's static synapse tables (words, weights, row offsets).
+    var connectivityBytes: Int {
+        connectivity.reduce(0) { $0 + $1.words.count * 4 + $1.weights.count * 4 + $1.offsets.count * 8 }
     }
 
     let neuronOfNode: [Int32]

@@ -125,8 +125,7 @@ extension PointNetwork {
     /// Static synapses, plastic ones and device connections of the whole run (collective when
     /// there are several ranks).
     public func totalCounts() -> (synapses: Int, plastic: Int, devices: Int, bytesPerSynapse: Double) {
-        let bytes = connectivity.reduce(0) { $0 + $1.words.count * 4 + $1.weights.count * 4 + $1.offsets.count * 8 }
-        let local: [Int64] = [Int64(synapseCount), Int64(plasticSynapseCount), Int64(deviceConnectionCount), Int64(bytes)]
+        let local: [Int64] = [Int64(synapseCount), Int64(plasticSynapseCount), Int64(deviceConnectionCount), Int64(connectivityBytes)]
         let all = communicator.allgather(local)
         func total(_ k: Int) -> Int { Int(all.reduce(0) { $0 + $1[k] }) }
         let n = total(0)

@@ -488,21 +488,21 @@ public final class PointSimulation {
                 gathered = comm.gather(states.flatMap { $0.samples[mi].array }, root: 0)
                 if comm.rank != 0 { sampled.append(rec); continue }
             }
-            // Part `part`'s sample `i`: from its thread here, or from what rank 0 gathered.
-            var partSamples: [[Double]] = []
+            // Part `part`'s sample `i`: from its thread here, or from what rank 0 gathered (each
+            // rank's threads one after the other: part r·T + t starts at `partStart`).
+            var partStart = [Int](repeating: 0, count: owned.count)
             if comm.size > 1 {
                 let threads = states.count
                 for r in 0..<comm.size {
                     var at = 0
                     for t in 0..<threads {
-                        let n = samplesCount * owned[r * threads + t].1 * nv
-                        partSamples.append(Array(gathered[r][at..<(at + n)]))
-                        at += n
+                        partStart[r * threads + t] = at
+                        at += samplesCount * owned[r * threads + t].1 * nv
                     }
                 }
             }
             func sample(_ part: Int, _ i: Int) -> Double {
-                comm.size > 1 ? partSamples[part][i] : states[part].samples[mi][i]
+                comm.size > 1 ? gathered[part / states.count][partStart[part] + i] : states[part].samples[mi][i]
             }
             for k in 0..<samplesCount {
                 let time = grid.time(Int64(k + 1) * meter.interval)
