@@ -23,6 +23,8 @@ func reporting(_ body: () throws -> Void) throws {
     }
 }
 
+extension SpikeExchangeMode: ExpressibleByArgument {}
+
 /// `reporting` for a command that may run under mpirun: the ranks of the launch (one process
 /// without mpirun). An error every rank threw together is printed once, by rank 0, and all
 /// ranks end MPI and exit 1; an error only this rank saw is printed with its rank and ends the
@@ -51,7 +53,7 @@ func reportingRanks(_ body: (any Communicator) throws -> Void) throws {
     MPICommunicator.finalize()
 }
 
-/// Commands other than `run` are one process: under mpirun every rank would repeat them.
+/// A command that does not run across ranks (fit): under mpirun every rank would repeat it.
 func refuseRanks(_ command: String) throws {
     var world: MPICommunicator?
     try reporting { world = try MPICommunicator.world() }
@@ -94,22 +96,19 @@ struct Run: ParsableCommand {
     var threads: Int = 1
 
     @Option(name: .long, help: ArgumentHelp("Under mpirun: how spikes cross between ranks, 'targeted' (only to the ranks that host targets) or 'gather' (to every rank). Results are identical.", valueName: "mode"))
-    var spikeExchange = "targeted"
+    var spikeExchange = SpikeExchangeMode.targeted
 
     @OptionGroup var options: OutputOptions
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        guard SpikeExchangeMode(rawValue: spikeExchange) != nil else {
-            throw ValidationError("--spike-exchange must be targeted or gather, got '\(spikeExchange)'")
-        }
     }
 
     func run() throws {
         try reportingRanks { comm in
             var request = options.request(file, threads: threads)
             request.communicator = comm
-            request.spikeExchange = SpikeExchangeMode(rawValue: spikeExchange)!
+            request.spikeExchange = spikeExchange
             try Session.run(request)
         }
     }
