@@ -54,13 +54,18 @@ struct CompiledProbe {
 
 extension CableCellDescription {
     /// Compiles this description for cell `gid`; errors carry key paths under `cells.<name>`.
-    /// The number of spike detector locations of cell `gid` (what `compile` gives it), from the
-    /// morphology alone: a rank numbers every cell's sources without compiling other ranks' cells.
-    func detectorCount(gid: Int) throws -> Int {
+    /// The morphology of cell `gid` (a generator's depends on the gid).
+    func cableMorphology(gid: Int) throws -> CableMorphology {
         let tree: SegmentTree
         do { tree = try morphology.tree(gid: gid) } catch let e as PlexusError { throw e.under("morphology") }
         guard !tree.isEmpty else { throw PlexusError("the morphology has no segments", keyPath: "morphology") }
-        let m = CableMorphology(tree)
+        return CableMorphology(tree)
+    }
+
+    /// The number of spike detector locations of cell `gid` (what `compile` gives it), from the
+    /// morphology alone: a rank numbers every cell's sources without compiling other ranks' cells.
+    func detectorCount(gid: Int) throws -> Int {
+        let m = try cableMorphology(gid: gid)
         var n = 0
         for (k, d) in detectors.enumerated() {
             do { n += try d.locset.locations(on: m, gid: gid).count } catch let e as PlexusError { throw e.under("detectors[\(k)].locset") }
@@ -69,10 +74,7 @@ extension CableCellDescription {
     }
 
     func compile(gid: Int, dt: Double, catalogue: MechanismCatalogue = .builtin) throws -> CompiledCell {
-        let tree: SegmentTree
-        do { tree = try morphology.tree(gid: gid) } catch let e as PlexusError { throw e.under("morphology") }
-        guard !tree.isEmpty else { throw PlexusError("the morphology has no segments", keyPath: "morphology") }
-        let m = CableMorphology(tree)
+        let m = try cableMorphology(gid: gid)
         try discretization.validate()
         guard axialResistivity > 0, axialResistivity.isFinite else {
             throw PlexusError.outOfRange("Ra", axialResistivity, "must be a positive resistivity (ohm*cm)", keyPath: "defaults.Ra")
