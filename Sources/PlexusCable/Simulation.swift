@@ -219,47 +219,31 @@ extension CableNetwork {
 
     /// Probe traces and snapshots as bytes for the ranks' gather.
     static func encode(_ traces: [ProbeTrace], _ snapshots: [CVSnapshot]) -> [UInt8] {
-        var out: [UInt8] = []
-        func int(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { out += $0 } }
-        func doubles(_ v: [Double]) { int(v.count); for x in v { withUnsafeBytes(of: x.bitPattern.littleEndian) { out += $0 } } }
-        int(traces.count)
+        var w = GatherWriter()
+        w.int(traces.count)
         for t in traces {
-            int(t.gid)
-            let name = Array(t.name.utf8)
-            int(name.count); out += name
-            int(t.location.branch); doubles([t.location.pos])
-            doubles(t.times); doubles(t.values)
+            w.int(t.gid); w.string(t.name); w.int(t.location.branch); w.double(t.location.pos)
+            w.doubles(t.times); w.doubles(t.values)
         }
-        int(snapshots.count)
-        for s in snapshots { doubles([s.time]); int(s.gid); doubles(s.voltage) }
-        return out
+        w.int(snapshots.count)
+        for s in snapshots { w.double(s.time); w.int(s.gid); w.doubles(s.voltage) }
+        return w.bytes
     }
 
     static func decode(_ bytes: [UInt8]) -> ([ProbeTrace], [CVSnapshot]) {
-        var at = 0
-        func int() -> Int {
-            var v: UInt64 = 0
-            for k in 0..<8 { v |= UInt64(bytes[at + k]) << (8 * UInt64(k)) }
-            at += 8
-            return Int(Int64(bitPattern: v))
-        }
-        func doubles() -> [Double] { (0..<int()).map { _ in Double(bitPattern: UInt64(bitPattern: Int64(int()))) } }
+        var r = GatherReader(bytes)
         var traces: [ProbeTrace] = []
-        for _ in 0..<int() {
-            let gid = int()
-            let n = int()
-            let name = String(decoding: bytes[at..<(at + n)], as: UTF8.self)
-            at += n
-            let branch = int(), pos = doubles()[0]
+        for _ in 0..<r.int() {
+            let gid = r.int(), name = r.string(), branch = r.int(), pos = r.double()
             var t = ProbeTrace(gid: gid, name: name, location: MLocation(branch: branch, pos: pos))
-            t.times = doubles()
-            t.values = doubles()
+            t.times = r.doubles()
+            t.values = r.doubles()
             traces.append(t)
         }
         var snapshots: [CVSnapshot] = []
-        for _ in 0..<int() {
-            let time = doubles()[0], gid = int()
-            snapshots.append(CVSnapshot(time: time, gid: gid, voltage: doubles()))
+        for _ in 0..<r.int() {
+            let time = r.double(), gid = r.int()
+            snapshots.append(CVSnapshot(time: time, gid: gid, voltage: r.doubles()))
         }
         return (traces, snapshots)
     }

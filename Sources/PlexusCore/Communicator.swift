@@ -1,8 +1,3 @@
-import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The processes (ranks) of one run and the few collectives the engines need. The engines see
 /// only this protocol: `SingleProcess` (a run of one rank), `InProcessRanks` (ranks as threads of
 /// one process, for tests of the distributed code paths) and `MPICommunicator` (PlexusMPI, Open
@@ -201,5 +196,37 @@ public final class InProcessRanks: @unchecked Sendable {
         }
 
         public func barrier() { group.team.barrier() }
+    }
+}
+
+/// What a rank sends in a gather of records (sweep points, probe traces): little-endian 64-bit
+/// integers and doubles, and UTF-8 strings and double arrays after their count.
+public struct GatherWriter {
+    public var bytes: [UInt8] = []
+    public init() {}
+    public mutating func int(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { bytes += $0 } }
+    public mutating func double(_ v: Double) { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+    public mutating func doubles(_ v: [Double]) { int(v.count); for x in v { double(x) } }
+    public mutating func string(_ s: String) { let u = Array(s.utf8); int(u.count); bytes += u }
+}
+
+/// Reads what a `GatherWriter` wrote, in the same order.
+public struct GatherReader {
+    public let bytes: [UInt8]
+    public private(set) var at: Int
+    public init(_ bytes: [UInt8], at: Int = 0) { self.bytes = bytes; self.at = at }
+    public var atEnd: Bool { at >= bytes.count }
+    public mutating func int() -> Int {
+        var v: UInt64 = 0
+        for k in 0..<8 { v |= UInt64(bytes[at + k]) << (8 * UInt64(k)) }
+        at += 8
+        return Int(Int64(bitPattern: v))
+    }
+    public mutating func double() -> Double { Double(bitPattern: UInt64(bitPattern: Int64(int()))) }
+    public mutating func doubles() -> [Double] { (0..<int()).map { _ in double() } }
+    public mutating func string() -> String {
+        let n = int()
+        defer { at += n }
+        return String(decoding: bytes[at..<(at + n)], as: UTF8.self)
     }
 }

@@ -22,33 +22,24 @@ extension SweepPoint {
     /// The point as bytes for the ranks' gather (index, values, the optional correlations with
     /// a flag, mean, std, seconds, the error's UTF-8).
     static func encode(index: Int, _ p: SweepPoint, into out: inout [UInt8]) {
-        func int(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { out += $0 } }
-        func double(_ v: Double) { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
-        int(index)
-        int(p.values.count)
-        p.values.forEach(double)
-        int((p.fcSC == nil ? 0 : 1) | (p.fcFC == nil ? 0 : 2) | (p.error == nil ? 0 : 4))
-        double(p.fcSC ?? 0); double(p.fcFC ?? 0); double(p.mean); double(p.std); double(p.seconds)
-        let error = Array((p.error ?? "").utf8)
-        int(error.count)
-        out += error
+        var w = GatherWriter()
+        swap(&w.bytes, &out)   // appends in place (no copy of what is there)
+        defer { swap(&w.bytes, &out) }
+        w.int(index)
+        w.doubles(p.values)
+        w.int((p.fcSC == nil ? 0 : 1) | (p.fcFC == nil ? 0 : 2) | (p.error == nil ? 0 : 4))
+        for x in [p.fcSC ?? 0, p.fcFC ?? 0, p.mean, p.std, p.seconds] { w.double(x) }
+        w.string(p.error ?? "")
     }
 
     static func decode(_ bytes: [UInt8], at: inout Int) -> (Int, SweepPoint) {
-        func int() -> Int {
-            var v: UInt64 = 0
-            for k in 0..<8 { v |= UInt64(bytes[at + k]) << (8 * UInt64(k)) }
-            at += 8
-            return Int(Int64(bitPattern: v))
-        }
-        func double() -> Double { Double(bitPattern: UInt64(bitPattern: Int64(int()))) }
-        let index = int()
-        let values = (0..<int()).map { _ in double() }
-        let flags = int()
-        let fcSC = double(), fcFC = double(), mean = double(), std = double(), seconds = double()
-        let n = int()
-        let error = String(decoding: bytes[at..<(at + n)], as: UTF8.self)
-        at += n
+        var r = GatherReader(bytes, at: at)
+        defer { at = r.at }
+        let index = r.int()
+        let values = r.doubles()
+        let flags = r.int()
+        let fcSC = r.double(), fcFC = r.double(), mean = r.double(), std = r.double(), seconds = r.double()
+        let error = r.string()
         return (index, SweepPoint(values: values, fcSC: flags & 1 != 0 ? fcSC : nil, fcFC: flags & 2 != 0 ? fcFC : nil,
                                   mean: mean, std: std, seconds: seconds, error: flags & 4 != 0 ? error : nil))
     }
