@@ -58,9 +58,20 @@ public final class MassNetwork {
     public var historyBytes: Int { core.historyBytes }
     /// Steps between the meetings of threads (the block length unless short delays link parts).
     public var barrierInterval: Int { core.barrierInterval }
+    /// Ranks: bytes this rank sent in the exchanges of coupled states, and how many exchanges.
+    public var exchangeBytesSent: Int { core.exchangeBytesSent }
+    public var exchangeEpochs: Int { core.exchangeEpochs }
 
-    public init(_ e: MassExperiment, connectome: Connectome, threads: Int = 1) throws {
+    /// The ranks of the run: each rank integrates its share of the regions (and records their
+    /// columns); rank 0 gathers the monitors at the end.
+    public let communicator: any Communicator
+
+    /// `communicator`: with several ranks the regions are cut into ranks x threads contiguous
+    /// parts; each rank integrates its own and they exchange their coupled states whenever the
+    /// threads meet (`barrierInterval`), so every rank's delay history is the one process's.
+    public init(_ e: MassExperiment, connectome: Connectome, threads: Int = 1, communicator: any Communicator = SingleProcess.shared) throws {
         experiment = e
+        self.communicator = communicator
         self.connectome = connectome
         try connectome.validate()
         let n = connectome.count
@@ -234,7 +245,24 @@ public final class MassNetwork {
         horizon = maxDelay + 1
         try ResourceUsage.checkFits(Double(horizon) * Double(n) * Double(M.couplingVariables.count) * 8,
                                     "its delay history (\(horizon) steps of \(M.couplingVariables.count) coupled variables in \(n) regions)", keyPath: "speed")
-        var t = max(1, min(threads, n))
+        let ranks = communicator.size
+        if ranks > 1 {
+            // What runs sequentially by definition, or couples nodes every step, stays in one process.
+            if e.surface != nil {
+                throw PlexusError("a surface simulation does not run across MPI ranks yet (\(ranks) ranks): run it as one process (its --threads split the vertices)", keyPath: "surface")
+            }
+            if e.precision == .float32 {
+                throw PlexusError("precision float32 reproduces TVB's sequential float32 arithmetic, which runs on one thread: run it as one process", keyPath: "precision")
+            }
+            if e.integrator.stochastic && e.integrator.numpySeed != nil {
+                throw PlexusError("numpy's noise stream is sequential: run it as one process, or leave out numpy_seed (Plexus's own noise is the same for any ranks)",
+                                  keyPath: "integrator.noise.numpy_seed")
+            }
+            guard n >= ranks else {
+                throw PlexusError("\(n) region\(n == 1 ? "" : "s") cannot be split over \(ranks) ranks: run on at most \(n) rank\(n == 1 ? "" : "s")", keyPath: "connectivity")
+            }
+        }
+        var t = max(1, min(threads, n / ranks))
         if e.precision == .float32 && t > 1 {
             notes.append("precision float32 (TVB's arithmetic) runs on one thread")
             t = 1
@@ -321,7 +349,8 @@ public final class MassNetwork {
             }
         }
         let function: MassCouplingValues = (C, cvalues)
-        let parts = (0..<t).map { ThreadTeam.part($0, of: nodes, parts: t) }
+        // Part r*t + k is thread k of rank r (one process: the threads' parts).
+        let parts = (0..<(ranks * t)).map { ThreadTeam.part($0, of: nodes, parts: ranks * t) }
         let kernel: RateKernel
         do { kernel = try M.kernel() } catch let err as PlexusError {
             throw err.under("model")
@@ -336,7 +365,8 @@ public final class MassNetwork {
         let setup = MassCoreSetup(model: M, kernel: kernel, parameters: table, observed: observes ? M.variablesOfInterest.count : 0,
                                   stimuli: stimuli,
                                   experiment: e, connectome: connectome, delays: idelays, function: function, x0: x0,
-                                  monitors: recorders, parts: parts, steps: Int(stepsD), lanes: nil)
+                                  monitors: recorders, parts: parts, steps: Int(stepsD), lanes: nil,
+                                  communicator: communicator, firstPart: communicator.rank * t, threads: t)
         self.setup = setup
         warnings = notes
     }
@@ -389,6 +419,7 @@ public final class MassNetwork {
         let t0 = ResourceUsage.now(), c0 = ResourceUsage.cpuSeconds()
         let team = threads > 1 ? ThreadTeam(threads: threads) : nil
         if let bad = core.run(team: team, progress: progress) { throw unstable(bad) }
+        core.gatherMonitors()
         var monitors = core.results
         if let sf = experiment.surface {
             // A surface run's columns are its vertices.
@@ -414,10 +445,15 @@ struct MassCoreSetup {
     let function: MassCouplingValues
     let x0: [Double]
     let monitors: [MonitorRecorder]
+    /// The regions (or vertices) of every part: part r*threads + k is thread k of rank r.
     let parts: [Range<Int>]
     let steps: Int
     /// A batch: the lanes' own values (nil: one run).
     let lanes: MassLanes?
+    /// The ranks, this rank's first part and its threads (one process: 0 and parts.count).
+    var communicator: any Communicator = SingleProcess.shared
+    var firstPart = 0
+    var threads: Int? = nil
 }
 
 /// The values in which the lanes of a batch differ (besides the parameter table, the initial
@@ -448,6 +484,11 @@ protocol MassCore: AnyObject {
     var barrierInterval: Int { get }
     /// A batch: each lane's first non-finite value.
     var laneFailures: [BadValue?] { get }
+    /// Ranks: rank 0 collects every rank's monitor columns (after `run`).
+    func gatherMonitors()
+    /// Ranks: what this rank sent in the exchanges of coupled states, and how many there were.
+    var exchangeBytesSent: Int { get }
+    var exchangeEpochs: Int { get }
 }
 
 final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
@@ -522,8 +563,27 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     let coloured: UnsafeMutablePointer<Double>?
     let colouredStorage: Storage<Double>?
     let colouredE, colouredSqrt1E2, colouredDtSqrtLambda: Double
-    /// Per part: the first non-finite value it found (each thread writes only its own entry).
+    /// Per thread: the first non-finite value it found (each thread writes only its own entry).
     let badFound: Storage<BadValue?>
+    /// Ranks: this rank's first part (its threads run parts firstPart ..< firstPart + threads),
+    /// the regions of every rank, and the exchange of coupled states (`exchange(through:)`).
+    let communicator: any Communicator
+    let firstPart: Int
+    let threadsPerRank: Int
+    let rankRegions: [Range<Int>]
+    let coupledVariables: [Int]
+    /// This rank's coupled states of the steps since the last exchange, after a header word
+    /// (the earliest step at which a thread of this rank found a non-finite value).
+    let exchangeSend: Storage<Double>
+    let exchangeReceive: Storage<Double>
+    /// Other ranks' coupled states of one step, at their place in a full state (what the
+    /// history's `write` reads).
+    let foreignState: Storage<Double>
+    /// The last step whose states every rank has; whether a rank reported a non-finite value.
+    var exchangedThrough = 0
+    var stopRequested = false
+    private(set) var exchangeBytesSent = 0
+    private(set) var exchangeEpochs = 0
 
     init(_ setup: MassCoreSetup) {
         let e = setup.experiment, M = setup.model
@@ -622,11 +682,23 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
             colouredStorage = nil
             coloured = nil
         }
-        badFound = Storage(repeating: nil, count: parts.count)
+        communicator = setup.communicator
+        firstPart = setup.firstPart
+        threadsPerRank = setup.threads ?? setup.parts.count
+        let T = threadsPerRank, P = setup.parts
+        rankRegions = (0..<communicator.size).map { q in P[q * T].lowerBound..<P[q * T + T - 1].upperBound }
+        coupledVariables = M.couplingVariables
+        badFound = Storage(repeating: nil, count: T)
+        let distributed = communicator.size > 1
         delayed = function.type.makeDelayedCoupling(
             DelayedCouplingSetup(weights: setup.connectome.weights, delays: setup.delays, n: e.surface == nil ? n : regions, values: function.values,
                                  cvars: M.couplingVariables, parts: e.surface == nil ? parts : regionParts, precision: e.precision,
                                  lanes: setup.lanes?.couplingValues))
+        let perStep = coupledVariables.count
+        let largest = rankRegions.map(\.count).max() ?? 0
+        exchangeSend = Storage(repeating: 0, count: distributed ? 1 + delayed.barrierInterval * perStep * rankRegions[communicator.rank].count : 1)
+        exchangeReceive = Storage(repeating: 0, count: distributed ? communicator.size * (1 + delayed.barrierInterval * perStep * largest) : 1)
+        foreignState = Storage(repeating: 0, count: distributed ? nsv * n : 1)
         stepState.clamp(X.base, 0..<n)
         if e.surface != nil {
             for q in regionParts.indices { regionMeans(part: q) }
@@ -661,12 +733,85 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         }
         var first: BadValue?
         for b in badFound.array.compactMap({ $0 }) where first == nil || (b.step, b.region) < (first!.step, first!.region) { first = b }
-        return first
+        guard communicator.size > 1 else { return first }
+        // Every rank stopped after the same exchange: the earliest value over all ranks.
+        let none: [Int64] = [Int64.max, 0, 0, 0]
+        let mine = first.map { b -> [Int64] in [Int64(b.step), Int64(b.region), Int64(b.variable), Int64(bitPattern: b.value.bitPattern)] } ?? none
+        let earliest = communicator.allgather(mine).min { ($0[0], $0[1]) < ($1[0], $1[1]) }!
+        guard earliest[0] != Int64.max else { return nil }
+        return BadValue(step: Int(earliest[0]), region: Int(earliest[1]), variable: Int(earliest[2]), value: Double(bitPattern: UInt64(bitPattern: earliest[3])))
+    }
+
+    /// Rank 0 collects every rank's columns of every monitor (the others keep their own).
+    func gatherMonitors() {
+        guard communicator.size > 1 else { return }
+        for m in monitors {
+            let rows = m.samples * m.voi.count
+            let mine = rankRegions[communicator.rank]
+            var send = [Double](repeating: 0, count: rows * mine.count)
+            for row in 0..<rows { for (k, i) in mine.enumerated() { send[row * mine.count + k] = m.data[row * n + i] } }
+            let all = communicator.gather(send, root: 0)
+            guard communicator.rank == 0 else { continue }
+            for (q, part) in all.enumerated() where q != 0 {
+                let cols = rankRegions[q]
+                for row in 0..<rows { for (k, i) in cols.enumerated() { m.data[row * n + i] = part[row * cols.count + k] } }
+            }
+        }
+    }
+
+    /// This thread's coupled states after step `step` into the rank's message.
+    @inline(__always)
+    func stage(step: Int, range r: Range<Int>) {
+        let own = rankRegions[communicator.rank]
+        let ncv = coupledVariables.count
+        let row = exchangeSend.base + 1 + ((step - 1) % delayed.barrierInterval) * ncv * own.count - own.lowerBound
+        let x = X.base
+        for (k, cv) in coupledVariables.enumerated() {
+            let dst = row + k * own.count, src = x + cv * n
+            for i in r { dst[i] = src[i] }
+        }
+    }
+
+    /// Where the threads meet after step `step` (one thread of each rank calls it): every rank
+    /// gets the coupled states the others computed since the last exchange and enters them into
+    /// its history in step order, as their own threads would have. A non-finite value on any rank
+    /// stops every rank here.
+    func exchange(through step: Int) {
+        let steps = step - exchangedThrough
+        let ncv = coupledVariables.count
+        let me = communicator.rank
+        var bad = Int64.max
+        for b in badFound.buffer where b != nil && b!.step <= step { bad = min(bad, Int64(b!.step)) }
+        exchangeSend[0] = Double(bitPattern: UInt64(bitPattern: bad))
+        let counts = rankRegions.map { (1 + steps * ncv * $0.count) * 8 }
+        communicator.gather(UnsafeRawBufferPointer(start: exchangeSend.base, count: counts[me]), counts: counts,
+                            into: UnsafeMutableRawBufferPointer(start: exchangeReceive.base, count: counts.reduce(0, +)), root: nil)
+        exchangeBytesSent += counts[me]
+        exchangeEpochs += 1
+        var starts: [Int] = [], at = 0
+        for c in counts { starts.append(at); at += c / 8 }
+        let received = exchangeReceive.base, foreign = foreignState.base
+        for q in rankRegions.indices where Int64(bitPattern: received[starts[q]].bitPattern) != Int64.max { stopRequested = true }
+        for k in 0..<steps {
+            for q in rankRegions.indices where q != me {
+                let cols = rankRegions[q]
+                let src = received + starts[q] + 1 + k * ncv * cols.count
+                for (j, cv) in coupledVariables.enumerated() {
+                    (foreign + cv * n + cols.lowerBound).update(from: src + j * cols.count, count: cols.count)
+                }
+                for part in (q * threadsPerRank)..<((q + 1) * threadsPerRank) {
+                    delayed.write(part, exchangedThrough + 1 + k, UnsafePointer(foreign))
+                }
+            }
+        }
+        exchangedThrough = step
     }
 
     /// The time loop of one thread (member) for its regions `parts[member]`.
-    func loop(member p: Int, team: ThreadTeam?, progress: ((Double) -> Void)?) {
+    func loop(member: Int, team: ThreadTeam?, progress: ((Double) -> Void)?) {
+        let p = firstPart + member   // this thread's part (its index among all ranks' threads)
         let r = parts[p]
+        let distributed = communicator.size > 1
         let x = X.base
         let delayed = self.delayed
         let interval = delayed.barrierInterval
@@ -693,8 +838,8 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
             step += 1
             if lanes > 1 {
                 // A batch stops only when every lane has failed: lanes do not mix.
-                if checkLanes(step: step) { badFound[p] = laneBad[0] }
-            } else if badFound[p] == nil, let bad = check(step: step, range: r) { badFound[p] = bad }
+                if checkLanes(step: step) { badFound[member] = laneBad[0] }
+            } else if badFound[member] == nil, let bad = check(step: step, range: r) { badFound[member] = bad }
             if surface != nil {
                 // Every vertex's new state in, for the means of regions across threads and for the
                 // next step's local products across threads.
@@ -706,16 +851,25 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
                 delayed.write(p, step, xr.base)
             } else {
                 delayed.write(p, step, x)
+                if distributed { stage(step: step, range: r) }
             }
             if observed > 0 {
                 kernel.observe(n, r.lowerBound, r.upperBound, x, parameters.base, x + nsv * n)
             }
             for m in monitors { m.record(step: step, x, range: r) }
-            if let team {
+            if team != nil || distributed {
                 if step % interval == 0 || step == steps {
-                    team.barrier()
-                    // Only reports from steps up to this barrier count, so every member decides alike.
-                    if badFound.buffer.contains(where: { $0 != nil && $0!.step <= step }) { break }
+                    team?.barrier()
+                    if distributed {
+                        // The ranks meet where the threads do; the others wait until the history
+                        // holds every rank's states.
+                        if member == 0 { exchange(through: step) }
+                        team?.barrier()
+                        if stopRequested { break }
+                    } else if badFound.buffer.contains(where: { $0 != nil && $0!.step <= step }) {
+                        // Only reports from steps up to this barrier count, so every member decides alike.
+                        break
+                    }
                 }
             } else if badFound[0] != nil {
                 break

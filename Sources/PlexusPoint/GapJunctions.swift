@@ -110,7 +110,7 @@ extension ModelPopulation: GapPopulation where M: GapJunctionModel {
     func invalidInitialState() -> (Int, String, Double)? {
         for v in M.gatingVariables {
             let c = columns.column(v)
-            for i in 0..<size where !(c[i] >= 0) { return (i, M.state[v].name, c[i]) }
+            for i in local where !(c[i] >= 0) { return (i, M.state[v].name, c[i]) }
         }
         return nil
     }
@@ -142,6 +142,16 @@ final class GapJunctionLayer: EpochHook, @unchecked Sendable {
     var iterations: [Int] = []
     /// Gap neurons of each thread (set when the hook is made).
     var segments: [[GapSegment]] = []
+    /// The ranks (nil: one process), the gap indices of each rank's neurons (contiguous: gap
+    /// indices follow neuron order), and whether every rank's iteration converged (written by
+    /// thread 0 between two barriers).
+    var communicator: (any Communicator)?
+    var rankGaps: [Range<Int>] = []
+    var ranksDone = true
+    /// The WFR interval this rank's own synapses and devices allow (the run's is the minimum
+    /// over ranks) and wfr_comm_interval in steps.
+    var localInterval = 1
+    var commSteps = 1
 }
 
 extension PointNetwork {
@@ -330,9 +340,9 @@ extension PointNetwork {
         maxDelay = max(maxDelay, intervalSteps, m)
 
         layer.settings = s
-        layer.interval = m
+        layer.localInterval = m
+        layer.commSteps = intervalSteps
         layer.order = s.interpolationOrder
-        let k = s.interpolationOrder + 1
         var base = 0
         var gapOfNode = [Int](repeating: -1, count: nodeCount)
         for p in neuronPopulations {
@@ -356,6 +366,14 @@ extension PointNetwork {
         layer.partnerOffsets = Storage(offsets)
         layer.partnerSource = Storage(order.map { Int32(gapOfNode[layer.junctions[$0].source]) } + [0])
         layer.partnerG = Storage(order.map { layer.junctions[$0].g } + [0])
+        layOutGapBuffers(interval: m)
+    }
+
+    /// The WFR buffers for an interval of `m` steps (again when the ranks agree on a shorter one).
+    func layOutGapBuffers(interval m: Int) {
+        guard let layer = gapLayer else { return }
+        let s = layer.settings, n = layer.count, k = layer.order + 1
+        layer.interval = m
         layer.coefficients = Storage(repeating: 0, count: max(1, n * m * k))
         layer.sumG = Storage(repeating: 0, count: max(1, n))
         layer.out = [Storage(repeating: 0, count: max(1, n * m * k)), Storage(repeating: 0, count: max(1, n * m * k))]
@@ -369,6 +387,27 @@ extension PointNetwork {
             c.interval = m
             c.coefficients = layer.coefficients.base + b * m * k
             c.sumG = layer.sumG.base + b
+        }
+    }
+
+    /// With ranks (collective): the run's WFR interval is the shortest any rank's synapses and
+    /// devices allow, as one process computes it over all of them; and each rank's gap indices.
+    func joinGapRanks() {
+        guard communicator.size > 1, let layer = gapLayer else { return }
+        let m = Int(communicator.minimum(Int64(layer.localInterval)))
+        minDelay = m
+        minDelayIsDefault = false
+        maxDelay = Swift.max(maxDelay, layer.commSteps, m)
+        if m != layer.interval { layOutGapBuffers(interval: m) }
+        layer.communicator = communicator
+        // Gap indices follow neuron order: a rank's are those before its last neuron less
+        // those before its first.
+        func gapsBefore(_ neuron: Int) -> Int {
+            layer.populations.reduce(0) { $0 + Swift.min(Swift.max(neuron - $1.pop.firstNeuron, 0), $1.pop.size) }
+        }
+        let T = team.count
+        layer.rankGaps = (0..<communicator.size).map { r in
+            gapsBefore(globalPartitions[r * T].lowerBound)..<gapsBefore(globalPartitions[(r + 1) * T - 1].upperBound)
         }
     }
 
@@ -420,6 +459,12 @@ extension GapJunctionLayer {
         let coeff = coefficients.base, sumG = self.sumG.base
         // Constant extrapolation of the partners' final V_m (nothing at the very start).
         let vEnd = self.vEnd[Int((epoch.index &+ 1) & 1)].base
+        if communicator != nil && epoch.index > 0 {
+            // Every rank's final V_m of the last interval (all threads wrote theirs before the
+            // spike exchange).
+            if t == 0 { shareRows(vEnd, width: 1, flag: nil) }
+            epoch.team.barrier()
+        }
         for seg in segments {
             for a in (seg.base + seg.range.lowerBound)..<(seg.base + seg.range.upperBound) {
                 let c = coeff + a * mk
@@ -454,9 +499,15 @@ extension GapJunctionLayer {
                 exceeded = exceeded || x
             }
             done[parity * threads + t] = exceeded ? 0 : 1
-            epoch.team.barrier()   // MPI: + allreduce of done, allgather of out (see above)
+            epoch.team.barrier()
             var allDone = true
             for u in 0..<threads where done[parity * threads + u] == 0 { allDone = false }
+            if communicator != nil {
+                // The ranks' collective: every gap neuron's polynomials, and whether all converged.
+                if t == 0 { ranksDone = shareRows(out, width: mk, flag: allDone) }
+                epoch.team.barrier()
+                allDone = ranksDone
+            }
             // Deliver: Σ_j g_ij · coefficients_j, in source order.
             for seg in segments {
                 for a in (seg.base + seg.range.lowerBound)..<(seg.base + seg.range.upperBound) {
@@ -476,6 +527,26 @@ extension GapJunctionLayer {
             if allDone || iteration >= settings.maxIterations { break }
         }
         if t == 0 { iterations.append(iteration) }
+    }
+
+    /// Ranks (thread 0 of each): sends this rank's rows of `rows` (`width` values per gap
+    /// neuron) with `flag`, receives every other rank's into place; returns whether every
+    /// rank's flag was true.
+    @discardableResult
+    func shareRows(_ rows: UnsafeMutablePointer<Double>, width: Int, flag: Bool?) -> Bool {
+        guard let comm = communicator else { return flag ?? true }
+        let mine = rankGaps[comm.rank]
+        var send = [Double](repeating: flag == false ? 0 : 1, count: 1 + mine.count * width)
+        send.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: 1).update(from: rows + mine.lowerBound * width, count: mine.count * width) }
+        let all = comm.gather(send, root: nil)
+        var every = true
+        for (q, part) in all.enumerated() {
+            if part[0] == 0 { every = false }
+            guard q != comm.rank else { continue }
+            let r = rankGaps[q]
+            part.withUnsafeBufferPointer { (rows + r.lowerBound * width).update(from: $0.baseAddress! + 1, count: r.count * width) }
+        }
+        return every
     }
 
     /// At the end of every epoch's real update, before the exchange: each neuron's final V_m for

@@ -99,6 +99,7 @@ extension PointNetwork {
         minDelay = minD == Int.max ? 10 : minD
         minDelayIsDefault = minD == Int.max
         maxDelay = Swift.max(maxD, minDelay)
+        joinGapRanks()
     }
 
     /// What does not run across ranks yet, refused before anything is built.
@@ -111,10 +112,6 @@ extension PointNetwork {
         if experiment.structuralPlasticity != nil {
             throw PlexusError("structural plasticity does not run across MPI ranks yet (\(ranks)): its synapse creation pairs free elements of the whole network each update; run one process with threads",
                               keyPath: "structural_plasticity")
-        }
-        for (ci, c) in experiment.connections.enumerated() where c.synapse.model == WaveformRelaxation.synapseModel {
-            throw PlexusError("gap junctions do not run across MPI ranks yet (\(ranks)): their waveform-relaxation iterations would need a collective per iteration; run one process with threads",
-                              keyPath: "connections[\(ci)].synapse.model")
         }
         for p in experiment.populations where p.model == "volume_transmitter" {
             throw PlexusError("volume transmitters (stdp_dopamine_synapse) do not run across MPI ranks yet (\(ranks)): the dopamine spikes they collect would have to be gathered; run one process with threads",

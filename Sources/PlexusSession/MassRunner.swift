@@ -11,24 +11,32 @@ enum MassRunner: EngineRunner {
     static let engine = RunRecord.Engine.mass
 
     static func run(_ ctx: RunContext) throws -> RunRecord {
-        var experiment = try MassExperimentFile.decode(ctx.source)
+        let comm = ctx.communicator
+        var experiment = try comm.agreeing { try MassExperimentFile.decode(ctx.source) }   // every rank reads the same file
         let formats = try ctx.located { try MassExperimentFile.outputFormats(ctx.source) }
         if let seed = ctx.request.seed { experiment.seed = seed }
         if !experiment.sweep.isEmpty { ctx.say("note: the file has a `sweep:` section; `plexus run` simulates its base point (`plexus sweep` runs the grid)") }
         let t1 = ResourceUsage.now()
-        let connectome = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
-        try ctx.located { try SensorFileReader.resolve(&experiment, connectome: connectome) }
-        let sim = try ctx.located { try MassNetwork(experiment, connectome: connectome, threads: ctx.threads) }
+        let (connectome, sim) = try comm.agreeing {
+            let connectome = try ctx.located { try ConnectomeZip.load(experiment.connectivity, baseDirectory: ctx.baseDirectory) }
+            try ctx.located { try SensorFileReader.resolve(&experiment, connectome: connectome) }
+            return (connectome, try ctx.located { try MassNetwork(experiment, connectome: connectome, threads: ctx.threads, communicator: comm) })
+        }
         let t2 = ResourceUsage.now()
         for w in sim.warnings { ctx.say("note: \(w)") }
-        ctx.say("\(ctx.name): \(sim.modelName) on \(experiment.surface.map { "\($0.vertices) vertices of " } ?? "")\(sim.regions) regions (\(sim.couplingTerms) coupling terms, \(sim.blockedEdges) time-blocked), history \(sim.horizon) steps, \(sim.steps) steps of \(OutputText.number(experiment.integrator.dt)) ms; built in \(String(format: "%.2f", t2 - t1)) s")
+        let split = comm.size > 1 ? " on \(comm.size) ranks x \(sim.threads) threads" : ""
+        ctx.say("\(ctx.name): \(sim.modelName) on \(experiment.surface.map { "\($0.vertices) vertices of " } ?? "")\(sim.regions) regions (\(sim.couplingTerms) coupling terms, \(sim.blockedEdges) time-blocked), history \(sim.horizon) steps, \(sim.steps) steps of \(OutputText.number(experiment.integrator.dt)) ms; built\(split) in \(String(format: "%.2f", t2 - t1)) s")
         let progress = ctx.progress(start: t2, duration: experiment.duration)
         let result: MassResults
         do {
             defer { progress.finish() }
-            result = try ctx.located { try sim.run(progress: progress.update) }
+            // Every rank stops at the same step of an unstable run and throws the same error.
+            result = try comm.agreeing { try ctx.located { try sim.run(progress: progress.update) } }
         }
         let t3 = ResourceUsage.now()
+        let traffic = comm.allgather([Int64(ResourceUsage.peakRSSBytes() ?? 0), Int64(sim.exchangeBytesSent)])
+        // With ranks, rank 0 has gathered the monitors and writes; the others are done.
+        guard ctx.writes else { return ctx.record(durationMs: experiment.duration, resolutionMs: experiment.integrator.dt, seed: experiment.seed, experiment: .null) }
         var fc: FCResult?
         if experiment.fc != nil {
             fc = try ctx.located { try FCResult(result, connectome: connectome, description: experiment.fc) }
@@ -81,6 +89,12 @@ enum MassRunner: EngineRunner {
                          .init("time_blocked_terms", sim.blockedEdges), .init("per_step_terms", sim.perStepEdges),
                          .init("history_bytes", sim.historyBytes), .init("thread_barrier_interval_steps", sim.barrierInterval),
                          .init("threads_used", sim.threads)]
+        if comm.size > 1 {
+            for (r, v) in traffic.enumerated() {
+                record.counts += [.init("peak_rss_bytes_rank\(r)", Int(v[0])), .init("exchange_bytes_sent_rank\(r)", Int(v[1]))]
+            }
+            record.counts.append(.init("exchange_epochs", sim.exchangeEpochs))
+        }
         if !sim.warnings.isEmpty { record.warnings = sim.warnings }
         record.model = sim.modelName
         // Which file holds which monitor, with the variables it recorded (the report reads them).

@@ -98,14 +98,7 @@ public enum Session {
         let comm = request.communicator
         guard comm.size > 1 else { return try localContext(request) }
         // Every rank reads the file; rank 0 alone prepares the folder. They leave together.
-        return try comm.agreeing {
-            let c = try localContext(request)
-            guard c.engine == .point || c.engine == .cable else {
-                throw c.locate(PlexusError("engine: \(c.engine.rawValue) does not run across MPI ranks yet (\(comm.size) ranks); run it as one process (its --threads split the work), or spread a sweep's points over ranks with plexus sweep",
-                                           file: c.file, keyPath: "engine"))
-            }
-            return c
-        }
+        return try comm.agreeing { try localContext(request) }
     }
 
     static func localContext(_ request: RunRequest) throws -> RunContext {

@@ -4,6 +4,7 @@ import XCTest
 @testable import PlexusPoint
 @testable import PlexusIO
 @testable import PlexusCable
+@testable import PlexusMass
 
 /// The point engine over several ranks (Ranks.swift): ranks as threads of one process
 /// (`InProcessRanks`) run the same distributed code as an MPI launch — partitions, the ranks'
@@ -44,7 +45,7 @@ final class RankTests: XCTestCase {
     /// Runs `experiment` on `ranks` in-process ranks of `threads` threads; rank 0's results (the
     /// others must have recorded nothing) or the error every rank threw.
     static func run(_ experiment: PointExperiment, ranks: Int, threads: Int, mode: SpikeExchangeMode = .targeted,
-                    traffic: Traffic? = nil) -> Result<PointResults, PlexusError> {
+                    traffic: Traffic? = nil, iterations: Iterations? = nil) -> Result<PointResults, PlexusError> {
         let group = InProcessRanks(size: ranks)
         let outcomes = Outcomes(ranks)
         group.run { comm in
@@ -53,6 +54,7 @@ final class RankTests: XCTestCase {
                 let sim = PointSimulation(net)
                 try sim.advance(to: net.totalSteps)
                 if let t = sim.exchangeTraffic { traffic?.add(comm.rank, t.received) }
+                iterations?.set(comm.rank, net.waveformRelaxationIterations)
                 outcomes.set(comm.rank, .success(sim.results(final: true)))
             } catch let e as PlexusError {
                 outcomes.set(comm.rank, .failure(e))
@@ -80,6 +82,13 @@ final class RankTests: XCTestCase {
         let lock = NSLock()
         func add(_ r: Int, _ n: Int) { lock.lock(); received[r] = n; lock.unlock() }
         var total: Int { received.values.reduce(0, +) }
+    }
+
+    /// Each rank's waveform-relaxation iterations per interval.
+    final class Iterations: @unchecked Sendable {
+        var byRank: [Int: [Int]] = [:]
+        let lock = NSLock()
+        func set(_ r: Int, _ v: [Int]) { lock.lock(); byRank[r] = v; lock.unlock() }
     }
 
     final class Outcomes: @unchecked Sendable {
@@ -218,10 +227,41 @@ final class RankTests: XCTestCase {
         }
     }
 
+    /// Gap junctions over ranks: the waveform relaxation's iterations span the ranks (each
+    /// iteration's polynomials and convergence, each interval's final V_m), so spikes, traces and
+    /// the iterations per interval are one process's. A 0.5 ms synapse onto the last rank's
+    /// neurons only makes that rank's interval shorter than the others': the run takes the
+    /// shortest, as one process does. With use_wfr false the partners' V_m crosses every step.
+    func testGapJunctionsAreIdenticalForAnyRanksAndThreads() throws {
+        let text = try String(contentsOf: Repo.examples.appendingPathComponent("gap_junctions.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "duration: 100 ms", with: "duration: 60 ms")
+            .replacingOccurrences(of: "connections:\n", with: "connections:\n  - {source: quiet, target: cluster, rule: fixed_indegree, indegree: 1, synapse: {weight: 30 pA, delay: 0.5 ms}}\n")
+            .replacingOccurrences(of: "record:\n", with: "record:\n  - {type: multimeter, population: cluster, variables: [V_m], interval: 0.1 ms}\n")
+        let base = try ExperimentFile.decode(try ExperimentSource(text, file: "gap_junctions.yaml"))
+        XCTAssertEqual(base.connections.count, 4)
+        XCTAssertEqual(base.recordings.count, 5)
+        var noWFR = base
+        noWFR.waveformRelaxation = WaveformRelaxation(useWFR: false)
+        for (e, what) in [(base, "wfr"), (noWFR, "use_wfr false")] {
+            let net = try PointNetwork(e, threads: 1)
+            let sim = PointSimulation(net)
+            try sim.advance(to: net.totalSteps)
+            let one = sim.results(final: true)
+            XCTAssertGreaterThan(one.totalSpikes, 20, what)
+            let single = net.waveformRelaxationIterations
+            XCTAssertEqual(single.isEmpty, what != "wfr", what)
+            XCTAssertEqual(net.minDelay, what == "wfr" ? 5 : 1, "\(what): the interval is the 0.5 ms synapse's (or one step)")
+            for (ranks, threads) in [(2, 1), (2, 2), (3, 1)] {
+                let iterations = Iterations()
+                Self.assertIdentical(one, try Self.run(e, ranks: ranks, threads: threads, iterations: iterations).get(), "\(what), \(ranks) ranks x \(threads) threads")
+                for r in 0..<ranks { XCTAssertEqual(iterations.byRank[r], single, "\(what): WFR iterations of rank \(r) of \(ranks)") }
+            }
+        }
+    }
+
     /// What does not run across ranks yet is refused with the feature and the key path.
     func testRefusedAcrossRanks() throws {
-        for (example, path, words) in [("gap_junctions.yaml", "connections[", "gap junctions"),
-                                       ("structural_plasticity.yaml", "structural_plasticity", "structural plasticity"),
+        for (example, path, words) in [("structural_plasticity.yaml", "structural_plasticity", "structural plasticity"),
                                        ("dopamine_stdp.yaml", "populations.", "volume transmitters")] {
             let e = try ExperimentFile.load(Repo.examples.appendingPathComponent(example).path)
             switch Self.run(e, ranks: 2, threads: 1) {
@@ -306,6 +346,105 @@ final class RankTests: XCTestCase {
             XCTAssertTrue(e.message.contains("cell 20 has no synapse label 'nope'"), e.message)
             XCTAssertEqual(e.keyPath, "connections[2][0].synapse")
         }
+    }
+
+    /// A mass run on `ranks` ranks as threads: each rank's outcome.
+    static func massRun(_ e: MassExperiment, _ c: Connectome, ranks: Int, threads: Int) -> [Result<MassResults, PlexusError>] {
+        final class Box: @unchecked Sendable { var results: [Int: Result<MassResults, PlexusError>] = [:]; let lock = NSLock() }
+        let box = Box()
+        InProcessRanks(size: ranks).run { comm in
+            let r: Result<MassResults, PlexusError>
+            do { r = .success(try MassNetwork(e, connectome: c, threads: threads, communicator: comm).run()) }
+            catch let err as PlexusError { r = .failure(err) } catch { r = .failure(PlexusError("\(error)")) }
+            box.lock.lock(); box.results[comm.rank] = r; box.lock.unlock()
+        }
+        return (0..<ranks).map { box.results[$0]! }
+    }
+
+    static func assertIdentical(_ a: MassResults, _ b: MassResults, _ what: String) {
+        XCTAssertEqual(a.monitors.count, b.monitors.count, what)
+        for (x, y) in zip(a.monitors, b.monitors) {
+            XCTAssertEqual(x.times, y.times, "\(x.description.kind) \(what)")
+            XCTAssertEqual(x.regions, y.regions, what)
+            XCTAssertEqual(x.values.count, y.values.count, what)
+            // The first difference, not two arrays of thousands of numbers.
+            if let k = x.values.indices.first(where: { $0 < y.values.count && x.values[$0].bitPattern != y.values[$0].bitPattern }) {
+                XCTFail("\(x.description.kind) differs on \(what) at value \(k): \(x.values[k]) vs \(y.values[k])")
+            }
+        }
+    }
+
+    /// The mass engine over ranks: each rank integrates its regions and the ranks exchange their
+    /// coupled states where the threads meet. A connectome with short delays between regions of
+    /// different ranks (exchanges every few steps), self-links, coloured multiplicative noise, a
+    /// stimulus and monitors of every kind that reads the whole network at the end (BOLD,
+    /// spatial and global averages, afferent coupling, raw): identical bits for any ranks x threads.
+    func testMassRunIsIdenticalForAnyRanksAndThreads() throws {
+        let n = 20
+        var c = try Connectome.synthetic(regions: n, density: 0.4, seed: 9, meanInStrength: 2)
+        for i in stride(from: 0, to: n, by: 4) { c.weights[i * n + i] = 0.3 }
+        for q in 0..<(n * n) { c.tractLengths[q] *= 0.05 }
+        var e = MassExperiment(connectivity: .given(c), speed: 3, model: MassModelDescription(name: "Generic2dOscillator", params: ["a": -0.5]),
+                               coupling: CouplingDescription(name: "Linear", params: ["a": 0.02]),
+                               integrator: IntegratorDescription(scheme: .heun, stochastic: true, dt: 0.1, nsig: [2e-3, 1e-3]),
+                               duration: 600,
+                               monitors: [MonitorDescription(.raw), MonitorDescription(.temporalAverage, period: 2),
+                                          MonitorDescription(.bold, period: 100), MonitorDescription(.spatialAverage, period: 1),
+                                          MonitorDescription(.globalAverage, period: 1), MonitorDescription(.afferentCoupling)], seed: 4)
+        e.integrator.noise = .multiplicative(a: 0.5, b: 1)
+        e.integrator.ntau = 2
+        e.stimuli = [StimulusDescription(.equation("PulseTrain", ["onset": 50, "T": 100, "tau": 10, "amp": 0.5]),
+                                         weights: (0..<n).map { $0 % 7 == 0 ? 1 : 0 })]
+        XCTAssertLessThan(try MassNetwork(e, connectome: c, threads: 3).barrierInterval, 16, "the case should have delays shorter than a block between parts")
+        let one = try MassNetwork(e, connectome: c, threads: 1).run()
+        XCTAssertGreaterThan(one.monitors[0].values.count, 1000)
+        for (ranks, threads) in [(1, 2), (2, 1), (2, 2), (3, 1), (3, 2)] {
+            let outcomes = Self.massRun(e, c, ranks: ranks, threads: threads)
+            Self.assertIdentical(one, try outcomes[0].get(), "\(ranks) ranks x \(threads) threads")
+        }
+        // connectivity_76 with TVB's Epileptor example (noise, stimulus, EEG and MEG projections).
+        guard ConnectomeZip.tvbDataDirectory() != nil else { throw XCTSkip("tvb-data missing: pip install tvb-data==3.0.0 for the 76-region case") }
+        let file = Repo.examples.appendingPathComponent("tvb76_epileptor_eeg.yaml").path
+        var epileptor = try MassExperimentFile.decode(try ExperimentSource(contentsOf: file))
+        epileptor.duration = 400
+        let c76 = try ConnectomeZip.load(epileptor.connectivity, baseDirectory: Repo.examples.path)
+        try SensorFileReader.resolve(&epileptor, connectome: c76)
+        let single = try MassNetwork(epileptor, connectome: c76, threads: 1).run()
+        XCTAssertEqual(single.monitors.map(\.regions), [76, 65, 276])   // regions, EEG and MEG sensors
+        for (ranks, threads) in [(2, 1), (2, 2), (3, 1)] {
+            Self.assertIdentical(single, try Self.massRun(epileptor, c76, ranks: ranks, threads: threads)[0].get(), "76 regions, \(ranks) ranks x \(threads) threads")
+        }
+    }
+
+    /// A mass run that blows up in a region of the last rank: every rank stops at the same
+    /// exchange and throws one process's error (step, region, variable); refusals name why.
+    func testMassBlowUpAndRefusalsAcrossRanks() throws {
+        let n = 9
+        let c = try Connectome.synthetic(regions: n, density: 0.5, seed: 2, meanInStrength: 1)
+        var e = MassExperiment(connectivity: .given(c), speed: 3, model: MassModelDescription(name: "Generic2dOscillator", lists: ["I": (0..<n).map { $0 == 8 ? 1e200 : 0 }]),
+                               coupling: CouplingDescription(name: "Linear", params: ["a": 0.01]),
+                               integrator: IntegratorDescription(scheme: .heun, dt: 0.1), duration: 50, monitors: [MonitorDescription(.raw)], seed: 1)
+        let single: PlexusError
+        do { _ = try MassNetwork(e, connectome: c, threads: 1).run(); return XCTFail("no blow-up") } catch let err as PlexusError { single = err }
+        XCTAssertTrue(single.message.contains("region 8"), single.message)
+        for outcome in Self.massRun(e, c, ranks: 3, threads: 1) {
+            guard case .failure(let err) = outcome else { XCTFail("a rank did not report the blow-up"); continue }
+            XCTAssertEqual(err.message, single.message)
+            XCTAssertEqual(err.keyPath, "integrator.dt")
+        }
+        e.model = MassModelDescription(name: "Generic2dOscillator")
+        var f32 = e
+        f32.precision = .float32
+        var numpy = e
+        numpy.integrator.stochastic = true
+        numpy.integrator.numpySeed = 42
+        for (x, path) in [(f32, "precision"), (numpy, "integrator.noise.numpy_seed")] {
+            guard case .failure(let err) = Self.massRun(x, c, ranks: 2, threads: 1)[1] else { XCTFail("\(path) ran on 2 ranks"); continue }
+            XCTAssertEqual(err.keyPath, path, err.message)
+            XCTAssertTrue(err.message.contains("one process"), err.message)
+        }
+        guard case .failure(let err) = Self.massRun(e, c, ranks: 10, threads: 1)[0] else { return XCTFail("9 regions ran on 10 ranks") }
+        XCTAssertTrue(err.message.contains("9 regions cannot be split over 10 ranks"), err.message)
     }
 
     /// The ranks' gather itself: counts, order and the failure flag, for an epoch of several
@@ -509,14 +648,64 @@ final class MPIRunTests: XCTestCase {
         let mass = try Self.launch(2, ["run", dir.write("mass.yaml", """
             engine: mass
             connectivity: {synthetic: {regions: 4, density: 0.5, seed: 3}}
-            model: {name: Generic2dOscillator}
+            model: {name: Generic2dOscillator, params: {I: [0, 0, 0, 1e200]}}
             coupling: {name: Linear}
-            integrator: {name: Heun, dt: 0.1 ms}
+            integrator: {name: HeunDeterministic, dt: 0.1 ms}
             duration: 10 ms
             monitors: [{type: raw}]
             """), "--out", dir.path("mass")])
         XCTAssertNotEqual(mass.status, 0)
-        XCTAssertEqual(mass.stderr.components(separatedBy: "engine: mass does not run across MPI ranks yet (2 ranks)").count - 1, 1, mass.stderr)
+        XCTAssertEqual(mass.stderr.components(separatedBy: "the integration became unstable").count - 1, 1, mass.stderr)
+        XCTAssertTrue(mass.stderr.contains("region 3"), mass.stderr)
+    }
+
+    /// NEST's gap-junction example under mpirun (waveform relaxation across ranks): spikes and
+    /// traces are one process's, byte for byte.
+    func testGapJunctionsAreByteIdenticalToOneProcess() throws {
+        _ = try Self.mpirun()
+        let dir = temporaryFolder("plexus-mpi-gap")
+        let file = Repo.examples.appendingPathComponent("gap_junctions.yaml").path
+        let one = try CLI.plexus(["run", file, "--out", dir.path("one"), "--no-report", "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        for (ranks, threads) in [(2, 2), (3, 1)] {
+            let out = dir.path("r\(ranks)t\(threads)")
+            let r = try Self.launch(ranks, ["run", file, "--out", out, "--threads", String(threads), "--no-report", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for f in ["spikes.csv", "multimeter_quiet.csv"] {
+                let a = try Data(contentsOf: dir.file("one/\(f)"))
+                XCTAssertGreaterThan(a.count, 1000, f)
+                XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(f)")), "\(f) differs on \(ranks) ranks x \(threads) threads")
+            }
+        }
+    }
+
+    /// TVB's Epileptor example on connectivity_76 (noise, a stimulus, EEG and MEG) under mpirun:
+    /// every data file is one process's, byte for byte.
+    func testMassRunIsByteIdenticalToOneProcess() throws {
+        _ = try Self.mpirun()
+        guard let tvbData = ConnectomeZip.tvbDataDirectory() else { throw XCTSkip("tvb-data missing: pip install tvb-data==3.0.0") }
+        // The folder this process found, for the ranks too (whatever python3 mpirun's ranks see).
+        setenv("PLEXUS_TVB_DATA", tvbData, 1)
+        defer { unsetenv("PLEXUS_TVB_DATA") }
+        let dir = temporaryFolder("plexus-mpi-mass")
+        let text = try String(contentsOf: Repo.examples.appendingPathComponent("tvb76_epileptor_eeg.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "duration: 4000 ms", with: "duration: 500 ms")
+        let file = dir.write("epileptor.yaml", text)
+        let one = try CLI.plexus(["run", file, "--out", dir.path("one"), "--no-report", "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        for (ranks, threads) in [(2, 1), (2, 2), (3, 1)] {
+            let out = dir.path("r\(ranks)t\(threads)")
+            let r = try Self.launch(ranks, ["run", file, "--out", out, "--threads", String(threads), "--no-report", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for f in ["tavg.csv", "eeg.csv", "meg.csv"] {
+                let a = try Data(contentsOf: dir.file("one/\(f)"))
+                XCTAssertGreaterThan(a.count, 10_000, f)
+                XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(f)")), "\(f) differs on \(ranks) ranks x \(threads) threads")
+            }
+            let record = try RunRecord(json: String(contentsOfFile: "\(out)/provenance.json", encoding: .utf8), file: "provenance.json")
+            XCTAssertEqual(record.ranks, ranks)
+            XCTAssertGreaterThan(record.counts.first { $0.name == "exchange_epochs" }?.value ?? 0, 0)
+        }
     }
 
     /// Two ranks on two "hosts": network namespaces made here, joined by a veth pair with
