@@ -22,7 +22,10 @@ extension PointNetwork {
     public static func distributed(_ experiment: PointExperiment, team: ThreadTeam, communicator: any Communicator,
                                    exchange: SpikeExchangeMode = .targeted) throws -> PointNetwork {
         let network = try communicator.agreeing { try PointNetwork(experiment, team: team, communicator: communicator) }
-        network.joinRanks()
+        // Every rank computes the same joined values, so a failure here is every rank's.
+        var failure: PlexusError?
+        do { try network.joinRanks() } catch let e as PlexusError { failure = e }
+        try communicator.agree(failure)
         if communicator.size > 1 && exchange == .targeted { network.spikeRoutes = network.makeSpikeRoutes() }
         return network
     }
@@ -59,6 +62,13 @@ extension PointNetwork {
                 for i in 0..<table.sourceCount where table.offsets[i + 1] > table.offsets[i] { mark(table.firstSource + i) }
             }
         }
+        if let engine = structural.engine {
+            // Structural synapses appear during the run: a rank with post elements needs every
+            // neuron that has the matching pre element.
+            for syn in engine.synapses where localNeurons.contains(where: { engine.hasElement[syn.post][$0] }) {
+                for n in 0..<neuronCount where engine.hasElement[syn.pre][n] { mark(engine.nodeOfNeuron[n]) }
+            }
+        }
         if communicator.rank == 0 {
             for case .spikes(let name) in experiment.recordings {
                 if let info = population(named: name), info.isNeuron { for n in info.nodes { mark(n) } }
@@ -92,7 +102,7 @@ extension PointNetwork {
 
     /// The run's delays from every rank's (collective): the epoch length must be the same
     /// everywhere, and it is the smallest delay of any synapse of the whole network.
-    func joinRanks() {
+    func joinRanks() throws {
         guard communicator.size > 1 else { return }
         let all = communicator.allgather([Int64(localDelays.min), Int64(localDelays.max)])
         let minD = Int(all.map { $0[0] }.min()!), maxD = Int(all.map { $0[1] }.max()!)
@@ -100,6 +110,7 @@ extension PointNetwork {
         minDelayIsDefault = minD == Int.max
         maxDelay = Swift.max(maxD, minDelay)
         joinGapRanks()
+        try joinStructuralRanks()
     }
 
     /// What does not run across ranks yet, refused before anything is built.
@@ -108,10 +119,6 @@ extension PointNetwork {
         if case .nest = experiment.randomStreams {
             throw PlexusError("random_streams: nest draws in NEST's order of virtual processes, which is not split over MPI ranks yet (\(ranks)); use Plexus's own streams (identical for any split) or run one process",
                               keyPath: "kernel.random_streams")
-        }
-        if experiment.structuralPlasticity != nil {
-            throw PlexusError("structural plasticity does not run across MPI ranks yet (\(ranks)): its synapse creation pairs free elements of the whole network each update; run one process with threads",
-                              keyPath: "structural_plasticity")
         }
         for p in experiment.populations where p.model == "volume_transmitter" {
             throw PlexusError("volume transmitters (stdp_dopamine_synapse) do not run across MPI ranks yet (\(ranks)): the dopamine spikes they collect would have to be gathered; run one process with threads",

@@ -204,6 +204,12 @@ final class StructuralPlasticity: EpochHook, @unchecked Sendable {
     var recording = StructuralRecording()
     /// Neuron index of each node (-1: a device), for the spikes of `afterUpdates`.
     var neuronOfNode: [Int32] = []
+    /// Ranks (nil: one process) and each rank's neurons. Every rank keeps the whole network's
+    /// elements and structural synapses and runs the same update on them: before it, the ranks
+    /// share their own neurons' Ca and elements (`shareState`), so every rank deletes and pairs
+    /// alike and builds the tables of its own targets.
+    var communicator: (any Communicator)?
+    var rankNeurons: [Range<Int>] = []
 
     init(h: Double, neuronCount: Int, elementNames: [String], synapses: [Synapse], updateSteps: Int64,
          recordSteps: Int64?, seed: UInt64, populationNames: [String], populationRanges: [Range<Int>],
@@ -565,6 +571,7 @@ final class StructuralPlasticity: EpochHook, @unchecked Sendable {
         for n in partitions[t] { advance(n, to: e0) }
         team.barrier()
         if t == 0 {
+            shareState()
             if isRecord { sample(at: e0) }
             if isUpdate { update() }
         }
@@ -572,8 +579,35 @@ final class StructuralPlasticity: EpochHook, @unchecked Sendable {
         if isUpdate { finishUpdate(thread: t) }
     }
 
+    /// Ranks (one thread of each): every rank's Ca, its time and the element counts of its own
+    /// neurons, into every rank's copy. The bound counts (`connected`) need no sharing: every
+    /// rank's update changes them alike.
+    func shareState() {
+        guard let comm = communicator else { return }
+        let mine = rankNeurons[comm.rank]
+        let width = 2 + z.count
+        var send = [Double](repeating: 0, count: mine.count * width)
+        for (k, n) in mine.enumerated() {
+            send[k * width] = ca[n]
+            send[k * width + 1] = Double(bitPattern: UInt64(bitPattern: caTime[n]))
+            for e in z.indices { send[k * width + 2 + e] = z[e][n] }
+        }
+        for (q, part) in comm.gather(send, root: nil).enumerated() where q != comm.rank {
+            for (k, n) in rankNeurons[q].enumerated() {
+                ca[n] = part[k * width]
+                caTime[n] = Int64(bitPattern: part[k * width + 1].bitPattern)
+                for e in z.indices { z[e][n] = part[k * width + 2 + e] }
+            }
+        }
+    }
+
     /// After the run: the sample at its end time, if that is a record time.
     func finish(totalSteps: Int64) -> StructuralRecording? {
+        if communicator != nil {
+            // Each rank brings its own neurons to the end; the others' come with the sharing.
+            for n in rankNeurons[communicator!.rank] { advance(n, to: totalSteps) }
+            shareState()
+        }
         for n in 0..<neuronCount { advance(n, to: totalSteps) }
         guard let r = recordSteps else { return nil }
         if totalSteps > 0 && totalSteps % r == 0 { sample(at: totalSteps) }
@@ -652,6 +686,33 @@ extension PointNetwork {
     /// A connection statement whose synapse model names a structural synapse: checked here, its
     /// synapses are made when structural plasticity is set up (with that synapse's weight and
     /// delay; both ends bind an element, as NEST's Connect with the element names in syn_spec).
+    func structuralIntervalError(_ ms: Double, _ key: String, _ keyPath: String) -> PlexusError {
+        PlexusError("\(key) \(ms) ms must be a positive multiple of the min delay \(Double(minDelay) * grid.h) ms (the network exchanges spikes, and NEST updates the structure, only at those times)",
+                    keyPath: keyPath)
+    }
+
+    /// Structural updates and records happen at epoch starts: their interval must be a multiple of the min delay.
+    func checkStructuralInterval(_ steps: Int64, _ key: String, _ keyPath: String) throws {
+        guard steps > 0, steps % Int64(minDelay) == 0 else { throw structuralIntervalError(grid.time(steps), key, keyPath) }
+    }
+
+    /// With ranks (collective): the structural synapses' delays enter the run's min delay as in
+    /// one process (every rank has them all), the intervals are checked against it, and each
+    /// rank learns the others' neurons for the sharing before each update.
+    func joinStructuralRanks() throws {
+        guard communicator.size > 1, let engine = structural.engine else { return }
+        if let d = engine.synapses.map(\.delay).min() {
+            minDelay = Swift.min(minDelayIsDefault ? Int.max : minDelay, d)
+            minDelayIsDefault = false
+            maxDelay = Swift.max(maxDelay, engine.synapses.map(\.delay).max()!, minDelay)
+        }
+        try checkStructuralInterval(engine.updateSteps, "update_interval", "structural_plasticity.update_interval")
+        if let r = engine.recordSteps { try checkStructuralInterval(r, "the structural recording's interval", "record") }
+        engine.communicator = communicator
+        let T = team.count
+        engine.rankNeurons = (0..<communicator.size).map { r in globalPartitions[r * T].lowerBound..<globalPartitions[(r + 1) * T - 1].upperBound }
+    }
+
     func addInitialStructural(_ st: ConnectionStatement, _ c: ConnectionDescription) throws {
         let kp = st.path + ".synapse"
         guard st.source.isNeuron else {
@@ -811,13 +872,10 @@ extension PointNetwork {
         }
         let interval = try wrap("\(root).update_interval") { try sp.updateInterval.value(in: .ms, name: "update_interval") }
         try Self.checkTime(interval, "update_interval", grid: grid, keyPath: "\(root).update_interval")
-        let epochMs = Double(minDelay) * grid.h
         func checkInterval(_ ms: Double, _ key: String, _ kp: String) throws -> Int64 {
             let steps = grid.steps(ms)
-            guard ms > 0, grid.isOnGrid(ms), steps % Int64(minDelay) == 0 else {
-                throw PlexusError("\(key) \(ms) ms must be a positive multiple of the min delay \(epochMs) ms (the network exchanges spikes, and NEST updates the structure, only at those times)",
-                                  keyPath: kp)
-            }
+            guard ms > 0, grid.isOnGrid(ms) else { throw structuralIntervalError(ms, key, kp) }
+            try checkStructuralInterval(steps, key, kp)
             return steps
         }
         let updateSteps = try checkInterval(interval, "update_interval", "\(root).update_interval")

@@ -259,10 +259,47 @@ final class RankTests: XCTestCase {
         }
     }
 
+    /// Structural plasticity over ranks: each rank grows its own neurons' elements; before every
+    /// update the ranks share them, and every rank deletes and pairs alike, keeping the tables of
+    /// its own targets. Spikes, and the recorded Ca, elements and synapse counts, are one
+    /// process's, with either spike exchange (targeted routes include every neuron with a pre
+    /// element: structural synapses appear during the run).
+    func testStructuralPlasticityIsIdenticalForAnyRanksAndThreads() throws {
+        let text = try String(contentsOf: Repo.examples.appendingPathComponent("structural_plasticity.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "duration: 10000 ms", with: "duration: 2000 ms")
+        let e = try ExperimentFile.decode(try ExperimentSource(text, file: "structural_plasticity.yaml"))
+        let net = try PointNetwork(e, threads: 1)
+        let sim = PointSimulation(net)
+        try sim.advance(to: net.totalSteps)
+        let one = sim.results(final: true)
+        let synapses = try XCTUnwrap(one.structural?.column("synapse_ex.E.E"))
+        XCTAssertGreaterThan(synapses.last ?? 0, 50, "structural synapses should have grown")
+        final class Box: @unchecked Sendable { var recording: StructuralRecording?; var results: PointResults?; let lock = NSLock() }
+        for (ranks, threads, mode) in [(2, 1, SpikeExchangeMode.targeted), (2, 2, .gather), (3, 1, .targeted)] {
+            let what = "\(ranks) ranks x \(threads) threads, \(mode)"
+            let box = Box()
+            InProcessRanks(size: ranks).run { comm in
+                do {
+                    let n = try PointNetwork.distributed(e, team: ThreadTeam(threads: threads), communicator: comm, exchange: mode)
+                    let s = PointSimulation(n)
+                    try s.advance(to: n.totalSteps)
+                    let r = s.results(final: true)
+                    if comm.rank == 0 { box.lock.lock(); box.recording = r.structural; box.results = r; box.lock.unlock() }
+                } catch {
+                    XCTFail("\(what): rank \(comm.rank) threw \(error)")
+                }
+            }
+            Self.assertIdentical(one, try XCTUnwrap(box.results), what)
+            let got = try XCTUnwrap(box.recording, what)
+            XCTAssertEqual(got.columns, one.structural!.columns, what)
+            XCTAssertEqual(got.times, one.structural!.times, what)
+            XCTAssertEqual(got.values.map { $0.map(\.bitPattern) }, one.structural!.values.map { $0.map(\.bitPattern) }, what)
+        }
+    }
+
     /// What does not run across ranks yet is refused with the feature and the key path.
     func testRefusedAcrossRanks() throws {
-        for (example, path, words) in [("structural_plasticity.yaml", "structural_plasticity", "structural plasticity"),
-                                       ("dopamine_stdp.yaml", "populations.", "volume transmitters")] {
+        for (example, path, words) in [("dopamine_stdp.yaml", "populations.", "volume transmitters")] {
             let e = try ExperimentFile.load(Repo.examples.appendingPathComponent(example).path)
             switch Self.run(e, ranks: 2, threads: 1) {
             case .success: XCTFail("\(example) ran on 2 ranks")
@@ -661,21 +698,26 @@ final class MPIRunTests: XCTestCase {
 
     /// NEST's gap-junction example under mpirun (waveform relaxation across ranks): spikes and
     /// traces are one process's, byte for byte.
-    func testGapJunctionsAreByteIdenticalToOneProcess() throws {
+    /// And structural plasticity (its example, shortened): spikes and structural.csv.
+    func testGapJunctionsAndStructuralPlasticityAreByteIdenticalToOneProcess() throws {
         _ = try Self.mpirun()
         let dir = temporaryFolder("plexus-mpi-gap")
-        let file = Repo.examples.appendingPathComponent("gap_junctions.yaml").path
-        let one = try CLI.plexus(["run", file, "--out", dir.path("one"), "--no-report", "--quiet"])
-        XCTAssertEqual(one.status, 0, one.stderr)
-        for (ranks, threads) in [(2, 2), (3, 1)] {
-            let out = dir.path("r\(ranks)t\(threads)")
+        let gap = Repo.examples.appendingPathComponent("gap_junctions.yaml").path
+        let sp = dir.write("sp.yaml", try String(contentsOf: Repo.examples.appendingPathComponent("structural_plasticity.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "duration: 10000 ms", with: "duration: 2000 ms"))
+        for (file, name, files) in [(gap, "gap", ["spikes.csv", "multimeter_quiet.csv"]), (sp, "sp", ["spikes.csv", "structural.csv"])] {
+          let one = try CLI.plexus(["run", file, "--out", dir.path("\(name)/one"), "--no-report", "--quiet"])
+          XCTAssertEqual(one.status, 0, one.stderr)
+          for (ranks, threads) in [(2, 2), (3, 1)] {
+            let out = dir.path("\(name)/r\(ranks)t\(threads)")
             let r = try Self.launch(ranks, ["run", file, "--out", out, "--threads", String(threads), "--no-report", "--quiet"])
             XCTAssertEqual(r.status, 0, r.stderr)
-            for f in ["spikes.csv", "multimeter_quiet.csv"] {
-                let a = try Data(contentsOf: dir.file("one/\(f)"))
+            for f in files {
+                let a = try Data(contentsOf: dir.file("\(name)/one/\(f)"))
                 XCTAssertGreaterThan(a.count, 1000, f)
-                XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(f)")), "\(f) differs on \(ranks) ranks x \(threads) threads")
+                XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(f)")), "\(name): \(f) differs on \(ranks) ranks x \(threads) threads")
             }
+          }
         }
     }
 
