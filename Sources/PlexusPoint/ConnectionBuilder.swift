@@ -52,8 +52,8 @@ extension PointNetwork {
             guard case .volumeTransmitter(let deliverInterval)? = devices[info.name]?.output else { continue }
             for k in 0..<info.size {
                 transmitterOfNode[info.firstNode + k] = volumeTransmitters.count
-                // The period becomes deliver_interval × min delay once the delays are known.
-                volumeTransmitters.append(VolumeTransmitterNode(node: info.firstNode + k, periodSteps: deliverInterval))
+                // The period is deliver_interval × the run's min delay (VolumeTransmitterHook).
+                volumeTransmitters.append(VolumeTransmitterNode(node: info.firstNode + k, deliverInterval: deliverInterval))
             }
         }
         var transmitterEdges: [(source: Int, transmitter: Int32, delay: Int32)] = []

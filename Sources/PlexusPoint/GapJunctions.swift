@@ -448,9 +448,9 @@ extension GapJunctionLayer {
     /// The iterations are the one collective of a hook: after each, every thread must see every
     /// other's `done` flag (the global convergence decision) and every gap neuron's polynomials
     /// in `out` (partners' coefficients). In-process this is the team barrier below plus shared
-    /// memory. With MPI ranks it plugs in at that barrier: an allreduce (logical and) of the
-    /// ranks' `done` and an allgather of the `out` rows of the gap neurons other ranks' partners
-    /// read, both after the in-process barrier, before the delivery loop reads them.
+    /// memory. With MPI ranks thread 0 of each rank then allgathers the ranks' `out` rows and
+    /// convergence (`shareRows`), and a second barrier holds the other threads until it has; the
+    /// last interval's final V_m crosses the same way before the extrapolation.
     func beforeUpdates(_ epoch: EpochContext, rings: InputRings) {
         let t = epoch.thread, e0 = epoch.firstStep
         let segments = self.segments[t]

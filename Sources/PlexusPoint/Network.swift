@@ -213,8 +213,6 @@ public final class PointNetwork {
         try build(statements)
         try buildGapJunctions()
         try setUpStructuralPlasticity()
-        // Volume transmitters trigger every deliver_interval min delays, the final min delay.
-        for v in volumeTransmitters.indices { volumeTransmitters[v].periodSteps *= Int64(minDelay) }
         epochHooks = try makeEpochHooks()
         if let given = experiment.nestMinDelay {
             let ms = try wrap("kernel.min_delay") { try given.value(in: .ms, name: "min_delay") }

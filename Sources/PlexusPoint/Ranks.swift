@@ -10,6 +10,12 @@ import PlexusCore
 // process. Rank 0 gathers what was recorded and writes the files: they are byte-identical to one
 // process's.
 //
+// What spans ranks besides spikes: gap junctions (each WFR iteration's polynomials and
+// convergence, GapJunctions.swift), structural plasticity (every rank keeps the whole structure
+// and runs the same update after the ranks share their neurons' elements), volume transmitters
+// (every rank keeps each transmitter; the dopaminergic spikes go to every rank). Their min delay
+// is the one process's: `joinRanks` takes the minimum over the ranks' own connections.
+//
 // Per-rank memory that does not shrink with more ranks (docs/SCALING.md lists every term): the
 // neuron-of-node table, rank 0's recorder table, one row offset per node in each thread's
 // synapse table, and the spikes of the epoch it receives.
@@ -62,6 +68,8 @@ extension PointNetwork {
                 for i in 0..<table.sourceCount where table.offsets[i + 1] > table.offsets[i] { mark(table.firstSource + i) }
             }
         }
+        // Every rank keeps every volume transmitter: the spikes they count go everywhere.
+        for g in 0..<nodeCount where transmitterInputs.offsets[g + 1] > transmitterInputs.offsets[g] { mark(g) }
         if let engine = structural.engine {
             // Structural synapses appear during the run: a rank with post elements needs every
             // neuron that has the matching pre element.
@@ -109,8 +117,18 @@ extension PointNetwork {
         minDelay = minD == Int.max ? 10 : minD
         minDelayIsDefault = minD == Int.max
         maxDelay = Swift.max(maxD, minDelay)
+        if !volumeTransmitters.isEmpty {
+            // NEST's min delay counts every connection (devices, transmitters, recorders): the
+            // smallest over the ranks' own, as one process finds it over all.
+            minDelay = Int(communicator.minimum(Int64(nestMinDelay())))
+            minDelayIsDefault = false
+            for d in transmitterInputs.delays { maxDelay = Swift.max(maxDelay, Int(d)) }
+            for p in transmitterPoisson { maxDelay = Swift.max(maxDelay, Int(p.delay)) }
+            maxDelay = Swift.max(maxDelay, minDelay)
+        }
         joinGapRanks()
         try joinStructuralRanks()
+        for case let hook as VolumeTransmitterHook in epochHooks { hook.minDelay = Int64(minDelay) }
     }
 
     /// What does not run across ranks yet, refused before anything is built.
@@ -119,10 +137,6 @@ extension PointNetwork {
         if case .nest = experiment.randomStreams {
             throw PlexusError("random_streams: nest draws in NEST's order of virtual processes, which is not split over MPI ranks yet (\(ranks)); use Plexus's own streams (identical for any split) or run one process",
                               keyPath: "kernel.random_streams")
-        }
-        for p in experiment.populations where p.model == "volume_transmitter" {
-            throw PlexusError("volume transmitters (stdp_dopamine_synapse) do not run across MPI ranks yet (\(ranks)): the dopamine spikes they collect would have to be gathered; run one process with threads",
-                              keyPath: "populations.\(p.name).model")
         }
     }
 

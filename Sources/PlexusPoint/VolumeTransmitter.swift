@@ -20,8 +20,8 @@ struct DopaSpike {
 /// A volume_transmitter node of the network.
 struct VolumeTransmitterNode {
     let node: Int
-    /// Steps between triggers: deliver_interval × the min delay.
-    var periodSteps: Int64
+    /// NEST's deliver_interval: triggers every this many min delays.
+    let deliverInterval: Int64
 }
 
 /// What one thread knows of one volume transmitter: every thread sees every spike in delivery,
@@ -68,9 +68,12 @@ final class VolumeTransmitterHook: EpochHook {
     let plastic: [PlasticConnectivity]
     let grid: TimeGrid
     let seed: UInt64
+    /// The run's min delay in steps (with ranks, set again once they agree on it).
+    var minDelay: Int64
 
     init(nodes: [VolumeTransmitterNode], inputs: VolumeTransmitterInputs, poisson: [TransmitterPoisson],
-         plastic: [PlasticConnectivity], grid: TimeGrid, seed: UInt64) {
+         plastic: [PlasticConnectivity], grid: TimeGrid, seed: UInt64, minDelay: Int64) {
+        self.minDelay = minDelay
         self.nodes = nodes
         self.inputs = inputs
         self.poisson = poisson
@@ -84,7 +87,7 @@ final class VolumeTransmitterHook: EpochHook {
         guard !network.volumeTransmitters.isEmpty else { return nil }
         return VolumeTransmitterHook(nodes: network.volumeTransmitters, inputs: network.transmitterInputs,
                                      poisson: network.transmitterPoisson, plastic: network.plastic,
-                                     grid: network.grid, seed: network.seed)
+                                     grid: network.grid, seed: network.seed, minDelay: Int64(network.minDelay))
     }
 
     /// Triggers before the epoch's spikes arrive (NEST's order).
@@ -148,7 +151,7 @@ final class VolumeTransmitterHook: EpochHook {
                 }
                 pl.transmitters[v].pending.removeFirst(q)
             }
-            guard e1 % nodes[v].periodSteps == 0 else { continue }
+            guard e1 % (nodes[v].deliverInterval * minDelay) == 0 else { continue }
             let tTrig = grid.time(e1)
             for table in pl.tables where table.volumeTransmitter == v {
                 table.kind.trigger(table, at: tTrig, pl, grid: grid)
