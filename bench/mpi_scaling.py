@@ -18,8 +18,11 @@ NEST 3.10 from PyPI: `--nest-python PATH` adds NEST runs at scale 1 with 1 and 2
 (bench/brunel_bench.py's NEST side). Its wheel is built without MPI (the script reads
 `nest.GetKernelStatus("build_info")["have_mpi"]` and prints it), so NEST has no MPI rows.
 
-Then the microcircuit at scale 0.1 and busyring with 256 cells at 1x1, 1x2, 2x1: times, memory
-per rank and whether their data files are byte-identical (skip with --no-others).
+Then the other networks at 1x1, 1x2, 2x1 (skip with --no-others; --others-only runs just them and
+keeps the rest of the JSON): the microcircuit at scale 0.1, busyring with 256 cells, TVB's
+Epileptor on connectivity_76 (mass engine, noise, EEG/MEG; needs tvb-data), NEST's gap-junction
+example, structural plasticity and dopamine STDP: times, memory per rank, exchanged bytes and
+whether their data files are byte-identical.
 
 The memory probe (skip with --no-memory-probe) splits a rank's memory per neuron into what it
 keeps for every neuron of the network and what only for its own, from networks of 1 and 2
@@ -77,9 +80,10 @@ def run_layout(yaml_path, ranks, threads, mode, work):
         sent = [counts.get(f"exchange_bytes_sent_rank{r}", 0) / epochs for r in range(ranks)]
     else:
         rss, per_epoch, sent = [prov["peak_rss_bytes"]], 0.0, [0.0]
-    r = {"ranks": ranks, "threads": threads, "exchange": mode if ranks > 1 else "-", "build_s": timings["build"], "simulate_s": timings["simulate"],
+    build = timings.get("build", timings.get("read_and_build"))   # the mass engine times reading and building together
+    r = {"ranks": ranks, "threads": threads, "exchange": mode if ranks > 1 else "-", "build_s": build, "simulate_s": timings["simulate"],
          "peak_rss_bytes_per_rank": rss, "bytes_received_per_epoch_rank0": per_epoch, "bytes_sent_per_epoch_per_rank": sent,
-         "synapses": counts.get("synapses"), "spikes": counts["spikes"], "spikes_sha256": sha256(os.path.join(out_dir, "spikes.csv")) if os.path.exists(os.path.join(out_dir, "spikes.csv")) else None,
+         "exchange_epochs": counts.get("exchange_epochs"), "synapses": counts.get("synapses"), "spikes": counts.get("spikes"), "spikes_sha256": sha256(os.path.join(out_dir, "spikes.csv")) if os.path.exists(os.path.join(out_dir, "spikes.csv")) else None,
          "loadavg_before": load_before, "loadavg_after": load_after, "git_commit": prov.get("git_commit")}
     r.update(process)
     return r
@@ -129,8 +133,14 @@ def other_networks(work, layouts):
     ring_path = os.path.join(work, "busyring256.yaml")
     with open(ring_path, "w") as f:
         f.write(ring)
-    for name, path, files in (("microcircuit 0.1", os.path.join(bb.REPO, "examples", "microcircuit.yaml"), ["spikes.csv"]),
-                              ("busyring 256", ring_path, ["spikes.csv", "cv_voltage.csv"])):
+    def example(name):
+        return os.path.join(bb.REPO, "examples", name)
+    for name, path, files in (("microcircuit 0.1", example("microcircuit.yaml"), ["spikes.csv"]),
+                              ("busyring 256", ring_path, ["spikes.csv", "cv_voltage.csv"]),
+                              ("Epileptor 76 (mass)", example("tvb76_epileptor_eeg.yaml"), ["tavg.csv", "eeg.csv", "meg.csv"]),
+                              ("gap junctions", example("gap_junctions.yaml"), ["spikes.csv", "multimeter_quiet.csv"]),
+                              ("structural plasticity", example("structural_plasticity.yaml"), ["spikes.csv", "structural.csv"]),
+                              ("dopamine STDP", example("dopamine_stdp.yaml"), ["spikes.csv", "weights.csv"])):
         first = None
         for ranks, threads, mode in layouts:
             print(f"{name}: {ranks} ranks x {threads} threads ...", flush=True)
@@ -140,6 +150,7 @@ def other_networks(work, layouts):
             first = first or hashes
             rows.append({"network": name, "ranks": ranks, "threads": threads, "exchange": mode if ranks > 1 else "-",
                          "simulate_s": r["simulate_s"], "build_s": r["build_s"], "peak_rss_bytes_per_rank": r["peak_rss_bytes_per_rank"],
+                         "bytes_sent_per_epoch_per_rank": r["bytes_sent_per_epoch_per_rank"], "exchange_epochs": r["exchange_epochs"],
                          "files": files, "identical_to_first": hashes == first, "process_cpu_s": r["process_cpu_s"]})
     return rows
 
@@ -162,7 +173,8 @@ def main():
     ap.add_argument("--nest-python", help="Python with nest-simulator 3.10: adds NEST at scale 1, 1 and 2 threads")
     ap.add_argument("--json", default=DEFAULT_JSON)
     ap.add_argument("--no-memory-probe", action="store_true", help="skip the per-neuron memory split (1 and 2 million neurons)")
-    ap.add_argument("--no-others", action="store_true", help="skip the microcircuit and busyring identity runs")
+    ap.add_argument("--no-others", action="store_true", help="skip the other networks' identity runs")
+    ap.add_argument("--others-only", action="store_true", help="run only the other networks; keep the JSON's Brunel runs and memory probe")
     args = ap.parse_args()
     layouts = []
     for spec in args.layouts:
@@ -172,6 +184,10 @@ def main():
     with open(bb.EXAMPLE) as f:
         base = f.read()
     results = {"machine": {"cpus": os.cpu_count()}, "runs": []}
+    if args.others_only:
+        with open(args.json) as f:
+            results = json.load(f)
+        args.scales, args.no_memory_probe, args.nest_python = [], True, None
     with tempfile.TemporaryDirectory(prefix="plexus-mpi-bench-") as work:
         for scale in args.scales:
             duration = args.duration or (1000.0 if scale == 1 else 200.0)
@@ -218,8 +234,10 @@ def main():
               f"{r.get('max_rank_rss_ratio_to_first', float('nan')):8.2f}")
     for r in results.get("others", []):
         rss = "/".join(f"{b / MIB:.0f}" for b in r["peak_rss_bytes_per_rank"])
-        print(f"{r['network']:17} {r['ranks']}x{r['threads']}: build {r['build_s']:.2f} s, simulate {r['simulate_s']:.2f} s, "
-              f"CPU {r['process_cpu_s']:.2f} s, RSS {rss} MiB, {'+'.join(r['files'])} {'identical' if r['identical_to_first'] else 'DIFFERENT'}")
+        sent = r.get("bytes_sent_per_epoch_per_rank") or [0]
+        traffic = f", {max(sent) / 1024:.1f} kB sent per exchange and rank" if r["ranks"] > 1 and max(sent) > 0 else ""
+        print(f"{r['network']:21} {r['ranks']}x{r['threads']}: build {r['build_s']:.2f} s, simulate {r['simulate_s']:.2f} s, "
+              f"CPU {r['process_cpu_s']:.2f} s, RSS {rss} MiB{traffic}, {'+'.join(r['files'])} {'identical' if r['identical_to_first'] else 'DIFFERENT'}")
     if "memory_probe" in results:
         m = results["memory_probe"]
         print(f"memory per rank: {m['global_bytes_per_neuron']:.0f} B per neuron of the whole network, "

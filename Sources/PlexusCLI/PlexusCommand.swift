@@ -53,19 +53,6 @@ func reportingRanks(_ body: (any Communicator) throws -> Void) throws {
     MPICommunicator.finalize()
 }
 
-/// A command that does not run across ranks (fit): under mpirun every rank would repeat it.
-func refuseRanks(_ command: String) throws {
-    var world: MPICommunicator?
-    try reporting { world = try MPICommunicator.world() }
-    guard let world else { return }
-    defer { MPICommunicator.finalize() }
-    guard world.size > 1 else { return }
-    if world.rank == 0 {
-        FileHandle.standardError.write(Data("error: plexus \(command) does not run across MPI ranks yet (\(world.size) ranks); start it without mpirun (--threads splits its work)\n".utf8))
-    }
-    throw ExitCode(1)
-}
-
 /// Where results go and how a run speaks: shared by `plexus run` and `plexus sweep`.
 struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Output folder (default: runs/<file name>/).")
@@ -188,13 +175,16 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
-        try refuseRanks("fit")
         let tty = !options.quiet && isatty(2) != 0
-        try reporting {
-            try Session.fit(options.request(file, threads: workers.count), resume: resume, lanes: lanes) { g, n, best in
-                if tty { FileHandle.standardError.write(Data("\rgeneration \(g): \(n) evaluations, best fitness \(String(format: "%.4f", best))   ".utf8)) }
+        try reportingRanks { comm in
+            var request = options.request(file, threads: workers.count)
+            request.communicator = comm
+            // Under mpirun each rank evaluates its share of every generation; rank 0 speaks.
+            let speaks = tty && comm.rank == 0
+            try Session.fit(request, resume: resume, lanes: lanes) { g, n, best in
+                if speaks { FileHandle.standardError.write(Data("\rgeneration \(g): \(n) evaluations, best fitness \(String(format: "%.4f", best))   ".utf8)) }
             }
-            if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+            if speaks { FileHandle.standardError.write(Data("\n".utf8)) }
         }
     }
 }

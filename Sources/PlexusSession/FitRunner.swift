@@ -238,8 +238,18 @@ extension Session {
     @discardableResult
     public static func fit(_ request: RunRequest, resume: Bool = false, lanes: Int = defaultLanes,
                            progress: @escaping @Sendable (_ generation: Int, _ evaluations: Int, _ best: Double) -> Void = { _, _, _ in }) throws -> RunOutcome {
-        let ctx = try RunContext(request)
+        let comm = request.communicator
+        // Every rank reads the file and builds the problem; a failure on any is every rank's.
+        let ctx = try comm.agreeing { try RunContext(request) }
+        let (problem, fit, connectome, duration, dt, seed) = try comm.agreeing { try fitProblem(ctx, request: request, lanes: lanes) }
+        return try runFit(ctx, problem: problem, fit: fit, connectome: connectome, duration: duration, dt: dt, seed: seed,
+                          resume: resume, progress: progress)
+    }
 
+    /// The fit's problem from the file: the engine's evaluation of a point, the fit section,
+    /// the connectome (neural masses) and the run's duration, step and seed.
+    static func fitProblem(_ ctx: RunContext, request: RunRequest, lanes: Int) throws
+        -> (FitProblem, FitDescription, Connectome?, Double, Double, UInt64) {
         guard !ctx.source.hasSweep else {
             throw PlexusError("a file is either a sweep (sweep:) or a fit (fit:), not both", file: ctx.file, keyPath: "sweep")
         }
@@ -297,21 +307,42 @@ extension Session {
                 problem = .cable(CableFitProblem(source: ctx.source, fit: fit, seed: request.seed))
             }
         }
+        return (problem, fit, connectome, duration, dt, seed)
+    }
+
+    /// The optimiser's loop. With ranks, every rank runs the same optimiser (same seed, same
+    /// losses told), evaluates its share of each generation and receives the others'; rank 0
+    /// writes the folder.
+    static func runFit(_ ctx: RunContext, problem: FitProblem, fit: FitDescription, connectome: Connectome?, duration: Double, dt: Double, seed: UInt64,
+                       resume: Bool, progress: @escaping @Sendable (_ generation: Int, _ evaluations: Int, _ best: Double) -> Void) throws -> RunOutcome {
+        let comm = ctx.communicator
         let names = fit.parameters.map(\.path)
         var optimizer = try makeOptimizer(fit.optimizer, dimension: names.count, seed: fit.seed, population: fit.population, settings: fit.settings)
 
-        // Resume: the folder's earlier evaluations, if they belong to this fit.
+        // Resume: the folder's earlier evaluations, if they belong to this fit (rank 0 reads them
+        // and sends them to the others).
         let state = FitState(experimentSHA256: SHA256.hex(Array(ctx.text.utf8)), seed: fit.seed, optimizer: fit.optimizer.rawValue, parameters: names)
-        var recorded: [FitEvaluation] = []
-        if resume {
-            recorded = try FitFolder.readResumable(ctx.outDir, state: state, terms: fit.objective.count)
-        } else {
-            try FitFolder.start(ctx.outDir)
+        var recorded: [FitEvaluation] = try comm.agreeing {
+            guard ctx.writes else { return [] }
+            var found: [FitEvaluation] = []
+            if resume {
+                found = try FitFolder.readResumable(ctx.outDir, state: state, terms: fit.objective.count)
+            } else {
+                try FitFolder.start(ctx.outDir)
+            }
+            try FitFolder.writeState(state, directory: ctx.outDir)
+            return found
         }
-        try FitFolder.writeState(state, directory: ctx.outDir)
+        if comm.size > 1 {
+            var w = GatherWriter()
+            if ctx.writes { for r in recorded { encode(r, into: &w) } }
+            var reader = GatherReader(comm.gather(w.bytes, root: nil)[0])
+            recorded = []
+            while !reader.atEnd { recorded.append(decodeEvaluation(&reader)) }
+        }
 
         let t1 = ResourceUsage.now()
-        ctx.say("\(ctx.name): fitting \(names.joined(separator: ", ")) with \(fit.optimizer.rawValue) on \(ctx.threads) thread\(ctx.threads == 1 ? "" : "s"), "
+        ctx.say("\(ctx.name): fitting \(names.joined(separator: ", ")) with \(fit.optimizer.rawValue) on \(comm.size > 1 ? "\(comm.size) ranks x " : "")\(ctx.threads) thread\(ctx.threads == 1 ? "" : "s"), "
                 + (connectome.map { "\($0.count) regions, " } ?? "") + "\(OutputText.number(duration)) ms per point"
                 + (recorded.isEmpty ? "" : "; resuming from \(recorded.count) recorded evaluations"))
         var evaluations: [FitEvaluation] = []
@@ -326,8 +357,10 @@ extension Session {
             for k in values.indices where evaluations.count + k < recorded.count {
                 let r = recorded[evaluations.count + k]
                 guard r.values == values[k] else {
-                    throw PlexusError("evaluation \(r.evaluation) in \(ctx.outDir)/evaluations.csv has \(r.values) where the optimiser now asks for \(values[k]): "
-                                      + "the fit changed since; start it afresh (without --resume) or in another folder")
+                    // Every rank has the same records and optimiser: they all stop here.
+                    try comm.agree(PlexusError("evaluation \(r.evaluation) in \(ctx.outDir)/evaluations.csv has \(r.values) where the optimiser now asks for \(values[k]): "
+                                               + "the fit changed since; start it afresh (without --resume) or in another folder"))
+                    continue
                 }
                 batch[k] = r
                 resumed += 1
@@ -335,7 +368,8 @@ extension Session {
             let todo = batch.indices.filter { batch[$0] == nil }
             // A resumed fit's clock continues from its last recorded evaluation (the time it was
             // stopped does not count), so wall stays one time line.
-            let computed = runBatch(todo.map { values[$0] }, problem: problem, threads: ctx.threads, t0: t1 - (recorded.last.map { $0.wall.isFinite ? $0.wall : 0 } ?? 0))
+            let computed = runBatch(todo.map { values[$0] }, problem: problem, threads: ctx.threads, t0: t1 - (recorded.last.map { $0.wall.isFinite ? $0.wall : 0 } ?? 0),
+                                    communicator: comm)
             for (k, c) in zip(todo, computed) {
                 batch[k] = FitEvaluation(evaluation: evaluations.count + k, generation: generation, values: values[k], fitness: c.fitness,
                                          terms: c.terms, seconds: c.seconds, wall: c.wall, error: c.error)
@@ -348,13 +382,17 @@ extension Session {
             }
             evaluations += done
             generation += 1
-            try FitFolder.writeEvaluations(evaluations, names: names, terms: fit.objective.map(\.kind.rawValue), directory: ctx.outDir)
-            progress(generation, evaluations.count, best.fitness)
+            try comm.agreeing {
+                guard ctx.writes else { return }
+                try FitFolder.writeEvaluations(evaluations, names: names, terms: fit.objective.map(\.kind.rawValue), directory: ctx.outDir)
+                progress(generation, evaluations.count, best.fitness)
+            }
         }
         let t2 = ResourceUsage.now()
-        guard !best.values.isEmpty else {
-            throw PlexusError("no point of the fit gave a finite fitness (\(evaluations.count) evaluated; the errors are in \(ctx.outDir)/evaluations.csv)")
-        }
+        try comm.agree(best.values.isEmpty
+            ? PlexusError("no point of the fit gave a finite fitness (\(evaluations.count) evaluated; the errors are in \(ctx.outDir)/evaluations.csv)") : nil)
+        // With ranks, rank 0 writes the rest; the others are done.
+        guard ctx.writes else { return RunOutcome(directory: ctx.outDir, record: ctx.record(durationMs: duration, resolutionMs: dt, seed: seed, experiment: .null, command: .fit)) }
 
         var output = try RunOutput(directory: ctx.outDir, newRun: false)
         try output.writeEvaluations(evaluations, names: names, terms: fit.objective.map(\.kind.rawValue))
@@ -397,7 +435,7 @@ extension Session {
             parameters: fit.parameters.map { .init(path: $0.path, from: $0.lower, to: $0.upper, scale: $0.scale.rawValue) },
             objective: fit.objective.map { .init(term: $0.kind.rawValue, weight: $0.weight, subjects: $0.data.sources) },
             bestValues: best.values, bestFitness: best.fitness)
-        let report = request.noReport ? nil : RenderedSections(try FitReport.sections(FitReportData.read(directory: ctx.outDir, record: record)))
+        let report = ctx.request.noReport ? nil : RenderedSections(try FitReport.sections(FitReportData.read(directory: ctx.outDir, record: record)))
         let t4 = ResourceUsage.now()
         if report != nil { record.timings.append(.init("report", t4 - t3)) }
         record.timings.append(.init("total", ResourceUsage.now() - ctx.t0))
@@ -423,6 +461,56 @@ extension Session {
     /// neural-mass group runs as one batch, its points as SIMD lanes; otherwise one point at a
     /// time), as many groups as threads or more; results in the order of `points`. A point's
     /// seconds are its share of its group's time.
+    static func runBatch(_ points: [[Double]], problem: FitProblem, threads: Int, t0: Double, communicator comm: any Communicator)
+        -> [(fitness: Double, terms: [Double], fc: [Double]?, seconds: Double, wall: Double, error: String?)] {
+        guard comm.size > 1 else { return runBatch(points, problem: problem, threads: threads, t0: t0) }
+        // Each rank its contiguous share (a point's numbers do not depend on who runs it or
+        // beside which points); then every rank gets every result, in point order.
+        let mine = ThreadTeam.part(comm.rank, of: points.count, parts: comm.size)
+        var w = GatherWriter()
+        for r in runBatch(Array(points[mine]), problem: problem, threads: threads, t0: t0) {
+            w.double(r.fitness)
+            w.doubles(r.terms)
+            w.int(r.fc == nil ? 0 : 1)
+            w.doubles(r.fc ?? [])
+            w.double(r.seconds)
+            w.double(r.wall)
+            w.int(r.error == nil ? 0 : 1)
+            w.string(r.error ?? "")
+        }
+        var out: [(fitness: Double, terms: [Double], fc: [Double]?, seconds: Double, wall: Double, error: String?)] = []
+        for part in comm.gather(w.bytes, root: nil) {
+            var r = GatherReader(part)
+            while !r.atEnd {
+                let fitness = r.double(), terms = r.doubles()
+                let hasFC = r.int() == 1, fc = r.doubles()
+                let seconds = r.double(), wall = r.double()
+                let hasError = r.int() == 1, error = r.string()
+                out.append((fitness, terms, hasFC ? fc : nil, seconds, wall, hasError ? error : nil))
+            }
+        }
+        return out
+    }
+
+    static func encode(_ e: FitEvaluation, into w: inout GatherWriter) {
+        w.int(e.evaluation)
+        w.int(e.generation)
+        w.doubles(e.values)
+        w.double(e.fitness)
+        w.doubles(e.terms)
+        w.double(e.seconds)
+        w.double(e.wall)
+        w.int(e.error == nil ? 0 : 1)
+        w.string(e.error ?? "")
+    }
+
+    static func decodeEvaluation(_ r: inout GatherReader) -> FitEvaluation {
+        let evaluation = r.int(), generation = r.int(), values = r.doubles(), fitness = r.double(), terms = r.doubles()
+        let seconds = r.double(), wall = r.double(), hasError = r.int() == 1, error = r.string()
+        return FitEvaluation(evaluation: evaluation, generation: generation, values: values, fitness: fitness, terms: terms,
+                             seconds: seconds, wall: wall, error: hasError ? error : nil)
+    }
+
     static func runBatch(_ points: [[Double]], problem: FitProblem, threads: Int, t0: Double)
         -> [(fitness: Double, terms: [Double], fc: [Double]?, seconds: Double, wall: Double, error: String?)] {
         let out = Storage<(Double, [Double], [Double]?, Double, Double, String?)?>(repeating: nil, count: points.count)

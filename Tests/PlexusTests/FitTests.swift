@@ -147,6 +147,44 @@ final class FitTests: XCTestCase {
                        try String(contentsOfFile: one.directory + "/best_fc.csv", encoding: .utf8))
     }
 
+    /// `plexus fit` over ranks (as threads here; MPIRunTests runs mpirun): every rank runs the
+    /// same optimiser and evaluates its share of each generation; rank 0 writes the same
+    /// evaluations.csv and best.yaml as one process, also when it resumes a fit one process began.
+    func testFitOverRanksWritesTheSameEvaluations() throws {
+        let folder = temporaryFolder()
+        let file = try smallFit(in: folder, optimizer: "{name: genetic, population: 5, generations: 4}")
+        let one = try Session.fit(RunRequest(file: file, out: folder.file("one").path, threads: 1, quiet: true, noReport: true))
+        let expected = try rows(one.directory)
+        XCTAssertGreaterThan(expected.count, 10)
+        let first = expected.dropFirst().prefix { $0.split(separator: ",")[1] == "0" }.count   // generation 0's rows
+        // A copy cut after the first generation, to resume over ranks.
+        let cut = folder.file("cut").path
+        try FileManager.default.copyItem(atPath: one.directory, toPath: cut)
+        try FileManager.default.removeItem(atPath: cut + "/provenance.json")
+        let kept = Array(expected.prefix(1 + first))
+        try (kept.joined(separator: "\n") + "\n").write(toFile: cut + "/evaluations.csv", atomically: true, encoding: .utf8)
+        let times = try String(contentsOfFile: cut + "/evaluation_times.csv", encoding: .utf8).split(separator: "\n").prefix(1 + first)
+        try (times.joined(separator: "\n") + "\n").write(toFile: cut + "/evaluation_times.csv", atomically: true, encoding: .utf8)
+        for (ranks, out, resume) in [(2, "r2", false), (3, "r3", false), (3, "cut", true)] {
+            final class Box: @unchecked Sendable { var errors: [String] = []; var resumed: Int?; let lock = NSLock() }
+            let box = Box()
+            let path = folder.file(out).path
+            InProcessRanks(size: ranks).run { comm in
+                var request = RunRequest(file: file, out: path, threads: 1, quiet: true, noReport: true)
+                request.communicator = comm
+                do {
+                    let r = try Session.fit(request, resume: resume)
+                    if comm.rank == 0 { box.lock.lock(); box.resumed = r.record.fit?.resumedEvaluations; box.lock.unlock() }
+                } catch { box.lock.lock(); box.errors.append("rank \(comm.rank): \(error)"); box.lock.unlock() }
+            }
+            XCTAssertEqual(box.errors, [], "\(ranks) ranks")
+            XCTAssertEqual(try rows(path), expected, "evaluations.csv on \(ranks) ranks\(resume ? ", resumed" : "")")
+            XCTAssertEqual(try String(contentsOfFile: path + "/best.yaml", encoding: .utf8),
+                           try String(contentsOfFile: one.directory + "/best.yaml", encoding: .utf8), "\(ranks) ranks")
+            XCTAssertEqual(box.resumed, resume ? first : 0)
+        }
+    }
+
     /// A stochastic neural-mass fit's points run as batches (SIMD lanes sharing the noise) or
     /// one by one: the same evaluations.csv, on one thread or two.
     func testBatchedFitEqualsOneByOne() throws {

@@ -692,9 +692,9 @@ final class MPIRunTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertEqual(r.stderr.components(separatedBy: "unknown parameter 'tau_mm'").count - 1, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("bad.yaml:4 (populations.a.params.tau_mm)"), r.stderr)
-        let fit = try Self.launch(2, ["fit", Repo.examples.appendingPathComponent("microcircuit_fit.yaml").path, "--out", dir.path("fit")])
+        let fit = try Self.launch(2, ["fit", Repo.examples.appendingPathComponent("microcircuit_fit.yaml").path, "--out", dir.path("fit"), "--lanes", "0"])
         XCTAssertNotEqual(fit.status, 0)
-        XCTAssertEqual(fit.stderr.components(separatedBy: "plexus fit does not run across MPI ranks yet (2 ranks)").count - 1, 1, fit.stderr)
+        XCTAssertEqual(fit.stderr.components(separatedBy: "--lanes must be at least 1").count - 1, 2, fit.stderr)   // ArgumentParser: each rank
         let cable = try Self.launch(2, ["run", Repo.examples.appendingPathComponent("ball_and_stick.yaml").path, "--out", dir.path("cable")])
         XCTAssertNotEqual(cable.status, 0)
         XCTAssertEqual(cable.stderr.components(separatedBy: "1 cell cannot be split over 2 ranks").count - 1, 1, cable.stderr)
@@ -735,6 +735,51 @@ final class MPIRunTests: XCTestCase {
             }
           }
         }
+    }
+
+    /// `mpirun -np 2 plexus fit`: the ranks share each generation; evaluations.csv and best.yaml
+    /// are one process's. A fit file with an error fails once, on every rank, printed once.
+    func testFitUnderMPI() throws {
+        _ = try Self.mpirun()
+        let dir = temporaryFolder("plexus-mpi-fit")
+        var fc = ""
+        for i in 0..<6 {
+            let row: [String] = (0..<6).map { j in i == j ? "1" : String(0.6 - 0.1 * Double(abs(i - j))) }
+            fc += row.joined(separator: ",") + "\n"
+        }
+        _ = dir.write("target_fc.csv", fc)
+        let file = dir.write("fit.yaml", """
+            engine: mass
+            connectivity: {synthetic: {regions: 6, density: 0.6, seed: 3}}
+            model: {name: Generic2dOscillator, params: {a: -0.5}}
+            coupling: {name: Linear, params: {a: 0.01}}
+            integrator: {name: HeunStochastic, dt: 0.5 ms, noise: {nsig: 1e-4}}
+            duration: 1 s
+            monitors: [{type: temporal_average, period: 5 ms}]
+            fc: {monitor: 0, discard: 100 ms}
+            fit:
+              parameters:
+                coupling.a: {from: 0.001, to: 0.5, scale: log}
+                model.a: {from: -1.0, to: 1.0}
+              objective:
+                fc_correlation: {fc: target_fc.csv}
+              optimizer: {name: cmaes, population: 5, generations: 3}
+            """)
+        let one = try CLI.plexus(["fit", file, "--out", dir.path("one"), "--no-report", "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let r = try Self.launch(2, ["fit", file, "--out", dir.path("two"), "--no-report", "--quiet", "--threads", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for f in ["evaluations.csv", "best.yaml", "best_fc.csv"] {
+            let a = try Data(contentsOf: dir.file("one/\(f)"))
+            XCTAssertGreaterThan(a.count, 100, f)
+            XCTAssertEqual(a, try Data(contentsOf: dir.file("two/\(f)")), "\(f) differs on 2 ranks")
+        }
+        let record = try RunRecord(json: String(contentsOfFile: dir.path("two/provenance.json"), encoding: .utf8), file: "provenance.json")
+        XCTAssertEqual(record.ranks, 2)
+        let bad = dir.write("bad.yaml", try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: "model.a:", with: "model.aa:"))
+        let failed = try Self.launch(2, ["fit", bad, "--out", dir.path("bad")])
+        XCTAssertNotEqual(failed.status, 0)
+        XCTAssertEqual(failed.stderr.components(separatedBy: "no parameter 'aa'").count - 1, 1, failed.stderr)
     }
 
     /// TVB's Epileptor example on connectivity_76 (noise, a stimulus, EEG and MEG) under mpirun:
