@@ -18,7 +18,7 @@ NEST 3.10 from PyPI: `--nest-python PATH` adds NEST runs at scale 1 with 1 and 2
 (bench/brunel_bench.py's NEST side). Its wheel is built without MPI (the script reads
 `nest.GetKernelStatus("build_info")["have_mpi"]` and prints it), so NEST has no MPI rows.
 
-Then the other networks at 1x1, 1x2, 2x1 (skip with --no-others; --others-only runs just them and
+Then the other networks at 1x1, 1x2, 2x1, 2x2 and 3x1 (skip with --no-others; --others-only runs just them and
 keeps the rest of the JSON): the microcircuit at scale 0.1, busyring with 256 cells, TVB's
 Epileptor on connectivity_76 (mass engine, noise, EEG/MEG; needs tvb-data), NEST's gap-junction
 example, structural plasticity and dopamine STDP: times, memory per rank, exchanged bytes and
@@ -207,7 +207,7 @@ def main():
                 r["max_rank_rss_ratio_to_first"] = max(r["peak_rss_bytes_per_rank"]) / reference["peak_rss_bytes_per_rank"][0]
                 results["runs"].append(r)
         if not args.no_others:
-            results["others"] = other_networks(work, [(1, 1, "targeted"), (1, 2, "targeted"), (2, 1, "targeted")])
+            results["others"] = other_networks(work, [(1, 1, "targeted"), (1, 2, "targeted"), (2, 1, "targeted"), (2, 2, "targeted"), (3, 1, "targeted")])
         if not args.no_memory_probe:
             print("memory probe ...", flush=True)
             results["memory_probe"] = memory_probe(work)
