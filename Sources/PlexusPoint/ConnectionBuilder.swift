@@ -390,13 +390,15 @@ extension PointNetwork {
                     let lo = max(part.lowerBound, st.targetFirstNeuron), hi = min(part.upperBound, st.targetFirstNeuron + st.target.size)
                     return lo < hi ? (lo - st.targetFirstNeuron)..<(hi - st.targetFirstNeuron) : 0..<0
                 }
-                // Pass 1: count synapses per source row.
-                let offsets = conn.offsets.base
+                // Pass 1: count synapses per source (4 bytes per node while building; the table
+                // then keeps rows only for the sources that have synapses here).
+                let counts = Storage<UInt32>(repeating: 0, count: max(1, self.nodeCount))
+                let count = counts.base
                 for st in statements {
                     guard case .synapse = st.route else { continue }
                     let first = st.source.firstNode
                     self.forEachBatch(st, targets: localTargets(st), draw: false) { batch in
-                        for s in batch { let i = s.source; offsets[first + i + 1] += 1 }
+                        for s in batch { count[first + s.source] += 1 }
                     }
                 }
                 plastic.tables = self.plasticRules.enumerated().map { $0.element.model.makeTable(rule: $0.element, index: $0.offset) }
@@ -408,14 +410,14 @@ extension PointNetwork {
                     }
                 }
                 for table in plastic.tables { table.allocate() }
-                for n in 0..<self.nodeCount { offsets[n + 1] += offsets[n] }
-                let total = offsets[self.nodeCount]
+                conn.rows = SourceRows(counts: count, nodes: self.nodeCount)
+                let rows = conn.rows
+                let total = rows.total
                 conn.words = Storage(repeating: 0, count: total)
                 conn.weights = Storage(repeating: 0, count: compact ? 0 : total)
-                // The fill cursor: a copy of the row starts (made in place: an intermediate array
-                // would add 8 bytes per node and thread to the build's peak).
-                let cursor = Storage<Int>(repeating: 0, count: max(1, self.nodeCount))
-                cursor.base.update(from: offsets, count: self.nodeCount)
+                // The fill cursor: each present row's next free synapse.
+                let cursor = Storage<Int>(repeating: 0, count: max(1, rows.starts.count - 1))
+                cursor.base.update(from: rows.starts.base, count: rows.starts.count - 1)
                 let cur = cursor.base, words = conn.words.base, weights = conn.weights.base
                 let shift = UInt32(conn.targetBits), capacity = conn.delayCapacity
                 var minD = Int.max, maxD = 0
@@ -455,8 +457,9 @@ extension PointNetwork {
                                     continue
                                 }
                                 guard checkWeight(w, j) else { continue }
-                                let k = cur[first + i]
-                                cur[first + i] = k + 1
+                                let r = rows.row(of: first + i)!
+                                let k = cur[r]
+                                cur[r] = k + 1
                                 if compact {
                                     words[k] = UInt32(j + tOffset) | kindBitsHere
                                 } else {

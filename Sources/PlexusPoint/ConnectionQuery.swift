@@ -20,8 +20,7 @@ extension PointNetwork {
         for p in neuronPopulations { for i in 0..<p.size { neuronNode[p.firstNeuron + i] = p.firstNode + i } }
         for node in 0..<nodeCount {
             for (t, conn) in connectivity.enumerated() {
-                let lo = conn.offsets[node], hi = conn.offsets[node + 1]
-                for k in lo..<hi {
+                for k in conn.rows.synapses(of: node) {
                     let word = conn.words[k]
                     let target = neuronNode[partitions[t].lowerBound + Int(word & conn.targetMask)]
                     let w: Double, d: Int

@@ -9,12 +9,12 @@ import PlexusCore
 ///   `kinds` — weights stay in double precision;
 /// - general, 8 bytes per synapse: the word holds the target and (delay − 1) in steps, and a
 ///   `Float` weight sits beside it.
-/// The source's row is found through `offsets` (one entry per node). Rows are ordered by
-/// statement then target, so delivery walks memory forwards.
+/// The source's row is found through `rows` (`SourceRows`: entries only for the sources with
+/// synapses here). Rows are ordered by statement then target, so delivery walks memory forwards.
 public final class ThreadConnectivity: @unchecked Sendable {
     public let targetBits: Int
     public let targetMask: UInt32
-    public let offsets: Storage<Int>
+    public internal(set) var rows: SourceRows
     public var words: Storage<UInt32>
     public var weights: Storage<Float>
     public internal(set) var minDelay: Int = Int.max
@@ -29,7 +29,7 @@ public final class ThreadConnectivity: @unchecked Sendable {
         while (1 << bits) < max(localNeurons, 2) { bits += 1 }
         targetBits = bits
         targetMask = UInt32((1 << bits) - 1)
-        offsets = Storage(repeating: 0, count: nodes + 1)
+        rows = SourceRows(nodes: nodes)
         words = Storage(repeating: 0, count: 0)
         weights = Storage(repeating: 0, count: 0)
     }
@@ -38,6 +38,81 @@ public final class ThreadConnectivity: @unchecked Sendable {
     public var delayCapacity: Int { 1 << (32 - targetBits) }
 
     public var synapseCount: Int { words.count }
+}
+
+/// Where each source node's synapses lie in a table: rows only for sources that have synapses
+/// there. Nodes come in blocks of 64; a block keeps a presence mask and the number of its first
+/// present row, so a table costs 12 bytes per 64 nodes of the whole network plus 8 bytes per
+/// source it holds, instead of 8 bytes per node (a per-thread table of N_total entries is what
+/// keeps a rank's memory from falling with more ranks). Finding a row is a mask test and a
+/// popcount.
+public struct SourceRows: @unchecked Sendable {
+    @usableFromInline let masks: Storage<UInt64>
+    @usableFromInline let firstRow: Storage<UInt32>
+    /// Row r holds synapses `starts[r] ..< starts[r + 1]`.
+    @usableFromInline let starts: Storage<Int>
+
+    /// No synapses.
+    init(nodes: Int) {
+        masks = Storage(repeating: 0, count: max(1, (nodes + 63) / 64))
+        firstRow = Storage(repeating: 0, count: max(1, (nodes + 63) / 64))
+        starts = Storage(repeating: 0, count: 1)
+    }
+
+    /// Rows for the sources with a nonzero count (`counts[node]` synapses each), in node order.
+    init(counts: UnsafePointer<UInt32>, nodes: Int) {
+        let blocks = max(1, (nodes + 63) / 64)
+        masks = Storage(repeating: 0, count: blocks)
+        firstRow = Storage(repeating: 0, count: blocks)
+        var present = 0
+        for b in 0..<blocks {
+            firstRow[b] = UInt32(present)
+            var m: UInt64 = 0
+            for k in 0..<Swift.min(64, nodes - b * 64) where counts[b * 64 + k] > 0 { m |= 1 << UInt64(k) }
+            masks[b] = m
+            present += m.nonzeroBitCount
+        }
+        starts = Storage(repeating: 0, count: present + 1)
+        var r = 0
+        for node in 0..<nodes where counts[node] > 0 {
+            starts[r + 1] = starts[r] + Int(counts[node])
+            r += 1
+        }
+    }
+
+    /// The row of `node`, nil when it has no synapses here.
+    @inlinable @inline(__always)
+    public func row(of node: Int) -> Int? {
+        let b = node &>> 6
+        let m = masks[b]
+        let bit = UInt64(1) &<< UInt64(node & 63)
+        if m & bit == 0 { return nil }
+        return Int(firstRow[b]) &+ (m & (bit &- 1)).nonzeroBitCount
+    }
+
+    /// The synapses of `node` (an empty range when it has none here).
+    @inlinable @inline(__always)
+    public func synapses(of node: Int) -> Range<Int> {
+        guard let r = row(of: node) else { return 0..<0 }
+        return starts[r]..<starts[r &+ 1]
+    }
+
+    /// Every source with synapses here, in node order.
+    public var sources: [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(starts.count - 1)
+        for b in 0..<masks.count {
+            var m = masks[b]
+            while m != 0 {
+                out.append(b * 64 + m.trailingZeroBitCount)
+                m &= m &- 1
+            }
+        }
+        return out
+    }
+
+    var total: Int { starts[starts.count - 1] }
+    var bytes: Int { masks.count * 12 + starts.count * 8 }
 }
 
 /// Input from devices that act on each target separately (NEST's DS events): Poisson trains and

@@ -80,9 +80,9 @@ public final class PointNetwork {
         let n = synapseCount
         return n > 0 ? Double(connectivityBytes) / Double(n) : 0
     }
-    /// Bytes of this rank's static synapse tables (words, weights, row offsets).
+    /// Bytes of this rank's static synapse tables (words, weights, source rows).
     var connectivityBytes: Int {
-        connectivity.reduce(0) { $0 + $1.words.count * 4 + $1.weights.count * 4 + $1.offsets.count * 8 }
+        connectivity.reduce(0) { $0 + $1.words.count * 4 + $1.weights.count * 4 + $1.rows.bytes }
     }
 
     let neuronOfNode: [Int32]

@@ -60,8 +60,7 @@ extension PointNetwork {
         var needed = [UInt64](repeating: 0, count: (nodeCount + 63) / 64)
         func mark(_ node: Int) { needed[node >> 6] |= 1 << UInt64(node & 63) }
         for conn in connectivity {
-            let o = conn.offsets.base
-            for g in 0..<nodeCount where o[g + 1] > o[g] { mark(g) }
+            for g in conn.rows.sources { mark(g) }
         }
         for pl in plastic {
             for table in pl.tables {

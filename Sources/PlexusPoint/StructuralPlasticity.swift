@@ -535,22 +535,18 @@ final class StructuralPlasticity: EpochHook, @unchecked Sendable {
         conn.kinds = kinds
         conn.kindWeights = Storage(kinds.map(\.weight))
         conn.kindDelays = Storage(kinds.map(\.delay))
-        let off = conn.offsets.base
         let pops = populationRanges.count
-        var total = 0
+        let counts = Storage<UInt32>(repeating: 0, count: max(1, nodeCount))
         for si in synapses.indices {
-            for (a, b) in zip(sources[si], targets[si]) where part.contains(Int(b)) {
-                off[nodeOfNeuron[Int(a)] + 1] += 1
-                total += 1
-            }
+            for (a, b) in zip(sources[si], targets[si]) where part.contains(Int(b)) { counts[nodeOfNeuron[Int(a)]] += 1 }
         }
-        for i in 0..<nodeCount { off[i + 1] += off[i] }
-        conn.words = Storage(repeating: 0, count: total)
-        var cur = Array(UnsafeBufferPointer(start: off, count: nodeCount))
+        conn.rows = SourceRows(counts: counts.base, nodes: nodeCount)
+        conn.words = Storage(repeating: 0, count: conn.rows.total)
+        var cur = Array(UnsafeBufferPointer(start: conn.rows.starts.base, count: conn.rows.starts.count - 1))
         let shift = UInt32(conn.targetBits)
         for si in synapses.indices {
             for (a, b) in zip(sources[si], targets[si]) where part.contains(Int(b)) {
-                let row = nodeOfNeuron[Int(a)]
+                let row = conn.rows.row(of: nodeOfNeuron[Int(a)])!
                 let kind = UInt32(si * pops + Int(population[Int(b)]))
                 conn.words[cur[row]] = UInt32(Int(b) - part.lowerBound) | kind << shift
                 cur[row] += 1
