@@ -175,6 +175,7 @@ def main():
     ap.add_argument("--no-memory-probe", action="store_true", help="skip the per-neuron memory split (1 and 2 million neurons)")
     ap.add_argument("--no-others", action="store_true", help="skip the other networks' identity runs")
     ap.add_argument("--others-only", action="store_true", help="run only the other networks; keep the JSON's Brunel runs and memory probe")
+    ap.add_argument("--probe-only", action="store_true", help="run only the memory probe; keep the rest of the JSON")
     args = ap.parse_args()
     layouts = []
     for spec in args.layouts:
@@ -188,6 +189,10 @@ def main():
         with open(args.json) as f:
             results = json.load(f)
         args.scales, args.no_memory_probe, args.nest_python = [], True, None
+    if args.probe_only:
+        with open(args.json) as f:
+            results = json.load(f)
+        args.scales, args.no_others, args.nest_python = [], True, None
     with tempfile.TemporaryDirectory(prefix="plexus-mpi-bench-") as work:
         for scale in args.scales:
             duration = args.duration or (1000.0 if scale == 1 else 200.0)

@@ -222,14 +222,15 @@ extension PointNetwork {
             if structuralModel { try addInitialStructural(st, c); continue }
             statements.append(st)
         }
-        var inputs = VolumeTransmitterInputs(nodes: nodeCount)
+        // Indexed by node only when some source feeds a transmitter (no table of N entries otherwise).
+        var inputs = VolumeTransmitterInputs(nodes: transmitterEdges.isEmpty ? 0 : nodeCount)
         transmitterEdges.sort { $0.source < $1.source }   // stable: statement order per source
         for e in transmitterEdges {
             inputs.offsets[e.source + 1] += 1
             inputs.transmitters.append(e.transmitter)
             inputs.delays.append(e.delay)
         }
-        for n in 0..<nodeCount { inputs.offsets[n + 1] += inputs.offsets[n] }
+        for n in 0..<(inputs.offsets.count - 1) { inputs.offsets[n + 1] += inputs.offsets[n] }
         transmitterInputs = inputs
         return statements
     }

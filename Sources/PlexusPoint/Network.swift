@@ -85,7 +85,8 @@ public final class PointNetwork {
         connectivity.reduce(0) { $0 + $1.words.count * 4 + $1.weights.count * 4 + $1.rows.bytes }
     }
 
-    let neuronOfNode: [Int32]
+    /// Neuron index of a node, from the neuron populations' ranges (no table of N entries).
+    let neuronOfNode: NodeNeurons
     /// Resolved numeric parameters of each device population (defaults filled in), by name.
     public private(set) var deviceParameters: [String: [String: Double]] = [:]
     var generatorOfNode: [Int: Int] = [:]
@@ -130,7 +131,7 @@ public final class PointNetwork {
         var node = 0, neuron = 0
         var neuronBytes = 0.0
         var seen = Set<String>()
-        var neuronOfNode: [Int32] = []
+        var neuronRanges: [(firstNode: Int, firstNeuron: Int, size: Int)] = []
         var spikeGens: [SpikeGeneratorNode] = []
         var devices: [String: DevicePopulation] = [:]
         // The neurons (dense indices) whose state this rank holds: its threads' parts.
@@ -179,7 +180,7 @@ public final class PointNetwork {
                 } catch let e as PlexusError {
                     throw e.under(path + ".params")
                 }
-                for k in 0..<pop.size { neuronOfNode.append(Int32(neuron + k)) }
+                neuronRanges.append((node, neuron, pop.size))
                 neuron += pop.size
             } else if let kind = ModelCatalog.deviceModels[pop.model] {
                 let device = try DevicePopulation(kind, pop, path: path, grid: grid)
@@ -188,7 +189,6 @@ public final class PointNetwork {
                 if case .spikes(let train) = device.output {
                     spikeGens += (0..<pop.size).map { SpikeGeneratorNode(node: node + $0, steps: train.steps, multiplicities: train.multiplicities) }
                 }
-                for _ in 0..<pop.size { neuronOfNode.append(-1) }
             } else {
                 throw PlexusError("unknown model '\(pop.model)'; known models: \(ModelCatalog.allNames.joined(separator: ", "))",
                                   keyPath: path + ".model")
@@ -199,7 +199,7 @@ public final class PointNetwork {
         neuronPopulations = neuronPops
         neuronCount = neuron
         nodeCount = node
-        self.neuronOfNode = neuronOfNode
+        self.neuronOfNode = NodeNeurons(neuronRanges)
         for (name, device) in devices { deviceParameters[name] = device.parameters.dictionary }
         spikeGenerators = spikeGens
         assert(neuron == neuronTotal)
@@ -425,5 +425,33 @@ func wrap<T>(_ path: String, _ body: () throws -> T) throws -> T {
         var e = e
         e.keyPath = path
         throw e
+    }
+}
+
+/// The neuron index of each node (-1 for a device node), from the neuron populations' node
+/// ranges: a binary search over the populations instead of a table of one entry per node.
+struct NodeNeurons: Sendable {
+    let firstNode: [Int]
+    let firstNeuron: [Int]
+    let size: [Int]
+
+    init(_ ranges: [(firstNode: Int, firstNeuron: Int, size: Int)]) {
+        let r = ranges.filter { $0.size > 0 }
+        firstNode = r.map(\.firstNode)
+        firstNeuron = r.map(\.firstNeuron)
+        size = r.map(\.size)
+    }
+
+    @inline(__always)
+    subscript(node: Int) -> Int {
+        // The last population that starts at or before the node.
+        var lo = 0, hi = firstNode.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if firstNode[mid] <= node { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return -1 }
+        let k = node - firstNode[lo - 1]
+        return k < size[lo - 1] ? firstNeuron[lo - 1] + k : -1
     }
 }

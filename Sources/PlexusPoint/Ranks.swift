@@ -68,7 +68,7 @@ extension PointNetwork {
             }
         }
         // Every rank keeps every volume transmitter: the spikes they count go everywhere.
-        for g in 0..<nodeCount where transmitterInputs.offsets[g + 1] > transmitterInputs.offsets[g] { mark(g) }
+        for g in 0..<(transmitterInputs.offsets.count - 1) where transmitterInputs.offsets[g + 1] > transmitterInputs.offsets[g] { mark(g) }
         if let engine = structural.engine {
             // Structural synapses appear during the run: a rank with post elements needs every
             // neuron that has the matching pre element.

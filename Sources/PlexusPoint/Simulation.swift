@@ -350,7 +350,7 @@ public final class PointSimulation {
                         let k = Int(s - e0)
                         let t = net.grid.endTime(ofStep: s)
                         for q in ts.stepOffsets[parity][k]..<ts.stepOffsets[parity][k + 1] {
-                            let n = Int(net.neuronOfNode[Int(list[q].gid)]) - part.lowerBound
+                            let n = net.neuronOfNode[Int(list[q].gid)] - part.lowerBound
                             let a = Int(plastic.archiveOf[n])
                             // A parrot repeating n arrivals spikes n times (NEST's archive holds
                             // n entries; each counts in the trace and in the pairings).

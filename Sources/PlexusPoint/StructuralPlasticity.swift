@@ -203,7 +203,7 @@ final class StructuralPlasticity: EpochHook, @unchecked Sendable {
     var updates: UInt32 = 0
     var recording = StructuralRecording()
     /// Neuron index of each node (-1: a device), for the spikes of `afterUpdates`.
-    var neuronOfNode: [Int32] = []
+    var neuronOfNode = NodeNeurons([])
     /// Ranks (nil: one process) and each rank's neurons. Every rank keeps the whole network's
     /// elements and structural synapses and runs the same update on them: before it, the ranks
     /// share their own neurons' Ca and elements (`shareState`), so every rank deletes and pairs
@@ -360,7 +360,7 @@ final class StructuralPlasticity: EpochHook, @unchecked Sendable {
         let stepOffsets = spikes.stepOffsets, spikes = spikes.spikes
         for k in 0..<Int(e1 - e0) {
             for q in stepOffsets[k]..<stepOffsets[k + 1] {
-                let n = Int(neuronOfNode[Int(spikes[q].gid)])
+                let n = neuronOfNode[Int(spikes[q].gid)]
                 advance(n, to: e0 + Int64(k) + 1)
                 ca[n] += betaCa[n]
             }

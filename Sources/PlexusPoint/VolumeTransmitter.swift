@@ -46,7 +46,7 @@ struct TransmitterPoisson {
     let id: UInt64              // transmitter node
 }
 
-/// Sources that project onto volume transmitters, by source node (CSR).
+/// Sources that project onto volume transmitters, by source node (CSR; no rows when none does).
 struct VolumeTransmitterInputs {
     var offsets: [Int]
     var transmitters: [Int32] = []
@@ -112,6 +112,7 @@ final class VolumeTransmitterHook: EpochHook {
     @inline(__always)
     func feed(_ spike: Spike, step s: Int64, _ pl: PlasticConnectivity) {
         let gid = Int(spike.gid)
+        guard gid + 1 < inputs.offsets.count else { return }
         let lo = inputs.offsets[gid], hi = inputs.offsets[gid + 1]
         guard lo < hi else { return }
         for k in lo..<hi {
