@@ -412,13 +412,14 @@ extension PointNetwork {
                 }
                 for table in plastic.tables { table.allocate() }
                 conn.rows = SourceRows(counts: count, nodes: self.nodeCount)
-                let rows = conn.rows
-                let total = rows.total
+                let rows = conn.rowView
+                let total = conn.rows.total
                 conn.words = Storage(repeating: 0, count: total)
                 conn.weights = Storage(repeating: 0, count: compact ? 0 : total)
                 // The fill cursor: each present row's next free synapse.
-                let cursor = Storage<Int>(repeating: 0, count: max(1, rows.starts.count - 1))
-                cursor.base.update(from: rows.starts.base, count: rows.starts.count - 1)
+                let present = conn.rows.starts.count - 1
+                let cursor = Storage<Int>(repeating: 0, count: max(1, present))
+                cursor.base.update(from: conn.rows.starts.base, count: present)
                 let cur = cursor.base, words = conn.words.base, weights = conn.weights.base
                 let shift = UInt32(conn.targetBits), capacity = conn.delayCapacity
                 var minD = Int.max, maxD = 0

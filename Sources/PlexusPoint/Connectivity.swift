@@ -14,7 +14,9 @@ import PlexusCore
 public final class ThreadConnectivity: @unchecked Sendable {
     public let targetBits: Int
     public let targetMask: UInt32
-    public internal(set) var rows: SourceRows
+    public internal(set) var rows: SourceRows { didSet { rowView = rows.view } }
+    /// `rows` as raw pointers, for the delivery loop (no reference counting per spike).
+    public private(set) var rowView: SourceRowsView
     public var words: Storage<UInt32>
     public var weights: Storage<Float>
     public internal(set) var minDelay: Int = Int.max
@@ -30,6 +32,7 @@ public final class ThreadConnectivity: @unchecked Sendable {
         targetBits = bits
         targetMask = UInt32((1 << bits) - 1)
         rows = SourceRows(nodes: nodes)
+        rowView = rows.view
         words = Storage(repeating: 0, count: 0)
         weights = Storage(repeating: 0, count: 0)
     }
@@ -47,10 +50,10 @@ public final class ThreadConnectivity: @unchecked Sendable {
 /// keeps a rank's memory from falling with more ranks). Finding a row is a mask test and a
 /// popcount.
 public struct SourceRows: @unchecked Sendable {
-    @usableFromInline let masks: Storage<UInt64>
-    @usableFromInline let firstRow: Storage<UInt32>
+    let masks: Storage<UInt64>
+    let firstRow: Storage<UInt32>
     /// Row r holds synapses `starts[r] ..< starts[r + 1]`.
-    @usableFromInline let starts: Storage<Int>
+    let starts: Storage<Int>
 
     /// No synapses.
     init(nodes: Int) {
@@ -80,18 +83,12 @@ public struct SourceRows: @unchecked Sendable {
         }
     }
 
+    var view: SourceRowsView { SourceRowsView(masks: masks.base, firstRow: firstRow.base, starts: starts.base) }
+
     /// The row of `node`, nil when it has no synapses here.
-    @inlinable @inline(__always)
-    public func row(of node: Int) -> Int? {
-        let b = node &>> 6
-        let m = masks[b]
-        let bit = UInt64(1) &<< UInt64(node & 63)
-        if m & bit == 0 { return nil }
-        return Int(firstRow[b]) &+ (m & (bit &- 1)).nonzeroBitCount
-    }
+    public func row(of node: Int) -> Int? { view.row(of: node) }
 
     /// The synapses of `node` (an empty range when it has none here).
-    @inlinable @inline(__always)
     public func synapses(of node: Int) -> Range<Int> {
         guard let r = row(of: node) else { return 0..<0 }
         return starts[r]..<starts[r &+ 1]
@@ -113,6 +110,30 @@ public struct SourceRows: @unchecked Sendable {
 
     var total: Int { starts[starts.count - 1] }
     var bytes: Int { masks.count * 12 + starts.count * 8 }
+}
+
+/// `SourceRows` read through raw pointers (valid while the table's `rows` is).
+@frozen public struct SourceRowsView {
+    public let masks: UnsafePointer<UInt64>
+    public let firstRow: UnsafePointer<UInt32>
+    public let starts: UnsafePointer<Int>
+
+    @usableFromInline init(masks: UnsafeMutablePointer<UInt64>, firstRow: UnsafeMutablePointer<UInt32>, starts: UnsafeMutablePointer<Int>) {
+        self.masks = UnsafePointer(masks)
+        self.firstRow = UnsafePointer(firstRow)
+        self.starts = UnsafePointer(starts)
+    }
+
+    /// The row of `node`, nil when it has no synapses here: its block's mask bit, then the
+    /// block's first row plus the present nodes before it.
+    @inlinable @inline(__always)
+    public func row(of node: Int) -> Int? {
+        let b = node &>> 6
+        let m = masks[b]
+        let bit = UInt64(1) &<< UInt64(node & 63)
+        if m & bit == 0 { return nil }
+        return Int(firstRow[b]) &+ (m & (bit &- 1)).nonzeroBitCount
+    }
 }
 
 /// Input from devices that act on each target separately (NEST's DS events): Poisson trains and

@@ -555,8 +555,9 @@ extension PointNetwork {
     @inline(__always)
     static func deliver(_ spike: Spike, from base: Int, conn: ThreadConnectivity, ringLength: Int, nLocal: Int,
                         ring: UnsafeMutablePointer<Double>) {
-        guard let row = conn.rows.row(of: Int(spike.gid)) else { return }
-        let lo = conn.rows.starts[row], hi = conn.rows.starts[row &+ 1]
+        let rows = conn.rowView
+        guard let row = rows.row(of: Int(spike.gid)) else { return }
+        let lo = rows.starts[row], hi = rows.starts[row &+ 1]
         let words = conn.words.base, weights = conn.weights.base
         let mask = conn.targetMask, shift = UInt32(conn.targetBits)
         let mult = spike.multiplicity
