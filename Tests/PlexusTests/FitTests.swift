@@ -78,6 +78,12 @@ final class FitTests: XCTestCase {
 
     /// A 6-region G2D fit against a made-up target FC: cheap enough for a debug build.
     func smallFit(in folder: TemporaryFolder, optimizer: String = "{name: cmaes, population: 4, generations: 3}", extra: String = "") throws -> String {
+        try Self.smallFit(in: folder, optimizer: optimizer, extra: extra)
+    }
+
+    /// A six-region stochastic fit of coupling.a and model.a to a made-up FC (target_fc.csv
+    /// beside it); its path.
+    static func smallFit(in folder: TemporaryFolder, optimizer: String = "{name: cmaes, population: 4, generations: 3}", extra: String = "") throws -> String {
         let n = 6
         var fc = ""
         for i in 0..<n { fc += (0..<n).map { j in i == j ? "1" : String(0.6 - 0.1 * Double(abs(i - j))) }.joined(separator: ",") + "\n" }

@@ -568,6 +568,29 @@ final class MPIRunTests: XCTestCase {
         return try CLI.run(try mpirun(), ["--oversubscribe", "-np", String(ranks), try CLI.plexus().path] + args, timeout: 300)
     }
 
+    /// Runs `file` as one process, then under mpirun at each (ranks, threads): every file of
+    /// `files` must be byte-identical to one process's (and at least `minBytes` long). The run
+    /// folders, by layout.
+    @discardableResult
+    static func assertSameFilesUnderMPI(_ file: String, in dir: TemporaryFolder, name: String, layouts: [(Int, Int)], files: [String],
+                                        minBytes: Int = 1000) throws -> [String] {
+        let one = try CLI.plexus(["run", file, "--out", dir.path("\(name)/one"), "--no-report", "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        var folders: [String] = []
+        for (ranks, threads) in layouts {
+            let out = dir.path("\(name)/r\(ranks)t\(threads)")
+            folders.append(out)
+            let r = try launch(ranks, ["run", file, "--out", out, "--threads", String(threads), "--no-report", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for f in files {
+                let a = try Data(contentsOf: dir.file("\(name)/one/\(f)"))
+                XCTAssertGreaterThan(a.count, minBytes, "\(name): \(f)")
+                XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(f)")), "\(name): \(f) differs on \(ranks) ranks x \(threads) threads")
+            }
+        }
+        return folders
+    }
+
     func testDataFilesAreByteIdenticalToOneProcess() throws {
         _ = try Self.mpirun()
         let dir = temporaryFolder("plexus-mpi")
@@ -624,18 +647,7 @@ final class MPIRunTests: XCTestCase {
             .replacingOccurrences(of: "duration: 100 ms", with: "duration: 30 ms")
             .replacingOccurrences(of: "ring: {cell: busyring, size: 64}", with: "ring: {cell: busyring, size: 30}")
         let file = dir.write("ring.yaml", text)
-        let one = try CLI.plexus(["run", file, "--out", dir.path("one"), "--no-report", "--quiet"])
-        XCTAssertEqual(one.status, 0, one.stderr)
-        for (ranks, threads) in [(2, 2), (3, 1)] {
-            let out = dir.path("r\(ranks)t\(threads)")
-            let r = try Self.launch(ranks, ["run", file, "--out", out, "--threads", String(threads), "--no-report", "--quiet"])
-            XCTAssertEqual(r.status, 0, r.stderr)
-            for f in ["spikes.csv", "cv_voltage.csv"] {
-                let a = try Data(contentsOf: dir.file("one/\(f)"))
-                XCTAssertGreaterThan(a.count, 200, f)
-                XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(f)")), "\(f) differs on \(ranks) ranks x \(threads) threads")
-            }
-        }
+        try Self.assertSameFilesUnderMPI(file, in: dir, name: "ring", layouts: [(2, 2), (3, 1)], files: ["spikes.csv", "cv_voltage.csv"], minBytes: 200)
     }
 
     /// `mpirun -np 3 plexus sweep`: the points spread over the ranks, rank 0 writes the same
@@ -722,18 +734,7 @@ final class MPIRunTests: XCTestCase {
         let sp = dir.write("sp.yaml", try String(contentsOf: Repo.examples.appendingPathComponent("structural_plasticity.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "duration: 10000 ms", with: "duration: 2000 ms"))
         for (file, name, files) in [(gap, "gap", ["spikes.csv", "multimeter_quiet.csv"]), (sp, "sp", ["spikes.csv", "structural.csv"])] {
-          let one = try CLI.plexus(["run", file, "--out", dir.path("\(name)/one"), "--no-report", "--quiet"])
-          XCTAssertEqual(one.status, 0, one.stderr)
-          for (ranks, threads) in [(2, 2), (3, 1)] {
-            let out = dir.path("\(name)/r\(ranks)t\(threads)")
-            let r = try Self.launch(ranks, ["run", file, "--out", out, "--threads", String(threads), "--no-report", "--quiet"])
-            XCTAssertEqual(r.status, 0, r.stderr)
-            for f in files {
-                let a = try Data(contentsOf: dir.file("\(name)/one/\(f)"))
-                XCTAssertGreaterThan(a.count, 1000, f)
-                XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(f)")), "\(name): \(f) differs on \(ranks) ranks x \(threads) threads")
-            }
-          }
+            try Self.assertSameFilesUnderMPI(file, in: dir, name: name, layouts: [(2, 2), (3, 1)], files: files)
         }
     }
 
@@ -742,29 +743,7 @@ final class MPIRunTests: XCTestCase {
     func testFitUnderMPI() throws {
         _ = try Self.mpirun()
         let dir = temporaryFolder("plexus-mpi-fit")
-        var fc = ""
-        for i in 0..<6 {
-            let row: [String] = (0..<6).map { j in i == j ? "1" : String(0.6 - 0.1 * Double(abs(i - j))) }
-            fc += row.joined(separator: ",") + "\n"
-        }
-        _ = dir.write("target_fc.csv", fc)
-        let file = dir.write("fit.yaml", """
-            engine: mass
-            connectivity: {synthetic: {regions: 6, density: 0.6, seed: 3}}
-            model: {name: Generic2dOscillator, params: {a: -0.5}}
-            coupling: {name: Linear, params: {a: 0.01}}
-            integrator: {name: HeunStochastic, dt: 0.5 ms, noise: {nsig: 1e-4}}
-            duration: 1 s
-            monitors: [{type: temporal_average, period: 5 ms}]
-            fc: {monitor: 0, discard: 100 ms}
-            fit:
-              parameters:
-                coupling.a: {from: 0.001, to: 0.5, scale: log}
-                model.a: {from: -1.0, to: 1.0}
-              objective:
-                fc_correlation: {fc: target_fc.csv}
-              optimizer: {name: cmaes, population: 5, generations: 3}
-            """)
+        let file = try FitTests.smallFit(in: dir, optimizer: "{name: cmaes, population: 5, generations: 3}")
         let one = try CLI.plexus(["fit", file, "--out", dir.path("one"), "--no-report", "--quiet"])
         XCTAssertEqual(one.status, 0, one.stderr)
         let r = try Self.launch(2, ["fit", file, "--out", dir.path("two"), "--no-report", "--quiet", "--threads", "2"])
@@ -794,17 +773,10 @@ final class MPIRunTests: XCTestCase {
         let text = try String(contentsOf: Repo.examples.appendingPathComponent("tvb76_epileptor_eeg.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "duration: 4000 ms", with: "duration: 500 ms")
         let file = dir.write("epileptor.yaml", text)
-        let one = try CLI.plexus(["run", file, "--out", dir.path("one"), "--no-report", "--quiet"])
-        XCTAssertEqual(one.status, 0, one.stderr)
-        for (ranks, threads) in [(2, 1), (2, 2), (3, 1)] {
-            let out = dir.path("r\(ranks)t\(threads)")
-            let r = try Self.launch(ranks, ["run", file, "--out", out, "--threads", String(threads), "--no-report", "--quiet"])
-            XCTAssertEqual(r.status, 0, r.stderr)
-            for f in ["tavg.csv", "eeg.csv", "meg.csv"] {
-                let a = try Data(contentsOf: dir.file("one/\(f)"))
-                XCTAssertGreaterThan(a.count, 10_000, f)
-                XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(f)")), "\(f) differs on \(ranks) ranks x \(threads) threads")
-            }
+        let layouts = [(2, 1), (2, 2), (3, 1)]
+        let folders = try Self.assertSameFilesUnderMPI(file, in: dir, name: "epileptor", layouts: layouts, files: ["tavg.csv", "eeg.csv", "meg.csv"],
+                                                       minBytes: 10_000)
+        for ((ranks, _), out) in zip(layouts, folders) {
             let record = try RunRecord(json: String(contentsOfFile: "\(out)/provenance.json", encoding: .utf8), file: "provenance.json")
             XCTAssertEqual(record.ranks, ranks)
             XCTAssertGreaterThan(record.counts.first { $0.name == "exchange_epochs" }?.value ?? 0, 0)
