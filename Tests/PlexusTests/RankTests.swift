@@ -704,9 +704,6 @@ final class MPIRunTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertEqual(r.stderr.components(separatedBy: "unknown parameter 'tau_mm'").count - 1, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("bad.yaml:4 (populations.a.params.tau_mm)"), r.stderr)
-        let fit = try Self.launch(2, ["fit", Repo.examples.appendingPathComponent("microcircuit_fit.yaml").path, "--out", dir.path("fit"), "--lanes", "0"])
-        XCTAssertNotEqual(fit.status, 0)
-        XCTAssertEqual(fit.stderr.components(separatedBy: "--lanes must be at least 1").count - 1, 2, fit.stderr)   // ArgumentParser: each rank
         let cable = try Self.launch(2, ["run", Repo.examples.appendingPathComponent("ball_and_stick.yaml").path, "--out", dir.path("cable")])
         XCTAssertNotEqual(cable.status, 0)
         XCTAssertEqual(cable.stderr.components(separatedBy: "1 cell cannot be split over 2 ranks").count - 1, 1, cable.stderr)
