@@ -405,9 +405,9 @@ extension PointNetwork {
         func gapsBefore(_ neuron: Int) -> Int {
             layer.populations.reduce(0) { $0 + Swift.min(Swift.max(neuron - $1.pop.firstNeuron, 0), $1.pop.size) }
         }
-        let T = team.count
         layer.rankGaps = (0..<communicator.size).map { r in
-            gapsBefore(globalPartitions[r * T].lowerBound)..<gapsBefore(globalPartitions[(r + 1) * T - 1].upperBound)
+            let neurons = neuronRange(ofRank: r)
+            return gapsBefore(neurons.lowerBound)..<gapsBefore(neurons.upperBound)
         }
     }
 

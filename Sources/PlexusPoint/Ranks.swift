@@ -45,9 +45,14 @@ extension PointNetwork {
     /// The nodes of rank `r`'s neurons (a range that may also hold device nodes created between
     /// its populations; they send no spikes through the exchange).
     func nodeRange(ofRank r: Int) -> Range<Int> {
+        let n = neuronRange(ofRank: r)
+        return n.isEmpty ? 0..<0 : node(ofNeuron: n.lowerBound)..<(node(ofNeuron: n.upperBound - 1) + 1)
+    }
+
+    /// The neuron indices of rank `r` (its threads' parts, contiguous).
+    func neuronRange(ofRank r: Int) -> Range<Int> {
         let threads = team.count
-        let a = globalPartitions[r * threads].lowerBound, b = globalPartitions[(r + 1) * threads - 1].upperBound
-        return a < b ? node(ofNeuron: a)..<(node(ofNeuron: b - 1) + 1) : 0..<0
+        return globalPartitions[r * threads].lowerBound..<globalPartitions[(r + 1) * threads - 1].upperBound
     }
 
     /// Which ranks need each of this rank's neurons' spikes (collective): a rank needs a source

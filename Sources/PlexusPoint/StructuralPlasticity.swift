@@ -543,10 +543,11 @@ final class StructuralPlasticity: EpochHook, @unchecked Sendable {
         conn.rows = SourceRows(counts: counts.base, nodes: nodeCount)
         conn.words = Storage(repeating: 0, count: conn.rows.total)
         var cur = Array(UnsafeBufferPointer(start: conn.rows.starts.base, count: conn.rows.starts.count - 1))
+        let rows = conn.rowView
         let shift = UInt32(conn.targetBits)
         for si in synapses.indices {
             for (a, b) in zip(sources[si], targets[si]) where part.contains(Int(b)) {
-                let row = conn.rows.row(of: nodeOfNeuron[Int(a)])!
+                let row = rows.row(of: nodeOfNeuron[Int(a)])!
                 let kind = UInt32(si * pops + Int(population[Int(b)]))
                 conn.words[cur[row]] = UInt32(Int(b) - part.lowerBound) | kind << shift
                 cur[row] += 1
@@ -705,8 +706,7 @@ extension PointNetwork {
         try checkStructuralInterval(engine.updateSteps, "update_interval", "structural_plasticity.update_interval")
         if let r = engine.recordSteps { try checkStructuralInterval(r, "the structural recording's interval", "record") }
         engine.communicator = communicator
-        let T = team.count
-        engine.rankNeurons = (0..<communicator.size).map { r in globalPartitions[r * T].lowerBound..<globalPartitions[(r + 1) * T - 1].upperBound }
+        engine.rankNeurons = (0..<communicator.size).map(neuronRange(ofRank:))
     }
 
     func addInitialStructural(_ st: ConnectionStatement, _ c: ConnectionDescription) throws {
