@@ -94,6 +94,17 @@ public struct MT19937_64: Sendable {
         let r = Double(next()) / 18_446_744_073_709_551_616.0
         return r < 1 ? r : 1.0.nextDown
     }
+
+    /// NEST's `ulrand(n)`: libstdc++'s `uniform_int_distribution<unsigned long>(0, n - 1)` as
+    /// GCC 10 has it (scale down by ⌊(2⁶⁴ - 1) / n⌋, rejecting draws at or above n times that;
+    /// GCC 11 changed to Lemire's method, which draws other numbers). `n` >= 1.
+    public mutating func ulrand(_ n: UInt64) -> UInt64 {
+        let scaling = UInt64.max / n
+        let past = n &* scaling
+        var r: UInt64
+        repeat { r = next() } while r >= past
+        return r / scaling
+    }
 }
 
 /// NEST's generators: which seeder constant NEST mixes with the seed for each kind.
@@ -103,9 +114,10 @@ public enum NestRandom {
         MT19937_64(SeedSequenceFE128([seed, 0xb84c_9bae, UInt32(vp)]))
     }
 
-    /// The stream every virtual process holds in the same state (`get_vp_synced_rng`).
-    public static func synced(seed: UInt32) -> MT19937_64 {
-        MT19937_64(SeedSequenceFE128([seed, 0x3772_2d5e]))
+    /// The stream every MPI rank holds in the same state (`get_rank_synced_rng`): the targets
+    /// of fixed_outdegree, the counts of fixed_total_number.
+    public static func rankSynced(seed: UInt32) -> MT19937_64 {
+        MT19937_64(SeedSequenceFE128([seed, 0xc229_212d]))
     }
 
     /// NEST's default `rng_seed`.

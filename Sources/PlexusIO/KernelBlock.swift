@@ -10,9 +10,11 @@ import PlexusPoint
 //     total_num_virtual_procs: 1     # ... those of this many NEST virtual processes
 //     min_delay: 0.5 ms              # NEST's min_delay (default: NEST's rule, recorders at 1 ms)
 //     nest_gids: [2, 3, 5]           # NEST's gid of each node (default: node number + 1)
+//     nest_draw_points: {E: 2}       # E's random initial values are drawn after connections[0...1]
+//     nest_build_seed: 143202461     # the build drew with this rng_seed; devices from fresh streams
 extension ExperimentFile {
     static let kernelKeys = ["use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations", "wfr_interpolation_order",
-                             "random_streams", "total_num_virtual_procs", "min_delay", "nest_gids"]
+                             "random_streams", "total_num_virtual_procs", "min_delay", "nest_gids", "nest_draw_points", "nest_build_seed"]
 
     /// The NEST random-number settings of the kernel block, into `experiment`.
     static func readRandomStreams(_ node: YNode?, into experiment: inout PointExperiment) throws {
@@ -21,7 +23,9 @@ extension ExperimentFile {
         let kind = try m["random_streams"]?.string() ?? "plexus"
         switch kind {
         case "plexus":
-            if let v = m["total_num_virtual_procs"] { throw v.error("total_num_virtual_procs applies to random_streams: nest") }
+            for key in ["total_num_virtual_procs", "nest_draw_points", "nest_build_seed"] {
+                if let v = m[key] { throw v.error("\(key) applies to random_streams: nest") }
+            }
             experiment.randomStreams = .plexus
         case "nest":
             var vps = 1
@@ -39,6 +43,18 @@ extension ExperimentFile {
             let ms = try wrapLine(v) { try q.value(in: .ms, name: "min_delay") }
             guard ms > 0, ms.isFinite else { throw v.error("min_delay must be a positive number of ms, got \(ms)") }
             experiment.nestMinDelay = q
+        }
+        if let v = m["nest_draw_points"] {   // population name -> statements drawn before its values
+            for (name, k) in try v.mapping() {
+                let n = try k.int()
+                guard n >= 0 else { throw k.error("nest_draw_points.\(name) must be a whole number >= 0, got \(n)") }
+                experiment.nestDrawPoints[name] = n
+            }
+        }
+        if let v = m["nest_build_seed"] {
+            let seed = try v.int()
+            guard seed > 0, seed < 1 << 32 else { throw v.error("nest_build_seed must be in (0, 2^32) (NEST's rng_seed), got \(seed)") }
+            experiment.nestBuildSeed = UInt32(seed)
         }
         if let v = m["nest_gids"] {   // whole numbers >= 1, inline or {npy: file}
             experiment.nestGids = try numberList(v, what: "nest_gids must be a list of gids").enumerated().map { i, g in

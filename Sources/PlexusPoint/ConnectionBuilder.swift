@@ -24,17 +24,24 @@ struct ConnectionStatement {
     let weight: Sampler
     let delay: Sampler
     let unitWeight: Bool          // receiver counts spikes (parrot): weight fixed to 1
+    /// The connections as NEST drew them (`NestDraws`), replayed instead of the rule.
+    var drawn: DrawnConnections? = nil
     var path: String { "connections[\(index)]" }
 
     /// One batch of the rule: the one dynamic call per batch, kept out of the inlined passes.
     @inline(never)
     func draw(keys: Range<Int>, targets: Range<Int>, into sink: inout ConnectionDrawSink) {
-        rule.drawConnections(shape, keys: keys, targets: targets, into: &sink)
+        if let drawn {
+            drawn.replay(shape, keys: keys, targets: targets, into: &sink)
+        } else {
+            rule.drawConnections(shape, keys: keys, targets: targets, into: &sink)
+        }
     }
 }
 
 extension PointNetwork {
-    func resolveConnections(devices: [String: DevicePopulation]) throws -> [ConnectionStatement] {
+    /// `drawn`: statements whose connections NEST's streams drew (`NestDraws`), by index.
+    func resolveConnections(devices: [String: DevicePopulation], drawn: [Int: DrawnConnections] = [:]) throws -> [ConnectionStatement] {
         var statements: [ConnectionStatement] = []
         var expectedSynapses = 0.0
         // One current generator per node of a current-emitting device.
@@ -218,7 +225,8 @@ extension PointNetwork {
                                          route: route, rule: c.rule.kind.prepared(shape), shape: shape,
                                          keyedBySource: type(of: c.rule.kind).keyedBySource,
                                          autapses: c.allowAutapses, multapses: c.allowMultapses,
-                                         samePopulation: same, weight: weight, delay: delay, unitWeight: targetPop.countsSpikes && !isPlastic(route))
+                                         samePopulation: same, weight: weight, delay: delay, unitWeight: targetPop.countsSpikes && !isPlastic(route),
+                                         drawn: drawn[ci])
             if structuralModel { try addInitialStructural(st, c); continue }
             statements.append(st)
         }

@@ -226,6 +226,14 @@ public struct PointExperiment: Sendable, Equatable {
     /// NEST's gid of each node (kernel `nest_gids`; NEST numbers recorders too), which decides a
     /// target's virtual process with NEST's streams; nil: node number + 1.
     public var nestGids: [Int]? = nil
+    /// When NEST drew each population's random initial values (kernel `nest_draw_points`), with
+    /// NEST's streams: after the first k connection statements drew theirs, as the script set
+    /// them (PyNEST draws when `nodes.V_m = nest.random...` runs). Absent: k = 0, before any.
+    public var nestDrawPoints: [String: Int] = [:]
+    /// The rng_seed NEST's streams had while the script built the network (kernel
+    /// `nest_build_seed`), when it set `rng_seed` afterwards: NEST then starts every stream afresh
+    /// with `seed`, from which the devices draw. nil: the build and the devices share the streams.
+    public var nestBuildSeed: UInt32? = nil
 
     public init(resolution: Quantity = Quantity(0.1, "ms"), duration: Quantity, seed: UInt64 = 1,
                 populations: [PopulationDescription], connections: [ConnectionDescription] = [],

@@ -139,6 +139,11 @@ public final class PointNetwork {
         let neuronTotal = experiment.populations.reduce(0) { ModelCatalog.neuronModels[$1.model] == nil ? $0 : $0 + max(0, $1.size) }
         let rankNeurons = ThreadTeam.part(communicator.rank * team.count, of: neuronTotal, parts: parts).lowerBound
             ..< ThreadTeam.part((communicator.rank + 1) * team.count - 1, of: neuronTotal, parts: parts).upperBound
+        // NEST's draws while its script builds the network, in the script's order (NestDraws).
+        var nestDraws: NestDraws?
+        if case .nest(let vps) = experiment.randomStreams, vps >= 1, seed > 0, seed < 1 << 32 {
+            nestDraws = NestDraws(experiment, virtualProcesses: vps, seed: experiment.nestBuildSeed ?? UInt32(seed))
+        }
         for (pi, pop) in experiment.populations.enumerated() {
             let path = "populations.\(pop.name)"
             guard !pop.name.isEmpty else { throw PlexusError("population name is empty", keyPath: "populations[\(pi)]") }
@@ -170,7 +175,8 @@ public final class PointNetwork {
                 tauMinusTriplet += Array(repeating: try archiveTime("tau_minus_triplet", 110), count: local.count)
                 structural.calcium.append(try Self.takeCalcium(&own, path: path))
                 let (params, initial) = try Self.resolveNeuronParameters(type, own, path: path, seed: seed, grid: grid,
-                                                                         populationIndex: pi, firstNode: node, local: local)
+                                                                         populationIndex: pi, firstNode: node, local: local,
+                                                                         drawn: nestDraws?.values[pi] ?? [:])
                 do {
                     let p = try type.makePopulation(name: pop.name, parameters: params, resolution: h, size: pop.size, local: local,
                                                     firstNode: node, firstNeuron: neuron, initial: initial)
@@ -209,7 +215,7 @@ public final class PointNetwork {
         if communicator.size > 1 { try refuseAcrossRanks() }
 
         try validateRecordings()
-        let statements = try resolveConnections(devices: devices)
+        let statements = try resolveConnections(devices: devices, drawn: nestDraws?.connections ?? [:])
         try build(statements)
         try buildGapJunctions()
         try setUpStructuralPlasticity()
@@ -241,7 +247,20 @@ public final class PointNetwork {
             if let gids = experiment.nestGids, gids.count != nodeCount {
                 throw PlexusError("nest_gids has \(gids.count) gids for \(nodeCount) nodes", keyPath: "kernel.nest_gids")
             }
-            nestStreams = NestStreams(network: self, virtualProcesses: vps, seed: UInt32(seed))
+            for (name, k) in experiment.nestDrawPoints.sorted(by: { $0.key < $1.key }) {
+                guard population(named: name) != nil else {
+                    throw PlexusError("no population named '\(name)'", keyPath: "kernel.nest_draw_points.\(name)")
+                }
+                guard k <= experiment.connections.count else {
+                    throw PlexusError.outOfRange("nest_draw_points.\(name)", Double(k),
+                                                 "must be at most the \(experiment.connections.count) connection statements",
+                                                 keyPath: "kernel.nest_draw_points.\(name)")
+                }
+            }
+            // A script that set rng_seed after building draws its devices from fresh streams.
+            let engines = experiment.nestBuildSeed == nil ? nestDraws!.engines
+                : (0..<vps).map { NestRandom.virtualProcess($0, seed: UInt32(seed)) }
+            nestStreams = NestStreams(network: self, virtualProcesses: vps, engines: engines)
         }
     }
 
@@ -256,9 +275,11 @@ public final class PointNetwork {
 
     static func resolveNeuronParameters(_ type: any PointNeuronModel.Type, _ pop: PopulationDescription, path: String,
                                         seed: UInt64, grid: TimeGrid, populationIndex: Int,
-                                        firstNode: Int, local: Range<Int>? = nil) throws -> (ParameterValues, [[Double]]) {
+                                        firstNode: Int, local: Range<Int>? = nil,
+                                        drawn: [String: [Double]] = [:]) throws -> (ParameterValues, [[Double]]) {
         // Initial values are drawn (and kept) for the `local` neurons only, indexed from 0; every
-        // given value is still checked, so that all ranks find the same errors.
+        // given value is still checked, so that all ranks find the same errors. `drawn`: values
+        // of distributions drawn already, one per neuron (NEST's streams: NestDraws).
         let local = local ?? 0..<pop.size
         var params = ParameterValues(specs: type.parameters)
         var initial = type.state.map { Array(repeating: $0.initialValue, count: local.count) }
@@ -303,6 +324,10 @@ public final class PointNetwork {
                 if type.state[v].initialValue.isFinite, !largestMagnitude(sampler).isFinite {
                     if case .constant(let x) = sampler { throw PlexusError("initial value of \(key) must be finite, got \(x)", keyPath: kp) }
                     throw PlexusError("initial value of \(key): the distribution can draw infinite values", keyPath: kp)
+                }
+                if let values = drawn[key] {
+                    for i in local { initial[v][i - local.lowerBound] = values[i] }
+                    continue
                 }
                 for i in local {
                     var rng = RandomStream(seed: seed, purpose: .initialState, index: UInt32(populationIndex << 8 | v),

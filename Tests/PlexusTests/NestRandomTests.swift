@@ -130,6 +130,38 @@ final class NestStreamsEngineTests: XCTestCase {
         }
     }
 
+    /// NEST draws random initial values and random rules' connections from the same streams, in
+    /// the script's order (`nest_draw_points`: after how many statements a population's values
+    /// were set); threads do not change them; the points are checked.
+    func testBuildDrawsFollowTheScriptsOrder() throws {
+        let yaml = Self.yaml
+            .replacingOccurrences(of: "params: {I_e: 150 pA}}", with: "params: {I_e: 150 pA, V_m: {distribution: normal, mean: -60 mV, std: 4 mV}}}")
+            .replacingOccurrences(of: "connections:", with: "connections:\n  - {source: parrots, target: n, rule: fixed_indegree, indegree: 3, synapse: {weight: 30}}")
+        let first = try run(threads: 1, yaml: yaml)
+        XCTAssertEqual(first.states[0].values[0].map(\.bitPattern), try run(threads: 2, yaml: yaml).states[0].values[0].map(\.bitPattern))
+        XCTAssertTrue(first.spikes[0].times == (try run(threads: 2, yaml: yaml)).spikes[0].times)
+        let after = yaml.replacingOccurrences(of: "total_num_virtual_procs: 3}", with: "total_num_virtual_procs: 3, nest_draw_points: {n: 1}}")
+        let later = try run(threads: 1, yaml: after)
+        XCTAssertNotEqual(first.states[0].values[0][0], later.states[0].values[0][0])
+        // The same draws in another order: the devices' draws after the build are the same.
+        XCTAssertTrue(first.spikes[0].times == later.spikes[0].times)
+        // rng_seed set after the build: the devices draw from fresh streams, as if nothing had
+        // drawn before them.
+        let plain = try run(threads: 1)
+        XCTAssertFalse(first.spikes[0].times == plain.spikes[0].times)
+        let reseeded = yaml.replacingOccurrences(of: "total_num_virtual_procs: 3}", with: "total_num_virtual_procs: 3, nest_build_seed: 7}")
+        let fresh = try run(threads: 1, yaml: reseeded)
+        XCTAssertTrue(fresh.spikes[0].times == plain.spikes[0].times)
+        XCTAssertNotEqual(fresh.states[0].values[0][0], first.states[0].values[0][0])
+        for (points, message) in [("{m: 1}", "no population named 'm'"), ("{n: 6}", "must be at most the 5 connection statements")] {
+            let bad = yaml.replacingOccurrences(of: "total_num_virtual_procs: 3}", with: "total_num_virtual_procs: 3, nest_draw_points: \(points)}")
+            XCTAssertThrowsError(try run(threads: 1, yaml: bad)) { e in
+                XCTAssertTrue("\(e)".contains(message), "\(e)")
+                XCTAssertTrue("\(e)".contains("kernel.nest_draw_points"), "\(e)")
+            }
+        }
+    }
+
     func testBadSettingsAreRefusedWithTheirLine() {
         let cases: [(String, String, String)] = [
             ("random_streams: nest, total_num_virtual_procs: 3", "random_streams: nset", "unknown random_streams 'nset' (did you mean 'nest'?)"),
@@ -138,6 +170,9 @@ final class NestStreamsEngineTests: XCTestCase {
             ("seed: 12345", "seed: 0", "seed must be in (0, 2^32) with random_streams: nest"),
             ("seed: 12345", "seed: 4294967296", "seed must be in (0, 2^32) with random_streams: nest"),
             ("total_num_virtual_procs: 3}", "total_num_virtual_procs: 3, nest_gids: [1, 0.5]}", "nest_gids[1] = 0.5 is not a gid"),
+            ("random_streams: nest, total_num_virtual_procs: 3", "random_streams: plexus, nest_draw_points: {n: 1}", "nest_draw_points applies to random_streams: nest"),
+            ("total_num_virtual_procs: 3}", "total_num_virtual_procs: 3, nest_draw_points: {n: -1}}", "nest_draw_points.n must be a whole number >= 0, got -1"),
+            ("total_num_virtual_procs: 3}", "total_num_virtual_procs: 3, nest_build_seed: 0}", "nest_build_seed must be in (0, 2^32)"),
         ]
         for (old, new, message) in cases {
             let yaml = Self.yaml.replacingOccurrences(of: old, with: new)

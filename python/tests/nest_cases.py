@@ -219,6 +219,51 @@ def random_streams_recorders_first(nest):
     return events(sr, vm)
 
 
+def random_network(nest):
+    """The network NEST's random rules draw and the random initial values, from NEST's streams in
+    the script's order (three virtual processes, a recorder first so gids are shifted): values
+    set before the Connect calls and after them, fixed_indegree with and without autapses and
+    multapses, pairwise_bernoulli, fixed_outdegree (the rank-synchronised stream), then Poisson
+    input drawn from the streams where the build left them."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": 3, "rng_seed": 4711})
+    sr = nest.Create("spike_recorder")
+    a = nest.Create("iaf_psc_delta", 20)
+    a.V_m = nest.random.normal(-60.0, 3.0)
+    b = nest.Create("iaf_psc_alpha", 15)
+    nest.Connect(a, a, {"rule": "fixed_indegree", "indegree": 4, "allow_autapses": False, "allow_multapses": False},
+                 {"weight": 2.0, "delay": 1.0})
+    nest.Connect(a, b, {"rule": "fixed_indegree", "indegree": 6}, {"weight": 40.0, "delay": 1.5})
+    b.V_m = nest.random.uniform(-70.0, -55.0)
+    c = nest.Create("iaf_psc_delta", 7, params={"V_m": nest.math.redraw(nest.random.normal(-62.0, 4.0), -66.0, -58.0)})
+    nest.Connect(a, c, {"rule": "pairwise_bernoulli", "p": 0.3}, {"weight": 3.0, "delay": 1.0})
+    nest.Connect(c, b, {"rule": "fixed_outdegree", "outdegree": 3}, {"weight": -30.0, "delay": 1.0})
+    pg = nest.Create("poisson_generator", params={"rate": 30000.0})
+    nest.Connect(pg, a + b + c, syn_spec={"weight": 0.6, "delay": 1.0})
+    vm = nest.Create("voltmeter", params={"interval": 0.5})
+    nest.Connect(a + b + c, sr)
+    nest.Connect(vm, a[0:2] + b[0:2] + c[0:2])
+    nest.Simulate(100.0)
+    return events(sr, vm)
+
+
+def reseeded_after_build(nest):
+    """rng_seed set after the network was drawn (NEST's sensitivity_to_perturbation example): the
+    network comes from the first seed's streams, the Poisson input from fresh streams of the new
+    seed."""
+    nest.ResetKernel()
+    nest.local_num_threads = 2
+    a = nest.Create("iaf_psc_delta", 30, params={"V_m": nest.random.uniform(-70.0, -55.0)})
+    nest.Connect(a, a, {"rule": "fixed_indegree", "indegree": 5}, {"weight": 4.0, "delay": 1.0})
+    pg = nest.Create("poisson_generator", params={"rate": 25000.0})
+    nest.Connect(pg, a, syn_spec={"weight": 0.7, "delay": 1.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(a, sr)
+    nest.rng_seed = 30
+    nest.Simulate(80.0)
+    return events(sr)
+
+
 def current_generators_recorded(nest):
     """A multimeter recording the current of dc, ac and step-current generators (their activity
     windows, NEST's timing of step changes, an amplitude changed between Simulate calls)."""
@@ -240,4 +285,4 @@ def current_generators_recorded(nest):
 
 
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
-         more_models, node_by_node, random_streams, random_streams_recorders_first, current_generators_recorded]
+         more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, reseeded_after_build, current_generators_recorded]

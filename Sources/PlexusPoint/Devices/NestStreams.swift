@@ -7,9 +7,10 @@ public enum RandomStreams: Sendable, Equatable {
     case plexus
     /// NEST 3's: one `mt19937_64` per virtual process seeded as NEST seeds it, drawn in NEST's
     /// order, so that a script's Poisson counts and noise currents are NEST's own (the same seed
-    /// and number of virtual processes). NEST also draws from these streams when it builds random
-    /// connections and random parameter values, which Plexus draws its own way; a script with
-    /// those sees NEST's device draws only where nothing else drew first.
+    /// and number of virtual processes). Random initial values and the connections of
+    /// fixed_indegree, pairwise_bernoulli and fixed_outdegree are NEST's too (`NestDraws`);
+    /// random weights and delays, and the other random rules, are Plexus's, after which NEST's
+    /// draws differ.
     case nest(virtualProcesses: Int)
 }
 
@@ -51,7 +52,9 @@ final class NestStreams {
     /// Emission steps below this one are drawn.
     var drawnUntil: Int64 = 0
 
-    init(network net: PointNetwork, virtualProcesses: Int, seed: UInt32) {
+    /// `engines`: one per virtual process, as NEST's script left them after building the
+    /// network (`NestDraws`).
+    init(network net: PointNetwork, virtualProcesses: Int, engines: [MT19937_64]) {
         let minDelay = net.nestMinDelay()
         slice = Int64(minDelay == Int.max ? 1 : minDelay)   // NEST: one step without connections
         var longest = 0
@@ -84,7 +87,7 @@ final class NestStreams {
             }
         }
         entries.sort { ($0.vp, $0.node, $0.order.0, $0.order.1) < ($1.vp, $1.node, $1.order.0, $1.order.1) }
-        processes = (0..<virtualProcesses).map { VirtualProcess(engine: NestRandom.virtualProcess($0, seed: seed), generators: []) }
+        processes = engines.map { VirtualProcess(engine: $0, generators: []) }
         for e in entries {
             let d = net.deviceInputs[e.thread]
             if processes[e.vp].generators.last?.node != e.node {

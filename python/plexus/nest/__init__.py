@@ -84,6 +84,7 @@ class _Population:
         self.devices = []         # a multimeter's current generators: (population, lo, hi)
         self.changes = []         # a generator's changes after Simulate: (time, lo, hi, key, values)
         self.state = builtins.set() if self.kind == "recorder" else builtins.set(_info(model)["state"])
+        self.draw_point = 0       # Connect calls before the last random value was set (NEST's order of draws)
 
     def set(self, lo, hi, key, values):
         """Sets `key` of nodes lo..<hi: `values` one per node (recorders: the value itself)."""
@@ -117,6 +118,9 @@ class _Population:
         column = self.values.setdefault(key, [None] * self.n)
         column[lo:hi] = values
         self._segments = None
+        if any(isinstance(v, dict) for v in values):
+            # NEST draws random values when they are set: after the Connect calls so far.
+            self.draw_point = len(self.kernel.connections)
 
     def cut(self, *points):
         """Node boundaries a Connect needs (nodes lo..<hi connected as a group)."""
@@ -347,6 +351,7 @@ class _Kernel:
         self.resolution = 0.1
         self.threads = 1
         self.seed = NEST_DEFAULT_SEED
+        self.build_seed = None   # the rng_seed the network was drawn with, when the script set another afterwards
         self.data_path, self.data_prefix = "", ""   # where recorders writing to ascii put their files
         self.populations = []
         self.connections = []     # (sources parts, targets parts, rule dict, synapse dict), or a _PairList
@@ -363,6 +368,14 @@ class _Kernel:
         # The run folders (Plexus writes one per run); removed with the kernel (ResetKernel, exit).
         self.out = tempfile.mkdtemp(prefix="plexus-nest-")
         weakref.finalize(self, shutil.rmtree, self.out, ignore_errors=True)
+
+    def build_has_drawn(self):
+        """Whether NEST has drawn from its streams to build the network: random initial values
+        or a random rule (NestDraws in the engine)."""
+        values = any(isinstance(v, dict) for p in self.populations for column in p.values.values() for v in column)
+        rules = any(not isinstance(c, _PairList) and c[2]["rule"] in ("fixed_indegree", "pairwise_bernoulli", "fixed_outdegree")
+                    for c in self.connections)
+        return values or rules
 
     def changed(self):
         """Nodes, connections or kernel settings are about to change: only before the first Simulate."""
@@ -484,7 +497,9 @@ class _Kernel:
                 doc["populations"][p.name(lo)] = entry
                 gids.extend(range(p.first + lo, p.first + hi))
         pending = None   # consecutive pair lists with the same rule and synapse become one statement
+        statements_before = []   # per Connect call: statements made before it (pair lists draw nothing in NEST)
         for c in self.connections + [None]:
+            statements_before.append(len(doc["connections"]))
             if isinstance(c, _PairList) and pending is not None and pending.joins(c):
                 pending = pending.joined(c)
                 continue
@@ -495,6 +510,14 @@ class _Kernel:
                 pending = c
             elif c is not None:
                 doc["connections"] += self._connections(*c)
+        # Random initial values are drawn from NEST's streams where the script set them among
+        # its Connect calls.
+        points = {p.name(lo): statements_before[p.draw_point] for p in nodes if p.kind == "neuron" and p.draw_point
+                  for lo, _ in p.segments() if statements_before[p.draw_point] > 0}
+        if points:
+            doc["kernel"]["nest_draw_points"] = points
+        if self.build_seed is not None:
+            doc["kernel"]["nest_build_seed"] = self.build_seed
         # A spike_recorder of a generator records what the generator sends it (a train of its
         # own, for a poisson_generator): a parrot_neuron one min_delay away (no synapse of
         # Plexus may be shorter than NEST's min_delay) repeats it; events() takes that delay off
@@ -900,22 +923,7 @@ def GetNodes(properties=None, local_only=False):
 def GetDefaults(model, keys=None):
     """A model's defaults (NEST's units): parameters and initial state, `recordables`; for a
     synapse model, its defaults from CopyModel and `num_connections`."""
-    base, copied = _model(model)
-    if base not in RECORDERS and _info(base)["kind"] == "synapse":
-        n = _kernel.synapse_counts.get(model, 0)
-        if n is None:
-            _refuse(f"num_connections of {model}: a rule drew the connections (pairwise_bernoulli), and their number is not read back yet")
-        d = dict({"weight": 1.0, "delay": 1.0}, **_info(base)["parameters"], synapse_model=base, num_connections=n)
-        d.update(copied)
-    elif base != model:
-        d = dict(GetDefaults(base), **copied)
-    elif model in RECORDERS:
-        d = {"record_from": ("V_m",) if model == "voltmeter" else (), "interval": 1.0, "element_type": "recorder"}
-    else:
-        info = _info(model)
-        d = dict(info["parameters"], **info["state"])
-        d["recordables"] = tuple(info["recordables"])
-        d["element_type"] = "neuron" if info["kind"] == "neuron" else "stimulator"
+    d = _model_defaults(model, count=keys is None or "num_connections" in ([keys] if isinstance(keys, str) else keys))
     for key in [keys] if isinstance(keys, str) else keys or []:
         if key not in d:
             _refuse(f"{model} has no default '{key}' (it has: {', '.join(d)})")
@@ -924,6 +932,30 @@ def GetDefaults(model, keys=None):
     if isinstance(keys, str):
         return d[keys]
     return tuple(d[k] for k in keys)
+
+
+def _model_defaults(model, count=True):
+    """GetDefaults' dictionary; `count`: with a synapse model's num_connections (refused where a
+    rule drew an unknown number), else without it."""
+    base, copied = _model(model)
+    if base not in RECORDERS and _info(base)["kind"] == "synapse":
+        d = dict({"weight": 1.0, "delay": 1.0}, **_info(base)["parameters"], synapse_model=base)
+        if count:
+            n = _kernel.synapse_counts.get(model, 0)
+            if n is None:
+                _refuse(f"num_connections of {model}: a rule drew the connections (pairwise_bernoulli), and their number is not read back yet")
+            d["num_connections"] = n
+        d.update(copied)
+    elif base != model:
+        d = dict(_model_defaults(base, count), **copied)
+    elif model in RECORDERS:
+        d = {"record_from": ("V_m",) if model == "voltmeter" else (), "interval": 1.0, "element_type": "recorder"}
+    else:
+        info = _info(model)
+        d = dict(info["parameters"], **info["state"])
+        d["recordables"] = tuple(info["recordables"])
+        d["element_type"] = "neuron" if info["kind"] == "neuron" else "stimulator"
+    return d
 
 
 # -- PyNEST's functions
@@ -1333,7 +1365,7 @@ class SynapseCollection:
 
 def _synapse_defaults(model):
     """NEST's defaults of a synapse model, as GetDefaults gives them (numbers only)."""
-    return {k: v for k, v in GetDefaults(model).items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return {k: v for k, v in _model_defaults(model, count=False).items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 def GetConnections(source=None, target=None, synapse_model=None, synapse_label=None):
@@ -1477,6 +1509,9 @@ def _set_kernel(key, value):
         _set_delay_extrema(value, hi) if key == "min_delay" else _set_delay_extrema(lo, value)
         return
     _kernel.changed()
+    if key == "rng_seed" and _kernel.build_seed is None and _kernel.build_has_drawn():
+        # NEST starts its streams afresh: the network was drawn with the seed before.
+        _kernel.build_seed = _kernel.seed
     setattr(_kernel, _KERNEL_KEYS[key], float(value) if key == "resolution" else int(value))
 
 

@@ -1,0 +1,190 @@
+import Foundation
+import PlexusCore
+
+/// What NEST draws while a script builds its network, with `RandomStreams.nest`: random initial
+/// values (`nodes.V_m = nest.random.normal(...)`) and the connections of fixed_indegree,
+/// pairwise_bernoulli and fixed_outdegree, from the same streams and in the same order as NEST,
+/// so that the network is NEST's and the devices' draws that follow (`NestStreams`, which takes
+/// over the engines) are NEST's too.
+///
+/// NEST's order: each virtual process draws from its own stream for the nodes it owns (gid
+/// modulo the VPs), in the order of the script's calls. A `set` with a random parameter draws one
+/// value per node in gid order (`update_value_param`). fixed_indegree draws, per target in gid
+/// order, `ulrand(n_sources)` until the source is allowed (autapses, multapses by source
+/// index); pairwise_bernoulli draws one `drand()` per (target, source) pair except autapses;
+/// fixed_outdegree draws its targets from the rank-synchronised stream, per source. Constant
+/// weights and delays draw nothing; random ones are drawn by Plexus's own streams (NEST draws
+/// them from the VP streams too, so a script with those sees other numbers from then on).
+/// Where the script set random values relative to its Connect calls is `nest_draw_points`.
+///
+/// Runs once, before the populations are built, on the description; anything it cannot
+/// resolve (an unknown population, an invalid rule) is left alone and reported by the build.
+final class NestDraws {
+    var engines: [MT19937_64]
+    var rankSynced: MT19937_64
+    /// libstdc++'s normal distributions keep half a pair: NEST keeps one per parameter object
+    /// and thread. Plexus shares one per distribution and VP, which is the same for a script
+    /// that reuses one parameter object (`random_vm` for two groups) and for one that does not
+    /// when each group has an even count per VP.
+    private var normals: [(sampler: Sampler, perVP: [LibstdcxxNormal])] = []
+    /// Drawn initial values: population index -> state variable -> one value per neuron.
+    private(set) var values: [Int: [String: [Double]]] = [:]
+    /// Drawn connections by statement index.
+    private(set) var connections: [Int: DrawnConnections] = [:]
+
+    init(_ e: PointExperiment, virtualProcesses vps: Int, seed: UInt32) {
+        engines = (0..<vps).map { NestRandom.virtualProcess($0, seed: seed) }
+        rankSynced = NestRandom.rankSynced(seed: seed)
+        var firstNode: [String: (index: Int, first: Int, size: Int)] = [:]
+        var node = 0
+        for (pi, p) in e.populations.enumerated() {
+            guard p.size >= 1, p.size <= PointNetwork.maxNodes - node else { return }
+            firstNode[p.name] = (pi, node, p.size)
+            node += p.size
+        }
+        if let gids = e.nestGids, gids.count != node { return }
+        let vpOf: (Int) -> Int = { n in (e.nestGids?[n] ?? n + 1) % vps }
+        for statement in 0...e.connections.count {
+            for (pi, p) in e.populations.enumerated() where (e.nestDrawPoints[p.name] ?? 0) == statement {
+                drawValues(p, index: pi, first: firstNode[p.name]!.first, vpOf: vpOf)
+            }
+            guard statement < e.connections.count else { break }
+            let c = e.connections[statement]
+            guard let src = firstNode[c.source], let tgt = firstNode[c.target] else { continue }
+            let shape = ConnectionShape(path: "connections[\(statement)]", sourceName: c.source, targetName: c.target,
+                                        sources: src.size, targets: tgt.size, sourceFirstNode: src.first, targetFirstNode: tgt.first,
+                                        samePopulation: c.source == c.target, autapses: c.allowAutapses, multapses: c.allowMultapses,
+                                        statement: statement, seed: UInt64(seed))
+            guard (try? c.rule.kind.validate(shape)) != nil else { continue }
+            if let rule = c.rule.kind as? FixedIndegree {
+                connections[statement] = drawIndegree(rule.indegree, shape, vpOf: vpOf)
+            } else if let rule = c.rule.kind as? PairwiseBernoulli {
+                connections[statement] = drawBernoulli(rule.p, shape, vpOf: vpOf)
+            } else if let rule = c.rule.kind as? FixedOutdegree {
+                connections[statement] = drawOutdegree(rule.outdegree, shape)
+            }
+        }
+    }
+
+    /// The random initial values of population `p` (state variables with a distribution), in
+    /// the order of their names.
+    private func drawValues(_ p: PopulationDescription, index: Int, first: Int, vpOf: (Int) -> Int) {
+        guard let type = ModelCatalog.neuronModels[p.model] else { return }
+        for key in p.params.keys.sorted() {
+            guard case .distribution(let d)? = p.params[key],
+                  let v = type.state.firstIndex(where: { $0.name == key && $0.recordable }),
+                  let sampler = try? d.sampler(type.state[v].unit, name: key) else { continue }
+            values[index, default: [:]][key] = (0..<p.size).map { draw(sampler, vp: vpOf(first + $0)) }
+        }
+    }
+
+    /// One value of NEST's parameter of this distribution, from VP `vp`'s stream.
+    private func draw(_ s: Sampler, vp: Int) -> Double {
+        switch s {
+        case .constant(let x): return x
+        case .uniform(let a, let b): return a + engines[vp].canonical() * (b - a)      // UniformParameter
+        case .normal, .normalClipped, .lognormal:
+            let k = normalState(s)
+            func z() -> Double { normals[k].perVP[vp].next(&engines[vp]) }
+            switch s {
+            case .normal(let m, let sd): return z() * sd + m
+            case .normalClipped(let m, let sd, let lo, let hi):   // nest.math.redraw
+                while true {
+                    let x = z() * sd + m
+                    if x >= lo && x <= hi { return x }
+                }
+            case .lognormal(let mu, let sigma): return Foundation.exp(sigma * z() + mu)
+            default: fatalError("unreachable")
+            }
+        case .exponential(let beta): return beta * -Foundation.log(1 - engines[vp].canonical())
+        }
+    }
+
+    private func normalState(_ s: Sampler) -> Int {
+        if let k = normals.firstIndex(where: { $0.sampler == s }) { return k }
+        normals.append((s, Array(repeating: LibstdcxxNormal(), count: engines.count)))
+        return normals.count - 1
+    }
+
+    private func drawIndegree(_ k: Int, _ shape: ConnectionShape, vpOf: (Int) -> Int) -> DrawnConnections {
+        let drawn = DrawnConnections(keyedBySource: false, keys: shape.targets, expected: k * shape.targets)
+        let n = UInt64(shape.sources)
+        var chosen = Set<UInt32>()
+        for j in 0..<shape.targets {
+            let vp = vpOf(shape.targetFirstNode + j)
+            chosen.removeAll(keepingCapacity: true)
+            for _ in 0..<k {
+                var i: UInt32
+                repeat { i = UInt32(engines[vp].ulrand(n)) }
+                while (shape.noAutapse && Int(i) == j) || (!shape.multapses && chosen.contains(i))
+                if !shape.multapses { chosen.insert(i) }
+                drawn.partners.append(i)
+            }
+            drawn.offsets.append(drawn.partners.count)
+        }
+        return drawn
+    }
+
+    private func drawBernoulli(_ p: Double, _ shape: ConnectionShape, vpOf: (Int) -> Int) -> DrawnConnections {
+        let drawn = DrawnConnections(keyedBySource: false, keys: shape.targets, expected: Int(p * Double(shape.sources) * Double(shape.targets)))
+        for j in 0..<shape.targets {
+            let vp = vpOf(shape.targetFirstNode + j)
+            for i in 0..<shape.sources where !(shape.noAutapse && i == j) {
+                if engines[vp].canonical() < p { drawn.partners.append(UInt32(i)) }
+            }
+            drawn.offsets.append(drawn.partners.count)
+        }
+        return drawn
+    }
+
+    private func drawOutdegree(_ k: Int, _ shape: ConnectionShape) -> DrawnConnections {
+        let drawn = DrawnConnections(keyedBySource: true, keys: shape.sources, expected: k * shape.sources)
+        let n = UInt64(shape.targets)
+        var chosen = Set<UInt32>()
+        for s in 0..<shape.sources {
+            chosen.removeAll(keepingCapacity: true)
+            for _ in 0..<k {
+                var t: UInt32
+                repeat { t = UInt32(rankSynced.ulrand(n)) }
+                while (shape.noAutapse && Int(t) == s) || (!shape.multapses && chosen.contains(t))
+                if !shape.multapses { chosen.insert(t) }
+                drawn.partners.append(t)
+            }
+            drawn.offsets.append(drawn.partners.count)
+        }
+        return drawn
+    }
+}
+
+/// A statement's connections as NEST drew them (`NestDraws`): per key node (target, or source
+/// for fixed_outdegree) its partners in draw order, which the build replays instead of the rule.
+final class DrawnConnections: @unchecked Sendable {
+    let keyedBySource: Bool
+    var offsets: [Int] = [0]
+    var partners: [UInt32] = []
+
+    init(keyedBySource: Bool, keys: Int, expected: Int) {
+        self.keyedBySource = keyedBySource
+        offsets.reserveCapacity(keys + 1)
+        partners.reserveCapacity(max(0, expected))
+    }
+
+    /// The rule's contract (`ConnectionRuleKind.connect`): per key node `sink.key`, then its
+    /// synapses; a drawn target outside `targets` is skipped.
+    func replay(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout ConnectionDrawSink) {
+        partners.withUnsafeBufferPointer { partners in
+            for key in keys {
+                let row = offsets[key]..<offsets[key + 1]
+                if keyedBySource {
+                    sink.key(shape.sourceFirstNode + key)
+                    for t in partners[row] {
+                        if targets.contains(Int(t)) { sink.connect(key, Int(t)) } else { sink.skip() }
+                    }
+                } else {
+                    sink.key(shape.targetFirstNode + key)
+                    for s in partners[row] { sink.connect(Int(s), key) }
+                }
+            }
+        }
+    }
+}
