@@ -206,6 +206,7 @@ public final class PointSimulation {
         precondition(!finished, "advance after the final results")
         guard end > step else { return }
         try exchange.advance(self, to: end, progress: progress)   // the loop specialised for the exchange's type
+        network.structuralPlasticity?.bringUpToDate(to: step)
     }
 
     fileprivate func advance<Exchange: SpikeExchange<Spike>>(_ exchange: Exchange, to end: Int64, progress: ((Double) -> Void)?) throws {

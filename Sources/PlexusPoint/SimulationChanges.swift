@@ -39,9 +39,12 @@ extension PointSimulation {
     }
 
     /// The current value of state variable `variable` of every neuron of population `name`, as
-    /// a multimeter would record it.
+    /// a multimeter would record it; with structural plasticity also `Ca` and
+    /// `synaptic_elements.NAME.z` / `.z_connected`.
     public func state(population name: String, variable: String) throws -> [Double] {
         let path = "populations.\(name)"
+        // Structural plasticity's per-neuron state: Ca, synaptic_elements.NAME.z / .z_connected.
+        if let values = try network.structuralPlasticity?.state(population: name, variable: variable) { return values }
         guard let info = network.population(named: name), case .neuron(let ni) = info.kind else {
             throw PlexusError("no neuron population named '\(name)'", keyPath: path)
         }

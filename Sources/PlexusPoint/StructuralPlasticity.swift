@@ -598,14 +598,35 @@ final class StructuralPlasticity: EpochHook, @unchecked Sendable {
         }
     }
 
-    /// After the run: the sample at its end time, if that is a record time.
-    func finish(totalSteps: Int64) -> StructuralRecording? {
+    /// Every neuron's Ca and elements brought to step `t`, as NEST does at the end of each
+    /// Simulate call (what a script then reads; the next Simulate integrates on from there).
+    func bringUpToDate(to t: Int64) {
         if communicator != nil {
             // Each rank brings its own neurons to the end; the others' come with the sharing.
-            for n in rankNeurons[communicator!.rank] { advance(n, to: totalSteps) }
+            for n in rankNeurons[communicator!.rank] { advance(n, to: t) }
             shareState()
         }
-        for n in 0..<neuronCount { advance(n, to: totalSteps) }
+        for n in 0..<neuronCount { advance(n, to: t) }
+    }
+
+    /// A population's Ca (`variable` "Ca") or an element's count ("synaptic_elements.NAME.z")
+    /// or bound elements ("....z_connected") per neuron; nil for other variables.
+    func state(population: String, variable: String) throws -> [Double]? {
+        guard let p = populationNames.firstIndex(of: population) else { return nil }
+        let range = populationRanges[p]
+        if variable == "Ca" { return range.map { ca[$0] } }
+        let parts = variable.split(separator: ".").map(String.init)
+        guard parts.count == 3, parts[0] == "synaptic_elements", ["z", "z_connected"].contains(parts[2]) else { return nil }
+        guard let e = elementNames.firstIndex(of: parts[1]), range.allSatisfy({ hasElement[e][$0] }) else {
+            throw PlexusError("population '\(population)' has no synaptic element '\(parts[1])'",
+                              keyPath: "populations.\(population).synaptic_elements")
+        }
+        return parts[2] == "z" ? range.map { z[e][$0] } : range.map { Double(connected[e][$0]) }
+    }
+
+    /// After the run: the sample at its end time, if that is a record time.
+    func finish(totalSteps: Int64) -> StructuralRecording? {
+        bringUpToDate(to: totalSteps)
         guard let r = recordSteps else { return nil }
         if totalSteps > 0 && totalSteps % r == 0 { sample(at: totalSteps) }
         return recording

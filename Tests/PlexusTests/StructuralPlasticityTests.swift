@@ -186,6 +186,31 @@ final class StructuralPlasticityTests: XCTestCase {
         }
     }
 
+    /// A simulation read between advances (plexus.nest's `nodes.Ca`, `nodes.synaptic_elements`):
+    /// every neuron brought to the end of the advance, as NEST does at the end of Simulate, so
+    /// two advances read what one run records at the same time; an unknown element is refused.
+    func testStateBetweenAdvancesIsBroughtToTheirEnd() throws {
+        let exp = try Self.example(duration: "3000 ms")
+        let sim = try PointSimulation(PointNetwork(exp, threads: 2))
+        try sim.advance(to: 1000)
+        try sim.advance(to: 25050)
+        let ca = try sim.state(population: "E", variable: "Ca")
+        let z = try sim.state(population: "I", variable: "synaptic_elements.Den_ex.z")
+        let bound = try sim.state(population: "E", variable: "synaptic_elements.Axon_ex.z_connected")
+        XCTAssertEqual(ca.count, 160)
+        XCTAssertEqual(z.count, 40)
+        XCTAssertTrue(ca.contains { $0 > 0 })
+        let sp = sim.network.structuralPlasticity!
+        XCTAssertTrue(sp.caTime.array.allSatisfy { $0 == 25050 }, "every neuron at the end of the advance: \(Set(sp.caTime.array))")
+        let ex = sp.synapses.firstIndex { $0.name == "synapse_ex" }!
+        XCTAssertEqual(bound.reduce(0, +), Double(sp.sources[ex].count))
+        XCTAssertGreaterThan(sp.sources[ex].count, 0)
+        XCTAssertThrowsError(try sim.state(population: "I", variable: "synaptic_elements.Axon_ex.z")) { e in
+            XCTAssertTrue("\(e)".contains("no synaptic element 'Axon_ex'"), "\(e)")
+            XCTAssertTrue("\(e)".contains("populations.I.synaptic_elements"), "\(e)")
+        }
+    }
+
     func testSameSeedSameNetworkOtherSeedOther() throws {
         let n1 = try PointNetwork(try Self.busy(seed: 5), threads: 2); _ = try n1.run()
         let n2 = try PointNetwork(try Self.busy(seed: 5), threads: 2); _ = try n2.run()

@@ -264,6 +264,37 @@ def reseeded_after_build(nest):
     return events(sr)
 
 
+def structural_plasticity(nest):
+    """Structural plasticity set up as NEST's structural_plasticity.py example does (kernel
+    settings, synaptic_elements, EnableStructuralPlasticity), read between Simulate calls: Ca
+    and the elements' z of every neuron, brought to the end of each Simulate as NEST does; the
+    growth rates keep every element below one, so no synapse forms (pairing draws NEST's way
+    would be needed to compare past that)."""
+    nest.ResetKernel()
+    nest.structural_plasticity_update_interval = 500.0
+    nest.CopyModel("static_synapse", "synapse_ex")
+    nest.SetDefaults("synapse_ex", {"weight": 585.0, "delay": 1.0})
+    nest.structural_plasticity_synapses = {
+        "synapse_ex": {"synapse_model": "synapse_ex", "post_synaptic_element": "Den_ex", "pre_synaptic_element": "Axon_ex"}}
+    curve = {"growth_curve": "gaussian", "growth_rate": 0.0002, "continuous": False, "eta": 0.0, "eps": 0.05}
+    n = nest.Create("iaf_psc_alpha", 12, {"synaptic_elements": {"Den_ex": curve, "Axon_ex": {"growth_curve": "linear", "growth_rate": 0.0002, "eps": 0.05}},
+                                          "tau_Ca": 500.0})
+    pg = nest.Create("poisson_generator", params={"rate": 12000.0})
+    nest.Connect(pg, n, syn_spec={"weight": 6.2, "delay": 1.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    nest.EnableStructuralPlasticity()
+    out = {"Ca": [], "Den_ex": [], "Axon_ex": [], "connected": []}
+    for _ in range(3):
+        nest.Simulate(700.0)
+        elements = n.synaptic_elements
+        out["Ca"] += [float(c) for c in n.Ca]
+        out["Den_ex"] += [e["Den_ex"]["z"] for e in elements]
+        out["Axon_ex"] += [e["Axon_ex"]["z"] for e in elements]
+        out["connected"] += [e["Axon_ex"]["z_connected"] for e in elements]
+    return {"elements": out, "events": events(sr)}
+
+
 def current_generators_recorded(nest):
     """A multimeter recording the current of dc, ac and step-current generators (their activity
     windows, NEST's timing of step changes, an amplitude changed between Simulate calls)."""
@@ -285,4 +316,4 @@ def current_generators_recorded(nest):
 
 
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
-         more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, reseeded_after_build, current_generators_recorded]
+         more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, reseeded_after_build, structural_plasticity, current_generators_recorded]

@@ -28,7 +28,7 @@ from plexus import PlexusError
 
 from . import math, random   # nest.math.redraw, nest.random.uniform ...
 
-__all__ = ["GetConnections", "SynapseCollection", "RunManager", "Rank", "NumProcesses", "GetLocalNodeCollection", "GetDefaults", "SetDefaults", "CopyModel", "Create", "set", "get", "Connect", "Simulate", "Run", "Prepare", "Cleanup", "ResetKernel", "SetStatus", "GetStatus",
+__all__ = ["EnableStructuralPlasticity", "DisableStructuralPlasticity", "GetConnections", "SynapseCollection", "RunManager", "Rank", "NumProcesses", "GetLocalNodeCollection", "GetDefaults", "SetDefaults", "CopyModel", "Create", "set", "get", "Connect", "Simulate", "Run", "Prepare", "Cleanup", "ResetKernel", "SetStatus", "GetStatus",
            "SetKernelStatus", "GetKernelStatus", "NodeCollection", "VerbosityLevel", "random", "PlexusError", "GetNodes",
            "Install", "NESTError", "NESTErrors"]
 
@@ -189,10 +189,7 @@ def _scalar(value, what):
     _refuse(f"{what}: cannot use {type(value).__name__} {value!r} as a parameter value")
 
 
-UNSUPPORTED_KEYS = {
-    "synaptic_elements": "structural plasticity through plexus.nest is not supported yet (the experiment file's "
-                         "synaptic_elements and structural_plasticity blocks are: README, Experiment files)",
-}
+UNSUPPORTED_KEYS = {}
 
 
 def _per_node(value, key, count):
@@ -200,6 +197,11 @@ def _per_node(value, key, count):
     spike_times takes a list of numbers as one value)."""
     if key in UNSUPPORTED_KEYS:
         _refuse(f"{key}: {UNSUPPORTED_KEYS[key]}")
+    if key == "synaptic_elements":   # structural plasticity: {element: {growth curve}} for every node
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            _refuse("synaptic_elements: give one dictionary {element name: {growth_curve: ..., ...}} for all the nodes")
+        return [{name: {k: _scalar(v, f"synaptic_elements.{name}.{k}") for k, v in curve.items()}
+                 for name, curve in value.items()}] * count
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
@@ -352,6 +354,10 @@ class _Kernel:
         self.threads = 1
         self.seed = NEST_DEFAULT_SEED
         self.build_seed = None   # the rng_seed the network was drawn with, when the script set another afterwards
+        # Structural plasticity: NEST's kernel settings and whether EnableStructuralPlasticity was called.
+        self.sp_interval = 10000.0
+        self.sp_synapses = {}
+        self.sp_enabled = False
         self.data_path, self.data_prefix = "", ""   # where recorders writing to ascii put their files
         self.populations = []
         self.connections = []     # (sources parts, targets parts, rule dict, synapse dict), or a _PairList
@@ -368,6 +374,48 @@ class _Kernel:
         # The run folders (Plexus writes one per run); removed with the kernel (ResetKernel, exit).
         self.out = tempfile.mkdtemp(prefix="plexus-nest-")
         weakref.finalize(self, shutil.rmtree, self.out, ignore_errors=True)
+
+    def structural_status(self, p, k, key):
+        """Node k's Ca, or its synaptic elements as NEST gives them (each element's growth curve
+        with z and z_connected), from the running simulation (brought to the end of the last
+        Simulate, as NEST does)."""
+        elements = p.values.get("synaptic_elements", [None] * p.n)[k] or {}
+        if self.sim is None:
+            if key == "Ca":
+                v = p.values.get("Ca", [None] * p.n)[k]
+                return 0.0 if v is None else float(v)
+            return {name: dict(curve, z=float(curve.get("z", 0.0)), z_connected=0) for name, curve in elements.items()}
+
+        def column(a, variable):
+            cached = self.state_cache.get((p.name(a), variable))
+            if cached is None:
+                cached = self.state_cache[(p.name(a), variable)] = self.sim.state(p.name(a), variable)
+            return cached
+
+        a = next(a for a, b in p.segments() if a <= k < b)
+        if key == "Ca":
+            return float(column(a, "Ca")[k - a])
+        return {name: dict(curve, z=float(column(a, f"synaptic_elements.{name}.z")[k - a]),
+                           z_connected=int(column(a, f"synaptic_elements.{name}.z_connected")[k - a]))
+                for name, curve in elements.items()}
+
+    def structural_block(self):
+        """The experiment's structural_plasticity block from NEST's kernel settings: each
+        synapse takes its model's weight and delay (CopyModel/SetDefaults), as NEST does."""
+        synapses = {}
+        for name, spec in self.sp_synapses.items():
+            spec = dict(spec)
+            model = spec.pop("synapse_model", "static_synapse")
+            base, defaults = _model(model)
+            entry = {"synapse_model": base, "weight": float(defaults.get("weight", 1.0)), "delay": float(defaults.get("delay", 1.0))}
+            for key in ("pre_synaptic_element", "post_synaptic_element", "allow_autapses"):
+                if key in spec:
+                    entry[key] = spec.pop(key)
+            if spec:
+                _refuse(f"structural_plasticity_synapses.{name}: {', '.join(spec)} not supported here "
+                        "(synapse_model, pre_synaptic_element, post_synaptic_element, allow_autapses)")
+            synapses[name] = entry
+        return {"update_interval": self.sp_interval, "synapses": synapses}
 
     def build_has_drawn(self):
         """Whether NEST has drawn from its streams to build the network: random initial values
@@ -457,6 +505,8 @@ class _Kernel:
             if key == "time_in_steps":
                 return p.time_in_steps
             _refuse(f"{p.model} has no status '{key}' here (events, n_events, record_from, interval, start, stop, origin, record_to, filenames, label)")
+        if p.kind == "neuron" and key in ("Ca", "synaptic_elements") and self.sp_enabled:
+            return self.structural_status(p, k, key)
         if self.sim is not None and key in p.state:
             for a, b in p.segments():
                 if a <= k < b:
@@ -492,6 +542,10 @@ class _Kernel:
                 if p.kind == "neuron":
                     entry["size"] = hi - lo
                 params = p.params(lo, hi)
+                if "synaptic_elements" in params:
+                    elements = params.pop("synaptic_elements")
+                    if self.sp_enabled:
+                        entry["synaptic_elements"] = elements
                 if params:
                     entry["params"] = params
                 doc["populations"][p.name(lo)] = entry
@@ -518,6 +572,8 @@ class _Kernel:
             doc["kernel"]["nest_draw_points"] = points
         if self.build_seed is not None:
             doc["kernel"]["nest_build_seed"] = self.build_seed
+        if self.sp_enabled:
+            doc["structural_plasticity"] = self.structural_block()
         # A spike_recorder of a generator records what the generator sends it (a train of its
         # own, for a poisson_generator): a parrot_neuron one min_delay away (no synapse of
         # Plexus may be shorter than NEST's min_delay) repeats it; events() takes that delay off
@@ -1472,7 +1528,8 @@ def GetStatus(nodes, keys=None, output=""):
 
 _KERNEL_KEYS = {"resolution": "resolution", "local_num_threads": "threads", "total_num_virtual_procs": "threads",
                 "rng_seed": "seed", "data_path": "data_path", "data_prefix": "data_prefix", "min_delay": "min_delay",
-                "max_delay": "max_delay"}
+                "max_delay": "max_delay", "structural_plasticity_update_interval": "sp_interval",
+                "structural_plasticity_synapses": "sp_synapses"}
 # Output options (recorders keep their events in memory here) and the tic length (Plexus's clock
 # counts steps of the resolution): accepted and ignored.
 _IGNORED_KERNEL_KEYS = {"print_time", "overwrite_files", "keep_source_table", "tics_per_ms"}
@@ -1496,6 +1553,15 @@ def _set_delay_extrema(lo, hi):
 
 def _set_kernel(key, value):
     if key in _IGNORED_KERNEL_KEYS:
+        return
+    if key in ("structural_plasticity_update_interval", "structural_plasticity_synapses"):
+        _kernel.changed()
+        if key == "structural_plasticity_synapses":
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                _refuse("structural_plasticity_synapses: give {name: {synapse_model: ..., pre_synaptic_element: ..., post_synaptic_element: ...}}")
+            _kernel.sp_synapses = {name: dict(spec) for name, spec in value.items()}
+        else:
+            _kernel.sp_interval = float(value)
         return
     if key not in _KERNEL_KEYS:
         _refuse(f"kernel setting '{key}' is not supported (supported: {', '.join(sorted(_KERNEL_KEYS))})")
@@ -1522,6 +1588,20 @@ def set(params=None, **kwargs):
 
 def get(*keys):
     return GetKernelStatus(keys[0] if len(keys) == 1 else (list(keys) or None))
+
+
+def EnableStructuralPlasticity():
+    """Structural plasticity runs from the first Simulate on (NEST's; settings: the kernel's
+    structural_plasticity_synapses and _update_interval, the neurons' synaptic_elements)."""
+    _kernel.changed()
+    if not _kernel.sp_synapses:
+        _refuse("EnableStructuralPlasticity: set nest.structural_plasticity_synapses first (as NEST requires)")
+    _kernel.sp_enabled = True
+
+
+def DisableStructuralPlasticity():
+    _kernel.changed()
+    _kernel.sp_enabled = False
 
 
 def SetDefaults(model, params, val=None):
@@ -1552,7 +1632,9 @@ def GetKernelStatus(keys=None):
               "rng_seed": _kernel.seed, "biological_time": _kernel.time,
               "data_path": _kernel.data_path, "data_prefix": _kernel.data_prefix, "memory_size": _memory_size(), "num_processes": 1,
               "network_size": sum(p.n for p in _kernel.populations), "min_delay": _kernel.min_delay(),
-              "max_delay": _kernel.max_delay(), "off_grid_spiking": False}
+              "max_delay": _kernel.max_delay(), "off_grid_spiking": False,
+              "structural_plasticity_update_interval": _kernel.sp_interval,
+              "structural_plasticity_synapses": {k: dict(v) for k, v in _kernel.sp_synapses.items()}}
     for key in [keys] if isinstance(keys, str) else keys or []:
         if key not in status:
             _refuse(f"kernel status '{key}' is not supported (readable: {', '.join(status)})")
