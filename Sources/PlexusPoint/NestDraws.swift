@@ -12,10 +12,11 @@ import PlexusCore
 /// value per node in gid order (`update_value_param`). fixed_indegree draws, per target in gid
 /// order, `ulrand(n_sources)` until the source is allowed (autapses, multapses by source
 /// index); pairwise_bernoulli draws one `drand()` per (target, source) pair except autapses;
-/// fixed_outdegree draws its targets from the rank-synchronised stream, per source. Constant
-/// weights and delays draw nothing; random ones are drawn by Plexus's own streams (NEST draws
-/// them from the VP streams too, so a script with those sees other numbers from then on).
-/// Where the script set random values relative to its Connect calls is `nest_draw_points`.
+/// fixed_outdegree draws its targets from the rank-synchronised stream, per source. Every
+/// synapse with a random delay or weight then draws them (the delay first) from the target's VP
+/// stream, right after its source was drawn; all_to_all (per target, its sources in order) and
+/// one_to_one draw only those. Where the script set random values relative to its Connect calls
+/// is `nest_draw_points`.
 ///
 /// Runs once, before the populations are built, on the description; anything it cannot
 /// resolve (an unknown population, an invalid rule) is left alone and reported by the build.
@@ -56,12 +57,23 @@ final class NestDraws {
                                         samePopulation: c.source == c.target, autapses: c.allowAutapses, multapses: c.allowMultapses,
                                         statement: statement, seed: UInt64(seed))
             guard (try? c.rule.kind.validate(shape)) != nil else { continue }
+            // Random weights and delays (in the target's weight unit; anything the build would
+            // refuse is left to it).
+            let unit = ModelCatalog.neuronModels[e.populations[tgt.index].model]?.weightUnit
+            let weight = unit.flatMap { try? c.synapse.weight.sampler($0, name: "weight") }
+            let delay = try? c.synapse.delay.sampler(.ms, name: "delay")
+            let values = SynapseValues(weight: weight.flatMap { $0.isConstant ? nil : $0 },
+                                       delay: delay.flatMap { $0.isConstant ? nil : $0 })
             if let rule = c.rule.kind as? FixedIndegree {
-                connections[statement] = drawIndegree(rule.indegree, shape, vpOf: vpOf)
+                connections[statement] = drawIndegree(rule.indegree, shape, values, vpOf: vpOf)
             } else if let rule = c.rule.kind as? PairwiseBernoulli {
-                connections[statement] = drawBernoulli(rule.p, shape, vpOf: vpOf)
+                connections[statement] = drawBernoulli(rule.p, shape, values, vpOf: vpOf)
             } else if let rule = c.rule.kind as? FixedOutdegree {
-                connections[statement] = drawOutdegree(rule.outdegree, shape)
+                connections[statement] = drawOutdegree(rule.outdegree, shape, values, vpOf: vpOf)
+            } else if values.any, c.rule.kind is AllToAll {
+                connections[statement] = drawAllToAll(shape, values, vpOf: vpOf)
+            } else if values.any, c.rule.kind is OneToOne {
+                connections[statement] = drawOneToOne(shape, values, vpOf: vpOf)
             }
         }
     }
@@ -106,7 +118,46 @@ final class NestDraws {
         return normals.count - 1
     }
 
-    private func drawIndegree(_ k: Int, _ shape: ConnectionShape, vpOf: (Int) -> Int) -> DrawnConnections {
+    /// A statement's random delay and weight (nil: constant, nothing drawn).
+    struct SynapseValues {
+        var weight: Sampler?
+        var delay: Sampler?
+        var any: Bool { weight != nil || delay != nil }
+    }
+
+    /// One synapse's random values from VP `vp`'s stream, as NEST's single_connect_: the delay,
+    /// then the weight.
+    private func drawValues(_ v: SynapseValues, vp: Int, into drawn: DrawnConnections) {
+        if let d = v.delay { drawn.delays.append(draw(d, vp: vp)) }
+        if let w = v.weight { drawn.weights.append(draw(w, vp: vp)) }
+    }
+
+    private func drawAllToAll(_ shape: ConnectionShape, _ v: SynapseValues, vpOf: (Int) -> Int) -> DrawnConnections {
+        let drawn = DrawnConnections(keyedBySource: false, keys: shape.targets, expected: shape.sources * shape.targets)
+        for j in 0..<shape.targets {
+            let vp = vpOf(shape.targetFirstNode + j)
+            for i in 0..<shape.sources where !(shape.noAutapse && i == j) {
+                drawn.partners.append(UInt32(i))
+                drawValues(v, vp: vp, into: drawn)
+            }
+            drawn.offsets.append(drawn.partners.count)
+        }
+        return drawn
+    }
+
+    private func drawOneToOne(_ shape: ConnectionShape, _ v: SynapseValues, vpOf: (Int) -> Int) -> DrawnConnections {
+        let drawn = DrawnConnections(keyedBySource: false, keys: shape.targets, expected: shape.targets)
+        for j in 0..<shape.targets {
+            if !(shape.noAutapse) {
+                drawn.partners.append(UInt32(j))
+                drawValues(v, vp: vpOf(shape.targetFirstNode + j), into: drawn)
+            }
+            drawn.offsets.append(drawn.partners.count)
+        }
+        return drawn
+    }
+
+    private func drawIndegree(_ k: Int, _ shape: ConnectionShape, _ v: SynapseValues, vpOf: (Int) -> Int) -> DrawnConnections {
         let drawn = DrawnConnections(keyedBySource: false, keys: shape.targets, expected: k * shape.targets)
         let n = UInt64(shape.sources)
         var chosen = Set<UInt32>()
@@ -119,25 +170,29 @@ final class NestDraws {
                 while (shape.noAutapse && Int(i) == j) || (!shape.multapses && chosen.contains(i))
                 if !shape.multapses { chosen.insert(i) }
                 drawn.partners.append(i)
+                drawValues(v, vp: vp, into: drawn)
             }
             drawn.offsets.append(drawn.partners.count)
         }
         return drawn
     }
 
-    private func drawBernoulli(_ p: Double, _ shape: ConnectionShape, vpOf: (Int) -> Int) -> DrawnConnections {
+    private func drawBernoulli(_ p: Double, _ shape: ConnectionShape, _ v: SynapseValues, vpOf: (Int) -> Int) -> DrawnConnections {
         let drawn = DrawnConnections(keyedBySource: false, keys: shape.targets, expected: Int(p * Double(shape.sources) * Double(shape.targets)))
         for j in 0..<shape.targets {
             let vp = vpOf(shape.targetFirstNode + j)
             for i in 0..<shape.sources where !(shape.noAutapse && i == j) {
-                if engines[vp].canonical() < p { drawn.partners.append(UInt32(i)) }
+                if engines[vp].canonical() < p {
+                    drawn.partners.append(UInt32(i))
+                    drawValues(v, vp: vp, into: drawn)
+                }
             }
             drawn.offsets.append(drawn.partners.count)
         }
         return drawn
     }
 
-    private func drawOutdegree(_ k: Int, _ shape: ConnectionShape) -> DrawnConnections {
+    private func drawOutdegree(_ k: Int, _ shape: ConnectionShape, _ v: SynapseValues, vpOf: (Int) -> Int) -> DrawnConnections {
         let drawn = DrawnConnections(keyedBySource: true, keys: shape.sources, expected: k * shape.sources)
         let n = UInt64(shape.targets)
         var chosen = Set<UInt32>()
@@ -150,6 +205,8 @@ final class NestDraws {
                 if !shape.multapses { chosen.insert(t) }
                 drawn.partners.append(t)
             }
+            // Then each target's VP draws its synapse's values, in the order the targets came.
+            for t in drawn.partners[drawn.offsets.last!...] { drawValues(v, vp: vpOf(shape.targetFirstNode + Int(t)), into: drawn) }
             drawn.offsets.append(drawn.partners.count)
         }
         return drawn
@@ -162,6 +219,9 @@ final class DrawnConnections: @unchecked Sendable {
     let keyedBySource: Bool
     var offsets: [Int] = [0]
     var partners: [UInt32] = []
+    /// Random delays (ms) and weights per synapse, in `partners`' order; empty where constant.
+    var delays: [Double] = []
+    var weights: [Double] = []
 
     init(keyedBySource: Bool, keys: Int, expected: Int) {
         self.keyedBySource = keyedBySource
@@ -172,17 +232,19 @@ final class DrawnConnections: @unchecked Sendable {
     /// The rule's contract (`ConnectionRuleKind.connect`): per key node `sink.key`, then its
     /// synapses; a drawn target outside `targets` is skipped.
     func replay(_ shape: ConnectionShape, keys: Range<Int>, targets: Range<Int>, into sink: inout ConnectionDrawSink) {
+        let values = !(delays.isEmpty && weights.isEmpty)
         partners.withUnsafeBufferPointer { partners in
             for key in keys {
                 let row = offsets[key]..<offsets[key + 1]
-                if keyedBySource {
-                    sink.key(shape.sourceFirstNode + key)
-                    for t in partners[row] {
-                        if targets.contains(Int(t)) { sink.connect(key, Int(t)) } else { sink.skip() }
+                sink.key(keyedBySource ? shape.sourceFirstNode + key : shape.targetFirstNode + key)
+                for k in row {
+                    let (s, t) = keyedBySource ? (key, Int(partners[k])) : (Int(partners[k]), key)
+                    if !targets.contains(t) { sink.skip(); continue }
+                    if values {
+                        sink.connect(s, t, weight: weights.isEmpty ? nil : weights[k], delay: delays.isEmpty ? nil : delays[k])
+                    } else {
+                        sink.connect(s, t)
                     }
-                } else {
-                    sink.key(shape.targetFirstNode + key)
-                    for s in partners[row] { sink.connect(Int(s), key) }
                 }
             }
         }

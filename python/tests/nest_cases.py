@@ -247,6 +247,31 @@ def random_network(nest):
     return events(sr, vm)
 
 
+def random_weights_and_delays(nest):
+    """Random weights and delays drawn from NEST's streams after each synapse's source, delay
+    first: all_to_all, one_to_one, fixed_indegree, pairwise_bernoulli and fixed_outdegree (two
+    virtual processes), then Poisson input from the streams where the build left them."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": 2, "rng_seed": 99})
+    a = nest.Create("iaf_psc_alpha", 16, params={"I_e": 200.0})
+    b = nest.Create("iaf_psc_alpha", 9)
+    c = nest.Create("iaf_psc_alpha", 9)
+    pg = nest.Create("poisson_generator", params={"rate": 20000.0})
+    nest.Connect(pg, a, syn_spec={"weight": nest.random.uniform(5.0, 15.0), "delay": 1.0})
+    nest.Connect(a, a, {"rule": "fixed_indegree", "indegree": 3},
+                 {"weight": nest.random.normal(60.0, 15.0), "delay": nest.random.uniform(1.0, 3.0)})
+    nest.Connect(b, c, "one_to_one", {"weight": 300.0, "delay": nest.random.uniform(1.0, 2.0)})
+    nest.Connect(a, b, {"rule": "pairwise_bernoulli", "p": 0.4}, {"weight": nest.random.uniform(50.0, 150.0)})
+    nest.Connect(c, a, {"rule": "fixed_outdegree", "outdegree": 2}, {"weight": nest.random.normal(-40.0, 10.0), "delay": 1.5})
+    nest.Connect(pg, b + c, syn_spec={"weight": 12.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(a + b + c, sr)
+    vm = nest.Create("voltmeter", params={"interval": 1.0})
+    nest.Connect(vm, b[0:2] + c[0:2])
+    nest.Simulate(80.0)
+    return events(sr, vm)
+
+
 def reseeded_after_build(nest):
     """rng_seed set after the network was drawn (NEST's sensitivity_to_perturbation example): the
     network comes from the first seed's streams, the Poisson input from fresh streams of the new
@@ -316,4 +341,4 @@ def current_generators_recorded(nest):
 
 
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
-         more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, reseeded_after_build, structural_plasticity, current_generators_recorded]
+         more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, random_weights_and_delays, reseeded_after_build, structural_plasticity, current_generators_recorded]

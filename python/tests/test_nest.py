@@ -14,16 +14,16 @@ import nest_cases
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "nest_cases.json").read_text())["cases"]
 
 
-def assert_same_events(got, want, path="events"):
+def assert_same_events(got, want, path="events", atol=1e-9):
     assert set(got) == set(want), path
     for key in want:
         g, w = got[key], want[key]
         if isinstance(w, dict):
-            assert_same_events(g, w, f"{path}.{key}")
+            assert_same_events(g, w, f"{path}.{key}", atol)
         elif isinstance(w, list):
             g, w = np.asarray(g, float), np.asarray(w, float)
             assert g.shape == w.shape, f"{path}.{key}: {g.shape} against NEST's {w.shape}"
-            np.testing.assert_allclose(g, w, rtol=0, atol=1e-9, err_msg=f"{path}.{key}")
+            np.testing.assert_allclose(g, w, rtol=0, atol=atol, err_msg=f"{path}.{key}")
         else:
             assert g == pytest.approx(w, abs=1e-12), f"{path}.{key}"
 
@@ -38,10 +38,16 @@ def sorted_events(d):
     return d
 
 
+# Synapse tables keep a weight per synapse as a 32-bit float (a drawn weight is off NEST's double
+# by up to 6e-8 relative; V_m then by up to 6.4e-8 mV in random_weights_and_delays): where the
+# weights are drawn one per synapse, the point engine's validation tolerance (1e-6 mV) applies.
+ATOL = {"random_weights_and_delays": 1e-6}
+
+
 @pytest.mark.parametrize("case", nest_cases.CASES, ids=lambda c: c.__name__)
 def test_scripts_record_what_nest_records(case):
     got = sorted_events(case(nest))
-    assert_same_events(got, sorted_events(FIXTURE[case.__name__]))
+    assert_same_events(got, sorted_events(FIXTURE[case.__name__]), atol=ATOL.get(case.__name__, 1e-9))
 
 
 def test_spikes_were_recorded_at_all():

@@ -7,10 +7,9 @@ public enum RandomStreams: Sendable, Equatable {
     case plexus
     /// NEST 3's: one `mt19937_64` per virtual process seeded as NEST seeds it, drawn in NEST's
     /// order, so that a script's Poisson counts and noise currents are NEST's own (the same seed
-    /// and number of virtual processes). Random initial values and the connections of
-    /// fixed_indegree, pairwise_bernoulli and fixed_outdegree are NEST's too (`NestDraws`);
-    /// random weights and delays, and the other random rules, are Plexus's, after which NEST's
-    /// draws differ.
+    /// and number of virtual processes). Random initial values, the connections of
+    /// fixed_indegree, pairwise_bernoulli and fixed_outdegree and random weights and delays are
+    /// NEST's too (`NestDraws`); fixed_total_number is Plexus's, after which NEST's draws differ.
     case nest(virtualProcesses: Int)
 }
 
