@@ -32,6 +32,8 @@ final class NestDraws {
     private(set) var values: [Int: [String: [Double]]] = [:]
     /// Drawn connections by statement index.
     private(set) var connections: [Int: DrawnConnections] = [:]
+    /// Why drawing stopped: the tables would not fit in memory (thrown by the network's build).
+    private(set) var tooBig: Error?
 
     init(_ e: PointExperiment, virtualProcesses vps: Int, seed: UInt32) {
         engines = (0..<vps).map { NestRandom.virtualProcess($0, seed: seed) }
@@ -45,6 +47,7 @@ final class NestDraws {
         }
         if let gids = e.nestGids, gids.count != node { return }
         let vpOf: (Int) -> Int = { n in (e.nestGids?[n] ?? n + 1) % vps }
+        var tableBytes = 0.0
         for statement in 0...e.connections.count {
             for (pi, p) in e.populations.enumerated() where (e.nestDrawPoints[p.name] ?? 0) == statement {
                 drawValues(p, index: pi, first: firstNode[p.name]!.first, vpOf: vpOf)
@@ -64,6 +67,15 @@ final class NestDraws {
             let delay = try? c.synapse.delay.sampler(.ms, name: "delay")
             let values = SynapseValues(weight: weight.flatMap { $0.isConstant ? nil : $0 },
                                        delay: delay.flatMap { $0.isConstant ? nil : $0 })
+            // The tables (4 bytes a synapse, 8 more per random value) must fit; if not, nothing
+            // more is drawn and the network refuses to build (`tooBig`).
+            tableBytes += c.rule.kind.expectedSynapses(shape) * Double(4 + 8 * ((values.weight == nil ? 0 : 1) + (values.delay == nil ? 0 : 1)))
+            do {
+                try ResourceUsage.checkFits(tableBytes, "the connections NEST's streams draw up to this statement", keyPath: shape.path)
+            } catch {
+                tooBig = error
+                break
+            }
             if let rule = c.rule.kind as? FixedIndegree {
                 connections[statement] = drawIndegree(rule.indegree, shape, values, vpOf: vpOf)
             } else if let rule = c.rule.kind as? PairwiseBernoulli {

@@ -216,6 +216,7 @@ public final class PointNetwork {
 
         try validateRecordings()
         let statements = try resolveConnections(devices: devices, drawn: nestDraws?.connections ?? [:])
+        if let error = nestDraws?.tooBig { throw error }   // the statements' own errors first
         try build(statements)
         try buildGapJunctions()
         try setUpStructuralPlasticity()

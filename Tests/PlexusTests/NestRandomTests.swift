@@ -162,6 +162,17 @@ final class NestStreamsEngineTests: XCTestCase {
         }
     }
 
+    /// A network whose drawn connections would not fit is refused before anything is drawn.
+    func testTooManyDrawnConnectionsAreRefused() throws {
+        let yaml = Self.yaml.replacingOccurrences(of: "connections:", with: "connections:\n  - {source: parrots, target: n, rule: fixed_indegree, indegree: 1000000000000}")
+        let started = Date()
+        XCTAssertThrowsError(try run(threads: 1, yaml: yaml)) { e in
+            XCTAssertTrue("\(e)".contains("connections[0]"), "\(e)")
+            XCTAssertTrue("\(e)".contains("memory") || "\(e)".contains("bytes"), "\(e)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+    }
+
     func testBadSettingsAreRefusedWithTheirLine() {
         let cases: [(String, String, String)] = [
             ("random_streams: nest, total_num_virtual_procs: 3", "random_streams: nset", "unknown random_streams 'nset' (did you mean 'nest'?)"),

@@ -320,6 +320,26 @@ def structural_plasticity(nest):
     return {"elements": out, "events": events(sr)}
 
 
+def connect_arrays_homogeneous(nest):
+    """Connect of two numpy arrays of node ids (NEST's connect_arrays: one_to_one pairs in the
+    arrays' order, repeats allowed, a weight per pair) with a copy of stdp_synapse_hom (the
+    homogeneous model: stdp_synapse's dynamics and defaults), as store_restore_network.py does."""
+    import numpy as np
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 8, params={"I_e": 370.0})
+    nest.CopyModel("stdp_synapse_hom", "e_syn", {"Wmax": 200.0})
+    sources = np.array([1, 3, 3, 5, 8, 2, 7, 1])
+    targets = np.array([2, 4, 6, 6, 1, 3, 8, 5])
+    nest.Connect(sources, targets, "one_to_one", {"synapse_model": "e_syn", "weight": np.linspace(40.0, 120.0, 8), "delay": np.full(8, 1.5)})
+    sr = nest.Create("spike_recorder")
+    vm = nest.Create("voltmeter", params={"interval": 0.5})
+    nest.Connect(n, sr)
+    nest.Connect(vm, n[0:3])
+    nest.Simulate(150.0)
+    w = nest.GetConnections(synapse_model="e_syn").get(("source", "target", "weight"))
+    return {"events": events(sr, vm), "weights": sorted(zip(w["source"], w["target"], w["weight"]))}
+
+
 def current_generators_recorded(nest):
     """A multimeter recording the current of dc, ac and step-current generators (their activity
     windows, NEST's timing of step changes, an amplitude changed between Simulate calls)."""
@@ -341,4 +361,4 @@ def current_generators_recorded(nest):
 
 
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
-         more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, random_weights_and_delays, reseeded_after_build, structural_plasticity, current_generators_recorded]
+         more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, random_weights_and_delays, reseeded_after_build, structural_plasticity, connect_arrays_homogeneous, current_generators_recorded]

@@ -82,7 +82,7 @@ def test_refusals_are_plexus_errors():
         n.tau_mm = 1.0
     with pytest.raises(plexus.PlexusError, match="no parameter or state 'tau_mm'"):
         n.get("tau_mm")
-    with pytest.raises(plexus.PlexusError, match="3 values for 2 nodes"):
+    with pytest.warns(UserWarning, match="3 values for 2 nodes; the first 2 are used"):   # NEST takes them silently
         nest.ResetKernel()
         nest.Create("iaf_psc_alpha", 2).set(I_e=[1.0, 2.0, 3.0])
     nest.ResetKernel()
@@ -139,3 +139,26 @@ def test_random_parameters_and_redraw():
         {"distribution": "normal", "mean": 0.0, "std": 1.0, "min": -1.0, "max": 1.0}
     with pytest.raises(plexus.PlexusError, match="lognormal"):
         nest.random.lognormal() * 2.0
+
+
+def test_pandas_output_and_longer_value_lists():
+    pandas = pytest.importorskip("pandas")
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 3, params={"I_e": [1.0, 2.0, 3.0]})
+    frame = n.get(["I_e", "V_m"], output="pandas")
+    assert isinstance(frame, pandas.DataFrame)
+    assert list(frame.index) == [1, 2, 3] and list(frame["I_e"]) == [1.0, 2.0, 3.0]
+    assert n.get(["I_e"]) == {"I_e": (1.0, 2.0, 3.0)}
+    nest.Connect(n, n, "all_to_all", {"weight": 2.0})
+    syn = nest.GetConnections().get(("source", "target", "weight"), output="pandas")
+    assert len(syn) == 9 and set(syn.columns) == {"source", "target", "weight"}
+    # NEST takes the first values of a longer list without a word; plexus.nest warns.
+    with pytest.warns(UserWarning, match="4 values for 2 nodes"):
+        m = nest.Create("iaf_psc_alpha", 2, params={"V_m": [-70.0, -65.0, -60.0, -55.0]})
+    assert m.get("V_m") == (-70.0, -65.0)
+    with pytest.raises(plexus.PlexusError, match="1 values for 2 nodes"):
+        m.set(V_m=[-50.0])
+    with pytest.raises(plexus.PlexusError, match="rule one_to_one"):
+        nest.Connect(np.array([1, 2]), np.array([2, 3]), "all_to_all")
+    with pytest.raises(plexus.PlexusError, match="no node with id 99"):
+        nest.Connect(np.array([1, 99]), np.array([2, 3]), "one_to_one")

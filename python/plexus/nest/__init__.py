@@ -19,6 +19,7 @@ import shutil
 import sys
 import tempfile
 import types
+import warnings
 import weakref
 
 import numpy as np
@@ -208,6 +209,11 @@ def _per_node(value, key, count):
         nested = any(isinstance(v, (list, tuple, np.ndarray)) for v in value)
         if key in LIST_VALUED and not nested:
             return [_list_value(key, value)] * count
+        if len(value) > count:
+            # NEST takes the first values and says nothing; this says so.
+            warnings.warn(f"plexus.nest: {key}: {len(value)} values for {count} nodes; the first {count} are used (as NEST does)",
+                          stacklevel=4)
+            value = value[:count]
         if len(value) != count:
             _refuse(f"{key}: {len(value)} values for {count} nodes")
         if key in LIST_VALUED:
@@ -316,6 +322,14 @@ class NodeCollection:
                 offset += hi - lo
 
     def get(self, *keys, output=""):
+        if output == "pandas":   # PyNEST's: one column per key, indexed by global id
+            import pandas
+            names = list(keys[0]) if len(keys) == 1 and isinstance(keys[0], (list, tuple)) else list(keys) or self._status_keys()
+            gids = [p.first + k for p, lo, hi in self._parts for k in range(lo, hi)]
+            return pandas.DataFrame({n: [self._kernel.status(p, k, n) for p, lo, hi in self._parts for k in range(lo, hi)] for n in names},
+                                    index=gids)
+        if len(keys) == 1 and isinstance(keys[0], (list, tuple)):   # get(["V_m", "I_e"]): a dict, as PyNEST
+            return {k: self.get(k) for k in keys[0]}
         if len(keys) == 0:   # the whole status: identity, parameters and state
             return {k: self.get(k) for k in self._status_keys()}
         if len(keys) == 2 and keys[0] == "events":
@@ -1053,18 +1067,26 @@ def CopyModel(existing, new, params=None):
     k = _kernel
     if new in k.copies or new in _defaults:
         _refuse(f"CopyModel: a model named '{new}' exists already")
-    base, defaults = k.copies.get(existing, (existing, {}))
+    base, defaults = _model(existing)
     k.copies[new] = (base, dict(defaults, **(params or {})))
+
+
+# NEST's homogeneous synapse models: the same dynamics and defaults as their base model, with the
+# parameters one per model (NEST's common properties); Plexus keeps them one per Connect anyway.
+HOMOGENEOUS = {"stdp_synapse_hom": "stdp_synapse", "static_synapse_hom_w": "static_synapse"}
 
 
 def _model(name):
     """A model name through CopyModel's copies: (Plexus model, defaults the copy sets). NEST's
-    `_hpc` and `_lbl` synapse variants (other storage, a label) are their base models here."""
+    `_hpc` and `_lbl` synapse variants (other storage, a label) are their base models here, and
+    so are the homogeneous models of `HOMOGENEOUS`."""
     if name not in _kernel.copies:
         for suffix in ("_hpc", "_lbl"):
             base = name[:-len(suffix)]
-            if name.endswith(suffix) and base.endswith(("synapse", "synapse_hom")):
-                return (base, {})
+            if name.endswith(suffix) and base.endswith(("synapse", "synapse_hom", "synapse_hom_w")):
+                return _model(base)
+        if name in HOMOGENEOUS:
+            return (HOMOGENEOUS[name], {})
     return _kernel.copies.get(name, (name, {}))
 
 
@@ -1116,6 +1138,8 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
         _refuse("Connect(..., return_synapsecollection=True): synapse collections are not supported yet")
     k = _kernel
     k.changed()
+    if isinstance(pre, np.ndarray) or isinstance(post, np.ndarray):
+        return _connect_arrays(k, pre, post, _rule(conn_spec), syn_spec)
     if isinstance(pre, (list, tuple)):
         pre = k.collection([int(g) for g in pre])
     if isinstance(post, (list, tuple)):
@@ -1212,6 +1236,40 @@ class _PairList:
                         self.synapse, {k: np.concatenate([v, other.values[k]]) for k, v in self.values.items()})
         out.extra = self.extra
         return out
+
+
+def _connect_arrays(k, pre, post, rule, syn_spec):
+    """PyNEST's Connect of two arrays of node ids (its connect_arrays): one_to_one pairs in the
+    arrays' order, repeats allowed, with syn_spec values one per pair or one for all."""
+    if rule["rule"] != "one_to_one":
+        _refuse(f"Connect with arrays of node ids takes the rule one_to_one (as NEST), not {rule['rule']}")
+    sources, targets = np.asarray(pre, dtype=np.int64).reshape(-1), np.asarray(post, dtype=np.int64).reshape(-1)
+    if len(sources) != len(targets):
+        _refuse(f"one_to_one: {len(sources)} sources and {len(targets)} targets")
+    gids = np.unique(np.concatenate([sources, targets]))
+    firsts = np.array([p.first for p in k.populations], dtype=np.int64)
+    at = np.searchsorted(firsts, gids, side="right") - 1
+    for q in np.unique(at):
+        if q < 0:
+            _refuse(f"no node with id {int(gids[0])}")
+        p = k.populations[q]
+        inside = gids[at == q]
+        if inside.max() >= p.first + p.n:
+            _refuse(f"no node with id {int(inside.max())}")
+        if p.kind == "recorder":
+            _refuse("Connect with arrays of node ids connects neurons and generators, not recorders")
+    syn_spec = {"synapse_model": syn_spec} if isinstance(syn_spec, str) else dict(syn_spec or {})
+    arrays = {key: np.asarray(v, float).reshape(-1) for key, v in syn_spec.items()
+              if key != "synapse_model" and isinstance(v, (list, tuple, np.ndarray)) and np.ndim(v) > 0}
+    for key, a in arrays.items():
+        if a.size != len(sources):
+            _refuse(f"syn_spec.{key}: {a.size} values for {len(sources)} connections")
+        if not np.all(np.isfinite(a)):
+            _refuse(f"syn_spec.{key}: the array holds NaN or infinite values")
+    base = {key: v for key, v in syn_spec.items() if key not in arrays}
+    values = {{"weight": "weights", "delay": "delays"}.get(key, key): a.tolist() for key, a in arrays.items()}
+    k.connections.append(_PairList(sources, targets, {"rule": "pairs"}, _synapse(base), values))
+    k.count_connections(syn_spec, len(sources))
 
 
 def _connect_pairs(k, pre, post, rule, syn_spec, arrays):
@@ -1374,6 +1432,10 @@ class SynapseCollection:
         return out
 
     def get(self, keys=None, output=""):
+        if output == "pandas":   # PyNEST's: one column per key, indexed by source
+            import pandas
+            columns = {k: self.get(k, output="list") for k in ([keys] if isinstance(keys, str) else keys or self._keys())}
+            return pandas.DataFrame(columns, index=self.get("source", output="list"))
         if keys is None:
             keys = self._keys()
         if isinstance(keys, str):
