@@ -50,7 +50,7 @@ final class NestDraws {
         var tableBytes = 0.0
         for statement in 0...e.connections.count {
             for (pi, p) in e.populations.enumerated() where (e.nestDrawPoints[p.name] ?? 0) == statement {
-                drawValues(p, index: pi, first: firstNode[p.name]!.first, vpOf: vpOf)
+                drawInitialValues(p, index: pi, first: firstNode[p.name]!.first, vpOf: vpOf)
             }
             guard statement < e.connections.count else { break }
             let c = e.connections[statement]
@@ -92,7 +92,7 @@ final class NestDraws {
 
     /// The random initial values of population `p` (state variables with a distribution), in
     /// the order of their names.
-    private func drawValues(_ p: PopulationDescription, index: Int, first: Int, vpOf: (Int) -> Int) {
+    private func drawInitialValues(_ p: PopulationDescription, index: Int, first: Int, vpOf: (Int) -> Int) {
         guard let type = ModelCatalog.neuronModels[p.model] else { return }
         for key in p.params.keys.sorted() {
             guard case .distribution(let d)? = p.params[key],
@@ -107,27 +107,28 @@ final class NestDraws {
         switch s {
         case .constant(let x): return x
         case .uniform(let a, let b): return a + engines[vp].canonical() * (b - a)      // UniformParameter
-        case .normal, .normalClipped, .lognormal:
-            let k = normalState(s)
-            func z() -> Double { normals[k].perVP[vp].next(&engines[vp]) }
-            switch s {
-            case .normal(let m, let sd): return z() * sd + m
-            case .normalClipped(let m, let sd, let lo, let hi):   // nest.math.redraw
-                while true {
-                    let x = z() * sd + m
-                    if x >= lo && x <= hi { return x }
-                }
-            case .lognormal(let mu, let sigma): return Foundation.exp(sigma * z() + mu)
-            default: fatalError("unreachable")
+        case .normal(let m, let sd): return standardNormal(for: s, vp: vp) * sd + m
+        case .normalClipped(let m, let sd, let lo, let hi):   // nest.math.redraw: draws until inside
+            while true {
+                let x = standardNormal(for: s, vp: vp) * sd + m
+                if x >= lo && x <= hi { return x }
             }
+        case .lognormal(let mu, let sigma): return Foundation.exp(sigma * standardNormal(for: s, vp: vp) + mu)
         case .exponential(let beta): return beta * -Foundation.log(1 - engines[vp].canonical())
         }
     }
 
-    private func normalState(_ s: Sampler) -> Int {
-        if let k = normals.firstIndex(where: { $0.sampler == s }) { return k }
-        normals.append((s, Array(repeating: LibstdcxxNormal(), count: engines.count)))
-        return normals.count - 1
+    /// The next deviate of the normal distribution object that distribution `s` draws from on
+    /// VP `vp` (its own saved second value).
+    private func standardNormal(for s: Sampler, vp: Int) -> Double {
+        let k: Int
+        if let found = normals.firstIndex(where: { $0.sampler == s }) {
+            k = found
+        } else {
+            normals.append((s, Array(repeating: LibstdcxxNormal(), count: engines.count)))
+            k = normals.count - 1
+        }
+        return normals[k].perVP[vp].next(&engines[vp])
     }
 
     /// A statement's random delay and weight (nil: constant, nothing drawn).
@@ -139,7 +140,7 @@ final class NestDraws {
 
     /// One synapse's random values from VP `vp`'s stream, as NEST's single_connect_: the delay,
     /// then the weight.
-    private func drawValues(_ v: SynapseValues, vp: Int, into drawn: DrawnConnections) {
+    private func drawSynapseValues(_ v: SynapseValues, vp: Int, into drawn: DrawnConnections) {
         if let d = v.delay { drawn.delays.append(draw(d, vp: vp)) }
         if let w = v.weight { drawn.weights.append(draw(w, vp: vp)) }
     }
@@ -150,7 +151,7 @@ final class NestDraws {
             let vp = vpOf(shape.targetFirstNode + j)
             for i in 0..<shape.sources where !(shape.noAutapse && i == j) {
                 drawn.partners.append(UInt32(i))
-                drawValues(v, vp: vp, into: drawn)
+                drawSynapseValues(v, vp: vp, into: drawn)
             }
             drawn.offsets.append(drawn.partners.count)
         }
@@ -162,7 +163,7 @@ final class NestDraws {
         for j in 0..<shape.targets {
             if !(shape.noAutapse) {
                 drawn.partners.append(UInt32(j))
-                drawValues(v, vp: vpOf(shape.targetFirstNode + j), into: drawn)
+                drawSynapseValues(v, vp: vpOf(shape.targetFirstNode + j), into: drawn)
             }
             drawn.offsets.append(drawn.partners.count)
         }
@@ -182,7 +183,7 @@ final class NestDraws {
                 while (shape.noAutapse && Int(i) == j) || (!shape.multapses && chosen.contains(i))
                 if !shape.multapses { chosen.insert(i) }
                 drawn.partners.append(i)
-                drawValues(v, vp: vp, into: drawn)
+                drawSynapseValues(v, vp: vp, into: drawn)
             }
             drawn.offsets.append(drawn.partners.count)
         }
@@ -196,7 +197,7 @@ final class NestDraws {
             for i in 0..<shape.sources where !(shape.noAutapse && i == j) {
                 if engines[vp].canonical() < p {
                     drawn.partners.append(UInt32(i))
-                    drawValues(v, vp: vp, into: drawn)
+                    drawSynapseValues(v, vp: vp, into: drawn)
                 }
             }
             drawn.offsets.append(drawn.partners.count)
@@ -218,7 +219,7 @@ final class NestDraws {
                 drawn.partners.append(t)
             }
             // Then each target's VP draws its synapse's values, in the order the targets came.
-            for t in drawn.partners[drawn.offsets.last!...] { drawValues(v, vp: vpOf(shape.targetFirstNode + Int(t)), into: drawn) }
+            for t in drawn.partners[drawn.offsets.last!...] { drawSynapseValues(v, vp: vpOf(shape.targetFirstNode + Int(t)), into: drawn) }
             drawn.offsets.append(drawn.partners.count)
         }
         return drawn

@@ -190,14 +190,9 @@ def _scalar(value, what):
     _refuse(f"{what}: cannot use {type(value).__name__} {value!r} as a parameter value")
 
 
-UNSUPPORTED_KEYS = {}
-
-
 def _per_node(value, key, count):
     """One value per node: a list of `count` values, or one value (a list-valued parameter such as
     spike_times takes a list of numbers as one value)."""
-    if key in UNSUPPORTED_KEYS:
-        _refuse(f"{key}: {UNSUPPORTED_KEYS[key]}")
     if key == "synaptic_elements":   # structural plasticity: {element: {growth curve}} for every node
         if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
             _refuse("synaptic_elements: give one dictionary {element name: {growth_curve: ..., ...}} for all the nodes")
@@ -432,10 +427,11 @@ class _Kernel:
         return {"update_interval": self.sp_interval, "synapses": synapses}
 
     def build_has_drawn(self):
-        """Whether NEST has drawn from its streams to build the network: random initial values
-        or a random rule (NestDraws in the engine)."""
+        """Whether NEST has drawn from its streams to build the network: random initial values,
+        a random rule or random weights and delays (NestDraws in the engine)."""
         values = any(isinstance(v, dict) for p in self.populations for column in p.values.values() for v in column)
-        rules = any(not isinstance(c, _PairList) and c[2]["rule"] in ("fixed_indegree", "pairwise_bernoulli", "fixed_outdegree")
+        rules = any(not isinstance(c, _PairList) and (c[2]["rule"] in ("fixed_indegree", "pairwise_bernoulli", "fixed_outdegree")
+                                                      or any(isinstance(c[3].get(k), dict) for k in ("weight", "delay")))
                     for c in self.connections)
         return values or rules
 
