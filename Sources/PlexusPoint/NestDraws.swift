@@ -178,16 +178,24 @@ final class NestDraws {
             let vp = vpOf(shape.targetFirstNode + j)
             chosen.removeAll(keepingCapacity: true)
             for _ in 0..<k {
-                var i: UInt32
-                repeat { i = UInt32(engines[vp].ulrand(n)) }
-                while (shape.noAutapse && Int(i) == j) || (!shape.multapses && chosen.contains(i))
-                if !shape.multapses { chosen.insert(i) }
-                drawn.partners.append(i)
+                drawn.partners.append(Self.partner(below: n, excluding: shape.noAutapse ? j : nil, multapses: shape.multapses,
+                                                   &chosen, &engines[vp]))
                 drawSynapseValues(v, vp: vp, into: drawn)
             }
             drawn.offsets.append(drawn.partners.count)
         }
         return drawn
+    }
+
+    /// One partner index below `n` as NEST's fixed-degree rules draw it: `ulrand(n)` again while
+    /// it is `excluded` (an autapse) or, without multapses, in `chosen`.
+    private static func partner(below n: UInt64, excluding excluded: Int?, multapses: Bool,
+                                _ chosen: inout Set<UInt32>, _ engine: inout MT19937_64) -> UInt32 {
+        var i: UInt32
+        repeat { i = UInt32(engine.ulrand(n)) }
+        while Int(i) == excluded || (!multapses && chosen.contains(i))
+        if !multapses { chosen.insert(i) }
+        return i
     }
 
     private func drawBernoulli(_ p: Double, _ shape: ConnectionShape, _ v: SynapseValues, vpOf: (Int) -> Int) -> DrawnConnections {
@@ -212,11 +220,8 @@ final class NestDraws {
         for s in 0..<shape.sources {
             chosen.removeAll(keepingCapacity: true)
             for _ in 0..<k {
-                var t: UInt32
-                repeat { t = UInt32(rankSynced.ulrand(n)) }
-                while (shape.noAutapse && Int(t) == s) || (!shape.multapses && chosen.contains(t))
-                if !shape.multapses { chosen.insert(t) }
-                drawn.partners.append(t)
+                drawn.partners.append(Self.partner(below: n, excluding: shape.noAutapse ? s : nil, multapses: shape.multapses,
+                                                   &chosen, &rankSynced))
             }
             // Then each target's VP draws its synapse's values, in the order the targets came.
             for t in drawn.partners[drawn.offsets.last!...] { drawSynapseValues(v, vp: vpOf(shape.targetFirstNode + Int(t)), into: drawn) }

@@ -990,9 +990,15 @@ def GetDefaults(model, keys=None):
     """A model's defaults (NEST's units): parameters and initial state, `recordables`; for a
     synapse model, its defaults from CopyModel and `num_connections`."""
     d = _model_defaults(model, count=keys is None or "num_connections" in ([keys] if isinstance(keys, str) else keys))
+    return _pick(d, keys, lambda key: f"{model} has no default '{key}' (it has: {', '.join(d)})")
+
+
+def _pick(d, keys, missing):
+    """PyNEST's getters: the whole dict (keys None), one value (a name) or a tuple (names);
+    `missing(key)` is the refusal for a name `d` lacks."""
     for key in [keys] if isinstance(keys, str) else keys or []:
         if key not in d:
-            _refuse(f"{model} has no default '{key}' (it has: {', '.join(d)})")
+            _refuse(missing(key))
     if keys is None:
         return d
     if isinstance(keys, str):
@@ -1693,14 +1699,7 @@ def GetKernelStatus(keys=None):
               "max_delay": _kernel.max_delay(), "off_grid_spiking": False,
               "structural_plasticity_update_interval": _kernel.sp_interval,
               "structural_plasticity_synapses": {k: dict(v) for k, v in _kernel.sp_synapses.items()}}
-    for key in [keys] if isinstance(keys, str) else keys or []:
-        if key not in status:
-            _refuse(f"kernel status '{key}' is not supported (readable: {', '.join(status)})")
-    if keys is None:
-        return status
-    if isinstance(keys, str):
-        return status[keys]
-    return tuple(status[k] for k in keys)
+    return _pick(status, keys, lambda key: f"kernel status '{key}' is not supported (readable: {', '.join(status)})")
 
 
 class NotSupported(PlexusError, AttributeError):
