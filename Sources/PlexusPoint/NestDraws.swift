@@ -161,7 +161,7 @@ final class NestDraws {
     private func drawOneToOne(_ shape: ConnectionShape, _ v: SynapseValues, vpOf: (Int) -> Int) -> DrawnConnections {
         let drawn = DrawnConnections(keyedBySource: false, keys: shape.targets, expected: shape.targets)
         for j in 0..<shape.targets {
-            if !(shape.noAutapse) {
+            if !shape.noAutapse {   // one_to_one within one population without autapses: nothing
                 drawn.partners.append(UInt32(j))
                 drawSynapseValues(v, vp: vpOf(shape.targetFirstNode + j), into: drawn)
             }
