@@ -21,7 +21,8 @@ import PlexusCore
 /// Runs once, before the populations are built, on the description; anything it cannot
 /// resolve (an unknown population, an invalid rule) is left alone and reported by the build.
 final class NestDraws {
-    var engines: [MT19937_64]
+    /// One stream per VP; after `init`, as the devices take them over (`NestStreams`).
+    private(set) var engines: [MT19937_64]
     var rankSynced: MT19937_64
     /// libstdc++'s normal distributions keep half a pair: NEST keeps one per parameter object
     /// and thread. Plexus shares one per distribution and VP, which is the same for a script
@@ -35,9 +36,13 @@ final class NestDraws {
     /// Why drawing stopped: the tables would not fit in memory (thrown by the network's build).
     private(set) var tooBig: Error?
 
+    /// Draws with `e.nestBuildSeed` (else `seed`); a script that set rng_seed after building
+    /// (`nestBuildSeed` given) leaves the devices fresh streams of `seed`, as NEST restarts them.
     init(_ e: PointExperiment, virtualProcesses vps: Int, seed: UInt32) {
-        engines = (0..<vps).map { NestRandom.virtualProcess($0, seed: seed) }
-        rankSynced = NestRandom.rankSynced(seed: seed)
+        let buildSeed = e.nestBuildSeed ?? seed
+        engines = (0..<vps).map { NestRandom.virtualProcess($0, seed: buildSeed) }
+        rankSynced = NestRandom.rankSynced(seed: buildSeed)
+        defer { if e.nestBuildSeed != nil { engines = (0..<vps).map { NestRandom.virtualProcess($0, seed: seed) } } }
         var firstNode: [String: (index: Int, first: Int, size: Int)] = [:]
         var node = 0
         for (pi, p) in e.populations.enumerated() {

@@ -142,7 +142,7 @@ public final class PointNetwork {
         // NEST's draws while its script builds the network, in the script's order (NestDraws).
         var nestDraws: NestDraws?
         if case .nest(let vps) = experiment.randomStreams, vps >= 1, seed > 0, seed < 1 << 32 {
-            nestDraws = NestDraws(experiment, virtualProcesses: vps, seed: experiment.nestBuildSeed ?? UInt32(seed))
+            nestDraws = NestDraws(experiment, virtualProcesses: vps, seed: UInt32(seed))
         }
         for (pi, pop) in experiment.populations.enumerated() {
             let path = "populations.\(pop.name)"
@@ -258,10 +258,8 @@ public final class PointNetwork {
                                                  keyPath: "kernel.nest_draw_points.\(name)")
                 }
             }
-            // A script that set rng_seed after building draws its devices from fresh streams.
-            let engines = experiment.nestBuildSeed == nil ? nestDraws!.engines
-                : (0..<vps).map { NestRandom.virtualProcess($0, seed: UInt32(seed)) }
-            nestStreams = NestStreams(network: self, virtualProcesses: vps, engines: engines)
+            // nestDraws exists whenever these checks pass (made with the same conditions above).
+            nestStreams = NestStreams(network: self, virtualProcesses: vps, engines: nestDraws!.engines)
         }
     }
 
