@@ -12,11 +12,14 @@ Differences from pyNN.nest (docs/python.md, "PyNN"):
 - spikes are on the time grid (`spike_precision="on_grid"` is the default; Plexus has no off-grid
   models yet, so "off_grid" is refused);
 - what plexus.nest refuses (models Plexus lacks, changes it cannot make) is refused here with the
-  same `plexus.PlexusError`.
+  same `plexus.PlexusError`;
+- a current source's start, stop and times read back as given (on the time grid), as on PyNN's
+  other backends; pyNN.nest reads them back min_delay earlier.
 """
 import importlib.util
 import os
 import sys
+
 
 import pyNN
 
@@ -63,7 +66,33 @@ def _load():
     module.setup = setup
     module.simulator.state.spike_precision = "on_grid"
     module.simulator.name = "Plexus"
+    _current_source_times_as_the_cells_feel_them(module)
     return module
+
+
+def _current_source_times_as_the_cells_feel_them(module):
+    """PyNN's NEST backend sets a current source's start, stop and step times min_delay early on
+    its NEST device (its connection to the cells has that delay) and reads them back from there,
+    so `source.times` shows times min_delay before those given; PyNN's other backends show the
+    times given (as mapped to the time grid). Here they read back as the cells feel them."""
+    base = module.standardmodels.electrodes.NestStandardCurrentSource
+    native = base.get_native_parameters
+
+    def get_native_parameters(self):
+        parameters = native(self)
+        for key in ("start", "stop", "amplitude_times"):
+            if key in parameters.keys():
+                parameters._parameters[key] = parameters[key] + self.min_delay   # lazy, keeps its shape
+        return parameters
+
+    # ACSource's phase is set relative to its start on the NEST device.
+    phase_correction = base._phase_correction
+
+    def _phase_correction(self, start, frequency, phase):
+        return phase_correction(self, native(self)["start"], frequency, phase)
+
+    base.get_native_parameters = get_native_parameters
+    base._phase_correction = _phase_correction
 
 
 _module = _load()
