@@ -44,6 +44,8 @@ public enum RandomPurpose: UInt32, Sendable {
     case structuralPlasticity = 9
     /// Optimisers' candidate draws (PlexusFit).
     case optimizer = 10
+    /// Whether a stochastic synapse passes a spike on (bernoulli_synapse).
+    case synapseTransmission = 11
     case user = 15
 }
 

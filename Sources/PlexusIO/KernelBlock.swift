@@ -12,9 +12,11 @@ import PlexusPoint
 //     nest_gids: [2, 3, 5]           # NEST's gid of each node (default: node number + 1)
 //     nest_draw_points: {E: 2}       # E's random initial values are drawn after connections[0...1]
 //     nest_build_seed: 143202461     # the build drew with this rng_seed; devices from fresh streams
+//     nest_noise_recorders: [noise]  # keep these noise_generators' I (NEST's recordable) each step
 extension ExperimentFile {
     static let kernelKeys = ["use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations", "wfr_interpolation_order",
-                             "random_streams", "total_num_virtual_procs", "min_delay", "nest_gids", "nest_draw_points", "nest_build_seed"]
+                             "random_streams", "total_num_virtual_procs", "min_delay", "nest_gids", "nest_draw_points", "nest_build_seed",
+                             "nest_noise_recorders"]
 
     /// The NEST random-number settings of the kernel block, into `experiment`.
     static func readRandomStreams(_ node: YNode?, into experiment: inout PointExperiment) throws {
@@ -23,7 +25,7 @@ extension ExperimentFile {
         let kind = try m["random_streams"]?.string() ?? "plexus"
         switch kind {
         case "plexus":
-            for key in ["total_num_virtual_procs", "nest_draw_points", "nest_build_seed"] {
+            for key in ["total_num_virtual_procs", "nest_draw_points", "nest_build_seed", "nest_noise_recorders"] {
                 if let v = m[key] { throw v.error("\(key) applies to random_streams: nest") }
             }
             experiment.randomStreams = .plexus
@@ -50,6 +52,9 @@ extension ExperimentFile {
                 guard n >= 0 else { throw k.error("nest_draw_points.\(name) must be a whole number >= 0, got \(n)") }
                 experiment.nestDrawPoints[name] = n
             }
+        }
+        if let v = m["nest_noise_recorders"] {
+            experiment.nestNoiseRecorders = try v.sequence().map { try $0.string() }
         }
         if let v = m["nest_build_seed"] {
             let seed = try v.int()

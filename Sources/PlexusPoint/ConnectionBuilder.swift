@@ -484,6 +484,10 @@ extension PointNetwork {
                         let rule = self.plasticRules[r]
                         let table = plastic.tables[r]
                         let readsPostHistory = rule.kind.readsPostHistory
+                        // Multapses so far per (source, target), for models whose synapses each
+                        // need their own identity (all of a target's synapses are on its thread).
+                        var multapses = [UInt64: Int]()
+                        let needsIdentity = rule.kind.needsIdentity
                         self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
                             for s in batch {
                                 let i = s.source, j = s.target, w = s.weight, d = s.delay
@@ -494,7 +498,15 @@ extension PointNetwork {
                                     continue
                                 }
                                 let local = j + tOffset
-                                table.add(row: i, target: local, delay: d, weight: w)
+                                var identity: SynapseIdentity?
+                                if needsIdentity {
+                                    let source = first + i, target = st.target.firstNode + j
+                                    let pair = UInt64(source) << 32 | UInt64(target)
+                                    let m = multapses[pair, default: 0]
+                                    multapses[pair] = m + 1
+                                    identity = SynapseIdentity(statement: st.index, source: source, target: target, multapse: m)
+                                }
+                                table.add(row: i, target: local, delay: d, weight: w, identity: identity)
                                 if readsPostHistory {
                                     if plastic.archiveOf[local] < 0 {
                                         plastic.archiveOf[local] = Int32(plastic.archives.count)

@@ -234,6 +234,10 @@ public struct PointExperiment: Sendable, Equatable {
     /// `nest_build_seed`), when it set `rng_seed` afterwards: NEST then starts every stream afresh
     /// with `seed`, from which the devices draw. nil: the build and the devices share the streams.
     public var nestBuildSeed: UInt32? = nil
+    /// noise_generator populations whose current NEST's multimeter records (kernel
+    /// `nest_noise_recorders`): its `I`, the mean of the values it sends its targets, each step.
+    /// With NEST's streams and one virtual process, as NEST allows.
+    public var nestNoiseRecorders: [String] = []
 
     public init(resolution: Quantity = Quantity(0.1, "ms"), duration: Quantity, seed: UInt64 = 1,
                 populations: [PopulationDescription], connections: [ConnectionDescription] = [],

@@ -258,6 +258,17 @@ public final class PointNetwork {
                                                  keyPath: "kernel.nest_draw_points.\(name)")
                 }
             }
+            for (k, name) in experiment.nestNoiseRecorders.enumerated() {
+                let kp = "kernel.nest_noise_recorders[\(k)]"
+                guard let info = population(named: name) else { throw PlexusError("no population named '\(name)'", keyPath: kp) }
+                guard info.model == NoiseGenerator.name else {
+                    throw PlexusError("'\(name)' is a \(info.model); a multimeter records the current of a noise_generator", keyPath: kp)
+                }
+                guard vps == 1 else {
+                    throw PlexusError("recording from a noise_generator is only possible with one virtual process (NEST's rule: its replicas on each process average different targets)",
+                                      keyPath: kp)
+                }
+            }
             // nestDraws exists whenever these checks pass (made with the same conditions above).
             nestStreams = NestStreams(network: self, virtualProcesses: vps, engines: nestDraws!.engines)
         }

@@ -103,10 +103,11 @@ class PlasticTable {
         kind.allocate(self)
     }
 
-    /// Building, second pass: the next synapse of row `i` (same order as the count).
+    /// Building, second pass: the next synapse of row `i` (same order as the count); `identity`
+    /// for models that need it.
     @inline(__always)
-    func add(row i: Int, target: Int, delay: Int, weight: Double) {
-        kind.place(self, row: i, target: target, delay: delay, weight: weight)
+    func add(row i: Int, target: Int, delay: Int, weight: Double, identity: SynapseIdentity? = nil) {
+        kind.place(self, row: i, target: target, delay: delay, weight: weight, identity: identity)
     }
 }
 
@@ -139,6 +140,9 @@ struct DeliveryContext {
     let firstNeuron: Int
     let grid: TimeGrid
     let plastic: PlasticConnectivity
+    /// The spike's step and the run's seed (stochastic synapses' draws).
+    let step: Int64
+    let seed: UInt64
 }
 
 /// The engine's entry points into code specialised for one synapse model. They are implemented
@@ -149,7 +153,7 @@ protocol SpecialisedSynapseCode {
     /// An empty table for the synapses of `rule` (rule number `index`).
     func makeTable(rule: PlasticRule, index: Int) -> PlasticTable
     static func allocate(_ table: PlasticTable)
-    static func place(_ table: PlasticTable, row i: Int, target: Int, delay: Int, weight: Double)
+    static func place(_ table: PlasticTable, row i: Int, target: Int, delay: Int, weight: Double, identity: SynapseIdentity?)
     /// Delivers `spike` through row `i` of the table.
     static func deliver(_ table: PlasticTable, row i: Int, _ spike: Spike, _ c: DeliveryContext, log: inout [WeightEvent])
     /// The volume transmitter's trigger at `time` for every synapse of the table.
@@ -167,11 +171,12 @@ extension PointSynapseModel {
                                  count: table.count)
     }
 
-    static func place(_ table: PlasticTable, row i: Int, target: Int, delay: Int, weight: Double) {
+    static func place(_ table: PlasticTable, row i: Int, target: Int, delay: Int, weight: Double, identity: SynapseIdentity?) {
         let table = unsafeDowncast(table, to: ModelTable<Self>.self)
         let k = table.cursor[i]
         table.cursor[i] = k + 1
-        table.synapses[k] = PlasticSynapse(target: UInt32(target), delay: Int32(delay), state: table.model.initialState(weight: weight))
+        let state = identity.map { table.model.initialState(weight: weight, identity: $0) } ?? table.model.initialState(weight: weight)
+        table.synapses[k] = PlasticSynapse(target: UInt32(target), delay: Int32(delay), state: state)
     }
 
     static func deliver(_ table: PlasticTable, row i: Int, _ spike: Spike, _ c: DeliveryContext, log: inout [WeightEvent]) {
@@ -220,21 +225,28 @@ extension ModelTable {
         var none = PostArchive()
         for k in lo..<hi {
             let d = Int(syn[k].delay), target = Int(syn[k].target)
-            let event = PreSynapticSpike(time: t, delay: c.grid.time(Int64(d)), dopamine: dopamine)
+            let event = PreSynapticSpike(time: t, delay: c.grid.time(Int64(d)), dopamine: dopamine,
+                                         step: c.step, seed: c.seed, multiplicity: spike.multiplicity)
             let w: Double
             if M.readsPostHistory {
                 w = model.preSpike(&syn[k].state, event, post: &c.archives[Int(c.archiveOf[target])])
             } else {
                 w = model.preSpike(&syn[k].state, event, post: &none)
             }
-            if recordWeights {
+            if recordWeights && !(M.decidesCount && w == 0) {   // NEST records what was sent
                 log.append(WeightEvent(time: t, source: Int(spike.gid) + 1,
-                                       target: c.nodeOfNeuron[c.firstNeuron + target] + 1, weight: w))
+                                       target: c.nodeOfNeuron[c.firstNeuron + target] + 1,
+                                       weight: M.decidesCount ? syn[k].state.weight : w))
             }
             if silent { continue }
             var slot = c.slot + d
             if slot >= ringLength { slot -= ringLength }
-            let v = unitWeight ? spike.multiplicity : w * spike.multiplicity
+            let v: Double
+            if M.decidesCount {
+                v = unitWeight ? w : syn[k].state.weight * w
+            } else {
+                v = unitWeight ? spike.multiplicity : w * spike.multiplicity
+            }
             ring[(slot * nLocal + target) * 2 + (v < 0 ? 1 : 0)] += v
         }
     }
@@ -259,7 +271,8 @@ extension PointNetwork {
             nodeOfNeuron.withUnsafeBufferPointer { nodeOfNeuron in
                 let c = DeliveryContext(time: grid.endTime(ofStep: s), slot: Int(s % Int64(ringLength)), ringLength: ringLength,
                                         nLocal: nLocal, ring: ring, archives: archives, archiveOf: archiveOf,
-                                        nodeOfNeuron: nodeOfNeuron, firstNeuron: first, grid: grid, plastic: pl)
+                                        nodeOfNeuron: nodeOfNeuron, firstNeuron: first, grid: grid, plastic: pl,
+                                        step: s, seed: seed)
                 for table in tables {
                     guard let i = table.row(of: gid), table.offsets[i] < table.offsets[i + 1] else { continue }
                     table.kind.deliver(table, row: i, spike, c, log: &log)

@@ -205,6 +205,7 @@ public final class PointSimulation {
         if let failure { throw failure }
         precondition(!finished, "advance after the final results")
         guard end > step else { return }
+        network.nestStreams?.startRun(at: step, h: network.grid.h)
         try exchange.advance(self, to: end, progress: progress)   // the loop specialised for the exchange's type
         network.structuralPlasticity?.bringUpToDate(to: step)
     }
@@ -745,7 +746,9 @@ extension PointNetwork {
                     let draw = (e - first) / g.dtSteps
                     var rng = RandomStream(seed: seed, purpose: .noiseInput, index: c.stream, id: c.id,
                                            time: UInt32(truncatingIfNeeded: draw))
-                    let mod = g.stdMod == 0 ? 0 : _sin(g.omega * Double(e) * grid.h + g.phase) * g.stdMod * g.stdMod
+                    // The std modulation's phase runs from the first active step, as NEST's
+                    // oscillator turns only while the generator is active (NestStreams).
+                    let mod = g.stdMod == 0 ? 0 : _sin(g.omega * Double(e - first + 1) * grid.h + g.phase) * g.stdMod * g.stdMod
                     amplitude = amplitude + (g.std * g.std + mod).squareRoot() * rng.nextNormal()
                 }
                 currentRing[base * nLocal + Int(c.target)] += c.weight * amplitude

@@ -45,6 +45,9 @@ extension PointSimulation {
         let path = "populations.\(name)"
         // Structural plasticity's per-neuron state: Ca, synaptic_elements.NAME.z / .z_connected.
         if let values = try network.structuralPlasticity?.state(population: name, variable: variable) { return values }
+        if network.experiment.nestNoiseRecorders.contains(name), let streams = network.nestStreams {
+            return try noiseCurrents(name, variable: variable, streams, path: path)
+        }
         guard let info = network.population(named: name), case .neuron(let ni) = info.kind else {
             throw PlexusError("no neuron population named '\(name)'", keyPath: path)
         }
@@ -54,6 +57,22 @@ extension PointSimulation {
                               keyPath: path + "." + variable)
         }
         return (0..<pop.size).map { pop.recordedValue(variable: v, neuron: $0) }
+    }
+
+    /// A recorded noise_generator population's `I`: generator by generator, its value at every
+    /// step so far (the step ending at each multiple of the resolution).
+    private func noiseCurrents(_ name: String, variable: String, _ streams: NestStreams, path: String) throws -> [Double] {
+        guard variable == "I" else {
+            throw PlexusError("a noise_generator records I only, not '\(variable)'", keyPath: path + "." + variable)
+        }
+        let steps = Int(step)
+        var out: [Double] = []
+        for node in network.population(named: name)!.nodes {
+            let k = streams.recordedNodes.firstIndex(of: node)!
+            out += streams.recorded[k].prefix(steps)
+            if streams.recorded[k].count < steps { out += repeatElement(0, count: steps - streams.recorded[k].count) }
+        }
+        return out
     }
 
     private func setNeurons(_ pop: NeuronPopulation, _ info: PopulationInfo, _ params: [String: ParameterValue],

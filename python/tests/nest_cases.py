@@ -360,5 +360,28 @@ def current_generators_recorded(nest):
     return events(m, vm)
 
 
+def noise_generator_recorded(nest):
+    """A multimeter recording noise generators' I (the mean of the values each sends its targets,
+    NEST's draws): three targets, a modulated std, an activity window, one without targets, a
+    Poisson generator drawing from the same stream, and the mean changed between Simulate calls."""
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 3)
+    noise = nest.Create("noise_generator", params={"mean": 100.0, "std": 50.0, "dt": 0.5, "std_mod": 20.0,
+                                                    "frequency": 50.0, "start": 2.0, "stop": 18.0})
+    lonely = nest.Create("noise_generator", params={"mean": 10.0, "std": 5.0})
+    pg = nest.Create("poisson_generator", params={"rate": 20000.0})
+    nest.Connect(noise, n)
+    nest.Connect(pg, n, syn_spec={"weight": 5.0})
+    m = nest.Create("multimeter", params={"record_from": ["I"], "interval": 0.1})
+    vm = nest.Create("voltmeter", params={"interval": 0.5})
+    nest.Connect(m, noise + lonely)
+    nest.Connect(vm, n)
+    nest.Simulate(10.0)
+    noise.mean = -50.0
+    nest.Simulate(15.0)
+    return events(m, vm)
+
+
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
-         more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, random_weights_and_delays, reseeded_after_build, structural_plasticity, connect_arrays_homogeneous, current_generators_recorded]
+         more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, random_weights_and_delays, reseeded_after_build, structural_plasticity, connect_arrays_homogeneous, current_generators_recorded,
+         noise_generator_recorded]

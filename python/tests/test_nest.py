@@ -162,3 +162,14 @@ def test_pandas_output_and_longer_value_lists():
         nest.Connect(np.array([1, 2]), np.array([2, 3]), "all_to_all")
     with pytest.raises(plexus.PlexusError, match="no node with id 99"):
         nest.Connect(np.array([1, 99]), np.array([2, 3]), "one_to_one")
+
+
+def test_noise_generator_recording_is_single_threaded_as_in_nest():
+    # NEST's replicas of a noise_generator on each thread average different targets; it refuses.
+    nest.ResetKernel()
+    nest.local_num_threads = 2
+    g = nest.Create("noise_generator", params={"std": 10.0})
+    nest.Connect(g, nest.Create("iaf_psc_alpha"))
+    m = nest.Create("multimeter", params={"record_from": ["I"]})
+    with pytest.raises(plexus.PlexusError, match="only possible in single-threaded mode"):
+        nest.Connect(m, g)

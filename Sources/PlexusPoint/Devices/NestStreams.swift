@@ -36,6 +36,11 @@ final class NestStreams {
         var source: Source
         var counts: [UnsafeMutablePointer<Int32>] = []
         var currents: [UnsafeMutablePointer<Double>] = []
+        /// A recorded noise_generator (`nest_noise_recorders`, one VP): its index in `recorded`.
+        var recorder: Int = -1
+        /// A noise_generator's std modulation as NEST computes it: (cos, sin) of the phase, set at
+        /// the start of each run (`startRun`) and turned by omega·h in every active step.
+        var oscillator = (0.0, 0.0)
     }
     struct VirtualProcess {
         var engine: MT19937_64
@@ -50,6 +55,10 @@ final class NestStreams {
     let ringLength: Int64
     /// Emission steps below this one are drawn.
     var drawnUntil: Int64 = 0
+    /// The recorded noise generators' nodes, and each one's `I` (NEST's recordable: the mean of
+    /// the values it sends, 0 while inactive) at every emission step drawn.
+    let recordedNodes: [Int]
+    private(set) var recorded: [[Double]]
 
     /// `engines`: one per virtual process, as NEST's script left them after building the
     /// network (`NestDraws`).
@@ -87,6 +96,8 @@ final class NestStreams {
         }
         entries.sort { ($0.vp, $0.node, $0.order.0, $0.order.1) < ($1.vp, $1.node, $1.order.0, $1.order.1) }
         processes = engines.map { VirtualProcess(engine: $0, generators: []) }
+        recordedNodes = net.experiment.nestNoiseRecorders.flatMap { net.population(named: $0)!.nodes }
+        recorded = recordedNodes.map { _ in [] }
         for e in entries {
             let d = net.deviceInputs[e.thread]
             if processes[e.vp].generators.last?.node != e.node {
@@ -97,7 +108,8 @@ final class NestStreams {
                     let p = d.poisson[e.input]
                     source = .poisson(LibstdcxxPoisson(mean: p.lambda), startStep: p.startStep, stopStep: p.stopStep)
                 }
-                processes[e.vp].generators.append(Generator(node: e.node, source: source))
+                processes[e.vp].generators.append(Generator(node: e.node, source: source,
+                                                            recorder: e.noise >= 0 ? recordedNodes.firstIndex(of: e.node) ?? -1 : -1))
             }
             let g = processes[e.vp].generators.count - 1
             if e.noise >= 0 {
@@ -121,6 +133,21 @@ final class NestStreams {
                         startStep: g.startStep, stopStep: g.stopStep)
     }
 
+    /// A run starts at `step` (NEST's pre_run_hook, at each Simulate): the noise generators' std
+    /// modulation restarts at the phase of that time. (NEST's Run calls after one Prepare would
+    /// not restart it; each advance here is a Simulate.)
+    func startRun(at step: Int64, h: Double) {
+        let ticsPerStep = Int64((h * 1000).rounded())
+        let t = Double(step * ticsPerStep) / 1000        // NEST's Time::get_ms of the step
+        for v in processes.indices {
+            for g in processes[v].generators.indices {
+                if case .noise(_, let w, _, _) = processes[v].generators[g].source, let noise = w.noise {
+                    processes[v].generators[g].oscillator = (_cos(noise.omega * t + noise.phase), _sin(noise.omega * t + noise.phase))
+                }
+            }
+        }
+    }
+
     /// Draws every emission step below `end` not drawn yet, in whole NEST slices but none at or
     /// after `limit` (the end of the advance: NEST cuts its last slice at the end of Simulate).
     func draw(through end: Int64, limit: Int64, h: Double) {
@@ -128,6 +155,10 @@ final class NestStreams {
             let sliceEnd = min((drawnUntil / slice + 1) * slice, limit)
             for v in processes.indices { drawSlice(v, drawnUntil..<sliceEnd, h: h) }
             drawnUntil = sliceEnd
+            // A recorded generator without targets sends nothing: NEST records 0.
+            for k in recorded.indices where recorded[k].count < Int(sliceEnd) {
+                recorded[k].append(contentsOf: repeatElement(0, count: Int(sliceEnd) - recorded[k].count))
+            }
         }
     }
 
@@ -151,17 +182,26 @@ final class NestStreams {
             case .noise(var normal, let w, var next, var values):
                 let noise = w.noise!
                 let rings = processes[v].generators[gi].currents
+                let turn = (_cos(noise.omega * h), _sin(noise.omega * h))
+                var (y0, y1) = processes[v].generators[gi].oscillator
+                defer { processes[v].generators[gi].oscillator = (y0, y1) }
                 for e in steps {
                     // Current generators act two steps after their update (NEST's is_active).
                     let active = w.startStep < e + 2 && e + 2 <= w.stopStep
+                    if active && noise.stdMod != 0 {
+                        (y0, y1) = (turn.0 * y0 - turn.1 * y1, turn.1 * y0 + turn.0 * y1)
+                    }
                     if active && e >= next {
-                        let mod = noise.stdMod == 0 ? 0 : _sin(noise.omega * Double(e) * h + noise.phase) * noise.stdMod * noise.stdMod
-                        let scale = (noise.std * noise.std + mod).squareRoot()
+                        let scale = (noise.std * noise.std + y1 * noise.stdMod * noise.stdMod).squareRoot()
                         for k in values.indices { values[k] = w.amplitude + scale * normal.next(&engine) }
                         next = e + noise.dtSteps
                     }
                     let slot = Int(e % ring)
                     for (k, r) in rings.enumerated() { r[slot] = values[k] }
+                    let recorder = processes[v].generators[gi].recorder
+                    if recorder >= 0 {
+                        recorded[recorder].append(active && !values.isEmpty ? values.reduce(0, +) / Double(values.count) : 0)
+                    }
                 }
                 processes[v].generators[gi].source = .noise(normal, w, nextStep: next, values: values)
             }

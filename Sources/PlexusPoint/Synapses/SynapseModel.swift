@@ -31,6 +31,11 @@ struct PreSynapticSpike {
     /// The volume transmitter's dopamine spikes since its last trigger (entry 0: that trigger),
     /// for models with `needsVolumeTransmitter`; empty otherwise.
     let dopamine: UnsafeBufferPointer<DopaSpike>
+    /// The step the source fired in, and the run's seed: the key of a stochastic synapse's draws.
+    let step: Int64
+    let seed: UInt64
+    /// The spike's count (1 for neurons; a parrot's count, a spike_generator's multiplicity).
+    let multiplicity: Double
 }
 
 /// A synapse model kind. See the comment at the top of this file. Every conformance in this module
@@ -49,6 +54,12 @@ protocol PointSynapseModel: SpecialisedSynapseCode, Sendable {
     static var readsPostHistory: Bool { get }
     /// Whether the synapse needs a `volume_transmitter` (the dopamine signal).
     static var needsVolumeTransmitter: Bool { get }
+    /// Whether each synapse needs its own identity (`initialState(weight:identity:)`), the same
+    /// for any threads and ranks: the key of a stochastic synapse's own random draws.
+    static var needsIdentity: Bool { get }
+    /// Whether `preSpike` returns how many of the spike's count pass the synapse (each then
+    /// carries the synapse's weight), rather than the weight each of them carries.
+    static var decidesCount: Bool { get }
 
     /// Checks the resolved parameters (NEST's rules), throwing `PlexusError` naming the parameter,
     /// and keeps them.
@@ -61,9 +72,12 @@ protocol PointSynapseModel: SpecialisedSynapseCode, Sendable {
 
     /// The state of a new synapse with weight `weight`.
     func initialState(weight: Double) -> State
+    /// The same, for models with `needsIdentity`. Default: `initialState(weight:)`.
+    func initialState(weight: Double, identity: SynapseIdentity) -> State
     /// A presynaptic spike passes the synapse (NEST's `send`): updates the state, taking in the
     /// target's spikes since the last presynaptic one from `post` (models with
-    /// `readsPostHistory`), and returns the weight the spike carries.
+    /// `readsPostHistory`), and returns the weight the spike carries (models with `decidesCount`:
+    /// how many of its count pass).
     func preSpike(_ s: inout State, _ spike: PreSynapticSpike, post: inout PostArchive) -> Double
     /// The volume transmitter's trigger at `time` (NEST's `trigger_update_weight`): brings the
     /// synapse (delay `delay` ms) up to that time through the dopamine spikes in `dopamine`.
@@ -75,10 +89,26 @@ protocol PointSynapseModel: SpecialisedSynapseCode, Sendable {
 extension PointSynapseModel {
     static var readsPostHistory: Bool { false }
     static var needsVolumeTransmitter: Bool { false }
+    static var needsIdentity: Bool { false }
+    static var decidesCount: Bool { false }
+    func initialState(weight: Double, identity: SynapseIdentity) -> State { initialState(weight: weight) }
     func validate(weight: Sampler) throws {}
     func rejection(ofDrawnWeight w: Double) -> String? { nil }
     func dopamineTrigger(_ s: inout State, at time: Double, delay: Double, post: inout PostArchive,
                          dopamine: UnsafeBufferPointer<DopaSpike>) {}
+}
+
+/// Who a synapse is, whatever the threads and ranks: its statement, source and target nodes, and
+/// its rank among the synapses of that statement between the same two nodes (multapses).
+struct SynapseIdentity {
+    let statement: Int
+    let source: Int
+    let target: Int
+    let multapse: Int
+
+    /// The key of a stream of random numbers of this synapse (`RandomStream`'s index and id).
+    var streamIndex: UInt32 { UInt32(truncatingIfNeeded: statement) ^ UInt32(truncatingIfNeeded: multapse) << 20 }
+    var streamID: UInt64 { UInt64(UInt32(truncatingIfNeeded: source)) << 32 | UInt64(UInt32(truncatingIfNeeded: target)) }
 }
 
 /// A synapse model by NEST name, as the rest of Plexus names it (`plexus models`, the run

@@ -582,6 +582,12 @@ class _Kernel:
             doc["kernel"]["nest_draw_points"] = points
         if self.build_seed is not None:
             doc["kernel"]["nest_build_seed"] = self.build_seed
+        # A multimeter's noise_generators: the engine keeps their I (the values are NEST's draws).
+        # (A generator is one Plexus population per node.)
+        noise = sorted({q.name(j) for r in self.populations for q, lo, hi in r.devices if q.model == "noise_generator"
+                        for j in range(lo, hi)})
+        if noise:
+            doc["kernel"]["nest_noise_recorders"] = noise
         if self.sp_enabled:
             doc["structural_plasticity"] = self.structural_block()
         # A spike_recorder of a generator records what the generator sends it (a train of its
@@ -863,11 +869,16 @@ class _Kernel:
         """What a multimeter records of current generator k of `p`: its current I at t = j·interval
         up to now, as NEST's logger has it (the step ending at t; 0 while inactive, NEST's
         is_active for current generators: start < step + 2 <= stop), with its parameters as they
-        were then (changes after Simulate take effect from the step they were made at)."""
+        were then (changes after Simulate take effect from the step they were made at). A
+        noise_generator's I (the mean of the values it sends) is the engine's record."""
         h = self.resolution
         every = max(1, round(interval / h))
         steps = np.arange(every, round(self.time / h) + 1, every) - 1    # the step ending at each sample
         values = np.zeros(len(steps))
+        if p.model == "noise_generator":
+            values = np.asarray(self.sim.state(p.name(k), "I"))[steps]
+            return {"times": (steps + 1) * h, "senders": np.zeros(len(steps), dtype=np.int64), "gids": np.full(len(steps), p.first + k),
+                    "I": values}
 
         def params_at(step):
             out = {key: column[k] for key, column in p.initial.items()}
@@ -1170,8 +1181,10 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
                 if p.kind == "generator" and r.model == "spike_recorder":
                     r.generators += [(p, k) for k in range(lo, hi)]
                     continue
-                if p.kind == "generator" and p.model in CURRENT_GENERATORS:
-                    r.devices.append((p, lo, hi))   # their current, computed (`_Kernel.device_samples`)
+                if p.kind == "generator" and p.model in CURRENT_GENERATORS | {"noise_generator"}:
+                    if p.model == "noise_generator" and k.threads > 1:   # NEST's rule and words
+                        raise PlexusError("plexus.nest: Recording from a noise_generator is only possible in single-threaded mode.")
+                    r.devices.append((p, lo, hi))   # their current (`_Kernel.device_samples`)
                     continue
                 if p.kind != "neuron":
                     _refuse(f"a {r.model} records neurons and the current of {', '.join(sorted(CURRENT_GENERATORS))}; "
