@@ -117,6 +117,12 @@ def main():
     try:
         runpy.run_path(os.path.abspath(a.script), run_name="__main__")
         result["status"] = "ok"
+    except SystemExit as e:   # a script that stops itself (e.g. a library its build lacks)
+        if e.code in (0, None):
+            result["status"] = "ok"
+        else:
+            result["status"] = "error"
+            result["error"] = f"SystemExit: the script stopped with exit status {e.code}"
     except Exception as e:   # a refusal (PlexusError) or a failure: recorded, not raised
         result["status"] = "error"
         result["error"] = f"{type(e).__name__}: {e}"

@@ -1735,6 +1735,13 @@ def Install(module_name):
     raise NESTErrors.DynamicModuleManagementError(f"plexus.nest: NEST extension module '{module_name}' cannot be installed (NEST's modules are compiled for NEST)")
 
 
+# PyNEST's build_info, for what scripts check: the optional NEST libraries Plexus does not link
+# (MUSIC, libneurosim/CSA, SIONlib, MPI from Python), and that the GSL models are there (Plexus
+# has its own solvers).
+build_info = {"version": "3.10.0", "have_gsl": True, "have_threads": True, "threads_model": "plexus", "have_mpi": False,
+              "have_music": False, "have_libneurosim": False, "have_sionlib": False, "have_hdf5": False, "have_boost": False}
+
+
 class _NestModule(types.ModuleType):
     """Kernel attributes as module attributes (`nest.resolution = 0.1`), as PyNEST 3."""
 
