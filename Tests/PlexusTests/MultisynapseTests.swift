@@ -9,7 +9,7 @@ import XCTest
 /// case is one neuron with spike trains on every receptor port (receptor_type 1 ... K, each with
 /// its own weight and delay) and a dc_generator, run as an experiment file through the engine's
 /// delivery into the ports; spike times must be NEST's, V_m within 1e-6 mV for the exactly
-/// integrated iaf_psc_exp_multisynapse and 1e-3 mV for the RKF45 models, the synaptic
+/// integrated iaf_psc_exp_multisynapse and iaf_psc_alpha_multisynapse, 1e-3 mV for the RKF45 models; the synaptic
 /// recordables (g_k, I_syn_k) within 1e-6. Also: the refusals (receptor_type out of range, array
 /// lengths, time constants), each naming its key.
 final class MultisynapseTests: XCTestCase {
@@ -109,6 +109,7 @@ final class MultisynapseTests: XCTestCase {
     func testAeifCondBetaMultisynapseMatchesNEST() throws { try check("aeif_beta", vmTolerance: 1e-3) }
     func testAeifCondAlphaMultisynapseMatchesNEST() throws { try check("aeif_alpha", vmTolerance: 1e-3) }
     func testIafPscExpMultisynapseMatchesNEST() throws { try check("psc_exp", vmTolerance: 1e-6) }
+    func testIafPscAlphaMultisynapseMatchesNEST() throws { try check("psc_alpha", vmTolerance: 1e-6) }
 
     /// The ports really are apart: the same input on port 1 or on port 2 (other time constants)
     /// gives other traces, and a network without multisynapse neurons keeps one pair per neuron.
@@ -207,6 +208,8 @@ final class MultisynapseTests: XCTestCase {
         assertRefused("E_rev: [0, -80], tau_rise: [1, 20], tau_decay: [5, 10]", keyPath: "params.tau_rise", mentions: "tau_decay")
         assertRefused("tau_syn: [1, -2]", keyPath: "params.tau_syn", mentions: "strictly positive", model: "iaf_psc_exp_multisynapse")
         assertRefused("tau_syn: [1, 10]", keyPath: "params.tau_syn", mentions: "tau_m", model: "iaf_psc_exp_multisynapse")
+        assertRefused("tau_syn: [0.5, 0]", keyPath: "params.tau_syn", mentions: "strictly positive", model: "iaf_psc_alpha_multisynapse")
+        assertRefused("tau_syn: [0.5]", receptor: 2, keyPath: "synapse.receptor_type", mentions: "1 to 1", model: "iaf_psc_alpha_multisynapse")
         assertRefused("E_rev: [0, 0], tau_syn: [1, 0]", keyPath: "params.tau_syn", mentions: "strictly positive", model: "aeif_cond_alpha_multisynapse")
         // conductance weights must be positive (NEST refuses them when the spike arrives)
         assertRefused(ok, weight: -1, keyPath: "synapse.weight", mentions: "positive")

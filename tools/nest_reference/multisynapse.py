@@ -9,6 +9,8 @@ dc_generator (receptor 0):
   aeif_alpha   aeif_cond_alpha_multisynapse, 3 ports (tau_syn 1, 20, 1.5 ms), t_ref 2 ms
   psc_exp      iaf_psc_exp_multisynapse, 3 ports (tau_syn 0.5, 2, 8 ms), excitatory and inhibitory
                weights on the same port
+  psc_alpha    iaf_psc_alpha_multisynapse, 3 ports (tau_syn 0.3, 3, 10 ms), both signs on a port,
+               V_min reached by strong inhibition
 
 Run: OMP_WAIT_POLICY=PASSIVE /opt/nestvenv/bin/python tools/nest_reference/multisynapse.py
 Output: Tests/Fixtures/multisynapse.json (each case's model, parameters, inputs, recordables and
@@ -65,6 +67,19 @@ CASES = {
             sg([35.0, 60.0, 160.0, 160.1, 230.0], -500.0, 1.0, 2),
             sg([12.0, 90.0, 90.0, 170.0, 260.0], 150.0, 2.0, 3),
             sg([50.0, 50.1, 190.0], -200.0, 1.0, 3),
+        ]),
+    "psc_alpha": dict(
+        model="iaf_psc_alpha_multisynapse",
+        params={"I_e": 250.0, "tau_syn": [0.3, 3.0, 10.0], "t_ref": 1.5, "tau_m": 12.0, "E_L": -60.0, "V_th": -48.0,
+                "V_reset": -65.0, "V_min": -75.0},
+        recordables=["V_m", "I_syn", "I_syn_1", "I_syn_2", "I_syn_3"],
+        generators=[
+            dict(model="dc_generator", params={"amplitude": 150.0, "start": 100.0, "stop": 200.0}, weight=1.0, delay=1.0, receptor=0),
+            sg([10.0, 10.1, 10.2, 40.0, 40.0, 120.0, 220.0], 400.0, 1.0, 1),
+            sg([30.0, 80.0, 80.1, 150.0, 250.0], 200.0, 1.5, 2),
+            sg([35.0, 60.0, 60.1, 60.2, 160.0, 160.1, 230.0], -900.0, 1.0, 2),
+            sg([12.0, 90.0, 90.0, 170.0, 260.0], 100.0, 2.0, 3),
+            sg([50.0, 50.1, 190.0], -300.0, 1.0, 3),
         ]),
 }
 

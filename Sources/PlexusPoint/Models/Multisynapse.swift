@@ -338,3 +338,92 @@ public struct IafPscExpMultisynapse: PointNeuronModel, RestRelativeVoltage {
         }
     }
 }
+
+/// Leaky integrate-and-fire neuron with K current-based receptor ports, each an alpha-shaped
+/// current with its own τ_syn peaking at the weight (NEST `iaf_psc_alpha_multisynapse`),
+/// integrated exactly as NEST does: array tau_syn; recordables V_m, I_syn (the ports' sum),
+/// I_syn_1 ... I_syn_K. V_m is kept relative to E_L internally.
+public struct IafPscAlphaMultisynapse: PointNeuronModel, RestRelativeVoltage {
+    public static let name = "iaf_psc_alpha_multisynapse"
+    public static let parameters: [ParameterSpec] = IafPscMembrane.parameters + [NeuronParameter.I_e, IafPscMembrane.V_min]
+    public static let arrayParameters: [ArrayParameterSpec] = [
+        .init("tau_syn", .ms, [2], "rise time of each receptor port's alpha current"),
+    ]
+    public static let state = IafPscExpMultisynapse.state
+    static let fixed = 4
+    public static let weightUnit = PhysicalUnit.pA
+    public static func receptorPorts(_ p: ParameterValues) -> Int? { p.array("tau_syn").count }
+    /// The fixed columns, then I_syn_1 ... I_syn_K, then the hidden dI_syn_1 ... dI_syn_K (NEST's y1).
+    public static func state(for p: ParameterValues) -> [StateSpec] {
+        let k = p.array("tau_syn").count
+        return state + (0..<k).map { StateSpec("I_syn_\($0 + 1)", .pA, initial: 0) }
+            + (0..<k).map { StateSpec("dI_syn_\($0 + 1)", .one, initial: 0, recordable: false) }
+    }
+
+    let m: IafPscMembrane
+    let Vmin: Double
+    let P30, P33: Double
+    let P11, P21, P31, P32, psc0: [Double]
+    let ports: Int
+    public var EL: Double { m.EL }
+
+    public init(parameters p: ParameterValues, resolution h: Double) throws {
+        // NEST's order of checks (Parameters_::set).
+        try Check.positive(p, "C_m", "tau_m")
+        try ReceptorArrays.positive(p, "tau_syn")
+        try Check.nonNegative(p, "t_ref")
+        try Check.less(p, "V_reset", "V_th")
+        m = IafPscMembrane(p, resolution: h)
+        Vmin = p["V_min"] - m.EL
+        let tauM = p["tau_m"], C = p["C_m"], taus = p.array("tau_syn")
+        P33 = _exp(-h / tauM)
+        P30 = 1 / C * (1 - P33) * tauM
+        P11 = taus.map { _exp(-h / $0) }
+        P21 = P11.map { h * $0 }
+        let alpha = taus.map { IAFPropagator(tauSyn: $0, tauM: tauM, C: C).alpha(h) }
+        P31 = alpha.map(\.0)
+        P32 = alpha.map(\.1)
+        psc0 = taus.map { 1.0 * eulerE / $0 }
+        ports = taus.count
+    }
+
+    public func update(_ s: StateColumns, _ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
+        let vm = s.column(0), r = s.column(2), i0 = s.column(3)
+        let y2 = s.column(Self.fixed), y1 = s.column(Self.fixed + ports), n = s.n
+        for i in range {
+            var v = vm[i]
+            if r[i] == 0 {
+                // NEST's order: the constant current and the membrane, then port by port.
+                v = P30 * (i0[i] + m.Ie) + P33 * v
+                for k in 0..<ports { v += P31[k] * y1[k &* n &+ i] + P32[k] * y2[k &* n &+ i] }
+                v = v < Vmin ? Vmin : v
+            } else {
+                r[i] -= 1
+            }
+            for k in 0..<ports {
+                let j = k &* n &+ i
+                y2[j] = P21[k] * y1[j] + P11[k] * y2[j]
+                y1[j] *= P11[k]
+                y1[j] += psc0[k] * input.receptor(i, k, ports: ports)
+            }
+            if v >= m.Vth {
+                r[i] = m.refractorySteps
+                v = m.Vreset
+                spikes.emit(i)
+            }
+            vm[i] = v
+            i0[i] = input.current[i]
+        }
+    }
+
+    public func recordedValue(_ s: StateColumns, variable v: Int, neuron i: Int) -> Double {
+        switch v {
+        case 0: return s.column(0)[i] + EL
+        case 1:
+            var sum = 0.0
+            for k in 0..<ports { sum += s.column(Self.fixed + k)[i] }
+            return sum
+        default: return s.column(v)[i]
+        }
+    }
+}
