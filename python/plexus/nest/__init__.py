@@ -1135,6 +1135,9 @@ def _synapse(syn_spec):
         elif isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0):
             _refuse(f"syn_spec.{key}: a value per connection is not supported yet")
         elif key == "receptor_type":
+            if isinstance(value, random.Parameter):
+                _refuse("syn_spec.receptor_type: a receptor drawn per connection (nest.random) is not supported yet; "
+                        "connect each receptor_type with its own Connect call")
             out[key] = int(value)
         elif key == "synapse_label":   # GetConnections' filter; Plexus does not see it
             out[key] = int(value)
