@@ -213,6 +213,20 @@ final class MultisynapseTests: XCTestCase {
         assertRefused("E_rev: [0, 0], tau_syn: [1, 0]", keyPath: "params.tau_syn", mentions: "strictly positive", model: "aeif_cond_alpha_multisynapse")
         // conductance weights must be positive (NEST refuses them when the spike arrives)
         assertRefused(ok, weight: -1, keyPath: "synapse.weight", mentions: "positive")
+        // structural synapses arrive on receptor 0, which these models lack
+        let structural = userError("""
+            resolution: 0.1 ms
+            duration: 10 ms
+            populations:
+              n:
+                model: iaf_psc_exp_multisynapse
+                size: 2
+                synaptic_elements: {Den_ex: {growth_curve: linear, growth_rate: 0.001, eps: 0.05}}
+            structural_plasticity: {update_interval: 100 ms, synapses: {syn: {pre_synaptic_element: Den_ex, post_synaptic_element: Den_ex, weight: 5 pA, delay: 1 ms}}}
+
+            """)
+        XCTAssertTrue(structural?.message.contains("receptor ports") ?? false, "\(String(describing: structural))")
+        XCTAssertTrue(structural?.keyPath?.hasSuffix("synaptic_elements") ?? false, "\(String(describing: structural))")
         // a scalar parameter's usual checks still apply
         assertRefused(ok + ", C_m: 0", keyPath: "params.C_m", mentions: "C_m")
     }
