@@ -60,7 +60,7 @@ LIST_VALUED = {"spike_times", "spike_weights", "spike_multiplicities", "amplitud
                # multisynapse neurons' arrays, one value per receptor port
                "tau_syn", "E_rev", "tau_rise", "tau_decay"}
 # NEST's count of receptor ports, by the name each multisynapse model gives it.
-PORT_COUNT = {"iaf_psc_exp_multisynapse": "n_synapses"}
+PORT_COUNT = {"iaf_psc_exp_multisynapse": "n_synapses", "iaf_psc_alpha_multisynapse": "n_synapses"}
 
 
 def _arrays(model):
@@ -528,7 +528,9 @@ class _Kernel:
             _refuse(f"{p.model} has no status '{key}' here (events, n_events, record_from, interval, start, stop, origin, record_to, filenames, label)")
         if p.kind == "neuron" and key in ("Ca", "synaptic_elements") and self.sp_enabled:
             return self.structural_status(p, k, key)
-        if self.sim is not None and key in p.state:
+        ports = (p.kind == "neuron" and key.startswith(("g_", "I_syn_")) and key not in p.state and bool(_arrays(p.model))
+                 and key in self.recordables(p, k))
+        if self.sim is not None and (key in p.state or ports):   # ports: a multisynapse model's g_2, I_syn_3 ...
             for a, b in p.segments():
                 if a <= k < b:
                     cached = self.state_cache.get((p.name(a), key))
@@ -1054,6 +1056,9 @@ def _model_defaults(model, count=True):
     else:
         info = _info(model)
         d = dict(info["parameters"], **info["state"])
+        for name, values in info.get("arrays", {}).items():   # multisynapse models: one value per port
+            d[name] = np.array(values, dtype=float)
+            d[PORT_COUNT.get(model, "n_receptors")] = len(values)
         d["recordables"] = tuple(info["recordables"])
         d["element_type"] = "neuron" if info["kind"] == "neuron" else "stimulator"
     return d
