@@ -146,6 +146,54 @@ final class MultisynapseTests: XCTestCase {
         XCTAssertEqual(net.neuronPopulations[1].recordableNames, ["V_m", "w", "g_1", "g_2", "g_3"])
     }
 
+    /// A network mixing ordinary and multisynapse neurons, both ways, with Poisson input and spike
+    /// trains on the ports and neurons split over threads in the middle of each population: 1, 2
+    /// and 3 threads give the same spikes and traces (each thread lays out its own ports), and
+    /// the ports were driven (the multisynapse neurons fire).
+    func testMixedNetworkIsIdenticalForAnyThreadCount() throws {
+        let yaml = """
+            resolution: 0.1 ms
+            duration: 300 ms
+            seed: 7
+            populations:
+              a: {model: iaf_psc_alpha, size: 5, params: {I_e: 300 pA}}
+              m: {model: iaf_psc_exp_multisynapse, size: 7, params: {tau_syn: [0.5, 3.0, 8.0], I_e: 200 pA}}
+              b: {model: aeif_cond_beta_multisynapse, size: 4, params: {E_rev: [0, -80], tau_rise: [0.5, 1], tau_decay: [3, 8]}}
+              noise: {model: poisson_generator, params: {rate: 4000 Hz}}
+              sg: {model: spike_generator, params: {spike_times: [20 ms, 20.1 ms, 150 ms]}}
+            connections:
+              - {source: noise, target: m, synapse: {weight: 40 pA, delay: 1 ms, receptor_type: 2}}
+              - {source: noise, target: b, synapse: {weight: 3 nS, delay: 1 ms, receptor_type: 1}}
+              - {source: sg, target: m, synapse: {weight: -300 pA, delay: 2 ms, receptor_type: 3}}
+              - {source: a, target: m, rule: fixed_indegree, indegree: 3, synapse: {weight: 150 pA, delay: 1.5 ms, receptor_type: 1}}
+              - {source: m, target: b, rule: all_to_all, synapse: {weight: 2 nS, delay: 1 ms, receptor_type: 2}}
+              - {source: m, target: a, rule: all_to_all, synapse: {weight: 30 pA, delay: 1 ms}}
+            record:
+              - {type: spike_recorder, population: m}
+              - {type: spike_recorder, population: b}
+              - {type: spike_recorder, population: a}
+              - {type: multimeter, population: m, variables: [V_m, I_syn_1, I_syn_2, I_syn_3], interval: 0.5 ms}
+              - {type: multimeter, population: b, variables: [V_m, g_1, g_2], interval: 0.5 ms}
+
+            """
+        let experiment = try ExperimentFile.decode(yaml, file: "mixed.yaml")
+        let runs = try [1, 2, 3].map { try PointNetwork(experiment, threads: $0).run() }
+        XCTAssertGreaterThan(runs[0].spikes[0].times.count, 10, "the multisynapse neurons should fire")
+        XCTAssertGreaterThan(runs[0].spikes[1].times.count, 0, "the aeif multisynapse neurons should fire")
+        for r in runs.dropFirst() {
+            for k in 0..<3 {
+                XCTAssertEqual(r.spikes[k].gids, runs[0].spikes[k].gids)
+                XCTAssertEqual(r.spikes[k].times, runs[0].spikes[k].times)
+            }
+            for k in 0..<2 {
+                XCTAssertEqual(r.states[k].values, runs[0].states[k].values)
+            }
+        }
+        // every port moved
+        for v in runs[0].states[0].values.dropFirst() { XCTAssertGreaterThan(v.map(abs).max() ?? 0, 0) }
+        for v in runs[0].states[1].values.dropFirst() { XCTAssertGreaterThan(v.map(abs).max() ?? 0, 0) }
+    }
+
     // MARK: refusals
 
     /// The error a user sees for `yaml` (compiled as `plexus run` does), located in the file.
