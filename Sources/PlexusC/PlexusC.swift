@@ -330,11 +330,14 @@ enum JSONText {
         func values(_ specs: [(String, Double)]) -> String { object(specs.map { ($0.0, number($0.1)) }) }
         func names(_ list: [String]) -> String { "[" + list.map(string).joined(separator: ", ") + "]" }
         let kind: String, parameters: [ParameterSpec]
-        var state: [(String, Double)] = [], lists: [String] = []
+        var state: [(String, Double)] = [], lists: [String] = [], arrays: [(String, String)] = []
         if let type = ModelCatalog.neuronModels[name] {
             kind = "neuron"
             parameters = type.parameters
-            state = type.state.filter(\.recordable).map { ($0.name, $0.initialValue) }
+            var p = ParameterValues(specs: type.parameters)
+            for a in type.arrayParameters { p.arrays[a.name] = a.defaultValue }
+            state = type.state(for: p).filter(\.recordable).map { ($0.name, $0.initialValue) }
+            arrays = type.arrayParameters.map { ($0.name, "[" + $0.defaultValue.map(number).joined(separator: ", ") + "]") }
         } else if let device = ModelCatalog.deviceModels[name] {
             kind = "device"
             parameters = device.parameters
@@ -348,7 +351,8 @@ enum JSONText {
             return nil
         }
         return object([("kind", string(kind)), ("parameters", values(parameters.map { ($0.name, $0.defaultValue) })),
-                       ("state", values(state)), ("recordables", names(state.map(\.0))), ("lists", names(lists))])
+                       ("state", values(state)), ("recordables", names(state.map(\.0))), ("lists", names(lists)),
+                       ("arrays", object(arrays))])
     }
 
     /// A YAML document as JSON text, mapping keys in document order.

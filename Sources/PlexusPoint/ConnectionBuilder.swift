@@ -26,6 +26,8 @@ struct ConnectionStatement {
     let unitWeight: Bool          // receiver counts spikes (parrot): weight fixed to 1
     /// The connections as NEST drew them (`NestDraws`), replayed instead of the rule.
     var drawn: DrawnConnections? = nil
+    /// The receptor port (1 ... K) of a multisynapse target; 0 for the ordinary channel pair.
+    var port: Int = 0
     var path: String { "connections[\(index)]" }
 
     /// One batch of the rule: the one dynamic call per batch, kept out of the inlined passes.
@@ -96,12 +98,34 @@ extension PointNetwork {
             if synapseModel == .staticSynapse, let k = c.synapse.parameters.keys.sorted().first {
                 throw PlexusError("static_synapse has no parameter '\(k)'", keyPath: path + ".synapse.\(k)")
             }
-            switch c.synapse.receptor {
-            case 0: break
-            case 1 where targetPop.countsSpikes || targetPop.spikesCarryRelease: break
-            default:
-                throw PlexusError("receptor_type \(c.synapse.receptor) does not exist on \(targetPop.modelName) (0, and 1 on parrot_neuron and iaf_tum_2000)",
-                                  keyPath: path + ".synapse.receptor_type")
+            let sendsCurrent: Bool = {
+                if let output = devices[src.name]?.output, case .current = output { return true } else { return false }
+            }()
+            var port = 0
+            if let ports = targetPop.receptorPorts {
+                // A multisynapse model (NEST's receptor ports): spikes on 1 ... K, currents on 0.
+                let r = c.synapse.receptor
+                if sendsCurrent {
+                    if r != 0 {
+                        throw PlexusError("receptor_type \(r) is not accepted by \(targetPop.modelName) for currents (\(src.model) connects on receptor_type 0)",
+                                          keyPath: path + ".synapse.receptor_type")
+                    }
+                } else {
+                    guard r >= 1 && r <= ports else {
+                        throw PlexusError("receptor_type \(r) is not accepted by \(targetPop.modelName) (SpikeEvent): its receptor ports are " +
+                                          (ports == 0 ? "none (its arrays are empty)" : "1 to \(ports)"),
+                                          keyPath: path + ".synapse.receptor_type")
+                    }
+                    port = r
+                }
+            } else {
+                switch c.synapse.receptor {
+                case 0: break
+                case 1 where targetPop.countsSpikes || targetPop.spikesCarryRelease: break
+                default:
+                    throw PlexusError("receptor_type \(c.synapse.receptor) does not exist on \(targetPop.modelName) (0, and 1 on parrot_neuron and iaf_tum_2000)",
+                                      keyPath: path + ".synapse.receptor_type")
+                }
             }
             // iaf_tum_2000's spikes carry their released fraction, which scales the weight: NEST
             // reads it on receptor 1 of iaf_tum_2000 only (and sends nothing else there).
@@ -211,6 +235,16 @@ extension PointNetwork {
                                                     volumeTransmitter: -1, sources: src.nodes))
                 }
             }
+            if port > 0 {
+                if isPlastic(route) {
+                    throw PlexusError("\(c.synapse.model)\(c.synapse.recordWeights ? " with a weight recorder" : "") onto \(targetPop.modelName) is not supported (its receptor ports take static synapses)",
+                                      keyPath: path + ".synapse.model")
+                }
+                if targetPop.weightUnit == .nS, case .constant(let w) = weight, w < 0 {
+                    throw PlexusError("weight \(w): synaptic weights onto the conductance-based \(targetPop.modelName) must be positive",
+                                      keyPath: path + ".synapse.weight")
+                }
+            }
             let same = src.name == tgt.name
             let shape = ConnectionShape(path: path, sourceName: src.name, targetName: tgt.name, sources: src.size, targets: tgt.size,
                                         sourceFirstNode: src.firstNode, targetFirstNode: tgt.firstNode, samePopulation: same,
@@ -226,7 +260,7 @@ extension PointNetwork {
                                          keyedBySource: type(of: c.rule.kind).keyedBySource,
                                          autapses: c.allowAutapses, multapses: c.allowMultapses,
                                          samePopulation: same, weight: weight, delay: delay, unitWeight: targetPop.countsSpikes && !isPlastic(route),
-                                         drawn: drawn[ci])
+                                         drawn: drawn[ci], port: port)
             if structuralModel { try addInitialStructural(st, c); continue }
             statements.append(st)
         }
@@ -351,7 +385,7 @@ extension PointNetwork {
     /// Builds every thread's CSR table and device inputs, in parallel.
     func build(_ statements: [ConnectionStatement]) throws {
         let threads = team.count
-        connectivity = (0..<threads).map { ThreadConnectivity(nodes: nodeCount, localNeurons: partitions[$0].count) }
+        connectivity = (0..<threads).map { ThreadConnectivity(nodes: nodeCount, localNeurons: receptorLayouts[$0].pairs) }
         plastic = (0..<threads).map { PlasticConnectivity(localNeurons: partitions[$0].count) }
         deviceInputs = (0..<threads).map { _ in DeviceInputs() }
         var errors = [PlexusError?](repeating: nil, count: threads)
@@ -434,9 +468,13 @@ extension PointNetwork {
                 var failure: PlexusError? { didSet { failed = failure != nil } }
                 var failed = false
                 // Pass 2: the same enumeration, now with weights and delays.
+                let layout = self.receptorLayouts[t]
                 for st in statements where !failed {
                     let first = st.source.firstNode
                     let tOffset = st.targetFirstNeuron - part.lowerBound
+                    // The channel pair a synapse onto neuron j writes to (ReceptorLayout).
+                    let port = st.port
+                    func pairOf(_ j: Int) -> Int { port == 0 ? j + tOffset : layout.pair(localNeuron: j + tOffset, receptor: port) }
                     func checkDelay(_ d: Int, _ j: Int) -> Bool {
                         if d < 1 {
                             failure = PlexusError("a delay drawn for target gid \(st.target.firstNode + j + 1) rounds to \(d) steps (\(Double(d) * h) ms), below the resolution \(h) ms",
@@ -471,9 +509,9 @@ extension PointNetwork {
                                 let k = cur[r]
                                 cur[r] = k + 1
                                 if compact {
-                                    words[k] = UInt32(j + tOffset) | kindBitsHere
+                                    words[k] = UInt32(pairOf(j)) | kindBitsHere
                                 } else {
-                                    words[k] = UInt32(j + tOffset) | (UInt32(d - 1) << shift)
+                                    words[k] = UInt32(pairOf(j)) | (UInt32(d - 1) << shift)
                                     weights[k] = Float(w)
                                 }
                                 minD = min(minD, d)
@@ -536,7 +574,7 @@ extension PointNetwork {
                                     table = devices.poissonTables.count
                                     devices.poissonTables.append(PoissonTable(lambda: lambda))
                                 }
-                                devices.poisson.append(.init(target: Int32(j + tOffset), delay: Int32(d), weight: w, lambda: lambda,
+                                devices.poisson.append(.init(target: Int32(pairOf(j)), delay: Int32(d), weight: w, lambda: lambda,
                                                              table: Int32(table),
                                                              startStep: start, stopStep: stop, stream: UInt32(st.index),
                                                              source: Int32(first + i), id: UInt64(gid) | UInt64(o) << 32 | UInt64(i) << 48))

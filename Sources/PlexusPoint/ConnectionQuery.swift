@@ -22,7 +22,7 @@ extension PointNetwork {
             for (t, conn) in connectivity.enumerated() {
                 for k in conn.rows.synapses(of: node) {
                     let word = conn.words[k]
-                    let target = neuronNode[partitions[t].lowerBound + Int(word & conn.targetMask)]
+                    let target = neuronNode[partitions[t].lowerBound + receptorLayouts[t].neuron(ofPair: Int(word & conn.targetMask)).neuron]
                     let w: Double, d: Int
                     if let kinds = conn.kinds {
                         let kind = kinds[Int(word >> UInt32(conn.targetBits))]

@@ -59,8 +59,11 @@ struct InputRings {
     /// [slot][neuron] current input.
     let currents: UnsafeMutablePointer<Double>
     let ringLength: Int
-    /// Neurons of the thread (the length of a row).
+    /// Neurons of the thread (the length of a current row).
     let nLocal: Int
+    /// Channel pairs of a spike row: nLocal, plus the receptor ports of multisynapse neurons
+    /// (ReceptorLayout); a neuron's own pair is at its thread-local index.
+    let nPairs: Int
 }
 
 /// The spikes one thread emitted in an epoch: step k's are `spikes[stepOffsets[k] ..< stepOffsets[k + 1]]`.

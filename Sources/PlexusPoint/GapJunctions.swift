@@ -493,7 +493,7 @@ extension GapJunctionLayer {
             let out = self.out[parity].base
             var exceeded = false
             for seg in segments {
-                let ring = GapRingView(spikes: rings.spikes, ringLength: rings.ringLength, nLocal: rings.nLocal, offset: seg.rowOffset)
+                let ring = GapRingView(spikes: rings.spikes, ringLength: rings.ringLength, nLocal: rings.nPairs, offset: seg.rowOffset)
                 let x = seg.handle.relax(seg.range, ring, firstStep: e0, out: out + seg.base * mk,
                                          lastV: lastV + seg.base * m, tol: tol)
                 exceeded = exceeded || x

@@ -28,11 +28,17 @@ public struct StateSpec: Sendable {
 public struct ParameterValues: Sendable {
     public let specs: [ParameterSpec]
     public var values: [Double]
+    /// Array-valued parameters (a multisynapse model's per-receptor values, e.g. `tau_syn`), by
+    /// name, in the unit of their `ArrayParameterSpec`; empty for other models.
+    public var arrays: [String: [Double]] = [:]
 
     public init(specs: [ParameterSpec], values: [Double]? = nil) {
         self.specs = specs
         self.values = values ?? specs.map(\.defaultValue)
     }
+
+    /// Array parameter by name (empty if it was never set and has no default).
+    public func array(_ name: String) -> [Double] { arrays[name] ?? [] }
 
     /// Value by name; names are checked when the description is validated, so a miss here is a
     /// programming error in a model.
@@ -49,6 +55,22 @@ public struct ParameterValues: Sendable {
             }
             values[i] = newValue
         }
+    }
+}
+
+/// One array-valued parameter of a multisynapse model: one value per receptor port (NEST's
+/// `tau_syn`, `E_rev`, ...). Its length sets the number of ports.
+public struct ArrayParameterSpec: Sendable {
+    public let name: String
+    public let unit: PhysicalUnit
+    public let defaultValue: [Double]
+    public let doc: String
+
+    public init(_ name: String, _ unit: PhysicalUnit, _ defaultValue: [Double], _ doc: String = "") {
+        self.name = name
+        self.unit = unit
+        self.defaultValue = defaultValue
+        self.doc = doc
     }
 }
 
@@ -85,6 +107,15 @@ public struct ParameterValues: Sendable {
 
     @inlinable @inline(__always) public func excitatory(_ i: Int) -> Double { spikes[2 &* i] }
     @inlinable @inline(__always) public func inhibitory(_ i: Int) -> Double { spikes[2 &* i &+ 1] }
+
+    /// Multisynapse models (`receptorPorts` not nil): `spikes` then holds `ports` channel pairs per
+    /// neuron, one per receptor port (the pair still split by sign, so that the engine's delivery
+    /// loop is the same for every model); this is the summed input of port `r` (0-based, NEST's
+    /// receptor_type r + 1) of neuron `i`.
+    @inlinable @inline(__always) public func receptor(_ i: Int, _ r: Int, ports: Int) -> Double {
+        let k = 2 &* (i &* ports &+ r)
+        return spikes[k] + spikes[k &+ 1]
+    }
 }
 
 /// A spike as it travels through the engine: the sender and a weight multiplier (1 for neurons;
@@ -135,6 +166,16 @@ public protocol PointNeuronModel: Sendable {
     /// multiplicity: iaf_tum_2000's released fraction), which only such models can receive.
     static var spikesCarryRelease: Bool { get }
 
+    /// Array-valued parameters (one value per receptor port); empty for all but multisynapse models.
+    static var arrayParameters: [ArrayParameterSpec] { get }
+    /// The number of receptor ports of a multisynapse model under `p` (the length of its arrays:
+    /// spikes arrive on receptor_type 1 ... K, each into its own channel); nil for the models
+    /// whose spikes arrive on receptor 0, split by the sign of the weight.
+    static func receptorPorts(_ p: ParameterValues) -> Int?
+    /// The state columns under `p`: `state` for most models; multisynapse models add per-port
+    /// columns (g_1, g_2, ...).
+    static func state(for p: ParameterValues) -> [StateSpec]
+
     /// Derives constants (propagators) for resolution `h` ms; throws on parameters out of range,
     /// naming the parameter.
     init(parameters: ParameterValues, resolution h: Double) throws
@@ -157,6 +198,9 @@ public protocol PointNeuronModel: Sendable {
 }
 
 extension PointNeuronModel {
+    public static var arrayParameters: [ArrayParameterSpec] { [] }
+    public static func receptorPorts(_ p: ParameterValues) -> Int? { nil }
+    public static func state(for p: ParameterValues) -> [StateSpec] { state }
     public static var countsSpikes: Bool { false }
     public static var spikesCarryRelease: Bool { false }
     public func recordedValue(_ state: StateColumns, variable v: Int, neuron i: Int) -> Double {

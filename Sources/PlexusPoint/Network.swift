@@ -44,6 +44,8 @@ public final class PointNetwork {
     /// With several ranks and the targeted exchange: where this rank's neurons' spikes go.
     public internal(set) var spikeRoutes: SpikeRoutes?
     public internal(set) var connectivity: [ThreadConnectivity] = []
+    /// Per thread: where each neuron's spike input sits in a ring row (receptor ports).
+    var receptorLayouts: [ReceptorLayout] = []
     /// Plastic synapses (and static ones that need per-synapse handling), per thread.
     var plastic: [PlasticConnectivity] = []
     var plasticRules: [PlasticRule] = []
@@ -213,6 +215,7 @@ public final class PointNetwork {
         globalPartitions = (0..<parts).map { ThreadTeam.part($0, of: neuron, parts: parts) }
         partitions = Array(globalPartitions[(communicator.rank * team.count)..<((communicator.rank + 1) * team.count)])
         if communicator.size > 1 { try refuseAcrossRanks() }
+        receptorLayouts = partitions.map { ReceptorLayout(part: $0, populations: neuronPops) }
 
         try validateRecordings()
         let statements = try resolveConnections(devices: devices, drawn: nestDraws?.connections ?? [:])
@@ -292,10 +295,29 @@ public final class PointNetwork {
         // of distributions drawn already, one per neuron (NEST's streams: NestDraws).
         let local = local ?? 0..<pop.size
         var params = ParameterValues(specs: type.parameters)
-        var initial = type.state.map { Array(repeating: $0.initialValue, count: local.count) }
+        for a in type.arrayParameters { params.arrays[a.name] = a.defaultValue }
+        // Array parameters first: they set a multisynapse model's ports, hence its state columns.
+        for a in type.arrayParameters {
+            guard let value = pop.params[a.name] else { continue }
+            let kp = "\(path).params.\(a.name)"
+            let qs: [Quantity]
+            switch value {
+            case .list(let l): qs = l
+            case .quantity(let q): qs = [q]
+            case .distribution: throw PlexusError("parameter \(a.name) takes a list of numbers (one per receptor port), not a distribution", keyPath: kp)
+            }
+            params.arrays[a.name] = try qs.enumerated().map { i, q in
+                let x = try wrap("\(kp)[\(i)]") { try q.value(in: a.unit, name: a.name) }
+                guard x.isFinite else { throw PlexusError("\(a.name)[\(i)] = \(x) must be finite", keyPath: "\(kp)[\(i)]") }
+                return x
+            }
+        }
+        let states = type.state(for: params)
+        var initial = states.map { Array(repeating: $0.initialValue, count: local.count) }
         for key in pop.params.keys.sorted() {
             let value = pop.params[key]!
             let kp = "\(path).params.\(key)"
+            if type.arrayParameters.contains(where: { $0.name == key }) { continue }
             if let k = type.parameters.firstIndex(where: { $0.name == key }) {
                 guard case .quantity(let q) = value else {
                     throw PlexusError("parameter \(key) takes one number, not a list or distribution", keyPath: kp)
@@ -308,8 +330,8 @@ public final class PointNetwork {
                 if type.parameters[k].dimension == .time {
                     try checkTime(params.values[k], key, grid: grid, keyPath: kp, stepLimit: false)
                 }
-            } else if let v = type.state.firstIndex(where: { $0.name == key && $0.recordable }) {
-                let dim = type.state[v].unit
+            } else if let v = states.firstIndex(where: { $0.name == key && $0.recordable }) {
+                let dim = states[v].unit
                 let sampler: Sampler
                 switch value {
                 case .quantity(let q): sampler = .constant(try wrap(kp) { try q.value(in: dim, name: key) })
@@ -321,7 +343,7 @@ public final class PointNetwork {
                     }
                     for (i, q) in qs.enumerated() {
                         let x = try wrap("\(kp)[\(i)]") { try q.value(in: dim, name: key) }
-                        guard !x.isNaN, x.isFinite || !type.state[v].initialValue.isFinite else {
+                        guard !x.isNaN, x.isFinite || !states[v].initialValue.isFinite else {
                             throw PlexusError("initial value of \(key) must be finite, got \(x)", keyPath: "\(kp)[\(i)]")
                         }
                         if local.contains(i) { initial[v][i - local.lowerBound] = x }
@@ -331,7 +353,7 @@ public final class PointNetwork {
                 // A NaN start would only surface as a NaN blow-up during the run; an infinite
                 // one too, except for variables whose default is infinite.
                 try checkNotNaN(sampler, key, keyPath: kp)
-                if type.state[v].initialValue.isFinite, !largestMagnitude(sampler).isFinite {
+                if states[v].initialValue.isFinite, !largestMagnitude(sampler).isFinite {
                     if case .constant(let x) = sampler { throw PlexusError("initial value of \(key) must be finite, got \(x)", keyPath: kp) }
                     throw PlexusError("initial value of \(key): the distribution can draw infinite values", keyPath: kp)
                 }
@@ -345,7 +367,7 @@ public final class PointNetwork {
                     initial[v][i - local.lowerBound] = sampler.draw(&rng)
                 }
             } else {
-                let known = type.parameters.map(\.name) + type.state.filter(\.recordable).map(\.name)
+                let known = type.parameters.map(\.name) + type.arrayParameters.map(\.name) + states.filter(\.recordable).map(\.name)
                 throw PlexusError("unknown parameter '\(key)' for model \(type.name)\(PlexusError.didYouMean(key, known)); known: \(known.joined(separator: ", "))", keyPath: kp)
             }
         }

@@ -15,6 +15,8 @@ public protocol NeuronPopulation: AnyObject {
     var weightUnit: PhysicalUnit { get }
     var countsSpikes: Bool { get }
     var spikesCarryRelease: Bool { get }
+    /// Receptor ports of a multisynapse model (spikes on receptor_type 1 ... K); nil otherwise.
+    var receptorPorts: Int? { get }
     /// Every parameter with its value (defaults filled in), for provenance.
     var parameters: ParameterValues { get }
     func update(_ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput)
@@ -49,6 +51,9 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
     let columns: StateColumns
     /// The same storage indexed from 0 (`local.count` rows), for whole-column passes.
     let held: StateColumns
+    /// The state columns (`M.state(for: parameters)`: per-port columns of multisynapse models).
+    let specs: [StateSpec]
+    let receptorPorts: Int?
 
     init(name: String, model: M, parameters: ParameterValues, size: Int, local: Range<Int>, firstNode: Int, firstNeuron: Int,
          initial: [[Double]]) {
@@ -59,7 +64,9 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
         self.local = local
         self.firstNode = firstNode
         self.firstNeuron = firstNeuron
-        state = Storage(repeating: 0, count: max(1, M.state.count * local.count))
+        specs = M.state(for: parameters)
+        receptorPorts = M.receptorPorts(parameters)
+        state = Storage(repeating: 0, count: max(1, specs.count * local.count))
         held = StateColumns(base: state.base, n: local.count)
         columns = StateColumns(base: state.base - local.lowerBound, n: local.count)
         for (v, values) in initial.enumerated() {
@@ -70,8 +77,8 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
     }
 
     var modelName: String { M.name }
-    var stateNames: [String] { M.state.map(\.name) }
-    var recordableNames: [String] { M.state.filter(\.recordable).map(\.name) }
+    var stateNames: [String] { specs.map(\.name) }
+    var recordableNames: [String] { specs.filter(\.recordable).map(\.name) }
     var weightUnit: PhysicalUnit { M.weightUnit }
     var countsSpikes: Bool { M.countsSpikes }
     var spikesCarryRelease: Bool { M.spikesCarryRelease }
@@ -86,7 +93,7 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
     }
 
     func firstColumnIsFinite(in range: Range<Int>) -> Bool {
-        guard M.state.count > 0 else { return true }
+        guard specs.count > 0 else { return true }
         let c = columns.column(0)
         var sum = 0.0
         for i in range { sum += c[i] * 0 }
@@ -94,13 +101,17 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
     }
 
     func setParameters(_ values: ParameterValues, resolution h: Double) throws {
+        if M.receptorPorts(values) != receptorPorts {
+            throw PlexusError("the number of receptor ports of \(M.name) cannot change once the network is built (\(receptorPorts ?? 0) ports)",
+                              keyPath: M.arrayParameters.first?.name)
+        }
         let new = try M(parameters: values, resolution: h)
         if new.carryState(held, count: local.count, from: model) {
             model = new
             parameters = values
             return
         }
-        let n = M.state.count
+        let n = specs.count
         let user = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n))
         defer { user.deallocate() }
         var moved: [Int] = []
@@ -120,7 +131,7 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
     }
 
     func setState(variable v: Int, values: [Double], neurons: Range<Int>) {
-        let n = M.state.count
+        let n = specs.count
         let user = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n))
         defer { user.deallocate() }
         for (k, i) in neurons.enumerated() where local.contains(i) {
@@ -132,10 +143,10 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
     }
 
     func firstNonFinite(in range: Range<Int>) -> (Int, String)? {
-        for v in 0..<M.state.count {
+        for v in 0..<specs.count {
             let c = columns.column(v)
-            for i in range where !c[i].isFinite && !(c[i] == -.infinity && !M.state[v].recordable) {
-                return (i, M.state[v].name)
+            for i in range where !c[i].isFinite && !(c[i] == -.infinity && !specs[v].recordable) {
+                return (i, specs[v].name)
             }
         }
         return nil

@@ -41,8 +41,10 @@ struct Meter {
 /// Per-thread scratch of the run loop: input ring buffers and spike lists.
 final class ThreadState {
     let nLocal: Int
+    /// Channel pairs in a spike ring row (ReceptorLayout): nLocal, plus receptor ports.
+    let nPairs: Int
     let ringLength: Int
-    let spikeRing: Storage<Double>    // [slot][neuron][excitatory, inhibitory]
+    let spikeRing: Storage<Double>    // [slot][pair][excitatory, inhibitory]
     let currentRing: Storage<Double>  // [slot][neuron]
     var outputs: [SpikeOutput]        // one per epoch parity
     let stepOffsets: [Storage<Int>]   // per parity: spike list offset at each step of the epoch
@@ -51,10 +53,11 @@ final class ThreadState {
     var emitted = 0
     var weights: [WeightEvent] = []
 
-    init(nLocal: Int, ringLength: Int, epoch: Int, multimeters: Int) {
+    init(nLocal: Int, nPairs: Int, ringLength: Int, epoch: Int, multimeters: Int) {
         self.nLocal = nLocal
+        self.nPairs = nPairs
         self.ringLength = ringLength
-        spikeRing = Storage(repeating: 0, count: max(1, ringLength * nLocal * 2))
+        spikeRing = Storage(repeating: 0, count: max(1, ringLength * nPairs * 2))
         currentRing = Storage(repeating: 0, count: max(1, ringLength * nLocal))
         outputs = [SpikeOutput(capacity: 1024), SpikeOutput(capacity: 1024)]
         stepOffsets = [Storage(repeating: 0, count: epoch + 1), Storage(repeating: 0, count: epoch + 1)]
@@ -156,7 +159,8 @@ public final class PointSimulation {
         self.spikeRecorders = spikeRecorders
         let ringLength = network.maxDelay + m
         states = (0..<network.team.count).map {
-            ThreadState(nLocal: network.partitions[$0].count, ringLength: ringLength, epoch: m, multimeters: meters.count)
+            ThreadState(nLocal: network.partitions[$0].count, nPairs: network.receptorLayouts[$0].pairs, ringLength: ringLength,
+                        epoch: m, multimeters: meters.count)
         }
         generatorOut = .allocate(capacity: 2)
         generatorOut.initialize(to: SpikeOutput(capacity: 256))
@@ -236,12 +240,14 @@ public final class PointSimulation {
             let ts = states[t]
             let part = net.partitions[t]
             let nLocal = part.count
+            // The spike rings' row length (= nLocal without multisynapse neurons).
+            let nPairs = ts.nPairs
             let conn = net.connectivity[t]
             let devices = net.deviceInputs[t]
             let plastic = net.plastic[t]
             let hasPlastic = plastic.count > 0
             let spikeRing = ts.spikeRing.base, currentRing = ts.currentRing.base
-            let rings = InputRings(spikes: spikeRing, currents: currentRing, ringLength: ringLength, nLocal: nLocal)
+            let rings = InputRings(spikes: spikeRing, currents: currentRing, ringLength: ringLength, nLocal: nLocal, nPairs: nPairs)
             // Hooks' own synapses (per epoch), and the epoch's spike lists for listeners.
             var hookTables: [ThreadConnectivity] = []
             let sources = exchange.parts + 1
@@ -251,6 +257,13 @@ public final class PointSimulation {
             let mine: [(NeuronPopulation, Range<Int>)] = net.neuronPopulations.compactMap { p in
                 let lo = max(part.lowerBound, p.firstNeuron), hi = min(part.upperBound, p.firstNeuron + p.size)
                 return lo < hi ? (p, (lo - p.firstNeuron)..<(hi - p.firstNeuron)) : nil
+            }
+            // Per population of `mine`: the pair offset of its spike input in a row (its neurons'
+            // own pairs, or a multisynapse population's receptor ports).
+            let layout = net.receptorLayouts[t]
+            let spikeOffsets: [Int] = mine.map { p, _ in
+                let pi = net.neuronPopulations.firstIndex { $0 === p }!
+                return layout.portOffset(population: pi) ?? (p.firstNeuron - part.lowerBound)
             }
             @inline(__always) func slot(_ step: Int64) -> Int { Int(step % Int64(ringLength)) }
 
@@ -272,7 +285,7 @@ public final class PointSimulation {
                     // A hook integrates the interval (waveform relaxation reads it as
                     // NEST's ring buffers hold it): device input of every step first.
                     for s in e0..<e1 {
-                        net.applyDeviceInputs(devices, step: s, nLocal: nLocal, ringLength: ringLength,
+                        net.applyDeviceInputs(devices, step: s, nLocal: nLocal, nPairs: nPairs, ringLength: ringLength,
                                               spikeRing: spikeRing, currentRing: currentRing)
                     }
                 }
@@ -282,7 +295,7 @@ public final class PointSimulation {
                     ts.stepOffsets[parity][k] = ts.outputs[parity].count
                     // Device input arriving in this step (drawn for its emission step).
                     if !inputFirst {
-                        net.applyDeviceInputs(devices, step: s, nLocal: nLocal, ringLength: ringLength,
+                        net.applyDeviceInputs(devices, step: s, nLocal: nLocal, nPairs: nPairs, ringLength: ringLength,
                                               spikeRing: spikeRing, currentRing: currentRing)
                     }
                     if t == 0 {
@@ -300,10 +313,10 @@ public final class PointSimulation {
                             genCursor[g] = c
                         }
                     }
-                    let row = slot(s) * nLocal
-                    for (pop, range) in mine {
+                    let row = slot(s) * nLocal, spikeRow = slot(s) * nPairs
+                    for (q, (pop, range)) in mine.enumerated() {
                         let offset = row + pop.firstNeuron - part.lowerBound
-                        let input = StepInput(spikes: spikeRing + 2 * offset, current: currentRing + offset, step: s)
+                        let input = StepInput(spikes: spikeRing + 2 * (spikeRow + spikeOffsets[q]), current: currentRing + offset, step: s)
                         pop.update(range, input, &ts.outputs[parity])
                     }
                     if ts.error == nil {
@@ -314,7 +327,7 @@ public final class PointSimulation {
                             break
                         }
                     }
-                    (spikeRing + 2 * row).update(repeating: 0, count: 2 * nLocal)
+                    (spikeRing + 2 * spikeRow).update(repeating: 0, count: 2 * nPairs)
                     (currentRing + row).update(repeating: 0, count: nLocal)
                     for (mi, meter) in meters.enumerated() where (s + 1) % meter.interval == 0 {
                         let p = meter.population
@@ -381,24 +394,24 @@ public final class PointSimulation {
                     let base = slot(s)
                     let g = genOut[parity]
                     for q in genOffsets[k]..<genOffsets[k + 1] {
-                        PointNetwork.deliver(g.list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                        PointNetwork.deliver(g.list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nPairs, ring: spikeRing)
                         if hasPlastic {
-                            net.deliverPlastic(g.list[q], step: s, plastic, ringLength: ringLength, nLocal: nLocal,
+                            net.deliverPlastic(g.list[q], step: s, plastic, ringLength: ringLength, nLocal: nPairs,
                                                ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound - net.localNeurons.lowerBound, log: &ts.weights)
                         }
                     }
                     for u in 0..<exchange.parts {
                         for spike in exchange.spikes(of: u, step: k, epoch: epoch) {
-                            PointNetwork.deliver(spike, from: base, conn: conn, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                            PointNetwork.deliver(spike, from: base, conn: conn, ringLength: ringLength, nLocal: nPairs, ring: spikeRing)
                             if let extraTable {
-                                PointNetwork.deliver(spike, from: base, conn: extraTable, ringLength: ringLength, nLocal: nLocal, ring: spikeRing)
+                                PointNetwork.deliver(spike, from: base, conn: extraTable, ringLength: ringLength, nLocal: nPairs, ring: spikeRing)
                                 if hasMoreTables {
                                     PointNetwork.deliver(spike, from: base, throughAllButFirst: hookTables, ringLength: ringLength,
-                                                         nLocal: nLocal, ring: spikeRing)
+                                                         nLocal: nPairs, ring: spikeRing)
                                 }
                             }
                             if hasPlastic {
-                                net.deliverPlastic(spike, step: s, plastic, ringLength: ringLength, nLocal: nLocal,
+                                net.deliverPlastic(spike, step: s, plastic, ringLength: ringLength, nLocal: nPairs,
                                                    ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound - net.localNeurons.lowerBound, log: &ts.weights)
                             }
                         }
@@ -646,7 +659,7 @@ extension PointNetwork {
     /// those of a draw at emission) and added to the slot the neurons read next. Writing the
     /// current slot, not one `delay` steps ahead, keeps these writes in cache: the ring row for
     /// s + delay was last touched a whole ring ago.
-    func applyDeviceInputs(_ d: DeviceInputs, step s: Int64, nLocal: Int, ringLength: Int,
+    func applyDeviceInputs(_ d: DeviceInputs, step s: Int64, nLocal: Int, nPairs: Int, ringLength: Int,
                            spikeRing: UnsafeMutablePointer<Double>, currentRing: UnsafeMutablePointer<Double>) {
         let base = Int(s % Int64(ringLength))
         let nestRing = nestStreams.map { Int($0.ringLength) } ?? 0
@@ -659,7 +672,7 @@ extension PointNetwork {
         d.poissonTablePointers.withUnsafeBufferPointer { tables in
             // Keys are whitened once per call, not per draw.
             let key = RandomStream(seed: seed, purpose: .poissonInput, id: 0)
-            let row = spikeRing + 2 * base * nLocal
+            let row = spikeRing + 2 * base * nPairs
             for q in 0..<list.count {
                 let p = list[q]
                 let e = s &- Int64(p.delay)            // emission step (none before the first)

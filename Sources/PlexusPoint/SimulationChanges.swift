@@ -78,10 +78,10 @@ extension PointSimulation {
     private func setNeurons(_ pop: NeuronPopulation, _ info: PopulationInfo, _ params: [String: ParameterValue],
                             neurons: Range<Int>, path: String) throws {
         guard let type = ModelCatalog.neuronModels[info.model] else { preconditionFailure("a neuron population of an unknown model") }
-        let parameterKeys = params.keys.filter { k in type.parameters.contains { $0.name == k } }
+        let parameterKeys = params.keys.filter { k in type.parameters.contains { $0.name == k } || type.arrayParameters.contains { $0.name == k } }
         let stateKeys = params.keys.filter { k in type.state.contains { $0.name == k && $0.recordable } }
         for key in params.keys.sorted() where !parameterKeys.contains(key) && !stateKeys.contains(key) {
-            let known = type.parameters.map(\.name) + type.state.filter(\.recordable).map(\.name)
+            let known = type.parameters.map(\.name) + type.arrayParameters.map(\.name) + type.state.filter(\.recordable).map(\.name)
             throw PlexusError(PointNetwork.setUpKeys.contains(key)
                                 ? "\(key) cannot be changed during a run (it belongs to the synapses' and structural plasticity's set-up)"
                                 : "unknown parameter '\(key)' for model \(type.name)\(PlexusError.didYouMean(key, known)); known: \(known.joined(separator: ", "))",
@@ -97,7 +97,10 @@ extension PointSimulation {
             let (resolved, _) = try PointNetwork.resolveNeuronParameters(type, given, path: path, seed: network.seed, grid: network.grid,
                                                                          populationIndex: 0, firstNode: info.firstNode)
             var values = pop.parameters
-            for key in parameterKeys { values[key] = resolved[key] }
+            for key in parameterKeys {
+                if type.arrayParameters.contains(where: { $0.name == key }) { values.arrays[key] = resolved.arrays[key] }
+                else { values[key] = resolved[key] }
+            }
             do { try pop.setParameters(values, resolution: network.grid.h) }
             catch let e as PlexusError { throw e.under(path + ".params") }
         }

@@ -795,6 +795,10 @@ extension PointNetwork {
             guard case .neuron(let pi) = info.kind else {
                 throw PlexusError("'\(popName)' is a \(info.model): only neurons have synaptic elements", keyPath: path)
             }
+            // Structural synapses arrive on receptor 0, which a multisynapse model does not have.
+            if neuronPops[pi].receptorPorts != nil {
+                throw PlexusError("'\(popName)' is a \(info.model): structural plasticity onto receptor ports is not supported", keyPath: path)
+            }
             for name in sp.elements[popName]!.keys.sorted() {
                 let d = sp.elements[popName]![name]!
                 let kp = "\(path).\(name)"

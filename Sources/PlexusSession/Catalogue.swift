@@ -30,7 +30,14 @@ public enum Catalogue {
         for (model, type) in ModelCatalog.neuronModels.sorted(by: { $0.key < $1.key }) where wanted(model, .point) {
             lines.append("\(model)  (point neuron; weights in \(Reports.unitOf(model: model, variable: "weight") ?? "pA"))")
             for p in type.parameters { row(p.name, p.defaultValue, p.unit.symbol, p.doc) }
-            lines.append("  recordables: \(type.state.filter(\.recordable).map(\.name).joined(separator: ", "))")
+            // Multisynapse models: one value per receptor port (receptor_type 1 ... K, K the length).
+            var defaults = ParameterValues(specs: type.parameters)
+            for a in type.arrayParameters {
+                defaults.arrays[a.name] = a.defaultValue
+                textRow(a.name, "[" + a.defaultValue.map { OutputText.number($0) }.joined(separator: ", ") + "] \(a.unit.symbol)",
+                        a.doc + " (a list, one per receptor port)")
+            }
+            lines.append("  recordables: \(type.state(for: defaults).filter(\.recordable).map(\.name).joined(separator: ", "))")
         }
         for (device, kind) in ModelCatalog.deviceModels.sorted(by: { $0.key < $1.key }) where wanted(device, .point) {
             lines.append("\(device)  (device)")

@@ -382,6 +382,43 @@ def noise_generator_recorded(nest):
     return events(m, vm)
 
 
+def multisynapse(nest):
+    """Multisynapse models: array parameters by Create and by SetStatus, spikes on every receptor
+    port (syn_spec receptor_type), the per-port recordables (g_k, I_syn_k), GetStatus of the arrays
+    and of the port count."""
+    nest.ResetKernel()
+    beta = nest.Create("aeif_cond_beta_multisynapse", 2, params={
+        "I_e": 150.0, "E_rev": [0.0, 0.0, -85.0, -75.0], "tau_rise": [0.5, 2.0, 1.0, 3.0], "tau_decay": [5.0, 30.0, 10.0, 3.0]})
+    psc = nest.Create("iaf_psc_exp_multisynapse", params={"I_e": 300.0})
+    psc.set({"tau_syn": [0.5, 2.0, 8.0]})
+    nest.SetStatus(psc, {"tau_m": 15.0})
+    alpha = nest.Create("aeif_cond_alpha_multisynapse", params={"E_rev": [0.0, -70.0], "tau_syn": [1.0, 3.0], "I_e": 400.0})
+    trains = [[10.0, 10.1, 40.0, 40.0, 80.0], [20.0, 60.0, 60.1], [30.0, 70.0], [15.0, 90.0]]
+    for k, times in enumerate(trains):
+        sg = nest.Create("spike_generator", params={"spike_times": times})
+        nest.Connect(sg, beta, syn_spec={"weight": 10.0 + 5 * k, "delay": 1.0 + 0.5 * k, "receptor_type": k + 1})
+        if k < 3:
+            nest.Connect(sg, psc, syn_spec={"weight": 300.0 if k != 1 else -400.0, "delay": 1.0, "receptor_type": k + 1})
+        if k < 2:
+            nest.Connect(sg, alpha, syn_spec={"weight": 20.0, "receptor_type": k + 1})
+    mb = nest.Create("multimeter", params={"record_from": ["V_m", "w", "g_1", "g_4"], "interval": 0.1})
+    mp = nest.Create("multimeter", params={"record_from": ["V_m", "I_syn", "I_syn_2"], "interval": 0.1})
+    ma = nest.Create("multimeter", params={"record_from": ["V_m", "g_2"], "interval": 0.1})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(mb, beta)
+    nest.Connect(mp, psc)
+    nest.Connect(ma, alpha)
+    nest.Connect(beta + psc + alpha, sr)
+    nest.Simulate(120.0)
+    out = events(mb, mp, ma, sr)
+    out["tau_syn"] = [float(x) for x in psc.get("tau_syn")]
+    out["tau_decay"] = [float(x) for x in beta[0].get("tau_decay")]
+    out["n_receptors"] = int(beta[1].get("n_receptors"))
+    out["n_synapses"] = int(psc.get("n_synapses"))
+    out["recordables"] = {str(r): 1.0 for r in alpha.get("recordables")}
+    return out
+
+
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
          more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, random_weights_and_delays, reseeded_after_build, structural_plasticity, connect_arrays_homogeneous, current_generators_recorded,
-         noise_generator_recorded]
+         noise_generator_recorded, multisynapse]

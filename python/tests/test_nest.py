@@ -173,3 +173,25 @@ def test_noise_generator_recording_is_single_threaded_as_in_nest():
     m = nest.Create("multimeter", params={"record_from": ["I"]})
     with pytest.raises(plexus.PlexusError, match="only possible in single-threaded mode"):
         nest.Connect(m, g)
+
+
+def test_multisynapse_refusals():
+    nest.ResetKernel()
+    n = nest.Create("aeif_cond_beta_multisynapse", params={"E_rev": [0.0, -80.0], "tau_rise": [1.0, 1.0], "tau_decay": [5.0, 10.0]})
+    assert list(n.get("tau_decay")) == [5.0, 10.0] and n.get("n_receptors") == 2
+    assert n.get("recordables") == ("V_m", "w", "g_1", "g_2")
+    sg = nest.Create("spike_generator", params={"spike_times": [1.0]})
+    nest.Connect(sg, n, syn_spec={"receptor_type": 3})
+    with pytest.raises(plexus.PlexusError, match="receptor_type 3 is not accepted by aeif_cond_beta_multisynapse") as e:
+        nest.Simulate(5.0)
+    assert e.value.key_path.endswith("synapse.receptor_type")
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_exp_multisynapse", params={"tau_syn": [1.0, -2.0]})
+    with pytest.raises(plexus.PlexusError, match="strictly positive") as e:
+        nest.Simulate(5.0)
+    assert e.value.key_path.endswith("params.tau_syn")
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_exp_multisynapse", 3, params={"tau_syn": [1.0, 2.0, 3.0]})
+    assert n.get("n_synapses") == (3, 3, 3)   # one list for every node, not one value per node
+    with pytest.raises(plexus.PlexusError, match="receptor drawn per connection"):
+        nest.Connect(n, n, syn_spec={"receptor_type": nest.random.uniform_int(3) + 1})

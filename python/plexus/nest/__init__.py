@@ -56,7 +56,16 @@ def _refuse(what):
     raise PlexusError(f"plexus.nest: {what}")
 
 
-LIST_VALUED = {"spike_times", "spike_weights", "spike_multiplicities", "amplitude_times", "amplitude_values"}
+LIST_VALUED = {"spike_times", "spike_weights", "spike_multiplicities", "amplitude_times", "amplitude_values",
+               # multisynapse neurons' arrays, one value per receptor port
+               "tau_syn", "E_rev", "tau_rise", "tau_decay"}
+# NEST's count of receptor ports, by the name each multisynapse model gives it.
+PORT_COUNT = {"iaf_psc_exp_multisynapse": "n_synapses", "iaf_psc_alpha_multisynapse": "n_synapses"}
+
+
+def _arrays(model):
+    """A neuron model's array parameters with their defaults (multisynapse models), else {}."""
+    return _info(model).get("arrays", {})
 
 
 class _Population:
@@ -343,6 +352,8 @@ class NodeCollection:
                     more += ["record_from", "interval"]
             else:
                 more = [k for k in GetDefaults(p.model) if k not in ("recordables", "element_type", "model")] + _info(p.model)["lists"]
+                if _arrays(p.model):
+                    more += list(_arrays(p.model)) + [PORT_COUNT.get(p.model, "n_receptors")]
             keys += [k for k in more if k not in keys]
         return keys
 
@@ -517,13 +528,24 @@ class _Kernel:
             _refuse(f"{p.model} has no status '{key}' here (events, n_events, record_from, interval, start, stop, origin, record_to, filenames, label)")
         if p.kind == "neuron" and key in ("Ca", "synaptic_elements") and self.sp_enabled:
             return self.structural_status(p, k, key)
-        if self.sim is not None and key in p.state:
+        ports = (p.kind == "neuron" and key.startswith(("g_", "I_syn_")) and key not in p.state and bool(_arrays(p.model))
+                 and key in self.recordables(p, k))
+        if self.sim is not None and (key in p.state or ports):   # ports: a multisynapse model's g_2, I_syn_3 ...
             for a, b in p.segments():
                 if a <= k < b:
                     cached = self.state_cache.get((p.name(a), key))
                     if cached is None:
                         cached = self.state_cache[(p.name(a), key)] = self.sim.state(p.name(a), key)
                     return float(cached[k - a])
+        if p.kind == "neuron" and _arrays(p.model):
+            if key in _arrays(p.model):
+                v = p.values.get(key, [None] * p.n)[k]
+                return np.array(_arrays(p.model)[key] if v is None else v, dtype=float)
+            if key == PORT_COUNT.get(p.model, "n_receptors"):
+                first = next(iter(_arrays(p.model)))
+                return len(self.status(p, k, first))
+            if key == "recordables":
+                return tuple(self.recordables(p, k))
         if key in p.values and p.values[key][k] is not None:
             v = p.values[key][k]
             if isinstance(v, dict):
@@ -535,6 +557,15 @@ class _Kernel:
         if key in _info(p.model)["lists"]:
             return np.zeros(0)   # NEST's default: empty
         _refuse(f"{p.model} has no parameter or state '{key}' (it has: {', '.join(k for k in defaults if k not in ('recordables', 'element_type'))})")
+
+    def recordables(self, p, k):
+        """NEST's recordables of node k: a multisynapse model's grow with its ports (g_1, I_syn_1, ...)."""
+        names = list(_info(p.model)["recordables"])
+        ports = self.status(p, k, PORT_COUNT.get(p.model, "n_receptors"))
+        port = [n for n in names if n.endswith("_1") and n[:-2] in ("g", "I_syn")]
+        fixed = [n for n in names if n not in port]
+        stem = port[0][:-2] if port else ("I_syn" if p.model == "iaf_psc_exp_multisynapse" else "g")
+        return fixed + [f"{stem}_{i + 1}" for i in range(ports)]
 
     # -- the experiment
     def experiment(self, duration):
@@ -1036,6 +1067,9 @@ def _model_defaults(model, count=True):
     else:
         info = _info(model)
         d = dict(info["parameters"], **info["state"])
+        for name, values in info.get("arrays", {}).items():   # multisynapse models: one value per port
+            d[name] = np.array(values, dtype=float)
+            d[PORT_COUNT.get(model, "n_receptors")] = len(values)
         d["recordables"] = tuple(info["recordables"])
         d["element_type"] = "neuron" if info["kind"] == "neuron" else "stimulator"
     return d
@@ -1117,6 +1151,9 @@ def _synapse(syn_spec):
         elif isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0):
             _refuse(f"syn_spec.{key}: a value per connection is not supported yet")
         elif key == "receptor_type":
+            if isinstance(value, random.Parameter):
+                _refuse("syn_spec.receptor_type: a receptor drawn per connection (nest.random) is not supported yet; "
+                        "connect each receptor_type with its own Connect call")
             out[key] = int(value)
         elif key == "synapse_label":   # GetConnections' filter; Plexus does not see it
             out[key] = int(value)

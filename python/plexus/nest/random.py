@@ -23,6 +23,12 @@ def lognormal(mean=0.0, std=1.0):
     return Parameter(distribution="lognormal", mu=float(mean), sigma=float(std))
 
 
+def uniform_int(max):
+    """NEST's uniform_int: integers 0 ... max - 1. Kept as a distribution so that a script can say
+    what it wants; Plexus takes it nowhere yet (a receptor_type per connection is refused)."""
+    return Parameter(distribution="uniform_int", max=int(max))
+
+
 def exponential(beta=1.0):
     return Parameter(distribution="exponential", beta=float(beta))
 
@@ -36,6 +42,8 @@ def _affine(p, scale, shift):
         return Parameter(distribution="uniform", min=lo, max=hi)
     if kind == "normal" and "min" not in d:
         return Parameter(distribution="normal", mean=scale * d["mean"] + shift, std=abs(scale) * d["std"])
+    if kind == "uniform_int" and scale == 1 and shift == int(shift):
+        return Parameter(**dict(d, offset=d.get("offset", 0) + int(shift)))
     if kind == "exponential" and shift == 0 and scale > 0:
         return Parameter(distribution="exponential", beta=scale * d["beta"])
     from plexus import PlexusError
