@@ -44,6 +44,8 @@ public enum RandomPurpose: UInt32, Sendable {
     case structuralPlasticity = 9
     /// Optimisers' candidate draws (PlexusFit).
     case optimizer = 10
+    /// gamma_sup_generator and ppd_sup_generator (per target and step).
+    case spikeProcess = 11
     case user = 15
 }
 

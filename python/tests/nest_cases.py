@@ -360,5 +360,38 @@ def current_generators_recorded(nest):
     return events(m, vm)
 
 
+def sup_generators(nest):
+    """gamma_sup_generator and ppd_sup_generator (PyNN's SpikeSourceGamma and
+    SpikeSourcePoissonRefractory): every target its own superposition of processes, drawn from
+    NEST's streams in NEST's order: two virtual processes, parrots and neurons as targets, a
+    modulated rate, an activity window, a recorder on a generator, and their defaults."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": 2, "rng_seed": 4321})
+    parrots = nest.Create("parrot_neuron", 6)
+    n = nest.Create("iaf_psc_alpha", 2)
+    gamma = nest.Create("gamma_sup_generator", params={"rate": 80.0, "gamma_shape": 3, "n_proc": 20})
+    ppd = nest.Create("ppd_sup_generator", params={"rate": 60.0, "dead_time": 2.0, "n_proc": 30, "frequency": 15.0,
+                                                   "relative_amplitude": 0.8, "start": 10.0})
+    single = nest.Create("gamma_sup_generator", params={"rate": 150.0, "gamma_shape": 2, "stop": 40.0})
+    nest.Connect(gamma, parrots[0:4])
+    nest.Connect(ppd, parrots[2:6], syn_spec={"delay": 1.5})
+    nest.Connect(gamma + ppd, n, syn_spec={"weight": 30.0})
+    nest.Connect(single, parrots[5])
+    sr = nest.Create("spike_recorder")
+    vm = nest.Create("voltmeter", params={"interval": 0.5})
+    single_sr = nest.Create("spike_recorder")
+    nest.Connect(parrots + n, sr)
+    nest.Connect(single, single_sr)
+    nest.Connect(vm, n)
+    nest.Simulate(60.0)
+    out = events(sr, vm, single_sr)
+    out["defaults"] = {m: {k: float(nest.GetDefaults(m)[k]) for k in keys} for m, keys in
+                       [("gamma_sup_generator", ["rate", "gamma_shape", "n_proc"]),
+                        ("ppd_sup_generator", ["rate", "dead_time", "n_proc", "frequency", "relative_amplitude"])]}
+    out["status"] = {k: float(ppd.get(k)) for k in ["rate", "dead_time", "n_proc", "relative_amplitude"]}
+    return out
+
+
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
-         more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, random_weights_and_delays, reseeded_after_build, structural_plasticity, connect_arrays_homogeneous, current_generators_recorded]
+         more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, random_weights_and_delays, reseeded_after_build, structural_plasticity, connect_arrays_homogeneous, current_generators_recorded,
+         sup_generators]

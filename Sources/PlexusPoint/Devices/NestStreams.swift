@@ -26,6 +26,26 @@ final class NestStreams {
         case poisson(LibstdcxxPoisson, startStep: Int64, stopStep: Int64)
         /// noise_generator: its next drawing step (NEST's `next_step_`) and current values.
         case noise(LibstdcxxNormal, CurrentWaveform, nextStep: Int64, values: [Double])
+        /// gamma_sup_generator, ppd_sup_generator: the states of its targets on this VP.
+        case process(ProcessTargets)
+    }
+    /// One process generator's targets on one VP, in port order (NEST's `B_.internal_states_` or
+    /// `age_distributions_`): each its state and its own distribution objects.
+    final class ProcessTargets {
+        let process: SpikeProcess
+        var state: [UInt64] = []
+        var binomials: [LibstdcxxBinomial] = []
+        var poissons: [LibstdcxxPoisson] = []
+
+        init(_ process: SpikeProcess) { self.process = process }
+
+        func addTarget() {
+            let at = state.count
+            state.append(contentsOf: repeatElement(0, count: process.stateWords))
+            state.withUnsafeMutableBufferPointer { process.initialize($0.baseAddress! + at) }
+            binomials.append(LibstdcxxBinomial())
+            poissons.append(LibstdcxxPoisson())
+        }
     }
     /// One generator's replica on one virtual process (NEST replicates devices on every VP), with
     /// the rings of its targets there (slot = emission step mod `ringLength`), in the targets'
@@ -93,6 +113,9 @@ final class NestStreams {
                 let source: Source
                 if e.noise >= 0 {
                     source = .noise(LibstdcxxNormal(), Self.waveform(net.currentGenerators.list[Int(e.noise)]), nextStep: 0, values: [])
+                } else if d.poisson[e.input].table < 0 {
+                    let slot = d.processInputs[Int(-1 - d.poisson[e.input].table)]
+                    source = .process(ProcessTargets(d.processes[Int(slot.process)]))
                 } else {
                     let p = d.poisson[e.input]
                     source = .poisson(LibstdcxxPoisson(mean: p.lambda), startStep: p.startStep, stopStep: p.stopStep)
@@ -104,6 +127,7 @@ final class NestStreams {
                 processes[e.vp].generators[g].currents.append(d.nestCurrents.base + e.input * ring)
             } else {
                 processes[e.vp].generators[g].counts.append(d.nestCounts.base + e.input * ring)
+                if case .process(let targets) = processes[e.vp].generators[g].source { targets.addTarget() }
             }
         }
         for v in processes.indices {
@@ -133,6 +157,7 @@ final class NestStreams {
 
     private func drawSlice(_ v: Int, _ steps: Range<Int64>, h: Double) {
         let ring = ringLength
+        let ticsPerStep = max(1, Int64((h * 1000).rounded()))
         var engine = processes[v].engine
         defer { processes[v].engine = engine }
         for gi in processes[v].generators.indices {
@@ -164,6 +189,31 @@ final class NestStreams {
                     for (k, r) in rings.enumerated() { r[slot] = values[k] }
                 }
                 processes[v].generators[gi].source = .noise(normal, w, nextStep: next, values: values)
+            case .process(let targets):
+                let process = targets.process
+                let rings = processes[v].generators[gi].counts
+                let words = process.stateWords
+                for e in steps {
+                    let slot = Int(e % ring)
+                    guard process.emits && process.startStep < e && e <= process.stopStep else {
+                        for r in rings { r[slot] = 0 }
+                        continue
+                    }
+                    // NEST: the hazard for the step, then an event_hook per target, in port order.
+                    let p = process.probability(at: e, ticsPerStep: ticsPerStep)
+                    withUnsafeMutablePointer(to: &engine) { engine in
+                    targets.state.withUnsafeMutableBufferPointer { state in
+                    targets.binomials.withUnsafeMutableBufferPointer { binomials in
+                    targets.poissons.withUnsafeMutableBufferPointer { poissons in
+                        for (k, r) in rings.enumerated() {
+                            var draws = NestProcessDraws(engine: engine, binomials: binomials.baseAddress! + k, poissons: poissons.baseAddress! + k)
+                            r[slot] = Int32(clamping: process.step(state.baseAddress! + k * words, p: p, &draws))
+                        }
+                    }
+                    }
+                    }
+                    }
+                }
             }
         }
     }

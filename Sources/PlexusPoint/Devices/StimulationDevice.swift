@@ -59,6 +59,51 @@ public enum DeviceOutput: Sendable {
     case spikes(SpikeTrain)
     /// Receives spikes and hands them to its dopamine synapses every `deliverInterval` min delays.
     case volumeTransmitter(deliverInterval: Int64)
+    /// Every target its own superposition of renewal processes, whose state lives per target
+    /// (gamma_sup_generator, ppd_sup_generator; DS events with the count as multiplicity).
+    case process(SpikeProcess)
+}
+
+/// A superposition of `nProc` independent renewal processes per target, as NEST's
+/// gamma_sup_generator and ppd_sup_generator keep it: occupation numbers of internal states,
+/// advanced once per active emission step (`startStep < e <= stopStep`) by binomial draws (Poisson
+/// ones where NEST approximates), the count leaving the last state being that step's spikes.
+/// - gamma: `bins` = gamma_shape states in a ring; each component moves on with probability
+///   `probability` per step, and emits when it leaves the last state.
+/// - deadTime: components are active (emitting with the hazard `probability` per step, times
+///   `1 + amplitude·sin(omega·t)`) or refractory for `bins` steps after a spike.
+public struct SpikeProcess: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case gamma, deadTime }
+    public var kind: Kind
+    /// Per step: gamma's transition probability, or the dead-time process's hazard.
+    public var probability: Double
+    /// gamma_shape, or the dead time in whole steps (NEST: floor(dead_time / h)).
+    public var bins: Int
+    /// Initial occupation of every state (gamma) or refractory bin (dead time).
+    public var initialEach: UInt64
+    /// Added to gamma's last state, or the initially active components.
+    public var initialExtra: UInt64
+    /// Rate modulation of the dead-time process (relative amplitude; rad/ms).
+    public var amplitude: Double
+    public var omega: Double
+    /// NEST's rate > 0: a process at rate 0 draws nothing.
+    public var emits: Bool
+    public var startStep: Int64
+    public var stopStep: Int64
+
+    public init(kind: Kind, probability: Double, bins: Int, initialEach: UInt64, initialExtra: UInt64,
+                amplitude: Double = 0, omega: Double = 0, emits: Bool, startStep: Int64, stopStep: Int64) {
+        self.kind = kind
+        self.probability = probability
+        self.bins = bins
+        self.initialEach = initialEach
+        self.initialExtra = initialExtra
+        self.amplitude = amplitude
+        self.omega = omega
+        self.emits = emits
+        self.startStep = startStep
+        self.stopStep = stopStep
+    }
 }
 
 /// Independent Poisson trains, one per target: `lambda` events expected per step, emitted in the
@@ -260,6 +305,15 @@ enum DeviceCheck {
         for n in names where p[n] < 0 {
             throw PlexusError.outOfRange(n, p[n], "must be >= 0")
         }
+    }
+
+    /// A whole number >= `minimum` (NEST's `long` parameters such as n_proc).
+    static func integer(_ p: DeviceParameters, _ name: String, atLeast minimum: Double) throws -> Int {
+        let v = p[name]
+        guard v == v.rounded(), v >= minimum, v < 0x1p53 else {
+            throw PlexusError.outOfRange(name, v, "must be a whole number >= \(Int(minimum))")
+        }
+        return Int(v)
     }
 }
 

@@ -587,7 +587,10 @@ class _Kernel:
         # A spike_recorder of a generator records what the generator sends it (a train of its
         # own, for a poisson_generator): a parrot_neuron one min_delay away (no synapse of
         # Plexus may be shorter than NEST's min_delay) repeats it; events() takes that delay off
-        # and gives the parrot the generator's gid.
+        # and gives the parrot the generator's gid. NEST makes a generator's connection to a
+        # recorder on the recorder's virtual process: there the generator draws for it (a
+        # gamma_sup_generator's process, say), so the engine sees the parrot at the recorder's gid.
+        vp_gid = {}
         for r in self.populations:
             for p, k in r.generators:
                 name = self.parrot_of(p, k)
@@ -597,6 +600,7 @@ class _Kernel:
                                                "synapse": {"delay": self.min_delay()}})
                     doc["record"].append({"type": "spike_recorder", "population": name})
                     gids.append(p.first + k)
+                    vp_gid[len(gids) - 1] = r.first
         for r in self.populations:
             for p, a, b in self._covering(r.recorded):
                 if r.model == "spike_recorder":
@@ -607,7 +611,10 @@ class _Kernel:
         # Plexus numbers nodes without recorders: NEST's gid of each of Plexus's.
         self.nest_gid = np.array(gids, dtype=np.int64)
         if self.threads > 1:   # a target's VP (NEST's streams) is its NEST gid modulo the VPs
-            node_gids = self.nest_gid[1:]   # (index 0 stands for Plexus's gid 0, which no node has)
+            node_gids = self.nest_gid.copy()
+            for i, g in vp_gid.items():
+                node_gids[i] = g
+            node_gids = node_gids[1:]   # (index 0 stands for Plexus's gid 0, which no node has)
             if len(node_gids) > 1000:
                 path = os.path.join(self.out, "nest_gids.npy")
                 np.save(path, node_gids)

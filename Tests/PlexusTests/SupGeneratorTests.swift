@@ -1,0 +1,164 @@
+import Foundation
+import XCTest
+@testable import PlexusCore
+@testable import PlexusIO
+@testable import PlexusPoint
+
+/// gamma_sup_generator and ppd_sup_generator: with `random_streams: nest`, spike for spike NEST
+/// 3.10's (tools/nest_reference/sup_generators.py made Tests/Fixtures/sup_generators.json); with
+/// Plexus's streams, the statistics of the processes (rate, CV, dead time), the same for any
+/// threads.
+final class SupGeneratorTests: XCTestCase {
+    /// A scenario of the fixture as Plexus's file: the generators, then 4 parrots each, in NEST's
+    /// creation order (so the gids and the generators' update order are NEST's).
+    static func yaml(_ scenario: [String: Any], seed: Int, parrots: Int, kernel: String) throws -> String {
+        let generators = try XCTUnwrap(scenario["generators"] as? [[String: Any]])
+        let units = ["rate": "Hz", "frequency": "Hz", "dead_time": "ms", "start": "ms", "stop": "ms"]
+        var lines = ["resolution: 0.1 ms", "duration: \(try XCTUnwrap(scenario["duration_ms"] as? Double)) ms", "seed: \(seed)",
+                     kernel, "populations:"]
+        for (k, g) in generators.enumerated() {
+            let params = try XCTUnwrap(g["params"] as? [String: Double]).sorted { $0.key < $1.key }
+                .map { "\($0.key): \($0.value)\(units[$0.key].map { " " + $0 } ?? "")" }.joined(separator: ", ")
+            lines.append("  g\(k): {model: \(try XCTUnwrap(g["model"] as? String)), params: {\(params)}}")
+        }
+        for k in generators.indices { lines.append("  p\(k): {model: parrot_neuron, size: \(parrots)}") }
+        lines.append("connections:")
+        for k in generators.indices { lines.append("  - {source: g\(k), target: p\(k), synapse: {weight: 1, delay: 1 ms}}") }
+        lines.append("record:")
+        for k in generators.indices { lines.append("  - {type: spike_recorder, population: p\(k)}") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The recorded rows as (time, gid) → rows, sorted as the fixture.
+    static func counted(_ results: PointResults) -> [(time: Double, gid: Int, count: Int)] {
+        var counts: [Key: Int] = [:]
+        for r in results.spikes {
+            for (t, g) in zip(r.times, r.gids) { counts[Key(time: t, gid: g), default: 0] += 1 }
+        }
+        return counts.sorted { ($0.key.time, $0.key.gid) < ($1.key.time, $1.key.gid) }.map { ($0.key.time, $0.key.gid, $0.value) }
+    }
+    struct Key: Hashable { var time: Double; var gid: Int }
+
+    func testSpikesAreNESTsWithNESTsStreams() throws {
+        let ref = try Reference.json("sup_generators.json")
+        let scenarios = try XCTUnwrap(ref["scenarios"] as? [String: [String: Any]])
+        let seed = try XCTUnwrap(ref["seed"] as? Int), parrots = try XCTUnwrap(ref["parrots_per_generator"] as? Int)
+        XCTAssertEqual(scenarios.count, 3)
+        for (name, s) in scenarios.sorted(by: { $0.key < $1.key }) {
+            let vps = try XCTUnwrap(s["vps"] as? Int)
+            let text = try Self.yaml(s, seed: seed, parrots: parrots,
+                                     kernel: "kernel: {random_streams: nest, total_num_virtual_procs: \(vps)}")
+            for threads in [1, 2] {
+                let res = try PointNetwork(try ExperimentFile.decode(text, file: "\(name).yaml"), threads: threads).run()
+                let got = Self.counted(res)
+                let times = try XCTUnwrap(s["times_ms"] as? [Double]), senders = try XCTUnwrap(s["senders"] as? [Int])
+                let counts = try XCTUnwrap(s["counts"] as? [Int])
+                XCTAssertGreaterThan(times.count, 1000, name)
+                XCTAssertEqual(got.count, times.count, "\(name), \(threads) threads: rows")
+                var firstDifference: Int? = nil
+                for i in 0..<min(got.count, times.count) {
+                    let g = got[i]
+                    let same = abs(g.time - times[i]) <= 1e-9 && g.gid == senders[i] && g.count == counts[i]
+                    if !same {
+                        firstDifference = i
+                        break
+                    }
+                }
+                if let i = firstDifference {
+                    XCTFail("\(name), \(threads) threads: row \(i) is \(got[i]), NEST's (\(times[i]), \(senders[i]), \(counts[i]))")
+                }
+            }
+        }
+    }
+
+    static func run(_ model: String, _ params: String, parrots: Int = 40, duration: Double = 10000, threads: Int = 1,
+                    seed: Int = 7) throws -> [Int: [Double]] {
+        let text = """
+        resolution: 0.1 ms
+        duration: \(duration) ms
+        seed: \(seed)
+        populations:
+          g: {model: \(model), params: {\(params)}}
+          p: {model: parrot_neuron, size: \(parrots)}
+        connections:
+          - {source: g, target: p, synapse: {delay: 1 ms}}
+        record:
+          - {type: spike_recorder, population: p}
+        """
+        let res = try PointNetwork(try ExperimentFile.decode(text, file: "sup.yaml"), threads: threads).run()
+        var trains: [Int: [Double]] = [:]
+        for (t, g) in zip(res.spikes[0].times, res.spikes[0].gids) { trains[g, default: []].append(t) }
+        return trains
+    }
+
+    static func intervals(_ trains: [Int: [Double]]) -> [Double] {
+        trains.values.flatMap { t in zip(t.dropFirst(), t).map { $0 - $1 } }
+    }
+
+    static func cv(_ x: [Double]) -> Double {
+        let m = x.reduce(0, +) / Double(x.count)
+        let v = x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count - 1)
+        return v.squareRoot() / m
+    }
+
+    /// One gamma process of shape k: rate as asked, CV 1/√k; trains of different targets differ,
+    /// and the numbers do not depend on threads.
+    func testGammaStatisticsWithPlexusStreams() throws {
+        let trains = try Self.run("gamma_sup_generator", "rate: 20 Hz, gamma_shape: 4, n_proc: 1")
+        XCTAssertEqual(trains.count, 40)
+        let total = trains.values.reduce(0) { $0 + $1.count }
+        // 40 trains × 10 s × 20 Hz = 8000 spikes; a gamma(4) count has sd ≈ √(8000/4) ≈ 45.
+        XCTAssertEqual(Double(total), 8000, accuracy: 250)
+        XCTAssertEqual(Self.cv(Self.intervals(trains)), 0.5, accuracy: 0.03)
+        XCTAssertNotEqual(trains[41], trains[42])
+        let two = try Self.run("gamma_sup_generator", "rate: 20 Hz, gamma_shape: 4, n_proc: 1", threads: 2)
+        XCTAssertEqual(trains, two)
+        let other = try Self.run("gamma_sup_generator", "rate: 20 Hz, gamma_shape: 4, n_proc: 1", seed: 8)
+        XCTAssertNotEqual(trains, other)
+        // A superposition of many: the rate n_proc × rate, nearly Poisson (CV near 1).
+        let many = try Self.run("gamma_sup_generator", "rate: 5 Hz, gamma_shape: 3, n_proc: 400", parrots: 4, duration: 2000)
+        let manyTotal = many.values.reduce(0) { $0 + $1.count }
+        XCTAssertEqual(Double(manyTotal), 4 * 2 * 5 * 400, accuracy: 4 * 2 * 5 * 400 * 0.04)
+    }
+
+    /// One Poisson process with dead time d: no interval shorter than d, rate as asked, the CV of
+    /// a shifted exponential (1 - rate·d).
+    func testPpdStatisticsWithPlexusStreams() throws {
+        let trains = try Self.run("ppd_sup_generator", "rate: 50 Hz, dead_time: 5 ms, n_proc: 1")
+        let isi = Self.intervals(trains)
+        XCTAssertGreaterThanOrEqual(isi.min()!, 5 - 1e-9)
+        let total = trains.values.reduce(0) { $0 + $1.count }
+        XCTAssertEqual(Double(total), 40 * 10 * 50, accuracy: 40 * 10 * 50 * 0.04)
+        XCTAssertEqual(Self.cv(isi), 0.75, accuracy: 0.03)
+        XCTAssertEqual(trains, try Self.run("ppd_sup_generator", "rate: 50 Hz, dead_time: 5 ms, n_proc: 1", threads: 2))
+        // Rate modulation: more spikes in the sine's positive half period.
+        let mod = try Self.run("ppd_sup_generator", "rate: 50 Hz, dead_time: 2 ms, n_proc: 20, frequency: 5 Hz, relative_amplitude: 1",
+                               parrots: 4, duration: 4000)
+        let times = mod.values.flatMap { $0 }
+        let up = times.filter { $0.truncatingRemainder(dividingBy: 200) < 100 }.count
+        XCTAssertGreaterThan(Double(up), 0.6 * Double(times.count))
+    }
+
+    /// Values NEST refuses are refused, naming the parameter.
+    func testBadParametersAreRefusedWithTheirKeyPath() {
+        let cases: [(String, String, String)] = [
+            ("gamma_sup_generator", "rate: -1 Hz", "populations.g.params.rate"),
+            ("gamma_sup_generator", "gamma_shape: 0", "populations.g.params.gamma_shape"),
+            ("gamma_sup_generator", "gamma_shape: 1.5", "populations.g.params.gamma_shape"),
+            ("gamma_sup_generator", "n_proc: 0", "populations.g.params.n_proc"),
+            ("gamma_sup_generator", "rate: 5000 Hz, gamma_shape: 3", "populations.g.params.rate"),
+            ("ppd_sup_generator", "rate: -5 Hz", "populations.g.params.rate"),
+            ("ppd_sup_generator", "dead_time: -1 ms", "populations.g.params.dead_time"),
+            ("ppd_sup_generator", "rate: 200 Hz, dead_time: 5 ms", "populations.g.params.rate"),
+            ("ppd_sup_generator", "n_proc: 0", "populations.g.params.n_proc"),
+            ("ppd_sup_generator", "relative_amplitude: 1.5", "populations.g.params.relative_amplitude"),
+            ("ppd_sup_generator", "relative_amplitude: -0.1", "populations.g.params.relative_amplitude"),
+            ("ppd_sup_generator", "stop: 1 ms, start: 2 ms", "populations.g.params.stop"),
+        ]
+        for (model, params, keyPath) in cases {
+            XCTAssertThrowsError(try Self.run(model, params, parrots: 1, duration: 1), "\(model) \(params)") { e in
+                XCTAssertEqual((e as? PlexusError)?.keyPath, keyPath, "\(model) \(params): \(e)")
+            }
+        }
+    }
+}
