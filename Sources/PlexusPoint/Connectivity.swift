@@ -266,6 +266,8 @@ struct SpikeGeneratorNode {
     var node: Int
     var steps: [Int64]
     var multiplicities: [Double]
+    /// A pulsepacket_generator's packets (NestStreams draws its steps with NEST's streams).
+    var packets: PulsePackets? = nil
 }
 
 /// A weight logged by a weight recorder: after the synapse transmitted the spike at `time`.

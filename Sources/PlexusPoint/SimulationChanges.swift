@@ -154,6 +154,8 @@ extension PointSimulation {
                 }
                 d.schedule(switches)
             }
+        case .spikes(let train) where train.packets != nil:
+            throw PlexusError("a \(kind.name) cannot be changed during a run", keyPath: path + ".params")
         case .spikes(let train):
             for g in network.spikeGenerators.indices where nodes.contains(network.spikeGenerators[g].node) {
                 network.spikeGenerators[g].steps = train.steps

@@ -162,3 +162,107 @@ final class SupGeneratorTests: XCTestCase {
         }
     }
 }
+
+/// pulsepacket_generator: with `random_streams: nest`, spike for spike NEST 3.10's
+/// (tools/nest_reference/pulsepacket_generator.py made Tests/Fixtures/pulsepacket_generator.json:
+/// packets drawn in the first slice, later ones, an activity window, sdev 0, and a
+/// poisson_generator whose draws interleave with theirs); with Plexus's streams, the packets'
+/// statistics.
+final class PulsepacketGeneratorTests: XCTestCase {
+    static let units = ["rate": "Hz", "sdev": "ms", "start": "ms", "stop": "ms"]
+
+    static func value(_ key: String, _ v: Any) throws -> String {
+        if let list = v as? [Double] { return "[" + list.map { "\($0) ms" }.joined(separator: ", ") + "]" }
+        let x = try XCTUnwrap(v as? Double)
+        return "\(x)\(units[key].map { " " + $0 } ?? "")"
+    }
+
+    func testSpikesAreNESTsWithNESTsStreams() throws {
+        let ref = try Reference.json("pulsepacket_generator.json")
+        let generators = try XCTUnwrap(ref["generators"] as? [[String: Any]])
+        var lines = ["resolution: 0.1 ms", "duration: \(try XCTUnwrap(ref["duration_ms"] as? Double)) ms",
+                     "seed: \(try XCTUnwrap(ref["seed"] as? Int))", "kernel: {random_streams: nest, total_num_virtual_procs: 1}",
+                     "populations:"]
+        for (k, g) in generators.enumerated() {
+            let params = try XCTUnwrap(g["params"] as? [String: Any]).sorted { $0.key < $1.key }
+                .map { "\($0.key): \(try Self.value($0.key, $0.value))" }.joined(separator: ", ")
+            lines.append("  g\(k): {model: \(try XCTUnwrap(g["model"] as? String)), params: {\(params)}}")
+        }
+        for k in generators.indices { lines.append("  p\(k): {model: parrot_neuron, size: 2}") }
+        lines.append("connections:")
+        for k in generators.indices { lines.append("  - {source: g\(k), target: p\(k), synapse: {weight: 1, delay: 1 ms}}") }
+        lines.append("record:")
+        for k in generators.indices { lines.append("  - {type: spike_recorder, population: p\(k)}") }
+        let text = lines.joined(separator: "\n") + "\n"
+        let times = try XCTUnwrap(ref["times_ms"] as? [Double]), senders = try XCTUnwrap(ref["senders"] as? [Int])
+        let counts = try XCTUnwrap(ref["counts"] as? [Int])
+        XCTAssertGreaterThan(times.count, 500)
+        for threads in [1, 2] {
+            let got = SupGeneratorTests.counted(try PointNetwork(try ExperimentFile.decode(text, file: "pp.yaml"), threads: threads).run())
+            XCTAssertEqual(got.count, times.count, "\(threads) threads: rows")
+            for i in 0..<min(got.count, times.count) {
+                let g = got[i]
+                if abs(g.time - times[i]) > 1e-9 || g.gid != senders[i] || g.count != counts[i] {
+                    XCTFail("\(threads) threads: row \(i) is \(g), NEST's (\(times[i]), \(senders[i]), \(counts[i]))")
+                    break
+                }
+            }
+        }
+    }
+
+    func run(_ params: String, seed: Int = 3, threads: Int = 1, kernel: String = "") throws -> PointResults {
+        let text = """
+        resolution: 0.1 ms
+        duration: 400 ms
+        seed: \(seed)
+        \(kernel)
+        populations:
+          g: {model: pulsepacket_generator, params: {\(params)}}
+          p: {model: parrot_neuron, size: 3}
+        connections:
+          - {source: g, target: p, synapse: {delay: 1 ms}}
+        record:
+          - {type: spike_recorder, population: p}
+        """
+        return try PointNetwork(try ExperimentFile.decode(text, file: "pp.yaml"), threads: threads).run()
+    }
+
+    /// Plexus's streams: `activity` spikes per packet around its centre with spread `sdev`, the
+    /// same train to every target, independent of threads, other for another seed.
+    func testPacketsWithPlexusStreams() throws {
+        let res = try run("pulse_times: [100 ms, 250 ms], activity: 400, sdev: 8 ms")
+        let s = res.spikes[0]
+        var trains: [Int: [Double]] = [:]
+        for (t, g) in zip(s.times, s.gids) { trains[g, default: []].append(t) }
+        XCTAssertEqual(trains.count, 3)
+        XCTAssertEqual(trains[2], trains[3], "one train for every target")
+        let train = try XCTUnwrap(trains[2])
+        XCTAssertEqual(train.count, 800)
+        for centre in [100.0, 250.0] {
+            // Sent in step ceil(x/h), stamped a step later, and 1 ms of delay.
+            let packet = train.filter { abs($0 - centre) < 80 }.map { $0 - 1.1 }
+            XCTAssertEqual(packet.count, 400)
+            let mean = packet.reduce(0, +) / 400
+            let sd = (packet.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 399).squareRoot()
+            XCTAssertEqual(mean, centre, accuracy: 1.5)
+            XCTAssertEqual(sd, 8, accuracy: 0.8)
+        }
+        XCTAssertEqual(s.times, try run("pulse_times: [100 ms, 250 ms], activity: 400, sdev: 8 ms", threads: 2).spikes[0].times)
+        XCTAssertNotEqual(s.times, try run("pulse_times: [100 ms, 250 ms], activity: 400, sdev: 8 ms", seed: 4).spikes[0].times)
+        // sdev 0: every spike at the centre's step; the window drops a packet outside it.
+        let exact = try run("pulse_times: [50 ms, 300 ms], activity: 5, sdev: 0 ms, stop: 200 ms").spikes[0]
+        XCTAssertEqual(exact.times, Array(repeating: 51.1, count: 15))
+    }
+
+    func testBadParametersAndSettingsAreRefused() {
+        for (params, keyPath) in [("activity: -1", "populations.g.params.activity"), ("activity: 2.5", "populations.g.params.activity"),
+                                  ("sdev: -1 ms", "populations.g.params.sdev")] {
+            XCTAssertThrowsError(try run(params)) { e in
+                XCTAssertEqual((e as? PlexusError)?.keyPath, keyPath, "\(params): \(e)")
+            }
+        }
+        XCTAssertThrowsError(try run("pulse_times: [10 ms], activity: 2", kernel: "kernel: {random_streams: nest, total_num_virtual_procs: 2}")) { e in
+            XCTAssertEqual((e as? PlexusError)?.keyPath, "populations.g", "\(e)")
+        }
+    }
+}

@@ -392,6 +392,33 @@ def sup_generators(nest):
     return out
 
 
+def pulsepacket(nest):
+    """pulsepacket_generator: packets of Gaussian spike times, one train for all targets, drawn
+    from NEST's stream in NEST's order (a poisson_generator beside them; one virtual process: NEST
+    draws a train per virtual process), onto parrots and a neuron, recorded directly too."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": 99})
+    parrots = nest.Create("parrot_neuron", 3)
+    n = nest.Create("iaf_psc_alpha", params={"I_e": 100.0})
+    ppg = nest.Create("pulsepacket_generator", 2, params={"pulse_times": [15.0, 60.0], "activity": 30, "sdev": 4.0})
+    pg = nest.Create("poisson_generator", params={"rate": 3000.0})
+    late = nest.Create("pulsepacket_generator", params={"pulse_times": [70.0], "activity": 10, "sdev": 2.0, "start": 40.0})
+    nest.Connect(ppg, parrots[0:2], "one_to_one")
+    nest.Connect(pg + late, parrots[2])
+    nest.Connect(ppg + late, n, syn_spec={"weight": 40.0})
+    sr = nest.Create("spike_recorder")
+    vm = nest.Create("voltmeter", params={"interval": 0.5})
+    own = nest.Create("spike_recorder")
+    nest.Connect(parrots + n, sr)
+    nest.Connect(vm, n)
+    nest.Connect(late, own)
+    nest.Simulate(100.0)
+    out = events(sr, vm, own)
+    out["defaults"] = {k: float(nest.GetDefaults("pulsepacket_generator")[k]) for k in ["activity", "sdev"]}
+    out["pulse_times"] = [float(t) for t in ppg[1].get("pulse_times")]
+    return out
+
+
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
          more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, random_weights_and_delays, reseeded_after_build, structural_plasticity, connect_arrays_homogeneous, current_generators_recorded,
-         sup_generators]
+         sup_generators, pulsepacket]

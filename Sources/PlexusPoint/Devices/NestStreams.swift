@@ -28,6 +28,63 @@ final class NestStreams {
         case noise(LibstdcxxNormal, CurrentWaveform, nextStep: Int64, values: [Double])
         /// gamma_sup_generator, ppd_sup_generator: the states of its targets on this VP.
         case process(ProcessTargets)
+        /// pulsepacket_generator: its packets, drawn into `network.spikeGenerators[generator]`.
+        case packets(PacketDraws)
+    }
+    /// A pulsepacket_generator's state as NEST keeps it: the packets whose draw is due
+    /// (`start_center_idx_ ..< stop_center_idx_`), its normal distribution, the drawn spike
+    /// steps not sent yet (sorted).
+    final class PacketDraws {
+        let packets: PulsePackets
+        let generator: Int
+        var startIndex = 0, stopIndex = 0
+        var normal = LibstdcxxNormal()
+        var pending: [Int64] = []
+        var sent = 0
+
+        init(_ packets: PulsePackets, generator: Int) {
+            self.packets = packets
+            self.generator = generator
+            // pre_run_hook at time 0: packets more than the tolerance before it are skipped.
+            let times = packets.pulseTimes, tolerance = packets.tolerance
+            while stopIndex < times.count && times[stopIndex] - 0 <= tolerance {
+                if abs(times[stopIndex] - 0) > tolerance { startIndex += 1 }
+                stopIndex += 1
+            }
+        }
+
+        /// NEST's update for the slice `steps`: the spikes it sends, (step, multiplicity).
+        func update(_ steps: Range<Int64>, engine: inout MT19937_64, ticsPerStep tps: Int64) -> [(Int64, Double)] {
+            let times = packets.pulseTimes
+            let t = steps.lowerBound
+            let active = packets.startStep < t + 2 && t + 2 <= packets.stopStep
+            if (startIndex == times.count && sent == pending.count) || !active { return [] }
+            let tTics = t * tps
+            while stopIndex < times.count && (1 / 1000.0) * Double(PulsePackets.tics(times[stopIndex]) - tTics) <= packets.tolerance {
+                stopIndex += 1
+            }
+            if startIndex < stopIndex {
+                pending.removeFirst(sent)
+                sent = 0
+                while startIndex < stopIndex {
+                    for _ in 0..<packets.activity {
+                        let x = packets.sdev * normal.next(&engine) + times[startIndex]
+                        let tics = PulsePackets.tics(x)
+                        if tics >= tTics { pending.append(PulsePackets.steps(tics: tics, ticsPerStep: tps)) }
+                    }
+                    startIndex += 1
+                }
+                pending.sort()
+            }
+            var out: [(Int64, Double)] = []
+            while sent < pending.count && pending[sent] < steps.upperBound {
+                let e = pending[sent]
+                var n = 0
+                while sent < pending.count && pending[sent] == e { n += 1; sent += 1 }
+                out.append((e, Double(n)))
+            }
+            return out
+        }
     }
     /// One process generator's targets on one VP, in port order (NEST's `B_.internal_states_` or
     /// `age_distributions_`): each its state and its own distribution objects.
@@ -63,6 +120,7 @@ final class NestStreams {
     }
 
     var processes: [VirtualProcess]
+    unowned let network: PointNetwork
     /// NEST's min_delay (steps): the length of its update slices, aligned at step 0.
     let slice: Int64
     /// Slots per input in the rings: every emission between the oldest one not yet arrived and
@@ -74,6 +132,7 @@ final class NestStreams {
     /// `engines`: one per virtual process, as NEST's script left them after building the
     /// network (`NestDraws`).
     init(network net: PointNetwork, virtualProcesses: Int, engines: [MT19937_64]) {
+        network = net
         let minDelay = net.nestMinDelay()
         slice = Int64(minDelay == Int.max ? 1 : minDelay)   // NEST: one step without connections
         var longest = 0
@@ -129,6 +188,12 @@ final class NestStreams {
                 processes[e.vp].generators[g].counts.append(d.nestCounts.base + e.input * ring)
                 if case .process(let targets) = processes[e.vp].generators[g].source { targets.addTarget() }
             }
+        }
+        // pulsepacket_generators (one VP: Network refuses more), in gid order among the others.
+        for (g, gen) in net.spikeGenerators.enumerated() {
+            guard let packets = gen.packets else { continue }
+            let at = processes[0].generators.firstIndex { $0.node > gen.node } ?? processes[0].generators.count
+            processes[0].generators.insert(Generator(node: gen.node, source: .packets(PacketDraws(packets, generator: g))), at: at)
         }
         for v in processes.indices {
             for g in processes[v].generators.indices {
@@ -189,6 +254,12 @@ final class NestStreams {
                     for (k, r) in rings.enumerated() { r[slot] = values[k] }
                 }
                 processes[v].generators[gi].source = .noise(normal, w, nextStep: next, values: values)
+            case .packets(let draws):
+                let sent = draws.update(steps, engine: &engine, ticsPerStep: ticsPerStep)
+                for (e, n) in sent {
+                    network.spikeGenerators[draws.generator].steps.append(e)
+                    network.spikeGenerators[draws.generator].multiplicities.append(n)
+                }
             case .process(let targets):
                 let process = targets.process
                 let rings = processes[v].generators[gi].counts

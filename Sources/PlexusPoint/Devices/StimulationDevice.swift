@@ -125,11 +125,68 @@ public struct PoissonTrain: Sendable {
 public struct SpikeTrain: Sendable {
     public var steps: [Int64]
     public var multiplicities: [Double]
+    /// A pulsepacket_generator's packets, drawn by the engine (its streams, its seed) into
+    /// `steps` when the network is built, or slice by slice with NEST's streams.
+    public var packets: PulsePackets?
 
-    public init(steps: [Int64], multiplicities: [Double]) {
+    public init(steps: [Int64], multiplicities: [Double], packets: PulsePackets? = nil) {
         precondition(steps.count == multiplicities.count, "one multiplicity per spike")
         self.steps = steps
         self.multiplicities = multiplicities
+        self.packets = packets
+    }
+}
+
+/// NEST's pulsepacket_generator: `activity` spikes around each of `pulseTimes` (ms, sorted),
+/// their times Gaussian with standard deviation `sdev`, one train for all targets. NEST draws a
+/// packet in the first update slice whose start lies within 10 sdev (1 ms for sdev 0) before
+/// its centre, keeps the spikes at or after the slice's start, and puts a spike at x ms into the
+/// step `ceil(x / h)` in tics (`Time(Time::ms(x)).get_steps()`); it updates while
+/// `startStep < T + 2 <= stopStep` (its type is CURRENT_GENERATOR's), T the slice's first step.
+public struct PulsePackets: Sendable {
+    public var pulseTimes: [Double]
+    public var activity: Int
+    public var sdev: Double
+    public var startStep: Int64
+    public var stopStep: Int64
+
+    public init(pulseTimes: [Double], activity: Int, sdev: Double, startStep: Int64, stopStep: Int64) {
+        self.pulseTimes = pulseTimes
+        self.activity = activity
+        self.sdev = sdev
+        self.startStep = startStep
+        self.stopStep = stopStep
+    }
+
+    /// NEST's window around a slice start in which packets are drawn (ms).
+    var tolerance: Double { sdev > 0 ? sdev * 10.0 : 1.0 }
+
+    /// NEST's `Time(Time::ms(ms))`: tics (1000 per ms), rounded half up by truncation.
+    static func tics(_ ms: Double) -> Int64 { Int64(ms * 1000.0 + 0.5) }
+
+    /// NEST's `get_steps()`: tics rounded up to whole steps (times its inverse step in tics).
+    static func steps(tics: Int64, ticsPerStep: Int64) -> Int64 {
+        Int64(Double(tics + ticsPerStep - 1) * (1.0 / Double(ticsPerStep)))
+    }
+
+    /// With Plexus's streams: every packet's spikes drawn from a stream of its own (seed, node,
+    /// packet), those in the steps with `startStep < e + 2 <= stopStep` and e >= 0 kept.
+    func plexusTrain(seed: UInt64, node: Int, grid: TimeGrid) -> SpikeTrain {
+        var steps: [Int64] = []
+        let tps = grid.ticsPerStep
+        for (k, centre) in pulseTimes.enumerated() {
+            var rng = RandomStream(seed: seed, purpose: .spikeProcess, index: UInt32(truncatingIfNeeded: node), id: UInt64(k) | 1 << 62)
+            for _ in 0..<activity {
+                let e = Self.steps(tics: Self.tics(sdev * rng.nextNormal() + centre), ticsPerStep: tps)
+                if e >= 0 && startStep < e + 2 && e + 2 <= stopStep { steps.append(e) }
+            }
+        }
+        steps.sort()
+        var out: [Int64] = [], counts: [Double] = []
+        for e in steps {
+            if out.last == e { counts[counts.count - 1] += 1 } else { out.append(e); counts.append(1) }
+        }
+        return SpikeTrain(steps: out, multiplicities: counts)
     }
 }
 

@@ -56,7 +56,7 @@ def _refuse(what):
     raise PlexusError(f"plexus.nest: {what}")
 
 
-LIST_VALUED = {"spike_times", "spike_weights", "spike_multiplicities", "amplitude_times", "amplitude_values"}
+LIST_VALUED = {"spike_times", "spike_weights", "spike_multiplicities", "amplitude_times", "amplitude_values", "pulse_times"}
 
 
 class _Population:
