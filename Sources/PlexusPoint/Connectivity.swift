@@ -191,8 +191,10 @@ final class DeviceInputs {
             processes.append(process)
         }
         let at = processState.count
-        processState.append(contentsOf: repeatElement(0, count: process.stateWords))
-        processState.withUnsafeMutableBufferPointer { process.initialize($0.baseAddress! + at) }
+        if process.stateWords > 0 {
+            processState.append(contentsOf: repeatElement(0, count: process.stateWords))
+            processState.withUnsafeMutableBufferPointer { process.initialize($0.baseAddress! + at) }
+        }
         processInputs.append((Int32(k), at))
         return Int32(processInputs.count - 1)
     }

@@ -640,6 +640,16 @@ extension PointNetwork {
         let slot = d.processInputs[k]
         let process = d.processes[Int(slot.process)]
         guard process.emits else { return 0 }
+        if process.kind == .sinusoidal {
+            let mean = process.sinusoidalMean(at: e, h: grid.h)
+            guard mean > 0 else { return 0 }
+            // One train for all targets: keyed by the generator, not the target.
+            var rng = process.shared
+                ? RandomStream(seed: seed, purpose: .spikeProcess, index: UInt32(truncatingIfNeeded: p.source), id: 1 << 61,
+                               time: UInt32(truncatingIfNeeded: e))
+                : RandomStream(seed: seed, purpose: .spikeProcess, index: p.stream, id: p.id, time: UInt32(truncatingIfNeeded: e))
+            return rng.nextPoisson(mean)
+        }
         var draws = PlexusProcessDraws(stream: RandomStream(seed: seed, purpose: .spikeProcess, index: p.stream, id: p.id,
                                                             time: UInt32(truncatingIfNeeded: e)))
         let prob = process.probability(at: e, ticsPerStep: grid.ticsPerStep)

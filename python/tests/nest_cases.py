@@ -419,6 +419,31 @@ def pulsepacket(nest):
     return out
 
 
+def sinusoidal_poisson(nest):
+    """sinusoidal_poisson_generator: NEST's oscillator and Poisson draws, a train per target
+    (individual_spike_trains, the default) and one per virtual process (False, set as a model
+    default as NEST requires), two virtual processes, parrots and a neuron as targets."""
+    out = {}
+    for individual in (True, False):
+        nest.ResetKernel()
+        nest.SetKernelStatus({"local_num_threads": 2, "rng_seed": 77, "resolution": 0.05})
+        nest.SetDefaults("sinusoidal_poisson_generator", {"individual_spike_trains": individual})
+        parrots = nest.Create("parrot_neuron", 6)
+        n = nest.Create("iaf_psc_alpha")
+        g = nest.Create("sinusoidal_poisson_generator", params={"rate": 400.0, "amplitude": 300.0, "frequency": 20.0, "phase": 30.0})
+        late = nest.Create("sinusoidal_poisson_generator", params={"rate": 100.0, "amplitude": 250.0, "frequency": 35.0, "start": 20.0})
+        nest.Connect(g, parrots[0:4])
+        nest.Connect(late, parrots[3:6], syn_spec={"delay": 1.5})
+        nest.Connect(g + late, n, syn_spec={"weight": 25.0})
+        sr = nest.Create("spike_recorder")
+        vm = nest.Create("voltmeter", params={"interval": 0.5})
+        nest.Connect(parrots + n, sr)
+        nest.Connect(vm, n)
+        nest.Simulate(80.0)
+        out[str(individual)] = events(sr, vm)
+    return out
+
+
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
          more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, random_weights_and_delays, reseeded_after_build, structural_plasticity, connect_arrays_homogeneous, current_generators_recorded,
-         sup_generators, pulsepacket]
+         sup_generators, pulsepacket, sinusoidal_poisson]

@@ -1,4 +1,5 @@
-"""NEST 3.10 reference: gamma_sup_generator and ppd_sup_generator, spike for spike.
+"""NEST 3.10 reference: gamma_sup_generator, ppd_sup_generator and sinusoidal_poisson_generator,
+spike for spike.
 
 Each scenario creates its generators, then 4 parrot_neurons per generator (each target its own
 superposition of processes), connects every generator all_to_all to its parrots (weight 1,
@@ -6,7 +7,8 @@ delay 1 ms) and records the parrots; resolution 0.1 ms, rng_seed 12345, one virt
 (and two in the scenario `two_vps`). The parameter sets reach every branch of NEST's update:
 binomial draws by waiting times and by rejection (n·p >= 8), Poisson draws where NEST
 approximates the binomial, gamma shapes 1..4, dead times of 0 and several steps, rate
-modulation, activity windows.
+modulation, activity windows; sinusoidal_poisson_generator per target and shared (one train per
+virtual process, individual_spike_trains false, at resolution 0.05 ms).
 
 Run: OMP_WAIT_POLICY=PASSIVE /opt/nestvenv/bin/python tools/nest_reference/sup_generators.py
 Output: Tests/Fixtures/sup_generators.json (per scenario: its generators, and the parrots' spikes
@@ -35,6 +37,14 @@ SCENARIOS = {
         ("ppd_sup_generator", {"rate": 10.0, "dead_time": 5.0, "n_proc": 5000, "start": 20.0, "stop": 120.0}),   # Poisson
         ("ppd_sup_generator", {"rate": 400.0, "dead_time": 1.0, "n_proc": 400}),       # binomial by rejection
     ]},
+    "sinusoidal": {"vps": 1, "resolution": 0.05, "duration": 150.0, "generators": [
+        ("sinusoidal_poisson_generator", {"rate": 400.0, "amplitude": 300.0, "frequency": 20.0, "phase": 30.0}),
+        ("sinusoidal_poisson_generator", {"rate": 100.0, "amplitude": 250.0, "frequency": 35.0, "start": 20.0, "stop": 120.0}),
+    ]},
+    "sinusoidal_shared": {"vps": 2, "resolution": 0.05, "duration": 150.0, "individual_spike_trains": False, "generators": [
+        ("sinusoidal_poisson_generator", {"rate": 400.0, "amplitude": 300.0, "frequency": 20.0, "phase": 30.0}),
+        ("sinusoidal_poisson_generator", {"rate": 20000.0, "amplitude": 5000.0, "frequency": 7.0}),   # means >= 12
+    ]},
     "two_vps": {"vps": 2, "duration": 100.0, "generators": [
         ("gamma_sup_generator", {"rate": 60.0, "gamma_shape": 2, "n_proc": 50}),
         ("ppd_sup_generator", {"rate": 60.0, "dead_time": 1.5, "n_proc": 50}),
@@ -47,7 +57,9 @@ SEED = 12345
 def run(s):
     nest.ResetKernel()
     nest.set_verbosity("M_ERROR")
-    nest.SetKernelStatus({"resolution": 0.1, "rng_seed": SEED, "local_num_threads": s["vps"]})
+    nest.SetKernelStatus({"resolution": s.get("resolution", 0.1), "rng_seed": SEED, "local_num_threads": s["vps"]})
+    if "individual_spike_trains" in s:   # NEST takes it as a model default only
+        nest.SetDefaults("sinusoidal_poisson_generator", {"individual_spike_trains": s["individual_spike_trains"]})
     gens = [nest.Create(m, params=p) for m, p in s["generators"]]
     parrots = [nest.Create("parrot_neuron", PARROTS) for _ in gens]
     for g, p in zip(gens, parrots):
@@ -67,8 +79,9 @@ def run(s):
 out = {"nest_version": nest.__version__, "seed": SEED, "parrots_per_generator": PARROTS, "scenarios": {}}
 for name, s in SCENARIOS.items():
     r = run(s)
-    out["scenarios"][name] = {"vps": s["vps"], "duration_ms": s["duration"],
-                              "generators": [{"model": m, "params": p} for m, p in s["generators"]], **r}
+    extra = {"individual_spike_trains": 1.0 if s["individual_spike_trains"] else 0.0} if "individual_spike_trains" in s else {}
+    out["scenarios"][name] = {"vps": s["vps"], "resolution_ms": s.get("resolution", 0.1), "duration_ms": s["duration"],
+                              "generators": [{"model": m, "params": dict(p, **extra)} for m, p in s["generators"]], **r}
     print(name, len(r["times_ms"]), "rows", sum(r["counts"]), "spikes")
 with open(OUT, "w") as f:
     json.dump(out, f, separators=(",", ":"))

@@ -93,13 +93,26 @@ final class NestStreams {
         var state: [UInt64] = []
         var binomials: [LibstdcxxBinomial] = []
         var poissons: [LibstdcxxPoisson] = []
+        /// sinusoidal_poisson_generator: its oscillator (NEST's pre_run_hook at t = 0, turned by
+        /// h·omega per step) and its one Poisson distribution (`V_.poisson_dist_`).
+        var y0 = 0.0, y1 = 0.0
+        let sinH: Double, cosH: Double
+        var poisson = LibstdcxxPoisson()
 
-        init(_ process: SpikeProcess) { self.process = process }
+        init(_ process: SpikeProcess, h: Double) {
+            self.process = process
+            y0 = process.amplitude * _cos(process.omega * 0 + process.phase)
+            y1 = process.amplitude * _sin(process.omega * 0 + process.phase)
+            sinH = _sin(h * process.omega)
+            cosH = _cos(h * process.omega)
+        }
 
         func addTarget() {
             let at = state.count
-            state.append(contentsOf: repeatElement(0, count: process.stateWords))
-            state.withUnsafeMutableBufferPointer { process.initialize($0.baseAddress! + at) }
+            if process.stateWords > 0 {
+                state.append(contentsOf: repeatElement(0, count: process.stateWords))
+                state.withUnsafeMutableBufferPointer { process.initialize($0.baseAddress! + at) }
+            }
             binomials.append(LibstdcxxBinomial())
             poissons.append(LibstdcxxPoisson())
         }
@@ -155,7 +168,13 @@ final class NestStreams {
         for (t, d) in net.deviceInputs.enumerated() {
             for (q, p) in d.poisson.enumerated() {
                 let gid = gidOf(Int(p.id & 0xffff_ffff))
-                entries.append(Entry(vp: gid % virtualProcesses, node: Int(p.source), order: (p.stream, UInt64(gid) << 16 | p.id >> 32 & 0xffff),
+                // A sinusoidal_poisson_generator with one train for all (NEST: has_proxies) is one
+                // node on its own VP, drawing there for every target.
+                var vp = gid % virtualProcesses
+                if p.table < 0 && d.processes[Int(d.processInputs[Int(-1 - p.table)].process)].shared {
+                    vp = gidOf(Int(p.source)) % virtualProcesses
+                }
+                entries.append(Entry(vp: vp, node: Int(p.source), order: (p.stream, UInt64(gid) << 16 | p.id >> 32 & 0xffff),
                                      thread: t, input: q, noise: -1))
             }
             for (q, c) in d.currents.enumerated() where net.currentGenerators.list[Int(c.generator)].noise {
@@ -174,7 +193,7 @@ final class NestStreams {
                     source = .noise(LibstdcxxNormal(), Self.waveform(net.currentGenerators.list[Int(e.noise)]), nextStep: 0, values: [])
                 } else if d.poisson[e.input].table < 0 {
                     let slot = d.processInputs[Int(-1 - d.poisson[e.input].table)]
-                    source = .process(ProcessTargets(d.processes[Int(slot.process)]))
+                    source = .process(ProcessTargets(d.processes[Int(slot.process)], h: net.grid.h))
                 } else {
                     let p = d.poisson[e.input]
                     source = .poisson(LibstdcxxPoisson(mean: p.lambda), startStep: p.startStep, stopStep: p.stopStep)
@@ -259,6 +278,34 @@ final class NestStreams {
                 for (e, n) in sent {
                     network.spikeGenerators[draws.generator].steps.append(e)
                     network.spikeGenerators[draws.generator].multiplicities.append(n)
+                }
+            case .process(let targets) where targets.process.kind == .sinusoidal:
+                // NEST's update: the oscillator turns every step, active or not; a draw per
+                // target (DS events) or one for all (a SpikeEvent to this VP's targets).
+                let process = targets.process
+                let rings = processes[v].generators[gi].counts
+                for e in steps {
+                    let y0 = targets.cosH * targets.y0 - targets.sinH * targets.y1
+                    targets.y1 = targets.sinH * targets.y0 + targets.cosH * targets.y1
+                    targets.y0 = y0
+                    var rate = process.probability
+                    rate += targets.y1
+                    if rate < 0 { rate = 0 }
+                    let slot = Int(e % ring)
+                    guard rate > 0 && process.startStep < e && e <= process.stopStep else {
+                        for r in rings { r[slot] = 0 }
+                        continue
+                    }
+                    if process.shared {
+                        targets.poisson.setMean(rate * h)
+                        let n = Int32(clamping: targets.poisson.next(&engine))
+                        for r in rings { r[slot] = n }
+                    } else {
+                        for r in rings {
+                            targets.poisson.setMean(rate * h)
+                            r[slot] = Int32(clamping: targets.poisson.next(&engine))
+                        }
+                    }
                 }
             case .process(let targets):
                 let process = targets.process

@@ -73,7 +73,10 @@ public enum DeviceOutput: Sendable {
 /// - deadTime: components are active (emitting with the hazard `probability` per step, times
 ///   `1 + amplitude·sin(omega·t)`) or refractory for `bins` steps after a spike.
 public struct SpikeProcess: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable { case gamma, deadTime }
+    /// sinusoidal: an inhomogeneous Poisson process of rate `rate + amplitude·sin(omega·t + phase)`
+    /// (per ms; `probability` the rate, `amplitude`, `omega`, `phase`), per target or, with
+    /// `shared`, one count per step for all targets (per NEST virtual process); no state.
+    public enum Kind: Sendable, Equatable { case gamma, deadTime, sinusoidal }
     public var kind: Kind
     /// Per step: gamma's transition probability, or the dead-time process's hazard.
     public var probability: Double
@@ -86,6 +89,9 @@ public struct SpikeProcess: Sendable, Equatable {
     /// Rate modulation of the dead-time process (relative amplitude; rad/ms).
     public var amplitude: Double
     public var omega: Double
+    /// sinusoidal_poisson_generator's phase (rad) and `individual_spike_trains = false`.
+    public var phase: Double = 0
+    public var shared = false
     /// NEST's rate > 0: a process at rate 0 draws nothing.
     public var emits: Bool
     public var startStep: Int64

@@ -94,7 +94,13 @@ protocol ProcessDraws {
 extension SpikeProcess {
     /// Words of state per target: gamma's occupations; the dead-time process's active count,
     /// the index of the bin to release next, then its refractory bins.
-    var stateWords: Int { kind == .gamma ? bins : bins + 2 }
+    var stateWords: Int {
+        switch kind {
+        case .gamma: return bins
+        case .deadTime: return bins + 2
+        case .sinusoidal: return 0
+        }
+    }
 
     /// A target's state before its first step (NEST's pre_run_hook).
     func initialize(_ s: UnsafeMutablePointer<UInt64>) {
@@ -106,7 +112,17 @@ extension SpikeProcess {
             s[0] = initialExtra
             s[1] = 0
             for i in 0..<bins { s[2 + i] = initialEach }
+        case .sinusoidal:
+            break
         }
+    }
+
+    /// sinusoidal_poisson_generator's mean count in emission step `e` with Plexus's streams:
+    /// NEST's oscillator turned e + 1 times from t = 0, `rate + amplitude·sin(omega·(e+1)·h +
+    /// phase)` per ms, at least 0, times h.
+    @inline(__always)
+    func sinusoidalMean(at e: Int64, h: Double) -> Double {
+        max(0, probability + amplitude * _sin(omega * Double(e + 1) * h + phase)) * h
     }
 
     /// The probability per step for emission step `e` (NEST evaluates the modulation at the
@@ -154,6 +170,8 @@ extension SpikeProcess {
                 s[1] = UInt64((k + 1) % bins)
             }
             return n
+        case .sinusoidal:
+            return p > 0 ? draws.poisson(p) : 0   // p: the step's mean count
         }
     }
 }
@@ -187,4 +205,40 @@ struct PlexusProcessDraws: ProcessDraws {
     mutating func poisson(_ mean: Double) -> UInt64 {
         UInt64(stream.nextPoisson(mean))
     }
+}
+
+/// Sinusoidally modulated Poisson trains (NEST `sinusoidal_poisson_generator`): rate
+/// `rate + amplitude·sin(2π·frequency·t + phase)` (at least 0), every target its own train
+/// (`individual_spike_trains` 1, NEST's default) or one train for all targets (0; NEST: one per
+/// virtual process).
+public struct SinusoidalPoissonGenerator: StimulationDevice {
+    public static let name = "sinusoidal_poisson_generator"
+    public static let parameters: [ParameterSpec] = [
+        .init("rate", .Hz, 0, "mean rate"),
+        .init("amplitude", .Hz, 0, "amplitude of the rate modulation"),
+        .init("frequency", .Hz, 0, "frequency of the rate modulation"),
+        .init("phase", .one, 0, "phase of the rate modulation in degrees"),
+        .init("individual_spike_trains", .one, 1, "1: every target its own train; 0: one train for all targets"),
+    ] + ActivityWindow.parameters
+
+    public let window: ActivityWindow
+    public let process: SpikeProcess
+
+    public init(_ p: DeviceParameters, grid: TimeGrid) throws {
+        let individual = p["individual_spike_trains"]
+        guard individual == 0 || individual == 1 else {
+            throw PlexusError.outOfRange("individual_spike_trains", individual, "must be 0 or 1 (false or true)")
+        }
+        window = try ActivityWindow(p, grid: grid)
+        // NEST's set: per ms, rad/ms, rad. Its type is CURRENT_GENERATOR's: it sends in the
+        // steps e with start < e + 2 <= stop.
+        var process = SpikeProcess(kind: .sinusoidal, probability: p["rate"] / 1000.0, bins: 0, initialEach: 0, initialExtra: 0,
+                                   amplitude: p["amplitude"] / 1000.0, omega: p["frequency"] * (2.0 * Double.pi / 1000.0), emits: true,
+                                   startStep: window.startStep - 2, stopStep: window.stopStep - 2)
+        process.phase = p["phase"] * (Double.pi / 180.0)
+        process.shared = individual == 0
+        self.process = process
+    }
+
+    public var output: DeviceOutput { .process(process) }
 }

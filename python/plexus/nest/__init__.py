@@ -37,6 +37,8 @@ RECORDERS = {"spike_recorder", "voltmeter", "multimeter"}
 # Devices whose current a multimeter records ("I"): deterministic, so computed from their
 # parameters here rather than recorded by the engine.
 CURRENT_GENERATORS = {"dc_generator", "ac_generator", "step_current_generator"}
+# Generators whose recordable a multimeter samples, computed here as NEST's logger has it.
+RECORDED_GENERATORS = {**{m: "I" for m in CURRENT_GENERATORS}, "sinusoidal_poisson_generator": "rate"}
 NEST_DEFAULT_SEED = 143202461
 
 
@@ -155,7 +157,8 @@ class _Population:
             values = column[lo:hi]
             if all(v == values[0] for v in values):
                 if values[0] is not None:
-                    out[key] = values[0]
+                    # NEST's boolean parameters (individual_spike_trains) are 0 or 1 for Plexus.
+                    out[key] = float(values[0]) if isinstance(values[0], bool) else values[0]
             else:   # an initial state differing within the segment: one value per neuron
                 default = _info(self.model)["state"][key]
                 out[key] = [default if v is None else v for v in values]
@@ -837,8 +840,10 @@ class _Kernel:
                 times, senders = self.results.spikes(self.parrot_of(p, k))
                 parts.append({"times": times - self.min_delay(), "senders": senders})
         if self.sim is not None and recorder.devices:
-            if recorder.record_from != ["I"]:
-                _refuse(f"a {recorder.model} records a current generator's I only (record_from: ['I']), not {recorder.record_from}")
+            for p, lo, hi in recorder.devices:
+                if recorder.record_from != [RECORDED_GENERATORS[p.model]]:
+                    _refuse(f"a {recorder.model} records a {p.model}'s {RECORDED_GENERATORS[p.model]} only "
+                            f"(record_from: ['{RECORDED_GENERATORS[p.model]}']), not {recorder.record_from}")
             for p, lo, hi in recorder.devices:
                 for k in range(lo, hi):
                     parts.append(self.device_samples(p, k, recorder.interval))
@@ -896,6 +901,11 @@ class _Kernel:
             t_min = round((q["origin"] + q["start"]) / h)
             t_max = round((q["origin"] + q["stop"]) / h) if pymath.isfinite(q["origin"] + q["stop"]) else 1 << 62
             active = (t_min < s + 2) & (s + 2 <= t_max)
+            if p.model == "sinusoidal_poisson_generator":
+                # NEST's oscillator from t = 0, turned once per step (active or not); the rate
+                # (spikes/s) after each turn, cut at 0.
+                values[sel] = self.sinusoidal_rates(q, int(s[-1]) + 1)[s]
+                continue
             if p.model == "dc_generator":
                 v = np.full(len(s), float(q["amplitude"]))
             elif p.model == "ac_generator":
@@ -908,7 +918,24 @@ class _Kernel:
                 v = np.where(idx >= 0, amps[np.maximum(idx, 0)] if len(amps) else 0.0, 0.0)
             values[sel] = np.where(active, v, 0.0)
         return {"times": (steps + 1) * h, "senders": np.zeros(len(steps), dtype=np.int64), "gids": np.full(len(steps), p.first + k),
-                "I": values}
+                RECORDED_GENERATORS[p.model]: values}
+
+    def sinusoidal_rates(self, q, n):
+        """sinusoidal_poisson_generator's rate (spikes/s) in steps 0..n-1, as NEST's update turns
+        its oscillator (the same floating-point operations, in order)."""
+        h = self.resolution
+        rate = q["rate"] / 1000.0
+        om = q["frequency"] * (2.0 * pymath.pi / 1000.0)
+        phi = q["phase"] * (pymath.pi / 180.0)
+        amplitude = q["amplitude"] / 1000.0
+        y0, y1 = amplitude * pymath.cos(om * 0.0 + phi), amplitude * pymath.sin(om * 0.0 + phi)
+        sn, cs = pymath.sin(h * om), pymath.cos(h * om)
+        out = np.empty(n)
+        for i in range(n):
+            y0, y1 = cs * y0 - sn * y1, sn * y0 + cs * y1
+            r = rate + y1
+            out[i] = 1000.0 * (r if r > 0 else 0.0)
+        return out
 
     def delivered_until(self):
         """The last sample time a multimeter holds after Simulate to the current time: NEST hands
@@ -1177,8 +1204,8 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
                 if p.kind == "generator" and r.model == "spike_recorder":
                     r.generators += [(p, k) for k in range(lo, hi)]
                     continue
-                if p.kind == "generator" and p.model in CURRENT_GENERATORS:
-                    r.devices.append((p, lo, hi))   # their current, computed (`_Kernel.device_samples`)
+                if p.kind == "generator" and p.model in RECORDED_GENERATORS:
+                    r.devices.append((p, lo, hi))   # their current or rate, computed (`_Kernel.device_samples`)
                     continue
                 if p.kind != "neuron":
                     _refuse(f"a {r.model} records neurons and the current of {', '.join(sorted(CURRENT_GENERATORS))}; "
