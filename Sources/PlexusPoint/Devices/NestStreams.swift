@@ -45,10 +45,17 @@ final class NestStreams {
         init(_ packets: PulsePackets, generator: Int) {
             self.packets = packets
             self.generator = generator
-            // pre_run_hook at time 0: packets more than the tolerance before it are skipped.
+            prepare(now: 0)
+        }
+
+        /// NEST's pre_run_hook at the start of each Simulate (`now` ms): the packets within the
+        /// tolerance around now are due again, those more than it before now are skipped.
+        func prepare(now: Double) {
             let times = packets.pulseTimes, tolerance = packets.tolerance
-            while stopIndex < times.count && times[stopIndex] - 0 <= tolerance {
-                if abs(times[stopIndex] - 0) > tolerance { startIndex += 1 }
+            startIndex = 0
+            stopIndex = 0
+            while stopIndex < times.count && times[stopIndex] - now <= tolerance {
+                if abs(times[stopIndex] - now) > tolerance { startIndex += 1 }
                 stopIndex += 1
             }
         }
@@ -101,10 +108,16 @@ final class NestStreams {
 
         init(_ process: SpikeProcess, h: Double) {
             self.process = process
-            y0 = process.amplitude * _cos(process.omega * 0 + process.phase)
-            y1 = process.amplitude * _sin(process.omega * 0 + process.phase)
             sinH = _sin(h * process.omega)
             cosH = _cos(h * process.omega)
+            prepare(now: 0)
+        }
+
+        /// sinusoidal_poisson_generator's pre_run_hook at the start of each Simulate (`now` ms).
+        func prepare(now: Double) {
+            guard process.kind == .sinusoidal else { return }
+            y0 = process.amplitude * _cos(process.omega * now + process.phase)
+            y1 = process.amplitude * _sin(process.omega * now + process.phase)
         }
 
         func addTarget() {
@@ -141,6 +154,8 @@ final class NestStreams {
     let ringLength: Int64
     /// Emission steps below this one are drawn.
     var drawnUntil: Int64 = 0
+    /// The end of the advance being drawn (a new one is NEST's next Simulate).
+    var advanceEnd: Int64 = 0
 
     /// `engines`: one per virtual process, as NEST's script left them after building the
     /// network (`NestDraws`).
@@ -232,6 +247,22 @@ final class NestStreams {
     /// Draws every emission step below `end` not drawn yet, in whole NEST slices but none at or
     /// after `limit` (the end of the advance: NEST cuts its last slice at the end of Simulate).
     func draw(through end: Int64, limit: Int64, h: Double) {
+        if limit != advanceEnd {
+            // A new Simulate: NEST's pre_run_hooks at its start (time 0 was done at build).
+            if drawnUntil > 0 {
+                let now = (1 / 1000.0) * Double(drawnUntil * max(1, Int64((h * 1000).rounded())))
+                for v in processes.indices {
+                    for g in processes[v].generators {
+                        switch g.source {
+                        case .packets(let draws): draws.prepare(now: now)
+                        case .process(let targets): targets.prepare(now: now)
+                        default: break
+                        }
+                    }
+                }
+            }
+            advanceEnd = limit
+        }
         while drawnUntil < end {
             let sliceEnd = min((drawnUntil / slice + 1) * slice, limit)
             for v in processes.indices { drawSlice(v, drawnUntil..<sliceEnd, h: h) }

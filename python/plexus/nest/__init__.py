@@ -377,6 +377,7 @@ class _Kernel:
         self.synapse_counts = {}  # NEST's num_connections per synapse model (None: drawn, unknown here)
         self.copies = {}          # CopyModel: new name -> (model, defaults)
         self.time = 0.0
+        self.run_starts = []      # times (ms) where a later Simulate began (NEST's pre_run_hook)
         self.files_from = {"spike_recorder": 0.0, "multimeter": -pymath.inf}   # `open_files`
         self.delay_extrema = None  # min_delay and max_delay set by the script (NEST: fixed then)
         self.recorder_delays = []  # delays of recorders' connections (they count in NEST's min_delay)
@@ -778,6 +779,8 @@ class _Kernel:
                 p.frozen = p.segments()
                 p.initial = {key: list(column) for key, column in p.values.items()}   # before any change
         self.state_cache.clear()
+        if self.time > 0:
+            self.run_starts.append(self.time)
         self.sim.advance(end)
         self._results = None
         self.time = end
@@ -922,8 +925,11 @@ class _Kernel:
 
     def sinusoidal_rates(self, q, n):
         """sinusoidal_poisson_generator's rate (spikes/s) in steps 0..n-1, as NEST's update turns
-        its oscillator (the same floating-point operations, in order)."""
+        its oscillator (the same floating-point operations, in order), set afresh where a Simulate
+        began (pre_run_hook)."""
         h = self.resolution
+        tics = max(1, round(h * 1000))
+        restarts = {round(t / h) for t in self.run_starts}
         rate = q["rate"] / 1000.0
         om = q["frequency"] * (2.0 * pymath.pi / 1000.0)
         phi = q["phase"] * (pymath.pi / 180.0)
@@ -932,6 +938,9 @@ class _Kernel:
         sn, cs = pymath.sin(h * om), pymath.cos(h * om)
         out = np.empty(n)
         for i in range(n):
+            if i in restarts:
+                now = (1 / 1000.0) * (i * tics)
+                y0, y1 = amplitude * pymath.cos(om * now + phi), amplitude * pymath.sin(om * now + phi)
             y0, y1 = cs * y0 - sn * y1, sn * y0 + cs * y1
             r = rate + y1
             out[i] = 1000.0 * (r if r > 0 else 0.0)
