@@ -3,8 +3,10 @@ import PlexusCore
 // The seam between the point-neuron engine and its stimulation devices. A device kind is a value
 // type that conforms to `StimulationDevice`: it declares its parameters once (NEST's names, units,
 // defaults), checks and resolves them in `init` into typed fields, and says in `output` what the
-// engine does with it, in steps: an independent Poisson train to every target, a current, one
-// spike train shared by all targets through their synapses, or a volume transmitter's trigger.
+// engine does with it, in steps: an independent Poisson train to every target, a stateful
+// process per target (gamma_sup, ppd_sup, sinusoidal_poisson: `SpikeProcess`), a current, one
+// spike train shared by all targets through their synapses (drawn by the engine for
+// pulsepacket_generator), or a volume transmitter's trigger.
 // The engine compiles these outputs into its fast structures when the network is built (device
 // inputs sorted by target, current generators, spike generator nodes); nothing of the device is
 // called while the network runs. Adding a device kind that fits one of these outputs is one new
