@@ -233,3 +233,112 @@ public struct LibstdcxxPoisson: Sendable {
         return Int(x + m + naf)
     }
 }
+
+/// libstdc++'s `std::binomial_distribution<unsigned long>` as NEST draws it (a new parameter
+/// object per call, `dist(rng, param_type(t, p))`): Devroye's rejection method (Non-Uniform
+/// Random Variate Generation, ch. X.4, with libstdc++'s constants) when t·min(p, 1-p) >= 8 and
+/// the waiting-time method otherwise, both counting the successes of min(p, 1-p). Its normal
+/// deviates come from a `LibstdcxxNormal` the distribution owns, whose saved value outlives calls.
+public struct LibstdcxxBinomial: Sendable {
+    private var normal = LibstdcxxNormal()
+
+    public init() {}
+
+    /// Successes in `t` trials of probability `p` (0 <= p <= 1).
+    public mutating func next(_ engine: inout MT19937_64, trials t: UInt64, probability p: Double) -> UInt64 {
+        let p12 = p <= 0.5 ? p : 1.0 - p
+        let td = Double(t)
+        var ret: UInt64
+        if td * p12 >= 8 {
+            // param_type::_M_initialize
+            let np = (td * p12).rounded(.down)
+            let pa = np / td
+            let onep = 1 - pa
+            let pi4 = 0.7853981633974483096156608458198757
+            let d1x = (np * onep * Foundation.log(32 * np / (81 * pi4 * onep))).squareRoot()
+            let d1 = Foundation.round(Swift.max(1.0, d1x))
+            let d2x = (np * onep * Foundation.log(32 * td * onep / (pi4 * pa))).squareRoot()
+            let d2 = Foundation.round(Swift.max(1.0, d2x))
+            let spi2 = 1.2533141373155002512078826424055226
+            let s1 = (np * onep).squareRoot() * (1 + d1 / (4 * np))
+            let s2 = (np * onep).squareRoot() * (1 + d2 / (4 * td * onep))
+            let c = 2 * d1 / np
+            let a1 = Foundation.exp(c) * s1 * spi2
+            let a12 = a1 + s2 * spi2
+            let s1s = s1 * s1
+            let a123 = a12 + (Foundation.exp(d1 / (td * onep)) * 2 * s1s / d1 * Foundation.exp(-d1 * d1 / (2 * s1s)))
+            let s2s = s2 * s2
+            let s = a123 + 2 * s2s / d2 * Foundation.exp(-d2 * d2 / (2 * s2s))
+            let lf = Foundation.lgamma(np + 1) + Foundation.lgamma(td - np + 1)
+            let lp1p = Foundation.log(pa / onep)
+            let q = -Foundation.log(1 - (p12 - pa) / onep)
+            // operator()
+            let naf = (1 - Double.ulpOfOne) / 2
+            let thr = 18_446_744_073_709_551_615.0 + naf
+            var x = 0.0
+            var reject = true
+            repeat {
+                let u = s * engine.canonical()
+                var v = 0.0
+                if u <= a1 {
+                    let n = normal.next(&engine)
+                    let y = s1 * Swift.abs(n)
+                    reject = y >= d1
+                    if !reject {
+                        let e = -Foundation.log(1.0 - engine.canonical())
+                        x = y.rounded(.down)
+                        v = -e - n * n / 2 + c
+                    }
+                } else if u <= a12 {
+                    let n = normal.next(&engine)
+                    let y = s2 * Swift.abs(n)
+                    reject = y >= d2
+                    if !reject {
+                        let e = -Foundation.log(1.0 - engine.canonical())
+                        x = (-y).rounded(.down)
+                        v = -e - n * n / 2
+                    }
+                } else if u <= a123 {
+                    let e1 = -Foundation.log(1.0 - engine.canonical())
+                    let e2 = -Foundation.log(1.0 - engine.canonical())
+                    let y = d1 + 2 * s1s * e1 / d1
+                    x = y.rounded(.down)
+                    v = -e2 + d1 * (1 / (td - np) - y / (2 * s1s))
+                    reject = false
+                } else {
+                    let e1 = -Foundation.log(1.0 - engine.canonical())
+                    let e2 = -Foundation.log(1.0 - engine.canonical())
+                    let y = d2 + 2 * s2s * e1 / d2
+                    x = (-y).rounded(.down)
+                    v = -e2 - d2 * y / (2 * s2s)
+                    reject = false
+                }
+                reject = reject || x < -np || x > td - np
+                if !reject {
+                    let lfx = Foundation.lgamma(np + x + 1) + Foundation.lgamma(td - (np + x) + 1)
+                    reject = v > lf - lfx + x * lp1p
+                }
+                reject = reject || x + np >= thr
+            } while reject
+            x += np + naf
+            let xi = UInt64(x)
+            ret = xi + Self.waiting(&engine, t - xi, q)
+        } else {
+            ret = Self.waiting(&engine, t, -Foundation.log(1 - p12))
+        }
+        return p12 != p ? t - ret : ret
+    }
+
+    /// libstdc++'s `_M_waiting`: sums of exponential waiting times, E/(t - x), until past `q`.
+    private static func waiting(_ engine: inout MT19937_64, _ t: UInt64, _ q: Double) -> UInt64 {
+        var x: UInt64 = 0
+        var sum = 0.0
+        repeat {
+            if t == x { return x }
+            let e = -Foundation.log(1.0 - engine.canonical())
+            sum += e / Double(t - x)
+            x += 1
+        } while sum <= q
+        return x - 1
+    }
+}

@@ -13,8 +13,18 @@ public struct ParameterSpec: Sendable {
     public let lo: Double
     public let hi: Double
     public let doc: String
+    /// Whether +inf is a value a user may give though the default is finite (NEST's `V_th = inf`
+    /// of the iaf_psc models: a neuron that never fires), where the model only compares with it.
+    public private(set) var allowsPositiveInfinity = false
 
     public var dimension: Dimension { unit.dimension }
+
+    /// This parameter, taking +inf too (see `allowsPositiveInfinity`).
+    public func allowingPositiveInfinity() -> ParameterSpec {
+        var s = self
+        s.allowsPositiveInfinity = true
+        return s
+    }
 
     /// A parameter with a unit, as NEST and NEURON declare them: `.init("tau_m", .ms, 10, "membrane time constant")`.
     public init(_ name: String, _ unit: PhysicalUnit, _ defaultValue: Double, _ doc: String = "") {
@@ -32,7 +42,7 @@ public struct ParameterSpec: Sendable {
     /// propagators (NaN). Ranges a model needs beyond this (tau > 0) are the model's own checks.
     public func check(_ value: Double, keyPath: String) throws {
         if value.isNaN { throw PlexusError("\(name) is NaN", keyPath: keyPath) }
-        if value.isInfinite && value != defaultValue {
+        if value.isInfinite && value != defaultValue && !(allowsPositiveInfinity && value > 0) {
             throw PlexusError("\(name) = \(value) \(unit.symbol) must be finite", keyPath: keyPath)
         }
     }

@@ -46,6 +46,8 @@ public enum RandomPurpose: UInt32, Sendable {
     case optimizer = 10
     /// Whether a stochastic synapse passes a spike on (bernoulli_synapse).
     case synapseTransmission = 11
+    /// gamma_sup_generator and ppd_sup_generator (per target and step).
+    case spikeProcess = 12
     case user = 15
 }
 

@@ -15,6 +15,9 @@ public struct TimeGrid: Sendable, Equatable, Codable {
     /// Nearest whole number of steps for a time in ms (NEST rounds delays and durations this way).
     @inlinable public func steps(_ ms: Double) -> Int64 { Int64((ms / h).rounded()) }
 
+    /// NEST's tics per step (its default 1000 tics per ms): NEST's times in ms are tics / 1000.
+    @inlinable public var ticsPerStep: Int64 { max(1, Int64((h * 1000).rounded())) }
+
     /// Whether `ms` lies on the grid (within rounding noise).
     @inlinable public func isOnGrid(_ ms: Double) -> Bool {
         let s = ms / h

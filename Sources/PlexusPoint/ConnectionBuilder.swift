@@ -4,7 +4,8 @@ import PlexusCore
 struct ConnectionStatement {
     enum Route {
         case synapse                              // through the CSR tables (neurons, spike_generator)
-        case poisson(lambda: Double, start: Int64, stop: Int64)
+        /// A Poisson generator's trains, or a stateful process's (`process`: gamma_sup, ppd_sup).
+        case poisson(lambda: Double, start: Int64, stop: Int64, process: SpikeProcess?)
         case current                              // current generators (dc, noise, ...)
         case plastic(Int)                         // plastic synapse of rule `plasticRules[i]`
     }
@@ -148,7 +149,9 @@ extension PointNetwork {
                 switch output {
                 case .spikes: route = .synapse
                 case .poisson(let train):
-                    route = .poisson(lambda: train.lambda, start: train.startStep, stop: train.stopStep)
+                    route = .poisson(lambda: train.lambda, start: train.startStep, stop: train.stopStep, process: nil)
+                case .process(let process):
+                    route = .poisson(lambda: 0, start: process.startStep, stop: process.stopStep, process: process)
                 case .current:
                     route = .current
                     weightUnit = .one   // the weight scales the current
@@ -286,7 +289,7 @@ extension PointNetwork {
         let path = "connections[\(ci)]"
         switch sourceOutput {
         case nil, .spikes?, .poisson?: break   // neurons, spike generators, Poisson generators
-        case .current?, .volumeTransmitter?:
+        case .current?, .volumeTransmitter?, .process?:
             throw PlexusError("a volume_transmitter takes spikes from neurons, spike generators or Poisson generators; '\(src.name)' is a \(src.model)",
                               keyPath: path + ".source")
         }
@@ -560,7 +563,7 @@ extension PointNetwork {
                                 maxD = max(maxD, d)
                             }
                         }
-                    case .poisson(let lambda, let start, let stop):
+                    case .poisson(let lambda, let start, let stop, let process):
                         var ordinal = [Int: Int]()
                         self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
                             for s in batch {
@@ -570,7 +573,10 @@ extension PointNetwork {
                                 let o = ordinal[gid, default: 0]
                                 ordinal[gid] = o + 1
                                 var table = devices.poissonTables.firstIndex { $0.lambda == lambda } ?? -1
-                                if table < 0 {
+                                if let process {
+                                    // A stateful process: input -1 - table of `processInputs`.
+                                    table = -1 - Int(devices.addProcessInput(process))
+                                } else if table < 0 {
                                     table = devices.poissonTables.count
                                     devices.poissonTables.append(PoissonTable(lambda: lambda))
                                 }

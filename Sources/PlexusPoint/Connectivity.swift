@@ -144,7 +144,7 @@ final class DeviceInputs {
         var delay: Int32         // steps
         var weight: Double
         var lambda: Double       // mean count per step
-        var table: Int32         // index into `poissonTables`
+        var table: Int32         // index into `poissonTables`; -1 - k: stateful process input k (`processInputs`)
         var startStep: Int64     // active for steps s with start < s <= stop (NEST's is_active)
         var stopStep: Int64
         var stream: UInt32       // statement index
@@ -175,6 +175,29 @@ final class DeviceInputs {
     /// gaps between events costs one random block per event instead of one per step.
     var poissonNext: [Int64] = []
     var poissonEvents: [UInt32] = []
+    /// Stateful processes (gamma_sup_generator, ppd_sup_generator): Poisson inputs whose `table`
+    /// is -1 - k are process input k, of process `processes[processInputs[k].process]` with its
+    /// state at `processState[processInputs[k].state...]` (Plexus's streams; with NEST's,
+    /// `NestStreams` keeps the state).
+    var processes: [SpikeProcess] = []
+    var processInputs: [(process: Int32, state: Int)] = []
+    var processState: [UInt64] = []
+
+    /// Adds a target's process state; returns its process input index.
+    func addProcessInput(_ process: SpikeProcess) -> Int32 {
+        var k = processes.firstIndex(of: process) ?? -1
+        if k < 0 {
+            k = processes.count
+            processes.append(process)
+        }
+        let at = processState.count
+        if process.stateWords > 0 {
+            processState.append(contentsOf: repeatElement(0, count: process.stateWords))
+            processState.withUnsafeMutableBufferPointer { process.initialize($0.baseAddress! + at) }
+        }
+        processInputs.append((Int32(k), at))
+        return Int32(processInputs.count - 1)
+    }
     var currents: [CurrentInput] = []
     /// Per current input: the index into `CurrentGenerators.changes` of its generator's next
     /// amplitude change (emission steps only grow, so each input walks the changes once).
@@ -245,6 +268,8 @@ struct SpikeGeneratorNode {
     var node: Int
     var steps: [Int64]
     var multiplicities: [Double]
+    /// A pulsepacket_generator's packets (NestStreams draws its steps with NEST's streams).
+    var packets: PulsePackets? = nil
 }
 
 /// A weight logged by a weight recorder: after the synapse transmitted the spike at `time`.

@@ -195,7 +195,18 @@ public final class PointNetwork {
                 infos.append(PopulationInfo(name: pop.name, model: pop.model, size: pop.size, firstNode: node, kind: .device(kind)))
                 devices[pop.name] = device
                 if case .spikes(let train) = device.output {
-                    spikeGens += (0..<pop.size).map { SpikeGeneratorNode(node: node + $0, steps: train.steps, multiplicities: train.multiplicities) }
+                    if let packets = train.packets {
+                        // Drawn here with Plexus's streams; slice by slice by NestStreams with NEST's.
+                        var nest = false
+                        if case .nest = experiment.randomStreams { nest = true }
+                        let seed = experiment.seed, grid = grid
+                        for k in 0..<pop.size {
+                            let drawn = nest ? SpikeTrain(steps: [], multiplicities: []) : packets.plexusTrain(seed: seed, node: node + k, grid: grid)
+                            spikeGens.append(SpikeGeneratorNode(node: node + k, steps: drawn.steps, multiplicities: drawn.multiplicities, packets: packets))
+                        }
+                    } else {
+                        spikeGens += (0..<pop.size).map { SpikeGeneratorNode(node: node + $0, steps: train.steps, multiplicities: train.multiplicities) }
+                    }
                 }
             } else {
                 throw PlexusError("unknown model '\(pop.model)'; known models: \(ModelCatalog.allNames.joined(separator: ", "))",
@@ -247,6 +258,12 @@ public final class PointNetwork {
             guard transmitterPoisson.isEmpty else {
                 throw PlexusError("a poisson_generator onto a volume_transmitter is not supported with random_streams: nest",
                                   keyPath: "kernel.random_streams")
+            }
+            // NEST's pulsepacket_generator sends each VP's own draw to the targets there; Plexus
+            // has one train per generator.
+            if vps > 1, let g = spikeGenerators.first(where: { $0.packets != nil }) {
+                throw PlexusError("a pulsepacket_generator with random_streams: nest needs one virtual process (NEST draws a train per virtual process)",
+                                  keyPath: "populations.\(populations.first { $0.nodes.contains(g.node) }?.name ?? "")")
             }
             if let gids = experiment.nestGids, gids.count != nodeCount {
                 throw PlexusError("nest_gids has \(gids.count) gids for \(nodeCount) nodes", keyPath: "kernel.nest_gids")

@@ -645,6 +645,33 @@ extension PointNetwork {
         }
     }
 
+    /// A stateful process input's spikes in emission step `e` (Plexus's streams): its state
+    /// advanced by one step, drawn from a stream keyed by (seed, statement, target, step). The
+    /// loop calls this for every active emission step in order, so the state is the same for
+    /// any threads.
+    @inline(never)
+    func processSpikes(_ d: DeviceInputs, input k: Int, _ p: DeviceInputs.PoissonInput, emission e: Int64) -> Int {
+        let slot = d.processInputs[k]
+        let process = d.processes[Int(slot.process)]
+        guard process.emits else { return 0 }
+        if process.kind == .sinusoidal {
+            let mean = process.sinusoidalMean(at: e, h: grid.h)
+            guard mean > 0 else { return 0 }
+            // One train for all targets: keyed by the generator, not the target.
+            var rng = process.shared
+                ? RandomStream(seed: seed, purpose: .spikeProcess, index: UInt32(truncatingIfNeeded: p.source), id: 1 << 61,
+                               time: UInt32(truncatingIfNeeded: e))
+                : RandomStream(seed: seed, purpose: .spikeProcess, index: p.stream, id: p.id, time: UInt32(truncatingIfNeeded: e))
+            return rng.nextPoisson(mean)
+        }
+        var draws = PlexusProcessDraws(stream: RandomStream(seed: seed, purpose: .spikeProcess, index: p.stream, id: p.id,
+                                                            time: UInt32(truncatingIfNeeded: e)))
+        let prob = process.probability(at: e, ticsPerStep: grid.ticsPerStep)
+        return d.processState.withUnsafeMutableBufferPointer { s in
+            Int(process.step(s.baseAddress! + slot.state, p: prob, &draws))
+        }
+    }
+
     /// First step >= `from` with a non-empty Poisson count: from + floor(E / lambda).
     @inline(__always)
     static func poissonGap(_ hi: UInt32, _ lo: UInt32, _ lambda: Double, from: Int64) -> Int64 {
@@ -680,6 +707,8 @@ extension PointNetwork {
                 var n = 0
                 if nestRing > 0 {
                     n = Int(nestCounts[q &* nestRing &+ Int(e % Int64(nestRing))])   // drawn by NestStreams
+                } else if p.table < 0 {
+                    n = processSpikes(d, input: Int(-1 &- p.table), p, emission: e)
                 } else if p.lambda < PoissonTable.sparseLimit {
                     // Sparse train: the number of empty steps before the next non-empty one is
                     // geometric, floor(E / lambda) with E ~ Exp(1); the count there is Poisson

@@ -176,6 +176,8 @@ extension PointSimulation {
                 }
                 d.schedule(switches)
             }
+        case .spikes(let train) where train.packets != nil:
+            throw PlexusError("a \(kind.name) cannot be changed during a run", keyPath: path + ".params")
         case .spikes(let train):
             for g in network.spikeGenerators.indices where nodes.contains(network.spikeGenerators[g].node) {
                 network.spikeGenerators[g].steps = train.steps
@@ -185,6 +187,8 @@ extension PointSimulation {
             }
         case .volumeTransmitter:
             throw PlexusError("a volume_transmitter cannot be changed during a run", keyPath: path + ".params")
+        case .process:
+            throw PlexusError("a \(kind.name) cannot be changed during a run (its targets' process states would need NEST's rules for a change)", keyPath: path + ".params")
         }
         deviceDescriptions[info.name] = description
     }

@@ -419,6 +419,95 @@ def multisynapse(nest):
     return out
 
 
+def sup_generators(nest):
+    """gamma_sup_generator and ppd_sup_generator (PyNN's SpikeSourceGamma and
+    SpikeSourcePoissonRefractory): every target its own superposition of processes, drawn from
+    NEST's streams in NEST's order: two virtual processes, parrots and neurons as targets, a
+    modulated rate, an activity window, a recorder on a generator, and their defaults."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": 2, "rng_seed": 4321})
+    parrots = nest.Create("parrot_neuron", 6)
+    n = nest.Create("iaf_psc_alpha", 2)
+    gamma = nest.Create("gamma_sup_generator", params={"rate": 80.0, "gamma_shape": 3, "n_proc": 20})
+    ppd = nest.Create("ppd_sup_generator", params={"rate": 60.0, "dead_time": 2.0, "n_proc": 30, "frequency": 15.0,
+                                                   "relative_amplitude": 0.8, "start": 10.0})
+    single = nest.Create("gamma_sup_generator", params={"rate": 150.0, "gamma_shape": 2, "stop": 40.0})
+    nest.Connect(gamma, parrots[0:4])
+    nest.Connect(ppd, parrots[2:6], syn_spec={"delay": 1.5})
+    nest.Connect(gamma + ppd, n, syn_spec={"weight": 30.0})
+    nest.Connect(single, parrots[5])
+    sr = nest.Create("spike_recorder")
+    vm = nest.Create("voltmeter", params={"interval": 0.5})
+    single_sr = nest.Create("spike_recorder")
+    nest.Connect(parrots + n, sr)
+    nest.Connect(single, single_sr)
+    nest.Connect(vm, n)
+    nest.Simulate(60.0)
+    out = events(sr, vm, single_sr)
+    out["defaults"] = {m: {k: float(nest.GetDefaults(m)[k]) for k in keys} for m, keys in
+                       [("gamma_sup_generator", ["rate", "gamma_shape", "n_proc"]),
+                        ("ppd_sup_generator", ["rate", "dead_time", "n_proc", "frequency", "relative_amplitude"])]}
+    out["status"] = {k: float(ppd.get(k)) for k in ["rate", "dead_time", "n_proc", "relative_amplitude"]}
+    return out
+
+
+def pulsepacket(nest):
+    """pulsepacket_generator: packets of Gaussian spike times, one train for all targets, drawn
+    from NEST's stream in NEST's order (a poisson_generator beside them; one virtual process: NEST
+    draws a train per virtual process), onto parrots and a neuron, recorded directly too."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": 99})
+    parrots = nest.Create("parrot_neuron", 3)
+    n = nest.Create("iaf_psc_alpha", params={"I_e": 100.0})
+    ppg = nest.Create("pulsepacket_generator", 2, params={"pulse_times": [15.0, 60.0], "activity": 30, "sdev": 4.0})
+    pg = nest.Create("poisson_generator", params={"rate": 3000.0})
+    late = nest.Create("pulsepacket_generator", params={"pulse_times": [70.0], "activity": 10, "sdev": 2.0, "start": 40.0})
+    nest.Connect(ppg, parrots[0:2], "one_to_one")
+    nest.Connect(pg + late, parrots[2])
+    nest.Connect(ppg + late, n, syn_spec={"weight": 40.0})
+    sr = nest.Create("spike_recorder")
+    vm = nest.Create("voltmeter", params={"interval": 0.5})
+    own = nest.Create("spike_recorder")
+    nest.Connect(parrots + n, sr)
+    nest.Connect(vm, n)
+    nest.Connect(late, own)
+    nest.Simulate(13.0)   # NEST's pre_run_hook at the next Simulate draws the packet at 15 ms again
+    nest.Simulate(87.0)
+    out = events(sr, vm, own)
+    out["defaults"] = {k: float(nest.GetDefaults("pulsepacket_generator")[k]) for k in ["activity", "sdev"]}
+    out["pulse_times"] = [float(t) for t in ppg[1].get("pulse_times")]
+    return out
+
+
+def sinusoidal_poisson(nest):
+    """sinusoidal_poisson_generator: NEST's oscillator and Poisson draws, a train per target
+    (individual_spike_trains, the default) and one per virtual process (False, set as a model
+    default as NEST requires), two virtual processes, parrots and a neuron as targets, a
+    multimeter on the rate, two Simulate calls (NEST sets the oscillator afresh at each)."""
+    out = {}
+    for individual in (True, False):
+        nest.ResetKernel()
+        nest.SetKernelStatus({"local_num_threads": 2, "rng_seed": 77, "resolution": 0.05})
+        nest.SetDefaults("sinusoidal_poisson_generator", {"individual_spike_trains": individual})
+        parrots = nest.Create("parrot_neuron", 6)
+        n = nest.Create("iaf_psc_alpha")
+        g = nest.Create("sinusoidal_poisson_generator", params={"rate": 400.0, "amplitude": 300.0, "frequency": 20.0, "phase": 30.0})
+        late = nest.Create("sinusoidal_poisson_generator", params={"rate": 100.0, "amplitude": 250.0, "frequency": 35.0, "start": 20.0})
+        nest.Connect(g, parrots[0:4])
+        nest.Connect(late, parrots[3:6], syn_spec={"delay": 1.5})
+        nest.Connect(g + late, n, syn_spec={"weight": 25.0})
+        sr = nest.Create("spike_recorder")
+        vm = nest.Create("voltmeter", params={"interval": 0.5})
+        rate = nest.Create("multimeter", params={"record_from": ["rate"], "interval": 0.1})
+        nest.Connect(parrots + n, sr)
+        nest.Connect(vm, n)
+        nest.Connect(rate, g + late)
+        nest.Simulate(37.0)
+        nest.Simulate(43.0)
+        out[str(individual)] = events(sr, vm, rate)
+    return out
+
+
 CASES = [one_neuron, two_neurons_two_simulates, per_node_values_and_slices, copies_arrays_and_windows, changes_between_simulates,
          more_models, node_by_node, random_streams, random_streams_recorders_first, random_network, random_weights_and_delays, reseeded_after_build, structural_plasticity, connect_arrays_homogeneous, current_generators_recorded,
-         noise_generator_recorded, multisynapse]
+         noise_generator_recorded, multisynapse, sup_generators, pulsepacket, sinusoidal_poisson]

@@ -26,6 +26,109 @@ final class NestStreams {
         case poisson(LibstdcxxPoisson, startStep: Int64, stopStep: Int64)
         /// noise_generator: its next drawing step (NEST's `next_step_`) and current values.
         case noise(LibstdcxxNormal, CurrentWaveform, nextStep: Int64, values: [Double])
+        /// gamma_sup_generator, ppd_sup_generator: the states of its targets on this VP.
+        case process(ProcessTargets)
+        /// pulsepacket_generator: its packets, drawn into `network.spikeGenerators[generator]`.
+        case packets(PacketDraws)
+    }
+    /// A pulsepacket_generator's state as NEST keeps it: the packets whose draw is due
+    /// (`start_center_idx_ ..< stop_center_idx_`), its normal distribution, the drawn spike
+    /// steps not sent yet (sorted).
+    final class PacketDraws {
+        let packets: PulsePackets
+        let generator: Int
+        var startIndex = 0, stopIndex = 0
+        var normal = LibstdcxxNormal()
+        var pending: [Int64] = []
+        var sent = 0
+
+        init(_ packets: PulsePackets, generator: Int) {
+            self.packets = packets
+            self.generator = generator
+            prepare(now: 0)
+        }
+
+        /// NEST's pre_run_hook at the start of each Simulate (`now` ms): the packets within the
+        /// tolerance around now are due again, those more than it before now are skipped.
+        func prepare(now: Double) {
+            let times = packets.pulseTimes, tolerance = packets.tolerance
+            startIndex = 0
+            stopIndex = 0
+            while stopIndex < times.count && times[stopIndex] - now <= tolerance {
+                if abs(times[stopIndex] - now) > tolerance { startIndex += 1 }
+                stopIndex += 1
+            }
+        }
+
+        /// NEST's update for the slice `steps`: the spikes it sends, (step, multiplicity).
+        func update(_ steps: Range<Int64>, engine: inout MT19937_64, ticsPerStep tps: Int64) -> [(Int64, Double)] {
+            let times = packets.pulseTimes
+            let t = steps.lowerBound
+            let active = packets.startStep < t + 2 && t + 2 <= packets.stopStep
+            if (startIndex == times.count && sent == pending.count) || !active { return [] }
+            let tTics = t * tps
+            while stopIndex < times.count && (1 / 1000.0) * Double(PulsePackets.tics(times[stopIndex]) - tTics) <= packets.tolerance {
+                stopIndex += 1
+            }
+            if startIndex < stopIndex {
+                pending.removeFirst(sent)
+                sent = 0
+                while startIndex < stopIndex {
+                    for _ in 0..<packets.activity {
+                        let x = packets.sdev * normal.next(&engine) + times[startIndex]
+                        let tics = PulsePackets.tics(x)
+                        if tics >= tTics { pending.append(PulsePackets.steps(tics: tics, ticsPerStep: tps)) }
+                    }
+                    startIndex += 1
+                }
+                pending.sort()
+            }
+            var out: [(Int64, Double)] = []
+            while sent < pending.count && pending[sent] < steps.upperBound {
+                let e = pending[sent]
+                var n = 0
+                while sent < pending.count && pending[sent] == e { n += 1; sent += 1 }
+                out.append((e, Double(n)))
+            }
+            return out
+        }
+    }
+    /// One process generator's targets on one VP, in port order (NEST's `B_.internal_states_` or
+    /// `age_distributions_`): each its state and its own distribution objects.
+    final class ProcessTargets {
+        let process: SpikeProcess
+        var state: [UInt64] = []
+        var binomials: [LibstdcxxBinomial] = []
+        var poissons: [LibstdcxxPoisson] = []
+        /// sinusoidal_poisson_generator: its oscillator (NEST's pre_run_hook at t = 0, turned by
+        /// h·omega per step) and its one Poisson distribution (`V_.poisson_dist_`).
+        var y0 = 0.0, y1 = 0.0
+        let sinH: Double, cosH: Double
+        var poisson = LibstdcxxPoisson()
+
+        init(_ process: SpikeProcess, h: Double) {
+            self.process = process
+            sinH = _sin(h * process.omega)
+            cosH = _cos(h * process.omega)
+            prepare(now: 0)
+        }
+
+        /// sinusoidal_poisson_generator's pre_run_hook at the start of each Simulate (`now` ms).
+        func prepare(now: Double) {
+            guard process.kind == .sinusoidal else { return }
+            y0 = process.amplitude * _cos(process.omega * now + process.phase)
+            y1 = process.amplitude * _sin(process.omega * now + process.phase)
+        }
+
+        func addTarget() {
+            let at = state.count
+            if process.stateWords > 0 {
+                state.append(contentsOf: repeatElement(0, count: process.stateWords))
+                state.withUnsafeMutableBufferPointer { process.initialize($0.baseAddress! + at) }
+            }
+            binomials.append(LibstdcxxBinomial())
+            poissons.append(LibstdcxxPoisson())
+        }
     }
     /// One generator's replica on one virtual process (NEST replicates devices on every VP), with
     /// the rings of its targets there (slot = emission step mod `ringLength`), in the targets'
@@ -48,6 +151,7 @@ final class NestStreams {
     }
 
     var processes: [VirtualProcess]
+    unowned let network: PointNetwork
     /// NEST's min_delay (steps): the length of its update slices, aligned at step 0.
     let slice: Int64
     /// Slots per input in the rings: every emission between the oldest one not yet arrived and
@@ -63,6 +167,7 @@ final class NestStreams {
     /// `engines`: one per virtual process, as NEST's script left them after building the
     /// network (`NestDraws`).
     init(network net: PointNetwork, virtualProcesses: Int, engines: [MT19937_64]) {
+        network = net
         let minDelay = net.nestMinDelay()
         slice = Int64(minDelay == Int.max ? 1 : minDelay)   // NEST: one step without connections
         var longest = 0
@@ -85,7 +190,13 @@ final class NestStreams {
         for (t, d) in net.deviceInputs.enumerated() {
             for (q, p) in d.poisson.enumerated() {
                 let gid = gidOf(Int(p.id & 0xffff_ffff))
-                entries.append(Entry(vp: gid % virtualProcesses, node: Int(p.source), order: (p.stream, UInt64(gid) << 16 | p.id >> 32 & 0xffff),
+                // A sinusoidal_poisson_generator with one train for all (NEST: has_proxies) is one
+                // node on its own VP, drawing there for every target.
+                var vp = gid % virtualProcesses
+                if p.table < 0 && d.processes[Int(d.processInputs[Int(-1 - p.table)].process)].shared {
+                    vp = gidOf(Int(p.source)) % virtualProcesses
+                }
+                entries.append(Entry(vp: vp, node: Int(p.source), order: (p.stream, UInt64(gid) << 16 | p.id >> 32 & 0xffff),
                                      thread: t, input: q, noise: -1))
             }
             for (q, c) in d.currents.enumerated() where net.currentGenerators.list[Int(c.generator)].noise {
@@ -104,6 +215,9 @@ final class NestStreams {
                 let source: Source
                 if e.noise >= 0 {
                     source = .noise(LibstdcxxNormal(), Self.waveform(net.currentGenerators.list[Int(e.noise)]), nextStep: 0, values: [])
+                } else if d.poisson[e.input].table < 0 {
+                    let slot = d.processInputs[Int(-1 - d.poisson[e.input].table)]
+                    source = .process(ProcessTargets(d.processes[Int(slot.process)], h: net.grid.h))
                 } else {
                     let p = d.poisson[e.input]
                     source = .poisson(LibstdcxxPoisson(mean: p.lambda), startStep: p.startStep, stopStep: p.stopStep)
@@ -116,7 +230,14 @@ final class NestStreams {
                 processes[e.vp].generators[g].currents.append(d.nestCurrents.base + e.input * ring)
             } else {
                 processes[e.vp].generators[g].counts.append(d.nestCounts.base + e.input * ring)
+                if case .process(let targets) = processes[e.vp].generators[g].source { targets.addTarget() }
             }
+        }
+        // pulsepacket_generators (one VP: Network refuses more), in gid order among the others.
+        for (g, gen) in net.spikeGenerators.enumerated() {
+            guard let packets = gen.packets else { continue }
+            let at = processes[0].generators.firstIndex { $0.node > gen.node } ?? processes[0].generators.count
+            processes[0].generators.insert(Generator(node: gen.node, source: .packets(PacketDraws(packets, generator: g))), at: at)
         }
         for v in processes.indices {
             for g in processes[v].generators.indices {
@@ -133,16 +254,23 @@ final class NestStreams {
                         startStep: g.startStep, stopStep: g.stopStep)
     }
 
-    /// A run starts at `step` (NEST's pre_run_hook, at each Simulate): the noise generators' std
-    /// modulation restarts at the phase of that time. (NEST's Run calls after one Prepare would
-    /// not restart it; each advance here is a Simulate.)
+    /// A run starts at `step` (NEST's pre_run_hook, at each Simulate; `PointSimulation.advance`):
+    /// the noise generators' std modulation and the sinusoidal generators' oscillators restart at
+    /// the phase of that time, and pulse packets due around it are drawn again (those at time 0
+    /// were drawn at build). NEST's Run calls after one Prepare would not restart them; each
+    /// advance here is a Simulate.
     func startRun(at step: Int64, h: Double) {
-        let ticsPerStep = Int64((h * 1000).rounded())
-        let t = Double(step * ticsPerStep) / 1000        // NEST's Time::get_ms of the step
+        let now = (1 / 1000.0) * Double(step * max(1, Int64((h * 1000).rounded())))   // NEST's Time::get_ms
         for v in processes.indices {
             for g in processes[v].generators.indices {
-                if case .noise(_, let w, _, _) = processes[v].generators[g].source, let noise = w.noise {
-                    processes[v].generators[g].oscillator = (_cos(noise.omega * t + noise.phase), _sin(noise.omega * t + noise.phase))
+                switch processes[v].generators[g].source {
+                case .noise(_, let w, _, _):
+                    if let noise = w.noise {
+                        processes[v].generators[g].oscillator = (_cos(noise.omega * now + noise.phase), _sin(noise.omega * now + noise.phase))
+                    }
+                case .packets(let draws) where step > 0: draws.prepare(now: now)
+                case .process(let targets) where step > 0: targets.prepare(now: now)
+                default: break
                 }
             }
         }
@@ -164,6 +292,7 @@ final class NestStreams {
 
     private func drawSlice(_ v: Int, _ steps: Range<Int64>, h: Double) {
         let ring = ringLength
+        let ticsPerStep = max(1, Int64((h * 1000).rounded()))
         var engine = processes[v].engine
         defer { processes[v].engine = engine }
         for gi in processes[v].generators.indices {
@@ -204,6 +333,65 @@ final class NestStreams {
                     }
                 }
                 processes[v].generators[gi].source = .noise(normal, w, nextStep: next, values: values)
+            case .packets(let draws):
+                let sent = draws.update(steps, engine: &engine, ticsPerStep: ticsPerStep)
+                for (e, n) in sent {
+                    network.spikeGenerators[draws.generator].steps.append(e)
+                    network.spikeGenerators[draws.generator].multiplicities.append(n)
+                }
+            case .process(let targets) where targets.process.kind == .sinusoidal:
+                // NEST's update: the oscillator turns every step, active or not; a draw per
+                // target (DS events) or one for all (a SpikeEvent to this VP's targets).
+                let process = targets.process
+                let rings = processes[v].generators[gi].counts
+                for e in steps {
+                    let y0 = targets.cosH * targets.y0 - targets.sinH * targets.y1
+                    targets.y1 = targets.sinH * targets.y0 + targets.cosH * targets.y1
+                    targets.y0 = y0
+                    var rate = process.probability
+                    rate += targets.y1
+                    if rate < 0 { rate = 0 }
+                    let slot = Int(e % ring)
+                    guard rate > 0 && process.startStep < e && e <= process.stopStep else {
+                        for r in rings { r[slot] = 0 }
+                        continue
+                    }
+                    if process.shared {
+                        targets.poisson.setMean(rate * h)
+                        let n = Int32(clamping: targets.poisson.next(&engine))
+                        for r in rings { r[slot] = n }
+                    } else {
+                        for r in rings {
+                            targets.poisson.setMean(rate * h)
+                            r[slot] = Int32(clamping: targets.poisson.next(&engine))
+                        }
+                    }
+                }
+            case .process(let targets):
+                let process = targets.process
+                let rings = processes[v].generators[gi].counts
+                let words = process.stateWords
+                for e in steps {
+                    let slot = Int(e % ring)
+                    guard process.emits && process.startStep < e && e <= process.stopStep else {
+                        for r in rings { r[slot] = 0 }
+                        continue
+                    }
+                    // NEST: the hazard for the step, then an event_hook per target, in port order.
+                    let p = process.probability(at: e, ticsPerStep: ticsPerStep)
+                    withUnsafeMutablePointer(to: &engine) { engine in
+                    targets.state.withUnsafeMutableBufferPointer { state in
+                    targets.binomials.withUnsafeMutableBufferPointer { binomials in
+                    targets.poissons.withUnsafeMutableBufferPointer { poissons in
+                        for (k, r) in rings.enumerated() {
+                            var draws = NestProcessDraws(engine: engine, binomials: binomials.baseAddress! + k, poissons: poissons.baseAddress! + k)
+                            r[slot] = Int32(clamping: process.step(state.baseAddress! + k * words, p: p, &draws))
+                        }
+                    }
+                    }
+                    }
+                    }
+                }
             }
         }
     }

@@ -3,8 +3,10 @@ import PlexusCore
 // The seam between the point-neuron engine and its stimulation devices. A device kind is a value
 // type that conforms to `StimulationDevice`: it declares its parameters once (NEST's names, units,
 // defaults), checks and resolves them in `init` into typed fields, and says in `output` what the
-// engine does with it, in steps: an independent Poisson train to every target, a current, one
-// spike train shared by all targets through their synapses, or a volume transmitter's trigger.
+// engine does with it, in steps: an independent Poisson train to every target, a stateful
+// process per target (gamma_sup, ppd_sup, sinusoidal_poisson: `SpikeProcess`), a current, one
+// spike train shared by all targets through their synapses (drawn by the engine for
+// pulsepacket_generator), or a volume transmitter's trigger.
 // The engine compiles these outputs into its fast structures when the network is built (device
 // inputs sorted by target, current generators, spike generator nodes); nothing of the device is
 // called while the network runs. Adding a device kind that fits one of these outputs is one new
@@ -59,6 +61,57 @@ public enum DeviceOutput: Sendable {
     case spikes(SpikeTrain)
     /// Receives spikes and hands them to its dopamine synapses every `deliverInterval` min delays.
     case volumeTransmitter(deliverInterval: Int64)
+    /// Every target its own superposition of renewal processes, whose state lives per target
+    /// (gamma_sup_generator, ppd_sup_generator; DS events with the count as multiplicity).
+    case process(SpikeProcess)
+}
+
+/// A superposition of `nProc` independent renewal processes per target, as NEST's
+/// gamma_sup_generator and ppd_sup_generator keep it: occupation numbers of internal states,
+/// advanced once per active emission step (`startStep < e <= stopStep`) by binomial draws (Poisson
+/// ones where NEST approximates), the count leaving the last state being that step's spikes.
+/// - gamma: `bins` = gamma_shape states in a ring; each component moves on with probability
+///   `probability` per step, and emits when it leaves the last state.
+/// - deadTime: components are active (emitting with the hazard `probability` per step, times
+///   `1 + amplitude·sin(omega·t)`) or refractory for `bins` steps after a spike.
+public struct SpikeProcess: Sendable, Equatable {
+    /// sinusoidal: an inhomogeneous Poisson process of rate `rate + amplitude·sin(omega·t + phase)`
+    /// (per ms; `probability` the rate, `amplitude`, `omega`, `phase`), per target or, with
+    /// `shared`, one count per step for all targets (per NEST virtual process); no state.
+    public enum Kind: Sendable, Equatable { case gamma, deadTime, sinusoidal }
+    public var kind: Kind
+    /// Per step: gamma's transition probability, or the dead-time process's hazard.
+    public var probability: Double
+    /// gamma_shape, or the dead time in whole steps (NEST: floor(dead_time / h)).
+    public var bins: Int
+    /// Initial occupation of every state (gamma) or refractory bin (dead time).
+    public var initialEach: UInt64
+    /// Added to gamma's last state, or the initially active components.
+    public var initialExtra: UInt64
+    /// Rate modulation of the dead-time process (relative amplitude; rad/ms).
+    public var amplitude: Double
+    public var omega: Double
+    /// sinusoidal_poisson_generator's phase (rad) and `individual_spike_trains = false`.
+    public var phase: Double = 0
+    public var shared = false
+    /// NEST's rate > 0: a process at rate 0 draws nothing.
+    public var emits: Bool
+    public var startStep: Int64
+    public var stopStep: Int64
+
+    public init(kind: Kind, probability: Double, bins: Int, initialEach: UInt64, initialExtra: UInt64,
+                amplitude: Double = 0, omega: Double = 0, emits: Bool, startStep: Int64, stopStep: Int64) {
+        self.kind = kind
+        self.probability = probability
+        self.bins = bins
+        self.initialEach = initialEach
+        self.initialExtra = initialExtra
+        self.amplitude = amplitude
+        self.omega = omega
+        self.emits = emits
+        self.startStep = startStep
+        self.stopStep = stopStep
+    }
 }
 
 /// Independent Poisson trains, one per target: `lambda` events expected per step, emitted in the
@@ -80,11 +133,68 @@ public struct PoissonTrain: Sendable {
 public struct SpikeTrain: Sendable {
     public var steps: [Int64]
     public var multiplicities: [Double]
+    /// A pulsepacket_generator's packets, drawn by the engine (its streams, its seed) into
+    /// `steps` when the network is built, or slice by slice with NEST's streams.
+    public var packets: PulsePackets?
 
-    public init(steps: [Int64], multiplicities: [Double]) {
+    public init(steps: [Int64], multiplicities: [Double], packets: PulsePackets? = nil) {
         precondition(steps.count == multiplicities.count, "one multiplicity per spike")
         self.steps = steps
         self.multiplicities = multiplicities
+        self.packets = packets
+    }
+}
+
+/// NEST's pulsepacket_generator: `activity` spikes around each of `pulseTimes` (ms, sorted),
+/// their times Gaussian with standard deviation `sdev`, one train for all targets. NEST draws a
+/// packet in the first update slice whose start lies within 10 sdev (1 ms for sdev 0) before
+/// its centre, keeps the spikes at or after the slice's start, and puts a spike at x ms into the
+/// step `ceil(x / h)` in tics (`Time(Time::ms(x)).get_steps()`); it updates while
+/// `startStep < T + 2 <= stopStep` (its type is CURRENT_GENERATOR's), T the slice's first step.
+public struct PulsePackets: Sendable {
+    public var pulseTimes: [Double]
+    public var activity: Int
+    public var sdev: Double
+    public var startStep: Int64
+    public var stopStep: Int64
+
+    public init(pulseTimes: [Double], activity: Int, sdev: Double, startStep: Int64, stopStep: Int64) {
+        self.pulseTimes = pulseTimes
+        self.activity = activity
+        self.sdev = sdev
+        self.startStep = startStep
+        self.stopStep = stopStep
+    }
+
+    /// NEST's window around a slice start in which packets are drawn (ms).
+    var tolerance: Double { sdev > 0 ? sdev * 10.0 : 1.0 }
+
+    /// NEST's `Time(Time::ms(ms))`: tics (1000 per ms), rounded half up by truncation.
+    static func tics(_ ms: Double) -> Int64 { Int64(ms * 1000.0 + 0.5) }
+
+    /// NEST's `get_steps()`: tics rounded up to whole steps (times its inverse step in tics).
+    static func steps(tics: Int64, ticsPerStep: Int64) -> Int64 {
+        Int64(Double(tics + ticsPerStep - 1) * (1.0 / Double(ticsPerStep)))
+    }
+
+    /// With Plexus's streams: every packet's spikes drawn from a stream of its own (seed, node,
+    /// packet), those in the steps with `startStep < e + 2 <= stopStep` and e >= 0 kept.
+    func plexusTrain(seed: UInt64, node: Int, grid: TimeGrid) -> SpikeTrain {
+        var steps: [Int64] = []
+        let tps = grid.ticsPerStep
+        for (k, centre) in pulseTimes.enumerated() {
+            var rng = RandomStream(seed: seed, purpose: .spikeProcess, index: UInt32(truncatingIfNeeded: node), id: UInt64(k) | 1 << 62)
+            for _ in 0..<activity {
+                let e = Self.steps(tics: Self.tics(sdev * rng.nextNormal() + centre), ticsPerStep: tps)
+                if e >= 0 && startStep < e + 2 && e + 2 <= stopStep { steps.append(e) }
+            }
+        }
+        steps.sort()
+        var out: [Int64] = [], counts: [Double] = []
+        for e in steps {
+            if out.last == e { counts[counts.count - 1] += 1 } else { out.append(e); counts.append(1) }
+        }
+        return SpikeTrain(steps: out, multiplicities: counts)
     }
 }
 
@@ -260,6 +370,15 @@ enum DeviceCheck {
         for n in names where p[n] < 0 {
             throw PlexusError.outOfRange(n, p[n], "must be >= 0")
         }
+    }
+
+    /// A whole number >= `minimum` (NEST's `long` parameters such as n_proc).
+    static func integer(_ p: DeviceParameters, _ name: String, atLeast minimum: Double) throws -> Int {
+        let v = p[name]
+        guard v == v.rounded(), v >= minimum, v < 0x1p53 else {
+            throw PlexusError.outOfRange(name, v, "must be a whole number >= \(Int(minimum))")
+        }
+        return Int(v)
     }
 }
 

@@ -19,7 +19,8 @@ struct IafPscMembrane {
         .init("C_m", .pF, 250, "membrane capacitance"),
         .init("tau_m", .ms, 10, "membrane time constant"),
         .init("t_ref", .ms, 2, "duration of the refractory period"),
-        .init("V_th", .mV, -55, "spike threshold"),
+        // +inf: never fires (NEST takes it; V_th only enters `V >= V_th`).
+        ParameterSpec("V_th", .mV, -55, "spike threshold").allowingPositiveInfinity(),
         .init("V_reset", .mV, -70, "reset potential"),
     ]
     /// The floor of V_m in `iaf_psc_alpha` and `iaf_psc_delta` (none by default).

@@ -37,6 +37,8 @@ RECORDERS = {"spike_recorder", "voltmeter", "multimeter"}
 # Devices whose current a multimeter records ("I"): deterministic, so computed from their
 # parameters here rather than recorded by the engine.
 CURRENT_GENERATORS = {"dc_generator", "ac_generator", "step_current_generator"}
+# Generators whose recordable a multimeter samples, computed here as NEST's logger has it.
+RECORDED_GENERATORS = {**{m: "I" for m in CURRENT_GENERATORS}, "noise_generator": "I", "sinusoidal_poisson_generator": "rate"}
 NEST_DEFAULT_SEED = 143202461
 
 
@@ -56,7 +58,7 @@ def _refuse(what):
     raise PlexusError(f"plexus.nest: {what}")
 
 
-LIST_VALUED = {"spike_times", "spike_weights", "spike_multiplicities", "amplitude_times", "amplitude_values",
+LIST_VALUED = {"spike_times", "spike_weights", "spike_multiplicities", "amplitude_times", "amplitude_values", "pulse_times",
                # multisynapse neurons' arrays, one value per receptor port
                "tau_syn", "E_rev", "tau_rise", "tau_decay"}
 # NEST's count of receptor ports, by the name each multisynapse model gives it.
@@ -164,7 +166,8 @@ class _Population:
             values = column[lo:hi]
             if all(v == values[0] for v in values):
                 if values[0] is not None:
-                    out[key] = values[0]
+                    # NEST's boolean parameters (individual_spike_trains) are 0 or 1 for Plexus.
+                    out[key] = float(values[0]) if isinstance(values[0], bool) else values[0]
             else:   # an initial state differing within the segment: one value per neuron
                 default = _info(self.model)["state"][key]
                 out[key] = [default if v is None else v for v in values]
@@ -385,6 +388,7 @@ class _Kernel:
         self.synapse_counts = {}  # NEST's num_connections per synapse model (None: drawn, unknown here)
         self.copies = {}          # CopyModel: new name -> (model, defaults)
         self.time = 0.0
+        self.run_starts = []      # times (ms) where a later Simulate began (NEST's pre_run_hook)
         self.files_from = {"spike_recorder": 0.0, "multimeter": -pymath.inf}   # `open_files`
         self.delay_extrema = None  # min_delay and max_delay set by the script (NEST: fixed then)
         self.recorder_delays = []  # delays of recorders' connections (they count in NEST's min_delay)
@@ -624,7 +628,10 @@ class _Kernel:
         # A spike_recorder of a generator records what the generator sends it (a train of its
         # own, for a poisson_generator): a parrot_neuron one min_delay away (no synapse of
         # Plexus may be shorter than NEST's min_delay) repeats it; events() takes that delay off
-        # and gives the parrot the generator's gid.
+        # and gives the parrot the generator's gid. NEST makes a generator's connection to a
+        # recorder on the recorder's virtual process: there the generator draws for it (a
+        # gamma_sup_generator's process, say), so the engine sees the parrot at the recorder's gid.
+        vp_gid = {}
         for r in self.populations:
             for p, k in r.generators:
                 name = self.parrot_of(p, k)
@@ -634,6 +641,7 @@ class _Kernel:
                                                "synapse": {"delay": self.min_delay()}})
                     doc["record"].append({"type": "spike_recorder", "population": name})
                     gids.append(p.first + k)
+                    vp_gid[len(gids) - 1] = r.first
         for r in self.populations:
             for p, a, b in self._covering(r.recorded):
                 if r.model == "spike_recorder":
@@ -644,7 +652,10 @@ class _Kernel:
         # Plexus numbers nodes without recorders: NEST's gid of each of Plexus's.
         self.nest_gid = np.array(gids, dtype=np.int64)
         if self.threads > 1:   # a target's VP (NEST's streams) is its NEST gid modulo the VPs
-            node_gids = self.nest_gid[1:]   # (index 0 stands for Plexus's gid 0, which no node has)
+            node_gids = self.nest_gid.copy()
+            for i, g in vp_gid.items():
+                node_gids[i] = g
+            node_gids = node_gids[1:]   # (index 0 stands for Plexus's gid 0, which no node has)
             if len(node_gids) > 1000:
                 path = os.path.join(self.out, "nest_gids.npy")
                 np.save(path, node_gids)
@@ -805,6 +816,8 @@ class _Kernel:
                 p.frozen = p.segments()
                 p.initial = {key: list(column) for key, column in p.values.items()}   # before any change
         self.state_cache.clear()
+        if self.time > 0:
+            self.run_starts.append(self.time)
         self.sim.advance(end)
         self._results = None
         self.time = end
@@ -867,8 +880,10 @@ class _Kernel:
                 times, senders = self.results.spikes(self.parrot_of(p, k))
                 parts.append({"times": times - self.min_delay(), "senders": senders})
         if self.sim is not None and recorder.devices:
-            if recorder.record_from != ["I"]:
-                _refuse(f"a {recorder.model} records a current generator's I only (record_from: ['I']), not {recorder.record_from}")
+            for p, lo, hi in recorder.devices:
+                if recorder.record_from != [RECORDED_GENERATORS[p.model]]:
+                    _refuse(f"a {recorder.model} records a {p.model}'s {RECORDED_GENERATORS[p.model]} only "
+                            f"(record_from: ['{RECORDED_GENERATORS[p.model]}']), not {recorder.record_from}")
             for p, lo, hi in recorder.devices:
                 for k in range(lo, hi):
                     parts.append(self.device_samples(p, k, recorder.interval))
@@ -931,6 +946,11 @@ class _Kernel:
             t_min = round((q["origin"] + q["start"]) / h)
             t_max = round((q["origin"] + q["stop"]) / h) if pymath.isfinite(q["origin"] + q["stop"]) else 1 << 62
             active = (t_min < s + 2) & (s + 2 <= t_max)
+            if p.model == "sinusoidal_poisson_generator":
+                # NEST's oscillator from t = 0, turned once per step (active or not); the rate
+                # (spikes/s) after each turn, cut at 0.
+                values[sel] = self.sinusoidal_rates(q, int(s[-1]) + 1)[s]
+                continue
             if p.model == "dc_generator":
                 v = np.full(len(s), float(q["amplitude"]))
             elif p.model == "ac_generator":
@@ -943,7 +963,30 @@ class _Kernel:
                 v = np.where(idx >= 0, amps[np.maximum(idx, 0)] if len(amps) else 0.0, 0.0)
             values[sel] = np.where(active, v, 0.0)
         return {"times": (steps + 1) * h, "senders": np.zeros(len(steps), dtype=np.int64), "gids": np.full(len(steps), p.first + k),
-                "I": values}
+                RECORDED_GENERATORS[p.model]: values}
+
+    def sinusoidal_rates(self, q, n):
+        """sinusoidal_poisson_generator's rate (spikes/s) in steps 0..n-1, as NEST's update turns
+        its oscillator (the same floating-point operations, in order), set afresh where a Simulate
+        began (pre_run_hook)."""
+        h = self.resolution
+        tics = max(1, round(h * 1000))
+        restarts = {round(t / h) for t in self.run_starts}
+        rate = q["rate"] / 1000.0
+        om = q["frequency"] * (2.0 * pymath.pi / 1000.0)
+        phi = q["phase"] * (pymath.pi / 180.0)
+        amplitude = q["amplitude"] / 1000.0
+        y0, y1 = amplitude * pymath.cos(om * 0.0 + phi), amplitude * pymath.sin(om * 0.0 + phi)
+        sn, cs = pymath.sin(h * om), pymath.cos(h * om)
+        out = np.empty(n)
+        for i in range(n):
+            if i in restarts:
+                now = (1 / 1000.0) * (i * tics)
+                y0, y1 = amplitude * pymath.cos(om * now + phi), amplitude * pymath.sin(om * now + phi)
+            y0, y1 = cs * y0 - sn * y1, sn * y0 + cs * y1
+            r = rate + y1
+            out[i] = 1000.0 * (r if r > 0 else 0.0)
+        return out
 
     def delivered_until(self):
         """The last sample time a multimeter holds after Simulate to the current time: NEST hands
@@ -1218,10 +1261,10 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
                 if p.kind == "generator" and r.model == "spike_recorder":
                     r.generators += [(p, k) for k in range(lo, hi)]
                     continue
-                if p.kind == "generator" and p.model in CURRENT_GENERATORS | {"noise_generator"}:
+                if p.kind == "generator" and p.model in RECORDED_GENERATORS:
                     if p.model == "noise_generator" and k.threads > 1:   # NEST's rule and words
                         raise PlexusError("plexus.nest: Recording from a noise_generator is only possible in single-threaded mode.")
-                    r.devices.append((p, lo, hi))   # their current (`_Kernel.device_samples`)
+                    r.devices.append((p, lo, hi))   # their current or rate (`_Kernel.device_samples`)
                     continue
                 if p.kind != "neuron":
                     _refuse(f"a {r.model} records neurons and the current of {', '.join(sorted(CURRENT_GENERATORS))}; "
