@@ -195,3 +195,21 @@ def test_multisynapse_refusals():
     assert n.get("n_synapses") == (3, 3, 3)   # one list for every node, not one value per node
     with pytest.raises(plexus.PlexusError, match="receptor drawn per connection"):
         nest.Connect(n, n, syn_spec={"receptor_type": nest.random.uniform_int(3) + 1})
+
+
+def test_create_with_params_second_and_kernel_timers():
+    # PyNEST's older Create(model, params); NEST's construction and simulation timers (brette_et_al_2007 reads them).
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", {"I_e": 400.0})
+    assert len(n) == 1 and n.get("I_e") == 400.0
+    with pytest.raises(TypeError, match="only if Create"):
+        nest.Create("iaf_psc_alpha", {"I_e": 1.0}, {"V_m": 0.0})
+    with pytest.raises(TypeError, match="integer"):
+        nest.Create("iaf_psc_alpha", 2.5)
+    nest.Connect(n, nest.Create("spike_recorder"))
+    before = nest.GetKernelStatus()
+    assert before["time_simulate"] == 0.0 and before["time_construction_create"] > 0 and before["time_construction_connect"] > 0
+    nest.Simulate(20.0)
+    assert nest.GetKernelStatus("time_simulate") > 0
+    nest.ResetKernel()
+    assert nest.GetKernelStatus("time_construction_create") == 0.0

@@ -328,14 +328,7 @@ public struct IafPscExpMultisynapse: PointNeuronModel, RestRelativeVoltage {
     }
 
     public func recordedValue(_ s: StateColumns, variable v: Int, neuron i: Int) -> Double {
-        switch v {
-        case 0: return s.column(0)[i] + EL
-        case 1:
-            var sum = 0.0
-            for k in 0..<ports { sum += s.column(Self.fixed + k)[i] }
-            return sum
-        default: return s.column(v)[i]
-        }
+        recordedPortCurrentValue(s, variable: v, neuron: i, ports: ports, firstPort: Self.fixed)
     }
 }
 
@@ -417,11 +410,19 @@ public struct IafPscAlphaMultisynapse: PointNeuronModel, RestRelativeVoltage {
     }
 
     public func recordedValue(_ s: StateColumns, variable v: Int, neuron i: Int) -> Double {
+        recordedPortCurrentValue(s, variable: v, neuron: i, ports: ports, firstPort: Self.fixed)
+    }
+}
+
+extension RestRelativeVoltage {
+    /// What the current-based multisynapse models record: V_m (kept relative to E_L), I_syn
+    /// (column 1: the sum of the ports' currents, from column `firstPort` on), the rest as kept.
+    func recordedPortCurrentValue(_ s: StateColumns, variable v: Int, neuron i: Int, ports: Int, firstPort: Int) -> Double {
         switch v {
         case 0: return s.column(0)[i] + EL
         case 1:
             var sum = 0.0
-            for k in 0..<ports { sum += s.column(Self.fixed + k)[i] }
+            for k in 0..<ports { sum += s.column(firstPort + k)[i] }
             return sum
         default: return s.column(v)[i]
         }

@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time as _time
 import types
 import warnings
 import weakref
@@ -375,6 +376,9 @@ class _Kernel:
     def __init__(self):
         self.resolution = 0.1
         self.threads = 1
+        # NEST's kernel timers (s, wall clock, since ResetKernel). Plexus builds the network in
+        # the first Simulate, so that time is in time_simulate, not in the construction timers.
+        self.timers = {"time_construction_create": 0.0, "time_construction_connect": 0.0, "time_simulate": 0.0}
         self.seed = NEST_DEFAULT_SEED
         self.build_seed = None   # the rng_seed the network was drawn with, when the script set another afterwards
         # Structural plasticity: NEST's kernel settings and whether EnableStructuralPlasticity was called.
@@ -1125,9 +1129,30 @@ def ResetKernel():
     _kernel = _Kernel()
 
 
+def _timed(timer):
+    """Adds the call's wall time to the kernel timer `timer` (GetKernelStatus)."""
+    def wrap(function):
+        def timed(*args, **kwargs):
+            kernel, start = _kernel, _time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                kernel.timers[timer] += _time.perf_counter() - start
+        timed.__name__, timed.__doc__ = function.__name__, function.__doc__
+        return timed
+    return wrap
+
+
+@_timed("time_construction_create")
 def Create(model, n=1, params=None, positions=None):
     if positions is not None:
         _refuse("spatial networks (positions) are not supported yet")
+    if isinstance(n, dict):   # Create(model, params): PyNEST's older form, still accepted
+        if params is not None:
+            raise TypeError("A parameter dictionary can be passed as second argument only if Create() is called with two arguments.")
+        n, params = 1, n
+    if int(n) != n:
+        raise TypeError("n must have an integer value")
     n = int(n)
     if n < 1:
         _refuse(f"Create('{model}', {n}): n must be at least 1")
@@ -1226,6 +1251,7 @@ def _rule(conn_spec):
     return out
 
 
+@_timed("time_construction_connect")
 def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=False):
     if return_synapsecollection:
         _refuse("Connect(..., return_synapsecollection=True): synapse collections are not supported yet")
@@ -1395,6 +1421,7 @@ def _connect_pairs(k, pre, post, rule, syn_spec, arrays):
     k.connections.append(_PairList(pair_sources, pair_targets, dict(extra, rule="pairs"), _synapse(base), values))
 
 
+@_timed("time_simulate")
 def Simulate(t):
     _kernel.open_files()
     _kernel.simulate(t)
@@ -1408,6 +1435,7 @@ def Prepare():
     _kernel.open_files()
 
 
+@_timed("time_simulate")
 def Run(t):
     if not _prepared[0]:
         _refuse("Run before Prepare")
@@ -1791,7 +1819,8 @@ def GetKernelStatus(keys=None):
               "network_size": sum(p.n for p in _kernel.populations), "min_delay": _kernel.min_delay(),
               "max_delay": _kernel.max_delay(), "off_grid_spiking": False,
               "structural_plasticity_update_interval": _kernel.sp_interval,
-              "structural_plasticity_synapses": {k: dict(v) for k, v in _kernel.sp_synapses.items()}}
+              "structural_plasticity_synapses": {k: dict(v) for k, v in _kernel.sp_synapses.items()},
+              **_kernel.timers}
     return _pick(status, keys, lambda key: f"kernel status '{key}' is not supported (readable: {', '.join(status)})")
 
 
