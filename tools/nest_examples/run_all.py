@@ -60,7 +60,7 @@ def main():
             if (backend == "nest" and a.reuse_nest and reusable) or (backend == "plexus" and a.nest_only):
                 continue
             if backend == "nest" and not a.nest_only and json.loads(results["plexus"].read_text())["status"] != "ok":
-                target.write_text('{"script": "%s.py", "status": "not run", "snapshots": []}' % stem)
+                target.write_text('{"script": "%s", "status": "not run", "snapshots": []}' % Path(script).name)
                 continue
             try:
                 # A script's own folder is on its path (sibling modules: parameters, helpers).
