@@ -103,24 +103,39 @@ struct AeifMembrane {
     /// `kernelTime` says what tau_syn_ex and tau_syn_in are ("decay time", "rise time"); the
     /// synaptic conductances (E_ex, E_in, tau_syn_*) are as in iaf_cond_exp (IafCondMembrane.swift).
     static func parameters(kernelTime: String) -> [ParameterSpec] {
-        [
-            .init("C_m", .pF, 281, "membrane capacitance"),
-            .init("V_th", .mV, -50.4, "spike initiation threshold"),
-            .init("t_ref", .ms, 0, "duration of the refractory period"),
-            .init("g_L", .nS, 30, "leak conductance"),
-            .init("E_L", .mV, -70.6, "leak reversal potential"),
-            .init("V_reset", .mV, -60, "reset potential"),
-            IafCondMembrane.E_ex,
-            IafCondMembrane.E_in,
-        ] + IafCondMembrane.synapticTimeConstants(kernelTime) + [
-            .init("a", .nS, 4, "subthreshold adaptation"),
-            .init("b", .pA, 80.5, "spike-triggered adaptation"),
-            .init("Delta_T", .mV, 2, "slope factor of the exponential"),
-            .init("tau_w", .ms, 144, "adaptation time constant"),
-            NeuronParameter.I_e,
-            .init("V_peak", .mV, 0, "spike detection threshold"),
-            .init("gsl_error_tol", .one, 1e-6, "error tolerance of the RKF45 solver"),
-        ]
+        membrane + [IafCondMembrane.E_ex, IafCondMembrane.E_in] + IafCondMembrane.synapticTimeConstants(kernelTime) + adaptation
+    }
+
+    /// The AdEx parameters before the synapses' (NEST's order) and after them; the multisynapse
+    /// models (Multisynapse.swift) have these with arrays for the synapses.
+    static let membrane: [ParameterSpec] = [
+        .init("C_m", .pF, 281, "membrane capacitance"),
+        .init("V_th", .mV, -50.4, "spike initiation threshold"),
+        .init("t_ref", .ms, 0, "duration of the refractory period"),
+        .init("g_L", .nS, 30, "leak conductance"),
+        .init("E_L", .mV, -70.6, "leak reversal potential"),
+        .init("V_reset", .mV, -60, "reset potential"),
+    ]
+    static let adaptation: [ParameterSpec] = [
+        .init("a", .nS, 4, "subthreshold adaptation"),
+        .init("b", .pA, 80.5, "spike-triggered adaptation"),
+        .init("Delta_T", .mV, 2, "slope factor of the exponential"),
+        .init("tau_w", .ms, 144, "adaptation time constant"),
+        NeuronParameter.I_e,
+        .init("V_peak", .mV, 0, "spike detection threshold"),
+        .init("gsl_error_tol", .one, 1e-6, "error tolerance of the RKF45 solver"),
+    ]
+
+    /// NEST's check of Delta_T: >= 0, and small enough that the exponential cannot overflow at
+    /// V_peak (with NEST's 1e20 margin).
+    static func checkDeltaT(_ p: ParameterValues) throws {
+        try Check.nonNegative(p, "Delta_T")
+        if p["Delta_T"] > 0 {
+            let maxExpArg = _log(Double.greatestFiniteMagnitude / 1e20)
+            if (p["V_peak"] - p["V_th"]) / p["Delta_T"] >= maxExpArg {
+                throw PlexusError("Delta_T = \(p["Delta_T"]) is too small for V_peak - V_th: the exponential would overflow at the peak", keyPath: "Delta_T")
+            }
+        }
     }
 
     let Cm, Vth, gL, EL, Vreset, Eex, Ein, tauEx, tauIn, a, b, DeltaT, tauW, Ie, Vpeak: Double
@@ -134,14 +149,7 @@ struct AeifMembrane {
         if !(p["V_peak"] >= p["V_th"]) {
             throw PlexusError("V_peak = \(p["V_peak"]) must be >= V_th = \(p["V_th"])", keyPath: "V_peak")
         }
-        try Check.nonNegative(p, "Delta_T")
-        if p["Delta_T"] > 0 {
-            // NEST's guard against overflow of the exponential at the peak (with a 1e20 margin)
-            let maxExpArg = _log(Double.greatestFiniteMagnitude / 1e20)
-            if (p["V_peak"] - p["V_th"]) / p["Delta_T"] >= maxExpArg {
-                throw PlexusError("Delta_T = \(p["Delta_T"]) is too small for V_peak - V_th: the exponential would overflow at the peak", keyPath: "Delta_T")
-            }
-        }
+        try Self.checkDeltaT(p)
         try Check.less(p, "V_reset", "V_peak")
         try Check.positive(p, "C_m")
         try Check.nonNegative(p, "t_ref")

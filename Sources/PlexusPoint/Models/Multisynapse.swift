@@ -33,21 +33,7 @@ enum ReceptorArrays {
 /// weight. Integrated with GSL's RKF45 and NEST's step control, V_peak checked after every
 /// internal step, on NEST's state vector (V_m, w, dg_1, g_1, dg_2, g_2, ...).
 struct AeifMultisynapse {
-    static let parameters: [ParameterSpec] = [
-        .init("C_m", .pF, 281, "membrane capacitance"),
-        .init("V_th", .mV, -50.4, "spike initiation threshold"),
-        .init("t_ref", .ms, 0, "duration of the refractory period"),
-        .init("g_L", .nS, 30, "leak conductance"),
-        .init("E_L", .mV, -70.6, "leak reversal potential"),
-        .init("V_reset", .mV, -60, "reset potential"),
-        .init("a", .nS, 4, "subthreshold adaptation"),
-        .init("b", .pA, 80.5, "spike-triggered adaptation"),
-        .init("Delta_T", .mV, 2, "slope factor of the exponential"),
-        .init("tau_w", .ms, 144, "adaptation time constant"),
-        NeuronParameter.I_e,
-        .init("V_peak", .mV, 0, "spike detection threshold"),
-        .init("gsl_error_tol", .one, 1e-6, "error tolerance of the RKF45 solver"),
-    ]
+    static let parameters = AeifMembrane.membrane + AeifMembrane.adaptation
     /// Columns: V_m, w, then the refractory count, solver step and I_stim; the ports' dg_k, g_k after.
     static let state: [StateSpec] = [
         .init("V_m", .mV, initial: -70.6),
@@ -76,13 +62,7 @@ struct AeifMultisynapse {
             throw PlexusError("V_peak = \(p["V_peak"]) must be >= V_th = \(p["V_th"])", keyPath: "V_peak")
         }
         try Check.less(p, "V_reset", "V_peak")
-        try Check.nonNegative(p, "Delta_T")
-        if p["Delta_T"] > 0 {
-            let maxExpArg = _log(Double.greatestFiniteMagnitude / 1e20)
-            if (p["V_peak"] - p["V_th"]) / p["Delta_T"] >= maxExpArg {
-                throw PlexusError("Delta_T = \(p["Delta_T"]) is too small for V_peak - V_th: the exponential would overflow at the peak", keyPath: "Delta_T")
-            }
-        }
+        try AeifMembrane.checkDeltaT(p)
         try Check.positive(p, "C_m")
         try Check.nonNegative(p, "t_ref")
         try Check.positive(p, "tau_w", "gsl_error_tol")
