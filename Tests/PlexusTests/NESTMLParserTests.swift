@@ -112,6 +112,19 @@ final class NESTMLParserTests: XCTestCase {
         }
     }
 
+    /// After unit fixing, the units written after numbers in the library name only units (no
+    /// variable was left inside a unit, none was taken out of one).
+    func testLibraryQuantityUnits() throws {
+        var symbols = Set<String>()
+        for path in fixtureFiles() where !path.hasSuffix("izhikevich_task.nestml") {
+            let m = try XCTUnwrap(NESTMLParser.parse(contentsOf: path).models.first)
+            for e in expressions(m) {
+                e.forEachNode { if case .number(_, _, let u?) = $0 { symbols.formUnion(u.symbols) } }
+            }
+        }
+        XCTAssertEqual(symbols.sorted(), ["Bq", "GOhm", "mV", "mmol", "ms", "nF", "nS", "pA", "pF", "s", "uS"])
+    }
+
     func testIafPscExp() throws {
         let m = try model("neurons/iaf_psc_exp_neuron.nestml")
         XCTAssertEqual(m.name, "iaf_psc_exp_neuron")
@@ -278,6 +291,7 @@ final class NESTMLParserTests: XCTestCase {
             XCTAssertEqual(try expr(e.description), e, "\(text) printed as \(e.description)")
         }
         XCTAssertEqual(try expr("V_m'' + x[i + 1]").parenthesized, "(V_m'' + x[i + 1])")
+        XCTAssertEqual(try expr("x[y[1]]"), .variable(NESTML.Variable("x", index: .variable(NESTML.Variable("y", index: .int(1))))))
         XCTAssertEqual(try expr("inf").description, "inf")
         XCTAssertEqual(try expr("\"a \\\"b\\\"\""), .string("a \"b\""))
         XCTAssertEqual(try expr("True and false"), .binary(.and, .boolean(true), .boolean(false)))
