@@ -67,9 +67,10 @@ let package = Package(
         // The model language: NMODL (and later NESTML, rate models) into one IR, and one code
         // generator (C compiled at run time, CUDA source) for the engines' kernels.
         .target(name: "PlexusModel", dependencies: ["PlexusCore", "CPlexusMechanism", "Yams"],
-                resources: [.embedInCode("plexus_mechanism.h")], swiftSettings: fast),
+                resources: [.embedInCode("plexus_mechanism.h"), .embedInCode("plexus_point.h"), .embedInCode("plexus_point_runtime.h")],
+                swiftSettings: fast),
         // Engines depend on Core (and the model language), never on each other, IO or Report.
-        .target(name: "PlexusPoint", dependencies: ["PlexusCore"], swiftSettings: fast, plugins: ["KindRegistry"]),
+        .target(name: "PlexusPoint", dependencies: ["PlexusCore", "PlexusModel", "CPlexusMechanism"], swiftSettings: fast, plugins: ["KindRegistry"]),
         // The built-in mechanisms are NMODL files, compiled through the model language like a user's.
         .target(name: "PlexusCable", dependencies: ["PlexusCore", "PlexusModel", "CPlexusMechanism"],
                 resources: ["hh", "pas", "expsyn", "exp2syn", "Ih"].map { .embedInCode("Mechanisms/\($0).mod") },

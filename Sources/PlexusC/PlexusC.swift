@@ -331,7 +331,7 @@ enum JSONText {
         func names(_ list: [String]) -> String { "[" + list.map(string).joined(separator: ", ") + "]" }
         let kind: String, parameters: [ParameterSpec]
         var state: [(String, Double)] = [], lists: [String] = [], arrays: [(String, String)] = []
-        if let type = ModelCatalog.neuronModels[name] {
+        if let type = ModelCatalog.neuron(name) {
             kind = "neuron"
             parameters = type.parameters
             var p = ParameterValues(specs: type.parameters)

@@ -20,7 +20,7 @@ public enum ExperimentFile: ExperimentDecoder {
         let root = source.root, file = source.file
         let top = try YNode(node: root, file: file, path: "").mapping(
             allowed: ["engine", "resolution", "duration", "seed", "populations", "connections", "record", "description", "kernel",
-                      "structural_plasticity", "fit"])
+                      "structural_plasticity", "fit", "models"])
         if let engine = top["engine"] {
             let e = try engine.string()
             guard e == "point" else {
@@ -35,6 +35,19 @@ public enum ExperimentFile: ExperimentDecoder {
         if let s = top["seed"] {
             guard let v = UInt64(try s.string()) else { throw s.error("seed must be a whole number >= 0") }
             seed = v
+        }
+        // Neuron models from description files, installed before the populations name them.
+        var modelFiles: [String] = []
+        if let list = top["models"] {
+            for item in try list.sequence() {
+                let name = try item.string()
+                let path = name.hasPrefix("/") ? name : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(name).path
+                guard FileManager.default.fileExists(atPath: path) else { throw item.error("no model file '\(name)' (looked in \(path))") }
+                modelFiles.append(path)
+            }
+            do { try NeuronModelFiles.install(modelFiles) } catch let e as PlexusError {
+                throw PlexusError(e.message, file: e.file ?? file, line: e.line ?? list.line, keyPath: e.file == nil ? "models" : e.keyPath)
+            }
         }
         var populations: [PopulationDescription] = []
         for (name, node) in try popsNode.mapping() {
@@ -61,6 +74,7 @@ public enum ExperimentFile: ExperimentDecoder {
                                          waveformRelaxation: try waveformRelaxation(top["kernel"]))
         experiment.structuralPlasticity = try structuralPlasticity(top["structural_plasticity"], populations: popsNode,
                                                                    recordings: structuralRecordings)
+        experiment.modelFiles = modelFiles
         try readRandomStreams(top["kernel"], into: &experiment)
         if case .nest = experiment.randomStreams, let s = top["seed"], !(1..<(1 << 32)).contains(seed) {
             throw s.error("seed must be in (0, 2^32) with random_streams: nest (it is NEST's rng_seed), got \(seed)")
@@ -81,7 +95,7 @@ public enum ExperimentFile: ExperimentDecoder {
             for (key, v) in try p.mapping() { params[key] = try parameterValue(v) }
         }
         let modelName = try model.string()
-        guard ModelCatalog.neuronModels[modelName] != nil || ModelCatalog.deviceModels[modelName] != nil else {
+        guard ModelCatalog.neuron(modelName) != nil || ModelCatalog.deviceModels[modelName] != nil else {
             throw model.error(PlexusError.unknownMessage("model", modelName, known: ModelCatalog.allNames, listedAs: "known models"))
         }
         return PopulationDescription(name: name, model: modelName, size: size, params: params)

@@ -238,6 +238,9 @@ public struct PointExperiment: Sendable, Equatable {
     /// `nest_noise_recorders`): its `I`, the mean of the values it sends its targets, each step.
     /// With NEST's streams and one virtual process, as NEST allows.
     public var nestNoiseRecorders: [String] = []
+    /// Neuron models described in files (.nestml, absolute paths): compiled and installed by
+    /// name before the populations are built (`NeuronModelFiles`).
+    public var modelFiles: [String] = []
 
     public init(resolution: Quantity = Quantity(0.1, "ms"), duration: Quantity, seed: UInt64 = 1,
                 populations: [PopulationDescription], connections: [ConnectionDescription] = [],

@@ -2,10 +2,7 @@ import PlexusCore
 
 /// The models and devices Plexus knows, by NEST's names.
 public enum ModelCatalog {
-    /// Neuron models by NEST name. `neuronTypes` is generated from the conformances to
-    /// `PointNeuronModel`: adding a model is adding its file.
-    public static let neuronModels: [String: any PointNeuronModel.Type] =
-        Dictionary(uniqueKeysWithValues: neuronTypes.map { ($0.name, $0) })
+    // Neuron models: `builtInNeurons`, `neuronModels` and `neuron(_:)` (NeuronKind.swift).
 
     /// Stimulation devices by NEST name (not neurons: they have no state columns and are not
     /// updated). `deviceTypes` is generated from the conformances to `StimulationDevice`

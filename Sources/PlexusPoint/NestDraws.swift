@@ -67,7 +67,7 @@ final class NestDraws {
             guard (try? c.rule.kind.validate(shape)) != nil else { continue }
             // Random weights and delays (in the target's weight unit; anything the build would
             // refuse is left to it).
-            let unit = ModelCatalog.neuronModels[e.populations[tgt.index].model]?.weightUnit
+            let unit = ModelCatalog.neuron(e.populations[tgt.index].model)?.weightUnit
             let weight = unit.flatMap { try? c.synapse.weight.sampler($0, name: "weight") }
             let delay = try? c.synapse.delay.sampler(.ms, name: "delay")
             let values = SynapseValues(weight: weight.flatMap { $0.isConstant ? nil : $0 },
@@ -98,7 +98,7 @@ final class NestDraws {
     /// The random initial values of population `p` (state variables with a distribution), in
     /// the order of their names.
     private func drawInitialValues(_ p: PopulationDescription, index: Int, first: Int, vpOf: (Int) -> Int) {
-        guard let type = ModelCatalog.neuronModels[p.model] else { return }
+        guard let type = ModelCatalog.neuron(p.model) else { return }
         for key in p.params.keys.sorted() {
             guard case .distribution(let d)? = p.params[key],
                   let v = type.state.firstIndex(where: { $0.name == key && $0.recordable }),

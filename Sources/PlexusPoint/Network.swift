@@ -127,6 +127,8 @@ public final class PointNetwork {
         totalSteps = grid.steps(duration)
         seed = experiment.seed
 
+        // Neuron models from description files (installed already when the experiment came from a file).
+        if !experiment.modelFiles.isEmpty { try NeuronModelFiles.install(experiment.modelFiles) }
         // Populations: nodes in creation order.
         var infos: [PopulationInfo] = []
         var neuronPops: [NeuronPopulation] = []
@@ -138,7 +140,7 @@ public final class PointNetwork {
         var devices: [String: DevicePopulation] = [:]
         // The neurons (dense indices) whose state this rank holds: its threads' parts.
         let parts = communicator.size * team.count
-        let neuronTotal = experiment.populations.reduce(0) { ModelCatalog.neuronModels[$1.model] == nil ? $0 : $0 + max(0, $1.size) }
+        let neuronTotal = experiment.populations.reduce(0) { ModelCatalog.neuron($1.model) == nil ? $0 : $0 + max(0, $1.size) }
         let rankNeurons = ThreadTeam.part(communicator.rank * team.count, of: neuronTotal, parts: parts).lowerBound
             ..< ThreadTeam.part((communicator.rank + 1) * team.count - 1, of: neuronTotal, parts: parts).upperBound
         // NEST's draws while its script builds the network, in the script's order (NestDraws).
@@ -157,7 +159,7 @@ public final class PointNetwork {
                 throw PlexusError("size \(pop.size) is too large: a network holds at most \(Self.maxNodes) nodes, and \(node) come before '\(pop.name)'",
                                   keyPath: path + ".size")
             }
-            if let type = ModelCatalog.neuronModels[pop.model] {
+            if let type = ModelCatalog.neuron(pop.model) {
                 // State columns and the input ring of every neuron, before they are allocated.
                 neuronBytes += Double(pop.size) * Double(8 * (type.state.count + 2))
                 try ResourceUsage.checkFits(neuronBytes, "the state of its \(neuron + pop.size) neurons", keyPath: path + ".size")
@@ -303,7 +305,7 @@ public final class PointNetwork {
 
     // MARK: parameters
 
-    static func resolveNeuronParameters(_ type: any PointNeuronModel.Type, _ pop: PopulationDescription, path: String,
+    static func resolveNeuronParameters(_ type: NeuronKind, _ pop: PopulationDescription, path: String,
                                         seed: UInt64, grid: TimeGrid, populationIndex: Int,
                                         firstNode: Int, local: Range<Int>? = nil,
                                         drawn: [String: [Double]] = [:]) throws -> (ParameterValues, [[Double]]) {

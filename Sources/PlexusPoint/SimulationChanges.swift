@@ -77,7 +77,7 @@ extension PointSimulation {
 
     private func setNeurons(_ pop: NeuronPopulation, _ info: PopulationInfo, _ params: [String: ParameterValue],
                             neurons: Range<Int>, path: String) throws {
-        guard let type = ModelCatalog.neuronModels[info.model] else { preconditionFailure("a neuron population of an unknown model") }
+        guard let type = ModelCatalog.neuron(info.model) else { preconditionFailure("a neuron population of an unknown model") }
         let parameterKeys = params.keys.filter { k in type.parameters.contains { $0.name == k } || type.arrayParameters.contains { $0.name == k } }
         let stateKeys = params.keys.filter { k in type.state.contains { $0.name == k && $0.recordable } }
         for key in params.keys.sorted() where !parameterKeys.contains(key) && !stateKeys.contains(key) {

@@ -2,6 +2,7 @@ import Foundation
 import PlexusCore
 import PlexusIO
 import PlexusModel
+import PlexusPoint
 
 /// `plexus build-catalogue DIR`: every .mod file (cable mechanisms) and .rate file (neural-mass
 /// models) of a folder through the model language (parse, lower, generate C), compiled ahead of
@@ -21,7 +22,12 @@ public enum CatalogueBuild {
 
     /// Builds and returns what a user reads: each mechanism, the library and the compile time.
     public static func run(_ r: Request) throws -> String {
+        if r.folder.hasSuffix(".nestml") { return try nestmlModels([r.folder], from: r.folder, cSource: r.cSource) }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: r.folder)) ?? []
+        let nestml = names.filter { $0.hasSuffix(".nestml") }.sorted()
+        if !nestml.isEmpty {
+            return try nestmlModels(nestml.map { (r.folder as NSString).appendingPathComponent($0) }, from: r.folder, cSource: r.cSource)
+        }
         let rates = names.filter { $0.hasSuffix(".rate") }.sorted()
         var out = ""
         if !rates.isEmpty {
@@ -30,6 +36,38 @@ public enum CatalogueBuild {
             out += "\n"
         }
         return out + (try mechanisms(r))
+    }
+
+    /// NESTML neuron models: each file parsed and lowered (or refused, with the reason), the
+    /// lowered ones compiled into one library.
+    static func nestmlModels(_ paths: [String], from source: String, cSource: String?) throws -> String {
+        var lowered: [PointNeuronDescription] = []
+        var lines: [String] = []
+        var refused = 0
+        for path in paths {
+            let file = (path as NSString).lastPathComponent
+            do {
+                for d in try NESTMLLowering.neurons(contentsOf: path) {
+                    lowered.append(d)
+                    var solver = d.exactVariables.isEmpty ? "" : "exact: \(d.exactVariables.joined(separator: ", "))"
+                    if !d.numericVariables.isEmpty { solver += (solver.isEmpty ? "" : "; ") + "RKF45: \(d.numericVariables.joined(separator: ", "))" }
+                    lines.append("  \(d.name) (\(file)): \(solver.isEmpty ? "no ODEs" : solver)")
+                    lines.append("    parameters: " + d.parameters.filter { !$0.name.hasPrefix("__") }.map {
+                        "\($0.name) = \(OutputText.number($0.defaultValue))\($0.unit.isEmpty ? "" : " " + $0.unit)" }.joined(separator: ", "))
+                }
+            } catch let e as PlexusError {
+                refused += 1
+                lines.append("  refused \(file): \(e.message)\(e.line.map { " (line \($0))" } ?? "")")
+            }
+        }
+        var out = "\(lowered.count) neuron model\(lowered.count == 1 ? "" : "s") from \(source)\(refused > 0 ? ", \(refused) file\(refused == 1 ? "" : "s") refused" : ""):\n"
+        out += lines.joined(separator: "\n") + "\n"
+        guard !lowered.isEmpty else { return out }
+        var compileTime: Double?
+        let models = try GeneratedNeuronModel.compile(lowered) { compileTime = $0 }
+        if let path = cSource { try write(models[0].librarySource, to: path) }
+        out += (compileTime.map { String(format: "compiled in %.2f s", $0) } ?? "already built (cache)") + ": \(models[0].libraryPath)\n"
+        return out
     }
 
     /// Each rate model: parsed, generated and compiled (one library per model).

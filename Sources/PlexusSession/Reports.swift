@@ -11,7 +11,7 @@ enum Reports {
     /// The unit of a point model's state variable ("mV"), or of its synaptic weights for
     /// `variable` "weight"; nil when unknown.
     static func unitOf(model: String, variable: String) -> String? {
-        guard let type = ModelCatalog.neuronModels[model] else { return nil }
+        guard let type = ModelCatalog.neuron(model) else { return nil }
         if variable == "weight" {
             // A parrot ignores weights; they are counted as NEST's currents would be.
             return type.weightUnit.dimension == .weight ? PhysicalUnit.pA.symbol : type.weightUnit.symbol

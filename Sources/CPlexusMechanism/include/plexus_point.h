@@ -1,0 +1,49 @@
+/* The point-neuron ABI: what a generated neuron model (a NESTML file compiled to C) exports and
+ * the point engine calls. One call advances a range of neurons of one population by one step,
+ * from structure-of-arrays state, the population's constants and the step's input.
+ * Version changes whenever a struct below changes. */
+#ifndef PLEXUS_POINT_H
+#define PLEXUS_POINT_H
+#include <stdint.h>
+
+#define PLX_POINT_ABI_VERSION 1
+
+typedef struct plx_point_step {
+    double* state;            /* column v of neuron i at state[v * stride + i] (i: index in the population) */
+    int64_t stride;
+    int64_t begin, end;       /* the neurons to advance: [begin, end) */
+    const double* constants;  /* the population's constants: parameters, internals, propagators */
+    const double* spikes;     /* input: 2 per neuron and port, [2 (i ports + p)] the sum of positive
+                                 weights, [.. + 1] of negative ones (still negative) */
+    int64_t ports;
+    const double* current;    /* continuous input per neuron that arrived before this step (pA) */
+    int64_t step;             /* the step computed: it covers (step h, (step + 1) h] */
+    double h;                 /* the resolution (ms) */
+    int32_t* fired;           /* out: the neurons that fired in this step, room for end - begin */
+    int64_t nfired;           /* out */
+} plx_point_step;
+
+typedef struct plx_point_model {
+    const char* name;
+    int32_t state_count;        /* state columns */
+    int32_t parameter_count;    /* constants[0 ..< parameter_count]: the parameters, in declaration order */
+    int32_t constant_count;     /* all constants */
+    /* Fills the internals (constants after the parameters, before the propagators) from the
+     * parameters and the resolution h. */
+    void (*internals)(double* constants, double h);
+    /* The linear constant-coefficient system dy/dt = A y + c solved exactly: its dimension n,
+     * A (row-major n x n) under the constants, and where exp(A h) (n x n) and its integral
+     * Phi = int_0^h exp(A s) ds (n x n) go in the constants; both computed by the engine. */
+    int32_t linear_dimension;
+    void (*linear_matrix)(const double* constants, double* a);
+    int32_t propagator_offset;
+    /* The initial state of one neuron under the constants (column order). */
+    void (*initial_state)(const double* constants, double* state);
+    void (*update)(plx_point_step* step);
+} plx_point_model;
+
+/* A generated library exports one function of this name and type: its models. */
+#define PLX_POINT_MODELS_SYMBOL "plexus_point_models"
+typedef const plx_point_model* (*plx_point_models_entry)(int32_t* count, int32_t* abi_version);
+
+#endif

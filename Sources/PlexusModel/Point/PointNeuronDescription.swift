@@ -1,0 +1,50 @@
+/// A point-neuron model lowered from its description (a NESTML file): what the point engine
+/// needs to know of it besides its compiled kernel (names, units and defaults of its parameters,
+/// its state columns, how spikes arrive), and the C source of that kernel (plexus_point.h).
+public struct PointNeuronDescription: Sendable {
+    public struct Parameter: Sendable {
+        public let name: String
+        /// The unit the value is stored in, as the description declares it ("mV", "pA", "" for real).
+        public let unit: String
+        public let defaultValue: Double
+        public let doc: String
+        public init(name: String, unit: String, defaultValue: Double, doc: String) {
+            self.name = name; self.unit = unit; self.defaultValue = defaultValue; self.doc = doc
+        }
+    }
+
+    public struct StateVariable: Sendable {
+        public let name: String
+        public let unit: String
+        /// Variables the description declares; hidden ones (a solver's step size) are false.
+        public let recordable: Bool
+        public init(name: String, unit: String, recordable: Bool) {
+            self.name = name; self.unit = unit; self.recordable = recordable
+        }
+    }
+
+    public var name: String
+    /// The description file (for errors and provenance).
+    public var file: String
+    public var parameters: [Parameter]
+    /// Names of the internal constants (constants after the parameters), for errors.
+    public var internals: [String]
+    public var state: [StateVariable]
+    /// Unit of the weights the model receives ("pA", "nS", "mV").
+    public var weightUnit: String
+    /// Receptor ports (spikes on receptor_type 1 ... K) of a model with several spike input
+    /// ports; nil where spikes arrive on receptor 0, split by the sign of the weight.
+    public var receptorPorts: Int?
+    /// The model's C functions and its `plx_point_model` table entry, named `entrySymbol`.
+    public var cSource: String
+    public var entrySymbol: String
+    /// The ODE variables solved exactly (propagators) and those integrated by RKF45.
+    public var exactVariables: [String] = []
+    public var numericVariables: [String] = []
+
+    public init(name: String, file: String, parameters: [Parameter], internals: [String], state: [StateVariable],
+                weightUnit: String, receptorPorts: Int?, cSource: String, entrySymbol: String) {
+        self.name = name; self.file = file; self.parameters = parameters; self.internals = internals; self.state = state
+        self.weightUnit = weightUnit; self.receptorPorts = receptorPorts; self.cSource = cSource; self.entrySymbol = entrySymbol
+    }
+}

@@ -1,0 +1,126 @@
+/* Solvers for generated point-neuron kernels (prepended to every generated library).
+ *
+ * GSL's rkf45 stepper, its standard step-size control and gsl_odeiv_evolve_apply, operation by
+ * operation in GSL's floating-point order, as Sources/PlexusPoint/Models/RKF45.swift does for the
+ * built-in models: NEST's generated NESTML code integrates with exactly these, and with an
+ * adaptive method the numbers depend on the sequence of internal steps, so only the same
+ * sequence reproduces NEST. The right-hand side is a function pointer to a static function of
+ * the generated code; the drivers are static inline so that the compiler can inline it. */
+#ifndef PLEXUS_POINT_RUNTIME_H
+#define PLEXUS_POINT_RUNTIME_H
+#include <float.h>
+
+typedef void (*plx_rhs)(const void* ctx, const double* y, double* dydt);
+
+typedef struct plx_control { double eps_abs, eps_rel, a_y, a_dydt; } plx_control;
+
+/* std_control_hadjust: -1 decreased, 0 unchanged, 1 increased */
+static inline int plx_control_adjust(const plx_control* c, int d, const double* y, const double* yerr,
+                                     const double* yp, double* h) {
+    const double S = 0.9;
+    const double h_old = *h;
+    double rmax = DBL_MIN;
+    for (int i = 0; i < d; i++) {
+        const double D0 = c->eps_rel * (c->a_y * fabs(y[i]) + c->a_dydt * fabs(h_old * yp[i])) + c->eps_abs;
+        const double r = fabs(yerr[i]) / fabs(D0);
+        rmax = r > rmax ? r : rmax;
+    }
+    if (rmax > 1.1) {
+        double r = S / pow(rmax, 1.0 / 5.0);
+        if (r < 0.2) r = 0.2;
+        *h = r * h_old;
+        return -1;
+    } else if (rmax < 0.5) {
+        double r = S / pow(rmax, 1.0 / (5.0 + 1.0));
+        if (r > 5.0) r = 5.0;
+        if (r < 1.0) r = 1.0;
+        *h = r * h_old;
+        return 1;
+    }
+    return 0;
+}
+
+/* rkf45_apply: one step of size h in place; work holds 10 d doubles. */
+static inline void plx_rkf45_step(plx_rhs f, const void* ctx, int d, double h, double* y, double* yerr,
+                                  const double* k1, double* dydt_out, double* work) {
+    static const double ah0 = 1.0 / 4.0;
+    static const double b30 = 3.0 / 32.0, b31 = 9.0 / 32.0;
+    static const double b40 = 1932.0 / 2197.0, b41 = -7200.0 / 2197.0, b42 = 7296.0 / 2197.0;
+    static const double b50 = 8341.0 / 4104.0, b51 = -32832.0 / 4104.0, b52 = 29440.0 / 4104.0, b53 = -845.0 / 4104.0;
+    static const double b60 = -6080.0 / 20520.0, b61 = 41040.0 / 20520.0, b62 = -28352.0 / 20520.0,
+                        b63 = 9295.0 / 20520.0, b64 = -5643.0 / 20520.0;
+    static const double c1 = 902880.0 / 7618050.0, c3 = 3953664.0 / 7618050.0, c4 = 3855735.0 / 7618050.0,
+                        c5 = -1371249.0 / 7618050.0, c6 = 277020.0 / 7618050.0;
+    static const double ec1 = 1.0 / 360.0, ec3 = -128.0 / 4275.0, ec4 = -2197.0 / 75240.0, ec5 = 1.0 / 50.0,
+                        ec6 = 2.0 / 55.0;
+    double *k2 = work, *k3 = work + d, *k4 = work + 2 * d, *k5 = work + 3 * d, *k6 = work + 4 * d, *ytmp = work + 5 * d;
+    for (int i = 0; i < d; i++) ytmp[i] = y[i] + ah0 * h * k1[i];
+    f(ctx, ytmp, k2);
+    for (int i = 0; i < d; i++) ytmp[i] = y[i] + h * (b30 * k1[i] + b31 * k2[i]);
+    f(ctx, ytmp, k3);
+    for (int i = 0; i < d; i++) ytmp[i] = y[i] + h * (b40 * k1[i] + b41 * k2[i] + b42 * k3[i]);
+    f(ctx, ytmp, k4);
+    for (int i = 0; i < d; i++) ytmp[i] = y[i] + h * (b50 * k1[i] + b51 * k2[i] + b52 * k3[i] + b53 * k4[i]);
+    f(ctx, ytmp, k5);
+    for (int i = 0; i < d; i++) ytmp[i] = y[i] + h * (b60 * k1[i] + b61 * k2[i] + b62 * k3[i] + b63 * k4[i] + b64 * k5[i]);
+    f(ctx, ytmp, k6);
+    for (int i = 0; i < d; i++) {
+        const double di = c1 * k1[i] + c3 * k3[i] + c4 * k4[i] + c5 * k5[i] + c6 * k6[i];
+        y[i] += h * di;
+    }
+    if (dydt_out) f(ctx, y, dydt_out);
+    for (int i = 0; i < d; i++) yerr[i] = h * (ec1 * k1[i] + ec3 * k3[i] + ec4 * k4[i] + ec5 * k5[i] + ec6 * k6[i]);
+}
+
+/* gsl_odeiv_evolve_apply with rkf45 and a standard control: one accepted step from *t towards t1. */
+static inline void plx_rkf45_evolve(plx_rhs f, const void* ctx, const plx_control* c, int d, double* t, double t1,
+                                    double* h, double* y, double* work) {
+    const double t0 = *t;
+    double h0 = *h;
+    const double dt = t1 - t0;
+    double *yerr = work + 6 * d, *dydt_in = work + 7 * d, *dydt_out = work + 8 * d, *y0 = work + 9 * d;
+    memcpy(y0, y, sizeof(double) * d);
+    f(ctx, y, dydt_in);
+    for (;;) {
+        int final_step = 0;
+        if ((dt >= 0 && h0 > dt) || (dt < 0 && h0 < dt)) { h0 = dt; final_step = 1; }
+        plx_rkf45_step(f, ctx, d, h0, y, yerr, dydt_in, dydt_out, work);
+        *t = final_step ? t1 : t0 + h0;
+        const double h_old = h0;
+        const int adj = plx_control_adjust(c, d, y, yerr, dydt_out, &h0);
+        if (adj == -1) {
+            const double t_next = *t + h0;
+            if (fabs(h0) < fabs(h_old) && t_next != *t) {
+                memcpy(y, y0, sizeof(double) * d);
+                continue;
+            }
+            h0 = h_old;
+        }
+        break;
+    }
+    *h = h0;
+}
+
+/* NEST's loop: from 0 to the resolution h in accepted steps, the step size carried in *hs (0: none yet).
+ * A state that runs away (more than 100,000 internal steps) becomes NaN, which the engine reports. */
+static inline void plx_rkf45_advance(plx_rhs f, const void* ctx, const plx_control* c, int d, double h, double* hs,
+                                     double* y, double* work) {
+    double t = 0;
+    int substeps = 0;
+    if (!(*hs > 0)) *hs = h;
+    while (t < h) {
+        plx_rkf45_evolve(f, ctx, c, d, &t, h, hs, y, work);
+        if (++substeps > 100000) {
+            for (int i = 0; i < d; i++) y[i] = NAN;
+            *hs = h;
+            return;
+        }
+    }
+}
+
+/* Forward Euler over one step (NESTML's numeric_solver "forward-Euler"). */
+static inline void plx_euler(plx_rhs f, const void* ctx, int d, double h, double* y, double* work) {
+    f(ctx, y, work);
+    for (int i = 0; i < d; i++) y[i] += h * work[i];
+}
+#endif

@@ -1,0 +1,257 @@
+import Foundation
+import CPlexusMechanism
+import PlexusCore
+import PlexusModel
+
+/// A neuron model compiled from a description (a NESTML file) into a shared library that
+/// exports `plexus_point_models` (plexus_point.h). The library stays loaded for the life of the
+/// process; this holds the model's table entry and what the engine needs to know of it.
+public final class GeneratedNeuronModel: @unchecked Sendable {
+    public let description: PointNeuronDescription
+    let entry: UnsafePointer<plx_point_model>
+    let library: SharedLibrary
+
+    init(_ description: PointNeuronDescription, entry: UnsafePointer<plx_point_model>, library: SharedLibrary) {
+        self.description = description
+        self.entry = entry
+        self.library = library
+    }
+
+    var name: String { description.name }
+    /// The compiled library, and the C it was built from (kept beside it).
+    public var libraryPath: String { library.path }
+    public var librarySource: String {
+        (try? String(contentsOfFile: (library.path as NSString).deletingPathExtension + ".c", encoding: .utf8)) ?? ""
+    }
+
+    /// The population's constants under parameters `p` and resolution `h`: the parameters, the
+    /// internals the generated code derives from them, then the exact propagators of the linear
+    /// part (exp(A h) and its integral, from `MatrixExponential`). Throws naming the parameter
+    /// when a value leaves the model without finite constants.
+    func constants(_ p: ParameterValues, resolution h: Double) throws -> [Double] {
+        let m = entry.pointee
+        var c = [Double](repeating: 0, count: Int(m.constant_count))
+        for (i, v) in p.values.enumerated() {
+            // NESTML models take infinite bounds (izhikevich's V_min = -inf), never NaN.
+            guard !v.isNaN else { throw PlexusError("\(p.specs[i].name) = \(v) must be a number", keyPath: p.specs[i].name) }
+            c[i] = v
+        }
+        c.withUnsafeMutableBufferPointer { m.internals($0.baseAddress!, h) }
+        let np = Int(m.parameter_count)
+        let internals = description.internals
+        for i in np..<Int(m.propagator_offset) where !c[i].isFinite {
+            let k: Int = i - np
+            let name = k < internals.count ? internals[k] : "an internal constant"
+            throw PlexusError("\(name) = \(c[i]) is not finite under these parameters (\(describe(p)))", keyPath: p.specs.first?.name)
+        }
+        let n = Int(m.linear_dimension)
+        if n > 0 {
+            var a = [Double](repeating: 0, count: n * n)
+            c.withUnsafeBufferPointer { cb in a.withUnsafeMutableBufferPointer { m.linear_matrix(cb.baseAddress!, $0.baseAddress!) } }
+            // exp([[A h, I h], [0, 0]]) = [[exp(A h), Φ], [0, I]] with Φ = ∫₀ʰ exp(A s) ds.
+            var aug = [Double](repeating: 0, count: 4 * n * n)
+            let w = 2 * n
+            for i in 0..<n {
+                for j in 0..<n { aug[i * w + j] = a[i * n + j] * h }
+                aug[i * w + n + i] = h
+            }
+            guard let e = MatrixExponential.exp(aug, n: 2 * n) else {
+                throw PlexusError("the linear part of \(name) has no finite propagators under these parameters (\(describe(p)))",
+                                  keyPath: p.specs.first?.name)
+            }
+            let off = Int(m.propagator_offset)
+            for i in 0..<n {
+                for j in 0..<n {
+                    let k: Int = i * n + j
+                    c[off + k] = e[i * w + j]
+                    c[off + n * n + k] = e[i * w + n + j]
+                }
+            }
+        }
+        return c
+    }
+
+    private func describe(_ p: ParameterValues) -> String {
+        zip(p.specs, p.values).map { "\($0.name) = \($1)" }.joined(separator: ", ")
+    }
+
+    /// The state columns under parameters `p` (initial values may be expressions of them).
+    func stateSpecs(_ p: ParameterValues) -> [StateSpec] {
+        let initial: [Double]
+        if let c = try? constants(p, resolution: 0.1) {
+            var s = [Double](repeating: 0, count: Int(entry.pointee.state_count))
+            c.withUnsafeBufferPointer { cb in s.withUnsafeMutableBufferPointer { entry.pointee.initial_state(cb.baseAddress!, $0.baseAddress!) } }
+            initial = s
+        } else {
+            initial = [Double](repeating: .nan, count: Int(entry.pointee.state_count))
+        }
+        return description.state.enumerated().map { v, s in
+            StateSpec(s.name, PhysicalUnit.named(s.unit) ?? .one, initial: initial[v], recordable: s.recordable)
+        }
+    }
+
+    /// The kind the engine uses: parameters as declared (defaults evaluated), state as declared.
+    public var kind: NeuronKind {
+        let specs = description.parameters.map { ParameterSpec($0.name, PhysicalUnit.named($0.unit) ?? .one, $0.defaultValue, $0.doc) }
+        let defaults = ParameterValues(specs: specs)
+        let weightUnit = PhysicalUnit.named(description.weightUnit) ?? .pA
+        let ports = description.receptorPorts
+        return NeuronKind(name: name, parameters: specs, state: stateSpecs(defaults), weightUnit: weightUnit, source: description.file,
+                          stateFor: { self.stateSpecs($0) }, receptorPorts: { _ in ports },
+                          make: { name, p, h, size, local, firstNode, firstNeuron, initial in
+                              try GeneratedPopulation(model: self, name: name, parameters: p, resolution: h, size: size, local: local,
+                                                      firstNode: firstNode, firstNeuron: firstNeuron, initial: initial)
+                          })
+    }
+}
+
+/// The engine's handle of a population of a generated model: state columns as for the built-in
+/// models, the population's constants, and one call into the generated kernel per step.
+final class GeneratedPopulation: NeuronPopulation {
+    let model: GeneratedNeuronModel
+    let name: String
+    private(set) var parameters: ParameterValues
+    let size: Int
+    let firstNode: Int
+    let firstNeuron: Int
+    let local: Range<Int>
+    let state: Storage<Double>
+    let columns: StateColumns
+    let specs: [StateSpec]
+    private var constants: Storage<Double>
+    private var h: Double
+    /// Where the kernel lists the neurons that fired: threads update disjoint ranges of a
+    /// population, each into its own part of this buffer.
+    private let fired: Storage<Int32>
+    let receptorPorts: Int?
+
+    init(model: GeneratedNeuronModel, name: String, parameters: ParameterValues, resolution h: Double, size: Int, local: Range<Int>,
+         firstNode: Int, firstNeuron: Int, initial: [[Double]]) throws {
+        self.model = model
+        self.name = name
+        self.parameters = parameters
+        self.size = size
+        self.firstNode = firstNode
+        self.firstNeuron = firstNeuron
+        self.local = local
+        constants = Storage(try model.constants(parameters, resolution: h))
+        self.h = h
+        specs = model.stateSpecs(parameters)
+        receptorPorts = model.description.receptorPorts
+        state = Storage(repeating: 0, count: max(1, specs.count * local.count))
+        columns = StateColumns(base: state.base - local.lowerBound, n: local.count)
+        for (v, values) in initial.enumerated() {
+            let col = state.base + v * local.count
+            for k in 0..<local.count { col[k] = values[k] }
+        }
+        fired = Storage(repeating: 0, count: max(1, local.count))
+    }
+
+    var modelName: String { model.name }
+    var stateNames: [String] { specs.map(\.name) }
+    var recordableNames: [String] { specs.filter(\.recordable).map(\.name) }
+    var weightUnit: PhysicalUnit { PhysicalUnit.named(model.description.weightUnit) ?? .pA }
+    var countsSpikes: Bool { false }
+    var spikesCarryRelease: Bool { false }
+
+    func update(_ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
+        spikes.gidBase = UInt32(firstNode)
+        let out = fired.base + (range.lowerBound - local.lowerBound)
+        // The engine's input rows are indexed by population index from the population's first
+        // neuron; the kernel indexes state the same way.
+        var step = plx_point_step(state: columns.base, stride: Int64(local.count), begin: Int64(range.lowerBound), end: Int64(range.upperBound),
+                                  constants: UnsafePointer(constants.base), spikes: UnsafePointer(input.spikes),
+                                  ports: Int64(receptorPorts ?? 1), current: UnsafePointer(input.current), step: input.step,
+                                  h: h, fired: out, nfired: 0)
+        model.entry.pointee.update(&step)
+        for k in 0..<Int(step.nfired) { spikes.emit(Int(out[k])) }
+    }
+
+    func recordedValue(variable: Int, neuron: Int) -> Double { columns.column(variable)[neuron] }
+
+    func firstColumnIsFinite(in range: Range<Int>) -> Bool {
+        guard specs.count > 0 else { return true }
+        let c = columns.column(0)
+        var sum = 0.0
+        for i in range { sum += c[i] * 0 }
+        return !sum.isNaN
+    }
+
+    func setParameters(_ values: ParameterValues, resolution h: Double) throws {
+        constants = Storage(try model.constants(values, resolution: h))
+        self.h = h
+        parameters = values
+    }
+
+    func setState(variable v: Int, values: [Double], neurons: Range<Int>) {
+        for (k, i) in neurons.enumerated() where local.contains(i) { columns.column(v)[i] = values[k] }
+    }
+
+    func firstNonFinite(in range: Range<Int>) -> (Int, String)? {
+        for v in 0..<specs.count {
+            let c = columns.column(v)
+            for i in range where !c[i].isFinite && !(c[i] == .infinity && !specs[v].recordable) { return (i, specs[v].name) }
+        }
+        return nil
+    }
+}
+
+extension GeneratedNeuronModel {
+    /// Compiles lowered descriptions into one library (content-hashed cache, as mechanism
+    /// catalogues) and loads their models, in the order given.
+    public static func compile(_ descriptions: [PointNeuronDescription], cacheDirectory: String? = nil,
+                               compiled: ((Double) -> Void)? = nil) throws -> [GeneratedNeuronModel] {
+        guard !descriptions.isEmpty else { return [] }
+        var source = PointKernelSource.prelude
+        for d in descriptions { source += "\n" + d.cSource }
+        source += PointKernelSource.table(entries: descriptions.map(\.entrySymbol))
+        let library = try CatalogueBuilder.sharedLibrary(source: source, cacheDirectory: cacheDirectory, compiled: compiled)
+        guard let sym = library.symbol(PLX_POINT_MODELS_SYMBOL) else {
+            throw PlexusError("not a Plexus point-model library: it exports no '\(PLX_POINT_MODELS_SYMBOL)'", file: library.path)
+        }
+        let entry = unsafeBitCast(sym, to: plx_point_models_entry.self)
+        var count: Int32 = 0, version: Int32 = 0
+        guard let table = entry(&count, &version), Int(count) == descriptions.count, version == PLX_POINT_ABI_VERSION else {
+            throw PlexusError("the point-model library does not match this Plexus (ABI \(version), \(count) models): delete it to rebuild", file: library.path)
+        }
+        return descriptions.enumerated().map { i, d in GeneratedNeuronModel(d, entry: table + i, library: library) }
+    }
+}
+
+/// Neuron models a user brings as description files (NESTML): read, lowered, compiled (once per
+/// content: the compiled library is cached by content hash) and installed by name in
+/// `ModelCatalog` for the rest of the process, so that populations name them like built-in models.
+public enum NeuronModelFiles {
+    nonisolated(unsafe) private static var loaded: [String: [GeneratedNeuronModel]] = [:]
+    private static let lock = NSLock()
+
+    /// Installs the neuron models of the .nestml files at `paths`; returns them in file order.
+    @discardableResult
+    public static func install(_ paths: [String], cacheDirectory: String? = nil) throws -> [GeneratedNeuronModel] {
+        var all: [GeneratedNeuronModel] = []
+        for path in paths {
+            guard path.hasSuffix(".nestml") else {
+                throw PlexusError("model files are NESTML descriptions ending in .nestml", file: path)
+            }
+            guard let data = FileManager.default.contents(atPath: path) else { throw PlexusError("cannot read the model file", file: path) }
+            var h = PlexusCore.SHA256()
+            h.update(Array(path.utf8) + [0] + Array(data))
+            let key = h.finalize()
+            lock.lock()
+            let known = loaded[key]
+            lock.unlock()
+            let models: [GeneratedNeuronModel]
+            if let known { models = known } else {
+                let file = try NESTMLParser.parse(String(decoding: data, as: UTF8.self), path: path)
+                guard !file.models.isEmpty else { throw PlexusError("the file holds no model", file: path) }
+                models = try GeneratedNeuronModel.compile(try NESTMLLowering.neurons(file), cacheDirectory: cacheDirectory)
+                lock.lock()
+                loaded[key] = models
+                lock.unlock()
+            }
+            for m in models { try ModelCatalog.install(m.kind) }
+            all += models
+        }
+        return all
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import XCTest
+@testable import PlexusCore
+@testable import PlexusModel
+@testable import PlexusPoint
+@testable import PlexusIO
+
+/// NESTML neuron models through the model language: nestml 9.0.0's library (Tests/Fixtures/
+/// nestml) lowered to C and compiled; generated models side by side with Plexus's built-in
+/// models (which reproduce NEST 3.10) on a dc + excitatory and inhibitory spike protocol with
+/// non-default parameters.
+final class NESTMLModelTests: XCTestCase {
+    static func neuronFile(_ name: String) -> String { Repo.fixtures.appendingPathComponent("nestml/neurons/\(name).nestml").path }
+
+    /// Every neuron model of the library lowers and compiles, except the one that draws random
+    /// numbers (refused naming the construct, file and line).
+    func testLibraryNeuronsLowerAndCompile() throws {
+        let folder = Repo.fixtures.appendingPathComponent("nestml/neurons").path
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".nestml") }.sorted()
+        XCTAssertEqual(files.count, 30)
+        var lowered: [PointNeuronDescription] = []
+        var refused: [String: PlexusError] = [:]
+        for f in files {
+            do { lowered += try NESTMLLowering.neurons(contentsOf: folder + "/" + f) } catch let e as PlexusError { refused[f] = e }
+        }
+        XCTAssertEqual(refused.keys.sorted(), ["hh_cond_exp_destexhe_neuron.nestml"], "\(refused)")
+        let e = try XCTUnwrap(refused["hh_cond_exp_destexhe_neuron.nestml"])
+        XCTAssertTrue(e.message.contains("random_normal()"), e.message)
+        XCTAssertEqual(e.line, 159)
+        XCTAssertTrue(e.file?.hasSuffix("hh_cond_exp_destexhe_neuron.nestml") ?? false)
+        let models = try GeneratedNeuronModel.compile(lowered)
+        XCTAssertEqual(models.map(\.name), lowered.map(\.name))
+        // Solver choice as ODE-toolbox makes it: linear systems exactly, the rest by RKF45.
+        let exp = try XCTUnwrap(lowered.first { $0.name == "iaf_psc_exp_neuron" })
+        XCTAssertEqual(Set(exp.exactVariables), ["V_m", "refr_t", "I_syn_exc", "I_syn_inh"])
+        XCTAssertEqual(exp.numericVariables, [])
+        let wb = try XCTUnwrap(lowered.first { $0.name == "wb_cond_exp_neuron" })
+        XCTAssertEqual(Set(wb.numericVariables), ["V_m", "Act_n", "Inact_h"])
+        XCTAssertEqual(Set(wb.exactVariables), ["refr_t", "g_exc__X__exc_spikes", "g_inh__X__inh_spikes"])
+    }
+
+    /// One generated and one built-in neuron on the same input; V_m and spikes of both.
+    func sideBySide(nestml: String, generatedParams: String, builtIn: String, builtInParams: String,
+                    excitatory: Double, inhibitory: Double, duration: Double = 400) throws
+        -> (generated: [Double], builtIn: [Double], generatedSpikes: [Double], builtInSpikes: [Double]) {
+        let yaml = """
+            resolution: 0.1 ms
+            duration: \(duration) ms
+            models: [\(Self.neuronFile(nestml))]
+            populations:
+              gen: {model: \(nestml), params: {\(generatedParams)}}
+              ref: {model: \(builtIn), params: {\(builtInParams)}}
+              exc: {model: spike_generator, params: {spike_times: [10 ms, 20.3 ms, 55 ms, 100 ms, 101 ms, 102 ms, 200 ms, 251.7 ms]}}
+              inh: {model: spike_generator, params: {spike_times: [15 ms, 30 ms, 130 ms, 201 ms]}}
+              dc: {model: dc_generator, params: {amplitude: 60 pA, start: 120 ms, stop: 300 ms}}
+            connections:
+              - {source: exc, target: gen, synapse: {weight: \(excitatory), delay: 1 ms}}
+              - {source: exc, target: ref, synapse: {weight: \(excitatory), delay: 1 ms}}
+              - {source: inh, target: gen, synapse: {weight: \(inhibitory), delay: 1.5 ms}}
+              - {source: inh, target: ref, synapse: {weight: \(inhibitory), delay: 1.5 ms}}
+              - {source: dc, target: gen}
+              - {source: dc, target: ref}
+            record:
+              - {type: multimeter, population: gen, variables: [V_m], interval: 0.1 ms}
+              - {type: multimeter, population: ref, variables: [V_m], interval: 0.1 ms}
+              - {type: spike_recorder, population: gen}
+              - {type: spike_recorder, population: ref}
+
+            """
+        let res = try PointNetwork(try ExperimentFile.decode(yaml, file: "side_by_side.yaml")).run()
+        XCTAssertEqual(res.states.count, 2)
+        return (res.states[0].values[0], res.states[1].values[0], res.spikes[0].times, res.spikes[1].times)
+    }
+
+    func check(_ r: (generated: [Double], builtIn: [Double], generatedSpikes: [Double], builtInSpikes: [Double]),
+               tolerance: Double, name: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.generated.count, r.builtIn.count, file: file, line: line)
+        XCTAssertGreaterThan(r.builtInSpikes.count, 3, "\(name): the protocol is meant to make the neuron fire", file: file, line: line)
+        XCTAssertEqual(r.generatedSpikes, r.builtInSpikes, "\(name): spike times", file: file, line: line)
+        var worst = 0.0
+        for (a, b) in zip(r.generated, r.builtIn) { worst = max(worst, abs(a - b)) }
+        print("\(name): max |V_m - built-in| = \(worst) mV, \(r.generatedSpikes.count) spikes")
+        XCTAssertLessThanOrEqual(worst, tolerance, "\(name): V_m", file: file, line: line)
+    }
+
+    // Exactly integrated models: the propagators are computed numerically (exp(A h)) where NEST
+    // writes them in closed form, so the traces agree to rounding.
+
+    func testIafPscExpNeuronMatchesBuiltIn() throws {
+        let r = try sideBySide(nestml: "iaf_psc_exp_neuron",
+                               generatedParams: "I_e: 330 pA, C_m: 200 pF, tau_m: 12 ms, tau_syn_exc: 1.5 ms, tau_syn_inh: 3 ms, refr_T: 3 ms, V_th: -53 mV",
+                               builtIn: "iaf_psc_exp",
+                               builtInParams: "I_e: 330 pA, C_m: 200 pF, tau_m: 12 ms, tau_syn_ex: 1.5 ms, tau_syn_in: 3 ms, t_ref: 3 ms, V_th: -53 mV",
+                               excitatory: 300, inhibitory: -250)
+        check(r, tolerance: 1e-9, name: "iaf_psc_exp_neuron")
+    }
+
+    func testIafPscAlphaNeuronMatchesBuiltIn() throws {
+        let r = try sideBySide(nestml: "iaf_psc_alpha_neuron",
+                               generatedParams: "I_e: 330 pA, C_m: 200 pF, tau_m: 12 ms, tau_syn_exc: 1.5 ms, tau_syn_inh: 3 ms, refr_T: 3 ms, V_reset: -68 mV",
+                               builtIn: "iaf_psc_alpha",
+                               builtInParams: "I_e: 330 pA, C_m: 200 pF, tau_m: 12 ms, tau_syn_ex: 1.5 ms, tau_syn_in: 3 ms, t_ref: 3 ms, V_reset: -68 mV",
+                               excitatory: 300, inhibitory: -250)
+        check(r, tolerance: 1e-9, name: "iaf_psc_alpha_neuron")
+    }
+
+    /// Equal time constants make NEST's closed-form propagator singular (it switches formula);
+    /// the matrix exponential has no such case.
+    func testIafPscExpNeuronWithEqualTimeConstants() throws {
+        let r = try sideBySide(nestml: "iaf_psc_exp_neuron", generatedParams: "I_e: 1900 pA, tau_m: 2 ms, tau_syn_exc: 2 ms, tau_syn_inh: 2 ms",
+                               builtIn: "iaf_psc_exp", builtInParams: "I_e: 1900 pA, tau_m: 2 ms, tau_syn_ex: 2 ms, tau_syn_in: 2 ms",
+                               excitatory: 1500, inhibitory: -1000)
+        check(r, tolerance: 1e-9, name: "iaf_psc_exp_neuron, tau_m = tau_syn")
+    }
+
+    func testIafPscDeltaNeuronMatchesBuiltIn() throws {
+        let r = try sideBySide(nestml: "iaf_psc_delta_neuron", generatedParams: "I_e: 380 pA, tau_m: 8 ms, refr_T: 2.5 ms",
+                               builtIn: "iaf_psc_delta", builtInParams: "I_e: 380 pA, tau_m: 8 ms, t_ref: 2.5 ms",
+                               excitatory: 4, inhibitory: -3)
+        check(r, tolerance: 1e-9, name: "iaf_psc_delta_neuron")
+    }
+
+    // RKF45 models: NESTML's generated code asks GSL for 1e-6 absolute and relative accuracy,
+    // NEST's built-ins for 1e-3 absolute; the step sequences differ, the traces agree to the
+    // built-ins' accuracy.
+
+    func testIafCondExpNeuronMatchesBuiltIn() throws {
+        let r = try sideBySide(nestml: "iaf_cond_exp_neuron", generatedParams: "I_e: 420 pA, tau_syn_exc: 1.2 ms, E_inh: -80 mV",
+                               builtIn: "iaf_cond_exp", builtInParams: "I_e: 420 pA, tau_syn_ex: 1.2 ms, E_in: -80 mV",
+                               excitatory: 25, inhibitory: -20)
+        check(r, tolerance: 1e-3, name: "iaf_cond_exp_neuron")
+    }
+
+    func testIafCondAlphaNeuronMatchesBuiltIn() throws {
+        let r = try sideBySide(nestml: "iaf_cond_alpha_neuron", generatedParams: "I_e: 420 pA, tau_syn_exc: 0.5 ms, g_L: 20 nS",
+                               builtIn: "iaf_cond_alpha", builtInParams: "I_e: 420 pA, tau_syn_ex: 0.5 ms, g_L: 20 nS",
+                               excitatory: 25, inhibitory: -20)
+        check(r, tolerance: 1e-3, name: "iaf_cond_alpha_neuron")
+    }
+
+    /// Bad parameter values and model files are errors naming the file, line and construct.
+    func testBadModelsAreRefused() throws {
+        let tmp = temporaryFolder("nestml")
+        defer { tmp.remove() }
+        let bad = tmp.write("bad_neuron.nestml", """
+            model bad_neuron:
+                state:
+                    V_m mV = -70 mV
+                equations:
+                    V_m' = -V_m / tau_m
+                parameters:
+                    tau_m ms = 10 ms
+                update:
+                    integrate_odes(W_m)
+
+            """)
+        XCTAssertThrowsError(try NESTMLLowering.neurons(contentsOf: bad)) { e in
+            let p = e as! PlexusError
+            XCTAssertEqual(p.line, 9)
+            XCTAssertTrue(p.message.contains("integrate_odes(W_m)"), p.message)
+        }
+        let unit = tmp.write("unit_neuron.nestml", """
+            model unit_neuron:
+                parameters:
+                    tau_m ms = 10 furlongs
+
+            """)
+        XCTAssertThrowsError(try NESTMLLowering.neurons(contentsOf: unit)) { e in
+            XCTAssertTrue((e as! PlexusError).message.contains("unknown unit 'furlongs'"), "\(e)")
+        }
+        let yaml = tmp.write("run.yaml", """
+            duration: 10 ms
+            models: [\(Self.neuronFile("iaf_psc_exp_neuron"))]
+            populations:
+              n: {model: iaf_psc_exp_neuron, params: {tau_m: nan}}
+
+            """)
+        XCTAssertThrowsError(try PointNetwork(try ExperimentFile.decode(try ExperimentSource(contentsOf: yaml))).run()) { e in
+            XCTAssertTrue("\(e)".contains("tau_m"), "\(e)")
+        }
+        let missing = tmp.write("missing.yaml", "duration: 10 ms\nmodels: [nowhere.nestml]\npopulations: {}\n")
+        XCTAssertThrowsError(try ExperimentFile.decode(try ExperimentSource(contentsOf: missing))) { e in
+            XCTAssertTrue("\(e)".contains("no model file 'nowhere.nestml'"), "\(e)")
+        }
+    }
+}
