@@ -17,7 +17,7 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
         self.library = library
     }
 
-    var name: String { description.name }
+    public var name: String { description.name }
     /// The compiled library, and the C it was built from (kept beside it).
     public var libraryPath: String { library.path }
     public var librarySource: String {

@@ -11,8 +11,15 @@ public enum Catalogue {
     public static func listing(name: String? = nil, engine: RunRecord.Engine? = nil) throws -> String {
         var lines: [String] = []
         var shown = 0
+        // A description file (.nestml): its models, built and installed first.
+        var name = name, engine = engine, only: Set<String>? = nil
+        if let n = name, n.hasSuffix(".nestml") {
+            only = Set(try NeuronModelFiles.install([n]).map(\.name))
+            name = nil
+            engine = .point
+        }
         func wanted(_ n: String, _ e: RunRecord.Engine) -> Bool {
-            let ok = (name == nil || name == n) && (engine == nil || engine == e)
+            let ok = (name == nil || name == n) && (engine == nil || engine == e) && (only?.contains(n) ?? true)
             if ok { shown += 1 }
             return ok
         }
@@ -28,7 +35,8 @@ public enum Catalogue {
             lines.append("  \(name.padding(toLength: max(18, name.count), withPad: " ", startingAt: 0)) \(v.padding(toLength: max(14, v.count), withPad: " ", startingAt: 0)) \(doc)")
         }
         for (model, type) in ModelCatalog.neuronModels.sorted(by: { $0.key < $1.key }) where wanted(model, .point) {
-            lines.append("\(model)  (point neuron; weights in \(Reports.unitOf(model: model, variable: "weight") ?? "pA"))")
+            let origin = type.source.map { "generated from \($0); " } ?? ""
+            lines.append("\(model)  (point neuron; \(origin)weights in \(Reports.unitOf(model: model, variable: "weight") ?? "pA"))")
             for p in type.parameters { row(p.name, p.defaultValue, p.unit.symbol, p.doc) }
             // Multisynapse models: one value per receptor port (receptor_type 1 ... K, K the length).
             var defaults = ParameterValues(specs: type.parameters)

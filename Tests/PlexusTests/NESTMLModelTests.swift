@@ -138,6 +138,26 @@ final class NESTMLModelTests: XCTestCase {
         check(r, tolerance: 1e-3, name: "iaf_cond_alpha_neuron")
     }
 
+    /// With NEST's tolerances (GSL's y control, 1e-3 absolute, 0 relative) the Hodgkin-Huxley
+    /// models take the built-ins' step sequence: only that reproduces NEST's spikes near threshold.
+    func testHhPscAlphaNeuronWithNESTTolerancesMatchesBuiltIn() throws {
+        let r = try sideBySide(nestml: "hh_psc_alpha_neuron", generatedParams: "I_e: 420 pA, gsl_abs_error_tol: 0.001, gsl_rel_error_tol: 0",
+                               builtIn: "hh_psc_alpha", builtInParams: "I_e: 420 pA", excitatory: 300, inhibitory: -200)
+        check(r, tolerance: 1e-3, name: "hh_psc_alpha_neuron")
+    }
+
+    func testHhCondExpTraubNeuronWithNESTTolerancesMatchesBuiltIn() throws {
+        let r = try sideBySide(nestml: "hh_cond_exp_traub_neuron", generatedParams: "I_e: 400 pA, gsl_abs_error_tol: 0.001, gsl_rel_error_tol: 0",
+                               builtIn: "hh_cond_exp_traub", builtInParams: "I_e: 400 pA", excitatory: 20, inhibitory: -20)
+        check(r, tolerance: 1e-3, name: "hh_cond_exp_traub_neuron")
+    }
+
+    /// The ABI header the engine is compiled against and the one prepended to generated C are one text.
+    func testPointABIHeaderCopiesAgree() throws {
+        let header = try String(contentsOf: Repo.file("Sources/CPlexusMechanism/include/plexus_point.h"), encoding: .utf8)
+        XCTAssertEqual(header, PointKernelSource.header)
+    }
+
     /// Bad parameter values and model files are errors naming the file, line and construct.
     func testBadModelsAreRefused() throws {
         let tmp = temporaryFolder("nestml")

@@ -233,7 +233,10 @@ extension NeuronLowering {
     func integrate(_ args: [NExpr], indent: String, line: Int) throws -> String {
         let set = try listed(args, line: line)
         let exact = analytic.filter { set.contains($0) && states[$0].kind == .ode }
-        let numeric = set.contains { !analytic.contains($0) }
+        // NESTML runs its GSL loop in every integrate_odes of a model with numeric states, even one
+        // that lists only exact ones (refr_t in a refractory branch): the step size it carries
+        // from step to step depends on it.
+        let numeric = hasNumeric
         var out = "\(indent)/* integrate_odes(\(args.map(\.description).joined(separator: ", "))) */\n\(indent){\n"
         let inner = indent + "    "
         // Exact propagation of the listed linear variables, from the values before the step.
@@ -406,7 +409,7 @@ extension NeuronLowering {
         out += "    const double* K = st->constants;\n    double S[\(max(1, states.count))];\n"
         out += "    \(p)ctx cc = { K, S, st->h, st->step }, *c = &cc;\n"
         if hasNumeric {
-            out += "    const plx_control control = { K[\(parameterIndex["__gsl_abs_error_tol"]!)], K[\(parameterIndex["__gsl_rel_error_tol"]!)], 1.0, 0.0 };\n"
+            out += "    const plx_control control = { K[\(parameterIndex["gsl_abs_error_tol"]!)], K[\(parameterIndex["gsl_rel_error_tol"]!)], 1.0, 0.0 };\n"
         }
         out += "    for (int64_t i = st->begin; i < st->end; i++) {\n"
         let ind = "        "
@@ -430,12 +433,10 @@ extension NeuronLowering {
         if !kernels.isEmpty { out += try propagation(targets: kernels, indent: ind, line: m.line, tag: "k") }
         var sc = updateScope
         if let u = m.update { out += try statements(u, &sc, indent: ind, inFunction: false) }
-        // onReceive, by priority (higher first), else in the file's order
-        let handlers = m.onReceive.enumerated().sorted { a, b in
-            let pa = priority(a.element), pb = priority(b.element)
-            return pa != pb ? pa > pb : a.offset < b.offset
-        }
-        for (_, r) in handlers {
+        // onReceive in the file's order: NESTML 9.0.0's neurons ignore `priority=` (its template
+        // loops over the blocks in source order). A block runs when its port's weights sum to
+        // non-zero; NESTML counts events, so a step whose weights cancel exactly differs.
+        for r in m.onReceive {
             guard let k = spikePorts.firstIndex(where: { $0.name == r.port }) else {
                 throw fail(r.line, "onReceive(\(r.port)): '\(r.port)' is not a spike input port")
             }
@@ -447,8 +448,10 @@ extension NeuronLowering {
         for conv in convolutions where !conv.isDelta {
             let k = spikePorts.firstIndex { $0.name == conv.port }!
             for (col, jump) in zip(conv.columns, conv.jumps) {
+                // NESTML's increment, operation for operation: port value × initial value / (1 port unit)
+                if case .number(0, _, _) = jump { continue }
                 let j = try c(jump, updateScope, line: states[col].line)
-                out += "\(ind)S[\(col)] += \(j) * ((0.001 * w_\(k)) / (0.001));\n"
+                out += "\(ind)S[\(col)] += ((0.001 * w_\(k)) * (\(j))) / (0.001);\n"
             }
         }
         for cond in m.onCondition {
@@ -466,8 +469,4 @@ extension NeuronLowering {
         return out
     }
 
-    func priority(_ r: NESTML.OnReceive) -> Double {
-        for p in r.parameters where p.name == "priority" { if case .number(let x, _, _) = p.value { return x } }
-        return 0
-    }
 }

@@ -109,8 +109,8 @@ final class NeuronLowering {
         try declareEquations()
         try classify()
         if hasNumeric {
-            for (n, v, doc) in [("__gsl_abs_error_tol", 1e-6, "absolute tolerance of the RKF45 solver (NESTML's default)"),
-                                ("__gsl_rel_error_tol", 1e-6, "relative tolerance of the RKF45 solver (NESTML's default)")] {
+            for (n, v, doc) in [("gsl_abs_error_tol", 1e-6, "absolute tolerance of the RKF45 solver (NESTML's default)"),
+                                ("gsl_rel_error_tol", 1e-6, "relative tolerance of the RKF45 solver (NESTML's default)")] {
                 parameterIndex[n] = parameters.count
                 parameters.append((n, "", v, m.line, doc))
             }
@@ -414,6 +414,16 @@ final class NeuronLowering {
                 if !ok { candidates.remove(x); changed = true; continue }
                 matrix[x] = row
                 inhomogeneous[x] = rest
+            }
+        }
+        // ODE-toolbox also solves numerically a variable that depends on another whose equation is
+        // inhomogeneous (its propagator would need that variable's forcing term).
+        changed = true
+        while changed {
+            changed = false
+            for x in candidates.sorted() {
+                let forced = (matrix[x] ?? [:]).keys.contains { y in y != x && !(candidates.contains(y) && (inhomogeneous[y]?.isZero ?? true)) }
+                if forced { candidates.remove(x); changed = true }
             }
         }
         analytic = odeColumns.filter { candidates.contains($0) }

@@ -1,0 +1,112 @@
+"""Speed of generated (NESTML) neuron models beside Plexus's built-in ones, per neuron and step.
+
+Each case is a network of N neurons of one model (default N = 100,000): every neuron gets its own
+Poisson train (one poisson_generator connected to all, as in NEST each target draws its own),
+and K = 20 recurrent synapses (fixed indegree, delay 1.5 ms); all spikes are recorded. One run
+per case, one after the other, each in its own `plexus run` process (release build); the figure
+is the simulate phase of provenance.json (wall and CPU) divided by N x steps, and the ratio of a
+generated model to its built-in counterpart where NEST has one. The load average is recorded
+before and after.
+
+  python3 bench/nestml_bench.py [--neurons 100000] [--duration 100] [--threads 1] [--json bench/results/nestml_bench.json]
+
+Cases: iaf_psc_exp_neuron / iaf_psc_exp (exact propagators), iaf_cond_exp_neuron / iaf_cond_exp
+and hh_psc_alpha_neuron / hh_psc_alpha (RKF45; the generated models at NESTML's default
+tolerances 1e-6, the built-ins at NEST's 1e-3, so they take different steps), and
+wb_cond_exp_neuron (Wang-Buzsaki, NESTML only).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PLEXUS = os.path.join(REPO, ".build", "release", "plexus")
+MODELS = os.path.join(REPO, "Tests", "Fixtures", "nestml", "neurons")
+
+# (model, generated?, poisson rate Hz, input weight, recurrent weight)
+CASES = [
+    ("iaf_psc_exp_neuron", True, 12000, 20.0, 5.0),
+    ("iaf_psc_exp", False, 12000, 20.0, 5.0),
+    ("iaf_cond_exp_neuron", True, 12000, 1.0, 0.3),
+    ("iaf_cond_exp", False, 12000, 1.0, 0.3),
+    ("hh_psc_alpha_neuron", True, 12000, 40.0, 5.0),
+    ("hh_psc_alpha", False, 12000, 40.0, 5.0),
+    ("wb_cond_exp_neuron", True, 12000, 2.0, 0.3),
+]
+PAIRS = {"iaf_psc_exp_neuron": "iaf_psc_exp", "iaf_cond_exp_neuron": "iaf_cond_exp", "hh_psc_alpha_neuron": "hh_psc_alpha"}
+
+
+def experiment(model, generated, rate, w_in, w_rec, n, duration):
+    models = f"models: [{os.path.join(MODELS, model + '.nestml')}]\n" if generated else ""
+    return f"""resolution: 0.1 ms
+duration: {duration} ms
+seed: 7
+{models}populations:
+  net: {{model: {model}, size: {n}}}
+  drive: {{model: poisson_generator, params: {{rate: {rate} Hz}}}}
+connections:
+  - {{source: drive, target: net, rule: all_to_all, synapse: {{weight: {w_in}, delay: 1 ms}}}}
+  - {{source: net, target: net, rule: fixed_indegree, indegree: 20, synapse: {{weight: {w_rec}, delay: 1.5 ms}}}}
+record:
+  - {{type: spike_recorder, population: net}}
+"""
+
+
+def phase(entries, name):
+    return next(e["seconds"] for e in entries if e["phase"] == name)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--neurons", type=int, default=100000)
+    ap.add_argument("--duration", type=float, default=100.0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--only", nargs="*")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    if not os.path.exists(PLEXUS):
+        sys.exit(f"no release build at {PLEXUS}: swift build -c release --product plexus")
+    steps = int(round(a.duration / 0.1))
+    rows = []
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        for model, generated, rate, w_in, w_rec in CASES:
+            if a.only and model not in a.only:
+                continue
+            path = os.path.join(tmp, model + ".yaml")
+            with open(path, "w") as f:
+                f.write(experiment(model, generated, rate, w_in, w_rec, a.neurons, a.duration))
+            out = os.path.join(tmp, "out_" + model)
+            r = subprocess.run([PLEXUS, "run", path, "--out", out, "--threads", str(a.threads), "--no-report"],
+                               capture_output=True, text=True)
+            if r.returncode:
+                sys.exit(f"{model}: plexus failed:\n{r.stderr}")
+            prov = json.load(open(os.path.join(out, "provenance.json")))
+            wall = phase(prov["timings_s"], "simulate")
+            cpu = phase(prov["cpu_s"], "simulate")
+            spikes = prov["spikes_recorded"] if isinstance(prov["spikes_recorded"], int) else sum(prov["spikes_recorded"].values())
+            rows.append({"model": model, "generated": generated, "neurons": a.neurons, "steps": steps,
+                         "simulate_wall_s": wall, "simulate_cpu_s": cpu,
+                         "ns_per_neuron_step": wall / (a.neurons * steps) * 1e9,
+                         "cpu_ns_per_neuron_step": cpu / (a.neurons * steps) * 1e9,
+                         "rate_hz": spikes / a.neurons / (a.duration / 1000)})
+            print(f"{model:22s} {'generated' if generated else 'built-in ':9s} simulate {wall:7.2f} s (CPU {cpu:7.2f} s): "
+                  f"{rows[-1]['ns_per_neuron_step']:7.1f} ns per neuron-step, rate {rows[-1]['rate_hz']:.1f} Hz", flush=True)
+    load_after = os.getloadavg()
+    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}; {a.threads} thread(s), {a.neurons} neurons, {steps} steps")
+    by = {r["model"]: r for r in rows}
+    for g, b in PAIRS.items():
+        if g in by and b in by:
+            print(f"{g} / {b}: {by[g]['ns_per_neuron_step'] / by[b]['ns_per_neuron_step']:.2f}x the built-in's time per neuron-step "
+                  f"(CPU {by[g]['cpu_ns_per_neuron_step'] / by[b]['cpu_ns_per_neuron_step']:.2f}x)")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"threads": a.threads, "neurons": a.neurons, "steps": steps, "load_before": load_before,
+                       "load_after": load_after, "rows": rows}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
