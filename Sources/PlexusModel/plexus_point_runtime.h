@@ -20,10 +20,19 @@ static inline int plx_control_adjust(const plx_control* c, int d, const double* 
     const double S = 0.9;
     const double h_old = *h;
     double rmax = DBL_MIN;
-    for (int i = 0; i < d; i++) {
-        const double D0 = c->eps_rel * (c->a_y * fabs(y[i]) + c->a_dydt * fabs(h_old * yp[i])) + c->eps_abs;
-        const double r = fabs(yerr[i]) / fabs(D0);
-        rmax = r > rmax ? r : rmax;
+    if (yp) {
+        for (int i = 0; i < d; i++) {
+            const double D0 = c->eps_rel * (c->a_y * fabs(y[i]) + c->a_dydt * fabs(h_old * yp[i])) + c->eps_abs;
+            const double r = fabs(yerr[i]) / fabs(D0);
+            rmax = r > rmax ? r : rmax;
+        }
+    } else {
+        /* a_dydt = 0: GSL's derivative term is 0 (finite times 0), so y' at the step's end is not needed */
+        for (int i = 0; i < d; i++) {
+            const double D0 = c->eps_rel * (c->a_y * fabs(y[i]) + 0.0) + c->eps_abs;
+            const double r = fabs(yerr[i]) / fabs(D0);
+            rmax = r > rmax ? r : rmax;
+        }
     }
     if (rmax > 1.1) {
         double r = S / pow(rmax, 1.0 / 5.0);
@@ -78,7 +87,7 @@ static inline void plx_rkf45_evolve(plx_rhs f, const void* ctx, const plx_contro
     const double t0 = *t;
     double h0 = *h;
     const double dt = t1 - t0;
-    double *yerr = work + 6 * d, *dydt_in = work + 7 * d, *dydt_out = work + 8 * d, *y0 = work + 9 * d;
+    double *yerr = work + 6 * d, *dydt_in = work + 7 * d, *dydt_out = c->a_dydt != 0 ? work + 8 * d : 0, *y0 = work + 9 * d;
     memcpy(y0, y, sizeof(double) * d);
     f(ctx, y, dydt_in);
     for (;;) {
