@@ -190,6 +190,43 @@ final class NESTMLModelTests: XCTestCase {
         }
     }
 
+    /// A network of generated neurons gives the same spikes and traces for any number of threads
+    /// (each thread updates its own range of a population and lists its own spikes).
+    func testGeneratedNetworkIsThreadIndependent() throws {
+        let yaml = """
+            resolution: 0.1 ms
+            duration: 100 ms
+            seed: 3
+            models: [\(Self.neuronFile("wb_cond_exp_neuron")), \(Self.neuronFile("iaf_psc_alpha_neuron"))]
+            populations:
+              wb: {model: wb_cond_exp_neuron, size: 37, params: {I_e: 90 pA, V_m: {distribution: uniform, min: -70 mV, max: -60 mV}}}
+              psc: {model: iaf_psc_alpha_neuron, size: 41, params: {I_e: 300 pA, V_m: {distribution: uniform, min: -70 mV, max: -55 mV}}}
+              drive: {model: poisson_generator, params: {rate: 3000 Hz}}
+            connections:
+              - {source: drive, target: wb, synapse: {weight: 2, delay: 1 ms}}
+              - {source: drive, target: psc, synapse: {weight: 40, delay: 1 ms}}
+              - {source: wb, target: psc, rule: fixed_indegree, indegree: 5, synapse: {weight: 30, delay: 1.5 ms}}
+              - {source: psc, target: wb, rule: fixed_indegree, indegree: 5, synapse: {weight: -1, delay: 2 ms}}
+            record:
+              - {type: spike_recorder, population: wb}
+              - {type: spike_recorder, population: psc}
+              - {type: multimeter, population: wb, variables: [V_m, I_syn_exc], interval: 0.5 ms}
+
+            """
+        let experiment = try ExperimentFile.decode(yaml, file: "threads.yaml")
+        let one = try PointNetwork(experiment, threads: 1).run()
+        XCTAssertGreaterThan(one.spikes[0].times.count, 20)
+        XCTAssertGreaterThan(one.spikes[1].times.count, 20)
+        for threads in [2, 3] {
+            let r = try PointNetwork(experiment, threads: threads).run()
+            for k in 0..<2 {
+                XCTAssertEqual(r.spikes[k].gids, one.spikes[k].gids, "\(threads) threads")
+                XCTAssertEqual(r.spikes[k].times, one.spikes[k].times, "\(threads) threads")
+            }
+            XCTAssertEqual(r.states[0].values, one.states[0].values, "\(threads) threads")
+        }
+    }
+
     /// The ABI header the engine is compiled against and the one prepended to generated C are one text.
     func testPointABIHeaderCopiesAgree() throws {
         let header = try String(contentsOf: Repo.file("Sources/CPlexusMechanism/include/plexus_point.h"), encoding: .utf8)

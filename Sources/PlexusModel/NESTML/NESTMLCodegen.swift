@@ -13,6 +13,32 @@ extension NeuronLowering {
         var locals: Set<String> = []
         var portsVisible = false
         var where_: String
+        /// Constant subexpressions become population constants (right-hand sides only).
+        var hoist = false
+    }
+
+    var hoistOffset: Int { propagatorOffset + 2 * analytic.count * analytic.count }
+
+    /// Whether `e` reads only parameters, internals and literals.
+    func isConstant(_ e: NESTML.Expr, _ sc: Scope) -> Bool {
+        switch e {
+        case .number, .boolean, .infinity: return true
+        case .string: return false
+        case .variable(let v):
+            let n = v.name + String(repeating: "__d", count: v.order)
+            if v.index != nil || sc.locals.contains(n) || stateIndex[n] != nil { return false }
+            if parameterIndex[n] != nil || internalIndex[n] != nil || n == "e" || n == "pi" { return true }
+            if inlines[n] != nil || spikePorts.contains(where: { $0.name == n }) || continuousPort?.name == n || n == "t" { return false }
+            if case .success = NESTMLUnit.of(.symbol(v.name)) { return true }
+            return false
+        case .call(let f, let a):
+            let pure: Set<String> = ["exp", "log10", "expm1", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sqrt",
+                                     "erf", "erfc", "floor", "ceil", "ln", "log", "abs", "round", "pow", "atan2", "min", "max", "clip"]
+            return pure.contains(f) && a.allSatisfy { isConstant($0, sc) }
+        case .unary(_, let a): return isConstant(a, sc)
+        case .binary(_, let a, let b): return isConstant(a, sc) && isConstant(b, sc)
+        case .conditional(let c, let a, let b): return isConstant(c, sc) && isConstant(a, sc) && isConstant(b, sc)
+        }
     }
 
     func cNumber(_ x: Double) -> String {
@@ -27,6 +53,19 @@ extension NeuronLowering {
     var propagatorOffset: Int { np + internals.count }
 
     func c(_ e: NESTML.Expr, _ sc: Scope, line: Int) throws -> String {
+        if sc.hoist, isConstant(e, sc) {
+            var plain = sc
+            plain.hoist = false
+            let text = try c(e, plain, line: line)
+            if text.hasPrefix("K[") && text.hasSuffix("]") && !text.dropFirst(2).contains("[") { return text }
+            if Double(text.trimmingCharacters(in: CharacterSet(charactersIn: "()"))) != nil { return text }
+            let k = hoistIndex[text] ?? {
+                hoisted.append(text)
+                hoistIndex[text] = hoisted.count - 1
+                return hoisted.count - 1
+            }()
+            return "K[\(hoistOffset + k)]"
+        }
         switch e {
         case .number(let x, _, let u):
             guard let u else { return cNumber(x) }
@@ -326,6 +365,36 @@ extension NeuronLowering {
             var sc = fnScope(f)
             out += signature(f) + " {\n" + (try statements(f.body, &sc, indent: "    ", inFunction: true)) + "}\n"
         }
+        // linear matrix (its coefficients read no state: the lowering checked)
+        let matrixScope = Scope(state: { _ in "0" }, where_: "in the linear part")
+        out += "static void \(p)linear_matrix(const double* K, double* a) {\n"
+        for (i, x) in analytic.enumerated() {
+            for (j, y) in analytic.enumerated() {
+                guard let coef = matrix[x]?[y] else { continue }
+                out += "    a[\(i * nA + j)] = \(try c(try unsymbolic(coef), matrixScope, line: states[x].line));\n"
+            }
+        }
+        out += "    (void)K; (void)a;\n}\n"
+        // initial state
+        out += "static void \(p)initial_state(const double* K, double* S) {\n    \(p)ctx cc = { K, S, K[\(np)], 0 }; const \(p)ctx* c = &cc; (void)c;\n"
+        let initScope = Scope(state: { "S[\($0)]" }, where_: "in an initial value")
+        for (v, st) in states.enumerated() {
+            switch st.kind {
+            case .plain, .ode:
+                guard let e = st.initial else { throw fail(st.line, "state variable '\(st.name)' has no initial value") }
+                out += "    S[\(v)] = \(try c(e, initScope, line: st.line));\n"
+            default: out += "    S[\(v)] = 0;\n"
+            }
+        }
+        for (v, st) in states.enumerated() where st.kind == .recordedInline {
+            out += "    S[\(v)] = \(try c(try expand(inlines[st.name]!.expr, line: st.line), recordScope, line: st.line));\n"
+        }
+        out += "}\n"
+        // update (generated before the right-hand sides, which it names), then the internals (which
+        // compute the constants the right-hand sides hoisted)
+        let update = try updateFunction()
+        var rhsText = ""
+        for (name, set) in rhsSets.sorted(by: { $0.key < $1.key }) { rhsText += try rhsFunction(name, set) }
         // internals
         // Internals that read the state read its initial value (NESTML computes them once, from
         // the state the neuron starts in).
@@ -345,39 +414,11 @@ extension NeuronLowering {
             guard let e = x.expr else { throw fail(x.line, "internal '\(x.name)' has no value") }
             out += "    \(internalRef(j)) = \(try c(e, isc, line: x.line));\n"
         }
+        for (k, text) in hoisted.enumerated() { out += "    K[\(hoistOffset + k)] = \(text);\n" }
         out += "}\n"
-        // linear matrix
-        out += "static void \(p)linear_matrix(const double* K, double* a) {\n"
-        for (i, x) in analytic.enumerated() {
-            for (j, y) in analytic.enumerated() {
-                guard let coef = matrix[x]?[y] else { continue }
-                out += "    a[\(i * nA + j)] = \(try c(try unsymbolic(coef), isc, line: states[x].line));\n"
-            }
-        }
-        out += "    (void)K; (void)a;\n}\n"
-        // initial state
-        out += "static void \(p)initial_state(const double* K, double* S) {\n    \(p)ctx cc = { K, S, K[\(np)], 0 }; const \(p)ctx* c = &cc; (void)c;\n"
-        let initScope = Scope(state: { "S[\($0)]" }, where_: "in an initial value")
-        for (v, st) in states.enumerated() {
-            switch st.kind {
-            case .plain, .ode:
-                guard let e = st.initial else { throw fail(st.line, "state variable '\(st.name)' has no initial value") }
-                out += "    S[\(v)] = \(try c(e, initScope, line: st.line));\n"
-            default: out += "    S[\(v)] = 0;\n"
-            }
-        }
-        for (v, st) in states.enumerated() where st.kind == .recordedInline {
-            out += "    S[\(v)] = \(try c(try expand(inlines[st.name]!.expr, line: st.line), recordScope, line: st.line));\n"
-        }
-        out += "}\n"
-        // update (generated before the right-hand sides, which it names)
-        let update = try updateFunction()
-        for (name, set) in rhsSets.sorted(by: { $0.key < $1.key }) {
-            out += try rhsFunction(name, set)
-        }
-        out += update
+        out += rhsText + update
         out += """
-        static const plx_point_model \(p)entry = { "\(m.name)", \(ns), \(np), \(propagatorOffset + 2 * nA * nA),
+        static const plx_point_model \(p)entry = { "\(m.name)", \(ns), \(np), \(hoistOffset + hoisted.count),
             \(p)internals, \(nA), \(p)linear_matrix, \(propagatorOffset), \(p)initial_state, \(p)update };
 
         """
@@ -392,6 +433,7 @@ extension NeuronLowering {
         let pos = Dictionary(uniqueKeysWithValues: cols.enumerated().map { ($1, $0) })
         var sc = Scope(state: { s in pos[s].map { "y[\($0)]" } ?? "c->S[\(s)]" }, where_: "in an ODE")
         sc.portsVisible = false
+        sc.hoist = true
         var out = "static void \(name)(const void* vc, const double* y, double* f) {\n    const \(prefix)ctx* c = (const \(prefix)ctx*)vc; const double* K = c->K; (void)K;\n"
         for (k, s) in cols.enumerated() {
             if set.contains(s) || states[s].kind == .kernel {

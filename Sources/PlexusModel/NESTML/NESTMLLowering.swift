@@ -85,6 +85,11 @@ final class NeuronLowering {
     /// The right-hand sides the update needs: one per set of variables integrate_odes lists.
     var rhsVariants: [String: String] = [:]
     var rhsSets: [String: Set<Int>] = [:]
+    /// Subexpressions of the right-hand sides that read only constants (`-1/tau_syn`), computed
+    /// once per population after the propagators (their C text, deduplicated) instead of at every
+    /// evaluation: the same operations on the same values, so the same numbers.
+    var hoisted: [String] = []
+    var hoistIndex: [String: Int] = [:]
 
     // MARK: lowering
 
