@@ -169,13 +169,7 @@ final class GeneratedPopulation: NeuronPopulation {
 
     func recordedValue(variable: Int, neuron: Int) -> Double { columns.column(variable)[neuron] }
 
-    func firstColumnIsFinite(in range: Range<Int>) -> Bool {
-        guard specs.count > 0 else { return true }
-        let c = columns.column(0)
-        var sum = 0.0
-        for i in range { sum += c[i] * 0 }
-        return !sum.isNaN
-    }
+    func firstColumnIsFinite(in range: Range<Int>) -> Bool { columns.firstColumnIsFinite(specs, in: range) }
 
     func setParameters(_ values: ParameterValues, resolution h: Double) throws {
         constants = Storage(try model.constants(values, resolution: h))
@@ -187,13 +181,7 @@ final class GeneratedPopulation: NeuronPopulation {
         for (k, i) in neurons.enumerated() where local.contains(i) { columns.column(v)[i] = values[k] }
     }
 
-    func firstNonFinite(in range: Range<Int>) -> (Int, String)? {
-        for v in 0..<specs.count {
-            let c = columns.column(v)
-            for i in range where !c[i].isFinite && !(c[i] == .infinity && !specs[v].recordable) { return (i, specs[v].name) }
-        }
-        return nil
-    }
+    func firstNonFinite(in range: Range<Int>) -> (Int, String)? { columns.firstNonFinite(specs, in: range) }
 }
 
 extension GeneratedNeuronModel {

@@ -92,13 +92,7 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
         model.recordedValue(columns, variable: variable, neuron: neuron)
     }
 
-    func firstColumnIsFinite(in range: Range<Int>) -> Bool {
-        guard specs.count > 0 else { return true }
-        let c = columns.column(0)
-        var sum = 0.0
-        for i in range { sum += c[i] * 0 }
-        return !sum.isNaN
-    }
+    func firstColumnIsFinite(in range: Range<Int>) -> Bool { columns.firstColumnIsFinite(specs, in: range) }
 
     func setParameters(_ values: ParameterValues, resolution h: Double) throws {
         if M.receptorPorts(values) != receptorPorts {
@@ -142,9 +136,25 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
         }
     }
 
-    func firstNonFinite(in range: Range<Int>) -> (Int, String)? {
+    func firstNonFinite(in range: Range<Int>) -> (Int, String)? { columns.firstNonFinite(specs, in: range) }
+}
+
+extension StateColumns {
+    /// The engine's cheap per-step sentinel: false if column 0 (V_m) holds a NaN or infinity in
+    /// `range` (one vectorisable sum; NaN and inf survive it).
+    func firstColumnIsFinite(_ specs: [StateSpec], in range: Range<Int>) -> Bool {
+        guard specs.count > 0 else { return true }
+        let c = column(0)
+        var sum = 0.0
+        for i in range { sum += c[i] * 0 }
+        return !sum.isNaN
+    }
+
+    /// The first non-finite state value in `range`, as (neuron, variable name); -inf is allowed in
+    /// hidden columns (a time of no spike yet).
+    func firstNonFinite(_ specs: [StateSpec], in range: Range<Int>) -> (Int, String)? {
         for v in 0..<specs.count {
-            let c = columns.column(v)
+            let c = column(v)
             for i in range where !c[i].isFinite && !(c[i] == -.infinity && !specs[v].recordable) {
                 return (i, specs[v].name)
             }
