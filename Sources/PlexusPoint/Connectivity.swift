@@ -268,6 +268,8 @@ struct SpikeGeneratorNode {
     var node: Int
     var steps: [Int64]
     var multiplicities: [Double]
+    /// Off-grid offsets (ms) of a spike_generator with precise_times; nil on the grid.
+    var offsets: [Double]? = nil
     /// A pulsepacket_generator's packets (NestStreams draws its steps with NEST's streams).
     var packets: PulsePackets? = nil
 }

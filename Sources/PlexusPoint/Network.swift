@@ -205,7 +205,8 @@ public final class PointNetwork {
                             spikeGens.append(SpikeGeneratorNode(node: node + k, steps: drawn.steps, multiplicities: drawn.multiplicities, packets: packets))
                         }
                     } else {
-                        spikeGens += (0..<pop.size).map { SpikeGeneratorNode(node: node + $0, steps: train.steps, multiplicities: train.multiplicities) }
+                        spikeGens += (0..<pop.size).map { SpikeGeneratorNode(node: node + $0, steps: train.steps, multiplicities: train.multiplicities,
+                                                                          offsets: train.offsets) }
                     }
                 }
             } else {

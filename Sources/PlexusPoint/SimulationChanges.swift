@@ -182,6 +182,7 @@ extension PointSimulation {
             for g in network.spikeGenerators.indices where nodes.contains(network.spikeGenerators[g].node) {
                 network.spikeGenerators[g].steps = train.steps
                 network.spikeGenerators[g].multiplicities = train.multiplicities
+                network.spikeGenerators[g].offsets = train.offsets
                 // Spikes at steps already simulated are not emitted (NEST drops them too).
                 generatorCursor[g] = train.steps.firstIndex { $0 >= emission } ?? train.steps.count
             }

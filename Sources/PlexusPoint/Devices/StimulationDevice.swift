@@ -133,6 +133,9 @@ public struct PoissonTrain: Sendable {
 public struct SpikeTrain: Sendable {
     public var steps: [Int64]
     public var multiplicities: [Double]
+    /// spike_generator with precise_times: each spike's offset (ms) before the end of its step
+    /// (0 on the grid); nil for on-grid trains.
+    public var offsets: [Double]? = nil
     /// A pulsepacket_generator's packets, drawn by the engine (its streams, its seed) into
     /// `steps` when the network is built, or slice by slice with NEST's streams.
     public var packets: PulsePackets?
