@@ -41,7 +41,7 @@ final class PreciseTimingTests: XCTestCase {
             }
             y += "  \(name): {model: \(p["model"] as! String), size: \(p["size"] as? Int ?? 1), params: {\(items.joined(separator: ", "))}}\n"
         }
-        y += "connections:\n"
+        y += (c["connections"] as! [Any]).isEmpty ? "connections: []\n" : "connections:\n"
         for conn in c["connections"] as! [[String: Any]] {
             let t = conn["target"] as! String
             y += "  - {source: \(conn["source"] as! String), target: \(t), rule: all_to_all, synapse: {weight: \(number(conn["weight"] as! Double))\(unit(t)), delay: \(number(conn["delay"] as! Double)) ms}}\n"
@@ -60,7 +60,7 @@ final class PreciseTimingTests: XCTestCase {
     /// precise, grid and parrot neurons, as NEST 3.10 computes them.
     func testModelsMatchNEST() throws {
         let cases = try XCTUnwrap(Self.fixture()["cases"] as? [[String: Any]])
-        XCTAssertEqual(cases.count, 9)
+        XCTAssertEqual(cases.count, 8)
         for c in cases {
             let name = c["name"] as! String
             let res = try Self.run(c)
@@ -77,7 +77,9 @@ final class PreciseTimingTests: XCTestCase {
             for (pop, ref) in nest["vm"] as! [String: [String: [Double]]] {
                 let got = try XCTUnwrap(res.states.first { $0.population == pop }, "\(name): \(pop) sampled")
                 let vm = ref["V_m"]!
-                XCTAssertEqual(got.times.count, vm.count, "\(name): \(pop) samples")
+                // NEST's multimeter hands over the samples of the last min_delay only in a later
+                // run: its rows are a prefix of ours, short by at most 1 ms.
+                XCTAssertTrue(vm.count <= got.times.count && vm.count >= got.times.count - 10, "\(name): \(pop) samples")
                 var worst = 0.0
                 for (a, b) in zip(got.values[0], vm) { worst = max(worst, abs(a - b)) }
                 XCTAssertLessThanOrEqual(worst, Self.vmTolerance, "\(name): \(pop) V_m")
@@ -89,5 +91,162 @@ final class PreciseTimingTests: XCTestCase {
     }
 
     static let spikeTolerance = 1e-12   // ms
-    static let vmTolerance = 1e-11      // mV
+    static let vmTolerance = 1e-12      // mV
+
+    /// A network of precise and grid neurons and parrots, recurrently connected, driven by
+    /// off-grid spikes: the same spikes, bit for bit, for any threads × ranks.
+    static let network = """
+    resolution: 0.1 ms
+    duration: 300 ms
+    seed: 7
+    populations:
+      drive: {model: spike_generator, params: {precise_times: true, spike_times: [1.01 ms, 3.33333 ms, 7.123456789 ms, 12.5 ms, 20.000001 ms, 40.7 ms]}}
+      A: {model: iaf_psc_alpha_ps, size: 60, params: {I_e: 372 pA}}
+      D: {model: iaf_psc_delta_ps, size: 30, params: {I_e: 365 pA}}
+      G: {model: iaf_psc_exp, size: 20, params: {I_e: 372 pA}}
+      P: {model: parrot_neuron_ps, size: 5}
+    connections:
+      - {source: drive, target: A, rule: all_to_all, synapse: {weight: 300 pA, delay: 1 ms}}
+      - {source: A, target: A, rule: fixed_indegree, indegree: 10, synapse: {weight: 60 pA, delay: 1.5 ms}}
+      - {source: A, target: D, rule: fixed_indegree, indegree: 10, synapse: {weight: 0.6 mV, delay: 1 ms}}
+      - {source: D, target: A, rule: fixed_indegree, indegree: 5, synapse: {weight: -80 pA, delay: 1.2 ms}}
+      - {source: A, target: G, rule: fixed_indegree, indegree: 10, synapse: {weight: 70 pA, delay: 1 ms}}
+      - {source: G, target: A, rule: fixed_indegree, indegree: 5, synapse: {weight: 70 pA, delay: 1 ms}}
+      - {source: A, target: P, rule: fixed_indegree, indegree: 3, synapse: {weight: 1, delay: 1 ms}}
+    record:
+      - {type: spike_recorder, population: A}
+      - {type: spike_recorder, population: D}
+      - {type: spike_recorder, population: G}
+      - {type: spike_recorder, population: P}
+    """
+
+    func testSameSpikesForAnyThreadsAndRanks() throws {
+        let experiment = try ExperimentFile.decode(try ExperimentSource(Self.network, file: "precise.yaml"))
+        let one = try PointNetwork(experiment, threads: 1).run()
+        let a = try XCTUnwrap(one.spikes.first { $0.population == "A" })
+        XCTAssertGreaterThan(a.times.count, 200)
+        XCTAssertTrue(a.times.contains { abs($0 / 0.1 - ($0 / 0.1).rounded()) > 1e-6 }, "off-grid spike times")
+        for r in one.spikes { XCTAssertFalse(r.times.isEmpty, "\(r.population) fired") }
+        func same(_ other: PointResults, _ what: String) {
+            for (x, y) in zip(one.spikes, other.spikes) {
+                XCTAssertEqual(x.gids, y.gids, "\(what): \(x.population)")
+                XCTAssertEqual(x.times.map(\.bitPattern), y.times.map(\.bitPattern), "\(what): \(x.population)")
+            }
+            XCTAssertEqual(one.totalSpikes, other.totalSpikes, what)
+        }
+        same(try PointNetwork(experiment, threads: 3).run(), "3 threads")
+        for (ranks, threads, mode) in [(2, 2, SpikeExchangeMode.targeted), (3, 1, .gather)] {
+            switch RankTests.run(experiment, ranks: ranks, threads: threads, mode: mode) {
+            case .success(let r): same(r, "\(ranks) ranks x \(threads) threads, \(mode)")
+            case .failure(let e): XCTFail("\(ranks) ranks: \(e)")
+            }
+        }
+    }
+
+    /// NEST's test_iaf_ps_dc_accuracy: from V_m = E_L = 0, a DC of 1000 pA (τ_m 10 ms, C_m 250
+    /// pF, no spike) gives V_m(t) = I τ_m / C (1 − e^{−t/τ_m}); at 5 ms within 1e-13 mV, at 500 ms
+    /// within 1e-9 mV, for resolutions 2^0 ... 2^-13 ms (500 ms: to 2^-10 ms).
+    func testDCAccuracyClosedForm() throws {
+        let models: [any PointNeuronModel.Type] = [IafPscAlphaPs.self, IafPscExpPs.self, IafPscDeltaPs.self]
+        for model in models {
+            for k in 0...13 {
+                let h = 1 / Double(1 << k)
+                // 500 ms down to 2^-10 ms only (NEST goes to 2^-13): 8 million debug-build steps
+                // per model took half a minute; the 5 ms case covers every resolution.
+                for (duration, tolerance) in k <= 10 ? [(5.0, 1e-13), (500.0, 1e-9)] : [(5.0, 1e-13)] {
+                    let v = try Self.dcVoltage(model, h: h, duration: duration)
+                    let expected = 1000 * 10 / 250 * (1 - exp(-duration / 10))
+                    XCTAssertEqual(v, expected, accuracy: tolerance, "\(model.name), h = 2^-\(k) ms, \(duration) ms")
+                }
+            }
+        }
+    }
+
+    /// V_m of one neuron of `model` after `duration` ms of the DC, stepping the model alone.
+    static func dcVoltage<M: PointNeuronModel>(_ model: M.Type, h: Double, duration: Double) throws -> Double {
+        var p = ParameterValues(specs: M.parameters)
+        p["E_L"] = 0; p["V_th"] = 2000; p["I_e"] = 1000; p["tau_m"] = 10; p["C_m"] = 250; p["V_reset"] = 0
+        let m = try M(parameters: p, resolution: h)
+        let specs = M.state(for: p)
+        var state = specs.map(\.initialValue)
+        state[0] = 0
+        let zeros = [Double](repeating: 0, count: 2)
+        return state.withUnsafeMutableBufferPointer { s in
+            let columns = StateColumns(base: s.baseAddress!, n: 1)
+            m.prepareState(columns, count: 1)
+            var out = SpikeOutput(capacity: 16)
+            var input = zeros
+            return input.withUnsafeMutableBufferPointer { b in
+                let steps = Int64((duration / h).rounded())
+                for step in 0..<steps {
+                    m.update(columns, 0..<1, StepInput(spikes: b.baseAddress!, current: b.baseAddress! + 1, step: step), &out)
+                }
+                precondition(out.count == 0)
+                out.list.free()
+                return m.recordedValue(columns, variable: 0, neuron: 0)
+            }
+        }
+    }
+
+    /// NEST's test_iaf_ps_dc_t_accuracy: with V_th = 15 mV the first spike is at
+    /// −τ_m ln(1 − C V_th / (τ_m I)), found within its step to 1e-13 ms and recorded as NEST
+    /// records it (stamp − offset), through the engine.
+    func testSpikeTimeAccuracyClosedForm() throws {
+        let expected = -10 * log(1 - 250 * 15 / (10 * 1000.0))
+        for model in ["iaf_psc_alpha_ps", "iaf_psc_exp_ps", "iaf_psc_delta_ps"] {
+            for k in 0...13 {
+                let h = 1 / Double(1 << k)
+                let yaml = """
+                resolution: \(h) ms
+                duration: 5 ms
+                populations:
+                  n: {model: \(model), params: {E_L: 0 mV, V_m: 0 mV, V_reset: 0 mV, V_th: 15 mV, I_e: 1000 pA, tau_m: 10 ms, C_m: 250 pF}}
+                connections: []
+                record:
+                  - {type: spike_recorder, population: n}
+                """
+                let res = try PointNetwork(ExperimentFile.decode(yaml, file: "dc_t.yaml")).run()
+                let times = res.spikes[0].times
+                XCTAssertEqual(times.count, 1, "\(model), h = 2^-\(k) ms")
+                XCTAssertEqual(times.first ?? .nan, expected, accuracy: 1e-13, "\(model), h = 2^-\(k) ms")
+            }
+        }
+    }
+
+    /// Bad input is refused with the key path and the value.
+    func testBadInputNamesTheKeyPath() {
+        func refuses(_ params: String, model: String = "spike_generator", _ key: String, _ value: String,
+                     file: StaticString = #filePath, line: UInt = #line) {
+            let yaml = """
+            duration: 10 ms
+            populations:
+              g: {model: \(model), params: {\(params)}}
+              n: {model: iaf_psc_alpha_ps}
+            connections:
+              - {source: g, target: n, synapse: {weight: 10 pA, delay: 1 ms}}
+            """
+            XCTAssertThrowsError(try PointNetwork(ExperimentFile.decode(yaml, file: "bad.yaml")), file: file, line: line) { error in
+                guard let e = error as? PlexusError else { return XCTFail("\(error)", file: file, line: line) }
+                XCTAssertTrue(e.keyPath?.hasSuffix(key) ?? false, "key path \(e.keyPath ?? "nil"): \(e.message)", file: file, line: line)
+                XCTAssertTrue(e.message.contains(value), e.message, file: file, line: line)
+            }
+        }
+        refuses("precise_times: true, spike_times: [1.05 ms, .nan]", "spike_times[1]", "nan")
+        refuses("precise_times: true, spike_times: [1.05 ms, inf]", "spike_times[1]", "inf")
+        refuses("precise_times: true, spike_times: [2.05 ms, 1.05 ms]", "spike_times[1]", "1.05")
+        refuses("precise_times: true, spike_times: [-1.05 ms]", "spike_times[0]", "-1.05")
+        refuses("precise_times: true, spike_times: [1.05 ms], spike_weights: [0.5]", "spike_weights[0]", "0.5")
+        refuses("precise_times: 2, spike_times: [1.05 ms]", "precise_times", "2")
+        refuses("spike_times: [1.05 ms]", "spike_times[0]", "1.05")
+        var p = ParameterValues(specs: IafPscAlphaPs.parameters)
+        p["t_ref"] = 0
+        XCTAssertThrowsError(try IafPscAlphaPs(parameters: p, resolution: 0.1)) {
+            XCTAssertEqual(($0 as? PlexusError)?.keyPath, "t_ref")
+        }
+        p = ParameterValues(specs: IafPscDeltaPs.parameters)
+        p["V_reset"] = -80; p["V_min"] = -75
+        XCTAssertThrowsError(try IafPscDeltaPs(parameters: p, resolution: 0.1)) {
+            XCTAssertEqual(($0 as? PlexusError)?.keyPath, "V_reset")
+        }
+    }
 }
