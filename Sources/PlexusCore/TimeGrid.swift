@@ -53,6 +53,16 @@ public struct TimeGrid: Sendable, Equatable, Codable {
         return tics == tics.rounded() ? 0.001 * Double((s + 1) * ticsPerStep) : Double(s + 1) * h
     }
 
+    /// NEST's `Time::ms_stamp(t)`: truncate t to tics, down to a whole step, and up by one step
+    /// unless that lands on t; as (steps, NEST's ms of those tics).
+    @inlinable public func nestMsStamp(_ t: Double) -> (steps: Int64, ms: Double) {
+        let tps = ticsPerStep
+        var n = Int64(t * 1000)
+        n -= n % tps
+        if Double(n) * (1 / Double(tps)) * (Double(tps) / 1000) < t { n += tps }
+        return (n / tps, 0.001 * Double(n))
+    }
+
     /// Time in ms of a step boundary, rounded to 1e-9 ms so that 3 steps of 0.1 ms print as 0.3.
     @inlinable public func time(_ steps: Int64) -> Double { (Double(steps) * h * 1e9).rounded() / 1e9 }
 }

@@ -76,7 +76,7 @@ public final class PointNetwork {
     /// Number of plastic synapses (with per-synapse state).
     public var plasticSynapseCount: Int { plastic.reduce(0) { $0 + $1.count } }
     /// Number of per-target device connections (Poisson trains, currents).
-    public var deviceConnectionCount: Int { deviceInputs.reduce(0) { $0 + $1.poisson.count + $1.currents.count } }
+    public var deviceConnectionCount: Int { deviceInputs.reduce(0) { $0 + $1.poisson.count + $1.precisePoisson.count + $1.currents.count } }
     /// Bytes of static connectivity per synapse (words + weights + row offsets).
     public var bytesPerSynapse: Double {
         let n = synapseCount

@@ -310,7 +310,8 @@ public final class PointSimulation {
                     // NEST's ring buffers hold it): device input of every step first.
                     for s in e0..<e1 {
                         net.applyDeviceInputs(devices, step: s, nLocal: nLocal, nPairs: nPairs, ringLength: ringLength,
-                                              spikeRing: spikeRing, currentRing: currentRing)
+                                              spikeRing: spikeRing, currentRing: currentRing, precisePairs: precisePairs,
+                                              preciseEvents: preciseEvents)
                     }
                 }
                 for hook in hooks { hook.beforeUpdates(context, rings: rings) }
@@ -320,7 +321,8 @@ public final class PointSimulation {
                     // Device input arriving in this step (drawn for its emission step).
                     if !inputFirst {
                         net.applyDeviceInputs(devices, step: s, nLocal: nLocal, nPairs: nPairs, ringLength: ringLength,
-                                              spikeRing: spikeRing, currentRing: currentRing)
+                                              spikeRing: spikeRing, currentRing: currentRing, precisePairs: precisePairs,
+                                              preciseEvents: preciseEvents)
                     }
                     if t == 0 {
                         genOffsets[k] = genOut[parity].count
@@ -766,6 +768,65 @@ extension PointNetwork {
         }
     }
 
+    /// poisson_generator_ps spikes that arrive in step `s`: each input's train advanced through
+    /// emission step s − delay, as NEST's event_hook draws it (the first spike dead_time · U after
+    /// the start with probability dead_time · rate, else dead_time + an exponential interval; then
+    /// dead_time + exponential intervals), its stamp and offset kept as NEST keeps them. Draw k of
+    /// an input comes from the stream keyed by (seed, statement, input id, k): the same trains
+    /// for any threads and ranks. Off-grid spikes reach precise targets as events, all others
+    /// as on-grid input.
+    @inline(never)
+    func applyPrecisePoisson(_ d: DeviceInputs, step s: Int64, nPairs: Int, row: UnsafeMutablePointer<Double>,
+                             precisePairs: UnsafeMutablePointer<UInt8>?, events: UnsafeMutablePointer<GrowableBuffer<PreciseEvent>>?) {
+        d.precisePoisson.withUnsafeMutableBufferPointer { list in
+            for q in 0..<list.count {
+                let e = s &- Int64(list[q].delay)      // emission step: spikes stamped e + 1
+                let train = list[q].train
+                guard train.rate > 0, e >= train.startStep, e + 1 <= train.stopStep else { continue }
+                let mean = train.exponentialMean, dead = train.deadTime
+                func draw() -> RandomStream {
+                    let k = list[q].draws
+                    list[q].draws = k &+ 1
+                    return RandomStream(seed: seed, purpose: .precisePoisson, index: list[q].stream, id: list[q].id, time: k)
+                }
+                if list[q].nextStamp < 0 {
+                    var rng = draw()
+                    var first: Double
+                    if dead > 0 && rng.nextDouble() < dead * train.rate / 1000 {
+                        first = rng.nextDouble() * dead
+                    } else {
+                        first = mean * rng.nextExponential() + dead
+                    }
+                    // A first spike at 0 (U = 0) is stamped at the start itself; NEST's stamp is
+                    // then the start and never reached: keep it just after.
+                    first = max(first, Double.leastNonzeroMagnitude)
+                    let (steps, ms) = grid.nestMsStamp(first)
+                    list[q].nextStamp = train.startStep + steps
+                    list[q].nextOffset = ms - first
+                }
+                while list[q].nextStamp <= e + 1 {
+                    let offset = list[q].nextOffset, w = list[q].weight
+                    let pair = Int(list[q].target)
+                    if let events, let precisePairs, precisePairs[pair] != 0, offset > 0 {
+                        events.pointee.append(PreciseEvent(target: Int32(pair), sequence: Int32(truncatingIfNeeded: events.pointee.count),
+                                                           offset: offset, weight: w))
+                    } else {
+                        row[pair &* 2 &+ (w < 0 ? 1 : 0)] += w
+                    }
+                    var rng = draw()
+                    let next = -offset + mean * rng.nextExponential() + dead
+                    if next < 0 {
+                        list[q].nextOffset = -next   // still in the same step
+                    } else {
+                        let (steps, ms) = grid.nestMsStamp(next)
+                        list[q].nextStamp += steps
+                        list[q].nextOffset = ms - next
+                    }
+                }
+            }
+        }
+    }
+
     /// First step >= `from` with a non-empty Poisson count: from + floor(E / lambda).
     @inline(__always)
     static func poissonGap(_ hi: UInt32, _ lo: UInt32, _ lambda: Double, from: Int64) -> Int64 {
@@ -781,8 +842,14 @@ extension PointNetwork {
     /// current slot, not one `delay` steps ahead, keeps these writes in cache: the ring row for
     /// s + delay was last touched a whole ring ago.
     func applyDeviceInputs(_ d: DeviceInputs, step s: Int64, nLocal: Int, nPairs: Int, ringLength: Int,
-                           spikeRing: UnsafeMutablePointer<Double>, currentRing: UnsafeMutablePointer<Double>) {
+                           spikeRing: UnsafeMutablePointer<Double>, currentRing: UnsafeMutablePointer<Double>,
+                           precisePairs: UnsafeMutablePointer<UInt8>? = nil,
+                           preciseEvents: UnsafeMutablePointer<GrowableBuffer<PreciseEvent>>? = nil) {
         let base = Int(s % Int64(ringLength))
+        if !d.precisePoisson.isEmpty {
+            applyPrecisePoisson(d, step: s, nPairs: nPairs, row: spikeRing + 2 * base * nPairs, precisePairs: precisePairs,
+                                events: preciseEvents.map { $0 + base })
+        }
         let nestRing = nestStreams.map { Int($0.ringLength) } ?? 0
         let nestCounts = d.nestCounts.base, nestCurrents = d.nestCurrents.base
         if d.nextSwitch < d.switches.count && d.switches[d.nextSwitch].arrival <= s { applySwitches(d, step: s) }

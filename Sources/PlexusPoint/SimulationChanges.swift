@@ -188,6 +188,8 @@ extension PointSimulation {
             }
         case .volumeTransmitter:
             throw PlexusError("a volume_transmitter cannot be changed during a run", keyPath: path + ".params")
+        case .precisePoisson:
+            throw PlexusError("a \(kind.name) cannot be changed during a run", keyPath: path + ".params")
         case .process:
             throw PlexusError("a \(kind.name) cannot be changed during a run (its targets' process states would need NEST's rules for a change)", keyPath: path + ".params")
         }

@@ -105,7 +105,10 @@ final class PreciseTimingTests: XCTestCase {
       D: {model: iaf_psc_delta_ps, size: 30, params: {I_e: 365 pA}}
       G: {model: iaf_psc_exp, size: 20, params: {I_e: 372 pA}}
       P: {model: parrot_neuron_ps, size: 5}
+      noise: {model: poisson_generator_ps, params: {rate: 3000 Hz, dead_time: 0.1 ms}}
     connections:
+      - {source: noise, target: D, synapse: {weight: 0.2 mV, delay: 1 ms}}
+      - {source: noise, target: G, synapse: {weight: 20 pA, delay: 1 ms}}
       - {source: drive, target: A, rule: all_to_all, synapse: {weight: 300 pA, delay: 1 ms}}
       - {source: A, target: A, rule: fixed_indegree, indegree: 10, synapse: {weight: 60 pA, delay: 1.5 ms}}
       - {source: A, target: D, rule: fixed_indegree, indegree: 10, synapse: {weight: 0.6 mV, delay: 1 ms}}
@@ -248,5 +251,47 @@ final class PreciseTimingTests: XCTestCase {
         XCTAssertThrowsError(try IafPscDeltaPs(parameters: p, resolution: 0.1)) {
             XCTAssertEqual(($0 as? PlexusError)?.keyPath, "V_reset")
         }
+    }
+
+    /// poisson_generator_ps: intervals are dead_time + exponential, so the mean interval is
+    /// 1/rate and CV = 1 − rate · dead_time; spike times off the grid. Against theory and NEST's
+    /// statistics (its own draws: the numbers themselves differ). Tolerances are five standard
+    /// errors of ~80,000 intervals (mean: 1.5 ms / √80,000 = 0.0053 ms; CV: ≈ 0.003).
+    func testPoissonGeneratorPsStatistics() throws {
+        let ref = try XCTUnwrap(Self.fixture()["poisson_generator_ps"] as? [String: Any])
+        let rate = ref["rate_hz"] as! Double, dead = ref["dead_time_ms"] as! Double
+        let n = ref["parrots"] as! Int, T = ref["duration_ms"] as! Double
+        let yaml = """
+        resolution: 0.1 ms
+        duration: \(T) ms
+        seed: 11
+        populations:
+          pg: {model: poisson_generator_ps, params: {rate: \(rate) Hz, dead_time: \(dead) ms}}
+          p: {model: parrot_neuron_ps, size: \(n)}
+        connections:
+          - {source: pg, target: p, synapse: {weight: 1, delay: 1 ms}}
+        record:
+          - {type: spike_recorder, population: p}
+        """
+        let res = try PointNetwork(ExperimentFile.decode(yaml, file: "pg_ps.yaml"), threads: 2).run()
+        let rec = res.spikes[0]
+        var byGid: [Int: [Double]] = [:]
+        for (g, t) in zip(rec.gids, rec.times) { byGid[g, default: []].append(t) }
+        XCTAssertEqual(byGid.count, n)
+        var isis: [Double] = []
+        for (_, ts) in byGid { for k in 1..<ts.count { isis.append(ts[k] - ts[k - 1]) } }
+        let mean = isis.reduce(0, +) / Double(isis.count)
+        let sd = (isis.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(isis.count)).squareRoot()
+        let cv = sd / mean
+        let offGrid = Double(rec.times.filter { abs($0 / 0.1 - ($0 / 0.1).rounded()) > 1e-9 }.count) / Double(rec.times.count)
+        XCTAssertEqual(mean, 1000 / rate, accuracy: 0.027, "mean interval")
+        XCTAssertEqual(cv, 1 - rate * dead / 1000, accuracy: 0.015, "CV")
+        XCTAssertEqual(mean, ref["mean_isi_ms"] as! Double, accuracy: 0.038, "mean interval against NEST")
+        XCTAssertEqual(cv, ref["cv_isi"] as! Double, accuracy: 0.021, "CV against NEST")
+        let minISI = isis.min() ?? 0
+        XCTAssertGreaterThanOrEqual(minISI, dead - 1e-12, "dead time")
+        XCTAssertLessThan(minISI, dead + 0.01)
+        XCTAssertGreaterThan(offGrid, 0.999)
+        XCTAssertEqual(Double(rec.times.count), rate * (T - 1) / 1000 * Double(n), accuracy: 5 * (rate * T / 1000 * Double(n)).squareRoot() * 0.6 + 0.01 * rate * Double(n))
     }
 }

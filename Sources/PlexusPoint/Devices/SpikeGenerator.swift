@@ -61,7 +61,6 @@ public struct SpikeGenerator: StimulationDevice {
     /// whole step, up by one step unless that lands on t) and keeps the offset stamp − t, set to
     /// 0 within rounding of t (NEST's test: below 2 ε (stamp + t), or subnormal).
     static func preciseTrain(times: [Double], weights: [Double]?, window: ActivityWindow, grid: TimeGrid) throws -> SpikeTrain {
-        let tps = grid.ticsPerStep
         let originSteps = grid.steps(window.origin)
         var steps: [Int64] = [], mult: [Double] = [], offsets: [Double] = []
         var last = -Double.infinity
@@ -76,15 +75,12 @@ public struct SpikeGenerator: StimulationDevice {
                 throw PlexusError.outOfRange("spike_weights[\(k)]", w, "must be a whole number other than 0 with precise_times (it travels as the spike's multiplicity)",
                                              keyPath: "spike_weights[\(k)]")
             }
-            var n = Int64(t * 1000)
-            n -= n % tps
-            if Double(n) * (1 / Double(tps)) * (Double(tps) / 1000) < t { n += tps }
-            let stampMs = 0.001 * Double(n)
+            let (stampSteps, stampMs) = grid.nestMsStamp(t)
             var offset = stampMs - t
             if abs(offset) < Double.ulpOfOne * abs(stampMs + t) * 2 || abs(offset) < Double.leastNormalMagnitude { offset = 0 }
             // Stamped at the end of step stamp − 1 (0-based), relative to origin; emitted if
             // origin + start < stamp <= origin + stop.
-            let stamp = n / tps + originSteps
+            let stamp = stampSteps + originSteps
             if stamp > window.startStep && stamp <= window.stopStep {
                 steps.append(stamp - 1)
                 mult.append(w)

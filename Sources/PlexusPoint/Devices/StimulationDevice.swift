@@ -64,6 +64,9 @@ public enum DeviceOutput: Sendable {
     /// Every target its own superposition of renewal processes, whose state lives per target
     /// (gamma_sup_generator, ppd_sup_generator; DS events with the count as multiplicity).
     case process(SpikeProcess)
+    /// Every target its own Poisson train with dead time and off-grid spike times
+    /// (poisson_generator_ps).
+    case precisePoisson(PrecisePoissonTrain)
 }
 
 /// A superposition of `nProc` independent renewal processes per target, as NEST's
