@@ -14,9 +14,9 @@ public struct IafPscExpPs: PointNeuronModel, RestRelativeVoltage {
     ]
     public static let state: [StateSpec] = [
         .init("V_m", .mV, initial: -70),
-        // Not recordable in NEST's iaf_psc_exp_ps (V_m only).
-        .init("I_syn_ex", .pA, initial: 0, recordable: false),
-        .init("I_syn_in", .pA, initial: 0, recordable: false),
+        // NEST records V_m only but takes initial I_syn_ex, I_syn_in (PyNN's isyn_exc, isyn_inh).
+        .init("I_syn_ex", .pA, initial: 0),
+        .init("I_syn_in", .pA, initial: 0),
         NeuronState.stimulus,
     ] + PreciseState.columns
     public static let weightUnit = PhysicalUnit.pA
