@@ -48,6 +48,8 @@ public enum RandomPurpose: UInt32, Sendable {
     case synapseTransmission = 11
     /// gamma_sup_generator and ppd_sup_generator (per target and step).
     case spikeProcess = 12
+    /// poisson_generator_ps (per target and event).
+    case precisePoisson = 13
     case user = 15
 }
 

@@ -44,6 +44,25 @@ public struct TimeGrid: Sendable, Equatable, Codable {
     /// Time in ms at the end of step `s` (the stamp of events that happened during it).
     @inlinable public func endTime(ofStep s: Int64) -> Double { time(s + 1) }
 
+    /// The end of step `s` as NEST's `Time::get_ms()` gives a stamp, (s + 1)·tics per step ×
+    /// 0.001: precise spike times are this less their offset, to the last bit as NEST records
+    /// them. A resolution that is no whole number of NEST's default tics (2^-4 ms and finer
+    /// powers of two, which NEST runs with tics_per_ms = 2^14) gives (s + 1)·h, exact there.
+    @inlinable public func nestStampTime(ofStep s: Int64) -> Double {
+        let tics = h * 1000
+        return tics == tics.rounded() ? 0.001 * Double((s + 1) * ticsPerStep) : Double(s + 1) * h
+    }
+
+    /// NEST's `Time::ms_stamp(t)`: truncate t to tics, down to a whole step, and up by one step
+    /// unless that lands on t; as (steps, NEST's ms of those tics).
+    @inlinable public func nestMsStamp(_ t: Double) -> (steps: Int64, ms: Double) {
+        let tps = ticsPerStep
+        var n = Int64(t * 1000)
+        n -= n % tps
+        if Double(n) * (1 / Double(tps)) * (Double(tps) / 1000) < t { n += tps }
+        return (n / tps, 0.001 * Double(n))
+    }
+
     /// Time in ms of a step boundary, rounded to 1e-9 ms so that 3 steps of 0.1 ms print as 0.3.
     @inlinable public func time(_ steps: Int64) -> Double { (Double(steps) * h * 1e9).rounded() / 1e9 }
 }

@@ -7,6 +7,7 @@ struct ConnectionStatement {
         /// A Poisson generator's trains, or a stateful process's (`process`: gamma_sup, ppd_sup).
         case poisson(lambda: Double, start: Int64, stop: Int64, process: SpikeProcess?)
         case current                              // current generators (dc, noise, ...)
+        case precisePoisson(PrecisePoissonTrain)  // poisson_generator_ps: off-grid trains per target
         case plastic(Int)                         // plastic synapse of rule `plasticRules[i]`
     }
     let index: Int
@@ -152,6 +153,8 @@ extension PointNetwork {
                     route = .poisson(lambda: train.lambda, start: train.startStep, stop: train.stopStep, process: nil)
                 case .process(let process):
                     route = .poisson(lambda: 0, start: process.startStep, stop: process.stopStep, process: process)
+                case .precisePoisson(let train):
+                    route = .precisePoisson(train)
                 case .current:
                     route = .current
                     weightUnit = .one   // the weight scales the current
@@ -289,7 +292,7 @@ extension PointNetwork {
         let path = "connections[\(ci)]"
         switch sourceOutput {
         case nil, .spikes?, .poisson?: break   // neurons, spike generators, Poisson generators
-        case .current?, .volumeTransmitter?, .process?:
+        case .current?, .volumeTransmitter?, .process?, .precisePoisson?:
             throw PlexusError("a volume_transmitter takes spikes from neurons, spike generators or Poisson generators; '\(src.name)' is a \(src.model)",
                               keyPath: path + ".source")
         }
@@ -587,6 +590,23 @@ extension PointNetwork {
                                 maxD = max(maxD, d)
                             }
                         }
+                    case .precisePoisson(let train):
+                        // Keyed by (statement, target, its n-th input of the statement, source):
+                        // the same trains whichever thread or rank holds the target.
+                        var ordinal = [Int: Int]()
+                        self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
+                            for s in batch {
+                                let i = s.source, j = s.target, w = s.weight, d = s.delay
+                                guard !failed, checkDelay(d, j), checkWeight(w, j) else { continue }
+                                let gid = st.target.firstNode + j
+                                let o = ordinal[gid, default: 0]
+                                ordinal[gid] = o + 1
+                                devices.precisePoisson.append(.init(target: Int32(pairOf(j)), delay: Int32(d), weight: w, train: train,
+                                                                    stream: UInt32(st.index),
+                                                                    id: UInt64(gid) | UInt64(o) << 32 | UInt64(i) << 48))
+                                maxD = max(maxD, d)
+                            }
+                        }
                     case .current:
                         self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
                             for s in batch {
@@ -645,6 +665,7 @@ extension PointNetwork {
         for p in transmitterPoisson { minD = min(minD, Int(p.delay)) }
         for dev in deviceInputs {
             for p in dev.poisson { minD = min(minD, Int(p.delay)) }
+            for p in dev.precisePoisson { minD = min(minD, Int(p.delay)) }
             for c in dev.currents { minD = min(minD, Int(c.delay)) }
         }
         if !experiment.recordings.isEmpty { minD = min(minD, max(1, Int(grid.steps(1.0)))) }

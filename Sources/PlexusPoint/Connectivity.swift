@@ -138,6 +138,20 @@ public struct SourceRows: @unchecked Sendable {
 
 /// Input from devices that act on each target separately (NEST's DS events): Poisson trains and
 /// currents. Stored by the thread that owns the targets, sorted by target.
+/// One target of a poisson_generator_ps: its train's next spike (stamp step and offset, as NEST
+/// keeps it) and how many intervals were drawn (the key of the next draw).
+struct PrecisePoissonInput {
+    var target: Int32        // thread-local channel pair
+    var delay: Int32         // steps
+    var weight: Double
+    var train: PrecisePoissonTrain
+    var stream: UInt32       // statement index
+    var id: UInt64           // target gid | input << 32 | source << 48
+    var nextStamp: Int64 = -1   // -1: not started
+    var nextOffset: Double = 0
+    var draws: UInt32 = 0
+}
+
 final class DeviceInputs {
     struct PoissonInput {
         var target: Int32        // thread-local neuron index
@@ -198,6 +212,8 @@ final class DeviceInputs {
         processInputs.append((Int32(k), at))
         return Int32(processInputs.count - 1)
     }
+    /// poisson_generator_ps inputs (`PrecisePoissonInput`), with their trains' state.
+    var precisePoisson: [PrecisePoissonInput] = []
     var currents: [CurrentInput] = []
     /// Per current input: the index into `CurrentGenerators.changes` of its generator's next
     /// amplitude change (emission steps only grow, so each input walks the changes once).
@@ -268,6 +284,8 @@ struct SpikeGeneratorNode {
     var node: Int
     var steps: [Int64]
     var multiplicities: [Double]
+    /// Off-grid offsets (ms) of a spike_generator with precise_times; nil on the grid.
+    var offsets: [Double]? = nil
     /// A pulsepacket_generator's packets (NestStreams draws its steps with NEST's streams).
     var packets: PulsePackets? = nil
 }

@@ -99,10 +99,30 @@ public struct ArrayParameterSpec: Sendable {
     /// The step being computed: it covers (step·h, (step+1)·h].
     public let step: Int64
 
+    /// Precise-timing models only: the off-grid spikes arriving in this step at the neurons being
+    /// updated, sorted by neuron, then time (larger offset first), then arrival; the neuron of
+    /// an event is `Int(event.target) - eventBase`. Empty for every other model.
+    public let events: UnsafePointer<PreciseEvent>
+    public let eventCount: Int
+    public let eventBase: Int
+
     @inlinable public init(spikes: UnsafeMutablePointer<Double>, current: UnsafeMutablePointer<Double>, step: Int64) {
         self.spikes = spikes
         self.current = current
         self.step = step
+        self.events = UnsafePointer(bitPattern: 8)!
+        self.eventCount = 0
+        self.eventBase = 0
+    }
+
+    @inlinable public init(spikes: UnsafeMutablePointer<Double>, current: UnsafeMutablePointer<Double>, step: Int64,
+                           events: UnsafePointer<PreciseEvent>, eventCount: Int, eventBase: Int) {
+        self.spikes = spikes
+        self.current = current
+        self.step = step
+        self.events = events
+        self.eventCount = eventCount
+        self.eventBase = eventBase
     }
 
     @inlinable @inline(__always) public func excitatory(_ i: Int) -> Double { spikes[2 &* i] }
@@ -118,15 +138,76 @@ public struct ArrayParameterSpec: Sendable {
     }
 }
 
-/// A spike as it travels through the engine: the sender and a weight multiplier (1 for neurons;
-/// the spike weight of a spike_generator; the count of a parrot neuron).
+/// A spike as it travels through the engine: the sender, a weight multiplier (1 for neurons;
+/// the spike weight of a spike_generator; the count of a parrot neuron) and, for spikes of
+/// precise-timing senders (`*_ps` models, spike_generator with precise_times), their offset
+/// within the step: the spike happened at (step + 1)·h − offset, 0 <= offset < h.
+///
+/// The offset travels in the struct's spare room, so a spike stays 16 bytes and grid networks
+/// pay nothing: `count` is 0 for an on-grid spike, whose `value` is its multiplicity; an off-grid
+/// spike (offset > 0) has a whole multiplicity, kept in `count` (never 0), and `value` holds its
+/// offset (ms). Only the spikes of precise senders are ever off the grid.
 @frozen public struct Spike: Sendable {
     public var gid: UInt32
-    public var multiplicity: Double
+    /// 0: on the grid (`value` is the multiplicity); otherwise the multiplicity of an off-grid spike.
+    public var count: Int32
+    /// The multiplicity (on the grid) or the offset in ms (off the grid).
+    public var value: Double
 
     @inlinable public init(gid: UInt32, multiplicity: Double = 1) {
         self.gid = gid
-        self.multiplicity = multiplicity
+        self.count = 0
+        self.value = multiplicity
+    }
+
+    /// A spike `offset` ms before the end of its step, of whole multiplicity `count` (an offset of
+    /// 0 makes an on-grid spike).
+    @inlinable public init(gid: UInt32, count: Int32, offset: Double) {
+        self.gid = gid
+        if offset > 0 && count != 0 {
+            self.count = count
+            self.value = offset
+        } else {
+            self.count = 0
+            self.value = Double(count)
+        }
+    }
+
+    /// The weight multiplier.
+    @inlinable public var multiplicity: Double {
+        @inline(__always) get { count == 0 ? value : Double(count) }
+    }
+    /// Offset (ms) before the end of the step: 0 for on-grid spikes.
+    @inlinable public var offset: Double {
+        @inline(__always) get { count == 0 ? 0 : value }
+    }
+    @inlinable public var isOffGrid: Bool { count != 0 }
+}
+
+/// One spike that arrives off the grid at a precise-timing neuron (`PointNeuronModel.isPrecise`),
+/// as the engine hands it to the model: `offset` ms before the end of the step, weight times
+/// multiplicity in `weight`. Spikes that arrive on the grid (offset 0) are summed in the step's
+/// input channels as for every model: they act at the end of the step, after all of these.
+@frozen public struct PreciseEvent: Sendable {
+    /// Index of the target's channel pair in its thread's ring (engine-internal).
+    public var target: Int32
+    /// Order of arrival (delivery order, the same for any threads and ranks): breaks ties.
+    public var sequence: Int32
+    public var offset: Double
+    public var weight: Double
+
+    @inlinable public init(target: Int32, sequence: Int32, offset: Double, weight: Double) {
+        self.target = target
+        self.sequence = sequence
+        self.offset = offset
+        self.weight = weight
+    }
+
+    /// Time order within a step (larger offset first), then arrival order.
+    @inlinable @inline(__always) static func before(_ a: PreciseEvent, _ b: PreciseEvent) -> Bool {
+        if a.target != b.target { return a.target < b.target }
+        if a.offset != b.offset { return a.offset > b.offset }
+        return a.sequence < b.sequence
     }
 }
 
@@ -142,6 +223,13 @@ public struct SpikeOutput {
     @inlinable @inline(__always)
     public mutating func emit(_ i: Int, multiplicity: Double = 1) {
         list.append(Spike(gid: gidBase &+ UInt32(truncatingIfNeeded: i), multiplicity: multiplicity))
+    }
+
+    /// Neuron `i` fired `offset` ms before the end of this step (precise-timing models; several
+    /// such spikes of one neuron in a step must come in time order).
+    @inlinable @inline(__always)
+    public mutating func emit(_ i: Int, offset: Double, count: Int32 = 1) {
+        list.append(Spike(gid: gidBase &+ UInt32(truncatingIfNeeded: i), count: count, offset: offset))
     }
 
     public var count: Int { list.count }
@@ -162,6 +250,10 @@ public protocol PointNeuronModel: Sendable {
     static var weightUnit: PhysicalUnit { get }
     /// Whether incoming weights are ignored and each spike counts once (parrot_neuron).
     static var countsSpikes: Bool { get }
+    /// Whether the model times its spikes off the grid and takes its input spikes at their
+    /// precise times (NEST's `*_ps` models): the engine hands it the step's off-grid spikes
+    /// (`StepInput.events`) and it emits spikes with their offsets.
+    static var isPrecise: Bool { get }
     /// Whether the model's spikes carry a fraction that scales every weight they cross (its
     /// multiplicity: iaf_tum_2000's released fraction), which only such models can receive.
     static var spikesCarryRelease: Bool { get }
@@ -203,6 +295,7 @@ extension PointNeuronModel {
     public static func state(for p: ParameterValues) -> [StateSpec] { state }
     public static var countsSpikes: Bool { false }
     public static var spikesCarryRelease: Bool { false }
+    public static var isPrecise: Bool { false }
     public func recordedValue(_ state: StateColumns, variable v: Int, neuron i: Int) -> Double {
         state.column(v)[i]
     }

@@ -76,7 +76,7 @@ public final class PointNetwork {
     /// Number of plastic synapses (with per-synapse state).
     public var plasticSynapseCount: Int { plastic.reduce(0) { $0 + $1.count } }
     /// Number of per-target device connections (Poisson trains, currents).
-    public var deviceConnectionCount: Int { deviceInputs.reduce(0) { $0 + $1.poisson.count + $1.currents.count } }
+    public var deviceConnectionCount: Int { deviceInputs.reduce(0) { $0 + $1.poisson.count + $1.precisePoisson.count + $1.currents.count } }
     /// Bytes of static connectivity per synapse (words + weights + row offsets).
     public var bytesPerSynapse: Double {
         let n = synapseCount
@@ -207,7 +207,8 @@ public final class PointNetwork {
                             spikeGens.append(SpikeGeneratorNode(node: node + k, steps: drawn.steps, multiplicities: drawn.multiplicities, packets: packets))
                         }
                     } else {
-                        spikeGens += (0..<pop.size).map { SpikeGeneratorNode(node: node + $0, steps: train.steps, multiplicities: train.multiplicities) }
+                        spikeGens += (0..<pop.size).map { SpikeGeneratorNode(node: node + $0, steps: train.steps, multiplicities: train.multiplicities,
+                                                                          offsets: train.offsets) }
                     }
                 }
             } else {

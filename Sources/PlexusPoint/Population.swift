@@ -15,6 +15,8 @@ public protocol NeuronPopulation: AnyObject {
     var weightUnit: PhysicalUnit { get }
     var countsSpikes: Bool { get }
     var spikesCarryRelease: Bool { get }
+    /// Whether the model takes off-grid input as events (`PointNeuronModel.isPrecise`).
+    var isPrecise: Bool { get }
     /// Receptor ports of a multisynapse model (spikes on receptor_type 1 ... K); nil otherwise.
     var receptorPorts: Int? { get }
     /// Every parameter with its value (defaults filled in), for provenance.
@@ -82,6 +84,7 @@ final class ModelPopulation<M: PointNeuronModel>: NeuronPopulation {
     var weightUnit: PhysicalUnit { M.weightUnit }
     var countsSpikes: Bool { M.countsSpikes }
     var spikesCarryRelease: Bool { M.spikesCarryRelease }
+    var isPrecise: Bool { M.isPrecise }
 
     func update(_ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
         spikes.gidBase = UInt32(firstNode)

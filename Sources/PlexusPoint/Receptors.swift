@@ -69,3 +69,57 @@ struct ReceptorLayout: Sendable {
         return nil
     }
 }
+
+extension PointNetwork {
+    /// Thread `t`'s channel pairs that belong to precise-timing neurons (1) and the others (0);
+    /// nil when it has none, so that grid-only threads keep no event rings.
+    func precisePairs(thread t: Int) -> [UInt8]? {
+        let part = partitions[t]
+        var flags: [UInt8]? = nil
+        for p in neuronPopulations where p.isPrecise {
+            let lo = max(part.lowerBound, p.firstNeuron), hi = min(part.upperBound, p.firstNeuron + p.size)
+            guard lo < hi else { continue }
+            if flags == nil { flags = [UInt8](repeating: 0, count: max(1, receptorLayouts[t].pairs)) }
+            for j in lo..<hi { flags![j - part.lowerBound] = 1 }
+        }
+        return flags
+    }
+}
+
+/// The sort of a step's precise events (`PreciseEvent.before`: target, then time, then arrival):
+/// a heap sort in place, so a step allocates nothing; keys are unique (arrival numbers), so the
+/// order is the same whatever the algorithm.
+enum PreciseEvents {
+    static func sort(_ a: UnsafeMutablePointer<PreciseEvent>, count n: Int) {
+        if n < 16 {
+            for i in 1..<max(1, n) {
+                let x = a[i]
+                var j = i
+                while j > 0 && PreciseEvent.before(x, a[j - 1]) { a[j] = a[j - 1]; j -= 1 }
+                a[j] = x
+            }
+            return
+        }
+        func siftDown(_ start: Int, _ end: Int) {
+            var root = start
+            while 2 * root + 1 < end {
+                var child = 2 * root + 1
+                if child + 1 < end && PreciseEvent.before(a[child], a[child + 1]) { child += 1 }
+                if PreciseEvent.before(a[root], a[child]) {
+                    (a[root], a[child]) = (a[child], a[root])
+                    root = child
+                } else {
+                    return
+                }
+            }
+        }
+        var start = n / 2 - 1
+        while start >= 0 { siftDown(start, n); start -= 1 }
+        var end = n - 1
+        while end > 0 {
+            (a[0], a[end]) = (a[end], a[0])
+            siftDown(0, end)
+            end -= 1
+        }
+    }
+}

@@ -52,8 +52,15 @@ final class ThreadState {
     var error: PlexusError?
     var emitted = 0
     var weights: [WeightEvent] = []
+    /// Precise-timing targets (`PointNeuronModel.isPrecise`) among this thread's channel pairs:
+    /// 1 where the pair is such a neuron's; nil when the thread has none (then off-grid spikes
+    /// are delivered as on-grid ones and nothing below is allocated).
+    let precisePairs: Storage<UInt8>?
+    /// Per ring slot: the off-grid spikes arriving in that step at precise targets, in arrival
+    /// order until the step sorts them (`PreciseEvents`).
+    let preciseEvents: UnsafeMutablePointer<GrowableBuffer<PreciseEvent>>?
 
-    init(nLocal: Int, nPairs: Int, ringLength: Int, epoch: Int, multimeters: Int) {
+    init(nLocal: Int, nPairs: Int, ringLength: Int, epoch: Int, multimeters: Int, precisePairs: [UInt8]? = nil) {
         self.nLocal = nLocal
         self.nPairs = nPairs
         self.ringLength = ringLength
@@ -62,9 +69,23 @@ final class ThreadState {
         outputs = [SpikeOutput(capacity: 1024), SpikeOutput(capacity: 1024)]
         stepOffsets = [Storage(repeating: 0, count: epoch + 1), Storage(repeating: 0, count: epoch + 1)]
         samples = (0..<multimeters).map { _ in GrowableBuffer(capacity: 1024) }
+        if let precisePairs {
+            self.precisePairs = Storage(precisePairs)
+            let events = UnsafeMutablePointer<GrowableBuffer<PreciseEvent>>.allocate(capacity: ringLength)
+            for k in 0..<ringLength { (events + k).initialize(to: GrowableBuffer(capacity: 64)) }
+            preciseEvents = events
+        } else {
+            self.precisePairs = nil
+            preciseEvents = nil
+        }
     }
 
     deinit {
+        if let preciseEvents {
+            for k in 0..<ringLength { preciseEvents[k].free() }
+            preciseEvents.deinitialize(count: ringLength)
+            preciseEvents.deallocate()
+        }
         outputs[0].list.free()
         outputs[1].list.free()
         for k in samples.indices { samples[k].free() }
@@ -111,7 +132,8 @@ public final class PointSimulation {
     let generatorOut: UnsafeMutablePointer<SpikeOutput>
     let generatorOffsets: UnsafeMutablePointer<Int>       // [parity][step of the epoch + 1]
     let generatorCursor: UnsafeMutableBufferPointer<Int>
-    let recorded: UnsafeMutablePointer<GrowableBuffer<(Int64, UInt32)>>
+    /// Recorded spikes: (step, node, offset within the step in ms; 0 on the grid).
+    let recorded: UnsafeMutablePointer<GrowableBuffer<(Int64, UInt32, Double)>>
     var watch = MemoryWatch()
     let nodeOfNeuron: [Int]
     /// Device populations as described, with the changes made so far (`set`).
@@ -160,7 +182,7 @@ public final class PointSimulation {
         let ringLength = network.maxDelay + m
         states = (0..<network.team.count).map {
             ThreadState(nLocal: network.partitions[$0].count, nPairs: network.receptorLayouts[$0].pairs, ringLength: ringLength,
-                        epoch: m, multimeters: meters.count)
+                        epoch: m, multimeters: meters.count, precisePairs: network.precisePairs(thread: $0))
         }
         generatorOut = .allocate(capacity: 2)
         generatorOut.initialize(to: SpikeOutput(capacity: 256))
@@ -247,6 +269,8 @@ public final class PointSimulation {
             let plastic = net.plastic[t]
             let hasPlastic = plastic.count > 0
             let spikeRing = ts.spikeRing.base, currentRing = ts.currentRing.base
+            // Off-grid spikes to precise targets (nil without such targets on this thread).
+            let precisePairs = ts.precisePairs?.base, preciseEvents = ts.preciseEvents
             let rings = InputRings(spikes: spikeRing, currents: currentRing, ringLength: ringLength, nLocal: nLocal, nPairs: nPairs)
             // Hooks' own synapses (per epoch), and the epoch's spike lists for listeners.
             var hookTables: [ThreadConnectivity] = []
@@ -286,7 +310,8 @@ public final class PointSimulation {
                     // NEST's ring buffers hold it): device input of every step first.
                     for s in e0..<e1 {
                         net.applyDeviceInputs(devices, step: s, nLocal: nLocal, nPairs: nPairs, ringLength: ringLength,
-                                              spikeRing: spikeRing, currentRing: currentRing)
+                                              spikeRing: spikeRing, currentRing: currentRing, precisePairs: precisePairs,
+                                              preciseEvents: preciseEvents)
                     }
                 }
                 for hook in hooks { hook.beforeUpdates(context, rings: rings) }
@@ -296,7 +321,8 @@ public final class PointSimulation {
                     // Device input arriving in this step (drawn for its emission step).
                     if !inputFirst {
                         net.applyDeviceInputs(devices, step: s, nLocal: nLocal, nPairs: nPairs, ringLength: ringLength,
-                                              spikeRing: spikeRing, currentRing: currentRing)
+                                              spikeRing: spikeRing, currentRing: currentRing, precisePairs: precisePairs,
+                                              preciseEvents: preciseEvents)
                     }
                     if t == 0 {
                         genOffsets[k] = genOut[parity].count
@@ -306,7 +332,11 @@ public final class PointSimulation {
                             while c < gen.steps.count && gen.steps[c] <= s {
                                 if gen.steps[c] == s {
                                     genOut[parity].gidBase = UInt32(gen.node)
-                                    genOut[parity].emit(0, multiplicity: gen.multiplicities[c])
+                                    if let offsets = gen.offsets, offsets[c] > 0 {
+                                        genOut[parity].emit(0, offset: offsets[c], count: Int32(gen.multiplicities[c]))
+                                    } else {
+                                        genOut[parity].emit(0, multiplicity: gen.multiplicities[c])
+                                    }
                                 }
                                 c += 1
                             }
@@ -314,11 +344,27 @@ public final class PointSimulation {
                         }
                     }
                     let row = slot(s) * nLocal, spikeRow = slot(s) * nPairs
+                    // This step's off-grid arrivals at precise targets, in time order per target.
+                    let events = preciseEvents.map { $0 + slot(s) }
+                    if let events, events.pointee.count > 1 { PreciseEvents.sort(events.pointee.base, count: events.pointee.count) }
+                    var eventCursor = 0
                     for (q, (pop, range)) in mine.enumerated() {
                         let offset = row + pop.firstNeuron - part.lowerBound
-                        let input = StepInput(spikes: spikeRing + 2 * (spikeRow + spikeOffsets[q]), current: currentRing + offset, step: s)
+                        var input = StepInput(spikes: spikeRing + 2 * (spikeRow + spikeOffsets[q]), current: currentRing + offset, step: s)
+                        if let events, pop.isPrecise {
+                            // Populations lie in pair order: their events are consecutive.
+                            let list = events.pointee.base, n = events.pointee.count
+                            let lo = Int32(spikeOffsets[q] + range.lowerBound), hi = Int32(spikeOffsets[q] + range.upperBound)
+                            while eventCursor < n && list[eventCursor].target < lo { eventCursor += 1 }
+                            var end = eventCursor
+                            while end < n && list[end].target < hi { end += 1 }
+                            input = StepInput(spikes: input.spikes, current: input.current, step: s, events: list + eventCursor,
+                                              eventCount: end - eventCursor, eventBase: spikeOffsets[q])
+                            eventCursor = end
+                        }
                         pop.update(range, input, &ts.outputs[parity])
                     }
+                    events?.pointee.removeAll()
                     if ts.error == nil {
                         // The step at which a value went bad, found by a cheap sentinel.
                         for (pop, range) in mine where !pop.firstColumnIsFinite(in: range) {
@@ -370,7 +416,9 @@ public final class PointSimulation {
                             // A parrot repeating n arrivals spikes n times (NEST's archive holds
                             // n entries; each counts in the trace and in the pairings).
                             if a >= 0 {
-                                for _ in 0..<max(1, Int(list[q].multiplicity)) { plastic.archives[a].record(t, pruneMargin: pruneMargin) }
+                                // An off-grid spike is archived at its precise time (NEST's set_spiketime).
+                                let tq = list[q].isOffGrid ? net.grid.nestStampTime(ofStep: s) - list[q].offset : t
+                                for _ in 0..<max(1, Int(list[q].multiplicity)) { plastic.archives[a].record(tq, pruneMargin: pruneMargin) }
                             }
                         }
                     }
@@ -394,7 +442,12 @@ public final class PointSimulation {
                     let base = slot(s)
                     let g = genOut[parity]
                     for q in genOffsets[k]..<genOffsets[k + 1] {
-                        PointNetwork.deliver(g.list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nPairs, ring: spikeRing)
+                        if let preciseEvents, g.list[q].isOffGrid {
+                            PointNetwork.deliverOffGrid(g.list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nPairs, ring: spikeRing,
+                                                        precisePairs: precisePairs.unsafelyUnwrapped, events: preciseEvents)
+                        } else {
+                            PointNetwork.deliver(g.list[q], from: base, conn: conn, ringLength: ringLength, nLocal: nPairs, ring: spikeRing)
+                        }
                         if hasPlastic {
                             net.deliverPlastic(g.list[q], step: s, plastic, ringLength: ringLength, nLocal: nPairs,
                                                ring: spikeRing, nodeOfNeuron: nodeOfNeuron, first: part.lowerBound - net.localNeurons.lowerBound, log: &ts.weights)
@@ -402,7 +455,12 @@ public final class PointSimulation {
                     }
                     for u in 0..<exchange.parts {
                         for spike in exchange.spikes(of: u, step: k, epoch: epoch) {
-                            PointNetwork.deliver(spike, from: base, conn: conn, ringLength: ringLength, nLocal: nPairs, ring: spikeRing)
+                            if let preciseEvents, spike.isOffGrid {
+                                PointNetwork.deliverOffGrid(spike, from: base, conn: conn, ringLength: ringLength, nLocal: nPairs, ring: spikeRing,
+                                                            precisePairs: precisePairs.unsafelyUnwrapped, events: preciseEvents)
+                            } else {
+                                PointNetwork.deliver(spike, from: base, conn: conn, ringLength: ringLength, nLocal: nPairs, ring: spikeRing)
+                            }
                             if let extraTable {
                                 PointNetwork.deliver(spike, from: base, conn: extraTable, ringLength: ringLength, nLocal: nPairs, ring: spikeRing)
                                 if hasMoreTables {
@@ -438,11 +496,11 @@ public final class PointSimulation {
                         let k = Int(s - e0)
                         let g = genOut[parity]
                         for q in genOffsets[k]..<genOffsets[k + 1] where recordedNode[Int(g.list[q].gid)] >= 0 {
-                            for _ in 0..<max(1, Int(g.list[q].multiplicity)) { recorded.pointee.append((s, g.list[q].gid)) }
+                            for _ in 0..<max(1, Int(g.list[q].multiplicity)) { recorded.pointee.append((s, g.list[q].gid, g.list[q].offset)) }
                         }
                         for u in 0..<exchange.parts {
                             for spike in exchange.spikes(of: u, step: k, epoch: epoch) where recordedNode[Int(spike.gid)] >= 0 {
-                                for _ in 0..<max(1, Int(spike.multiplicity)) { recorded.pointee.append((s, spike.gid)) }
+                                for _ in 0..<max(1, Int(spike.multiplicity)) { recorded.pointee.append((s, spike.gid, spike.offset)) }
                             }
                         }
                     }
@@ -477,10 +535,12 @@ public final class PointSimulation {
         let comm = network.communicator
         var spikes = spikeRecorders.map { RecordedSpikes(population: $0.name) }
         for q in 0..<recorded.pointee.count {
-            let (s, node) = recorded.pointee[q]
+            let (s, node, offset) = recorded.pointee[q]
+            // NEST records an off-grid spike at its stamp less its offset.
+            let time = offset > 0 ? grid.nestStampTime(ofStep: s) - offset : grid.endTime(ofStep: s)
             for (ri, r) in spikeRecorders.enumerated() where r.nodes.contains(Int(node)) {
                 spikes[ri].gids.append(Int(node) + 1)
-                spikes[ri].times.append(grid.endTime(ofStep: s))
+                spikes[ri].times.append(time)
             }
         }
         var sampled: [RecordedStates] = []
@@ -602,6 +662,42 @@ extension PointNetwork {
         }
     }
 
+    /// An off-grid spike on a thread with precise targets: those get it as an event with its
+    /// offset in the slot of its arrival step; every other target as an on-grid spike (NEST's
+    /// grid models ignore the offset).
+    @inline(never)
+    static func deliverOffGrid(_ spike: Spike, from base: Int, conn: ThreadConnectivity, ringLength: Int, nLocal: Int,
+                               ring: UnsafeMutablePointer<Double>, precisePairs: UnsafeMutablePointer<UInt8>,
+                               events: UnsafeMutablePointer<GrowableBuffer<PreciseEvent>>) {
+        let rows = conn.rowView
+        guard let row = rows.row(of: Int(spike.gid)) else { return }
+        let lo = rows.starts[row], hi = rows.starts[row &+ 1]
+        let words = conn.words.base, weights = conn.weights.base
+        let mask = conn.targetMask, shift = UInt32(conn.targetBits)
+        let mult = spike.multiplicity, offset = spike.offset
+        for k in lo..<hi {
+            let word = words[k]
+            var s: Int
+            let w: Double
+            if conn.kinds != nil {
+                let kind = Int(word >> shift)
+                s = base &+ conn.kindDelays.base[kind]
+                w = conn.kindWeights.base[kind] * mult
+            } else {
+                s = base &+ Int(word >> shift) &+ 1
+                w = Double(weights[k]) * mult
+            }
+            if s >= ringLength { s &-= ringLength }
+            let pair = Int(word & mask)
+            if precisePairs[pair] != 0 {
+                let list = events + s
+                list.pointee.append(PreciseEvent(target: Int32(pair), sequence: Int32(truncatingIfNeeded: list.pointee.count), offset: offset, weight: w))
+            } else {
+                ring[(s &* nLocal &+ pair) &* 2 &+ (w < 0 ? 1 : 0)] += w
+            }
+        }
+    }
+
     /// A spike through hooks' tables after the first (out of line: the hot loop stays as small
     /// as with one table or none).
     @inline(never)
@@ -672,6 +768,65 @@ extension PointNetwork {
         }
     }
 
+    /// poisson_generator_ps spikes that arrive in step `s`: each input's train advanced through
+    /// emission step s − delay, as NEST's event_hook draws it (the first spike dead_time · U after
+    /// the start with probability dead_time · rate, else dead_time + an exponential interval; then
+    /// dead_time + exponential intervals), its stamp and offset kept as NEST keeps them. Draw k of
+    /// an input comes from the stream keyed by (seed, statement, input id, k): the same trains
+    /// for any threads and ranks. Off-grid spikes reach precise targets as events, all others
+    /// as on-grid input.
+    @inline(never)
+    func applyPrecisePoisson(_ d: DeviceInputs, step s: Int64, nPairs: Int, row: UnsafeMutablePointer<Double>,
+                             precisePairs: UnsafeMutablePointer<UInt8>?, events: UnsafeMutablePointer<GrowableBuffer<PreciseEvent>>?) {
+        d.precisePoisson.withUnsafeMutableBufferPointer { list in
+            for q in 0..<list.count {
+                let e = s &- Int64(list[q].delay)      // emission step: spikes stamped e + 1
+                let train = list[q].train
+                guard train.rate > 0, e >= train.startStep, e + 1 <= train.stopStep else { continue }
+                let mean = train.exponentialMean, dead = train.deadTime
+                func draw() -> RandomStream {
+                    let k = list[q].draws
+                    list[q].draws = k &+ 1
+                    return RandomStream(seed: seed, purpose: .precisePoisson, index: list[q].stream, id: list[q].id, time: k)
+                }
+                if list[q].nextStamp < 0 {
+                    var rng = draw()
+                    var first: Double
+                    if dead > 0 && rng.nextDouble() < dead * train.rate / 1000 {
+                        first = rng.nextDouble() * dead
+                    } else {
+                        first = mean * rng.nextExponential() + dead
+                    }
+                    // A first spike at 0 (U = 0) is stamped at the start itself; NEST's stamp is
+                    // then the start and never reached: keep it just after.
+                    first = max(first, Double.leastNonzeroMagnitude)
+                    let (steps, ms) = grid.nestMsStamp(first)
+                    list[q].nextStamp = train.startStep + steps
+                    list[q].nextOffset = ms - first
+                }
+                while list[q].nextStamp <= e + 1 {
+                    let offset = list[q].nextOffset, w = list[q].weight
+                    let pair = Int(list[q].target)
+                    if let events, let precisePairs, precisePairs[pair] != 0, offset > 0 {
+                        events.pointee.append(PreciseEvent(target: Int32(pair), sequence: Int32(truncatingIfNeeded: events.pointee.count),
+                                                           offset: offset, weight: w))
+                    } else {
+                        row[pair &* 2 &+ (w < 0 ? 1 : 0)] += w
+                    }
+                    var rng = draw()
+                    let next = -offset + mean * rng.nextExponential() + dead
+                    if next < 0 {
+                        list[q].nextOffset = -next   // still in the same step
+                    } else {
+                        let (steps, ms) = grid.nestMsStamp(next)
+                        list[q].nextStamp += steps
+                        list[q].nextOffset = ms - next
+                    }
+                }
+            }
+        }
+    }
+
     /// First step >= `from` with a non-empty Poisson count: from + floor(E / lambda).
     @inline(__always)
     static func poissonGap(_ hi: UInt32, _ lo: UInt32, _ lambda: Double, from: Int64) -> Int64 {
@@ -687,8 +842,14 @@ extension PointNetwork {
     /// current slot, not one `delay` steps ahead, keeps these writes in cache: the ring row for
     /// s + delay was last touched a whole ring ago.
     func applyDeviceInputs(_ d: DeviceInputs, step s: Int64, nLocal: Int, nPairs: Int, ringLength: Int,
-                           spikeRing: UnsafeMutablePointer<Double>, currentRing: UnsafeMutablePointer<Double>) {
+                           spikeRing: UnsafeMutablePointer<Double>, currentRing: UnsafeMutablePointer<Double>,
+                           precisePairs: UnsafeMutablePointer<UInt8>? = nil,
+                           preciseEvents: UnsafeMutablePointer<GrowableBuffer<PreciseEvent>>? = nil) {
         let base = Int(s % Int64(ringLength))
+        if !d.precisePoisson.isEmpty {
+            applyPrecisePoisson(d, step: s, nPairs: nPairs, row: spikeRing + 2 * base * nPairs, precisePairs: precisePairs,
+                                events: preciseEvents.map { $0 + base })
+        }
         let nestRing = nestStreams.map { Int($0.ringLength) } ?? 0
         let nestCounts = d.nestCounts.base, nestCurrents = d.nestCurrents.base
         if d.nextSwitch < d.switches.count && d.switches[d.nextSwitch].arrival <= s { applySwitches(d, step: s) }

@@ -182,11 +182,14 @@ extension PointSimulation {
             for g in network.spikeGenerators.indices where nodes.contains(network.spikeGenerators[g].node) {
                 network.spikeGenerators[g].steps = train.steps
                 network.spikeGenerators[g].multiplicities = train.multiplicities
+                network.spikeGenerators[g].offsets = train.offsets
                 // Spikes at steps already simulated are not emitted (NEST drops them too).
                 generatorCursor[g] = train.steps.firstIndex { $0 >= emission } ?? train.steps.count
             }
         case .volumeTransmitter:
             throw PlexusError("a volume_transmitter cannot be changed during a run", keyPath: path + ".params")
+        case .precisePoisson:
+            throw PlexusError("a \(kind.name) cannot be changed during a run", keyPath: path + ".params")
         case .process:
             throw PlexusError("a \(kind.name) cannot be changed during a run (its targets' process states would need NEST's rules for a change)", keyPath: path + ".params")
         }

@@ -9,8 +9,10 @@ Neo are PyNN's code; the simulation is Plexus's. PyNN's real NEST backend (`pyNN
 untouched and can be imported beside it.
 
 Differences from pyNN.nest (docs/python.md, "PyNN"):
-- spikes are on the time grid (`spike_precision="on_grid"` is the default; Plexus has no off-grid
-  models yet, so "off_grid" is refused);
+- spikes are on the time grid by default (`spike_precision="on_grid"`); `spike_precision="off_grid"`
+  (pyNN.nest's default) gives NEST's precise-timing models (IF_curr_exp → iaf_psc_exp_ps,
+  IF_curr_delta → iaf_psc_delta_ps, SpikeSourcePoisson → poisson_generator_ps, parrots
+  parrot_neuron_ps, SpikeSourceArray with precise_times), as pyNN.nest does;
 - what plexus.nest refuses (models Plexus lacks, changes it cannot make) is refused here with the
   same `plexus.PlexusError`;
 - a current source's start, stop and times read back as given (on the time grid), as on PyNN's
@@ -53,13 +55,13 @@ def _load():
             else:
                 sys.modules[name] = value
     pyNN.plexus = module
-    # Plexus's spikes are on the grid: make that the default of setup().
+    # Spikes on the grid are the default of setup() here (pyNN.nest's is off_grid).
     pynn_setup = module.setup
 
     def setup(timestep=module.control.DEFAULT_TIMESTEP, min_delay=module.control.DEFAULT_MIN_DELAY, **extra_params):
         extra_params.setdefault("spike_precision", "on_grid")
-        if extra_params["spike_precision"] != "on_grid":
-            raise plexus.PlexusError("pyNN.plexus: spike_precision must be 'on_grid' (Plexus has no off-grid models yet)")
+        if extra_params["spike_precision"] not in ("on_grid", "off_grid"):
+            raise plexus.PlexusError(f"pyNN.plexus: spike_precision must be 'on_grid' or 'off_grid', not {extra_params['spike_precision']!r}")
         return pynn_setup(timestep, min_delay, **extra_params)
 
     setup.__doc__ = pynn_setup.__doc__

@@ -38,8 +38,29 @@ def test_pyNN_plexus_is_a_pynn_module_beside_pyNN_nest():
     import pyNN.plexus
     assert pyNN.plexus is sys.modules["pyNN.plexus"] and pyNN.plexus.Population is sim.Population
     assert "nest" not in sys.modules or sys.modules["nest"] is not plexus.nest   # a real NEST is left alone
-    with pytest.raises(plexus.PlexusError, match="spike_precision must be 'on_grid'"):
-        sim.setup(spike_precision="off_grid")
+    with pytest.raises(plexus.PlexusError, match="spike_precision must be 'on_grid' or 'off_grid'"):
+        sim.setup(spike_precision="exact")
+
+
+def test_off_grid_spikes_keep_their_times():
+    # spike_precision="off_grid" (pyNN.nest's default): NEST's precise-timing models. A source's
+    # off-grid times come back exactly; a parrot-free chain into IF_curr_exp (iaf_psc_exp_ps)
+    # fires off the grid.
+    sim.setup(timestep=0.1, min_delay=0.5, spike_precision="off_grid")
+    times = [1.2345, 3.01, 7.777]
+    src = sim.Population(1, sim.SpikeSourceArray(spike_times=times))
+    cell = sim.Population(1, sim.IF_curr_exp(i_offset=0.5))
+    assert cell.celltype.nest_name["off_grid"] == "iaf_psc_exp_ps"
+    sim.Projection(src, cell, sim.AllToAllConnector(), sim.StaticSynapse(weight=5.0, delay=0.5))
+    src.record("spikes")
+    cell.record("spikes")
+    sim.run(100.0)
+    got = src.get_data().segments[0].spiketrains[0].magnitude
+    np.testing.assert_allclose(got, times, rtol=0, atol=1e-12)
+    fired = cell.get_data().segments[0].spiketrains[0].magnitude
+    assert len(fired) > 0
+    assert np.any(np.abs(fired / 0.1 - np.round(fired / 0.1)) > 1e-6)
+    sim.end()
 
 
 def _scalar(lazy):
@@ -67,12 +88,9 @@ def test_current_source_times_read_back_as_given():
     sim.end()
 
 
-# PyNN's scenarios that fail on pyNN.plexus, and the words their failure must contain: off-grid
-# spikes (NEST's precise-timing models, which Plexus lacks), refused by name.
-EXPECTED_FAILURES = {
-    "test_recording.py::test_issue259": "spike_precision must be 'on_grid'",
-    "test_scenario2.py::test_scenario2": "spike_precision must be 'on_grid'",
-}
+# PyNN's scenarios that fail on pyNN.plexus, and the words their failure must contain: none since
+# off-grid spikes (test_issue259, test_scenario2) came with NEST's precise-timing models.
+EXPECTED_FAILURES = {}
 
 
 def test_pynns_own_scenarios():
@@ -86,4 +104,4 @@ def test_pynns_own_scenarios():
     unexpected = {t: m for t, m in failed.items() if t not in EXPECTED_FAILURES or EXPECTED_FAILURES[t] not in m}
     assert not unexpected, unexpected
     passed = [t for t, (o, _) in results.items() if o == "passed"]
-    assert len(results) == 64 and len(passed) == 64 - len(failed) >= 62, (len(results), len(passed))
+    assert len(results) == 64 and len(passed) == 64 - len(failed) >= 64 - len(EXPECTED_FAILURES), (len(results), len(passed))

@@ -64,6 +64,9 @@ public enum DeviceOutput: Sendable {
     /// Every target its own superposition of renewal processes, whose state lives per target
     /// (gamma_sup_generator, ppd_sup_generator; DS events with the count as multiplicity).
     case process(SpikeProcess)
+    /// Every target its own Poisson train with dead time and off-grid spike times
+    /// (poisson_generator_ps).
+    case precisePoisson(PrecisePoissonTrain)
 }
 
 /// A superposition of `nProc` independent renewal processes per target, as NEST's
@@ -133,6 +136,9 @@ public struct PoissonTrain: Sendable {
 public struct SpikeTrain: Sendable {
     public var steps: [Int64]
     public var multiplicities: [Double]
+    /// spike_generator with precise_times: each spike's offset (ms) before the end of its step
+    /// (0 on the grid); nil for on-grid trains.
+    public var offsets: [Double]? = nil
     /// A pulsepacket_generator's packets, drawn by the engine (its streams, its seed) into
     /// `steps` when the network is built, or slice by slice with NEST's streams.
     public var packets: PulsePackets?

@@ -172,18 +172,11 @@ class _Population:
             else:   # an initial state differing within the segment: one value per neuron
                 default = _info(self.model)["state"][key]
                 out[key] = [default if v is None else v for v in values]
-        if self.model == "spike_generator" and "spike_times" in out:
-            out["spike_times"] = self.grid_times(lo, out["spike_times"])
+        if self.model == "spike_generator" and self.values.get("precise_times", [None] * self.n)[lo]:
+            # NEST's precise_times: Plexus keeps off-grid times exactly (offsets within their
+            # steps, which precise models see and grid models ignore, as in NEST).
+            out["precise_times"] = 1.0
         return out
-
-    def grid_times(self, k, times):
-        """spike_generator k's times as Plexus takes them. With NEST's precise_times a time off the
-        grid is sent in the step that contains it, with its offset, which on-grid neurons (all of
-        Plexus's) ignore: the step's end here."""
-        if not self.values.get("precise_times", [None] * self.n)[k]:
-            return times
-        h = self.kernel.resolution
-        return [float(np.ceil(t / h - 1e-9) * h) for t in times]
 
     def name(self, lo):
         return f"{self.model}_{self.first + lo}"
@@ -477,8 +470,8 @@ class _Kernel:
                             f"once the simulation runs (nodes {p.first + a}..{p.first + b - 1}); give the nodes their own values "
                             "(or connect them apart) before the first Simulate")
                 value = part[0]
-                if key == "spike_times" and p.model == "spike_generator":
-                    value = p.grid_times(a, value)
+                if isinstance(value, (bool, np.bool_)):
+                    value = float(value)   # precise_times, individual_spike_trains: 0 or 1 for Plexus
                 self.sim.set(p.name(a), {key: value})
             else:
                 self.sim.set(p.name(a), {key: [float(v) for v in part]}, neurons=range(x - a, y - a))
@@ -911,8 +904,12 @@ class _Kernel:
         out = {k: v[order] for k, v in merged.items()}
         if recorder.time_in_steps:
             # NEST's time_in_steps: `times` in steps and the offsets within them (0 on the grid).
-            out["times"] = np.rint(out["times"] / self.resolution).astype(np.int64)
-            out["offsets"] = np.zeros(len(out["times"]))
+            # Off-grid spikes: the step that holds them and their offset before its end.
+            t = out["times"]
+            steps = np.ceil(t / self.resolution - 1e-9).astype(np.int64)
+            offsets = steps * self.resolution - t
+            out["offsets"] = np.where(np.abs(offsets) < 1e-9 * self.resolution, 0.0, offsets)
+            out["times"] = steps
         return out
 
     def device_samples(self, p, k, interval):
