@@ -153,6 +153,8 @@ final class GeneratedPopulation: NeuronPopulation {
     var weightUnit: PhysicalUnit { PhysicalUnit.named(model.description.weightUnit) ?? .pA }
     var countsSpikes: Bool { false }
     var spikesCarryRelease: Bool { false }
+    /// Generated models take their input on the grid (NESTML has no precise-timing models).
+    var isPrecise: Bool { false }
 
     func update(_ range: Range<Int>, _ input: StepInput, _ spikes: inout SpikeOutput) {
         spikes.gidBase = UInt32(firstNode)
