@@ -50,6 +50,8 @@ public enum RandomPurpose: UInt32, Sendable {
     case spikeProcess = 12
     /// poisson_generator_ps (per target and event).
     case precisePoisson = 13
+    /// Draws of generated neuron models (NESTML's random_normal, random_uniform), per neuron and step.
+    case generatedModel = 14
     case user = 15
 }
 
@@ -66,16 +68,21 @@ public enum RandomPurpose: UInt32, Sendable {
 
     @inlinable
     public init(seed: UInt64, purpose: RandomPurpose, index: UInt32 = 0, id: UInt64, time: UInt32 = 0) {
-        // The seed is whitened so that nearby seeds give unrelated keys.
+        (k0, k1) = Self.key(seed: seed)
+        c1 = time
+        c2 = UInt32(truncatingIfNeeded: id) ^ (UInt32(truncatingIfNeeded: id >> 32) &* 0x85EB_CA6B)
+        c3 = (purpose.rawValue << 24) ^ index ^ (UInt32(truncatingIfNeeded: id >> 32) << 12)
+    }
+
+    /// The Philox key of every stream of `seed`: the seed whitened, so that nearby seeds give
+    /// unrelated keys. Generated C kernels (plexus_point_runtime.h) draw from it the same numbers.
+    @inlinable
+    public static func key(seed: UInt64) -> (UInt32, UInt32) {
         var z = seed &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         z ^= z >> 31
-        k0 = UInt32(truncatingIfNeeded: z)
-        k1 = UInt32(truncatingIfNeeded: z >> 32)
-        c1 = time
-        c2 = UInt32(truncatingIfNeeded: id) ^ (UInt32(truncatingIfNeeded: id >> 32) &* 0x85EB_CA6B)
-        c3 = (purpose.rawValue << 24) ^ index ^ (UInt32(truncatingIfNeeded: id >> 32) << 12)
+        return (UInt32(truncatingIfNeeded: z), UInt32(truncatingIfNeeded: z >> 32))
     }
 
     /// One block of another stream that shares this stream's seed and purpose: for hot loops

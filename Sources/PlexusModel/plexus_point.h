@@ -6,7 +6,7 @@
 #define PLEXUS_POINT_H
 #include <stdint.h>
 
-#define PLX_POINT_ABI_VERSION 1
+#define PLX_POINT_ABI_VERSION 2
 
 typedef struct plx_point_step {
     double* state;            /* column v of neuron i at state[v * stride + i] (i: index in the population) */
@@ -21,6 +21,8 @@ typedef struct plx_point_step {
     double h;                 /* the resolution (ms) */
     int32_t* fired;           /* out: the neurons that fired in this step, room for end - begin */
     int64_t nfired;           /* out */
+    uint32_t key0, key1;      /* the run's random key (Plexus's Philox streams, purpose 14) */
+    int64_t first_node;       /* node index of the population's neuron 0: neuron i draws as node first_node + i */
 } plx_point_step;
 
 typedef struct plx_point_model {

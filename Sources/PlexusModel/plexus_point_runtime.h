@@ -127,6 +127,54 @@ static inline void plx_rkf45_advance(plx_rhs f, const void* ctx, const plx_contr
     }
 }
 
+/* Plexus's counter-based streams (Sources/PlexusCore/Philox.swift, RandomStream), the same
+ * numbers: Philox4x32-10 keyed by the run's seed, counted by (block, step, node, purpose). */
+typedef struct plx_rng {
+    uint32_t k0, k1, c1, c2, c3, counter;
+    uint32_t buffer[4];
+    int used;
+    double spare;
+} plx_rng;
+
+static inline void plx_philox(uint32_t x0, uint32_t x1, uint32_t x2, uint32_t x3, uint32_t a, uint32_t b, uint32_t out[4]) {
+    for (int r = 0; r < 10; r++) {
+        const uint64_t p0 = (uint64_t)0xD2511F53u * x0, p1 = (uint64_t)0xCD9E8D57u * x2;
+        const uint32_t hi0 = (uint32_t)(p0 >> 32), lo0 = (uint32_t)p0, hi1 = (uint32_t)(p1 >> 32), lo1 = (uint32_t)p1;
+        x0 = hi1 ^ x1 ^ a; x1 = lo1; x2 = hi0 ^ x3 ^ b; x3 = lo0;
+        a += 0x9E3779B9u; b += 0xBB67AE85u;
+    }
+    out[0] = x0; out[1] = x1; out[2] = x2; out[3] = x3;
+}
+
+static inline plx_rng plx_rng_make(uint32_t k0, uint32_t k1, uint64_t id, uint32_t time, uint32_t purpose) {
+    plx_rng r;
+    r.k0 = k0; r.k1 = k1; r.c1 = time;
+    r.c2 = (uint32_t)id ^ ((uint32_t)(id >> 32) * 0x85EBCA6Bu);
+    r.c3 = (purpose << 24) ^ ((uint32_t)(id >> 32) << 12);
+    r.counter = 0; r.used = 4; r.spare = NAN;
+    return r;
+}
+
+static inline uint32_t plx_rng_u32(plx_rng* r) {
+    if (r->used == 4) { plx_philox(r->counter, r->c1, r->c2, r->c3, r->k0, r->k1, r->buffer); r->counter++; r->used = 0; }
+    return r->buffer[r->used++];
+}
+
+/* uniform in [0, 1), 53 random bits */
+static inline double plx_rng_double(plx_rng* r) {
+    const uint64_t hi = plx_rng_u32(r) >> 5, lo = plx_rng_u32(r) >> 6;
+    return (double)(hi << 26 | lo) * (1.0 / 9007199254740992.0);
+}
+
+/* standard normal: Box-Muller, both values of a pair in turn */
+static inline double plx_rng_normal(plx_rng* r) {
+    if (!isnan(r->spare)) { const double v = r->spare; r->spare = NAN; return v; }
+    const double u1 = 1.0 - plx_rng_double(r), u2 = plx_rng_double(r);
+    const double rad = sqrt(-2.0 * log(u1));
+    r->spare = rad * sin(2.0 * 3.141592653589793 * u2);
+    return rad * cos(2.0 * 3.141592653589793 * u2);
+}
+
 /* Forward Euler over one step (NESTML's numeric_solver "forward-Euler"). */
 static inline void plx_euler(plx_rhs f, const void* ctx, int d, double h, double* y, double* work) {
     f(ctx, y, work);

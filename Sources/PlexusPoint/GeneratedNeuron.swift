@@ -98,9 +98,9 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
         let ports = description.receptorPorts
         return NeuronKind(name: name, parameters: specs, state: stateSpecs(defaults), weightUnit: weightUnit, source: description.file,
                           stateFor: { self.stateSpecs($0) }, receptorPorts: { _ in ports },
-                          make: { name, p, h, size, local, firstNode, firstNeuron, initial in
+                          make: { name, p, h, size, local, firstNode, firstNeuron, initial, seed in
                               try GeneratedPopulation(model: self, name: name, parameters: p, resolution: h, size: size, local: local,
-                                                      firstNode: firstNode, firstNeuron: firstNeuron, initial: initial)
+                                                      firstNode: firstNode, firstNeuron: firstNeuron, initial: initial, seed: seed)
                           })
     }
 }
@@ -120,14 +120,18 @@ final class GeneratedPopulation: NeuronPopulation {
     let specs: [StateSpec]
     private var constants: Storage<Double>
     private var h: Double
+    /// The run's random key: NESTML's random_normal and random_uniform draw from Plexus's stream
+    /// of the neuron and step (RandomPurpose.generatedModel), the same for any threads and ranks.
+    private let key: (UInt32, UInt32)
     /// Where the kernel lists the neurons that fired: threads update disjoint ranges of a
     /// population, each into its own part of this buffer.
     private let fired: Storage<Int32>
     let receptorPorts: Int?
 
     init(model: GeneratedNeuronModel, name: String, parameters: ParameterValues, resolution h: Double, size: Int, local: Range<Int>,
-         firstNode: Int, firstNeuron: Int, initial: [[Double]]) throws {
+         firstNode: Int, firstNeuron: Int, initial: [[Double]], seed: UInt64) throws {
         self.model = model
+        key = RandomStream.key(seed: seed)
         self.name = name
         self.parameters = parameters
         self.size = size
@@ -164,7 +168,7 @@ final class GeneratedPopulation: NeuronPopulation {
         var step = plx_point_step(state: columns.base, stride: Int64(local.count), begin: Int64(range.lowerBound), end: Int64(range.upperBound),
                                   constants: UnsafePointer(constants.base), spikes: UnsafePointer(input.spikes),
                                   ports: Int64(receptorPorts ?? 1), current: UnsafePointer(input.current), step: input.step,
-                                  h: h, fired: out, nfired: 0)
+                                  h: h, fired: out, nfired: 0, key0: key.0, key1: key.1, first_node: Int64(firstNode))
         model.entry.pointee.update(&step)
         for k in 0..<Int(step.nfired) { spikes.emit(Int(out[k])) }
     }

@@ -183,7 +183,7 @@ public final class PointNetwork {
                                                                          drawn: nestDraws?.values[pi] ?? [:])
                 do {
                     let p = try type.makePopulation(name: pop.name, parameters: params, resolution: h, size: pop.size, local: local,
-                                                    firstNode: node, firstNeuron: neuron, initial: initial)
+                                                    firstNode: node, firstNeuron: neuron, initial: initial, seed: seed)
                     infos.append(PopulationInfo(name: pop.name, model: pop.model, size: pop.size, firstNode: node,
                                                 kind: .neuron(neuronPops.count)))
                     neuronPops.append(p)

@@ -22,7 +22,8 @@ public struct NeuronKind: Sendable {
     public typealias StateFor = @Sendable (ParameterValues) -> [StateSpec]
     public typealias PortsFor = @Sendable (ParameterValues) -> Int?
     public typealias Make = @Sendable (_ name: String, _ parameters: ParameterValues, _ resolution: Double, _ size: Int,
-                                       _ local: Range<Int>, _ firstNode: Int, _ firstNeuron: Int, _ initial: [[Double]]) throws -> NeuronPopulation
+                                       _ local: Range<Int>, _ firstNode: Int, _ firstNeuron: Int, _ initial: [[Double]],
+                                       _ seed: UInt64) throws -> NeuronPopulation
 
     private let stateFor: StateFor
     private let portsFor: PortsFor
@@ -40,7 +41,7 @@ public struct NeuronKind: Sendable {
         source = nil
         stateFor = { M.state(for: $0) }
         portsFor = { M.receptorPorts($0) }
-        make = { name, p, h, size, local, firstNode, firstNeuron, initial in
+        make = { name, p, h, size, local, firstNode, firstNeuron, initial, _ in
             try M.makePopulation(name: name, parameters: p, resolution: h, size: size, local: local,
                                  firstNode: firstNode, firstNeuron: firstNeuron, initial: initial)
         }
@@ -68,10 +69,11 @@ public struct NeuronKind: Sendable {
     /// receptor 0, split by the sign of the weight.
     public func receptorPorts(_ p: ParameterValues) -> Int? { portsFor(p) }
 
-    /// `initial` holds the initial state of the `local` neurons (all of them for one process).
+    /// `initial` holds the initial state of the `local` neurons (all of them for one process);
+    /// `seed` is the run's (generated models draw from it).
     func makePopulation(name: String, parameters: ParameterValues, resolution: Double, size: Int, local: Range<Int>,
-                        firstNode: Int, firstNeuron: Int, initial: [[Double]]) throws -> NeuronPopulation {
-        try make(name, parameters, resolution, size, local, firstNode, firstNeuron, initial)
+                        firstNode: Int, firstNeuron: Int, initial: [[Double]], seed: UInt64) throws -> NeuronPopulation {
+        try make(name, parameters, resolution, size, local, firstNode, firstNeuron, initial, seed)
     }
 }
 

@@ -12,8 +12,7 @@ import XCTest
 final class NESTMLModelTests: XCTestCase {
     static func neuronFile(_ name: String) -> String { Repo.fixtures.appendingPathComponent("nestml/neurons/\(name).nestml").path }
 
-    /// Every neuron model of the library lowers and compiles, except the one that draws random
-    /// numbers (refused naming the construct, file and line).
+    /// Every neuron model of the library lowers and compiles.
     func testLibraryNeuronsLowerAndCompile() throws {
         let folder = Repo.fixtures.appendingPathComponent("nestml/neurons").path
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".nestml") }.sorted()
@@ -23,11 +22,8 @@ final class NESTMLModelTests: XCTestCase {
         for f in files {
             do { lowered += try NESTMLLowering.neurons(contentsOf: folder + "/" + f) } catch let e as PlexusError { refused[f] = e }
         }
-        XCTAssertEqual(refused.keys.sorted(), ["hh_cond_exp_destexhe_neuron.nestml"], "\(refused)")
-        let e = try XCTUnwrap(refused["hh_cond_exp_destexhe_neuron.nestml"])
-        XCTAssertTrue(e.message.contains("random_normal()"), e.message)
-        XCTAssertEqual(e.line, 159)
-        XCTAssertTrue(e.file?.hasSuffix("hh_cond_exp_destexhe_neuron.nestml") ?? false)
+        XCTAssertEqual(refused.count, 0, "\(refused)")
+        XCTAssertEqual(lowered.count, 30)
         let models = try GeneratedNeuronModel.compile(lowered)
         XCTAssertEqual(models.map(\.name), lowered.map(\.name))
         // Solver choice as ODE-toolbox makes it: linear systems exactly, the rest by RKF45.
@@ -224,6 +220,65 @@ final class NESTMLModelTests: XCTestCase {
                 XCTAssertEqual(r.spikes[k].times, one.spikes[k].times, "\(threads) threads")
             }
             XCTAssertEqual(r.states[0].values, one.states[0].values, "\(threads) threads")
+        }
+    }
+
+    /// random_normal and random_uniform draw Plexus's counter-based stream of the neuron and step
+    /// (the C in plexus_point_runtime.h gives RandomStream's numbers), and are refused outside the
+    /// blocks run per step.
+    func testRandomDrawsAreThePlexusStream() throws {
+        let tmp = temporaryFolder("nestml-random")
+        defer { tmp.remove() }
+        let model = tmp.write("noisy_neuron.nestml", """
+            model noisy_neuron:
+                state:
+                    x real = 0
+                    u real = 0
+                    z real = 0
+                parameters:
+                    sigma real = 2.5
+                update:
+                    x = random_normal(1, sigma)
+                    u = random_uniform(-3, 5)
+                    z = draw()
+                function draw() real:
+                    return random_normal(0, 1)
+
+            """)
+        let yaml = """
+            resolution: 0.1 ms
+            duration: 2 ms
+            seed: 12345
+            models: [\(model)]
+            populations:
+              n: {model: noisy_neuron, size: 3}
+            record:
+              - {type: multimeter, population: n, variables: [x, u, z], interval: 0.1 ms}
+
+            """
+        let res = try PointNetwork(try ExperimentFile.decode(yaml, file: "noisy.yaml"), threads: 2).run()
+        let rec = res.states[0]
+        let steps = 20
+        XCTAssertEqual(rec.times.count * 1, steps * 3)
+        for (k, gid) in rec.gids.enumerated() {
+            let step = k / 3
+            var stream = RandomStream(seed: 12345, purpose: .generatedModel, id: UInt64(gid - 1), time: UInt32(step))
+            let x = 1 + 2.5 * stream.nextNormal()
+            let u = -3 + (5 - -3) * stream.nextDouble()
+            let z = 0 + 1 * stream.nextNormal()
+            XCTAssertEqual(rec.values[0][k], x, "x of gid \(gid) in step \(step)")
+            XCTAssertEqual(rec.values[1][k], u, "u of gid \(gid) in step \(step)")
+            XCTAssertEqual(rec.values[2][k], z, "z of gid \(gid) in step \(step)")
+        }
+        let bad = tmp.write("bad_random.nestml", """
+            model bad_random:
+                state:
+                    V_m mV = random_normal(-70 mV, 1 mV)
+
+            """)
+        XCTAssertThrowsError(try NESTMLLowering.neurons(contentsOf: bad)) { e in
+            XCTAssertTrue((e as! PlexusError).message.contains("only the update, onReceive and onCondition blocks"), "\(e)")
+            XCTAssertEqual((e as! PlexusError).line, 3)
         }
     }
 

@@ -15,6 +15,39 @@ extension NeuronLowering {
         var where_: String
         /// Constant subexpressions become population constants (right-hand sides only).
         var hoist = false
+        /// Random draws are made per neuron and step: in the update, onReceive and onCondition
+        /// blocks and the functions they call, never in ODEs, internals or initial values.
+        var randomAllowed = false
+    }
+
+    /// The user functions that draw random numbers, directly or through other functions.
+    var drawingFunctions: Set<String> {
+        func calls(_ list: [NESTML.Statement]) -> Set<String> {
+            var out = Set<String>()
+            func expr(_ e: NESTML.Expr) { e.forEachNode { if case .call(let f, _) = $0 { out.insert(f) } } }
+            for st in list {
+                switch st.kind {
+                case .assignment(_, _, let e): expr(e)
+                case .declaration(let d): d.value.map(expr)
+                case .call(let f, let a): out.insert(f); a.forEach(expr)
+                case .return(let e): e.map(expr)
+                case .if(let b, let o): for x in b { expr(x.condition); out.formUnion(calls(x.body)) }; o.map { out.formUnion(calls($0)) }
+                case .for(_, let a, let b, _, let body): expr(a); expr(b); out.formUnion(calls(body))
+                case .while(let c, let body): expr(c); out.formUnion(calls(body))
+                }
+            }
+            return out
+        }
+        let random: Set<String> = ["random_normal", "random_uniform"]
+        var drawing = Set<String>(), changed = true
+        while changed {
+            changed = false
+            for f in m.functions where !drawing.contains(f.name) && !calls(f.body).isDisjoint(with: random.union(drawing)) {
+                drawing.insert(f.name)
+                changed = true
+            }
+        }
+        return drawing
     }
 
     var hoistOffset: Int { propagatorOffset + 2 * analytic.count * analytic.count }
@@ -152,12 +185,24 @@ extension NeuronLowering {
         case "steps": try arity(1); return "((double)llround((\(args[0])) / c->h))"
         case "convolve":
             return try c(try expand(.call(f, a), line: line), sc, line: line)
-        case "random_normal", "random_uniform", "random_poisson", "random_exponential":
-            throw fail(line, "\(f)() is not supported yet: generated models draw no random numbers (a later stop adds Plexus's counter-based streams)")
+        case "random_normal", "random_uniform":
+            guard sc.randomAllowed else {
+                throw fail(line, "\(f)() draws per neuron and step: only the update, onReceive and onCondition blocks may call it (\(sc.where_))")
+            }
+            try arity(2)
+            // Plexus's counter-based stream of the neuron and step (the same for any threads and
+            // ranks); NESTML's NEST code draws from NEST's generator, so only the distribution is NEST's.
+            if f == "random_normal" { return "((\(args[0])) + (\(args[1])) * plx_rng_normal(c->rng))" }
+            return "((\(args[0])) + ((\(args[1])) - (\(args[0]))) * plx_rng_double(c->rng))"
+        case "random_poisson", "random_exponential":
+            throw fail(line, "\(f)() is not supported yet (random_normal and random_uniform are)")
         case "emit_spike", "integrate_odes", "deliver_spike", "print", "println":
             throw fail(line, "\(f)() is a statement, not a value")
         default:
             guard let fn = functions[f] else { throw fail(line, "unknown function '\(f)'") }
+            if !sc.randomAllowed && drawingFunctions.contains(f) {
+                throw fail(line, "function \(f) draws random numbers: only the update, onReceive and onCondition blocks may call it (\(sc.where_))")
+            }
             guard fn.parameters.count == a.count else { throw fail(line, "\(f) takes \(fn.parameters.count) arguments, not \(a.count)") }
             return "\(prefix)fn_\(cIdent(f))(c\(args.map { ", " + $0 }.joined()))"
         }
@@ -341,6 +386,7 @@ extension NeuronLowering {
     var updateScope: Scope {
         var s = Scope(state: { "S[\($0)]" }, where_: "in the update")
         s.portsVisible = true
+        s.randomAllowed = true
         return s
     }
 
@@ -350,10 +396,11 @@ extension NeuronLowering {
         let p = prefix
         let ns = states.count, nA = analytic.count
         var out = "\n/* ---- \(m.name) (\(file)) ---- */\n"
-        out += "typedef struct { const double* K; double* S; double h; int64_t step; } \(p)ctx;\n"
+        out += "typedef struct { const double* K; double* S; double h; int64_t step; plx_rng* rng; } \(p)ctx;\n"
         // Functions: declarations first (they may call each other).
         let fnScope = { (f: NESTML.Function) -> Scope in
             var s = Scope(state: { "c->S[\($0)]" }, where_: "in function \(f.name)")
+            s.randomAllowed = true
             s.locals = Set(f.parameters.map(\.name))
             return s
         }
@@ -376,7 +423,7 @@ extension NeuronLowering {
         }
         out += "    (void)K; (void)a;\n}\n"
         // initial state
-        out += "static void \(p)initial_state(const double* K, double* S) {\n    \(p)ctx cc = { K, S, K[\(np)], 0 }; const \(p)ctx* c = &cc; (void)c;\n"
+        out += "static void \(p)initial_state(const double* K, double* S) {\n    \(p)ctx cc = { K, S, K[\(np)], 0, 0 }; const \(p)ctx* c = &cc; (void)c;\n"
         let initScope = Scope(state: { "S[\($0)]" }, where_: "in an initial value")
         for (v, st) in states.enumerated() {
             switch st.kind {
@@ -408,7 +455,7 @@ extension NeuronLowering {
             return "(\(text))"
         }
         isc.state = { initialValue($0) }
-        out += "static void \(p)internals(double* K, double h) {\n    \(p)ctx cc = { K, 0, h, 0 }; const \(p)ctx* c = &cc; (void)c;\n"
+        out += "static void \(p)internals(double* K, double h) {\n    \(p)ctx cc = { K, 0, h, 0, 0 }; const \(p)ctx* c = &cc; (void)c;\n"
         out += "    \(internalRef(0)) = h;\n"
         for (j, x) in internals.enumerated() where j > 0 {
             guard let e = x.expr else { throw fail(x.line, "internal '\(x.name)' has no value") }
@@ -427,6 +474,20 @@ extension NeuronLowering {
 
     /// Recorded inline expressions read the state at the end of the step (spike ports as 0).
     var recordScope: Scope { Scope(state: { "S[\($0)]" }, where_: "in a recorded inline expression") }
+
+    /// Whether a block of the step (update, onReceive, onCondition) calls random_normal or random_uniform.
+    var usesRandom: Bool {
+        var text = ""
+        for b in m.blocks {
+            switch b.kind {
+            case .update(let st): text += st.map { "\($0)" }.joined()
+            case .onReceive(let r): text += r.body.map { "\($0)" }.joined()
+            case .onCondition(let c): text += "\(c.condition)" + c.body.map { "\($0)" }.joined()
+            default: break
+            }
+        }
+        return text.contains("random_normal") || text.contains("random_uniform")
+    }
 
     func rhsFunction(_ name: String, _ set: Set<Int>) throws -> String {
         let cols = odeColumns
@@ -449,7 +510,7 @@ extension NeuronLowering {
         let p = prefix
         var out = "static void \(p)update(plx_point_step* st) {\n"
         out += "    const double* K = st->constants;\n    double S[\(max(1, states.count))];\n"
-        out += "    \(p)ctx cc = { K, S, st->h, st->step }, *c = &cc;\n"
+        out += "    \(p)ctx cc = { K, S, st->h, st->step, 0 }, *c = &cc;\n"
         if hasNumeric {
             out += "    const plx_control control = { K[\(parameterIndex["gsl_abs_error_tol"]!)], K[\(parameterIndex["gsl_rel_error_tol"]!)], 1.0, 0.0 };\n"
         }
@@ -457,6 +518,10 @@ extension NeuronLowering {
         let ind = "        "
         for v in states.indices { out += "\(ind)S[\(v)] = st->state[\(v) * st->stride + i];\n" }
         out += "\(ind)int fired = 0;\n"
+        if !drawingFunctions.isEmpty || usesRandom {
+            out += "\(ind)plx_rng rng = plx_rng_make(st->key0, st->key1, (uint64_t)(st->first_node + i), (uint32_t)st->step, 14);\n"
+            out += "\(ind)cc.rng = &rng;\n"
+        }
         // spike ports: NESTML's handler puts a negative weight on the inhibitory port, negated
         for (k, port) in spikePorts.enumerated() {
             let pair: String
