@@ -444,6 +444,9 @@ final class NeuronLowering {
         var values: [String: Double] = ["e": M_E, "pi": Double.pi]
         for p in parameters { values[p.name] = p.value }
         let sym = try symbolic(e)
+        if let f = sym.calledFunctions.first(where: { ["steps", "resolution", "timestep"].contains($0) }) {
+            throw PlexusError("it calls \(f)(): a parameter's default cannot depend on the resolution (NEST evaluates it once, when the model is created); declare it in the internals block, which is computed for the run's resolution")
+        }
         for n in sym.names where values[n] == nil {
             guard let s = stateIndex[n], let initial = states[s].initial else {
                 throw PlexusError("'\(n)' is not a parameter declared before it")
