@@ -414,6 +414,13 @@ public enum Provenance {
                                   "populations": pops, "connections": conns, "record": recs]
         if let k = resolvedKernel(net) { out["kernel"] = k }
         if let sp = net.structuralPlasticityResolved() { out["structural_plasticity"] = sp }
+        // Neuron models from description files: which file, with which content, made the kernels.
+        if !exp.modelFiles.isEmpty {
+            out["models"] = exp.modelFiles.map { path -> [String: Any] in
+                let data = FileManager.default.contents(atPath: path).map { Array($0) } ?? []
+                return ["file": path, "sha256": SHA256.hex(data)]
+            }
+        }
         return out
     }
 }
