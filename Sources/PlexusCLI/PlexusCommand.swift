@@ -211,7 +211,7 @@ struct Models: ParsableCommand {
             }
             return k
         }
-        do { print(try Catalogue.listing(name: name, engine: kind)) } catch let e as PlexusError { throw ValidationError(e.message) }
+        try reporting { print(try Catalogue.listing(name: name, engine: kind)) }
     }
 }
 

@@ -208,7 +208,7 @@ extension PointNetwork {
                 }
                 let model: any PointSynapseModel
                 do {
-                    model = try synapseModel.kind.init(parameters: p)
+                    model = try synapseModel.make(parameters: p, given: Set(c.synapse.parameters.keys), resolution: grid.h)
                     try model.validate(weight: weight)
                 } catch let e as PlexusError { throw e.under(path + ".synapse") }
                 var transmitter = -1

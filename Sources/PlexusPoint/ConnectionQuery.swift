@@ -63,7 +63,7 @@ extension PointNetwork {
                     for k in table.offsets[i]..<table.offsets[i + 1] {
                         let s = table.kind.synapse(table, k)
                         out.append(PlasticSynapseInfo(source: node + 1, target: neuronNode[partitions[t].lowerBound + s.target] + 1,
-                                                      model: table.kind.name, weight: s.weight,
+                                                      model: table.modelName, weight: s.weight,
                                                       delay: grid.time(Int64(s.delay)), state: s.variables))
                     }
                 }

@@ -36,6 +36,15 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
             guard !v.isNaN else { throw PlexusError("\(p.specs[i].name) = \(v) must be a number", keyPath: p.specs[i].name) }
             c[i] = v
         }
+        // The file's conditions ([[...]]) on parameters, as NESTML's NEST code checks them.
+        if !description.invariants.isEmpty {
+            var values: [String: Double] = [:]
+            for (spec, v) in zip(p.specs, p.values) { values[spec.name] = v }
+            for inv in description.invariants where values[inv.variable] != nil && inv.condition.names.allSatisfy({ values[$0] != nil }) && !inv.holds(values) {
+                throw PlexusError("\(inv.variable) = \(values[inv.variable]!) breaks \(name)'s condition [[\(inv.text)]] (\(description.file):\(inv.line))",
+                                  keyPath: inv.variable)
+            }
+        }
         c.withUnsafeMutableBufferPointer { m.internals($0.baseAddress!, h) }
         let np = Int(m.parameter_count)
         let internals = description.internals
@@ -212,17 +221,26 @@ extension GeneratedNeuronModel {
     }
 }
 
-/// Neuron models a user brings as description files (NESTML): read, lowered, compiled (once per
-/// content: the compiled library is cached by content hash) and installed by name in
-/// `ModelCatalog` for the rest of the process, so that populations name them like built-in models.
+/// Models a user brings as description files (NESTML): read, lowered, compiled (once per
+/// content: the compiled library is cached by content hash) and installed by name for the rest
+/// of the process, so that populations and connection statements name them like built-in models
+/// (neurons in `ModelCatalog`, synapses in `SynapseModel`).
 public enum NeuronModelFiles {
-    nonisolated(unsafe) private static var loaded: [String: [GeneratedNeuronModel]] = [:]
+    nonisolated(unsafe) private static var loaded: [String: ([GeneratedNeuronModel], [GeneratedSynapseModel])] = [:]
     private static let lock = NSLock()
 
-    /// Installs the neuron models of the .nestml files at `paths`; returns them in file order.
+    /// Installs the neuron models of the .nestml files at `paths` (and their synapse models);
+    /// returns the neuron models in file order.
     @discardableResult
     public static func install(_ paths: [String], cacheDirectory: String? = nil) throws -> [GeneratedNeuronModel] {
-        var all: [GeneratedNeuronModel] = []
+        try installModels(paths, cacheDirectory: cacheDirectory).neurons
+    }
+
+    /// Installs the neuron and synapse models of the .nestml files at `paths`, in file order.
+    @discardableResult
+    public static func installModels(_ paths: [String], cacheDirectory: String? = nil) throws
+        -> (neurons: [GeneratedNeuronModel], synapses: [GeneratedSynapseModel]) {
+        var neurons: [GeneratedNeuronModel] = [], synapses: [GeneratedSynapseModel] = []
         for path in paths {
             guard path.hasSuffix(".nestml") else {
                 throw PlexusError("model files are NESTML descriptions ending in .nestml", file: path)
@@ -234,18 +252,22 @@ public enum NeuronModelFiles {
             lock.lock()
             let known = loaded[key]
             lock.unlock()
-            let models: [GeneratedNeuronModel]
+            let models: ([GeneratedNeuronModel], [GeneratedSynapseModel])
             if let known { models = known } else {
                 let file = try NESTMLParser.parse(String(decoding: data, as: UTF8.self), path: path)
                 guard !file.models.isEmpty else { throw PlexusError("the file holds no model", file: path) }
-                models = try GeneratedNeuronModel.compile(try NESTMLLowering.neurons(file), cacheDirectory: cacheDirectory)
+                let lowered = try NESTMLLowering.models(file)
+                models = (try GeneratedNeuronModel.compile(lowered.neurons, cacheDirectory: cacheDirectory),
+                          try GeneratedSynapseModel.compile(lowered.synapses, cacheDirectory: cacheDirectory))
                 lock.lock()
                 loaded[key] = models
                 lock.unlock()
             }
-            for m in models { try ModelCatalog.install(m.kind) }
-            all += models
+            for m in models.0 { try ModelCatalog.install(m.kind) }
+            for m in models.1 { GeneratedSynapses.install(m) }
+            neurons += models.0
+            synapses += models.1
         }
-        return all
+        return (neurons, synapses)
     }
 }

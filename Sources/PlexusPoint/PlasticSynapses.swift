@@ -58,6 +58,8 @@ struct PlasticSynapse<State> {
 /// specialised for the model.
 class PlasticTable {
     let kind: any PointSynapseModel.Type
+    /// The model's name as statements use it.
+    let modelName: String
     /// Index of the rule in `PointNetwork.plasticRules`.
     let rule: Int
     let firstSource: Int
@@ -73,6 +75,7 @@ class PlasticTable {
 
     init(kind: any PointSynapseModel.Type, rule r: PlasticRule, index: Int) {
         self.kind = kind
+        modelName = r.model.modelName
         rule = index
         firstSource = r.sources.lowerBound
         sourceCount = r.sources.count

@@ -38,16 +38,17 @@ public enum CatalogueBuild {
         return out + (try mechanisms(r))
     }
 
-    /// NESTML neuron models: each file parsed and lowered (or refused, with the reason), the
-    /// lowered ones compiled into one library.
+    /// NESTML models: each file parsed and lowered (or refused, with the reason), the lowered
+    /// neurons compiled into one library, the synapses into another.
     static func nestmlModels(_ paths: [String], from source: String, cSource: String?) throws -> String {
-        var lowered: [PointNeuronDescription] = []
+        var lowered: [PointNeuronDescription] = [], synapses: [PointSynapseDescription] = []
         var lines: [String] = []
         var refused = 0
         for path in paths {
             let file = (path as NSString).lastPathComponent
             do {
-                for d in try NESTMLLowering.neurons(contentsOf: path) {
+                let models = try NESTMLLowering.models(contentsOf: path)
+                for d in models.neurons {
                     lowered.append(d)
                     var solver = d.exactVariables.isEmpty ? "" : "exact: \(d.exactVariables.joined(separator: ", "))"
                     if !d.numericVariables.isEmpty { solver += (solver.isEmpty ? "" : "; ") + "RKF45: \(d.numericVariables.joined(separator: ", "))" }
@@ -55,18 +56,35 @@ public enum CatalogueBuild {
                     lines.append("    parameters: " + d.parameters.filter { !$0.name.hasPrefix("__") }.map {
                         "\($0.name) = \(OutputText.number($0.defaultValue))\($0.unit.isEmpty ? "" : " " + $0.unit)" }.joined(separator: ", "))
                 }
+                for d in models.synapses {
+                    synapses.append(d)
+                    lines.append("  \(d.name) (\(file)): synapse, state \(d.state.map(\.name).joined(separator: ", "))"
+                                 + (d.readsPostSpikes ? "; reads the target's spikes" : "")
+                                 + (d.postTraces.isEmpty ? "" : "; post-spike traces \(d.postTraces.map { d.state[$0].name }.joined(separator: ", "))"))
+                    lines.append("    parameters: " + d.parameters.prefix(d.parameterCount).map {
+                        "\($0.name) = \(OutputText.number($0.defaultValue))\($0.unit.isEmpty ? "" : " " + $0.unit)" }.joined(separator: ", "))
+                }
             } catch let e as PlexusError {
                 refused += 1
                 lines.append("  refused \(file): \(e.message)\(e.line.map { " (line \($0))" } ?? "")")
             }
         }
-        var out = "\(lowered.count) neuron model\(lowered.count == 1 ? "" : "s") from \(source)\(refused > 0 ? ", \(refused) file\(refused == 1 ? "" : "s") refused" : ""):\n"
+        let count = lowered.count + synapses.count
+        var out = "\(lowered.count) neuron model\(lowered.count == 1 ? "" : "s")\(synapses.isEmpty ? "" : " and \(synapses.count) synapse model\(synapses.count == 1 ? "" : "s")") from \(source)\(refused > 0 ? ", \(refused) file\(refused == 1 ? "" : "s") refused" : ""):\n"
         out += lines.joined(separator: "\n") + "\n"
-        guard !lowered.isEmpty else { return out }
-        var compileTime: Double?
-        let models = try GeneratedNeuronModel.compile(lowered) { compileTime = $0 }
-        if let path = cSource { try write(models[0].librarySource, to: path) }
-        out += (compileTime.map { String(format: "compiled in %.2f s", $0) } ?? "already built (cache)") + ": \(models[0].libraryPath)\n"
+        guard count > 0 else { return out }
+        if !lowered.isEmpty {
+            var compileTime: Double?
+            let models = try GeneratedNeuronModel.compile(lowered) { compileTime = $0 }
+            if let path = cSource { try write(models[0].librarySource, to: path) }
+            out += (compileTime.map { String(format: "neurons compiled in %.2f s", $0) } ?? "neurons already built (cache)") + ": \(models[0].libraryPath)\n"
+        }
+        if !synapses.isEmpty {
+            var compileTime: Double?
+            let models = try GeneratedSynapseModel.compile(synapses) { compileTime = $0 }
+            if let path = cSource, lowered.isEmpty { try write(models[0].librarySource, to: path) }
+            out += (compileTime.map { String(format: "synapses compiled in %.2f s", $0) } ?? "synapses already built (cache)") + ": \(models[0].libraryPath)\n"
+        }
         return out
     }
 

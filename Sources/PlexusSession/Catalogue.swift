@@ -14,7 +14,8 @@ public enum Catalogue {
         // A description file (.nestml): its models, built and installed first.
         var name = name, engine = engine, only: Set<String>? = nil
         if let n = name, n.hasSuffix(".nestml") {
-            only = Set(try NeuronModelFiles.install([n]).map(\.name))
+            let models = try NeuronModelFiles.installModels([n])
+            only = Set(models.neurons.map(\.name) + models.synapses.map(\.name))
             name = nil
             engine = .point
         }
@@ -54,7 +55,8 @@ public enum Catalogue {
         }
         for synapse in SynapseModel.allCases where wanted(synapse.rawValue, .point) {
             let extra = synapse.needsVolumeTransmitter ? "; needs volume_transmitter" : ""
-            lines.append("\(synapse.rawValue)  (synapse; weight and delay as for every synapse\(extra))")
+            let origin = synapse.source.map { "generated from \($0); " } ?? ""
+            lines.append("\(synapse.rawValue)  (synapse; \(origin)weight and delay as for every synapse\(extra))")
             for p in synapse.parameters { row(p.name, p.defaultValue, p.unit.symbol, p.doc) }
         }
         if wanted(WaveformRelaxation.synapseModel, .point) {

@@ -6,7 +6,7 @@
 #define PLEXUS_POINT_H
 #include <stdint.h>
 
-#define PLX_POINT_ABI_VERSION 2
+#define PLX_POINT_ABI_VERSION 3
 
 typedef struct plx_point_step {
     double* state;            /* column v of neuron i at state[v * stride + i] (i: index in the population) */
@@ -47,5 +47,34 @@ typedef struct plx_point_model {
 /* A generated library exports one function of this name and type: its models. */
 #define PLX_POINT_MODELS_SYMBOL "plexus_point_models"
 typedef const plx_point_model* (*plx_point_models_entry)(int32_t* count, int32_t* abi_version);
+
+/* Synapse models (NESTML synapses): the engine keeps each synapse's state (entry 0 the weight)
+ * and calls the handlers when a presynaptic spike passes: advance over each interval up to a
+ * postsynaptic spike's arrival, post_spike there, advance up to the spike, pre_spike. */
+typedef struct plx_synapse_event {
+    double t;                 /* the event's time (ms): the presynaptic spike's stamp, or t_post + delay */
+    double h;                 /* advance: the interval (ms); the handlers: the interval since the last event */
+    int64_t step;             /* the presynaptic spike's step */
+    uint32_t key0, key1;      /* the synapse's random stream (Plexus's Philox, purpose 16): the run's key, */
+    uint64_t id;              /* source << 32 | target (node indices), */
+    uint32_t index;           /* statement | multapse << 12 */
+    double weight;            /* pre_spike out: the weight of the spike emitted */
+    int32_t emitted;          /* pre_spike out: 1 if it emitted one */
+} plx_synapse_event;
+
+typedef struct plx_synapse_model {
+    const char* name;
+    int32_t state_count;      /* state of one synapse; state[0] is the weight */
+    int32_t parameter_count;  /* constants[0 ..< parameter_count]: the parameters, in declaration order */
+    int32_t constant_count;   /* parameters then internals */
+    void (*internals)(double* constants, double resolution);
+    void (*initial_state)(const double* constants, double* state);
+    void (*advance)(plx_synapse_event* e, const double* constants, double* state);
+    void (*post_spike)(plx_synapse_event* e, const double* constants, double* state);   /* NULL without a post port */
+    void (*pre_spike)(plx_synapse_event* e, const double* constants, double* state);
+} plx_synapse_model;
+
+#define PLX_SYNAPSE_MODELS_SYMBOL "plexus_synapse_models"
+typedef const plx_synapse_model* (*plx_synapse_models_entry)(int32_t* count, int32_t* abi_version);
 
 #endif

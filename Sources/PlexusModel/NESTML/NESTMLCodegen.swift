@@ -157,7 +157,7 @@ extension NeuronLowering {
         }
         if let p = continuousPort, p.name == n { return sc.state(p.column) }
         switch n {
-        case "t": return "((double)(c->step + 1) * c->h)"
+        case "t": return timeExpression
         case "e": return cNumber(M_E)
         case "pi": return cNumber(Double.pi)
         default: break
@@ -246,7 +246,14 @@ extension NeuronLowering {
                 switch f {
                 case "integrate_odes":
                     guard !inFunction else { throw fail(line, "integrate_odes() inside a function is not supported") }
-                    out += try integrate(a, indent: indent, line: line)
+                    out += try isSynapse ? synapseIntegrate(a, indent: indent, line: line) : integrate(a, indent: indent, line: line)
+                case "emit_spike" where isSynapse:
+                    guard !inFunction else { throw fail(line, "emit_spike() inside a function is not supported") }
+                    guard a.count <= 1 else {
+                        throw fail(line, "emit_spike() with a delay: the synapse's delay is the connection's (emit_spike(weight) is supported)")
+                    }
+                    let w = try a.first.map { try c($0, sc, line: line) } ?? "S[0]"
+                    out += "\(indent)c->ev->weight = \(w);\n\(indent)c->ev->emitted = 1;\n"
                 case "emit_spike":
                     guard !inFunction else { throw fail(line, "emit_spike() inside a function is not supported") }
                     guard a.isEmpty else { throw fail(line, "emit_spike() with arguments (spike attributes) is not supported yet") }

@@ -32,6 +32,27 @@ public enum NESTMLLowering {
     public static func neurons(contentsOf path: String) throws -> [PointNeuronDescription] {
         try neurons(NESTMLParser.parse(contentsOf: path))
     }
+
+    /// NESTML has one `model` keyword; as NESTML's NEST target does, a model whose name ends in
+    /// `synapse` is a synapse.
+    public static func isSynapse(_ model: NESTML.Model) -> Bool { model.name.hasSuffix("synapse") }
+
+    public static func synapse(_ model: NESTML.Model, file: String) throws -> PointSynapseDescription {
+        try NeuronLowering(model, file: file).lowerSynapse()
+    }
+
+    /// The neuron and synapse models of a parsed file, each lowered.
+    public static func models(_ file: NESTML.File) throws -> (neurons: [PointNeuronDescription], synapses: [PointSynapseDescription]) {
+        var neurons: [PointNeuronDescription] = [], synapses: [PointSynapseDescription] = []
+        for m in file.models {
+            if isSynapse(m) { synapses.append(try synapse(m, file: file.path)) } else { neurons.append(try neuron(m, file: file.path)) }
+        }
+        return (neurons, synapses)
+    }
+
+    public static func models(contentsOf path: String) throws -> (neurons: [PointNeuronDescription], synapses: [PointSynapseDescription]) {
+        try models(NESTMLParser.parse(contentsOf: path))
+    }
 }
 
 typealias NExpr = NESTML.Expr
@@ -90,12 +111,18 @@ final class NeuronLowering {
     /// evaluation: the same operations on the same values, so the same numbers.
     var hoisted: [String] = []
     var hoistIndex: [String: Int] = [:]
+    /// Lowering a synapse model (NESTMLSynapseLowering.swift): `t` is the event's time, and
+    /// emit_spike and integrate_odes mean what they mean in a synapse.
+    var isSynapse = false
+    var timeExpression = "((double)(c->step + 1) * c->h)"
+    /// A synapse's exponential decays: ODE variable -> its rate (x' = rate x).
+    var decayRates: [Int: Symbolic] = [:]
 
     // MARK: lowering
 
     func lower() throws -> PointNeuronDescription {
-        if m.name.hasSuffix("_synapse") {
-            throw fail(m.line, "synapse models are not supported yet (point-engine synapses are built in); only neuron models can be loaded")
+        if NESTMLLowering.isSynapse(m) {
+            throw fail(m.line, "\(m.name) is a synapse model: it is loaded as one (NESTMLLowering.models), not as a neuron")
         }
         for f in m.functions { functions[f.name] = f }
         try declarePorts()
@@ -133,9 +160,22 @@ final class NeuronLowering {
             internals: internals.map(\.name),
             state: states.map { .init(name: $0.name, unit: $0.unit, recordable: $0.recordable) },
             weightUnit: weightUnit(), receptorPorts: receptorPorts, cSource: source, entrySymbol: prefix + "entry")
+        d.invariants = try invariants()
         d.exactVariables = analytic.map { states[$0].name }
         d.numericVariables = odeColumns.filter { !analytic.contains($0) }.map { states[$0].name }
         return d
+    }
+
+    /// The `[[condition]]` of every parameter and state declaration.
+    func invariants() throws -> [PointNeuronDescription.Invariant] {
+        var out: [PointNeuronDescription.Invariant] = []
+        for d in m.parameters + m.state {
+            guard let inv = d.invariant else { continue }
+            let condition: Symbolic
+            do { condition = try symbolic(inv) } catch let e as PlexusError { throw fail(d.line, "the condition [[\(inv)]]: \(e.message)") }
+            for v in d.variables { out.append(.init(variable: v.name, text: "\(inv)", line: d.line, condition: condition)) }
+        }
+        return out
     }
 
     func unitSymbol(_ t: NESTML.DataType) -> String {
@@ -541,12 +581,45 @@ final class NeuronLowering {
     func weightUnit() -> String {
         // The unit of what a spike's weight jumps: the variable an onReceive block adds the port
         // to, or the variable a convolution enters as a conductance or a current.
-        for r in m.onReceive {
-            for s in r.body {
-                if case .assignment(let v, _, _) = s.kind, let i = stateIndex[v.name], !states[i].unit.isEmpty { return states[i].unit }
+        func assignments(_ body: [NESTML.Statement]) -> [(NESTML.Variable, NExpr)] {
+            body.flatMap { s -> [(NESTML.Variable, NExpr)] in
+                switch s.kind {
+                case .assignment(let v, _, let e): return [(v, e)]
+                case .if(let branches, let otherwise): return branches.flatMap { assignments($0.body) } + assignments(otherwise ?? [])
+                case .for(_, _, _, _, let b), .while(_, let b): return assignments(b)
+                default: return []
+                }
             }
         }
-        if !convolutions.isEmpty { return m.name.contains("cond") ? "nS" : (convolutions.contains { $0.isDelta } ? "mV" : "pA") }
+        func unitOfAssigned(_ body: [NESTML.Statement], needsPort: Bool) -> String? {
+            let ports = Set(spikePorts.map(\.name))
+            for (v, e) in assignments(body) where !needsPort || !ports.isDisjoint(with: e.variableNames) {
+                if let i = stateIndex[v.name], !states[i].unit.isEmpty { return states[i].unit }
+            }
+            return nil
+        }
+        for r in m.onReceive { if let u = unitOfAssigned(r.body, needsPort: false) { return u } }
+        if let u = unitOfAssigned(m.update ?? [], needsPort: true) { return u }
+        // A convolution multiplied by the membrane potential (g * (V_m - E), or g * V_m when E is 0)
+        // is a conductance.
+        var conductance = false
+        func containsConvolution(_ e: NExpr) -> Bool {
+            var found = false
+            e.forEachNode { if case .call("convolve", _) = $0 { found = true } }
+            return found
+        }
+        func scan(_ e: NExpr) {
+            e.forEachNode { n in
+                if case .binary(.multiply, let a, let b) = n,
+                   (containsConvolution(a) && b.variableNames.contains("V_m")) || (containsConvolution(b) && a.variableNames.contains("V_m")) {
+                    conductance = true
+                }
+            }
+        }
+        for i in m.inlines { scan(i.expr) }
+        for o in m.odes { scan(o.rhs) }
+        if conductance || m.name.contains("cond") { return "nS" }
+        if convolutions.contains(where: { $0.isDelta }) { return "mV" }
         return "pA"
     }
 }

@@ -15,4 +15,13 @@ public enum PointKernelSource {
         s += "    *count = \(entries.count);\n    *abi_version = PLX_POINT_ABI_VERSION;\n    return plx_models;\n}\n"
         return s
     }
+
+    /// The exported table of synapse models (`plexus_synapse_models`).
+    public static func synapseTable(entries: [String]) -> String {
+        var s = "\nstatic plx_synapse_model plx_synapses[\(max(1, entries.count))];\n"
+        s += "__attribute__((visibility(\"default\"))) const plx_synapse_model* plexus_synapse_models(int32_t* count, int32_t* abi_version) {\n"
+        for (i, e) in entries.enumerated() { s += "    plx_synapses[\(i)] = \(e);\n" }
+        s += "    *count = \(entries.count);\n    *abi_version = PLX_POINT_ABI_VERSION;\n    return plx_synapses;\n}\n"
+        return s
+    }
 }

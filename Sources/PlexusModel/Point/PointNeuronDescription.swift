@@ -23,10 +23,29 @@ public struct PointNeuronDescription: Sendable {
         }
     }
 
+    /// A declared condition on a parameter or an initial value (NESTML's `[[V_th > E_L]]`),
+    /// checked when a population or statement is made, as NESTML's NEST code checks it in
+    /// set_status.
+    public struct Invariant: Sendable {
+        public let variable: String
+        public let text: String
+        public let line: Int
+        public let condition: Expr
+        public init(variable: String, text: String, line: Int, condition: Expr) {
+            self.variable = variable; self.text = text; self.line = line; self.condition = condition
+        }
+        /// Whether the condition holds for `values` (names it reads that are missing count as NaN:
+        /// it fails).
+        public func holds(_ values: [String: Double]) -> Bool {
+            RateEvaluator(condition).evaluate { values[$0] ?? .nan } != 0
+        }
+    }
+
     public var name: String
     /// The description file (for errors and provenance).
     public var file: String
     public var parameters: [Parameter]
+    public var invariants: [Invariant] = []
     /// Names of the internal constants (constants after the parameters), for errors.
     public var internals: [String]
     public var state: [StateVariable]

@@ -70,6 +70,9 @@ protocol PointSynapseModel: SpecialisedSynapseCode, Sendable {
     /// Why a weight drawn for one synapse is not allowed ("is beyond ..."), or nil.
     func rejection(ofDrawnWeight w: Double) -> String?
 
+    /// The model's name as statements use it. Default: `name`.
+    var modelName: String { get }
+
     /// The state of a new synapse with weight `weight`.
     func initialState(weight: Double) -> State
     /// The same, for models with `needsIdentity`. Default: `initialState(weight:)`.
@@ -91,6 +94,7 @@ extension PointSynapseModel {
     static var needsVolumeTransmitter: Bool { false }
     static var needsIdentity: Bool { false }
     static var decidesCount: Bool { false }
+    var modelName: String { Self.name }
     func initialState(weight: Double, identity: SynapseIdentity) -> State { initialState(weight: weight) }
     func validate(weight: Sampler) throws {}
     func rejection(ofDrawnWeight w: Double) -> String? { nil }
@@ -116,22 +120,41 @@ struct SynapseIdentity {
 /// built-in models; the old case names remain as static members.
 public struct SynapseModel: Hashable, Sendable, CaseIterable, RawRepresentable {
     let kind: any PointSynapseModel.Type
+    /// A model from a description file (NESTML), installed by name for the process.
+    let generated: GeneratedSynapseModel?
 
-    init(_ kind: any PointSynapseModel.Type) { self.kind = kind }
+    init(_ kind: any PointSynapseModel.Type) { self.kind = kind; generated = nil }
+
+    init(generated g: GeneratedSynapseModel) { kind = GeneratedSynapse<PreOnly>.self; generated = g }
 
     public init?(rawValue: String) {
-        guard let kind = Self.kinds.first(where: { $0.name == rawValue }) else { return nil }
-        self.kind = kind
+        if let kind = Self.kinds.first(where: { $0.name == rawValue }) {
+            self.init(kind)
+        } else if let g = GeneratedSynapses.named(rawValue) {
+            self.init(generated: g)
+        } else {
+            return nil
+        }
     }
 
-    /// NEST's name.
-    public var rawValue: String { kind.name }
-    /// Every synapse model, by name.
-    public static var allCases: [SynapseModel] { kinds.map(SynapseModel.init).sorted { $0.rawValue < $1.rawValue } }
+    /// NEST's name (a generated model's: its file's, see `GeneratedSynapseModel.name`).
+    public var rawValue: String { generated?.name ?? kind.name }
+    /// Every synapse model, by name: the built-in ones and those installed from description files.
+    public static var allCases: [SynapseModel] {
+        (kinds.map(SynapseModel.init) + GeneratedSynapses.all.map(SynapseModel.init(generated:))).sorted { $0.rawValue < $1.rawValue }
+    }
     /// Parameters and initial state with NEST's names and defaults (weight and delay are separate).
-    public var parameters: [ParameterSpec] { kind.parameters }
+    public var parameters: [ParameterSpec] { generated?.parameters ?? kind.parameters }
     /// Whether the synapse needs a `volume_transmitter` (the dopamine signal).
-    public var needsVolumeTransmitter: Bool { kind.needsVolumeTransmitter }
+    public var needsVolumeTransmitter: Bool { generated == nil && kind.needsVolumeTransmitter }
+    /// The description file of a generated model.
+    public var source: String? { generated?.description.file }
+
+    /// The model of one statement: its resolved parameters `p`, of which the statement set `given`.
+    func make(parameters p: ParameterValues, given: Set<String>, resolution h: Double) throws -> any PointSynapseModel {
+        if let generated { return try generated.make(parameters: p, given: given, resolution: h) }
+        return try kind.init(parameters: p)
+    }
 
     public static func == (a: SynapseModel, b: SynapseModel) -> Bool { a.rawValue == b.rawValue }
     public func hash(into h: inout Hasher) { h.combine(rawValue) }
