@@ -242,6 +242,36 @@ public func plexus_point_models() -> UnsafeMutableRawPointer {
     return h.opaque
 }
 
+/// Installs the models of a NESTML file, or of every .nestml file of a folder (PyNEST's
+/// `Install`): generated, compiled and known by name for the rest of the process. Their names as
+/// JSON text (`plexus_text`): `{"neurons": [...], "synapses": [...], "files": [...]}`.
+@_cdecl("plexus_install")
+public func plexus_install(_ path: UnsafePointer<CChar>?) -> UnsafeMutableRawPointer {
+    let path = path.map { String(cString: $0) } ?? ""
+    do {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw PlexusError("no such NESTML file or folder", file: path)
+        }
+        var files = [path]
+        if isFolder.boolValue {
+            files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".nestml") }.sorted()
+                .map { (path as NSString).appendingPathComponent($0) }
+            guard !files.isEmpty else { throw PlexusError("the folder holds no .nestml file", file: path) }
+        }
+        let models = try NeuronModelFiles.installModels(files)
+        func names(_ list: [String]) -> String { "[" + list.map(JSONText.string).joined(separator: ", ") + "]" }
+        let h = Handle()
+        h.text = strdup(JSONText.object([("neurons", names(models.neurons.map(\.name))), ("synapses", names(models.synapses.map(\.name))),
+                                         ("files", names(files))]))
+        return h.opaque
+    } catch let e as PlexusError {
+        return Handle(error: e).opaque
+    } catch {
+        return Handle(error: PlexusError("\(error)", file: path)).opaque
+    }
+}
+
 /// The error of a call as JSON, or NULL when it succeeded.
 @_cdecl("plexus_error")
 public func plexus_error(_ h: UnsafeMutableRawPointer?) -> UnsafePointer<CChar>? { Handle.from(h)?.error.map { UnsafePointer($0) } }

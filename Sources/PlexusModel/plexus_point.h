@@ -49,17 +49,20 @@ typedef struct plx_point_model {
 typedef const plx_point_model* (*plx_point_models_entry)(int32_t* count, int32_t* abi_version);
 
 /* Synapse models (NESTML synapses): the engine keeps each synapse's state (entry 0 the weight)
- * and calls the handlers when a presynaptic spike passes: advance over each interval up to a
- * postsynaptic spike's arrival, post_spike there, advance up to the spike, pre_spike. */
+ * and calls `send` when a presynaptic spike passes; it advances the synapse over each interval
+ * up to a postsynaptic spike's arrival (the update block), runs the post handler there, advances
+ * up to the spike and runs the pre handler (NESTML's NEST target's `send`). */
 typedef struct plx_synapse_event {
-    double t;                 /* the event's time (ms): the presynaptic spike's stamp, or t_post + delay */
-    double h;                 /* advance: the interval (ms); the handlers: the interval since the last event */
+    double t;                 /* in: the presynaptic spike's stamp (ms); in the handlers: the event's time */
+    double t_last;            /* in: when the synapse was last brought up to date (ms) */
+    double delay;             /* in: the synapse's delay (ms), all of it dendritic */
+    double h;                 /* in the handlers: the interval since the last event (ms) */
     int64_t step;             /* the presynaptic spike's step */
     uint32_t key0, key1;      /* the synapse's random stream (Plexus's Philox, purpose 16): the run's key, */
     uint64_t id;              /* source << 32 | target (node indices), */
     uint32_t index;           /* statement | multapse << 12 */
-    double weight;            /* pre_spike out: the weight of the spike emitted */
-    int32_t emitted;          /* pre_spike out: 1 if it emitted one */
+    double weight;            /* out: the weight of the spike emitted */
+    int32_t emitted;          /* out: 1 if the pre handler emitted it */
 } plx_synapse_event;
 
 typedef struct plx_synapse_model {
@@ -69,9 +72,8 @@ typedef struct plx_synapse_model {
     int32_t constant_count;   /* parameters then internals */
     void (*internals)(double* constants, double resolution);
     void (*initial_state)(const double* constants, double* state);
-    void (*advance)(plx_synapse_event* e, const double* constants, double* state);
-    void (*post_spike)(plx_synapse_event* e, const double* constants, double* state);   /* NULL without a post port */
-    void (*pre_spike)(plx_synapse_event* e, const double* constants, double* state);
+    /* One presynaptic spike: post_times are the target's spikes in (t_last - delay, t - delay]. */
+    void (*send)(plx_synapse_event* e, const double* constants, double* state, const double* post_times, int64_t post_count);
 } plx_synapse_model;
 
 #define PLX_SYNAPSE_MODELS_SYMBOL "plexus_synapse_models"

@@ -127,6 +127,10 @@ static inline void plx_rkf45_advance(plx_rhs f, const void* ctx, const plx_contr
     }
 }
 
+/* x^y: an exponent of 1 (mu = 1, the common case of STDP's power laws) skips pow, which returns x
+ * exactly there anyway. */
+static inline double plx_pow(double x, double y) { return y == 1.0 ? x : pow(x, y); }
+
 /* Plexus's counter-based streams (Sources/PlexusCore/Philox.swift, RandomStream), the same
  * numbers: Philox4x32-10 keyed by the run's seed, counted by (block, step, node, purpose). */
 typedef struct plx_rng {

@@ -527,11 +527,11 @@ extension PointNetwork {
                     case .plastic(let r):
                         let rule = self.plasticRules[r]
                         let table = plastic.tables[r]
-                        let readsPostHistory = rule.kind.readsPostHistory
+                        let readsPostHistory = rule.model.readsPostSpikes
                         // Multapses so far per (source, target), for models whose synapses each
                         // need their own identity (all of a target's synapses are on its thread).
                         var multapses = [UInt64: Int]()
-                        let needsIdentity = rule.kind.needsIdentity
+                        let needsIdentity = rule.model.needsOwnIdentity
                         self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
                             for s in batch {
                                 let i = s.source, j = s.target, w = s.weight, d = s.delay

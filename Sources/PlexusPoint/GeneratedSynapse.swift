@@ -64,71 +64,110 @@ public final class GeneratedSynapseModel: @unchecked Sendable {
             throw PlexusError("\(inv.variable) = \(values[inv.variable].map { "\($0)" } ?? "?") breaks \(description.name)'s condition [[\(inv.text)]] (\(description.file):\(inv.line))",
                               keyPath: inv.variable)
         }
-        var x = SIMD8<Double>(repeating: 0)
-        for (v, value) in initial.enumerated() { x[v] = value }
-        let core = GeneratedSynapseCore(model: self, constants: Storage(constants), initial: x,
+        let n = initial.count, lanes = n + 1 + (description.draws ? 2 : 0)
+        let core = GeneratedSynapseCore(model: self, constants: Storage(constants), initial: initial,
                                         weightConditions: description.invariants.filter { $0.variable == "w" }, values: values)
-        switch (description.readsPostSpikes, description.draws) {
-        case (false, false): return GeneratedSynapse<PreOnly>(core)
-        case (true, false): return GeneratedSynapse<PrePost>(core)
-        case (false, true): return GeneratedSynapse<PreOnlyDrawing>(core)
-        case (true, true): return GeneratedSynapse<PrePostDrawing>(core)
+        switch lanes {
+        case ...2: return GeneratedSynapse2(core: core)
+        case 3: return GeneratedSynapse3(core: core)
+        case 4: return GeneratedSynapse4(core: core)
+        case 5: return GeneratedSynapse5(core: core)
+        case 6: return GeneratedSynapse6(core: core)
+        case 7...8: return GeneratedSynapse8(core: core)
+        case 9...10: return GeneratedSynapse10(core: core)
+        default:
+            throw PlexusError("\(description.name) has \(n) state variables\(description.draws ? " and draws random numbers" : ""): a synapse holds at most \(description.draws ? 7 : 9)",
+                              file: description.file)
         }
     }
 }
 
-/// What varies between generated synapse models at the engine's level, as types (the tables are
-/// specialised per type): whether the target keeps its spike history, whether each synapse has
-/// its own random stream.
-protocol GeneratedSynapseTraits: Sendable {
-    static var readsPost: Bool { get }
-    static var draws: Bool { get }
+/// One synapse's numbers inline, as many as its model needs (the tables are arrays of these: a
+/// synapse costs its own size, not the largest model's): the model's state (weight first), the
+/// time it was last brought up to, and for drawing models its stream's key (as bit patterns).
+protocol SynapseLanes: Sendable {
+    init()
 }
-enum PreOnly: GeneratedSynapseTraits { static var readsPost: Bool { false }; static var draws: Bool { false } }
-enum PrePost: GeneratedSynapseTraits { static var readsPost: Bool { true }; static var draws: Bool { false } }
-enum PreOnlyDrawing: GeneratedSynapseTraits { static var readsPost: Bool { false }; static var draws: Bool { true } }
-enum PrePostDrawing: GeneratedSynapseTraits { static var readsPost: Bool { true }; static var draws: Bool { true } }
+extension SynapseLanes {
+    @inline(__always)
+    subscript(i: Int) -> Double {
+        get { withUnsafeBytes(of: self) { $0.load(fromByteOffset: i * 8, as: Double.self) } }
+        set { withUnsafeMutableBytes(of: &self) { $0.storeBytes(of: newValue, toByteOffset: i * 8, as: Double.self) } }
+    }
+}
+struct Lanes2: SynapseLanes { var v: (Double, Double) = (0, 0) }
+struct Lanes3: SynapseLanes { var v: (Double, Double, Double) = (0, 0, 0) }
+struct Lanes4: SynapseLanes { var v: (Double, Double, Double, Double) = (0, 0, 0, 0) }
+struct Lanes5: SynapseLanes { var v: (Double, Double, Double, Double, Double) = (0, 0, 0, 0, 0) }
+struct Lanes6: SynapseLanes { var v: (Double, Double, Double, Double, Double, Double) = (0, 0, 0, 0, 0, 0) }
+struct Lanes8: SynapseLanes { var v: (Double, Double, Double, Double, Double, Double, Double, Double) = (0, 0, 0, 0, 0, 0, 0, 0) }
+struct Lanes10: SynapseLanes {
+    var v: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+}
 
-/// One statement's compiled model: the handlers, the constants under its parameters, a new
-/// synapse's state.
+/// One statement's compiled model: its `send` and constants, a new synapse's state, and what the
+/// engine asks of it.
 struct GeneratedSynapseCore: @unchecked Sendable {
     let model: GeneratedSynapseModel
     let constants: Storage<Double>
-    let initial: SIMD8<Double>
+    let initial: [Double]
     let weightConditions: [PointNeuronDescription.Invariant]
     /// The statement's parameters and initial values by name (for the weight's conditions).
     let values: [String: Double]
+    let send: @convention(c) (UnsafeMutablePointer<plx_synapse_event>?, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?,
+                              UnsafePointer<Double>?, Int64) -> Void
+    let readsPost: Bool
+    let draws: Bool
+    /// Lanes of a synapse's state after the model's: the time of its last update, then (drawing
+    /// models) its stream's id and index.
+    let tLastLane: Int
+
+    init(model: GeneratedSynapseModel, constants: Storage<Double>, initial: [Double],
+         weightConditions: [PointNeuronDescription.Invariant], values: [String: Double]) {
+        self.model = model; self.constants = constants; self.initial = initial
+        self.weightConditions = weightConditions; self.values = values
+        send = model.entry.pointee.send
+        readsPost = model.description.readsPostSpikes
+        draws = model.description.draws
+        tLastLane = initial.count
+    }
 }
 
-/// The state of one generated synapse: the model's variables (weight first) inline, the time it
-/// was last brought up to, and the key of its random stream.
-struct GeneratedSynapseState: SynapseState {
-    var x: SIMD8<Double>
-    var tLast: Double
-    var id: UInt64
-    var index: UInt32
+struct GeneratedSynapseState<L: SynapseLanes>: SynapseState {
+    var x: L
     var weight: Double { x[0] }
     var variables: [String: Double] { [:] }
 }
 
-struct GeneratedSynapse<T: GeneratedSynapseTraits>: Sendable {
-    let core: GeneratedSynapseCore
-    let postTraces: [Int]
-
-    init(_ core: GeneratedSynapseCore) {
-        self.core = core
-        postTraces = core.model.description.postTraces
-    }
+/// A generated synapse model of one state size. The engine's tables and loops are specialised per
+/// model type, so each size is its own concrete type (conforming in an extension, so that the
+/// registry of built-in kinds does not list them); all the code is `GeneratedSynapseKind`'s.
+protocol GeneratedSynapseKind: PointSynapseModel where State == GeneratedSynapseState<Lanes> {
+    associatedtype Lanes: SynapseLanes
+    var core: GeneratedSynapseCore { get }
 }
+struct GeneratedSynapse2 { let core: GeneratedSynapseCore; typealias Lanes = Lanes2 }
+struct GeneratedSynapse3 { let core: GeneratedSynapseCore; typealias Lanes = Lanes3 }
+struct GeneratedSynapse4 { let core: GeneratedSynapseCore; typealias Lanes = Lanes4 }
+struct GeneratedSynapse5 { let core: GeneratedSynapseCore; typealias Lanes = Lanes5 }
+struct GeneratedSynapse6 { let core: GeneratedSynapseCore; typealias Lanes = Lanes6 }
+struct GeneratedSynapse8 { let core: GeneratedSynapseCore; typealias Lanes = Lanes8 }
+struct GeneratedSynapse10 { let core: GeneratedSynapseCore; typealias Lanes = Lanes10 }
+extension GeneratedSynapse2: GeneratedSynapseKind {}
+extension GeneratedSynapse3: GeneratedSynapseKind {}
+extension GeneratedSynapse4: GeneratedSynapseKind {}
+extension GeneratedSynapse5: GeneratedSynapseKind {}
+extension GeneratedSynapse6: GeneratedSynapseKind {}
+extension GeneratedSynapse8: GeneratedSynapseKind {}
+extension GeneratedSynapse10: GeneratedSynapseKind {}
 
-extension GeneratedSynapse: PointSynapseModel {
-    typealias State = GeneratedSynapseState
+extension GeneratedSynapseKind {
     static var name: String { "generated" }
     static var parameters: [ParameterSpec] { [] }
-    static var readsPostHistory: Bool { T.readsPost }
-    static var needsIdentity: Bool { T.draws }
 
     var modelName: String { core.model.name }
+    var readsPostSpikes: Bool { core.readsPost }
+    var needsOwnIdentity: Bool { core.draws }
 
     init(parameters p: ParameterValues) throws {
         throw PlexusError("a generated synapse model is made from its description (GeneratedSynapseModel.make)")
@@ -151,56 +190,44 @@ extension GeneratedSynapse: PointSynapseModel {
     }
 
     func initialState(weight: Double) -> State {
-        var x = core.initial
+        var x = Lanes()
+        for (v, value) in core.initial.enumerated() { x[v] = value }
         x[0] = weight
-        return State(x: x, tLast: 0, id: 0, index: 0)
+        return State(x: x)
     }
 
     func initialState(weight: Double, identity: SynapseIdentity) -> State {
         var s = initialState(weight: weight)
-        s.id = UInt64(UInt32(truncatingIfNeeded: identity.source)) << 32 | UInt64(UInt32(truncatingIfNeeded: identity.target))
-        s.index = UInt32(truncatingIfNeeded: identity.statement) & 0xFFF | UInt32(truncatingIfNeeded: identity.multapse) << 12
+        guard core.draws else { return s }
+        let id = UInt64(UInt32(truncatingIfNeeded: identity.source)) << 32 | UInt64(UInt32(truncatingIfNeeded: identity.target))
+        let index = UInt32(truncatingIfNeeded: identity.statement) & 0xFFF | UInt32(truncatingIfNeeded: identity.multapse) << 12
+        s.x[core.tLastLane + 1] = Double(bitPattern: id)
+        s.x[core.tLastLane + 2] = Double(bitPattern: UInt64(index))
         return s
     }
 
-    /// NESTML's `send`: the target's spikes since the last presynaptic one, then this one.
+    /// NESTML's `send` (generated): the target's spikes since the last presynaptic one, then this one.
     @inline(__always)
     func preSpike(_ s: inout State, _ spike: PreSynapticSpike, post: inout PostArchive) -> Double {
-        let m = core.model.entry.pointee
-        let K = UnsafePointer(core.constants.base)
-        let t = spike.time, d = spike.delay
-        let (k0, k1) = T.draws ? RandomStream.key(seed: spike.seed) : (0, 0)
-        var ev = plx_synapse_event(t: t, h: 0, step: spike.step, key0: k0, key1: k1, id: s.id, index: s.index, weight: 0, emitted: 0)
-        var tLast = s.tLast
-        var before = SIMD8<Double>(repeating: 0)
-        var coincident = false
-        withUnsafeMutablePointer(to: &s.x) { xp in
-            let S = UnsafeMutableRawPointer(xp).assumingMemoryBound(to: Double.self)
-            if T.readsPost, let postSpike = m.post_spike {
-                let range = post.history(tLast - d, t - d)
-                for i in range {
-                    let tp = post.times[i] + d
-                    ev.t = tp
-                    ev.h = tp - tLast
-                    m.advance(&ev, K, S)
-                    // A post spike at t - d: the pre handler reads the traces without it.
-                    if t - tp <= PostArchive.eps {
-                        coincident = true
-                        for k in postTraces { before[k] = S[k] }
-                    }
-                    postSpike(&ev, K, S)
-                    tLast = tp
-                }
-            }
-            ev.t = t
-            ev.h = t - tLast
-            m.advance(&ev, K, S)
-            var after = SIMD8<Double>(repeating: 0)
-            if coincident { for k in postTraces { after[k] = S[k]; S[k] = before[k] } }
-            m.pre_spike(&ev, K, S)
-            if coincident { for k in postTraces { S[k] = after[k] } }
+        let t = spike.time, d = spike.delay, lane = core.tLastLane
+        var ev = plx_synapse_event(t: t, t_last: s.x[lane], delay: d, h: 0, step: spike.step, key0: 0, key1: 0, id: 0, index: 0,
+                                   weight: 0, emitted: 0)
+        if core.draws {
+            (ev.key0, ev.key1) = RandomStream.key(seed: spike.seed)
+            ev.id = s.x[lane + 1].bitPattern
+            ev.index = UInt32(truncatingIfNeeded: s.x[lane + 2].bitPattern)
         }
-        s.tLast = t
+        let send = core.send, K = UnsafePointer(core.constants.base)
+        withUnsafeMutableBytes(of: &s.x) { raw in
+            let S = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+            let range = core.readsPost ? post.history(ev.t_last - d, t - d) : 0..<0
+            if range.isEmpty {
+                send(&ev, K, S, nil, 0)
+            } else {
+                post.times.withUnsafeBufferPointer { send(&ev, K, S, $0.baseAddress! + range.lowerBound, Int64(range.count)) }
+            }
+        }
+        s.x[lane] = t
         return ev.emitted != 0 ? ev.weight : 0
     }
 

@@ -231,7 +231,7 @@ extension ModelTable {
             let event = PreSynapticSpike(time: t, delay: c.grid.time(Int64(d)), dopamine: dopamine,
                                          step: c.step, seed: c.seed, multiplicity: spike.multiplicity)
             let w: Double
-            if M.readsPostHistory {
+            if model.readsPostSpikes {
                 w = model.preSpike(&syn[k].state, event, post: &c.archives[Int(c.archiveOf[target])])
             } else {
                 w = model.preSpike(&syn[k].state, event, post: &none)

@@ -52,6 +52,8 @@ def _load():
     lib.plexus_point_model.argtypes = [cp]
     lib.plexus_point_models.restype = vp
     lib.plexus_point_models.argtypes = []
+    lib.plexus_install.restype = vp
+    lib.plexus_install.argtypes = [cp]
     lib.plexus_load.restype = vp
     lib.plexus_load.argtypes = [cp, cp]
     for name in ("plexus_error", "plexus_directory", "plexus_text"):

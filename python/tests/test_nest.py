@@ -213,3 +213,39 @@ def test_create_with_params_second_and_kernel_timers():
     assert nest.GetKernelStatus("time_simulate") > 0
     nest.ResetKernel()
     assert nest.GetKernelStatus("time_construction_create") == 0.0
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_install_nestml_models():
+    """nest.Install of NESTML files: a generated neuron and a generated STDP synapse known by name;
+    the synapse on NEST's pairing protocol ends at NEST's built-in stdp_synapse's weight
+    (Tests/Fixtures/nestml_synapse_twins.json, case stdp_mu1)."""
+    case = next(c for c in json.loads((REPO / "Tests/Fixtures/nestml_synapse_twins.json").read_text())["cases"] if c["name"] == "stdp_mu1")
+    nest.ResetKernel()
+    names = nest.Install(str(REPO / "Tests/Fixtures/nestml/synapses/stdp_synapse.nestml"))
+    assert names == ["stdp_synapse_nestml"]
+    assert "stdp_synapse_nestml" in nest.synapse_models
+    assert nest.Install(str(REPO / "Tests/Fixtures/nestml/neurons/iaf_psc_exp_neuron.nestml")) == ["iaf_psc_exp_neuron"]
+    assert "iaf_psc_exp_neuron" in nest.node_models
+    nest.resolution = 0.1
+    sg_pre = nest.Create("spike_generator", params={"spike_times": [t - 1.0 for t in case["pre_ms"]]})
+    sg_post = nest.Create("spike_generator", params={"spike_times": [t - 1.0 for t in case["post_ms"]]})
+    pre, post = nest.Create("parrot_neuron"), nest.Create("parrot_neuron")
+    nest.Connect(sg_pre, pre, syn_spec={"delay": 1.0})
+    nest.Connect(sg_post, post, syn_spec={"delay": 1.0})
+    nest.Connect(pre, post, syn_spec=dict(synapse_model="stdp_synapse_nestml", weight=case["weight"], delay=case["delay_ms"],
+                                          receptor_type=1, **case["nestml_parameters"]))
+    n = nest.Create("iaf_psc_exp_neuron", params={"I_e": 400.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    nest.Simulate(case["pre_ms"][-1] + 5)
+    assert nest.GetConnections(pre, post).get("weight") == pytest.approx(case["weights"][-1][1], rel=1e-12)
+    assert len(sr.events["times"]) > 5, "the generated neuron fires under 400 pA"
+    nest.ResetKernel()
+    assert "stdp_synapse_nestml" in nest.synapse_models, "installed models outlive ResetKernel, as NEST's modules do"
+    with pytest.raises(nest.NESTErrors.DynamicModuleManagementError):
+        nest.Install("nestmlmodule")
+    with pytest.raises(plexus.PlexusError, match="no such NESTML file"):
+        nest.Install("nowhere.nestml")

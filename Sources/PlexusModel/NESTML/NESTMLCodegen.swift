@@ -125,7 +125,7 @@ extension NeuronLowering {
                 if case .number(let n, _, nil) = b, n == n.rounded(), n >= 1, n <= 4 {
                     return "(" + Array(repeating: "(\(x))", count: Int(n)).joined(separator: " * ") + ")"
                 }
-                return "pow(\(x), \(y))"
+                return "plx_pow(\(x), \(y))"
             case .multiply, .divide, .add, .subtract, .less, .lessEqual, .equal, .notEqual, .greaterEqual, .greater:
                 return "(\(x) \(op.rawValue) \(y))"
             case .and: return "(\(x) && \(y))"
@@ -176,7 +176,7 @@ extension NeuronLowering {
         case "abs": try arity(1); return "fabs(\(args[0]))"
         case "round": try arity(1); return "round(\(args[0]))"
         case "sign": try arity(1); return "((\(args[0]) > 0) - (\(args[0]) < 0))"
-        case "pow": try arity(2); return "pow(\(args[0]), \(args[1]))"
+        case "pow": try arity(2); return "plx_pow(\(args[0]), \(args[1]))"
         case "atan2": try arity(2); return "atan2(\(args[0]), \(args[1]))"
         case "min": try arity(2); return "fmin(\(args[0]), \(args[1]))"
         case "max": try arity(2); return "fmax(\(args[0]), \(args[1]))"
@@ -366,7 +366,10 @@ extension NeuronLowering {
         let needed = Set(targets.flatMap { t in reach(from: t) })
         for s in analytic where needed.contains(s) {
             guard let term = inhomogeneous[s], !term.isZero else { continue }
-            out += "\(indent)const double \(tag)c_\(s) = \(try c(try unsymbolic(term), updateScope, line: line));\n"
+            // Constant parts (E_L / tau_m) are population constants, as in the right-hand sides.
+            var sc = updateScope
+            sc.hoist = true
+            out += "\(indent)const double \(tag)c_\(s) = \(try c(try unsymbolic(term), sc, line: line));\n"
         }
         for t in targets {
             let i = pos[t]!

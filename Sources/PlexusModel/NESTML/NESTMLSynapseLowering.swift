@@ -86,7 +86,7 @@ extension NeuronLowering {
             stateIndex[v.name] = states.count
             states.append(StateVar(name: v.name, kind: .plain, unit: unitSymbol(d.type), recordable: true, initial: d.value, line: d.line))
         }
-        guard states.count <= 8 else { throw fail(m.line, "\(states.count) state variables: a synapse holds at most 8") }
+        guard states.count <= 9 else { throw fail(m.line, "\(states.count) state variables: a synapse holds at most 9 (7 when it draws random numbers)") }
         internals.append(("__h", nil, m.line))
         internalIndex["__h"] = 0
         for d in m.internals {
@@ -210,7 +210,7 @@ extension NeuronLowering {
         out += "}\n"
         let draws = usesRandom || !drawingFunctions.isEmpty
         func handler(_ name: String, _ body: [NESTML.Statement], where_: String, deferring: Set<Int> = [], guardInterval: Bool = false) throws -> String {
-            var s = "static void \(p)\(name)(plx_synapse_event* e, const double* K, double* S) {\n"
+            var s = "static inline void \(p)\(name)(plx_synapse_event* e, const double* K, double* S) {\n"
             if guardInterval { s += "    if (e->h < 1e-12) return;\n" }
             if draws {
                 // The synapse's own stream: (seed, source, target) in the id, the statement in
@@ -242,9 +242,35 @@ extension NeuronLowering {
             let post = m.onReceive.filter { $0.port == postPort }.flatMap(\.body)
             out += try handler("post_spike", post, where_: "in onReceive(\(postPort))", deferring: postTraces)
         }
+        // send: NESTML's `send`, the handlers inlined.
+        let traces = postTraces.sorted()
+        out += "static void \(p)send(plx_synapse_event* e, const double* K, double* S, const double* post, int64_t npost) {\n"
+        out += "    const double t = e->t, d = e->delay;\n    double tlast = e->t_last;\n"
+        if postPort != nil {
+            if !traces.isEmpty { out += "    double before[\(traces.count)] = {0}; int coincident = 0;\n" }
+            out += "    for (int64_t i = 0; i < npost; i++) {\n        const double tp = post[i] + d;\n"
+            out += "        e->t = tp; e->h = tp - tlast;\n        \(p)advance(e, K, S);\n"
+            if !traces.isEmpty {
+                // A post spike at t - d: the pre handler reads the traces without it.
+                out += "        if (t - tp <= 1e-6) { coincident = 1;\(traces.enumerated().map { " before[\($0)] = S[\($1)];" }.joined()) }\n"
+            }
+            out += "        \(p)post_spike(e, K, S);\n        tlast = tp;\n    }\n"
+        } else {
+            out += "    (void)post; (void)npost; (void)d;\n"
+        }
+        out += "    e->t = t; e->h = t - tlast;\n    \(p)advance(e, K, S);\n    e->emitted = 0;\n"
+        if postPort != nil && !traces.isEmpty {
+            out += "    double after[\(traces.count)] = {0};\n"
+            out += "    if (coincident) {\(traces.enumerated().map { " after[\($0)] = S[\($1)]; S[\($1)] = before[\($0)];" }.joined()) }\n"
+            out += "    \(p)pre_spike(e, K, S);\n"
+            out += "    if (coincident) {\(traces.enumerated().map { " S[\($1)] = after[\($0)];" }.joined()) }\n"
+        } else {
+            out += "    \(p)pre_spike(e, K, S);\n"
+        }
+        out += "}\n"
         out += """
         static const plx_synapse_model \(p)synapse = { "\(m.name)", \(states.count), \(np), \(np + internals.count),
-            \(p)internals, \(p)initial_state, \(p)advance, \(postPort != nil ? "\(p)post_spike" : "0"), \(p)pre_spike };
+            \(p)internals, \(p)initial_state, \(p)send };
 
         """
         return out

@@ -72,6 +72,10 @@ protocol PointSynapseModel: SpecialisedSynapseCode, Sendable {
 
     /// The model's name as statements use it. Default: `name`.
     var modelName: String { get }
+    /// `readsPostHistory` and `needsIdentity` of this statement's model (a generated model
+    /// knows them per instance). Defaults: the static ones.
+    var readsPostSpikes: Bool { get }
+    var needsOwnIdentity: Bool { get }
 
     /// The state of a new synapse with weight `weight`.
     func initialState(weight: Double) -> State
@@ -95,6 +99,8 @@ extension PointSynapseModel {
     static var needsIdentity: Bool { false }
     static var decidesCount: Bool { false }
     var modelName: String { Self.name }
+    var readsPostSpikes: Bool { Self.readsPostHistory }
+    var needsOwnIdentity: Bool { Self.needsIdentity }
     func initialState(weight: Double, identity: SynapseIdentity) -> State { initialState(weight: weight) }
     func validate(weight: Sampler) throws {}
     func rejection(ofDrawnWeight w: Double) -> String? { nil }
@@ -125,7 +131,7 @@ public struct SynapseModel: Hashable, Sendable, CaseIterable, RawRepresentable {
 
     init(_ kind: any PointSynapseModel.Type) { self.kind = kind; generated = nil }
 
-    init(generated g: GeneratedSynapseModel) { kind = GeneratedSynapse<PreOnly>.self; generated = g }
+    init(generated g: GeneratedSynapseModel) { kind = GeneratedSynapse2.self; generated = g }
 
     public init?(rawValue: String) {
         if let kind = Self.kinds.first(where: { $0.name == rawValue }) {

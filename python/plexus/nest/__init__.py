@@ -577,6 +577,8 @@ class _Kernel:
         doc = {"resolution": self.resolution, "duration": duration, "seed": self.seed, "populations": {}, "connections": [],
                "record": [], "kernel": {"random_streams": "nest", "total_num_virtual_procs": self.threads,
                                         "min_delay": self.min_delay()}}
+        if _model_files:
+            doc["models"] = list(_model_files)
         gids = [0]
         for p in nodes:
             for lo, hi in p.segments():
@@ -1836,9 +1838,26 @@ class NESTErrors:
         pass
 
 
+# NESTML files installed (Install), kept across ResetKernel as NEST keeps its modules; every
+# experiment lists them (`models:`) so that its record names them.
+_model_files = []
+
+
 def Install(module_name):
-    """NEST's extension modules are compiled C++; Plexus cannot load them."""
-    raise NESTErrors.DynamicModuleManagementError(f"plexus.nest: NEST extension module '{module_name}' cannot be installed (NEST's modules are compiled for NEST)")
+    """NEST's extension modules are compiled C++; Plexus cannot load them. A NESTML file, or a
+    folder of them, Plexus builds itself: `nest.Install("models/my_neuron.nestml")` makes its
+    models known by name (a synapse whose name a built-in has gets the suffix `_nestml`, as
+    NESTML's NEST target names it with suffix="_nestml")."""
+    path = os.fspath(module_name)
+    if path.endswith(".nestml") or os.path.isdir(path):
+        h = plexus._Handle(plexus.lib.plexus_install(os.path.abspath(path).encode())).check()
+        names = json.loads(plexus.lib.plexus_text(h.pointer).decode())
+        for f in names["files"]:
+            if f not in _model_files:
+                _model_files.append(f)
+        _defaults.clear()   # the catalogue and defaults are read again, with the new models
+        return names["neurons"] + names["synapses"]
+    raise NESTErrors.DynamicModuleManagementError(f"plexus.nest: NEST extension module '{module_name}' cannot be installed (NEST's modules are compiled for NEST; Install a .nestml file or a folder of them instead)")
 
 
 # PyNEST's build_info, for what scripts check: the optional NEST libraries Plexus does not link
