@@ -179,18 +179,8 @@ def main():
         for model, generated, rate, w_in, w_rec in CASES:
             if a.only and model.partition("@")[0] not in a.only:
                 continue
-            path = os.path.join(tmp, model.replace("@", "_") + ".yaml")
-            with open(path, "w") as f:
-                f.write(experiment(model, generated, rate, w_in, w_rec, a.neurons, a.duration))
-            out = os.path.join(tmp, "out_" + model.replace("@", "_"))
-            r = subprocess.run([PLEXUS, "run", path, "--out", out, "--threads", str(a.threads), "--no-report"],
-                               capture_output=True, text=True)
-            if r.returncode:
-                sys.exit(f"{model}: plexus failed:\n{r.stderr}")
-            prov = json.load(open(os.path.join(out, "provenance.json")))
-            wall = phase(prov["timings_s"], "simulate")
-            cpu = phase(prov["cpu_s"], "simulate")
-            spikes = next(c["value"] for c in prov["counts"] if c["name"] == "spikes")
+            wall, cpu, spikes = run_case(tmp, model.replace("@", "_"), experiment(model, generated, rate, w_in, w_rec, a.neurons, a.duration),
+                                         a.threads)
             rows.append({"model": model, "generated": generated, "neurons": a.neurons, "steps": steps,
                          "simulate_wall_s": wall, "simulate_cpu_s": cpu,
                          "ns_per_neuron_step": wall / (a.neurons * steps) * 1e9,

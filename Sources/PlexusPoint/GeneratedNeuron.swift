@@ -205,20 +205,28 @@ extension GeneratedNeuronModel {
     public static func compile(_ descriptions: [PointNeuronDescription], cacheDirectory: String? = nil,
                                compiled: ((Double) -> Void)? = nil) throws -> [GeneratedNeuronModel] {
         guard !descriptions.isEmpty else { return [] }
-        var source = PointKernelSource.prelude
-        for d in descriptions { source += "\n" + d.cSource }
-        source += PointKernelSource.table(entries: descriptions.map(\.entrySymbol))
-        let library = try CatalogueBuilder.sharedLibrary(source: source, cacheDirectory: cacheDirectory, compiled: compiled)
-        guard let sym = library.symbol(PLX_POINT_MODELS_SYMBOL) else {
-            throw PlexusError("not a Plexus point-model library: it exports no '\(PLX_POINT_MODELS_SYMBOL)'", file: library.path)
-        }
-        let entry = unsafeBitCast(sym, to: plx_point_models_entry.self)
-        var count: Int32 = 0, version: Int32 = 0
-        guard let table = entry(&count, &version), Int(count) == descriptions.count, version == PLX_POINT_ABI_VERSION else {
-            throw PlexusError("the point-model library does not match this Plexus (ABI \(version), \(count) models): delete it to rebuild", file: library.path)
-        }
+        let (library, table): (SharedLibrary, UnsafePointer<plx_point_model>) = try loadModelTable(
+            descriptions.map(\.cSource), table: PointKernelSource.table(entries: descriptions.map(\.entrySymbol)),
+            symbol: PLX_POINT_MODELS_SYMBOL, what: "point-model", count: descriptions.count, cacheDirectory: cacheDirectory, compiled: compiled)
         return descriptions.enumerated().map { i, d in GeneratedNeuronModel(d, entry: table + i, library: library) }
     }
+}
+
+/// Compiles generated models' C (after the prelude, then their exported table) into one library
+/// and returns it with the table its function `symbol` exports, checked against this Plexus's ABI.
+func loadModelTable<Entry>(_ sources: [String], table: String, symbol: String, what: String, count: Int,
+                           cacheDirectory: String?, compiled: ((Double) -> Void)?) throws -> (SharedLibrary, UnsafePointer<Entry>) {
+    let source = PointKernelSource.prelude + sources.map { "\n" + $0 }.joined() + table
+    let library = try CatalogueBuilder.sharedLibrary(source: source, cacheDirectory: cacheDirectory, compiled: compiled)
+    guard let sym = library.symbol(symbol) else {
+        throw PlexusError("not a Plexus \(what) library: it exports no '\(symbol)'", file: library.path)
+    }
+    typealias TableFunction = @convention(c) (UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> UnsafeRawPointer?
+    var n: Int32 = 0, version: Int32 = 0
+    guard let entries = unsafeBitCast(sym, to: TableFunction.self)(&n, &version), Int(n) == count, version == PLX_POINT_ABI_VERSION else {
+        throw PlexusError("the \(what) library does not match this Plexus (ABI \(version), \(n) models): delete it to rebuild", file: library.path)
+    }
+    return (library, entries.assumingMemoryBound(to: Entry.self))
 }
 
 /// Models a user brings as description files (NESTML): read, lowered, compiled (once per

@@ -267,18 +267,9 @@ extension GeneratedSynapseModel {
     public static func compile(_ descriptions: [PointSynapseDescription], cacheDirectory: String? = nil,
                                compiled: ((Double) -> Void)? = nil) throws -> [GeneratedSynapseModel] {
         guard !descriptions.isEmpty else { return [] }
-        var source = PointKernelSource.prelude
-        for d in descriptions { source += "\n" + d.cSource }
-        source += PointKernelSource.synapseTable(entries: descriptions.map(\.entrySymbol))
-        let library = try CatalogueBuilder.sharedLibrary(source: source, cacheDirectory: cacheDirectory, compiled: compiled)
-        guard let sym = library.symbol(PLX_SYNAPSE_MODELS_SYMBOL) else {
-            throw PlexusError("not a Plexus synapse-model library: it exports no '\(PLX_SYNAPSE_MODELS_SYMBOL)'", file: library.path)
-        }
-        let entry = unsafeBitCast(sym, to: plx_synapse_models_entry.self)
-        var count: Int32 = 0, version: Int32 = 0
-        guard let table = entry(&count, &version), Int(count) == descriptions.count, version == PLX_POINT_ABI_VERSION else {
-            throw PlexusError("the synapse-model library does not match this Plexus (ABI \(version), \(count) models): delete it to rebuild", file: library.path)
-        }
+        let (library, table): (SharedLibrary, UnsafePointer<plx_synapse_model>) = try loadModelTable(
+            descriptions.map(\.cSource), table: PointKernelSource.synapseTable(entries: descriptions.map(\.entrySymbol)),
+            symbol: PLX_SYNAPSE_MODELS_SYMBOL, what: "synapse-model", count: descriptions.count, cacheDirectory: cacheDirectory, compiled: compiled)
         return descriptions.enumerated().map { i, d in GeneratedSynapseModel(d, entry: table + i, library: library) }
     }
 }

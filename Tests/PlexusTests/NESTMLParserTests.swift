@@ -346,6 +346,17 @@ final class NESTMLParserTests: XCTestCase {
         XCTAssertEqual(m.state[1].value,
                        .number(1, isInteger: true, unit: .product(.product(.symbol("ms"), .symbol("tau")), .symbol("mV"))))
         XCTAssertEqual(m.parameters[0].value, .binary(.multiply, .number(2, isInteger: true, unit: .symbol("ms")), .int(3)))
+        // A split literal on the right of / or * continues its parent's chain left to right (as
+        // NESTML prints it, without parentheses): hill_tononi_neuron's I_T, `-g / 1 nS * m / 1 nS * m`,
+        // is ((-g / 1 nS) * m / 1 nS) * m, not -g / (1 nS * m) / (1 nS * m).
+        let chain = try XCTUnwrap(NESTMLParser.parse("""
+            model c:
+                parameters:
+                    g nS = 1 nS
+                    m nS = 2 nS
+                    x real = -g / 1 nS * m / 1 nS * m
+            """, path: "c.nestml").models.first)
+        XCTAssertEqual(chain.parameters[2].value?.parenthesized, "(((((-g) / 1 nS) * m) / 1 nS) * m)")
     }
 
     func testDataTypes() throws {

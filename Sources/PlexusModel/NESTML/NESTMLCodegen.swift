@@ -402,26 +402,29 @@ extension NeuronLowering {
 
     // MARK: the whole model
 
+    /// The model's functions as C, declarations first (they may call each other); they read the
+    /// state through the `<prefix>ctx` the caller declared.
+    func userFunctions() throws -> String {
+        func signature(_ f: NESTML.Function) -> String {
+            "static inline \(f.returnType == nil || f.returnType == .void ? "void" : "double") \(prefix)fn_\(cIdent(f.name))(const \(prefix)ctx* c\(f.parameters.map { ", double l_\(cIdent($0.name))" }.joined()))"
+        }
+        var out = ""
+        for f in m.functions { out += signature(f) + ";\n" }
+        for f in m.functions {
+            var sc = Scope(state: { "c->S[\($0)]" }, where_: "in function \(f.name)")
+            sc.randomAllowed = true
+            sc.locals = Set(f.parameters.map(\.name))
+            out += signature(f) + " {\n" + (try statements(f.body, &sc, indent: "    ", inFunction: true)) + "}\n"
+        }
+        return out
+    }
+
     func generate() throws -> String {
         let p = prefix
         let ns = states.count, nA = analytic.count
         var out = "\n/* ---- \(m.name) (\(file)) ---- */\n"
         out += "typedef struct { const double* K; double* S; double h; int64_t step; plx_rng* rng; } \(p)ctx;\n"
-        // Functions: declarations first (they may call each other).
-        let fnScope = { (f: NESTML.Function) -> Scope in
-            var s = Scope(state: { "c->S[\($0)]" }, where_: "in function \(f.name)")
-            s.randomAllowed = true
-            s.locals = Set(f.parameters.map(\.name))
-            return s
-        }
-        func signature(_ f: NESTML.Function) -> String {
-            "static inline \(f.returnType == nil || f.returnType == .void ? "void" : "double") \(p)fn_\(cIdent(f.name))(const \(p)ctx* c\(f.parameters.map { ", double l_\(cIdent($0.name))" }.joined()))"
-        }
-        for f in m.functions { out += signature(f) + ";\n" }
-        for f in m.functions {
-            var sc = fnScope(f)
-            out += signature(f) + " {\n" + (try statements(f.body, &sc, indent: "    ", inFunction: true)) + "}\n"
-        }
+        out += try userFunctions()
         // linear matrix (its coefficients read no state: the lowering checked)
         let matrixScope = Scope(state: { _ in "0" }, where_: "in the linear part")
         out += "static void \(p)linear_matrix(const double* K, double* a) {\n"

@@ -128,15 +128,7 @@ final class NeuronLowering {
         try declarePorts()
         try declareState()
         try declareParameters()
-        internals.append(("__h", nil, m.line))
-        internalIndex["__h"] = 0
-        for d in m.internals {
-            for v in d.variables {
-                guard v.index == nil else { throw fail(d.line, "vector internals ('\(v.name)[...]') are not supported yet") }
-                internalIndex[v.name] = internals.count
-                internals.append((v.name, d.value, d.line))
-            }
-        }
+        try declareInternals()
         for i in m.inlines { inlines[i.name] = i }
         try declareEquations()
         try classify()
@@ -220,6 +212,19 @@ final class NeuronLowering {
                 do { x = try constantValue(value) } catch let e as PlexusError { throw fail(d.line, "the default of '\(v.name)': \(e.message)") }
                 parameterIndex[v.name] = parameters.count
                 parameters.append((v.name, unitSymbol(d.type), x, d.line, ""))
+            }
+        }
+    }
+
+    /// `__h` (the resolution) first, then the internals block's variables.
+    func declareInternals() throws {
+        internals.append(("__h", nil, m.line))
+        internalIndex["__h"] = 0
+        for d in m.internals {
+            for v in d.variables {
+                guard v.index == nil else { throw fail(d.line, "vector internals ('\(v.name)[...]') are not supported yet") }
+                internalIndex[v.name] = internals.count
+                internals.append((v.name, d.value, d.line))
             }
         }
     }

@@ -87,15 +87,7 @@ extension NeuronLowering {
             states.append(StateVar(name: v.name, kind: .plain, unit: unitSymbol(d.type), recordable: true, initial: d.value, line: d.line))
         }
         guard states.count <= 9 else { throw fail(m.line, "\(states.count) state variables: a synapse holds at most 9 (7 when it draws random numbers)") }
-        internals.append(("__h", nil, m.line))
-        internalIndex["__h"] = 0
-        for d in m.internals {
-            for v in d.variables {
-                guard v.index == nil else { throw fail(d.line, "vector internals ('\(v.name)[...]') are not supported yet") }
-                internalIndex[v.name] = internals.count
-                internals.append((v.name, d.value, d.line))
-            }
-        }
+        try declareInternals()
         for i in m.inlines { inlines[i.name] = i }
         // ODEs: exponential decays x' = a x with a constant rate, solved exactly over any interval.
         for ode in m.odes {
@@ -176,20 +168,7 @@ extension NeuronLowering {
         let p = prefix
         var out = "\n/* ---- \(m.name) (\(file)) ---- */\n"
         out += "typedef struct { const double* K; double* S; double h; int64_t step; plx_rng* rng; double t; plx_synapse_event* ev; } \(p)ctx;\n"
-        let fnScope = { (f: NESTML.Function) -> Scope in
-            var s = Scope(state: { "c->S[\($0)]" }, where_: "in function \(f.name)")
-            s.randomAllowed = true
-            s.locals = Set(f.parameters.map(\.name))
-            return s
-        }
-        func signature(_ f: NESTML.Function) -> String {
-            "static inline \(f.returnType == nil || f.returnType == .void ? "void" : "double") \(p)fn_\(cIdent(f.name))(const \(p)ctx* c\(f.parameters.map { ", double l_\(cIdent($0.name))" }.joined()))"
-        }
-        for f in m.functions { out += signature(f) + ";\n" }
-        for f in m.functions {
-            var sc = fnScope(f)
-            out += signature(f) + " {\n" + (try statements(f.body, &sc, indent: "    ", inFunction: true)) + "}\n"
-        }
+        out += try userFunctions()
         // internals (from the parameters; NESTML computes them once per synapse)
         let isc = Scope(state: { _ in "NAN" }, where_: "in the internals")
         out += "static void \(p)internals(double* K, double h) {\n    \(p)ctx cc = { K, 0, h, 0, 0, 0, 0 }; const \(p)ctx* c = &cc; (void)c;\n"

@@ -133,9 +133,24 @@ enum UnitFixer {
         case .variable(let v): return .variable(map(v) { fix($0, declared) })
         case .call(let n, let args): return .call(n, args.map { fix($0, declared) })
         case .unary(let op, let a): return .unary(op, fix(a, declared))
-        case .binary(let op, let a, let b): return .binary(op, fix(a, declared), fix(b, declared))
+        case .binary(let op, let a, let b):
+            // A split literal on the right of * or / joins its parent's chain left to right, as
+            // NESTML's printer writes it without parentheses: `g / 1 nS * m` is (g / 1 nS) * m,
+            // not g / (1 nS * m).
+            let fb = fix(b, declared)
+            if [.multiply, .divide, .modulo].contains(op), case .number(_, _, _?) = b, fb != b {
+                return graft(fb, onto: fix(a, declared), op)
+            }
+            return .binary(op, fix(a, declared), fb)
         case .conditional(let c, let a, let b): return .conditional(fix(c, declared), fix(a, declared), fix(b, declared))
         }
+    }
+
+    /// `chain` (a split literal: the number leftmost, the moved factors after it) with `left op`
+    /// put before its number.
+    static func graft(_ chain: Expr, onto left: Expr, _ op: Expr.BinaryOp) -> Expr {
+        if case .binary(let o, let l, let r) = chain { return .binary(o, graft(l, onto: left, op), r) }
+        return .binary(op, left, chain)
     }
 
     static func isFactor(_ u: NESTML.UnitExpr) -> Bool { if case .factor = u { return true } else { return false } }
