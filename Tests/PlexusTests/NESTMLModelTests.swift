@@ -35,6 +35,37 @@ final class NESTMLModelTests: XCTestCase {
         XCTAssertEqual(Set(wb.exactVariables), ["refr_t", "g_exc__X__exc_spikes", "g_inh__X__inh_spikes"])
     }
 
+    /// Every neuron model of the library runs 100 ms at its defaults with spikes on every port and
+    /// a current without the engine's blow-up error (a non-finite V_m). (Building is not running:
+    /// hill_tononi_neuron built and then divided by its gating variables until a literal's unit
+    /// was split as NESTML splits it.)
+    func testLibraryNeuronsRunAtTheirDefaults() throws {
+        let folder = Repo.fixtures.appendingPathComponent("nestml/neurons").path
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".nestml") }.sorted()
+        let models = try NeuronModelFiles.install(files.map { folder + "/" + $0 })
+        XCTAssertEqual(models.count, 30)
+        for m in models {
+            let ports = m.description.receptorPorts ?? 1
+            let connections = (1...ports).map { r in
+                "  - {source: sg, target: n, synapse: {weight: 1, delay: 1 ms\(m.description.receptorPorts == nil ? "" : ", receptor_type: \(r)")}}"
+            }.joined(separator: "\n")
+            let yaml = """
+                resolution: 0.1 ms
+                duration: 100 ms
+                populations:
+                  n: {model: \(m.name)}
+                  sg: {model: spike_generator, params: {spike_times: [5 ms, 20 ms, 20.5 ms, 60 ms]}}
+                  dc: {model: dc_generator, params: {amplitude: 50 pA, start: 30 ms, stop: 80 ms}}
+                connections:
+                \(connections)
+                  - {source: dc, target: n}
+
+                """
+            let net = try PointNetwork(try ExperimentFile.decode(yaml, file: "\(m.name).yaml"))
+            XCTAssertNoThrow(try net.run(), m.name)
+        }
+    }
+
     /// One generated and one built-in neuron on the same input; V_m and spikes of both.
     func sideBySide(nestml: String, generatedParams: String, builtIn: String, builtInParams: String,
                     excitatory: Double, inhibitory: Double, duration: Double = 400) throws
