@@ -15,7 +15,7 @@ import PlexusModel
 /// cheap, a run is capped at `maxSteps` steps and `memoryCeilingBytes` of network (a bigger
 /// network gets the same "needs at least ... GiB" error a user would see on a smaller machine).
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case point, cable, mass, swc, zip, nmodl, rate
+    case point, cable, mass, swc, zip, nmodl, rate, nestml
 
     /// The most steps of simulation one input runs.
     public static let maxSteps = 20.0
@@ -32,6 +32,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .zip: "TVB connectivity zip: members, matrices, centres"
         case .nmodl: "NMODL mechanism file: parse, lower, generate C and CUDA (not compiled)"
         case .rate: "rate-model description (.rate): parse, check names, generate C (not compiled)"
+        case .nestml: "NESTML model file: parse, fix units, lower neurons and synapses, generate C (not compiled)"
         }
     }
 
@@ -67,6 +68,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .rate:
             guard let text = String(data: data, encoding: .utf8) else { return }
             _ = RateKernelWriter(try RateModel.parse(text, file: "fuzz.rate")).source()
+        case .nestml:
+            guard let text = String(data: data, encoding: .utf8) else { return }
+            _ = try NESTMLLowering.models(try NESTMLParser.parse(text, path: "fuzz.nestml"))
         }
     }
 
@@ -103,7 +107,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let net = try MassNetwork(e, connectome: connectome, threads: 1)
             let result = try net.run()
             _ = try? FCResult(result, connectome: connectome, description: e.fc)
-        case .swc, .zip, .nmodl, .rate:
+        case .swc, .zip, .nmodl, .rate, .nestml:
             break
         }
     }

@@ -250,8 +250,12 @@ public struct RateEvaluator {
             case .or: return x != 0 || y != 0 ? 1 : 0
             case .power: return .nan
             }
-        case .call("where", let a): return eval(a[0], v) != 0 ? eval(a[1], v) : eval(a[2], v)
-        case .call("power", let a): return power(eval(a[0], v), a[1], v)
+        // A call with the wrong number of arguments (possible from other front ends than the
+        // rate models', which check them) is not a number.
+        case .call("where", let a): return a.count == 3 ? (eval(a[0], v) != 0 ? eval(a[1], v) : eval(a[2], v)) : .nan
+        case .call("power", let a): return a.count == 2 ? power(eval(a[0], v), a[1], v) : .nan
+        case .call("fma", let a) where a.count != 3: return .nan
+        case .call(_, let a) where a.isEmpty: return .nan
         case .call(let f, let a):
             let x = eval(a[0], v)
             let y = a.count > 1 ? eval(a[1], v) : 0
