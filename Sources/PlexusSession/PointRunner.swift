@@ -59,7 +59,8 @@ public final class ContinuingRun {
         buildCPU = ResourceUsage.cpuSeconds() - c1
         let counts = network.totalCounts()
         let split = comm.size > 1 ? " on \(comm.size) ranks x \(ctx.threads) threads" : ""
-        ctx.say("\(ctx.name): \(network.neuronCount) neurons, \(counts.synapses) synapses (\(String(format: "%.2f", counts.bytesPerSynapse)) bytes each), \(counts.devices) device connections; built\(split) in \(String(format: "%.2f", buildEnd - t1)) s")
+        let plastic = counts.plastic > 0 ? ", \(counts.plastic) plastic synapses" : ""
+        ctx.say("\(ctx.name): \(network.neuronCount) neurons, \(counts.synapses) static synapses (\(String(format: "%.2f", counts.bytesPerSynapse)) bytes each)\(plastic), \(counts.devices) device connections; built\(split) in \(String(format: "%.2f", buildEnd - t1)) s")
     }
 
     /// Time simulated so far (ms).
