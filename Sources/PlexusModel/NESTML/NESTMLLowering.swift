@@ -203,9 +203,11 @@ final class NeuronLowering {
         spikePorts.count > 1 && spikePorts.allSatisfy({ $0.qualifier == nil }) ? spikePorts.count : nil
     }
 
-    func declareParameters() throws {
+    /// The parameters block's variables with their defaults, but for those in `except` (a
+    /// synapse's weight, which is per synapse).
+    func declareParameters(except: Set<String> = []) throws {
         for d in m.parameters {
-            for v in d.variables {
+            for v in d.variables where !except.contains(v.name) {
                 guard v.index == nil else { throw fail(d.line, "vector parameters ('\(v.name)[...]') are not supported yet") }
                 guard let value = d.value else { throw fail(d.line, "parameter '\(v.name)' has no default value") }
                 let x: Double

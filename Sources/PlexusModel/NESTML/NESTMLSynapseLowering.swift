@@ -72,14 +72,7 @@ extension NeuronLowering {
         }
         stateIndex["w"] = 0
         states.append(StateVar(name: "w", kind: .plain, unit: unitSymbol(wDecl.0.type), recordable: true, initial: wDecl.0.value, line: wDecl.0.line))
-        for (d, v) in allParameters where v.name != "w" {
-            guard v.index == nil else { throw fail(d.line, "vector parameters ('\(v.name)[...]') are not supported yet") }
-            guard let value = d.value else { throw fail(d.line, "parameter '\(v.name)' has no default value") }
-            let x: Double
-            do { x = try constantValue(value) } catch let e as PlexusError { throw fail(d.line, "the default of '\(v.name)': \(e.message)") }
-            parameterIndex[v.name] = parameters.count
-            parameters.append((v.name, unitSymbol(d.type), x, d.line, ""))
-        }
+        try declareParameters(except: ["w"])
         for (d, v) in allState where v.name != "w" {
             guard v.index == nil, v.order == 0 else { throw fail(d.line, "state variable '\(v)': vectors and derivatives are not supported in synapses") }
             guard stateIndex[v.name] == nil else { throw fail(d.line, "state variable '\(v.name)' is declared twice") }

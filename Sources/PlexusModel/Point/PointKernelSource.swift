@@ -9,19 +9,19 @@ public enum PointKernelSource {
 
     /// The exported table (`plexus_point_models`) listing the models' entries in order.
     public static func table(entries: [String]) -> String {
-        var s = "\nstatic plx_point_model plx_models[\(max(1, entries.count))];\n"
-        s += "__attribute__((visibility(\"default\"))) const plx_point_model* plexus_point_models(int32_t* count, int32_t* abi_version) {\n"
-        for (i, e) in entries.enumerated() { s += "    plx_models[\(i)] = \(e);\n" }
-        s += "    *count = \(entries.count);\n    *abi_version = PLX_POINT_ABI_VERSION;\n    return plx_models;\n}\n"
-        return s
+        exported(type: "plx_point_model", array: "plx_models", function: "plexus_point_models", entries: entries)
     }
 
     /// The exported table of synapse models (`plexus_synapse_models`).
     public static func synapseTable(entries: [String]) -> String {
-        var s = "\nstatic plx_synapse_model plx_synapses[\(max(1, entries.count))];\n"
-        s += "__attribute__((visibility(\"default\"))) const plx_synapse_model* plexus_synapse_models(int32_t* count, int32_t* abi_version) {\n"
-        for (i, e) in entries.enumerated() { s += "    plx_synapses[\(i)] = \(e);\n" }
-        s += "    *count = \(entries.count);\n    *abi_version = PLX_POINT_ABI_VERSION;\n    return plx_synapses;\n}\n"
+        exported(type: "plx_synapse_model", array: "plx_synapses", function: "plexus_synapse_models", entries: entries)
+    }
+
+    static func exported(type: String, array: String, function: String, entries: [String]) -> String {
+        var s = "\nstatic \(type) \(array)[\(max(1, entries.count))];\n"
+        s += "__attribute__((visibility(\"default\"))) const \(type)* \(function)(int32_t* count, int32_t* abi_version) {\n"
+        for (i, e) in entries.enumerated() { s += "    \(array)[\(i)] = \(e);\n" }
+        s += "    *count = \(entries.count);\n    *abi_version = PLX_POINT_ABI_VERSION;\n    return \(array);\n}\n"
         return s
     }
 }
