@@ -14,8 +14,8 @@ import PlexusCore
 // neuron, and the synapse reads it there just before the time asked: the post handler sees it
 // before the spike's own increment, the pre handler without a post spike at exactly t - d. Here
 // the trace stays in the synapse with the same values: the post handler's assignments to it run
-// at the end of the handler, and the engine hands the pre handler the values before a coincident
-// post spike (`postTraces`).
+// at the end of the handler, and the generated `send` hands the pre handler the values before a
+// coincident post spike (`postTraces`).
 
 extension NeuronLowering {
     func lowerSynapse() throws -> PointSynapseDescription {
