@@ -40,9 +40,10 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
         if !description.invariants.isEmpty {
             var values: [String: Double] = [:]
             for (spec, v) in zip(p.specs, p.values) { values[spec.name] = v }
-            for inv in description.invariants where values[inv.variable] != nil && inv.condition.names.allSatisfy({ values[$0] != nil }) && !inv.holds(values) {
-                throw PlexusError("\(inv.variable) = \(values[inv.variable]!) breaks \(name)'s condition [[\(inv.text)]] (\(description.file):\(inv.line))",
-                                  keyPath: inv.variable)
+            for inv in description.invariants where values[inv.variable] != nil && inv.condition.names.allSatisfy({ values[$0] != nil }) {
+                if let why = inv.violation(values, model: name, file: description.file) {
+                    throw PlexusError("\(inv.variable) = \(values[inv.variable]!) \(why)", keyPath: inv.variable)
+                }
             }
         }
         c.withUnsafeMutableBufferPointer { m.internals($0.baseAddress!, h) }
@@ -101,7 +102,7 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
 
     /// The kind the engine uses: parameters as declared (defaults evaluated), state as declared.
     public var kind: NeuronKind {
-        let specs = description.parameters.map { ParameterSpec($0.name, PhysicalUnit.named($0.unit) ?? .one, $0.defaultValue, $0.doc) }
+        let specs = description.parameters.map(\.spec)
         let defaults = ParameterValues(specs: specs)
         let weightUnit = PhysicalUnit.named(description.weightUnit) ?? .pA
         let ports = description.receptorPorts
@@ -112,6 +113,11 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
                                                       firstNode: firstNode, firstNeuron: firstNeuron, initial: initial, seed: seed)
                           })
     }
+}
+
+extension PointNeuronDescription.Parameter {
+    /// As the engine declares a parameter (the unit by its Plexus name, "" for a number).
+    var spec: ParameterSpec { ParameterSpec(name, PhysicalUnit.named(unit) ?? .one, defaultValue, doc) }
 }
 
 /// The engine's handle of a population of a generated model: state columns as for the built-in

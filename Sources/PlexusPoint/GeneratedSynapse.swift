@@ -30,7 +30,7 @@ public final class GeneratedSynapseModel: @unchecked Sendable {
 
     /// Statement parameters: the file's parameters, then the initial values of the state.
     public var parameters: [ParameterSpec] {
-        description.parameters.map { ParameterSpec($0.name, PhysicalUnit.named($0.unit) ?? .one, $0.defaultValue, $0.doc) }
+        description.parameters.map(\.spec)
     }
 
     /// The synapse kind for a statement's parameters `p` (`given`: the keys the statement set;
@@ -60,9 +60,10 @@ public final class GeneratedSynapseModel: @unchecked Sendable {
         var values: [String: Double] = [:]
         for (spec, v) in zip(p.specs, p.values) { values[spec.name] = v }
         for (v, st) in description.state.enumerated() where v > 0 { values[st.name] = initial[v] }
-        for inv in description.invariants where inv.variable != "w" && !inv.holds(values) {
-            throw PlexusError("\(inv.variable) = \(values[inv.variable].map { "\($0)" } ?? "?") breaks \(description.name)'s condition [[\(inv.text)]] (\(description.file):\(inv.line))",
-                              keyPath: inv.variable)
+        for inv in description.invariants where inv.variable != "w" {
+            if let why = inv.violation(values, model: description.name, file: description.file) {
+                throw PlexusError("\(inv.variable) = \(values[inv.variable].map { "\($0)" } ?? "?") \(why)", keyPath: inv.variable)
+            }
         }
         let n = initial.count, lanes = n + 1 + (description.draws ? 2 : 0)
         let core = GeneratedSynapseCore(model: self, constants: Storage(constants), initial: initial,
@@ -183,10 +184,8 @@ extension GeneratedSynapseKind {
         guard !core.weightConditions.isEmpty else { return nil }
         var values = core.values
         values["w"] = w
-        for inv in core.weightConditions where !inv.holds(values) {
-            return "breaks \(core.model.description.name)'s condition [[\(inv.text)]] (\(core.model.description.file):\(inv.line))"
-        }
-        return nil
+        let d = core.model.description
+        return core.weightConditions.lazy.compactMap { $0.violation(values, model: d.name, file: d.file) }.first
     }
 
     func initialState(weight: Double) -> State {

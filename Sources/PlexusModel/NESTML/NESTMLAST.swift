@@ -588,3 +588,26 @@ extension NESTML {
         public init(path: String, models: [Model]) { self.path = path; self.models = models }
     }
 }
+
+extension Array where Element == NESTML.Statement {
+    /// Calls `body` on every statement, those nested in if, for and while after their parent.
+    public func forEachStatement(_ body: (NESTML.Statement) -> Void) {
+        for s in self {
+            body(s)
+            switch s.kind {
+            case .if(let branches, let otherwise):
+                for b in branches { b.body.forEachStatement(body) }
+                otherwise?.forEachStatement(body)
+            case .for(_, _, _, _, let b), .while(_, let b): b.forEachStatement(body)
+            case .assignment, .declaration, .call, .return: break
+            }
+        }
+    }
+
+    /// The assignments among them (nested ones included), in order: target and value.
+    public var assignments: [(NESTML.Variable, NESTML.Expr)] {
+        var out: [(NESTML.Variable, NESTML.Expr)] = []
+        forEachStatement { if case .assignment(let v, _, let e) = $0.kind { out.append((v, e)) } }
+        return out
+    }
+}

@@ -25,15 +25,15 @@ extension NeuronLowering {
         func calls(_ list: [NESTML.Statement]) -> Set<String> {
             var out = Set<String>()
             func expr(_ e: NESTML.Expr) { e.forEachNode { if case .call(let f, _) = $0 { out.insert(f) } } }
-            for st in list {
+            list.forEachStatement { st in
                 switch st.kind {
                 case .assignment(_, _, let e): expr(e)
                 case .declaration(let d): d.value.map(expr)
                 case .call(let f, let a): out.insert(f); a.forEach(expr)
                 case .return(let e): e.map(expr)
-                case .if(let b, let o): for x in b { expr(x.condition); out.formUnion(calls(x.body)) }; o.map { out.formUnion(calls($0)) }
-                case .for(_, let a, let b, _, let body): expr(a); expr(b); out.formUnion(calls(body))
-                case .while(let c, let body): expr(c); out.formUnion(calls(body))
+                case .if(let b, _): for x in b { expr(x.condition) }
+                case .for(_, let a, let b, _, _): expr(a); expr(b)
+                case .while(let c, _): expr(c)
                 }
             }
             return out
@@ -502,6 +502,10 @@ extension NeuronLowering {
         return text.contains("random_normal") || text.contains("random_uniform")
     }
 
+    /// Whether the model draws random numbers at all (its blocks or its functions): then each
+    /// neuron or synapse gets its stream.
+    var drawsRandomNumbers: Bool { usesRandom || !drawingFunctions.isEmpty }
+
     func rhsFunction(_ name: String, _ set: Set<Int>) throws -> String {
         let cols = odeColumns
         let pos = Dictionary(uniqueKeysWithValues: cols.enumerated().map { ($1, $0) })
@@ -531,7 +535,7 @@ extension NeuronLowering {
         let ind = "        "
         for v in states.indices { out += "\(ind)S[\(v)] = st->state[\(v) * st->stride + i];\n" }
         out += "\(ind)int fired = 0;\n"
-        if !drawingFunctions.isEmpty || usesRandom {
+        if drawsRandomNumbers {
             out += "\(ind)plx_rng rng = plx_rng_make(st->key0, st->key1, (uint64_t)(st->first_node + i), (uint32_t)st->step, 14);\n"
             out += "\(ind)cc.rng = &rng;\n"
         }

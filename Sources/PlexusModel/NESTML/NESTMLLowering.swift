@@ -588,19 +588,9 @@ final class NeuronLowering {
     func weightUnit() -> String {
         // The unit of what a spike's weight jumps: the variable an onReceive block adds the port
         // to, or the variable a convolution enters as a conductance or a current.
-        func assignments(_ body: [NESTML.Statement]) -> [(NESTML.Variable, NExpr)] {
-            body.flatMap { s -> [(NESTML.Variable, NExpr)] in
-                switch s.kind {
-                case .assignment(let v, _, let e): return [(v, e)]
-                case .if(let branches, let otherwise): return branches.flatMap { assignments($0.body) } + assignments(otherwise ?? [])
-                case .for(_, _, _, _, let b), .while(_, let b): return assignments(b)
-                default: return []
-                }
-            }
-        }
         func unitOfAssigned(_ body: [NESTML.Statement], needsPort: Bool) -> String? {
             let ports = Set(spikePorts.map(\.name))
-            for (v, e) in assignments(body) where !needsPort || !ports.isDisjoint(with: e.variableNames) {
+            for (v, e) in body.assignments where !needsPort || !ports.isDisjoint(with: e.variableNames) {
                 if let i = stateIndex[v.name], !states[i].unit.isEmpty { return states[i].unit }
             }
             return nil

@@ -27,14 +27,9 @@ extension NeuronLowering {
         }
         // Ports: the presynaptic one is the port whose onReceive emits the spike.
         func emits(_ body: [NESTML.Statement]) -> Bool {
-            body.contains { s in
-                switch s.kind {
-                case .call("emit_spike", _): return true
-                case .if(let b, let o): return b.contains { emits($0.body) } || emits(o ?? [])
-                case .for(_, _, _, _, let b), .while(_, let b): return emits(b)
-                default: return false
-                }
-            }
+            var found = false
+            body.forEachStatement { if case .call("emit_spike", _) = $0.kind { found = true } }
+            return found
         }
         var prePort: String?, postPort: String?
         for p in m.inputPorts {
@@ -97,18 +92,7 @@ extension NeuronLowering {
             decayRates[s] = rate
         }
         // Post-spike traces: changed by the post handler only (and their decay).
-        func assigned(_ body: [NESTML.Statement]) -> Set<String> {
-            var out = Set<String>()
-            for s in body {
-                switch s.kind {
-                case .assignment(let v, _, _): out.insert(v.name)
-                case .if(let b, let o): for x in b { out.formUnion(assigned(x.body)) }; out.formUnion(assigned(o ?? []))
-                case .for(_, _, _, _, let b), .while(_, let b): out.formUnion(assigned(b))
-                default: break
-                }
-            }
-            return out
-        }
+        func assigned(_ body: [NESTML.Statement]) -> Set<String> { Set(body.assignments.map(\.0.name)) }
         let postBody = postPort.flatMap { p in m.onReceive.first { $0.port == p }?.body } ?? []
         var elsewhere = assigned(m.update ?? [])
         for r in m.onReceive where r.port != postPort { elsewhere.formUnion(assigned(r.body)) }
@@ -126,7 +110,7 @@ extension NeuronLowering {
         var d = PointSynapseDescription(
             name: m.name, file: file, parameters: specs, parameterCount: parameters.count,
             state: states.map { .init(name: $0.name, unit: $0.unit, recordable: $0.recordable) },
-            internals: internals.map(\.name), readsPostSpikes: postPort != nil, draws: usesRandom || !drawingFunctions.isEmpty,
+            internals: internals.map(\.name), readsPostSpikes: postPort != nil, draws: drawsRandomNumbers,
             postTraces: postTraces, cSource: source, entrySymbol: prefix + "synapse")
         d.invariants = try invariants()
         return d
@@ -180,7 +164,7 @@ extension NeuronLowering {
             out += "    S[\(v)] = \(try c(e, initScope, line: st.line));\n"
         }
         out += "}\n"
-        let draws = usesRandom || !drawingFunctions.isEmpty
+        let draws = drawsRandomNumbers
         func handler(_ name: String, _ body: [NESTML.Statement], where_: String, deferring: Set<Int> = [], guardInterval: Bool = false) throws -> String {
             var s = "static inline void \(p)\(name)(plx_synapse_event* e, const double* K, double* S) {\n"
             if guardInterval { s += "    if (e->h < 1e-12) return;\n" }
@@ -195,16 +179,12 @@ extension NeuronLowering {
             sc.randomAllowed = true
             // Assignments to the post-spike traces run last (NESTML's neuron increments them after
             // the handler read them).
-            let now = body.filter { st in
-                if case .assignment(let v, _, _) = st.kind, let k = stateIndex[v.name], deferring.contains(k) { return false }
-                return true
-            }
-            let later = body.filter { st in
-                if case .assignment(let v, _, _) = st.kind, let k = stateIndex[v.name], deferring.contains(k) { return true }
+            func deferred(_ st: NESTML.Statement) -> Bool {
+                if case .assignment(let v, _, _) = st.kind, let k = stateIndex[v.name] { return deferring.contains(k) }
                 return false
             }
-            s += try statements(now, &sc, indent: "    ", inFunction: false)
-            s += try statements(later, &sc, indent: "    ", inFunction: false)
+            s += try statements(body.filter { !deferred($0) }, &sc, indent: "    ", inFunction: false)
+            s += try statements(body.filter(deferred), &sc, indent: "    ", inFunction: false)
             return s + "}\n"
         }
         out += try handler("advance", m.update ?? [], where_: "in the update", guardInterval: true)

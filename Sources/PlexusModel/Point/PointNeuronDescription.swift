@@ -39,6 +39,10 @@ public struct PointNeuronDescription: Sendable {
         public func holds(_ values: [String: Double]) -> Bool {
             RateEvaluator(condition).evaluate { values[$0] ?? .nan } != 0
         }
+        /// Why `values` are refused ("breaks m's condition [[...]] (file:line)"), or nil.
+        public func violation(_ values: [String: Double], model: String, file: String) -> String? {
+            holds(values) ? nil : "breaks \(model)'s condition [[\(text)]] (\(file):\(line))"
+        }
     }
 
     public var name: String

@@ -131,6 +131,7 @@ public struct SynapseModel: Hashable, Sendable, CaseIterable, RawRepresentable {
 
     init(_ kind: any PointSynapseModel.Type) { self.kind = kind; generated = nil }
 
+    /// `kind` is then only a stand-in: every property asks `generated` first.
     init(generated g: GeneratedSynapseModel) { kind = GeneratedSynapse2.self; generated = g }
 
     public init?(rawValue: String) {
