@@ -70,7 +70,10 @@ let package = Package(
                 resources: [.embedInCode("plexus_mechanism.h"), .embedInCode("plexus_point.h"), .embedInCode("plexus_point_runtime.h")],
                 swiftSettings: fast),
         // Engines depend on Core (and the model language), never on each other, IO or Report.
-        .target(name: "PlexusPoint", dependencies: ["PlexusCore", "PlexusModel", "CPlexusMechanism"], swiftSettings: fast, plugins: ["KindRegistry"]),
+        // Built-in neurons are Swift types (Models/) or NESTML descriptions (Descriptions/*.nestml,
+        // embedded by the registry plugin and compiled through the model language like a user's).
+        .target(name: "PlexusPoint", dependencies: ["PlexusCore", "PlexusModel", "CPlexusMechanism"], exclude: ["Descriptions"],
+                swiftSettings: fast, plugins: ["KindRegistry"]),
         // The built-in mechanisms are NMODL files, compiled through the model language like a user's.
         .target(name: "PlexusCable", dependencies: ["PlexusCore", "PlexusModel", "CPlexusMechanism"],
                 resources: ["hh", "pas", "expsyn", "exp2syn", "Ih"].map { .embedInCode("Mechanisms/\($0).mod") },

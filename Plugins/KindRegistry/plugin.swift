@@ -8,11 +8,11 @@ import PackagePlugin
 struct KindRegistry: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         guard let module = target as? SourceModuleTarget else { return [] }
-        // Rate-model descriptions anywhere under the target (excluded from its sources, so read
-        // from the folder), embedded as RateModelSources.all.
+        // Model descriptions anywhere under the target (excluded from its sources, so read from
+        // the folder), embedded as RateModelSources.all (.rate) and NESTMLSources.all (.nestml).
         var rates: [URL] = []
         if let walk = FileManager.default.enumerator(at: URL(fileURLWithPath: module.directory.string), includingPropertiesForKeys: nil) {
-            for case let url as URL in walk where url.pathExtension == "rate" { rates.append(url) }
+            for case let url as URL in walk where ["rate", "nestml"].contains(url.pathExtension) { rates.append(url) }
         }
         let inputs = module.sourceFiles(withSuffix: "swift").map(\.url) + rates.sorted { $0.path < $1.path }
         let output = context.pluginWorkDirectoryURL.appendingPathComponent("Registry.generated.swift")

@@ -5,9 +5,11 @@
 // else edited.
 //
 // Rate-model descriptions (`*.rate`) among the inputs are embedded as `RateModelSources.all`
-// (file name and text, sorted by name): a built-in neural-mass model is one new file too.
+// (file name and text, sorted by name): a built-in neural-mass model is one new file too. NESTML
+// descriptions (`*.nestml`, the point engine's built-in neurons) are embedded the same way as
+// `NESTMLSources.all`.
 //
-// Usage: KindRegistryTool OUTPUT.swift INPUT.swift|INPUT.rate...
+// Usage: KindRegistryTool OUTPUT.swift INPUT.swift|INPUT.rate|INPUT.nestml...
 import Foundation
 
 struct Registry { var proto: String; var container: String; var member: String; var isPublic: Bool }
@@ -19,7 +21,11 @@ guard args.count >= 2 else {
 }
 let output = args[1]
 let inputs = args.dropFirst(2).filter { $0.hasSuffix(".swift") }.sorted()
-let rateFiles = args.dropFirst(2).filter { $0.hasSuffix(".rate") }.sorted { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }
+func described(_ suffix: String) -> [String] {
+    args.dropFirst(2).filter { $0.hasSuffix(suffix) }.sorted { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }
+}
+let rateFiles = described(".rate")
+let nestmlFiles = described(".nestml")
 
 let marker = try! NSRegularExpression(pattern: #"^\s*//\s*@registry\((\w+)\.(\w+)\)\s*$"#)
 let protocolLine = try! NSRegularExpression(pattern: #"^(public\s+|package\s+|internal\s+)?protocol\s+(\w+)\s*(?::\s*([^{]+))?"#)
@@ -85,10 +91,12 @@ for r in registries.sorted(by: { $0.proto < $1.proto }) {
     out += "    \(access)static let \(r.member): [any \(r.proto).Type] = [\(types.map { "\($0).self" }.joined(separator: ", "))]\n"
     out += "}\n"
 }
-if !rateFiles.isEmpty {
-    out += "\n/// The rate-model descriptions of this target (file name, text).\nenum RateModelSources {\n"
+/// `files` as `static let all: [(name, text)]` of `enum name`.
+func embed(_ files: [String], as name: String, _ doc: String) {
+    guard !files.isEmpty else { return }
+    out += "\n/// \(doc) (file name, text).\nenum \(name) {\n"
     out += "    static let all: [(name: String, text: String)] = [\n"
-    for path in rateFiles {
+    for path in files {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             FileHandle.standardError.write(Data("KindRegistryTool: cannot read \(path)\n".utf8))
             exit(1)
@@ -101,6 +109,8 @@ if !rateFiles.isEmpty {
     }
     out += "    ]\n}\n"
 }
+embed(rateFiles, as: "RateModelSources", "The rate-model descriptions of this target")
+embed(nestmlFiles, as: "NESTMLSources", "The NESTML descriptions of this target's built-in models")
 let data = Data(out.utf8)
 // Rewrite only when changed, so an unchanged registry does not trigger recompiling the target.
 if FileManager.default.contents(atPath: output) != data {

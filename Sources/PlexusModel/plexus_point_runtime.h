@@ -127,6 +127,15 @@ static inline void plx_rkf45_advance(plx_rhs f, const void* ctx, const plx_contr
     }
 }
 
+/* steps(t): NEST's Time(ms(t)).get_steps(), which NESTML's NEST code calls: t rounded to whole
+ * tics (1 us), then up to whole steps of h (PlexusCore's nestDurationSteps, the same numbers). */
+static inline double plx_steps(double ms, double h) {
+    int64_t tics = (int64_t)(ms * 1000.0 + 0.5);
+    int64_t per_step = (int64_t)round(h * 1000.0);
+    if (per_step < 1) per_step = 1;
+    return (double)((tics + per_step - 1) / per_step);
+}
+
 /* x^y: an exponent of 1 (mu = 1, the common case of STDP's power laws) skips pow, which returns x
  * exactly there anyway. */
 static inline double plx_pow(double x, double y) { return y == 1.0 ? x : pow(x, y); }

@@ -5,23 +5,45 @@ import PlexusModel
 
 /// A neuron model compiled from a description (a NESTML file) into a shared library that
 /// exports `plexus_point_models` (plexus_point.h). The library stays loaded for the life of the
-/// process; this holds the model's table entry and what the engine needs to know of it.
+/// process; this holds the model's table entry and what the engine needs to know of it. A
+/// user's model is compiled when its file is read; a built-in one (Descriptions/) when a
+/// population first needs its kernel.
 public final class GeneratedNeuronModel: @unchecked Sendable {
     public let description: PointNeuronDescription
-    let entry: UnsafePointer<plx_point_model>
-    let library: SharedLibrary
+    /// Whether this is one of Plexus's built-in models (Descriptions/*.nestml).
+    public let isBuiltIn: Bool
+    private let load: () throws -> (SharedLibrary, UnsafePointer<plx_point_model>)
+    private var loaded: (library: SharedLibrary, entry: UnsafePointer<plx_point_model>)?
+    private let lock = NSLock()
 
     init(_ description: PointNeuronDescription, entry: UnsafePointer<plx_point_model>, library: SharedLibrary) {
         self.description = description
-        self.entry = entry
-        self.library = library
+        isBuiltIn = false
+        load = { (library, entry) }
+        loaded = (library, entry)
+    }
+
+    /// A model whose kernel `load` compiles (or finds in the cache) on first use.
+    init(builtIn description: PointNeuronDescription, load: @escaping () throws -> (SharedLibrary, UnsafePointer<plx_point_model>)) {
+        self.description = description
+        isBuiltIn = true
+        self.load = load
+    }
+
+    /// The compiled kernel's table entry.
+    func entry() throws -> UnsafePointer<plx_point_model> {
+        lock.lock(); defer { lock.unlock() }
+        if let loaded { return loaded.entry }
+        let l = try load()
+        loaded = l
+        return l.1
     }
 
     public var name: String { description.name }
     /// The compiled library, and the C it was built from (kept beside it).
-    public var libraryPath: String { library.path }
+    public var libraryPath: String { (try? entry()).flatMap { _ in loaded?.library.path } ?? "" }
     public var librarySource: String {
-        (try? String(contentsOfFile: (library.path as NSString).deletingPathExtension + ".c", encoding: .utf8)) ?? ""
+        (try? String(contentsOfFile: (libraryPath as NSString).deletingPathExtension + ".c", encoding: .utf8)) ?? ""
     }
 
     /// The population's constants under parameters `p` and resolution `h`: the parameters, the
@@ -29,7 +51,7 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
     /// part (exp(A h) and its integral, from `MatrixExponential`). Throws naming the parameter
     /// when a value leaves the model without finite constants.
     func constants(_ p: ParameterValues, resolution h: Double) throws -> [Double] {
-        let m = entry.pointee
+        let m = try entry().pointee
         var c = [Double](repeating: 0, count: Int(m.constant_count))
         for (i, v) in p.values.enumerated() {
             // NESTML models take infinite bounds (izhikevich's V_min = -inf), never NaN.
@@ -52,6 +74,7 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
         for i in np..<Int(m.propagator_offset) where !c[i].isFinite {
             let k: Int = i - np
             let name = k < internals.count ? internals[k] : "an internal constant"
+            if !c[i].isNaN && description.mayBeInfinite.contains(name) { continue }
             throw PlexusError("\(name) = \(c[i]) is not finite under these parameters (\(describe(p)))", keyPath: p.specs.first?.name)
         }
         let n = Int(m.linear_dimension)
@@ -88,12 +111,14 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
     /// The state columns under parameters `p` (initial values may be expressions of them).
     func stateSpecs(_ p: ParameterValues) -> [StateSpec] {
         let initial: [Double]
-        if let c = try? constants(p, resolution: 0.1) {
+        if let constant = description.constantInitialState {
+            initial = constant
+        } else if let c = try? constants(p, resolution: 0.1), let entry = try? entry() {
             var s = [Double](repeating: 0, count: Int(entry.pointee.state_count))
             c.withUnsafeBufferPointer { cb in s.withUnsafeMutableBufferPointer { entry.pointee.initial_state(cb.baseAddress!, $0.baseAddress!) } }
             initial = s
         } else {
-            initial = [Double](repeating: .nan, count: Int(entry.pointee.state_count))
+            initial = [Double](repeating: .nan, count: description.state.count)
         }
         return description.state.enumerated().map { v, s in
             StateSpec(s.name, PhysicalUnit.named(s.unit) ?? .one, initial: initial[v], recordable: s.recordable)
@@ -102,7 +127,7 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
 
     /// The kind the engine uses: parameters as declared (defaults evaluated), state as declared.
     public var kind: NeuronKind {
-        let specs = description.parameters.map(\.spec)
+        let specs = description.parameterSpecs
         let defaults = ParameterValues(specs: specs)
         let weightUnit = PhysicalUnit.named(description.weightUnit) ?? .pA
         let ports = description.receptorPorts
@@ -120,6 +145,16 @@ extension PointNeuronDescription.Parameter {
     var spec: ParameterSpec { ParameterSpec(name, PhysicalUnit.named(unit) ?? .one, defaultValue, doc) }
 }
 
+extension PointNeuronDescription {
+    /// The parameters as the engine declares them (units by their Plexus names, "" for a number).
+    var parameterSpecs: [ParameterSpec] {
+        parameters.map { p in
+            let spec = ParameterSpec(p.name, PhysicalUnit.named(p.unit) ?? .one, p.defaultValue, p.doc)
+            return mayBeInfinite.contains(p.name) ? spec.allowingPositiveInfinity() : spec
+        }
+    }
+}
+
 /// The engine's handle of a population of a generated model: state columns as for the built-in
 /// models, the population's constants, and one call into the generated kernel per step.
 final class GeneratedPopulation: NeuronPopulation {
@@ -135,6 +170,10 @@ final class GeneratedPopulation: NeuronPopulation {
     let specs: [StateSpec]
     private var constants: Storage<Double>
     private var h: Double
+    private let entry: UnsafePointer<plx_point_model>
+    /// Columns the kernel keeps relative to a parameter (`@plexus::relative_to_E_L`), with that
+    /// parameter's index: users set and record the variable itself.
+    private let relative: [(column: Int, parameter: Int)]
     /// The run's random key: NESTML's random_normal and random_uniform draw from Plexus's stream
     /// of the neuron and step (RandomPurpose.generatedModel), the same for any threads and ranks.
     private let key: (UInt32, UInt32)
@@ -154,16 +193,27 @@ final class GeneratedPopulation: NeuronPopulation {
         self.firstNeuron = firstNeuron
         self.local = local
         constants = Storage(try model.constants(parameters, resolution: h))
+        entry = try model.entry()
         self.h = h
         specs = model.stateSpecs(parameters)
         receptorPorts = model.description.receptorPorts
+        relative = model.description.state.enumerated().compactMap { v, s in
+            s.relativeTo.flatMap { p in parameters.specs.firstIndex { $0.name == p } }.map { (v, $0) }
+        }
         state = Storage(repeating: 0, count: max(1, specs.count * local.count))
         columns = StateColumns(base: state.base - local.lowerBound, n: local.count)
+        fired = Storage(repeating: 0, count: max(1, local.count))
         for (v, values) in initial.enumerated() {
             let col = state.base + v * local.count
-            for k in 0..<local.count { col[k] = values[k] }
+            let offset = self.offset(v)
+            for k in 0..<local.count { col[k] = values[k] - offset }
         }
-        fired = Storage(repeating: 0, count: max(1, local.count))
+    }
+
+    /// What the kernel subtracts from column `v` (0 for a variable kept as it is).
+    private func offset(_ v: Int) -> Double {
+        guard let r = relative.first(where: { $0.column == v }) else { return 0 }
+        return parameters.values[r.parameter]
     }
 
     var modelName: String { model.name }
@@ -184,22 +234,33 @@ final class GeneratedPopulation: NeuronPopulation {
                                   constants: UnsafePointer(constants.base), spikes: UnsafePointer(input.spikes),
                                   ports: Int64(receptorPorts ?? 1), current: UnsafePointer(input.current), step: input.step,
                                   h: h, fired: out, nfired: 0, key0: key.0, key1: key.1, first_node: Int64(firstNode))
-        model.entry.pointee.update(&step)
+        entry.pointee.update(&step)
         for k in 0..<Int(step.nfired) { spikes.emit(Int(out[k])) }
     }
 
-    func recordedValue(variable: Int, neuron: Int) -> Double { columns.column(variable)[neuron] }
+    func recordedValue(variable: Int, neuron: Int) -> Double {
+        relative.isEmpty ? columns.column(variable)[neuron] : columns.column(variable)[neuron] + offset(variable)
+    }
 
     func firstColumnIsFinite(in range: Range<Int>) -> Bool { columns.firstColumnIsFinite(specs, in: range) }
 
+    /// New constants; a variable kept relative to a parameter keeps its value as the user sees
+    /// it (V_m stays put when E_L moves, as NEST's set_status does).
     func setParameters(_ values: ParameterValues, resolution h: Double) throws {
         constants = Storage(try model.constants(values, resolution: h))
         self.h = h
+        for r in relative {
+            let delta = values.values[r.parameter] - parameters.values[r.parameter]
+            guard delta != 0 else { continue }
+            let col = columns.column(r.column)
+            for i in local { col[i] -= delta }
+        }
         parameters = values
     }
 
     func setState(variable v: Int, values: [Double], neurons: Range<Int>) {
-        for (k, i) in neurons.enumerated() where local.contains(i) { columns.column(v)[i] = values[k] }
+        let offset = self.offset(v)
+        for (k, i) in neurons.enumerated() where local.contains(i) { columns.column(v)[i] = values[k] - offset }
     }
 
     func firstNonFinite(in range: Range<Int>) -> (Int, String)? { columns.firstNonFinite(specs, in: range) }
@@ -283,5 +344,46 @@ public enum NeuronModelFiles {
             synapses += models.1
         }
         return (neurons, synapses)
+    }
+}
+
+/// Plexus's built-in neuron models that are descriptions (Descriptions/*.nestml, embedded by the
+/// registry plugin as `NESTMLSources.all`): read and lowered when the catalogue is first used,
+/// compiled together into one library (cached by content, as a user's models) when a population
+/// first needs a kernel.
+enum BuiltinNeuronDescriptions {
+    static let loaded: (models: [GeneratedNeuronModel], refused: [PlexusError]) = {
+        var descriptions: [PointNeuronDescription] = [], refused: [PlexusError] = []
+        for file in NESTMLSources.all {
+            do {
+                let parsed = try NESTMLParser.parse(file.text, path: "<built-in>/" + file.name)
+                descriptions += try NESTMLLowering.models(parsed).neurons
+            } catch {
+                refused.append(error as? PlexusError ?? PlexusError("\(error)", file: file.name))
+            }
+        }
+        let batch = Batch(descriptions)
+        let models = descriptions.enumerated().map { i, d in
+            GeneratedNeuronModel(builtIn: d) { let (library, table) = try batch.load(); return (library, table + i) }
+        }
+        return (models, refused)
+    }()
+
+    /// The models' kernels, compiled once per process (and found in the cache after the first).
+    final class Batch: @unchecked Sendable {
+        let descriptions: [PointNeuronDescription]
+        private var library: (SharedLibrary, UnsafePointer<plx_point_model>)?
+        private let lock = NSLock()
+        init(_ descriptions: [PointNeuronDescription]) { self.descriptions = descriptions }
+
+        func load() throws -> (SharedLibrary, UnsafePointer<plx_point_model>) {
+            lock.lock(); defer { lock.unlock() }
+            if let library { return library }
+            let l: (SharedLibrary, UnsafePointer<plx_point_model>) = try loadModelTable(
+                descriptions.map(\.cSource), table: PointKernelSource.table(entries: descriptions.map(\.entrySymbol)),
+                symbol: PLX_POINT_MODELS_SYMBOL, what: "point-model", count: descriptions.count, cacheDirectory: nil, compiled: nil)
+            library = l
+            return l
+        }
     }
 }

@@ -80,8 +80,13 @@ public struct NeuronKind: Sendable {
 extension ModelCatalog {
     /// The built-in neuron models by NEST name (`neuronTypes` is generated from the
     /// conformances to `PointNeuronModel`: adding a model is adding its file).
+    /// Built-in models are Swift types or descriptions (Descriptions/*.nestml); a name is one or
+    /// the other (BuiltinModelTests).
     public static let builtInNeurons: [String: NeuronKind] =
-        Dictionary(uniqueKeysWithValues: neuronTypes.map { ($0.name, NeuronKind($0)) })
+        Dictionary(neuronTypes.map { ($0.name, NeuronKind($0)) } + BuiltinNeuronDescriptions.loaded.models.map { ($0.name, $0.kind) }) { a, _ in a }
+
+    /// Built-in description files that do not lower (a Plexus defect the tests catch).
+    public static var refusedBuiltInDescriptions: [PlexusError] { BuiltinNeuronDescriptions.loaded.refused }
 
     nonisolated(unsafe) private static var installed: [String: NeuronKind] = [:]
     private static let installLock = NSLock()

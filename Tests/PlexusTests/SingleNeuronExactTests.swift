@@ -6,9 +6,23 @@ import XCTest
 /// whose key path names `parameter`.
 private func assertRejects<M: PointNeuronModel>(_ model: M.Type, _ changes: [String: Double], naming parameter: String,
                                                 file: StaticString = #filePath, line: UInt = #line) {
-    var p = ParameterValues(specs: M.parameters)
+    assertRejects(NeuronKind(model), changes, naming: parameter, file: file, line: line)
+}
+
+/// The same for a built-in model by name (a Swift type or a description): a population of it
+/// cannot be made.
+private func assertRejects(_ model: String, _ changes: [String: Double], naming parameter: String,
+                           file: StaticString = #filePath, line: UInt = #line) {
+    assertRejects(ModelCatalog.neuron(model)!, changes, naming: parameter, file: file, line: line)
+}
+
+private func assertRejects(_ kind: NeuronKind, _ changes: [String: Double], naming parameter: String,
+                           file: StaticString = #filePath, line: UInt = #line) {
+    var p = ParameterValues(specs: kind.parameters)
     for (k, v) in changes { p[k] = v }
-    XCTAssertThrowsError(try M(parameters: p, resolution: 0.1), file: file, line: line) { error in
+    let initial = kind.state(for: p).map { [$0.initialValue] }
+    XCTAssertThrowsError(try kind.makePopulation(name: "n", parameters: p, resolution: 0.1, size: 1, local: 0..<1, firstNode: 0,
+                                                 firstNeuron: 0, initial: initial, seed: 1), file: file, line: line) { error in
         guard let e = error as? PlexusError else {
             return XCTFail("expected a PlexusError, got \(error)", file: file, line: line)
         }
@@ -17,54 +31,60 @@ private func assertRejects<M: PointNeuronModel>(_ model: M.Type, _ changes: [Str
     }
 }
 
+/// The constant `name` (a parameter or an internal) a population of the described built-in
+/// `model` computes under `changes` at resolution 0.1 ms.
+private func constant(_ model: String, _ name: String, _ changes: [String: Double]) throws -> Double {
+    let m = BuiltinNeuronDescriptions.loaded.models.first { $0.name == model }!
+    var p = ParameterValues(specs: m.kind.parameters)
+    for (k, v) in changes { p[k] = v }
+    let c = try m.constants(p, resolution: 0.1)
+    if let i = p.specs.firstIndex(where: { $0.name == name }) { return c[i] }
+    return c[p.specs.count + m.description.internals.firstIndex(of: name)!]
+}
+
 /// iaf_psc_alpha against NEST 3.10 (exact integration: V_m and PSCs within 1e-6, spikes on the grid).
 final class IafPscAlphaReferenceTests: XCTestCase {
     private let tolerances = ["I_syn_ex": 1e-6, "I_syn_in": 1e-6]
 
     func testDC() throws {
-        try assertMatchesReference(runReferenceCase(IafPscAlpha.self, "iaf_psc_alpha_dc"), "iaf_psc_alpha_dc",
+        try assertMatchesReference(runReferenceCase("iaf_psc_alpha", "iaf_psc_alpha_dc"), "iaf_psc_alpha_dc",
                                    vmTolerance: 1e-6, stateTolerance: tolerances)
     }
     func testDCNearRheobase() throws {
-        try assertMatchesReference(runReferenceCase(IafPscAlpha.self, "iaf_psc_alpha_dc376"), "iaf_psc_alpha_dc376",
+        try assertMatchesReference(runReferenceCase("iaf_psc_alpha", "iaf_psc_alpha_dc376"), "iaf_psc_alpha_dc376",
                                    vmTolerance: 1e-6, stateTolerance: tolerances)
     }
     func testSpikeInput() throws {
-        try assertMatchesReference(runReferenceCase(IafPscAlpha.self, "iaf_psc_alpha_spikes"), "iaf_psc_alpha_spikes",
+        try assertMatchesReference(runReferenceCase("iaf_psc_alpha", "iaf_psc_alpha_spikes"), "iaf_psc_alpha_spikes",
                                    vmTolerance: 1e-6, stateTolerance: tolerances)
     }
     func testRejectsBadParameters() {
-        assertRejects(IafPscAlpha.self, ["tau_m": -1], naming: "tau_m")
-        assertRejects(IafPscAlpha.self, ["C_m": 0], naming: "C_m")
-        assertRejects(IafPscAlpha.self, ["tau_syn_in": 0], naming: "tau_syn_in")
-        assertRejects(IafPscAlpha.self, ["t_ref": -0.1], naming: "t_ref")
-        assertRejects(IafPscAlpha.self, ["V_reset": -50], naming: "V_reset")
+        assertRejects("iaf_psc_alpha", ["tau_m": -1], naming: "tau_m")
+        assertRejects("iaf_psc_alpha", ["C_m": 0], naming: "C_m")
+        assertRejects("iaf_psc_alpha", ["tau_syn_in": 0], naming: "tau_syn_in")
+        assertRejects("iaf_psc_alpha", ["t_ref": -0.1], naming: "t_ref")
+        assertRejects("iaf_psc_alpha", ["V_reset": -50], naming: "V_reset")
     }
 
     /// τ_m = τ_syn makes the textbook propagators 0·∞; NEST's IAFPropagatorAlpha takes the limit.
     /// Check it against the closed form for equal time constants: a unit dI (pA/ms) and no I at
     /// t = 0 give V(h) = h²/(2C)·e^{-h/τ}, a unit I gives V(h) = h/C·e^{-h/τ}.
     func testEqualTimeConstantsUseTheLimit() throws {
-        var p = ParameterValues(specs: IafPscAlpha.parameters)
-        p["tau_m"] = 2; p["tau_syn_ex"] = 2
-        let m = try IafPscAlpha(parameters: p, resolution: 0.1)
+        let equal = ["tau_m": 2.0, "tau_syn_ex": 2.0]
+        let P31 = try constant("iaf_psc_alpha", "P31ex", equal), P32 = try constant("iaf_psc_alpha", "P32ex", equal)
         let h = 0.1, tau = 2.0, C = 250.0
-        XCTAssertEqual(m.P31ex, h * h / (2 * C) * exp(-h / tau), accuracy: 1e-18)
-        XCTAssertEqual(m.P32ex, h / C * exp(-h / tau), accuracy: 1e-18)
+        XCTAssertEqual(P31, h * h / (2 * C) * exp(-h / tau), accuracy: 1e-18)
+        XCTAssertEqual(P32, h / C * exp(-h / tau), accuracy: 1e-18)
         // Nearly equal: the regular formula would cancel; values stay close to the limit.
-        p["tau_syn_ex"] = 2 * (1 + 1e-12)
-        let near = try IafPscAlpha(parameters: p, resolution: 0.1)
-        XCTAssertEqual(near.P31ex, m.P31ex, accuracy: 1e-12 * m.P31ex)
-        XCTAssertEqual(near.P32ex, m.P32ex, accuracy: 1e-9 * m.P32ex)
+        let near = ["tau_m": 2.0, "tau_syn_ex": 2 * (1 + 1e-12)]
+        XCTAssertEqual(try constant("iaf_psc_alpha", "P31ex", near), P31, accuracy: 1e-12 * P31)
+        XCTAssertEqual(try constant("iaf_psc_alpha", "P32ex", near), P32, accuracy: 1e-9 * P32)
     }
 
     /// Off-grid refractory times round up to whole steps, as NEST's Time(ms).get_steps() does.
     func testRefractoryStepsRoundUp() throws {
-        var p = ParameterValues(specs: IafPscAlpha.parameters)
-        p["t_ref"] = 0.12
-        XCTAssertEqual(try IafPscAlpha(parameters: p, resolution: 0.1).refractorySteps, 2)
-        p["t_ref"] = 2
-        XCTAssertEqual(try IafPscAlpha(parameters: p, resolution: 0.1).refractorySteps, 20)
+        XCTAssertEqual(try constant("iaf_psc_alpha", "refractory_counts", ["t_ref": 0.12]), 2)
+        XCTAssertEqual(try constant("iaf_psc_alpha", "refractory_counts", ["t_ref": 2]), 20)
     }
 }
 
@@ -73,46 +93,43 @@ final class IafPscExpReferenceTests: XCTestCase {
     private let tolerances = ["I_syn_ex": 1e-6, "I_syn_in": 1e-6]
 
     func testDC() throws {
-        try assertMatchesReference(runReferenceCase(IafPscExp.self, "iaf_psc_exp_dc"), "iaf_psc_exp_dc",
+        try assertMatchesReference(runReferenceCase("iaf_psc_exp", "iaf_psc_exp_dc"), "iaf_psc_exp_dc",
                                    vmTolerance: 1e-6, stateTolerance: tolerances)
     }
     func testSpikeInput() throws {
-        try assertMatchesReference(runReferenceCase(IafPscExp.self, "iaf_psc_exp_spikes"), "iaf_psc_exp_spikes",
+        try assertMatchesReference(runReferenceCase("iaf_psc_exp", "iaf_psc_exp_spikes"), "iaf_psc_exp_spikes",
                                    vmTolerance: 1e-6, stateTolerance: tolerances)
     }
     func testRejectsBadParameters() {
-        assertRejects(IafPscExp.self, ["tau_m": -1], naming: "tau_m")
-        assertRejects(IafPscExp.self, ["C_m": 0], naming: "C_m")
-        assertRejects(IafPscExp.self, ["tau_syn_ex": -2], naming: "tau_syn_ex")
-        assertRejects(IafPscExp.self, ["t_ref": -1], naming: "t_ref")
-        assertRejects(IafPscExp.self, ["delta": 1], naming: "delta")
+        assertRejects("iaf_psc_exp", ["tau_m": -1], naming: "tau_m")
+        assertRejects("iaf_psc_exp", ["C_m": 0], naming: "C_m")
+        assertRejects("iaf_psc_exp", ["tau_syn_ex": -2], naming: "tau_syn_ex")
+        assertRejects("iaf_psc_exp", ["t_ref": -1], naming: "t_ref")
+        assertRejects("iaf_psc_exp", ["delta": 1], naming: "delta")
     }
 
     /// τ_m = τ_syn: NEST's IAFPropagatorExp falls back to h/C·e^{-h/τ}.
     func testEqualTimeConstantsUseTheLimit() throws {
-        var p = ParameterValues(specs: IafPscExp.parameters)
-        p["tau_m"] = 2; p["tau_syn_in"] = 2
-        let m = try IafPscExp(parameters: p, resolution: 0.1)
-        XCTAssertEqual(m.e.P21in, 0.1 / 250 * exp(-0.1 / 2), accuracy: 1e-18)
+        XCTAssertEqual(try constant("iaf_psc_exp", "P21in", ["tau_m": 2, "tau_syn_in": 2]), 0.1 / 250 * exp(-0.1 / 2), accuracy: 1e-18)
     }
 }
 
 /// mat2_psc_exp against NEST 3.10 (exact integration; V_th is the adaptive threshold).
 final class Mat2PscExpReferenceTests: XCTestCase {
     func testDC() throws {
-        try assertMatchesReference(runReferenceCase(Mat2PscExp.self, "mat2_psc_exp_dc"), "mat2_psc_exp_dc",
+        try assertMatchesReference(runReferenceCase("mat2_psc_exp", "mat2_psc_exp_dc"), "mat2_psc_exp_dc",
                                    vmTolerance: 1e-6, stateTolerance: ["V_th": 1e-6])
     }
     func testSpikeInput() throws {
-        try assertMatchesReference(runReferenceCase(Mat2PscExp.self, "mat2_psc_exp_spikes"), "mat2_psc_exp_spikes",
+        try assertMatchesReference(runReferenceCase("mat2_psc_exp", "mat2_psc_exp_spikes"), "mat2_psc_exp_spikes",
                                    vmTolerance: 1e-6, stateTolerance: ["V_th": 1e-6])
     }
     func testRejectsBadParameters() {
-        assertRejects(Mat2PscExp.self, ["tau_m": -5], naming: "tau_m")
-        assertRejects(Mat2PscExp.self, ["C_m": 0], naming: "C_m")
-        assertRejects(Mat2PscExp.self, ["tau_2": 0], naming: "tau_2")
-        assertRejects(Mat2PscExp.self, ["tau_m": 1], naming: "tau_syn_ex")   // equals tau_syn_ex
-        assertRejects(Mat2PscExp.self, ["t_ref": 0.0004], naming: "t_ref")   // rounds to 0 tics: no step
+        assertRejects("mat2_psc_exp", ["tau_m": -5], naming: "tau_m")
+        assertRejects("mat2_psc_exp", ["C_m": 0], naming: "C_m")
+        assertRejects("mat2_psc_exp", ["tau_2": 0], naming: "tau_2")
+        assertRejects("mat2_psc_exp", ["tau_m": 1], naming: "tau_syn_ex")   // equals tau_syn_ex
+        assertRejects("mat2_psc_exp", ["t_ref": 0.0004], naming: "t_ref")   // rounds to 0 tics: no step
     }
 }
 
@@ -120,16 +137,16 @@ final class Mat2PscExpReferenceTests: XCTestCase {
 /// NEST, so the numbers agree to rounding, not just to the method's accuracy.
 final class IzhikevichReferenceTests: XCTestCase {
     func testDC() throws {
-        try assertMatchesReference(runReferenceCase(Izhikevich.self, "izhikevich_dc"), "izhikevich_dc",
+        try assertMatchesReference(runReferenceCase("izhikevich", "izhikevich_dc"), "izhikevich_dc",
                                    vmTolerance: 1e-6, stateTolerance: ["U_m": 1e-6])
     }
     func testSpikeInput() throws {
-        try assertMatchesReference(runReferenceCase(Izhikevich.self, "izhikevich_spikes"), "izhikevich_spikes",
+        try assertMatchesReference(runReferenceCase("izhikevich", "izhikevich_spikes"), "izhikevich_spikes",
                                    vmTolerance: 1e-6, stateTolerance: ["U_m": 1e-6])
     }
     func testRejectsBadParameters() {
-        assertRejects(Izhikevich.self, ["consistent_integration": 2], naming: "consistent_integration")
-        assertRejects(Izhikevich.self, ["a": .nan], naming: "a")
+        assertRejects("izhikevich", ["consistent_integration": 2], naming: "consistent_integration")
+        assertRejects("izhikevich", ["a": .nan], naming: "a")
     }
 }
 
@@ -180,27 +197,37 @@ final class ParrotNeuronTests: XCTestCase {
 private func drive<M: PointNeuronModel>(_ model: M.Type, _ changes: [String: Double] = [:], steps: Int,
                                         spike: (Int) -> Double = { _ in 0 }, current: (Int) -> Double = { _ in 0 },
                                         variable: String = "V_m") throws -> (values: [Double], spikes: [Int]) {
-    var p = ParameterValues(specs: M.parameters)
+    try drive(NeuronKind(model), changes, steps: steps, spike: spike, current: current, variable: variable)
+}
+
+/// The same for a built-in model by name (a Swift type or a description).
+private func drive(_ model: String, _ changes: [String: Double] = [:], steps: Int,
+                   spike: (Int) -> Double = { _ in 0 }, current: (Int) -> Double = { _ in 0 },
+                   variable: String = "V_m") throws -> (values: [Double], spikes: [Int]) {
+    try drive(ModelCatalog.neuron(model)!, changes, steps: steps, spike: spike, current: current, variable: variable)
+}
+
+private func drive(_ kind: NeuronKind, _ changes: [String: Double] = [:], steps: Int,
+                   spike: (Int) -> Double = { _ in 0 }, current: (Int) -> Double = { _ in 0 },
+                   variable: String = "V_m") throws -> (values: [Double], spikes: [Int]) {
+    var p = ParameterValues(specs: kind.parameters)
     for (k, v) in changes { p[k] = v }
-    let m = try M(parameters: p, resolution: 0.1)
-    let buf = UnsafeMutablePointer<Double>.allocate(capacity: M.state.count)
-    defer { buf.deallocate() }
-    for (v, spec) in M.state.enumerated() { buf[v] = spec.initialValue }
-    let state = StateColumns(base: buf, n: 1)
-    m.prepareState(state, count: 1)
+    let specs = kind.state(for: p)
+    let pop = try kind.makePopulation(name: "n", parameters: p, resolution: 0.1, size: 1, local: 0..<1, firstNode: 0,
+                                      firstNeuron: 0, initial: specs.map { [$0.initialValue] }, seed: 1)
     let spikeIn = UnsafeMutablePointer<Double>.allocate(capacity: 2)
     let cur = UnsafeMutablePointer<Double>.allocate(capacity: 1)
     defer { spikeIn.deallocate(); cur.deallocate() }
-    let v = M.stateIndex(variable)!
+    let v = specs.firstIndex { $0.name == variable }!
     var out = SpikeOutput()
     var values: [Double] = [], fired: [Int] = []
     for s in 0..<steps {
         let w = spike(s)
         spikeIn[0] = max(w, 0); spikeIn[1] = min(w, 0); cur[0] = current(s)
         let before = out.count
-        m.update(state, 0..<1, StepInput(spikes: spikeIn, current: cur, step: Int64(s)), &out)
+        pop.update(0..<1, StepInput(spikes: spikeIn, current: cur, step: Int64(s)), &out)
         if out.count > before { fired.append(s) }
-        values.append(m.recordedValue(state, variable: v, neuron: 0))
+        values.append(pop.recordedValue(variable: v, neuron: 0))
     }
     return (values, fired)
 }
@@ -210,7 +237,7 @@ final class SingleNeuronInputPathTests: XCTestCase {
     /// With equal excitatory and inhibitory time constants, a spike of weight −w must mirror the
     /// response to +w about E_L exactly (checks the inhibitory channel's wiring and sign).
     func testInhibitoryMirrorsExcitatory() throws {
-        func check<M: PointNeuronModel>(_ m: M.Type, _ changes: [String: Double] = [:], line: UInt = #line) throws {
+        func check(_ m: NeuronKind, _ changes: [String: Double] = [:], line: UInt = #line) throws {
             let ex = try drive(m, changes, steps: 300, spike: { $0 == 10 ? 200 : 0 })
             let inh = try drive(m, changes, steps: 300, spike: { $0 == 10 ? -200 : 0 })
             XCTAssertTrue(ex.spikes.isEmpty && inh.spikes.isEmpty, line: line)
@@ -218,25 +245,25 @@ final class SingleNeuronInputPathTests: XCTestCase {
             XCTAssertGreaterThan(ex.values[11], -70, line: line)
             for (a, b) in zip(ex.values, inh.values) { XCTAssertEqual(a + 70, -(b + 70), accuracy: 1e-12, line: line) }
         }
-        try check(IafPscAlpha.self)
-        try check(IafPscExp.self)
-        try check(Mat2PscExp.self, ["tau_syn_in": 1])
+        try check(ModelCatalog.neuron("iaf_psc_alpha")!)
+        try check(ModelCatalog.neuron("iaf_psc_exp")!)
+        try check(ModelCatalog.neuron("mat2_psc_exp")!, ["tau_syn_in": 1])
     }
 
     /// izhikevich adds the arriving weight (mV) to V inside the step, so it shows at that step's end.
     func testIzhikevichSpikeJumpsInTheSameStep() throws {
-        let quiet = try drive(Izhikevich.self, steps: 50)
-        let kicked = try drive(Izhikevich.self, steps: 50, spike: { $0 == 10 ? 5 : 0 })
+        let quiet = try drive("izhikevich", steps: 50)
+        let kicked = try drive("izhikevich", steps: 50, spike: { $0 == 10 ? 5 : 0 })
         XCTAssertEqual(Array(kicked.values[..<10]), Array(quiet.values[..<10]))
         XCTAssertEqual(kicked.values[10] - quiet.values[10], 5, accuracy: 1e-12)
-        let inhibited = try drive(Izhikevich.self, steps: 50, spike: { $0 == 10 ? -5 : 0 })
+        let inhibited = try drive("izhikevich", steps: 50, spike: { $0 == 10 ? -5 : 0 })
         XCTAssertEqual(inhibited.values[10] - quiet.values[10], -5, accuracy: 1e-12)
     }
 
     /// Generator current read at the end of step k acts from step k+1: from rest, a current I
     /// switched on at step 0 gives the I_e = I trace delayed by one step.
     func testCurrentInputActsFromTheNextStep() throws {
-        func check<M: PointNeuronModel>(_ m: M.Type, _ I: Double, line: UInt = #line) throws {
+        func check(_ m: NeuronKind, _ I: Double, line: UInt = #line) throws {
             let viaCurrent = try drive(m, steps: 2000, current: { _ in I })
             let viaIe = try drive(m, ["I_e": I], steps: 2000)
             XCTAssertFalse(viaIe.spikes.isEmpty, line: line)
@@ -244,8 +271,8 @@ final class SingleNeuronInputPathTests: XCTestCase {
             for k in 1..<2000 { XCTAssertEqual(viaCurrent.values[k], viaIe.values[k - 1], line: line) }
             XCTAssertEqual(viaCurrent.spikes, viaIe.spikes.map { $0 + 1 }.filter { $0 < 2000 }, line: line)
         }
-        try check(IafPscAlpha.self, 500)
-        try check(IafPscExp.self, 500)
-        try check(Mat2PscExp.self, 500)
+        try check(ModelCatalog.neuron("iaf_psc_alpha")!, 500)
+        try check(ModelCatalog.neuron("iaf_psc_exp")!, 500)
+        try check(ModelCatalog.neuron("mat2_psc_exp")!, 500)
     }
 }

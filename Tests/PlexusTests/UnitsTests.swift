@@ -68,7 +68,7 @@ final class UnitsTests: XCTestCase {
         // The same dimension in two engines' units: hh's gnabar is S/cm², iaf_psc_alpha's I_e pA,
         // pas's conductance per instance µS.
         XCTAssertEqual(MechanismCatalog.all["hh"]?.parameters.first { $0.name == "gnabar" }?.unit, .S_per_cm2)
-        XCTAssertEqual(IafPscAlpha.parameters.first { $0.name == "I_e" }?.unit, .pA)
-        XCTAssertEqual(try value("0.5 nA", in: IafPscAlpha.parameters.first { $0.name == "I_e" }!.unit), 500)
+        XCTAssertEqual(ModelCatalog.neuron("iaf_psc_alpha")!.parameters.first { $0.name == "I_e" }?.unit, .pA)
+        XCTAssertEqual(try value("0.5 nA", in: ModelCatalog.neuron("iaf_psc_alpha")!.parameters.first { $0.name == "I_e" }!.unit), 500)
     }
 }

@@ -319,6 +319,8 @@ extension NESTML {
         /// `inline` before the names (the grammar allows it; the model library does not use it).
         public var isInline: Bool
         public var decorators: [Decorator]
+        /// The comment after the declaration on its line (its documentation), or "".
+        public var doc = ""
 
         public init(line: Int, variables: [Variable], type: DataType, value: Expr? = nil, invariant: Expr? = nil,
                     isRecordable: Bool = false, isInline: Bool = false, decorators: [Decorator] = []) {

@@ -118,6 +118,7 @@ extension NeuronLowering {
             case .bitNot: throw fail(line, "bitwise operators are not supported")
             }
         case .binary(let op, let a, let b):
+            if op == .multiply, let w = portWeight(a, b, sc) ?? portWeight(b, a, sc) { return w }
             let x = try c(a, sc, line: line), y = try c(b, sc, line: line)
             switch op {
             case .power:
@@ -137,6 +138,17 @@ extension NeuronLowering {
         case .conditional(let cond, let a, let b):
             return "(\(try c(cond, sc, line: line)) ? \(try c(a, sc, line: line)) : \(try c(b, sc, line: line)))"
         }
+    }
+
+    /// `port * 1 s` (or `* 1 mV*s`...): a spike port's weight sum as NESTML's units make it
+    /// (the port reads in 1/s, the literal's 1000 ms brings it back). Unit arithmetic would
+    /// multiply by 0.001 and then by 1000, which can move the last bit; the weights are exact.
+    func portWeight(_ port: NESTML.Expr, _ literal: NESTML.Expr, _ sc: Scope) -> String? {
+        guard sc.portsVisible, case .variable(let v) = port, v.order == 0, v.index == nil, !sc.locals.contains(v.name),
+              stateIndex[v.name] == nil, parameterIndex[v.name] == nil, internalIndex[v.name] == nil,
+              let k = spikePorts.firstIndex(where: { $0.name == v.name }),
+              case .number(let x, _, let u?) = literal, let f = try? unitFactor(u), x * f == 1000 else { return nil }
+        return "w_\(k)"
     }
 
     func wrap<T>(_ line: Int, _ body: () throws -> T) throws -> T {
@@ -182,7 +194,7 @@ extension NeuronLowering {
         case "max": try arity(2); return "fmax(\(args[0]), \(args[1]))"
         case "clip": try arity(3); return "fmin(fmax(\(args[0]), \(args[1])), \(args[2]))"
         case "resolution", "timestep": try arity(0); return "c->h"
-        case "steps": try arity(1); return "((double)llround((\(args[0])) / c->h))"
+        case "steps": try arity(1); return "plx_steps(\(args[0]), c->h)"
         case "convolve":
             return try c(try expand(.call(f, a), line: line), sc, line: line)
         case "random_normal", "random_uniform":
@@ -529,7 +541,8 @@ extension NeuronLowering {
         out += "    const double* K = st->constants;\n    double S[\(max(1, states.count))];\n"
         out += "    \(p)ctx cc = { K, S, st->h, st->step, 0 }, *c = &cc;\n"
         if hasNumeric {
-            out += "    const plx_control control = { K[\(parameterIndex["gsl_abs_error_tol"]!)], K[\(parameterIndex["gsl_rel_error_tol"]!)], 1.0, 0.0 };\n"
+            func tolerance(_ n: String) -> String { parameterIndex[n].map { "K[\($0)]" } ?? internalRef(internalIndex[n]!) }
+            out += "    const plx_control control = { \(tolerance("gsl_abs_error_tol")), \(tolerance("gsl_rel_error_tol")), 1.0, 0.0 };\n"
         }
         out += "    for (int64_t i = st->begin; i < st->end; i++) {\n"
         let ind = "        "

@@ -103,6 +103,11 @@ final class NeuronLowering {
     /// Delta-kernel terms: ODE variable -> (port, coefficient).
     var deltaTerms: [Int: [(port: String, coefficient: Symbolic)]] = [:]
     var hasNumeric = false
+    /// Plexus's decorators (`@plexus::...`, see `plexusDecorators`): parameters and internals
+    /// that may be infinite, and state kept relative to a parameter.
+    var mayBeInfinite: Set<String> = []
+    var relativeTo: [String: String] = [:]
+    var forcedNumeric: Set<String> = []
     /// The right-hand sides the update needs: one per set of variables integrate_odes lists.
     var rhsVariants: [String: String] = [:]
     var rhsSets: [String: Set<Int>] = [:]
@@ -133,8 +138,11 @@ final class NeuronLowering {
         try declareEquations()
         try classify()
         if hasNumeric {
+            // A model may fix them as internals (NEST's hand-written models do); otherwise they are
+            // parameters with NESTML's defaults.
             for (n, v, doc) in [("gsl_abs_error_tol", 1e-6, "absolute tolerance of the RKF45 solver (NESTML's default)"),
-                                ("gsl_rel_error_tol", 1e-6, "relative tolerance of the RKF45 solver (NESTML's default)")] {
+                                ("gsl_rel_error_tol", 1e-6, "relative tolerance of the RKF45 solver (NESTML's default)")]
+                where parameterIndex[n] == nil && internalIndex[n] == nil {
                 parameterIndex[n] = parameters.count
                 parameters.append((n, "", v, m.line, doc))
             }
@@ -150,9 +158,11 @@ final class NeuronLowering {
             name: m.name, file: file,
             parameters: parameters.map { .init(name: $0.name, unit: $0.unit, defaultValue: $0.value, doc: $0.doc) },
             internals: internals.map(\.name),
-            state: states.map { .init(name: $0.name, unit: $0.unit, recordable: $0.recordable) },
+            state: states.map { .init(name: $0.name, unit: $0.unit, recordable: $0.recordable, relativeTo: relativeTo[$0.name]) },
             weightUnit: weightUnit(), receptorPorts: receptorPorts, cSource: source, entrySymbol: prefix + "entry")
         d.invariants = try invariants()
+        d.mayBeInfinite = mayBeInfinite
+        d.constantInitialState = try constantInitialState()
         d.exactVariables = analytic.map { states[$0].name }
         d.numericVariables = odeColumns.filter { !analytic.contains($0) }.map { states[$0].name }
         return d
@@ -212,10 +222,55 @@ final class NeuronLowering {
                 guard let value = d.value else { throw fail(d.line, "parameter '\(v.name)' has no default value") }
                 let x: Double
                 do { x = try constantValue(value) } catch let e as PlexusError { throw fail(d.line, "the default of '\(v.name)': \(e.message)") }
+                if try plexusDecorators(d, allowed: ["allows_infinity"]).contains("allows_infinity") { mayBeInfinite.insert(v.name) }
                 parameterIndex[v.name] = parameters.count
-                parameters.append((v.name, unitSymbol(d.type), x, d.line, ""))
+                parameters.append((v.name, unitSymbol(d.type), x, d.line, d.doc))
             }
         }
+    }
+
+    /// The initial state when no initial value reads a parameter (nil otherwise): what the
+    /// kernel's initial_state gives, known without compiling it.
+    func constantInitialState() throws -> [Double]? {
+        var out: [Double] = []
+        for st in states {
+            switch st.kind {
+            case .plain, .ode:
+                guard let e = st.initial, let sym = try? symbolic(e), sym.names.isEmpty, sym.calledFunctions.isEmpty,
+                      let x = try? constantValue(e) else { return nil }
+                out.append(x)
+            case .recordedInline: return nil
+            case .kernel, .solverStep, .input: out.append(0)
+            }
+        }
+        return out
+    }
+
+    /// The names of a declaration's `@plexus::name` decorators, Plexus's own (NESTML's grammar
+    /// allows namespaced decorators; NESTML's NEST target ignores namespaces it does not know):
+    /// - `hidden` (state): no recorder offers the variable (a refractory counter);
+    /// - `relative_to_E_L` (state): the kernel keeps the variable minus the parameter E_L, as
+    ///   NEST's integrate-and-fire models keep V_m, so that its rounding is NEST's; users set,
+    ///   record and see the variable itself;
+    /// - `allows_infinity` (parameter, internal): +-inf is a value (V_th = inf never fires).
+    /// - `numeric` (ODE): the variable is integrated by RKF45 even where it could be solved
+    ///   exactly, as NEST's hand-written conductance models integrate their whole state.
+    func plexusDecorators(_ d: NESTML.Declaration, allowed: Set<String>) throws -> Set<String> {
+        try plexusDecorators(d.decorators, line: d.line, allowed: allowed)
+    }
+
+    func plexusDecorators(_ decorators: [NESTML.Decorator], line: Int, allowed: Set<String>) throws -> Set<String> {
+        var out = Set<String>()
+        for case .namespaced("plexus", let name) in decorators {
+            guard allowed.contains(name) else {
+                throw fail(line, "@plexus::\(name) is not a Plexus decorator here (this place takes \(allowed.sorted().map { "@plexus::" + $0 }.joined(separator: ", ")))")
+            }
+            if name == "relative_to_E_L" && m.parameters.allSatisfy({ !$0.variables.contains { $0.name == "E_L" } }) {
+                throw fail(line, "@plexus::relative_to_E_L needs a parameter E_L")
+            }
+            out.insert(name)
+        }
+        return out
     }
 
     /// `__h` (the resolution) first, then the internals block's variables.
@@ -225,6 +280,7 @@ final class NeuronLowering {
         for d in m.internals {
             for v in d.variables {
                 guard v.index == nil else { throw fail(d.line, "vector internals ('\(v.name)[...]') are not supported yet") }
+                if try plexusDecorators(d, allowed: ["allows_infinity"]).contains("allows_infinity") { mayBeInfinite.insert(v.name) }
                 internalIndex[v.name] = internals.count
                 internals.append((v.name, d.value, d.line))
             }
@@ -237,8 +293,11 @@ final class NeuronLowering {
                 guard v.index == nil else { throw fail(d.line, "vector state variables ('\(v.name)[...]') are not supported yet") }
                 let name = v.name + String(repeating: "__d", count: v.order)
                 guard stateIndex[name] == nil else { throw fail(d.line, "state variable '\(name)' is declared twice") }
+                let plexus = try plexusDecorators(d, allowed: ["hidden", "relative_to_E_L"])
+                if plexus.contains("relative_to_E_L") { relativeTo[name] = "E_L" }
                 stateIndex[name] = states.count
-                states.append(StateVar(name: name, kind: .plain, unit: unitSymbol(d.type), recordable: true, initial: d.value, line: d.line))
+                states.append(StateVar(name: name, kind: .plain, unit: unitSymbol(d.type), recordable: !plexus.contains("hidden"),
+                                       initial: d.value, line: d.line))
             }
         }
     }
@@ -256,6 +315,9 @@ final class NeuronLowering {
             let order = ode.lhs.order
             guard order >= 1 else { throw fail(ode.line, "'\(ode.lhs.name)' is not a derivative") }
             if kernelOf[ode.lhs.name] != nil { continue }
+            if try plexusDecorators(ode.decorators, line: ode.line, allowed: ["numeric"]).contains("numeric") {
+                forcedNumeric.insert(ode.lhs.name + String(repeating: "__d", count: order - 1))
+            }
             for o in 0..<order {
                 let name = ode.lhs.name + String(repeating: "__d", count: o)
                 guard let s = stateIndex[name] else {
@@ -446,7 +508,7 @@ final class NeuronLowering {
     var inhomogeneous: [Int: Symbolic] = [:]
 
     func classify() throws {
-        var candidates = Set(odeColumns)
+        var candidates = Set(odeColumns).subtracting(forcedNumeric.compactMap { stateIndex[$0] })
         let inputs = Set(continuousPort.map { [$0.name] } ?? [])
         var changed = true
         while changed {
@@ -593,7 +655,15 @@ final class NeuronLowering {
             for (v, e) in body.assignments where !needsPort || !ports.isDisjoint(with: e.variableNames) {
                 if let i = stateIndex[v.name], !states[i].unit.isEmpty { return states[i].unit }
             }
-            return nil
+            // A local variable the port's sum is given to (`w mV = spikes * 1 mV*s`): its unit.
+            var local: String?
+            body.forEachStatement { st in
+                if local == nil, case .declaration(let d) = st.kind, let e = d.value, !ports.isDisjoint(with: e.variableNames) {
+                    let u = unitSymbol(d.type)
+                    if !u.isEmpty { local = u }
+                }
+            }
+            return local
         }
         for r in m.onReceive { if let u = unitOfAssigned(r.body, needsPort: false) { return u } }
         if let u = unitOfAssigned(m.update ?? [], needsPort: true) { return u }

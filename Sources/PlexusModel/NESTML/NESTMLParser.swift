@@ -39,7 +39,23 @@ public enum NESTMLParser {
     /// Parses NESTML source text; `path` is used in error messages.
     public static func parse(_ text: String, path: String) throws -> NESTML.File {
         let tokens = try NESTMLLexer.tokenize(Array(text.utf8), path: path)
-        return try SyntaxParser(tokens: tokens, path: path).parseFile()
+        let parser = SyntaxParser(tokens: tokens, path: path)
+        parser.comments = trailingComments(text)
+        return try parser.parseFile()
+    }
+
+    /// The comment after the code of each line that has both (`C_m pF = 250 pF   # membrane
+    /// capacitance`), by line: a declaration's documentation, as NESTML's documentation
+    /// generator reads it.
+    static func trailingComments(_ text: String) -> [Int: String] {
+        var out: [Int: String] = [:]
+        for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard let hash = line.firstIndex(of: "#"), !line[..<hash].contains("\""),
+                  !line[..<hash].allSatisfy(\.isWhitespace) else { continue }
+            let comment = line[line.index(after: hash)...].trimmingCharacters(in: .whitespaces)
+            if !comment.isEmpty { out[k + 1] = comment }
+        }
+        return out
     }
 
     /// Reads and parses a file.
@@ -84,6 +100,9 @@ private final class SyntaxParser {
     var depth = 0
     /// Open blocks, outermost first: end-of-file errors name the innermost.
     var open: [(what: String, line: Int)] = []
+
+    /// Trailing comments by line (`NESTMLParser.trailingComments`): declarations' docs.
+    var comments: [Int: String] = [:]
 
     init(tokens: [NESTMLToken], path: String) {
         self.tokens = tokens
@@ -346,8 +365,10 @@ private final class SyntaxParser {
             invariant = try expression()
             try expect("]]", "to close the invariant '[[ ... ]]' of '\(shown)'")
         }
-        return NESTML.Declaration(line: line, variables: variables, type: type, value: value, invariant: invariant,
-                                  isRecordable: recordable, isInline: inline, decorators: try decorators())
+        var d = NESTML.Declaration(line: line, variables: variables, type: type, value: value, invariant: invariant,
+                                   isRecordable: recordable, isInline: inline, decorators: try decorators())
+        d.doc = comments[line] ?? ""
+        return d
     }
 
     func decorators() throws -> [NESTML.Decorator] {

@@ -18,8 +18,11 @@ public struct PointNeuronDescription: Sendable {
         public let unit: String
         /// Variables the description declares; hidden ones (a solver's step size) are false.
         public let recordable: Bool
-        public init(name: String, unit: String, recordable: Bool) {
-            self.name = name; self.unit = unit; self.recordable = recordable
+        /// The parameter the kernel keeps this variable relative to (`@plexus::relative_to_E_L`:
+        /// "E_L"); users set and record the variable itself.
+        public let relativeTo: String?
+        public init(name: String, unit: String, recordable: Bool, relativeTo: String? = nil) {
+            self.name = name; self.unit = unit; self.recordable = recordable; self.relativeTo = relativeTo
         }
     }
 
@@ -39,9 +42,19 @@ public struct PointNeuronDescription: Sendable {
         public func holds(_ values: [String: Double]) -> Bool {
             RateEvaluator(condition).evaluate { values[$0] ?? .nan } != 0
         }
-        /// Why `values` are refused ("breaks m's condition [[...]] (file:line)"), or nil.
+        /// Why `values` are refused, or nil: "breaks m's condition [[V_reset < V_th]] (file:line):
+        /// V_reset must be < V_th (V_th = -60.0)" (the second part for a single comparison).
         public func violation(_ values: [String: Double], model: String, file: String) -> String? {
-            holds(values) ? nil : "breaks \(model)'s condition [[\(text)]] (\(file):\(line))"
+            if holds(values) { return nil }
+            var why = "breaks \(model)'s condition [[\(text)]] (\(file):\(line))"
+            let words = text.split(separator: " ")
+            if words.count >= 3, words[0] == variable, ["<", "<=", ">", ">=", "==", "!="].contains(String(words[1])),
+               !words.contains("and"), !words.contains("or") {
+                why += ": \(variable) must be \(words.dropFirst().joined(separator: " "))"
+                let others = condition.names.filter { $0 != variable }.sorted()
+                if !others.isEmpty { why += " (" + others.map { "\($0) = \(values[$0] ?? .nan)" }.joined(separator: ", ") + ")" }
+            }
+            return why
         }
     }
 
@@ -50,6 +63,10 @@ public struct PointNeuronDescription: Sendable {
     public var file: String
     public var parameters: [Parameter]
     public var invariants: [Invariant] = []
+    /// Parameters and internals that may be infinite (`@plexus::allows_infinity`).
+    public var mayBeInfinite: Set<String> = []
+    /// The initial state (column order) when no initial value depends on a parameter.
+    public var constantInitialState: [Double]?
     /// Names of the internal constants (constants after the parameters), for errors.
     public var internals: [String]
     public var state: [StateVariable]

@@ -8,7 +8,13 @@ import PlexusCore
 /// to E_L.
 public struct IafPscAlphaPs: PointNeuronModel, RestRelativeVoltage {
     public static let name = "iaf_psc_alpha_ps"
-    public static let parameters: [ParameterSpec] = IafPscAlpha.parameters
+    /// iaf_psc_alpha's list: the integrate-and-fire membrane, the synapses, I_e and V_min.
+    public static let parameters: [ParameterSpec] = IafPscMembrane.parameters + [
+        .init("tau_syn_ex", .ms, 2, "rise time of the excitatory synaptic alpha function"),
+        .init("tau_syn_in", .ms, 2, "rise time of the inhibitory synaptic alpha function"),
+        NeuronParameter.I_e,
+        IafPscMembrane.V_min,
+    ]
     public static let state: [StateSpec] = [
         .init("V_m", .mV, initial: -70),
         .init("I_syn_ex", .pA, initial: 0),

@@ -112,8 +112,19 @@ struct SingleNeuronTrace {
 
 /// Runs one neuron of model `M` for a NEST single-neuron reference case (`<model>_<variant>`):
 /// parameters from the case's GetDefaults, I_e and spike input from its stimulus, the initial
-/// state from the neuron's status before Simulate. No engine involved: this checks the model.
+/// state from the neuron's status before Simulate. No network involved: this checks the model,
+/// through the population the engine would make of it.
 func runReferenceCase<M: PointNeuronModel>(_ model: M.Type, _ caseName: String) throws -> SingleNeuronTrace {
+    try runReferenceCase(NeuronKind(model), caseName)
+}
+
+/// The same for a built-in model by name (a Swift type or a description).
+func runReferenceCase(_ model: String, _ caseName: String) throws -> SingleNeuronTrace {
+    guard let kind = ModelCatalog.neuron(model) else { throw PlexusError("no neuron model \(model)") }
+    return try runReferenceCase(kind, caseName)
+}
+
+func runReferenceCase(_ kind: NeuronKind, _ caseName: String) throws -> SingleNeuronTrace {
     let info = try Reference.json("nest/single/\(caseName).json")
     try Reference.require("nest/single/\(caseName)_vm.csv", "nest/single/\(caseName)_spikes.csv")   // compared with afterwards
     let defaults = info["model_defaults"] as! [String: Any]
@@ -129,20 +140,14 @@ func runReferenceCase<M: PointNeuronModel>(_ model: M.Type, _ caseName: String) 
         if let s = v as? String { return Double(s) }
         return nil
     }
-    var params = ParameterValues(specs: M.parameters)
-    for (k, spec) in M.parameters.enumerated() {
+    var params = ParameterValues(specs: kind.parameters)
+    for (k, spec) in kind.parameters.enumerated() {
         if let v = number(status[spec.name] ?? defaults[spec.name]) { params.values[k] = v }
     }
-    let m = try M(parameters: params, resolution: h)
-    let n = 1
-    let nvars = M.state.count
-    let stateBuf = UnsafeMutablePointer<Double>.allocate(capacity: nvars * n)
-    defer { stateBuf.deallocate() }
-    for (v, spec) in M.state.enumerated() {
-        stateBuf[v] = number(status[spec.name]) ?? spec.initialValue
-    }
-    let state = StateColumns(base: stateBuf, n: n)
-    m.prepareState(state, count: n)
+    let specs = kind.state(for: params)
+    let initial = specs.map { [number(status[$0.name]) ?? $0.initialValue] }
+    let pop = try kind.makePopulation(name: "n", parameters: params, resolution: h, size: 1, local: 0..<1, firstNode: 0,
+                                      firstNeuron: 0, initial: initial, seed: 1)
 
     let steps = Int((simtime / h).rounded())
     var arrivals = [Int: Double]()
@@ -158,18 +163,18 @@ func runReferenceCase<M: PointNeuronModel>(_ model: M.Type, _ caseName: String) 
     defer { spikeIn.deallocate(); current.deallocate() }
     var out = SpikeOutput()
     var trace = SingleNeuronTrace()
-    let recordables = M.state.enumerated().filter { $0.element.recordable }
+    let recordables = specs.enumerated().filter { $0.element.recordable }
     for s in 0..<steps {
         let w = arrivals[s] ?? 0
         spikeIn[0] = w > 0 ? w : 0
         spikeIn[1] = w < 0 ? w : 0
         current[0] = 0
         let before = out.count
-        m.update(state, 0..<1, StepInput(spikes: spikeIn, current: current, step: Int64(s)), &out)
+        pop.update(0..<1, StepInput(spikes: spikeIn, current: current, step: Int64(s)), &out)
         if out.count > before { trace.spikes.append(Double(s + 1) * h) }
         trace.times.append(Double(s + 1) * h)
         for (v, spec) in recordables {
-            trace.values[spec.name, default: []].append(m.recordedValue(state, variable: v, neuron: 0))
+            trace.values[spec.name, default: []].append(pop.recordedValue(variable: v, neuron: 0))
         }
     }
     return trace

@@ -1,0 +1,122 @@
+import Foundation
+import XCTest
+@testable import PlexusCore
+@testable import PlexusModel
+@testable import PlexusPoint
+@testable import PlexusIO
+
+/// Plexus's built-in neuron models that are NESTML descriptions (PlexusPoint/Descriptions): they
+/// lower, take no name a Swift model has, document every parameter, and keep V_m relative to E_L
+/// as the Swift kernels they replaced did. Their numbers are checked against NEST by the
+/// single-neuron reference tests (SingleNeuronExactTests, SingleNeuronDeltaTests), unchanged.
+final class BuiltinDescriptionTests: XCTestCase {
+    let described = ["iaf_psc_alpha", "iaf_psc_delta", "iaf_psc_exp", "izhikevich", "mat2_psc_exp"]
+
+    func testEveryDescriptionLowersAndIsBuiltIn() throws {
+        XCTAssertEqual(ModelCatalog.refusedBuiltInDescriptions.map(\.description), [])
+        let models = BuiltinNeuronDescriptions.loaded.models
+        XCTAssertEqual(models.map(\.name).sorted(), described)
+        let swiftNames = Set(ModelCatalog.neuronTypes.map { $0.name })
+        for m in models {
+            XCTAssertFalse(swiftNames.contains(m.name), "\(m.name) is both a Swift model and a description")
+            XCTAssertTrue(m.isBuiltIn)
+            XCTAssertEqual(ModelCatalog.neuron(m.name)?.source, m.description.file)
+            // Documented parameters (the trailing comments), as `plexus models` lists them.
+            for p in m.description.parameters { XCTAssertFalse(p.doc.isEmpty, "\(m.name).\(p.name) has no doc") }
+            // A built-in name cannot be taken by a user's model.
+            XCTAssertThrowsError(try ModelCatalog.install(m.kind))
+        }
+    }
+
+    /// V_m is kept relative to E_L inside the kernel (NEST's rounding); users set and record V_m
+    /// itself, and it stays where it is when E_L changes during a run (NEST's set_status).
+    func testRelativeVoltageIsInvisibleToUsers() throws {
+        for name in ["iaf_psc_alpha", "iaf_psc_delta", "iaf_psc_exp", "mat2_psc_exp"] {
+            let kind = try XCTUnwrap(ModelCatalog.neuron(name))
+            var p = ParameterValues(specs: kind.parameters)
+            p["E_L"] = -65
+            let specs = kind.state(for: p)
+            var initial = specs.map { [$0.initialValue, $0.initialValue] }
+            initial[0] = [-58, -61]
+            let pop = try kind.makePopulation(name: "n", parameters: p, resolution: 0.1, size: 2, local: 0..<2, firstNode: 0,
+                                              firstNeuron: 0, initial: initial, seed: 1)
+            XCTAssertEqual(pop.recordedValue(variable: 0, neuron: 0), -58, name)
+            XCTAssertEqual(pop.recordedValue(variable: 0, neuron: 1), -61, name)
+            pop.setState(variable: 0, values: [-52], neurons: 1..<2)
+            XCTAssertEqual(pop.recordedValue(variable: 0, neuron: 1), -52, name)
+            p["E_L"] = -75
+            try pop.setParameters(p, resolution: 0.1)
+            XCTAssertEqual(pop.recordedValue(variable: 0, neuron: 0), -58, name)
+            XCTAssertEqual(pop.recordedValue(variable: 0, neuron: 1), -52, name)
+            // Without input V_m now relaxes toward the new E_L.
+            let spikes = UnsafeMutablePointer<Double>.allocate(capacity: 4), current = UnsafeMutablePointer<Double>.allocate(capacity: 2)
+            defer { spikes.deallocate(); current.deallocate() }
+            spikes.initialize(repeating: 0, count: 4); current.initialize(repeating: 0, count: 2)
+            var out = SpikeOutput()
+            pop.update(0..<2, StepInput(spikes: spikes, current: current, step: 0), &out)
+            XCTAssertLessThan(pop.recordedValue(variable: 0, neuron: 0), -58, name)
+        }
+    }
+
+    /// `steps(t)` is NEST's Time(ms(t)).get_steps(): the C helper gives PlexusCore's
+    /// nestDurationSteps on and off the grid of several resolutions.
+    func testStepsIsNESTsGetSteps() throws {
+        let text = """
+            model steps_probe:
+                parameters:
+                    t ms = 1 ms
+                internals:
+                    n real = steps(t)
+                state:
+                    V_m mV = 0 mV
+                update:
+                    V_m = n * 1 mV
+            """
+        let d = try NESTMLLowering.neurons(NESTMLParser.parse(text, path: "steps.nestml"))
+        let model = try XCTUnwrap(try GeneratedNeuronModel.compile(d).first)
+        for h in [0.1, 0.05, 0.25, 1.0] {
+            for t in [0, 0.1, 0.12, 0.15, 0.1999, 0.2, 0.2001, 0.0004, 0.0006, 1.05, 2, 7.3, 10.000001] {
+                var p = ParameterValues(specs: model.kind.parameters)
+                p["t"] = t
+                let c = try model.constants(p, resolution: h)
+                XCTAssertEqual(c[p.specs.count + model.description.internals.firstIndex(of: "n")!],
+                               Double(nestDurationSteps(t, resolution: h)), "t = \(t), h = \(h)")
+            }
+        }
+    }
+
+    /// A spike port times the literal that makes it a weight is the weight sum itself (not
+    /// 0.001 w 1000, which moves the last bit of some weights).
+    func testPortTimesSecondIsTheWeightItself() throws {
+        let d = try NESTMLLowering.neurons(contentsOf: Repo.root.appendingPathComponent("Sources/PlexusPoint/Descriptions/iaf_psc_exp.nestml").path)
+        XCTAssertTrue(d[0].cSource.contains("(S[1] * K[12]) + w_0"), d[0].cSource)
+        XCTAssertFalse(d[0].cSource.contains("0.001 * w_"))
+        // Weights such as 0.9 pA do not survive 0.001 w 1000: the rule is what keeps them exact.
+        XCTAssertNotEqual(0.001 * 0.9 * 1000, 0.9)
+    }
+
+    /// Plexus's decorators are checked: an unknown one, or one in the wrong block, is refused
+    /// naming the file and line.
+    func testUnknownPlexusDecoratorsAreRefused() throws {
+        func refusal(_ state: String, _ parameters: String = "E_L mV = -70 mV") -> PlexusError? {
+            let text = """
+                model deco:
+                    parameters:
+                        \(parameters)
+                    state:
+                        \(state)
+                """
+            do { _ = try NESTMLLowering.neurons(NESTMLParser.parse(text, path: "deco.nestml")); return nil } catch { return error as? PlexusError }
+        }
+        XCTAssertNil(refusal("V_m mV = -70 mV @plexus::relative_to_E_L"))
+        XCTAssertNil(refusal("r real = 0 @plexus::hidden"))
+        let unknown = try XCTUnwrap(refusal("V_m mV = -70 mV @plexus::relative"))
+        XCTAssertEqual(unknown.file, "deco.nestml")
+        XCTAssertEqual(unknown.line, 5)
+        XCTAssertTrue(unknown.message.contains("@plexus::relative is not a Plexus decorator"), unknown.message)
+        XCTAssertTrue(try XCTUnwrap(refusal("V_m mV = -70 mV @plexus::allows_infinity")).message.contains("@plexus::hidden"))
+        XCTAssertTrue(try XCTUnwrap(refusal("V_m mV = -70 mV @plexus::relative_to_E_L", "V_rest mV = -70 mV")).message.contains("needs a parameter E_L"))
+        // Other namespaces are NESTML's or other tools' business.
+        XCTAssertNil(refusal("V_m mV = -70 mV @nest::anything"))
+    }
+}
