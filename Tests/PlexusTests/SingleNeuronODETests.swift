@@ -11,10 +11,10 @@ final class SingleNeuronODETests: XCTestCase {
     static let conductance = ["g_ex": 1e-7, "g_in": 1e-7]
 
     func testIafCondExpDC() throws {
-        try check(IafCondExp.self, "iaf_cond_exp_dc", Self.conductance)
+        try check("iaf_cond_exp", "iaf_cond_exp_dc", Self.conductance)
     }
     func testIafCondExpSpikeInput() throws {
-        try check(IafCondExp.self, "iaf_cond_exp_spikes", Self.conductance)
+        try check("iaf_cond_exp", "iaf_cond_exp_spikes", Self.conductance)
     }
     func testIafCondAlphaDC() throws {
         try check(IafCondAlpha.self, "iaf_cond_alpha_dc", Self.conductance.merging(["t_ref_remaining": 1e-12]) { a, _ in a })
@@ -30,15 +30,26 @@ final class SingleNeuronODETests: XCTestCase {
     }
     static let hhStates = ["Act_m": 1e-10, "Inact_h": 1e-10, "Act_n": 1e-10, "I_syn_ex": 1e-7, "I_syn_in": 1e-7]
     func testHhPscAlphaDC() throws {
-        try check(HhPscAlpha.self, "hh_psc_alpha_dc", Self.hhStates)
+        try check("hh_psc_alpha", "hh_psc_alpha_dc", Self.hhStates)
     }
     func testHhPscAlphaSpikeInput() throws {
-        try check(HhPscAlpha.self, "hh_psc_alpha_spikes", Self.hhStates)
+        try check("hh_psc_alpha", "hh_psc_alpha_spikes", Self.hhStates)
     }
 
     /// Runs a case, prints the measured errors of every recordable, then asserts.
     private func check<M: PointNeuronModel>(_ model: M.Type, _ caseName: String, _ states: [String: Double],
                                             file: StaticString = #filePath, line: UInt = #line) throws {
+        try check(NeuronKind(model), caseName, states, file: file, line: line)
+    }
+
+    /// The same for a built-in model by name (a Swift type or a description).
+    private func check(_ model: String, _ caseName: String, _ states: [String: Double],
+                       file: StaticString = #filePath, line: UInt = #line) throws {
+        try check(ModelCatalog.neuron(model)!, caseName, states, file: file, line: line)
+    }
+
+    private func check(_ model: NeuronKind, _ caseName: String, _ states: [String: Double],
+                       file: StaticString, line: UInt) throws {
         let vm = try Reference.csv("nest/single/\(caseName)_vm.csv")
         let st = try Reference.csv("nest/single/\(caseName)_state.csv")
         let nestSpikes = try Reference.csv("nest/single/\(caseName)_spikes.csv")["t_ms"] ?? []
@@ -59,24 +70,37 @@ final class SingleNeuronODETests: XCTestCase {
 
     private func assertRejects<M: PointNeuronModel>(_ model: M.Type, _ name: String, _ value: Double,
                                                     file: StaticString = #filePath, line: UInt = #line) {
-        var p = ParameterValues(specs: M.parameters)
+        assertRejects(NeuronKind(model), name, value, file: file, line: line)
+    }
+
+    private func assertRejects(_ model: String, _ name: String, _ value: Double, file: StaticString = #filePath, line: UInt = #line) {
+        assertRejects(ModelCatalog.neuron(model)!, name, value, file: file, line: line)
+    }
+
+    /// Making a population of `kind` with `name` = `value` fails naming it.
+    private func assertRejects(_ kind: NeuronKind, _ name: String, _ value: Double, file: StaticString, line: UInt) {
+        var p = ParameterValues(specs: kind.parameters)
         p[name] = value
-        XCTAssertThrowsError(try M(parameters: p, resolution: 0.1), "\(M.name): \(name) = \(value)", file: file, line: line) { e in
+        XCTAssertThrowsError(try kind.makePopulation(name: "n", parameters: p, resolution: 0.1, size: 1, local: 0..<1, firstNode: 0, firstNeuron: 0,
+                                                     initial: kind.state(for: p).map { [$0.initialValue] }, seed: 1),
+                             "\(kind.name): \(name) = \(value)", file: file, line: line) { e in
             guard let e = e as? PlexusError else { return XCTFail("not a PlexusError: \(e)", file: file, line: line) }
             XCTAssertTrue(e.keyPath == name || e.message.contains(name), "\(e) does not name \(name)", file: file, line: line)
         }
     }
 
     func testParameterChecks() throws {
-        XCTAssertNoThrow(try IafCondExp(parameters: ParameterValues(specs: IafCondExp.parameters), resolution: 0.1))
-        XCTAssertNoThrow(try IafCondAlpha(parameters: ParameterValues(specs: IafCondAlpha.parameters), resolution: 0.1))
-        XCTAssertNoThrow(try AeifCondExp(parameters: ParameterValues(specs: AeifCondExp.parameters), resolution: 0.1))
-        XCTAssertNoThrow(try HhPscAlpha(parameters: ParameterValues(specs: HhPscAlpha.parameters), resolution: 0.1))
+        for name in ["iaf_cond_exp", "iaf_cond_alpha", "aeif_cond_exp", "hh_psc_alpha"] {
+            let kind = try XCTUnwrap(ModelCatalog.neuron(name))
+            let p = ParameterValues(specs: kind.parameters)
+            XCTAssertNoThrow(try kind.makePopulation(name: "n", parameters: p, resolution: 0.1, size: 1, local: 0..<1, firstNode: 0,
+                                                     firstNeuron: 0, initial: kind.state(for: p).map { [$0.initialValue] }, seed: 1), name)
+        }
 
-        assertRejects(IafCondExp.self, "C_m", 0)
-        assertRejects(IafCondExp.self, "tau_syn_ex", -1)
-        assertRejects(IafCondExp.self, "t_ref", -1)
-        assertRejects(IafCondExp.self, "V_reset", -50)
+        assertRejects("iaf_cond_exp", "C_m", 0)
+        assertRejects("iaf_cond_exp", "tau_syn_ex", -1)
+        assertRejects("iaf_cond_exp", "t_ref", -1)
+        assertRejects("iaf_cond_exp", "V_reset", -50)
         assertRejects(IafCondAlpha.self, "C_m", -250)
         assertRejects(IafCondAlpha.self, "tau_syn_in", 0)
         assertRejects(IafCondAlpha.self, "t_ref", -0.5)
@@ -86,17 +110,17 @@ final class SingleNeuronODETests: XCTestCase {
         assertRejects(AeifCondExp.self, "gsl_error_tol", 0)
         assertRejects(AeifCondExp.self, "Delta_T", -1)
         assertRejects(AeifCondExp.self, "V_peak", -60)
-        assertRejects(HhPscAlpha.self, "C_m", 0)
-        assertRejects(HhPscAlpha.self, "tau_syn_ex", -2)
-        assertRejects(HhPscAlpha.self, "g_Na", -1)
+        assertRejects("hh_psc_alpha", "C_m", 0)
+        assertRejects("hh_psc_alpha", "tau_syn_ex", -2)
+        assertRejects("hh_psc_alpha", "g_Na", -1)
     }
 
     func testHhInitialGatesAreNESTSteadyState() {
         // the values NEST reports for a fresh hh_psc_alpha (GetDefaults)
-        let s = HhPscAlpha.state
-        XCTAssertEqual(s[HhPscAlpha.stateIndex("Act_m")!].initialValue, 0.05293248525724958, accuracy: 1e-16)
-        XCTAssertEqual(s[HhPscAlpha.stateIndex("Inact_h")!].initialValue, 0.5961207535084603, accuracy: 1e-16)
-        XCTAssertEqual(s[HhPscAlpha.stateIndex("Act_n")!].initialValue, 0.3176769140606974, accuracy: 1e-16)
+        let s = ModelCatalog.neuron("hh_psc_alpha")!.state
+        XCTAssertEqual(s.first { $0.name == "Act_m" }!.initialValue, 0.05293248525724958, accuracy: 1e-16)
+        XCTAssertEqual(s.first { $0.name == "Inact_h" }!.initialValue, 0.5961207535084603, accuracy: 1e-16)
+        XCTAssertEqual(s.first { $0.name == "Act_n" }!.initialValue, 0.3176769140606974, accuracy: 1e-16)
     }
 
     // MARK: RKF45 on ODEs with known solutions

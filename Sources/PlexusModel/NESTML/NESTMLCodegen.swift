@@ -142,12 +142,13 @@ extension NeuronLowering {
 
     /// `port * 1 s` (or `* 1 mV*s`...): a spike port's weight sum as NESTML's units make it
     /// (the port reads in 1/s, the literal's 1000 ms brings it back). Unit arithmetic would
-    /// multiply by 0.001 and then by 1000, which can move the last bit; the weights are exact.
+    /// multiply by 0.001 and then by 1000 (by 1000.0000000000001 for `1 nS*s`: the unit factor
+    /// is a product of rounded powers of ten), which moves the last bit; the weights are exact.
     func portWeight(_ port: NESTML.Expr, _ literal: NESTML.Expr, _ sc: Scope) -> String? {
         guard sc.portsVisible, case .variable(let v) = port, v.order == 0, v.index == nil, !sc.locals.contains(v.name),
               stateIndex[v.name] == nil, parameterIndex[v.name] == nil, internalIndex[v.name] == nil,
               let k = spikePorts.firstIndex(where: { $0.name == v.name }),
-              case .number(let x, _, let u?) = literal, let f = try? unitFactor(u), x * f == 1000 else { return nil }
+              case .number(let x, _, let u?) = literal, let f = try? unitFactor(u), abs(x * f / 1000 - 1) < 1e-12 else { return nil }
         return "w_\(k)"
     }
 
