@@ -17,10 +17,10 @@ final class SingleNeuronODETests: XCTestCase {
         try check("iaf_cond_exp", "iaf_cond_exp_spikes", Self.conductance)
     }
     func testIafCondAlphaDC() throws {
-        try check(IafCondAlpha.self, "iaf_cond_alpha_dc", Self.conductance.merging(["t_ref_remaining": 1e-12]) { a, _ in a })
+        try check("iaf_cond_alpha", "iaf_cond_alpha_dc", Self.conductance.merging(["t_ref_remaining": 1e-12]) { a, _ in a })
     }
     func testIafCondAlphaSpikeInput() throws {
-        try check(IafCondAlpha.self, "iaf_cond_alpha_spikes", Self.conductance.merging(["t_ref_remaining": 1e-12]) { a, _ in a })
+        try check("iaf_cond_alpha", "iaf_cond_alpha_spikes", Self.conductance.merging(["t_ref_remaining": 1e-12]) { a, _ in a })
     }
     func testAeifCondExpDC() throws {
         try check(AeifCondExp.self, "aeif_cond_exp_dc", Self.conductance.merging(["w": 1e-7]) { a, _ in a })
@@ -101,9 +101,9 @@ final class SingleNeuronODETests: XCTestCase {
         assertRejects("iaf_cond_exp", "tau_syn_ex", -1)
         assertRejects("iaf_cond_exp", "t_ref", -1)
         assertRejects("iaf_cond_exp", "V_reset", -50)
-        assertRejects(IafCondAlpha.self, "C_m", -250)
-        assertRejects(IafCondAlpha.self, "tau_syn_in", 0)
-        assertRejects(IafCondAlpha.self, "t_ref", -0.5)
+        assertRejects("iaf_cond_alpha", "C_m", -250)
+        assertRejects("iaf_cond_alpha", "tau_syn_in", 0)
+        assertRejects("iaf_cond_alpha", "t_ref", -0.5)
         assertRejects(AeifCondExp.self, "C_m", 0)
         assertRejects(AeifCondExp.self, "tau_w", -144)
         assertRejects(AeifCondExp.self, "tau_syn_ex", -0.2)

@@ -1,11 +1,11 @@
 import PlexusCore
 
-/// What NEST's `iaf_cond_exp` and `iaf_cond_alpha` share: the parameter list (names, units,
-/// defaults and order), its checks, the membrane constants, the voltage their currents see and
-/// the reset. They differ only in the synaptic conductance kernel, whose time constants are the
-/// decay times (exponential) or the rise times (alpha) of the conductances.
+/// The membrane of NEST's conductance-based integrate-and-fire models as the Swift ones keep it
+/// (iaf_cond_exp_sfa_rr; iaf_cond_exp and iaf_cond_alpha are descriptions with the same list,
+/// Descriptions/*.nestml): the parameter list (names, units, defaults and order), its checks,
+/// the membrane constants, the voltage their currents see and the reset.
 struct IafCondMembrane {
-    /// The parameters of both models; `kernelTime` says what tau_syn_ex and tau_syn_in are
+    /// The parameters; `kernelTime` says what tau_syn_ex and tau_syn_in are
     /// ("decay time", "rise time"); `defaults` replaces defaults by name (iaf_cond_exp_sfa_rr's).
     static func parameters(kernelTime: String, defaults: [String: Double] = [:]) -> [ParameterSpec] {
         let list: [ParameterSpec] = [
