@@ -271,22 +271,26 @@ final class NESTMLModelTests: XCTestCase {
     func testModelsWithoutBuiltInMatchSolveIvp() throws {
         let ref = try Reference.json("nestml_solve_ivp.json")
         let cases = try XCTUnwrap(ref["cases"] as? [String: [String: Any]])
+        // The models and their parameters as the reference script ran them.
+        let models: [(name: String, params: String)] = [
+            ("wb_cond_exp_neuron", "I_e: 120 pA"), ("izhikevich_neuron", "I_e: 8 pA, c: -55 mV, d: 4"),
+            ("wb_cond_multisyn_neuron", "I_e: 120 pA"), ("traub_psc_alpha_neuron", "I_e: 300 pA"),
+            ("traub_cond_multisyn_neuron", "I_e: 300 pA"),
+        ]
+        XCTAssertEqual(Set(cases.keys), Set(models.map(\.name)))
         let yaml = """
             resolution: 0.1 ms
             duration: 200 ms
-            models: [\(Self.neuronFile("wb_cond_exp_neuron")), \(Self.neuronFile("izhikevich_neuron"))]
+            models: [\(models.map { Self.neuronFile($0.name) }.joined(separator: ", "))]
             populations:
-              wb: {model: wb_cond_exp_neuron, params: {I_e: 120 pA}}
-              iz: {model: izhikevich_neuron, params: {I_e: 8 pA, c: -55 mV, d: 4}}
+            \(models.enumerated().map { k, m in "  p\(k): {model: \(m.name), params: {\(m.params)}}" }.joined(separator: "\n"))
             record:
-              - {type: multimeter, population: wb, variables: [V_m], interval: 0.1 ms}
-              - {type: multimeter, population: iz, variables: [V_m], interval: 0.1 ms}
-              - {type: spike_recorder, population: wb}
-              - {type: spike_recorder, population: iz}
+            \(models.indices.map { "  - {type: multimeter, population: p\($0), variables: [V_m], interval: 0.1 ms}" }.joined(separator: "\n"))
+            \(models.indices.map { "  - {type: spike_recorder, population: p\($0)}" }.joined(separator: "\n"))
 
             """
         let res = try PointNetwork(try ExperimentFile.decode(yaml, file: "solve_ivp.yaml")).run()
-        for (k, name) in ["wb_cond_exp_neuron", "izhikevich_neuron"].enumerated() {
+        for (k, name) in models.map(\.name).enumerated() {
             let c = try XCTUnwrap(cases[name])
             let v = try XCTUnwrap(c["V_m"] as? [Double]), spikes = try XCTUnwrap(c["spikes"] as? [Double])
             let mine = res.states[k].values[0]
