@@ -204,7 +204,15 @@ struct Models: ParsableCommand {
     @Option(help: "Show only one engine: \(RunRecord.Engine.allCases.map(\.rawValue).joined(separator: ", ")).")
     var engine: String?
 
+    @Flag(help: "Print the NESTML description a built-in neuron model is generated from (a starting point for a variant of your own).")
+    var source = false
+
     func run() throws {
+        if source {
+            guard let name else { throw ValidationError("--source needs a model name, e.g. plexus models iaf_psc_alpha --source") }
+            try reporting { print(try Catalogue.neuronDescription(name), terminator: "") }
+            return
+        }
         let kind = try engine.map { e in
             guard let k = RunRecord.Engine(rawValue: e) else {
                 throw ValidationError("unknown engine '\(e)'; engines: \(RunRecord.Engine.allCases.map(\.rawValue).joined(separator: ", "))")

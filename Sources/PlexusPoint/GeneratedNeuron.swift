@@ -30,18 +30,21 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
         self.load = load
     }
 
-    /// The compiled kernel's table entry.
-    func entry() throws -> UnsafePointer<plx_point_model> {
+    /// The compiled library and the model's entry in its table (compiled on first use).
+    func kernel() throws -> (library: SharedLibrary, entry: UnsafePointer<plx_point_model>) {
         lock.lock(); defer { lock.unlock() }
-        if let loaded { return loaded.entry }
-        let l = try load()
-        loaded = l
-        return l.1
+        if let loaded { return loaded }
+        let (library, entry) = try load()
+        loaded = (library, entry)
+        return (library, entry)
     }
+
+    /// The compiled kernel's table entry.
+    func entry() throws -> UnsafePointer<plx_point_model> { try kernel().entry }
 
     public var name: String { description.name }
     /// The compiled library, and the C it was built from (kept beside it).
-    public var libraryPath: String { (try? entry()).flatMap { _ in loaded?.library.path } ?? "" }
+    public var libraryPath: String { (try? kernel())?.library.path ?? "" }
     public var librarySource: String {
         (try? String(contentsOfFile: (libraryPath as NSString).deletingPathExtension + ".c", encoding: .utf8)) ?? ""
     }

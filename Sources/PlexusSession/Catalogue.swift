@@ -6,6 +6,16 @@ import PlexusPoint
 
 /// Every model kind of every engine with its parameters, defaults and units: `plexus models`.
 public enum Catalogue {
+    /// The NESTML description the built-in neuron model `name` is generated from, headed by its
+    /// place in the repository: `plexus models NAME --source`.
+    public static func neuronDescription(_ name: String) throws -> String {
+        if let d = ModelCatalog.builtInDescription(name) { return "# \(d.file)\n" + d.text }
+        if ModelCatalog.neuron(name) != nil {
+            throw PlexusError("\(name) is written in Swift, not generated from a description (docs/nestml.md says which built-in models are, and why the others are not)")
+        }
+        throw PlexusError(PlexusError.unknownMessage("neuron model", name, known: ModelCatalog.neuronModels.keys.sorted()))
+    }
+
     /// The listing, one kind after another; only `name` and only `engine` when given. Throws
     /// when `name` matches nothing, listing the known names.
     public static func listing(name: String? = nil, engine: RunRecord.Engine? = nil) throws -> String {

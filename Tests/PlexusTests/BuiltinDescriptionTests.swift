@@ -20,6 +20,8 @@ final class BuiltinDescriptionTests: XCTestCase {
         for m in models {
             XCTAssertFalse(swiftNames.contains(m.name), "\(m.name) is both a Swift model and a description")
             XCTAssertTrue(m.isBuiltIn)
+            XCTAssertEqual(m.description.file, "<built-in>/\(m.name).nestml", "a description file is named after its model")
+            XCTAssertNotNil(ModelCatalog.builtInDescription(m.name))
             XCTAssertEqual(ModelCatalog.neuron(m.name)?.source, m.description.file)
             // Documented parameters (the trailing comments), as `plexus models` lists them.
             for p in m.description.parameters { XCTAssertFalse(p.doc.isEmpty, "\(m.name).\(p.name) has no doc") }
@@ -118,5 +120,19 @@ final class BuiltinDescriptionTests: XCTestCase {
         XCTAssertTrue(try XCTUnwrap(refusal("V_m mV = -70 mV @plexus::relative_to_E_L", "V_rest mV = -70 mV")).message.contains("needs a parameter E_L"))
         // Other namespaces are NESTML's or other tools' business.
         XCTAssertNil(refusal("V_m mV = -70 mV @nest::anything"))
+        // Synapses take none on their state (the engine keeps a synapse's state as it is).
+        let synapse = """
+            model deco_synapse:
+                state:
+                    w real = 1
+                    trace real = 0 @plexus::hidden
+                input:
+                    pre_spikes <- spike
+                onReceive(pre_spikes):
+                    emit_spike(w)
+            """
+        XCTAssertThrowsError(try NESTMLLowering.models(NESTMLParser.parse(synapse, path: "s.nestml"))) { e in
+            XCTAssertTrue("\(e)".contains("@plexus::hidden is not a Plexus decorator here (this place takes none)"), "\(e)")
+        }
     }
 }

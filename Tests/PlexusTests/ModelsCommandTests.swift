@@ -32,4 +32,19 @@ final class ModelsCommandTests: XCTestCase {
         XCTAssertNotEqual(bad, 0)
         XCTAssertTrue(err.contains("unknown model 'hh' in the mass engine"), err)
     }
+
+    /// `--source` prints the description a built-in neuron is generated from; a Swift model or an
+    /// unknown name is an error saying so.
+    func testSourceOfABuiltInDescription() throws {
+        let (rc, out, _) = try plexus(["models", "iaf_psc_alpha", "--source"])
+        XCTAssertEqual(rc, 0)
+        XCTAssertTrue(out.hasPrefix("# Sources/PlexusPoint/Descriptions/iaf_psc_alpha.nestml\n"), out)
+        XCTAssertTrue(out.contains("model iaf_psc_alpha:") && out.contains("@plexus::relative_to_E_L"), out)
+        let (swift, _, err) = try plexus(["models", "aeif_cond_exp", "--source"])
+        XCTAssertEqual(swift, 1)
+        XCTAssertTrue(err.contains("aeif_cond_exp is written in Swift"), err)
+        let (unknown, _, err2) = try plexus(["models", "iaf_psc_alpah", "--source"])
+        XCTAssertEqual(unknown, 1)
+        XCTAssertTrue(err2.contains("iaf_psc_alpha"), err2)
+    }
 }

@@ -31,16 +31,23 @@ def step(f, y, h=H):
     return r.y[:, -1]
 
 
+# Wang & Buzsaki's rate functions (1/ms, V in mV), as wb_cond_exp_neuron.nestml and
+# wb_cond_multisyn_neuron.nestml write them: alpha_m, beta_m, alpha_n, beta_n, alpha_h, beta_h.
+WB_RATES = (
+    lambda V: 0.1 * (V + 35.0) / (1.0 - math.exp(-0.1 * (V + 35.0))),
+    lambda V: 4.0 * math.exp(-(V + 60.0) / 18.0),
+    lambda V: -0.05 * (V + 34.0) / (math.exp(-0.1 * (V + 34.0)) - 1.0),
+    lambda V: 0.625 * math.exp(-(V + 44.0) / 80.0),
+    lambda V: 0.35 * math.exp(-(V + 58.0) / 20.0),
+    lambda V: 5.0 / (math.exp(-0.1 * (V + 28.0)) + 1.0),
+)
+
+
 def wb_cond_exp(I_e):
     # wb_cond_exp_neuron.nestml (Wang & Buzsaki 1996); synaptic input is 0 in this protocol.
     C_m, g_Na, g_K, g_L, E_Na, E_K, E_L, refr_T = 100.0, 3500.0, 900.0, 10.0, 55.0, -90.0, -65.0, 2.0
 
-    def alpha_m(V): return 0.1 * (V + 35.0) / (1.0 - math.exp(-0.1 * (V + 35.0)))
-    def beta_m(V): return 4.0 * math.exp(-(V + 60.0) / 18.0)
-    def alpha_n(V): return -0.05 * (V + 34.0) / (math.exp(-0.1 * (V + 34.0)) - 1.0)
-    def beta_n(V): return 0.625 * math.exp(-(V + 44.0) / 80.0)
-    def alpha_h(V): return 0.35 * math.exp(-(V + 58.0) / 20.0)
-    def beta_h(V): return 5.0 / (math.exp(-0.1 * (V + 28.0)) + 1.0)
+    alpha_m, beta_m, alpha_n, beta_n, alpha_h, beta_h = WB_RATES
 
     def f(t, y):
         V, n, hh = y
@@ -122,12 +129,7 @@ def wb_cond_multisyn(I_e):
     # V_m > V_Tr = -55 mV just past its peak, outside refr_T.
     C_m, g_Na, g_K, g_L, E_Na, E_K, E_L, V_Tr, refr_T = 100.0, 3500.0, 900.0, 10.0, 55.0, -90.0, -65.0, -55.0, 2.0
 
-    def alpha_m(V): return 0.1 * (V + 35.0) / (1.0 - math.exp(-0.1 * (V + 35.)))
-    def beta_m(V): return 4.0 * math.exp(-(V + 60.0) / 18.0)
-    def alpha_n(V): return -0.05 * (V + 34.0) / (math.exp(-0.1 * (V + 34.0)) - 1.0)
-    def beta_n(V): return 0.625 * math.exp(-(V + 44.0) / 80.0)
-    def alpha_h(V): return 0.35 * math.exp(-(V + 58.0) / 20.0)
-    def beta_h(V): return 5.0 / (math.exp(-0.1 * (V + 28.0)) + 1.0)
+    alpha_m, beta_m, alpha_n, beta_n, alpha_h, beta_h = WB_RATES
 
     def f(t, y):
         V, hh, n = y

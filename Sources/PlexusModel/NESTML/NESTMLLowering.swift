@@ -181,6 +181,8 @@ final class NeuronLowering {
     }
 
     func unitSymbol(_ t: NESTML.DataType) -> String {
+        // Hz as written: NESTML keeps such values in Hz (a factor of 1), as NEST's rates are.
+        if case .unit(.symbol("Hz")) = t { return "Hz" }
         if case .unit(let u) = t, case .success(let unit) = NESTMLUnit.of(u) { return unit.plexusSymbol }
         return ""
     }
@@ -252,9 +254,10 @@ final class NeuronLowering {
     /// - `relative_to_E_L` (state): the kernel keeps the variable minus the parameter E_L, as
     ///   NEST's integrate-and-fire models keep V_m, so that its rounding is NEST's; users set,
     ///   record and see the variable itself;
-    /// - `allows_infinity` (parameter, internal): +-inf is a value (V_th = inf never fires).
+    /// - `allows_infinity` (parameter: +inf is a value, V_th = inf never fires; internal: +-inf);
     /// - `numeric` (ODE): the variable is integrated by RKF45 even where it could be solved
     ///   exactly, as NEST's hand-written conductance models integrate their whole state.
+    /// Synapse models take `allows_infinity` only.
     func plexusDecorators(_ d: NESTML.Declaration, allowed: Set<String>) throws -> Set<String> {
         try plexusDecorators(d.decorators, line: d.line, allowed: allowed)
     }
@@ -263,7 +266,8 @@ final class NeuronLowering {
         var out = Set<String>()
         for case .namespaced("plexus", let name) in decorators {
             guard allowed.contains(name) else {
-                throw fail(line, "@plexus::\(name) is not a Plexus decorator here (this place takes \(allowed.sorted().map { "@plexus::" + $0 }.joined(separator: ", ")))")
+                let here = allowed.isEmpty ? "none" : allowed.sorted().map { "@plexus::" + $0 }.joined(separator: ", ")
+                throw fail(line, "@plexus::\(name) is not a Plexus decorator here (this place takes \(here))")
             }
             if name == "relative_to_E_L" && m.parameters.allSatisfy({ !$0.variables.contains { $0.name == "E_L" } }) {
                 throw fail(line, "@plexus::relative_to_E_L needs a parameter E_L")

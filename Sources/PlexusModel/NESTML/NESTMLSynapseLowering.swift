@@ -68,6 +68,7 @@ extension NeuronLowering {
         stateIndex["w"] = 0
         states.append(StateVar(name: "w", kind: .plain, unit: unitSymbol(wDecl.0.type), recordable: true, initial: wDecl.0.value, line: wDecl.0.line))
         try declareParameters(except: ["w"])
+        for (d, _) in allState { _ = try plexusDecorators(d, allowed: []) }
         for (d, v) in allState where v.name != "w" {
             guard v.index == nil, v.order == 0 else { throw fail(d.line, "state variable '\(v)': vectors and derivatives are not supported in synapses") }
             guard stateIndex[v.name] == nil else { throw fail(d.line, "state variable '\(v.name)' is declared twice") }
@@ -79,6 +80,7 @@ extension NeuronLowering {
         for i in m.inlines { inlines[i.name] = i }
         // ODEs: exponential decays x' = a x with a constant rate, solved exactly over any interval.
         for ode in m.odes {
+            _ = try plexusDecorators(ode.decorators, line: ode.line, allowed: [])
             guard ode.lhs.order == 1, let s = stateIndex[ode.lhs.name] else {
                 throw fail(ode.line, "the ODE of '\(ode.lhs.description)' needs a first-order state variable '\(ode.lhs.name)' declared with its initial value")
             }
