@@ -30,6 +30,8 @@ CASES = [
     ("mat2_psc_exp", "driven", "E_L: -65 mV, tau_syn_in: 7 ms, t_ref: 1.5 ms", "V_m, V_th", 85.3, -61.7, "900 pA"),
     ("iaf_cond_exp", "driven", "E_L: -68 mV, tau_syn_in: 5 ms, t_ref: 1.55 ms", "V_m, g_ex, g_in", 2.5, -0.4, "300 pA"),
     ("iaf_cond_alpha", "driven", "E_L: -68 mV, tau_syn_in: 5 ms, t_ref: 1.55 ms", "V_m, g_ex, g_in, t_ref_remaining", 2.5, -0.4, "300 pA"),
+    ("hh_cond_exp_traub", "driven", "E_L: -65 mV, tau_syn_in: 5 ms, t_ref: 1.5 ms, I_e: 500 pA", "V_m, Act_m, Inact_h, Act_n, g_ex, g_in",
+     1.5, -0.8, "300 pA"),
     ("hh_psc_alpha", "driven", "tau_syn_in: 5 ms, t_ref: 1.5 ms, I_e: 1000 pA", "V_m, Act_m, Inact_h, Act_n, I_syn_ex, I_syn_in", 5.3, -2.7, "250 pA"),
 ]
 

@@ -10,7 +10,7 @@ import XCTest
 /// as the Swift kernels they replaced did. Their numbers are checked against NEST by the
 /// single-neuron reference tests (SingleNeuronExactTests, SingleNeuronDeltaTests), unchanged.
 final class BuiltinDescriptionTests: XCTestCase {
-    let described = ["hh_psc_alpha", "iaf_cond_alpha", "iaf_cond_exp", "iaf_psc_alpha", "iaf_psc_delta", "iaf_psc_exp", "izhikevich", "mat2_psc_exp"]
+    let described = ["hh_cond_exp_traub", "hh_psc_alpha", "iaf_cond_alpha", "iaf_cond_exp", "iaf_psc_alpha", "iaf_psc_delta", "iaf_psc_exp", "izhikevich", "mat2_psc_exp"]
 
     func testEveryDescriptionLowersAndIsBuiltIn() throws {
         XCTAssertEqual(ModelCatalog.refusedBuiltInDescriptions.map(\.description), [])

@@ -128,22 +128,32 @@ final class HhCondExpTraubTests: XCTestCase {
     /// at -60 mV (not at V_m - V_T), bit for bit; E_L set later leaves them.
     func testDefaultsAndInitialStateAreNESTs() throws {
         let f = try Self.fixture()
-        for p in HhCondExpTraub.parameters {
+        let kind = try XCTUnwrap(ModelCatalog.neuron("hh_cond_exp_traub"))
+        for p in kind.parameters {
             XCTAssertEqual(p.defaultValue, try XCTUnwrap(f.defaults[p.name], p.name), p.name)
         }
-        for s in HhCondExpTraub.state where s.recordable && !s.name.hasPrefix("g_") {
+        for s in kind.state where s.recordable && !s.name.hasPrefix("g_") {
             XCTAssertEqual(s.initialValue, try XCTUnwrap(f.defaults[s.name], s.name), s.name)
             XCTAssertEqual(s.initialValue, try XCTUnwrap(f.cases["params"]?.status_before_simulate[s.name]), "\(s.name) with E_L = -65 mV")
         }
-        XCTAssertEqual(Set(HhCondExpTraub.state.filter(\.recordable).map(\.name)), Set(f.recordables))
+        XCTAssertEqual(Set(kind.state.filter(\.recordable).map(\.name)), Set(f.recordables))
+    }
+
+    /// A population of one neuron of hh_cond_exp_traub under `changes`, with V_m starting at `v`.
+    private func population(_ changes: [String: Double] = [:], v: Double? = nil) throws -> NeuronPopulation {
+        let kind = try XCTUnwrap(ModelCatalog.neuron("hh_cond_exp_traub"))
+        var p = ParameterValues(specs: kind.parameters)
+        for (k, x) in changes { p[k] = x }
+        var initial = kind.state(for: p).map { [$0.initialValue] }
+        if let v { initial[0] = [v] }
+        return try kind.makePopulation(name: "n", parameters: p, resolution: 0.1, size: 1, local: 0..<1, firstNode: 0,
+                                       firstNeuron: 0, initial: initial, seed: 1)
     }
 
     // MARK: parameter checks
 
     private func assertRejects(_ name: String, _ value: Double, file: StaticString = #filePath, line: UInt = #line) {
-        var p = ParameterValues(specs: HhCondExpTraub.parameters)
-        p[name] = value
-        XCTAssertThrowsError(try HhCondExpTraub(parameters: p, resolution: 0.1), "\(name) = \(value)", file: file, line: line) { e in
+        XCTAssertThrowsError(try population([name: value]), "\(name) = \(value)", file: file, line: line) { e in
             guard let e = e as? PlexusError else { return XCTFail("not a PlexusError: \(e)", file: file, line: line) }
             XCTAssertEqual(e.keyPath, name, "\(e) does not name \(name)", file: file, line: line)
         }
@@ -152,16 +162,13 @@ final class HhCondExpTraubTests: XCTestCase {
     /// NEST refuses C_m <= 0, tau_syn_ex or tau_syn_in <= 0 and t_ref < 0, and nothing else (a
     /// negative conductance is its user's business).
     func testParameterChecks() throws {
-        XCTAssertNoThrow(try HhCondExpTraub(parameters: ParameterValues(specs: HhCondExpTraub.parameters), resolution: 0.1))
+        XCTAssertNoThrow(try population())
         assertRejects("C_m", 0)
         assertRejects("C_m", -200)
         assertRejects("tau_syn_ex", 0)
         assertRejects("tau_syn_in", -10)
         assertRejects("t_ref", -0.1)
-        var p = ParameterValues(specs: HhCondExpTraub.parameters)
-        p["t_ref"] = 0
-        p["g_K"] = -1
-        XCTAssertNoThrow(try HhCondExpTraub(parameters: p, resolution: 0.1))
+        XCTAssertNoThrow(try population(["t_ref": 0, "g_K": -1]))
 
         // and in an experiment file, at the key
         let yaml = """
@@ -181,13 +188,23 @@ final class HhCondExpTraubTests: XCTestCase {
         }
     }
 
-    /// The rate functions' 0/0 points take their limits (NEST's formulas give NaN there).
-    func testRatesAtTheirRemovableSingularities() {
-        let r = HhCondExpTraub.rates
-        let (n, m, b) = (r(15).an, r(13).am, r(40).bm)
-        XCTAssertTrue(n.isFinite && m.isFinite && b.isFinite)
-        XCTAssertEqual(n, r(15 + 1e-7).an, accuracy: 1e-7)
-        XCTAssertEqual(m, r(13 + 1e-7).am, accuracy: 1e-7)
-        XCTAssertEqual(b, r(40 + 1e-7).bm, accuracy: 1e-7)
+    /// The rate functions' 0/0 points take their limits (NEST's formulas give NaN there): a
+    /// neuron started exactly where V_m - V_T is 15, 13 or 40 mV (alpha_n, alpha_m, beta_m)
+    /// steps to a finite state, within 1e-6 of one started 1e-7 mV away.
+    func testRatesAtTheirRemovableSingularities() throws {
+        let spikes = UnsafeMutablePointer<Double>.allocate(capacity: 2), current = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        defer { spikes.deallocate(); current.deallocate() }
+        spikes.initialize(repeating: 0, count: 2); current.initialize(to: 0)
+        func stepped(_ v: Double) throws -> [Double] {
+            let pop = try population(v: v)
+            var out = SpikeOutput()
+            pop.update(0..<1, StepInput(spikes: spikes, current: current, step: 0), &out)
+            return (0..<4).map { pop.recordedValue(variable: $0, neuron: 0) }   // V_m and the gates
+        }
+        for offset in [15.0, 13.0, 40.0] {
+            let at = try stepped(-63 + offset), near = try stepped(-63 + offset + 1e-7)
+            XCTAssertTrue(at.allSatisfy(\.isFinite), "V_m - V_T = \(offset): \(at)")
+            for (a, b) in zip(at, near) { XCTAssertEqual(a, b, accuracy: 1e-6, "V_m - V_T = \(offset)") }
+        }
     }
 }
