@@ -264,18 +264,22 @@ final class NESTMLModelTests: XCTestCase {
 
     /// Models without a NEST twin against an independent solution of the same equations
     /// (tools/nestml_reference/solve_ivp_reference.py: scipy's DOP853 at rtol 1e-10, step by step
-    /// with NESTML's step-end threshold checks). The generated kernels run RKF45 at NESTML's
-    /// tolerances (1e-6): spike times must be equal; V_m is within 1e-4 mV at the median step and
+    /// with NESTML's step-end threshold checks). Spike times must be equal. The generated kernels
+    /// run RKF45 at NESTML's tolerances (1e-6): V_m is within 1e-4 mV at the median step and
     /// within 0.05 mV on the spike upstrokes, where V_m moves ~100 mV/ms and a few 1e-4 ms of
-    /// phase show as hundredths of a mV.
+    /// phase show as hundredths of a mV. The Terman-Rubin models (C_m = 1 pF: upstrokes an order
+    /// faster) are 0.09 and 0.15 mV apart at 1e-6, 0.012 and 2e-4 at 1e-8: they run at 1e-10,
+    /// where the solutions must agree to 1e-6 mV at the median and 1e-3 mV at worst.
     func testModelsWithoutBuiltInMatchSolveIvp() throws {
         let ref = try Reference.json("nestml_solve_ivp.json")
         let cases = try XCTUnwrap(ref["cases"] as? [String: [String: Any]])
         // The models and their parameters as the reference script ran them.
-        let models: [(name: String, params: String)] = [
-            ("wb_cond_exp_neuron", "I_e: 120 pA"), ("izhikevich_neuron", "I_e: 8 pA, c: -55 mV, d: 4"),
-            ("wb_cond_multisyn_neuron", "I_e: 120 pA"), ("traub_psc_alpha_neuron", "I_e: 300 pA"),
-            ("traub_cond_multisyn_neuron", "I_e: 300 pA"),
+        let tight = "gsl_abs_error_tol: 1e-10, gsl_rel_error_tol: 1e-10"
+        let models: [(name: String, params: String, median: Double, max: Double)] = [
+            ("wb_cond_exp_neuron", "I_e: 120 pA", 1e-4, 0.05), ("izhikevich_neuron", "I_e: 8 pA, c: -55 mV, d: 4", 1e-4, 0.05),
+            ("wb_cond_multisyn_neuron", "I_e: 120 pA", 1e-4, 0.05), ("traub_psc_alpha_neuron", "I_e: 300 pA", 1e-4, 0.05),
+            ("traub_cond_multisyn_neuron", "I_e: 300 pA", 1e-4, 0.05),
+            ("terub_gpe_neuron", "I_e: 0 pA, \(tight)", 1e-6, 1e-3), ("terub_stn_neuron", "I_e: 20 pA, \(tight)", 1e-6, 1e-3),
         ]
         XCTAssertEqual(Set(cases.keys), Set(models.map(\.name)))
         let yaml = """
@@ -290,7 +294,7 @@ final class NESTMLModelTests: XCTestCase {
 
             """
         let res = try PointNetwork(try ExperimentFile.decode(yaml, file: "solve_ivp.yaml")).run()
-        for (k, name) in models.map(\.name).enumerated() {
+        for (k, (name, _, medianBound, maxBound)) in models.enumerated() {
             let c = try XCTUnwrap(cases[name])
             let v = try XCTUnwrap(c["V_m"] as? [Double]), spikes = try XCTUnwrap(c["spikes"] as? [Double])
             let mine = res.states[k].values[0]
@@ -299,8 +303,8 @@ final class NESTMLModelTests: XCTestCase {
             print("\(name) vs solve_ivp: median |dV| \(d[d.count / 2]) mV, max \(d.last!) mV, \(spikes.count) spikes")
             XCTAssertGreaterThan(spikes.count, 4, name)
             XCTAssertEqual(res.spikes[k].times, spikes, "\(name): spike times")
-            XCTAssertLessThan(d[d.count / 2], 1e-4, name)
-            XCTAssertLessThan(d.last!, 0.05, name)
+            XCTAssertLessThan(d[d.count / 2], medianBound, name)
+            XCTAssertLessThan(d.last!, maxBound, name)
         }
     }
 
