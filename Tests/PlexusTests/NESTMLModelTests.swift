@@ -280,6 +280,7 @@ final class NESTMLModelTests: XCTestCase {
             ("wb_cond_multisyn_neuron", "I_e: 120 pA", 1e-4, 0.05), ("traub_psc_alpha_neuron", "I_e: 300 pA", 1e-4, 0.05),
             ("traub_cond_multisyn_neuron", "I_e: 300 pA", 1e-4, 0.05),
             ("terub_gpe_neuron", "I_e: 0 pA, \(tight)", 1e-6, 1e-3), ("terub_stn_neuron", "I_e: 20 pA, \(tight)", 1e-6, 1e-3),
+            ("hh_moto_5ht_neuron", "I_e: 300 pA", 1e-4, 0.05),
         ]
         XCTAssertEqual(Set(cases.keys), Set(models.map(\.name)))
         let yaml = """
