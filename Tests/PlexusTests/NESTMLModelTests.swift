@@ -281,6 +281,8 @@ final class NESTMLModelTests: XCTestCase {
             ("traub_cond_multisyn_neuron", "I_e: 300 pA", 1e-4, 0.05),
             ("terub_gpe_neuron", "I_e: 0 pA, \(tight)", 1e-6, 1e-3), ("terub_stn_neuron", "I_e: 20 pA, \(tight)", 1e-6, 1e-3),
             ("hh_moto_5ht_neuron", "I_e: 300 pA", 1e-4, 0.05),
+            // Noise off; the file never reports a spike (docs/nestml.md): V_m alone is compared.
+            ("hh_cond_exp_destexhe_neuron", "I_e: 2000 pA, sigma_noise_exc: 0 uS, sigma_noise_inh: 0 uS", 1e-4, 0.05),
         ]
         XCTAssertEqual(Set(cases.keys), Set(models.map(\.name)))
         let yaml = """
@@ -302,7 +304,7 @@ final class NESTMLModelTests: XCTestCase {
             XCTAssertEqual(mine.count, v.count)
             let d = zip(mine, v).map { abs($0 - $1) }.sorted()
             print("\(name) vs solve_ivp: median |dV| \(d[d.count / 2]) mV, max \(d.last!) mV, \(spikes.count) spikes")
-            XCTAssertGreaterThan(spikes.count, 4, name)
+            if name != "hh_cond_exp_destexhe_neuron" { XCTAssertGreaterThan(spikes.count, 4, name) }
             XCTAssertEqual(res.spikes[k].times, spikes, "\(name): spike times")
             XCTAssertLessThan(d[d.count / 2], medianBound, name)
             XCTAssertLessThan(d.last!, maxBound, name)
