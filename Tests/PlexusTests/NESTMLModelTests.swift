@@ -282,6 +282,9 @@ final class NESTMLModelTests: XCTestCase {
             ("terub_gpe_neuron", "I_e: 0 pA, \(tight)", 1e-6, 1e-3), ("terub_stn_neuron", "I_e: 20 pA, \(tight)", 1e-6, 1e-3),
             ("hh_moto_5ht_neuron", "I_e: 300 pA", 1e-4, 0.05),
             ("izhikevich_psc_alpha_neuron", "I_e: 2000 pA", 1e-4, 0.05), ("iaf_psc_delta_fixed_timestep_neuron", "I_e: 500 pA", 1e-4, 0.05),
+            ("aeif_psc_exp_neuron", "I_e: 800 pA", 1e-4, 0.05), ("aeif_psc_alpha_neuron", "I_e: 800 pA", 1e-4, 0.05),
+            ("aeif_cond_exp_neuron", "I_e: 800 pA", 1e-4, 0.05), ("aeif_cond_alpha_neuron", "I_e: 800 pA", 1e-4, 0.05),
+            ("aeif_cond_alpha_alt_neuron", "I_e: 800 pA", 1e-4, 0.05),
             // Noise off; the file never reports a spike (docs/nestml.md): V_m alone is compared.
             ("hh_cond_exp_destexhe_neuron", "I_e: 2000 pA, sigma_noise_exc: 0 uS, sigma_noise_inh: 0 uS", 1e-4, 0.05),
         ]
