@@ -285,6 +285,7 @@ final class NESTMLModelTests: XCTestCase {
             ("aeif_psc_exp_neuron", "I_e: 800 pA", 1e-4, 0.05), ("aeif_psc_alpha_neuron", "I_e: 800 pA", 1e-4, 0.05),
             ("aeif_cond_exp_neuron", "I_e: 800 pA", 1e-4, 0.05), ("aeif_cond_alpha_neuron", "I_e: 800 pA", 1e-4, 0.05),
             ("aeif_cond_alpha_alt_neuron", "I_e: 800 pA", 1e-4, 0.05),
+            ("mat2_psc_exp_neuron", "I_e: 1000 pA", 1e-4, 0.05), ("iaf_cond_exp_sfa_rr_neuron", "I_e: 1000 pA", 1e-4, 0.05),
             // Noise off; the file never reports a spike (docs/nestml.md): V_m alone is compared.
             ("hh_cond_exp_destexhe_neuron", "I_e: 2000 pA, sigma_noise_exc: 0 uS, sigma_noise_inh: 0 uS", 1e-4, 0.05),
         ]
