@@ -34,6 +34,51 @@ def step(f, y, h=H):
     return r.y[:, -1]
 
 
+def integrate(f):
+    """The update block that integrates every ODE over the step, whether refractory or not."""
+    return lambda y, refractory: step(f, y)
+
+
+def frozen_while_refractory(f):
+    """The update block `if refr_t > 0: integrate_odes(refr_t) else: integrate_odes(...)`: the
+    state stands still while refractory."""
+    return lambda y, refractory: y if refractory else step(f, y)
+
+
+def simulate(y, advance, fires, on_spike=lambda y: None, refr_T=0.0, tick=H, timer_always=False):
+    """One neuron, step by step in NESTML's order: `advance(y, refractory)` is the update block
+    (y[0] is V_m); the refractory timer (the files' ODE refr_t' = -1) counts down by `tick` while
+    positive, or in every step with `timer_always`; then the onCondition block: outside the
+    refractory time, when `fires(y, V_old)`, `on_spike(y)` and the timer restarts at `refr_T`.
+    Returns V_m after every step and the spike times (step ends)."""
+    refr, vs, spikes = 0.0, [], []
+    for k in range(STEPS):
+        V_old, refractory = y[0], refr > 0
+        y = advance(y, refractory)
+        if timer_always or refractory:
+            refr = refr - tick
+        if refr <= 0 and fires(y, V_old):
+            refr = refr_T
+            on_spike(y)
+            spikes.append(round((k + 1) * H, 10))
+        vs.append(y[0])
+    return vs, spikes
+
+
+def past_peak_above(V_threshold):
+    """The Hodgkin-Huxley files' spike: V_m above a threshold and falling (just past its peak)."""
+    return lambda y, V_old: y[0] > V_threshold and V_old > y[0]
+
+
+def reset(V_reset, jumps=None):
+    """An onCondition body that sets V_m to V_reset and adds `jumps` ({state index: amount})."""
+    def body(y):
+        y[0] = V_reset
+        for i, x in (jumps or {}).items():
+            y[i] += x
+    return body
+
+
 # Wang & Buzsaki's rate functions (1/ms, V in mV), as wb_cond_exp_neuron.nestml and
 # wb_cond_multisyn_neuron.nestml write them: alpha_m, beta_m, alpha_n, beta_n, alpha_h, beta_h.
 WB_RATES = (
@@ -64,17 +109,7 @@ def wb_cond_exp(I_e):
 
     a_n, b_n, a_h, b_h = alpha_n(E_L), beta_n(E_L), alpha_h(E_L), beta_h(E_L)
     y = np.array([E_L, a_n / (a_n + b_n), a_h / (a_h + b_h)])
-    refr, vs, spikes = 0.0, [], []
-    for k in range(STEPS):
-        V_old = y[0]
-        y = step(f, y)
-        if refr > 0:
-            refr = refr - H
-        if refr <= 0 and y[0] > 0 and V_old > y[0]:
-            refr = refr_T
-            spikes.append(round((k + 1) * H, 10))
-        vs.append(y[0])
-    return vs, spikes
+    return simulate(y, integrate(f), past_peak_above(0.0), refr_T=refr_T)
 
 
 def izhikevich(I_e, a, b, c, d):
@@ -85,16 +120,7 @@ def izhikevich(I_e, a, b, c, d):
         V, U = y
         return [0.04 * V * V + 5 * V + (140 - U) + I_e, a * (b * V - U)]
 
-    y = np.array([-65.0, b * -65.0])
-    vs, spikes = [], []
-    for k in range(STEPS):
-        y = step(f, y)
-        if y[0] >= V_th:
-            y[0] = c
-            y[1] += d
-            spikes.append(round((k + 1) * H, 10))
-        vs.append(y[0])
-    return vs, spikes
+    return simulate(np.array([-65.0, b * -65.0]), integrate(f), lambda y, V_old: y[0] >= V_th, reset(c, {1: d}))
 
 
 def traub(I_e, V_threshold, V_init, always_count_down):
@@ -123,7 +149,7 @@ def traub(I_e, V_threshold, V_init, always_count_down):
     V0 = V_init
     y = np.array([V0, alpha_n(V0) / (alpha_n(V0) + beta_n(V0)), alpha_m(V0) / (alpha_m(V0) + beta_m(V0)),
                   alpha_h(V0) / (alpha_h(V0) + beta_h(V0))])
-    return run_hh(f, y, V_threshold, refr_T, always_count_down)
+    return simulate(y, integrate(f), past_peak_above(V_threshold), refr_T=refr_T, timer_always=always_count_down)
 
 
 def wb_cond_multisyn(I_e):
@@ -146,7 +172,7 @@ def wb_cond_multisyn(I_e):
 
     V0 = -65.0
     y = np.array([V0, alpha_h(V0) / (alpha_h(V0) + beta_h(V0)), alpha_n(V0) / (alpha_n(V0) + beta_n(V0))])
-    return run_hh(f, y, V_Tr, refr_T, True)
+    return simulate(y, integrate(f), past_peak_above(V_Tr), refr_T=refr_T, timer_always=True)
 
 
 def sigmoid(V, theta, sigma):
@@ -176,7 +202,7 @@ def terub_gpe(I_e):
                 phi_h * (h_inf - h) / tau_h, phi_n * (n_inf - n) / tau_n, phi_r * (r_inf - r) / tau_r,
                 epsilon * (-I_Ca - I_T - k_Ca * Ca)]
 
-    return run_hh(f, np.array([E_L, 0., 0., 0., 0.]), 0.0, 2.0, False)
+    return simulate(np.array([E_L, 0., 0., 0., 0.]), integrate(f), past_peak_above(0.0), refr_T=2.0)
 
 
 def terub_stn(I_e):
@@ -203,7 +229,7 @@ def terub_stn(I_e):
                 phi_h * (h_inf - h) / tau_h, phi_n * (n_inf - n) / tau_n, phi_r * (r_inf - r) / tau_r,
                 epsilon * ((-I_Ca - I_T) - k_Ca * Ca)]
 
-    return run_hh(f, np.array([E_L, 0., 0., 0., 0.]), 0.0, 2.0, False)
+    return simulate(np.array([E_L, 0., 0., 0., 0.]), integrate(f), past_peak_above(0.0), refr_T=2.0)
 
 
 def hh_moto_5ht(I_e):
@@ -242,7 +268,7 @@ def hh_moto_5ht(I_e):
 
     V0 = -65.0
     y = np.array([V0, n_inf(V0), alpha_m(V0) / (alpha_m(V0) + beta_m(V0)), h_inf(V0), p_inf(V0), mc_inf(V0), hc_inf(V0), 0.0001])
-    return run_hh(f, y, 0.0, 2.0, False)
+    return simulate(y, integrate(f), past_peak_above(0.0), refr_T=2.0)
 
 
 def hh_cond_exp_destexhe(I_e):
@@ -278,11 +304,7 @@ def hh_cond_exp_destexhe(I_e):
 
     a_n, b_n, a_m, b_m, a_h, b_h, a_p, b_p = rates(E_L, E_L)
     y = np.array([E_L, a_m / (a_m + b_m), a_h / (a_h + b_h), a_n / (a_n + b_n), a_p / (a_p + b_p)])
-    vs = []
-    for k in range(STEPS):
-        y = step(f, y)
-        vs.append(y[0])
-    return vs, []
+    return simulate(y, integrate(f), lambda y, V_old: False)
 
 
 def izhikevich_psc_alpha(I_e):
@@ -295,20 +317,8 @@ def izhikevich_psc_alpha(I_e):
         V, U = y
         return [(k * (V - V_r) * (V - V_t) - U + I_e) / C_m, a * (b * (V - V_r) - U)]
 
-    y = np.array([-65.0, 0.0])
-    refr, vs, spikes = 0.0, [], []
-    for k_ in range(STEPS):
-        if refr > 0:
-            refr = refr - H
-        else:
-            y = step(f, y)
-        if refr <= 0 and y[0] >= V_peak:
-            refr = refr_T
-            y[0] = c
-            y[1] += d
-            spikes.append(round((k_ + 1) * H, 10))
-        vs.append(y[0])
-    return vs, spikes
+    return simulate(np.array([-65.0, 0.0]), frozen_while_refractory(f), lambda y, V_old: y[0] >= V_peak, reset(c, {1: d}),
+                    refr_T=refr_T)
 
 
 def iaf_psc_delta_fixed_timestep(I_e):
@@ -319,19 +329,10 @@ def iaf_psc_delta_fixed_timestep(I_e):
     def f(t, y):
         return [-(y[0] - E_L) / tau_m + I_e / C_m]
 
-    y = np.array([E_L])
-    counter, vs, spikes = 0, [], []
-    for k_ in range(STEPS):
-        if counter > 0:
-            counter -= 1
-        else:
-            y = step(f, y)
-        if y[0] >= V_th:
-            y[0] = V_reset
-            counter = refr_counts
-            spikes.append(round((k_ + 1) * H, 10))
-        vs.append(y[0])
-    return vs, spikes
+    # The counter counts steps (tick 1). The file checks V_m >= V_th while refractory too, where
+    # V_m stands at V_reset < V_th.
+    return simulate(np.array([E_L]), frozen_while_refractory(f), lambda y, V_old: y[0] >= V_th, reset(V_reset),
+                    refr_T=refr_counts, tick=1)
 
 
 def aeif(I_e, at_peak):
@@ -346,23 +347,15 @@ def aeif(I_e, at_peak):
         I_spike = g_L * Delta_T * math.exp((Vb - V_th) / Delta_T)
         return (-g_L * (Vb - E_L) + I_spike - w + I_e) / C_m, (a * (Vb - E_L) - w) / tau_w
 
-    def f(t, y): return list(rhs(y[0], y[1]))
-    y = np.array([E_L, 0.0])
-    refr, vs, spikes = 0.0, [], []
-    for k_ in range(STEPS):
-        if refr > 0:
-            V = y[0]
-            y = np.array([V, step(lambda t, z: [rhs(V, z[0])[1]], [y[1]])[0]])
-            refr = refr - H
-        else:
-            y = step(f, y)
-        if (refr <= 0 and y[0] >= V_peak) if at_peak else y[0] >= V_th:
-            refr = refr_T
-            y[0] = V_reset
-            y[1] += b
-            spikes.append(round((k_ + 1) * H, 10))
-        vs.append(y[0])
-    return vs, spikes
+    def advance(y, refractory):
+        if not refractory:
+            return step(lambda t, z: list(rhs(z[0], z[1])), y)
+        V = y[0]   # only w (and the timer) while refractory
+        return np.array([V, step(lambda t, z: [rhs(V, z[0])[1]], [y[1]])[0]])
+
+    # The psc files check V_m >= V_th while refractory too, where V_m stands at V_reset < V_th.
+    threshold = V_peak if at_peak else V_th
+    return simulate(np.array([E_L, 0.0]), advance, lambda y, V_old: y[0] >= threshold, reset(V_reset, {1: b}), refr_T=refr_T)
 
 
 def mat2_psc_exp(I_e):
@@ -375,21 +368,16 @@ def mat2_psc_exp(I_e):
 
     def f(t, y): return [-(y[0] - E_L) / tau_m + I_e / C_m]
 
-    y, t1, t2 = np.array([E_L]), 0.0, 0.0
-    refr, vs, spikes = 0.0, [], []
-    for k_ in range(STEPS):
-        if refr > 0:
-            refr = refr - H
-        else:
-            t1, t2 = t1 * P11th, t2 * P22th
-            y = step(f, y)
-        if refr <= 0 and y[0] >= E_L + omega + t1 + t2:
-            refr = refr_T
-            t1 += alpha_1
-            t2 += alpha_2
-            spikes.append(round((k_ + 1) * H, 10))
-        vs.append(y[0])
-    return vs, spikes
+    def advance(y, refractory):   # y: V_m and the threshold's two components
+        if refractory:
+            return y
+        return np.array([step(f, y[:1])[0], y[1] * P11th, y[2] * P22th])
+
+    def jump(y):
+        y[1] += alpha_1
+        y[2] += alpha_2
+
+    return simulate(np.array([E_L, 0.0, 0.0]), advance, lambda y, V_old: y[0] >= E_L + omega + y[1] + y[2], jump, refr_T=refr_T)
 
 
 def iaf_cond_exp_sfa_rr(I_e):
@@ -403,37 +391,8 @@ def iaf_cond_exp_sfa_rr(I_e):
         V, g_sfa, g_rr = y
         return [(-(g_L * (V - E_L)) + I_e - g_sfa * (V - E_sfa) - g_rr * (V - E_rr)) / C_m, -g_sfa / tau_sfa, -g_rr / tau_rr]
 
-    y = np.array([E_L, 0.0, 0.0])
-    refr, vs, spikes = 0.0, [], []
-    for k_ in range(STEPS):
-        if refr > 0:
-            refr = refr - H
-        else:
-            y = step(f, y)
-        if refr <= 0 and y[0] >= V_th:
-            refr = refr_T
-            y[0] = V_reset
-            y[1] += q_sfa
-            y[2] += q_rr
-            spikes.append(round((k_ + 1) * H, 10))
-        vs.append(y[0])
-    return vs, spikes
-
-
-def run_hh(f, y, V_threshold, refr_T, always_count_down):
-    """Step by step: integrate (refr_t, an ODE r' = -1, only while positive unless
-    `always_count_down`), then the onCondition: not refractory, above threshold, past the peak."""
-    refr, vs, spikes = 0.0, [], []
-    for k in range(STEPS):
-        V_old = y[0]
-        y = step(f, y)
-        if always_count_down or refr > 0:
-            refr = refr - H
-        if refr <= 0 and y[0] > V_threshold and V_old > y[0]:
-            refr = refr_T
-            spikes.append(round((k + 1) * H, 10))
-        vs.append(y[0])
-    return vs, spikes
+    return simulate(np.array([E_L, 0.0, 0.0]), frozen_while_refractory(f), lambda y, V_old: y[0] >= V_th,
+                    reset(V_reset, {1: q_sfa, 2: q_rr}), refr_T=refr_T)
 
 
 def main():
