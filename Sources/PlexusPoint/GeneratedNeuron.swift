@@ -275,10 +275,16 @@ extension GeneratedNeuronModel {
     public static func compile(_ descriptions: [PointNeuronDescription], cacheDirectory: String? = nil,
                                compiled: ((Double) -> Void)? = nil) throws -> [GeneratedNeuronModel] {
         guard !descriptions.isEmpty else { return [] }
-        let (library, table): (SharedLibrary, UnsafePointer<plx_point_model>) = try loadModelTable(
-            descriptions.map(\.cSource), table: PointKernelSource.table(entries: descriptions.map(\.entrySymbol)),
-            symbol: PLX_POINT_MODELS_SYMBOL, what: "point-model", count: descriptions.count, cacheDirectory: cacheDirectory, compiled: compiled)
+        let (library, table) = try library(descriptions, cacheDirectory: cacheDirectory, compiled: compiled)
         return descriptions.enumerated().map { i, d in GeneratedNeuronModel(d, entry: table + i, library: library) }
+    }
+
+    /// The library of `descriptions` (compiled, or from the cache) and its table of models.
+    static func library(_ descriptions: [PointNeuronDescription], cacheDirectory: String? = nil,
+                        compiled: ((Double) -> Void)? = nil) throws -> (SharedLibrary, UnsafePointer<plx_point_model>) {
+        try loadModelTable(descriptions.map(\.cSource), table: PointKernelSource.table(entries: descriptions.map(\.entrySymbol)),
+                           symbol: PLX_POINT_MODELS_SYMBOL, what: "point-model", count: descriptions.count,
+                           cacheDirectory: cacheDirectory, compiled: compiled)
     }
 }
 
@@ -382,9 +388,7 @@ enum BuiltinNeuronDescriptions {
         func load() throws -> (SharedLibrary, UnsafePointer<plx_point_model>) {
             lock.lock(); defer { lock.unlock() }
             if let library { return library }
-            let l: (SharedLibrary, UnsafePointer<plx_point_model>) = try loadModelTable(
-                descriptions.map(\.cSource), table: PointKernelSource.table(entries: descriptions.map(\.entrySymbol)),
-                symbol: PLX_POINT_MODELS_SYMBOL, what: "point-model", count: descriptions.count, cacheDirectory: nil, compiled: nil)
+            let l = try GeneratedNeuronModel.library(descriptions)
             library = l
             return l
         }

@@ -81,7 +81,7 @@ extension ModelCatalog {
     /// The built-in neuron models by NEST name (`neuronTypes` is generated from the
     /// conformances to `PointNeuronModel`: adding a model is adding its file).
     /// Built-in models are Swift types or descriptions (Descriptions/*.nestml); a name is one or
-    /// the other (BuiltinModelTests).
+    /// the other (BuiltinDescriptionTests).
     public static let builtInNeurons: [String: NeuronKind] =
         Dictionary(neuronTypes.map { ($0.name, NeuronKind($0)) } + BuiltinNeuronDescriptions.loaded.models.map { ($0.name, $0.kind) }) { a, _ in a }
 

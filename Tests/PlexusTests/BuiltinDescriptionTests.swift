@@ -35,13 +35,10 @@ final class BuiltinDescriptionTests: XCTestCase {
     func testRelativeVoltageIsInvisibleToUsers() throws {
         for name in ["iaf_psc_alpha", "iaf_psc_delta", "iaf_psc_exp", "mat2_psc_exp"] {
             let kind = try XCTUnwrap(ModelCatalog.neuron(name))
-            var p = ParameterValues(specs: kind.parameters)
-            p["E_L"] = -65
-            let specs = kind.state(for: p)
-            var initial = specs.map { [$0.initialValue, $0.initialValue] }
+            var p = kind.parameterValues(["E_L": -65])
+            var initial = kind.state(for: p).map { [$0.initialValue, $0.initialValue] }
             initial[0] = [-58, -61]
-            let pop = try kind.makePopulation(name: "n", parameters: p, resolution: 0.1, size: 2, local: 0..<2, firstNode: 0,
-                                              firstNeuron: 0, initial: initial, seed: 1)
+            let pop = try kind.population(p, initial: initial)
             XCTAssertEqual(pop.recordedValue(variable: 0, neuron: 0), -58, name)
             XCTAssertEqual(pop.recordedValue(variable: 0, neuron: 1), -61, name)
             pop.setState(variable: 0, values: [-52], neurons: 1..<2)

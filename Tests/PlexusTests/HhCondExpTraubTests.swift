@@ -142,12 +142,10 @@ final class HhCondExpTraubTests: XCTestCase {
     /// A population of one neuron of hh_cond_exp_traub under `changes`, with V_m starting at `v`.
     private func population(_ changes: [String: Double] = [:], v: Double? = nil) throws -> NeuronPopulation {
         let kind = try XCTUnwrap(ModelCatalog.neuron("hh_cond_exp_traub"))
-        var p = ParameterValues(specs: kind.parameters)
-        for (k, x) in changes { p[k] = x }
+        let p = kind.parameterValues(changes)
         var initial = kind.state(for: p).map { [$0.initialValue] }
         if let v { initial[0] = [v] }
-        return try kind.makePopulation(name: "n", parameters: p, resolution: 0.1, size: 1, local: 0..<1, firstNode: 0,
-                                       firstNeuron: 0, initial: initial, seed: 1)
+        return try kind.population(p, initial: initial)
     }
 
     // MARK: parameter checks

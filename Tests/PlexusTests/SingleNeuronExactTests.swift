@@ -18,11 +18,7 @@ private func assertRejects(_ model: String, _ changes: [String: Double], naming 
 
 private func assertRejects(_ kind: NeuronKind, _ changes: [String: Double], naming parameter: String,
                            file: StaticString = #filePath, line: UInt = #line) {
-    var p = ParameterValues(specs: kind.parameters)
-    for (k, v) in changes { p[k] = v }
-    let initial = kind.state(for: p).map { [$0.initialValue] }
-    XCTAssertThrowsError(try kind.makePopulation(name: "n", parameters: p, resolution: 0.1, size: 1, local: 0..<1, firstNode: 0,
-                                                 firstNeuron: 0, initial: initial, seed: 1), file: file, line: line) { error in
+    XCTAssertThrowsError(try kind.population(kind.parameterValues(changes)), file: file, line: line) { error in
         guard let e = error as? PlexusError else {
             return XCTFail("expected a PlexusError, got \(error)", file: file, line: line)
         }
@@ -35,8 +31,7 @@ private func assertRejects(_ kind: NeuronKind, _ changes: [String: Double], nami
 /// `model` computes under `changes` at resolution 0.1 ms.
 private func constant(_ model: String, _ name: String, _ changes: [String: Double]) throws -> Double {
     let m = BuiltinNeuronDescriptions.loaded.models.first { $0.name == model }!
-    var p = ParameterValues(specs: m.kind.parameters)
-    for (k, v) in changes { p[k] = v }
+    let p = m.kind.parameterValues(changes)
     let c = try m.constants(p, resolution: 0.1)
     if let i = p.specs.firstIndex(where: { $0.name == name }) { return c[i] }
     return c[p.specs.count + m.description.internals.firstIndex(of: name)!]
@@ -210,11 +205,9 @@ private func drive(_ model: String, _ changes: [String: Double] = [:], steps: In
 private func drive(_ kind: NeuronKind, _ changes: [String: Double] = [:], steps: Int,
                    spike: (Int) -> Double = { _ in 0 }, current: (Int) -> Double = { _ in 0 },
                    variable: String = "V_m") throws -> (values: [Double], spikes: [Int]) {
-    var p = ParameterValues(specs: kind.parameters)
-    for (k, v) in changes { p[k] = v }
+    let p = kind.parameterValues(changes)
     let specs = kind.state(for: p)
-    let pop = try kind.makePopulation(name: "n", parameters: p, resolution: 0.1, size: 1, local: 0..<1, firstNode: 0,
-                                      firstNeuron: 0, initial: specs.map { [$0.initialValue] }, seed: 1)
+    let pop = try kind.population(p)
     let spikeIn = UnsafeMutablePointer<Double>.allocate(capacity: 2)
     let cur = UnsafeMutablePointer<Double>.allocate(capacity: 1)
     defer { spikeIn.deallocate(); cur.deallocate() }

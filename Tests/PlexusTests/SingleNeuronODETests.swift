@@ -79,11 +79,8 @@ final class SingleNeuronODETests: XCTestCase {
 
     /// Making a population of `kind` with `name` = `value` fails naming it.
     private func assertRejects(_ kind: NeuronKind, _ name: String, _ value: Double, file: StaticString, line: UInt) {
-        var p = ParameterValues(specs: kind.parameters)
-        p[name] = value
-        XCTAssertThrowsError(try kind.makePopulation(name: "n", parameters: p, resolution: 0.1, size: 1, local: 0..<1, firstNode: 0, firstNeuron: 0,
-                                                     initial: kind.state(for: p).map { [$0.initialValue] }, seed: 1),
-                             "\(kind.name): \(name) = \(value)", file: file, line: line) { e in
+        XCTAssertThrowsError(try kind.population(kind.parameterValues([name: value])), "\(kind.name): \(name) = \(value)",
+                             file: file, line: line) { e in
             guard let e = e as? PlexusError else { return XCTFail("not a PlexusError: \(e)", file: file, line: line) }
             XCTAssertTrue(e.keyPath == name || e.message.contains(name), "\(e) does not name \(name)", file: file, line: line)
         }
@@ -92,9 +89,7 @@ final class SingleNeuronODETests: XCTestCase {
     func testParameterChecks() throws {
         for name in ["iaf_cond_exp", "iaf_cond_alpha", "aeif_cond_exp", "hh_psc_alpha"] {
             let kind = try XCTUnwrap(ModelCatalog.neuron(name))
-            let p = ParameterValues(specs: kind.parameters)
-            XCTAssertNoThrow(try kind.makePopulation(name: "n", parameters: p, resolution: 0.1, size: 1, local: 0..<1, firstNode: 0,
-                                                     firstNeuron: 0, initial: kind.state(for: p).map { [$0.initialValue] }, seed: 1), name)
+            XCTAssertNoThrow(try kind.population(kind.parameterValues([:])), name)
         }
 
         assertRejects("iaf_cond_exp", "C_m", 0)

@@ -110,6 +110,25 @@ struct SingleNeuronTrace {
     var spikes: [Double] = []
 }
 
+extension NeuronKind {
+    /// A population of this kind under `p` as the engine makes one for a single process: one
+    /// neuron per entry of `initial`'s columns (default: one neuron at the declared initial
+    /// state). How the tests drive a model, built-in or generated, through the engine's seam.
+    func population(_ p: ParameterValues, resolution h: Double = 0.1, initial: [[Double]]? = nil) throws -> NeuronPopulation {
+        let initial = initial ?? state(for: p).map { [$0.initialValue] }
+        let n = initial.first?.count ?? 1
+        return try makePopulation(name: "n", parameters: p, resolution: h, size: n, local: 0..<n, firstNode: 0, firstNeuron: 0,
+                                  initial: initial, seed: 1)
+    }
+
+    /// The parameters with `changes` applied to the defaults.
+    func parameterValues(_ changes: [String: Double]) -> ParameterValues {
+        var p = ParameterValues(specs: parameters)
+        for (k, v) in changes { p[k] = v }
+        return p
+    }
+}
+
 /// Runs one neuron of model `M` for a NEST single-neuron reference case (`<model>_<variant>`):
 /// parameters from the case's GetDefaults, I_e and spike input from its stimulus, the initial
 /// state from the neuron's status before Simulate. No network involved: this checks the model,
@@ -146,8 +165,7 @@ func runReferenceCase(_ kind: NeuronKind, _ caseName: String) throws -> SingleNe
     }
     let specs = kind.state(for: params)
     let initial = specs.map { [number(status[$0.name]) ?? $0.initialValue] }
-    let pop = try kind.makePopulation(name: "n", parameters: params, resolution: h, size: 1, local: 0..<1, firstNode: 0,
-                                      firstNeuron: 0, initial: initial, seed: 1)
+    let pop = try kind.population(params, resolution: h, initial: initial)
 
     let steps = Int((simtime / h).rounded())
     var arrivals = [Int: Double]()
