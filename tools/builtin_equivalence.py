@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Byte-for-byte comparison of two Plexus binaries on every built-in point neuron model.
+"""Byte-for-byte comparison of two Plexus binaries on every built-in point neuron and synapse model.
 
 When a built-in model moves from a hand-written kernel to a description (issue 15, item 3), its
 results must not change. This runs each model in a small network that exercises what its kernel
@@ -7,7 +7,10 @@ does (excitatory and inhibitory Poisson input, recurrent spikes, a dc step and n
 refractoriness, non-default parameters; iaf_psc_delta's refractory_input and ignore_and_spike,
 izhikevich's two integration schemes, equal time constants, V_th = inf; the RKF45 models with
 NEST's tolerances) with both binaries,
-recording every variable at every step, and compares the data files byte for byte.
+recording every variable at every step, and compares the data files byte for byte. Each
+built-in synapse model runs the same way: recurrent plastic connections of it (two statements:
+one constant weight and delay, one drawn weight and a delay of one step) in a Poisson-driven
+network, with non-default parameters; its weights are recorded with V_m and the spikes.
 
     python3 tools/builtin_equivalence.py OLD_BINARY NEW_BINARY [--threads 1 2] [--only MODEL ...]
 
@@ -34,6 +37,41 @@ CASES = [
      1.5, -0.8, "300 pA"),
     ("hh_psc_alpha", "driven", "tau_syn_in: 5 ms, t_ref: 1.5 ms, I_e: 1000 pA", "V_m, Act_m, Inact_h, Act_n, I_syn_ex, I_syn_in", 5.3, -2.7, "250 pA"),
 ]
+
+# (synapse model, case, statement parameters, weight, drawn weight range, target model)
+SYNAPSE_CASES = [
+    ("stdp_synapse", "driven", "tau_plus: 15 ms, lambda: 0.05, alpha: 1.1, mu_plus: 0.4, mu_minus: 0.7, Wmax: 80, Kplus: 0.3", 40, (10, 60),
+     "iaf_psc_alpha"),
+    ("stdp_synapse", "negative", "lambda: 0.05, Wmax: -80", -40, (-60, -10), "iaf_psc_alpha"),
+    ("stdp_nn_symm_synapse", "driven", "tau_plus: 15 ms, lambda: 0.05, alpha: 1.1, mu_plus: 0.4, mu_minus: 0.7, Wmax: 80", 40, (10, 60),
+     "iaf_psc_alpha"),
+    ("stdp_pl_synapse_hom", "driven", "tau_plus: 15 ms, lambda: 0.02, alpha: 0.9, mu: 0.3, Kplus: 0.2", 40, (10, 60), "iaf_psc_alpha"),
+    ("stdp_triplet_synapse", "driven", "tau_plus: 15 ms, tau_plus_triplet: 90 ms, Aplus: 0.05, Aminus: 0.08, Aplus_triplet: 0.03, "
+     "Aminus_triplet: 0.01, Wmax: 80, Kplus: 0.1, Kplus_triplet: 0.2", 40, (10, 60), "iaf_psc_alpha"),
+    ("stdp_triplet_synapse", "negative", "Aplus: 0.05, Aminus: 0.08, Wmax: -80", -40, (-60, -10), "iaf_psc_alpha"),
+    ("tsodyks_synapse", "facilitating", "U: 0.1, tau_psc: 2 ms, tau_rec: 100 ms, tau_fac: 1000 ms, x: 0.9, y: 0.05, u: 0.2", 400, (100, 600),
+     "iaf_psc_exp"),
+    ("tsodyks_synapse", "depressing", "tau_psc: 2 ms", 400, (100, 600), "iaf_psc_exp"),
+    ("tsodyks2_synapse", "facilitating", "U: 0.1, tau_rec: 100 ms, tau_fac: 1000 ms, u: 0.2, x: 0.9", 400, (100, 600), "iaf_psc_exp"),
+    ("tsodyks2_synapse", "depressing", "U: 0.6", 400, (100, 600), "iaf_psc_exp"),
+]
+
+SYNAPSE_TEMPLATE = """resolution: 0.1 ms
+duration: 1000 ms
+seed: 11
+populations:
+  n:  {{model: {target}, size: 30, params: {{tau_syn_ex: 2 ms}}}}
+  pe: {{model: poisson_generator, params: {{rate: 9000 Hz}}}}
+connections:
+  - {{source: pe, target: n, rule: all_to_all, synapse: {{weight: 45, delay: 1.0 ms}}}}
+  - {{source: n, target: n, rule: fixed_indegree, indegree: 6,
+     synapse: {{model: {model}, weight: {w}, delay: 1.5 ms, {params}, record_weights: true}}}}
+  - {{source: n, target: n, rule: fixed_indegree, indegree: 3,
+     synapse: {{model: {model}, weight: {{distribution: uniform, min: {lo}, max: {hi}}}, delay: 0.1 ms, {params}, record_weights: true}}}}
+record:
+  - {{type: multimeter, population: n, variables: [V_m], interval: 0.1 ms}}
+  - {{type: spike_recorder, population: n}}
+"""
 
 TEMPLATE = """resolution: 0.1 ms
 duration: 400 ms
@@ -65,12 +103,16 @@ def main():
     a = ap.parse_args()
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for model, case, params, variables, we, wi, dc in CASES:
+        runs = [(model, case, TEMPLATE.format(model=model, params=params, variables=variables, we=we, wi=wi, dc=dc))
+                for model, case, params, variables, we, wi, dc in CASES]
+        runs += [(model, case, SYNAPSE_TEMPLATE.format(model=model, params=params, w=w, lo=lo, hi=hi, target=target))
+                 for model, case, params, w, (lo, hi), target in SYNAPSE_CASES]
+        for model, case, text in runs:
             if a.only and model not in a.only:
                 continue
             yaml = os.path.join(tmp, f"{model}_{case}.yaml")
             with open(yaml, "w") as f:
-                f.write(TEMPLATE.format(model=model, params=params, variables=variables, we=we, wi=wi, dc=dc))
+                f.write(text)
             for threads in a.threads:
                 outs = []
                 for tag, binary in (("old", a.old), ("new", a.new)):
@@ -81,14 +123,14 @@ def main():
                         print(f"FAIL {model} {case} ({tag}, {threads} threads): {r.stderr.strip()}")
                         failures += 1
                     outs.append(out)
-                if not all(os.path.isdir(o) for o in outs):
+                if not all(os.path.isfile(os.path.join(o, "spikes.csv")) for o in outs):
                     continue
                 files = sorted(f for f in os.listdir(outs[0]) if f.endswith(".csv"))
                 same = [f for f in files if filecmp.cmp(os.path.join(outs[0], f), os.path.join(outs[1], f), shallow=False)]
                 spikes = sum(1 for _ in open(os.path.join(outs[0], "spikes.csv"))) - 1
                 status = "same" if len(same) == len(files) else "DIFFERENT"
                 failures += status != "same"
-                print(f"{status:9} {model:14} {case:24} {threads} thread(s): {', '.join(files)} ({spikes} spikes)")
+                print(f"{status:9} {model:20} {case:24} {threads} thread(s): {', '.join(files)} ({spikes} spikes)")
     sys.exit(1 if failures else 0)
 
 

@@ -6,7 +6,7 @@
 #define PLEXUS_POINT_H
 #include <stdint.h>
 
-#define PLX_POINT_ABI_VERSION 3
+#define PLX_POINT_ABI_VERSION 4
 
 typedef struct plx_point_step {
     double* state;            /* column v of neuron i at state[v * stride + i] (i: index in the population) */
@@ -63,13 +63,24 @@ typedef struct plx_synapse_event {
     uint32_t index;           /* statement | multapse << 12 */
     double weight;            /* out: the weight of the spike emitted */
     int32_t emitted;          /* out: 1 if the pre handler emitted it */
+    /* The target's traces as NEST's archiving node keeps them (tau_minus, tau_minus_triplet are
+     * the target's), filled only where the model's `archive_reads` asks (PLX_ARCHIVE_...): */
+    double post_kminus;       /* K- at t - delay from the last post spike strictly before (get_K_value) */
+    double post_nearest_kminus; /* exp((t_post,last - (t - delay)) / tau_minus), 0 if none (nearest neighbour) */
+    const double* post_kminus_triplet; /* K-_triplet just after each of the post spikes `send` gets */
+    double post_kminus_triplet_now; /* in the post handler: that of the spike handled */
 } plx_synapse_event;
+
+#define PLX_ARCHIVE_KMINUS 1
+#define PLX_ARCHIVE_NEAREST_KMINUS 2
+#define PLX_ARCHIVE_KMINUS_TRIPLET 4
 
 typedef struct plx_synapse_model {
     const char* name;
     int32_t state_count;      /* state of one synapse; state[0] is the weight */
     int32_t parameter_count;  /* constants[0 ..< parameter_count]: the parameters, in declaration order */
     int32_t constant_count;   /* parameters then internals */
+    int32_t archive_reads;    /* PLX_ARCHIVE_... bits: what of the target's archive the handlers read */
     void (*internals)(double* constants, double resolution);
     void (*initial_state)(const double* constants, double* state);
     /* One presynaptic spike: post_times are the target's spikes in (t_last - delay, t - delay]. */

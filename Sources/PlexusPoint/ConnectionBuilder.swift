@@ -532,11 +532,13 @@ extension PointNetwork {
                         // need their own identity (all of a target's synapses are on its thread).
                         var multapses = [UInt64: Int]()
                         let needsIdentity = rule.model.needsOwnIdentity
+                        // A constant weight was checked with the statement (`validate(weight:)`).
+                        let checkEachWeight = st.drawn != nil || !st.weight.isConstant
                         self.forEachBatch(st, targets: localTargets(st), draw: true) { batch in
                             for s in batch {
                                 let i = s.source, j = s.target, w = s.weight, d = s.delay
                                 guard !failed, checkDelay(d, j), checkWeight(w, j) else { continue }
-                                if let why = rule.model.rejection(ofDrawnWeight: w) {
+                                if checkEachWeight, let why = rule.model.rejection(ofDrawnWeight: w) {
                                     failure = PlexusError("weight \(w) drawn for target gid \(st.target.firstNode + j + 1) \(why)",
                                                           keyPath: st.path + ".synapse.weight")
                                     continue

@@ -145,7 +145,9 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
 
 extension PointNeuronDescription.Parameter {
     /// As the engine declares a parameter (the unit by its Plexus name, "" for a number).
-    var spec: ParameterSpec { ParameterSpec(name, PhysicalUnit.named(unit) ?? .one, defaultValue, doc) }
+    var spec: ParameterSpec {
+        ParameterSpec(name, unit == Self.weightUnit ? .weight : PhysicalUnit.named(unit) ?? .one, defaultValue, doc)
+    }
 }
 
 extension PointNeuronDescription {
@@ -356,39 +358,58 @@ public enum NeuronModelFiles {
     }
 }
 
-/// Plexus's built-in neuron models that are descriptions (Descriptions/*.nestml, embedded by the
-/// registry plugin as `NESTMLSources.all`): read and lowered when the catalogue is first used,
-/// compiled together into one library (cached by content, as a user's models) when a population
-/// first needs a kernel.
-enum BuiltinNeuronDescriptions {
-    static let loaded: (models: [GeneratedNeuronModel], refused: [PlexusError]) = {
-        var descriptions: [PointNeuronDescription] = [], refused: [PlexusError] = []
+/// Plexus's built-in point models that are descriptions (Descriptions/*.nestml, embedded by the
+/// registry plugin as `NESTMLSources.all`), neurons and synapses: read and lowered when the
+/// catalogue is first used, compiled together into one library per kind (cached by content, as
+/// a user's models) when a population or a connection statement first needs one.
+enum BuiltinDescriptions {
+    static let lowered: (neurons: [PointNeuronDescription], synapses: [PointSynapseDescription], refused: [PlexusError]) = {
+        var neurons: [PointNeuronDescription] = [], synapses: [PointSynapseDescription] = [], refused: [PlexusError] = []
         for file in NESTMLSources.all {
             do {
                 let parsed = try NESTMLParser.parse(file.text, path: "<built-in>/" + file.name)
-                descriptions += try NESTMLLowering.models(parsed).neurons
+                let models = try NESTMLLowering.models(parsed)
+                neurons += models.neurons
+                synapses += models.synapses
             } catch {
                 refused.append(error as? PlexusError ?? PlexusError("\(error)", file: file.name))
             }
         }
-        let batch = Batch(descriptions)
-        let models = descriptions.enumerated().map { i, d in
-            GeneratedNeuronModel(builtIn: d) { let (library, table) = try batch.load(); return (library, table + i) }
-        }
-        return (models, refused)
+        return (neurons, synapses, refused)
     }()
 
-    /// The models' kernels, compiled once per process (and found in the cache after the first).
-    final class Batch: @unchecked Sendable {
-        let descriptions: [PointNeuronDescription]
-        private var library: (SharedLibrary, UnsafePointer<plx_point_model>)?
-        private let lock = NSLock()
-        init(_ descriptions: [PointNeuronDescription]) { self.descriptions = descriptions }
+    static let neurons: [GeneratedNeuronModel] = {
+        let batch = Batch(lowered.neurons) { try GeneratedNeuronModel.library($0) }
+        return lowered.neurons.enumerated().map { i, d in
+            GeneratedNeuronModel(builtIn: d) { let (library, table) = try batch.load(); return (library, table + i) }
+        }
+    }()
 
-        func load() throws -> (SharedLibrary, UnsafePointer<plx_point_model>) {
+    static let synapses: [GeneratedSynapseModel] = {
+        let batch = Batch(lowered.synapses) { try GeneratedSynapseModel.library($0) }
+        return lowered.synapses.enumerated().map { i, d in
+            GeneratedSynapseModel(builtIn: d) { let (library, table) = try batch.load(); return (library, table + i) }
+        }
+    }()
+
+    static var synapseNames: Set<String> { Set(lowered.synapses.map(\.name)) }
+    static func synapse(named name: String) -> GeneratedSynapseModel? { synapses.first { $0.name == name } }
+
+    /// One kind's models compiled once per process (and found in the cache after the first).
+    final class Batch<Description, Entry>: @unchecked Sendable {
+        let descriptions: [Description]
+        let compile: ([Description]) throws -> (SharedLibrary, UnsafePointer<Entry>)
+        private var library: (SharedLibrary, UnsafePointer<Entry>)?
+        private let lock = NSLock()
+        init(_ descriptions: [Description], compile: @escaping ([Description]) throws -> (SharedLibrary, UnsafePointer<Entry>)) {
+            self.descriptions = descriptions
+            self.compile = compile
+        }
+
+        func load() throws -> (SharedLibrary, UnsafePointer<Entry>) {
             lock.lock(); defer { lock.unlock() }
             if let library { return library }
-            let l = try GeneratedNeuronModel.library(descriptions)
+            let l = try compile(descriptions)
             library = l
             return l
         }

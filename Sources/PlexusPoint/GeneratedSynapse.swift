@@ -11,21 +11,43 @@ public final class GeneratedSynapseModel: @unchecked Sendable {
     /// The name statements use: the file's, with `_nestml` appended when a built-in synapse model
     /// has it (NESTML's NEST target names its models so when asked to: suffix "_nestml").
     public let name: String
-    let entry: UnsafePointer<plx_synapse_model>
-    let library: SharedLibrary
+    /// Whether this is one of Plexus's built-in models (Descriptions/*.nestml).
+    public let isBuiltIn: Bool
+    private let load: () throws -> (SharedLibrary, UnsafePointer<plx_synapse_model>)
+    private var loaded: (library: SharedLibrary, entry: UnsafePointer<plx_synapse_model>)?
+    private let lock = NSLock()
 
     init(_ description: PointSynapseDescription, entry: UnsafePointer<plx_synapse_model>, library: SharedLibrary) {
         self.description = description
-        self.entry = entry
-        self.library = library
+        isBuiltIn = false
+        load = { (library, entry) }
+        loaded = (library, entry)
         let builtIn = SynapseModel.kinds.contains { $0.name == description.name } || description.name == WaveformRelaxation.synapseModel
+            || BuiltinDescriptions.synapseNames.contains(description.name)
         name = builtIn ? description.name + "_nestml" : description.name
     }
 
-    public var libraryPath: String { library.path }
+    /// A built-in model whose handlers `load` compiles (or finds in the cache) on first use.
+    init(builtIn description: PointSynapseDescription, load: @escaping () throws -> (SharedLibrary, UnsafePointer<plx_synapse_model>)) {
+        self.description = description
+        isBuiltIn = true
+        self.load = load
+        name = description.name
+    }
+
+    /// The compiled library and the model's entry in its table (compiled on first use).
+    func kernel() throws -> (library: SharedLibrary, entry: UnsafePointer<plx_synapse_model>) {
+        lock.lock(); defer { lock.unlock() }
+        if let loaded { return loaded }
+        let (library, entry) = try load()
+        loaded = (library, entry)
+        return (library, entry)
+    }
+
+    public var libraryPath: String { (try? kernel())?.library.path ?? "" }
     /// The C the library was built from (kept beside it).
     public var librarySource: String {
-        (try? String(contentsOfFile: (library.path as NSString).deletingPathExtension + ".c", encoding: .utf8)) ?? ""
+        (try? String(contentsOfFile: (libraryPath as NSString).deletingPathExtension + ".c", encoding: .utf8)) ?? ""
     }
 
     /// Statement parameters: the file's parameters, then the initial values of the state.
@@ -36,6 +58,7 @@ public final class GeneratedSynapseModel: @unchecked Sendable {
     /// The synapse kind for a statement's parameters `p` (`given`: the keys the statement set;
     /// the other initial values follow the file's expressions of the parameters).
     func make(parameters p: ParameterValues, given: Set<String>, resolution h: Double) throws -> any PointSynapseModel {
+        let entry = try kernel().entry
         let m = entry.pointee
         let np = Int(m.parameter_count)
         var constants = [Double](repeating: 0, count: Int(m.constant_count))
@@ -49,6 +72,12 @@ public final class GeneratedSynapseModel: @unchecked Sendable {
         var initial = [Double](repeating: 0, count: Int(m.state_count))
         constants.withUnsafeBufferPointer { c in initial.withUnsafeMutableBufferPointer { m.initial_state(c.baseAddress!, $0.baseAddress!) } }
         for v in 1..<initial.count {
+            guard v <= description.settableStateCount else {
+                guard initial[v].isFinite else {
+                    throw PlexusError("the initial value of \(description.state[v].name) is \(initial[v])", file: description.file)
+                }
+                continue
+            }
             let k = np + v - 1
             if given.contains(p.specs[k].name) { initial[v] = p.values[k] }
             guard initial[v].isFinite else {
@@ -65,8 +94,8 @@ public final class GeneratedSynapseModel: @unchecked Sendable {
                 throw PlexusError("\(inv.variable) = \(values[inv.variable].map { "\($0)" } ?? "?") \(why)", keyPath: inv.variable)
             }
         }
-        let n = initial.count, lanes = n + 1 + (description.draws ? 2 : 0)
-        let core = GeneratedSynapseCore(model: self, constants: Storage(constants), initial: initial,
+        let n = initial.count, lanes = n + (description.lastSpikeTimeIndex == nil ? 1 : 0) + (description.draws ? 2 : 0)
+        let core = GeneratedSynapseCore(model: self, entry: entry, constants: Storage(constants), initial: initial,
                                         weightConditions: description.invariants.filter { $0.variable == "w" }, values: values)
         switch lanes {
         case ...2: return GeneratedSynapse2(core: core)
@@ -118,19 +147,24 @@ struct GeneratedSynapseCore: @unchecked Sendable {
     let send: @convention(c) (UnsafeMutablePointer<plx_synapse_event>?, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?,
                               UnsafePointer<Double>?, Int64) -> Void
     let readsPost: Bool
+    let archiveReads: PointSynapseDescription.ArchiveReads
     let draws: Bool
-    /// Lanes of a synapse's state after the model's: the time of its last update, then (drawing
-    /// models) its stream's id and index.
+    /// The lane of the time of the synapse's last update: the model's `@plexus::last_spike_time`
+    /// variable, or the lane after the model's state.
     let tLastLane: Int
+    /// Drawing models: the lanes of the synapse's stream id and index (after all the above).
+    let keyLane: Int
 
-    init(model: GeneratedSynapseModel, constants: Storage<Double>, initial: [Double],
+    init(model: GeneratedSynapseModel, entry: UnsafePointer<plx_synapse_model>, constants: Storage<Double>, initial: [Double],
          weightConditions: [PointNeuronDescription.Invariant], values: [String: Double]) {
         self.model = model; self.constants = constants; self.initial = initial
         self.weightConditions = weightConditions; self.values = values
-        send = model.entry.pointee.send
+        send = entry.pointee.send
         readsPost = model.description.readsPostSpikes
+        archiveReads = model.description.archiveReads
         draws = model.description.draws
-        tLastLane = initial.count
+        tLastLane = model.description.lastSpikeTimeIndex ?? initial.count
+        keyLane = initial.count + (model.description.lastSpikeTimeIndex == nil ? 1 : 0)
     }
 }
 
@@ -182,10 +216,14 @@ extension GeneratedSynapseKind {
 
     func rejection(ofDrawnWeight w: Double) -> String? {
         guard !core.weightConditions.isEmpty else { return nil }
-        var values = core.values
-        values["w"] = w
+        // Checked once per drawn synapse: evaluated without building a dictionary; the message
+        // (rare) with one.
+        let values = core.values
+        guard core.weightConditions.contains(where: { !$0.holds { $0 == "w" ? w : values[$0] } }) else { return nil }
+        var withWeight = values
+        withWeight["w"] = w
         let d = core.model.description
-        return core.weightConditions.lazy.compactMap { $0.violation(values, model: d.name, file: d.file) }.first
+        return core.weightConditions.lazy.compactMap { $0.violation(withWeight, model: d.name, file: d.file) }.first
     }
 
     func initialState(weight: Double) -> State {
@@ -200,8 +238,8 @@ extension GeneratedSynapseKind {
         guard core.draws else { return s }
         let id = UInt64(UInt32(truncatingIfNeeded: identity.source)) << 32 | UInt64(UInt32(truncatingIfNeeded: identity.target))
         let index = UInt32(truncatingIfNeeded: identity.statement) & 0xFFF | UInt32(truncatingIfNeeded: identity.multapse) << 12
-        s.x[core.tLastLane + 1] = Double(bitPattern: id)
-        s.x[core.tLastLane + 2] = Double(bitPattern: UInt64(index))
+        s.x[core.keyLane] = Double(bitPattern: id)
+        s.x[core.keyLane + 1] = Double(bitPattern: UInt64(index))
         return s
     }
 
@@ -210,18 +248,34 @@ extension GeneratedSynapseKind {
     func preSpike(_ s: inout State, _ spike: PreSynapticSpike, post: inout PostArchive) -> Double {
         let t = spike.time, d = spike.delay, lane = core.tLastLane
         var ev = plx_synapse_event(t: t, t_last: s.x[lane], delay: d, h: 0, step: spike.step, key0: 0, key1: 0, id: 0, index: 0,
-                                   weight: 0, emitted: 0)
+                                   weight: 0, emitted: 0, post_kminus: 0, post_nearest_kminus: 0, post_kminus_triplet: nil,
+                                   post_kminus_triplet_now: 0)
         if core.draws {
             (ev.key0, ev.key1) = RandomStream.key(seed: spike.seed)
-            ev.id = s.x[lane + 1].bitPattern
-            ev.index = UInt32(truncatingIfNeeded: s.x[lane + 2].bitPattern)
+            ev.id = s.x[core.keyLane].bitPattern
+            ev.index = UInt32(truncatingIfNeeded: s.x[core.keyLane + 1].bitPattern)
         }
         let send = core.send, K = UnsafePointer(core.constants.base)
         withUnsafeMutableBytes(of: &s.x) { raw in
             let S = raw.baseAddress!.assumingMemoryBound(to: Double.self)
             let range = core.readsPost ? post.history(ev.t_last - d, t - d) : 0..<0
+            let reads = core.archiveReads
+            if !reads.isEmpty {
+                // What NEST's built-in STDP synapses read from the archive at t - d.
+                if reads.contains(.kminus) { ev.post_kminus = post.trace(at: t - d) }
+                if reads.contains(.nearestKminus) {
+                    ev.post_nearest_kminus = post.latest(before: t - d).map { _exp(($0.time - (t - d)) * (1 / post.tauMinus)) } ?? 0
+                }
+            }
             if range.isEmpty {
                 send(&ev, K, S, nil, 0)
+            } else if reads.contains(.kminusTriplet) {
+                post.times.withUnsafeBufferPointer { times in
+                    post.kminusTriplet.withUnsafeBufferPointer { triplet in
+                        ev.post_kminus_triplet = triplet.baseAddress! + range.lowerBound
+                        send(&ev, K, S, times.baseAddress! + range.lowerBound, Int64(range.count))
+                    }
+                }
             } else {
                 post.times.withUnsafeBufferPointer { send(&ev, K, S, $0.baseAddress! + range.lowerBound, Int64(range.count)) }
             }
@@ -234,7 +288,7 @@ extension GeneratedSynapseKind {
         let table = unsafeDowncast(table, to: ModelTable<Self>.self)
         let s = table.synapses[k]
         var variables: [String: Double] = [:]
-        for (v, st) in table.model.core.model.description.state.enumerated() where v > 0 { variables[st.name] = s.state.x[v] }
+        for (v, st) in table.model.core.model.description.state.enumerated() where v > 0 && st.recordable { variables[st.name] = s.state.x[v] }
         return (Int(s.target), Int(s.delay), s.state.weight, variables)
     }
 }
@@ -266,9 +320,15 @@ extension GeneratedSynapseModel {
     public static func compile(_ descriptions: [PointSynapseDescription], cacheDirectory: String? = nil,
                                compiled: ((Double) -> Void)? = nil) throws -> [GeneratedSynapseModel] {
         guard !descriptions.isEmpty else { return [] }
-        let (library, table): (SharedLibrary, UnsafePointer<plx_synapse_model>) = try loadModelTable(
+        let (library, table) = try library(descriptions, cacheDirectory: cacheDirectory, compiled: compiled)
+        return descriptions.enumerated().map { i, d in GeneratedSynapseModel(d, entry: table + i, library: library) }
+    }
+
+    /// The library of `descriptions` (compiled, or found in the cache) and its table of models.
+    static func library(_ descriptions: [PointSynapseDescription], cacheDirectory: String? = nil,
+                        compiled: ((Double) -> Void)? = nil) throws -> (SharedLibrary, UnsafePointer<plx_synapse_model>) {
+        try loadModelTable(
             descriptions.map(\.cSource), table: PointKernelSource.synapseTable(entries: descriptions.map(\.entrySymbol)),
             symbol: PLX_SYNAPSE_MODELS_SYMBOL, what: "synapse-model", count: descriptions.count, cacheDirectory: cacheDirectory, compiled: compiled)
-        return descriptions.enumerated().map { i, d in GeneratedSynapseModel(d, entry: table + i, library: library) }
     }
 }

@@ -83,17 +83,17 @@ extension ModelCatalog {
     /// Built-in models are Swift types or descriptions (Descriptions/*.nestml); a name is one or
     /// the other (BuiltinDescriptionTests).
     public static let builtInNeurons: [String: NeuronKind] =
-        Dictionary(neuronTypes.map { ($0.name, NeuronKind($0)) } + BuiltinNeuronDescriptions.loaded.models.map { ($0.name, $0.kind) }) { a, _ in a }
+        Dictionary(neuronTypes.map { ($0.name, NeuronKind($0)) } + BuiltinDescriptions.neurons.map { ($0.name, $0.kind) }) { a, _ in a }
 
     /// The description a built-in model is generated from (Descriptions/NAME.nestml, as embedded
     /// in this binary); nil for a model written in Swift.
     public static func builtInDescription(_ name: String) -> (file: String, text: String)? {
-        guard builtInNeurons[name]?.source != nil else { return nil }
+        guard builtInNeurons[name]?.source != nil || BuiltinDescriptions.synapseNames.contains(name) else { return nil }
         return NESTMLSources.all.first { $0.name == name + ".nestml" }.map { ("Sources/PlexusPoint/Descriptions/" + $0.name, $0.text) }
     }
 
     /// Built-in description files that do not lower (a Plexus defect the tests catch).
-    public static var refusedBuiltInDescriptions: [PlexusError] { BuiltinNeuronDescriptions.loaded.refused }
+    public static var refusedBuiltInDescriptions: [PlexusError] { BuiltinDescriptions.lowered.refused }
 
     nonisolated(unsafe) private static var installed: [String: NeuronKind] = [:]
     private static let installLock = NSLock()

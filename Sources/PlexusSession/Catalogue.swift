@@ -6,11 +6,11 @@ import PlexusPoint
 
 /// Every model kind of every engine with its parameters, defaults and units: `plexus models`.
 public enum Catalogue {
-    /// The NESTML description the built-in neuron model `name` is generated from, headed by its
+    /// The NESTML description the built-in neuron or synapse model `name` is generated from, headed by its
     /// place in the repository: `plexus models NAME --source`.
     public static func neuronDescription(_ name: String) throws -> String {
         if let d = ModelCatalog.builtInDescription(name) { return "# \(d.file)\n" + d.text }
-        if ModelCatalog.neuron(name) != nil {
+        if ModelCatalog.neuron(name) != nil || SynapseModel(rawValue: name) != nil {
             throw PlexusError("\(name) is written in Swift, not generated from a description (docs/nestml.md says which built-in models are, and why the others are not)")
         }
         throw PlexusError(PlexusError.unknownMessage("neuron model", name, known: ModelCatalog.neuronModels.keys.sorted()))

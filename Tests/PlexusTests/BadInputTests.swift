@@ -486,9 +486,9 @@ final class BadInputTests: XCTestCase {
         let yaml = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      model: stdp_synapse\n      weight: 5\n      tau_plu: 20 ms")
         assertFails(yaml, at: "tau_plu", mentions: ["unknown parameter 'tau_plu' for stdp_synapse"])
         let yaml2 = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      model: stdp_synapse\n      weight: 5\n      tau_plus: -20 ms")
-        assertFails(yaml2, at: "tau_plus", mentions: ["tau_plus = -20.0 is out of range"])
+        assertFails(yaml2, at: "tau_plus", mentions: ["tau_plus = -20.0 breaks stdp_synapse's condition [[tau_plus > 0 ms]]", "stdp_synapse.nestml:"])
         let yaml3 = experiment(populations: twoPops, connections: "  - source: a\n    target: b\n    synapse:\n      model: stdp_synapse\n      weight: 150\n      Wmax: 100")
-        assertFails(yaml3, at: "Wmax", mentions: ["Wmax = 100.0 is below the weight 150.0"])
+        assertFails(yaml3, at: "weight: 150", mentions: ["weight 150.0 breaks stdp_synapse's condition", "abs(w) <= abs(Wmax)", "with Wmax = 100.0"])
     }
 
     func testUnknownDistribution() {

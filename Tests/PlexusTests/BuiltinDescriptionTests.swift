@@ -5,7 +5,7 @@ import XCTest
 @testable import PlexusPoint
 @testable import PlexusIO
 
-/// Plexus's built-in neuron models that are NESTML descriptions (PlexusPoint/Descriptions): they
+/// Plexus's built-in neuron (and synapse) models that are NESTML descriptions (PlexusPoint/Descriptions): they
 /// lower, take no name a Swift model has, document every parameter, and keep V_m relative to E_L
 /// as the Swift kernels they replaced did. Their numbers are checked against NEST by the
 /// single-neuron reference tests (SingleNeuronExactTests, SingleNeuronDeltaTests), unchanged.
@@ -14,7 +14,7 @@ final class BuiltinDescriptionTests: XCTestCase {
 
     func testEveryDescriptionLowersAndIsBuiltIn() throws {
         XCTAssertEqual(ModelCatalog.refusedBuiltInDescriptions.map(\.description), [])
-        let models = BuiltinNeuronDescriptions.loaded.models
+        let models = BuiltinDescriptions.neurons
         XCTAssertEqual(models.map(\.name).sorted(), described)
         let swiftNames = Set(ModelCatalog.neuronTypes.map { $0.name })
         for m in models {
@@ -117,19 +117,104 @@ final class BuiltinDescriptionTests: XCTestCase {
         XCTAssertTrue(try XCTUnwrap(refusal("V_m mV = -70 mV @plexus::relative_to_E_L", "V_rest mV = -70 mV")).message.contains("needs a parameter E_L"))
         // Other namespaces are NESTML's or other tools' business.
         XCTAssertNil(refusal("V_m mV = -70 mV @nest::anything"))
-        // Synapses take none on their state (the engine keeps a synapse's state as it is).
-        let synapse = """
+        // Synapses take `hidden` on their state, not on the weight (the connection's).
+        func synapse(_ state: String) -> String {
+            """
             model deco_synapse:
                 state:
-                    w real = 1
-                    trace real = 0 @plexus::hidden
+                    \(state.hasPrefix("w ") ? state : "w real = 1\n        " + state)
                 input:
                     pre_spikes <- spike
                 onReceive(pre_spikes):
                     emit_spike(w)
             """
-        XCTAssertThrowsError(try NESTMLLowering.models(NESTMLParser.parse(synapse, path: "s.nestml"))) { e in
+        }
+        let hidden = try NESTMLLowering.models(NESTMLParser.parse(synapse("t_last ms = -1 ms @plexus::hidden"), path: "s.nestml")).synapses[0]
+        XCTAssertEqual(hidden.parameters.map(\.name), [], "a hidden variable is no statement parameter")
+        XCTAssertEqual(hidden.hiddenStateCount, 1)
+        XCTAssertEqual(hidden.state.map(\.recordable), [true, false])
+        let last = try NESTMLLowering.models(NESTMLParser.parse(synapse("t_last ms = -1 ms @plexus::last_spike_time"), path: "s.nestml")).synapses[0]
+        XCTAssertEqual(last.lastSpikeTimeIndex, 1)
+        XCTAssertEqual(last.parameters.map(\.name), [])
+        let assigned = synapse("t_last ms = -1 ms @plexus::last_spike_time").replacingOccurrences(of: "emit_spike(w)", with: "t_last = t\n        emit_spike(w)")
+        XCTAssertThrowsError(try NESTMLLowering.models(NESTMLParser.parse(assigned, path: "s.nestml"))) { e in
+            XCTAssertTrue("\(e)".contains("s.nestml:8") && "\(e)".contains("set after each one, not by the model"), "\(e)")
+        }
+        XCTAssertThrowsError(try NESTMLLowering.models(NESTMLParser.parse(synapse("t_last real = 0 @plexus::last_spike_time"), path: "s.nestml"))) { e in
+            XCTAssertTrue("\(e)".contains("must be in ms"), "\(e)")
+        }
+        XCTAssertThrowsError(try NESTMLLowering.models(NESTMLParser.parse(synapse("w real = 1 @plexus::hidden"), path: "s.nestml"))) { e in
             XCTAssertTrue("\(e)".contains("@plexus::hidden is not a Plexus decorator here (this place takes none)"), "\(e)")
         }
+        XCTAssertThrowsError(try NESTMLLowering.models(NESTMLParser.parse(synapse("x real = 1 @plexus::numeric"), path: "s.nestml"))) { e in
+            XCTAssertTrue("\(e)".contains("this place takes @plexus::hidden"), "\(e)")
+        }
+    }
+
+    let describedSynapses = ["stdp_nn_symm_synapse", "stdp_pl_synapse_hom", "stdp_synapse", "stdp_triplet_synapse", "tsodyks2_synapse", "tsodyks_synapse"]
+
+    /// The built-in synapse models that are descriptions: they lower, take no name a Swift model
+    /// has, document every parameter, hide the time of the last spike, and read the target's
+    /// archive as the C asks. Their weights are checked against NEST by PlasticityTests,
+    /// STDPNearestNeighbourTests and the STDP reference tests, unchanged.
+    func testEverySynapseDescriptionLowersAndIsBuiltIn() throws {
+        XCTAssertEqual(ModelCatalog.refusedBuiltInDescriptions.map(\.description), [])
+        let models = BuiltinDescriptions.synapses
+        XCTAssertEqual(models.map(\.name).sorted(), describedSynapses)
+        let swiftNames = Set(SynapseModel.kinds.map { $0.name })
+        for m in models {
+            XCTAssertFalse(swiftNames.contains(m.name), "\(m.name) is both a Swift model and a description")
+            XCTAssertTrue(m.isBuiltIn)
+            XCTAssertEqual(m.description.file, "<built-in>/\(m.name).nestml", "a description file is named after its model")
+            XCTAssertEqual(SynapseModel(rawValue: m.name)?.source, m.description.file)
+            XCTAssertNotNil(ModelCatalog.builtInDescription(m.name))
+            for p in m.description.parameters { XCTAssertFalse(p.doc.isEmpty, "\(m.name).\(p.name) has no doc") }
+            XCTAssertFalse(m.parameters.contains { $0.name == "t_last" }, "\(m.name): the time of the last spike is hidden")
+            XCTAssertEqual(m.description.lastSpikeTimeIndex.map { m.description.state[$0].name }, "t_last", "\(m.name) keeps no second copy of it")
+        }
+        let reads = Dictionary(uniqueKeysWithValues: models.map { ($0.name, $0.description.archiveReads) })
+        XCTAssertEqual(reads["stdp_synapse"], [.kminus])
+        XCTAssertEqual(reads["stdp_pl_synapse_hom"], [.kminus])
+        XCTAssertEqual(reads["stdp_nn_symm_synapse"], [.nearestKminus])
+        XCTAssertEqual(reads["stdp_triplet_synapse"], [.kminus, .kminusTriplet])
+        XCTAssertEqual(reads["tsodyks_synapse"], [])
+        // Wmax is in the weight's unit (@plexus::weight_unit), as the Swift models had it.
+        XCTAssertEqual(SynapseModel(rawValue: "stdp_synapse")?.parameters.first { $0.name == "Wmax" }?.unit, .weight)
+        let withUnit = PointExperiment(duration: Quantity(1, "ms"), populations: [PopulationDescription(name: "a", model: "iaf_psc_alpha", size: 2)],
+                                       connections: [ConnectionDescription(source: "a", target: "a", synapse: SynapseDescription(
+                                           model: "stdp_synapse", weight: .constant(Quantity(10)), parameters: ["Wmax": Quantity(60, "pA")]))])
+        XCTAssertNoThrow(try PointNetwork(withUnit))
+        // NESTML's library file of the same name is installed with NESTML's suffix.
+        let user = try NESTMLLowering.models(NESTMLParser.parse(String(contentsOf: Repo.file("Tests/Fixtures/nestml/synapses/stdp_synapse.nestml"), encoding: .utf8),
+                                                                path: "stdp_synapse.nestml")).synapses
+        XCTAssertEqual(try GeneratedSynapseModel.compile(user).map(\.name), ["stdp_synapse_nestml"])
+    }
+
+    /// post_Kminus() and the like read the target's archive where NEST's synapses read it: K⁻ at
+    /// t − d in the presynaptic handler, K⁻_triplet of the spike in the postsynaptic one; called
+    /// anywhere else they are refused with file and line.
+    func testArchiveReadsOnlyWhereTheyAreDefined() throws {
+        func refusal(pre: String, post: String) -> String? {
+            let text = """
+                model reads_synapse:
+                    state:
+                        w real = 1
+                    input:
+                        pre_spikes <- spike
+                        post_spikes <- spike
+                    onReceive(post_spikes):
+                        w += \(post)
+                    onReceive(pre_spikes):
+                        w += \(pre)
+                        emit_spike(w)
+                """
+            do { _ = try NESTMLLowering.models(NESTMLParser.parse(text, path: "r.nestml")); return nil } catch { return "\(error)" }
+        }
+        XCTAssertNil(refusal(pre: "post_Kminus() + post_nearest_Kminus()", post: "post_Kminus_triplet()"))
+        let early = try XCTUnwrap(refusal(pre: "0", post: "post_Kminus()"))
+        XCTAssertTrue(early.contains("r.nestml:8") && early.contains("only the presynaptic port's onReceive"), early)
+        let late = try XCTUnwrap(refusal(pre: "post_Kminus_triplet()", post: "0"))
+        XCTAssertTrue(late.contains("r.nestml:10") && late.contains("only the postsynaptic port's onReceive"), late)
+        XCTAssertNotNil(refusal(pre: "post_Kminus(1)", post: "0"))
     }
 }

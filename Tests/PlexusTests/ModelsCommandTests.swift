@@ -33,16 +33,22 @@ final class ModelsCommandTests: XCTestCase {
         XCTAssertTrue(err.contains("unknown model 'hh' in the mass engine"), err)
     }
 
-    /// `--source` prints the description a built-in neuron is generated from; a Swift model or an
+    /// `--source` prints the description a built-in neuron or synapse is generated from; a Swift model or an
     /// unknown name is an error saying so.
     func testSourceOfABuiltInDescription() throws {
         let (rc, out, _) = try plexus(["models", "iaf_psc_alpha", "--source"])
         XCTAssertEqual(rc, 0)
         XCTAssertTrue(out.hasPrefix("# Sources/PlexusPoint/Descriptions/iaf_psc_alpha.nestml\n"), out)
         XCTAssertTrue(out.contains("model iaf_psc_alpha:") && out.contains("@plexus::relative_to_E_L"), out)
+        let (synapse, syn, _) = try plexus(["models", "stdp_synapse", "--source"])
+        XCTAssertEqual(synapse, 0)
+        XCTAssertTrue(syn.hasPrefix("# Sources/PlexusPoint/Descriptions/stdp_synapse.nestml\n") && syn.contains("post_Kminus()"), syn)
         let (swift, _, err) = try plexus(["models", "aeif_cond_exp", "--source"])
         XCTAssertEqual(swift, 1)
         XCTAssertTrue(err.contains("aeif_cond_exp is written in Swift"), err)
+        let (swiftSynapse, _, err3) = try plexus(["models", "static_synapse", "--source"])
+        XCTAssertEqual(swiftSynapse, 1)
+        XCTAssertTrue(err3.contains("static_synapse is written in Swift"), err3)
         let (unknown, _, err2) = try plexus(["models", "iaf_psc_alpah", "--source"])
         XCTAssertEqual(unknown, 1)
         XCTAssertTrue(err2.contains("iaf_psc_alpha"), err2)

@@ -316,6 +316,35 @@ final class NESTMLModelTests: XCTestCase {
         }
     }
 
+    /// ignore_and_fire_neuron has no ODE, so its closed form is the independent reference: at a
+    /// firing rate r it fires every P = steps(1/r) steps, the first when phase_steps reaches
+    /// P - 1, r spikes in 1001 ms as NESTML's own test counts. The rate is in Bq: steps() gets 1/r
+    /// converted from s to ms, as NESTML converts it (without, the neuron fired every step). The
+    /// start is set: by default phase_steps is half the period of the model's default rate, since
+    /// state starts at the model's defaults whatever parameters a population sets (NEST's Create).
+    func testIgnoreAndFireFiresAtItsRate() throws {
+        let rates: [Double] = [10, 33, 250]
+        let yaml = """
+            resolution: 0.1 ms
+            duration: 1001 ms
+            models: [\(Self.neuronFile("ignore_and_fire_neuron"))]
+            populations:
+            \(rates.enumerated().map { k, r in "  p\(k): {model: ignore_and_fire_neuron, params: {firing_rate: \(r) Hz, phase_steps: 3}}" }.joined(separator: "\n"))
+            record:
+            \(rates.indices.map { "  - {type: spike_recorder, population: p\($0)}" }.joined(separator: "\n"))
+
+            """
+        let res = try PointNetwork(try ExperimentFile.decode(yaml, file: "ignore_and_fire.yaml")).run()
+        for (k, r) in rates.enumerated() {
+            let period = nestDurationSteps(1000 / r, resolution: 0.1)
+            let first = period - 1 - 3
+            let expected = stride(from: first, to: 10010, by: period).map { Double($0 + 1) * 0.1 }
+            XCTAssertEqual(res.spikes[k].times.count, expected.count, "\(r) Bq")
+            for (a, b) in zip(res.spikes[k].times, expected) { XCTAssertEqual(a, b, accuracy: 1e-9, "\(r) Bq") }
+            if r == 10 || r == 250 { XCTAssertEqual(Double(res.spikes[k].times.count), r, "\(r) spikes in 1001 ms") }
+        }
+    }
+
     /// A network of generated neurons gives the same spikes and traces for any number of threads
     /// (each thread updates its own range of a population and lists its own spikes).
     func testGeneratedNetworkIsThreadIndependent() throws {

@@ -152,7 +152,9 @@ final class PlasticityTests: XCTestCase {
         let negTau = build(SynapseDescription(model: "stdp_synapse", weight: .constant(Quantity(1)), parameters: ["tau_plus": Quantity(-5, "ms")]))
         XCTAssertEqual(negTau?.keyPath, "connections[0].synapse.tau_plus")
         let overWmax = build(SynapseDescription(model: "stdp_synapse", weight: .constant(Quantity(150)), parameters: ["Wmax": Quantity(100)]))
-        XCTAssert(overWmax?.description.contains("Wmax = 100.0 is below the weight 150.0") == true, "\(String(describing: overWmax))")
+        XCTAssertEqual(overWmax?.keyPath, "connections[0].synapse.weight")
+        XCTAssert(overWmax?.description.contains("weight 150.0 breaks stdp_synapse's condition") == true
+                  && overWmax?.description.contains("with Wmax = 100.0") == true, "\(String(describing: overWmax))")
         let unknown = build(SynapseDescription(model: "tsodyks_synapse", parameters: ["tau_foo": Quantity(1)]))
         XCTAssertEqual(unknown?.keyPath, "connections[0].synapse.tau_foo")
         let badU = build(SynapseDescription(model: "tsodyks2_synapse", parameters: ["U": Quantity(1.5)]))

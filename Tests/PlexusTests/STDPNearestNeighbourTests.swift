@@ -56,7 +56,7 @@ final class STDPNearestNeighbourTests: XCTestCase {
                                 model: "stdp_nn_symm_synapse", weight: w, parameters: ["Wmax": Quantity(wmax)]))])
         }
         XCTAssertThrowsError(try PointNetwork(exp(.constant(Quantity(10)), -50))) { e in
-            XCTAssertEqual((e as? PlexusError)?.keyPath, "connections[0].synapse.Wmax", "\(e)")
+            XCTAssertEqual((e as? PlexusError)?.keyPath, "connections[0].synapse.weight", "\(e)")
         }
         XCTAssertThrowsError(try PointNetwork(exp(.uniform(min: Quantity(-5), max: Quantity(5)), 50))) { e in
             XCTAssertEqual((e as? PlexusError)?.keyPath, "connections[0].synapse.weight", "\(e)")

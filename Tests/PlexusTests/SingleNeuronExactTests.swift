@@ -30,7 +30,7 @@ private func assertRejects(_ kind: NeuronKind, _ changes: [String: Double], nami
 /// The constant `name` (a parameter or an internal) a population of the described built-in
 /// `model` computes under `changes` at resolution 0.1 ms.
 private func constant(_ model: String, _ name: String, _ changes: [String: Double]) throws -> Double {
-    let m = BuiltinNeuronDescriptions.loaded.models.first { $0.name == model }!
+    let m = BuiltinDescriptions.neurons.first { $0.name == model }!
     let p = m.kind.parameterValues(changes)
     let c = try m.constants(p, resolution: 0.1)
     if let i = p.specs.firstIndex(where: { $0.name == name }) { return c[i] }

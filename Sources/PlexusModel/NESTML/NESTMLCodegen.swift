@@ -18,7 +18,10 @@ extension NeuronLowering {
         /// Random draws are made per neuron and step: in the update, onReceive and onCondition
         /// blocks and the functions they call, never in ODEs, internals or initial values.
         var randomAllowed = false
+        /// In a synapse's handler: its port's role (the archive's traces are read in one of them).
+        var synapseHandler: SynapseHandler?
     }
+    enum SynapseHandler { case pre, post }
 
     /// The user functions that draw random numbers, directly or through other functions.
     var drawingFunctions: Set<String> {
@@ -195,7 +198,11 @@ extension NeuronLowering {
         case "max": try arity(2); return "fmax(\(args[0]), \(args[1]))"
         case "clip": try arity(3); return "fmin(fmax(\(args[0]), \(args[1])), \(args[2]))"
         case "resolution", "timestep": try arity(0); return "c->h"
-        case "steps": try arity(1); return "plx_steps(\(args[0]), c->h)"
+        case "steps":
+            try arity(1)
+            // NESTML converts the argument to ms (`steps(1 / rate)` with a rate in Hz is in s).
+            let k = storedScale(a[0]).map { $0.dims == NESTMLUnit.time ? $0.si / 1e-3 : 1 } ?? 1
+            return "plx_steps(\(abs(k - 1) < 1e-12 ? args[0] : "(\(args[0])) * \(cNumber(k))"), c->h)"
         case "convolve":
             return try c(try expand(.call(f, a), line: line), sc, line: line)
         case "random_normal", "random_uniform":
@@ -207,6 +214,19 @@ extension NeuronLowering {
             // ranks); NESTML's NEST code draws from NEST's generator, so only the distribution is NEST's.
             if f == "random_normal" { return "((\(args[0])) + (\(args[1])) * plx_rng_normal(c->rng))" }
             return "((\(args[0])) + ((\(args[1])) - (\(args[0]))) * plx_rng_double(c->rng))"
+        case "post_Kminus", "post_nearest_Kminus", "post_Kminus_triplet":
+            // Plexus's reads of the target's spike archive (NEST's archiving node), for synapses
+            // that compute as NEST's built-in STDP models do: tau_minus is the target's.
+            try arity(0)
+            let inPre = f != "post_Kminus_triplet"
+            guard isSynapse, sc.synapseHandler == (inPre ? .pre : .post) else {
+                throw fail(line, "\(f)() is the target's trace \(inPre ? "at the presynaptic spike's arrival (t - delay): only the presynaptic port's onReceive" : "just after a postsynaptic spike: only the postsynaptic port's onReceive") of a synapse may call it (\(sc.where_))")
+            }
+            switch f {
+            case "post_Kminus": archiveReads.insert(.kminus); return "c->ev->post_kminus"
+            case "post_nearest_Kminus": archiveReads.insert(.nearestKminus); return "c->ev->post_nearest_kminus"
+            default: archiveReads.insert(.kminusTriplet); return "c->ev->post_kminus_triplet_now"
+            }
         case "random_poisson", "random_exponential":
             throw fail(line, "\(f)() is not supported yet (random_normal and random_uniform are)")
         case "emit_spike", "integrate_odes", "deliver_spike", "print", "println":
@@ -218,6 +238,43 @@ extension NeuronLowering {
             }
             guard fn.parameters.count == a.count else { throw fail(line, "\(f) takes \(fn.parameters.count) arguments, not \(a.count)") }
             return "\(prefix)fn_\(cIdent(f))(c\(args.map { ", " + $0 }.joined()))"
+        }
+    }
+
+    /// The dimensions of what `e` computes and the SI value of one unit of the number the code
+    /// holds for it (1e-3 for a time, kept in ms; 1 for a rate in Hz, kept as written), where the
+    /// declarations tell; nil where they do not (locals, functions).
+    func storedScale(_ e: NExpr) -> (dims: [Int], si: Double)? {
+        func of(_ u: NESTML.UnitExpr) -> (dims: [Int], si: Double)? {
+            guard case .success(let unit) = NESTMLUnit.of(u) else { return nil }
+            return (unit.dims, unit.isDimensionless ? 1 : unit.si / unit.factor)
+        }
+        let none = [Int](repeating: 0, count: 7)
+        switch e {
+        case .number(_, _, let u):
+            guard let u else { return (none, 1) }
+            return of(u)
+        case .variable(let v):
+            guard v.order == 0, v.index == nil else { return nil }
+            for d in m.parameters + m.state + m.internals where d.variables.contains(where: { $0.name == v.name }) {
+                switch d.type {
+                case .unit(let u): return of(u)
+                case .real, .integer: return (none, 1)
+                default: return nil
+                }
+            }
+            return nil
+        case .unary(.minus, let a), .unary(.plus, let a): return storedScale(a)
+        case .binary(let op, let a, let b):
+            guard let x = storedScale(a), let y = storedScale(b) else { return nil }
+            switch op {
+            case .multiply: return (zip(x.dims, y.dims).map { $0 + $1 }, x.si * y.si)
+            case .divide: return (zip(x.dims, y.dims).map { $0 - $1 }, x.si / y.si)
+            case .add, .subtract: return x.dims == y.dims && x.si == y.si ? x : nil
+            default: return nil
+            }
+        case .call("resolution", _), .call("timestep", _): return (NESTMLUnit.time, 1e-3)
+        default: return nil
         }
     }
 

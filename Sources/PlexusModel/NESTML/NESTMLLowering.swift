@@ -35,7 +35,11 @@ public enum NESTMLLowering {
 
     /// NESTML has one `model` keyword; as NESTML's NEST target does, a model whose name ends in
     /// `synapse` is a synapse.
-    public static func isSynapse(_ model: NESTML.Model) -> Bool { model.name.hasSuffix("synapse") }
+    /// NESTML's rule: a model whose name ends in "synapse" is a synapse; also with NEST's suffix
+    /// for synapses whose parameters all synapses share (`stdp_pl_synapse_hom`, `..._hom_w`).
+    public static func isSynapse(_ model: NESTML.Model) -> Bool {
+        ["synapse", "synapse_hom", "synapse_hom_w"].contains { model.name.hasSuffix($0) }
+    }
 
     public static func synapse(_ model: NESTML.Model, file: String) throws -> PointSynapseDescription {
         try NeuronLowering(model, file: file).lowerSynapse()
@@ -122,6 +126,9 @@ final class NeuronLowering {
     var timeExpression = "((double)(c->step + 1) * c->h)"
     /// A synapse's exponential decays: ODE variable -> its rate (x' = rate x).
     var decayRates: [Int: Symbolic] = [:]
+    /// What of the target's spike archive a synapse's handlers read (PLX_ARCHIVE_... bits):
+    /// Plexus's built-in functions post_Kminus() and the like.
+    var archiveReads: PointSynapseDescription.ArchiveReads = []
 
     // MARK: lowering
 
@@ -181,8 +188,8 @@ final class NeuronLowering {
     }
 
     func unitSymbol(_ t: NESTML.DataType) -> String {
-        // Hz as written: NESTML keeps such values in Hz (a factor of 1), as NEST's rates are.
-        if case .unit(.symbol("Hz")) = t { return "Hz" }
+        // Hz (and Bq) as written: NESTML keeps such values in Hz (a factor of 1), as NEST's rates are.
+        if case .unit(.symbol(let s)) = t, s == "Hz" || s == "Bq" { return "Hz" }
         if case .unit(let u) = t, case .success(let unit) = NESTMLUnit.of(u) { return unit.plexusSymbol }
         return ""
     }
@@ -224,9 +231,14 @@ final class NeuronLowering {
                 guard let value = d.value else { throw fail(d.line, "parameter '\(v.name)' has no default value") }
                 let x: Double
                 do { x = try constantValue(value) } catch let e as PlexusError { throw fail(d.line, "the default of '\(v.name)': \(e.message)") }
-                if try plexusDecorators(d, allowed: ["allows_infinity"]).contains("allows_infinity") { mayBeInfinite.insert(v.name) }
+                let plexus = try plexusDecorators(d, allowed: isSynapse ? ["allows_infinity", "weight_unit"] : ["allows_infinity"])
+                if plexus.contains("allows_infinity") { mayBeInfinite.insert(v.name) }
+                if plexus.contains("weight_unit") && d.type != .real {
+                    throw fail(d.line, "@plexus::weight_unit '\(v.name)' must be declared real (its unit is the weight's)")
+                }
                 parameterIndex[v.name] = parameters.count
-                parameters.append((v.name, unitSymbol(d.type), x, d.line, d.doc))
+                parameters.append((v.name, plexus.contains("weight_unit") ? PointNeuronDescription.Parameter.weightUnit : unitSymbol(d.type),
+                                   x, d.line, d.doc))
             }
         }
     }
@@ -257,7 +269,8 @@ final class NeuronLowering {
     /// - `allows_infinity` (parameter: +inf is a value, V_th = inf never fires; internal: +-inf);
     /// - `numeric` (ODE): the variable is integrated by RKF45 even where it could be solved
     ///   exactly, as NEST's hand-written conductance models integrate their whole state.
-    /// Synapse models take `allows_infinity` only.
+    /// Synapse models take `allows_infinity` and `weight_unit` (a parameter in the weight's unit,
+    /// pA, nS or mV as the target takes it), and `hidden` and `last_spike_time` on their state.
     func plexusDecorators(_ d: NESTML.Declaration, allowed: Set<String>) throws -> Set<String> {
         try plexusDecorators(d.decorators, line: d.line, allowed: allowed)
     }

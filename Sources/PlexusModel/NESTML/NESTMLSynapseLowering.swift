@@ -68,14 +68,36 @@ extension NeuronLowering {
         stateIndex["w"] = 0
         states.append(StateVar(name: "w", kind: .plain, unit: unitSymbol(wDecl.0.type), recordable: true, initial: wDecl.0.value, line: wDecl.0.line))
         try declareParameters(except: ["w"])
-        for (d, _) in allState { _ = try plexusDecorators(d, allowed: []) }
-        for (d, v) in allState where v.name != "w" {
+        // State after the weight: what a statement may set, then the hidden variables
+        // (`@plexus::hidden`; `@plexus::last_spike_time`: the time of the last presynaptic spike,
+        // which the engine keeps), which start at their initial values.
+        var hidden: [(NESTML.Declaration, NESTML.Variable)] = []
+        var lastSpikeTime: String?
+        for (d, v) in allState {
+            let plexus = try plexusDecorators(d, allowed: v.name == "w" ? [] : ["hidden", "last_spike_time"])
+            let isHidden = !plexus.isDisjoint(with: ["hidden", "last_spike_time"])
+            if plexus.contains("last_spike_time") {
+                guard lastSpikeTime == nil else { throw fail(d.line, "a second @plexus::last_spike_time ('\(v.name)'; '\(lastSpikeTime!)' is one)") }
+                guard unitSymbol(d.type) == "ms" else { throw fail(d.line, "@plexus::last_spike_time '\(v.name)' must be in ms") }
+                lastSpikeTime = v.name
+            }
+            guard v.name != "w" else { continue }
             guard v.index == nil, v.order == 0 else { throw fail(d.line, "state variable '\(v)': vectors and derivatives are not supported in synapses") }
-            guard stateIndex[v.name] == nil else { throw fail(d.line, "state variable '\(v.name)' is declared twice") }
+            guard stateIndex[v.name] == nil && !hidden.contains(where: { $0.1.name == v.name }) else {
+                throw fail(d.line, "state variable '\(v.name)' is declared twice")
+            }
+            if isHidden { hidden.append((d, v)); continue }
             stateIndex[v.name] = states.count
             states.append(StateVar(name: v.name, kind: .plain, unit: unitSymbol(d.type), recordable: true, initial: d.value, line: d.line))
         }
-        guard states.count <= 9 else { throw fail(m.line, "\(states.count) state variables: a synapse holds at most 9 (7 when it draws random numbers)") }
+        for (d, v) in hidden {
+            stateIndex[v.name] = states.count
+            states.append(StateVar(name: v.name, kind: .plain, unit: unitSymbol(d.type), recordable: false, initial: d.value, line: d.line))
+        }
+        // The engine adds the time of the last update (unless the model keeps it) to 10 numbers at most.
+        guard states.count <= (lastSpikeTime == nil ? 9 : 10) else {
+            throw fail(m.line, "\(states.count) state variables: a synapse holds at most 9 (7 when it draws random numbers), 10 with a @plexus::last_spike_time")
+        }
         try declareInternals()
         for i in m.inlines { inlines[i.name] = i }
         // ODEs: exponential decays x' = a x with a constant rate, solved exactly over any interval.
@@ -93,6 +115,15 @@ extension NeuronLowering {
             states[s].kind = .ode
             decayRates[s] = rate
         }
+        if let lastSpikeTime {
+            var assignedLines: [Int] = []
+            for b in [m.update ?? []] + m.onReceive.map(\.body) + m.functions.map(\.body) {
+                b.forEachStatement { st in if case .assignment(let v, _, _) = st.kind, v.name == lastSpikeTime { assignedLines.append(st.line) } }
+            }
+            if let line = assignedLines.first {
+                throw fail(line, "'\(lastSpikeTime)' is the engine's time of the last presynaptic spike (@plexus::last_spike_time): it is set after each one, not by the model")
+            }
+        }
         // Post-spike traces: changed by the post handler only (and their decay).
         func assigned(_ body: [NESTML.Statement]) -> Set<String> { Set(body.assignments.map(\.0.name)) }
         let postBody = postPort.flatMap { p in m.onReceive.first { $0.port == p }?.body } ?? []
@@ -103,17 +134,21 @@ extension NeuronLowering {
         let source = try synapseSource(prePort: prePort, postPort: postPort, postTraces: Set(postTraces))
         // Statement parameters: the file's parameters, then the initial values of the state.
         var specs = parameters.map { PointNeuronDescription.Parameter(name: $0.name, unit: $0.unit, defaultValue: $0.value, doc: $0.doc) }
-        for st in states.dropFirst() {
+        for st in states.dropFirst() where st.recordable {
             guard let e = st.initial else { throw fail(st.line, "state variable '\(st.name)' has no initial value") }
             let x: Double
             do { x = try constantValue(e) } catch let err as PlexusError { throw fail(st.line, "the initial value of '\(st.name)': \(err.message)") }
-            specs.append(.init(name: st.name, unit: st.unit, defaultValue: x, doc: "initial value (\(e))"))
+            let doc = allState.first { $0.1.name == st.name }?.0.doc ?? ""
+            specs.append(.init(name: st.name, unit: st.unit, defaultValue: x, doc: doc.isEmpty ? "initial value (\(e))" : "initial value: \(doc)"))
         }
         var d = PointSynapseDescription(
             name: m.name, file: file, parameters: specs, parameterCount: parameters.count,
             state: states.map { .init(name: $0.name, unit: $0.unit, recordable: $0.recordable) },
             internals: internals.map(\.name), readsPostSpikes: postPort != nil, draws: drawsRandomNumbers,
             postTraces: postTraces, cSource: source, entrySymbol: prefix + "synapse")
+        d.archiveReads = archiveReads
+        d.hiddenStateCount = hidden.count
+        d.lastSpikeTimeIndex = lastSpikeTime.flatMap { stateIndex[$0] }
         d.invariants = try invariants()
         return d
     }
@@ -167,7 +202,8 @@ extension NeuronLowering {
         }
         out += "}\n"
         let draws = drawsRandomNumbers
-        func handler(_ name: String, _ body: [NESTML.Statement], where_: String, deferring: Set<Int> = [], guardInterval: Bool = false) throws -> String {
+        func handler(_ name: String, _ body: [NESTML.Statement], where_: String, role: SynapseHandler? = nil, deferring: Set<Int> = [],
+                     guardInterval: Bool = false) throws -> String {
             var s = "static inline void \(p)\(name)(plx_synapse_event* e, const double* K, double* S) {\n"
             if guardInterval { s += "    if (e->h < 1e-12) return;\n" }
             if draws {
@@ -179,6 +215,7 @@ extension NeuronLowering {
             s += "    \(p)ctx cc = { K, S, e->h, e->step, \(draws ? "&rng" : "0"), e->t, e }, *c = &cc; (void)c;\n"
             var sc = Scope(state: { "S[\($0)]" }, where_: where_)
             sc.randomAllowed = true
+            sc.synapseHandler = role
             // Assignments to the post-spike traces run last (NESTML's neuron increments them after
             // the handler read them).
             func deferred(_ st: NESTML.Statement) -> Bool {
@@ -191,10 +228,10 @@ extension NeuronLowering {
         }
         out += try handler("advance", m.update ?? [], where_: "in the update", guardInterval: true)
         let pre = m.onReceive.filter { $0.port == prePort }.flatMap(\.body)
-        out += try handler("pre_spike", pre, where_: "in onReceive(\(prePort))")
+        out += try handler("pre_spike", pre, where_: "in onReceive(\(prePort))", role: .pre)
         if let postPort {
             let post = m.onReceive.filter { $0.port == postPort }.flatMap(\.body)
-            out += try handler("post_spike", post, where_: "in onReceive(\(postPort))", deferring: postTraces)
+            out += try handler("post_spike", post, where_: "in onReceive(\(postPort))", role: .post, deferring: postTraces)
         }
         // send: NESTML's `send`, the handlers inlined.
         let traces = postTraces.sorted()
@@ -208,6 +245,7 @@ extension NeuronLowering {
                 // A post spike at t - d: the pre handler reads the traces without it.
                 out += "        if (t - tp <= 1e-6) { coincident = 1;\(traces.enumerated().map { " before[\($0)] = S[\($1)];" }.joined()) }\n"
             }
+            if archiveReads.contains(.kminusTriplet) { out += "        e->post_kminus_triplet_now = e->post_kminus_triplet[i];\n" }
             out += "        \(p)post_spike(e, K, S);\n        tlast = tp;\n    }\n"
         } else {
             out += "    (void)post; (void)npost; (void)d;\n"
@@ -223,7 +261,7 @@ extension NeuronLowering {
         }
         out += "}\n"
         out += """
-        static const plx_synapse_model \(p)synapse = { "\(m.name)", \(states.count), \(np), \(np + internals.count),
+        static const plx_synapse_model \(p)synapse = { "\(m.name)", \(states.count), \(np), \(np + internals.count), \(archiveReads.rawValue),
             \(p)internals, \(p)initial_state, \(p)send };
 
         """

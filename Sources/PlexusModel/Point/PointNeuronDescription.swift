@@ -4,8 +4,10 @@
 public struct PointNeuronDescription: Sendable {
     public struct Parameter: Sendable {
         public let name: String
-        /// The unit the value is stored in, as the description declares it ("mV", "pA", "" for real).
+        /// The unit the value is stored in, as the description declares it ("mV", "pA", "" for real;
+        /// `weightUnit` for a synapse parameter in the weight's unit, `@plexus::weight_unit`).
         public let unit: String
+        public static let weightUnit = "weight"
         public let defaultValue: Double
         public let doc: String
         public init(name: String, unit: String, defaultValue: Double, doc: String) {
@@ -39,20 +41,24 @@ public struct PointNeuronDescription: Sendable {
         }
         /// Whether the condition holds for `values` (names it reads that are missing count as NaN:
         /// it fails).
-        public func holds(_ values: [String: Double]) -> Bool {
-            RateEvaluator(condition).evaluate { values[$0] ?? .nan } != 0
+        public func holds(_ values: [String: Double]) -> Bool { holds { values[$0] } }
+        /// The same with names looked up by `value` (no dictionary built per check).
+        public func holds(_ value: (String) -> Double?) -> Bool {
+            RateEvaluator.eval(condition) { value($0) ?? .nan } != 0
         }
         /// Why `values` are refused, or nil: "breaks m's condition [[V_reset < V_th]] (file:line):
-        /// V_reset must be < V_th (V_th = -60.0)" (the second part for a single comparison).
+        /// V_reset must be < V_th (V_th = -60.0)" for a single comparison; otherwise the values of
+        /// the other names: "breaks m's condition [[abs(w) <= abs(Wmax)]] (file:line) with Wmax = 100.0".
         public func violation(_ values: [String: Double], model: String, file: String) -> String? {
             if holds(values) { return nil }
             var why = "breaks \(model)'s condition [[\(text)]] (\(file):\(line))"
             let words = text.split(separator: " ")
+            let others = condition.names.filter { $0 != variable }.sorted().map { "\($0) = \(values[$0] ?? .nan)" }.joined(separator: ", ")
             if words.count >= 3, words[0] == variable, ["<", "<=", ">", ">=", "==", "!="].contains(String(words[1])),
                !words.contains("and"), !words.contains("or") {
-                why += ": \(variable) must be \(words.dropFirst().joined(separator: " "))"
-                let others = condition.names.filter { $0 != variable }.sorted()
-                if !others.isEmpty { why += " (" + others.map { "\($0) = \(values[$0] ?? .nan)" }.joined(separator: ", ") + ")" }
+                why += ": \(variable) must be \(words.dropFirst().joined(separator: " "))" + (others.isEmpty ? "" : " (\(others))")
+            } else if !others.isEmpty {
+                why += " with \(others)"
             }
             return why
         }

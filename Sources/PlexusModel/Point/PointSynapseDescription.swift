@@ -22,10 +22,34 @@ public struct PointSynapseDescription: Sendable {
     /// only the post handler changes; the pre handler reads them before a post spike at the
     /// same time. Indices into `state`.
     public var postTraces: [Int]
+    /// What of the target's spike archive the handlers read besides the spike times.
+    public var archiveReads: ArchiveReads = []
+    /// How many state variables (after the weight) a statement may set: the rest, at the end of
+    /// `state`, are hidden (`@plexus::hidden`: neither set, listed nor recorded).
+    public var settableStateCount: Int { state.count - 1 - hiddenStateCount }
+    public var hiddenStateCount = 0
+    /// The hidden state variable that is the time of the last presynaptic spike
+    /// (`@plexus::last_spike_time`): the engine sets it to t after each one and keeps no copy of
+    /// its own. Without one, the engine keeps that time after the model's state.
+    public var lastSpikeTimeIndex: Int?
     /// Declared conditions on parameters and initial values (the weight's too).
     public var invariants: [PointNeuronDescription.Invariant] = []
     public var cSource: String
     public var entrySymbol: String
+
+    /// The traces of the target that NEST's archiving node keeps (plexus_point.h, PLX_ARCHIVE_...),
+    /// read through Plexus's built-in functions post_Kminus(), post_nearest_Kminus() and
+    /// post_Kminus_triplet().
+    public struct ArchiveReads: OptionSet, Sendable {
+        public let rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+        /// K⁻ at t − d (NEST's get_K_value).
+        public static let kminus = ArchiveReads(rawValue: 1)
+        /// The nearest-neighbour K⁻ at t − d (NEST's get_K_values).
+        public static let nearestKminus = ArchiveReads(rawValue: 2)
+        /// K⁻_triplet just after each postsynaptic spike.
+        public static let kminusTriplet = ArchiveReads(rawValue: 4)
+    }
 
     public init(name: String, file: String, parameters: [PointNeuronDescription.Parameter], parameterCount: Int,
                 state: [PointNeuronDescription.StateVariable], internals: [String], readsPostSpikes: Bool, draws: Bool,

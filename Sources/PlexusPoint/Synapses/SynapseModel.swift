@@ -137,7 +137,7 @@ public struct SynapseModel: Hashable, Sendable, CaseIterable, RawRepresentable {
     public init?(rawValue: String) {
         if let kind = Self.kinds.first(where: { $0.name == rawValue }) {
             self.init(kind)
-        } else if let g = GeneratedSynapses.named(rawValue) {
+        } else if let g = BuiltinDescriptions.synapse(named: rawValue) ?? GeneratedSynapses.named(rawValue) {
             self.init(generated: g)
         } else {
             return nil
@@ -148,13 +148,14 @@ public struct SynapseModel: Hashable, Sendable, CaseIterable, RawRepresentable {
     public var rawValue: String { generated?.name ?? kind.name }
     /// Every synapse model, by name: the built-in ones and those installed from description files.
     public static var allCases: [SynapseModel] {
-        (kinds.map(SynapseModel.init) + GeneratedSynapses.all.map(SynapseModel.init(generated:))).sorted { $0.rawValue < $1.rawValue }
+        (kinds.map(SynapseModel.init) + (BuiltinDescriptions.synapses + GeneratedSynapses.all).map(SynapseModel.init(generated:)))
+            .sorted { $0.rawValue < $1.rawValue }
     }
     /// Parameters and initial state with NEST's names and defaults (weight and delay are separate).
     public var parameters: [ParameterSpec] { generated?.parameters ?? kind.parameters }
     /// Whether the synapse needs a `volume_transmitter` (the dopamine signal).
     public var needsVolumeTransmitter: Bool { generated == nil && kind.needsVolumeTransmitter }
-    /// The description file of a generated model.
+    /// The description file of a generated model (`<built-in>/NAME.nestml` for a built-in one).
     public var source: String? { generated?.description.file }
 
     /// The model of one statement: its resolved parameters `p`, of which the statement set `given`.
@@ -166,11 +167,7 @@ public struct SynapseModel: Hashable, Sendable, CaseIterable, RawRepresentable {
     public static func == (a: SynapseModel, b: SynapseModel) -> Bool { a.rawValue == b.rawValue }
     public func hash(into h: inout Hasher) { h.combine(rawValue) }
 
-    // The enum's cases, kept for callers.
+    // The enum's cases that callers use.
     public static var staticSynapse: SynapseModel { SynapseModel(StaticSynapse.self) }
-    public static var stdp: SynapseModel { SynapseModel(STDPSynapse.self) }
-    public static var stdpTriplet: SynapseModel { SynapseModel(STDPTripletSynapse.self) }
-    public static var tsodyks: SynapseModel { SynapseModel(TsodyksSynapse.self) }
-    public static var tsodyks2: SynapseModel { SynapseModel(Tsodyks2Synapse.self) }
     public static var stdpDopamine: SynapseModel { SynapseModel(STDPDopamineSynapse.self) }
 }
