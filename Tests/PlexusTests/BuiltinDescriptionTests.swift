@@ -184,6 +184,13 @@ final class BuiltinDescriptionTests: XCTestCase {
                                        connections: [ConnectionDescription(source: "a", target: "a", synapse: SynapseDescription(
                                            model: "stdp_synapse", weight: .constant(Quantity(10)), parameters: ["Wmax": Quantity(60, "pA")]))])
         XCTAssertNoThrow(try PointNetwork(withUnit))
+        // A connection shows the model's variables by NEST's names, not the hidden time of the last spike.
+        let tsodyks = PointExperiment(duration: Quantity(1, "ms"), populations: [PopulationDescription(name: "a", model: "iaf_psc_exp", size: 2)],
+                                      connections: [ConnectionDescription(source: "a", target: "a", synapse: SynapseDescription(
+                                          model: "tsodyks_synapse", weight: .constant(Quantity(10)), parameters: ["u": Quantity(0.25)]))])
+        let info = try XCTUnwrap(try PointNetwork(tsodyks).plasticSynapses().first)
+        XCTAssertEqual(info.model, "tsodyks_synapse")
+        XCTAssertEqual(info.state, ["x": 1, "y": 0, "u": 0.25])
         // NESTML's library file of the same name is installed with NESTML's suffix.
         let user = try NESTMLLowering.models(NESTMLParser.parse(String(contentsOf: Repo.file("Tests/Fixtures/nestml/synapses/stdp_synapse.nestml"), encoding: .utf8),
                                                                 path: "stdp_synapse.nestml")).synapses
