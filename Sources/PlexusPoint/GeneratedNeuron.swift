@@ -12,42 +12,31 @@ public final class GeneratedNeuronModel: @unchecked Sendable {
     public let description: PointNeuronDescription
     /// Whether this is one of Plexus's built-in models (Descriptions/*.nestml).
     public let isBuiltIn: Bool
-    private let load: () throws -> (SharedLibrary, UnsafePointer<plx_point_model>)
-    private var loaded: (library: SharedLibrary, entry: UnsafePointer<plx_point_model>)?
-    private let lock = NSLock()
+    let compiled: CompiledEntry<plx_point_model>
 
     init(_ description: PointNeuronDescription, entry: UnsafePointer<plx_point_model>, library: SharedLibrary) {
         self.description = description
         isBuiltIn = false
-        load = { (library, entry) }
-        loaded = (library, entry)
+        compiled = CompiledEntry(library: library, entry: entry)
     }
 
     /// A model whose kernel `load` compiles (or finds in the cache) on first use.
     init(builtIn description: PointNeuronDescription, load: @escaping () throws -> (SharedLibrary, UnsafePointer<plx_point_model>)) {
         self.description = description
         isBuiltIn = true
-        self.load = load
+        compiled = CompiledEntry(load: load)
     }
 
     /// The compiled library and the model's entry in its table (compiled on first use).
-    func kernel() throws -> (library: SharedLibrary, entry: UnsafePointer<plx_point_model>) {
-        lock.lock(); defer { lock.unlock() }
-        if let loaded { return loaded }
-        let (library, entry) = try load()
-        loaded = (library, entry)
-        return (library, entry)
-    }
+    func kernel() throws -> (library: SharedLibrary, entry: UnsafePointer<plx_point_model>) { try compiled.get() }
 
     /// The compiled kernel's table entry.
     func entry() throws -> UnsafePointer<plx_point_model> { try kernel().entry }
 
     public var name: String { description.name }
     /// The compiled library, and the C it was built from (kept beside it).
-    public var libraryPath: String { (try? kernel())?.library.path ?? "" }
-    public var librarySource: String {
-        (try? String(contentsOfFile: (libraryPath as NSString).deletingPathExtension + ".c", encoding: .utf8)) ?? ""
-    }
+    public var libraryPath: String { compiled.libraryPath }
+    public var librarySource: String { compiled.librarySource }
 
     /// The population's constants under parameters `p` and resolution `h`: the parameters, the
     /// internals the generated code derives from them, then the exact propagators of the linear
@@ -287,6 +276,35 @@ extension GeneratedNeuronModel {
         try loadModelTable(descriptions.map(\.cSource), table: PointKernelSource.table(entries: descriptions.map(\.entrySymbol)),
                            symbol: PLX_POINT_MODELS_SYMBOL, what: "point-model", count: descriptions.count,
                            cacheDirectory: cacheDirectory, compiled: compiled)
+    }
+}
+
+/// A generated model's compiled library and its entry in the library's table, loaded once: at
+/// hand for a user's file (compiled when read), on first use for a built-in description.
+final class CompiledEntry<Entry>: @unchecked Sendable {
+    private let load: () throws -> (SharedLibrary, UnsafePointer<Entry>)
+    private var loaded: (library: SharedLibrary, entry: UnsafePointer<Entry>)?
+    private let lock = NSLock()
+
+    init(library: SharedLibrary, entry: UnsafePointer<Entry>) {
+        load = { (library, entry) }
+        loaded = (library, entry)
+    }
+
+    init(load: @escaping () throws -> (SharedLibrary, UnsafePointer<Entry>)) { self.load = load }
+
+    func get() throws -> (library: SharedLibrary, entry: UnsafePointer<Entry>) {
+        lock.lock(); defer { lock.unlock() }
+        if let loaded { return loaded }
+        let (library, entry) = try load()
+        loaded = (library, entry)
+        return (library, entry)
+    }
+
+    /// The library's path, and the C it was built from (kept beside it); "" if it does not build.
+    var libraryPath: String { (try? get())?.library.path ?? "" }
+    var librarySource: String {
+        (try? String(contentsOfFile: (libraryPath as NSString).deletingPathExtension + ".c", encoding: .utf8)) ?? ""
     }
 }
 

@@ -13,15 +13,12 @@ public final class GeneratedSynapseModel: @unchecked Sendable {
     public let name: String
     /// Whether this is one of Plexus's built-in models (Descriptions/*.nestml).
     public let isBuiltIn: Bool
-    private let load: () throws -> (SharedLibrary, UnsafePointer<plx_synapse_model>)
-    private var loaded: (library: SharedLibrary, entry: UnsafePointer<plx_synapse_model>)?
-    private let lock = NSLock()
+    let compiled: CompiledEntry<plx_synapse_model>
 
     init(_ description: PointSynapseDescription, entry: UnsafePointer<plx_synapse_model>, library: SharedLibrary) {
         self.description = description
         isBuiltIn = false
-        load = { (library, entry) }
-        loaded = (library, entry)
+        compiled = CompiledEntry(library: library, entry: entry)
         let builtIn = SynapseModel.kinds.contains { $0.name == description.name } || description.name == WaveformRelaxation.synapseModel
             || BuiltinDescriptions.synapseNames.contains(description.name)
         name = builtIn ? description.name + "_nestml" : description.name
@@ -31,24 +28,16 @@ public final class GeneratedSynapseModel: @unchecked Sendable {
     init(builtIn description: PointSynapseDescription, load: @escaping () throws -> (SharedLibrary, UnsafePointer<plx_synapse_model>)) {
         self.description = description
         isBuiltIn = true
-        self.load = load
+        compiled = CompiledEntry(load: load)
         name = description.name
     }
 
     /// The compiled library and the model's entry in its table (compiled on first use).
-    func kernel() throws -> (library: SharedLibrary, entry: UnsafePointer<plx_synapse_model>) {
-        lock.lock(); defer { lock.unlock() }
-        if let loaded { return loaded }
-        let (library, entry) = try load()
-        loaded = (library, entry)
-        return (library, entry)
-    }
+    func kernel() throws -> (library: SharedLibrary, entry: UnsafePointer<plx_synapse_model>) { try compiled.get() }
 
-    public var libraryPath: String { (try? kernel())?.library.path ?? "" }
-    /// The C the library was built from (kept beside it).
-    public var librarySource: String {
-        (try? String(contentsOfFile: (libraryPath as NSString).deletingPathExtension + ".c", encoding: .utf8)) ?? ""
-    }
+    /// The compiled library, and the C it was built from (kept beside it).
+    public var libraryPath: String { compiled.libraryPath }
+    public var librarySource: String { compiled.librarySource }
 
     /// Statement parameters: the file's parameters, then the initial values of the state.
     public var parameters: [ParameterSpec] {
