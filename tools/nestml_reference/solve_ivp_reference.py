@@ -396,37 +396,32 @@ def iaf_cond_exp_sfa_rr(I_e):
 
 
 def main():
+    # (NESTML model, its run here, the parameters the test gives Plexus), in the fixture's order.
+    runs = [
+        ("traub_psc_alpha_neuron", lambda: traub(I_e=300.0, V_threshold=0.0, V_init=-70.0, always_count_down=False), {"I_e": 300.0}),
+        ("traub_cond_multisyn_neuron", lambda: traub(I_e=300.0, V_threshold=-20.0, V_init=-70.0, always_count_down=False), {"I_e": 300.0}),
+        ("wb_cond_multisyn_neuron", lambda: wb_cond_multisyn(I_e=120.0), {"I_e": 120.0}),
+        ("terub_gpe_neuron", lambda: terub_gpe(I_e=0.0), {"I_e": 0.0}),
+        ("terub_stn_neuron", lambda: terub_stn(I_e=20.0), {"I_e": 20.0}),
+        ("hh_moto_5ht_neuron", lambda: hh_moto_5ht(I_e=300.0), {"I_e": 300.0}),
+        ("izhikevich_psc_alpha_neuron", lambda: izhikevich_psc_alpha(I_e=2000.0), {"I_e": 2000.0}),
+        ("iaf_psc_delta_fixed_timestep_neuron", lambda: iaf_psc_delta_fixed_timestep(I_e=500.0), {"I_e": 500.0}),
+    ]
+    runs += [(name + "_neuron", lambda at_peak=at_peak: aeif(I_e=800.0, at_peak=at_peak), {"I_e": 800.0})
+             for name, at_peak in [("aeif_psc_exp", False), ("aeif_psc_alpha", False), ("aeif_cond_exp", True),
+                                   ("aeif_cond_alpha", True), ("aeif_cond_alpha_alt", True)]]
+    runs += [
+        ("mat2_psc_exp_neuron", lambda: mat2_psc_exp(I_e=1000.0), {"I_e": 1000.0}),
+        ("iaf_cond_exp_sfa_rr_neuron", lambda: iaf_cond_exp_sfa_rr(I_e=1000.0), {"I_e": 1000.0}),
+        ("hh_cond_exp_destexhe_neuron", lambda: hh_cond_exp_destexhe(I_e=2000.0),
+         {"I_e": 2000.0, "sigma_noise_exc": 0.0, "sigma_noise_inh": 0.0}),
+        ("wb_cond_exp_neuron", lambda: wb_cond_exp(I_e=120.0), {"I_e": 120.0}),
+        ("izhikevich_neuron", lambda: izhikevich(I_e=8.0, a=0.02, b=0.2, c=-55.0, d=4.0), {"I_e": 8.0, "c": -55.0, "d": 4.0}),
+    ]
     cases = {}
-    v, s = traub(I_e=300.0, V_threshold=0.0, V_init=-70.0, always_count_down=False)
-    cases["traub_psc_alpha_neuron"] = {"params": {"I_e": 300.0}, "V_m": v, "spikes": s}
-    v, s = traub(I_e=300.0, V_threshold=-20.0, V_init=-70.0, always_count_down=False)
-    cases["traub_cond_multisyn_neuron"] = {"params": {"I_e": 300.0}, "V_m": v, "spikes": s}
-    v, s = wb_cond_multisyn(I_e=120.0)
-    cases["wb_cond_multisyn_neuron"] = {"params": {"I_e": 120.0}, "V_m": v, "spikes": s}
-    v, s = terub_gpe(I_e=0.0)
-    cases["terub_gpe_neuron"] = {"params": {"I_e": 0.0}, "V_m": v, "spikes": s}
-    v, s = terub_stn(I_e=20.0)
-    cases["terub_stn_neuron"] = {"params": {"I_e": 20.0}, "V_m": v, "spikes": s}
-    v, s = hh_moto_5ht(I_e=300.0)
-    cases["hh_moto_5ht_neuron"] = {"params": {"I_e": 300.0}, "V_m": v, "spikes": s}
-    v, s = izhikevich_psc_alpha(I_e=2000.0)
-    cases["izhikevich_psc_alpha_neuron"] = {"params": {"I_e": 2000.0}, "V_m": v, "spikes": s}
-    v, s = iaf_psc_delta_fixed_timestep(I_e=500.0)
-    cases["iaf_psc_delta_fixed_timestep_neuron"] = {"params": {"I_e": 500.0}, "V_m": v, "spikes": s}
-    for name, at_peak in [("aeif_psc_exp", False), ("aeif_psc_alpha", False), ("aeif_cond_exp", True),
-                          ("aeif_cond_alpha", True), ("aeif_cond_alpha_alt", True)]:
-        v, s = aeif(I_e=800.0, at_peak=at_peak)
-        cases[name + "_neuron"] = {"params": {"I_e": 800.0}, "V_m": v, "spikes": s}
-    v, s = mat2_psc_exp(I_e=1000.0)
-    cases["mat2_psc_exp_neuron"] = {"params": {"I_e": 1000.0}, "V_m": v, "spikes": s}
-    v, s = iaf_cond_exp_sfa_rr(I_e=1000.0)
-    cases["iaf_cond_exp_sfa_rr_neuron"] = {"params": {"I_e": 1000.0}, "V_m": v, "spikes": s}
-    v, s = hh_cond_exp_destexhe(I_e=2000.0)
-    cases["hh_cond_exp_destexhe_neuron"] = {"params": {"I_e": 2000.0, "sigma_noise_exc": 0.0, "sigma_noise_inh": 0.0}, "V_m": v, "spikes": s}
-    v, s = wb_cond_exp(I_e=120.0)
-    cases["wb_cond_exp_neuron"] = {"params": {"I_e": 120.0}, "V_m": v, "spikes": s}
-    v, s = izhikevich(I_e=8.0, a=0.02, b=0.2, c=-55.0, d=4.0)
-    cases["izhikevich_neuron"] = {"params": {"I_e": 8.0, "c": -55.0, "d": 4.0}, "V_m": v, "spikes": s}
+    for name, run, params in runs:
+        v, s = run()
+        cases[name] = {"params": params, "V_m": v, "spikes": s}
     for name, c in cases.items():
         print(f"{name}: {len(c['spikes'])} spikes, first {c['spikes'][:3]}")
     with open(OUT, "w") as fh:

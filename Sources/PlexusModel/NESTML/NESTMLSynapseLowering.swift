@@ -147,7 +147,6 @@ extension NeuronLowering {
             internals: internals.map(\.name), readsPostSpikes: postPort != nil, draws: drawsRandomNumbers,
             postTraces: postTraces, cSource: source, entrySymbol: prefix + "synapse")
         d.archiveReads = archiveReads
-        d.hiddenStateCount = hidden.count
         d.lastSpikeTimeIndex = lastSpikeTime.flatMap { stateIndex[$0] }
         d.invariants = try invariants()
         return d

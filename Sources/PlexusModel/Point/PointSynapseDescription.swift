@@ -27,7 +27,7 @@ public struct PointSynapseDescription: Sendable {
     /// How many state variables (after the weight) a statement may set: the rest, at the end of
     /// `state`, are hidden (`@plexus::hidden`: neither set, listed nor recorded).
     public var settableStateCount: Int { state.count - 1 - hiddenStateCount }
-    public var hiddenStateCount = 0
+    public var hiddenStateCount: Int { state.filter { !$0.recordable }.count }
     /// The hidden state variable that is the time of the last presynaptic spike
     /// (`@plexus::last_spike_time`): the engine sets it to t after each one and keeps no copy of
     /// its own. Without one, the engine keeps that time after the model's state.
