@@ -75,6 +75,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from provenance import table
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALLEN = os.path.join(REPO, "examples", "allen")
@@ -270,13 +271,6 @@ def run_neuron(python, spec, work, tag):
         r = json.load(f)
     r.update(proc)
     return r
-
-
-def table(x):
-    """provenance.json lists ([{phase|name, seconds|value}]) or plain dicts, as a dict."""
-    if isinstance(x, dict):
-        return x
-    return {(e.get("phase") or e.get("name")): e.get("seconds", e.get("value")) for e in x}
 
 
 def read_spikes(path, gid_col, t_col):

@@ -50,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from provenance import table
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(REPO, "examples", "brunel_delta.yaml")
@@ -282,19 +283,20 @@ def run_plexus(yaml_path, n_e, n_i, threads, work):
     check_exit(code, f"Plexus ({threads} threads)", log)
     with open(os.path.join(out_dir, "provenance.json")) as f:
         prov = json.load(f)
+    totals, timings = table(prov["counts"]), table(prov["timings_s"])
     counts = spike_counts(*read_plexus_spikes(os.path.join(out_dir, "spikes.csv")))
     r = {
         "engine": "Plexus",
         "threads": threads,
         "plexus_version": prov["plexus_version"],
         "git_commit": prov.get("git_commit"),
-        "synapses": prov["counts"]["synapses"],
-        "build_s": prov["timings_s"]["build"],
-        "simulate_s": prov["timings_s"]["simulate"],
-        "write_s": prov["timings_s"]["write"],
+        "synapses": totals["synapses"],
+        "build_s": timings["build"],
+        "simulate_s": timings["simulate"],
+        "write_s": timings["write"],
         "peak_rss_bytes": prov["peak_rss_bytes"],
         "bytes_per_synapse": prov["bytes_per_synapse"],
-        "spikes": prov["counts"]["spikes"],
+        "spikes": totals["spikes"],
         "spike_counts": counts,
         "loadavg_before": load_before,
         "loadavg_after": load_after,

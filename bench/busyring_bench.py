@@ -31,6 +31,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from provenance import table
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = os.path.join(os.path.dirname(REPO), "shared", "peers", "arbor")
@@ -83,9 +84,9 @@ def run_plexus(cells, threads, workdir):
     if cp.returncode != 0:
         raise RuntimeError(f"plexus failed: {cp.stderr}")
     prov = json.load(open(os.path.join(out, "provenance.json")))
-    t = prov["timings_s"]
+    t = table(prov["timings_s"])
     return {"build_s": t["build"], "sim_s": t["simulate"], "peak_rss_mb": prov["peak_rss_bytes"] / 2**20,
-            "spikes": prov["counts"]["spikes"], "loadavg_before": load,
+            "spikes": table(prov["counts"])["spikes"], "loadavg_before": load,
             "spikes_csv": os.path.join(out, "spikes.csv")}
 
 

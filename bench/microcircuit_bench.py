@@ -44,6 +44,7 @@ import time
 
 from brunel_bench import (MIB, PLEXUS, REPO, build_plexus, check_exit, ensure_nest_python, population_sizes,
                           run_measured)
+from provenance import table
 
 NEST_PEERS = os.path.normpath(os.path.join(REPO, "..", "shared", "peers", "nest"))
 GENERATOR = os.path.join(REPO, "examples", "make_microcircuit.py")
@@ -157,16 +158,16 @@ def run_plexus(yaml_path, sizes, scale, threads, work):
         "plexus_version": prov["plexus_version"],
         "git_commit": prov.get("git_commit"),
         "neurons": sum(sizes.values()),
-        "synapses": prov["counts"]["synapses"],
-        "build_s": prov["timings_s"]["build"],
-        "simulate_s": prov["timings_s"]["simulate"],
-        "write_s": prov["timings_s"]["write"],
-        "realtime_factor": prov["timings_s"]["simulate"] / T_TOTAL_S,
+        "synapses": table(prov["counts"])["synapses"],
+        "build_s": table(prov["timings_s"])["build"],
+        "simulate_s": table(prov["timings_s"])["simulate"],
+        "write_s": table(prov["timings_s"])["write"],
+        "realtime_factor": table(prov["timings_s"])["simulate"] / T_TOTAL_S,
         "peak_rss_bytes": prov["peak_rss_bytes"],
         "bytes_per_synapse": prov["bytes_per_synapse"],
         "rates_hz": {p: counts[p] / sizes[p] / (T_SIM / 1000.0) for p in POPS},
         "spikes_500_1500": counts,
-        "spikes": prov["counts"]["spikes"],
+        "spikes": table(prov["counts"])["spikes"],
         "loadavg_before": load_before,
         "loadavg_after": load_after,
     }

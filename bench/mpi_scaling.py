@@ -43,6 +43,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import brunel_bench as bb  # noqa: E402
+from provenance import table  # noqa: E402
 
 MIB = 1024.0 * 1024.0
 DEFAULT_JSON = os.path.join(bb.REPO, "bench", "results", "mpi_scaling.json")
@@ -70,8 +71,6 @@ def run_layout(yaml_path, ranks, threads, mode, work):
     bb.check_exit(code, f"Plexus {ranks}x{threads}", log)
     with open(os.path.join(out_dir, "provenance.json")) as f:
         prov = json.load(f)
-    def table(x):
-        return {c["name"] if "name" in c else c["phase"]: c.get("value", c.get("seconds")) for c in x} if isinstance(x, list) else x
     counts, timings = table(prov["counts"]), table(prov["timings_s"])
     if ranks > 1:
         rss = [counts[f"peak_rss_bytes_rank{r}"] for r in range(ranks)]

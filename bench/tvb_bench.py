@@ -28,6 +28,9 @@ import time
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from provenance import table  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / "bench" / ".venv-tvb"
 SCRATCH = ".build-mass"
@@ -203,7 +206,7 @@ def main():
                     print(f"[{case}] Plexus, {t} thread(s) ...", flush=True)
                     wall = run_plexus(binary, ["run", yaml, "--out", str(out), "--threads", str(t)])
                     prov = json.loads((out / "provenance.json").read_text())
-                    sim_s = prov["timings_s"]["simulate"]
+                    sim_s = table(prov["timings_s"])["simulate"]
                     yp = np.loadtxt(out / "tavg.csv", delimiter=",", skiprows=1)[:, 1:]
                     diff = float(np.abs(yp - ytvb).max())
                     entry["plexus"][str(t)] = {"simulate_s": sim_s, "process_wall_s": wall, "us_per_step": prov["us_per_step"],
@@ -222,10 +225,10 @@ def main():
                 wall = run_plexus(binary, ["sweep", yaml, "--out", str(out), "--threads", str(a.sweep_threads)])
                 prov = json.loads((out / "provenance.json").read_text())
                 est = 64 * g["tvb"]["run_wall_s"]
-                results["cases"]["sweep"] = {"plexus_sweep_s": prov["timings_s"]["sweep"], "plexus_process_wall_s": wall,
+                results["cases"]["sweep"] = {"plexus_sweep_s": table(prov["timings_s"])["sweep"], "plexus_process_wall_s": wall,
                                              "threads": a.sweep_threads, "tvb_estimate_s": est,
                                              "failed_points": prov.get("failed_points"), "loadavg": loadavg()}
-                rows.append(("sweep64", a.sweep_threads, est, 64 * g["tvb"]["run_cpu_s"], prov["timings_s"]["sweep"], wall, None))
+                rows.append(("sweep64", a.sweep_threads, est, 64 * g["tvb"]["run_cpu_s"], table(prov["timings_s"])["sweep"], wall, None))
     results["machine"]["loadavg_end"] = loadavg()
     print()
     print(f"{'case':10} {'threads':>7} {'TVB wall s':>11} {'TVB cpu s':>10} {'Plexus s':>9} {'ratio wall':>10} {'ratio cpu':>9}  max|diff|")
