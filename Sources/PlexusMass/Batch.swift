@@ -26,8 +26,9 @@ public final class MassBatch {
     /// deterministic run, whose time-blocked coupling already runs at SIMD width and whose
     /// history a batch would multiply out of cache (measured slower at every width); for a
     /// stochastic run, as many as keep the lanes' delay history within `cacheBytes` (the lanes
-    /// share each region's noise draws). docs/fitting.md has the measurements.
-    public static func lanes(for network: MassNetwork, requested: Int, cacheBytes: Int = 2 << 20) -> Int {
+    /// share each region's noise draws; past a share of the last-level cache the history's
+    /// traffic outweighs that). docs/fitting.md has the measurements.
+    public static func lanes(for network: MassNetwork, requested: Int, cacheBytes: Int = 8 << 20) -> Int {
         guard requested > 1, network.experiment.integrator.stochastic,
               incompatibility([network.experiment]) == nil else { return 1 }
         return max(1, min(requested, cacheBytes / max(1, network.historyBytes)))

@@ -5,7 +5,10 @@ import PlexusCore
 // History layout: one row per (channel, source region) holding `capacity` time slots (slot
 // `s mod capacity` holds the state after step s), written twice (at p and p + capacity), so that
 // `capacity + (s mod capacity) - d` addresses x(s - d) without a wrap test and any `block`
-// consecutive slots are contiguous. The coupling of step n (X_n -> X_{n+1}) needs
+// consecutive slots are contiguous. A batch of L lanes keeps each slot's L lanes side by side
+// (lane-major: row j, slot s, lane l at (j * rowLength + s) * L + l), so an edge's `block` slots
+// are one contiguous run of block * L doubles that serves every lane with one weight (with a row
+// per lane, an edge was L scattered short reads). The coupling of step n (X_n -> X_{n+1}) needs
 // x_j(n - d_ij) for every nonzero weight.
 //
 // Time blocking: for an edge with d >= block - 1, the values it contributes to the `block`
@@ -25,15 +28,20 @@ let recentSlots = 32
 /// One thread's share of the long (time-blocked) edges: those whose target lies in `range`. The
 /// sources are cut into tiles whose history fits in L2; within a tile the edges are grouped by
 /// target (CSR) in source order, so each target's sum runs over its sources in ascending order.
+/// In a batch the targets are regions (`range` holds whole regions' nodes): a region's edges
+/// serve all its lanes.
 @usableFromInline final class CouplingPart: @unchecked Sendable {
     let range: Range<Int>
     let tiles: Int
-    /// Segment (tile t, local target i) is rowStart[t*count + i] ..< rowStart[t*count + i + 1].
+    /// Segment (tile t, local target i) is rowStart[t*count + i] ..< rowStart[t*count + i + 1];
+    /// count = range.count / lanes targets.
     let rowStart: Storage<Int32>
-    /// source * rowLength + capacity - delay: add (step mod capacity) to reach the first slot.
+    /// (source region * rowLength + capacity - delay) * lanes: add (step mod capacity) * lanes
+    /// to reach the first slot.
     let offset: Storage<Int32>
     let weight: Storage<Double>
-    /// channels x range.count x block accumulators of the current block.
+    /// channels x range.count x block accumulators of the current block: [channel][target][step
+    /// of the block][lane].
     let acc: Storage<Double>
 
     init(range: Range<Int>, tiles: Int, rowStart: [Int32], offset: [Int32], weight: [Double], channels: Int) {
@@ -192,22 +200,21 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         var parts: [CouplingPart] = []
         var partOf = [Int](repeating: 0, count: n)
         for (p, r) in partRanges.enumerated() { for i in r { partOf[i] = p } }
-        // Source tiles of about 512 KiB of history each.
-        let tileSources = max(1, (512 * 1024) / (rowLength * 8 * channels))
-        let tiles = (n + tileSources - 1) / tileSources
+        // Source tiles of about 512 KiB of history each (a batch's row holds all its lanes).
+        let tileSources = max(1, (512 * 1024) / (rowLength * 8 * channels * L))
+        let tiles = (regions + tileSources - 1) / tileSources
+        precondition(channels * n * rowLength <= Int(Int32.max), "history offsets fit 32 bits")
         for r in partRanges {
+            precondition(r.lowerBound % L == 0 && r.upperBound % L == 0, "a batch's part holds whole regions")
             var rowStart: [Int32] = [0]
             var off: [Int32] = [], w: [Double] = []
             for t in 0..<tiles {
-                for i in r {
-                    // A lane's sources only: region by region, in node order within the tile.
-                    let lo = t * tileSources, hi = min(n, (t + 1) * tileSources)
-                    var j = lo + ((i % L) - lo % L + L) % L
-                    while j < hi {
-                        defer { j += L }
-                        guard let (wq, dq) = edge(i, j), dq >= longMin else { continue }
-                        off.append(Int32(j * rowLength + capacity - Int(dq)))
-                        w.append(wq)
+                for i in (r.lowerBound / L)..<(r.upperBound / L) {
+                    for j in (t * tileSources)..<min(regions, (t + 1) * tileSources) {
+                        let q = i * regions + j
+                        guard weights[q] != 0, delays[q] >= longMin else { continue }
+                        off.append(Int32((j * rowLength + capacity - Int(delays[q])) * L))
+                        w.append(weights[q])
                     }
                     rowStart.append(Int32(off.count))
                 }
@@ -247,7 +254,8 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         sums = Storage(repeating: 0, count: channels * n)
     }
 
-    var longEdgeCount: Int { parts.reduce(0) { $0 + $1.weight.count } }
+    /// Long edges between nodes (a batch's region edge serves each of its lanes).
+    var longEdgeCount: Int { parts.reduce(0) { $0 + $1.weight.count } * lanes }
     var shortEdgeCount: Int { shortWeight.count + selfWeight.buffer.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } }
     var historyBytes: Int { hist.count * 8 }
 
@@ -256,16 +264,28 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
     func write(step s: Int, _ x: UnsafePointer<Double>, range: Range<Int>) {
         let p = s % capacity
         let h = hist.base
-        let rl = rowLength, cap = capacity
+        let rl = rowLength, cap = capacity, L = lanes
         let newest = recent.base + (s & (recentSlots - 1)) * n, ring = 2 * recentSlots * n, copy = recentSlots * n
+        /// Where node u's slot p of channel k lies (lane-major rows; one run: row u).
+        @inline(__always) func slot(_ k: Int, _ u: Int) -> Int {
+            L == 1 ? (k &* n &+ u) &* rl &+ p : ((k &* n &+ u &- u % L) &* rl &+ p &* L) &+ u % L
+        }
         if C.historyHoldsState {
             for k in 0..<channels {
                 let src = x + cvars[k] * n
-                let rows = h + k * n * rl + p
-                for j in range {
-                    let v = src[j]
-                    rows[j &* rl] = v
-                    rows[j &* rl &+ cap] = v
+                if L == 1 {
+                    let rows = h + k * n * rl + p
+                    for j in range {
+                        let v = src[j]
+                        rows[j &* rl] = v
+                        rows[j &* rl &+ cap] = v
+                    }
+                } else {
+                    // A region's lanes are side by side in the state and in the slot.
+                    for j in (range.lowerBound / L)..<(range.upperBound / L) {
+                        let row = h + slot(k, j &* L), from = src + j &* L
+                        for l in 0..<L { row[l] = from[l]; row[cap &* L &+ l] = from[l] }
+                    }
                 }
                 let r = newest + k * ring
                 for j in range { r[j] = src[j]; r[copy &+ j] = src[j] }
@@ -283,9 +303,9 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                 for m in 0..<outputs {
                     f.history(CouplingValues(x + j, offsets + m * ipo), out)
                     for k in 0..<cpo {
-                        let row = h + ((m * cpo + k) * n + j) * rl
-                        row[p] = out[k]
-                        row[cap + p] = out[k]
+                        let at = slot(m * cpo + k, j)
+                        h[at] = out[k]
+                        h[at + cap * L] = out[k]
                         newest[(m * cpo + k) * ring + j] = out[k]
                         newest[(m * cpo + k) * ring + copy + j] = out[k]
                     }
@@ -302,6 +322,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
     /// Long-edge sums of part `p` for the steps n0 ..< n0 + block: for each target, its edges
     /// add `w * row_j[n0-d ..< n0-d+block]` into a block of accumulators kept in registers.
     func accumulate(part p: Int, blockStart n0: Int) {
+        if lanes > 1 { return accumulateLanes(part: p, blockStart: n0) }
         let part = parts[p]
         let count = part.range.count
         let len = count * massBlock
@@ -314,7 +335,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
             for tile in 0..<part.tiles {
                 let seg = rs + tile * count
                 for t in 0..<count {
-                    // A batch's target reads one lane's sources: most tiles hold none of them.
+                    // A target without sources in this tile keeps its sums.
                     if tile > 0 && seg[t] == seg[t + 1] { continue }
                     let dst = UnsafeMutableRawPointer(a + t * massBlock)
                     var s0 = SIMD8<Double>(repeating: 0), s1 = SIMD8<Double>(repeating: 0)
@@ -333,6 +354,81 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                     }
                     dst.storeBytes(of: s0, as: SIMD8<Double>.self)
                     dst.storeBytes(of: s1, toByteOffset: 64, as: SIMD8<Double>.self)
+                }
+            }
+        }
+    }
+
+    /// `accumulate` for a batch: a target region's block is block x L accumulators side by side
+    /// ([step][lane]), and each edge adds its weight times its block x L contiguous history values
+    /// to them, 64 (eight vectors, in registers across the edges) at a time, then 16. Each
+    /// accumulator sums its lane's edges in source order from 0, as a run of its own does. (One
+    /// run keeps the loop above: through this one it measured 3 % slower.)
+    func accumulateLanes(part p: Int, blockStart n0: Int) {
+        let part = parts[p]
+        let L = lanes, targets = part.range.count / L
+        let width = massBlock * L, len = targets * width
+        let acc = part.acc.base
+        let base = (n0 % capacity) * L
+        let rs = part.rowStart.base, of = part.offset.base, wt = part.weight.base
+        typealias V = SIMD8<Double>
+        for k in 0..<channels {
+            let a = acc + k * len
+            let rows = UnsafeRawPointer(hist.base + k * n * rowLength)
+            for tile in 0..<part.tiles {
+                let seg = rs + tile * targets
+                for t in 0..<targets {
+                    // A target without sources in this tile keeps its sums.
+                    if tile > 0 && seg[t] == seg[t + 1] { continue }
+                    let (first, end) = (Int(seg[t]), Int(seg[t + 1]))
+                    let dst = UnsafeMutableRawPointer(a + t * width)
+                    /// Columns c ..< c + 64 of the block: eight vectors in registers across the edges.
+                    @inline(__always) func eight(_ c: Int) {
+                        let d = dst + c &* 8
+                        var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V(), s6 = V(), s7 = V()
+                        if tile > 0 {
+                            s0 = d.load(as: V.self); s1 = d.load(fromByteOffset: 64, as: V.self)
+                            s2 = d.load(fromByteOffset: 128, as: V.self); s3 = d.load(fromByteOffset: 192, as: V.self)
+                            s4 = d.load(fromByteOffset: 256, as: V.self); s5 = d.load(fromByteOffset: 320, as: V.self)
+                            s6 = d.load(fromByteOffset: 384, as: V.self); s7 = d.load(fromByteOffset: 448, as: V.self)
+                        }
+                        var e = first
+                        while e < end {
+                            let src = rows + (Int(of[e]) &+ base &+ c) &* 8
+                            let w = V(repeating: wt[e])
+                            s0 += w * src.loadUnaligned(as: V.self)
+                            s1 += w * src.loadUnaligned(fromByteOffset: 64, as: V.self)
+                            s2 += w * src.loadUnaligned(fromByteOffset: 128, as: V.self)
+                            s3 += w * src.loadUnaligned(fromByteOffset: 192, as: V.self)
+                            s4 += w * src.loadUnaligned(fromByteOffset: 256, as: V.self)
+                            s5 += w * src.loadUnaligned(fromByteOffset: 320, as: V.self)
+                            s6 += w * src.loadUnaligned(fromByteOffset: 384, as: V.self)
+                            s7 += w * src.loadUnaligned(fromByteOffset: 448, as: V.self)
+                            e &+= 1
+                        }
+                        d.storeBytes(of: s0, as: V.self); d.storeBytes(of: s1, toByteOffset: 64, as: V.self)
+                        d.storeBytes(of: s2, toByteOffset: 128, as: V.self); d.storeBytes(of: s3, toByteOffset: 192, as: V.self)
+                        d.storeBytes(of: s4, toByteOffset: 256, as: V.self); d.storeBytes(of: s5, toByteOffset: 320, as: V.self)
+                        d.storeBytes(of: s6, toByteOffset: 384, as: V.self); d.storeBytes(of: s7, toByteOffset: 448, as: V.self)
+                    }
+                    /// Columns c ..< c + 16: two vectors.
+                    @inline(__always) func two(_ c: Int) {
+                        let d = dst + c &* 8
+                        var s0 = V(), s1 = V()
+                        if tile > 0 { s0 = d.load(as: V.self); s1 = d.load(fromByteOffset: 64, as: V.self) }
+                        var e = first
+                        while e < end {
+                            let src = rows + (Int(of[e]) &+ base &+ c) &* 8
+                            let w = V(repeating: wt[e])
+                            s0 += w * src.loadUnaligned(as: V.self)
+                            s1 += w * src.loadUnaligned(fromByteOffset: 64, as: V.self)
+                            e &+= 1
+                        }
+                        d.storeBytes(of: s0, as: V.self); d.storeBytes(of: s1, toByteOffset: 64, as: V.self)
+                    }
+                    var c = 0
+                    while c &+ 64 <= width { eight(c); c &+= 64 }
+                    while c < width { two(c); c &+= 16 }
                 }
             }
         }
@@ -361,25 +457,36 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
             if lanes > 1 {
                 // A batch: the lanes of a region have the same edges (sources j*L + l), so their
                 // sums run side by side in SIMD registers, each lane's in the order of a run of its own.
-                var i = r.lowerBound
-                while i < r.upperBound {
-                    var l0 = 0
-                    while l0 < lanes {
-                        if lanes - l0 >= 8 {
-                            laneSums(SIMD8<Double>.self, i, l0, a, xs, rec, ch, fused, c)
-                            l0 &+= 8
-                        } else if lanes - l0 >= 4 {
-                            laneSums(SIMD4<Double>.self, i, l0, a, xs, rec, ch, fused, c)
-                            l0 &+= 4
-                        } else if lanes - l0 >= 2 {
-                            laneSums(SIMD2<Double>.self, i, l0, a, xs, rec, ch, fused, c)
-                            l0 &+= 2
-                        } else {
-                            laneSums(SIMD2<Double>.self, i, l0 - 1, a, xs, rec, ch, fused, c)   // the last two lanes (one again)
-                            l0 &+= 1
-                        }
+                // The long-edge sums of the region whose lane-0 node is i, at this step: a + i * block,
+                // its lanes side by side.
+                let a = acc + ch * len - r.lowerBound * massBlock + k * lanes
+                /// Lane group l0 ..< l0 + V.scalarCount of every region, four regions at a time.
+                @inline(__always) func group<V: SIMD>(_ v: V.Type, _ l0: Int) where V.Scalar == Double {
+                    var i = r.lowerBound
+                    while i &+ 4 &* lanes <= r.upperBound {
+                        laneSums4(v, i, l0, a, xs, rec, ch, fused, c)
+                        i &+= 4 &* lanes
                     }
-                    i &+= lanes
+                    while i < r.upperBound {
+                        laneSums(v, i, l0, a, xs, rec, ch, fused, c)
+                        i &+= lanes
+                    }
+                }
+                var l0 = 0
+                while l0 < lanes {
+                    if lanes - l0 >= 8 {
+                        group(SIMD8<Double>.self, l0)
+                        l0 &+= 8
+                    } else if lanes - l0 >= 4 {
+                        group(SIMD4<Double>.self, l0)
+                        l0 &+= 4
+                    } else if lanes - l0 >= 2 {
+                        group(SIMD2<Double>.self, l0)
+                        l0 &+= 2
+                    } else {
+                        group(SIMD2<Double>.self, l0 - 1)   // the last two lanes (one again)
+                        l0 &+= 1
+                    }
                 }
                 continue
             }
@@ -448,34 +555,73 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
     }
 
     /// A batch's coupling sums of lanes l0 ..< l0 + V.scalarCount of the region whose lane-0 node
-    /// is i: the long-edge sums, the self term, then the short edges, as `coupling` sums a node.
+    /// is i: the long-edge sums (`a + i * block`, lanes side by side), the self term, then the
+    /// short edges, as `coupling` sums a node.
     @inline(__always)
     func laneSums<V: SIMD>(_: V.Type, _ i: Int, _ l0: Int, _ a: UnsafeMutablePointer<Double>, _ xs: UnsafePointer<Double>,
                            _ rec: UnsafePointer<Double>, _ ch: Int, _ fused: Bool,
                            _ c: UnsafeMutablePointer<Double>) where V.Scalar == Double {
-        let w0 = V.scalarCount, node = i &+ l0
-        var s = V()
-        for l in 0..<w0 { s[l] = a[(node &+ l) &* massBlock] }
+        let ssb = shortStart.base
+        var s: V = laneStart(i, l0, a, xs)
+        for e in Int(ssb[i])..<Int(ssb[i &+ 1]) { s += laneTerm(e, l0, rec) }
+        laneFinish(s, i, l0, ch, fused, c)
+    }
+
+    /// `laneSums` of four regions (lane-0 nodes i, i + L, i + 2L, i + 3L) side by side: each sum
+    /// is a chain of dependent adds, so four are in flight; each the same as alone.
+    @inline(__always)
+    func laneSums4<V: SIMD>(_: V.Type, _ i: Int, _ l0: Int, _ a: UnsafeMutablePointer<Double>, _ xs: UnsafePointer<Double>,
+                            _ rec: UnsafePointer<Double>, _ ch: Int, _ fused: Bool,
+                            _ c: UnsafeMutablePointer<Double>) where V.Scalar == Double {
+        let ssb = shortStart.base, L = lanes
+        let (i1, i2, i3) = (i &+ L, i &+ 2 &* L, i &+ 3 &* L)
+        var (s0, s1, s2, s3): (V, V, V, V) = (laneStart(i, l0, a, xs), laneStart(i1, l0, a, xs),
+                                             laneStart(i2, l0, a, xs), laneStart(i3, l0, a, xs))
+        var (e0, e1, e2, e3) = (Int(ssb[i]), Int(ssb[i1]), Int(ssb[i2]), Int(ssb[i3]))
+        let (f0, f1, f2, f3) = (Int(ssb[i &+ 1]), Int(ssb[i1 &+ 1]), Int(ssb[i2 &+ 1]), Int(ssb[i3 &+ 1]))
+        for _ in 0..<Swift.min(f0 &- e0, f1 &- e1, f2 &- e2, f3 &- e3) {
+            s0 += laneTerm(e0, l0, rec); s1 += laneTerm(e1, l0, rec)
+            s2 += laneTerm(e2, l0, rec); s3 += laneTerm(e3, l0, rec)
+            e0 &+= 1; e1 &+= 1; e2 &+= 1; e3 &+= 1
+        }
+        while e0 < f0 { s0 += laneTerm(e0, l0, rec); e0 &+= 1 }
+        while e1 < f1 { s1 += laneTerm(e1, l0, rec); e1 &+= 1 }
+        while e2 < f2 { s2 += laneTerm(e2, l0, rec); e2 &+= 1 }
+        while e3 < f3 { s3 += laneTerm(e3, l0, rec); e3 &+= 1 }
+        laneFinish(s0, i, l0, ch, fused, c); laneFinish(s1, i1, l0, ch, fused, c)
+        laneFinish(s2, i2, l0, ch, fused, c); laneFinish(s3, i3, l0, ch, fused, c)
+    }
+
+    /// A lane group's long-edge sums and self term, where its short edges continue.
+    @inline(__always)
+    func laneStart<V: SIMD>(_ i: Int, _ l0: Int, _ a: UnsafeMutablePointer<Double>, _ xs: UnsafePointer<Double>) -> V where V.Scalar == Double {
+        var s = UnsafeRawPointer(a + (i &* massBlock &+ l0)).loadUnaligned(as: V.self)
         if hasSelf {
+            let node = i &+ l0
             var w = V(), xv = V()
             let sw0 = selfWeight.base
-            for l in 0..<w0 { w[l] = sw0[node &+ l]; xv[l] = xs[node &+ l] }
+            for l in 0..<V.scalarCount { w[l] = sw0[node &+ l]; xv[l] = xs[node &+ l] }
             s += w * xv
         }
-        let ssb = shortStart.base, sof = shortOffset.base, sw = shortWeight.base
-        var e = Int(ssb[i])
-        let end = Int(ssb[i &+ 1])
-        while e < end {
-            s += V(repeating: sw[e]) * UnsafeRawPointer(rec + (Int(sof[e]) &+ l0)).loadUnaligned(as: V.self)
-            e &+= 1
-        }
-        let o = ch &* n &+ node
+        return s
+    }
+
+    /// Short edge e's term for a lane group.
+    @inline(__always)
+    func laneTerm<V: SIMD>(_ e: Int, _ l0: Int, _ rec: UnsafePointer<Double>) -> V where V.Scalar == Double {
+        V(repeating: shortWeight.base[e]) * UnsafeRawPointer(rec + (Int(shortOffset.base[e]) &+ l0)).loadUnaligned(as: V.self)
+    }
+
+    /// A lane group's sums into the channel sums, or (fused) its coupling terms.
+    @inline(__always)
+    func laneFinish<V: SIMD>(_ s: V, _ i: Int, _ l0: Int, _ ch: Int, _ fused: Bool, _ c: UnsafeMutablePointer<Double>) where V.Scalar == Double {
+        let o = ch &* n &+ i &+ l0
         if fused {
             let fs = couplings.base + l0
-            for l in 0..<w0 { c[o &+ l] = fs[l].post(s[l]) }
+            for l in 0..<V.scalarCount { c[o &+ l] = fs[l].post(s[l]) }
         } else {
             let S = sums.base + o
-            for l in 0..<w0 { S[l] = s[l] }
+            for l in 0..<V.scalarCount { S[l] = s[l] }
         }
     }
 }

@@ -499,9 +499,10 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
     /// sqrt(2 nsig) per state variable (in a batch: the largest over the lanes, so 0 means no
     /// lane draws noise for the variable).
     let noiseScale: [Double]
-    /// A batch's lanes (1: one run) and their noise scales, [variable][lane].
+    /// A batch's lanes (1: one run), and each node's noise scale, [variable][node] (node i*L + l
+    /// has lane l's).
     let lanes: Int
-    let laneNoiseScale: Storage<Double>
+    let nodeNoiseScale: Storage<Double>
     /// A batch: the first non-finite value of each lane (the batch runs on one thread and goes
     /// on while other lanes are finite).
     let laneBad: Storage<BadValue?>
@@ -596,10 +597,11 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         stochastic = e.integrator.stochastic
         if let batch = setup.lanes {
             noiseScale = (0..<nsv).map { v in batch.noiseScale.map { $0[v] }.max() ?? 0 }
-            laneNoiseScale = Storage((0..<nsv).flatMap { v in batch.noiseScale.map { $0[v] } })
+            let nodes = setup.connectome.count * batch.count
+            nodeNoiseScale = Storage((0..<nsv).flatMap { v in (0..<nodes).map { batch.noiseScale[$0 % batch.count][v] } })
         } else {
             noiseScale = (0..<nsv).map { v in (2.0 * (e.integrator.nsig.count == 1 ? e.integrator.nsig[0] : e.integrator.nsig[v])).squareRoot() }
-            laneNoiseScale = Storage(repeating: 0, count: 1)
+            nodeNoiseScale = Storage(repeating: 0, count: 1)
         }
         laneBad = Storage(repeating: nil, count: lanes)
         observed = setup.observed
@@ -1097,15 +1099,11 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
             // times TVB's gfun.
             if lanes > 1 {
                 // Each lane's own scale; a lane without noise on v gets 0, as a run of its own.
-                let L = lanes, s = laneNoiseScale.base + v * L
-                var node = o + r.lowerBound   // a batch's range is whole regions
-                while node < o + r.upperBound {
-                    let (zi, xi) = (z + node, x + node)
-                    switch noiseKind {
-                    case .additive: for l in 0..<L { zi[l] = s[l] == 0 ? 0 : zi[l] * s[l] }
-                    case .multiplicative(let a, let b): for l in 0..<L { zi[l] = s[l] == 0 ? 0 : zi[l] * (s[l] * (a * xi[l] + b)) }
-                    }
-                    node += L
+                // Column pointers, so the loops vectorise.
+                let (zc, sc, xc) = (z + o, UnsafePointer(nodeNoiseScale.base + o), x + o)
+                switch noiseKind {
+                case .additive: for i in r { zc[i] = sc[i] == 0 ? 0 : zc[i] * sc[i] }
+                case .multiplicative(let a, let b): for i in r { zc[i] = sc[i] == 0 ? 0 : zc[i] * (sc[i] * (a * xc[i] + b)) }
                 }
                 continue
             }

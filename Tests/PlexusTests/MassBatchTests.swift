@@ -72,6 +72,24 @@ final class MassBatchTests: XCTestCase {
         try assertLanesEqualRuns(points, c)
     }
 
+    /// A wide batch (17 lanes: two SIMD8 groups and one lane more, 272 sums per target and time
+    /// block) on 13 regions with long delays: the lane-major history is cut into several source
+    /// tiles, each region's block is summed in chunks of 64 and 16, and the regions that do not
+    /// fill a group of four are summed alone.
+    func testWideBatchWithTiledHistoryLanesEqualRunsAlone() throws {
+        var c = try Connectome.synthetic(regions: 13, density: 0.5, seed: 5, meanInStrength: 2)
+        for i in stride(from: 0, to: 13, by: 4) { c.weights[i * 13 + i] = 0.2 }
+        let points = (0..<17).map { k in
+            experiment(c, model: "Generic2dOscillator", coupling: "Difference", params: ["a": -1.5 + 0.05 * Double(k)],
+                       couplingParams: ["a": 0.02 * Double(k)], stochastic: true, nsig: [1e-4 * Double(k % 3)],
+                       monitors: [MonitorDescription(.raw), MonitorDescription(.temporalAverage, period: 1)])
+        }
+        let batch = try MassBatch(points, connectome: c)
+        // BlockedCoupling's tiles hold about 512 KiB of history: more than one here.
+        XCTAssertGreaterThan(batch.historyBytes / 13, 512 * 1024 / 13, "a region's rows exceed a thirteenth of a tile")
+        try assertLanesEqualRuns(points, c)
+    }
+
     /// HyperbolicTangent's history holds source terms of the state (per lane's parameters);
     /// Kuramoto's holds two per variable (sin and cos), gathered with the target's phase.
     func testSourceTermHistoriesLanesEqualRunsAlone() throws {
