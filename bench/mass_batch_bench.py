@@ -13,6 +13,7 @@ and checks that both give the same table.
 
     python3 bench/mass_batch_bench.py                       # 1000 ms per point
     python3 bench/mass_batch_bench.py --duration-ms 2000 --json bench/results/mass_batch_bench.json
+    python3 bench/mass_batch_bench.py --vbjax /opt/vbvenv/bin/python   # and vbjax 0.0.19 beside it (bench/vbjax_mpr.py)
 """
 import argparse, csv, json, os, resource, subprocess, sys, tempfile, time
 
@@ -92,6 +93,8 @@ def main():
     ap.add_argument("--duration-ms", type=float, default=1000.0)
     ap.add_argument("--lanes", type=int, nargs="+", default=[4, 64], help="batched lane caps to measure (1 is always run)")
     ap.add_argument("--json", metavar="FILE")
+    ap.add_argument("--vbjax", metavar="PYTHON", help="also run bench/vbjax_mpr.py (the stochastic MontbrioPazoRoxin case in "
+                    "vbjax 0.0.19, one by one and vmapped) with this Python, e.g. /opt/vbvenv/bin/python (~10 min)")
     args = ap.parse_args()
     steps = round(args.duration_ms / 0.1)
     load0 = os.getloadavg()
@@ -115,6 +118,21 @@ def main():
                 if not same:
                     sys.exit(f"{name}: --lanes {lanes} gave another table than one point per run")
             results["cases"][name] = case
+        if args.vbjax:
+            import tvb_data
+            zip_path = os.path.join(os.path.dirname(tvb_data.__file__), "connectivity", "connectivity_76.zip")
+            out = os.path.join(tmp, "vbjax.json")
+            subprocess.run([args.vbjax, os.path.join(ROOT, "bench", "vbjax_mpr.py"), "--zip", zip_path,
+                            "--duration-ms", str(args.duration_ms), "--json", out], check=True)
+            with open(out) as f:
+                vb = json.load(f)
+            plexus = results["cases"]["stochastic"]
+            best = max([plexus["one_by_one"]["steps_per_s_core"]] + [b["steps_per_s_core"] for b in plexus["batched"].values()])
+            for k in ("one_by_one", "vmap"):
+                print(f"stochastic, vbjax {k}: {vb[k]['steps_per_s_core'] / 1e6:.4f} M network steps/s/core; "
+                      f"Plexus one by one {plexus['one_by_one']['steps_per_s_core'] / vb[k]['steps_per_s_core']:.0f}x, "
+                      f"Plexus's best {best / vb[k]['steps_per_s_core']:.0f}x")
+            results["vbjax"] = vb
     results["load_after"] = os.getloadavg()
     print(f"load average before {load0[0]:.2f}, after {results['load_after'][0]:.2f}")
     if args.json:
