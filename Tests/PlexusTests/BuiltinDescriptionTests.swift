@@ -12,22 +12,36 @@ import XCTest
 final class BuiltinDescriptionTests: XCTestCase {
     let described = ["hh_cond_exp_traub", "hh_psc_alpha", "iaf_cond_alpha", "iaf_cond_exp", "iaf_psc_alpha", "iaf_psc_delta", "iaf_psc_exp", "izhikevich", "mat2_psc_exp"]
 
-    func testEveryDescriptionLowersAndIsBuiltIn() throws {
-        XCTAssertEqual(ModelCatalog.refusedBuiltInDescriptions.map(\.description), [])
-        let models = BuiltinDescriptions.neurons
-        XCTAssertEqual(models.map(\.name).sorted(), described)
-        let swiftNames = Set(ModelCatalog.neuronTypes.map { $0.name })
+    /// What every built-in description holds, neuron or synapse: it lowered, takes no Swift
+    /// model's name, is marked built-in, lives in a file named after it that the catalogue finds
+    /// and the model's `source` names, and documents every parameter (the trailing comments, as
+    /// `plexus models` lists them).
+    struct Described {
+        let name: String, isBuiltIn: Bool, file: String, source: String?, parameters: [(name: String, doc: String)]
+    }
+
+    func assertBuiltIn(_ models: [Described], are names: [String], swiftNames: Set<String>,
+                       file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(ModelCatalog.refusedBuiltInDescriptions.map(\.description), [], file: file, line: line)
+        XCTAssertEqual(models.map(\.name).sorted(), names, file: file, line: line)
         for m in models {
-            XCTAssertFalse(swiftNames.contains(m.name), "\(m.name) is both a Swift model and a description")
-            XCTAssertTrue(m.isBuiltIn)
-            XCTAssertEqual(m.description.file, "<built-in>/\(m.name).nestml", "a description file is named after its model")
-            XCTAssertNotNil(ModelCatalog.builtInDescription(m.name))
-            XCTAssertEqual(ModelCatalog.neuron(m.name)?.source, m.description.file)
-            // Documented parameters (the trailing comments), as `plexus models` lists them.
-            for p in m.description.parameters { XCTAssertFalse(p.doc.isEmpty, "\(m.name).\(p.name) has no doc") }
-            // A built-in name cannot be taken by a user's model.
-            XCTAssertThrowsError(try ModelCatalog.install(m.kind))
+            XCTAssertFalse(swiftNames.contains(m.name), "\(m.name) is both a Swift model and a description", file: file, line: line)
+            XCTAssertTrue(m.isBuiltIn, file: file, line: line)
+            XCTAssertEqual(m.file, "<built-in>/\(m.name).nestml", "a description file is named after its model", file: file, line: line)
+            XCTAssertEqual(m.source, m.file, file: file, line: line)
+            XCTAssertNotNil(ModelCatalog.builtInDescription(m.name), file: file, line: line)
+            for p in m.parameters { XCTAssertFalse(p.doc.isEmpty, "\(m.name).\(p.name) has no doc", file: file, line: line) }
         }
+    }
+
+    func testEveryDescriptionLowersAndIsBuiltIn() throws {
+        let models = BuiltinDescriptions.neurons
+        assertBuiltIn(models.map { Described(name: $0.name, isBuiltIn: $0.isBuiltIn, file: $0.description.file,
+                                             source: ModelCatalog.neuron($0.name)?.source,
+                                             parameters: $0.description.parameters.map { ($0.name, $0.doc) }) },
+                      are: described, swiftNames: Set(ModelCatalog.neuronTypes.map { $0.name }))
+        // A built-in name cannot be taken by a user's model.
+        for m in models { XCTAssertThrowsError(try ModelCatalog.install(m.kind)) }
     }
 
     /// V_m is kept relative to E_L inside the kernel (NEST's rounding); users set and record V_m
@@ -158,17 +172,12 @@ final class BuiltinDescriptionTests: XCTestCase {
     /// archive as the C asks. Their weights are checked against NEST by PlasticityTests,
     /// STDPNearestNeighbourTests and the STDP reference tests, unchanged.
     func testEverySynapseDescriptionLowersAndIsBuiltIn() throws {
-        XCTAssertEqual(ModelCatalog.refusedBuiltInDescriptions.map(\.description), [])
         let models = BuiltinDescriptions.synapses
-        XCTAssertEqual(models.map(\.name).sorted(), describedSynapses)
-        let swiftNames = Set(SynapseModel.kinds.map { $0.name })
+        assertBuiltIn(models.map { Described(name: $0.name, isBuiltIn: $0.isBuiltIn, file: $0.description.file,
+                                             source: SynapseModel(rawValue: $0.name)?.source,
+                                             parameters: $0.description.parameters.map { ($0.name, $0.doc) }) },
+                      are: describedSynapses, swiftNames: Set(SynapseModel.kinds.map { $0.name }))
         for m in models {
-            XCTAssertFalse(swiftNames.contains(m.name), "\(m.name) is both a Swift model and a description")
-            XCTAssertTrue(m.isBuiltIn)
-            XCTAssertEqual(m.description.file, "<built-in>/\(m.name).nestml", "a description file is named after its model")
-            XCTAssertEqual(SynapseModel(rawValue: m.name)?.source, m.description.file)
-            XCTAssertNotNil(ModelCatalog.builtInDescription(m.name))
-            for p in m.description.parameters { XCTAssertFalse(p.doc.isEmpty, "\(m.name).\(p.name) has no doc") }
             XCTAssertFalse(m.parameters.contains { $0.name == "t_last" }, "\(m.name): the time of the last spike is hidden")
             XCTAssertEqual(m.description.lastSpikeTimeIndex.map { m.description.state[$0].name }, "t_last", "\(m.name) keeps no second copy of it")
         }
