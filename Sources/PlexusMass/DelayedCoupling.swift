@@ -160,8 +160,10 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
     /// A batch: each lane's coupling (one run: [coupling]), and the lane count.
     let couplings: Storage<C>
     let lanes: Int
-    /// Each node's lane.
-    let laneOf: Storage<Int32>
+    /// A batch: each node's coupling, its lane's (one run: [coupling]); loaded directly, the
+    /// node's coupling is one load where the lane's index and then its coupling were a
+    /// dependent pair.
+    let nodeCouplings: Storage<C>
     let cvars: [Int]
     /// cvars[k] * n: where coupling variable k of a region lies in the state.
     let cvarOffset: Storage<Int>
@@ -178,7 +180,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         self.coupling = couplings[0]
         self.couplings = Storage(couplings)
         lanes = L
-        laneOf = Storage((0..<n).map { Int32($0 % L) })
+        nodeCouplings = Storage(L == 1 ? [couplings[0]] : (0..<n).map { couplings[$0 % L] })
         /// Edge (target node t, source node u): nil when u is another lane's or the weight is 0;
         /// else the regions' weight and delay.
         @inline(__always) func edge(_ t: Int, _ u: Int) -> (w: Double, d: Int32)? {
@@ -281,10 +283,19 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                         rows[j &* rl &+ cap] = v
                     }
                 } else {
-                    // A region's lanes are side by side in the state and in the slot.
-                    for j in (range.lowerBound / L)..<(range.upperBound / L) {
-                        let row = h + slot(k, j &* L), from = src + j &* L
-                        for l in 0..<L { row[l] = from[l]; row[cap &* L &+ l] = from[l] }
+                    // A region's lanes are side by side in the state and in the slot. A constant
+                    // width makes the copies vector moves (a variable one, a loop per region).
+                    @inline(__always) func copy(_ width: Int) {
+                        for j in (range.lowerBound / width)..<(range.upperBound / width) {
+                            let row = h + slot(k, j &* width), from = src + j &* width
+                            for l in 0..<width { row[l] = from[l]; row[cap &* width &+ l] = from[l] }
+                        }
+                    }
+                    switch L {
+                    case 2: copy(2)
+                    case 4: copy(4)
+                    case 8: copy(8)
+                    default: copy(L)
                     }
                 }
                 let r = newest + k * ring
@@ -299,7 +310,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         withUnsafeTemporaryAllocation(of: Double.self, capacity: cpo) { buffer in
             let out = buffer.baseAddress!
             for j in range {
-                let f = lanes == 1 ? f : couplings[Int(laneOf[j])]
+                let f = lanes == 1 ? f : nodeCouplings[j]
                 for m in 0..<outputs {
                     f.history(CouplingValues(x + j, offsets + m * ipo), out)
                     for k in 0..<cpo {
@@ -448,7 +459,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         let f = coupling
         // Channel m is output m and gx its sum: the post-function is applied in the same pass.
         let fused = !C.preReadsTarget && C.historyChannelsPerOutput == 1
-        let fs = UnsafePointer(couplings.base), lane = UnsafePointer(laneOf.base)
+        let fs = UnsafePointer(nodeCouplings.base)
         let anyShort = shortWeight.count > 0
         for ch in 0..<channels {
             let a = acc + ch * len + k - r.lowerBound * massBlock
@@ -497,7 +508,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                 } else if lanes == 1 {
                     c[ch &* n &+ t] = f.post(s)
                 } else {
-                    c[ch &* n &+ t] = fs[Int(lane[t])].post(s)
+                    c[ch &* n &+ t] = fs[t].post(s)
                 }
             }
             /// x_j(step - d) of short edge e.
@@ -547,9 +558,11 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         let xo = UnsafePointer(cvarOffset.base), so = UnsafePointer(channelOffset.base)
         for m in 0..<(channels / cpo) {
             let sm = UnsafePointer(S + m * cpo * n), xm = xo + m * ipo
-            for i in r {
-                let f = lanes == 1 ? f : fs[Int(lane[i])]
-                c[m * n + i] = f.post(f.gather(CouplingValues(sm + i, so), CouplingValues(x + i, xm), rowSum: rs[i]))
+            let cm = c + m &* n
+            if lanes == 1 {
+                for i in r { cm[i] = f.post(f.gather(CouplingValues(sm + i, so), CouplingValues(x + i, xm), rowSum: rs[i])) }
+            } else {
+                for i in r { cm[i] = fs[i].post(fs[i].gather(CouplingValues(sm + i, so), CouplingValues(x + i, xm), rowSum: rs[i])) }
             }
         }
     }

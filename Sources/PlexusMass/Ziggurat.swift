@@ -37,6 +37,36 @@ enum Ziggurat {
         return slow(i, u, &rng, xs, rs)
     }
 
+    /// `normal` of `count` words at once, into out[0 ..< count]: eight at a time in vectors (the
+    /// layer look-ups as loads), the rare draws outside the rectangles then one by one with
+    /// `more(j)` for draw j. Each value is the one `normal` makes from its word.
+    static func normals(_ words: UnsafePointer<UInt32>, count: Int, into out: UnsafeMutablePointer<Double>,
+                        _ xs: UnsafePointer<Double>, _ rs: UnsafePointer<Double>, more: (Int) -> RandomStream) {
+        typealias V = SIMD8<Double>
+        var j = 0
+        while j &+ 8 <= count {
+            let w = UnsafeRawPointer(words + j).loadUnaligned(as: SIMD8<UInt32>.self)
+            let layer = w & 0x7F
+            let u = (V(SIMD8<Int32>(truncatingIfNeeded: w) &>> 7) + 0.5) * 0x1p-24
+            var x = V(), r = V()
+            for l in 0..<8 { let i = Int(layer[l]); x[l] = xs[i]; r[l] = rs[i] }
+            UnsafeMutableRawPointer(out + j).storeBytes(of: u * x, as: V.self)
+            let inside = u.replacing(with: -u, where: u .< 0) .< r
+            let all = inside._storage, a = all.lowHalf & all.highHalf, b = a.lowHalf & a.highHalf
+            if (b[0] & b[1]) == 0 {
+                for l in 0..<8 where !inside[l] {
+                    var rng = more(j + l)
+                    out[j + l] = slow(Int(layer[l]), u[l], &rng, xs, rs)
+                }
+            }
+            j &+= 8
+        }
+        while j < count {
+            out[j] = normal(words[j], { more(j) }, xs, rs)
+            j &+= 1
+        }
+    }
+
     static func slow(_ i0: Int, _ u0: Double, _ rng: inout RandomStream, _ xs: UnsafePointer<Double>, _ rs: UnsafePointer<Double>) -> Double {
         var i = i0, u = u0, first = true
         while true {
