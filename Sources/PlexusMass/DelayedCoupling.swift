@@ -3,9 +3,11 @@ import PlexusCore
 // Delayed coupling, float64 engine.
 //
 // History layout: one row per (channel, source region) holding `capacity` time slots (slot
-// `s mod capacity` holds the state after step s), written twice (at p and p + capacity), so that
-// `capacity + (s mod capacity) - d` addresses x(s - d) without a wrap test and any `block`
-// consecutive slots are contiguous. A batch of L lanes keeps each slot's L lanes side by side
+// `s mod capacity` holds the state after step s) and then slots 0 ..< block again, so that any
+// `block` consecutive slots are contiguous from the first one's position: a read that starts near
+// the row's end runs on into the copies. (Every slot twice, at p and p + capacity, also saved the
+// wrap test, once per edge and block; but it doubled the history's size and the stores of each
+// step, and connectivity_76 at 3 mm/ms then needed 1.2 MB, more than L2.) A batch of L lanes keeps each slot's L lanes side by side
 // (lane-major: row j, slot s, lane l at (j * rowLength + s) * L + l), so an edge's `block` slots
 // are one contiguous run of block * L doubles that serves every lane with one weight (with a row
 // per lane, an edge was L scattered short reads). The coupling of step n (X_n -> X_{n+1}) needs
@@ -37,18 +39,21 @@ let recentSlots = 32
     /// count = range.count / lanes targets.
     let rowStart: Storage<Int32>
     /// (source region * rowLength + capacity - delay) * lanes: add (step mod capacity) * lanes
-    /// to reach the first slot.
+    /// to reach the first slot, and take capacity * lanes off again when step mod capacity >=
+    /// delay.
     let offset: Storage<Int32>
+    let delay: Storage<Int32>
     let weight: Storage<Double>
     /// channels x range.count x block accumulators of the current block: [channel][target][step
     /// of the block][lane].
     let acc: Storage<Double>
 
-    init(range: Range<Int>, tiles: Int, rowStart: [Int32], offset: [Int32], weight: [Double], channels: Int) {
+    init(range: Range<Int>, tiles: Int, rowStart: [Int32], offset: [Int32], delay: [Int32], weight: [Double], channels: Int) {
         self.range = range
         self.tiles = tiles
         self.rowStart = Storage(rowStart)
         self.offset = Storage(offset)
+        self.delay = Storage(delay)
         self.weight = Storage(weight)
         acc = Storage(repeating: 0, count: max(1, channels * range.count * massBlock))
     }
@@ -196,7 +201,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         // Room for one block beyond the horizon: a thread that runs ahead within a block never
         // overwrites a slot another thread still reads for its long edges.
         capacity = horizon + massBlock
-        rowLength = 2 * capacity
+        rowLength = capacity + massBlock
         hist = Storage(repeating: 0, count: channels * n * rowLength)
         let longMin = Int32(massBlock - 1)
         var parts: [CouplingPart] = []
@@ -209,19 +214,20 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         for r in partRanges {
             precondition(r.lowerBound % L == 0 && r.upperBound % L == 0, "a batch's part holds whole regions")
             var rowStart: [Int32] = [0]
-            var off: [Int32] = [], w: [Double] = []
+            var off: [Int32] = [], lag: [Int32] = [], w: [Double] = []
             for t in 0..<tiles {
                 for i in (r.lowerBound / L)..<(r.upperBound / L) {
                     for j in (t * tileSources)..<min(regions, (t + 1) * tileSources) {
                         let q = i * regions + j
                         guard weights[q] != 0, delays[q] >= longMin else { continue }
                         off.append(Int32((j * rowLength + capacity - Int(delays[q])) * L))
+                        lag.append(delays[q])
                         w.append(weights[q])
                     }
                     rowStart.append(Int32(off.count))
                 }
             }
-            parts.append(CouplingPart(range: r, tiles: tiles, rowStart: rowStart, offset: off, weight: w, channels: channels))
+            parts.append(CouplingPart(range: r, tiles: tiles, rowStart: rowStart, offset: off, delay: lag, weight: w, channels: channels))
         }
         self.parts = parts
         var ss = [Int32](repeating: 0, count: n + 1), src: [Int32] = [], sd: [Int32] = [], sw: [Double] = []
@@ -261,10 +267,11 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
     var shortEdgeCount: Int { shortWeight.count + selfWeight.buffer.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } }
     var historyBytes: Int { hist.count * 8 }
 
-    /// Writes the state after step `s` of regions `range` into the history (both copies): the
-    /// coupling variables themselves, or the coupling's source terms of them.
+    /// Writes the state after step `s` of regions `range` into the history (slots 0 ..< block
+    /// twice): the coupling variables themselves, or the coupling's source terms of them.
     func write(step s: Int, _ x: UnsafePointer<Double>, range: Range<Int>) {
         let p = s % capacity
+        let again = p < massBlock   // also at p + capacity
         let h = hist.base
         let rl = rowLength, cap = capacity, L = lanes
         let newest = recent.base + (s & (recentSlots - 1)) * n, ring = 2 * recentSlots * n, copy = recentSlots * n
@@ -277,10 +284,10 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                 let src = x + cvars[k] * n
                 if L == 1 {
                     let rows = h + k * n * rl + p
-                    for j in range {
-                        let v = src[j]
-                        rows[j &* rl] = v
-                        rows[j &* rl &+ cap] = v
+                    if again {
+                        for j in range { rows[j &* rl] = src[j]; rows[j &* rl &+ cap] = src[j] }
+                    } else {
+                        for j in range { rows[j &* rl] = src[j] }
                     }
                 } else {
                     // A region's lanes are side by side in the state and in the slot. A constant
@@ -288,7 +295,8 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                     @inline(__always) func copy(_ width: Int) {
                         for j in (range.lowerBound / width)..<(range.upperBound / width) {
                             let row = h + slot(k, j &* width), from = src + j &* width
-                            for l in 0..<width { row[l] = from[l]; row[cap &* width &+ l] = from[l] }
+                            for l in 0..<width { row[l] = from[l] }
+                            if again { for l in 0..<width { row[cap &* width &+ l] = from[l] } }
                         }
                     }
                     switch L {
@@ -316,7 +324,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                     for k in 0..<cpo {
                         let at = slot(m * cpo + k, j)
                         h[at] = out[k]
-                        h[at + cap * L] = out[k]
+                        if again { h[at + cap * L] = out[k] }
                         newest[(m * cpo + k) * ring + j] = out[k]
                         newest[(m * cpo + k) * ring + copy + j] = out[k]
                     }
@@ -338,8 +346,8 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         let count = part.range.count
         let len = count * massBlock
         let acc = part.acc.base
-        let base = n0 % capacity
-        let rs = part.rowStart.base, of = part.offset.base, wt = part.weight.base
+        let base = n0 % capacity, cap = capacity
+        let rs = part.rowStart.base, of = part.offset.base, lag = part.delay.base, wt = part.weight.base
         for k in 0..<channels {
             let a = acc + k * len
             let rows = UnsafeRawPointer(hist.base + k * n * rowLength)
@@ -357,7 +365,8 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                     var e = Int(seg[t])
                     let end = Int(seg[t + 1])
                     while e < end {
-                        let src = rows + (Int(of[e]) &+ base) &* 8
+                        // Slot n0 - d lies at capacity - d + base, or capacity earlier when base >= d.
+                        let src = rows + (Int(of[e]) &+ base &- (base >= Int(lag[e]) ? cap : 0)) &* 8
                         let w = SIMD8<Double>(repeating: wt[e])
                         s0 += w * src.loadUnaligned(as: SIMD8<Double>.self)
                         s1 += w * src.loadUnaligned(fromByteOffset: 64, as: SIMD8<Double>.self)
@@ -380,8 +389,8 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         let L = lanes, targets = part.range.count / L
         let width = massBlock * L, len = targets * width
         let acc = part.acc.base
-        let base = (n0 % capacity) * L
-        let rs = part.rowStart.base, of = part.offset.base, wt = part.weight.base
+        let slot = n0 % capacity, base = slot * L, wrap = capacity * L
+        let rs = part.rowStart.base, of = part.offset.base, lag = part.delay.base, wt = part.weight.base
         typealias V = SIMD8<Double>
         for k in 0..<channels {
             let a = acc + k * len
@@ -405,7 +414,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                         }
                         var e = first
                         while e < end {
-                            let src = rows + (Int(of[e]) &+ base &+ c) &* 8
+                            let src = rows + (Int(of[e]) &+ base &- (slot >= Int(lag[e]) ? wrap : 0) &+ c) &* 8
                             let w = V(repeating: wt[e])
                             s0 += w * src.loadUnaligned(as: V.self)
                             s1 += w * src.loadUnaligned(fromByteOffset: 64, as: V.self)
@@ -429,7 +438,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                         if tile > 0 { s0 = d.load(as: V.self); s1 = d.load(fromByteOffset: 64, as: V.self) }
                         var e = first
                         while e < end {
-                            let src = rows + (Int(of[e]) &+ base &+ c) &* 8
+                            let src = rows + (Int(of[e]) &+ base &- (slot >= Int(lag[e]) ? wrap : 0) &+ c) &* 8
                             let w = V(repeating: wt[e])
                             s0 += w * src.loadUnaligned(as: V.self)
                             s1 += w * src.loadUnaligned(fromByteOffset: 64, as: V.self)
