@@ -979,13 +979,7 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
 
     func check(step: Int, range r: Range<Int>) -> BadValue? {
         let x = X.base
-        // Exponent all ones = NaN or infinity; integer ops so the loop vectorises.
-        var flag: UInt64 = 0
-        for v in 0..<nsv {
-            let col = UnsafeRawPointer(x + v * n).assumingMemoryBound(to: UInt64.self)
-            for i in r { flag |= ((col[i] >> 52) & 0x7FF) &+ 1 }
-        }
-        if flag & 0x800 == 0 { return nil }
+        if allFinite(x, r) { return nil }
         for i in r {
             for v in 0..<nsv where !x[v * n + i].isFinite {
                 return BadValue(step: step, region: i, variable: v, value: x[v * n + i])
@@ -994,16 +988,31 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
         return nil
     }
 
+    /// Whether every variable of nodes `r` in state `x` is finite: exponent bits all ones is NaN
+    /// or infinity, so (exponent + 1) has bit 11 set exactly then; eight values per vector
+    /// operation (the loop over a range did not vectorise: it ran every step, 4 % of a run).
+    @inline(__always)
+    func allFinite(_ x: UnsafePointer<Double>, _ r: Range<Int>) -> Bool {
+        typealias V = SIMD8<UInt64>
+        var flags = V(), flag: UInt64 = 0
+        for v in 0..<nsv {
+            let col = UnsafeRawPointer(x + v &* n).assumingMemoryBound(to: UInt64.self)
+            var i = r.lowerBound
+            while i &+ 8 <= r.upperBound {
+                flags |= ((UnsafeRawPointer(col + i).loadUnaligned(as: V.self) &>> 52) & 0x7FF) &+ 1
+                i &+= 8
+            }
+            while i < r.upperBound { flag |= ((col[i] >> 52) & 0x7FF) &+ 1; i &+= 1 }
+        }
+        let a = flags.lowHalf | flags.highHalf, b = a.lowHalf | a.highHalf
+        return (flag | b[0] | b[1]) & 0x800 == 0
+    }
+
     /// A batch: records each lane's first non-finite value after step `step`; true when every
     /// lane has one.
     func checkLanes(step: Int) -> Bool {
         let x = X.base
-        var flag: UInt64 = 0
-        for v in 0..<nsv {
-            let col = UnsafeRawPointer(x + v * n).assumingMemoryBound(to: UInt64.self)
-            for i in 0..<n { flag |= ((col[i] >> 52) & 0x7FF) &+ 1 }
-        }
-        if flag & 0x800 == 0 { return false }
+        if allFinite(x, 0..<n) { return false }
         for i in 0..<n where laneBad[i % lanes] == nil {
             for v in 0..<nsv where !x[v * n + i].isFinite {
                 laneBad[i % lanes] = BadValue(step: step, region: i / lanes, variable: v, value: x[v * n + i])
