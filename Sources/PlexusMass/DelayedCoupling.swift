@@ -6,12 +6,12 @@ import PlexusCore
 // `s mod capacity` holds the state after step s) and then slots 0 ..< block again, so that any
 // `block` consecutive slots are contiguous from the first one's position: a read that starts near
 // the row's end runs on into the copies. (Every slot twice, at p and p + capacity, also saved the
-// wrap test, once per edge and block; but it doubled the history's size and the stores of each
-// step, and connectivity_76 at 3 mm/ms then needed 1.2 MB, more than L2.) A batch of L lanes keeps each slot's L lanes side by side
-// (lane-major: row j, slot s, lane l at (j * rowLength + s) * L + l), so an edge's `block` slots
-// are one contiguous run of block * L doubles that serves every lane with one weight (with a row
-// per lane, an edge was L scattered short reads). The coupling of step n (X_n -> X_{n+1}) needs
-// x_j(n - d_ij) for every nonzero weight.
+// wrap test, once per edge and block, but doubled the history and each step's stores:
+// connectivity_76 at 3 mm/ms took 1.2 MB, now 0.6 MB.) A batch of L lanes keeps each slot's L
+// lanes side by side (lane-major: row j, slot s, lane l at (j * rowLength + s) * L + l), so an
+// edge's `block` slots are one contiguous run of block * L doubles that serves every lane with
+// one weight (with a row per lane, an edge was L scattered short reads). The coupling of step n
+// (X_n -> X_{n+1}) needs x_j(n - d_ij) for every nonzero weight.
 //
 // Time blocking: for an edge with d >= block - 1, the values it contributes to the `block`
 // steps n0 ..< n0+block are slots n0-d ..< n0-d+block, all known at the start of the block. So
