@@ -81,7 +81,9 @@ public enum VectorMath {
         let bits = unsafeBitCast(x, to: SIMD16<UInt64>.self)
         let exponentBits = (bits &>> 52) & 0x7FF
         var m = unsafeBitCast((bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000, to: Vector.self)
-        var e = Vector(SIMD16<Int64>(truncatingIfNeeded: exponentBits) &- 1023)
+        // e = exponent - 1023: 2^52 + the exponent bits, read as a double, minus 2^52 + 1023 (exact;
+        // the integer-to-double conversion of the vector was a generic call, not inlined).
+        var e = unsafeBitCast(exponentBits | 0x4330_0000_0000_0000, to: Vector.self) - (0x1p52 + 1023)
         let high = m .> 1.4142135623730951
         m.replace(with: m * 0.5, where: high)
         e.replace(with: e + 1, where: high)
@@ -105,6 +107,14 @@ public enum VectorMath {
         let s = mask._storage
         let a = s.lowHalf & s.highHalf, b = a.lowHalf & a.highHalf, c = b.lowHalf & b.highHalf
         return (c[0] & c[1]) != 0
+    }
+
+    /// `allTrue` of eight lanes.
+    @_transparent
+    public static func allTrue(_ mask: SIMDMask<SIMD8<Int64>>) -> Bool {
+        let s = mask._storage
+        let a = s.lowHalf & s.highHalf, b = a.lowHalf & a.highHalf
+        return (b[0] & b[1]) != 0
     }
 }
 

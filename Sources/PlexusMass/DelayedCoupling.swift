@@ -346,7 +346,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         let count = part.range.count
         let len = count * massBlock
         let acc = part.acc.base
-        let base = n0 % capacity, cap = capacity
+        let slot = n0 % capacity, cap = capacity
         let rs = part.rowStart.base, of = part.offset.base, lag = part.delay.base, wt = part.weight.base
         for k in 0..<channels {
             let a = acc + k * len
@@ -365,8 +365,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                     var e = Int(seg[t])
                     let end = Int(seg[t + 1])
                     while e < end {
-                        // Slot n0 - d lies at capacity - d + base, or capacity earlier when base >= d.
-                        let src = rows + (Int(of[e]) &+ base &- (base >= Int(lag[e]) ? cap : 0)) &* 8
+                        let src = rows + Self.blockStart(of[e], lag[e], slot: slot, lanes: 1, capacity: cap) &* 8
                         let w = SIMD8<Double>(repeating: wt[e])
                         s0 += w * src.loadUnaligned(as: SIMD8<Double>.self)
                         s1 += w * src.loadUnaligned(fromByteOffset: 64, as: SIMD8<Double>.self)
@@ -379,6 +378,14 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         }
     }
 
+    /// Where an edge's history for the block starting at slot `slot` (n0 mod capacity) begins,
+    /// in doubles from its channel's rows: slot n0 - d lies at capacity - d + slot (the edge's
+    /// `offset`), or one capacity earlier when slot >= d.
+    @inline(__always)
+    static func blockStart(_ offset: Int32, _ delay: Int32, slot: Int, lanes: Int, capacity: Int) -> Int {
+        Int(offset) &+ (slot &- (slot >= Int(delay) ? capacity : 0)) &* lanes
+    }
+
     /// `accumulate` for a batch: a target region's block is block x L accumulators side by side
     /// ([step][lane]), and each edge adds its weight times its block x L contiguous history values
     /// to them, 64 (eight vectors, in registers across the edges) at a time, then 16. Each
@@ -389,7 +396,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         let L = lanes, targets = part.range.count / L
         let width = massBlock * L, len = targets * width
         let acc = part.acc.base
-        let slot = n0 % capacity, base = slot * L, wrap = capacity * L
+        let slot = n0 % capacity, cap = capacity
         let rs = part.rowStart.base, of = part.offset.base, lag = part.delay.base, wt = part.weight.base
         typealias V = SIMD8<Double>
         for k in 0..<channels {
@@ -414,7 +421,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                         }
                         var e = first
                         while e < end {
-                            let src = rows + (Int(of[e]) &+ base &- (slot >= Int(lag[e]) ? wrap : 0) &+ c) &* 8
+                            let src = rows + (Self.blockStart(of[e], lag[e], slot: slot, lanes: L, capacity: cap) &+ c) &* 8
                             let w = V(repeating: wt[e])
                             s0 += w * src.loadUnaligned(as: V.self)
                             s1 += w * src.loadUnaligned(fromByteOffset: 64, as: V.self)
@@ -438,7 +445,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                         if tile > 0 { s0 = d.load(as: V.self); s1 = d.load(fromByteOffset: 64, as: V.self) }
                         var e = first
                         while e < end {
-                            let src = rows + (Int(of[e]) &+ base &- (slot >= Int(lag[e]) ? wrap : 0) &+ c) &* 8
+                            let src = rows + (Self.blockStart(of[e], lag[e], slot: slot, lanes: L, capacity: cap) &+ c) &* 8
                             let w = V(repeating: wt[e])
                             s0 += w * src.loadUnaligned(as: V.self)
                             s1 += w * src.loadUnaligned(fromByteOffset: 64, as: V.self)

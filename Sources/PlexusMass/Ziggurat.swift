@@ -52,8 +52,7 @@ enum Ziggurat {
             for l in 0..<8 { let i = Int(layer[l]); x[l] = xs[i]; r[l] = rs[i] }
             UnsafeMutableRawPointer(out + j).storeBytes(of: u * x, as: V.self)
             let inside = u.replacing(with: -u, where: u .< 0) .< r
-            let all = inside._storage, a = all.lowHalf & all.highHalf, b = a.lowHalf & a.highHalf
-            if (b[0] & b[1]) == 0 {
+            if !VectorMath.allTrue(inside) {
                 for l in 0..<8 where !inside[l] {
                     var rng = more(j + l)
                     out[j + l] = slow(Int(layer[l]), u[l], &rng, xs, rs)
