@@ -652,6 +652,8 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
                                                                            parts: setup.parts),
                                          variables: localVariables, rows: localRows.base,
                                          kernel: uniformParameters == nil ? setup.kernel.surfaceDfun : setup.kernel.uniformSurfaceDfun,
+                                         heunPredict: uniformParameters == nil ? setup.kernel.heunPredict : setup.kernel.uniformHeunPredict,
+                                         heunCorrect: uniformParameters == nil ? setup.kernel.heunCorrect : setup.kernel.uniformHeunCorrect,
                                          team: surfaceTeam)
         }
         stepState = MassStepState(n: n, nsv: nsv, h: dt, stochastic: stochastic, x: X.base, xt: Xt.base, k: k.map(\.base),

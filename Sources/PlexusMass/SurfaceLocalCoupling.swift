@@ -10,6 +10,9 @@ public struct SurfaceLocalCoupling: @unchecked Sendable {
     let variables: [Int]
     let rows: UnsafeMutablePointer<Double>
     let kernel: RateKernel.SurfaceDFun
+    /// Heun's stages with their updates in the kernel's loop (`HeunIntegrator`).
+    let heunPredict: RateKernel.SurfaceHeunStage
+    let heunCorrect: RateKernel.SurfaceHeunStage
     /// The team whose local products wait for each other, set when the run starts: nil on one
     /// thread, and when no local-connectivity entry links two threads' vertices.
     let team: TeamReference

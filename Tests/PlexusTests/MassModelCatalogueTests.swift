@@ -75,6 +75,55 @@ final class MassModelCatalogueTests: XCTestCase {
         for kind in MassModels.all { _ = try kind.kernel() }
     }
 
+    /// Heun's stages on a surface with their updates in the kernel's loop (`heunPredict`,
+    /// `heunCorrect`) against the surface kernel followed by HeunIntegrator's update loops, bit
+    /// for bit: every built-in model, per-vertex and uniform parameters (defaults, whose divisors
+    /// are often powers of two, and defaults times 1.37, whose are not), with noise and without.
+    func testFusedHeunStagesEqualKernelAndUpdates() throws {
+        var rng = CouplingTestRandom(seed: 11)
+        let n = 37, h = 0.1
+        func same(_ a: [Double], _ b: [Double]) -> Bool {
+            zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+        }
+        for kind in MassModels.all {
+            let m = kind.description, k = try kind.kernel()
+            let nsv = m.state.count
+            var x = [Double]()
+            for s in m.state { x += (0..<n).map { _ in rng.uniform(s.rangeLo, s.rangeHi) } }
+            let c = (0..<max(1, m.couplingTerms * n)).map { _ in rng.uniform(-0.5, 0.5) }
+            let lc = (0..<max(1, m.localArguments.count * n)).map { _ in rng.uniform(-0.1, 0.1) }
+            let z = (0..<(nsv * n)).map { _ in rng.uniform(-1e-3, 1e-3) }
+            for scale in [1.0, 1.37] {
+                var column = [Double](repeating: 0, count: m.parameterSlotCount * n)
+                for (j, v) in m.defaultSlots.enumerated() { for i in 0..<n { column[j * n + i] = v * scale } }
+                m.deriveParameters(&column, nodes: n)
+                let uniform = (0..<max(1, m.parameterSlotCount)).map { $0 < m.parameterSlotCount ? column[$0 * n] : 0 }
+                let forms = [("per vertex", k.surfaceDfun, k.heunPredict, k.heunCorrect, column.isEmpty ? [0] : column),
+                             ("uniform", k.uniformSurfaceDfun, k.uniformHeunPredict, k.uniformHeunCorrect, uniform)]
+                for (form, dfun, predict, correct, p) in forms {
+                    for noise in [nil, z] {
+                        let what = "\(m.name), \(form), parameters x \(scale), \(noise == nil ? "deterministic" : "stochastic")"
+                        let dz = noise ?? [Double](repeating: 0, count: nsv * n)
+                        // The separate loops (HeunIntegrator.step's, operation for operation).
+                        var a = [Double](repeating: .nan, count: nsv * n), b = a
+                        dfun(n, 0, n, x, c, p, lc, &a)
+                        let xt = (0..<(nsv * n)).map { noise == nil ? x[$0] + h * a[$0] : x[$0] + h * a[$0] + dz[$0] }
+                        dfun(n, 0, n, xt, c, p, lc, &b)
+                        let next = (0..<(nsv * n)).map { noise == nil ? x[$0] + (a[$0] + b[$0]) * h / 2.0 : x[$0] + (a[$0] + b[$0]) * h / 2.0 + dz[$0] }
+                        // The fused stages.
+                        var k0 = [Double](repeating: .nan, count: nsv * n), xt2 = k0, y = x
+                        predict(n, 0, n, x, c, p, lc, &k0, &xt2, h, noise)
+                        correct(n, 0, n, xt2, c, p, lc, &k0, &y, h, noise)
+                        XCTAssertTrue(same(k0, a), "\(what): the predictor's derivatives")
+                        XCTAssertTrue(same(xt2, xt), "\(what): the predictor")
+                        XCTAssertTrue(same(y, next), "\(what): the corrector")
+                        XCTAssertTrue(next.contains { $0.isFinite && $0 != 0 }, "\(what): a case that compares numbers")
+                    }
+                }
+            }
+        }
+    }
+
     /// The generated kernel against TVB's `dfun` on the fixture's random states and couplings.
     func testKernelsMatchTVBDfun() throws {
         guard !Self.fixtureNames.isEmpty else { throw XCTSkip("no TVB model fixtures") }

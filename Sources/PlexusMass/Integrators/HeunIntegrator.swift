@@ -10,6 +10,18 @@ public struct HeunIntegrator: MassIntegrator {
     @inline(__always)
     public static func step(_ s: MassStepState, range r: Range<Int>) {
         let h = s.h
+        if s.fusesHeun, let local = s.local {
+            // The same stages and synchronisation as below, each update in the kernel's loop
+            // (RateKernelWriter.heunPredictSymbol), operation for operation.
+            let z = s.stochastic ? UnsafePointer(s.z) : nil
+            s.surfaceStage(s.x, r, sync: .none) {
+                local.heunPredict(s.n, r.lowerBound, r.upperBound, s.x, s.c, s.parameters, local.rows, s.k[0], s.xt, h, z)
+            }
+            s.surfaceStage(s.xt, r, sync: .before) {
+                local.heunCorrect(s.n, r.lowerBound, r.upperBound, s.xt, s.c, s.parameters, local.rows, s.k[0], s.x, h, z)
+            }
+            return
+        }
         // The state is complete (the engine's barrier before the step), and the predictor writes
         // xt, which this stage's local product does not read.
         s.dfun(s.x, into: s.k[0], r, sync: .none)

@@ -114,15 +114,28 @@ public struct MassStepState {
     public func dfun(_ s: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>, _ r: Range<Int>,
                      sync: LocalSync) {
         if let local {
-            let team = local.team.team
-            if sync == .before || sync == .both { team?.barrier() }
-            local.apply(s, n: n, r)
-            local.kernel(n, r.lowerBound, r.upperBound, s, c, parameters, local.rows, out)
-            if sync == .after || sync == .both { team?.barrier() }
+            surfaceStage(s, r, sync: sync) { local.kernel(n, r.lowerBound, r.upperBound, s, c, parameters, local.rows, out) }
         } else {
             kernel(n, r.lowerBound, r.upperBound, s, c, parameters, out)
         }
     }
+
+    /// A stage on a surface: the local product of state `s` for the vertices `r`, synchronised
+    /// with the other threads as `sync` says, around `kernel`, which reads it.
+    @inline(__always)
+    func surfaceStage(_ s: UnsafePointer<Double>, _ r: Range<Int>, sync: LocalSync, _ kernel: () -> Void) {
+        guard let local else { return kernel() }
+        let team = local.team.team
+        if sync == .before || sync == .both { team?.barrier() }
+        local.apply(s, n: n, r)
+        kernel()
+        if sync == .after || sync == .both { team?.barrier() }
+    }
+
+    /// Whether Heun's stages run with their updates in the model kernel's loop: on a surface
+    /// (where the passes over the vertices cost: a third of a step's time went to the update
+    /// loops), without a stimulus or state bounds, which the separate loops handle.
+    var fusesHeun: Bool { local != nil && s == nil && bounded.isEmpty }
 
     /// TVB's `state_variable_boundaries`: clamps state `s` after a stage.
     @inline(__always)

@@ -12,7 +12,10 @@ import PlexusCore
 /// A second function `plx_rate_observe(n, lo, hi, x, p, out)` writes the variables of interest
 /// (`out[k*n + i]`), which may be expressions of the state (TVB's `x2 - x1`). The surface
 /// variant `plx_rate_dfun_surface` takes the local-coupling rows `lc` too, and both dfuns come
-/// as `_uniform` (one value per parameter, `p[slot]`).
+/// as `_uniform` (one value per parameter, `p[slot]`). On a surface, Heun's two stages also come
+/// with their updates in the same loop (`plx_rate_heun_predict_surface`,
+/// `plx_rate_heun_correct_surface`, and `_uniform`): a stage then passes over the vertices once
+/// instead of three times (the derivatives, then the update per variable), the same arithmetic.
 ///
 /// Arithmetic follows numpy's (and the descriptions are written in TVB's operation order): `x**2`
 /// is `x*x`, `x**0.5` is `sqrt(x)`, `x**-1` is `1/x` (numpy's fast paths), other powers `pow`;
@@ -24,6 +27,19 @@ public struct RateKernelWriter {
     /// The derivatives on a surface: `local(x)` read from `lc[j*n + i]`, the local connectivity
     /// applied to the j-th of `RateModel.localArguments` (computed by the engine per stage).
     public static let surfaceSymbol = "plx_rate_dfun_surface"
+    /// Heun's stages on a surface, derivatives and update in one pass: `predict(n, lo, hi, x, c,
+    /// p, lc, dx, xt, h, z)` writes dx = f(x) and xt = x + h*dx (+ z); `correct(n, lo, hi, xt, c,
+    /// p, lc, dx, x, h, z)` updates x = x + (dx + f(xt))*h/2 (+ z), the predictor's dx read back.
+    /// z is the step's noise increment, or NULL for a deterministic run.
+    public static let heunPredictSymbol = "plx_rate_heun_predict_surface"
+    public static let heunCorrectSymbol = "plx_rate_heun_correct_surface"
+
+    /// What a loop body stores: the derivatives, or a Heun stage's update with them.
+    enum Store {
+        case derivatives
+        case heunPredict(stochastic: Bool)
+        case heunCorrect(stochastic: Bool)
+    }
 
     /// Whether `local(x)` reads the engine's local-coupling rows (the surface kernel) or is TVB's
     /// region-simulation 0 * x.
@@ -106,6 +122,36 @@ public struct RateKernelWriter {
             }
             out += "    for (long i = lo; i < hi; i++) {\n" + w.body()
         }
+        // Heun's stages on a surface, each with and without parameters uniform over the vertices.
+        for uniform in [false, true] {
+            for (symbol, stage) in [(Self.heunPredictSymbol, { Store.heunPredict(stochastic: $0) }),
+                                    (Self.heunCorrectSymbol, { Store.heunCorrect(stochastic: $0) })] {
+                var w = surfaceWriter
+                w.uniform = uniform
+                out += """
+                void \(symbol)\(uniform ? "_uniform" : "")(long n, long lo, long hi, const double *restrict x,
+                                   const double *restrict c, const double *restrict p, const double *restrict lc,
+                                   double *restrict dx, double *restrict y, double h, const double *restrict z) {
+
+                """
+                /// The loop over the vertices, with the noise increment or without (separate
+                /// loops, so a deterministic run adds no +0.0).
+                func loops(_ w: RateKernelWriter) -> String {
+                    "    if (z) {\n        for (long i = lo; i < hi; i++) {\n" + w.body(store: stage(true), closing: "        }\n")
+                        + "    } else {\n        for (long i = lo; i < hi; i++) {\n" + w.body(store: stage(false), closing: "        }\n") + "    }\n"
+                }
+                if uniform && !divisors.isEmpty {
+                    let slots = model.parameterSlots
+                    let slot = { (name: String) in slots[model.parameters.firstIndex { $0.name == name }!] }
+                    out += "    if (" + divisors.map { "plx_power_of_two(p[\(slot($0))L])" }.joined(separator: " && ") + ") {\n"
+                    for d in divisors { out += "        const double r_\(d) = 1.0 / p[\(slot(d))L];\n" }
+                    var fast = w
+                    fast.reciprocals = Set(divisors)
+                    out += loops(fast) + "    return;\n    }\n"
+                }
+                out += loops(w) + "}\n\n"
+            }
+        }
         // Variables of interest: state names or expressions of the state.
         let vois = model.variablesOfInterest.map { (try? RateExpressionParser.parse($0)) ?? .number(0) }
         out += "void \(Self.observeSymbol)(long n, long lo, long hi, const double *restrict x, const double *restrict p, double *restrict out) {\n"
@@ -118,14 +164,29 @@ public struct RateKernelWriter {
 
     /// The loop body of a dfun kernel: loads, definitions, derivatives, then `closing` (the
     /// loop's and the function's end).
-    func body(closing: String = "    }\n}\n\n") -> String {
+    func body(store: Store = .derivatives, closing: String = "    }\n}\n\n") -> String {
         var out = ""
         var used = Set<String>()
         for d in model.definitions { used.formUnion(d.value.names) }
         for e in model.derivatives { used.formUnion(e.names) }
         out += reads(used, coupling: true)
         for d in model.definitions { out += "        const double \(cname[d.name]!) = \(c(d.value));\n" }
-        for (v, e) in model.derivatives.enumerated() { out += "        dx[\(v) * n + i] = \(c(e));\n" }
+        switch store {
+        case .derivatives:
+            for (v, e) in model.derivatives.enumerated() { out += "        dx[\(v) * n + i] = \(c(e));\n" }
+        case .heunPredict(let stochastic), .heunCorrect(let stochastic):
+            for (v, e) in model.derivatives.enumerated() { out += "        const double d_\(v) = \(c(e));\n" }
+            // The updates of HeunIntegrator.step, operation for operation.
+            let noise = { (v: Int) in stochastic ? " + z[\(v) * n + i])" : ")" }
+            for v in model.derivatives.indices {
+                let at = "[\(v) * n + i]"
+                if case .heunPredict = store {
+                    out += "        dx\(at) = d_\(v);\n        y\(at) = ((x\(at) + (h * d_\(v)))\(noise(v));\n"
+                } else {
+                    out += "        y\(at) = ((y\(at) + (((dx\(at) + d_\(v)) * h) / 2.0))\(noise(v));\n"
+                }
+            }
+        }
         return out + closing
     }
 
@@ -230,12 +291,22 @@ public struct RateKernel: @unchecked Sendable {
                                                UnsafeMutablePointer<Double>?) -> Void
     public typealias SurfaceDFun = @convention(c) (Int, Int, Int, UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafePointer<Double>?,
                                                    UnsafePointer<Double>?, UnsafeMutablePointer<Double>?) -> Void
+    /// A Heun stage on a surface (`RateKernelWriter.heunPredictSymbol`): n, lo, hi, state, c, p,
+    /// lc, dx, y, h, z (nil: deterministic).
+    public typealias SurfaceHeunStage = @convention(c) (Int, Int, Int, UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafePointer<Double>?,
+                                                        UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?,
+                                                        Double, UnsafePointer<Double>?) -> Void
     public let dfun: DFun
     public let observe: Observe
     public let surfaceDfun: SurfaceDFun
     /// The same with one value per parameter (`p[slot]`).
     public let uniformDfun: DFun
     public let uniformSurfaceDfun: SurfaceDFun
+    /// Heun's predictor and corrector on a surface, per-vertex and uniform parameters.
+    public let heunPredict: SurfaceHeunStage
+    public let heunCorrect: SurfaceHeunStage
+    public let uniformHeunPredict: SurfaceHeunStage
+    public let uniformHeunCorrect: SurfaceHeunStage
     /// The library (kept loaded for the life of the process).
     public let library: SharedLibrary
 
@@ -244,11 +315,17 @@ public struct RateKernel: @unchecked Sendable {
         let lib = try CatalogueBuilder.sharedLibrary(source: RateKernelWriter(model).source(), cacheDirectory: cacheDirectory, compiled: compiled)
         guard let d = lib.symbol(RateKernelWriter.dfunSymbol), let o = lib.symbol(RateKernelWriter.observeSymbol),
               let sd = lib.symbol(RateKernelWriter.surfaceSymbol), let ud = lib.symbol(RateKernelWriter.dfunSymbol + "_uniform"),
-              let usd = lib.symbol(RateKernelWriter.surfaceSymbol + "_uniform") else {
+              let usd = lib.symbol(RateKernelWriter.surfaceSymbol + "_uniform"),
+              let hp = lib.symbol(RateKernelWriter.heunPredictSymbol), let hc = lib.symbol(RateKernelWriter.heunCorrectSymbol),
+              let uhp = lib.symbol(RateKernelWriter.heunPredictSymbol + "_uniform"),
+              let uhc = lib.symbol(RateKernelWriter.heunCorrectSymbol + "_uniform") else {
             throw PlexusError("the compiled rate model exports no \(RateKernelWriter.dfunSymbol)", file: lib.path)
         }
+        let stage = { (f: UnsafeMutableRawPointer) in unsafeBitCast(f, to: SurfaceHeunStage.self) }
         return RateKernel(dfun: unsafeBitCast(d, to: DFun.self), observe: unsafeBitCast(o, to: Observe.self),
                           surfaceDfun: unsafeBitCast(sd, to: SurfaceDFun.self), uniformDfun: unsafeBitCast(ud, to: DFun.self),
-                          uniformSurfaceDfun: unsafeBitCast(usd, to: SurfaceDFun.self), library: lib)
+                          uniformSurfaceDfun: unsafeBitCast(usd, to: SurfaceDFun.self),
+                          heunPredict: stage(hp), heunCorrect: stage(hc), uniformHeunPredict: stage(uhp), uniformHeunCorrect: stage(uhc),
+                          library: lib)
     }
 }
