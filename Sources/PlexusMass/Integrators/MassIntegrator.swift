@@ -132,9 +132,10 @@ public struct MassStepState {
         if sync == .after || sync == .both { team?.barrier() }
     }
 
-    /// Whether Heun's stages run with their updates in the model kernel's loop: on a surface
-    /// (where the passes over the vertices cost: a third of a step's time went to the update
-    /// loops), without a stimulus or state bounds, which the separate loops handle.
+    /// Whether Heun's stages run with their updates in the model kernel's loop: on a surface,
+    /// where each pass over the vertices' arrays costs (the update loops took a tenth of a step,
+    /// and re-read what the kernel had just written), and without a stimulus or state bounds,
+    /// which the separate loops handle.
     var fusesHeun: Bool { local != nil && s == nil && bounded.isEmpty }
 
     /// TVB's `state_variable_boundaries`: clamps state `s` after a stage.

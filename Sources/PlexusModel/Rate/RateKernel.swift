@@ -102,7 +102,6 @@ public struct RateKernelWriter {
         out += surfaceWriter.body()
         // The same two with parameters uniform over the nodes; when the model divides by scalar
         // parameters and each is a power of two, a loop that multiplies by their reciprocals.
-        let divisors = model.parameterDivisors.sorted()
         for var w in [self, surfaceWriter] {
             w.uniform = true
             let local = w.surface ? "const double *restrict lc, " : ""
@@ -111,15 +110,7 @@ public struct RateKernelWriter {
                                const double *restrict c, const double *restrict p, \(local)double *restrict dx) {
 
             """
-            if !divisors.isEmpty {
-                let slots = model.parameterSlots
-                let slot = { (name: String) in slots[model.parameters.firstIndex { $0.name == name }!] }
-                out += "    if (" + divisors.map { "plx_power_of_two(p[\(slot($0))L])" }.joined(separator: " && ") + ") {\n"
-                for d in divisors { out += "        const double r_\(d) = 1.0 / p[\(slot(d))L];\n" }
-                var fast = w
-                fast.reciprocals = Set(divisors)
-                out += "    for (long i = lo; i < hi; i++) {\n" + fast.body(closing: "    }\n    return;\n    }\n")
-            }
+            out += w.reciprocalPath { "    for (long i = lo; i < hi; i++) {\n" + $0.body(closing: "    }\n") }
             out += "    for (long i = lo; i < hi; i++) {\n" + w.body()
         }
         // Heun's stages on a surface, each with and without parameters uniform over the vertices.
@@ -140,16 +131,7 @@ public struct RateKernelWriter {
                     "    if (z) {\n        for (long i = lo; i < hi; i++) {\n" + w.body(store: stage(true), closing: "        }\n")
                         + "    } else {\n        for (long i = lo; i < hi; i++) {\n" + w.body(store: stage(false), closing: "        }\n") + "    }\n"
                 }
-                if uniform && !divisors.isEmpty {
-                    let slots = model.parameterSlots
-                    let slot = { (name: String) in slots[model.parameters.firstIndex { $0.name == name }!] }
-                    out += "    if (" + divisors.map { "plx_power_of_two(p[\(slot($0))L])" }.joined(separator: " && ") + ") {\n"
-                    for d in divisors { out += "        const double r_\(d) = 1.0 / p[\(slot(d))L];\n" }
-                    var fast = w
-                    fast.reciprocals = Set(divisors)
-                    out += loops(fast) + "    return;\n    }\n"
-                }
-                out += loops(w) + "}\n\n"
+                out += w.reciprocalPath(loops) + loops(w) + "}\n\n"
             }
         }
         // Variables of interest: state names or expressions of the state.
@@ -160,6 +142,21 @@ public struct RateKernelWriter {
         for (k, e) in vois.enumerated() { out += "        out[\(k) * n + i] = \(c(e));\n" }
         out += "    }\n}\n"
         return out
+    }
+
+    /// A `_uniform` variant's first path, when the model divides by scalar parameters: if every
+    /// one of them is a power of two, `loop` with their reciprocals, then return (empty for the
+    /// per-node variants and for models without such divisions).
+    func reciprocalPath(_ loop: (RateKernelWriter) -> String) -> String {
+        let divisors = model.parameterDivisors.sorted()
+        guard uniform, !divisors.isEmpty else { return "" }
+        let slots = model.parameterSlots
+        let slot = { (name: String) in slots[model.parameters.firstIndex { $0.name == name }!] }
+        var out = "    if (" + divisors.map { "plx_power_of_two(p[\(slot($0))L])" }.joined(separator: " && ") + ") {\n"
+        for d in divisors { out += "        const double r_\(d) = 1.0 / p[\(slot(d))L];\n" }
+        var fast = self
+        fast.reciprocals = Set(divisors)
+        return out + loop(fast) + "    return;\n    }\n"
     }
 
     /// The loop body of a dfun kernel: loads, definitions, derivatives, then `closing` (the
