@@ -26,8 +26,8 @@ import PlexusCore
 /// Slots of the short edges' buffer: delays up to massBlock - 2, plus a block that a thread may
 /// run ahead (a power of two).
 let recentSlots = 32
-/// Slots one run's history rows take at a time (`BlockedCoupling.flush`): a cache line of them,
-/// and a divisor of massBlock.
+/// Slots the history rows take at a time (`BlockedCoupling.flush`): a cache line of one run's
+/// row, and a divisor of massBlock (long edges read the rows at a block's start).
 let flushSlots = 8
 
 /// One thread's share of the long (time-blocked) edges: those whose target lies in `range`. The
