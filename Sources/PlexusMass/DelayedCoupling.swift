@@ -321,8 +321,7 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
         // No slot passes the ring's end or lies in its first block (written twice).
         let plain = p0 >= massBlock && p0 + flushSlots <= cap
         let ring = 2 * recentSlots * n
-        /// Each region's `width` lanes; a constant width makes the lane copies vector moves.
-        @inline(__always) func regions(_ width: Int) {
+        withLaneCount(lanes) { width in
             for k in 0..<channels {
                 let src = UnsafePointer(recent.base + k * ring + (first & (recentSlots - 1)) * n)
                 let rows = hist.base + k * n * rl
@@ -343,13 +342,6 @@ func makeDelayedCouplingRun<C: MassCoupling>(_ type: C.Type, _ s: DelayedCouplin
                     }
                 }
             }
-        }
-        switch lanes {
-        case 1: regions(1)
-        case 2: regions(2)
-        case 4: regions(4)
-        case 8: regions(8)
-        default: regions(lanes)
         }
     }
 

@@ -1083,21 +1083,13 @@ final class MassCoreImpl<I: MassIntegrator>: MassCore, @unchecked Sendable {
                                 RandomStream(seed: seed, purpose: .noiseInput, index: hi, id: UInt64(k0 + $0) + 1, time: lo)
                             }
                             if L > 1 {
+                                // Each draw to its region's lanes.
                                 let column = z + v * n + regions.lowerBound * L
-                                /// Each draw to its region's `width` lanes; a constant width makes
-                                /// the inner loop one vector store (a variable one measured 7
-                                /// cycles per region).
-                                @inline(__always) func spread(_ width: Int) {
+                                withLaneCount(L) { width in
                                     for j in 0..<(k1 - k0) {
                                         let (g, o) = (out[j], column + j &* width)
                                         for l in 0..<width { o[l] = g }
                                     }
-                                }
-                                switch L {
-                                case 2: spread(2)
-                                case 4: spread(4)
-                                case 8: spread(8)
-                                default: spread(L)
                                 }
                             }
                         }
